@@ -1,0 +1,48 @@
+import {existsSync, readFileSync} from 'node:fs'
+
+import {loadAgentConfig} from '../config/agent-config.js'
+import {parsePort} from '../config/network.js'
+import {workspacePaths} from '../config/paths.js'
+import {DaemonClient} from './daemon-client.js'
+import {DEFAULT_DAEMON_PORT, parseDaemonUrl} from './daemon-url.js'
+
+export interface DaemonEndpoint {
+  url: string
+  apiKey?: string
+  /** Where the URL came from, for status output and error messages. */
+  urlSource: 'env' | 'workspace-state' | 'workspace-config' | 'default'
+}
+
+/**
+ * Where the daemon is and which key to send, in SPEC §9.3 order:
+ * env (SIGNET_DAEMON_URL, SIGNET_API_KEY, SIGNET_TOKEN) → the local workspace's running daemon → defaults.
+ */
+export function resolveDaemonEndpoint(options: {workspace?: string} = {}): DaemonEndpoint {
+  const apiKey = (process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN)?.trim() || undefined
+  if (process.env.SIGNET_DAEMON_URL?.trim()) {
+    return {url: parseDaemonUrl(process.env.SIGNET_DAEMON_URL), apiKey, urlSource: 'env'}
+  }
+  if (options.workspace) {
+    const paths = workspacePaths(options.workspace)
+    if (existsSync(paths.stateFile)) {
+      try {
+        const state = JSON.parse(readFileSync(paths.stateFile, 'utf8')) as {url?: string}
+        if (state.url) return {url: state.url, apiKey, urlSource: 'workspace-state'}
+      } catch {
+        // fall through to the configured port
+      }
+    }
+    if (existsSync(paths.agentYaml)) {
+      const config = loadAgentConfig(options.workspace)
+      const port = parsePort(process.env.SIGNET_PORT, config.network.port)
+      return {url: `http://127.0.0.1:${port}`, apiKey, urlSource: 'workspace-config'}
+    }
+  }
+  const port = parsePort(process.env.SIGNET_PORT, DEFAULT_DAEMON_PORT)
+  return {url: `http://127.0.0.1:${port}`, apiKey, urlSource: 'default'}
+}
+
+export function createDaemonClient(options: {workspace?: string; harness?: string; timeoutMs?: number} = {}): DaemonClient {
+  const endpoint = resolveDaemonEndpoint({workspace: options.workspace})
+  return new DaemonClient({url: endpoint.url, apiKey: endpoint.apiKey, harness: options.harness, timeoutMs: options.timeoutMs})
+}

@@ -1,0 +1,26 @@
+import {SignetCommand} from '../../cli/base-command.js'
+import {ensureWorkspace} from '../../config/workspace.js'
+import {startDaemonInBackground, stopDaemon} from '../../daemon/process.js'
+import {paint, startSpinner} from '../../ui/output.js'
+
+export default class DaemonRestart extends SignetCommand<typeof DaemonRestart> {
+  static override description = 'Stop the daemon if it runs, then start it again'
+  static override enableJsonFlag = true
+  static override examples = ['<%= config.bin %> daemon restart']
+
+  public async run(): Promise<{pid: number; url: string}> {
+    const workspace = this.resolveWorkspace()
+    ensureWorkspace(workspace)
+    const spinner = startSpinner('Restarting the Signet daemon…', {enabled: !this.wantsJson})
+    try {
+      await stopDaemon({workspace: workspace.path})
+      const result = await startDaemonInBackground({workspace: workspace.path})
+      spinner.stop()
+      this.log(`${paint.green('✓')} Daemon restarted at ${result.url} (pid ${result.pid})`)
+      return {pid: result.pid, url: result.url}
+    } catch (error) {
+      spinner.stop()
+      throw error
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import {SignetCommand} from '../../cli/base-command.js'
+import {resolveDaemonEndpoint} from '../../client/resolve-endpoint.js'
+import {DaemonClient} from '../../client/daemon-client.js'
+import {loadAgentConfig} from '../../config/agent-config.js'
+import {resolveListenSettings} from '../../config/network.js'
+import {workspacePaths} from '../../config/paths.js'
+import {daemonProcessStatus} from '../../daemon/process.js'
+import {formatDuration, paint} from '../../ui/output.js'
+
+export interface DaemonStatusReport {
+  running: boolean
+  pid: number | null
+  version: string | null
+  uptime: number | null
+  url: string
+  bindHost: string
+  networkMode: string
+  authMode: string
+  workspace: string
+  dbPath: string
+  memoryCount: number | null
+  warning?: string
+}
+
+export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
+  static override description = 'Show whether the daemon runs, where, and in which network and auth mode'
+  static override enableJsonFlag = true
+  static override examples = ['<%= config.bin %> daemon status', '<%= config.bin %> daemon status --json']
+
+  public async run(): Promise<DaemonStatusReport> {
+    const workspace = this.resolveWorkspace()
+    const paths = workspacePaths(workspace.path)
+    const listen = resolveListenSettings(loadAgentConfig(workspace.path))
+    const processStatus = daemonProcessStatus(workspace.path)
+    const endpoint = resolveDaemonEndpoint({workspace: workspace.path})
+    const report: DaemonStatusReport = {
+      running: false,
+      pid: null,
+      version: null,
+      uptime: null,
+      url: processStatus.state?.url ?? endpoint.url,
+      bindHost: listen.bindHost,
+      networkMode: listen.networkMode,
+      authMode: listen.effectiveAuthMode,
+      workspace: workspace.path,
+      dbPath: paths.dbPath,
+      memoryCount: null,
+    }
+    if (processStatus.running) {
+      report.running = true
+      report.pid = processStatus.pid ?? null
+      try {
+        const client = new DaemonClient({url: report.url, apiKey: endpoint.apiKey, timeoutMs: 3000})
+        const live = await client.get<{version: string; uptime: number; bindHost: string; networkMode: string; authMode: string; memoryCount: number; authModeWarning: string | null}>('/api/status')
+        Object.assign(report, {
+          version: live.version,
+          uptime: live.uptime,
+          bindHost: live.bindHost,
+          networkMode: live.networkMode,
+          authMode: live.authMode,
+          memoryCount: live.memoryCount,
+        })
+        if (live.authModeWarning) report.warning = live.authModeWarning
+      } catch (error) {
+        report.version = processStatus.state?.version ?? null
+        report.warning = `the daemon process runs but /api/status failed: ${(error as Error).message}`
+      }
+    }
+    this.printHuman(report, processStatus.stalePid)
+    return report
+  }
+
+  private printHuman(report: DaemonStatusReport, stalePid: number | undefined): void {
+    if (!report.running) {
+      this.log(`${paint.red('●')} Daemon not running ${paint.dim(`(workspace ${report.workspace})`)}`)
+      if (stalePid !== undefined) this.log(paint.yellow(`  stale pid file for pid ${stalePid}; \`signet daemon start\` will clean it`))
+      this.log(`  start it with ${paint.bold('signet daemon start')}`)
+      return
+    }
+    this.log(`${paint.green('●')} Daemon running ${paint.dim(`v${report.version ?? '?'}`)}`)
+    const rows: Array<[string, string]> = [
+      ['url', report.url],
+      ['pid', String(report.pid)],
+      ['uptime', report.uptime === null ? '?' : formatDuration(report.uptime)],
+      ['bind', `${report.bindHost} (${report.networkMode})`],
+      ['auth', report.authMode],
+      ['workspace', report.workspace],
+      ['database', report.dbPath],
+      ['memories', report.memoryCount === null ? '?' : String(report.memoryCount)],
+    ]
+    for (const [label, value] of rows) this.log(`  ${paint.dim(label.padEnd(10))} ${value}`)
+    if (report.warning) this.log(paint.yellow(`  warning: ${report.warning}`))
+  }
+}

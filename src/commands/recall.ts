@@ -1,0 +1,57 @@
+import {Args, Flags} from '@oclif/core'
+
+import {SignetCommand} from '../cli/base-command.js'
+import {createDaemonClient} from '../client/resolve-endpoint.js'
+import {paint, renderTable} from '../ui/output.js'
+
+interface RecallResponse {
+  results: Array<{id: string; content: string; score: number; source: string; tags: string[]; project: string | null; created_at: string}>
+  meta: {total: number; method: string; elapsedMs: number}
+}
+
+export default class Recall extends SignetCommand<typeof Recall> {
+  static override description = 'Search memories by meaning and keywords'
+  static override enableJsonFlag = true
+  static override examples = [
+    '<%= config.bin %> recall "staging database port"',
+    '<%= config.bin %> recall deploy --limit 5 --project github.com/acme/api',
+    '<%= config.bin %> recall "package manager" --json | jq ".results[0].content"',
+  ]
+  static override args = {
+    query: Args.string({description: 'what to look for', required: true}),
+  }
+  static override flags = {
+    limit: Flags.integer({char: 'l', description: 'maximum results', default: 10, min: 1, max: 100}),
+    project: Flags.string({description: 'only memories of this project'}),
+    tags: Flags.string({char: 't', description: 'only memories with all of these comma-separated tags'}),
+    type: Flags.string({description: 'only memories of this type'}),
+    'agent-id': Flags.string({description: 'agent to search (default: the key scope or "default")', env: 'SIGNET_AGENT_ID'}),
+  }
+
+  public async run(): Promise<RecallResponse> {
+    const client = createDaemonClient({workspace: this.resolveWorkspace().path})
+    const response = await client.post<RecallResponse>('/api/memory/recall', {
+      query: this.args.query,
+      limit: this.flags.limit,
+      project: this.flags.project,
+      tags: this.flags.tags?.split(',').map((tag) => tag.trim()).filter(Boolean),
+      type: this.flags.type,
+      agentId: this.flags['agent-id'],
+    })
+    if (response.results.length === 0) {
+      this.log(paint.dim(`No memories match "${this.args.query}".`))
+      return response
+    }
+    this.log(
+      renderTable(response.results, [
+        {header: 'SCORE', value: (row) => row.score.toFixed(2)},
+        {header: 'MEMORY', value: (row) => row.content, maxWidth: Math.max(40, (process.stdout.columns ?? 100) - 60)},
+        {header: 'TAGS', value: (row) => row.tags.join(','), maxWidth: 20},
+        {header: 'DATE', value: (row) => row.created_at.slice(0, 10)},
+        {header: 'ID', value: (row) => row.id.slice(0, 8)},
+      ]),
+    )
+    this.log(paint.dim(`${response.meta.total} result(s) in ${response.meta.elapsedMs} ms (${response.meta.method})`))
+    return response
+  }
+}

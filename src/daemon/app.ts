@@ -1,0 +1,74 @@
+import {Hono} from 'hono'
+import {bodyLimit} from 'hono/body-limit'
+
+import {ApiError} from './api-error.js'
+import {authenticate} from './auth/authenticate.js'
+import type {AppEnv, DaemonContext} from './context.js'
+import {healthRoutes} from './routes/health.js'
+import {memoryRoutes} from './routes/memory.js'
+import {statusRoutes} from './routes/status.js'
+
+export const MAX_BODY_BYTES = 1024 * 1024
+
+/** The daemon's HTTP API: body limit → auth → one router per route group → one error envelope. */
+export function createApp(daemon: DaemonContext): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  app.use('*', async (c, next) => {
+    const started = performance.now()
+    await next()
+    daemon.logger.debug('request', {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    })
+  })
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      // The unread rest of the body makes the connection unusable, so tell the client to drop it.
+      onError: (c) => {
+        c.header('Connection', 'close')
+        return c.json({error: `request body is larger than ${MAX_BODY_BYTES} bytes`, code: 'payload_too_large'}, 413)
+      },
+    }),
+  )
+  app.use('*', authenticate(daemon))
+
+  // Route groups. Each lives in src/daemon/routes/<group>.ts and is mounted here once.
+  app.route('/', healthRoutes(daemon))
+  app.route('/', statusRoutes(daemon))
+  app.route('/', memoryRoutes(daemon))
+
+  app.notFound((c) => c.json({error: `no route for ${c.req.method} ${c.req.path}`, code: 'not_found'}, 404))
+  app.onError((error, c) => {
+    if (error instanceof ApiError) {
+      for (const [name, value] of Object.entries(error.headers)) c.header(name, value)
+      return c.json({error: error.message, code: error.code, ...error.extra}, error.status)
+    }
+    if (isBusyError(error)) {
+      c.header('Retry-After', '1')
+      return c.json({error: 'the database is busy, retry shortly', code: 'busy'}, 503)
+    }
+    if (isDiskFullError(error)) {
+      return c.json({error: 'the daemon cannot write: disk full', code: 'disk_full'}, 507 as never)
+    }
+    daemon.logger.error('unhandled error', {method: c.req.method, path: c.req.path, error: String(error)})
+    return c.json({error: 'internal error — see the daemon log (signet daemon logs)', code: 'internal'}, 500)
+  })
+
+  return app
+}
+
+function isBusyError(error: unknown): boolean {
+  const code = (error as {code?: string}).code
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+}
+
+function isDiskFullError(error: unknown): boolean {
+  const code = (error as {code?: string}).code
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'SQLITE_IOERR_WRITE'
+}

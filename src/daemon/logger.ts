@@ -1,0 +1,54 @@
+import {appendFileSync, mkdirSync} from 'node:fs'
+import path from 'node:path'
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+
+/**
+ * Plain-text daemon log, one line per event. Callers pass only safe fields:
+ * never request bodies, headers or keys.
+ */
+export class DaemonLogger {
+  constructor(
+    private readonly file: string | undefined,
+    private readonly echo: boolean,
+  ) {
+    if (file) mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
+  }
+
+  debug(message: string, fields?: Record<string, unknown>): void {
+    if (process.env.SIGNET_LOG_LEVEL === 'debug') this.write('debug', message, fields)
+  }
+
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.write('info', message, fields)
+  }
+
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.write('warn', message, fields)
+  }
+
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.write('error', message, fields)
+  }
+
+  private write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+    const extra = fields
+      ? ' ' + Object.entries(fields).map(([key, value]) => `${key}=${formatValue(value)}`).join(' ')
+      : ''
+    const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra}\n`
+    if (this.file) {
+      try {
+        // Synchronous append keeps lines whole and ordered; the log is low volume.
+        appendFileSync(this.file, line, {mode: 0o600})
+      } catch {
+        // A full disk must not take the daemon down with it.
+      }
+    }
+    if (this.echo) process.stdout.write(line)
+  }
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value
+  return JSON.stringify(value)
+}

@@ -1,0 +1,238 @@
+import {spawn} from 'node:child_process'
+import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+import {loadAgentConfig} from '../config/agent-config.js'
+import {resolveListenSettings} from '../config/network.js'
+import {workspacePaths} from '../config/paths.js'
+import {SignetError} from '../errors.js'
+import {startServer, type RunningServer} from './server.js'
+
+/** What a running daemon writes to `.daemon/daemon.json` so the CLI can find it. */
+export interface DaemonState {
+  pid: number
+  url: string
+  port: number
+  bindHost: string
+  startedAt: string
+  version: string
+}
+
+export interface DaemonProcessStatus {
+  running: boolean
+  pid?: number
+  state?: DaemonState
+  /** A pid file was left by a daemon that is no longer alive. */
+  stalePid?: number
+}
+
+const RUN_JS = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10)
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function readDaemonState(workspace: string): DaemonState | undefined {
+  try {
+    return JSON.parse(readFileSync(workspacePaths(workspace).stateFile, 'utf8')) as DaemonState
+  } catch {
+    return undefined
+  }
+}
+
+export function daemonProcessStatus(workspace: string): DaemonProcessStatus {
+  const paths = workspacePaths(workspace)
+  const pid = readPid(paths.pidFile) ?? readPid(paths.lockFile)
+  if (pid === undefined) return {running: false}
+  if (!isProcessAlive(pid)) return {running: false, stalePid: pid}
+  return {running: true, pid, state: readDaemonState(workspace)}
+}
+
+function removeRuntimeFiles(workspace: string): void {
+  const paths = workspacePaths(workspace)
+  for (const file of [paths.pidFile, paths.lockFile, paths.stateFile]) rmSync(file, {force: true})
+}
+
+/** One daemon per workspace: an exclusive lock file holding our pid; a dead owner's lock is taken over. */
+function acquireLock(workspace: string): void {
+  const paths = workspacePaths(workspace)
+  mkdirSync(paths.daemonDir, {recursive: true, mode: 0o700})
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(paths.lockFile, 'wx', 0o600)
+      writeFileSync(fd, `${process.pid}\n`)
+      closeSync(fd)
+      return
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const owner = readPid(paths.lockFile)
+      if (owner !== undefined && owner !== process.pid && isProcessAlive(owner)) {
+        throw new SignetError(`a daemon is already running for ${workspace} (pid ${owner}) — stop it with \`signet daemon stop\``, 'already_running')
+      }
+      removeRuntimeFiles(workspace)
+    }
+  }
+  throw new SignetError(`could not take the daemon lock ${paths.lockFile}`)
+}
+
+/**
+ * `signet daemon run`: the daemon in this process until SIGTERM/SIGINT, then a clean stop
+ * (in-flight requests finish, the database closes, pid and lock files go).
+ */
+export async function runDaemonInForeground(options: {workspace: string; echoLogs: boolean}): Promise<RunningServer> {
+  const {workspace} = options
+  loadAgentConfig(workspace) // refuse to start on an invalid agent.yaml before touching anything
+  acquireLock(workspace)
+  let server: RunningServer
+  try {
+    server = await startServer({workspace, echoLogs: options.echoLogs})
+  } catch (error) {
+    removeRuntimeFiles(workspace)
+    throw error
+  }
+  const paths = workspacePaths(workspace)
+  const state: DaemonState = {
+    pid: process.pid,
+    url: server.url,
+    port: server.port,
+    bindHost: server.context.listen.bindHost,
+    startedAt: new Date(server.context.startedAt).toISOString(),
+    version: server.context.version,
+  }
+  writeFileSync(paths.pidFile, `${process.pid}\n`, {mode: 0o600})
+  writeFileSync(paths.stateFile, JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    server.context.logger.info('shutting down', {signal})
+    // Hard stop if draining hangs, so a supervisor's stop never waits forever.
+    const force = setTimeout(() => process.exit(1), 10_000)
+    force.unref()
+    server
+      .close()
+      .finally(() => {
+        removeRuntimeFiles(workspace)
+        process.exit(0)
+      })
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGHUP', () => shutdown('SIGHUP'))
+  return server
+}
+
+export interface StartResult {
+  pid: number
+  url: string
+  clearedStalePid?: number
+}
+
+/** `signet daemon start`: spawn `daemon run` detached and wait until /health answers. */
+export async function startDaemonInBackground(options: {workspace: string; timeoutMs?: number}): Promise<StartResult> {
+  const {workspace} = options
+  const paths = workspacePaths(workspace)
+  const config = loadAgentConfig(workspace)
+  const listen = resolveListenSettings(config)
+  const status = daemonProcessStatus(workspace)
+  if (status.running) {
+    const where = status.state?.url ? ` at ${status.state.url}` : ''
+    throw new SignetError(`the daemon is already running (pid ${status.pid})${where} — use \`signet daemon restart\` to restart it`, 'already_running')
+  }
+  if (status.stalePid !== undefined) removeRuntimeFiles(workspace)
+  mkdirSync(paths.logsDir, {recursive: true, mode: 0o700})
+  const logFd = openSync(paths.logFile, 'a', 0o600)
+  const logOffset = existsSync(paths.logFile) ? readFileSync(paths.logFile).length : 0
+  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'run', '--quiet', '--path', workspace], {
+    detached: true,
+    stdio: ['ignore', 'ignore', logFd],
+    env: process.env,
+  })
+  closeSync(logFd)
+  let exitCode: number | null = null
+  child.once('exit', (code) => {
+    exitCode = code ?? 1
+  })
+  child.unref()
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000)
+  while (Date.now() < deadline) {
+    if (exitCode !== null) break
+    const state = readDaemonState(workspace)
+    if (state && state.pid === child.pid && (await healthAnswers(state.url))) {
+      return {pid: child.pid, url: state.url, clearedStalePid: status.stalePid}
+    }
+    await delay(100)
+  }
+  if (exitCode === null && child.pid) {
+    try {
+      process.kill(child.pid, 'SIGTERM')
+    } catch {
+      // already gone
+    }
+  }
+  const tail = readLogTail(paths.logFile, 12, logOffset)
+  const reason = exitCode === null ? `did not answer on port ${listen.port} within ${(options.timeoutMs ?? 15_000) / 1000}s` : `exited with code ${exitCode}`
+  throw new SignetError(`the daemon ${reason}. Log tail (${paths.logFile}):\n${tail || '(empty)'}`, 'start_failed')
+}
+
+export interface StopResult {
+  wasRunning: boolean
+  pid?: number
+  forced?: boolean
+  clearedStalePid?: number
+}
+
+/** `signet daemon stop`: SIGTERM, wait for the drain, SIGKILL only as a last resort. */
+export async function stopDaemon(options: {workspace: string; timeoutMs?: number}): Promise<StopResult> {
+  const status = daemonProcessStatus(options.workspace)
+  if (!status.running || status.pid === undefined) {
+    if (status.stalePid !== undefined) removeRuntimeFiles(options.workspace)
+    return {wasRunning: false, clearedStalePid: status.stalePid}
+  }
+  const pid = status.pid
+  process.kill(pid, 'SIGTERM')
+  const deadline = Date.now() + (options.timeoutMs ?? 12_000)
+  while (Date.now() < deadline) {
+    if (!isProcessAlive(pid)) return {wasRunning: true, pid}
+    await delay(50)
+  }
+  process.kill(pid, 'SIGKILL')
+  removeRuntimeFiles(options.workspace)
+  return {wasRunning: true, pid, forced: true}
+}
+
+async function healthAnswers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/health`, {signal: AbortSignal.timeout(1000)})
+    return response.ok
+  } catch {
+    return false
+  }
+}
+
+export function readLogTail(file: string, lines: number, fromOffset = 0): string {
+  try {
+    const text = readFileSync(file, 'utf8').slice(fromOffset)
+    return text.trimEnd().split('\n').slice(-lines).join('\n')
+  } catch {
+    return ''
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

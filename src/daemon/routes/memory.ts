@@ -1,0 +1,209 @@
+import {Hono} from 'hono'
+import {z} from 'zod'
+
+import type {Memory} from '../../store/memories.js'
+import {ApiError, notFound} from '../api-error.js'
+import {requirePermission, resolveAgentId, resolveProject} from '../auth/principal.js'
+import type {AppEnv, DaemonContext} from '../context.js'
+import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
+
+const MAX_CONTENT_CHARS = 100_000
+const tagList = z.array(z.string().max(64)).max(32)
+const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO date')
+const agentIdField = z.string().min(1).max(128).regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ - only')
+const projectField = z.string().min(1).max(512)
+const memoryType = z.string().min(1).max(32).regex(/^[a-z_]+$/, 'lowercase letters and _ only')
+
+export const rememberBody = z.object({
+  content: z.string().trim().min(1, 'must not be empty').max(MAX_CONTENT_CHARS),
+  tags: tagList.optional(),
+  importance: z.number().min(0).max(1).optional(),
+  pinned: z.boolean().optional(),
+  type: memoryType.optional(),
+  project: projectField.optional(),
+  agentId: agentIdField.optional(),
+  sessionKey: z.string().min(1).max(256).optional(),
+  machineId: z.string().min(1).max(256).optional(),
+  idempotencyKey: z.string().min(1).max(256).optional(),
+  createdAt: isoDate.optional(),
+})
+
+export const recallBody = z.object({
+  query: z.string().max(10_000),
+  limit: z.number().int().min(1).max(100).default(10),
+  project: projectField.optional(),
+  agentId: agentIdField.optional(),
+  tags: tagList.optional(),
+  type: memoryType.optional(),
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+})
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+  project: projectField.optional(),
+  agentId: agentIdField.optional(),
+  type: memoryType.optional(),
+  tags: z.string().max(1024).optional(),
+})
+
+const patchBody = z
+  .object({
+    content: z.string().trim().min(1, 'must not be empty').max(MAX_CONTENT_CHARS).optional(),
+    tags: tagList.optional(),
+    importance: z.number().min(0).max(1).optional(),
+    pinned: z.boolean().optional(),
+    type: memoryType.optional(),
+    project: projectField.nullable().optional(),
+  })
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, 'at least one of content, tags, importance, pinned, type, project')
+
+const idParam = z.object({id: z.string().uuid('must be a memory id (UUID)')})
+const agentQuery = z.object({agentId: agentIdField.optional()})
+
+/** The public shape of a memory in every response. */
+export function presentMemory(memory: Memory) {
+  return {
+    id: memory.id,
+    content: memory.content,
+    type: memory.type,
+    tags: memory.tags,
+    importance: memory.importance,
+    pinned: memory.pinned,
+    agentId: memory.agentId,
+    project: memory.project,
+    source: memory.source,
+    harness: memory.harness,
+    created_at: memory.createdAt,
+    updated_at: memory.updatedAt,
+  }
+}
+
+export function memoryRoutes(daemon: DaemonContext) {
+  const app = new Hono<AppEnv>()
+
+  app.post('/api/memory/remember', async (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'remember')
+    const body = await readJsonBody(c, rememberBody)
+    const agentId = resolveAgentId(principal, body.agentId)
+    const project = resolveProject(principal, body.project)
+    const {memory, deduped} = daemon.memories.remember({
+      content: body.content,
+      agentId,
+      type: body.type,
+      tags: body.tags,
+      importance: body.importance,
+      pinned: body.pinned,
+      project: project ?? null,
+      source: 'api',
+      harness: c.req.header('x-signet-harness') ?? null,
+      keyId: principal.keyId ?? null,
+      machineId: body.machineId ?? null,
+      sessionKey: body.sessionKey ?? null,
+      idempotencyKey: body.idempotencyKey ?? null,
+      createdAt: body.createdAt ? new Date(body.createdAt).toISOString() : undefined,
+    })
+    return c.json({id: memory.id, deduped, memory: presentMemory(memory)}, deduped ? 200 : 201)
+  })
+
+  app.post('/api/memory/recall', async (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'recall')
+    const started = performance.now()
+    const body = await readJsonBody(c, recallBody)
+    const agentId = resolveAgentId(principal, body.agentId)
+    const project = resolveProject(principal, body.project)
+    const result = daemon.search.recall({
+      query: body.query,
+      agentId,
+      limit: body.limit,
+      project,
+      tags: body.tags,
+      type: body.type,
+      since: body.since ? new Date(body.since).toISOString() : undefined,
+      until: body.until ? new Date(body.until).toISOString() : undefined,
+    })
+    return c.json({
+      results: result.hits.map((hit) => ({...presentMemory(hit.memory), score: round(hit.score), source: hit.source})),
+      meta: {
+        query: body.query,
+        agentId,
+        method: result.method,
+        total: result.hits.length,
+        elapsedMs: round(performance.now() - started),
+      },
+    })
+  })
+
+  app.get('/api/memories', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'recall')
+    const query = readQuery(c, listQuery)
+    const agentId = resolveAgentId(principal, query.agentId)
+    const project = resolveProject(principal, query.project)
+    const tags = query.tags?.split(',').map((tag) => tag.trim().toLowerCase()).filter(Boolean)
+    const {memories, total} = daemon.memories.list({
+      agentId,
+      project,
+      type: query.type,
+      tags,
+      limit: query.limit,
+      offset: query.offset,
+    })
+    return c.json({memories: memories.map(presentMemory), total, limit: query.limit, offset: query.offset})
+  })
+
+  app.get('/api/memory/:id', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'recall')
+    const {id} = parseWith(idParam, c.req.param())
+    const agentId = resolveAgentId(principal, readQuery(c, agentQuery).agentId)
+    const memory = daemon.memories.get(id, agentId)
+    if (!memory || !withinProject(memory, resolveProject(principal))) throw notFound(`memory ${id} not found`)
+    return c.json({memory: presentMemory(memory)})
+  })
+
+  app.patch('/api/memory/:id', async (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'modify')
+    const {id} = parseWith(idParam, c.req.param())
+    const agentId = resolveAgentId(principal, readQuery(c, agentQuery).agentId)
+    const patch = await readJsonBody(c, patchBody)
+    const scopedProject = resolveProject(principal, patch.project ?? undefined)
+    const current = daemon.memories.get(id, agentId)
+    if (!current || !withinProject(current, scopedProject)) throw notFound(`memory ${id} not found`)
+    const outcome = daemon.memories.update(id, agentId, patch)
+    if (outcome.status === 'not_found') throw notFound(`memory ${id} not found`)
+    if (outcome.status === 'duplicate') {
+      throw new ApiError(409, 'duplicate_content', `another memory (${outcome.existingId}) already has this content`, {
+        existingId: outcome.existingId,
+      })
+    }
+    return c.json({memory: presentMemory(outcome.memory)})
+  })
+
+  app.delete('/api/memory/:id', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'forget')
+    const {id} = parseWith(idParam, c.req.param())
+    const agentId = resolveAgentId(principal, readQuery(c, agentQuery).agentId)
+    const current = daemon.memories.get(id, agentId)
+    if (!current || !withinProject(current, resolveProject(principal))) throw notFound(`memory ${id} not found`)
+    daemon.memories.forget(id, agentId)
+    return c.json({id, deleted: true})
+  })
+
+  return app
+}
+
+/** A project-scoped key sees only its project's memories (and global ones). */
+function withinProject(memory: Memory, project: string | undefined): boolean {
+  return project === undefined || memory.project === null || memory.project === project
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000
+}

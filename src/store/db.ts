@@ -1,0 +1,214 @@
+import {existsSync, mkdirSync} from 'node:fs'
+import path from 'node:path'
+
+import Database from 'better-sqlite3'
+
+import {SignetError} from '../errors.js'
+
+export type SqliteDatabase = Database.Database
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+/**
+ * Numbered schema migrations, applied in order inside one transaction each.
+ * Append new migrations at the end with the next number; never edit a released one.
+ */
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'memories',
+    sql: `
+      CREATE TABLE memories (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        content TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        type TEXT NOT NULL DEFAULT 'fact',
+        tags TEXT NOT NULL DEFAULT '[]',
+        importance REAL NOT NULL DEFAULT 0.5,
+        pinned INTEGER NOT NULL DEFAULT 0,
+        agent_id TEXT NOT NULL DEFAULT 'default',
+        project TEXT,
+        source TEXT NOT NULL DEFAULT 'manual',
+        harness TEXT,
+        key_id TEXT,
+        machine_id TEXT,
+        session_key TEXT,
+        idempotency_key TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        deleted_at TEXT,
+        access_count INTEGER NOT NULL DEFAULT 0,
+        last_accessed_at TEXT
+      );
+      CREATE UNIQUE INDEX memories_live_hash ON memories(agent_id, content_hash) WHERE deleted_at IS NULL;
+      CREATE UNIQUE INDEX memories_idempotency ON memories(agent_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX memories_agent_created ON memories(agent_id, created_at);
+      CREATE INDEX memories_agent_project ON memories(agent_id, project);
+
+      CREATE VIRTUAL TABLE memories_fts USING fts5(
+        content, tags,
+        content='memories', content_rowid='seq',
+        tokenize='porter unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+        INSERT INTO memories_fts(rowid, content, tags) VALUES (new.seq, new.content, new.tags);
+      END;
+      CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+        INSERT INTO memories_fts(memories_fts, rowid, content, tags) VALUES ('delete', old.seq, old.content, old.tags);
+      END;
+      CREATE TRIGGER memories_fts_update AFTER UPDATE OF content, tags ON memories BEGIN
+        INSERT INTO memories_fts(memories_fts, rowid, content, tags) VALUES ('delete', old.seq, old.content, old.tags);
+        INSERT INTO memories_fts(rowid, content, tags) VALUES (new.seq, new.content, new.tags);
+      END;
+    `,
+  },
+  {
+    version: 2,
+    name: 'sessions, transcripts, keys, audit, pairing, harness sightings',
+    sql: `
+      CREATE TABLE sessions (
+        session_key TEXT NOT NULL,
+        agent_id TEXT NOT NULL DEFAULT 'default',
+        harness TEXT,
+        machine_id TEXT,
+        project TEXT,
+        key_id TEXT,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        injected_ids TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (agent_id, session_key)
+      );
+      CREATE INDEX sessions_started ON sessions(started_at);
+
+      CREATE TABLE session_transcripts (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        session_key TEXT NOT NULL,
+        agent_id TEXT NOT NULL DEFAULT 'default',
+        harness TEXT,
+        project TEXT,
+        kind TEXT NOT NULL DEFAULT 'transcript',
+        content TEXT NOT NULL,
+        idempotency_key TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX session_transcripts_idempotency ON session_transcripts(agent_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX session_transcripts_session ON session_transcripts(agent_id, session_key);
+      CREATE VIRTUAL TABLE session_transcripts_fts USING fts5(
+        content, content='session_transcripts', content_rowid='seq',
+        tokenize='porter unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER session_transcripts_fts_insert AFTER INSERT ON session_transcripts BEGIN
+        INSERT INTO session_transcripts_fts(rowid, content) VALUES (new.seq, new.content);
+      END;
+      CREATE TRIGGER session_transcripts_fts_delete AFTER DELETE ON session_transcripts BEGIN
+        INSERT INTO session_transcripts_fts(session_transcripts_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+      END;
+
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        prefix TEXT NOT NULL UNIQUE,
+        key_hash TEXT NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL DEFAULT 'agent',
+        scope_json TEXT NOT NULL DEFAULT '{}',
+        permissions_json TEXT NOT NULL DEFAULT '[]',
+        connector TEXT,
+        harness TEXT,
+        agent_id TEXT,
+        allowed_projects_json TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        revoked_at TEXT,
+        expires_at TEXT
+      );
+
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        event TEXT NOT NULL,
+        key_id TEXT,
+        peer TEXT,
+        detail_json TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_at ON audit(at);
+
+      CREATE TABLE pairing_codes (
+        code_hash TEXT PRIMARY KEY,
+        connector TEXT,
+        agent_id TEXT,
+        role TEXT NOT NULL DEFAULT 'agent',
+        project TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        claimed_at TEXT,
+        claimed_key_id TEXT
+      );
+
+      CREATE TABLE harness_sightings (
+        harness TEXT NOT NULL,
+        agent_id TEXT NOT NULL DEFAULT 'default',
+        machine_id TEXT,
+        last_seen_at TEXT NOT NULL,
+        last_event TEXT,
+        PRIMARY KEY (harness, agent_id)
+      );
+    `,
+  },
+]
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version
+
+export interface OpenDatabaseOptions {
+  /** Take a copy of an existing database before migrating it forward. Default true. */
+  backupBeforeMigrate?: boolean
+}
+
+/**
+ * Open (creating if needed) the workspace database with WAL and a busy timeout, then migrate it.
+ * A database written by a newer Signet is refused rather than touched.
+ */
+export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
+  mkdirSync(path.dirname(dbPath), {recursive: true})
+  const isNew = !existsSync(dbPath)
+  const db = new Database(dbPath)
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma('busy_timeout = 5000')
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    migrate(db, dbPath, {backup: !isNew && options.backupBeforeMigrate !== false})
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+function migrate(db: SqliteDatabase, dbPath: string, options: {backup: boolean}): void {
+  const current = db.pragma('user_version', {simple: true}) as number
+  if (current > LATEST_SCHEMA_VERSION) {
+    throw new SignetError(
+      `database ${dbPath} has schema version ${current}, newer than this Signet understands (${LATEST_SCHEMA_VERSION}) — ` +
+        'upgrade signetai (npm install -g signetai@latest); the database was not modified',
+      'schema_too_new',
+    )
+  }
+  const pending = MIGRATIONS.filter((migration) => migration.version > current)
+  if (pending.length === 0) return
+  if (options.backup && current > 0) {
+    const backupPath = `${dbPath}.backup-v${current}-${Date.now()}`
+    db.exec(`VACUUM INTO '${backupPath.replaceAll("'", "''")}'`)
+  }
+  for (const migration of pending) {
+    db.transaction(() => {
+      db.exec(migration.sql)
+      db.pragma(`user_version = ${migration.version}`)
+    })()
+  }
+}

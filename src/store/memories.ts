@@ -1,0 +1,243 @@
+import {randomUUID} from 'node:crypto'
+
+import {contentHash} from './content-hash.js'
+import type {SqliteDatabase} from './db.js'
+
+export interface Provenance {
+  harness?: string | null
+  keyId?: string | null
+  machineId?: string | null
+  sessionKey?: string | null
+}
+
+export interface RememberInput extends Provenance {
+  content: string
+  agentId: string
+  type?: string
+  tags?: string[]
+  importance?: number
+  pinned?: boolean
+  project?: string | null
+  source?: string
+  idempotencyKey?: string | null
+  /** ISO timestamp; defaults to now. Lets imports keep their original dates. */
+  createdAt?: string
+}
+
+export interface Memory {
+  id: string
+  content: string
+  type: string
+  tags: string[]
+  importance: number
+  pinned: boolean
+  agentId: string
+  project: string | null
+  source: string
+  harness: string | null
+  keyId: string | null
+  machineId: string | null
+  sessionKey: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface MemoryPatch {
+  content?: string
+  type?: string
+  tags?: string[]
+  importance?: number
+  pinned?: boolean
+  project?: string | null
+}
+
+export interface ListMemoriesQuery {
+  agentId: string
+  project?: string
+  type?: string
+  tags?: string[]
+  limit: number
+  offset: number
+}
+
+export interface MemoryRow {
+  seq: number
+  id: string
+  content: string
+  content_hash: string
+  type: string
+  tags: string
+  importance: number
+  pinned: number
+  agent_id: string
+  project: string | null
+  source: string
+  harness: string | null
+  key_id: string | null
+  machine_id: string | null
+  session_key: string | null
+  idempotency_key: string | null
+  created_at: string
+  updated_at: string
+  deleted_at: string | null
+}
+
+export function rowToMemory(row: MemoryRow): Memory {
+  return {
+    id: row.id,
+    content: row.content,
+    type: row.type,
+    tags: JSON.parse(row.tags) as string[],
+    importance: row.importance,
+    pinned: row.pinned === 1,
+    agentId: row.agent_id,
+    project: row.project,
+    source: row.source,
+    harness: row.harness,
+    keyId: row.key_id,
+    machineId: row.machine_id,
+    sessionKey: row.session_key,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+export type PatchOutcome =
+  | {status: 'updated'; memory: Memory}
+  | {status: 'not_found'}
+  | {status: 'duplicate'; existingId: string}
+
+/** Memory rows: the only code that writes the memories table. */
+export class MemoryStore {
+  private readonly insertStatement
+  private readonly byHashStatement
+  private readonly byIdempotencyStatement
+  private readonly byIdStatement
+  private readonly countStatement
+  private readonly forgetStatement
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.insertStatement = db.prepare(`
+      INSERT INTO memories (id, content, content_hash, type, tags, importance, pinned, agent_id, project, source,
+        harness, key_id, machine_id, session_key, idempotency_key, created_at, updated_at)
+      VALUES (@id, @content, @content_hash, @type, @tags, @importance, @pinned, @agent_id, @project, @source,
+        @harness, @key_id, @machine_id, @session_key, @idempotency_key, @created_at, @updated_at)`)
+    this.byHashStatement = db.prepare(
+      'SELECT * FROM memories WHERE agent_id = ? AND content_hash = ? AND deleted_at IS NULL')
+    this.byIdempotencyStatement = db.prepare(
+      'SELECT * FROM memories WHERE agent_id = ? AND idempotency_key = ?')
+    this.byIdStatement = db.prepare('SELECT * FROM memories WHERE id = ? AND deleted_at IS NULL')
+    this.countStatement = db.prepare('SELECT count(*) AS n FROM memories WHERE deleted_at IS NULL')
+    this.forgetStatement = db.prepare(
+      'UPDATE memories SET deleted_at = ?, updated_at = ? WHERE id = ? AND agent_id = ? AND deleted_at IS NULL')
+  }
+
+  /** Store a memory, or return the live one with the same normalised content for this agent. */
+  remember(input: RememberInput): {memory: Memory; deduped: boolean} {
+    return this.db.transaction(() => {
+      if (input.idempotencyKey) {
+        const replay = this.byIdempotencyStatement.get(input.agentId, input.idempotencyKey) as MemoryRow | undefined
+        if (replay) return {memory: rowToMemory(replay), deduped: true}
+      }
+      const hash = contentHash(input.content)
+      const existing = this.byHashStatement.get(input.agentId, hash) as MemoryRow | undefined
+      if (existing) return {memory: rowToMemory(existing), deduped: true}
+      const now = new Date().toISOString()
+      const row = {
+        id: randomUUID(),
+        content: input.content,
+        content_hash: hash,
+        type: input.type ?? 'fact',
+        tags: JSON.stringify(normalizeTags(input.tags ?? [])),
+        importance: input.importance ?? 0.5,
+        pinned: input.pinned ? 1 : 0,
+        agent_id: input.agentId,
+        project: input.project ?? null,
+        source: input.source ?? 'manual',
+        harness: input.harness ?? null,
+        key_id: input.keyId ?? null,
+        machine_id: input.machineId ?? null,
+        session_key: input.sessionKey ?? null,
+        idempotency_key: input.idempotencyKey ?? null,
+        created_at: input.createdAt ?? now,
+        updated_at: now,
+      }
+      this.insertStatement.run(row)
+      return {memory: rowToMemory({...row, seq: 0, deleted_at: null}), deduped: false}
+    }).immediate()
+  }
+
+  /** A live memory, only if it belongs to the agent (another agent's id looks exactly like a missing one). */
+  get(id: string, agentId: string): Memory | undefined {
+    const row = this.byIdStatement.get(id) as MemoryRow | undefined
+    return row && row.agent_id === agentId ? rowToMemory(row) : undefined
+  }
+
+  list(query: ListMemoriesQuery): {memories: Memory[]; total: number} {
+    const where = ['deleted_at IS NULL', 'agent_id = @agentId']
+    const params: Record<string, unknown> = {agentId: query.agentId, limit: query.limit, offset: query.offset}
+    if (query.project !== undefined) {
+      where.push('project = @project')
+      params.project = query.project
+    }
+    if (query.type !== undefined) {
+      where.push('type = @type')
+      params.type = query.type
+    }
+    for (const [index, tag] of (query.tags ?? []).entries()) {
+      where.push(`EXISTS (SELECT 1 FROM json_each(memories.tags) WHERE value = @tag${index})`)
+      params[`tag${index}`] = tag
+    }
+    const clause = where.join(' AND ')
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM memories WHERE ${clause}`).get(params) as {n: number}).n
+    const rows = this.db
+      .prepare(`SELECT * FROM memories WHERE ${clause} ORDER BY created_at DESC, seq DESC LIMIT @limit OFFSET @offset`)
+      .all(params) as MemoryRow[]
+    return {memories: rows.map(rowToMemory), total}
+  }
+
+  update(id: string, agentId: string, patch: MemoryPatch): PatchOutcome {
+    return this.db.transaction((): PatchOutcome => {
+      const row = this.byIdStatement.get(id) as MemoryRow | undefined
+      if (!row || row.agent_id !== agentId) return {status: 'not_found'}
+      const next = {...row}
+      if (patch.content !== undefined) {
+        const hash = contentHash(patch.content)
+        const clash = this.byHashStatement.get(agentId, hash) as MemoryRow | undefined
+        if (clash && clash.id !== id) return {status: 'duplicate', existingId: clash.id}
+        next.content = patch.content
+        next.content_hash = hash
+      }
+      if (patch.type !== undefined) next.type = patch.type
+      if (patch.tags !== undefined) next.tags = JSON.stringify(normalizeTags(patch.tags))
+      if (patch.importance !== undefined) next.importance = patch.importance
+      if (patch.pinned !== undefined) next.pinned = patch.pinned ? 1 : 0
+      if (patch.project !== undefined) next.project = patch.project
+      next.updated_at = new Date().toISOString()
+      this.db
+        .prepare(`UPDATE memories SET content = @content, content_hash = @content_hash, type = @type, tags = @tags,
+          importance = @importance, pinned = @pinned, project = @project, updated_at = @updated_at WHERE seq = @seq`)
+        .run(next)
+      return {status: 'updated', memory: rowToMemory(next)}
+    }).immediate()
+  }
+
+  /** Soft delete: the row stays for audit and recovery but disappears from every read. */
+  forget(id: string, agentId: string): boolean {
+    const now = new Date().toISOString()
+    return this.forgetStatement.run(now, now, id, agentId).changes === 1
+  }
+
+  count(): number {
+    return (this.countStatement.get() as {n: number}).n
+  }
+}
+
+export function normalizeTags(tags: string[]): string[] {
+  const seen = new Set<string>()
+  for (const tag of tags) {
+    const clean = tag.trim().toLowerCase()
+    if (clean) seen.add(clean)
+  }
+  return [...seen]
+}

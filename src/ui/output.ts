@@ -1,0 +1,63 @@
+import {Chalk, type ChalkInstance} from 'chalk'
+import ora, {type Ora} from 'ora'
+
+/** Colour only on a TTY and never with NO_COLOR (SPEC §3, §4). */
+export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true
+  return Boolean(stream.isTTY) && process.env.TERM !== 'dumb'
+}
+
+export const paint: ChalkInstance = new Chalk({level: colorEnabled() ? 1 : 0})
+export const paintError: ChalkInstance = new Chalk({level: colorEnabled(process.stderr) ? 1 : 0})
+
+export interface Spinner {
+  update(text: string): void
+  succeed(text: string): void
+  fail(text: string): void
+  stop(): void
+}
+
+/** A spinner on an interactive terminal; silence everywhere else (pipes, CI, --json). */
+export function startSpinner(text: string, options: {enabled?: boolean} = {}): Spinner {
+  const enabled = (options.enabled ?? true) && Boolean(process.stderr.isTTY) && !process.env.CI
+  if (!enabled) {
+    return {update() {}, succeed() {}, fail() {}, stop() {}}
+  }
+  const spinner: Ora = ora({text, stream: process.stderr, color: colorEnabled(process.stderr) ? 'cyan' : undefined}).start()
+  return {
+    update: (next) => {
+      spinner.text = next
+    },
+    succeed: (final) => spinner.succeed(final),
+    fail: (final) => spinner.fail(final),
+    stop: () => spinner.stop(),
+  }
+}
+
+export interface Column<Row> {
+  header: string
+  value: (row: Row) => string
+  /** Truncate long cells to keep the table on one screen. */
+  maxWidth?: number
+}
+
+/** A plain aligned table; headers dimmed when colour is on. */
+export function renderTable<Row>(rows: Row[], columns: Column<Row>[]): string {
+  const cells = rows.map((row) =>
+    columns.map((column) => {
+      const text = column.value(row).replace(/\s+/g, ' ')
+      return column.maxWidth && text.length > column.maxWidth ? text.slice(0, column.maxWidth - 1) + '…' : text
+    }),
+  )
+  const widths = columns.map((column, index) => Math.max(column.header.length, ...cells.map((row) => row[index].length)))
+  const line = (values: string[]) => values.map((value, index) => value.padEnd(widths[index])).join('  ').trimEnd()
+  return [paint.dim(line(columns.map((column) => column.header))), ...cells.map(line)].join('\n')
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)}s`
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${Math.round(seconds % 60)}s`
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`
+  return `${Math.floor(seconds / 86_400)}d ${Math.floor((seconds % 86_400) / 3600)}h`
+}

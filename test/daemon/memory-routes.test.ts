@@ -1,0 +1,148 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+
+let daemon: TestDaemon
+
+beforeAll(async () => {
+  daemon = await startTestDaemon()
+})
+
+afterAll(async () => {
+  await daemon.stop()
+})
+
+describe('health and status', () => {
+  it('health is open and reveals no paths or counts', async () => {
+    const {status, body} = await daemon.request('GET', '/health')
+    expect(status).toBe(200)
+    expect(Object.keys(body).sort()).toEqual(['status', 'uptime', 'version'])
+  })
+
+  it('status reports bind, modes and counts', async () => {
+    const {status, body} = await daemon.request('GET', '/api/status')
+    expect(status).toBe(200)
+    expect(body).toMatchObject({bindHost: '127.0.0.1', networkMode: 'localhost', authMode: 'local', pid: process.pid})
+    expect(typeof body.memoryCount).toBe('number')
+  })
+})
+
+describe('memory round trips', () => {
+  it('remember → recall → get → patch → delete', async () => {
+    const created = await daemon.request('POST', '/api/memory/remember', {
+      body: {content: 'Deploys go through the blue-green pipeline on Fridays', tags: ['Deploy', 'ops'], importance: 0.8, project: 'acme/api'},
+    })
+    expect(created.status).toBe(201)
+    expect(created.body.deduped).toBe(false)
+    const id = created.body.id as string
+    expect(created.body.memory.tags).toEqual(['deploy', 'ops'])
+
+    const recalled = await daemon.request('POST', '/api/memory/recall', {body: {query: 'how do deploys work?'}})
+    expect(recalled.status).toBe(200)
+    expect(recalled.body.results[0].id).toBe(id)
+    expect(recalled.body.results[0].score).toBeGreaterThan(0)
+    expect(recalled.body.results[0].score).toBeLessThanOrEqual(1)
+
+    const fetched = await daemon.request('GET', `/api/memory/${id}`)
+    expect(fetched.body.memory.content).toContain('blue-green')
+
+    const patched = await daemon.request('PATCH', `/api/memory/${id}`, {body: {importance: 0.3, tags: ['x']}})
+    expect(patched.status).toBe(200)
+    expect(patched.body.memory).toMatchObject({importance: 0.3, tags: ['x']})
+
+    const deleted = await daemon.request('DELETE', `/api/memory/${id}`)
+    expect(deleted.body).toEqual({id, deleted: true})
+    expect((await daemon.request('GET', `/api/memory/${id}`)).status).toBe(404)
+    expect((await daemon.request('DELETE', `/api/memory/${id}`)).status).toBe(404)
+    const after = await daemon.request('POST', '/api/memory/recall', {body: {query: 'blue-green pipeline'}})
+    expect(after.body.results.map((row: {id: string}) => row.id)).not.toContain(id)
+  })
+
+  it('dedups normalised content per agent, not across agents', async () => {
+    const first = await daemon.request('POST', '/api/memory/remember', {body: {content: 'Tabs, not spaces.'}})
+    const second = await daemon.request('POST', '/api/memory/remember', {body: {content: '  tabs,   NOT spaces '}})
+    expect(second.status).toBe(200)
+    expect(second.body).toMatchObject({id: first.body.id, deduped: true})
+    const other = await daemon.request('POST', '/api/memory/remember', {body: {content: 'Tabs, not spaces.', agentId: 'other-agent'}})
+    expect(other.body.deduped).toBe(false)
+    expect(other.body.id).not.toBe(first.body.id)
+  })
+
+  it('a forgotten memory can be remembered again', async () => {
+    const first = await daemon.request('POST', '/api/memory/remember', {body: {content: 'ephemeral fact 42'}})
+    await daemon.request('DELETE', `/api/memory/${first.body.id}`)
+    const again = await daemon.request('POST', '/api/memory/remember', {body: {content: 'ephemeral fact 42'}})
+    expect(again.body.deduped).toBe(false)
+  })
+
+  it('idempotency keys make replays return the first write', async () => {
+    const body = {content: 'spooled write', idempotencyKey: 'spool-1'}
+    const first = await daemon.request('POST', '/api/memory/remember', {body})
+    const replay = await daemon.request('POST', '/api/memory/remember', {body: {...body, content: 'spooled write (edited)'}})
+    expect(replay.body).toMatchObject({id: first.body.id, deduped: true})
+  })
+
+  it('lists with paging and filters', async () => {
+    for (let index = 0; index < 5; index++) {
+      await daemon.request('POST', '/api/memory/remember', {body: {content: `paged item ${index}`, project: 'paging', tags: index % 2 ? ['odd'] : []}})
+    }
+    const page = await daemon.request('GET', '/api/memories?project=paging&limit=2&offset=0')
+    expect(page.body.total).toBe(5)
+    expect(page.body.memories).toHaveLength(2)
+    const odd = await daemon.request('GET', '/api/memories?project=paging&tags=odd')
+    expect(odd.body.total).toBe(2)
+    expect((await daemon.request('GET', '/api/memories?limit=0')).body).toMatchObject({code: 'invalid_request', field: 'limit'})
+  })
+
+  it('PATCH to content that another memory has is a 409', async () => {
+    const a = await daemon.request('POST', '/api/memory/remember', {body: {content: 'conflict a'}})
+    await daemon.request('POST', '/api/memory/remember', {body: {content: 'conflict b'}})
+    const clash = await daemon.request('PATCH', `/api/memory/${a.body.id}`, {body: {content: 'Conflict B'}})
+    expect(clash.status).toBe(409)
+    expect(clash.body.code).toBe('duplicate_content')
+  })
+})
+
+describe('bad input', () => {
+  const hostile = ['"', '*', '-', 'OR', 'AND NOT', 'NEAR(a b)', 'col:term', '"unbalanced', '^start', 'über café 東京', '', '   ', '()', '\u0000', 'a'.repeat(5000)]
+  for (const query of hostile) {
+    it(`recall never fails on ${JSON.stringify(query.slice(0, 20))}`, async () => {
+      const {status, body} = await daemon.request('POST', '/api/memory/recall', {body: {query}})
+      expect(status).toBe(200)
+      expect(Array.isArray(body.results)).toBe(true)
+    })
+  }
+
+  it('malformed JSON is a 400 naming the problem', async () => {
+    const {status, body} = await daemon.request('POST', '/api/memory/remember', {rawBody: '{"content": ', headers: {'content-type': 'application/json'}})
+    expect(status).toBe(400)
+    expect(body.code).toBe('invalid_json')
+    expect(body.error).toMatch(/not valid JSON/)
+  })
+
+  it('a missing or wrong-typed field is named', async () => {
+    const missing = await daemon.request('POST', '/api/memory/remember', {body: {tags: ['x']}})
+    expect(missing.status).toBe(400)
+    expect(missing.body.field).toBe('content')
+    const wrong = await daemon.request('POST', '/api/memory/remember', {body: {content: 'x', importance: 7}})
+    expect(wrong.body).toMatchObject({code: 'invalid_request', field: 'importance'})
+    const array = await daemon.request('POST', '/api/memory/recall', {rawBody: '[1,2]'})
+    expect(array.status).toBe(400)
+  })
+
+  it('bodies over 1 MiB get 413 before parsing', async () => {
+    const {status, body} = await daemon.request('POST', '/api/memory/remember', {rawBody: 'x'.repeat(1024 * 1024 + 10)})
+    expect(status).toBe(413)
+    expect(body.code).toBe('payload_too_large')
+  })
+
+  it('ids that are not UUIDs, and unknown routes, are clean 400/404s', async () => {
+    expect((await daemon.request('GET', '/api/memory/..%2F..%2Fetc%2Fpasswd')).status).toBe(400)
+    const unknown = await daemon.request('GET', '/api/nope')
+    expect(unknown).toMatchObject({status: 404, body: {code: 'not_found'}})
+  })
+
+  it('the daemon is still healthy afterwards', async () => {
+    expect((await daemon.request('GET', '/health')).status).toBe(200)
+  })
+})

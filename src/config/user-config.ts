@@ -1,4 +1,7 @@
-import Conf from 'conf'
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import type Conf from 'conf'
 
 import {userConfigDir} from './paths.js'
 
@@ -6,24 +9,35 @@ interface UserConfigShape {
   workspace?: string
 }
 
+const USER_CONFIG_NAME = 'config'
+
 /**
- * The per-user settings file (`~/.config/signet/config.json`), managed by `conf`.
- * Created lazily because `conf` is only needed by commands that read or save settings.
+ * The per-user settings file (`~/.config/signet/config.json`), written through `conf`.
+ * Loaded lazily: `conf` pulls in a JSON-schema validator that costs every command ~100 ms.
  */
-export function openUserConfig(): Conf<UserConfigShape> {
-  return new Conf<UserConfigShape>({
+export async function openUserConfig(): Promise<Conf<UserConfigShape>> {
+  const {default: ConfStore} = await import('conf')
+  return new ConfStore<UserConfigShape>({
     projectName: 'signet',
     projectSuffix: '',
     cwd: userConfigDir(),
-    configName: 'config',
+    configName: USER_CONFIG_NAME,
   })
 }
 
+/**
+ * Reading needs no validator: the file is plain JSON that only `saveWorkspace` writes, so read
+ * it directly and keep workspace resolution cheap for every command and hook.
+ */
 export function readSavedWorkspace(): string | undefined {
-  const saved = openUserConfig().get('workspace')
-  return typeof saved === 'string' && saved.length > 0 ? saved : undefined
+  try {
+    const raw = JSON.parse(readFileSync(path.join(userConfigDir(), `${USER_CONFIG_NAME}.json`), 'utf8')) as UserConfigShape
+    return typeof raw.workspace === 'string' && raw.workspace.length > 0 ? raw.workspace : undefined
+  } catch {
+    return undefined
+  }
 }
 
-export function saveWorkspace(workspacePath: string): void {
-  openUserConfig().set('workspace', workspacePath)
+export async function saveWorkspace(workspacePath: string): Promise<void> {
+  ;(await openUserConfig()).set('workspace', workspacePath)
 }

@@ -47,6 +47,7 @@ export const agentConfigSchema = z.object({
     .default({provider: 'none'}),
   hooks: z.record(z.string(), z.unknown()).default({}),
   harnesses: z.array(z.string()).default([]),
+  forge: z.object({releaseUrl: z.string().url().optional()}).default({}),
 })
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>

@@ -7,7 +7,9 @@ import {ApiError, badRequest} from './api-error.js'
 export function describeZodError(error: z.ZodError): {message: string; field?: string} {
   const issue = error.issues[0]
   if (!issue) return {message: 'invalid request'}
-  const field = issue.path.map(String).join('.')
+  // An unknown key is reported on its parent object; blame the key itself so the client knows what to drop.
+  const path = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]] : issue.path
+  const field = path.map(String).join('.')
   return {message: field ? `${field}: ${issue.message}` : issue.message, field: field || undefined}
 }
 

@@ -44,7 +44,7 @@ export interface WriteLoad {
 export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
   const result: WriteLoadResult = {acked: [], refusals: new Map(), unanswered: 0, sent: 0}
   const run = randomBytes(4).toString('hex')
-  const padding = options.padding ? ' ' + 'lorem ipsum dolor '.repeat(Math.ceil(options.padding / 18)).slice(0, options.padding) : ''
+  const padding = options.padding ? ' ' + 'lorem ipsum dolor '.repeat(Math.ceil(options.padding / 18)).slice(0, options.padding).trimEnd() : ''
   let stopped = false
   const waiters: Array<{n: number; resolve: () => void}> = []
   const client = async (index: number) => {

@@ -1,0 +1,19 @@
+import {SignetCommand} from '../cli/base-command.js'
+
+export default class Mcp extends SignetCommand<typeof Mcp> {
+  static override description =
+    'Run the MCP server on stdio (memory tools for harnesses; same as the signet-mcp binary). ' +
+    'The daemon URL and key come from SIGNET_DAEMON_URL / SIGNET_API_KEY or the local workspace.'
+
+  static override examples = [
+    '<%= config.bin %> mcp',
+    'SIGNET_DAEMON_URL=https://host:3850 SIGNET_API_KEY=sig_sk_… <%= config.bin %> mcp',
+    'claude mcp add signet -- signet mcp',
+  ]
+
+  public async run(): Promise<void> {
+    // Imported here so other commands never load the MCP SDK.
+    const {runMcpStdioServer} = await import('../mcp/stdio.js')
+    await runMcpStdioServer({workspace: this.flags.path ? this.resolveWorkspace().path : undefined})
+  }
+}

@@ -1,0 +1,366 @@
+import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js'
+import type {CallToolResult} from '@modelcontextprotocol/sdk/types.js'
+import {z} from 'zod'
+
+import {DaemonRequestError} from '../client/daemon-client.js'
+
+/**
+ * The part of the daemon API the tools use. `DaemonClient` (stdio server) satisfies it, and so
+ * does the daemon's in-process dispatcher behind `/mcp`; failures are thrown as
+ * `DaemonRequestError` (the daemon's `{error, code}` envelope) or `DaemonUnreachableError`.
+ */
+export interface DaemonApi {
+  get<T>(path: string, searchParams?: Record<string, string | number | boolean | undefined>): Promise<T>
+  post<T>(path: string, body?: unknown): Promise<T>
+  patch<T>(path: string, body: unknown): Promise<T>
+  delete<T>(path: string): Promise<T>
+}
+
+export interface SignetToolOptions {
+  api: DaemonApi
+  /** Agent to act for when a call names none (stdio: SIGNET_AGENT_ID); the key's scope still wins. */
+  defaultAgentId?: string
+}
+
+/** Every tool this server registers, in the order `tools/list` shows them (SPEC §8). */
+export const SIGNET_TOOL_NAMES = [
+  'memory_search',
+  'memory_store',
+  'memory_get',
+  'memory_list',
+  'memory_modify',
+  'memory_forget',
+  'signet_recall',
+  'signet_remember',
+  'signet_session_search',
+] as const
+
+// Field shapes mirror the daemon's own validation so most mistakes are caught before a request.
+const memoryId = z.string().uuid('must be a memory id (UUID)').describe('memory id (UUID), as shown by search or list')
+const agentId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ - only')
+  .describe('agent whose memories to use (default: the key scope, SIGNET_AGENT_ID or "default")')
+const project = z.string().min(1).max(512).describe('project identity, e.g. github.com/acme/api')
+const memoryType = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[a-z_]+$/, 'lowercase letters and _ only')
+  .describe('memory type, e.g. fact, preference, decision')
+// Models send tags both ways; accept either and normalise.
+const tags = z
+  .union([z.array(z.string().min(1).max(64)).max(32), z.string().max(2048)])
+  .describe('tags, as a list or comma-separated')
+const isoDate = z
+  .string()
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO date like 2025-01-31')
+const importance = z.number().min(0).max(1).describe('0..1, how much this matters (default 0.5)')
+const content = z.string().trim().min(1, 'must not be empty').max(100_000)
+const query = z.string().trim().min(1, 'must not be empty').max(10_000)
+
+const recallInput = {
+  query: query.describe('what to look for, in words'),
+  limit: z.number().int().min(1).max(100).optional().describe('maximum results (default 10)'),
+  project: project.optional(),
+  type: memoryType.optional(),
+  tags: tags.optional(),
+  since: isoDate.optional().describe('only memories created at or after this ISO date'),
+  until: isoDate.optional().describe('only memories created before this ISO date'),
+  agent_id: agentId.optional(),
+}
+
+const rememberInput = {
+  content: content.describe('the fact, preference or decision to remember, self-contained'),
+  type: memoryType.optional(),
+  importance: importance.optional(),
+  tags: tags.optional(),
+  pinned: z.boolean().optional().describe('always include in session context'),
+  project: project.optional().describe('project this belongs to (omit for a global memory)'),
+  agent_id: agentId.optional(),
+}
+
+const listInput = {
+  limit: z.number().int().min(1).max(500).optional().describe('page size (default 50)'),
+  offset: z.number().int().min(0).optional(),
+  project: project.optional(),
+  type: memoryType.optional(),
+  tags: tags.optional(),
+  agent_id: agentId.optional(),
+}
+
+const modifyInput = {
+  id: memoryId,
+  reason: z.string().max(1000).optional().describe('why the memory changes (kept in the tool call, not stored)'),
+  content: content.optional().describe('new content'),
+  type: memoryType.optional(),
+  importance: importance.optional(),
+  tags: tags.optional().describe('replacement tags, as a list or comma-separated'),
+  pinned: z.boolean().optional(),
+  agent_id: agentId.optional(),
+}
+
+const forgetInput = {
+  id: memoryId,
+  reason: z.string().max(1000).optional().describe('why the memory is wrong or obsolete'),
+  agent_id: agentId.optional(),
+}
+
+const sessionSearchInput = {
+  query: query.describe('words to find in past session transcripts'),
+  limit: z.number().int().min(1).max(50).optional().describe('maximum hits (default 10)'),
+  project: project.optional(),
+  agent_id: agentId.optional(),
+}
+
+type RecallArgs = z.infer<z.ZodObject<typeof recallInput>>
+type RememberArgs = z.infer<z.ZodObject<typeof rememberInput>>
+
+/** The public memory shape the daemon returns (src/daemon/routes/memory.ts `presentMemory`). */
+interface MemoryView {
+  id: string
+  content: string
+  type: string
+  tags: string[]
+  importance: number
+  pinned: boolean
+  agentId: string
+  project: string | null
+  source: string
+  created_at: string
+  updated_at: string
+}
+
+interface RecallResponse {
+  results: Array<MemoryView & {score: number}>
+  meta: {method: string; total: number}
+}
+
+interface SessionSearchResponse {
+  hits: Array<{sessionKey: string; project?: string | null; excerpt: string; harness?: string | null; startedAt?: string; endedAt?: string; score?: number}>
+}
+
+/** Register the Signet tools on an MCP server. Each tool is one daemon call; nothing is cached. */
+export function registerSignetTools(server: McpServer, options: SignetToolOptions): void {
+  const {api} = options
+  const agentFor = (requested: string | undefined) => requested ?? options.defaultAgentId
+
+  const recall = async (args: RecallArgs) => {
+    const response = await api.post<RecallResponse>('/api/memory/recall', {
+      query: args.query,
+      limit: args.limit,
+      project: args.project,
+      type: args.type,
+      tags: normaliseTags(args.tags),
+      since: args.since,
+      until: args.until,
+      agentId: agentFor(args.agent_id),
+    })
+    return text(formatRecall(response))
+  }
+
+  const remember = async (args: RememberArgs) => {
+    const response = await api.post<{id: string; deduped: boolean}>('/api/memory/remember', {
+      content: args.content,
+      type: args.type,
+      importance: args.importance,
+      tags: normaliseTags(args.tags),
+      pinned: args.pinned,
+      project: args.project,
+      agentId: agentFor(args.agent_id),
+    })
+    return text(response.deduped ? `Already remembered: merged with memory ${response.id}.` : `Stored memory ${response.id}.`)
+  }
+
+  const recallDescription =
+    'Search long-term memory (hybrid keyword + meaning search) for facts, preferences and decisions from earlier sessions.'
+  const rememberDescription =
+    'Store a durable memory (fact, preference, decision) so later sessions and other harnesses can recall it. Exact duplicates are merged.'
+
+  register(server, 'memory_search', {
+    description: recallDescription,
+    inputSchema: recallInput,
+    annotations: {readOnlyHint: true},
+  }, 'Search', recall)
+
+  register(server, 'memory_store', {
+    description: rememberDescription,
+    inputSchema: rememberInput,
+    annotations: {readOnlyHint: false, destructiveHint: false, idempotentHint: true},
+  }, 'Store', remember)
+
+  register(server, 'memory_get', {
+    description: 'Get one memory by id, with its tags, importance, project and dates.',
+    inputSchema: {id: memoryId, agent_id: agentId.optional()},
+    annotations: {readOnlyHint: true},
+  }, 'Get', async (args: {id: string; agent_id?: string}) => {
+    const response = await api.get<{memory: MemoryView}>(`/api/memory/${encodeURIComponent(args.id)}`, {agentId: agentFor(args.agent_id)})
+    return text(JSON.stringify(response.memory, null, 2))
+  })
+
+  register(server, 'memory_list', {
+    description: 'List memories, newest first, one page at a time.',
+    inputSchema: listInput,
+    annotations: {readOnlyHint: true},
+  }, 'List', async (args: z.infer<z.ZodObject<typeof listInput>>) => {
+    const response = await api.get<{memories: MemoryView[]; total: number; limit: number; offset: number}>('/api/memories', {
+      limit: args.limit,
+      offset: args.offset,
+      project: args.project,
+      type: args.type,
+      tags: normaliseTags(args.tags)?.join(','),
+      agentId: agentFor(args.agent_id),
+    })
+    if (response.memories.length === 0) return text(`No memories${response.offset > 0 ? ` after offset ${response.offset}` : ''} (total ${response.total}).`)
+    const first = response.offset + 1
+    const last = response.offset + response.memories.length
+    return text([`Memories ${first}-${last} of ${response.total}:`, ...response.memories.map((memory) => formatMemoryLine(memory))].join('\n'))
+  })
+
+  register(server, 'memory_modify', {
+    description: 'Correct a memory: change its content, type, importance, tags or pinned flag.',
+    inputSchema: modifyInput,
+    annotations: {readOnlyHint: false, destructiveHint: false, idempotentHint: true},
+  }, 'Modify', async (args: z.infer<z.ZodObject<typeof modifyInput>>) => {
+    const patch = dropUndefined({
+      content: args.content,
+      type: args.type,
+      importance: args.importance,
+      tags: normaliseTags(args.tags),
+      pinned: args.pinned,
+    })
+    // Checked here too so the model learns what to send without a round trip; the daemon checks again.
+    if (Object.keys(patch).length === 0) {
+      return toolError('Modify failed: give at least one of content, type, importance, tags, pinned')
+    }
+    const path = `/api/memory/${encodeURIComponent(args.id)}${agentQuery(agentFor(args.agent_id))}`
+    const response = await api.patch<{memory: MemoryView}>(path, patch)
+    return text(`Updated memory ${response.memory.id}.\n${formatMemoryLine(response.memory)}`)
+  })
+
+  register(server, 'memory_forget', {
+    description: 'Forget a memory that is wrong or obsolete (soft delete: it no longer appears in recall).',
+    inputSchema: forgetInput,
+    annotations: {readOnlyHint: false, destructiveHint: true, idempotentHint: true},
+  }, 'Forget', async (args: z.infer<z.ZodObject<typeof forgetInput>>) => {
+    await api.delete(`/api/memory/${encodeURIComponent(args.id)}${agentQuery(agentFor(args.agent_id))}`)
+    return text(`Forgot memory ${args.id}.`)
+  })
+
+  register(server, 'signet_recall', {
+    description: `${recallDescription} Same as memory_search.`,
+    inputSchema: recallInput,
+    annotations: {readOnlyHint: true},
+  }, 'Recall', recall)
+
+  register(server, 'signet_remember', {
+    description: `${rememberDescription} Same as memory_store.`,
+    inputSchema: rememberInput,
+    annotations: {readOnlyHint: false, destructiveHint: false, idempotentHint: true},
+  }, 'Remember', remember)
+
+  register(server, 'signet_session_search', {
+    description: 'Full-text search over transcripts of past sessions (what was said and done, not just stored memories).',
+    inputSchema: sessionSearchInput,
+    annotations: {readOnlyHint: true},
+  }, 'Session search', async (args: z.infer<z.ZodObject<typeof sessionSearchInput>>) => {
+    const response = await api.post<SessionSearchResponse>('/api/sessions/search', {
+      query: args.query,
+      limit: args.limit,
+      project: args.project,
+      agentId: agentFor(args.agent_id),
+    })
+    return text(formatSessionHits(response))
+  })
+}
+
+/**
+ * registerTool with one failure path: whatever the daemon (or the network) says becomes an
+ * MCP tool error (`isError: true`) naming the operation, never a protocol error.
+ */
+function register<Shape extends z.ZodRawShape, Args>(
+  server: McpServer,
+  name: (typeof SIGNET_TOOL_NAMES)[number],
+  config: {description: string; inputSchema: Shape; annotations: {readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean}},
+  operation: string,
+  handler: (args: Args) => Promise<CallToolResult>,
+): void {
+  const run = async (args: Args): Promise<CallToolResult> => {
+    try {
+      return await handler(args)
+    } catch (error) {
+      return toolError(`${operation} failed: ${describeFailure(error)}`)
+    }
+  }
+  // The SDK's generic overloads cannot follow a shape chosen per call; the schema still validates `args`.
+  ;(server.registerTool as (name: string, config: unknown, cb: (args: Args) => Promise<CallToolResult>) => unknown)(
+    name,
+    {...config, annotations: {...config.annotations, openWorldHint: false}},
+    run,
+  )
+}
+
+/** The daemon's own message and code when it answered; the client's explanation when it did not. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof DaemonRequestError) {
+    const envelope = (error.body ?? {}) as {error?: unknown}
+    const message = typeof envelope.error === 'string' ? envelope.error : error.message
+    return `${message} (${error.status} ${error.daemonCode})`
+  }
+  return error instanceof Error ? error.message : String(error)
+}
+
+function text(value: string): CallToolResult {
+  return {content: [{type: 'text', text: value}]}
+}
+
+function toolError(message: string): CallToolResult {
+  return {content: [{type: 'text', text: message}], isError: true}
+}
+
+function normaliseTags(value: string[] | string | undefined): string[] | undefined {
+  if (value === undefined) return undefined
+  const list = Array.isArray(value) ? value : value.split(',')
+  const cleaned = list.map((tag) => tag.trim()).filter(Boolean)
+  return cleaned.length > 0 ? cleaned : Array.isArray(value) ? [] : undefined
+}
+
+function agentQuery(agent: string | undefined): string {
+  return agent ? `?agentId=${encodeURIComponent(agent)}` : ''
+}
+
+function dropUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>
+}
+
+function formatMemoryLine(memory: MemoryView & {score?: number}): string {
+  const details = [memory.type, memory.created_at?.slice(0, 10)]
+  if (memory.score !== undefined) details.unshift(`score ${memory.score.toFixed(2)}`)
+  if (memory.project) details.push(`project ${memory.project}`)
+  if (memory.tags?.length) details.push(`tags ${memory.tags.join(',')}`)
+  if (memory.pinned) details.push('pinned')
+  return `- id: ${memory.id}; ${oneLine(memory.content)} (${details.filter(Boolean).join(', ')})`
+}
+
+export function formatRecall(response: RecallResponse): string {
+  if (response.results.length === 0) return 'No matching memories found.'
+  const count = response.results.length
+  return [`Found ${count} ${count === 1 ? 'memory' : 'memories'} (${response.meta.method}).`, ...response.results.map((memory) => formatMemoryLine(memory))].join('\n')
+}
+
+function formatSessionHits(response: SessionSearchResponse): string {
+  const hits = response.hits ?? []
+  if (hits.length === 0) return 'No matching sessions found.'
+  const lines = hits.map((hit) => {
+    const details = [hit.project, hit.harness, (hit.endedAt ?? hit.startedAt)?.slice(0, 10)].filter(Boolean)
+    return `- session: ${hit.sessionKey}${details.length ? ` (${details.join(', ')})` : ''}: ${oneLine(hit.excerpt)}`
+  })
+  return [`Found ${hits.length} matching session${hits.length === 1 ? '' : 's'}.`, ...lines].join('\n')
+}
+
+/** Keep one result per line so the model can tell results apart. */
+function oneLine(value: string): string {
+  return value.replace(/\s*\n\s*/g, ' ⏎ ').trim()
+}

@@ -10,8 +10,10 @@ import {MemoryStore} from '../store/memories.js'
 import {MemorySearch} from '../store/search.js'
 import {SIGNET_VERSION} from '../version.js'
 import {createApp} from './app.js'
+import {issueAdminToken} from './auth/auth-state.js'
 import type {DaemonContext} from './context.js'
 import {DaemonLogger} from './logger.js'
+import {startHarnessSync} from './sync.js'
 
 export interface StartServerOptions {
   workspace: string
@@ -50,6 +52,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     version: SIGNET_VERSION,
     url: '',
   }
+  issueAdminToken(context)
   const app = createApp(context)
   let server: ReturnType<typeof serve>
   try {
@@ -70,12 +73,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const dialHost = listen.bindHost === '0.0.0.0' || listen.bindHost === '::' ? '127.0.0.1' : listen.bindHost
   const url = `http://${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${port}`
   context.url = url
+  const harnessSync = startHarnessSync(context)
   if (listen.authModeWarning) logger.warn(listen.authModeWarning)
   logger.info('daemon listening', {url, bindHost: listen.bindHost, authMode: listen.effectiveAuthMode, version: SIGNET_VERSION})
 
   let closing: Promise<void> | undefined
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
+      harnessSync.stop()
       server.close(() => {
         db.close()
         logger.info('daemon stopped')

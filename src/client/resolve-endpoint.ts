@@ -27,7 +27,7 @@ export function resolveDaemonEndpoint(options: {workspace?: string} = {}): Daemo
     if (existsSync(paths.stateFile)) {
       try {
         const state = JSON.parse(readFileSync(paths.stateFile, 'utf8')) as {url?: string}
-        if (state.url) return {url: state.url, apiKey, urlSource: 'workspace-state'}
+        if (state.url) return {url: state.url, apiKey: apiKey ?? readAdminToken(paths.adminTokenFile), urlSource: 'workspace-state'}
       } catch {
         // fall through to the configured port
       }
@@ -45,4 +45,16 @@ export function resolveDaemonEndpoint(options: {workspace?: string} = {}): Daemo
 export function createDaemonClient(options: {workspace?: string; harness?: string; timeoutMs?: number} = {}): DaemonClient {
   const endpoint = resolveDaemonEndpoint({workspace: options.workspace})
   return new DaemonClient({url: endpoint.url, apiKey: endpoint.apiKey, harness: options.harness, timeoutMs: options.timeoutMs})
+}
+
+/**
+ * The running local daemon's `.daemon/admin.token` (0600): how the local CLI authenticates in `team`
+ * mode (SPEC §6.1). Only sent to the daemon this workspace's daemon.json names, never to an env URL.
+ */
+function readAdminToken(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined
+  } catch {
+    return undefined
+  }
 }

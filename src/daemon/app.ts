@@ -4,6 +4,7 @@ import {bodyLimit} from 'hono/body-limit'
 import {ApiError} from './api-error.js'
 import {authenticate} from './auth/authenticate.js'
 import type {AppEnv, DaemonContext} from './context.js'
+import {authRoutes} from './routes/auth.js'
 import {harnessSyncRoutes} from './routes/harness-sync.js'
 import {healthRoutes} from './routes/health.js'
 import {mcpRoutes} from './routes/mcp.js'
@@ -43,6 +44,7 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
   // Route groups. Each lives in src/daemon/routes/<group>.ts and is mounted here once.
   app.route('/', healthRoutes(daemon))
   app.route('/', statusRoutes(daemon))
+  app.route('/', authRoutes(daemon))
   app.route('/', memoryRoutes(daemon))
   app.route('/', mcpRoutes(daemon, app))
   app.route('/', harnessSyncRoutes(daemon))

@@ -10,6 +10,7 @@ import {MemoryStore} from '../store/memories.js'
 import {MemorySearch} from '../store/search.js'
 import {SIGNET_VERSION} from '../version.js'
 import {createApp} from './app.js'
+import {issueAdminToken} from './auth/auth-state.js'
 import type {DaemonContext} from './context.js'
 import {DaemonLogger} from './logger.js'
 import {startHarnessSync} from './sync.js'
@@ -51,6 +52,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     version: SIGNET_VERSION,
     url: '',
   }
+  issueAdminToken(context)
   const app = createApp(context)
   let server: ReturnType<typeof serve>
   try {

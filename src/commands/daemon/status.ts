@@ -16,6 +16,8 @@ export interface DaemonStatusReport {
   bindHost: string
   networkMode: string
   authMode: string
+  /** What agent.yaml asks for; authMode is what applies (local becomes hybrid on a non-loopback bind). */
+  configuredAuthMode: string
   workspace: string
   dbPath: string
   memoryCount: number | null
@@ -42,6 +44,7 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
       bindHost: listen.bindHost,
       networkMode: listen.networkMode,
       authMode: listen.effectiveAuthMode,
+      configuredAuthMode: listen.configuredAuthMode,
       workspace: workspace.path,
       dbPath: paths.dbPath,
       memoryCount: null,
@@ -51,13 +54,14 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
       report.pid = processStatus.pid ?? null
       try {
         const client = new DaemonClient({url: report.url, apiKey: endpoint.apiKey, timeoutMs: 3000})
-        const live = await client.get<{version: string; uptime: number; bindHost: string; networkMode: string; authMode: string; memoryCount: number; authModeWarning: string | null}>('/api/status')
+        const live = await client.get<{version: string; uptime: number; bindHost: string; networkMode: string; authMode: string; configuredAuthMode: string; memoryCount: number; authModeWarning: string | null}>('/api/status')
         Object.assign(report, {
           version: live.version,
           uptime: live.uptime,
           bindHost: live.bindHost,
           networkMode: live.networkMode,
           authMode: live.authMode,
+          configuredAuthMode: live.configuredAuthMode,
           memoryCount: live.memoryCount,
         })
         if (live.authModeWarning) report.warning = live.authModeWarning
@@ -83,7 +87,7 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
       ['pid', String(report.pid)],
       ['uptime', report.uptime === null ? '?' : formatDuration(report.uptime)],
       ['bind', `${report.bindHost} (${report.networkMode})`],
-      ['auth', report.authMode],
+      ['auth', report.authMode === report.configuredAuthMode ? report.authMode : `${report.authMode} (agent.yaml says ${report.configuredAuthMode})`],
       ['workspace', report.workspace],
       ['database', report.dbPath],
       ['memories', report.memoryCount === null ? '?' : String(report.memoryCount)],

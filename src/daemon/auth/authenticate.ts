@@ -1,40 +1,183 @@
-import type {MiddlewareHandler} from 'hono'
+import type {Context, MiddlewareHandler} from 'hono'
 
 import {isLoopbackAddress} from '../../config/network.js'
-import {unauthorized} from '../api-error.js'
+import type {ApiKeyRecord, ApiKeyRejection} from '../../store/api-keys.js'
+import {ApiError, unauthorized} from '../api-error.js'
 import type {AppEnv, DaemonContext} from '../context.js'
-import {localAdminPrincipal} from './principal.js'
+import {authState, matchesAdminToken, type AuthState} from './auth-state.js'
+import {
+  adminTokenPrincipal,
+  anonymousPrincipal,
+  effectivePermissions,
+  localAdminPrincipal,
+  type Principal,
+} from './principal.js'
+import {retryAfterSeconds} from './rate-limit.js'
 
 const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip']
 
-/** Routes anyone may call; everything else needs a principal. */
-export const OPEN_PATHS = new Set(['/health'])
+/** Routes anyone may call (by path; see isOpenRoute for the method). */
+export const OPEN_PATHS = new Set(['/health', '/api/auth/pair/claim'])
 
-/**
- * Is this request local? Only the TCP peer counts (never the Host header), and a loopback
- * peer that forwards for someone else (a same-host proxy) is remote unless it is a trusted proxy.
- */
-export function isRemoteRequest(peer: string | undefined, headers: Headers, trustedProxies: readonly string[]): boolean {
-  if (!isLoopbackAddress(peer)) return true
-  const forwarded = FORWARDING_HEADERS.some((name) => headers.has(name))
-  if (!forwarded) return false
-  return !trustedProxies.includes(peer ?? '')
+export function isOpenRoute(method: string, path: string): boolean {
+  if (path === '/health') return method === 'GET' || method === 'HEAD'
+  if (path === '/api/auth/pair/claim') return method === 'POST'
+  return false
 }
 
+export const AUTH_FAILURE_MESSAGES: Record<ApiKeyRejection | 'required' | 'admin_token_remote', {error: string; code: string}> = {
+  required: {error: 'authentication required: send Authorization: Bearer <api key>', code: 'auth_required'},
+  malformed: {error: 'malformed api key', code: 'malformed_api_key'},
+  invalid: {error: 'invalid api key', code: 'invalid_api_key'},
+  revoked: {error: 'api key revoked', code: 'api_key_revoked'},
+  expired: {error: 'api key expired', code: 'api_key_expired'},
+  admin_token_remote: {error: 'the admin token is only accepted from this machine', code: 'admin_token_remote'},
+}
+
+export interface PeerClassification {
+  /** Not a loopback caller: needs a key in hybrid mode. */
+  remote: boolean
+  /** The address limits and the audit trail are keyed by. */
+  client: string
+}
+
+function normalizeAddress(address: string): string {
+  const bare = address.trim().replace(/^"|"$/g, '').replace(/^\[|\](:\d+)?$/g, '')
+  return bare.toLowerCase().startsWith('::ffff:') && bare.includes('.') ? bare.slice(7) : bare
+}
+
+/** The client a trusted proxy forwarded for: the entry the proxy itself appended (the last one). */
+function forwardedClient(headers: Headers): string | undefined {
+  const xff = headers.get('x-forwarded-for')
+  if (xff) return normalizeAddress(xff.split(',').at(-1) ?? '')
+  const realIp = headers.get('x-real-ip')
+  if (realIp) return normalizeAddress(realIp)
+  const forwarded = headers.get('forwarded')
+  const match = forwarded ? /for=("?\[?[^;,"\]]+\]?"?)/gi.exec(forwarded.split(',').at(-1) ?? '') : null
+  if (match) return normalizeAddress(match[1].replace(/:\d+$/, ''))
+  return undefined
+}
+
+/**
+ * Is this request local? Only the TCP peer counts (never the Host header). A loopback peer that
+ * forwards for someone else (a same-host proxy) is remote — unless it is listed in
+ * `auth.trustedProxies`, in which case the address it forwarded for decides.
+ */
+export function classifyPeer(peer: string | undefined, headers: Headers, trustedProxies: readonly string[]): PeerClassification {
+  const socket = peer ? normalizeAddress(peer) : 'unknown'
+  const forwarded = FORWARDING_HEADERS.some((name) => headers.has(name))
+  if (!forwarded) return {remote: !isLoopbackAddress(peer), client: socket}
+  const trusted = trustedProxies.some((proxy) => normalizeAddress(proxy) === socket)
+  if (!trusted) return {remote: true, client: socket}
+  const client = forwardedClient(headers) ?? socket
+  return {remote: !(isLoopbackAddress(peer) && isLoopbackAddress(client)), client}
+}
+
+/** Kept for callers that only need the yes/no. */
+export function isRemoteRequest(peer: string | undefined, headers: Headers, trustedProxies: readonly string[]): boolean {
+  return classifyPeer(peer, headers, trustedProxies).remote
+}
+
+/** `Bearer <credential>` (scheme case-insensitive); anything else is malformed. */
+export function parseBearer(header: string): string | undefined {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
+  return match?.[1]
+}
+
+export function apiKeyPrincipal(record: ApiKeyRecord, classification: PeerClassification): Principal {
+  return {
+    kind: 'api-key',
+    role: record.role,
+    permissions: effectivePermissions(record.role, record.permissions),
+    scope: {...record.scope, agent: record.scope.agent ?? record.agentId ?? undefined},
+    allowedProjects: record.allowedProjects,
+    remote: classification.remote,
+    peer: classification.client,
+    keyId: record.id,
+    name: record.name,
+    connector: record.connector,
+  }
+}
+
+/**
+ * SPEC §6.1. local: no key needed (loopback bind only). hybrid: a loopback caller without a key is
+ * trusted as local admin, everyone else needs one. team: a key for everything but the open routes.
+ * A credential that is sent is always checked and its claims apply, in every mode — a request never
+ * gets more than the key it presents. Failures are audited and rate-limited per client address.
+ */
 export function authenticate(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
+  const state = authState(daemon)
   return async (c, next) => {
-    const peer = c.env?.incoming?.socket?.remoteAddress
-    const remote = isRemoteRequest(peer, c.req.raw.headers, daemon.config.auth.trustedProxies)
-    if (OPEN_PATHS.has(c.req.path)) {
+    const classification = classifyPeer(c.env?.incoming?.socket?.remoteAddress, c.req.raw.headers, daemon.config.auth.trustedProxies)
+    if (isOpenRoute(c.req.method, c.req.path)) {
+      c.set('principal', anonymousPrincipal(classification.remote, classification.client))
       await next()
       return
     }
     const mode = daemon.listen.effectiveAuthMode
-    if (mode === 'local' || (mode === 'hybrid' && !remote && !c.req.header('authorization'))) {
-      c.set('principal', localAdminPrincipal(remote))
+    const header = c.req.header('authorization')?.trim()
+    if (!header) {
+      if (mode === 'local' || (mode === 'hybrid' && !classification.remote)) {
+        c.set('principal', localAdminPrincipal(classification.remote, classification.client))
+        await next()
+        return
+      }
+      refuseIfThrottled(state, c, classification)
+      fail(state, daemon, c, classification, 'required')
+    }
+    refuseIfThrottled(state, c, classification)
+    const credential = parseBearer(header)
+    if (!credential) fail(state, daemon, c, classification, 'malformed')
+    if (credential.startsWith('sig_at_')) {
+      if (!matchesAdminToken(state, credential)) fail(state, daemon, c, classification, 'invalid')
+      if (classification.remote) fail(state, daemon, c, classification, 'admin_token_remote')
+      c.set('principal', adminTokenPrincipal(false, classification.client))
       await next()
       return
     }
-    throw unauthorized('authentication required: send Authorization: Bearer <api key>', 'auth_required')
+    const verification = state.apiKeys.verify(credential)
+    if (!verification.ok) fail(state, daemon, c, classification, verification.reason, verification.keyId)
+    c.set('principal', apiKeyPrincipal(verification.record, classification))
+    await next()
   }
+}
+
+function refuseIfThrottled(state: AuthState, c: Context<AppEnv>, classification: PeerClassification): void {
+  const waitMs = state.authFailures.blockedFor(classification.client)
+  if (waitMs === 0) return
+  const seconds = retryAfterSeconds(waitMs)
+  if (state.authFailures.firstRefusal(classification.client)) {
+    state.audit.record({event: 'auth_rate_limited', peer: classification.client, detail: {method: c.req.method, path: auditPath(c.req.path), retryAfter: seconds}})
+  }
+  throw new ApiError(
+    429,
+    'rate_limited',
+    `too many failed authentication attempts from this address; retry in ${seconds}s`,
+    {retryAfter: seconds},
+    {'Retry-After': String(seconds)},
+  )
+}
+
+function fail(
+  state: AuthState,
+  daemon: DaemonContext,
+  c: Context<AppEnv>,
+  classification: PeerClassification,
+  reason: keyof typeof AUTH_FAILURE_MESSAGES,
+  keyId?: string,
+): never {
+  state.authFailures.hit(classification.client)
+  const {error, code} = AUTH_FAILURE_MESSAGES[reason]
+  state.audit.record({
+    event: 'auth_failed',
+    keyId: keyId ?? null,
+    peer: classification.client,
+    detail: {reason: code, method: c.req.method, path: auditPath(c.req.path), authMode: daemon.listen.effectiveAuthMode, remote: classification.remote},
+  })
+  throw unauthorized(error, code)
+}
+
+/** Paths are ours, but a caller can put anything in one: keep the trail short. */
+function auditPath(path: string): string {
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path
 }

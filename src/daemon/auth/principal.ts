@@ -2,6 +2,8 @@ import {forbidden} from '../api-error.js'
 
 export type Role = 'admin' | 'operator' | 'agent' | 'readonly'
 
+export const ROLES: readonly Role[] = ['admin', 'operator', 'agent', 'readonly']
+
 export type Permission =
   | 'recall'
   | 'remember'
@@ -12,6 +14,8 @@ export type Permission =
   | 'harnesses'
   | 'keys'
   | 'admin'
+
+export const PERMISSIONS: readonly Permission[] = ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'harnesses', 'keys', 'admin']
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'harnesses', 'keys', 'admin'],
@@ -28,12 +32,20 @@ export interface PrincipalScope {
 
 /** Who is calling, as decided by the auth middleware; every route reads it, none re-derives it. */
 export interface Principal {
-  kind: 'local' | 'admin-token' | 'api-key'
+  /**
+   * local: trusted loopback caller without a credential; admin-token: the local CLI's `.daemon/admin.token`;
+   * api-key: a `sig_sk_…` key; anonymous: an open route (`/health`, pair claim) without a credential.
+   */
+  kind: 'local' | 'admin-token' | 'api-key' | 'anonymous'
   role: Role
   permissions: readonly Permission[]
   scope: PrincipalScope
+  /** When non-empty, the only projects a request may name (the key's `allowedProjects`). */
+  allowedProjects?: readonly string[]
   /** The TCP peer is not loopback, or the request came through a proxy. */
   remote: boolean
+  /** The client address used for rate limits and the audit trail. */
+  peer?: string
   keyId?: string
   name?: string
   connector?: string | null
@@ -41,13 +53,31 @@ export interface Principal {
 
 export const DEFAULT_AGENT_ID = 'default'
 
-export function localAdminPrincipal(remote = false): Principal {
-  return {kind: 'local', role: 'admin', permissions: ROLE_PERMISSIONS.admin, scope: {}, remote}
+export function localAdminPrincipal(remote = false, peer?: string): Principal {
+  return {kind: 'local', role: 'admin', permissions: ROLE_PERMISSIONS.admin, scope: {}, remote, peer}
+}
+
+export function adminTokenPrincipal(remote: boolean, peer?: string): Principal {
+  return {kind: 'admin-token', role: 'admin', permissions: ROLE_PERMISSIONS.admin, scope: {}, remote, peer, name: 'local admin token'}
+}
+
+export function anonymousPrincipal(remote: boolean, peer?: string): Principal {
+  return {kind: 'anonymous', role: 'readonly', permissions: [], scope: {}, remote, peer}
+}
+
+/** A key's permissions list can only narrow its role: the effective set is the intersection. */
+export function effectivePermissions(role: Role, narrowed: readonly Permission[]): Permission[] {
+  const granted = ROLE_PERMISSIONS[role]
+  if (narrowed.length === 0) return [...granted]
+  return granted.filter((permission) => narrowed.includes(permission))
 }
 
 export function requirePermission(principal: Principal, permission: Permission): void {
   if (!principal.permissions.includes(permission)) {
-    throw forbidden(`role '${principal.role}' lacks the '${permission}' permission`, 'permission_denied')
+    const who = principal.kind === 'api-key' && principal.permissions.length < ROLE_PERMISSIONS[principal.role].length
+      ? `this key (role '${principal.role}', narrowed permissions)`
+      : `role '${principal.role}'`
+    throw forbidden(`${who} lacks the '${permission}' permission`, 'permission_denied')
   }
 }
 
@@ -75,5 +105,15 @@ export function resolveProject(principal: Principal, requested?: string | null):
     }
     return scoped
   }
-  return requested ?? undefined
+  const allowed = principal.allowedProjects ?? []
+  if (allowed.length === 0) return requested ?? undefined
+  if (requested) {
+    if (!allowed.includes(requested)) {
+      throw forbidden(`this key may only access the projects ${allowed.map((p) => `'${p}'`).join(', ')}, not '${requested}'`, 'scope_violation')
+    }
+    return requested
+  }
+  if (allowed.length === 1) return allowed[0]
+  // No single project to default to, and "all projects" would include ones the key may not see.
+  throw forbidden(`this key is limited to several projects: name one of ${allowed.map((p) => `'${p}'`).join(', ')}`, 'scope_violation')
 }

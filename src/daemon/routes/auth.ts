@@ -1,0 +1,289 @@
+import {Hono} from 'hono'
+import {z} from 'zod'
+
+import {
+  API_KEY_ID_PATTERN,
+  API_KEY_PREFIX_PATTERN,
+  apiKeyStatus,
+  type ApiKeyRecord,
+  type CreatedApiKey,
+} from '../../store/api-keys.js'
+import {MAX_PENDING_PAIR_CODES} from '../../store/pairing.js'
+import {ApiError, badRequest, notFound} from '../api-error.js'
+import {authState, type AuthState} from '../auth/auth-state.js'
+import {PERMISSIONS, ROLE_PERMISSIONS, ROLES, requirePermission, type Principal} from '../auth/principal.js'
+import {retryAfterSeconds} from '../auth/rate-limit.js'
+import type {AppEnv, DaemonContext} from '../context.js'
+import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
+
+const agentIdField = z.string().min(1).max(128).regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ - only')
+const projectField = z.string().min(1).max(512)
+const connectorField = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/i, 'letters, digits and . _ - only')
+const keyName = z
+  .string({error: 'is required'})
+  .trim()
+  .min(1, 'is required')
+  .max(128)
+  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+const futureDate = z
+  .string()
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO date')
+  .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
+  .transform((value) => new Date(value).toISOString())
+
+const scopeBody = z
+  .object({agent: agentIdField.optional(), project: projectField.optional(), user: z.string().min(1).max(128).optional()})
+  .strict()
+
+const createKeyBody = z
+  .object({
+    name: keyName,
+    role: z.enum(ROLES as [string, ...string[]]).default('agent'),
+    scope: scopeBody.default({}),
+    permissions: z.array(z.enum(PERMISSIONS as [string, ...string[]])).max(PERMISSIONS.length).default([]),
+    connector: connectorField.nullable().optional(),
+    harness: connectorField.nullable().optional(),
+    agentId: agentIdField.nullable().optional(),
+    allowedProjects: z.array(projectField).max(64).default([]),
+    expiresAt: futureDate.nullable().optional(),
+  })
+  .strict()
+
+const rotateBody = z.object({expiresAt: futureDate.nullable().optional()}).strict()
+
+const keyRef = z.object({
+  idOrPrefix: z
+    .string()
+    .refine((value) => API_KEY_ID_PATTERN.test(value) || API_KEY_PREFIX_PATTERN.test(value), 'must be a key id (key_…) or its 12-hex prefix'),
+})
+
+const pairBody = z
+  .object({
+    connector: connectorField.optional(),
+    agentId: agentIdField.optional(),
+    role: z.enum(['operator', 'agent', 'readonly']).default('agent'),
+    project: projectField.optional(),
+    ttlSeconds: z.number().int().min(30).max(86_400).default(600),
+  })
+  .strict()
+
+const claimBody = z.object({
+  code: z.string({error: 'is required'}).min(1, 'is required').max(32),
+  name: keyName.optional(),
+  machineId: z.string().min(1).max(256).optional(),
+})
+
+const auditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  event: z.string().max(64).optional(),
+  keyId: z.string().max(64).optional(),
+})
+
+/** A key as the API shows it: the record plus its status; never the hash. */
+export function presentApiKey(record: ApiKeyRecord): ApiKeyRecord & {status: string} {
+  return {...record, status: apiKeyStatus(record)}
+}
+
+function presentCreated(created: CreatedApiKey) {
+  const {key, ...record} = created
+  return {...presentApiKey(record), key}
+}
+
+/** Who did it, for the audit trail: a key id or the kind of local authority. */
+function actor(principal: Principal): string {
+  return principal.keyId ?? principal.kind
+}
+
+export function authRoutes(daemon: DaemonContext) {
+  const app = new Hono<AppEnv>()
+  const state = authState(daemon)
+
+  app.get('/api/auth/whoami', (c) => {
+    const principal = c.get('principal')
+    return c.json({
+      authenticated: principal.kind === 'api-key' || principal.kind === 'admin-token',
+      trustedLocal: principal.kind === 'local',
+      kind: principal.kind,
+      role: principal.role,
+      keyId: principal.keyId ?? null,
+      name: principal.name ?? null,
+      connector: principal.connector ?? null,
+      scope: principal.scope,
+      allowedProjects: principal.allowedProjects ?? [],
+      permissions: principal.permissions,
+      authMode: daemon.listen.effectiveAuthMode,
+      remote: principal.remote,
+    })
+  })
+
+  app.get('/api/auth/api-keys', (c) => {
+    requirePermission(c.get('principal'), 'keys')
+    return c.json({apiKeys: state.apiKeys.list().map(presentApiKey)})
+  })
+
+  app.post('/api/auth/api-keys', async (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'keys')
+    const body = await readJsonBody(c, createKeyBody)
+    if (body.agentId && body.scope.agent && body.agentId !== body.scope.agent) {
+      throw badRequest(`agentId '${body.agentId}' and scope.agent '${body.scope.agent}' disagree; give one`, 'agentId')
+    }
+    const role = body.role as ApiKeyRecord['role']
+    const beyondRole = body.permissions.filter((permission) => !ROLE_PERMISSIONS[role].includes(permission as never))
+    if (beyondRole.length > 0) {
+      throw badRequest(`permissions: '${beyondRole[0]}' is not part of role '${role}' (permissions can only narrow a role)`, 'permissions')
+    }
+    const created = state.apiKeys.create({
+      name: body.name,
+      role,
+      scope: body.scope,
+      permissions: body.permissions as ApiKeyRecord['permissions'],
+      connector: body.connector ?? null,
+      harness: body.harness ?? body.connector ?? null,
+      agentId: body.agentId ?? body.scope.agent ?? null,
+      allowedProjects: body.allowedProjects,
+      expiresAt: body.expiresAt ?? null,
+    })
+    state.audit.record({event: 'key_created', keyId: created.id, peer: principal.peer, detail: describeKey(created, principal)})
+    daemon.logger.info('api key created', {id: created.id, role: created.role, by: actor(principal)})
+    return c.json({apiKey: presentCreated(created)}, 201)
+  })
+
+  app.delete('/api/auth/api-keys/:idOrPrefix', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'keys')
+    const {idOrPrefix} = parseWith(keyRef, c.req.param())
+    const before = state.apiKeys.find(idOrPrefix)
+    if (!before) throw notFound('API key not found')
+    const revoked = state.apiKeys.revoke(idOrPrefix)!
+    if (!before.revokedAt) {
+      state.audit.record({event: 'key_revoked', keyId: revoked.id, peer: principal.peer, detail: describeKey(revoked, principal)})
+      daemon.logger.info('api key revoked', {id: revoked.id, by: actor(principal)})
+    }
+    return c.json({apiKey: presentApiKey(revoked)})
+  })
+
+  app.post('/api/auth/api-keys/:idOrPrefix/rotate', async (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'keys')
+    const {idOrPrefix} = parseWith(keyRef, c.req.param())
+    const body = await readJsonBody(c, rotateBody)
+    const current = state.apiKeys.find(idOrPrefix)
+    if (!current) throw notFound('API key not found')
+    if (current.revokedAt) {
+      throw new ApiError(409, 'key_revoked', `API key ${current.id} is revoked; create a new key instead (signet api-key create)`)
+    }
+    if (body.expiresAt === undefined && current.expiresAt && Date.parse(current.expiresAt) <= Date.now()) {
+      throw new ApiError(409, 'key_expired', `API key ${current.id} expired at ${current.expiresAt}; rotate with a new expiry (--expires-at) or create a new key`)
+    }
+    const rotated = state.apiKeys.rotate(idOrPrefix, {expiresAt: body.expiresAt})!
+    state.audit.record({
+      event: 'key_rotated',
+      keyId: rotated.created.id,
+      peer: principal.peer,
+      detail: {...describeKey(rotated.created, principal), replaced: rotated.replaced.id},
+    })
+    daemon.logger.info('api key rotated', {id: rotated.created.id, replaced: rotated.replaced.id, by: actor(principal)})
+    return c.json({apiKey: presentCreated(rotated.created), replaced: presentApiKey(rotated.replaced)}, 201)
+  })
+
+  app.get('/api/auth/audit', (c) => {
+    requirePermission(c.get('principal'), 'keys')
+    const query = readQuery(c, auditQuery)
+    return c.json({events: state.audit.list(query)})
+  })
+
+  app.post('/api/auth/pair', async (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'keys')
+    const body = await readJsonBody(c, pairBody)
+    if (state.pairing.pendingCount() >= MAX_PENDING_PAIR_CODES) {
+      throw new ApiError(409, 'too_many_pair_codes', `${MAX_PENDING_PAIR_CODES} pairing codes are already waiting to be claimed; let them expire first`)
+    }
+    const issued = state.pairing.issue(
+      {connector: body.connector ?? null, agentId: body.agentId ?? null, role: body.role as ApiKeyRecord['role'], project: body.project ?? null},
+      body.ttlSeconds * 1000,
+    )
+    state.audit.record({
+      event: 'pair_code_created',
+      peer: principal.peer,
+      detail: {connector: issued.connector, agentId: issued.agentId, role: issued.role, project: issued.project, expiresAt: issued.expiresAt, by: actor(principal)},
+    })
+    return c.json({...issued, ttlSeconds: body.ttlSeconds, url: daemon.url}, 201)
+  })
+
+  app.post('/api/auth/pair/claim', async (c) => {
+    const principal = c.get('principal')
+    const client = principal.peer ?? 'unknown'
+    refuseClaimIfThrottled(state, client)
+    state.pairClaims.hit(client)
+    const body = await readJsonBody(c, claimBody)
+    const outcome = daemon.db.transaction(() => {
+      const checked = state.pairing.check(body.code)
+      if (checked.status !== 'ok') return checked
+      const {grant} = checked
+      const created = state.apiKeys.create({
+        name: body.name ?? `${grant.connector ?? 'remote'} (paired${body.machineId ? ` from ${body.machineId}` : ''})`,
+        role: grant.role,
+        scope: {agent: grant.agentId ?? undefined, project: grant.project ?? undefined},
+        connector: grant.connector,
+        harness: grant.connector,
+        agentId: grant.agentId,
+      })
+      state.pairing.complete(checked.codeHash, created.id)
+      return {status: 'ok' as const, created}
+    })()
+    if (outcome.status !== 'ok') {
+      state.pairClaimFailures.hit('global')
+      state.audit.record({event: 'pair_claim_failed', peer: client, detail: {reason: outcome.status, machineId: body.machineId ?? null}})
+      throw claimFailure(outcome.status)
+    }
+    state.audit.record({
+      event: 'pair_claimed',
+      keyId: outcome.created.id,
+      peer: client,
+      detail: {...describeKey(outcome.created, principal), machineId: body.machineId ?? null},
+    })
+    daemon.logger.info('pairing code claimed', {id: outcome.created.id, connector: outcome.created.connector})
+    return c.json({apiKey: presentCreated(outcome.created)}, 201)
+  })
+
+  return app
+}
+
+function refuseClaimIfThrottled(state: AuthState, client: string): void {
+  const waitMs = Math.max(state.pairClaims.blockedFor(client), state.pairClaimFailures.blockedFor('global'))
+  if (waitMs === 0) return
+  const seconds = retryAfterSeconds(waitMs)
+  if (state.pairClaims.firstRefusal(client) || state.pairClaimFailures.firstRefusal('global')) {
+    state.audit.record({event: 'pair_claim_rate_limited', peer: client, detail: {retryAfter: seconds}})
+  }
+  throw new ApiError(429, 'rate_limited', `too many pairing attempts; retry in ${seconds}s`, {retryAfter: seconds}, {'Retry-After': String(seconds)})
+}
+
+function claimFailure(status: 'malformed' | 'unknown' | 'expired' | 'used'): ApiError {
+  switch (status) {
+    case 'malformed':
+      return new ApiError(400, 'invalid_request', 'code: must look like 7KQ-94M (letters and digits from `signet pair`)', {field: 'code'})
+    case 'unknown':
+      return new ApiError(401, 'pair_code_invalid', 'invalid pairing code — run `signet pair` on the daemon host for a new one')
+    case 'expired':
+      return new ApiError(401, 'pair_code_expired', 'pairing code expired — run `signet pair` on the daemon host for a new one')
+    case 'used':
+      return new ApiError(409, 'pair_code_used', 'pairing code already used — each code works once; run `signet pair` for a new one')
+  }
+}
+
+/** What the audit trail keeps about a key: identity and authority, never the secret. */
+function describeKey(record: ApiKeyRecord, principal: Principal) {
+  return {
+    name: record.name,
+    prefix: record.prefix,
+    role: record.role,
+    scope: record.scope,
+    permissions: record.permissions,
+    connector: record.connector,
+    expiresAt: record.expiresAt,
+    by: actor(principal),
+  }
+}

@@ -1,0 +1,76 @@
+import type {SqliteDatabase} from './db.js'
+
+export type AuditEventName =
+  | 'auth_failed'
+  | 'auth_rate_limited'
+  | 'key_created'
+  | 'key_revoked'
+  | 'key_rotated'
+  | 'pair_code_created'
+  | 'pair_claimed'
+  | 'pair_claim_failed'
+  | 'pair_claim_rate_limited'
+
+export interface AuditEntry {
+  seq: number
+  at: string
+  event: AuditEventName
+  keyId: string | null
+  peer: string | null
+  detail: Record<string, unknown>
+}
+
+export interface NewAuditEntry {
+  event: AuditEventName
+  keyId?: string | null
+  peer?: string | null
+  /** Names, ids, reasons, paths. Never a key, a token, a pairing code or a request body. */
+  detail?: Record<string, unknown>
+}
+
+const RETENTION_DAYS = 90
+const PRUNE_EVERY = 500
+
+/** Append-only security trail of auth failures and key lifecycle events (SPEC §6.4). */
+export class AuditLog {
+  private readonly insert
+  private readonly prune
+  private writesSincePrune = 0
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.insert = db.prepare('INSERT INTO audit (at, event, key_id, peer, detail_json) VALUES (?, ?, ?, ?, ?)')
+    this.prune = db.prepare('DELETE FROM audit WHERE at < ?')
+  }
+
+  record(entry: NewAuditEntry, now = new Date()): void {
+    this.insert.run(now.toISOString(), entry.event, entry.keyId ?? null, entry.peer ?? null, JSON.stringify(entry.detail ?? {}))
+    if (++this.writesSincePrune >= PRUNE_EVERY) {
+      this.writesSincePrune = 0
+      this.prune.run(new Date(now.getTime() - RETENTION_DAYS * 86_400_000).toISOString())
+    }
+  }
+
+  list(options: {limit?: number; event?: string; keyId?: string} = {}): AuditEntry[] {
+    const where: string[] = []
+    const params: unknown[] = []
+    if (options.event) {
+      where.push('event = ?')
+      params.push(options.event)
+    }
+    if (options.keyId) {
+      where.push('key_id = ?')
+      params.push(options.keyId)
+    }
+    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`
+    params.push(options.limit ?? 100)
+    const rows = this.db.prepare(sql).all(...params) as Array<{seq: number; at: string; event: string; key_id: string | null; peer: string | null; detail_json: string}>
+    return rows.map((row) => ({
+      seq: row.seq,
+      at: row.at,
+      event: row.event as AuditEventName,
+      keyId: row.key_id,
+      peer: row.peer,
+      detail: JSON.parse(row.detail_json) as Record<string, unknown>,
+    }))
+  }
+}

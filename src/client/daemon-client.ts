@@ -6,6 +6,8 @@ import {SIGNET_VERSION} from '../version.js'
 export interface DaemonClientOptions {
   url: string
   apiKey?: string
+  /** Key kept in the OS keychain: looked up once, on the first request, when `apiKey` is unset. */
+  apiKeyLookup?: () => Promise<string | undefined>
   /** Sent as X-Signet-Harness so the daemon records provenance. */
   harness?: string
   timeoutMs?: number
@@ -57,6 +59,7 @@ export class DaemonClient {
       retry: 0,
       timeout: options.timeoutMs ?? 10_000,
       throwHttpErrors: true,
+      hooks: !options.apiKey && options.apiKeyLookup ? {beforeRequest: [withLookedUpKey(options.apiKeyLookup)]} : {},
     })
   }
 
@@ -107,6 +110,14 @@ export class DaemonClient {
     const cause = (error as {cause?: {code?: string; message?: string}}).cause
     const detail = cause?.code ?? cause?.message ?? (error as Error).message
     return new DaemonUnreachableError(this.url, 'offline', detail)
+  }
+}
+
+function withLookedUpKey(lookup: () => Promise<string | undefined>) {
+  let key: Promise<string | undefined> | undefined
+  return async (request: Request) => {
+    const value = await (key ??= lookup())
+    if (value && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${value}`)
   }
 }
 

@@ -3,6 +3,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {loadAgentConfig} from '../config/agent-config.js'
 import {parsePort} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
+import {storedConnectionSync} from '../credentials/credential-store.js'
 import {DaemonClient} from './daemon-client.js'
 import {DEFAULT_DAEMON_PORT, parseDaemonUrl} from './daemon-url.js'
 
@@ -10,7 +11,9 @@ export interface DaemonEndpoint {
   url: string
   apiKey?: string
   /** Where the URL came from, for status output and error messages. */
-  urlSource: 'env' | 'workspace-state' | 'workspace-config' | 'default'
+  urlSource: 'env' | 'credentials' | 'workspace-state' | 'workspace-config' | 'default'
+  /** The stored key lives in the OS keychain: read it on the first request (SPEC §9.3). */
+  apiKeyLookup?: () => Promise<string | undefined>
 }
 
 /**
@@ -18,10 +21,15 @@ export interface DaemonEndpoint {
  * env (SIGNET_DAEMON_URL, SIGNET_API_KEY, SIGNET_TOKEN) → the local workspace's running daemon → defaults.
  */
 export function resolveDaemonEndpoint(options: {workspace?: string} = {}): DaemonEndpoint {
-  const apiKey = (process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN)?.trim() || undefined
+  const envKey = (process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN)?.trim() || undefined
+  // the connection saved by `signet connect` (keychain or 0600 file) comes right after env
+  const stored = storedConnectionSync(process.env.SIGNET_DAEMON_URL)
+  const apiKey = envKey ?? stored?.apiKey
+  const apiKeyLookup = envKey ? undefined : stored?.apiKeyLookup
   if (process.env.SIGNET_DAEMON_URL?.trim()) {
-    return {url: parseDaemonUrl(process.env.SIGNET_DAEMON_URL), apiKey, urlSource: 'env'}
+    return {url: parseDaemonUrl(process.env.SIGNET_DAEMON_URL), apiKey, apiKeyLookup, urlSource: 'env'}
   }
+  if (stored) return {url: stored.daemonUrl, apiKey, apiKeyLookup, urlSource: 'credentials'}
   if (options.workspace) {
     const paths = workspacePaths(options.workspace)
     if (existsSync(paths.stateFile)) {
@@ -44,7 +52,7 @@ export function resolveDaemonEndpoint(options: {workspace?: string} = {}): Daemo
 
 export function createDaemonClient(options: {workspace?: string; harness?: string; timeoutMs?: number} = {}): DaemonClient {
   const endpoint = resolveDaemonEndpoint({workspace: options.workspace})
-  return new DaemonClient({url: endpoint.url, apiKey: endpoint.apiKey, harness: options.harness, timeoutMs: options.timeoutMs})
+  return new DaemonClient({url: endpoint.url, apiKey: endpoint.apiKey, apiKeyLookup: endpoint.apiKeyLookup, harness: options.harness, timeoutMs: options.timeoutMs})
 }
 
 /**

@@ -1,0 +1,129 @@
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+
+import type {FileChange} from './atomic-file.js'
+import {readTextIfExists} from './atomic-file.js'
+import {editConfigFile} from './config-file-edit.js'
+import {
+  type Connector,
+  type ConnectorContext,
+  type ConnectorStatus,
+  type Detection,
+  type InstallResult,
+  parseVersion,
+  stateFromParts,
+  versionAtLeast,
+} from './connector.js'
+import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent} from './hook-command.js'
+import {type DesiredHook, findSignetHooks, reconcileHookGroups, removeSignetHooks, staleHookProblems} from './hook-groups.js'
+import {getJsonValue, isEmptyJsonObject, removeJsonValue, setJsonValue} from './json-config-file.js'
+
+/**
+ * Claude Code: hooks in `settings.json` (timeouts in seconds), the MCP server in
+ * `~/.claude.json` (Claude ignores `mcpServers` in settings.json). `CLAUDE_CONFIG_DIR` moves both.
+ */
+
+interface ClaudeEvent {
+  harnessEvent: string
+  signetEvent: HookEvent
+  /** First Claude Code version that accepts this key; an unknown key voids the whole settings file. */
+  since: [number, number, number]
+  /** Written only when the installed version is known to support it. */
+  needsProbe?: boolean
+}
+
+const CLAUDE_EVENTS: ClaudeEvent[] = [
+  {harnessEvent: 'SessionStart', signetEvent: 'session-start', since: [1, 0, 62]},
+  {harnessEvent: 'UserPromptSubmit', signetEvent: 'user-prompt-submit', since: [1, 0, 54]},
+  {harnessEvent: 'PreCompact', signetEvent: 'pre-compaction', since: [1, 0, 48]},
+  {harnessEvent: 'PostCompact', signetEvent: 'compaction-complete', since: [2, 1, 76], needsProbe: true},
+  {harnessEvent: 'SessionEnd', signetEvent: 'session-end', since: [1, 0, 85]},
+]
+
+export function claudePaths(ctx: ConnectorContext) {
+  const override = ctx.env.CLAUDE_CONFIG_DIR
+  const configDir = override && path.isAbsolute(override) ? override : path.join(ctx.home, '.claude')
+  return {
+    configDir,
+    settings: path.join(configDir, 'settings.json'),
+    mcpFile: override && path.isAbsolute(override) ? path.join(configDir, '.claude.json') : path.join(ctx.home, '.claude.json'),
+  }
+}
+
+/** The events to write for this Claude Code version (unknown version → the long-standing four). */
+export function claudeEventsFor(versionOutput: string | undefined): ClaudeEvent[] {
+  const version = parseVersion(versionOutput)
+  return CLAUDE_EVENTS.filter((event) => (version ? versionAtLeast(version, event.since) : !event.needsProbe))
+}
+
+function desiredHooks(ctx: ConnectorContext, events: ClaudeEvent[]): DesiredHook[] {
+  return events.map((event) => ({
+    harnessEvent: event.harnessEvent,
+    handler: {type: 'command', command: buildHookCommand(ctx.entry, event.signetEvent, 'claude-code'), timeout: HOOK_TIMEOUT_SECONDS[event.signetEvent]},
+  }))
+}
+
+function mcpEntry(ctx: ConnectorContext) {
+  return {type: 'stdio', command: ctx.entry.node, args: [ctx.entry.mcpJs], env: {}}
+}
+
+export class ClaudeCodeConnector implements Connector {
+  readonly id = 'claude-code' as const
+  readonly displayName = 'Claude Code'
+
+  async detect(ctx: ConnectorContext): Promise<Detection> {
+    const paths = claudePaths(ctx)
+    const version = await ctx.probeVersion('claude')
+    return {detected: Boolean(version) || existsSync(paths.configDir) || existsSync(paths.mcpFile), version, configDir: paths.configDir}
+  }
+
+  async install(ctx: ConnectorContext): Promise<InstallResult> {
+    const paths = claudePaths(ctx)
+    const version = await ctx.probeVersion('claude')
+    const hooks = desiredHooks(ctx, claudeEventsFor(version))
+    const files: FileChange[] = [
+      editConfigFile(paths.settings, (text) => reconcileHookGroups(text, ['hooks'], hooks, paths.settings)),
+      editConfigFile(paths.mcpFile, (text) => setJsonValue(text, ['mcpServers', 'signet'], mcpEntry(ctx), paths.mcpFile)),
+    ]
+    const notes = ['Restart Claude Code (or run /hooks) to load the Signet hooks and the signet MCP server.']
+    if (getJsonValue(readTextIfExists(paths.settings) ?? '', ['disableAllHooks'], paths.settings) === true) {
+      notes.push(`${paths.settings} sets "disableAllHooks": true — Signet's hooks will not run until you remove it.`)
+    }
+    return {harness: this.id, files, notes}
+  }
+
+  async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
+    const paths = claudePaths(ctx)
+    const files = [
+      editConfigFile(paths.settings, (text) => removeSignetHooks(text, ['hooks'], paths.settings), {isEmpty: isEmptyJsonObject}),
+      editConfigFile(paths.mcpFile, (text) => removeJsonValue(text, ['mcpServers', 'signet'], paths.mcpFile), {isEmpty: isEmptyJsonObject}),
+    ]
+    return {harness: this.id, files, notes: []}
+  }
+
+  async status(ctx: ConnectorContext): Promise<ConnectorStatus> {
+    const paths = claudePaths(ctx)
+    const detection = await this.detect(ctx)
+    const problems: string[] = []
+    const settings = readTextIfExists(paths.settings) ?? ''
+    const owned = findSignetHooks(settings, ['hooks'], paths.settings)
+    const wanted = claudeEventsFor(detection.version)
+    const missing = wanted.filter((event) => !owned.some((hook) => hook.harnessEvent === event.harnessEvent))
+    if (owned.length > 0 && missing.length > 0) problems.push(`hooks missing for ${missing.map((e) => e.harnessEvent).join(', ')} — run \`signet connector install claude-code\``)
+    problems.push(...staleHookProblems(owned, this.id))
+    if (getJsonValue(settings, ['disableAllHooks'], paths.settings) === true) problems.push(`${paths.settings} disables all hooks`)
+    const mcp = getJsonValue(readTextIfExists(paths.mcpFile) ?? '', ['mcpServers', 'signet'], paths.mcpFile)
+    const hooksPresent = owned.length > 0 && missing.length === 0
+    return {
+      harness: this.id,
+      state: stateFromParts([hooksPresent, mcp !== undefined]),
+      detected: detection.detected,
+      version: detection.version,
+      files: [
+        {path: paths.settings, present: hooksPresent, what: `hooks: ${owned.map((h) => h.harnessEvent).join(', ') || 'none'}`},
+        {path: paths.mcpFile, present: mcp !== undefined, what: 'mcpServers.signet'},
+      ],
+      problems,
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import {homedir} from 'node:os'
+
+import type {FileChange} from './atomic-file.js'
+import {signetEntryPoints, type SignetEntryPoints} from './hook-command.js'
+
+export const HARNESS_IDS = ['claude-code', 'codex', 'opencode', 'gemini', 'pi', 'openclaw'] as const
+export type HarnessId = (typeof HARNESS_IDS)[number]
+
+export function isHarnessId(value: string): value is HarnessId {
+  return (HARNESS_IDS as readonly string[]).includes(value)
+}
+
+/** Everything a connector may look at; tests pass their own HOME and env. */
+export interface ConnectorContext {
+  home: string
+  env: NodeJS.ProcessEnv
+  entry: SignetEntryPoints
+  /**
+   * Runs a harness binary's `--version` and returns its output, or undefined when the
+   * binary is not on PATH. Injected so tests can point at a real CLI in a cache dir.
+   */
+  probeVersion(binary: string): Promise<string | undefined>
+}
+
+export interface Detection {
+  /** The harness looks present: its binary answers or its config directory exists. */
+  detected: boolean
+  version?: string
+  configDir: string
+}
+
+export interface InstallResult {
+  harness: HarnessId
+  files: FileChange[]
+  /** What the user still has to do in the harness (trust prompts, restarts). */
+  notes: string[]
+}
+
+export type ConnectorState = 'installed' | 'partial' | 'not-installed'
+
+export interface ConnectorStatus {
+  harness: HarnessId
+  state: ConnectorState
+  detected: boolean
+  version?: string
+  /** Each file the connector owns or edits, and whether our part of it is there. */
+  files: Array<{path: string; present: boolean; what: string}>
+  problems: string[]
+}
+
+/** One harness integration: the only code that knows that harness's files. */
+export interface Connector {
+  readonly id: HarnessId
+  readonly displayName: string
+  detect(ctx: ConnectorContext): Promise<Detection>
+  install(ctx: ConnectorContext): Promise<InstallResult>
+  uninstall(ctx: ConnectorContext): Promise<InstallResult>
+  status(ctx: ConnectorContext): Promise<ConnectorStatus>
+}
+
+export function stateFromParts(parts: boolean[]): ConnectorState {
+  if (parts.every(Boolean)) return 'installed'
+  return parts.some(Boolean) ? 'partial' : 'not-installed'
+}
+
+/** The real context: this process's HOME and env, versions probed with a short timeout. */
+export function defaultConnectorContext(overrides: Partial<ConnectorContext> = {}): ConnectorContext {
+  return {
+    home: overrides.env?.HOME ?? homedir(),
+    env: process.env,
+    entry: signetEntryPoints(),
+    probeVersion: probeBinaryVersion,
+    ...overrides,
+  }
+}
+
+export async function probeBinaryVersion(binary: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const {execFile} = await import('node:child_process')
+  return new Promise((resolve) => {
+    execFile(binary, ['--version'], {timeout: 5000, env, windowsHide: true}, (error, stdout) => {
+      resolve(error ? undefined : stdout.trim() || undefined)
+    })
+  })
+}
+
+/** First `x.y.z` in a `--version` output. */
+export function parseVersion(output: string | undefined): [number, number, number] | undefined {
+  const match = output ? /(\d+)\.(\d+)\.(\d+)/.exec(output) : null
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined
+}
+
+export function versionAtLeast(version: [number, number, number] | undefined, minimum: [number, number, number]): boolean {
+  if (!version) return false
+  for (let i = 0; i < 3; i++) {
+    if (version[i] !== minimum[i]) return version[i] > minimum[i]
+  }
+  return true
+}

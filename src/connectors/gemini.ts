@@ -1,0 +1,95 @@
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+
+import {readTextIfExists} from './atomic-file.js'
+import {editConfigFile} from './config-file-edit.js'
+import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
+import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent} from './hook-command.js'
+import {type DesiredHook, findSignetHooks, reconcileHookGroups, removeSignetHooks, staleHookProblems} from './hook-groups.js'
+import {getJsonValue, isEmptyJsonObject, removeJsonValue, setJsonValue} from './json-config-file.js'
+
+/**
+ * Gemini CLI: hooks and `mcpServers.signet` in `~/.gemini/settings.json` (JSONC tolerated).
+ * Hook timeouts are MILLISECONDS here. `GEMINI_CLI_HOME` replaces the home directory.
+ */
+
+const GEMINI_EVENTS: Array<{harnessEvent: string; signetEvent: HookEvent}> = [
+  {harnessEvent: 'SessionStart', signetEvent: 'session-start'},
+  {harnessEvent: 'BeforeAgent', signetEvent: 'user-prompt-submit'},
+  {harnessEvent: 'PreCompress', signetEvent: 'pre-compaction'},
+  {harnessEvent: 'SessionEnd', signetEvent: 'session-end'},
+]
+
+export function geminiPaths(ctx: ConnectorContext) {
+  const override = ctx.env.GEMINI_CLI_HOME
+  const base = override && path.isAbsolute(override) ? override : ctx.home
+  const dir = path.join(base, '.gemini')
+  return {dir, settings: path.join(dir, 'settings.json')}
+}
+
+function desiredHooks(ctx: ConnectorContext): DesiredHook[] {
+  return GEMINI_EVENTS.map((event) => ({
+    harnessEvent: event.harnessEvent,
+    handler: {
+      type: 'command',
+      command: buildHookCommand(ctx.entry, event.signetEvent, 'gemini'),
+      timeout: HOOK_TIMEOUT_SECONDS[event.signetEvent] * 1000,
+      name: `signet-${event.signetEvent}`,
+    },
+  }))
+}
+
+function mcpEntry(ctx: ConnectorContext) {
+  return {command: ctx.entry.node, args: [ctx.entry.mcpJs]}
+}
+
+export class GeminiConnector implements Connector {
+  readonly id = 'gemini' as const
+  readonly displayName = 'Gemini CLI'
+
+  async detect(ctx: ConnectorContext): Promise<Detection> {
+    const paths = geminiPaths(ctx)
+    const version = await ctx.probeVersion('gemini')
+    return {detected: Boolean(version) || existsSync(paths.dir), version, configDir: paths.dir}
+  }
+
+  async install(ctx: ConnectorContext): Promise<InstallResult> {
+    const {settings} = geminiPaths(ctx)
+    const file = editConfigFile(settings, (text) =>
+      setJsonValue(reconcileHookGroups(text, ['hooks'], desiredHooks(ctx), settings), ['mcpServers', 'signet'], mcpEntry(ctx), settings))
+    const notes = ['Gemini CLI starts stdio MCP servers only in trusted folders: run `gemini trust` in your project (or trust it when asked).']
+    if (getJsonValue(readTextIfExists(settings) ?? '', ['hooksConfig', 'enabled'], settings) === false) {
+      notes.push(`${settings} sets hooksConfig.enabled = false — Signet's hooks will not run until you turn hooks back on.`)
+    }
+    return {harness: this.id, files: [file], notes}
+  }
+
+  async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
+    const {settings} = geminiPaths(ctx)
+    const file = editConfigFile(settings, (text) =>
+      removeJsonValue(removeSignetHooks(text, ['hooks'], settings), ['mcpServers', 'signet'], settings), {isEmpty: isEmptyJsonObject})
+    return {harness: this.id, files: [file], notes: []}
+  }
+
+  async status(ctx: ConnectorContext): Promise<ConnectorStatus> {
+    const {settings} = geminiPaths(ctx)
+    const detection = await this.detect(ctx)
+    const text = readTextIfExists(settings) ?? ''
+    const owned = findSignetHooks(text, ['hooks'], settings)
+    const hooksPresent = GEMINI_EVENTS.every((event) => owned.some((hook) => hook.harnessEvent === event.harnessEvent))
+    const mcp = getJsonValue(text, ['mcpServers', 'signet'], settings)
+    const problems = staleHookProblems(owned, this.id)
+    if (getJsonValue(text, ['hooksConfig', 'enabled'], settings) === false) problems.push(`${settings} turns hooks off (hooksConfig.enabled = false)`)
+    return {
+      harness: this.id,
+      state: stateFromParts([hooksPresent, mcp !== undefined]),
+      detected: detection.detected,
+      version: detection.version,
+      files: [
+        {path: settings, present: hooksPresent, what: `hooks: ${owned.map((h) => h.harnessEvent).join(', ') || 'none'}`},
+        {path: settings, present: mcp !== undefined, what: 'mcpServers.signet'},
+      ],
+      problems,
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import {spawn} from 'node:child_process'
+
+import {createDaemonClient} from '../client/resolve-endpoint.js'
+import {resolveWorkspace} from '../config/workspace.js'
+import {HOOK_TIMEOUT_SECONDS, type HookEvent, signetEntryPoints} from './hook-command.js'
+
+/**
+ * What in-process harness extensions (Pi, OpenClaw) import from this package by absolute path:
+ * lifecycle points run the same `signet hook` command as every shell-hook harness, and the
+ * memory tools call the daemon through the one DaemonClient (credentials resolved at run
+ * time, so the generated extension files never hold a key).
+ */
+
+/** Run `signet hook <event> -H <harness>` with `payload` on stdin; its stdout, or '' on any failure. */
+export function runSignetHook(event: HookEvent, harness: string, payload: Record<string, unknown>): Promise<string> {
+  const entry = signetEntryPoints()
+  return new Promise((resolve) => {
+    let output = ''
+    let settled = false
+    const finish = (value: string) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(value)
+    }
+    const child = spawn(entry.node, [entry.runJs, 'hook', event, '-H', harness], {stdio: ['pipe', 'pipe', 'ignore'], env: process.env})
+    const timer = setTimeout(() => {
+      child.kill()
+      finish('')
+    }, HOOK_TIMEOUT_SECONDS[event] * 1000)
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
+    child.on('error', () => finish(''))
+    child.on('close', (code) => finish(code === 0 ? output.trim() : ''))
+    child.stdin.on('error', () => {})
+    child.stdin.end(JSON.stringify(payload))
+  })
+}
+
+function client(harness: string) {
+  let workspace: string | undefined
+  try {
+    workspace = resolveWorkspace().path
+  } catch {
+    workspace = undefined
+  }
+  return createDaemonClient({workspace, harness, timeoutMs: 15_000})
+}
+
+interface RecallResult {
+  id: string
+  content: string
+  score: number
+  tags?: string[]
+  project?: string | null
+  created_at?: string
+}
+
+export async function signetRecall(harness: string, params: {query: string; limit?: number; project?: string; agentId?: string}): Promise<string> {
+  const response = await client(harness).post<{results: RecallResult[]}>('/api/memory/recall', {
+    query: params.query,
+    limit: params.limit ?? 10,
+    project: params.project,
+    agentId: params.agentId ?? process.env.SIGNET_AGENT_ID,
+  })
+  if (response.results.length === 0) return 'No matching memories found.'
+  const lines = response.results.map((result) => `- [${result.id}] ${result.content} (score ${result.score.toFixed(2)}${result.created_at ? `, ${result.created_at.slice(0, 10)}` : ''})`)
+  return `Found ${response.results.length} ${response.results.length === 1 ? 'memory' : 'memories'}:\n${lines.join('\n')}`
+}
+
+export async function signetRemember(
+  harness: string,
+  params: {content: string; tags?: string[]; importance?: number; project?: string; agentId?: string; sessionKey?: string},
+): Promise<string> {
+  const response = await client(harness).post<{id: string; deduped: boolean}>('/api/memory/remember', {
+    content: params.content,
+    tags: params.tags,
+    importance: params.importance,
+    project: params.project,
+    agentId: params.agentId ?? process.env.SIGNET_AGENT_ID,
+    sessionKey: params.sessionKey,
+  })
+  return response.deduped ? `Already remembered (${response.id}).` : `Remembered (${response.id}).`
+}
+
+export async function signetSessionSearch(harness: string, params: {query: string; limit?: number; project?: string; agentId?: string}): Promise<string> {
+  const response = await client(harness).post<{results?: Array<{sessionKey?: string; session_key?: string; snippet?: string; content?: string; score?: number}>}>(
+    '/api/sessions/search',
+    {query: params.query, limit: params.limit ?? 5, project: params.project, agentId: params.agentId ?? process.env.SIGNET_AGENT_ID},
+  )
+  const results = response.results ?? []
+  if (results.length === 0) return 'No matching sessions found.'
+  return results.map((result) => `- ${result.sessionKey ?? result.session_key ?? 'session'}: ${result.snippet ?? result.content ?? ''}`).join('\n')
+}

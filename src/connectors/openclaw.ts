@@ -1,0 +1,177 @@
+import {existsSync, readdirSync, rmdirSync} from 'node:fs'
+import path from 'node:path'
+
+import JSON5 from 'json5'
+
+import {SignetError} from '../errors.js'
+import {type FileChange, readTextIfExists} from './atomic-file.js'
+import {editConfigFile, removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
+import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
+import {appendJsonArrayItem, getJsonValue, isEmptyJsonObject, parseJsonConfig, removeJsonValue, setJsonValue} from './json-config-file.js'
+import {
+  OPENCLAW_PLUGIN_HEADER,
+  OPENCLAW_PLUGIN_ID,
+  renderOpenClawEntry,
+  renderOpenClawManifest,
+  renderOpenClawPackageJson,
+} from './openclaw-plugin-source.js'
+
+/**
+ * OpenClaw: a native plugin directory in `<state>/extensions/signet/` (auto-discovered), and in
+ * `openclaw.json` (JSON5) the plugin entry with conversation access (needed for
+ * `before_prompt_build`), `signet` in an existing allow-list, and `mcp.servers.signet`.
+ * Overrides: `OPENCLAW_CONFIG_PATH`, `OPENCLAW_STATE_DIR`, `OPENCLAW_PROFILE`.
+ */
+
+export function openclawPaths(ctx: ConnectorContext) {
+  const profile = ctx.env.OPENCLAW_PROFILE?.trim()
+  const stateOverride = ctx.env.OPENCLAW_STATE_DIR
+  const stateDir = stateOverride && path.isAbsolute(stateOverride)
+    ? stateOverride
+    : path.join(ctx.home, profile && profile !== 'default' ? `.openclaw-${profile}` : '.openclaw')
+  const configOverride = ctx.env.OPENCLAW_CONFIG_PATH
+  const config = configOverride && path.isAbsolute(configOverride) ? configOverride : path.join(stateDir, 'openclaw.json')
+  const pluginDir = path.join(stateDir, 'extensions', OPENCLAW_PLUGIN_ID)
+  return {
+    stateDir,
+    config,
+    pluginDir,
+    pluginFiles: {
+      entry: path.join(pluginDir, 'index.js'),
+      manifest: path.join(pluginDir, 'openclaw.plugin.json'),
+      packageJson: path.join(pluginDir, 'package.json'),
+    },
+  }
+}
+
+const ENTRY_PATH = ['plugins', 'entries', OPENCLAW_PLUGIN_ID]
+const MCP_PATH = ['mcp', 'servers', 'signet']
+
+/**
+ * openclaw.json is JSON5. Comment-and-trailing-comma files are edited in place; a file that
+ * uses other JSON5 syntax (unquoted keys, single quotes) is rewritten as plain JSON, which
+ * OpenClaw reads the same — the one-time backup keeps the original.
+ */
+function asEditableJson(text: string, label: string, notes: string[]): string {
+  try {
+    parseJsonConfig(text, label)
+    return text
+  } catch (error) {
+    let value: unknown
+    try {
+      value = JSON5.parse(text)
+    } catch {
+      throw error
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw error
+    notes.push(`${label} used JSON5-only syntax; it was rewritten as plain JSON (original kept in ${label}.signet-backup).`)
+    return JSON.stringify(value, null, 2) + '\n'
+  }
+}
+
+function entryValue() {
+  return {enabled: true, hooks: {allowConversationAccess: true}}
+}
+
+function mcpEntry(ctx: ConnectorContext) {
+  return {command: ctx.entry.node, args: [ctx.entry.mcpJs]}
+}
+
+function isOurEntryModule(text: string): boolean {
+  return text.startsWith(OPENCLAW_PLUGIN_HEADER)
+}
+
+export class OpenClawConnector implements Connector {
+  readonly id = 'openclaw' as const
+  readonly displayName = 'OpenClaw'
+
+  async detect(ctx: ConnectorContext): Promise<Detection> {
+    const paths = openclawPaths(ctx)
+    const version = await ctx.probeVersion('openclaw')
+    return {detected: Boolean(version) || existsSync(paths.stateDir) || existsSync(paths.config), version, configDir: paths.stateDir}
+  }
+
+  async install(ctx: ConnectorContext): Promise<InstallResult> {
+    const paths = openclawPaths(ctx)
+    const existingEntry = readTextIfExists(paths.pluginFiles.entry)
+    if (existingEntry === undefined && existsSync(paths.pluginDir) && readdirSync(paths.pluginDir).length > 0) {
+      throw new SignetError(`refusing to write into ${paths.pluginDir}: it holds a plugin Signet did not write — move it aside and retry`, 'foreign_file')
+    }
+    const notes: string[] = []
+    const files: FileChange[] = [
+      writeGeneratedFile(paths.pluginFiles.entry, renderOpenClawEntry(ctx.entry.bridgeJs), isOurEntryModule),
+      writeGeneratedFile(paths.pluginFiles.manifest, renderOpenClawManifest(), () => existingEntry !== undefined && isOurEntryModule(existingEntry)),
+      writeGeneratedFile(paths.pluginFiles.packageJson, renderOpenClawPackageJson(), () => existingEntry !== undefined && isOurEntryModule(existingEntry)),
+    ]
+    files.push(editConfigFile(paths.config, (text) => {
+      let next = asEditableJson(text, paths.config, notes)
+      next = setJsonValue(next, ENTRY_PATH, entryValue(), paths.config)
+      const allow = getJsonValue(next, ['plugins', 'allow'], paths.config)
+      // only join an allow-list the user already has: creating one would block every other plugin
+      if (Array.isArray(allow) && !allow.includes(OPENCLAW_PLUGIN_ID)) next = appendJsonArrayItem(next, ['plugins', 'allow'], OPENCLAW_PLUGIN_ID, paths.config)
+      return setJsonValue(next, MCP_PATH, mcpEntry(ctx), paths.config)
+    }, {mode: 0o600}))
+    const slot = getJsonValue(readTextIfExists(paths.config) ?? '', ['plugins', 'slots', 'memory'], paths.config)
+    if (slot === 'none') notes.push('plugins.slots.memory is "none": OpenClaw\'s own memory is off; Signet does not need the slot.')
+    notes.push('OpenClaw hot-reloads plugin config; if the gateway is running and does not pick Signet up, run `openclaw plugins reload signet`.')
+    return {harness: this.id, files, notes}
+  }
+
+  async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
+    const paths = openclawPaths(ctx)
+    const entryText = readTextIfExists(paths.pluginFiles.entry)
+    const ours = entryText !== undefined && isOurEntryModule(entryText)
+    const files: FileChange[] = ours
+      ? [
+        removeGeneratedFile(paths.pluginFiles.entry, isOurEntryModule),
+        removeGeneratedFile(paths.pluginFiles.manifest, () => true),
+        removeGeneratedFile(paths.pluginFiles.packageJson, () => true),
+      ]
+      : [{path: paths.pluginFiles.entry, action: entryText === undefined ? 'absent' : 'unchanged'}]
+    if (ours && existsSync(paths.pluginDir) && readdirSync(paths.pluginDir).length === 0) rmdirSync(paths.pluginDir)
+    files.push(editConfigFile(paths.config, (text) => {
+      if (text.trim() === '') return text
+      let next = asEditableJson(text, paths.config, [])
+      next = removeJsonValue(next, ENTRY_PATH, paths.config)
+      const allow = getJsonValue(next, ['plugins', 'allow'], paths.config)
+      if (Array.isArray(allow) && allow.includes(OPENCLAW_PLUGIN_ID)) {
+        next = removeJsonValue(next, ['plugins', 'allow', allow.indexOf(OPENCLAW_PLUGIN_ID)], paths.config, {pruneEmptyParents: false})
+      }
+      return removeJsonValue(next, MCP_PATH, paths.config)
+    }, {isEmpty: isEmptyJsonObject}))
+    return {harness: this.id, files, notes: []}
+  }
+
+  async status(ctx: ConnectorContext): Promise<ConnectorStatus> {
+    const paths = openclawPaths(ctx)
+    const detection = await this.detect(ctx)
+    const entryText = readTextIfExists(paths.pluginFiles.entry)
+    const pluginOk = entryText !== undefined && isOurEntryModule(entryText) && existsSync(paths.pluginFiles.manifest)
+    let configText = readTextIfExists(paths.config) ?? ''
+    const problems: string[] = []
+    try {
+      configText = asEditableJson(configText, paths.config, [])
+    } catch (error) {
+      problems.push((error as Error).message)
+      configText = ''
+    }
+    const entry = getJsonValue(configText, ENTRY_PATH, paths.config) as {enabled?: boolean; hooks?: {allowConversationAccess?: boolean}} | undefined
+    const mcp = getJsonValue(configText, MCP_PATH, paths.config)
+    if (entry && entry.enabled === false) problems.push(`plugins.entries.${OPENCLAW_PLUGIN_ID} is disabled in ${paths.config}`)
+    if (entry && entry.hooks?.allowConversationAccess !== true) problems.push('the Signet plugin lacks hooks.allowConversationAccess, so it cannot add recall to prompts')
+    const allow = getJsonValue(configText, ['plugins', 'allow'], paths.config)
+    if (Array.isArray(allow) && !allow.includes(OPENCLAW_PLUGIN_ID)) problems.push('plugins.allow does not list "signet"')
+    return {
+      harness: this.id,
+      state: stateFromParts([pluginOk, entry !== undefined, mcp !== undefined]),
+      detected: detection.detected,
+      version: detection.version,
+      files: [
+        {path: paths.pluginDir, present: pluginOk, what: 'plugin (hooks + signet_* tools)'},
+        {path: paths.config, present: entry !== undefined, what: `plugins.entries.${OPENCLAW_PLUGIN_ID}`},
+        {path: paths.config, present: mcp !== undefined, what: 'mcp.servers.signet'},
+      ],
+      problems,
+    }
+  }
+}

@@ -105,6 +105,11 @@ export function syncHarnessInstructions(options: {workspace: string; harnesses: 
       result.skipped.push({harness, reason: `no instruction file is synced for harness '${harness}' (known: ${SYNCED_HARNESSES.join(', ')})`})
       continue
     }
+    if (path.resolve(target) === path.resolve(source)) {
+      // e.g. CODEX_HOME pointed at the workspace: the copy would overwrite its own source.
+      result.skipped.push({harness, path: target, reason: 'is the workspace AGENTS.md itself (left untouched)'})
+      continue
+    }
     try {
       const outcome = writeIfOurs(target, generated)
       if (typeof outcome === 'string') result.skipped.push({harness, path: target, reason: outcome})

@@ -138,8 +138,22 @@ interface RecallResponse {
   meta: {method: string; total: number}
 }
 
+interface SessionHit {
+  sessionKey?: string
+  session_key?: string
+  project?: string | null
+  harness?: string | null
+  excerpt?: string
+  snippet?: string
+  startedAt?: string | null
+  endedAt?: string | null
+  score?: number
+}
+
+/** `{hits}` is the contract; `results`/`snippet`/`session_key` are read too so a naming drift does not blank the answer. */
 interface SessionSearchResponse {
-  hits: Array<{sessionKey: string; project?: string | null; excerpt: string; harness?: string | null; startedAt?: string; endedAt?: string; score?: number}>
+  hits?: SessionHit[]
+  results?: SessionHit[]
 }
 
 /** Register the Signet tools on an MCP server. Each tool is one daemon call; nothing is cached. */
@@ -351,11 +365,12 @@ export function formatRecall(response: RecallResponse): string {
 }
 
 function formatSessionHits(response: SessionSearchResponse): string {
-  const hits = response.hits ?? []
+  const hits = response.hits ?? response.results ?? []
   if (hits.length === 0) return 'No matching sessions found.'
   const lines = hits.map((hit) => {
     const details = [hit.project, hit.harness, (hit.endedAt ?? hit.startedAt)?.slice(0, 10)].filter(Boolean)
-    return `- session: ${hit.sessionKey}${details.length ? ` (${details.join(', ')})` : ''}: ${oneLine(hit.excerpt)}`
+    const key = hit.sessionKey ?? hit.session_key ?? 'unknown session'
+    return `- session: ${key}${details.length ? ` (${details.join(', ')})` : ''}: ${oneLine(hit.excerpt ?? hit.snippet ?? '')}`
   })
   return [`Found ${hits.length} matching session${hits.length === 1 ? '' : 's'}.`, ...lines].join('\n')
 }

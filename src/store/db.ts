@@ -178,6 +178,8 @@ export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}):
   const isNew = !existsSync(dbPath)
   const db = new Database(dbPath)
   try {
+    // Before anything that writes: switching the journal mode alone rewrites the file header.
+    refuseNewerSchema(db, dbPath)
     db.pragma('journal_mode = WAL')
     db.pragma('busy_timeout = 5000')
     db.pragma('synchronous = NORMAL')
@@ -190,7 +192,7 @@ export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}):
   }
 }
 
-function migrate(db: SqliteDatabase, dbPath: string, options: {backup: boolean}): void {
+function refuseNewerSchema(db: SqliteDatabase, dbPath: string): void {
   const current = db.pragma('user_version', {simple: true}) as number
   if (current > LATEST_SCHEMA_VERSION) {
     throw new SignetError(
@@ -199,6 +201,10 @@ function migrate(db: SqliteDatabase, dbPath: string, options: {backup: boolean})
       'schema_too_new',
     )
   }
+}
+
+function migrate(db: SqliteDatabase, dbPath: string, options: {backup: boolean}): void {
+  const current = db.pragma('user_version', {simple: true}) as number
   const pending = MIGRATIONS.filter((migration) => migration.version > current)
   if (pending.length === 0) return
   if (options.backup && current > 0) {

@@ -110,6 +110,15 @@ describe('syncHarnessInstructions', () => {
     expect(result.written.map((file) => file.harness)).toEqual(['opencode', 'gemini'])
   })
 
+  it('never writes over the source when a harness home is the workspace itself', () => {
+    const workspace = tempDir('signet-sync-ws-')
+    dirs.push(workspace)
+    writeFileSync(path.join(workspace, 'AGENTS.md'), 'the source\n')
+    const result = syncHarnessInstructions({workspace, harnesses: ['codex'], environment: homeEnvironment('/nonexistent', {CODEX_HOME: workspace})})
+    expect(result.skipped).toEqual([{harness: 'codex', path: path.join(workspace, 'AGENTS.md'), reason: expect.stringMatching(/itself/)}])
+    expect(readFileSync(path.join(workspace, 'AGENTS.md'), 'utf8')).toBe('the source\n')
+  })
+
   it('skips harnesses without an instruction file and everything when AGENTS.md is missing', () => {
     const {run, home} = setup(undefined)
     const missing = run(['claude-code'])

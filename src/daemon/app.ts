@@ -5,6 +5,7 @@ import {ApiError} from './api-error.js'
 import {authenticate} from './auth/authenticate.js'
 import type {AppEnv, DaemonContext} from './context.js'
 import {authRoutes} from './routes/auth.js'
+import {diagnosticsRoutes} from './routes/diagnostics.js'
 import {harnessSyncRoutes} from './routes/harness-sync.js'
 import {healthRoutes} from './routes/health.js'
 import {mcpRoutes} from './routes/mcp.js'
@@ -48,6 +49,7 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
   app.route('/', memoryRoutes(daemon))
   app.route('/', mcpRoutes(daemon, app))
   app.route('/', harnessSyncRoutes(daemon))
+  app.route('/', diagnosticsRoutes(daemon))
 
   app.notFound((c) => c.json({error: `no route for ${c.req.method} ${c.req.path}`, code: 'not_found'}, 404))
   app.onError((error, c) => {

@@ -1,0 +1,36 @@
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {LATEST_SCHEMA_VERSION} from '../../src/store/db.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+
+let daemon: TestDaemon | undefined
+
+afterEach(async () => {
+  await daemon?.stop()
+  daemon = undefined
+})
+
+describe('GET /api/diagnostics/db', () => {
+  it('runs PRAGMA quick_check inside the daemon for an admin caller', async () => {
+    daemon = await startTestDaemon()
+    const response = await daemon.request('GET', '/api/diagnostics/db')
+    expect(response.status).toBe(200)
+    expect(response.body).toMatchObject({ok: true, problems: [], schemaVersion: LATEST_SCHEMA_VERSION, latestSchemaVersion: LATEST_SCHEMA_VERSION, journalMode: 'wal', checkedBy: 'daemon'})
+    expect(response.body.sizeBytes).toBeGreaterThan(0)
+  })
+
+  it('is admin only: an agent key gets 403, no key in team mode gets 401', async () => {
+    daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: hybrid\n'})
+    const created = await daemon.request('POST', '/api/auth/api-keys', {body: {name: 'laptop', role: 'agent'}})
+    expect(created.status).toBe(201)
+    const agentKey = created.body.apiKey.key as string
+    const refused = await daemon.request('GET', '/api/diagnostics/db', {headers: {authorization: `Bearer ${agentKey}`}})
+    expect(refused.status).toBe(403)
+    expect(refused.body.code).toBe('permission_denied')
+    await daemon.stop()
+
+    daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
+    const anonymous = await daemon.request('GET', '/api/diagnostics/db')
+    expect(anonymous.status).toBe(401)
+  })
+})

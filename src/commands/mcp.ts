@@ -1,9 +1,11 @@
 import {SignetCommand} from '../cli/base-command.js'
 
 export default class Mcp extends SignetCommand<typeof Mcp> {
+  static override summary = 'Run the MCP server on stdio (same as the signet-mcp binary)'
   static override description =
-    'Run the MCP server on stdio (memory tools for harnesses; same as the signet-mcp binary). ' +
-    'The daemon URL and key come from SIGNET_DAEMON_URL / SIGNET_API_KEY or the local workspace.'
+    'Serves the memory tools (memory_search, memory_store, …, signet_session_search) to a harness over stdio. ' +
+    'The daemon URL and key come from SIGNET_DAEMON_URL / SIGNET_API_KEY, the credentials saved by `signet connect`, ' +
+    'or the local workspace. Stdout carries only MCP messages.'
 
   static override examples = [
     '<%= config.bin %> mcp',

@@ -7,6 +7,7 @@ import type {AppEnv, DaemonContext} from './context.js'
 import {authRoutes} from './routes/auth.js'
 import {diagnosticsRoutes} from './routes/diagnostics.js'
 import {harnessSyncRoutes} from './routes/harness-sync.js'
+import {embeddingRoutes} from './routes/embedding.js'
 import {healthRoutes} from './routes/health.js'
 import {mcpRoutes} from './routes/mcp.js'
 import {memoryRoutes} from './routes/memory.js'
@@ -47,6 +48,7 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
   app.route('/', statusRoutes(daemon))
   app.route('/', authRoutes(daemon))
   app.route('/', memoryRoutes(daemon))
+  app.route('/', embeddingRoutes(daemon))
   app.route('/', mcpRoutes(daemon, app))
   app.route('/', harnessSyncRoutes(daemon))
   app.route('/', diagnosticsRoutes(daemon))

@@ -4,6 +4,7 @@ import type {AgentConfig} from '../config/agent-config.js'
 import type {ListenSettings} from '../config/network.js'
 import type {WorkspacePaths} from '../config/paths.js'
 import type {SqliteDatabase} from '../store/db.js'
+import type {EmbeddingIndexer} from '../store/embed/indexer.js'
 import type {MemoryStore} from '../store/memories.js'
 import type {MemorySearch} from '../store/search.js'
 import type {Principal} from './auth/principal.js'
@@ -18,6 +19,8 @@ export interface DaemonContext {
   db: SqliteDatabase
   memories: MemoryStore
   search: MemorySearch
+  /** Background vector indexing; absent when embedding.provider is none. */
+  embedding?: EmbeddingIndexer
   logger: DaemonLogger
   startedAt: number
   version: string

@@ -6,6 +6,7 @@ import {loadAgentConfig} from '../config/agent-config.js'
 import {resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
 import {openDatabase} from '../store/db.js'
+import {startEmbedding} from '../store/embed/runtime.js'
 import {MemoryStore} from '../store/memories.js'
 import {MemorySearch} from '../store/search.js'
 import {SIGNET_VERSION} from '../version.js'
@@ -39,6 +40,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (options.port !== undefined) listen.port = options.port
   const logger = new DaemonLogger(paths.logFile, options.echoLogs ?? false)
   const db = openDatabase(paths.dbPath)
+  const embedding = startEmbedding(db, config.embedding, logger)
   const context: DaemonContext = {
     workspace: options.workspace,
     paths,
@@ -46,7 +48,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     listen,
     db,
     memories: new MemoryStore(db),
-    search: new MemorySearch(db),
+    search: new MemorySearch(db, embedding.searchOptions),
+    embedding: embedding.indexer,
     logger,
     startedAt: Date.now(),
     version: SIGNET_VERSION,
@@ -61,6 +64,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       instance.once('error', reject)
     })
   } catch (error) {
+    await embedding.stop()
     db.close()
     const code = (error as {code?: string}).code
     if (code === 'EADDRINUSE') {
@@ -81,7 +85,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
       harnessSync.stop()
-      server.close(() => {
+      server.close(async () => {
+        await embedding.stop()
         db.close()
         logger.info('daemon stopped')
         resolve()

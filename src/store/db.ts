@@ -160,6 +160,32 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'embedding spaces and vector state (vectors live in per-space sqlite-vec tables)',
+    sql: `
+      CREATE INDEX memories_agent_seq ON memories(agent_id, seq);
+      CREATE TABLE embedding_spaces (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        dimensions INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE memory_vector_state (
+        space_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        embedded_at TEXT NOT NULL,
+        PRIMARY KEY (space_id, seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE memory_vector_stale (seq INTEGER PRIMARY KEY);
+      CREATE TRIGGER memories_vector_stale AFTER UPDATE OF content ON memories BEGIN
+        INSERT OR IGNORE INTO memory_vector_stale(seq) VALUES (new.seq);
+      END;
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

@@ -1,5 +1,12 @@
+import type {Statement} from 'better-sqlite3'
+
 import type {SqliteDatabase} from './db.js'
+import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
+import type {VectorIndex} from './embed/vector-index.js'
 import {type Memory, type MemoryRow, rowToMemory} from './memories.js'
+import {orQuery, proximityQuery, queryTerms} from './query-terms.js'
+
+export {MAX_QUERY_TERMS} from './query-terms.js'
 
 export interface RecallQuery {
   query: string
@@ -16,95 +23,368 @@ export interface RecallQuery {
   excludeIds?: string[]
 }
 
-export type HitSource = 'keyword' | 'vector' | 'hybrid'
+export type HitSource = 'keyword' | 'vector' | 'hybrid' | 'context'
 
 export interface RecallHit {
   memory: Memory
   /** 0..1, comparable across queries so callers can apply a threshold. */
   score: number
+  /** What put this memory in the results: its words, its meaning, both, or its neighbours' match. */
   source: HitSource
+}
+
+/** What the vector side did for one recall, so callers (hook receipts, recall meta) can say so. */
+export interface VectorOutcome {
+  /**
+   * used: vectors took part; disabled: no embedder configured; timeout/error: the embedder
+   * did not answer within budget, results are lexical only; empty: nothing embedded yet.
+   */
+  status: 'used' | 'disabled' | 'timeout' | 'error' | 'empty'
+  provider?: string
+  model?: string
+  ms?: number
+  reason?: string
 }
 
 export interface RecallResult {
   hits: RecallHit[]
   method: 'bm25' | 'hybrid'
+  vector: VectorOutcome
 }
 
-const MAX_QUERY_TERMS = 32
+export interface MemorySearchOptions {
+  /** Vectors of the configured embedder; absent when `embedding.provider` is none. */
+  vectors?: VectorIndex
+  /** Budget for embedding a query on the async path (agent.yaml embedding.promptTimeoutMs). */
+  promptTimeoutMs?: number
+}
+
+// Ranking constants: round values chosen on LoCoMo as a whole (never per question); the
+// sensitivity of each is in bench/README.md.
+/** Lexical candidates considered per query. */
+const LEXICAL_POOL = 200
+/** Two query words within this many tokens of each other earn a proximity bonus... */
+const PROXIMITY_WINDOW = 5
+/** ...worth this share of their bm25 on top of the plain match. */
+const PROXIMITY_WEIGHT = 0.2
+/** Pairs are formed from this many leading terms (n·(n-1)/2 NEAR clauses). */
+const PROXIMITY_TERMS = 8
+/** Nearest neighbours by vector per query. */
+const VECTOR_POOL = 50
+/** Share of the fused score that comes from vector similarity when vectors are available. */
+const VECTOR_WEIGHT = 0.2
+/**
+ * Conversation context: a memory's neighbours (stored just before/after it in the same
+ * session) lend it this share of their score, 1 step away at full and 2 steps at half
+ * weight. The answer to a question is often the turn next to the one that names its topic.
+ */
+const CONTEXT_WEIGHT = 0.5
+const CONTEXT_DECAY = [1, 0.5]
+/** Only the best candidates lend context (the rest add little and cost lookups). */
+const CONTEXT_ANCHORS = 50
+/** Memories without a session key count as one conversation when stored this close together. */
+const CONTEXT_GAP_MS = 30 * 60_000
+/** bm25 → 0..1: half-way at this raw score. */
+const BM25_HALF = 3
+
+const DAY_MS = 86_400_000
 
 /**
- * Turn any user text into a safe FTS5 query: words only, each quoted, OR-ed.
- * Operators, quotes, column filters and NEAR in the input are treated as plain words.
+ * Turn any user text into a safe FTS5 query: content words only (stop words dropped unless
+ * nothing else is left), each quoted, OR-ed. Operators, quotes, column filters and NEAR in
+ * the input are treated as plain words.
  */
 export function buildFtsQuery(text: string): string | undefined {
-  const terms = new Set<string>()
-  for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
-    terms.add(match[0])
-    if (terms.size >= MAX_QUERY_TERMS) break
-  }
-  if (terms.size === 0) return undefined
-  return [...terms].map((term) => `"${term}"`).join(' OR ')
+  return orQuery(queryTerms(text))
 }
 
 /** BM25 is unbounded; squash it to 0..1 so a threshold means the same thing for every query. */
 function normalizeBm25(raw: number): number {
   const x = Math.max(0, raw)
-  return x / (x + 3)
+  return x / (x + BM25_HALF)
 }
 
-const DAY_MS = 86_400_000
+interface Filter {
+  sql: string
+  params: Record<string, unknown>
+}
 
-/** Lexical recall over FTS5 with filters; a vector source can be fused in later (SPEC §11). */
+interface NeighbourRow {
+  seq: number
+  session_key: string | null
+  created_at: string
+}
+
+interface Candidate {
+  lexical: number
+  proximity: number
+  similarity?: number
+  context: number
+}
+
+/**
+ * Hybrid recall: FTS5 bm25 over content words, a proximity bonus for query words close
+ * together, cosine similarity from the configured embedder (sqlite-vec), and conversation
+ * context from neighbouring memories, fused and squashed to 0..1.
+ */
 export class MemorySearch {
-  constructor(private readonly db: SqliteDatabase) {}
+  private readonly vectors: VectorIndex | undefined
+  private readonly promptTimeoutMs: number
+  private readonly previousStatement
+  private readonly nextStatement
+  /** Filters make the SQL vary; the few shapes in use are prepared once each. */
+  private readonly statements = new Map<string, Statement<unknown[]>>()
 
-  recall(query: RecallQuery): RecallResult {
-    const match = buildFtsQuery(query.query)
-    if (!match) return {hits: [], method: 'bm25'}
-    const where = ['memories_fts MATCH @match', 'm.deleted_at IS NULL', 'm.agent_id = @agentId']
-    const params: Record<string, unknown> = {match, agentId: query.agentId}
-    if (query.project !== undefined) {
-      where.push(query.includeGlobal ? '(m.project = @project OR m.project IS NULL)' : 'm.project = @project')
-      params.project = query.project
-    }
-    if (query.type !== undefined) {
-      where.push('m.type = @type')
-      params.type = query.type
-    }
-    if (query.since !== undefined) {
-      where.push('m.created_at >= @since')
-      params.since = query.since
-    }
-    if (query.until !== undefined) {
-      where.push('m.created_at <= @until')
-      params.until = query.until
-    }
-    for (const [index, tag] of (query.tags ?? []).entries()) {
-      where.push(`EXISTS (SELECT 1 FROM json_each(m.tags) WHERE value = @tag${index})`)
-      params[`tag${index}`] = tag.toLowerCase()
-    }
-    const pool = Math.max(query.limit * 4, 40)
-    params.pool = pool
-    const rows = this.db
-      .prepare(`SELECT m.*, -bm25(memories_fts, 1.0, 0.3) AS relevance
-        FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
-        WHERE ${where.join(' AND ')}
-        ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT @pool`)
-      .all(params) as Array<MemoryRow & {relevance: number}>
-    const excluded = new Set(query.excludeIds ?? [])
-    const now = Date.now()
-    const hits = rows
-      .filter((row) => !excluded.has(row.id))
-      .map((row) => {
-        const lexical = normalizeBm25(row.relevance)
-        const ageDays = Math.max(0, (now - Date.parse(row.created_at)) / DAY_MS)
-        const recency = 1 / (1 + ageDays / 30)
-        // Relevance dominates; importance and recency only break near-ties.
-        const score = Math.min(1, lexical * 0.9 + row.importance * 0.06 + recency * 0.04)
-        return {memory: rowToMemory(row), score, source: 'keyword' as const}
-      })
-      .sort((a, b) => b.score - a.score)
-      .slice(0, query.limit)
-    return {hits, method: 'bm25'}
+  constructor(
+    private readonly db: SqliteDatabase,
+    options: MemorySearchOptions = {},
+  ) {
+    this.vectors = options.vectors
+    this.promptTimeoutMs = options.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS
+    this.previousStatement = db.prepare(
+      `SELECT seq, session_key, created_at FROM memories
+       WHERE agent_id = ? AND seq < ? AND deleted_at IS NULL ORDER BY seq DESC LIMIT ${CONTEXT_DECAY.length}`,
+    )
+    this.nextStatement = db.prepare(
+      `SELECT seq, session_key, created_at FROM memories
+       WHERE agent_id = ? AND seq > ? AND deleted_at IS NULL ORDER BY seq ASC LIMIT ${CONTEXT_DECAY.length}`,
+    )
   }
+
+  /** The embedder behind the vector side, if any. */
+  get embedder() {
+    return this.vectors?.embedder
+  }
+
+  /**
+   * Synchronous recall. Uses vectors when the embedder is in-process (the default `local`
+   * provider); with an HTTP embedder it answers lexically — use recallWithBudget for those.
+   */
+  recall(query: RecallQuery): RecallResult {
+    const embedder = this.vectors?.embedder
+    if (!embedder) return this.rank(query, undefined, {status: 'disabled'})
+    if (!embedder.embedSync) {
+      return this.rank(query, undefined, {status: 'error', provider: embedder.provider, model: embedder.model, reason: 'asynchronous embedder on the synchronous path'})
+    }
+    const started = performance.now()
+    const vector = embedder.embedSync([query.query])[0]
+    return this.rank(query, vector, {status: 'used', provider: embedder.provider, model: embedder.model, ms: round(performance.now() - started)})
+  }
+
+  /**
+   * Recall that waits for the query embedding at most `budgetMs` (default
+   * embedding.promptTimeoutMs); past it the request is aborted and the answer is lexical,
+   * with `vector.status` saying "timeout". Never slower than the budget plus the lexical work.
+   */
+  async recallWithBudget(query: RecallQuery, budgetMs = this.promptTimeoutMs): Promise<RecallResult> {
+    const embedder = this.vectors?.embedder
+    if (!embedder || embedder.embedSync) return this.recall(query)
+    const outcome: BudgetedEmbedding = await embedWithinBudget(embedder, query.query, budgetMs)
+    const described = {provider: embedder.provider, model: embedder.model, ms: outcome.ms}
+    if (outcome.status === 'ok') return this.rank(query, outcome.vector, {status: 'used', ...described})
+    return this.rank(query, undefined, {status: outcome.status, ...described, reason: outcome.reason})
+  }
+
+  private rank(query: RecallQuery, queryVector: Float32Array | undefined, vector: VectorOutcome): RecallResult {
+    const terms = queryTerms(query.query)
+    const filter = buildFilter(query)
+    const candidates = new Map<number, Candidate>()
+    const candidate = (seq: number): Candidate => {
+      let entry = candidates.get(seq)
+      if (!entry) {
+        entry = {lexical: 0, proximity: 0, context: 0}
+        candidates.set(seq, entry)
+      }
+      return entry
+    }
+
+    // 1. Words: bm25 over content words, plus the proximity bonus.
+    let topBm25 = 0
+    const match = orQuery(terms)
+    if (match) {
+      for (const row of this.lexical(match, filter)) {
+        candidate(row.seq).lexical = row.relevance
+        topBm25 = Math.max(topBm25, row.relevance)
+      }
+      const near = proximityQuery(terms, PROXIMITY_WINDOW, PROXIMITY_TERMS)
+      if (near && topBm25 > 0) {
+        for (const row of this.lexical(near, filter)) candidate(row.seq).proximity = row.relevance
+      }
+    }
+
+    // 2. Meaning: nearest memories by cosine similarity, min-max scaled within the pool.
+    let topSimilarity = 0
+    let vectorStatus = vector
+    if (queryVector && this.vectors) {
+      if (!this.vectors.ready) {
+        vectorStatus = {...vector, status: 'empty'}
+      } else {
+        const hits = this.vectors.nearest(queryVector, query.agentId, VECTOR_POOL)
+        const allowed = this.passing(hits.map((hit) => hit.seq), filter)
+        const kept = hits.filter((hit) => allowed.has(hit.seq))
+        if (kept.length > 0) {
+          topSimilarity = Math.max(0, kept[0].similarity)
+          const low = kept[kept.length - 1].similarity
+          const span = kept[0].similarity - low
+          for (const hit of kept) candidate(hit.seq).similarity = span > 0 ? (hit.similarity - low) / span : 1
+        }
+      }
+    }
+    const useVectors = topSimilarity > 0
+    const lexicalShare = useVectors ? 1 - VECTOR_WEIGHT : 1
+    const own = (entry: Candidate) =>
+      (topBm25 > 0 ? (lexicalShare * (entry.lexical + PROXIMITY_WEIGHT * entry.proximity)) / topBm25 : 0) +
+      (useVectors ? VECTOR_WEIGHT * (entry.similarity ?? 0) : 0)
+
+    // 3. Context: the best candidates lend part of their score to their conversation neighbours.
+    const anchors = [...candidates.entries()]
+      .map(([seq, entry]) => ({seq, score: own(entry)}))
+      .filter((anchor) => anchor.score > 0)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, CONTEXT_ANCHORS)
+    const lent = this.lendContext(anchors, query.agentId)
+    const newcomers = [...lent.keys()].filter((seq) => !candidates.has(seq))
+    const allowedNewcomers = this.passing(newcomers, filter)
+    for (const [seq, amount] of lent) {
+      if (candidates.has(seq) || allowedNewcomers.has(seq)) candidate(seq).context = amount
+    }
+
+    // 4. Fuse, keep the best, and squash to 0..1 with the query's absolute confidence.
+    const ranked = [...candidates.entries()]
+      .map(([seq, entry]) => ({seq, entry, fused: own(entry) + CONTEXT_WEIGHT * entry.context}))
+      .filter((item) => item.fused > 0)
+      .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
+      .slice(0, query.limit)
+    if (ranked.length === 0) return {hits: [], method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
+    const confidence = useVectors
+      ? (topBm25 > 0 ? lexicalShare * normalizeBm25(topBm25) : 0) + VECTOR_WEIGHT * topSimilarity + (topBm25 > 0 ? 0 : lexicalShare * topSimilarity)
+      : normalizeBm25(topBm25)
+    const rows = this.rowsBySeq(ranked.map((item) => item.seq))
+    const now = Date.now()
+    const topFused = ranked[0].fused
+    const hits: RecallHit[] = []
+    for (const item of ranked) {
+      const row = rows.get(item.seq)
+      if (!row) continue
+      const relevance = confidence * (item.fused / topFused)
+      const ageDays = Math.max(0, (now - Date.parse(row.created_at)) / DAY_MS)
+      const recency = 1 / (1 + ageDays / 30)
+      // Relevance dominates; importance and recency only break near-ties.
+      const score = Math.min(1, relevance * 0.9 + row.importance * 0.06 + recency * 0.04)
+      hits.push({memory: rowToMemory(row), score, source: sourceOf(item.entry)})
+    }
+    hits.sort((a, b) => b.score - a.score)
+    return {hits, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
+  }
+
+  private prepare(sql: string) {
+    let statement = this.statements.get(sql)
+    if (!statement) {
+      statement = this.db.prepare(sql)
+      if (this.statements.size > 256) this.statements.clear()
+      this.statements.set(sql, statement)
+    }
+    return statement
+  }
+
+  private lexical(match: string, filter: Filter): Array<{seq: number; relevance: number}> {
+    return this
+      .prepare(
+        `SELECT m.seq AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance
+         FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+         WHERE memories_fts MATCH @match AND ${filter.sql}
+         ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ${LEXICAL_POOL}`,
+      )
+      .all({...filter.params, match}) as Array<{seq: number; relevance: number}>
+  }
+
+  /** Which of `seqs` pass the query's filters (agent, project, type, dates, tags, exclusions, not deleted). */
+  private passing(seqs: number[], filter: Filter): Set<number> {
+    if (seqs.length === 0) return new Set()
+    const rows = this
+      .prepare(`SELECT m.seq AS seq FROM memories m WHERE m.seq IN (SELECT value FROM json_each(@seqs)) AND ${filter.sql}`)
+      .all({...filter.params, seqs: JSON.stringify(seqs)}) as Array<{seq: number}>
+    return new Set(rows.map((row) => row.seq))
+  }
+
+  /** For each anchor, its neighbours in the same conversation and the score they get from it. */
+  private lendContext(anchors: Array<{seq: number; score: number}>, agentId: string): Map<number, number> {
+    const lent = new Map<number, number>()
+    if (anchors.length === 0) return lent
+    const anchorRows = new Map(
+      (
+        this
+          .prepare('SELECT seq, session_key, created_at FROM memories WHERE seq IN (SELECT value FROM json_each(?))')
+          .all(JSON.stringify(anchors.map((anchor) => anchor.seq))) as NeighbourRow[]
+      ).map((row) => [row.seq, row]),
+    )
+    for (const anchor of anchors) {
+      const self = anchorRows.get(anchor.seq)
+      if (!self) continue
+      for (const statement of [this.previousStatement, this.nextStatement]) {
+        const neighbours = statement.all(agentId, anchor.seq) as NeighbourRow[]
+        for (const [step, neighbour] of neighbours.entries()) {
+          if (!sameConversation(self, neighbour)) break
+          lent.set(neighbour.seq, (lent.get(neighbour.seq) ?? 0) + anchor.score * CONTEXT_DECAY[step])
+        }
+      }
+    }
+    return lent
+  }
+
+  private rowsBySeq(seqs: number[]): Map<number, MemoryRow> {
+    const rows = this
+      .prepare('SELECT * FROM memories WHERE seq IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(seqs)) as MemoryRow[]
+    return new Map(rows.map((row) => [row.seq, row]))
+  }
+}
+
+/** Same session key, or — when neither has one — stored within CONTEXT_GAP_MS of each other. */
+function sameConversation(a: NeighbourRow, b: NeighbourRow): boolean {
+  if (a.session_key !== null || b.session_key !== null) return a.session_key === b.session_key
+  return Math.abs(Date.parse(a.created_at) - Date.parse(b.created_at)) <= CONTEXT_GAP_MS
+}
+
+function sourceOf(entry: Candidate): HitSource {
+  const lexical = entry.lexical > 0
+  const vector = (entry.similarity ?? 0) > 0
+  if (lexical && vector) return 'hybrid'
+  if (lexical) return 'keyword'
+  if (vector) return 'vector'
+  return 'context'
+}
+
+function buildFilter(query: RecallQuery): Filter {
+  const where = ['m.deleted_at IS NULL', 'm.agent_id = @agentId']
+  const params: Record<string, unknown> = {agentId: query.agentId}
+  if (query.project !== undefined) {
+    where.push(query.includeGlobal ? '(m.project = @project OR m.project IS NULL)' : 'm.project = @project')
+    params.project = query.project
+  }
+  if (query.type !== undefined) {
+    where.push('m.type = @type')
+    params.type = query.type
+  }
+  if (query.since !== undefined) {
+    where.push('m.created_at >= @since')
+    params.since = query.since
+  }
+  if (query.until !== undefined) {
+    where.push('m.created_at <= @until')
+    params.until = query.until
+  }
+  for (const [index, tag] of (query.tags ?? []).entries()) {
+    where.push(`EXISTS (SELECT 1 FROM json_each(m.tags) WHERE value = @tag${index})`)
+    params[`tag${index}`] = tag.toLowerCase()
+  }
+  if (query.excludeIds && query.excludeIds.length > 0) {
+    where.push('m.id NOT IN (SELECT value FROM json_each(@excludeIds))')
+    params.excludeIds = JSON.stringify(query.excludeIds)
+  }
+  return {sql: where.join(' AND '), params}
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10
 }

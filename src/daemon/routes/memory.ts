@@ -116,7 +116,7 @@ export function memoryRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, recallBody)
     const agentId = resolveAgentId(principal, body.agentId)
     const project = resolveProject(principal, body.project)
-    const result = daemon.search.recall({
+    const result = await daemon.search.recallWithBudget({
       query: body.query,
       agentId,
       limit: body.limit,
@@ -134,6 +134,7 @@ export function memoryRoutes(daemon: DaemonContext) {
         method: result.method,
         total: result.hits.length,
         elapsedMs: round(performance.now() - started),
+        vector: result.vector,
       },
     })
   })

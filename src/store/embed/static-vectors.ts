@@ -1,0 +1,92 @@
+import {readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+import {type Embedder, normalize} from './embedder.js'
+import {isStopWord} from '../query-terms.js'
+
+/** Word vectors shipped inside the package (see assets/static-vectors/README.md). */
+export const STATIC_VECTORS_FILE = fileURLToPath(new URL('../../../assets/static-vectors/glove-30k-100d.bin', import.meta.url))
+
+/** SIF weighting constant (Arora et al. 2017): frequent words count for less. */
+const SIF_A = 1e-3
+/** Zipf estimate of word probability from frequency rank: p(rank) ≈ 1 / ((rank + 10) · ln(vocabulary of the source)). */
+const ZIPF_NORMALIZER = Math.log(400_000)
+
+interface VectorTable {
+  dims: number
+  rowBytes: number
+  data: Buffer
+  index: Map<string, number>
+}
+
+function loadVectorTable(file: string): VectorTable {
+  const bytes = readFileSync(file)
+  if (bytes.toString('latin1', 0, 4) !== 'SGV1') throw new Error(`${file} is not a static-vector file (bad magic)`)
+  let offset = 4
+  const headerLength = bytes.readUInt32LE(offset)
+  offset += 4
+  const header = JSON.parse(bytes.toString('utf8', offset, offset + headerLength)) as {dims: number; count: number}
+  offset += headerLength
+  const wordsLength = bytes.readUInt32LE(offset)
+  offset += 4
+  const words = bytes.toString('utf8', offset, offset + wordsLength).split('\n')
+  offset += wordsLength
+  const rowBytes = 4 + header.dims
+  if (words.length !== header.count || bytes.length - offset !== header.count * rowBytes) {
+    throw new Error(`${file} is truncated or corrupt`)
+  }
+  return {dims: header.dims, rowBytes, data: bytes.subarray(offset), index: new Map(words.map((word, row) => [word, row]))}
+}
+
+/**
+ * The offline provider: SIF-weighted average of static word vectors (GloVe, 30k most
+ * frequent English words, int8). No network, no download, ~4 MB of memory, well under a
+ * millisecond per text, so it runs synchronously on the prompt path.
+ */
+export class StaticVectorEmbedder implements Embedder {
+  readonly provider = 'local' as const
+  readonly model = 'glove-30k-100d'
+  dimensions: number | undefined
+
+  private static instance: StaticVectorEmbedder | undefined
+  private table: VectorTable | undefined
+
+  constructor(private readonly file = STATIC_VECTORS_FILE) {}
+
+  /** One table per process: every daemon route and the indexer share it. */
+  static shared(): StaticVectorEmbedder {
+    StaticVectorEmbedder.instance ??= new StaticVectorEmbedder()
+    return StaticVectorEmbedder.instance
+  }
+
+  private load(): VectorTable {
+    if (!this.table) {
+      this.table = loadVectorTable(this.file)
+      this.dimensions = this.table.dims
+    }
+    return this.table
+  }
+
+  embedSync(texts: string[]): Float32Array[] {
+    const table = this.load()
+    return texts.map((text) => {
+      const vector = new Float32Array(table.dims)
+      for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]+(?:'\p{L}+)?/gu)) {
+        const word = match[0]
+        if (isStopWord(word)) continue
+        const row = table.index.get(word)
+        if (row === undefined) continue
+        const probability = 1 / ((row + 10) * ZIPF_NORMALIZER)
+        const weight = SIF_A / (SIF_A + probability)
+        const base = row * table.rowBytes
+        const scale = table.data.readFloatLE(base) * weight
+        for (let k = 0; k < table.dims; k++) vector[k] += table.data.readInt8(base + 4 + k) * scale
+      }
+      return normalize(vector)
+    })
+  }
+
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    return this.embedSync(texts)
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Turning free text (a question, a user prompt) into search terms.
+ * Function words carry no topic, and in an OR query they pull in every memory that
+ * happens to contain "what" or "the"; dropping them was the largest single recall gain
+ * measured on LoCoMo (see bench/README.md).
+ */
+const STOP_WORDS = new Set(
+  `a about above after again against all also am an and any are aren't as at be because been before being below
+  between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few
+  for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him
+  himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's me more most mustn't
+  my myself no nor not of off on once only or other ought our ours ourselves out over own same shan't she she'd
+  she'll she's should shouldn't so some such than that that's the their theirs them themselves then there there's
+  these they they'd they'll they're they've this those through to too under until up very was wasn't we we'd we'll
+  we're we've were weren't what what's when when's where where's which while who who's whom why why's will with
+  won't would wouldn't you you'd you'll you're you've your yours yourself yourselves s t d ll m re ve`.split(/\s+/),
+)
+
+export const MAX_QUERY_TERMS = 32
+
+export function isStopWord(word: string): boolean {
+  return STOP_WORDS.has(word)
+}
+
+/**
+ * Distinct lowercase words of `text` in order of appearance, without stop words
+ * (unless the text is nothing but stop words), at most MAX_QUERY_TERMS.
+ */
+export function queryTerms(text: string): string[] {
+  const all: string[] = []
+  const seen = new Set<string>()
+  for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+    if (seen.has(match[0])) continue
+    seen.add(match[0])
+    all.push(match[0])
+  }
+  const content = all.filter((word) => !STOP_WORDS.has(word))
+  return (content.length > 0 ? content : all).slice(0, MAX_QUERY_TERMS)
+}
+
+/** FTS5 query matching any of the terms; each is quoted, so no input is ever an operator. */
+export function orQuery(terms: string[]): string | undefined {
+  return terms.length === 0 ? undefined : terms.map((term) => `"${term}"`).join(' OR ')
+}
+
+/**
+ * FTS5 query matching memories where two of the first `maxTerms` terms occur within
+ * `window` tokens of each other; bm25 over it rewards phrases and close pairs.
+ */
+export function proximityQuery(terms: string[], window: number, maxTerms: number): string | undefined {
+  const head = terms.slice(0, maxTerms)
+  const pairs: string[] = []
+  for (let i = 0; i < head.length; i++) {
+    for (let j = i + 1; j < head.length; j++) pairs.push(`NEAR("${head[i]}" "${head[j]}", ${window})`)
+  }
+  return pairs.length === 0 ? undefined : pairs.join(' OR ')
+}

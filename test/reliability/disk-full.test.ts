@@ -79,9 +79,19 @@ function expectSoundOnDisk(dbPath: string, acked: AckedWrite[]): void {
 async function fillThenRecover(workspace: string, options: {wrapper?: string[]; giveSpaceBack: (pid: number) => void; label: string}) {
   const dbPath = workspacePaths(workspace).dbPath
   daemon = await spawnDaemon({workspace, env: temp!.env, wrapper: options.wrapper})
+  // A connector key minted before the disk fills and first used after: its reads must still work.
+  const minted = await post(daemon.url, '/api/auth/api-keys', {name: 'reader', role: 'readonly'})
+  expect(minted.status).toBe(201)
+  const readerKey = minted.body.apiKey.key as string
   const load = startWriteLoad({url: daemon.url, clients: 4, padding: 3000})
   await until(() => diskFullCount(load) >= 30, 60_000, `30 disk_full answers (so far ${JSON.stringify(refusalsOf(load))}, ${load.result.acked.length} acked)`)
-  const full = await load.stop()
+  await load.stop()
+  // Then small writes until even those no longer fit: the disk is full to the last page.
+  const small = startWriteLoad({url: daemon.url, clients: 2})
+  await until(() => diskFullCount(small) >= 10, 60_000, 'small writes to hit disk_full')
+  await small.stop()
+  const full = {...load.result, acked: [...load.result.acked, ...small.result.acked], sent: load.result.sent + small.result.sent}
+  expect(Object.keys(refusalsOf(small))).toEqual(['507 disk_full'])
   expect(full.acked.length, 'some writes should fit before the disk fills').toBeGreaterThan(0)
   expect(full.unanswered).toBe(0)
   // Only clean refusals: never a 500, never a dropped connection.
@@ -94,6 +104,9 @@ async function fillThenRecover(workspace: string, options: {wrapper?: string[]; 
   expect(recall.status).toBe(200)
   expect(recall.body.results[0].id).toBe(full.acked[0].id)
   await expectServed(daemon.url, full.acked)
+  const keyed = await fetch(`${daemon.url}/api/memory/recall`, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Bearer ${readerKey}`}, body: JSON.stringify({query: token})})
+  expect(keyed.status, `recall with a key while the disk is full: ${await keyed.clone().text()}`).toBe(200)
+  expect((await keyed.json()).results[0].id).toBe(full.acked[0].id)
   const refused = await post(daemon.url, '/api/memory/remember', {content: `refused while full ${'x'.repeat(3000)}`})
   expect(refused.status).toBe(507)
   expect(refused.body).toEqual({error: expect.stringMatching(/disk full/), code: 'disk_full'})

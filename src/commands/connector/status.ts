@@ -1,0 +1,34 @@
+import {Args} from '@oclif/core'
+
+import {SignetCommand} from '../../cli/base-command.js'
+import {defaultConnectorContext, HARNESS_IDS, type ConnectorStatus} from '../../connectors/connector.js'
+import {checkDaemonReachability, type DaemonReachability} from '../../connectors/daemon-reachability.js'
+import {connectorFor} from '../../connectors/registry.js'
+import {renderStatus} from '../../ui/connectors.js'
+
+export default class ConnectorStatusCommand extends SignetCommand<typeof ConnectorStatusCommand> {
+  static override description = 'Show whether a harness connector is installed and healthy, and whether its daemon answers'
+  static override enableJsonFlag = true
+  static override examples = ['<%= config.bin %> connector status claude-code', '<%= config.bin %> connector status pi --json']
+  static override args = {
+    harness: Args.string({description: `harness (${HARNESS_IDS.join(', ')})`, required: true}),
+  }
+
+  public async run(): Promise<ConnectorStatus & {daemon: DaemonReachability}> {
+    const connector = connectorFor(this.args.harness)
+    const [status, daemon] = await Promise.all([
+      connector.status(defaultConnectorContext()),
+      checkDaemonReachability(this.workspaceIfAny()),
+    ])
+    this.log(renderStatus(connector.displayName, status, daemon))
+    return {...status, daemon}
+  }
+
+  private workspaceIfAny(): string | undefined {
+    try {
+      return this.resolveWorkspace().path
+    } catch {
+      return undefined
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import {DaemonClient, DaemonRequestError} from '../client/daemon-client.js'
+import {resolveDaemonEndpoint} from '../client/resolve-endpoint.js'
+import type {WhoAmI} from './remote-daemon.js'
+
+export interface DaemonReachability {
+  url: string
+  /** Where the URL and key came from, e.g. "credentials; key in keychain". */
+  source: string
+  reachable: boolean
+  detail: string
+}
+
+const URL_SOURCE = {
+  env: 'SIGNET_DAEMON_URL',
+  credentials: 'saved by signet connect',
+  'workspace-state': 'local daemon',
+  'workspace-config': 'local workspace',
+  default: 'default',
+} as const
+
+/**
+ * Can the harnesses on this machine reach their daemon with the credentials they will use?
+ * (`connector status` / `connector list`; never throws.)
+ */
+export async function checkDaemonReachability(workspace?: string): Promise<DaemonReachability> {
+  const endpoint = resolveDaemonEndpoint({workspace})
+  const keySource = process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN
+    ? 'key from env'
+    : endpoint.apiKeyLookup ? 'key in keychain' : endpoint.apiKey ? (endpoint.urlSource === 'credentials' ? 'key in credentials file' : 'admin token') : 'no key'
+  const source = `${URL_SOURCE[endpoint.urlSource]}; ${keySource}`
+  const client = new DaemonClient({url: endpoint.url, apiKey: endpoint.apiKey, apiKeyLookup: endpoint.apiKeyLookup, timeoutMs: 2500})
+  let version: string | undefined
+  try {
+    version = (await client.get<{version?: string}>('/health')).version
+  } catch (error) {
+    return {url: endpoint.url, source, reachable: false, detail: (error as Error).message}
+  }
+  try {
+    const whoami = await client.get<WhoAmI>('/api/auth/whoami')
+    const who = whoami.authenticated
+      ? `authenticated as ${whoami.name ?? whoami.keyId ?? whoami.kind} (${whoami.role})`
+      : whoami.trustedLocal ? 'trusted as local' : 'not authenticated'
+    return {url: endpoint.url, source, reachable: true, detail: `up (v${version ?? '?'}, ${whoami.authMode} auth), ${who}`}
+  } catch (error) {
+    if (error instanceof DaemonRequestError && (error.status === 401 || error.status === 403)) {
+      return {url: endpoint.url, source, reachable: false, detail: `up, but the key was refused (${error.status} ${error.daemonCode}) — reconnect with \`signet connect <harness> --url … --pair-code …\``}
+    }
+    return {url: endpoint.url, source, reachable: true, detail: `up (v${version ?? '?'})`}
+  }
+}

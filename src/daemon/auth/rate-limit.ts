@@ -43,10 +43,10 @@ export class FixedWindowLimiter {
     this.windows.set(key, {startedAt: now, count: 1, refusalReported: false})
   }
 
-  /** True the first time a refusal is reported for this key in this window. */
+  /** True the first time a refusal is reported for this key in this window (and only while it is blocked). */
   firstRefusal(key: string): boolean {
     const window = this.current(key)
-    if (!window || window.refusalReported) return false
+    if (!window || window.count < this.settings.max || window.refusalReported) return false
     window.refusalReported = true
     return true
   }

@@ -1,0 +1,122 @@
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {createServer, type IncomingHttpHeaders} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import path from 'node:path'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {DaemonClient, DaemonRequestError} from '../../src/client/daemon-client.js'
+import {createDaemonClient, resolveDaemonEndpoint} from '../../src/client/resolve-endpoint.js'
+import {SIGNET_VERSION} from '../../src/version.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
+
+const ENV_KEYS = ['SIGNET_API_KEY', 'SIGNET_TOKEN', 'SIGNET_DAEMON_URL', 'SIGNET_PORT', 'XDG_CONFIG_HOME', 'HOME']
+let saved: Record<string, string | undefined>
+let temp: TempHome
+
+beforeEach(() => {
+  saved = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]))
+  temp = makeTempHome()
+  for (const key of ENV_KEYS) delete process.env[key]
+  // No stored connection from the real user's config may leak into these tests.
+  process.env.HOME = temp.home
+  process.env.XDG_CONFIG_HOME = path.join(temp.home, '.config')
+})
+
+afterEach(() => {
+  for (const [key, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[key]
+    else process.env[key] = value
+  }
+  temp.cleanup()
+})
+
+describe('which key the client sends', () => {
+  it('SIGNET_TOKEN is an alias of SIGNET_API_KEY; SIGNET_API_KEY wins', () => {
+    process.env.SIGNET_TOKEN = 'sig_sk_token'
+    expect(resolveDaemonEndpoint().apiKey).toBe('sig_sk_token')
+    process.env.SIGNET_API_KEY = 'sig_sk_apikey'
+    expect(resolveDaemonEndpoint().apiKey).toBe('sig_sk_apikey')
+  })
+
+  it('sends the local admin token only to the daemon this workspace runs, and only without a key', () => {
+    const workspace = temp.workspace
+    mkdirSync(path.join(workspace, '.daemon'), {recursive: true})
+    writeFileSync(path.join(workspace, '.daemon/daemon.json'), JSON.stringify({url: 'http://127.0.0.1:45999'}))
+    writeFileSync(path.join(workspace, '.daemon/admin.token'), `sig_at_${'x'.repeat(43)}\n`, {mode: 0o600})
+    expect(resolveDaemonEndpoint({workspace})).toMatchObject({url: 'http://127.0.0.1:45999', apiKey: `sig_at_${'x'.repeat(43)}`})
+    process.env.SIGNET_API_KEY = 'sig_sk_explicit'
+    expect(resolveDaemonEndpoint({workspace}).apiKey).toBe('sig_sk_explicit')
+    delete process.env.SIGNET_API_KEY
+    process.env.SIGNET_DAEMON_URL = 'http://192.0.2.10:3850'
+    expect(resolveDaemonEndpoint({workspace}).apiKey).toBeUndefined()
+  })
+
+  it('SIGNET_DAEMON_URL with a path, query, fragment or credentials is refused with a clear message', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['http://host:3850/api', /bare origin/],
+      ['http://host:3850?x=1', /bare origin/],
+      ['http://host:3850/#frag', /bare origin/],
+      ['http://user:pass@host:3850', /must not contain credentials.*SIGNET_API_KEY/],
+      ['ftp://host', /http or https/],
+      ['not a url', /not a URL/],
+    ]
+    for (const [url, message] of cases) {
+      process.env.SIGNET_DAEMON_URL = url
+      expect(() => resolveDaemonEndpoint(), url).toThrow(message)
+    }
+    process.env.SIGNET_DAEMON_URL = 'https://devbox.tailnet.ts.net:3850/'
+    expect(resolveDaemonEndpoint().url).toBe('https://devbox.tailnet.ts.net:3850')
+  })
+})
+
+describe('what the client puts on the wire', () => {
+  it('Authorization: Bearer, X-Signet-Harness and X-Signet-Connector-Version on every request', async () => {
+    const seen: IncomingHttpHeaders[] = []
+    const server = createServer((request, response) => {
+      seen.push(request.headers)
+      response.setHeader('content-type', 'application/json')
+      response.end('{}')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const client = new DaemonClient({url, apiKey: 'sig_sk_abc', harness: 'pi'})
+      await client.get('/api/auth/whoami')
+      await client.post('/api/memory/remember', {content: 'x'})
+      expect(seen).toHaveLength(2)
+      for (const headers of seen) {
+        expect(headers.authorization).toBe('Bearer sig_sk_abc')
+        expect(headers['x-signet-harness']).toBe('pi')
+        expect(headers['x-signet-connector-version']).toBe(SIGNET_VERSION)
+      }
+    } finally {
+      server.close()
+    }
+  })
+
+  it('against a real team daemon: SIGNET_TOKEN authenticates, a revoked key gets the reason', async () => {
+    let daemon: TestDaemon | undefined
+    try {
+      daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
+      const token = readFileSync(daemon.context.paths.adminTokenFile, 'utf8').trim()
+      const admin = new DaemonClient({url: daemon.url, apiKey: token})
+      const {apiKey} = await admin.post<{apiKey: {id: string; key: string}}>('/api/auth/api-keys', {name: 'token alias', agentId: 'alias-agent'})
+      process.env.SIGNET_DAEMON_URL = daemon.url
+      process.env.SIGNET_TOKEN = apiKey.key
+      const client = createDaemonClient({harness: 'codex'})
+      const whoami = await client.get<{scope: {agent: string}}>('/api/auth/whoami')
+      expect(whoami.scope).toEqual({agent: 'alias-agent'})
+      const written = await client.post<{memory: {harness: string; agentId: string}}>('/api/memory/remember', {content: 'harness provenance'})
+      expect(written.memory).toMatchObject({harness: 'codex', agentId: 'alias-agent'})
+      await admin.delete(`/api/auth/api-keys/${apiKey.id}`)
+      const refused = await client.get('/api/auth/whoami').catch((error: unknown) => error)
+      expect(refused).toBeInstanceOf(DaemonRequestError)
+      expect(refused).toMatchObject({status: 401, daemonCode: 'api_key_revoked'})
+      expect((refused as Error).message).toMatch(/api key revoked/)
+    } finally {
+      await daemon?.stop()
+    }
+  })
+})

@@ -8,9 +8,12 @@ import {authRoutes} from './routes/auth.js'
 import {diagnosticsRoutes} from './routes/diagnostics.js'
 import {harnessSyncRoutes} from './routes/harness-sync.js'
 import {embeddingRoutes} from './routes/embedding.js'
+import {harnessRoutes} from './routes/harnesses.js'
 import {healthRoutes} from './routes/health.js'
+import {hookRoutes} from './routes/hooks.js'
 import {mcpRoutes} from './routes/mcp.js'
 import {memoryRoutes} from './routes/memory.js'
+import {sessionRoutes} from './routes/sessions.js'
 import {statusRoutes} from './routes/status.js'
 
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -52,6 +55,9 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
   app.route('/', mcpRoutes(daemon, app))
   app.route('/', harnessSyncRoutes(daemon))
   app.route('/', diagnosticsRoutes(daemon))
+  app.route('/', hookRoutes(daemon))
+  app.route('/', sessionRoutes(daemon))
+  app.route('/', harnessRoutes(daemon))
 
   app.notFound((c) => c.json({error: `no route for ${c.req.method} ${c.req.path}`, code: 'not_found'}, 404))
   app.onError((error, c) => {

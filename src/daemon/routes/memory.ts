@@ -2,6 +2,7 @@ import {Hono} from 'hono'
 import {z} from 'zod'
 
 import type {Memory} from '../../store/memories.js'
+import {redactText} from '../../store/redaction.js'
 import {ApiError, notFound} from '../api-error.js'
 import {requirePermission, resolveAgentId, resolveProject} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
@@ -91,7 +92,7 @@ export function memoryRoutes(daemon: DaemonContext) {
     const agentId = resolveAgentId(principal, body.agentId)
     const project = resolveProject(principal, body.project)
     const {memory, deduped} = daemon.memories.remember({
-      content: body.content,
+      content: redactText(body.content),
       agentId,
       type: body.type,
       tags: body.tags,

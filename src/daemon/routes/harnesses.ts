@@ -1,0 +1,35 @@
+import {Hono} from 'hono'
+
+import {HOOK_HARNESSES} from '../../hooks/events.js'
+import {SessionStore} from '../../store/sessions.js'
+import {requirePermission} from '../auth/principal.js'
+import type {AppEnv, DaemonContext} from '../context.js'
+
+/** GET /api/harnesses: each configured or seen harness with when its hooks last reached the daemon. */
+export function harnessRoutes(daemon: DaemonContext) {
+  const app = new Hono<AppEnv>()
+  const sessions = new SessionStore(daemon.db)
+
+  app.get('/api/harnesses', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'harnesses')
+    const sightings = sessions.sightings(principal.scope.agent)
+    const configured = new Set(daemon.config.harnesses)
+    const names = [...new Set([...daemon.config.harnesses, ...sightings.map((sighting) => sighting.harness)])]
+    const harnesses = names.map((name) => {
+      const seen = sightings.filter((sighting) => sighting.harness === name)
+      return {
+        name,
+        configured: configured.has(name),
+        known: (HOOK_HARNESSES as readonly string[]).includes(name),
+        lastSeen: seen[0]?.lastSeenAt ?? null,
+        lastEvent: seen[0]?.lastEvent ?? null,
+        seenBy: seen.map((sighting) => ({agentId: sighting.agentId, machineId: sighting.machineId, lastSeen: sighting.lastSeenAt, lastEvent: sighting.lastEvent})),
+      }
+    })
+    harnesses.sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '') || a.name.localeCompare(b.name))
+    return c.json({harnesses})
+  })
+
+  return app
+}

@@ -1,0 +1,364 @@
+import {readFileSync} from 'node:fs'
+
+import {Hono} from 'hono'
+import {z} from 'zod'
+
+import type {AgentConfig} from '../../config/agent-config.js'
+import {ConfigError} from '../../errors.js'
+import {
+  clampInject,
+  dateLine,
+  IDENTITY_SECTION_CAPS,
+  MAX_INJECT_CHARS,
+  renderIdentitySections,
+  renderRecalledNotes,
+  renderWorkingMemory,
+  statusLine,
+} from '../../hooks/inject-format.js'
+import {formatTranscript} from '../../hooks/transcript-format.js'
+import {contentHash} from '../../store/content-hash.js'
+import {extractDurableMemories} from '../../store/memory-extraction.js'
+import {refreshMemoryMd, renderWorkingMemoryMarkdown, selectContextMemories} from '../../store/memory-md.js'
+import {isStopWord, queryTerms} from '../../store/query-terms.js'
+import {redactSecrets} from '../../store/redaction.js'
+import {SessionStore} from '../../store/sessions.js'
+import {TranscriptStore} from '../../store/transcripts.js'
+import {DEFAULT_AGENT_ID, type Principal, requirePermission, resolveAgentId, resolveProject} from '../auth/principal.js'
+import type {AppEnv, DaemonContext} from '../context.js'
+import {readJsonBody} from '../request-validation.js'
+
+/** Tunables under `hooks:` in agent.yaml (other keys there belong to connectors and are ignored). */
+const hookSettingsSchema = z.object({
+  /** Recalled memories scoring below this (0..1) are not injected on a prompt. */
+  promptMinScore: z.number().min(0).max(1).default(0.45),
+  promptMaxMemories: z.number().int().min(0).max(20).default(5),
+  promptMaxChars: z.number().int().min(200).max(MAX_INJECT_CHARS).default(4000),
+  sessionStartMaxChars: z.number().int().min(500).max(MAX_INJECT_CHARS).default(MAX_INJECT_CHARS),
+  sessionStartMemories: z.number().int().min(0).max(100).default(20),
+  extractMemories: z.boolean().default(true),
+  refreshMemoryMd: z.boolean().default(true),
+})
+
+export type HookSettings = z.infer<typeof hookSettingsSchema>
+
+export function readHookSettings(config: AgentConfig): HookSettings {
+  const parsed = hookSettingsSchema.safeParse(config.hooks ?? {})
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  throw new ConfigError(`agent.yaml is invalid: hooks.${issue.path.map(String).join('.')}: ${issue.message}`)
+}
+
+const MAX_TRANSCRIPT_CHARS = 1_000_000
+const agentIdField = z.string().min(1).max(128).regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ - only')
+const projectId = z.string().trim().min(1).max(512)
+const projectInput = z.union([
+  projectId,
+  z.object({
+    id: projectId.optional(),
+    cwd: z.string().max(4096).optional(),
+    gitRoot: z.string().max(4096).optional(),
+    gitRemote: z.string().max(1024).optional(),
+  }),
+])
+const sessionKeyField = z.string().trim().min(1).max(256)
+const idempotencyKeyField = z.string().min(1).max(256)
+
+const hookCommon = z.object({
+  harness: z.string().trim().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/i, 'a harness name like claude-code'),
+  agentId: agentIdField.optional(),
+  sessionKey: sessionKeyField.optional(),
+  machineId: z.string().min(1).max(256).optional(),
+  project: projectInput.optional(),
+})
+
+const sessionStartBody = hookCommon.extend({source: z.string().max(64).optional()})
+const promptSubmitBody = hookCommon.extend({prompt: z.string().max(100_000)})
+const preCompactionBody = hookCommon.extend({
+  trigger: z.string().max(64).optional(),
+  messageCount: z.number().int().min(0).optional(),
+  transcript: z.string().max(MAX_TRANSCRIPT_CHARS).optional(),
+  idempotencyKey: idempotencyKeyField.optional(),
+})
+const compactionCompleteBody = hookCommon.extend({
+  summary: z.string().trim().min(1, 'must not be empty').max(100_000),
+  idempotencyKey: idempotencyKeyField.optional(),
+})
+const sessionEndBody = hookCommon.extend({
+  transcript: z.string().max(MAX_TRANSCRIPT_CHARS).optional(),
+  reason: z.string().max(64).optional(),
+  lastAssistantMessage: z.string().max(100_000).optional(),
+  idempotencyKey: idempotencyKeyField.optional(),
+})
+
+type HookCommon = z.infer<typeof hookCommon>
+
+/** Session-start sources after which the model's context no longer holds what was injected. */
+const CONTEXT_RESET_SOURCES = new Set(['compact', 'clear'])
+
+export const SUMMARY_GUIDELINES = [
+  'Keep decisions and the reasons for them.',
+  'Keep stated user preferences and conventions (tools, style, workflow).',
+  'Keep open tasks, next steps and unresolved errors, with file paths and commands.',
+  'Keep names of files, functions, services and environments that the work touched.',
+  'Drop chit-chat, failed attempts that taught nothing, and long tool output.',
+  'Never include secrets: API keys, tokens, passwords, private keys.',
+]
+
+const SUMMARY_PROMPT = `Summarise this session so it can continue after compaction and be remembered later.\n${SUMMARY_GUIDELINES.map((line) => `- ${line}`).join('\n')}`
+
+/**
+ * The recall query for a prompt: harness wrappers removed, content words only (a prompt of only
+ * function words — "what is this?" — recalls nothing rather than everything), bounded.
+ */
+export function promptRecallQuery(prompt: string): string {
+  const text = prompt.replace(/<(system-reminder|command-message|command-args|local-command-stdout)>[\s\S]*?<\/\1>/g, ' ').slice(0, 4000)
+  return queryTerms(text)
+    .filter((term) => term.length > 1 && !isStopWord(term))
+    .join(' ')
+}
+
+function projectIdOf(input: HookCommon['project']): string | undefined {
+  if (input === undefined) return undefined
+  if (typeof input === 'string') return input
+  return input.id ?? input.gitRemote ?? undefined
+}
+
+function readIfPresent(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100
+}
+
+export function hookRoutes(daemon: DaemonContext) {
+  const app = new Hono<AppEnv>()
+  const settings = readHookSettings(daemon.config)
+  const sessions = new SessionStore(daemon.db)
+  const transcripts = new TranscriptStore(daemon.db)
+
+  /** Agent and project this request acts for (403 when a scoped key names another), plus provenance. */
+  function scopeOf(principal: Principal, body: HookCommon, event: string) {
+    const agentId = resolveAgentId(principal, body.agentId)
+    const project = resolveProject(principal, projectIdOf(body.project))
+    sessions.recordSighting({harness: body.harness, agentId, machineId: body.machineId, event})
+    const session = body.sessionKey
+      ? sessions.touch({sessionKey: body.sessionKey, agentId, harness: body.harness, machineId: body.machineId, project, keyId: principal.keyId})
+      : undefined
+    return {agentId, project, session}
+  }
+
+  /** The default agent's MEMORY.md is the shared file; anyone narrower gets a projection of their own memories. */
+  function workingMemoryFor(principal: Principal, agentId: string): string {
+    if (agentId === DEFAULT_AGENT_ID && !principal.scope.project) return readIfPresent(daemon.paths.memoryMd) ?? ''
+    return renderWorkingMemoryMarkdown(daemon.db, agentId, {project: principal.scope.project})
+  }
+
+  function refreshWorkingMemory(agentId: string): void {
+    if (!settings.refreshMemoryMd || agentId !== DEFAULT_AGENT_ID) return
+    try {
+      refreshMemoryMd(daemon.db, daemon.paths.memoryMd, agentId)
+    } catch (error) {
+      daemon.logger.warn('MEMORY.md refresh failed', {error: String(error)})
+    }
+  }
+
+  app.post('/api/hooks/session-start', async (c) => {
+    const started = performance.now()
+    const principal = c.get('principal')
+    requirePermission(principal, 'hooks')
+    const body = await readJsonBody(c, sessionStartBody)
+    const {agentId, project, session} = scopeOf(principal, body, 'session-start')
+    const agentName = daemon.config.agent.name
+    const resetContext = body.source !== undefined && CONTEXT_RESET_SOURCES.has(body.source)
+
+    if (session?.known && !resetContext) {
+      // Resumed or re-fired: the context already holds the full inject; say so briefly.
+      const inject = `${statusLine({agentName, project, note: 'Session resumed: identity and memories were loaded at its start.'})}\n${dateLine()}`
+      return c.json({inject, sessionKnown: true, identity: {name: agentName}, memories: [], receipt: {ids: [], elapsedMs: elapsed(started)}})
+    }
+    if (session?.known && resetContext && body.sessionKey) sessions.clearInjected(agentId, body.sessionKey)
+
+    const paths = daemon.paths
+    const fixed = [
+      statusLine({agentName, project}),
+      dateLine(),
+      ...renderIdentitySections({
+        agents: readIfPresent(paths.agentsMd),
+        soul: readIfPresent(paths.soulMd),
+        identity: readIfPresent(paths.identityMd),
+        user: readIfPresent(paths.userMd),
+      }),
+    ]
+    const workingMemory = renderWorkingMemory(workingMemoryFor(principal, agentId), IDENTITY_SECTION_CAPS.workingMemory)
+    if (workingMemory) fixed.push(workingMemory)
+    const budget = settings.sessionStartMaxChars
+    const used = fixed.join('\n\n').length + 2
+    const candidates = settings.sessionStartMemories > 0
+      ? selectContextMemories(daemon.db, {agentId, project, limit: settings.sessionStartMemories})
+      : []
+    const notesTitle = '## Relevant Memories'
+    const notes = renderRecalledNotes(
+      candidates.map(({memory}) => ({id: memory.id, content: memory.content, createdAt: memory.createdAt})),
+      {maxChars: budget - used - notesTitle.length - 1, maxNoteChars: 400, what: 'Memories for this agent and project, by importance and recency.'},
+    )
+    const sections = notes.text ? [...fixed, `${notesTitle}\n${notes.text}`] : fixed
+    const inject = clampInject(sections.join('\n\n'), budget)
+    if (body.sessionKey) sessions.addInjected(agentId, body.sessionKey, notes.ids)
+    const shown = new Set(notes.ids)
+    return c.json({
+      inject,
+      sessionKnown: session?.known ?? false,
+      identity: {name: agentName},
+      memories: candidates
+        .filter(({memory}) => shown.has(memory.id))
+        .map(({memory}) => ({id: memory.id, content: memory.content, type: memory.type, importance: memory.importance, created_at: memory.createdAt})),
+      receipt: {ids: notes.ids, elapsedMs: elapsed(started)},
+    })
+  })
+
+  app.post('/api/hooks/user-prompt-submit', async (c) => {
+    const started = performance.now()
+    const principal = c.get('principal')
+    requirePermission(principal, 'hooks')
+    const body = await readJsonBody(c, promptSubmitBody)
+    const {agentId, project, session} = scopeOf(principal, body, 'user-prompt-submit')
+    const threshold = settings.promptMinScore
+    const query = promptRecallQuery(body.prompt)
+    const empty = {inject: '', memoryCount: 0, sessionKnown: session?.known ?? false}
+    if (!query || settings.promptMaxMemories === 0) {
+      return c.json({...empty, receipt: {ids: [], scores: [], threshold, considered: 0, elapsedMs: elapsed(started)}})
+    }
+    // The embedder (when one is configured) gets the embedding.promptTimeoutMs budget; past it, lexical only.
+    const result = await daemon.search.recallWithBudget({
+      query,
+      agentId,
+      project,
+      includeGlobal: true,
+      limit: Math.max(settings.promptMaxMemories * 2, 10),
+      excludeIds: session?.session.injectedIds,
+    })
+    const strong = result.hits.filter((hit) => hit.score >= threshold).slice(0, settings.promptMaxMemories)
+    const notes = renderRecalledNotes(
+      strong.map((hit) => ({id: hit.memory.id, content: hit.memory.content, createdAt: hit.memory.createdAt, score: hit.score})),
+      {maxChars: settings.promptMaxChars},
+    )
+    if (body.sessionKey) sessions.addInjected(agentId, body.sessionKey, notes.ids)
+    const scoreById = new Map(strong.map((hit) => [hit.memory.id, Math.round(hit.score * 1000) / 1000]))
+    return c.json({
+      inject: notes.text,
+      memoryCount: notes.ids.length,
+      sessionKnown: session?.known ?? false,
+      receipt: {
+        ids: notes.ids,
+        scores: notes.ids.map((id) => scoreById.get(id)),
+        threshold,
+        considered: result.hits.length,
+        method: result.method,
+        vector: result.vector.status,
+        elapsedMs: elapsed(started),
+      },
+    })
+  })
+
+  app.post('/api/hooks/pre-compaction', async (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'hooks')
+    const body = await readJsonBody(c, preCompactionBody)
+    const {agentId, project} = scopeOf(principal, body, 'pre-compaction')
+    let snapshot: {id: string; deduped: boolean} | undefined
+    if (body.transcript?.trim() && body.sessionKey) {
+      // Compaction is where long sessions lose detail, and SessionEnd may never fire (Ctrl+C):
+      // keep what the conversation holds so far.
+      snapshot = transcripts.save({
+        sessionKey: body.sessionKey,
+        agentId,
+        harness: body.harness,
+        project,
+        kind: 'transcript',
+        content: redactSecrets(formatTranscript(body.transcript)).text,
+        idempotencyKey: body.idempotencyKey,
+      })
+    }
+    return c.json({summaryPrompt: SUMMARY_PROMPT, guidelines: SUMMARY_GUIDELINES, transcriptId: snapshot?.id ?? null})
+  })
+
+  app.post('/api/hooks/compaction-complete', async (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'hooks')
+    const body = await readJsonBody(c, compactionCompleteBody)
+    const {agentId, project} = scopeOf(principal, body, 'compaction-complete')
+    const sessionKey = body.sessionKey ?? 'no-session'
+    const summary = redactSecrets(body.summary).text
+    const saved = transcripts.save({sessionKey, agentId, harness: body.harness, project, kind: 'compaction-summary', content: summary, idempotencyKey: body.idempotencyKey})
+    const {memory, deduped} = daemon.memories.remember({
+      content: `Session summary (${body.harness}, ${new Date().toISOString().slice(0, 10)}): ${summary}`,
+      agentId,
+      type: 'summary',
+      tags: ['session-summary', 'compaction'],
+      importance: 0.6,
+      project: project ?? null,
+      source: 'compaction',
+      harness: body.harness,
+      keyId: principal.keyId ?? null,
+      machineId: body.machineId ?? null,
+      sessionKey,
+      idempotencyKey: `summary:${saved.id}`,
+    })
+    // The harness's context was just rebuilt from the summary: earlier injects are gone from it.
+    if (body.sessionKey) sessions.clearInjected(agentId, body.sessionKey)
+    refreshWorkingMemory(agentId)
+    return c.json({success: true, memoryId: memory.id, transcriptId: saved.id, deduped: saved.deduped && deduped})
+  })
+
+  app.post('/api/hooks/session-end', async (c) => {
+    const started = performance.now()
+    const principal = c.get('principal')
+    requirePermission(principal, 'hooks')
+    const body = await readJsonBody(c, sessionEndBody)
+    const {agentId, project} = scopeOf(principal, body, 'session-end')
+    const sessionKey = body.sessionKey ?? `anonymous-${contentHash(body.idempotencyKey ?? body.transcript ?? String(Date.now())).slice(0, 16)}`
+    if (!body.sessionKey) sessions.touch({sessionKey, agentId, harness: body.harness, machineId: body.machineId, project, keyId: principal.keyId})
+
+    let transcriptId: string | null = null
+    let deduped = false
+    const memoryIds: string[] = []
+    let redactions = 0
+    const raw = body.transcript?.trim() ? body.transcript : body.lastAssistantMessage?.trim() ? `Assistant: ${body.lastAssistantMessage}` : undefined
+    if (raw) {
+      const {text, redacted} = redactSecrets(formatTranscript(raw))
+      redactions = Object.values(redacted).reduce((sum, n) => sum + n, 0)
+      const saved = transcripts.save({sessionKey, agentId, harness: body.harness, project, kind: 'transcript', content: text, idempotencyKey: body.idempotencyKey})
+      transcriptId = saved.id
+      deduped = saved.deduped
+      if (!saved.deduped && settings.extractMemories) {
+        for (const extracted of extractDurableMemories(text)) {
+          const result = daemon.memories.remember({
+            content: extracted.content,
+            agentId,
+            type: extracted.type,
+            tags: extracted.tags,
+            importance: extracted.importance,
+            project: project ?? null,
+            source: 'session-end',
+            harness: body.harness,
+            keyId: principal.keyId ?? null,
+            machineId: body.machineId ?? null,
+            sessionKey,
+          })
+          if (!result.deduped) memoryIds.push(result.memory.id)
+        }
+      }
+    }
+    sessions.end(agentId, sessionKey)
+    refreshWorkingMemory(agentId)
+    daemon.logger.info('session ended', {harness: body.harness, agentId, transcript: transcriptId !== null, deduped, memoriesSaved: memoryIds.length, redactions, ms: elapsed(started)})
+    return c.json({sessionKey, transcriptId, deduped, memoriesSaved: memoryIds.length, memoryIds, redactions})
+  })
+
+  return app
+}

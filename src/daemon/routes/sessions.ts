@@ -1,0 +1,111 @@
+import {Hono} from 'hono'
+import {z} from 'zod'
+
+import {SessionStore} from '../../store/sessions.js'
+import {TranscriptStore} from '../../store/transcripts.js'
+import {notFound} from '../api-error.js'
+import {requirePermission, resolveAgentId, resolveProject} from '../auth/principal.js'
+import type {AppEnv, DaemonContext} from '../context.js'
+import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
+
+const agentIdField = z.string().min(1).max(128).regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ - only')
+const projectField = z.string().trim().min(1).max(512)
+const sessionKeyField = z.string().trim().min(1).max(256)
+
+const searchBody = z.object({
+  query: z.string().trim().min(1, 'must not be empty').max(2000),
+  agentId: agentIdField.optional(),
+  agent_id: agentIdField.optional(),
+  project: projectField.optional(),
+  sessionKey: sessionKeyField.optional(),
+  /** Leave the caller's own session out (it is already in its context). */
+  currentSessionKey: sessionKeyField.optional(),
+  current_session_key: sessionKeyField.optional(),
+  limit: z.number().int().min(1).max(50).default(10),
+})
+
+const listQuery = z.object({
+  agentId: agentIdField.optional(),
+  project: projectField.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+})
+
+const agentQuery = z.object({agentId: agentIdField.optional()})
+const keyParam = z.object({key: sessionKeyField})
+
+/** Stored sessions and their transcripts (SPEC §5): full-text search, list, and one session's text. */
+export function sessionRoutes(daemon: DaemonContext) {
+  const app = new Hono<AppEnv>()
+  const sessions = new SessionStore(daemon.db)
+  const transcripts = new TranscriptStore(daemon.db)
+
+  app.post('/api/sessions/search', async (c) => {
+    const started = performance.now()
+    const principal = c.get('principal')
+    requirePermission(principal, 'sessions')
+    const body = await readJsonBody(c, searchBody)
+    const agentId = resolveAgentId(principal, body.agentId ?? body.agent_id)
+    const project = resolveProject(principal, body.project)
+    const hits = transcripts.search({
+      query: body.query,
+      agentId,
+      project,
+      sessionKey: body.sessionKey,
+      excludeSessionKey: body.currentSessionKey ?? body.current_session_key,
+      limit: body.limit,
+    })
+    return c.json({query: body.query, hits, count: hits.length, elapsedMs: Math.round((performance.now() - started) * 100) / 100})
+  })
+
+  app.get('/api/sessions', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'sessions')
+    const query = readQuery(c, listQuery)
+    const agentId = resolveAgentId(principal, query.agentId)
+    const project = resolveProject(principal, query.project)
+    const {sessions: rows, total} = sessions.list({agentId, project, limit: query.limit, offset: query.offset})
+    return c.json({sessions: rows.map(presentSession), total, limit: query.limit, offset: query.offset})
+  })
+
+  app.get('/api/sessions/:key', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'sessions')
+    const {key} = parseWith(keyParam, c.req.param())
+    const agentId = resolveAgentId(principal, readQuery(c, agentQuery).agentId)
+    const session = sessions.get(agentId, key)
+    const scopedProject = resolveProject(principal)
+    if (!session || (scopedProject !== undefined && session.project !== scopedProject)) throw notFound(`session ${key} not found`)
+    const stored = transcripts.forSession(agentId, key).map((record) => ({id: record.id, kind: record.kind, createdAt: record.createdAt, chars: record.content.length}))
+    return c.json({session: presentSession(session), transcripts: stored})
+  })
+
+  app.get('/api/sessions/:key/transcript', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'sessions')
+    const {key} = parseWith(keyParam, c.req.param())
+    const agentId = resolveAgentId(principal, readQuery(c, agentQuery).agentId)
+    const scopedProject = resolveProject(principal)
+    const record = transcripts
+      .forSession(agentId, key)
+      .filter((row) => row.kind === 'transcript' && (scopedProject === undefined || row.project === scopedProject))
+      .pop()
+    if (!record) throw notFound(`no transcript stored for session ${key}`)
+    return c.json({sessionKey: key, agentId, harness: record.harness, project: record.project, createdAt: record.createdAt, content: record.content})
+  })
+
+  return app
+}
+
+function presentSession(session: ReturnType<SessionStore['get']> & object) {
+  return {
+    sessionKey: session.sessionKey,
+    agentId: session.agentId,
+    harness: session.harness,
+    machineId: session.machineId,
+    project: session.project,
+    startedAt: session.startedAt,
+    endedAt: session.endedAt,
+    injectedCount: session.injectedIds.length,
+  }
+}

@@ -1,0 +1,233 @@
+import {createHash} from 'node:crypto'
+import {hostname} from 'node:os'
+
+import {resolveWorkspace} from '../config/workspace.js'
+import {resolveHookEndpoint, type HookEndpoint} from './endpoint.js'
+import {type HookEvent, hookBudgetMs} from './events.js'
+import {renderHarnessOutput, type HookAnswer} from './harness-output.js'
+import {type HookArgs, parseHookArgs} from './hook-args.js'
+import {appendHookLog, reportHookProblem} from './hook-log.js'
+import {parseHookPayload, type HookPayload} from './payload.js'
+import {deriveProjectIdentity} from './project-identity.js'
+import {readHookStdin} from './stdin.js'
+import {HookTransportError, postHookJson} from './transport.js'
+
+/*
+ * `signet hook <event> -H <harness>`: the command harness configs call on every lifecycle event.
+ * bin/run.js imports this file directly (no oclif) because it runs before every model call.
+ * Contract (SPEC §7.2): whatever happens, exit 0 within the event's budget, print only what the
+ * harness expects, and report problems as one stderr line plus a line in hook.log.
+ * Cold paths (transcripts, spool, offline identity) are imported only when needed.
+ */
+
+export interface HookIo {
+  stdin: NodeJS.ReadStream
+  writeStdout(text: string): Promise<void>
+}
+
+const STDIN_MAX_WAIT_MS = 1000
+/** Left unspent at the end of the budget for writing output and exiting. */
+const EXIT_MARGIN_MS = 60
+
+/** Entry point used by bin/run.js: runs the hook and ends the process with code 0. */
+export async function runHookCli(argv: string[]): Promise<void> {
+  const exit = () => process.exit(0)
+  process.on('uncaughtException', (error) => {
+    appendHookLog(`${new Date().toISOString()} uncaught ${String(error)}`)
+    exit()
+  })
+  process.on('unhandledRejection', (error) => {
+    appendHookLog(`${new Date().toISOString()} unhandled ${String(error)}`)
+    exit()
+  })
+  const io: HookIo = {
+    stdin: process.stdin,
+    writeStdout: (text) => new Promise((resolve) => {
+      process.stdout.write(text, () => resolve())
+    }),
+  }
+  try {
+    await runHook(argv, io, {armWatchdog: true})
+  } catch (error) {
+    appendHookLog(`${new Date().toISOString()} internal ${String(error)}`)
+  }
+  exit()
+}
+
+/** The hook without process management (tests call this in-process). */
+export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?: boolean} = {}): Promise<void> {
+  const started = Date.now()
+  if (process.env.SIGNET_NO_HOOKS === '1' || process.env.SIGNET_BYPASS === '1') return
+  const parsed = parseHookArgs(argv)
+  if (!parsed.ok) {
+    reportHookProblem({event: argv[0] ?? '?', harness: '?'}, `${parsed.problem}; hook skipped`)
+    return
+  }
+  const args = parsed.args
+  const context = {event: args.event, harness: args.harness}
+  const budget = hookBudgetMs(args.event, args.harness)
+  const deadline = started + budget
+  if (options.armWatchdog) {
+    // Last line of defence: whatever is still pending at the budget, leave quietly.
+    setTimeout(() => {
+      appendHookLog(`${new Date().toISOString()} ${args.event} harness=${args.harness} watchdog: budget of ${budget} ms exhausted, exiting`)
+      process.exit(0)
+    }, budget).unref()
+  }
+
+  const raw = await readHookStdin(Math.min(STDIN_MAX_WAIT_MS, Math.floor(budget / 3)), io.stdin)
+  const payload = parseHookPayload(raw, args.harness)
+  if (!payload.valid) appendHookLog(`${new Date().toISOString()} ${args.event} harness=${args.harness} stdin was not a JSON object (${raw.length} bytes); continuing without it`)
+
+  let endpoint: HookEndpoint
+  try {
+    endpoint = await resolveHookEndpoint({workspaceFlag: args.workspace})
+  } catch (error) {
+    reportHookProblem(context, `${(error as Error).message}; hook skipped`)
+    return
+  }
+
+  const request = await buildHookRequest(args, payload)
+  if (!request) return
+  const timeoutMs = deadline - Date.now() - EXIT_MARGIN_MS
+  try {
+    if (timeoutMs < 50) throw new HookTransportError('timeout', 'budget spent before the request')
+    const answer = await postHookJson<HookAnswer>({url: endpoint.url, apiKey: endpoint.apiKey, harness: args.harness, path: request.path, body: request.body, timeoutMs})
+    const output = renderHarnessOutput(args.harness, args.event, answer)
+    if (output) await io.writeStdout(output)
+  } catch (error) {
+    const failure = error instanceof HookTransportError ? error : new HookTransportError('offline', String(error))
+    await handleFailure(args, endpoint, request, failure, io)
+    return
+  }
+  await replaySpoolInBackground(endpoint, deadline, context)
+}
+
+interface BuiltRequest {
+  path: string
+  body: Record<string, unknown>
+  /** Writes that must survive an unreachable daemon go to the spool. */
+  spoolable: boolean
+}
+
+async function buildHookRequest(args: HookArgs, payload: HookPayload): Promise<BuiltRequest | undefined> {
+  const identity = deriveProjectIdentity(payload.cwd ?? process.cwd())
+  const common: Record<string, unknown> = {
+    harness: args.harness,
+    machineId: hostname(),
+    project: {id: args.project ?? identity.id, cwd: identity.cwd, gitRoot: identity.gitRoot, gitRemote: identity.gitRemote},
+  }
+  if (args.agentId) common.agentId = args.agentId
+  if (payload.sessionKey) common.sessionKey = payload.sessionKey
+  const path = `/api/hooks/${args.event}`
+  switch (args.event) {
+    case 'session-start':
+      return {path, body: {...common, source: payload.source}, spoolable: false}
+    case 'user-prompt-submit':
+      // Nothing to recall for an empty prompt; skipping the request keeps the hook free.
+      if (!payload.prompt?.trim()) return undefined
+      return {path, body: {...common, prompt: payload.prompt}, spoolable: false}
+    case 'pre-compaction': {
+      const transcript = await loadTranscript(payload)
+      const body = {...common, trigger: payload.trigger, transcript}
+      return {path, body: withIdempotencyKey(args.event, body, transcript), spoolable: transcript !== undefined}
+    }
+    case 'compaction-complete': {
+      const summary = args.summary ?? payload.summary
+      if (!summary?.trim()) {
+        appendHookLog(`${new Date().toISOString()} compaction-complete harness=${args.harness} no summary in stdin or --summary; nothing to store`)
+        return undefined
+      }
+      return {path, body: withIdempotencyKey(args.event, {...common, summary}, summary), spoolable: true}
+    }
+    case 'session-end': {
+      const transcript = await loadTranscript(payload)
+      const body = {...common, reason: payload.reason, transcript, lastAssistantMessage: payload.lastAssistantMessage}
+      return {path, body: withIdempotencyKey(args.event, body, transcript ?? payload.lastAssistantMessage ?? ''), spoolable: true}
+    }
+  }
+}
+
+/** The same write always carries the same key, so retries and replays are stored once. */
+function withIdempotencyKey(event: HookEvent, body: Record<string, unknown>, content: string | undefined): Record<string, unknown> {
+  const project = (body.project as {id?: string} | undefined)?.id ?? ''
+  const key = createHash('sha256')
+    .update([event, body.agentId ?? '', body.sessionKey ?? '', project, content ?? ''].join('\u0000'))
+    .digest('hex')
+    .slice(0, 40)
+  return {...body, idempotencyKey: `${event}:${key}`}
+}
+
+async function loadTranscript(payload: HookPayload): Promise<string | undefined> {
+  if (!payload.transcriptPath && !payload.transcript) return undefined
+  const {readTranscriptFile, prepareTranscript} = await import('./transcript-file.js')
+  if (payload.transcriptPath) {
+    const fromFile = readTranscriptFile(payload.transcriptPath)
+    if (fromFile) return fromFile
+  }
+  return payload.transcript ? prepareTranscript(payload.transcript) : undefined
+}
+
+function describeFailure(failure: HookTransportError, endpoint: HookEndpoint): string {
+  switch (failure.kind) {
+    case 'offline':
+      return `daemon not reachable at ${endpoint.url} (${failure.message})`
+    case 'timeout':
+      return `daemon at ${endpoint.url} timed out (${failure.message})`
+    case 'invalid-json':
+      return `daemon at ${endpoint.url} sent an unreadable answer (${failure.message})`
+    case 'http':
+      if (failure.status === 401) return `daemon at ${endpoint.url} rejected the credentials (401) — set SIGNET_API_KEY to a valid key`
+      if (failure.status === 403) return `daemon at ${endpoint.url} refused (403 ${failure.code}) — this key may not use hooks for this agent/project`
+      return `daemon at ${endpoint.url} failed (${failure.message})`
+  }
+}
+
+async function handleFailure(args: HookArgs, endpoint: HookEndpoint, request: BuiltRequest, failure: HookTransportError, io: HookIo): Promise<void> {
+  const context = {event: args.event, harness: args.harness}
+  const problem = describeFailure(failure, endpoint)
+  // A 4xx about the body itself will fail the same way later; everything else is worth keeping.
+  const retryable = failure.kind !== 'http' || failure.status === undefined || failure.status >= 500 || [401, 403, 408, 429].includes(failure.status)
+  if (request.spoolable && retryable) {
+    try {
+      const {spoolWrite, pendingSpoolEntries} = await import('./spool.js')
+      spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody})
+      reportHookProblem(context, `${problem}; saved to the local spool (${pendingSpoolEntries().length} pending) — delivered on the next hook call or \`signet sync\``)
+    } catch (error) {
+      reportHookProblem(context, `${problem}; could not spool the write either (${(error as Error).message})`)
+    }
+    return
+  }
+  if (args.event === 'session-start' && (failure.kind === 'offline' || failure.kind === 'timeout')) {
+    const {buildOfflineSessionInject} = await import('./identity-fallback.js')
+    const inject = buildOfflineSessionInject(endpoint.workspace ?? localWorkspace(args.workspace))
+    if (inject) {
+      const output = renderHarnessOutput(args.harness, args.event, {inject})
+      if (output) await io.writeStdout(output)
+      reportHookProblem(context, `${problem}; injected the local identity files only`)
+      return
+    }
+  }
+  reportHookProblem(context, `${problem}; hook skipped`)
+}
+
+type SpoolBody = Record<string, unknown> & {idempotencyKey: string}
+
+function localWorkspace(flag: string | undefined): string | undefined {
+  try {
+    return resolveWorkspace({flag}).path
+  } catch {
+    return undefined
+  }
+}
+
+/** After a successful call the daemon is up: deliver what the spool holds, within what is left of the budget. */
+async function replaySpoolInBackground(endpoint: HookEndpoint, deadline: number, context: {event: string; harness: string}): Promise<void> {
+  const {pendingSpoolEntries, replaySpool} = await import('./spool.js')
+  if (pendingSpoolEntries().length === 0) return
+  const report = await replaySpool({url: endpoint.url, apiKey: endpoint.apiKey}, {deadline: deadline - EXIT_MARGIN_MS})
+  appendHookLog(
+    `${new Date().toISOString()} ${context.event} harness=${context.harness} spool replay: ${report.delivered} delivered, ${report.rejected} rejected, ${report.remaining} pending` +
+      (report.stoppedBy ? ` (stopped: ${report.stoppedBy})` : ''),
+  )
+}

@@ -1,0 +1,108 @@
+import type {HookHarness} from './events.js'
+
+/** What the hook needs from a harness's stdin, whatever the harness calls each field. */
+export interface HookPayload {
+  sessionKey?: string
+  cwd?: string
+  prompt?: string
+  transcriptPath?: string
+  /** Inline transcript (plugins that hold the conversation in memory send it directly). */
+  transcript?: string
+  /** session-start origin: startup | resume | clear | compact | fork (Pi: reason). */
+  source?: string
+  /** compaction trigger: manual | auto. */
+  trigger?: string
+  /** session-end reason. */
+  reason?: string
+  summary?: string
+  lastAssistantMessage?: string
+  /** False when stdin was present but not a JSON object (logged, never fatal). */
+  valid: boolean
+}
+
+type Json = Record<string, unknown>
+
+function firstString(source: Json, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = source[name]
+    if (typeof value === 'string' && value.trim() !== '') return value
+  }
+  return undefined
+}
+
+/** Alias lists follow signet-reference §1.4 and the harness notes (snake_case for Claude/Codex/Gemini). */
+const SESSION_KEY_FIELDS = ['session_key', 'sessionKey', 'session_id', 'sessionId', 'sessionID']
+const PROMPT_FIELDS = ['prompt', 'user_prompt', 'userPrompt', 'user_message', 'userMessage']
+const TRANSCRIPT_PATH_FIELDS = ['transcript_path', 'transcriptPath']
+const CWD_FIELDS = ['cwd', 'directory', 'worktree', 'projectDir', 'project_dir']
+const SUMMARY_FIELDS = ['summary', 'compact_summary', 'compactSummary']
+const ASSISTANT_FIELDS = ['last_assistant_message', 'lastAssistantMessage', 'prompt_response', 'assistant_message', 'assistantMessage']
+
+/**
+ * Parse and normalise one stdin payload. Garbage is not an error: the hook still runs with what
+ * the environment tells it (cwd, session id variables) and says so in the hook log.
+ */
+export function parseHookPayload(raw: string, harness: HookHarness, env: NodeJS.ProcessEnv = process.env): HookPayload {
+  let data: Json = {}
+  let valid = true
+  const text = raw.trim()
+  if (text !== '') {
+    try {
+      const parsed = JSON.parse(text) as unknown
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) data = parsed as Json
+      else valid = false
+    } catch {
+      valid = false
+    }
+  }
+  const payload: HookPayload = {
+    valid,
+    sessionKey: firstString(data, SESSION_KEY_FIELDS) ?? sessionFromEnv(harness, env),
+    cwd: firstString(data, CWD_FIELDS) ?? cwdFromEnv(harness, env),
+    prompt: firstString(data, PROMPT_FIELDS),
+    transcriptPath: firstString(data, TRANSCRIPT_PATH_FIELDS),
+    transcript: inlineTranscript(data),
+    source: firstString(data, ['source']) ?? (harness === 'pi' ? firstString(data, ['reason']) : undefined),
+    trigger: firstString(data, ['trigger']),
+    reason: firstString(data, ['reason']),
+    summary: firstString(data, SUMMARY_FIELDS),
+    lastAssistantMessage: firstString(data, ASSISTANT_FIELDS) ?? lastAssistantFromMessages(data.messages),
+  }
+  return payload
+}
+
+function sessionFromEnv(harness: HookHarness, env: NodeJS.ProcessEnv): string | undefined {
+  if (harness === 'gemini') return env.GEMINI_SESSION_ID || undefined
+  return undefined
+}
+
+function cwdFromEnv(harness: HookHarness, env: NodeJS.ProcessEnv): string | undefined {
+  if (harness === 'gemini') return env.GEMINI_CWD || env.GEMINI_PROJECT_DIR || undefined
+  if (harness === 'claude-code') return env.CLAUDE_PROJECT_DIR || undefined
+  return undefined
+}
+
+/** A transcript passed inline: a string, or a messages array (kept as JSON for the formatter). */
+function inlineTranscript(data: Json): string | undefined {
+  if (typeof data.transcript === 'string' && data.transcript.trim() !== '') return data.transcript
+  if (Array.isArray(data.transcript) && data.transcript.length > 0) return JSON.stringify({messages: data.transcript})
+  if (Array.isArray(data.messages) && data.messages.length > 0) return JSON.stringify({messages: data.messages})
+  return undefined
+}
+
+function lastAssistantFromMessages(messages: unknown): string | undefined {
+  if (!Array.isArray(messages)) return undefined
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index] as Json | undefined
+    if (!message || typeof message !== 'object') continue
+    if (message.role !== 'assistant') continue
+    if (typeof message.content === 'string') return message.content
+    if (Array.isArray(message.content)) {
+      const text = message.content
+        .map((part) => (part && typeof part === 'object' && typeof (part as Json).text === 'string' ? (part as Json).text as string : ''))
+        .join('')
+      if (text) return text
+    }
+  }
+  return undefined
+}

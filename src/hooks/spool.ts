@@ -1,0 +1,161 @@
+import {randomBytes} from 'node:crypto'
+import {closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
+import path from 'node:path'
+
+import {userConfigDir} from '../config/paths.js'
+import {HookTransportError, postHookJson} from './transport.js'
+
+/**
+ * Offline spool for writes the daemon could not take (session-end transcripts, compaction
+ * summaries, remembers). Each entry is one JSON file carrying its own idempotency key, so a
+ * replay that races a late delivery, or runs twice, still stores everything exactly once.
+ *
+ * Entries are claimed by renaming them (atomic on one filesystem), so two hooks replaying at
+ * once never send the same entry concurrently; a claim left by a killed process goes back to
+ * the queue after CLAIM_STALE_MS.
+ */
+
+export interface SpoolEntry {
+  version: 1
+  /** Daemon route, e.g. /api/hooks/session-end or /api/memory/remember. */
+  path: string
+  harness: string
+  body: Record<string, unknown> & {idempotencyKey: string}
+  createdAt: string
+}
+
+export interface ReplayTarget {
+  url: string
+  apiKey?: string
+}
+
+export interface ReplayReport {
+  delivered: number
+  rejected: number
+  remaining: number
+  /** Why replay stopped early (daemon unreachable, 401 …), if it did. */
+  stoppedBy?: string
+}
+
+const ENTRY_SUFFIX = '.json'
+const CLAIM_MARK = '.claim-'
+const CLAIM_STALE_MS = 120_000
+export const SPOOLABLE_PATHS = new Set(['/api/hooks/session-end', '/api/hooks/compaction-complete', '/api/hooks/pre-compaction', '/api/memory/remember'])
+
+export function spoolDir(): string {
+  return path.join(userConfigDir(), 'spool')
+}
+
+export function spoolWrite(entry: Omit<SpoolEntry, 'version' | 'createdAt'>): string {
+  const dir = spoolDir()
+  mkdirSync(dir, {recursive: true, mode: 0o700})
+  const name = `${Date.now().toString().padStart(14, '0')}-${randomBytes(6).toString('hex')}`
+  const file = path.join(dir, name + ENTRY_SUFFIX)
+  const temp = path.join(dir, `.${name}.tmp`)
+  const full: SpoolEntry = {version: 1, createdAt: new Date().toISOString(), ...entry}
+  const fd = openSync(temp, 'wx', 0o600)
+  try {
+    writeSync(fd, JSON.stringify(full))
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  // Only complete entries ever carry the .json name a replay looks for.
+  renameSync(temp, file)
+  return file
+}
+
+/** Pending entry files, oldest first (names start with a zero-padded timestamp). */
+export function pendingSpoolEntries(): string[] {
+  let names: string[]
+  try {
+    names = readdirSync(spoolDir())
+  } catch {
+    return []
+  }
+  releaseStaleClaims(names)
+  return names.filter((name) => name.endsWith(ENTRY_SUFFIX) && !name.startsWith('.')).sort()
+}
+
+function releaseStaleClaims(names: string[]): void {
+  const now = Date.now()
+  for (const name of names) {
+    const at = name.indexOf(CLAIM_MARK)
+    if (at < 0) continue
+    const claimedAt = Number(name.slice(name.lastIndexOf('-') + 1))
+    if (Number.isFinite(claimedAt) && now - claimedAt < CLAIM_STALE_MS) continue
+    try {
+      renameSync(path.join(spoolDir(), name), path.join(spoolDir(), name.slice(0, at)))
+    } catch {
+      // someone else released it first
+    }
+  }
+}
+
+/**
+ * Deliver spooled entries in order until `deadline` (ms since epoch) or the first failure that
+ * would fail the next entry too (unreachable daemon, bad key, rate limit, busy). Entries the
+ * daemon refuses for their content (400/404/409/413/422) can never succeed: they move to
+ * `spool/rejected/` (kept for inspection, not retried) instead of blocking the queue.
+ */
+export async function replaySpool(target: ReplayTarget, options: {deadline: number; maxEntries?: number}): Promise<ReplayReport> {
+  const report: ReplayReport = {delivered: 0, rejected: 0, remaining: 0}
+  const entries = pendingSpoolEntries()
+  const dir = spoolDir()
+  let attempted = 0
+  for (const name of entries) {
+    const remainingMs = options.deadline - Date.now()
+    if (remainingMs < 100 || attempted >= (options.maxEntries ?? Number.POSITIVE_INFINITY)) {
+      report.stoppedBy ??= 'time budget'
+      break
+    }
+    const original = path.join(dir, name)
+    const claimed = `${original}${CLAIM_MARK}${process.pid}-${Date.now()}`
+    try {
+      renameSync(original, claimed)
+    } catch {
+      continue // another process took it
+    }
+    attempted++
+    let entry: SpoolEntry
+    try {
+      entry = JSON.parse(readFileSync(claimed, 'utf8')) as SpoolEntry
+      if (!SPOOLABLE_PATHS.has(entry.path) || typeof entry.body?.idempotencyKey !== 'string') throw new Error('not a spool entry')
+    } catch {
+      moveToRejected(claimed, name)
+      report.rejected++
+      continue
+    }
+    try {
+      await postHookJson({url: target.url, apiKey: target.apiKey, harness: entry.harness, path: entry.path, body: entry.body, timeoutMs: remainingMs})
+      rmSync(claimed, {force: true})
+      report.delivered++
+    } catch (error) {
+      const failure = error instanceof HookTransportError ? error : new HookTransportError('offline', String(error))
+      if (failure.kind === 'http' && failure.status !== undefined && isPermanentRefusal(failure.status)) {
+        moveToRejected(claimed, name)
+        report.rejected++
+        continue
+      }
+      renameSync(claimed, original)
+      report.stoppedBy = failure.message
+      break
+    }
+  }
+  report.remaining = pendingSpoolEntries().length
+  return report
+}
+
+function isPermanentRefusal(status: number): boolean {
+  return status === 400 || status === 404 || status === 409 || status === 413 || status === 422
+}
+
+function moveToRejected(file: string, name: string): void {
+  const rejectedDir = path.join(spoolDir(), 'rejected')
+  try {
+    mkdirSync(rejectedDir, {recursive: true, mode: 0o700})
+    renameSync(file, path.join(rejectedDir, name))
+  } catch {
+    rmSync(file, {force: true})
+  }
+}

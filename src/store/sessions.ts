@@ -1,0 +1,158 @@
+import type {SqliteDatabase} from './db.js'
+
+/** One harness session as the daemon saw it through hooks. */
+export interface SessionRecord {
+  sessionKey: string
+  agentId: string
+  harness: string | null
+  machineId: string | null
+  project: string | null
+  keyId: string | null
+  startedAt: string
+  endedAt: string | null
+  injectedIds: string[]
+}
+
+interface SessionRow {
+  session_key: string
+  agent_id: string
+  harness: string | null
+  machine_id: string | null
+  project: string | null
+  key_id: string | null
+  started_at: string
+  ended_at: string | null
+  injected_ids: string
+}
+
+export interface SessionTouch {
+  sessionKey: string
+  agentId: string
+  harness?: string | null
+  machineId?: string | null
+  project?: string | null
+  keyId?: string | null
+}
+
+export interface HarnessSighting {
+  harness: string
+  agentId: string
+  machineId: string | null
+  lastSeenAt: string
+  lastEvent: string | null
+}
+
+/** Ids kept per session for "never repeat": enough for a long session, bounded for the row. */
+const MAX_INJECTED_IDS = 2000
+
+function rowToSession(row: SessionRow): SessionRecord {
+  return {
+    sessionKey: row.session_key,
+    agentId: row.agent_id,
+    harness: row.harness,
+    machineId: row.machine_id,
+    project: row.project,
+    keyId: row.key_id,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    injectedIds: JSON.parse(row.injected_ids) as string[],
+  }
+}
+
+/** Sessions and harness sightings: the only code that writes those tables. */
+export class SessionStore {
+  private readonly getStatement
+  private readonly insertStatement
+  private readonly setInjectedStatement
+  private readonly endStatement
+  private readonly sightingStatement
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.getStatement = db.prepare('SELECT * FROM sessions WHERE agent_id = ? AND session_key = ?')
+    this.insertStatement = db.prepare(`INSERT INTO sessions (session_key, agent_id, harness, machine_id, project, key_id, started_at)
+      VALUES (@session_key, @agent_id, @harness, @machine_id, @project, @key_id, @started_at)`)
+    this.setInjectedStatement = db.prepare('UPDATE sessions SET injected_ids = ? WHERE agent_id = ? AND session_key = ?')
+    this.endStatement = db.prepare('UPDATE sessions SET ended_at = ? WHERE agent_id = ? AND session_key = ?')
+    this.sightingStatement = db.prepare(`INSERT INTO harness_sightings (harness, agent_id, machine_id, last_seen_at, last_event)
+      VALUES (@harness, @agent_id, @machine_id, @at, @event)
+      ON CONFLICT (harness, agent_id) DO UPDATE SET machine_id = excluded.machine_id, last_seen_at = excluded.last_seen_at, last_event = excluded.last_event`)
+  }
+
+  get(agentId: string, sessionKey: string): SessionRecord | undefined {
+    const row = this.getStatement.get(agentId, sessionKey) as SessionRow | undefined
+    return row ? rowToSession(row) : undefined
+  }
+
+  /** The session, created on first sight; `known` says whether it existed before this call. */
+  touch(input: SessionTouch): {session: SessionRecord; known: boolean} {
+    return this.db.transaction(() => {
+      const existing = this.get(input.agentId, input.sessionKey)
+      if (existing) return {session: existing, known: true}
+      const row = {
+        session_key: input.sessionKey,
+        agent_id: input.agentId,
+        harness: input.harness ?? null,
+        machine_id: input.machineId ?? null,
+        project: input.project ?? null,
+        key_id: input.keyId ?? null,
+        started_at: new Date().toISOString(),
+      }
+      this.insertStatement.run(row)
+      return {session: rowToSession({...row, ended_at: null, injected_ids: '[]'}), known: false}
+    }).immediate()
+  }
+
+  /** Remember what this session's context already holds, so later prompts do not repeat it. */
+  addInjected(agentId: string, sessionKey: string, ids: string[]): void {
+    if (ids.length === 0) return
+    this.db.transaction(() => {
+      const current = this.get(agentId, sessionKey)
+      if (!current) return
+      const merged = [...new Set([...current.injectedIds, ...ids])].slice(-MAX_INJECTED_IDS)
+      this.setInjectedStatement.run(JSON.stringify(merged), agentId, sessionKey)
+    }).immediate()
+  }
+
+  /** After a compaction the model's context no longer holds earlier injects. */
+  clearInjected(agentId: string, sessionKey: string): void {
+    this.setInjectedStatement.run('[]', agentId, sessionKey)
+  }
+
+  end(agentId: string, sessionKey: string): void {
+    this.endStatement.run(new Date().toISOString(), agentId, sessionKey)
+  }
+
+  list(query: {agentId?: string; project?: string; limit: number; offset: number}): {sessions: SessionRecord[]; total: number} {
+    const where: string[] = []
+    const params: Record<string, unknown> = {limit: query.limit, offset: query.offset}
+    if (query.agentId !== undefined) {
+      where.push('agent_id = @agentId')
+      params.agentId = query.agentId
+    }
+    if (query.project !== undefined) {
+      where.push('project = @project')
+      params.project = query.project
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM sessions ${clause}`).get(params) as {n: number}).n
+    const rows = this.db.prepare(`SELECT * FROM sessions ${clause} ORDER BY started_at DESC LIMIT @limit OFFSET @offset`).all(params) as SessionRow[]
+    return {sessions: rows.map(rowToSession), total}
+  }
+
+  recordSighting(input: {harness: string; agentId: string; machineId?: string | null; event: string}): void {
+    this.sightingStatement.run({harness: input.harness, agent_id: input.agentId, machine_id: input.machineId ?? null, at: new Date().toISOString(), event: input.event})
+  }
+
+  sightings(agentId?: string): HarnessSighting[] {
+    const rows = (agentId === undefined
+      ? this.db.prepare('SELECT * FROM harness_sightings ORDER BY last_seen_at DESC').all()
+      : this.db.prepare('SELECT * FROM harness_sightings WHERE agent_id = ? ORDER BY last_seen_at DESC').all(agentId)) as Array<{
+      harness: string
+      agent_id: string
+      machine_id: string | null
+      last_seen_at: string
+      last_event: string | null
+    }>
+    return rows.map((row) => ({harness: row.harness, agentId: row.agent_id, machineId: row.machine_id, lastSeenAt: row.last_seen_at, lastEvent: row.last_event}))
+  }
+}

@@ -108,10 +108,13 @@ const forgetInput = {
   agent_id: agentId.optional(),
 }
 
+const sessionKey = z.string().trim().min(1).max(256)
 const sessionSearchInput = {
-  query: query.describe('words to find in past session transcripts'),
+  query: query.max(2000).describe('words to find in past session transcripts'),
   limit: z.number().int().min(1).max(50).optional().describe('maximum hits (default 10)'),
   project: project.optional(),
+  session_key: sessionKey.optional().describe('search only this session'),
+  current_session_key: sessionKey.optional().describe('your own session, left out of the results'),
   agent_id: agentId.optional(),
 }
 
@@ -147,6 +150,7 @@ interface SessionHit {
   snippet?: string
   startedAt?: string | null
   endedAt?: string | null
+  updatedAt?: string | null
   score?: number
 }
 
@@ -284,6 +288,8 @@ export function registerSignetTools(server: McpServer, options: SignetToolOption
       query: args.query,
       limit: args.limit,
       project: args.project,
+      sessionKey: args.session_key,
+      currentSessionKey: args.current_session_key,
       agentId: agentFor(args.agent_id),
     })
     return text(formatSessionHits(response))
@@ -368,7 +374,7 @@ function formatSessionHits(response: SessionSearchResponse): string {
   const hits = response.hits ?? response.results ?? []
   if (hits.length === 0) return 'No matching sessions found.'
   const lines = hits.map((hit) => {
-    const details = [hit.project, hit.harness, (hit.endedAt ?? hit.startedAt)?.slice(0, 10)].filter(Boolean)
+    const details = [hit.project, hit.harness, (hit.updatedAt ?? hit.endedAt ?? hit.startedAt)?.slice(0, 10)].filter(Boolean)
     const key = hit.sessionKey ?? hit.session_key ?? 'unknown session'
     return `- session: ${key}${details.length ? ` (${details.join(', ')})` : ''}: ${oneLine(hit.excerpt ?? hit.snippet ?? '')}`
   })

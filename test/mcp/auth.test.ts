@@ -61,6 +61,10 @@ describe('/mcp acts with the caller’s key (hybrid mode)', () => {
     expect(forgetBeta.isError).toBe(true)
     expect((await daemon.request('GET', `/api/memory/${betaMemoryId}?agentId=beta`)).status).toBe(200)
 
+    const sessionsAsBeta = await client.callTool({name: 'signet_session_search', arguments: {query: 'pipeline', agent_id: 'beta'}})
+    expect(sessionsAsBeta.isError).toBe(true)
+    expect(textOf(sessionsAsBeta)).toMatch(/^Session search failed: .*\(403 scope_violation\)$/)
+
     const listed = await client.callTool({name: 'memory_list', arguments: {}})
     expect(textOf(listed)).toContain('orange')
     expect(textOf(listed)).not.toContain('purple')

@@ -98,6 +98,22 @@ describe('/mcp over Streamable HTTP (stateless)', () => {
     await client.close()
   })
 
+  it('searches stored session transcripts', async () => {
+    const ended = await daemon.request('POST', '/api/hooks/session-end', {
+      body: {harness: 'codex', sessionKey: 'sess-mcp-1', project: 'github.com/acme/api', transcript: 'User: why does the flaky checkout test fail?\nAssistant: the checkout test races the payment webhook; we added a retry.'},
+    })
+    expect(ended.status).toBe(200)
+    const client = await connect()
+    const found = await client.callTool({name: 'signet_session_search', arguments: {query: 'checkout webhook'}})
+    expect(found.isError).toBeFalsy()
+    expect(textOf(found)).toMatch(/^Found 1 matching session\./)
+    expect(textOf(found)).toContain('session: sess-mcp-1 (github.com/acme/api, codex')
+    expect(textOf(found)).toContain('races the payment')
+    const excluded = await client.callTool({name: 'signet_session_search', arguments: {query: 'checkout webhook', current_session_key: 'sess-mcp-1'}})
+    expect(textOf(excluded)).toBe('No matching sessions found.')
+    await client.close()
+  })
+
   it('answers GET and DELETE with 405 (stateless: no stream, no session)', async () => {
     const get = await fetch(`${daemon.url}/mcp`, {headers: {accept: 'text/event-stream'}})
     expect(get.status).toBe(405)

@@ -1,6 +1,8 @@
 import {appendFileSync, mkdirSync} from 'node:fs'
 import path from 'node:path'
 
+import {redactCredentials} from './credential-redaction.js'
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
 /**
@@ -35,7 +37,8 @@ export class DaemonLogger {
     const extra = fields
       ? ' ' + Object.entries(fields).map(([key, value]) => `${key}=${formatValue(value)}`).join(' ')
       : ''
-    const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra}\n`
+    // Callers pass safe fields, but a path or a header value can still carry a pasted key.
+    const line = redactCredentials(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra}\n`)
     if (this.file) {
       try {
         // Synchronous append keeps lines whole and ordered; the log is low volume.

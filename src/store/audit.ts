@@ -1,3 +1,4 @@
+import {redactCredentials} from '../daemon/credential-redaction.js'
 import type {SqliteDatabase} from './db.js'
 
 export type AuditEventName =
@@ -43,7 +44,7 @@ export class AuditLog {
   }
 
   record(entry: NewAuditEntry, now = new Date()): void {
-    this.insert.run(now.toISOString(), entry.event, entry.keyId ?? null, entry.peer ?? null, JSON.stringify(entry.detail ?? {}))
+    this.insert.run(now.toISOString(), entry.event, entry.keyId ?? null, entry.peer ?? null, redactCredentials(JSON.stringify(entry.detail ?? {})))
     if (++this.writesSincePrune >= PRUNE_EVERY) {
       this.writesSincePrune = 0
       this.prune.run(new Date(now.getTime() - RETENTION_DAYS * 86_400_000).toISOString())

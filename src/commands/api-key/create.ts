@@ -15,7 +15,8 @@ export default class ApiKeyCreate extends SignetCommand<typeof ApiKeyCreate> {
     '<%= config.bin %> api-key create --name ci --project github.com/acme/api --permissions recall,remember --json',
   ]
   static override flags = {
-    name: Flags.string({char: 'n', description: 'a name you will recognise in `api-key list`', required: true}),
+    // Checked in run() rather than by oclif, so a missing name is exit 1 with one line like every other mistake.
+    name: Flags.string({char: 'n', description: 'a name you will recognise in `api-key list` (required)'}),
     connector: Flags.string({description: 'harness this key is for (pi, codex, claude-code, opencode, …)'}),
     'agent-id': Flags.string({description: 'scope the key to this agent: it defaults to it and may not act for another'}),
     role: Flags.string({description: 'what the key may do', options: [...ROLES], default: 'agent'}),
@@ -25,6 +26,8 @@ export default class ApiKeyCreate extends SignetCommand<typeof ApiKeyCreate> {
   }
 
   public async run(): Promise<{apiKey: CreatedApiKeyView}> {
+    const name = this.flags.name?.trim()
+    if (!name) throw new SignetError('--name is required: say what the key is for, e.g. --name "work laptop pi"')
     const expiresAt = parseExpiresAt(this.flags['expires-at'])
     const permissions = this.flags.permissions?.split(',').map((permission) => permission.trim()).filter(Boolean)
     const unknown = permissions?.find((permission) => !PERMISSIONS.includes(permission as never))
@@ -32,7 +35,7 @@ export default class ApiKeyCreate extends SignetCommand<typeof ApiKeyCreate> {
     const client = createDaemonClient({workspace: this.resolveWorkspace().path})
     const agentId = this.flags['agent-id']
     const response = await client.post<{apiKey: CreatedApiKeyView}>('/api/auth/api-keys', {
-      name: this.flags.name,
+      name,
       role: this.flags.role,
       connector: this.flags.connector,
       harness: this.flags.connector,

@@ -1,0 +1,230 @@
+import {existsSync, statSync} from 'node:fs'
+
+import {DaemonRequestError} from '../client/daemon-client.js'
+import {type AgentConfig, loadAgentConfig} from '../config/agent-config.js'
+import {type ListenSettings, resolveListenSettings} from '../config/network.js'
+import {workspacePaths} from '../config/paths.js'
+import type {ResolvedWorkspace} from '../config/workspace.js'
+import {type ConnectorContext, type ConnectorStatus, defaultConnectorContext} from '../connectors/connector.js'
+import {allConnectors} from '../connectors/registry.js'
+import {credentialsFilePath, credentialsFileTooOpen} from '../credentials/credential-store.js'
+import {KEYCHAIN_SERVICE, loadKeychain} from '../credentials/keychain.js'
+import {daemonProcessStatus} from '../daemon/process.js'
+import {forgeFindings, forgeStatus} from '../forge/status.js'
+import {installedServiceWorkspace, serviceManagerFor} from '../service/user-service.js'
+import {SIGNET_VERSION} from '../version.js'
+import {checkDatabaseFile, type DatabaseIntegrity} from './db-integrity.js'
+import type {Finding} from './finding.js'
+import {sortFindings} from './finding.js'
+import {localDaemonClient} from './local-daemon.js'
+import {probeListenPort} from './port-probe.js'
+
+export interface DoctorReport {
+  ok: boolean
+  workspace: string
+  findings: Finding[]
+}
+
+export interface DoctorOptions {
+  workspace: ResolvedWorkspace
+  env?: NodeJS.ProcessEnv
+  connectorContext?: ConnectorContext
+}
+
+/** Everything `signet doctor` checks, as findings with fixes; never throws for a failed check. */
+export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
+  const env = options.env ?? process.env
+  const root = options.workspace.path
+  const paths = workspacePaths(root)
+  const findings: Finding[] = []
+  const add = (finding: Finding) => findings.push(finding)
+
+  let config: AgentConfig | undefined
+  let listen: ListenSettings | undefined
+  const workspaceExists = existsSync(paths.agentYaml)
+  if (!existsSync(root)) {
+    add({level: 'error', code: 'workspace_missing', message: `workspace ${root} (${options.workspace.origin}) does not exist`, fix: `signet setup --workspace ${root}`})
+  } else if (!statSync(root).isDirectory()) {
+    add({level: 'error', code: 'workspace_missing', message: `workspace ${root} is a file, not a directory`, fix: 'signet workspace set <directory>'})
+  } else if (!workspaceExists) {
+    add({level: 'error', code: 'workspace_missing', message: `${root} has no agent.yaml`, fix: `signet setup --workspace ${root}`})
+  } else {
+    try {
+      config = loadAgentConfig(root)
+    } catch (error) {
+      add({level: 'error', code: 'agent_yaml_invalid', message: (error as Error).message, fix: `edit ${paths.agentYaml}; the daemon refuses to start until it is valid`})
+    }
+  }
+  if (config) {
+    try {
+      listen = resolveListenSettings(config, env)
+    } catch (error) {
+      add({level: 'error', code: 'listen_settings_invalid', message: (error as Error).message, fix: 'fix SIGNET_BIND / SIGNET_PORT'})
+    }
+  }
+  if (config && listen && listen.networkMode === 'tailscale' && config.auth.mode === 'local') {
+    add({
+      level: 'warn',
+      code: 'network_without_auth',
+      message: `the daemon binds ${listen.bindHost} (tailscale) but auth.mode is "local"; it serves as "hybrid" so remote callers need a key`,
+      fix: 'set auth.mode: hybrid (or team) in agent.yaml so the file says what runs: signet setup --auth-mode hybrid',
+    })
+  }
+
+  const processStatus = workspaceExists ? daemonProcessStatus(root) : {running: false as const}
+  if (processStatus.stalePid !== undefined) {
+    add({level: 'warn', code: 'stale_pid', message: `${paths.pidFile} names pid ${processStatus.stalePid}, which is not running (the daemon did not stop cleanly)`, fix: 'signet daemon start (it cleans the stale files)'})
+  }
+  let daemonUp = false
+  let keyCounts: {active: number} | undefined
+  if (config && listen) {
+    if (!processStatus.running) {
+      add({level: 'error', code: 'daemon_down', message: `the daemon is not running for ${root} — harness hooks and MCP tools get no memory`, fix: 'signet daemon start (or signet daemon install to run it as a service)'})
+      const port = await probeListenPort(listen.bindHost, listen.port)
+      if (!port.free) {
+        add(port.signet
+          ? {level: 'error', code: 'port_taken', message: `port ${listen.port} is taken by another Signet daemon (v${port.signet.version}), probably for another workspace`, fix: `stop it (signet daemon stop --path <its workspace>) or set network.port in ${paths.agentYaml}`}
+          : {level: 'error', code: 'port_taken', message: `port ${listen.port} on ${listen.bindHost} is ${port.detail}, so the daemon cannot listen`, fix: `free the port or set network.port in ${paths.agentYaml} (or SIGNET_PORT)`})
+      }
+    } else {
+      const client = localDaemonClient(root)
+      try {
+        if (!client) throw new Error(`${paths.stateFile} is missing`)
+        const status = await client.get<{version: string; authModeWarning?: string | null}>('/api/status')
+        daemonUp = true
+        if (status.version !== SIGNET_VERSION) {
+          add({level: 'warn', code: 'version_mismatch', message: `the daemon runs Signet ${status.version} but this CLI is ${SIGNET_VERSION}`, fix: 'signet daemon restart'})
+        }
+      } catch (error) {
+        add({level: 'error', code: 'daemon_unresponsive', message: `the daemon process (pid ${processStatus.pid}) runs but does not answer: ${(error as Error).message}`, fix: 'signet daemon restart; see signet daemon logs'})
+      }
+      if (daemonUp && client) {
+        try {
+          const keys = await client.get<{apiKeys: Array<{status: string}>}>('/api/auth/api-keys')
+          keyCounts = {active: keys.apiKeys.filter((key) => key.status === 'active').length}
+        } catch {
+          keyCounts = undefined
+        }
+      }
+    }
+  }
+  if (listen && listen.networkMode === 'tailscale' && keyCounts?.active === 0) {
+    add({level: 'info', code: 'no_api_keys', message: 'the daemon is reachable over the network but no API key exists, so no remote harness can connect yet', fix: 'signet api-key create --name <machine> (or signet pair)'})
+  }
+
+  findings.push(...(await databaseFindings(root, daemonUp)))
+  findings.push(...(await connectorFindings(config, options.connectorContext ?? defaultConnectorContext({env}))))
+  findings.push(...(await credentialFindings()))
+  findings.push(...forgeFindings(await forgeStatus({workspace: workspaceExists ? root : undefined, env})))
+  findings.push(...serviceFindings(root, env))
+
+  const sorted = sortFindings(findings)
+  return {ok: !sorted.some((finding) => finding.level === 'error'), workspace: root, findings: sorted}
+}
+
+async function databaseFindings(root: string, daemonUp: boolean): Promise<Finding[]> {
+  const {dbPath} = workspacePaths(root)
+  let integrity: DatabaseIntegrity
+  if (daemonUp) {
+    // The daemon owns the open database while it runs: ask it rather than opening the file here.
+    try {
+      integrity = await localDaemonClient(root, 30_000)!.get<DatabaseIntegrity>('/api/diagnostics/db')
+    } catch (error) {
+      const detail = error instanceof DaemonRequestError ? `${error.status} ${error.daemonCode}` : (error as Error).message
+      return [{level: 'info', code: 'db_not_checked', message: `could not ask the daemon to check the database (${detail})`, fix: 'signet daemon restart, then signet doctor'}]
+    }
+  } else {
+    if (!existsSync(dbPath)) {
+      return existsSync(workspacePaths(root).agentYaml)
+        ? [{level: 'info', code: 'db_missing', message: `no database yet at ${dbPath}; the daemon creates it on first start`, fix: 'signet daemon start'}]
+        : []
+    }
+    try {
+      integrity = checkDatabaseFile(dbPath)
+    } catch (error) {
+      return [{level: 'error', code: 'db_unreadable', message: `${dbPath} cannot be opened as a SQLite database: ${(error as Error).message}`, fix: `move it aside and restore a backup (${dbPath}.backup-*), or start fresh`}]
+    }
+  }
+  const findings: Finding[] = []
+  if (!integrity.ok) {
+    findings.push({
+      level: 'error',
+      code: 'db_integrity',
+      message: `PRAGMA quick_check found problems in ${dbPath}: ${integrity.problems.slice(0, 3).join('; ')}`,
+      fix: `stop the daemon, keep a copy, then recover with: sqlite3 ${dbPath} .recover | sqlite3 recovered.db (or restore ${dbPath}.backup-*)`,
+    })
+  }
+  if (integrity.schemaVersion > integrity.latestSchemaVersion) {
+    findings.push({level: 'error', code: 'db_schema_too_new', message: `${dbPath} has schema ${integrity.schemaVersion}, newer than this Signet understands (${integrity.latestSchemaVersion})`, fix: 'npm install -g signetai@latest'})
+  } else if (integrity.schemaVersion < integrity.latestSchemaVersion && !daemonUp) {
+    findings.push({level: 'info', code: 'db_migration_pending', message: `${dbPath} is at schema ${integrity.schemaVersion}; the next daemon start migrates it to ${integrity.latestSchemaVersion} (with a backup)`, fix: 'signet daemon start'})
+  }
+  return findings
+}
+
+async function connectorFindings(config: AgentConfig | undefined, ctx: ConnectorContext): Promise<Finding[]> {
+  const configured = new Set(config?.harnesses ?? [])
+  const statuses = await Promise.all(
+    allConnectors().map(async (connector) => {
+      try {
+        return {connector, status: await connector.status(ctx)}
+      } catch (error) {
+        return {connector, error: error as Error}
+      }
+    }),
+  )
+  const findings: Finding[] = []
+  for (const entry of statuses) {
+    const {connector} = entry
+    const install = `signet connector install ${connector.id}`
+    if ('error' in entry) {
+      findings.push({level: 'warn', code: 'connector_unreadable', message: `${connector.displayName}: could not read its config (${entry.error?.message})`, fix: `fix the file, then ${install}`})
+      continue
+    }
+    const status = entry.status as ConnectorStatus
+    if (status.state === 'partial') {
+      const missing = status.files.filter((file) => !file.present).map((file) => `${file.what} in ${file.path}`)
+      findings.push({level: 'warn', code: 'connector_partial', message: `${connector.displayName} connector is incomplete or was edited: missing ${missing.join(', ')}`, fix: install})
+    } else if (status.state === 'not-installed' && configured.has(connector.id)) {
+      findings.push({level: 'warn', code: 'connector_missing', message: `agent.yaml lists ${connector.id} but its connector is not installed`, fix: install})
+    }
+    for (const problem of status.problems) {
+      findings.push({level: 'warn', code: 'connector_out_of_date', message: `${connector.displayName}: ${problem}`, fix: install})
+    }
+  }
+  return findings
+}
+
+async function credentialFindings(): Promise<Finding[]> {
+  const findings: Finding[] = []
+  if (credentialsFileTooOpen()) {
+    findings.push({level: 'error', code: 'credentials_file_open', message: `${credentialsFilePath()} is readable by other users`, fix: `chmod 600 ${credentialsFilePath()}`})
+  }
+  const keychain = await loadKeychain()
+  let usable = keychain !== null
+  if (keychain) {
+    // keytar loads on headless Linux but fails on first use without a Secret Service: try one read.
+    usable = await Promise.race([
+      keychain.getPassword(KEYCHAIN_SERVICE, 'doctor-probe').then(() => true, () => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+    ])
+  }
+  if (!usable) {
+    findings.push({level: 'info', code: 'keychain_unavailable', message: `no OS keychain here; remote connector keys are kept in ${credentialsFilePath()} (mode 0600)`, fix: 'nothing to do on a headless machine; on a desktop, install libsecret (Linux) to use the keychain'})
+  }
+  return findings
+}
+
+function serviceFindings(root: string, env: NodeJS.ProcessEnv): Finding[] {
+  let manager
+  try {
+    manager = serviceManagerFor()
+  } catch {
+    return []
+  }
+  const serviceWorkspace = installedServiceWorkspace(manager, env)
+  if (serviceWorkspace && serviceWorkspace !== root) {
+    return [{level: 'warn', code: 'service_other_workspace', message: `the installed ${manager} service runs the daemon for ${serviceWorkspace}, not the active workspace ${root}`, fix: 'signet daemon install (rewrites it for the active workspace)'}]
+  }
+  return []
+}

@@ -1,0 +1,147 @@
+import {existsSync} from 'node:fs'
+
+import {type AgentConfig, loadAgentConfig} from '../config/agent-config.js'
+import {resolveListenSettings} from '../config/network.js'
+import {workspacePaths} from '../config/paths.js'
+import type {ResolvedWorkspace, WorkspaceSource} from '../config/workspace.js'
+import {type ConnectorContext, type ConnectorState, defaultConnectorContext} from '../connectors/connector.js'
+import {allConnectors} from '../connectors/registry.js'
+import {daemonProcessStatus} from '../daemon/process.js'
+import {forgeStatus} from '../forge/status.js'
+import {localDaemonClient, startOfToday} from './local-daemon.js'
+
+export interface StatusReport {
+  workspace: {path: string; source: WorkspaceSource; origin: string; exists: boolean}
+  agent: {name: string} | null
+  daemon: {
+    running: boolean
+    pid: number | null
+    url: string | null
+    version: string | null
+    uptime: number | null
+    bindHost: string | null
+    networkMode: string | null
+    authMode: string | null
+  }
+  memories: number | null
+  /** Sessions started since local midnight; null when the daemon is down or has no sessions route. */
+  sessionsToday: number | null
+  connectors: Array<{harness: string; name: string; state: ConnectorState; detected: boolean; version: string | null; problems: string[]}>
+  keys: {active: number; expired: number; revoked: number} | null
+  forge: {installed: boolean; version: string | null; onPath: boolean}
+  warnings: string[]
+}
+
+interface LiveStatus {
+  version: string
+  pid: number
+  uptime: number
+  url: string
+  bindHost: string
+  networkMode: string
+  authMode: string
+  memoryCount: number
+  authModeWarning?: string | null
+  sessionsToday?: number
+}
+
+/** One screen about this workspace: daemon, memory, sessions, connectors, keys, warnings. Never throws for a failed probe. */
+export async function collectStatus(workspace: ResolvedWorkspace, options: {connectorContext?: ConnectorContext} = {}): Promise<StatusReport> {
+  const paths = workspacePaths(workspace.path)
+  const warnings: string[] = []
+  const exists = existsSync(paths.agentYaml)
+  let config: AgentConfig | undefined
+  if (exists) {
+    try {
+      config = loadAgentConfig(workspace.path)
+    } catch (error) {
+      warnings.push((error as Error).message)
+    }
+  } else {
+    warnings.push(`no workspace at ${workspace.path} — run \`signet setup\``)
+  }
+  const report: StatusReport = {
+    workspace: {path: workspace.path, source: workspace.source, origin: workspace.origin, exists},
+    agent: config ? {name: config.agent.name} : null,
+    daemon: {running: false, pid: null, url: null, version: null, uptime: null, bindHost: null, networkMode: null, authMode: null},
+    memories: null,
+    sessionsToday: null,
+    connectors: [],
+    keys: null,
+    forge: {installed: false, version: null, onPath: false},
+    warnings,
+  }
+  if (config) {
+    try {
+      const listen = resolveListenSettings(config)
+      Object.assign(report.daemon, {bindHost: listen.bindHost, networkMode: listen.networkMode, authMode: listen.effectiveAuthMode})
+    } catch (error) {
+      warnings.push((error as Error).message)
+    }
+  }
+
+  const processStatus = exists ? daemonProcessStatus(workspace.path) : {running: false as const, stalePid: undefined}
+  if (processStatus.stalePid !== undefined) warnings.push(`stale pid file (pid ${processStatus.stalePid} is not running) — \`signet daemon start\` cleans it`)
+  const client = processStatus.running ? localDaemonClient(workspace.path) : undefined
+  const [live, connectors, forge] = await Promise.all([
+    client ? client.get<LiveStatus>('/api/status').catch((error: Error) => error) : Promise.resolve(undefined),
+    connectorRows(options.connectorContext ?? defaultConnectorContext()),
+    forgeStatus({workspace: exists ? workspace.path : undefined}),
+  ])
+  report.connectors = connectors
+  report.forge = {installed: forge.installed, version: forge.version, onPath: forge.onPath}
+  if (live instanceof Error) {
+    warnings.push(`the daemon process (pid ${processStatus.pid}) runs but /api/status failed: ${live.message}`)
+    report.daemon.running = true
+    report.daemon.pid = processStatus.pid ?? null
+  } else if (live) {
+    report.daemon = {running: true, pid: live.pid, url: live.url, version: live.version, uptime: live.uptime, bindHost: live.bindHost, networkMode: live.networkMode, authMode: live.authMode}
+    report.memories = live.memoryCount
+    if (live.authModeWarning) warnings.push(live.authModeWarning)
+    const [keys, sessions] = await Promise.all([countKeys(client!), countSessionsToday(client!, live)])
+    report.keys = keys
+    report.sessionsToday = sessions
+  } else if (exists) {
+    warnings.push('the daemon is not running — `signet daemon start`')
+  }
+  for (const connector of report.connectors) {
+    if (connector.state === 'partial') warnings.push(`${connector.name} connector is incomplete — \`signet connector install ${connector.harness}\``)
+    for (const problem of connector.problems) warnings.push(`${connector.name}: ${problem}`)
+  }
+  return report
+}
+
+async function connectorRows(ctx: ConnectorContext): Promise<StatusReport['connectors']> {
+  return Promise.all(
+    allConnectors().map(async (connector) => {
+      try {
+        const status = await connector.status(ctx)
+        return {harness: connector.id, name: connector.displayName, state: status.state, detected: status.detected, version: status.version ?? null, problems: status.problems}
+      } catch (error) {
+        return {harness: connector.id, name: connector.displayName, state: 'not-installed' as const, detected: false, version: null, problems: [`cannot read its config: ${(error as Error).message}`]}
+      }
+    }),
+  )
+}
+
+async function countKeys(client: NonNullable<ReturnType<typeof localDaemonClient>>): Promise<StatusReport['keys']> {
+  try {
+    const {apiKeys} = await client.get<{apiKeys: Array<{status: string}>}>('/api/auth/api-keys')
+    const count = (status: string) => apiKeys.filter((key) => key.status === status).length
+    return {active: count('active'), expired: count('expired'), revoked: count('revoked')}
+  } catch {
+    return null
+  }
+}
+
+/** From /api/status when the daemon reports it, else the sessions list route if this daemon has one. */
+async function countSessionsToday(client: NonNullable<ReturnType<typeof localDaemonClient>>, live: LiveStatus): Promise<number | null> {
+  if (typeof live.sessionsToday === 'number') return live.sessionsToday
+  try {
+    const response = await client.get<{total?: number; count?: number; sessions?: unknown[]}>('/api/sessions', {since: startOfToday(), limit: 500})
+    return response.total ?? response.count ?? response.sessions?.length ?? null
+  } catch {
+    // an older daemon, or one without the sessions route: leave the count out
+    return null
+  }
+}

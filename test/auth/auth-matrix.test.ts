@@ -51,6 +51,22 @@ async function throwawayKey(target: Target): Promise<string> {
   return created.apiKey.id as string
 }
 
+function hookBody(event: string, agent: string): Record<string, unknown> {
+  const sessionKey = `matrix-${event}-${++memorySeq}`
+  const common = {harness: 'pi', agentId: agent, sessionKey}
+  if (event === 'user-prompt-submit') return {...common, prompt: 'what about the matrix fixture?'}
+  if (event === 'compaction-complete') return {...common, summary: `matrix summary ${memorySeq} ${Math.random()}`}
+  return common
+}
+
+/** A session of `agent` with a stored transcript, written by the session's own hooks. */
+async function sessionFor(target: Target, agent: string): Promise<string> {
+  const sessionKey = `matrix-session-${++memorySeq}`
+  await target.setup('POST', '/api/hooks/session-start', {harness: 'pi', agentId: agent, sessionKey})
+  await target.setup('POST', '/api/hooks/pre-compaction', {harness: 'pi', agentId: agent, sessionKey, transcript: 'user: matrix transcript line'})
+  return sessionKey
+}
+
 const KNOWN_ROUTES: RouteCase[] = [
   {method: 'GET', path: '/health', permission: 'open', agentScoped: false, ok: 200, build: async () => ({path: '/health'})},
   {method: 'GET', path: '/api/status', permission: null, agentScoped: false, ok: 200, build: async () => ({path: '/api/status'})},
@@ -94,6 +110,27 @@ const KNOWN_ROUTES: RouteCase[] = [
     method: 'DELETE', path: '/api/memory/:id', permission: 'forget', agentScoped: true, ok: 200,
     build: async (target, agent) => ({path: `/api/memory/${await memoryFor(target, SCOPED_AGENT)}?agentId=${agent}`}),
   },
+  // Hooks, sessions and harnesses (SPEC §7, §5): the same scope rules as memory.
+  ...(['session-start', 'user-prompt-submit', 'pre-compaction', 'compaction-complete', 'session-end'] as const).map(
+    (event): RouteCase => ({
+      method: 'POST', path: `/api/hooks/${event}`, permission: 'hooks', agentScoped: true, ok: 200,
+      build: async (_target, agent) => ({path: `/api/hooks/${event}`, body: hookBody(event, agent)}),
+    }),
+  ),
+  {
+    method: 'POST', path: '/api/sessions/search', permission: 'sessions', agentScoped: true, ok: 200,
+    build: async (_target, agent) => ({path: '/api/sessions/search', body: {query: 'matrix transcript', agentId: agent}}),
+  },
+  {method: 'GET', path: '/api/sessions', permission: 'sessions', agentScoped: true, ok: 200, build: async (_target, agent) => ({path: `/api/sessions?agentId=${agent}`})},
+  {
+    method: 'GET', path: '/api/sessions/:key', permission: 'sessions', agentScoped: true, ok: 200,
+    build: async (target, agent) => ({path: `/api/sessions/${await sessionFor(target, SCOPED_AGENT)}?agentId=${agent}`}),
+  },
+  {
+    method: 'GET', path: '/api/sessions/:key/transcript', permission: 'sessions', agentScoped: true, ok: 200,
+    build: async (target, agent) => ({path: `/api/sessions/${await sessionFor(target, SCOPED_AGENT)}/transcript?agentId=${agent}`}),
+  },
+  {method: 'GET', path: '/api/harnesses', permission: 'harnesses', agentScoped: false, ok: 200, build: async () => ({path: '/api/harnesses'})},
   {
     method: 'POST', path: '/api/harnesses/regenerate', permission: 'harnesses', agentScoped: false, ok: 200,
     build: async () => ({path: '/api/harnesses/regenerate', body: {}}),

@@ -202,6 +202,7 @@ describe('abuse: rate limit and audit', () => {
     expect(failures[0].peer).toMatch(/127\.0\.0\.1|::1/)
     expect(store.filter((row) => row.event === 'auth_rate_limited')).toHaveLength(1)
     expect(JSON.stringify(store)).not.toContain('d'.repeat(43))
+    expect(readFileSync(daemon.context.paths.logFile, 'utf8')).toMatch(/WARN +too many failed authentication attempts.*peer=/)
   })
 
   it('no raw key or admin token ever lands in the database, WAL, log, audit or any workspace file', async () => {

@@ -122,10 +122,10 @@ export function authenticate(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
         await next()
         return
       }
-      refuseIfThrottled(state, c, classification)
+      refuseIfThrottled(state, daemon, c, classification)
       fail(state, daemon, c, classification, 'required')
     }
-    refuseIfThrottled(state, c, classification)
+    refuseIfThrottled(state, daemon, c, classification)
     const credential = parseBearer(header)
     if (!credential) fail(state, daemon, c, classification, 'malformed')
     if (credential.startsWith('sig_at_')) {
@@ -142,12 +142,13 @@ export function authenticate(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
   }
 }
 
-function refuseIfThrottled(state: AuthState, c: Context<AppEnv>, classification: PeerClassification): void {
+function refuseIfThrottled(state: AuthState, daemon: DaemonContext, c: Context<AppEnv>, classification: PeerClassification): void {
   const waitMs = state.authFailures.blockedFor(classification.client)
   if (waitMs === 0) return
   const seconds = retryAfterSeconds(waitMs)
   if (state.authFailures.firstRefusal(classification.client)) {
     state.audit.record({event: 'auth_rate_limited', peer: classification.client, detail: {method: c.req.method, path: auditPath(c.req.path), retryAfter: seconds}})
+    daemon.logger.warn('too many failed authentication attempts; refusing this address for now', {peer: classification.client, retryAfter: seconds})
   }
   throw new ApiError(
     429,

@@ -13,7 +13,8 @@ const STOP_WORDS = new Set(
   she'll she's should shouldn't so some such than that that's the their theirs them themselves then there there's
   these they they'd they'll they're they've this those through to too under until up very was wasn't we we'd we'll
   we're we've were weren't what what's when when's where where's which while who who's whom why why's will with
-  won't would wouldn't you you'd you'll you're you've your yours yourself yourselves s t d ll m re ve`.split(/\s+/),
+  won't would wouldn't you you'd you'll you're you've your yours yourself yourselves s t d ll m re ve
+  kind type sort likely`.split(/\s+/),
 )
 
 export const MAX_QUERY_TERMS = 32

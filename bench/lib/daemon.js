@@ -1,0 +1,134 @@
+import {spawn} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {parseDocument} from 'yaml'
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url))
+/** The built tree under test (bin/, dist/, assets/); SIGNET_BENCH_ROOT points at a copy. */
+export const ROOT = process.env.SIGNET_BENCH_ROOT ?? REPO
+export const RUN_JS = path.join(ROOT, 'bin/run.js')
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** A temp HOME with a fresh workspace; `embedding` (provider name) is written into agent.yaml. */
+export async function makeWorkspace({embedding} = {}) {
+  const {initWorkspace} = await import(path.join(ROOT, 'dist/config/workspace.js'))
+  const home = mkdtempSync(path.join(tmpdir(), 'signet-bench-'))
+  const workspace = path.join(home, '.agents')
+  initWorkspace(workspace)
+  if (embedding) {
+    const file = path.join(workspace, 'agent.yaml')
+    const doc = parseDocument(readFileSync(file, 'utf8'))
+    doc.setIn(['embedding', 'provider'], embedding)
+    writeFileSync(file, doc.toString())
+  }
+  const env = {}
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SIGNET_')) env[key] = value
+  Object.assign(env, {HOME: home, SIGNET_WORKSPACE: workspace, NO_COLOR: '1'})
+  return {home, workspace, env, cleanup: () => rmSync(home, {recursive: true, force: true})}
+}
+
+/**
+ * A real daemon process (`signet daemon run`) on a free loopback port in the given workspace.
+ * Resolves once /health answers.
+ */
+export async function startDaemon(ws) {
+  const port = await freePort()
+  const env = {...ws.env, SIGNET_PORT: String(port)}
+  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'run', '--quiet'], {env, stdio: ['ignore', 'ignore', 'pipe']})
+  let stderr = ''
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`)
+    try {
+      const response = await fetch(`${url}/health`)
+      if (response.ok) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`daemon did not answer /health within 20 s: ${stderr}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const daemon = {
+    url,
+    port,
+    pid: child.pid,
+    env: {...env, SIGNET_DAEMON_URL: url},
+    rssMb: () => rssMb(child.pid),
+    async json(method, route, body, headers = {}) {
+      const response = await fetch(`${url}${route}`, {
+        method,
+        headers: body === undefined ? headers : {'content-type': 'application/json', ...headers},
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const text = await response.text()
+      let parsed
+      try {
+        parsed = text ? JSON.parse(text) : undefined
+      } catch {
+        parsed = text
+      }
+      return {status: response.status, body: parsed}
+    },
+    /** Wait until the background indexer has embedded every memory (no-op without an embedder). */
+    async waitForVectors(timeoutMs = 600_000, onProgress) {
+      const until = Date.now() + timeoutMs
+      for (;;) {
+        const {status, body} = await daemon.json('GET', '/api/embedding/status')
+        if (status !== 200 || !body.enabled || body.pending === 0) return body
+        onProgress?.(body)
+        if (Date.now() > until) throw new Error(`vectors still pending after ${timeoutMs} ms: ${JSON.stringify(body)}`)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+  return daemon
+}
+
+export function rssMb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1])
+    return Math.round((kb / 1024) * 10) / 10
+  } catch {
+    return null
+  }
+}
+
+/** Spawn a process, feed stdin, resolve with elapsed ms, exit code and stdout. */
+export function timeSpawn(args, {env, input = ''} = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(process.execPath, args, {env, stdio: ['pipe', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ms: performance.now() - started, code, stdout, stderr}))
+    child.stdin.end(input)
+  })
+}

@@ -1,0 +1,247 @@
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+
+import {plainBm25Outcomes} from './bm25-baseline.js'
+import {syntheticMemories} from './corpus.js'
+import {REPO, ROOT, RUN_JS, timeSpawn} from './daemon.js'
+import {scoreRecall} from './locomo.js'
+import {percentile, prng, ratio, round, summarize} from './stats.js'
+
+/**
+ * Seed memories through the bulk path (MemoryStore in one transaction, no HTTP) before the
+ * daemon starts. Returns the bulk rate, which is B3's second figure.
+ */
+export async function seedMemories(workspace, count, {agentId = 'default', seed = 7} = {}) {
+  const {openDatabase} = await import(path.join(ROOT, 'dist/store/db.js'))
+  const {MemoryStore} = await import(path.join(ROOT, 'dist/store/memories.js'))
+  const {workspacePaths} = await import(path.join(ROOT, 'dist/config/paths.js'))
+  const contents = syntheticMemories(count, seed)
+  const db = openDatabase(workspacePaths(workspace).dbPath)
+  const store = new MemoryStore(db)
+  const started = performance.now()
+  db.transaction(() => {
+    for (const content of contents) store.remember({content, agentId, source: 'import'})
+  })()
+  const seconds = (performance.now() - started) / 1000
+  db.close()
+  return {count, perSecond: Math.round(count / seconds)}
+}
+
+/** Questions from LoCoMo make realistic prompts and queries; a fixed list when LoCoMo is absent. */
+export function samplePrompts(conversations) {
+  const fromLocomo = conversations?.flatMap((conversation) => conversation.questions.map((question) => question.question))
+  if (fromLocomo?.length) return fromLocomo
+  return ['which database port does staging use', 'how do we deploy the api', 'what package manager does the team prefer']
+}
+
+/** B1: the prompt hook spawned as Claude Code does, alternating with a bare `node -e ""`. */
+export async function benchPromptHook(daemon, {reps, prompts}) {
+  if (!existsSync(path.join(ROOT, 'dist/hooks/cli.js'))) return {unavailable: 'dist/hooks/cli.js is not built (signet hook not implemented yet)'}
+  const env = {...daemon.env}
+  const payload = (prompt) =>
+    JSON.stringify({session_id: 'bench-session', transcript_path: '', cwd: REPO, hook_event_name: 'UserPromptSubmit', prompt})
+  const probe = await timeSpawn([RUN_JS, 'hook', 'user-prompt-submit', '-H', 'claude-code'], {env, input: payload(prompts[0])})
+  if (probe.code !== 0) return {unavailable: `hook exited ${probe.code}: ${probe.stderr.trim().split('\n')[0]}`}
+  const hook = []
+  const reference = []
+  let injected = 0
+  for (let i = 0; i < reps; i++) {
+    reference.push((await timeSpawn(['-e', ''], {env})).ms)
+    const run = await timeSpawn([RUN_JS, 'hook', 'user-prompt-submit', '-H', 'claude-code'], {env, input: payload(prompts[i % prompts.length])})
+    hook.push(run.ms)
+    if (run.stdout.trim()) injected++
+  }
+  const figure = summarize(hook)
+  const ref = summarize(reference)
+  return {...figure, ref_p50_ms: ref.p50_ms, ref_p95_ms: ref.p95_ms, ratio_p50: ratio(figure.p50_ms, ref.p50_ms), injected_share: round(injected / reps)}
+}
+
+/** B2: sequential recall over HTTP, alternating with GET /health as the HTTP floor. */
+export async function benchRecall(daemon, {reps, prompts, limit = 10}) {
+  const recall = []
+  const floor = []
+  let vectorUsed = 0
+  for (let i = 0; i < 20; i++) await daemon.json('POST', '/api/memory/recall', {query: prompts[i % prompts.length], limit})
+  for (let i = 0; i < reps; i++) {
+    let started = performance.now()
+    await daemon.json('GET', '/health')
+    floor.push(performance.now() - started)
+    started = performance.now()
+    const {status, body} = await daemon.json('POST', '/api/memory/recall', {query: prompts[i % prompts.length], limit})
+    recall.push(performance.now() - started)
+    if (status !== 200) throw new Error(`recall answered ${status}: ${JSON.stringify(body)}`)
+    if (body.meta?.vector?.status === 'used') vectorUsed++
+  }
+  const figure = summarize(recall)
+  const ref = summarize(floor)
+  return {...figure, ref_p50_ms: ref.p50_ms, ratio_p50: ratio(figure.p50_ms, ref.p50_ms), vector_used_share: round(vectorUsed / reps)}
+}
+
+/** B3: sequential remember over HTTP (the bulk figure comes from seedMemories). */
+export async function benchRemember(daemon, {count}) {
+  const contents = syntheticMemories(count, 99).map((text) => `b3 ${text}`)
+  const times = []
+  const started = performance.now()
+  for (const content of contents) {
+    const t0 = performance.now()
+    const {status, body} = await daemon.json('POST', '/api/memory/remember', {content})
+    times.push(performance.now() - t0)
+    if (status !== 201 && status !== 200) throw new Error(`remember answered ${status}: ${JSON.stringify(body)}`)
+  }
+  const perSecond = Math.round(count / ((performance.now() - started) / 1000))
+  return {...summarize(times), per_sec_http: perSecond}
+}
+
+/**
+ * B4: 32 concurrent clients, each with its own API key, 80 % recall / 20 % remember for
+ * `seconds`; then every acknowledged write is read back.
+ */
+export async function benchConcurrency(daemon, {clients = 32, seconds, prompts, round: runIndex = 0}) {
+  const keys = []
+  for (let i = 0; i < clients; i++) {
+    const {status, body} = await daemon.json('POST', '/api/auth/api-keys', {name: `bench-${runIndex}-${i}`, role: 'agent'})
+    keys.push(status === 201 ? body.apiKey.key : undefined)
+  }
+  const keyed = keys.every(Boolean)
+  const latencies = []
+  const written = []
+  let errors = 0
+  let requests = 0
+  const firstErrors = []
+  const deadline = performance.now() + seconds * 1000
+  const client = async (index) => {
+    const random = prng(1000 + index + runIndex * 100)
+    const headers = keys[index] ? {authorization: `Bearer ${keys[index]}`} : {}
+    let n = 0
+    while (performance.now() < deadline) {
+      const isWrite = random() < 0.2
+      const started = performance.now()
+      try {
+        const {status, body} = isWrite
+          ? await daemon.json('POST', '/api/memory/remember', {content: `b4 run ${runIndex} client ${index} write ${n++} ${prompts[Math.floor(random() * prompts.length)]}`}, headers)
+          : await daemon.json('POST', '/api/memory/recall', {query: prompts[Math.floor(random() * prompts.length)], limit: 10}, headers)
+        latencies.push(performance.now() - started)
+        requests++
+        if (status >= 300) {
+          errors++
+          if (firstErrors.length < 3) firstErrors.push(`${status} ${JSON.stringify(body).slice(0, 120)}`)
+        } else if (isWrite) written.push({id: body.id, headers})
+      } catch (error) {
+        errors++
+        requests++
+        if (firstErrors.length < 3) firstErrors.push(String(error))
+      }
+    }
+  }
+  const started = performance.now()
+  await Promise.all(Array.from({length: clients}, (_, index) => client(index)))
+  const elapsed = (performance.now() - started) / 1000
+  let lost = 0
+  for (const write of written) {
+    const {status} = await daemon.json('GET', `/api/memory/${write.id}`, undefined, write.headers)
+    if (status !== 200) lost++
+  }
+  for (const key of keys.filter(Boolean)) {
+    const prefix = key.split('_')[2]
+    await daemon.json('DELETE', `/api/auth/api-keys/${prefix}`)
+  }
+  return {
+    ...summarize(latencies),
+    requests,
+    per_sec: Math.round(requests / elapsed),
+    errors,
+    writes: written.length,
+    lost_writes: lost,
+    own_keys: keyed,
+    ...(firstErrors.length ? {first_errors: firstErrors} : {}),
+  }
+}
+
+/** B5: CLI start, alternating with a bare `node -e ""`. */
+export async function benchCliStart(daemon, {reps}) {
+  const version = []
+  const status = []
+  const reference = []
+  for (let i = 0; i < reps; i++) {
+    reference.push((await timeSpawn(['-e', ''], {env: daemon.env})).ms)
+    version.push((await timeSpawn([RUN_JS, '--version'], {env: daemon.env})).ms)
+    status.push((await timeSpawn([RUN_JS, 'daemon', 'status', '--json'], {env: daemon.env})).ms)
+  }
+  const ref = summarize(reference)
+  const v = summarize(version)
+  const s = summarize(status)
+  return {
+    version: {...v, ratio_p50: ratio(v.p50_ms, ref.p50_ms)},
+    status: {...s, ratio_p50: ratio(s.p50_ms, ref.p50_ms)},
+    p50_ms: Math.max(v.p50_ms, s.p50_ms),
+    p95_ms: Math.max(v.p95_ms, s.p95_ms),
+    ref_p50_ms: ref.p50_ms,
+    ratio_p50: ratio(Math.max(v.p50_ms, s.p50_ms), ref.p50_ms),
+  }
+}
+
+/**
+ * B7: LoCoMo through the public HTTP API. Each conversation gets its own fresh daemon and
+ * workspace (as the plain-BM25 reference gets its own index, so term statistics match); each
+ * turn is remembered (the session date as created_at) and each question recalled with
+ * limit 10. Only the question text is sent; evidence ids are used afterwards, for scoring.
+ * `startForConversation` returns a started daemon and is responsible for cleanup via stop().
+ */
+export async function benchLocomo(startForConversation, conversations, {onProgress} = {}) {
+  const outcomes = []
+  const latencies = []
+  const vectorStatus = {}
+  let vectors
+  for (const conversation of conversations) {
+    const daemon = await startForConversation(conversation)
+    try {
+      const agentId = `locomo-${conversation.name}`
+      const memoryToTurns = new Map()
+      for (const turn of conversation.turns) {
+        const {status, body} = await daemon.json('POST', '/api/memory/remember', {content: turn.content, agentId, createdAt: turn.createdAt})
+        if (status !== 201 && status !== 200) throw new Error(`remember answered ${status}: ${JSON.stringify(body)}`)
+        const ids = memoryToTurns.get(body.id) ?? []
+        ids.push(turn.diaId)
+        memoryToTurns.set(body.id, ids)
+      }
+      vectors = await daemon.waitForVectors()
+      for (const question of conversation.questions) {
+        const started = performance.now()
+        const {status, body} = await daemon.json('POST', '/api/memory/recall', {query: question.question, agentId, limit: 10})
+        latencies.push(performance.now() - started)
+        if (status !== 200) throw new Error(`recall answered ${status}: ${JSON.stringify(body)}`)
+        const key = body.meta?.vector?.status ?? 'none'
+        vectorStatus[key] = (vectorStatus[key] ?? 0) + 1
+        outcomes.push({category: question.category, evidence: question.evidence, retrieved: body.results.map((hit) => memoryToTurns.get(hit.id) ?? [])})
+      }
+      onProgress?.(`${conversation.name}: ${conversation.turns.length} turns, ${conversation.questions.length} questions`)
+    } finally {
+      await daemon.stop()
+    }
+  }
+  const scores = scoreRecall(outcomes)
+  const baseline = scoreRecall(plainBm25Outcomes(conversations))
+  const perCategory = {}
+  for (const key of ['c1', 'c2', 'c3', 'c4']) {
+    if (scores[key]) {
+      perCategory[key.slice(1)] = {
+        ...scores[key],
+        baseline_recall_at_5: baseline[key]?.recall_at_5 ?? null,
+        baseline_recall_at_10: baseline[key]?.recall_at_10 ?? null,
+      }
+    }
+  }
+  return {
+    recall_at_5: scores.all.recall_at_5,
+    recall_at_10: scores.all.recall_at_10,
+    baseline_recall_at_5: baseline.all.recall_at_5,
+    baseline_recall_at_10: baseline.all.recall_at_10,
+    ratio_recall_at_10: ratio(scores.all.recall_at_10, baseline.all.recall_at_10),
+    questions: scores.all.n,
+    per_category: perCategory,
+    embedding: {provider: vectors?.provider ?? 'none', model: vectors?.model ?? null, vector_status: vectorStatus},
+    ...summarize(latencies),
+  }
+}
+
+export {percentile}

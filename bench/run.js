@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+// Signet benchmark harness (BENCHMARKS.md): B1–B7 against real daemon processes in temp
+// workspaces. `npm run bench` (≈5 min) or `npm run bench -- --quick` (≈2 min).
+//   --quick              fewer repetitions, no 100k corpus, 10 s concurrency runs
+//   --only B2,B7         run a subset
+//   --embedding NAME     force embedding.provider (none, local, ollama, openai); default: agent.yaml default
+//   --out FILE           where to write the JSON (default bench/results/latest.json)
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {parseArgs} from 'node:util'
+
+import {REPO, makeWorkspace, startDaemon} from './lib/daemon.js'
+import {
+  benchCliStart,
+  benchConcurrency,
+  benchLocomo,
+  benchPromptHook,
+  benchRecall,
+  benchRemember,
+  samplePrompts,
+  seedMemories,
+} from './lib/figures.js'
+import {loadLocomo, locomoDir} from './lib/locomo.js'
+
+const {values: options} = parseArgs({
+  options: {
+    quick: {type: 'boolean', default: false},
+    only: {type: 'string'},
+    embedding: {type: 'string'},
+    out: {type: 'string', default: path.join(REPO, 'bench/results/latest.json')},
+  },
+})
+const quick = options.quick
+const wanted = new Set((options.only ?? 'B1,B2,B3,B4,B5,B6,B7').toUpperCase().split(',').map((item) => item.trim()))
+const plan = {
+  hookReps: quick ? 20 : 40,
+  recallReps: quick ? 200 : 400,
+  rememberCount: quick ? 1000 : 3000,
+  bulkCount: 20_000,
+  concurrencySeconds: quick ? 10 : 30,
+  cliReps: quick ? 20 : 30,
+  large: quick ? 0 : 100_000,
+}
+
+const log = (line) => process.stderr.write(`${line}\n`)
+
+function machine() {
+  let commit = null
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: REPO, encoding: 'utf8'}).trim()
+  } catch {
+    // not a git checkout
+  }
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memory_gb: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()}`,
+    node: process.version,
+    commit,
+    date: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+  }
+}
+
+const results = {}
+const conversations = loadLocomo()
+const prompts = samplePrompts(conversations)
+
+async function withDaemon(label, {embedding, seed = 0}, body) {
+  const ws = await makeWorkspace({embedding: options.embedding ?? embedding})
+  try {
+    let bulk
+    if (seed > 0) {
+      log(`${label}: seeding ${seed} memories (bulk path)`)
+      bulk = await seedMemories(ws.workspace, seed)
+    }
+    const daemon = await startDaemon(ws)
+    try {
+      const vectors = await daemon.waitForVectors(900_000)
+      if (vectors?.enabled) log(`${label}: ${vectors.indexed} memories embedded with ${vectors.provider}/${vectors.model}`)
+      return await body(daemon, bulk)
+    } finally {
+      await daemon.stop()
+    }
+  } finally {
+    ws.cleanup()
+  }
+}
+
+if (wanted.has('B7')) {
+  if (!conversations) {
+    results.B7 = {unavailable: `no LoCoMo files in ${locomoDir()} (set SIGNET_LOCOMO_DIR)`}
+  } else {
+    log('B7: LoCoMo through the HTTP API')
+    const startForConversation = async () => {
+      const ws = await makeWorkspace({embedding: options.embedding})
+      const daemon = await startDaemon(ws)
+      const stop = daemon.stop
+      daemon.stop = async () => {
+        await stop()
+        ws.cleanup()
+      }
+      return daemon
+    }
+    results.B7 = await benchLocomo(startForConversation, conversations, {onProgress: (line) => log(`B7: ${line}`)})
+  }
+}
+
+if (['B1', 'B2', 'B3', 'B4', 'B5', 'B6'].some((figure) => wanted.has(figure))) {
+  await withDaemon('10k', {seed: 10_000}, async (daemon, bulk) => {
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    const idleRss = daemon.rssMb()
+    if (wanted.has('B1')) {
+      log('B1: prompt hook vs bare node, alternating')
+      results.B1 = await benchPromptHook(daemon, {reps: plan.hookReps, prompts})
+    }
+    if (wanted.has('B2')) {
+      log('B2: recall over HTTP at 10k')
+      results.B2 = {at_10k: await benchRecall(daemon, {reps: plan.recallReps, prompts})}
+      Object.assign(results.B2, {p50_ms: results.B2.at_10k.p50_ms, p95_ms: results.B2.at_10k.p95_ms, ratio_p50: results.B2.at_10k.ratio_p50})
+    }
+    if (wanted.has('B5')) {
+      log('B5: CLI start vs bare node, alternating')
+      results.B5 = await benchCliStart(daemon, {reps: plan.cliReps})
+    }
+    if (wanted.has('B3')) {
+      log('B3: remember over HTTP')
+      results.B3 = {...(await benchRemember(daemon, {count: plan.rememberCount})), per_sec_bulk: bulk.perSecond}
+    }
+    if (wanted.has('B4') || wanted.has('B6')) {
+      const runs = []
+      const rss = []
+      for (let run = 0; run < 3; run++) {
+        log(`B4: 32 clients, ${plan.concurrencySeconds} s (run ${run + 1}/3)`)
+        runs.push(await benchConcurrency(daemon, {seconds: plan.concurrencySeconds, prompts, round: run}))
+        await new Promise((resolve) => setTimeout(resolve, 1000))
+        rss.push(daemon.rssMb())
+        if (!wanted.has('B6')) break
+      }
+      if (wanted.has('B4')) results.B4 = {...runs[0], runs: runs.map(({p50_ms, p95_ms, errors, lost_writes, requests}) => ({p50_ms, p95_ms, errors, lost_writes, requests}))}
+      if (wanted.has('B6')) {
+        results.B6 = {
+          idle_mb: idleRss,
+          after_b4_mb: rss[0],
+          after_b4_x3_mb: rss[2],
+          growth_run_over_run_pct: rss[2] && rss[1] ? Math.round(((rss[2] - rss[1]) / rss[1]) * 1000) / 10 : null,
+          rss_after_each_run_mb: rss,
+        }
+      }
+    }
+  })
+}
+
+if (wanted.has('B2') && plan.large > 0) {
+  await withDaemon('100k', {seed: plan.large}, async (daemon) => {
+    log('B2: recall over HTTP at 100k')
+    results.B2.at_100k = await benchRecall(daemon, {reps: plan.recallReps, prompts})
+  })
+}
+
+const report = {machine: machine(), results}
+mkdirSync(path.dirname(options.out), {recursive: true})
+writeFileSync(options.out, JSON.stringify(report, null, 2) + '\n')
+printTable(report)
+log(`\nwritten ${path.relative(process.cwd(), options.out) || options.out}`)
+
+function printTable({machine: m, results: r}) {
+  const rows = []
+  const fmt = (value) => (value === null || value === undefined ? '—' : String(value))
+  const add = (figure, what, p50, p95, ref, ratioValue, target, ok) =>
+    rows.push([figure, what, fmt(p50), fmt(p95), fmt(ref), fmt(ratioValue), target, ok === undefined ? '' : ok ? 'ok' : 'MISS'])
+  if (r.B1) {
+    if (r.B1.unavailable) add('B1', `prompt hook: unavailable (${r.B1.unavailable})`, null, null, null, null, 'p95 ≤ 120, ≤ 1.6× node', undefined)
+    else add('B1', 'prompt hook, 10k memories', r.B1.p50_ms, r.B1.p95_ms, r.B1.ref_p50_ms, r.B1.ratio_p50, 'p95 ≤ 120, ≤ 1.6× node', r.B1.p95_ms <= 120 && r.B1.ratio_p50 <= 1.6)
+  }
+  if (r.B2) {
+    add('B2', 'recall HTTP, 10k', r.B2.at_10k.p50_ms, r.B2.at_10k.p95_ms, r.B2.at_10k.ref_p50_ms, r.B2.at_10k.ratio_p50, 'p95 ≤ 15', r.B2.at_10k.p95_ms <= 15)
+    if (r.B2.at_100k) add('B2', 'recall HTTP, 100k', r.B2.at_100k.p50_ms, r.B2.at_100k.p95_ms, r.B2.at_100k.ref_p50_ms, r.B2.at_100k.ratio_p50, 'p95 ≤ 40', r.B2.at_100k.p95_ms <= 40)
+  }
+  if (r.B3) add('B3', `remember: ${r.B3.per_sec_http}/s HTTP, ${r.B3.per_sec_bulk}/s bulk`, r.B3.p50_ms, r.B3.p95_ms, null, null, '≥ 1500/s, ≥ 20000/s', r.B3.per_sec_http >= 1500 && r.B3.per_sec_bulk >= 20_000)
+  if (r.B4) add('B4', `32 clients: ${r.B4.per_sec} req/s, ${r.B4.errors} errors, ${r.B4.lost_writes} lost`, r.B4.p50_ms, r.B4.p95_ms, null, null, '0 err, 0 lost, p95 ≤ 60', r.B4.errors === 0 && r.B4.lost_writes === 0 && r.B4.p95_ms <= 60)
+  if (r.B5) {
+    add('B5', 'signet --version', r.B5.version.p50_ms, r.B5.version.p95_ms, r.B5.ref_p50_ms, r.B5.version.ratio_p50, 'p50 ≤ 2× node', r.B5.version.ratio_p50 <= 2)
+    add('B5', 'signet daemon status --json', r.B5.status.p50_ms, r.B5.status.p95_ms, r.B5.ref_p50_ms, r.B5.status.ratio_p50, 'p50 ≤ 2× node', r.B5.status.ratio_p50 <= 2)
+  }
+  if (r.B6) add('B6', `RSS MB idle ${r.B6.idle_mb}, after B4 ${r.B6.after_b4_mb}, ×3 ${r.B6.after_b4_x3_mb} (${r.B6.growth_run_over_run_pct}%)`, null, null, null, null, 'idle ≤ 120, growth ≤ 5 %', r.B6.idle_mb <= 120 && (r.B6.growth_run_over_run_pct ?? 0) <= 5)
+  if (r.B7) {
+    if (r.B7.unavailable) add('B7', `LoCoMo: unavailable (${r.B7.unavailable})`, null, null, null, null, 'R@10 ≥ 0.70', undefined)
+    else {
+      add('B7', `LoCoMo R@5 ${r.B7.recall_at_5} R@10 ${r.B7.recall_at_10} (plain bm25 ${r.B7.baseline_recall_at_5}/${r.B7.baseline_recall_at_10}), ${r.B7.embedding.provider}`, r.B7.p50_ms, r.B7.p95_ms, null, r.B7.ratio_recall_at_10, 'R@10 ≥ 0.70', r.B7.recall_at_10 >= 0.7)
+      for (const [category, score] of Object.entries(r.B7.per_category)) {
+        add('', `  category ${category} (${score.n} q): R@5 ${score.recall_at_5} R@10 ${score.recall_at_10} (bm25 ${score.baseline_recall_at_10})`, null, null, null, null, '', undefined)
+      }
+    }
+  }
+  const header = ['#', 'figure', 'p50 ms', 'p95 ms', 'ref p50', 'ratio', 'target', '']
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)))
+  const line = (cells) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()
+  console.log(`Signet bench (${m.mode}) — ${m.cores} cores ${m.cpu}, Node ${m.node}, ${m.platform}, commit ${m.commit ?? '?'}`)
+  console.log(line(header))
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '))
+  for (const row of rows) console.log(line(row))
+}

@@ -186,6 +186,13 @@ export const MIGRATIONS: Migration[] = [
       END;
     `,
   },
+  {
+    version: 4,
+    name: 'sessions remember when their start context was injected',
+    // A prompt hook can create the session row before session-start runs (Gemini, plugins);
+    // only a delivered session-start inject makes a later start a short "resumed" stub.
+    sql: `ALTER TABLE sessions ADD COLUMN context_loaded_at TEXT;`,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

@@ -1,4 +1,4 @@
-import {closeSync, fstatSync, openSync, readSync} from 'node:fs'
+import {closeSync, constants, fstatSync, openSync, readSync} from 'node:fs'
 
 import {capTranscript, formatTranscript} from './transcript-format.js'
 
@@ -14,12 +14,16 @@ export const MAX_TRANSCRIPT_CHARS = 600_000
 export function readTranscriptFile(file: string): string | undefined {
   let fd: number
   try {
-    fd = openSync(file, 'r')
+    // Non-blocking open: a FIFO (or device) path would otherwise block this synchronous call
+    // forever, and with it the watchdog that keeps the hook inside its budget.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch {
     return undefined
   }
   try {
-    const size = fstatSync(fd).size
+    const stat = fstatSync(fd)
+    if (!stat.isFile()) return undefined
+    const size = stat.size
     const length = Math.min(size, MAX_READ_BYTES)
     const buffer = Buffer.alloc(length)
     let offset = 0

@@ -55,6 +55,22 @@ export abstract class SignetCommand<T extends typeof Command> extends Command {
       process.stderr.write(paintError.red(`Error: ${error.message}`) + '\n')
       this.exit(1)
     }
+    // oclif's own usage errors (missing argument, unknown flag) exit 2; the contract is exit 1
+    // with one line, so re-render them the same way as our errors.
+    if (error.oclif?.exit === 2 && !(error as {code?: string}).code?.startsWith('EEXIT')) {
+      process.stderr.write(paintError.red(`Error: ${oneLine(error.message)}`) + paintError.dim(` — see \`${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help\``) + '\n')
+      this.exit(1)
+    }
     return super.catch(error)
   }
+}
+
+/** oclif spreads usage errors over several lines ("Missing 1 required arg:\ntext …\nSee more help…"). */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('See more help'))
+    .join(' ')
+    .replace(/:\s+/, ': ')
 }

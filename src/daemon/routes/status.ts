@@ -3,8 +3,11 @@ import {Hono} from 'hono'
 import type {AppEnv, DaemonContext} from '../context.js'
 
 export function statusRoutes(daemon: DaemonContext) {
-  return new Hono<AppEnv>().get('/api/status', (c) =>
-    c.json({
+  return new Hono<AppEnv>().get('/api/status', (c) => {
+    // Filesystem paths are for the machine's owner, not for remote agent keys.
+    const principal = c.get('principal')
+    const revealPaths = principal.role === 'admin'
+    return c.json({
       status: 'running',
       version: daemon.version,
       pid: process.pid,
@@ -17,10 +20,10 @@ export function statusRoutes(daemon: DaemonContext) {
       authMode: daemon.listen.effectiveAuthMode,
       configuredAuthMode: daemon.listen.configuredAuthMode,
       authModeWarning: daemon.listen.authModeWarning ?? null,
-      workspace: daemon.workspace,
-      dbPath: daemon.paths.dbPath,
+      workspace: revealPaths ? daemon.workspace : null,
+      dbPath: revealPaths ? daemon.paths.dbPath : null,
       memoryCount: daemon.memories.count(),
       embedding: {provider: daemon.config.embedding.provider, model: daemon.config.embedding.model ?? null},
-    }),
-  )
+    })
+  })
 }

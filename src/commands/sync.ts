@@ -28,7 +28,7 @@ export default class Sync extends SignetCommand<typeof Sync> {
     }
     const report = await replaySpool({url: endpoint.url, apiKey: endpoint.apiKey}, {deadline: Date.now() + this.flags.timeout * 1000})
     const result = {url: endpoint.url, spool: spoolDir(), ...report}
-    if (report.remaining > 0 && report.delivered === 0 && report.stoppedBy && !this.wantsJson) {
+    if (report.remaining > 0 && report.delivered === 0 && report.stoppedBy) {
       throw new SignetError(`could not deliver ${report.remaining} spooled write(s) to ${endpoint.url}: ${report.stoppedBy} — start the daemon (signet daemon start) or check SIGNET_DAEMON_URL/SIGNET_API_KEY`, 'sync_failed')
     }
     if (!this.wantsJson) {

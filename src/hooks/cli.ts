@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto'
 import {hostname} from 'node:os'
 
 import {resolveWorkspace} from '../config/workspace.js'
@@ -87,7 +86,7 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
     return
   }
 
-  const request = await buildHookRequest(args, payload)
+  const request = await buildHookRequest({...args, agentId: args.agentId ?? endpoint.agentId}, payload)
   if (!request) return
   const timeoutMs = deadline - Date.now() - EXIT_MARGIN_MS
   try {
@@ -111,7 +110,7 @@ interface BuiltRequest {
 }
 
 async function buildHookRequest(args: HookArgs, payload: HookPayload): Promise<BuiltRequest | undefined> {
-  const identity = deriveProjectIdentity(payload.cwd ?? process.cwd())
+  const identity = await deriveProjectIdentity(payload.cwd ?? process.cwd())
   const common: Record<string, unknown> = {
     harness: args.harness,
     machineId: hostname(),
@@ -130,7 +129,7 @@ async function buildHookRequest(args: HookArgs, payload: HookPayload): Promise<B
     case 'pre-compaction': {
       const transcript = await loadTranscript(payload)
       const body = {...common, trigger: payload.trigger, transcript}
-      return {path, body: withIdempotencyKey(args.event, body, transcript), spoolable: transcript !== undefined}
+      return {path, body: await withIdempotencyKey(args.event, body, transcript), spoolable: transcript !== undefined}
     }
     case 'compaction-complete': {
       const summary = args.summary ?? payload.summary
@@ -138,18 +137,19 @@ async function buildHookRequest(args: HookArgs, payload: HookPayload): Promise<B
         appendHookLog(`${new Date().toISOString()} compaction-complete harness=${args.harness} no summary in stdin or --summary; nothing to store`)
         return undefined
       }
-      return {path, body: withIdempotencyKey(args.event, {...common, summary}, summary), spoolable: true}
+      return {path, body: await withIdempotencyKey(args.event, {...common, summary}, summary), spoolable: true}
     }
     case 'session-end': {
       const transcript = await loadTranscript(payload)
       const body = {...common, reason: payload.reason, transcript, lastAssistantMessage: payload.lastAssistantMessage}
-      return {path, body: withIdempotencyKey(args.event, body, transcript ?? payload.lastAssistantMessage ?? ''), spoolable: true}
+      return {path, body: await withIdempotencyKey(args.event, body, transcript ?? payload.lastAssistantMessage ?? ''), spoolable: true}
     }
   }
 }
 
 /** The same write always carries the same key, so retries and replays are stored once. */
-function withIdempotencyKey(event: HookEvent, body: Record<string, unknown>, content: string | undefined): Record<string, unknown> {
+async function withIdempotencyKey(event: HookEvent, body: Record<string, unknown>, content: string | undefined): Promise<Record<string, unknown>> {
+  const {createHash} = await import('node:crypto')
   const project = (body.project as {id?: string} | undefined)?.id ?? ''
   const key = createHash('sha256')
     .update([event, body.agentId ?? '', body.sessionKey ?? '', project, content ?? ''].join('\u0000'))
@@ -191,7 +191,7 @@ async function handleFailure(args: HookArgs, endpoint: HookEndpoint, request: Bu
   if (request.spoolable && retryable) {
     try {
       const {spoolWrite, pendingSpoolEntries} = await import('./spool.js')
-      spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody})
+      await spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody})
       reportHookProblem(context, `${problem}; saved to the local spool (${pendingSpoolEntries().length} pending) — delivered on the next hook call or \`signet sync\``)
     } catch (error) {
       reportHookProblem(context, `${problem}; could not spool the write either (${(error as Error).message})`)

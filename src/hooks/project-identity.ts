@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto'
 import {readFileSync, realpathSync, statSync} from 'node:fs'
 import path from 'node:path'
 
@@ -15,15 +14,15 @@ export interface ProjectIdentity {
  * Derive the project from a working directory by reading `.git` directly. Spawning `git`
  * would cost 5–20 ms on every prompt; the files it would read are simple enough to read here.
  */
-export function deriveProjectIdentity(cwd: string): ProjectIdentity {
+export async function deriveProjectIdentity(cwd: string): Promise<ProjectIdentity> {
   const real = realPath(cwd)
   const repo = findGitRepository(real)
   if (repo) {
     const remote = readPreferredRemote(repo.configDir)
     const gitRemote = remote ? normalizeGitRemote(remote) : undefined
-    return {id: gitRemote ?? localProjectId(repo.root), cwd: real, gitRoot: repo.root, gitRemote}
+    return {id: gitRemote ?? (await localProjectId(repo.root)), cwd: real, gitRoot: repo.root, gitRemote}
   }
-  return {id: localProjectId(real), cwd: real}
+  return {id: await localProjectId(real), cwd: real}
 }
 
 function realPath(dir: string): string {
@@ -34,7 +33,9 @@ function realPath(dir: string): string {
   }
 }
 
-export function localProjectId(dir: string): string {
+export async function localProjectId(dir: string): Promise<string> {
+  // Loaded on demand: most projects have a remote, and node:crypto costs ~3 ms per hook start.
+  const {createHash} = await import('node:crypto')
   const hash = createHash('sha256').update(dir).digest('hex').slice(0, 12)
   return `local:${path.basename(dir) || 'root'}:${hash}`
 }

@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto'
 import {closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
 import path from 'node:path'
 
@@ -46,7 +45,9 @@ export function spoolDir(): string {
   return path.join(userConfigDir(), 'spool')
 }
 
-export function spoolWrite(entry: Omit<SpoolEntry, 'version' | 'createdAt'>): string {
+export async function spoolWrite(entry: Omit<SpoolEntry, 'version' | 'createdAt'>): Promise<string> {
+  // node:crypto costs ~3 ms to load; only writes need it, the hot path only checks for entries.
+  const {randomBytes} = await import('node:crypto')
   const dir = spoolDir()
   mkdirSync(dir, {recursive: true, mode: 0o700})
   const name = `${Date.now().toString().padStart(14, '0')}-${randomBytes(6).toString('hex')}`
@@ -73,12 +74,14 @@ export function pendingSpoolEntries(): string[] {
   } catch {
     return []
   }
-  releaseStaleClaims(names)
+  if (releaseStaleClaims(names)) names = readdirSync(spoolDir())
   return names.filter((name) => name.endsWith(ENTRY_SUFFIX) && !name.startsWith('.')).sort()
 }
 
-function releaseStaleClaims(names: string[]): void {
+/** Put entries claimed by a process that died mid-delivery back in the queue; true if any were. */
+function releaseStaleClaims(names: string[]): boolean {
   const now = Date.now()
+  let released = false
   for (const name of names) {
     const at = name.indexOf(CLAIM_MARK)
     if (at < 0) continue
@@ -86,10 +89,12 @@ function releaseStaleClaims(names: string[]): void {
     if (Number.isFinite(claimedAt) && now - claimedAt < CLAIM_STALE_MS) continue
     try {
       renameSync(path.join(spoolDir(), name), path.join(spoolDir(), name.slice(0, at)))
+      released = true
     } catch {
       // someone else released it first
     }
   }
+  return released
 }
 
 /**

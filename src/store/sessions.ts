@@ -10,6 +10,8 @@ export interface SessionRecord {
   keyId: string | null
   startedAt: string
   endedAt: string | null
+  /** When a session-start inject was delivered (a prompt hook may create the session earlier). */
+  contextLoadedAt: string | null
   injectedIds: string[]
 }
 
@@ -22,6 +24,7 @@ interface SessionRow {
   key_id: string | null
   started_at: string
   ended_at: string | null
+  context_loaded_at: string | null
   injected_ids: string
 }
 
@@ -55,6 +58,7 @@ function rowToSession(row: SessionRow): SessionRecord {
     keyId: row.key_id,
     startedAt: row.started_at,
     endedAt: row.ended_at,
+    contextLoadedAt: row.context_loaded_at,
     injectedIds: JSON.parse(row.injected_ids) as string[],
   }
 }
@@ -65,6 +69,7 @@ export class SessionStore {
   private readonly insertStatement
   private readonly setInjectedStatement
   private readonly endStatement
+  private readonly contextLoadedStatement
   private readonly sightingStatement
 
   constructor(private readonly db: SqliteDatabase) {
@@ -73,6 +78,7 @@ export class SessionStore {
       VALUES (@session_key, @agent_id, @harness, @machine_id, @project, @key_id, @started_at)`)
     this.setInjectedStatement = db.prepare('UPDATE sessions SET injected_ids = ? WHERE agent_id = ? AND session_key = ?')
     this.endStatement = db.prepare('UPDATE sessions SET ended_at = ? WHERE agent_id = ? AND session_key = ?')
+    this.contextLoadedStatement = db.prepare('UPDATE sessions SET context_loaded_at = ? WHERE agent_id = ? AND session_key = ?')
     this.sightingStatement = db.prepare(`INSERT INTO harness_sightings (harness, agent_id, machine_id, last_seen_at, last_event)
       VALUES (@harness, @agent_id, @machine_id, @at, @event)
       ON CONFLICT (harness, agent_id) DO UPDATE SET machine_id = excluded.machine_id, last_seen_at = excluded.last_seen_at, last_event = excluded.last_event`)
@@ -98,7 +104,7 @@ export class SessionStore {
         started_at: new Date().toISOString(),
       }
       this.insertStatement.run(row)
-      return {session: rowToSession({...row, ended_at: null, injected_ids: '[]'}), known: false}
+      return {session: rowToSession({...row, ended_at: null, context_loaded_at: null, injected_ids: '[]'}), known: false}
     }).immediate()
   }
 
@@ -116,6 +122,10 @@ export class SessionStore {
   /** After a compaction the model's context no longer holds earlier injects. */
   clearInjected(agentId: string, sessionKey: string): void {
     this.setInjectedStatement.run('[]', agentId, sessionKey)
+  }
+
+  markContextLoaded(agentId: string, sessionKey: string): void {
+    this.contextLoadedStatement.run(new Date().toISOString(), agentId, sessionKey)
   }
 
   end(agentId: string, sessionKey: string): void {

@@ -176,12 +176,12 @@ export function hookRoutes(daemon: DaemonContext) {
     const agentName = daemon.config.agent.name
     const resetContext = body.source !== undefined && CONTEXT_RESET_SOURCES.has(body.source)
 
-    if (session?.known && !resetContext) {
+    if (session?.session.contextLoadedAt && !resetContext) {
       // Resumed or re-fired: the context already holds the full inject; say so briefly.
       const inject = `${statusLine({agentName, project, note: 'Session resumed: identity and memories were loaded at its start.'})}\n${dateLine()}`
       return c.json({inject, sessionKnown: true, identity: {name: agentName}, memories: [], receipt: {ids: [], elapsedMs: elapsed(started)}})
     }
-    if (session?.known && resetContext && body.sessionKey) sessions.clearInjected(agentId, body.sessionKey)
+    if (session?.session.contextLoadedAt && resetContext && body.sessionKey) sessions.clearInjected(agentId, body.sessionKey)
 
     const paths = daemon.paths
     const fixed = [
@@ -199,7 +199,7 @@ export function hookRoutes(daemon: DaemonContext) {
     const budget = settings.sessionStartMaxChars
     const used = fixed.join('\n\n').length + 2
     const candidates = settings.sessionStartMemories > 0
-      ? selectContextMemories(daemon.db, {agentId, project, limit: settings.sessionStartMemories})
+      ? selectContextMemories(daemon.db, {agentId, project, limit: settings.sessionStartMemories, excludeIds: resetContext ? [] : session?.session.injectedIds})
       : []
     const notesTitle = '## Relevant Memories'
     const notes = renderRecalledNotes(
@@ -208,7 +208,10 @@ export function hookRoutes(daemon: DaemonContext) {
     )
     const sections = notes.text ? [...fixed, `${notesTitle}\n${notes.text}`] : fixed
     const inject = clampInject(sections.join('\n\n'), budget)
-    if (body.sessionKey) sessions.addInjected(agentId, body.sessionKey, notes.ids)
+    if (body.sessionKey) {
+      sessions.addInjected(agentId, body.sessionKey, notes.ids)
+      sessions.markContextLoaded(agentId, body.sessionKey)
+    }
     const shown = new Set(notes.ids)
     return c.json({
       inject,

@@ -1,0 +1,101 @@
+import {mkdirSync, readdirSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {initWorkspace} from '../../src/config/workspace.js'
+import {startServer, type RunningServer} from '../../src/daemon/server.js'
+import {freePort, runCli} from '../helpers/cli.js'
+import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
+import {runHook} from './support/run-hook.js'
+
+let temp: TempHome
+let port: number
+let env: NodeJS.ProcessEnv
+let server: RunningServer | undefined
+
+beforeEach(async () => {
+  temp = makeTempHome()
+  initWorkspace(temp.workspace)
+  port = await freePort()
+  env = {...temp.env, SIGNET_DAEMON_URL: `http://127.0.0.1:${port}`}
+})
+
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+  temp.cleanup()
+})
+
+const spoolDir = () => path.join(temp.home, '.config', 'signet', 'spool')
+const pending = () => readdirSync(spoolDir()).filter((name) => name.endsWith('.json'))
+
+async function spoolSessionEnds(count: number): Promise<void> {
+  for (let index = 0; index < count; index++) {
+    const transcript = JSON.stringify({messages: [{role: 'user', content: `Remember that the spool test ${index} uses the heron queue.`}, {role: 'assistant', content: 'ok'}]})
+    const run = await runHook(['session-end', '-H', 'generic'], {env, input: JSON.stringify({sessionKey: `sync-${index}`, cwd: temp.home, transcript})})
+    expect(run.code).toBe(0)
+  }
+}
+
+describe('signet sync', () => {
+  it('fails with one actionable line while the daemon is down, then delivers everything exactly once', async () => {
+    await spoolSessionEnds(3)
+    expect(pending()).toHaveLength(3)
+
+    const down = await runCli(['sync'], {env})
+    expect(down.code).toBe(1)
+    expect(down.stderr).toMatch(/could not deliver 3 spooled write\(s\) to http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED — start the daemon/)
+    expect(pending()).toHaveLength(3)
+
+    server = await startServer({workspace: temp.workspace, port})
+    const up = await runCli(['sync', '--json'], {env})
+    expect(up.code).toBe(0)
+    expect(JSON.parse(up.stdout)).toMatchObject({delivered: 3, rejected: 0, remaining: 0})
+    expect(pending()).toHaveLength(0)
+    const rows = server.context.db.prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key LIKE 'sync-%'").get() as {n: number}
+    expect(rows.n).toBe(3)
+    const memories = server.context.db.prepare("SELECT count(*) AS n FROM memories WHERE content LIKE '%heron queue%'").get() as {n: number}
+    expect(memories.n).toBe(3)
+
+    const again = await runCli(['sync'], {env})
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(/Nothing to sync/)
+  })
+
+  it('two replays at once never deliver the same entry twice, and a corrupt entry is set aside', async () => {
+    await spoolSessionEnds(4)
+    writeFileSync(path.join(spoolDir(), '00000000000001-corrupt.json'), '{not json')
+    server = await startServer({workspace: temp.workspace, port})
+    const {replaySpool} = await import('../../src/hooks/spool.js')
+    const saved = process.env.HOME
+    process.env.HOME = temp.home
+    try {
+      const target = {url: `http://127.0.0.1:${port}`}
+      const reports = await Promise.all([replaySpool(target, {deadline: Date.now() + 10_000}), replaySpool(target, {deadline: Date.now() + 10_000})])
+      expect(reports[0].delivered + reports[1].delivered).toBe(4)
+      expect(reports[0].rejected + reports[1].rejected).toBe(1)
+    } finally {
+      process.env.HOME = saved
+    }
+    expect(pending()).toHaveLength(0)
+    expect(readdirSync(path.join(spoolDir(), 'rejected'))).toEqual(['00000000000001-corrupt.json'])
+    const rows = server.context.db.prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key LIKE 'sync-%'").get() as {n: number}
+    expect(rows.n).toBe(4)
+  })
+
+  it('a claim left by a killed hook goes back to the queue', async () => {
+    await spoolSessionEnds(1)
+    const [name] = pending()
+    // As if a hook claimed the entry three minutes ago and was then killed.
+    const staleClaim = `${name}.claim-999999-${Date.now() - 180_000}`
+    mkdirSync(spoolDir(), {recursive: true})
+    const {renameSync} = await import('node:fs')
+    renameSync(path.join(spoolDir(), name), path.join(spoolDir(), staleClaim))
+    expect(pending()).toHaveLength(0)
+    server = await startServer({workspace: temp.workspace, port})
+    const up = await runCli(['sync', '--json'], {env})
+    expect(JSON.parse(up.stdout)).toMatchObject({delivered: 1, remaining: 0})
+    expect(readdirSync(spoolDir()).filter((entry) => entry !== 'rejected')).toEqual([])
+  })
+})

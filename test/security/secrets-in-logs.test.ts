@@ -143,3 +143,86 @@ describe('secrets never reach logs', () => {
     console.info(`secrets in logs: ${requests} requests, ${secrets.size} secrets tracked, ${Object.keys(haystacks).length} places scanned, 0 leaks`)
   })
 })
+
+describe('secrets never reach the hook log', () => {
+  it('hooks run with a key, a revoked key and an unreachable daemon, on secret-bearing prompts and transcripts', async () => {
+    const hookTemp = makeTempHome('signet-hooksecrets-')
+    const workspace = path.join(hookTemp.home, 'ws')
+    initWorkspace(workspace)
+    writeFileSync(workspacePaths(workspace).agentYaml, 'version: 1\nagent:\n  name: hooks\nauth:\n  mode: hybrid\n')
+    const hookDaemon = await spawnDaemon({workspace, env: hookTemp.env})
+    const hookSecrets = new Set<string>(SECRET_CONTENT)
+    try {
+      const mint = async (body: object) => {
+        const response = await fetch(`${hookDaemon.url}/api/auth/api-keys`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)})
+        const {apiKey} = (await response.json()) as {apiKey: {key: string; id: string}}
+        hookSecrets.add(apiKey.key)
+        hookSecrets.add(apiKey.key.slice(20))
+        return apiKey
+      }
+      const good = await mint({name: 'claude laptop', role: 'agent', agentId: 'laptop', connector: 'claude-code'})
+      const revoked = await mint({name: 'old laptop', role: 'agent'})
+      await fetch(`${hookDaemon.url}/api/auth/api-keys/${revoked.id}`, {method: 'DELETE'})
+      const transcript = path.join(hookTemp.home, 'session.jsonl')
+      // Pasted the way people paste them: a bare 40-char AWS secret has no shape of its own, so it comes with its name.
+      const pasted = (secret: string) => (secret.startsWith('wJalr') ? `export AWS_SECRET_ACCESS_KEY=${secret}` : `here is the credential ${secret}`)
+      writeFileSync(transcript, SECRET_CONTENT.map((secret) => JSON.stringify({type: 'user', message: {role: 'user', content: pasted(secret)}})).join('\n') + '\n')
+
+      const {runCli} = await import('../helpers/cli.js')
+      const targets = [
+        {SIGNET_DAEMON_URL: hookDaemon.url, SIGNET_API_KEY: good.key},
+        {SIGNET_DAEMON_URL: hookDaemon.url, SIGNET_API_KEY: revoked.key},
+        {SIGNET_DAEMON_URL: hookDaemon.url, SIGNET_API_KEY: `${good.key.slice(0, -3)}xyz`},
+        {SIGNET_DAEMON_URL: 'http://127.0.0.1:9', SIGNET_API_KEY: good.key},
+      ]
+      let runs = 0
+      for (const target of targets) {
+        const env = {...hookTemp.env, ...target}
+        for (const [event, stdin] of [
+          ['user-prompt-submit', {session_id: 's1', prompt: `deploy with ${SECRET_CONTENT[0]} and ${SECRET_CONTENT[3]}`}],
+          ['session-start', {session_id: 's1', source: 'startup'}],
+          ['session-end', {session_id: 's1', transcript_path: transcript, reason: 'exit'}],
+          ['compaction-complete', {session_id: 's1', compact_summary: `we rotated ${SECRET_CONTENT[1]} and ${SECRET_CONTENT[4]}`}],
+          ['user-prompt-submit', `not json ${SECRET_CONTENT[2]} ${good.key}`],
+        ] as const) {
+          const run = await runCli(['hook', event, '-H', 'claude-code'], {env, input: typeof stdin === 'string' ? stdin : JSON.stringify(stdin), timeoutMs: 20_000})
+          runs++
+          expect(run.code).toBe(0)
+          for (const secret of hookSecrets) expect(run.stderr.includes(secret), `hook stderr leaks ${secret.slice(0, 12)}`).toBe(false)
+        }
+      }
+      const logFile = path.join(hookTemp.home, '.config', 'signet', 'hook.log')
+      const hookLog = readFileSync(logFile, 'utf8')
+      expect(hookLog).toMatch(/rejected the credentials \(401\)/)
+      expect(hookLog).toMatch(/not reachable/)
+      const daemonLog = readFileSync(workspacePaths(workspace).logFile, 'utf8')
+      const spoolDir = path.join(hookTemp.home, '.config', 'signet', 'spool')
+      // The spool keeps the transcript itself (it is the user's data, 0600, replayed later) but never a key.
+      const spooled = textFilesUnder(spoolDir).map((file) => readFileSync(file, 'utf8')).join('\n')
+      expect(spooled.length).toBeGreaterThan(0)
+      const leaks: string[] = []
+      for (const secret of hookSecrets) {
+        if (hookLog.includes(secret)) leaks.push(`hook.log contains ${secret.slice(0, 12)}…`)
+        if (daemonLog.includes(secret)) leaks.push(`daemon.log contains ${secret.slice(0, 12)}…`)
+        if (secret.startsWith('sig_sk_') && spooled.includes(secret)) leaks.push(`spool contains a key`)
+      }
+      // SPEC §7.3: what the hooks store (transcripts, summaries, extracted memories) is redacted first.
+      const stored = new Database(workspacePaths(workspace).dbPath, {readonly: true})
+      try {
+        const transcripts = stored.prepare('SELECT content FROM session_transcripts').all() as Array<{content: string}>
+        const memories = stored.prepare('SELECT content FROM memories').all() as Array<{content: string}>
+        expect(transcripts.length).toBeGreaterThan(0)
+        for (const {content} of [...transcripts, ...memories]) {
+          for (const secret of SECRET_CONTENT) if (content.includes(secret)) leaks.push(`stored hook content contains ${secret.slice(0, 12)}…`)
+        }
+      } finally {
+        stored.close()
+      }
+      expect(leaks).toEqual([])
+      console.info(`secrets in hook logs: ${runs} hook runs (valid, revoked, wrong and unreachable), 0 leaks in hook.log, daemon.log or spool keys`)
+    } finally {
+      await hookDaemon.kill('SIGTERM')
+      hookTemp.cleanup()
+    }
+  })
+})

@@ -62,7 +62,9 @@ export interface MemorySearchOptions {
 // Ranking constants: round values chosen on LoCoMo as a whole (never per question); the
 // sensitivity of each is in bench/README.md.
 /** Lexical candidates considered per query. */
-const LEXICAL_POOL = 200
+const LEXICAL_POOL = 100
+/** Ranked without filters first, this many times the pool, then filtered (see lexical()). */
+const LEXICAL_OVERFETCH = 4
 /** Two query words within this many tokens of each other earn a proximity bonus... */
 const PROXIMITY_WINDOW = 5
 /** ...worth this share of their bm25 on top of the plain match. */
@@ -130,8 +132,6 @@ interface Candidate {
 export class MemorySearch {
   private readonly vectors: VectorIndex | undefined
   private readonly promptTimeoutMs: number
-  private readonly previousStatement
-  private readonly nextStatement
   /** Filters make the SQL vary; the few shapes in use are prepared once each. */
   private readonly statements = new Map<string, Statement<unknown[]>>()
 
@@ -141,14 +141,6 @@ export class MemorySearch {
   ) {
     this.vectors = options.vectors
     this.promptTimeoutMs = options.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS
-    this.previousStatement = db.prepare(
-      `SELECT seq, session_key, created_at FROM memories
-       WHERE agent_id = ? AND seq < ? AND deleted_at IS NULL ORDER BY seq DESC LIMIT ${CONTEXT_DECAY.length}`,
-    )
-    this.nextStatement = db.prepare(
-      `SELECT seq, session_key, created_at FROM memories
-       WHERE agent_id = ? AND seq > ? AND deleted_at IS NULL ORDER BY seq ASC LIMIT ${CONTEXT_DECAY.length}`,
-    )
   }
 
   /** The embedder behind the vector side, if any. */
@@ -242,12 +234,7 @@ export class MemorySearch {
       .filter((anchor) => anchor.score > 0)
       .sort((a, b) => b.score - a.score)
       .slice(0, CONTEXT_ANCHORS)
-    const lent = this.lendContext(anchors, query.agentId)
-    const newcomers = [...lent.keys()].filter((seq) => !candidates.has(seq))
-    const allowedNewcomers = this.passing(newcomers, filter)
-    for (const [seq, amount] of lent) {
-      if (candidates.has(seq) || allowedNewcomers.has(seq)) candidate(seq).context = amount
-    }
+    for (const [seq, amount] of this.lendContext(anchors, filter)) candidate(seq).context = amount
 
     // 4. Fuse, keep the best, and squash to 0..1 with the query's absolute confidence.
     const ranked = [...candidates.entries()]
@@ -287,15 +274,25 @@ export class MemorySearch {
     return statement
   }
 
+  /**
+   * Top bm25 matches that pass the filters. Fast path: rank in FTS5 alone (a wide pool) and
+   * filter the winners, which avoids a row lookup per match at 100k memories; when filters
+   * remove too many (another agent's memories dominate), rank again with the filter joined in.
+   */
   private lexical(match: string, filter: Filter): Array<{seq: number; relevance: number}> {
-    return this
-      .prepare(
-        `SELECT m.seq AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance
-         FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
-         WHERE memories_fts MATCH @match AND ${filter.sql}
-         ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ${LEXICAL_POOL}`,
-      )
-      .all({...filter.params, match}) as Array<{seq: number; relevance: number}>
+    const wide = this.prepare(
+      `SELECT rowid AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance FROM memories_fts
+       WHERE memories_fts MATCH @match ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ${LEXICAL_POOL * LEXICAL_OVERFETCH}`,
+    ).all({match}) as Array<{seq: number; relevance: number}>
+    const allowed = this.passing(wide.map((row) => row.seq), filter)
+    const kept = wide.filter((row) => allowed.has(row.seq)).slice(0, LEXICAL_POOL)
+    if (kept.length === LEXICAL_POOL || wide.length < LEXICAL_POOL * LEXICAL_OVERFETCH) return kept
+    return this.prepare(
+      `SELECT m.seq AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance
+       FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+       WHERE memories_fts MATCH @match AND ${filter.sql}
+       ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ${LEXICAL_POOL}`,
+    ).all({...filter.params, match}) as Array<{seq: number; relevance: number}>
   }
 
   /** Which of `seqs` pass the query's filters (agent, project, type, dates, tags, exclusions, not deleted). */
@@ -307,25 +304,33 @@ export class MemorySearch {
     return new Set(rows.map((row) => row.seq))
   }
 
-  /** For each anchor, its neighbours in the same conversation and the score they get from it. */
-  private lendContext(anchors: Array<{seq: number; score: number}>, agentId: string): Map<number, number> {
+  /**
+   * Each anchor lends part of its score to the memories stored right before and after it
+   * (1–2 positions away in insertion order) that pass the filters and belong to the same
+   * conversation. One query fetches anchors and neighbours together.
+   */
+  private lendContext(anchors: Array<{seq: number; score: number}>, filter: Filter): Map<number, number> {
     const lent = new Map<number, number>()
     if (anchors.length === 0) return lent
-    const anchorRows = new Map(
+    const reach = CONTEXT_DECAY.length
+    const around = new Set<number>()
+    for (const anchor of anchors) for (let step = -reach; step <= reach; step++) around.add(anchor.seq + step)
+    const rows = new Map(
       (
-        this
-          .prepare('SELECT seq, session_key, created_at FROM memories WHERE seq IN (SELECT value FROM json_each(?))')
-          .all(JSON.stringify(anchors.map((anchor) => anchor.seq))) as NeighbourRow[]
+        this.prepare(
+          `SELECT m.seq AS seq, m.session_key AS session_key, m.created_at AS created_at FROM memories m
+           WHERE m.seq IN (SELECT value FROM json_each(@seqs)) AND ${filter.sql}`,
+        ).all({...filter.params, seqs: JSON.stringify([...around])}) as NeighbourRow[]
       ).map((row) => [row.seq, row]),
     )
     for (const anchor of anchors) {
-      const self = anchorRows.get(anchor.seq)
+      const self = rows.get(anchor.seq)
       if (!self) continue
-      for (const statement of [this.previousStatement, this.nextStatement]) {
-        const neighbours = statement.all(agentId, anchor.seq) as NeighbourRow[]
-        for (const [step, neighbour] of neighbours.entries()) {
-          if (!sameConversation(self, neighbour)) break
-          lent.set(neighbour.seq, (lent.get(neighbour.seq) ?? 0) + anchor.score * CONTEXT_DECAY[step])
+      for (const direction of [-1, 1]) {
+        for (let step = 1; step <= reach; step++) {
+          const neighbour = rows.get(anchor.seq + direction * step)
+          if (!neighbour || !sameConversation(self, neighbour)) break
+          lent.set(neighbour.seq, (lent.get(neighbour.seq) ?? 0) + anchor.score * CONTEXT_DECAY[step - 1])
         }
       }
     }

@@ -52,6 +52,11 @@ export class VectorIndex {
     return embeddingSpaceKey(this.embedder)
   }
 
+  /** Dimensions of the stored vectors, once any exist. */
+  get dimensions(): number | undefined {
+    return this.dims
+  }
+
   /** True once at least one vector exists in this space. */
   get ready(): boolean {
     return this.table !== undefined

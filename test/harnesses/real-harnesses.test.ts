@@ -31,7 +31,9 @@ let daemon: TestDaemon
 let stub: ModelStub
 
 beforeAll(async () => {
-  daemon = await startTestDaemon()
+  // session-start injects no memories and MEMORY.md is never rewritten: the memory can then
+  // reach the model only through the per-prompt recall hook (UserPromptSubmit / BeforeAgent / chat.message)
+  daemon = await startTestDaemon({agentYaml: 'hooks:\n  sessionStartMemories: 0\n  refreshMemoryMd: false\n'})
   for (const content of MEMORIES) {
     const response = await daemon.request('POST', '/api/memory/remember', {body: {content}})
     expect(response.status).toBe(201)

@@ -180,7 +180,11 @@ export class ApiKeyStore {
     if (status !== 'active') return {ok: false, reason: status, keyId: record.id}
     if (!record.lastUsedAt || now - Date.parse(record.lastUsedAt) >= LAST_USED_RESOLUTION_MS) {
       record.lastUsedAt = new Date(now).toISOString()
-      this.touch.run(record.lastUsedAt, record.id)
+      try {
+        this.touch.run(record.lastUsedAt, record.id)
+      } catch {
+        // Bookkeeping only: a full disk or a busy database must not turn every keyed read into an error.
+      }
     }
     return {ok: true, record}
   }

@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process'
 
 import {createDaemonClient} from '../client/resolve-endpoint.js'
 import {resolveWorkspace} from '../config/workspace.js'
+import {storedConnectionSync} from '../credentials/credential-store.js'
 import {HOOK_TIMEOUT_SECONDS, type HookEvent, signetEntryPoints} from './hook-command.js'
 
 /**
@@ -36,6 +37,11 @@ export function runSignetHook(event: HookEvent, harness: string, payload: Record
   })
 }
 
+/** The agent to act for: SIGNET_AGENT_ID, else the one `signet connect --agent-id` stored. */
+function defaultAgentId(): string | undefined {
+  return process.env.SIGNET_AGENT_ID?.trim() || storedConnectionSync(process.env.SIGNET_DAEMON_URL)?.agentId
+}
+
 function client(harness: string) {
   let workspace: string | undefined
   try {
@@ -60,7 +66,7 @@ export async function signetRecall(harness: string, params: {query: string; limi
     query: params.query,
     limit: params.limit ?? 10,
     project: params.project,
-    agentId: params.agentId ?? process.env.SIGNET_AGENT_ID,
+    agentId: params.agentId ?? defaultAgentId(),
   })
   if (response.results.length === 0) return 'No matching memories found.'
   const lines = response.results.map((result) => `- [${result.id}] ${result.content} (score ${result.score.toFixed(2)}${result.created_at ? `, ${result.created_at.slice(0, 10)}` : ''})`)
@@ -76,7 +82,7 @@ export async function signetRemember(
     tags: params.tags,
     importance: params.importance,
     project: params.project,
-    agentId: params.agentId ?? process.env.SIGNET_AGENT_ID,
+    agentId: params.agentId ?? defaultAgentId(),
     sessionKey: params.sessionKey,
   })
   return response.deduped ? `Already remembered (${response.id}).` : `Remembered (${response.id}).`
@@ -85,7 +91,7 @@ export async function signetRemember(
 export async function signetSessionSearch(harness: string, params: {query: string; limit?: number; project?: string; agentId?: string}): Promise<string> {
   const response = await client(harness).post<{results?: Array<{sessionKey?: string; session_key?: string; snippet?: string; content?: string; score?: number}>}>(
     '/api/sessions/search',
-    {query: params.query, limit: params.limit ?? 5, project: params.project, agentId: params.agentId ?? process.env.SIGNET_AGENT_ID},
+    {query: params.query, limit: params.limit ?? 5, project: params.project, agentId: params.agentId ?? defaultAgentId()},
   )
   const results = response.results ?? []
   if (results.length === 0) return 'No matching sessions found.'

@@ -1,5 +1,6 @@
 import {existsSync, readdirSync, rmdirSync} from 'node:fs'
 import path from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 import JSON5 from 'json5'
 
@@ -157,6 +158,7 @@ export class OpenClawConnector implements Connector {
     }
     const entry = getJsonValue(configText, ENTRY_PATH, paths.config) as {enabled?: boolean; hooks?: {allowConversationAccess?: boolean}} | undefined
     const mcp = getJsonValue(configText, MCP_PATH, paths.config)
+    if (pluginOk && !entryText.includes(pathToFileURL(ctx.entry.bridgeJs).href)) problems.push(`${paths.pluginFiles.entry} loads another Signet install — run \`signet connector install openclaw\``)
     if (entry && entry.enabled === false) problems.push(`plugins.entries.${OPENCLAW_PLUGIN_ID} is disabled in ${paths.config}`)
     if (entry && entry.hooks?.allowConversationAccess !== true) problems.push('the Signet plugin lacks hooks.allowConversationAccess, so it cannot add recall to prompts')
     const allow = getJsonValue(configText, ['plugins', 'allow'], paths.config)

@@ -1,5 +1,6 @@
 import {existsSync} from 'node:fs'
 import path from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 import {readTextIfExists} from './atomic-file.js'
 import {removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
@@ -51,6 +52,7 @@ export class PiConnector implements Connector {
     const problems: string[] = []
     if (text !== undefined && !ours) problems.push(`${paths.extension} exists but was not written by Signet`)
     if (ours && !existsSync(ctx.entry.bridgeJs)) problems.push(`${ctx.entry.bridgeJs} is missing — rebuild or reinstall signetai`)
+    if (ours && !text.includes(pathToFileURL(ctx.entry.bridgeJs).href)) problems.push(`${paths.extension} loads another Signet install — run \`signet connector install pi\``)
     return {
       harness: this.id,
       state: stateFromParts([ours]),

@@ -38,7 +38,7 @@ export default class EmbedBackfill extends SignetCommand<typeof EmbedBackfill> {
     const started = performance.now()
     const spinner = startSpinner(`embedding with ${embedder.provider}/${embedder.model}`, {enabled: !this.wantsJson})
     const plain = !this.wantsJson && !process.stderr.isTTY
-    let lastLine = 0
+    let lastLine = -1
     try {
       const indexer = new EmbeddingIndexer(db, embedder)
       const result = await indexer.backfill((progress) => {

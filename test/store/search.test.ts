@@ -1,0 +1,148 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {openDatabase, type SqliteDatabase} from '../../src/store/db.js'
+import {EmbeddingIndexer} from '../../src/store/embed/indexer.js'
+import {StaticVectorEmbedder} from '../../src/store/embed/static-vectors.js'
+import {MemoryStore} from '../../src/store/memories.js'
+import {proximityQuery, queryTerms} from '../../src/store/query-terms.js'
+import {buildFtsQuery, MemorySearch} from '../../src/store/search.js'
+
+let dir: string
+let db: SqliteDatabase
+let store: MemoryStore
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'signet-search-'))
+  db = openDatabase(path.join(dir, 'memories.db'))
+  store = new MemoryStore(db)
+})
+
+afterEach(() => {
+  db.close()
+  rmSync(dir, {recursive: true, force: true})
+})
+
+const remember = (content: string, extra: Partial<Parameters<MemoryStore['remember']>[0]> = {}) =>
+  store.remember({content, agentId: 'default', ...extra}).memory
+
+describe('query terms', () => {
+  it('drops function words but keeps a query made only of them', () => {
+    expect(queryTerms('When did Caroline go to the LGBTQ support group?')).toEqual(['caroline', 'go', 'lgbtq', 'support', 'group'])
+    expect(queryTerms('what is it')).toEqual(['what', 'is', 'it'])
+    expect(queryTerms('  ?!  ')).toEqual([])
+  })
+
+  it('quotes every term so FTS5 operators in the input stay words', () => {
+    expect(buildFtsQuery('deploy NEAR(prod) OR "x" content:secret')).toBe('"deploy" OR "near" OR "prod" OR "x" OR "content" OR "secret"')
+    expect(buildFtsQuery('the of and')).toBe('"the" OR "of" OR "and"')
+    expect(buildFtsQuery('')).toBeUndefined()
+  })
+
+  it('pairs the leading terms for the proximity bonus', () => {
+    expect(proximityQuery(['a', 'b', 'c'], 5, 8)).toBe('NEAR("a" "b", 5) OR NEAR("a" "c", 5) OR NEAR("b" "c", 5)')
+    expect(proximityQuery(['a'], 5, 8)).toBeUndefined()
+    expect(proximityQuery(['a', 'b', 'c', 'd'], 5, 2)).toBe('NEAR("a" "b", 5)')
+  })
+})
+
+describe('lexical ranking', () => {
+  it('ranks query words close together above the same words far apart', () => {
+    const far = remember('The support desk moved floors, and a new reading group meets on Tuesdays in the library annex')
+    const near = remember('I went to a support group meeting yesterday, and it helped a lot afterwards honestly')
+    const {hits, method, vector} = new MemorySearch(db).recall({query: 'support group', agentId: 'default', limit: 5})
+    expect(method).toBe('bm25')
+    expect(vector.status).toBe('disabled')
+    expect(hits.map((hit) => hit.memory.id)).toEqual([near.id, far.id])
+    expect(hits[0].score).toBeGreaterThan(hits[1].score)
+    for (const hit of hits) expect(hit.score).toBeGreaterThan(0), expect(hit.score).toBeLessThanOrEqual(1)
+  })
+
+  it('ignores memories of other agents, deleted memories and excluded ids', () => {
+    const kept = remember('staging database listens on port 5433')
+    const excluded = remember('the staging database password rotates monthly')
+    const gone = remember('staging database backups run nightly')
+    store.forget(gone.id, 'default')
+    store.remember({content: 'staging database for the other agent', agentId: 'other'})
+    const {hits} = new MemorySearch(db).recall({query: 'staging database', agentId: 'default', limit: 10, excludeIds: [excluded.id]})
+    expect(hits.map((hit) => hit.memory.id)).toEqual([kept.id])
+  })
+})
+
+describe('conversation context', () => {
+  const session = (key: string, turns: string[]) => turns.map((content) => remember(content, {sessionKey: key}))
+
+  it('brings in the answer stored next to the turn that names the topic', () => {
+    session('s1', ['Alice: How is the new dog settling in?', 'Bob: What did you end up calling the puppy?', 'Alice: We went with Biscuit, after the cookies!', 'Bob: Cute.'])
+    session('s2', ['Alice: The quarterly tax invoice arrived.', 'Bob: Pay it before Friday.'])
+    const {hits} = new MemorySearch(db).recall({query: 'What is the name of the puppy?', agentId: 'default', limit: 5})
+    const contents = hits.map((hit) => hit.memory.content)
+    expect(contents[0]).toBe('Bob: What did you end up calling the puppy?')
+    const answer = hits.find((hit) => hit.memory.content.includes('Biscuit'))
+    expect(answer?.source).toBe('context')
+    expect(contents.some((content) => content.includes('invoice'))).toBe(false)
+  })
+
+  it('does not lend context across sessions, across long gaps, or past the filters', () => {
+    remember('Bob: What did you end up calling the puppy?', {sessionKey: 's1'})
+    remember('Alice: Biscuit, after the cookies.', {sessionKey: 's2'})
+    remember('Carol: Is the kitten eating well?', {createdAt: '2024-01-01T10:00:00.000Z'})
+    remember('Dan: Her name is Pepper.', {createdAt: '2024-01-01T15:00:00.000Z'})
+    remember('Erin: Where did the ferret come from?', {project: 'a', createdAt: '2024-02-01T10:00:00.000Z'})
+    remember('Finn: A shelter in Leeds.', {project: 'b', createdAt: '2024-02-01T10:01:00.000Z'})
+    const search = new MemorySearch(db)
+    const puppy = search.recall({query: 'puppy name', agentId: 'default', limit: 5}).hits.map((hit) => hit.memory.content)
+    expect(puppy.some((content) => content.includes('Biscuit'))).toBe(false)
+    const kitten = search.recall({query: 'kitten', agentId: 'default', limit: 5}).hits.map((hit) => hit.memory.content)
+    expect(kitten.some((content) => content.includes('Pepper'))).toBe(false)
+    const ferret = search.recall({query: 'ferret', agentId: 'default', limit: 5, project: 'a'}).hits.map((hit) => hit.memory.content)
+    expect(ferret).toEqual(['Erin: Where did the ferret come from?'])
+  })
+
+  it('without session keys, memories stored minutes apart count as one conversation', () => {
+    remember('Carol: Is the kitten eating well?', {createdAt: '2024-01-01T10:00:00.000Z'})
+    remember('Dan: Her name is Pepper and she eats everything.', {createdAt: '2024-01-01T10:02:00.000Z'})
+    const {hits} = new MemorySearch(db).recall({query: 'kitten', agentId: 'default', limit: 5})
+    expect(hits.map((hit) => [hit.memory.content.slice(0, 5), hit.source])).toEqual([
+      ['Carol', 'keyword'],
+      ['Dan: ', 'context'],
+    ])
+  })
+})
+
+describe('fusion with vectors', () => {
+  it('finds a memory by meaning when it shares no word with the query, and says vectors were used', async () => {
+    remember('We adopted a small kitten from the animal shelter last spring')
+    remember('The quarterly invoice for the accounting software is overdue')
+    remember('Our team standup moved to nine thirty on Mondays')
+    const indexer = new EmbeddingIndexer(db, StaticVectorEmbedder.shared())
+    await indexer.backfill()
+    const search = new MemorySearch(db, {vectors: indexer.index})
+    const result = search.recall({query: 'cats and pets', agentId: 'default', limit: 3})
+    expect(result.method).toBe('hybrid')
+    expect(result.vector).toMatchObject({status: 'used', provider: 'local', model: 'glove-30k-100d'})
+    expect(result.hits[0].memory.content).toContain('kitten')
+    expect(result.hits[0].source).toBe('vector')
+    // Lexical evidence still dominates when a memory has the words.
+    const lexical = search.recall({query: 'invoice accounting', agentId: 'default', limit: 3})
+    expect(lexical.hits[0].memory.content).toContain('invoice')
+    expect(lexical.hits[0].source).toBe('hybrid')
+  })
+
+  it('keeps scores in 0..1 and ordered', async () => {
+    for (let i = 0; i < 30; i++) remember(`note ${i}: the deploy pipeline ${i % 3 === 0 ? 'failed on staging' : 'passed'} after change ${i}`)
+    const indexer = new EmbeddingIndexer(db, StaticVectorEmbedder.shared())
+    await indexer.backfill()
+    const {hits} = new MemorySearch(db, {vectors: indexer.index}).recall({query: 'deploy failed staging', agentId: 'default', limit: 10})
+    expect(hits).toHaveLength(10)
+    for (let i = 0; i < hits.length; i++) {
+      expect(hits[i].score).toBeGreaterThan(0)
+      expect(hits[i].score).toBeLessThanOrEqual(1)
+      if (i > 0) expect(hits[i].score).toBeLessThanOrEqual(hits[i - 1].score)
+    }
+    expect(hits.slice(0, 3).every((hit) => hit.memory.content.includes('failed'))).toBe(true)
+  })
+})

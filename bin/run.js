@@ -7,8 +7,15 @@
 const argv = process.argv.slice(2)
 const wantsHelp = argv.includes('--help') || argv.includes('-h')
 if (argv[0] === 'hook' && argv[1] && !argv[1].startsWith('-') && !wantsHelp) {
-  const {runHookCli} = await import('../dist/hooks/cli.js')
-  await runHookCli(argv.slice(1))
+  let hookCli
+  try {
+    hookCli = await import('../dist/hooks/cli.js')
+  } catch (error) {
+    // Even a broken or half-upgraded install must not break the harness (SPEC §7.2): one line, exit 0.
+    process.stderr.write(`[signet] ${argv[1]}: hook unavailable (${String(error?.message ?? error).split('\n')[0]}) — reinstall signetai\n`)
+    process.exit(0)
+  }
+  await hookCli.runHookCli(argv.slice(1))
 } else if (argv.length === 1 && argv[0] === 'mcp') {
   const {runMcpStdioServer} = await import('../dist/mcp/stdio.js')
   await runMcpStdioServer()

@@ -172,6 +172,25 @@ describe('signet hook under hostile stdin, per harness (real processes)', () => 
     for (const [label, pending, event, harness] of cases) expectHarnessSafe(await pending, event, harness, label)
   })
 
+  it('a broken install (the hook module cannot load) still exits 0 with one stderr line', async () => {
+    // bin/run.js copied without the dist/ beside it, as after a half-finished upgrade.
+    const broken = path.join(home.home, 'broken-install', 'bin')
+    mkdirSync(broken, {recursive: true})
+    writeFileSync(path.join(broken, 'run.js'), readFileSync(RUN_JS))
+    const run = await new Promise<HookRun>((resolve) => {
+      const started = performance.now()
+      const child = spawn(process.execPath, [path.join(broken, 'run.js'), 'hook', 'user-prompt-submit', '-H', 'claude-code'], {env, stdio: ['pipe', 'pipe', 'pipe']})
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (chunk) => (stdout += chunk))
+      child.stderr.on('data', (chunk) => (stderr += chunk))
+      child.on('close', (code, signal) => resolve({code, signal, stdout, stderr, elapsedMs: performance.now() - started}))
+      child.stdin.end('{"prompt":"hello"}')
+    })
+    expectHarnessSafe(run, 'user-prompt-submit', 'claude-code', 'broken install')
+    expect(run.stderr).toMatch(/hook unavailable .* reinstall signetai/)
+  })
+
   it('the hook log holds one line per problem and no raw stdin', async () => {
     const log = path.join(home.home, '.config', 'signet', 'hook.log')
     expect(existsSync(log)).toBe(true)

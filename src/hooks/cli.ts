@@ -2,13 +2,10 @@ import {hostname} from 'node:os'
 
 import {resolveWorkspace} from '../config/workspace.js'
 import {resolveHookEndpoint, type HookEndpoint} from './endpoint.js'
-import {type HookEvent, hookBudgetMs} from './events.js'
+import {type HookArgs, type HookEvent, hookBudgetMs, parseHookArgs} from './events.js'
 import {renderHarnessOutput, type HookAnswer} from './harness-output.js'
-import {type HookArgs, parseHookArgs} from './hook-args.js'
-import {appendHookLog, reportHookProblem} from './hook-log.js'
-import {parseHookPayload, type HookPayload} from './payload.js'
+import {parseHookPayload, readHookStdin, type HookPayload} from './hook-payload.js'
 import {deriveProjectIdentity} from './project-identity.js'
-import {readHookStdin} from './stdin.js'
 import {HookTransportError, postHookJson} from './transport.js'
 
 /*
@@ -32,15 +29,16 @@ const EXIT_MARGIN_MS = 60
 export async function runHookCli(argv: string[]): Promise<void> {
   const exit = () => process.exit(0)
   process.on('uncaughtException', (error) => {
-    appendHookLog(`${new Date().toISOString()} uncaught ${String(error)}`)
-    exit()
+    void logLine(`uncaught ${String(error)}`).finally(exit)
   })
   process.on('unhandledRejection', (error) => {
-    appendHookLog(`${new Date().toISOString()} unhandled ${String(error)}`)
-    exit()
+    void logLine(`unhandled ${String(error)}`).finally(exit)
   })
   const io: HookIo = {
-    stdin: process.stdin,
+    // A getter: the stream is only built when read, after the transport has loaded node:net.
+    get stdin() {
+      return process.stdin
+    },
     writeStdout: (text) => new Promise((resolve) => {
       process.stdout.write(text, () => resolve())
     }),
@@ -48,7 +46,7 @@ export async function runHookCli(argv: string[]): Promise<void> {
   try {
     await runHook(argv, io, {armWatchdog: true})
   } catch (error) {
-    appendHookLog(`${new Date().toISOString()} internal ${String(error)}`)
+    await logLine(`internal ${String(error)}`)
   }
   exit()
 }
@@ -59,7 +57,7 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
   if (process.env.SIGNET_NO_HOOKS === '1' || process.env.SIGNET_BYPASS === '1') return
   const parsed = parseHookArgs(argv)
   if (!parsed.ok) {
-    reportHookProblem({event: argv[0] ?? '?', harness: '?'}, `${parsed.problem}; hook skipped`)
+    await report({event: argv[0] ?? '?', harness: '?'}, `${parsed.problem}; hook skipped`)
     return
   }
   const args = parsed.args
@@ -69,20 +67,19 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
   if (options.armWatchdog) {
     // Last line of defence: whatever is still pending at the budget, leave quietly.
     setTimeout(() => {
-      appendHookLog(`${new Date().toISOString()} ${args.event} harness=${args.harness} watchdog: budget of ${budget} ms exhausted, exiting`)
-      process.exit(0)
+      void logLine(`${args.event} harness=${args.harness} watchdog: budget of ${budget} ms exhausted, exiting`).finally(() => process.exit(0))
     }, budget).unref()
   }
 
   const raw = await readHookStdin(Math.min(STDIN_MAX_WAIT_MS, Math.floor(budget / 3)), io.stdin)
   const payload = parseHookPayload(raw, args.harness)
-  if (!payload.valid) appendHookLog(`${new Date().toISOString()} ${args.event} harness=${args.harness} stdin was not a JSON object (${raw.length} bytes); continuing without it`)
+  if (!payload.valid) await logLine(`${args.event} harness=${args.harness} stdin was not a JSON object (${raw.length} bytes); continuing without it`)
 
   let endpoint: HookEndpoint
   try {
     endpoint = await resolveHookEndpoint({workspaceFlag: args.workspace})
   } catch (error) {
-    reportHookProblem(context, `${(error as Error).message}; hook skipped`)
+    await report(context, `${(error as Error).message}; hook skipped`)
     return
   }
 
@@ -100,6 +97,17 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
     return
   }
   await replaySpoolInBackground(endpoint, deadline, context)
+}
+
+/** hook-log is loaded only when there is something to log: the success path never pays for it. */
+async function logLine(line: string): Promise<void> {
+  const {appendHookLog} = await import('./hook-log.js')
+  appendHookLog(`${new Date().toISOString()} ${line}`)
+}
+
+async function report(context: {event: string; harness: string}, message: string): Promise<void> {
+  const {reportHookProblem} = await import('./hook-log.js')
+  reportHookProblem(context, message)
 }
 
 interface BuiltRequest {
@@ -134,7 +142,7 @@ async function buildHookRequest(args: HookArgs, payload: HookPayload): Promise<B
     case 'compaction-complete': {
       const summary = args.summary ?? payload.summary
       if (!summary?.trim()) {
-        appendHookLog(`${new Date().toISOString()} compaction-complete harness=${args.harness} no summary in stdin or --summary; nothing to store`)
+        await logLine(`compaction-complete harness=${args.harness} no summary in stdin or --summary; nothing to store`)
         return undefined
       }
       return {path, body: await withIdempotencyKey(args.event, {...common, summary}, summary), spoolable: true}
@@ -192,9 +200,9 @@ async function handleFailure(args: HookArgs, endpoint: HookEndpoint, request: Bu
     try {
       const {spoolWrite, pendingSpoolEntries} = await import('./spool.js')
       await spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody})
-      reportHookProblem(context, `${problem}; saved to the local spool (${pendingSpoolEntries().length} pending) — delivered on the next hook call or \`signet sync\``)
+      await report(context, `${problem}; saved to the local spool (${pendingSpoolEntries().length} pending) — delivered on the next hook call or \`signet sync\``)
     } catch (error) {
-      reportHookProblem(context, `${problem}; could not spool the write either (${(error as Error).message})`)
+      await report(context, `${problem}; could not spool the write either (${(error as Error).message})`)
     }
     return
   }
@@ -204,11 +212,11 @@ async function handleFailure(args: HookArgs, endpoint: HookEndpoint, request: Bu
     if (inject) {
       const output = renderHarnessOutput(args.harness, args.event, {inject})
       if (output) await io.writeStdout(output)
-      reportHookProblem(context, `${problem}; injected the local identity files only`)
+      await report(context, `${problem}; injected the local identity files only`)
       return
     }
   }
-  reportHookProblem(context, `${problem}; hook skipped`)
+  await report(context, `${problem}; hook skipped`)
 }
 
 type SpoolBody = Record<string, unknown> & {idempotencyKey: string}
@@ -226,8 +234,8 @@ async function replaySpoolInBackground(endpoint: HookEndpoint, deadline: number,
   const {pendingSpoolEntries, replaySpool} = await import('./spool.js')
   if (pendingSpoolEntries().length === 0) return
   const report = await replaySpool({url: endpoint.url, apiKey: endpoint.apiKey}, {deadline: deadline - EXIT_MARGIN_MS})
-  appendHookLog(
-    `${new Date().toISOString()} ${context.event} harness=${context.harness} spool replay: ${report.delivered} delivered, ${report.rejected} rejected, ${report.remaining} pending` +
+  await logLine(
+    `${context.event} harness=${context.harness} spool replay: ${report.delivered} delivered, ${report.rejected} rejected, ${report.remaining} pending` +
       (report.stoppedBy ? ` (stopped: ${report.stoppedBy})` : ''),
   )
 }

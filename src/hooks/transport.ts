@@ -1,4 +1,4 @@
-import type {IncomingMessage, RequestOptions} from 'node:http'
+import http, {type IncomingMessage, type RequestOptions} from 'node:http'
 
 import {SIGNET_VERSION} from '../version.js'
 
@@ -37,7 +37,8 @@ const MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 
 export async function postHookJson<T>(request: HookRequest): Promise<T> {
   const target = new URL(request.path, request.url)
-  const http = target.protocol === 'https:' ? await import('node:https') : await import('node:http')
+  // Static node:http (it also loads node:net, which reading stdin needs first); https only for remote daemons.
+  const client = target.protocol === 'https:' ? await import('node:https') : http
   const payload = Buffer.from(JSON.stringify(request.body), 'utf8')
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
@@ -60,7 +61,7 @@ export async function postHookJson<T>(request: HookRequest): Promise<T> {
       reject(error)
     }
     const timer = setTimeout(() => fail(new HookTransportError('timeout', `no answer within ${request.timeoutMs} ms`)), request.timeoutMs)
-    const req = http.request(target, options, (response: IncomingMessage) => {
+    const req = client.request(target, options, (response: IncomingMessage) => {
       const chunks: Buffer[] = []
       let size = 0
       response.on('data', (chunk: Buffer) => {

@@ -56,8 +56,11 @@ describe('hybrid mode behind a same-host reverse proxy', () => {
       ['POST', '/api/memory/remember', JSON.stringify({content: 'written through an untrusted proxy'})],
       ['POST', '/api/auth/api-keys', JSON.stringify({name: 'proxy minted', role: 'admin'})],
       ['GET', '/api/status', undefined],
+      ['POST', '/api/hooks/user-prompt-submit', JSON.stringify({harness: 'claude-code', prompt: 'what do you remember?'})],
+      ['POST', '/api/sessions/search', JSON.stringify({query: 'deploy'})],
+      ['POST', '/mcp', JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/call', params: {name: 'memory_list', arguments: {}}})],
     ] as const) {
-      const answer = await httpRequest(viaProxy, {method, path, body, headers: {'content-type': 'application/json'}})
+      const answer = await httpRequest(viaProxy, {method, path, body, headers: {'content-type': 'application/json', accept: 'application/json, text/event-stream'}})
       expect(answer.status, `${method} ${path} via ${style} proxy`).toBe(401)
       expect(answer.json.code).toBe('auth_required')
     }

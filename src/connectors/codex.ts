@@ -4,7 +4,8 @@ import path from 'node:path'
 import {type FileChange, readTextIfExists} from './atomic-file.js'
 import {editConfigFile} from './config-file-edit.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
-import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent} from './hook-command.js'
+import {codexHookKey, findOnPath, listCodexHooks} from './codex-hook-trust.js'
+import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent, signetHookEventOf} from './hook-command.js'
 import {type DesiredHook, findSignetHooks, reconcileHookGroups, removeSignetHooks, staleHookProblems} from './hook-groups.js'
 import {isEmptyJsonObject} from './json-config-file.js'
 import {getTomlValue, removeTomlTable, upsertTomlTable} from './toml-config-file.js'
@@ -59,21 +60,45 @@ export class CodexConnector implements Connector {
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {
     const paths = codexPaths(ctx)
-    const files: FileChange[] = [
-      editConfigFile(paths.hooks, (text) => reconcileHookGroups(text, ['hooks'], desiredHooks(ctx), paths.hooks)),
-      editConfigFile(paths.config, (text) => upsertTomlTable(text, MCP_TABLE, codexMcpTable(ctx), paths.config), {mode: 0o600}),
-    ]
-    const notes = [
-      'Codex runs only hooks you have trusted: start `codex` and approve the Signet hooks under /hooks (untrusted hooks are skipped silently).',
-    ]
-    return {harness: this.id, files, notes}
+    const hooksFile = editConfigFile(paths.hooks, (text) => reconcileHookGroups(text, ['hooks'], desiredHooks(ctx), paths.hooks))
+    const trust = await this.trustedHashes(ctx, paths)
+    const configFile = editConfigFile(paths.config, (text) => {
+      let next = upsertTomlTable(text, MCP_TABLE, codexMcpTable(ctx), paths.config)
+      for (const hook of trust ?? []) next = upsertTomlTable(next, ['hooks', 'state', hook.key], {trusted_hash: hook.hash}, paths.config)
+      return next
+    }, {mode: 0o600})
+    const notes = trust
+      ? [`Trusted the ${trust.length} Signet hooks in Codex (what approving them under /hooks does); restart Codex to load them.`]
+      : ['Codex runs only hooks you have trusted: start `codex` and approve the Signet hooks under /hooks (untrusted hooks are skipped silently).']
+    return {harness: this.id, files: [hooksFile, configFile], notes}
+  }
+
+  /**
+   * Ask the installed Codex for the hash of each Signet hook it now sees, to record them as
+   * trusted. Undefined when Codex is not on PATH or does not answer (then the user approves
+   * them under /hooks).
+   */
+  private async trustedHashes(ctx: ConnectorContext, paths: ReturnType<typeof codexPaths>): Promise<Array<{key: string; hash: string}> | undefined> {
+    const codex = findOnPath('codex', ctx.env)
+    if (!codex) return undefined
+    const hooks = await listCodexHooks(codex, ctx.home, {...ctx.env, HOME: ctx.home})
+    const ours = hooks?.filter((hook) => hook.sourcePath === paths.hooks && signetHookEventOf(hook.command) !== undefined && hook.currentHash)
+    if (!ours || ours.length !== CODEX_EVENTS.length) return undefined
+    return ours.map((hook) => ({key: hook.key, hash: hook.currentHash}))
   }
 
   async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
     const paths = codexPaths(ctx)
+    // trust entries are keyed by each hook's position in hooks.json: read them before removing the hooks
+    const owned = findSignetHooks(readTextIfExists(paths.hooks) ?? '', ['hooks'], paths.hooks)
+    const trustKeys = owned.map((hook) => codexHookKey(paths.hooks, hook.harnessEvent, hook.groupIndex, hook.handlerIndex))
     const files = [
       editConfigFile(paths.hooks, (text) => removeSignetHooks(text, ['hooks'], paths.hooks), {isEmpty: isEmptyJsonObject}),
-      editConfigFile(paths.config, (text) => removeTomlTable(text, MCP_TABLE, paths.config), {isEmpty: (text) => text.trim() === ''}),
+      editConfigFile(paths.config, (text) => {
+        let next = removeTomlTable(text, MCP_TABLE, paths.config)
+        for (const key of trustKeys) next = removeTomlTable(next, ['hooks', 'state', key], paths.config)
+        return next
+      }, {isEmpty: (text) => text.trim() === ''}),
     ]
     return {harness: this.id, files, notes: []}
   }
@@ -87,6 +112,10 @@ export class CodexConnector implements Connector {
     const problems = staleHookProblems(owned, this.id)
     const features = getTomlValue(readTextIfExists(paths.config) ?? '', ['features'], paths.config) as Record<string, unknown> | undefined
     if (features?.hooks === false || features?.codex_hooks === false) problems.push(`${paths.config} turns hooks off ([features] hooks = false)`)
+    const configText = readTextIfExists(paths.config) ?? ''
+    const untrusted = owned.filter((hook) =>
+      getTomlValue(configText, ['hooks', 'state', codexHookKey(paths.hooks, hook.harnessEvent, hook.groupIndex, hook.handlerIndex), 'trusted_hash'], paths.config) === undefined)
+    if (untrusted.length > 0) problems.push(`Codex skips untrusted hooks: approve ${untrusted.map((h) => h.harnessEvent).join(', ')} under /hooks in codex (or reinstall with codex on PATH)`)
     return {
       harness: this.id,
       state: stateFromParts([hooksPresent, mcp !== undefined]),

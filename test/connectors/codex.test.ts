@@ -3,7 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {CodexConnector} from '../../src/connectors/codex.js'
 import {readJsonConfig} from '../../src/connectors/json-config-file.js'
 import {getTomlValue} from '../../src/connectors/toml-config-file.js'
-import {makeHarnessHome, type TempHarnessHome, TEST_ENTRY} from './connector-fixtures.js'
+import {makeHarnessHome, type TempHarnessHome, TEST_ENTRY, withoutBackups} from './connector-fixtures.js'
 
 const USER_TOML = `# my codex config
 model = "gpt-5-codex"
@@ -76,6 +76,24 @@ describe('Codex connector', () => {
     await connector.uninstall(temp.ctx)
     expect(temp.read('.codex/config.toml')).toBe(USER_TOML)
     expect(temp.read('.codex/hooks.json')).toBe(USER_HOOKS)
+  })
+
+  it('uninstall also removes the trust entries Codex keeps for our hooks, and only those', async () => {
+    temp = makeHarnessHome()
+    temp.write('.codex/config.toml', USER_TOML + '\n[hooks.state."/elsewhere/hooks.json:stop:0:0"]\ntrusted_hash = "sha256:theirs"\n')
+    temp.write('.codex/hooks.json', USER_HOOKS)
+    const original = temp.snapshot()
+    await connector.install(temp.ctx)
+    const untrusted = async () => (await connector.status(temp.ctx)).problems.filter((problem) => problem.includes('untrusted'))
+    expect(await untrusted()).toEqual(['Codex skips untrusted hooks: approve Stop, SessionStart, UserPromptSubmit under /hooks in codex (or reinstall with codex on PATH)'])
+    // what approving them under /hooks writes (Stop is the user's group 0, ours is group 1)
+    const hooksFile = `${temp.home}/.codex/hooks.json`
+    const trust = ['session_start:0:0', 'user_prompt_submit:0:0', 'stop:1:0']
+      .map((suffix) => `\n[hooks.state."${hooksFile}:${suffix}"]\ntrusted_hash = "sha256:abc"\n`).join('')
+    temp.write('.codex/config.toml', temp.read('.codex/config.toml') + trust)
+    expect(await untrusted()).toEqual([])
+    await connector.uninstall(temp.ctx)
+    expect(withoutBackups(temp.snapshot())).toEqual(original)
   })
 
   it('removes a key the reference implementation wrote into config.toml when reinstalling', async () => {

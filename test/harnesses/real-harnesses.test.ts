@@ -136,7 +136,9 @@ describe('Codex CLI (real CLI)', () => {
     const server = await listHooksThroughAppServer(m, requests)
     expect(server.errors).toEqual([])
     expect(server.warnings).toEqual([])
-    expect(server.hooks.map((hook) => [hook.eventName, hook.timeoutSec])).toEqual([['sessionStart', 20], ['userPromptSubmit', 10], ['stop', 30]])
+    expect(server.hooks.map((hook) => [hook.eventName, hook.timeoutSec, hook.trustStatus])).toEqual([
+      ['sessionStart', 20, 'trusted'], ['userPromptSubmit', 10, 'trusted'], ['stop', 30, 'trusted'],
+    ])
     for (const hook of server.hooks) expect(hook.command).toMatch(/run\.js" hook [a-z-]+ -H codex$/)
   })
 
@@ -144,7 +146,8 @@ describe('Codex CLI (real CLI)', () => {
     appendFileSync(path.join(m.temp.home, '.codex', 'config.toml'), `\n[model_providers.stub]\nname = "stub"\nbase_url = "${stub.url}/v1"\nwire_api = "responses"\nenv_key = "STUB_API_KEY"\n`)
     const before = promptsWithRecall().length
     const result = await run(m.cli.bin, [
-      'exec', '--skip-git-repo-check', '--dangerously-bypass-hook-trust',
+      // no --dangerously-bypass-hook-trust: connect recorded Codex's own trust hashes for our hooks
+      'exec', '--skip-git-repo-check',
       '-c', 'model="stub-model"', '-c', 'model_provider="stub"',
       PROMPT,
     ], {env: {...m.env, STUB_API_KEY: 'stub'}, cwd: m.project})
@@ -164,7 +167,7 @@ describe('Codex CLI (real CLI)', () => {
 async function listHooksThroughAppServer(m: Machine, input: string) {
   // the app server keeps reading stdin; it answers and we stop it once the hooks/list reply is in
   const {spawn} = await import('node:child_process')
-  return new Promise<{hooks: Array<{eventName: string; command: string; timeoutSec: number}>; warnings: unknown[]; errors: unknown[]}>((resolve, reject) => {
+  return new Promise<{hooks: Array<{eventName: string; command: string; timeoutSec: number; trustStatus: string}>; warnings: unknown[]; errors: unknown[]}>((resolve, reject) => {
     const child = spawn(m.cli.bin, ['app-server'], {env: m.env, cwd: m.project, stdio: ['pipe', 'pipe', 'ignore']})
     let buffer = ''
     const timer = setTimeout(() => {

@@ -1,7 +1,7 @@
 import {appendJsonArrayItem, type JsonPath, readJsonConfig, removeJsonValue} from './json-config-file.js'
 import {existsSync} from 'node:fs'
 
-import {hookEntryPointOf, type HookEvent, signetHookEventOf} from './hook-command.js'
+import {hookEntryPointOf, type HookEvent, signetHookEventOf, splitShellWords} from './hook-command.js'
 
 /**
  * The hook skeleton Claude Code, Codex and Gemini CLI share:
@@ -103,7 +103,10 @@ export function staleHookProblems(owned: OwnedHook[], harness: string): string[]
   const problems: string[] = []
   for (const hook of owned) {
     const runJs = hookEntryPointOf(hook.handler.command)
+    const program = typeof hook.handler.command === 'string' ? splitShellWords(hook.handler.command)[0] : undefined
     if (runJs && !existsSync(runJs)) problems.push(`${hook.harnessEvent} hook runs ${runJs}, which no longer exists — run \`signet connector install ${harness}\``)
+    // an absolute node that vanished (nvm/asdf switched versions) breaks the hook just the same
+    else if (program && program.startsWith('/') && !existsSync(program)) problems.push(`${hook.harnessEvent} hook runs ${program}, which no longer exists — run \`signet connector install ${harness}\``)
   }
   return problems
 }

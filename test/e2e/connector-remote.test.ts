@@ -148,9 +148,22 @@ describe('remote connector install', () => {
     expect(reused.stderr).toMatch(/pairing code refused .*409/)
   })
 
+  it('connector list sees both connectors; uninstall removes the harness files but keeps the credentials', async () => {
+    const list = await runCli(['connector', 'list', '--json'], {env: harness.env})
+    const report = JSON.parse(list.stdout)
+    expect(report.connectors.filter((c: {state: string}) => c.state === 'installed').map((c: {harness: string}) => c.harness)).toEqual(['claude-code', 'codex'])
+    expect(report.daemon).toMatchObject({url: daemon.url, reachable: true})
+    const removed = await runCli(['connector', 'uninstall', 'claude-code'], {env: harness.env})
+    expect(removed.code).toBe(0)
+    expect(removed.stdout).toMatch(/Claude Code connector removed/)
+    expect(filesUnder(harness.home).map((file) => path.relative(harness.home, file)).filter((file) => file.includes('claude'))).toEqual([])
+    const again = await runCli(['connector', 'uninstall', 'claude-code'], {env: harness.env})
+    expect(again.stdout).toMatch(/was not installed/)
+  })
+
   it('the key never appears in harness configs or in the process list of hooks', () => {
     const key = JSON.parse(readFileSync(path.join(harness.home, '.config', 'signet', 'credentials.json'), 'utf8')).apiKey
-    for (const file of ['.codex/hooks.json', '.codex/config.toml', '.claude/settings.json', '.claude.json']) {
+    for (const file of ['.codex/hooks.json', '.codex/config.toml']) {
       expect(readFileSync(path.join(harness.home, file), 'utf8')).not.toContain('sig_sk_')
     }
     expect(execFileSync('grep', ['-rl', key, harness.home], {encoding: 'utf8'}).trim().split('\n').map((f) => path.relative(harness.home, f))).toEqual([

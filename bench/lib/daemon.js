@@ -45,10 +45,10 @@ export async function makeWorkspace({embedding} = {}) {
  * A real daemon process (`signet daemon run`) on a free loopback port in the given workspace.
  * Resolves once /health answers.
  */
-export async function startDaemon(ws) {
+export async function startDaemon(ws, {nodeArgs = []} = {}) {
   const port = await freePort()
   const env = {...ws.env, SIGNET_PORT: String(port)}
-  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'run', '--quiet'], {env, stdio: ['ignore', 'ignore', 'pipe']})
+  const child = spawn(process.execPath, [...nodeArgs, RUN_JS, 'daemon', 'run', '--quiet'], {env, stdio: ['ignore', 'ignore', 'pipe']})
   let stderr = ''
   child.stderr.on('data', (chunk) => (stderr += chunk))
   const url = `http://127.0.0.1:${port}`

@@ -64,7 +64,7 @@ export interface MemorySearchOptions {
 /** Lexical candidates considered per query. */
 const LEXICAL_POOL = 100
 /** Ranked without filters first, this many times the pool, then filtered (see lexical()). */
-const LEXICAL_OVERFETCH = 4
+const LEXICAL_OVERFETCH = 2
 /** Two query words within this many tokens of each other earn a proximity bonus... */
 const PROXIMITY_WINDOW = 5
 /** ...worth this share of their bm25 on top of the plain match. */
@@ -200,7 +200,11 @@ export class MemorySearch {
       }
       const near = proximityQuery(terms, PROXIMITY_WINDOW, PROXIMITY_TERMS)
       if (near && topBm25 > 0) {
-        for (const row of this.lexical(near, filter)) candidate(row.seq).proximity = row.relevance
+        // Close pairs only re-score memories that already matched (and passed the filters).
+        for (const row of this.ranked(near, LEXICAL_POOL)) {
+          const entry = candidates.get(row.seq)
+          if (entry) entry.proximity = row.relevance
+        }
       }
     }
 
@@ -280,10 +284,7 @@ export class MemorySearch {
    * remove too many (another agent's memories dominate), rank again with the filter joined in.
    */
   private lexical(match: string, filter: Filter): Array<{seq: number; relevance: number}> {
-    const wide = this.prepare(
-      `SELECT rowid AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance FROM memories_fts
-       WHERE memories_fts MATCH @match ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ${LEXICAL_POOL * LEXICAL_OVERFETCH}`,
-    ).all({match}) as Array<{seq: number; relevance: number}>
+    const wide = this.ranked(match, LEXICAL_POOL * LEXICAL_OVERFETCH)
     const allowed = this.passing(wide.map((row) => row.seq), filter)
     const kept = wide.filter((row) => allowed.has(row.seq)).slice(0, LEXICAL_POOL)
     if (kept.length === LEXICAL_POOL || wide.length < LEXICAL_POOL * LEXICAL_OVERFETCH) return kept
@@ -293,6 +294,14 @@ export class MemorySearch {
        WHERE memories_fts MATCH @match AND ${filter.sql}
        ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ${LEXICAL_POOL}`,
     ).all({...filter.params, match}) as Array<{seq: number; relevance: number}>
+  }
+
+  /** bm25 ranking in FTS5 alone, no filters. */
+  private ranked(match: string, limit: number): Array<{seq: number; relevance: number}> {
+    return this.prepare(
+      `SELECT rowid AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance FROM memories_fts
+       WHERE memories_fts MATCH @match ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT @limit`,
+    ).all({match, limit}) as Array<{seq: number; relevance: number}>
   }
 
   /** Which of `seqs` pass the query's filters (agent, project, type, dates, tags, exclusions, not deleted). */

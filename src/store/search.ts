@@ -149,8 +149,8 @@ export class MemorySearch {
   }
 
   /**
-   * Synchronous recall. Uses vectors when the embedder is in-process (the default `local`
-   * provider); with an HTTP embedder it answers lexically — use recallWithBudget for those.
+   * Synchronous recall. Uses vectors when the embedder is in-process (`local`); with an
+   * HTTP embedder it answers lexically and says so — use recallWithBudget for those.
    */
   recall(query: RecallQuery): RecallResult {
     const embedder = this.vectors?.embedder
@@ -247,9 +247,12 @@ export class MemorySearch {
       .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
       .slice(0, query.limit)
     if (ranked.length === 0) return {hits: [], method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
-    const confidence = useVectors
-      ? (topBm25 > 0 ? lexicalShare * normalizeBm25(topBm25) : 0) + VECTOR_WEIGHT * topSimilarity + (topBm25 > 0 ? 0 : lexicalShare * topSimilarity)
-      : normalizeBm25(topBm25)
+    // How good the best match is in absolute terms; every hit is scaled from it.
+    const confidence = !useVectors
+      ? normalizeBm25(topBm25)
+      : topBm25 > 0
+        ? lexicalShare * normalizeBm25(topBm25) + VECTOR_WEIGHT * topSimilarity
+        : topSimilarity
     const rows = this.rowsBySeq(ranked.map((item) => item.seq))
     const now = Date.now()
     const topFused = ranked[0].fused

@@ -20,8 +20,14 @@ export interface DaemonEndpoint {
  * Where the daemon is and which key to send, in SPEC §9.3 order:
  * env (SIGNET_DAEMON_URL, SIGNET_API_KEY, SIGNET_TOKEN) → the local workspace's running daemon → defaults.
  */
-export function resolveDaemonEndpoint(options: {workspace?: string} = {}): DaemonEndpoint {
+export function resolveDaemonEndpoint(options: {workspace?: string; asOwner?: boolean} = {}): DaemonEndpoint {
   const envKey = (process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN)?.trim() || undefined
+  // Owner commands (keys, pairing, daemon status) run on the daemon's machine and manage that
+  // daemon: a connection saved for a harness (often agent-scoped, or remote) must not hijack them.
+  if (options.asOwner && options.workspace && !process.env.SIGNET_DAEMON_URL?.trim()) {
+    const local = localDaemonEndpoint(options.workspace, envKey)
+    if (local) return local
+  }
   // the connection saved by `signet connect` (keychain or 0600 file) comes right after env
   const stored = storedConnectionSync(process.env.SIGNET_DAEMON_URL)
   const apiKey = envKey ?? stored?.apiKey
@@ -32,14 +38,8 @@ export function resolveDaemonEndpoint(options: {workspace?: string} = {}): Daemo
   if (stored) return {url: stored.daemonUrl, apiKey, apiKeyLookup, urlSource: 'credentials'}
   if (options.workspace) {
     const paths = workspacePaths(options.workspace)
-    if (existsSync(paths.stateFile)) {
-      try {
-        const state = JSON.parse(readFileSync(paths.stateFile, 'utf8')) as {url?: string}
-        if (state.url) return {url: state.url, apiKey: apiKey ?? readAdminToken(paths.adminTokenFile), urlSource: 'workspace-state'}
-      } catch {
-        // fall through to the configured port
-      }
-    }
+    const local = localDaemonEndpoint(options.workspace, apiKey)
+    if (local) return local
     if (existsSync(paths.agentYaml)) {
       const config = loadAgentConfig(options.workspace)
       const port = parsePort(process.env.SIGNET_PORT, config.network.port)
@@ -50,8 +50,21 @@ export function resolveDaemonEndpoint(options: {workspace?: string} = {}): Daemo
   return {url: `http://127.0.0.1:${port}`, apiKey, urlSource: 'default'}
 }
 
-export function createDaemonClient(options: {workspace?: string; harness?: string; timeoutMs?: number} = {}): DaemonClient {
-  const endpoint = resolveDaemonEndpoint({workspace: options.workspace})
+/** The workspace's own running daemon (from `.daemon/daemon.json`) with the admin token as fallback key. */
+function localDaemonEndpoint(workspace: string, apiKey: string | undefined): DaemonEndpoint | undefined {
+  const paths = workspacePaths(workspace)
+  if (!existsSync(paths.stateFile)) return undefined
+  try {
+    const state = JSON.parse(readFileSync(paths.stateFile, 'utf8')) as {url?: string}
+    if (state.url) return {url: state.url, apiKey: apiKey ?? readAdminToken(paths.adminTokenFile), urlSource: 'workspace-state'}
+  } catch {
+    // unreadable state: fall back to the configured port
+  }
+  return undefined
+}
+
+export function createDaemonClient(options: {workspace?: string; harness?: string; timeoutMs?: number; asOwner?: boolean} = {}): DaemonClient {
+  const endpoint = resolveDaemonEndpoint({workspace: options.workspace, asOwner: options.asOwner})
   return new DaemonClient({url: endpoint.url, apiKey: endpoint.apiKey, apiKeyLookup: endpoint.apiKeyLookup, harness: options.harness, timeoutMs: options.timeoutMs})
 }
 

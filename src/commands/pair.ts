@@ -53,7 +53,7 @@ export default class Pair extends SignetCommand<typeof Pair> {
     const ttlSeconds = parseTtl(this.flags.ttl)
     const explicitUrl = this.flags.url === undefined ? undefined : parseDaemonUrl(this.flags.url, '--url')
     const workspace = this.resolveWorkspace().path
-    const client = createDaemonClient({workspace})
+    const client = createDaemonClient({workspace, asOwner: true})
     const issued = await client.post<PairResponse>('/api/auth/pair', {
       connector: this.flags.connector,
       agentId: this.flags['agent-id'],
@@ -64,7 +64,7 @@ export default class Pair extends SignetCommand<typeof Pair> {
     let connectUrl = explicitUrl
     let loopbackOnly = false
     if (!connectUrl) {
-      const endpoint = resolveDaemonEndpoint({workspace})
+      const endpoint = resolveDaemonEndpoint({workspace, asOwner: true})
       if (endpoint.urlSource === 'env') {
         connectUrl = endpoint.url
       } else {

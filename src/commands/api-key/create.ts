@@ -32,7 +32,7 @@ export default class ApiKeyCreate extends SignetCommand<typeof ApiKeyCreate> {
     const permissions = this.flags.permissions?.split(',').map((permission) => permission.trim()).filter(Boolean)
     const unknown = permissions?.find((permission) => !PERMISSIONS.includes(permission as never))
     if (unknown) throw new SignetError(`--permissions: unknown permission "${unknown}" (one of ${PERMISSIONS.join(', ')})`)
-    const client = createDaemonClient({workspace: this.resolveWorkspace().path})
+    const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true})
     const agentId = this.flags['agent-id']
     const response = await client.post<{apiKey: CreatedApiKeyView}>('/api/auth/api-keys', {
       name,

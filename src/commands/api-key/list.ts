@@ -8,7 +8,7 @@ export default class ApiKeyList extends SignetCommand<typeof ApiKeyList> {
   static override examples = ['<%= config.bin %> api-key list', '<%= config.bin %> api-key list --json | jq ".apiKeys[] | select(.status == \\"active\\")"']
 
   public async run(): Promise<{apiKeys: ApiKeyView[]}> {
-    const client = createDaemonClient({workspace: this.resolveWorkspace().path})
+    const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true})
     const response = await client.get<{apiKeys: ApiKeyView[]}>('/api/auth/api-keys')
     this.log(renderKeyList(response.apiKeys))
     return response

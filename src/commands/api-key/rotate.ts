@@ -21,7 +21,7 @@ export default class ApiKeyRotate extends SignetCommand<typeof ApiKeyRotate> {
   public async run(): Promise<{apiKey: CreatedApiKeyView; replaced: ApiKeyView}> {
     const reference = keyReference(this.args.idOrPrefix)
     const expiresAt = parseExpiresAt(this.flags['expires-at'])
-    const client = createDaemonClient({workspace: this.resolveWorkspace().path})
+    const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true})
     const response = await client.post<{apiKey: CreatedApiKeyView; replaced: ApiKeyView}>(
       `/api/auth/api-keys/${encodeURIComponent(reference)}/rotate`,
       expiresAt ? {expiresAt} : {},

@@ -34,7 +34,7 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
     const paths = workspacePaths(workspace.path)
     const listen = resolveListenSettings(loadAgentConfig(workspace.path))
     const processStatus = daemonProcessStatus(workspace.path)
-    const endpoint = resolveDaemonEndpoint({workspace: workspace.path})
+    const endpoint = resolveDaemonEndpoint({workspace: workspace.path, asOwner: true})
     const report: DaemonStatusReport = {
       running: false,
       pid: null,

@@ -20,11 +20,18 @@ export interface Spinner {
 
 /** A spinner on an interactive terminal; silence everywhere else (pipes, CI, --json). */
 export function startSpinner(text: string, options: {enabled?: boolean} = {}): Spinner {
-  const enabled = (options.enabled ?? true) && Boolean(process.stderr.isTTY) && !process.env.CI
+  // A pseudo-terminal that reports 0 columns makes ora's line accounting loop forever: no spinner there.
+  const enabled = (options.enabled ?? true) && Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI
   if (!enabled) {
     return {update() {}, succeed() {}, fail() {}, stop() {}}
   }
-  const spinner: Ora = ora({text, stream: process.stderr, color: colorEnabled(process.stderr) ? 'cyan' : undefined}).start()
+  const spinner: Ora = ora({
+    text,
+    stream: process.stderr,
+    // ora's stdin discarder puts stdin in raw mode and fights inquirer prompts shown after a spinner.
+    discardStdin: false,
+    color: colorEnabled(process.stderr) ? 'cyan' : undefined,
+  }).start()
   return {
     update: (next) => {
       spinner.text = next

@@ -85,15 +85,18 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
 
   const request = await buildHookRequest({...args, agentId: args.agentId ?? endpoint.agentId}, payload)
   if (!request) return
+  // Writes that must not be lost are on disk before they are sent (a harness may kill the hook).
+  const spooled = request.spoolable ? await writeAhead(args, request) : undefined
   const timeoutMs = deadline - Date.now() - EXIT_MARGIN_MS
   try {
     if (timeoutMs < 50) throw new HookTransportError('timeout', 'budget spent before the request')
     const answer = await postHookJson<HookAnswer>({url: endpoint.url, apiKey: endpoint.apiKey, harness: args.harness, path: request.path, body: request.body, timeoutMs})
+    if (spooled) (await import('./spool.js')).confirmSpooled(spooled)
     const output = renderHarnessOutput(args.harness, args.event, answer)
     if (output) await io.writeStdout(output)
   } catch (error) {
     const failure = error instanceof HookTransportError ? error : new HookTransportError('offline', String(error))
-    await handleFailure(args, endpoint, request, failure, io)
+    await handleFailure(args, endpoint, request, failure, io, spooled)
     return
   }
   await replaySpoolInBackground(endpoint, deadline, context)
@@ -191,16 +194,32 @@ function describeFailure(failure: HookTransportError, endpoint: HookEndpoint): s
   }
 }
 
-async function handleFailure(args: HookArgs, endpoint: HookEndpoint, request: BuiltRequest, failure: HookTransportError, io: HookIo): Promise<void> {
+async function writeAhead(args: HookArgs, request: BuiltRequest): Promise<string | undefined> {
+  try {
+    const {spoolWrite} = await import('./spool.js')
+    return await spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody}, {claimed: true})
+  } catch (error) {
+    await logLine(`${args.event} harness=${args.harness} could not write ahead to the spool (${(error as Error).message}); sending anyway`)
+    return undefined
+  }
+}
+
+async function handleFailure(args: HookArgs, endpoint: HookEndpoint, request: BuiltRequest, failure: HookTransportError, io: HookIo, spooled: string | undefined): Promise<void> {
   const context = {event: args.event, harness: args.harness}
   const problem = describeFailure(failure, endpoint)
   // A 4xx about the body itself will fail the same way later; everything else is worth keeping.
   const retryable = failure.kind !== 'http' || failure.status === undefined || failure.status >= 500 || [401, 403, 408, 429].includes(failure.status)
-  if (request.spoolable && retryable) {
+  if (request.spoolable) {
     try {
-      const {spoolWrite, pendingSpoolEntries} = await import('./spool.js')
-      await spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody})
-      await report(context, `${problem}; saved to the local spool (${pendingSpoolEntries().length} pending) — delivered on the next hook call or \`signet sync\``)
+      const spool = await import('./spool.js')
+      if (!retryable) {
+        if (spooled) spool.rejectSpooled(spooled)
+        await report(context, `${problem}; the write was refused and kept in ${spool.spoolDir()}/rejected`)
+        return
+      }
+      if (spooled) spool.releaseSpooled(spooled)
+      else await spool.spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody})
+      await report(context, `${problem}; saved to the local spool (${spool.pendingSpoolEntries().length} pending) — delivered on the next hook call or \`signet sync\``)
     } catch (error) {
       await report(context, `${problem}; could not spool the write either (${(error as Error).message})`)
     }

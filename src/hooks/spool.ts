@@ -45,13 +45,18 @@ export function spoolDir(): string {
   return path.join(userConfigDir(), 'spool')
 }
 
-export async function spoolWrite(entry: Omit<SpoolEntry, 'version' | 'createdAt'>): Promise<string> {
-  // node:crypto costs ~3 ms to load; only writes need it, the hot path only checks for entries.
+/**
+ * Put a write in the spool. With `claimed`, the entry is written already claimed by this process:
+ * the hook writes ahead, before sending, so a harness that kills it mid-request (Gemini does not
+ * wait for SessionEnd) loses nothing — the stale claim is released and replayed later.
+ */
+export async function spoolWrite(entry: Omit<SpoolEntry, 'version' | 'createdAt'>, options: {claimed?: boolean} = {}): Promise<string> {
+  // node:crypto costs ~3 ms to load; only writes need it, the prompt path never writes.
   const {randomBytes} = await import('node:crypto')
   const dir = spoolDir()
   mkdirSync(dir, {recursive: true, mode: 0o700})
   const name = `${Date.now().toString().padStart(14, '0')}-${randomBytes(6).toString('hex')}`
-  const file = path.join(dir, name + ENTRY_SUFFIX)
+  const file = path.join(dir, name + ENTRY_SUFFIX + (options.claimed ? claimSuffix() : ''))
   const temp = path.join(dir, `.${name}.tmp`)
   const full: SpoolEntry = {version: 1, createdAt: new Date().toISOString(), ...entry}
   const fd = openSync(temp, 'wx', 0o600)
@@ -61,9 +66,31 @@ export async function spoolWrite(entry: Omit<SpoolEntry, 'version' | 'createdAt'
   } finally {
     closeSync(fd)
   }
-  // Only complete entries ever carry the .json name a replay looks for.
+  // Only complete entries ever carry a name a replay looks for.
   renameSync(temp, file)
   return file
+}
+
+function claimSuffix(): string {
+  return `${CLAIM_MARK}${process.pid}-${Date.now()}`
+}
+
+/** The daemon confirmed a claimed entry: it is done. */
+export function confirmSpooled(file: string): void {
+  rmSync(file, {force: true})
+}
+
+/** Delivery failed for now: hand a claimed entry back to the queue. */
+export function releaseSpooled(file: string): void {
+  const at = file.lastIndexOf(CLAIM_MARK)
+  if (at > 0) renameSync(file, file.slice(0, at))
+}
+
+/** The daemon refused the entry's content: keep it aside for inspection, never retry it. */
+export function rejectSpooled(file: string): void {
+  const name = path.basename(file)
+  const at = name.indexOf(CLAIM_MARK)
+  moveToRejected(file, at > 0 ? name.slice(0, at) : name)
 }
 
 /** Pending entry files, oldest first (names start with a zero-padded timestamp). */
@@ -115,7 +142,7 @@ export async function replaySpool(target: ReplayTarget, options: {deadline: numb
       break
     }
     const original = path.join(dir, name)
-    const claimed = `${original}${CLAIM_MARK}${process.pid}-${Date.now()}`
+    const claimed = original + claimSuffix()
     try {
       renameSync(original, claimed)
     } catch {

@@ -238,6 +238,38 @@ describe('never breaks the harness', () => {
 })
 
 describe('offline spool', () => {
+  it('a session-end killed mid-request (Gemini does not wait) is already on disk and is delivered later', async () => {
+    const silent = await startSilentServer()
+    const {makeTempHome} = await import('../helpers/temp-home.js')
+    const temp = makeTempHome()
+    const spoolDir = path.join(temp.home, '.config', 'signet', 'spool')
+    try {
+      const {spawn} = await import('node:child_process')
+      const {RUN_JS} = await import('../helpers/cli.js')
+      const child = spawn(process.execPath, [RUN_JS, 'hook', 'session-end', '-H', 'gemini'], {env: {...temp.env, SIGNET_DAEMON_URL: silent.url}, stdio: ['pipe', 'ignore', 'ignore']})
+      child.stdin.end(JSON.stringify({session_id: 'killed-1', transcript_path: transcriptPath, cwd: repoDir, hook_event_name: 'SessionEnd', reason: 'exit'}))
+      // Kill it once its request reached the (silent) daemon, as a harness exiting would.
+      await new Promise<void>((resolve) => silent.server.once('connection', () => resolve()))
+      child.kill('SIGKILL')
+      await new Promise((resolve) => child.once('close', resolve))
+      const claimed = readdirSync(spoolDir)
+      expect(claimed).toHaveLength(1)
+      expect(claimed[0]).toMatch(/\.json\.claim-\d+-\d+$/)
+      // Two minutes later the claim is stale (simulated by its timestamp) and the next call delivers it.
+      const {renameSync} = await import('node:fs')
+      renameSync(path.join(spoolDir, claimed[0]), path.join(spoolDir, claimed[0].replace(/-\d+$/, `-${Date.now() - 180_000}`)))
+      const replay = await runHook(['user-prompt-submit', '-H', 'gemini'], {env: {...temp.env, SIGNET_DAEMON_URL: daemon.url}, input: JSON.stringify({session_id: 'killed-2', cwd: repoDir, prompt: PROMPT})})
+      expect(replay.code).toBe(0)
+      expect(readdirSync(spoolDir)).toEqual([])
+      const stored = await daemon.request('GET', '/api/sessions/killed-1/transcript')
+      expect(stored.status).toBe(200)
+      expect(stored.body.harness).toBe('gemini')
+    } finally {
+      await silent.close()
+      temp.cleanup()
+    }
+  })
+
   it('a transcript delivered while the daemon is down is stored exactly once after a restart', async () => {
     const {makeTempHome} = await import('../helpers/temp-home.js')
     const {initWorkspace} = await import('../../src/config/workspace.js')

@@ -134,14 +134,25 @@ async function countKeys(client: NonNullable<ReturnType<typeof localDaemonClient
   }
 }
 
-/** From /api/status when the daemon reports it, else the sessions list route if this daemon has one. */
+/**
+ * Sessions started since local midnight, through `GET /api/sessions` (newest first, paged): from
+ * /api/status when a daemon reports it, null when the daemon has no sessions route.
+ */
 async function countSessionsToday(client: NonNullable<ReturnType<typeof localDaemonClient>>, live: LiveStatus): Promise<number | null> {
   if (typeof live.sessionsToday === 'number') return live.sessionsToday
+  const since = Date.parse(startOfToday())
+  const pageSize = 200
+  let count = 0
   try {
-    const response = await client.get<{total?: number; count?: number; sessions?: unknown[]}>('/api/sessions', {since: startOfToday(), limit: 500})
-    return response.total ?? response.count ?? response.sessions?.length ?? null
+    for (let offset = 0; offset < pageSize * 10; offset += pageSize) {
+      const page = await client.get<{sessions: Array<{startedAt: string}>; total: number}>('/api/sessions', {limit: pageSize, offset})
+      const today = page.sessions.filter((session) => Date.parse(session.startedAt) >= since)
+      count += today.length
+      if (today.length < page.sessions.length || page.sessions.length < pageSize) break
+    }
+    return count
   } catch {
-    // an older daemon, or one without the sessions route: leave the count out
+    // an older daemon without the sessions route: leave the count out
     return null
   }
 }

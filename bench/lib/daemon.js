@@ -70,6 +70,7 @@ export async function startDaemon(ws, {nodeArgs = []} = {}) {
     pid: child.pid,
     env: {...env, SIGNET_DAEMON_URL: url},
     rssMb: () => rssMb(child.pid),
+    cpuMs: () => cpuMs(child.pid),
     async json(method, route, body, headers = {}) {
       const response = await fetch(`${url}${route}`, {
         method,
@@ -113,6 +114,17 @@ export function rssMb(pid) {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1])
     return Math.round((kb / 1024) * 10) / 10
+  } catch {
+    return null
+  }
+}
+
+/** CPU time (user + system) a process has used so far: a figure machine load does not inflate. */
+export function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (USER_HZ = 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10
   } catch {
     return null
   }

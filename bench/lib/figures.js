@@ -62,6 +62,7 @@ export async function benchRecall(daemon, {reps, prompts, limit = 10}) {
   const floor = []
   let vectorUsed = 0
   for (let i = 0; i < 20; i++) await daemon.json('POST', '/api/memory/recall', {query: prompts[i % prompts.length], limit})
+  const cpuBefore = daemon.cpuMs()
   for (let i = 0; i < reps; i++) {
     let started = performance.now()
     await daemon.json('GET', '/health')
@@ -72,9 +73,17 @@ export async function benchRecall(daemon, {reps, prompts, limit = 10}) {
     if (status !== 200) throw new Error(`recall answered ${status}: ${JSON.stringify(body)}`)
     if (body.meta?.vector?.status === 'used') vectorUsed++
   }
+  const cpuAfter = daemon.cpuMs()
   const figure = summarize(recall)
   const ref = summarize(floor)
-  return {...figure, ref_p50_ms: ref.p50_ms, ratio_p50: ratio(figure.p50_ms, ref.p50_ms), vector_used_share: round(vectorUsed / reps)}
+  return {
+    ...figure,
+    ref_p50_ms: ref.p50_ms,
+    ratio_p50: ratio(figure.p50_ms, ref.p50_ms),
+    // Daemon CPU per recall (+ one /health): unlike wall time, not inflated by a busy machine.
+    daemon_cpu_ms_per_request: cpuBefore === null ? null : round((cpuAfter - cpuBefore) / reps),
+    vector_used_share: round(vectorUsed / reps),
+  }
 }
 
 /** B3: sequential remember over HTTP (the bulk figure comes from seedMemories). */
@@ -134,7 +143,9 @@ export async function benchConcurrency(daemon, {clients = 32, seconds, prompts, 
     }
   }
   const started = performance.now()
+  const cpuBefore = daemon.cpuMs()
   await Promise.all(Array.from({length: clients}, (_, index) => client(index)))
+  const cpuUsed = cpuBefore === null ? null : daemon.cpuMs() - cpuBefore
   const elapsed = (performance.now() - started) / 1000
   let lost = 0
   for (const write of written) {
@@ -149,6 +160,8 @@ export async function benchConcurrency(daemon, {clients = 32, seconds, prompts, 
     ...summarize(latencies),
     requests,
     per_sec: Math.round(requests / elapsed),
+    daemon_cpu_ms_per_request: cpuUsed === null ? null : round(cpuUsed / Math.max(1, requests)),
+    daemon_cpu_share: cpuUsed === null ? null : round(cpuUsed / 1000 / elapsed),
     errors,
     writes: written.length,
     lost_writes: lost,

@@ -39,7 +39,7 @@ export const agentConfigSchema = z.object({
     .default({mode: 'local', trustedProxies: [], rateLimits: {}}),
   embedding: z
     .object({
-      provider: z.string().min(1).default('none'),
+      provider: z.enum(['none', 'local', 'ollama', 'openai']).default('none'),
       model: z.string().optional(),
       baseUrl: z.string().url().optional(),
       promptTimeoutMs: z.number().int().positive().optional(),

@@ -1,5 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {parseAgentConfig} from '../../src/config/agent-config.js'
 import {ConfigError} from '../../src/errors.js'
 import {embedWithinBudget, EmbeddingError} from '../../src/store/embed/embedder.js'
 import {HttpEmbedder} from '../../src/store/embed/http-embedders.js'
@@ -20,6 +21,11 @@ describe('createEmbedder', () => {
       provider: 'openai',
       model: 'text-embedding-3-large',
     })
+  })
+
+  it('agent.yaml with an unknown provider is refused with the key path and line', () => {
+    expect(() => parseAgentConfig('version: 1\nembedding:\n  provider: nomic\n')).toThrow(/embedding\.provider = "nomic" \(line 3\)/)
+    expect(parseAgentConfig('embedding:\n  provider: local\n').embedding.provider).toBe('local')
   })
 
   it('names the accepted providers when the configured one is unknown', () => {

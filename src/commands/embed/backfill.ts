@@ -6,7 +6,7 @@ import {workspacePaths} from '../../config/paths.js'
 import {SignetError} from '../../errors.js'
 import {openDatabase} from '../../store/db.js'
 import {EmbeddingIndexer} from '../../store/embed/indexer.js'
-import {createEmbedder} from '../../store/embed/providers.js'
+import {createEmbedder, type EmbeddingSettings} from '../../store/embed/providers.js'
 import {paint, startSpinner} from '../../ui/output.js'
 
 export default class EmbedBackfill extends SignetCommand<typeof EmbedBackfill> {
@@ -18,14 +18,14 @@ export default class EmbedBackfill extends SignetCommand<typeof EmbedBackfill> {
     '<%= config.bin %> embed backfill --json',
   ]
   static override flags = {
-    provider: Flags.string({description: 'override embedding.provider from agent.yaml (local, ollama, openai)'}),
+    provider: Flags.string({description: 'override embedding.provider from agent.yaml', options: ['local', 'ollama', 'openai']}),
     model: Flags.string({description: 'override embedding.model from agent.yaml'}),
     'base-url': Flags.string({description: 'override embedding.baseUrl from agent.yaml'}),
   }
 
   public async run(): Promise<{provider: string; model: string; embedded: number; total: number; seconds: number}> {
     const workspace = this.resolveWorkspace().path
-    const settings = {...loadAgentConfig(workspace).embedding}
+    const settings: EmbeddingSettings = {...loadAgentConfig(workspace).embedding}
     if (this.flags.provider) settings.provider = this.flags.provider
     if (this.flags.model) settings.model = this.flags.model
     if (this.flags['base-url']) settings.baseUrl = this.flags['base-url']

@@ -4,7 +4,8 @@ import {DEFAULT_EMBEDDING_PROVIDER, EMBEDDING_PROVIDERS, type Embedder} from './
 import {HttpEmbedder} from './http-embedders.js'
 import {StaticVectorEmbedder} from './static-vectors.js'
 
-export type EmbeddingSettings = AgentConfig['embedding']
+/** agent.yaml `embedding` (provider as a plain string: callers may pass user input). */
+export type EmbeddingSettings = Omit<AgentConfig['embedding'], 'provider'> & {provider: string}
 
 /**
  * Build the embedder agent.yaml asks for (`embedding.provider|model|baseUrl`), or undefined

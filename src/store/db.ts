@@ -164,7 +164,6 @@ export const MIGRATIONS: Migration[] = [
     version: 3,
     name: 'embedding spaces and vector state (vectors live in per-space sqlite-vec tables)',
     sql: `
-      CREATE INDEX memories_agent_seq ON memories(agent_id, seq);
       CREATE TABLE embedding_spaces (
         id INTEGER PRIMARY KEY,
         key TEXT NOT NULL UNIQUE,

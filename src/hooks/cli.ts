@@ -1,5 +1,8 @@
+import {readdirSync} from 'node:fs'
 import {hostname} from 'node:os'
+import path from 'node:path'
 
+import {userConfigDir} from '../config/paths.js'
 import {resolveWorkspace} from '../config/workspace.js'
 import {resolveHookEndpoint, type HookEndpoint} from './endpoint.js'
 import {type HookArgs, type HookEvent, hookBudgetMs, parseHookArgs} from './events.js'
@@ -71,10 +74,8 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
     }, budget).unref()
   }
 
-  const raw = await readHookStdin(Math.min(STDIN_MAX_WAIT_MS, Math.floor(budget / 3)), io.stdin)
-  const payload = parseHookPayload(raw, args.harness)
-  if (!payload.valid) await logLine(`${args.event} harness=${args.harness} stdin was not a JSON object (${raw.length} bytes); continuing without it`)
-
+  // The payload arrives while the endpoint is resolved (synchronous file reads): overlap the two.
+  const stdinRead = readHookStdin(Math.min(STDIN_MAX_WAIT_MS, Math.floor(budget / 3)), io.stdin)
   let endpoint: HookEndpoint
   try {
     endpoint = await resolveHookEndpoint({workspaceFlag: args.workspace})
@@ -82,6 +83,9 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
     await report(context, `${(error as Error).message}; hook skipped`)
     return
   }
+  const raw = await stdinRead
+  const payload = parseHookPayload(raw, args.harness)
+  if (!payload.valid) await logLine(`${args.event} harness=${args.harness} stdin was not a JSON object (${raw.length} bytes); continuing without it`)
 
   const request = await buildHookRequest({...args, agentId: args.agentId ?? endpoint.agentId}, payload)
   if (!request) return
@@ -252,6 +256,7 @@ function localWorkspace(flag: string | undefined): string | undefined {
 
 /** After a successful call the daemon is up: deliver what the spool holds, within what is left of the budget. */
 async function replaySpoolInBackground(endpoint: HookEndpoint, deadline: number, context: {event: string; harness: string}): Promise<void> {
+  if (!spoolMayHaveEntries()) return
   const {pendingSpoolEntries, replaySpool} = await import('./spool.js')
   if (pendingSpoolEntries().length === 0) return
   const report = await replaySpool({url: endpoint.url, apiKey: endpoint.apiKey}, {deadline: deadline - EXIT_MARGIN_MS})
@@ -259,4 +264,16 @@ async function replaySpoolInBackground(endpoint: HookEndpoint, deadline: number,
     `${context.event} harness=${context.harness} spool replay: ${report.delivered} delivered, ${report.rejected} rejected, ${report.remaining} pending` +
       (report.stoppedBy ? ` (stopped: ${report.stoppedBy})` : ''),
   )
+}
+
+/**
+ * One readdir of spoolDir() (src/hooks/spool.ts), done here so that the usual case — an empty
+ * spool — never loads the spool module on the prompt path (~2 ms measured).
+ */
+function spoolMayHaveEntries(): boolean {
+  try {
+    return readdirSync(path.join(userConfigDir(), 'spool')).some((name) => name.endsWith('.json') || name.includes('.claim-'))
+  } catch {
+    return false
+  }
 }

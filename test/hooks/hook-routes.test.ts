@@ -116,8 +116,15 @@ describe('POST /api/hooks/user-prompt-submit', () => {
   })
 
   it('injects nothing for prompts with no relevant memory or only function words', async () => {
+    const shared = daemon.context.memories.remember({content: 'The haiku contest results are pinned on the kitchen wall', agentId: 'default'}).memory.id
+    // One rare shared word scores high on its own; two content words must match.
     const unrelated = await hook('user-prompt-submit', {sessionKey: 'prompt-3', prompt: 'Write a haiku about autumn leaves'})
     expect(unrelated.body).toMatchObject({inject: '', memoryCount: 0})
+    expect(unrelated.body.receipt.considered).toBeGreaterThan(0)
+    expect(unrelated.body.receipt.minMatchedTerms).toBe(2)
+    const related = await hook('user-prompt-submit', {sessionKey: 'prompt-3', prompt: 'where are the haiku contest results?'})
+    expect(related.body.receipt.ids).toEqual([shared])
+    daemon.context.memories.forget(shared, 'default')
     const filler = await hook('user-prompt-submit', {sessionKey: 'prompt-3', prompt: 'what is this and how does it do that?'})
     expect(filler.body).toMatchObject({inject: '', memoryCount: 0})
     expect(filler.body.receipt.considered).toBe(0)

@@ -17,6 +17,7 @@ import {
 } from '../../hooks/inject-format.js'
 import {formatTranscript} from '../../hooks/transcript-format.js'
 import {contentHash} from '../../store/content-hash.js'
+import type {Memory} from '../../store/memories.js'
 import {extractDurableMemories} from '../../store/memory-extraction.js'
 import {refreshMemoryMd, renderWorkingMemoryMarkdown, selectContextMemories} from '../../store/memory-md.js'
 import {isStopWord, queryTerms} from '../../store/query-terms.js'
@@ -31,6 +32,13 @@ import {readJsonBody} from '../request-validation.js'
 const hookSettingsSchema = z.object({
   /** Recalled memories scoring below this (0..1) are not injected on a prompt. */
   promptMinScore: z.number().min(0).max(1).default(0.45),
+  /**
+   * …and must contain at least this many of the prompt's content words (all of them when the
+   * prompt has fewer). A score alone lets one rare shared word ("leaves", "test") through: on
+   * LoCoMo, 9 of 10 unrelated coding prompts cleared 0.45, none once two words must match,
+   * while 98 % of real questions still got their memories.
+   */
+  promptMinMatchedTerms: z.number().int().min(1).max(8).default(2),
   promptMaxMemories: z.number().int().min(0).max(20).default(5),
   promptMaxChars: z.number().int().min(200).max(MAX_INJECT_CHARS).default(4000),
   sessionStartMaxChars: z.number().int().min(500).max(MAX_INJECT_CHARS).default(MAX_INJECT_CHARS),
@@ -115,6 +123,21 @@ export function promptRecallQuery(prompt: string): string {
   return queryTerms(text)
     .filter((term) => term.length > 1 && !isStopWord(term))
     .join(' ')
+}
+
+/** Rough suffix stripping, enough to match "deploys"/"deploy" the way FTS5's porter stemmer did. */
+function lightStem(word: string): string {
+  for (const suffix of ['ingly', 'edly', 'ing', 'ed', 'es', 's', 'ly']) {
+    if (word.endsWith(suffix) && word.length - suffix.length >= 3) return word.slice(0, -suffix.length)
+  }
+  return word
+}
+
+/** How many of the (stemmed) prompt terms occur in the memory's content or tags. */
+function matchedTerms(terms: string[], memory: Memory): number {
+  const words = new Set<string>()
+  for (const match of `${memory.content} ${memory.tags.join(' ')}`.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) words.add(lightStem(match[0]))
+  return terms.filter((term) => words.has(term)).length
 }
 
 function projectIdOf(input: HookCommon['project']): string | undefined {
@@ -245,7 +268,11 @@ export function hookRoutes(daemon: DaemonContext) {
       limit: Math.max(settings.promptMaxMemories * 2, 10),
       excludeIds: session?.session.injectedIds,
     })
-    const strong = result.hits.filter((hit) => hit.score >= threshold).slice(0, settings.promptMaxMemories)
+    const terms = [...new Set(query.split(' ').map(lightStem))]
+    const needed = Math.min(settings.promptMinMatchedTerms, terms.length)
+    const strong = result.hits
+      .filter((hit) => hit.score >= threshold && matchedTerms(terms, hit.memory) >= needed)
+      .slice(0, settings.promptMaxMemories)
     const notes = renderRecalledNotes(
       strong.map((hit) => ({id: hit.memory.id, content: hit.memory.content, createdAt: hit.memory.createdAt, score: hit.score})),
       {maxChars: settings.promptMaxChars},
@@ -260,6 +287,7 @@ export function hookRoutes(daemon: DaemonContext) {
         ids: notes.ids,
         scores: notes.ids.map((id) => scoreById.get(id)),
         threshold,
+        minMatchedTerms: needed,
         considered: result.hits.length,
         method: result.method,
         vector: result.vector.status,

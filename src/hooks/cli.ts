@@ -54,7 +54,7 @@ export async function runHookCli(argv: string[]): Promise<void> {
   exit()
 }
 
-/** The hook without process management (tests call this in-process). */
+/** The hook itself, without process management (exit codes, watchdog, crash handlers). */
 export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?: boolean} = {}): Promise<void> {
   const started = Date.now()
   if (process.env.SIGNET_NO_HOOKS === '1' || process.env.SIGNET_BYPASS === '1') return
@@ -133,18 +133,18 @@ async function buildHookRequest(args: HookArgs, payload: HookPayload): Promise<B
   }
   if (args.agentId) common.agentId = args.agentId
   if (payload.sessionKey) common.sessionKey = payload.sessionKey
-  const path = `/api/hooks/${args.event}`
+  const route = `/api/hooks/${args.event}`
   switch (args.event) {
     case 'session-start':
-      return {path, body: {...common, source: payload.source}, spoolable: false}
+      return {path: route, body: {...common, source: payload.source}, spoolable: false}
     case 'user-prompt-submit':
       // Nothing to recall for an empty prompt; skipping the request keeps the hook free.
       if (!payload.prompt?.trim()) return undefined
-      return {path, body: {...common, prompt: payload.prompt}, spoolable: false}
+      return {path: route, body: {...common, prompt: payload.prompt}, spoolable: false}
     case 'pre-compaction': {
       const transcript = await loadTranscript(payload)
       const body = {...common, trigger: payload.trigger, transcript}
-      return {path, body: await withIdempotencyKey(args.event, body, transcript), spoolable: transcript !== undefined}
+      return {path: route, body: await withIdempotencyKey(args.event, body, transcript), spoolable: transcript !== undefined}
     }
     case 'compaction-complete': {
       const summary = args.summary ?? payload.summary
@@ -152,12 +152,12 @@ async function buildHookRequest(args: HookArgs, payload: HookPayload): Promise<B
         await logLine(`compaction-complete harness=${args.harness} no summary in stdin or --summary; nothing to store`)
         return undefined
       }
-      return {path, body: await withIdempotencyKey(args.event, {...common, summary}, summary), spoolable: true}
+      return {path: route, body: await withIdempotencyKey(args.event, {...common, summary}, summary), spoolable: true}
     }
     case 'session-end': {
       const transcript = await loadTranscript(payload)
       const body = {...common, reason: payload.reason, transcript, lastAssistantMessage: payload.lastAssistantMessage}
-      return {path, body: await withIdempotencyKey(args.event, body, transcript ?? payload.lastAssistantMessage ?? ''), spoolable: true}
+      return {path: route, body: await withIdempotencyKey(args.event, body, transcript ?? payload.lastAssistantMessage ?? ''), spoolable: true}
     }
   }
 }

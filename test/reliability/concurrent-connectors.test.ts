@@ -146,5 +146,5 @@ describe('32 connectors with agent-scoped keys at once', () => {
         `${tally.probesRefused} cross-agent probes refused, 0 errors, 0 leaks, 0 busy; ` +
         `latency p50 ${percentile(tally.latencies, 50).toFixed(1)} ms p95 ${percentile(tally.latencies, 95).toFixed(1)} ms`,
     )
-  })
+  }, Math.max(30_000, CONNECTORS * OPS * 15))
 })

@@ -92,5 +92,5 @@ describe('hook writes across a daemon crash', () => {
       db.close()
     }
     console.info(`hook crash: ${SESSIONS} session-end hooks, 1 SIGKILL after ${Math.floor(SESSIONS / 3)}, ${spooled} spooled and replayed, every transcript stored exactly once`)
-  })
+  }, Math.max(30_000, SESSIONS * 1500))
 })

@@ -119,7 +119,7 @@ describe('32 connectors with agent-scoped keys at once', () => {
         body: JSON.stringify({name: `connector ${index}`, role: 'agent', agentId, connector: 'pi'}),
       })
       expect(created.status).toBe(201)
-      const {apiKey} = await created.json()
+      const {apiKey} = (await created.json()) as {apiKey: {key: string; scope: {agent?: string}}}
       expect(apiKey.scope.agent).toBe(agentId)
       connectors.push({index, agentId, key: apiKey.key, marker: `marker-${index}-x`, written: new Set()})
     }

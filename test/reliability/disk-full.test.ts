@@ -106,7 +106,7 @@ async function fillThenRecover(workspace: string, options: {wrapper?: string[]; 
   await expectServed(daemon.url, full.acked)
   const keyed = await fetch(`${daemon.url}/api/memory/recall`, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Bearer ${readerKey}`}, body: JSON.stringify({query: token})})
   expect(keyed.status, `recall with a key while the disk is full: ${await keyed.clone().text()}`).toBe(200)
-  expect((await keyed.json()).results[0].id).toBe(full.acked[0].id)
+  expect(((await keyed.json()) as {results: Array<{id: string}>}).results[0].id).toBe(full.acked[0].id)
   const refused = await post(daemon.url, '/api/memory/remember', {content: `refused while full ${'x'.repeat(3000)}`})
   expect(refused.status).toBe(507)
   expect(refused.body).toEqual({error: expect.stringMatching(/disk full/), code: 'disk_full'})

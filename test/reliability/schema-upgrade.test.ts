@@ -56,9 +56,9 @@ describe('schema upgrades through `signet daemon start`', () => {
     expect(start.code).toBe(0)
     const {url} = JSON.parse(start.stdout)
 
-    const list = await (await fetch(`${url}/api/memories?limit=50`)).json()
+    const list = (await (await fetch(`${url}/api/memories?limit=50`)).json()) as {memories: Array<{id: string}>}
     expect(list.memories.map((m: {id: string}) => m.id).sort()).toEqual(OLD_MEMORIES.map((m) => m.id).sort())
-    const recall = await (await fetch(`${url}/api/memory/recall`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({query: 'which port does staging postgres use'})})).json()
+    const recall = (await (await fetch(`${url}/api/memory/recall`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({query: 'which port does staging postgres use'})})).json()) as {results: Array<{id: string}>}
     expect(recall.results[0].id).toBe(OLD_MEMORIES[1].id)
     // The new schema is usable: a v2 table answers and a new write lands beside the old ones.
     const saved = await fetch(`${url}/api/memory/remember`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({content: 'written after the upgrade'})})

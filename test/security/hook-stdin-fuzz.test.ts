@@ -127,7 +127,7 @@ function harnessPayload(harness: HookHarness): fc.Arbitrary<Record<string, unkno
     summary: hostile,
     reason: hostile,
   }
-  return fc.record(JSON_OUTPUT_HARNESSES.has(harness) ? snake : camel, {requiredKeys: []})
+  return JSON_OUTPUT_HARNESSES.has(harness) ? fc.record(snake, {requiredKeys: []}) : fc.record(camel, {requiredKeys: []})
 }
 
 function stdinFor(harness: HookHarness): fc.Arbitrary<string> {

@@ -78,6 +78,11 @@ function turnFromRecord(record: unknown): TranscriptTurn | undefined {
     const message = item.message as Json
     return makeTurn(item.type, message.content)
   }
+  // Pi session file: {type:'message', message:{role:'user'|'assistant'|'toolResult', content}}
+  if (item.type === 'message' && item.message && typeof item.message === 'object') {
+    const message = item.message as Json
+    return makeTurn(message.role, message.content)
+  }
   // Codex rollout: {type:'response_item', payload:{type:'message', role, content:[{type:'input_text'|'output_text', text}]}}
   if (item.type === 'response_item' && item.payload && typeof item.payload === 'object') {
     const payload = item.payload as Json

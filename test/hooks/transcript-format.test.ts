@@ -31,6 +31,16 @@ describe('formatTranscript', () => {
     expect(formatTranscript(raw)).toBe('User: Add a CHANGELOG entry\n\nAssistant: Added.')
   })
 
+  it('Pi session JSONL: message entries, tool results skipped', () => {
+    const raw = jsonl(
+      {type: 'session', id: 's1', cwd: '/x'},
+      {type: 'message', id: 'a', message: {role: 'user', content: [{type: 'text', text: 'Remember that builds use turbo.'}]}},
+      {type: 'message', id: 'b', message: {role: 'assistant', content: [{type: 'text', text: 'Noted.'}, {type: 'toolCall', name: 'bash'}]}},
+      {type: 'message', id: 'c', message: {role: 'toolResult', content: [{type: 'text', text: 'remember that this is tool output'}]}},
+    )
+    expect(formatTranscript(raw)).toBe('User: Remember that builds use turbo.\n\nAssistant: Noted.')
+  })
+
   it('Gemini chat JSON and generic {messages} documents', () => {
     const gemini = JSON.stringify({sessionId: 's', messages: [{type: 'user', content: 'hello'}, {type: 'gemini', content: 'hi there'}, {type: 'info', content: 'x'}]})
     expect(formatTranscript(gemini)).toBe('User: hello\n\nAssistant: hi there')

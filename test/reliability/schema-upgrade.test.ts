@@ -24,6 +24,12 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await runCli(['daemon', 'stop'], {env})
+  // If the CLI could not stop it (e.g. dist/ was being rebuilt), do not leave our daemon behind.
+  try {
+    process.kill(Number.parseInt(readFileSync(workspacePaths(temp.workspace).pidFile, 'utf8'), 10), 'SIGKILL')
+  } catch {
+    // no pid file, or already gone
+  }
   temp.cleanup()
 })
 

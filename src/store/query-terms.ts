@@ -56,3 +56,18 @@ export function proximityQuery(terms: string[], window: number, maxTerms: number
   }
   return pairs.length === 0 ? undefined : pairs.join(' OR ')
 }
+
+/** Rough suffix stripping, enough to match "deploys"/"deploy" the way FTS5's porter stemmer does. */
+export function lightStem(word: string): string {
+  for (const suffix of ['ingly', 'edly', 'ing', 'ed', 'es', 's', 'ly']) {
+    if (word.endsWith(suffix) && word.length - suffix.length >= 3) return word.slice(0, -suffix.length)
+  }
+  return word
+}
+
+/** How many of the (already stemmed) terms occur in `text`. */
+export function countMatchedTerms(stemmedTerms: string[], text: string): number {
+  const words = new Set<string>()
+  for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) words.add(lightStem(match[0]))
+  return stemmedTerms.filter((term) => words.has(term)).length
+}

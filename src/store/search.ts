@@ -4,7 +4,7 @@ import type {SqliteDatabase} from './db.js'
 import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
 import type {VectorIndex} from './embed/vector-index.js'
 import {type Memory, type MemoryRow, rowToMemory} from './memories.js'
-import {orQuery, proximityQuery, queryTerms} from './query-terms.js'
+import {countMatchedTerms, lightStem, orQuery, proximityQuery, queryTerms} from './query-terms.js'
 
 export {MAX_QUERY_TERMS} from './query-terms.js'
 
@@ -86,6 +86,8 @@ const CONTEXT_DECAY = [1, 0.5]
 const CONTEXT_ANCHORS = 50
 /** Memories without a session key count as one conversation when stored this close together. */
 const CONTEXT_GAP_MS = 30 * 60_000
+/** The most that word coverage alone can make a hit's confidence (bm25 or vectors must do the rest). */
+const COVERAGE_CEILING = 0.8
 /** bm25 → 0..1: half-way at this raw score. */
 const BM25_HALF = 3
 
@@ -247,13 +249,16 @@ export class MemorySearch {
       .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
       .slice(0, query.limit)
     if (ranked.length === 0) return {hits: [], method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
-    // How good the best match is in absolute terms; every hit is scaled from it.
-    const confidence = !useVectors
-      ? normalizeBm25(topBm25)
-      : topBm25 > 0
-        ? lexicalShare * normalizeBm25(topBm25) + VECTOR_WEIGHT * topSimilarity
-        : topSimilarity
     const rows = this.rowsBySeq(ranked.map((item) => item.seq))
+    // How good the best match is in absolute terms; every hit is scaled from it. bm25 alone
+    // says little in a small store (every word is "common" among five memories), so the share
+    // of the query's words the best match contains counts too.
+    const lexicalConfidence = Math.max(normalizeBm25(topBm25), this.coverage(terms, ranked, rows))
+    const confidence = !useVectors
+      ? lexicalConfidence
+      : topBm25 > 0
+        ? lexicalShare * lexicalConfidence + VECTOR_WEIGHT * topSimilarity
+        : topSimilarity
     const now = Date.now()
     const topFused = ranked[0].fused
     const hits: RecallHit[] = []
@@ -269,6 +274,15 @@ export class MemorySearch {
     }
     hits.sort((a, b) => b.score - a.score)
     return {hits, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
+  }
+
+  /** Share of the query's words found in the best word-matching hit, damped so it never alone means certainty. */
+  private coverage(terms: string[], ranked: Array<{seq: number; entry: Candidate}>, rows: Map<number, MemoryRow>): number {
+    const best = ranked.find((item) => item.entry.lexical > 0)
+    const row = best && rows.get(best.seq)
+    if (!row || terms.length === 0) return 0
+    const stems = [...new Set(terms.map(lightStem))]
+    return COVERAGE_CEILING * (countMatchedTerms(stems, `${row.content} ${row.tags}`) / stems.length)
   }
 
   private prepare(sql: string) {

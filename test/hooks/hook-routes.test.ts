@@ -278,3 +278,24 @@ describe('sessions and harnesses', () => {
     expect(body.memory.content).toBe('CI token is [REDACTED:github-token] for the deploy bot')
   })
 })
+
+describe('a new user with a handful of memories', () => {
+  it('gets the relevant one injected on the prompt (bm25 alone is near zero in a tiny store)', async () => {
+    const fresh = await startTestDaemon()
+    try {
+      await fresh.request('POST', '/api/memory/remember', {body: {content: 'The staging database listens on port 5433, not 5432'}})
+      await fresh.request('POST', '/api/memory/remember', {body: {content: 'Lunch is at noon'}})
+      const {body} = await fresh.request('POST', '/api/hooks/user-prompt-submit', {
+        body: {harness: 'claude-code', sessionKey: 'tiny-1', prompt: 'which port does the staging database listen on?'},
+      })
+      expect(body.inject).toContain('port 5433')
+      expect(body.inject).not.toContain('Lunch')
+      const unrelated = await fresh.request('POST', '/api/hooks/user-prompt-submit', {
+        body: {harness: 'claude-code', sessionKey: 'tiny-2', prompt: 'refactor the login form validation'},
+      })
+      expect(unrelated.body.inject).toBe('')
+    } finally {
+      await fresh.stop()
+    }
+  })
+})

@@ -20,7 +20,7 @@ import {contentHash} from '../../store/content-hash.js'
 import type {Memory} from '../../store/memories.js'
 import {extractDurableMemories} from '../../store/memory-extraction.js'
 import {refreshMemoryMd, renderWorkingMemoryMarkdown, selectContextMemories} from '../../store/memory-md.js'
-import {isStopWord, queryTerms} from '../../store/query-terms.js'
+import {countMatchedTerms, isStopWord, lightStem, queryTerms} from '../../store/query-terms.js'
 import {redactSecrets} from '../../store/redaction.js'
 import {SessionStore} from '../../store/sessions.js'
 import {TranscriptStore} from '../../store/transcripts.js'
@@ -125,19 +125,9 @@ export function promptRecallQuery(prompt: string): string {
     .join(' ')
 }
 
-/** Rough suffix stripping, enough to match "deploys"/"deploy" the way FTS5's porter stemmer did. */
-function lightStem(word: string): string {
-  for (const suffix of ['ingly', 'edly', 'ing', 'ed', 'es', 's', 'ly']) {
-    if (word.endsWith(suffix) && word.length - suffix.length >= 3) return word.slice(0, -suffix.length)
-  }
-  return word
-}
-
 /** How many of the (stemmed) prompt terms occur in the memory's content or tags. */
 function matchedTerms(terms: string[], memory: Memory): number {
-  const words = new Set<string>()
-  for (const match of `${memory.content} ${memory.tags.join(' ')}`.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) words.add(lightStem(match[0]))
-  return terms.filter((term) => words.has(term)).length
+  return countMatchedTerms(terms, `${memory.content} ${memory.tags.join(' ')}`)
 }
 
 function projectIdOf(input: HookCommon['project']): string | undefined {

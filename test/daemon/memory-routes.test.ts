@@ -146,3 +146,13 @@ describe('bad input', () => {
     expect((await daemon.request('GET', '/health')).status).toBe(200)
   })
 })
+
+describe('secrets', () => {
+  it('are redacted on PATCH as on remember', async () => {
+    const created = await daemon.request('POST', '/api/memory/remember', {body: {content: 'deploy key is sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'}})
+    expect(created.body.memory.content).not.toContain('sk-ant-api03-AAAA')
+    const patched = await daemon.request('PATCH', `/api/memory/${created.body.id}`, {body: {content: 'now it is ghp_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB'}})
+    expect(patched.status).toBe(200)
+    expect(patched.body.memory.content).not.toContain('ghp_BBBB')
+  })
+})

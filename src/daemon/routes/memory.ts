@@ -177,7 +177,7 @@ export function memoryRoutes(daemon: DaemonContext) {
     const scopedProject = resolveProject(principal, patch.project ?? undefined)
     const current = daemon.memories.get(id, agentId)
     if (!current || !withinProject(current, scopedProject)) throw notFound(`memory ${id} not found`)
-    const outcome = daemon.memories.update(id, agentId, patch)
+    const outcome = daemon.memories.update(id, agentId, patch.content === undefined ? patch : {...patch, content: redactText(patch.content)})
     if (outcome.status === 'not_found') throw notFound(`memory ${id} not found`)
     if (outcome.status === 'duplicate') {
       throw new ApiError(409, 'duplicate_content', `another memory (${outcome.existingId}) already has this content`, {

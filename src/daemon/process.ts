@@ -215,7 +215,8 @@ export async function stopDaemon(options: {workspace: string; timeoutMs?: number
   return {wasRunning: true, pid, forced: true}
 }
 
-async function healthAnswers(url: string): Promise<boolean> {
+/** Does a daemon answer `GET /health` at this URL within a second? */
+export async function healthAnswers(url: string): Promise<boolean> {
   try {
     const response = await fetch(`${url}/health`, {signal: AbortSignal.timeout(1000)})
     return response.ok

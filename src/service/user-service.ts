@@ -3,7 +3,7 @@ import {existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 
 import {commitFile, readTextIfExists} from '../connectors/atomic-file.js'
-import {daemonProcessStatus, readDaemonState, stopDaemon} from '../daemon/process.js'
+import {daemonProcessStatus, healthAnswers, readDaemonState, stopDaemon} from '../daemon/process.js'
 import {findExecutableOnPath} from '../diagnostics/path-lookup.js'
 import {SignetError} from '../errors.js'
 import {renderLaunchdPlist} from './launchd-plist.js'
@@ -219,14 +219,6 @@ export async function uninstallUserService(options: {platform?: string; env?: No
   return result
 }
 
-async function healthAnswers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/health`, {signal: AbortSignal.timeout(1000)})
-    return response.ok
-  } catch {
-    return false
-  }
-}
 
 /** The unit text currently on disk, for tests and `doctor`. */
 export function readInstalledServiceFile(manager: ServiceManager, env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -89,11 +89,11 @@ export async function signetRemember(
 }
 
 export async function signetSessionSearch(harness: string, params: {query: string; limit?: number; project?: string; agentId?: string}): Promise<string> {
-  const response = await client(harness).post<{results?: Array<{sessionKey?: string; session_key?: string; snippet?: string; content?: string; score?: number}>}>(
+  // Shape of POST /api/sessions/search (src/daemon/routes/sessions.ts).
+  const response = await client(harness).post<{hits: Array<{sessionKey: string; project?: string | null; excerpt: string}>}>(
     '/api/sessions/search',
     {query: params.query, limit: params.limit ?? 5, project: params.project, agentId: params.agentId ?? defaultAgentId()},
   )
-  const results = response.results ?? []
-  if (results.length === 0) return 'No matching sessions found.'
-  return results.map((result) => `- ${result.sessionKey ?? result.session_key ?? 'session'}: ${result.snippet ?? result.content ?? ''}`).join('\n')
+  if (response.hits.length === 0) return 'No matching sessions found.'
+  return response.hits.map((hit) => `- ${hit.sessionKey}${hit.project ? ` (${hit.project})` : ''}: ${hit.excerpt}`).join('\n')
 }

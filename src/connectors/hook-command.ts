@@ -1,9 +1,9 @@
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-/** The lifecycle events `signet hook <event>` understands (SPEC §7.1). */
-export const HOOK_EVENTS = ['session-start', 'user-prompt-submit', 'pre-compaction', 'compaction-complete', 'session-end'] as const
-export type HookEvent = (typeof HOOK_EVENTS)[number]
+import {HOOK_EVENTS, type HookEvent} from '../hooks/events.js'
+
+export {HOOK_EVENTS, type HookEvent}
 
 /**
  * How long a harness lets each hook run before giving up on it, in seconds. The hook keeps its

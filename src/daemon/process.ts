@@ -6,7 +6,7 @@ import {loadAgentConfig} from '../config/agent-config.js'
 import {resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
 import {SignetError} from '../errors.js'
-import {startServer, type RunningServer} from './server.js'
+import type {RunningServer} from './server.js'
 
 /** What a running daemon writes to `.daemon/daemon.json` so the CLI can find it. */
 export interface DaemonState {
@@ -99,6 +99,8 @@ export async function runDaemonInForeground(options: {workspace: string; echoLog
   acquireLock(workspace)
   let server: RunningServer
   try {
+    // The server (Hono, SQLite, MCP, embedders) loads only here, so status/stop stay fast.
+    const {startServer} = await import('./server.js')
     server = await startServer({workspace, echoLogs: options.echoLogs})
   } catch (error) {
     removeRuntimeFiles(workspace)

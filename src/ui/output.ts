@@ -1,5 +1,5 @@
 import {Chalk, type ChalkInstance} from 'chalk'
-import ora, {type Ora} from 'ora'
+import type {Ora} from 'ora'
 
 /** Colour only on a TTY and never with NO_COLOR (SPEC §3, §4). */
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
@@ -25,20 +25,34 @@ export function startSpinner(text: string, options: {enabled?: boolean} = {}): S
   if (!enabled) {
     return {update() {}, succeed() {}, fail() {}, stop() {}}
   }
-  const spinner: Ora = ora({
-    text,
-    stream: process.stderr,
-    // ora's stdin discarder puts stdin in raw mode and fights inquirer prompts shown after a spinner.
-    discardStdin: false,
-    color: colorEnabled(process.stderr) ? 'cyan' : undefined,
-  }).start()
+  // ora is loaded only when a spinner is shown (importing it costs every command ~30 ms); the
+  // spinner appears as soon as it has loaded, unless the work finished first.
+  let spinner: Ora | undefined
+  let current = text
+  let finished = false
+  void import('ora').then(({default: ora}) => {
+    if (finished) return
+    spinner = ora({
+      text: current,
+      stream: process.stderr,
+      // ora's stdin discarder puts stdin in raw mode and fights inquirer prompts shown after a spinner.
+      discardStdin: false,
+      color: colorEnabled(process.stderr) ? 'cyan' : undefined,
+    }).start()
+  })
+  const finish = (render: (active: Ora) => void, fallback?: string) => {
+    finished = true
+    if (spinner) render(spinner)
+    else if (fallback) process.stderr.write(fallback + '\n')
+  }
   return {
     update: (next) => {
-      spinner.text = next
+      current = next
+      if (spinner) spinner.text = next
     },
-    succeed: (final) => spinner.succeed(final),
-    fail: (final) => spinner.fail(final),
-    stop: () => spinner.stop(),
+    succeed: (final) => finish((active) => active.succeed(final), final),
+    fail: (final) => finish((active) => active.fail(final), final),
+    stop: () => finish((active) => active.stop()),
   }
 }
 

@@ -85,6 +85,14 @@ describe('signet daemon lifecycle', () => {
     expect(start.stderr.trim().split('\n')).toHaveLength(1)
   })
 
+  it('a non-loopback bind with local auth starts in hybrid mode and says so', async () => {
+    const start = await runCli(['daemon', 'start'], {env: {...env, SIGNET_BIND: '0.0.0.0'}})
+    expect(start.code).toBe(0)
+    expect(start.stderr).toMatch(/serving in "hybrid" mode/)
+    const report = JSON.parse((await runCli(['daemon', 'status', '--json'], {env})).stdout)
+    expect(report).toMatchObject({bindHost: '0.0.0.0', networkMode: 'tailscale', authMode: 'hybrid'})
+  })
+
   it('a configured workspace that does not exist is an error, not a new workspace', async () => {
     const missing = path.join(temp.home, 'nowhere')
     const start = await runCli(['daemon', 'start'], {env: {...env, SIGNET_WORKSPACE: missing}})

@@ -45,7 +45,8 @@ export default class Recall extends SignetCommand<typeof Recall> {
     this.log(
       renderTable(response.results, [
         {header: 'SCORE', value: (row) => row.score.toFixed(2)},
-        {header: 'MEMORY', value: (row) => row.content, maxWidth: Math.max(40, (process.stdout.columns ?? 100) - 60)},
+        // Wrap-free on a terminal; untruncated when piped, where nobody is reading columns.
+        {header: 'MEMORY', value: (row) => row.content, maxWidth: process.stdout.columns ? Math.max(40, process.stdout.columns - 60) : undefined},
         {header: 'TAGS', value: (row) => row.tags.join(','), maxWidth: 20},
         {header: 'DATE', value: (row) => row.created_at.slice(0, 10)},
         {header: 'ID', value: (row) => row.id.slice(0, 8)},

@@ -1,28 +1,85 @@
 #!/usr/bin/env node
+// CommonJS on purpose (bin/package.json): Node 20 starts a CommonJS entry without setting up the
+// ES module loader, which the prompt hook would otherwise pay for on every model call.
 // Hot paths skip oclif (loading it and the command tree costs ~100 ms):
-// - `signet hook …` runs before every model call (BENCHMARKS.md B1);
+// - `signet hook …` runs before every model call (BENCHMARKS.md B1) and loads one bundled file;
 // - `signet mcp` is spawned by harnesses that wait on its handshake;
 // - `signet --version` is typed by people (B5).
 // Everything else, including `--help` for these, goes to oclif.
+const path = require('node:path')
+
+/**
+ * Loads dist/hook.cjs with a V8 code cache kept in the user's cache directory: compiling the bundle
+ * costs ~5 ms per prompt, reusing the machine code from the previous run ~1 ms. The cache is keyed by
+ * the bundle's size and mtime and by the Node version (V8 rejects a mismatched cache anyway), written
+ * after the first run so it holds the functions the hook actually used, and replaced atomically.
+ * Any problem with the cache means a plain load: it is only ever a speed-up.
+ */
+function loadHookBundle() {
+  const fs = require('node:fs')
+  const bundlePath = path.join(__dirname, '..', 'dist', 'hook.cjs')
+  let source
+  let cacheFile
+  let cachedData
+  try {
+    const stat = fs.statSync(bundlePath)
+    const cacheBase = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME)
+      ? process.env.XDG_CACHE_HOME
+      : path.join(require('node:os').homedir(), '.cache')
+    cacheFile = path.join(cacheBase, 'signet', `hook-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`)
+    source = fs.readFileSync(bundlePath, 'utf8')
+    try {
+      cachedData = fs.readFileSync(cacheFile)
+    } catch {}
+  } catch {
+    return require(bundlePath)
+  }
+  const vm = require('node:vm')
+  const Module = require('node:module')
+  const script = new vm.Script(Module.wrap(source), {filename: bundlePath, cachedData})
+  const bundle = {exports: {}}
+  script.runInThisContext().call(bundle.exports, bundle.exports, Module.createRequire(bundlePath), bundle, bundlePath, path.dirname(bundlePath))
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        fs.mkdirSync(path.dirname(cacheFile), {recursive: true})
+        const partial = `${cacheFile}.${process.pid}`
+        fs.writeFileSync(partial, script.createCachedData())
+        fs.renameSync(partial, cacheFile)
+        // Caches of earlier builds or Node versions are never read again.
+        for (const name of fs.readdirSync(path.dirname(cacheFile))) {
+          if (/^hook-.*\.v8cache$/.test(name) && name !== path.basename(cacheFile)) fs.rmSync(path.join(path.dirname(cacheFile), name), {force: true})
+        }
+      } catch {}
+    })
+  }
+  return bundle.exports
+}
+
 const argv = process.argv.slice(2)
 const wantsHelp = argv.includes('--help') || argv.includes('-h')
+
+function fail(error) {
+  process.stderr.write(`${error?.stack ?? error}\n`)
+  process.exitCode = 1
+}
+
 if (argv[0] === 'hook' && argv[1] && !argv[1].startsWith('-') && !wantsHelp) {
   let hookCli
   try {
-    hookCli = await import('../dist/hooks/cli.js')
+    hookCli = loadHookBundle()
   } catch (error) {
     // Even a broken or half-upgraded install must not break the harness (SPEC §7.2): one line, exit 0.
     process.stderr.write(`[signet] ${argv[1]}: hook unavailable (${String(error?.message ?? error).split('\n')[0]}) — reinstall signetai\n`)
     process.exit(0)
   }
-  await hookCli.runHookCli(argv.slice(1))
+  hookCli.runHookCli(argv.slice(1))
 } else if (argv.length === 1 && argv[0] === 'mcp') {
-  const {runMcpStdioServer} = await import('../dist/mcp/stdio.js')
-  await runMcpStdioServer()
+  import('../dist/mcp/stdio.js').then(({runMcpStdioServer}) => runMcpStdioServer()).catch(fail)
 } else if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-  const {SIGNET_VERSION} = await import('../dist/version.js')
-  process.stdout.write(`signetai/${SIGNET_VERSION} ${process.platform}-${process.arch} node-${process.version}\n`)
+  const {version} = require('../package.json')
+  process.stdout.write(`signetai/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  // The package root, not bin/: oclif finds its root by the nearest package.json, and bin/ has one.
+  require('@oclif/core').execute({dir: path.join(__dirname, '..')}).catch(fail)
 }

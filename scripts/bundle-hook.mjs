@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Bundles the hook (dist/hooks/cli.js and what it imports) into one CommonJS file, dist/hook.cjs,
+// which bin/run.js loads for `signet hook …`. The prompt hook runs before every model call
+// (BENCHMARKS.md B1): loading ~20 ES modules costs Node 20's ESM loader ~10 ms of resolving,
+// async file reads and linking per prompt; one CommonJS file is read and compiled in one step.
+// Runs after tsc, so the bundle is made of exactly the code tsc checked.
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {build} from 'esbuild'
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
+const {version} = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+
+/** dist/version.js reads package.json through import.meta.url, which CommonJS lacks: inline the value. */
+const inlineVersion = {
+  name: 'inline-signet-version',
+  setup(bundler) {
+    bundler.onResolve({filter: /\/version\.js$/}, (args) => ({path: path.join(args.resolveDir, args.path), namespace: 'signet-version'}))
+    bundler.onLoad({filter: /.*/, namespace: 'signet-version'}, () => ({
+      contents: `export const SIGNET_VERSION = ${JSON.stringify(version)}`,
+      loader: 'js',
+    }))
+  },
+}
+
+const result = await build({
+  entryPoints: [path.join(root, 'dist/hooks/cli.js')],
+  outfile: path.join(root, 'dist/hook.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // Lazy `import()`s become `require()`s: bin/run.js runs the bundle as a vm.Script (to reuse a V8 code
+  // cache), where import() would need Node's experimental vm loader hooks.
+  supported: {'dynamic-import': false},
+  // The hook must stay dependency-free: a package import here would be a regression in startup.
+  packages: 'external',
+  plugins: [inlineVersion],
+  logLevel: 'warning',
+  metafile: true,
+})
+
+// The output's imports, after tree shaking (an input may import a package in code the hook never uses).
+const external = Object.values(result.metafile.outputs)
+  .flatMap((output) => output.imports)
+  .filter((entry) => entry.external && !entry.path.startsWith('node:'))
+  .map((entry) => entry.path)
+if (external.length > 0) {
+  console.error(`bundle-hook: the hook imports packages (${[...new Set(external)].join(', ')}); keep it to node: builtins`)
+  process.exit(1)
+}

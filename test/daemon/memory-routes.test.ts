@@ -130,6 +130,19 @@ describe('bad input', () => {
     expect(array.status).toBe(400)
   })
 
+  it('X-Signet-Harness is stored as provenance when well formed, and a malformed one is named and writes nothing', async () => {
+    const good = await daemon.request('POST', '/api/memory/remember', {body: {content: 'provenance from codex'}, headers: {'X-Signet-Harness': 'codex'}})
+    expect(good.status).toBe(201)
+    expect(good.body.memory.harness).toBe('codex')
+    for (const bad of ['x'.repeat(65), 'claude code', '../etc', '-flag', '<script>']) {
+      const rejected = await daemon.request('POST', '/api/memory/remember', {body: {content: `provenance ${bad}`}, headers: {'X-Signet-Harness': bad}})
+      expect(rejected.status, bad).toBe(400)
+      expect(rejected.body).toMatchObject({code: 'invalid_request', field: 'X-Signet-Harness'})
+    }
+    const listed = await daemon.request('GET', '/api/memories?limit=100')
+    expect(listed.body.memories.filter((memory: {content: string}) => memory.content.startsWith('provenance '))).toHaveLength(1)
+  })
+
   it('bodies over 1 MiB get 413 before parsing', async () => {
     const {status, body} = await daemon.request('POST', '/api/memory/remember', {rawBody: 'x'.repeat(1024 * 1024 + 10)})
     expect(status).toBe(413)

@@ -15,10 +15,10 @@ import {PERMISSIONS, ROLE_PERMISSIONS, ROLES, requirePermission, type Principal}
 import {retryAfterSeconds} from '../auth/rate-limit.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
+import {agentIdField, harnessNameField} from '../request-fields.js'
 
-const agentIdField = z.string().min(1).max(128).regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ - only')
 const projectField = z.string().min(1).max(512)
-const connectorField = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/i, 'letters, digits and . _ - only')
+const connectorField = harnessNameField
 const keyName = z
   .string({error: 'is required'})
   .trim()

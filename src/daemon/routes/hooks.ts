@@ -27,6 +27,7 @@ import {TranscriptStore} from '../../store/transcripts.js'
 import {DEFAULT_AGENT_ID, type Principal, requirePermission, resolveAgentId, resolveProject} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {readJsonBody} from '../request-validation.js'
+import {agentIdField, harnessNameField} from '../request-fields.js'
 
 /** Tunables under `hooks:` in agent.yaml (other keys there belong to connectors and are ignored). */
 const hookSettingsSchema = z.object({
@@ -57,7 +58,6 @@ export function readHookSettings(config: AgentConfig): HookSettings {
 }
 
 const MAX_TRANSCRIPT_CHARS = 1_000_000
-const agentIdField = z.string().min(1).max(128).regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ - only')
 const projectId = z.string().trim().min(1).max(512)
 const projectInput = z.union([
   projectId,
@@ -72,7 +72,7 @@ const sessionKeyField = z.string().trim().min(1).max(256)
 const idempotencyKeyField = z.string().min(1).max(256)
 
 const hookCommon = z.object({
-  harness: z.string().trim().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/i, 'a harness name like claude-code'),
+  harness: harnessNameField,
   agentId: agentIdField.optional(),
   sessionKey: sessionKeyField.optional(),
   machineId: z.string().min(1).max(256).optional(),

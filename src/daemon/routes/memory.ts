@@ -7,11 +7,11 @@ import {ApiError, notFound} from '../api-error.js'
 import {requirePermission, resolveAgentId, resolveProject} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
+import {agentIdField, readHarnessHeader} from '../request-fields.js'
 
 const MAX_CONTENT_CHARS = 100_000
 const tagList = z.array(z.string().max(64)).max(32)
 const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO date')
-const agentIdField = z.string().min(1).max(128).regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ - only')
 const projectField = z.string().min(1).max(512)
 const memoryType = z.string().min(1).max(32).regex(/^[a-z_]+$/, 'lowercase letters and _ only')
 
@@ -100,7 +100,7 @@ export function memoryRoutes(daemon: DaemonContext) {
       pinned: body.pinned,
       project: project ?? null,
       source: 'api',
-      harness: c.req.header('x-signet-harness') ?? null,
+      harness: readHarnessHeader(c),
       keyId: principal.keyId ?? null,
       machineId: body.machineId ?? null,
       sessionKey: body.sessionKey ?? null,

@@ -90,6 +90,24 @@ describe('hybrid mode behind a same-host reverse proxy', () => {
   })
 })
 
+describe('a listed proxy is believed only through the headers it appends to', () => {
+  it('X-Real-IP: 127.0.0.1 passed through a listed proxy that adds nothing needs a key; X-Forwarded-For from the same proxy is believed', async (context) => {
+    const address = ownNonLoopbackAddress()
+    if (!address) return context.skip('no non-loopback IPv4 address on this machine')
+    const daemon = await daemonWith(HYBRID_TRUSTING_LOOPBACK_PROXY)
+    const passthrough = await proxyTo(daemon, 'passthrough', '0.0.0.0')
+    const spoofed = await httpRequest(`http://${address}:${passthrough.port}`, {path: '/api/memories', headers: {'x-real-ip': '127.0.0.1'}})
+    expect(spoofed.status).toBe(401)
+    // A proxy that only overwrites X-Real-IP cannot be told apart from one that passes it through: local users need a key there too.
+    const realIpProxy = await proxyTo(daemon, 'x-real-ip')
+    const viaRealIp = await httpRequest(`http://127.0.0.1:${realIpProxy.port}`, {path: '/api/auth/whoami'})
+    expect(viaRealIp.status).toBe(401)
+    const appending = await proxyTo(daemon, 'x-forwarded-for')
+    const viaXff = await httpRequest(`http://127.0.0.1:${appending.port}`, {path: '/api/auth/whoami'})
+    expect(viaXff.json).toMatchObject({trustedLocal: true})
+  })
+})
+
 describe('the Host header never grants trust', () => {
   it('Host: localhost from a non-loopback peer (daemon bound to 0.0.0.0) needs a key; the same key works', async (context) => {
     const address = ownNonLoopbackAddress()

@@ -46,22 +46,28 @@ function normalizeAddress(address: string): string {
   return bare.toLowerCase().startsWith('::ffff:') && bare.includes('.') ? bare.slice(7) : bare
 }
 
-/** The client a trusted proxy forwarded for: the entry the proxy itself appended (the last one). */
-function forwardedClient(headers: Headers): string | undefined {
+/**
+ * The client a trusted proxy forwarded for: the entry the proxy itself appended (the last one).
+ * `appended` says whether it came from a header proxies append to (X-Forwarded-For, Forwarded):
+ * X-Real-IP is a single value a proxy may set — or pass through from the client untouched.
+ */
+function forwardedClient(headers: Headers): {address: string; appended: boolean} | undefined {
   const xff = headers.get('x-forwarded-for')
-  if (xff) return normalizeAddress(xff.split(',').at(-1) ?? '')
-  const realIp = headers.get('x-real-ip')
-  if (realIp) return normalizeAddress(realIp)
+  if (xff) return {address: normalizeAddress(xff.split(',').at(-1) ?? ''), appended: true}
   const forwarded = headers.get('forwarded')
   const match = forwarded ? /for=("?\[?[^;,"\]]+\]?"?)/gi.exec(forwarded.split(',').at(-1) ?? '') : null
-  if (match) return normalizeAddress(match[1].replace(/:\d+$/, ''))
+  if (match) return {address: normalizeAddress(match[1].replace(/:\d+$/, '')), appended: true}
+  const realIp = headers.get('x-real-ip')
+  if (realIp) return {address: normalizeAddress(realIp), appended: false}
   return undefined
 }
 
 /**
  * Is this request local? Only the TCP peer counts (never the Host header). A loopback peer that
  * forwards for someone else (a same-host proxy) is remote — unless it is listed in
- * `auth.trustedProxies`, in which case the address it forwarded for decides.
+ * `auth.trustedProxies` and the client it appended to X-Forwarded-For or Forwarded is loopback.
+ * X-Real-IP alone never makes a request local: a proxy that adds no header of its own would pass
+ * a remote client's `X-Real-IP: 127.0.0.1` straight through.
  */
 export function classifyPeer(peer: string | undefined, headers: Headers, trustedProxies: readonly string[]): PeerClassification {
   const socket = peer ? normalizeAddress(peer) : 'unknown'
@@ -69,8 +75,9 @@ export function classifyPeer(peer: string | undefined, headers: Headers, trusted
   if (!forwarded) return {remote: !isLoopbackAddress(peer), client: socket}
   const trusted = trustedProxies.some((proxy) => normalizeAddress(proxy) === socket)
   if (!trusted) return {remote: true, client: socket}
-  const client = forwardedClient(headers) ?? socket
-  return {remote: !(isLoopbackAddress(peer) && isLoopbackAddress(client)), client}
+  const client = forwardedClient(headers)
+  if (!client) return {remote: true, client: socket}
+  return {remote: !(isLoopbackAddress(peer) && client.appended && isLoopbackAddress(client.address)), client: client.address}
 }
 
 /** Kept for callers that only need the yes/no. */

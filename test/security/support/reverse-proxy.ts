@@ -1,7 +1,7 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-export type ProxyStyle = 'x-forwarded-for' | 'x-real-ip' | 'forwarded'
+export type ProxyStyle = 'x-forwarded-for' | 'x-real-ip' | 'forwarded' | 'passthrough'
 
 export interface ReverseProxy {
   port: number
@@ -11,7 +11,8 @@ export interface ReverseProxy {
 /**
  * A same-host reverse proxy the way nginx/caddy are usually set up: it passes the request on
  * and says who the client was in one forwarding header (appending to X-Forwarded-For, overwriting
- * X-Real-IP, appending a Forwarded element).
+ * X-Real-IP, appending a Forwarded element). `passthrough` adds nothing and passes the client's
+ * own headers on untouched, like a TCP-level proxy or a misconfigured one.
  */
 export async function startReverseProxy(target: string, options: {style: ProxyStyle; listenHost?: string}): Promise<ReverseProxy> {
   const upstream = new URL(target)
@@ -22,7 +23,7 @@ export async function startReverseProxy(target: string, options: {style: ProxySt
       headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${client}` : client
     } else if (options.style === 'x-real-ip') {
       headers['x-real-ip'] = client
-    } else {
+    } else if (options.style === 'forwarded') {
       const element = `for=${client.includes(':') ? `"[${client}]"` : client};proto=http`
       headers.forwarded = headers.forwarded ? `${headers.forwarded}, ${element}` : element
     }

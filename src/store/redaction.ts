@@ -29,11 +29,26 @@ const SECRET_PATTERNS: SecretPattern[] = [
   {kind: 'stripe-key', pattern: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}/g},
   {kind: 'github-token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})/g},
   {kind: 'gitlab-token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g},
+  {
+    // A secret access key pasted with its key id (CSV exports, `aws configure` output), before the id is
+    // redacted: 40 base64 characters in mixed case with a digit (a hex digest has no capitals).
+    kind: 'aws-secret-key',
+    pattern: /(?<id>\b(?:AKIA|ASIA)[0-9A-Z]{16}\b)(?<gap>[\s\S]{0,200}?)(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[0-9])(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g,
+    replace: (_match, groups) => `${groups.id}${groups.gap}${marker('aws-secret-key')}`,
+  },
   {kind: 'aws-access-key', pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b/g},
   {
     kind: 'aws-secret-key',
     pattern: /(?<name>aws_?secret_?(?:access_?)?key(?:_id)?["']?\s*[:=]\s*["']?)(?<secret>[A-Za-z0-9/+=]{40})/gi,
     replace: (_match, groups) => `${groups.name}${marker('aws-secret-key')}`,
+  },
+  {
+    // Bare: 40 base64 characters with upper and lower case, a digit and a / or + — the shape of an AWS
+    // secret key (and of little else in prose or code; hex digests have no / or +).
+    kind: 'aws-secret-key',
+    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    // The character-class checks run on the few 40-character runs only (as lookaheads they tripled the cost per MB).
+    replace: (match) => (/[A-Z]/.test(match) && /[a-z]/.test(match) && /[0-9]/.test(match) && /[/+]/.test(match) ? marker('aws-secret-key') : match),
   },
   {kind: 'slack-token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g},
   {kind: 'slack-webhook', pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]+/g},

@@ -42,6 +42,25 @@ describe('redactSecrets', () => {
     expect(redacted['private-key']).toBe(1)
   })
 
+  it('removes AWS secret keys without a variable name: beside their key id, or by shape', () => {
+    const pairedNoSlash = 'AKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12'
+    const csv = redactSecrets(`Access key ID,Secret access key\n${pairedNoSlash}\n`)
+    expect(csv.text).toBe('Access key ID,Secret access key\n[REDACTED:aws-access-key],[REDACTED:aws-secret-key]\n')
+    const bare = redactSecrets('export it: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY then run deploy')
+    expect(bare.text).toBe('export it: [REDACTED:aws-secret-key] then run deploy')
+  })
+
+  it('leaves 40-character hex digests, paths and base64 of other lengths alone', () => {
+    const text = [
+      'commit 3f786850e387550fdab836ed7e6dc881de23001b fixed it',
+      'see src/components/settings/AccountPanel2.tsx',
+      'integrity sha512-Q2xlYW4gbWVtb3J5IGlzIG5vdCBhIHNlY3JldCB0b2tlbiBhdCBhbGwgcmVhbGx5Lw==',
+      'AKIAIOSFODNN7EXAMPLE is the documented example id; 3f786850e387550fdab836ed7e6dc881de23001b is a sha',
+    ].join('\n')
+    const {text: cleaned} = redactSecrets(text)
+    expect(cleaned).toBe(text.replace('AKIAIOSFODNN7EXAMPLE', '[REDACTED:aws-access-key]'))
+  })
+
   it('leaves ordinary prose, code and URLs alone', () => {
     const prose = [
       'The skeleton key idea: ask-for-help tasks go to the triage board.',

@@ -1,3 +1,5 @@
+import http from 'node:http'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
@@ -149,6 +151,24 @@ describe('bad input', () => {
     expect(body.code).toBe('payload_too_large')
   })
 
+  it('chunked bodies (no Content-Length) are limited as they stream, and small ones work', async () => {
+    const chunked = (chunks: string[]) => new Promise<{status: number; body: any}>((resolve, reject) => {
+      const request = http.request(`${daemon.url}/api/memory/remember`, {method: 'POST', headers: {'content-type': 'application/json'}}, (response) => {
+        let text = ''
+        response.on('data', (chunk) => (text += chunk))
+        response.on('end', () => resolve({status: response.statusCode ?? 0, body: JSON.parse(text)}))
+      })
+      request.on('error', reject)
+      for (const chunk of chunks) request.write(chunk)
+      request.end()
+    })
+    const small = await chunked(['{"content": "sent in ', 'two chunks"}'])
+    expect(small.status).toBe(201)
+    expect(small.body.memory.content).toBe('sent in two chunks')
+    const big = await chunked(['{"content": "', ...Array.from({length: 17}, () => 'y'.repeat(64 * 1024)), '"}'])
+    expect(big).toMatchObject({status: 413, body: {code: 'payload_too_large'}})
+  })
+
   it('ids that are not UUIDs, and unknown routes, are clean 400/404s', async () => {
     expect((await daemon.request('GET', '/api/memory/..%2F..%2Fetc%2Fpasswd')).status).toBe(400)
     const unknown = await daemon.request('GET', '/api/nope')
@@ -167,5 +187,63 @@ describe('secrets', () => {
     const patched = await daemon.request('PATCH', `/api/memory/${created.body.id}`, {body: {content: 'now it is ghp_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB'}})
     expect(patched.status).toBe(200)
     expect(patched.body.memory.content).not.toContain('ghp_BBBB')
+  })
+})
+
+describe('bulk import', () => {
+  it('stores a batch in one go: searchable at once, deduped against existing memories and within the batch, secrets redacted', async () => {
+    await daemon.request('POST', '/api/memory/remember', {body: {content: 'Imports keep the original dates of old notes'}})
+    const memories = [
+      {content: 'The billing service deploys every Tuesday at 14:00', tags: ['billing'], createdAt: '2024-03-05T10:00:00Z'},
+      {content: 'imports keep the original dates of old notes'},
+      {content: 'The billing service deploys every Tuesday at 14:00'},
+      {content: 'Rotate the token ghp_0123456789abcdefghijklmnopqrstuvwxyz after the audit', idempotencyKey: 'import-audit-1'},
+      {content: 'Payments run on Postgres 16 with logical replication', project: 'github.com/acme/payments'},
+    ]
+    const first = await daemon.request('POST', '/api/memory/import', {body: {memories}, headers: {'X-Signet-Harness': 'codex'}})
+    expect(first).toMatchObject({status: 200, body: {received: 5, imported: 3, deduped: 2}})
+    const again = await daemon.request('POST', '/api/memory/import', {body: {memories}})
+    expect(again.body).toMatchObject({imported: 0, deduped: 5})
+
+    const recalled = await daemon.request('POST', '/api/memory/recall', {body: {query: 'when does billing deploy?'}})
+    const billing = recalled.body.results.find((hit: {content: string}) => hit.content.includes('billing service'))
+    expect(billing).toMatchObject({harness: 'codex', tags: ['billing'], created_at: '2024-03-05T10:00:00.000Z'})
+    const listed = await daemon.request('GET', '/api/memories?limit=500')
+    expect(listed.body.memories.find((memory: {id: string}) => memory.id === billing.id)).toMatchObject({source: 'import'})
+    const contents = listed.body.memories.map((memory: {content: string}) => memory.content)
+    expect(contents.filter((content: string) => content.includes('billing service'))).toHaveLength(1)
+    expect(contents.join('\n')).not.toContain('ghp_0123456789')
+    expect(contents).toContain('Rotate the token [REDACTED:github-token] after the audit')
+    const scoped = await daemon.request('POST', '/api/memory/recall', {body: {query: 'postgres replication', project: 'github.com/acme/payments'}})
+    expect(scoped.body.results[0].content).toContain('logical replication')
+  })
+
+  it('a bad item is named by its index and nothing of the batch is stored', async () => {
+    const before = (await daemon.request('GET', '/api/memories?limit=1')).body.total
+    const bad = await daemon.request('POST', '/api/memory/import', {body: {memories: [{content: 'fine import line'}, {content: '   '}]}})
+    expect(bad.status).toBe(400)
+    expect(bad.body).toMatchObject({code: 'invalid_request', field: 'memories.1.content'})
+    const unknown = await daemon.request('POST', '/api/memory/import', {body: {memories: [{content: 'x', agentId: 'someone'}]}})
+    expect(unknown.body.field).toBe('memories.0.agentId')
+    expect((await daemon.request('POST', '/api/memory/import', {body: {memories: []}})).body.field).toBe('memories')
+    expect((await daemon.request('GET', '/api/memories?limit=1')).body.total).toBe(before)
+  })
+
+  it('a failure inside the transaction leaves the search index and its trigger intact', async () => {
+    const db = daemon.context.db
+    db.exec("CREATE TEMP TRIGGER fail_on_poison BEFORE INSERT ON memories WHEN new.content = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
+    try {
+      const failed = await daemon.request('POST', '/api/memory/import', {body: {memories: [{content: 'before the poison pill'}, {content: 'poison'}]}})
+      expect(failed.status).toBe(500)
+    } finally {
+      db.exec('DROP TRIGGER temp.fail_on_poison')
+    }
+    const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name = 'memories_fts_insert'").all()
+    expect(triggers).toHaveLength(1)
+    expect((await daemon.request('POST', '/api/memory/recall', {body: {query: 'poison pill'}})).body.results).toEqual([])
+    const later = await daemon.request('POST', '/api/memory/remember', {body: {content: 'Written after a failed import, still searchable'}})
+    expect(later.status).toBe(201)
+    const found = await daemon.request('POST', '/api/memory/recall', {body: {query: 'failed import searchable'}})
+    expect(found.body.results[0].content).toBe('Written after a failed import, still searchable')
   })
 })

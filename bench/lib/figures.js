@@ -7,10 +7,7 @@ import {REPO, ROOT, RUN_JS, timeSpawn} from './daemon.js'
 import {scoreRecall} from './locomo.js'
 import {percentile, prng, ratio, round, summarize} from './stats.js'
 
-/**
- * Seed memories through the bulk path (MemoryStore in one transaction, no HTTP) before the
- * daemon starts. Returns the bulk rate, which is B3's second figure.
- */
+/** Seed memories straight into the store (MemoryStore.importMany, one transaction) before the daemon starts. */
 export async function seedMemories(workspace, count, {agentId = 'default', seed = 7} = {}) {
   const {openDatabase} = await import(path.join(ROOT, 'dist/store/db.js'))
   const {MemoryStore} = await import(path.join(ROOT, 'dist/store/memories.js'))
@@ -19,12 +16,36 @@ export async function seedMemories(workspace, count, {agentId = 'default', seed 
   const db = openDatabase(workspacePaths(workspace).dbPath)
   const store = new MemoryStore(db)
   const started = performance.now()
-  db.transaction(() => {
-    for (const content of contents) store.remember({content, agentId, source: 'import'})
-  })()
+  if (typeof store.importMany === 'function') {
+    store.importMany(contents.map((content) => ({content, agentId, source: 'import'})))
+  } else {
+    // builds from before the bulk path existed (SIGNET_BENCH_ROOT on an old checkout)
+    db.transaction(() => {
+      for (const content of contents) store.remember({content, agentId, source: 'import'})
+    })()
+  }
   const seconds = (performance.now() - started) / 1000
   db.close()
   return {count, perSecond: Math.round(count / seconds)}
+}
+
+/**
+ * B3's bulk figure: `count` memories through the product's bulk path, POST /api/memory/import in
+ * batches of 5,000 (what `signet import` sends), into the running daemon.
+ */
+export async function benchImport(daemon, {count, batch = 5000}) {
+  const contents = syntheticMemories(count, 1234).map((text) => `b3 bulk ${text}`)
+  const started = performance.now()
+  let imported = 0
+  for (let offset = 0; offset < contents.length; offset += batch) {
+    const memories = contents.slice(offset, offset + batch).map((content) => ({content}))
+    const {status, body} = await daemon.json('POST', '/api/memory/import', {memories})
+    if (status === 404) return {unavailable: 'no POST /api/memory/import in this build'}
+    if (status !== 200) throw new Error(`import answered ${status}: ${JSON.stringify(body).slice(0, 200)}`)
+    imported += body.imported
+  }
+  const seconds = (performance.now() - started) / 1000
+  return {count, imported, per_sec: Math.round(count / seconds)}
 }
 
 /** Questions from LoCoMo make realistic prompts and queries; a fixed list when LoCoMo is absent. */

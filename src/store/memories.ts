@@ -107,8 +107,36 @@ export type PatchOutcome =
   | {status: 'not_found'}
   | {status: 'duplicate'; existingId: string}
 
+/** The row remember and importMany insert. */
+function memoryRow(input: RememberInput, hash: string, now: string) {
+  return {
+    id: randomUUID(),
+    content: input.content,
+    content_hash: hash,
+    type: input.type ?? 'fact',
+    tags: JSON.stringify(normalizeTags(input.tags ?? [])),
+    importance: input.importance ?? 0.5,
+    pinned: input.pinned ? 1 : 0,
+    agent_id: input.agentId,
+    project: input.project ?? null,
+    source: input.source ?? 'manual',
+    harness: input.harness ?? null,
+    key_id: input.keyId ?? null,
+    machine_id: input.machineId ?? null,
+    session_key: input.sessionKey ?? null,
+    idempotency_key: input.idempotencyKey ?? null,
+    created_at: input.createdAt ?? now,
+    updated_at: now,
+  }
+}
+
 /** Memory rows: the only code that writes the memories table. */
 export class MemoryStore {
+  private readonly insertSql = `
+      INSERT INTO memories (id, content, content_hash, type, tags, importance, pinned, agent_id, project, source,
+        harness, key_id, machine_id, session_key, idempotency_key, created_at, updated_at)
+      VALUES (@id, @content, @content_hash, @type, @tags, @importance, @pinned, @agent_id, @project, @source,
+        @harness, @key_id, @machine_id, @session_key, @idempotency_key, @created_at, @updated_at)`
   private readonly insertStatement
   private readonly byHashStatement
   private readonly byIdempotencyStatement
@@ -117,11 +145,7 @@ export class MemoryStore {
   private readonly forgetStatement
 
   constructor(private readonly db: SqliteDatabase) {
-    this.insertStatement = db.prepare(`
-      INSERT INTO memories (id, content, content_hash, type, tags, importance, pinned, agent_id, project, source,
-        harness, key_id, machine_id, session_key, idempotency_key, created_at, updated_at)
-      VALUES (@id, @content, @content_hash, @type, @tags, @importance, @pinned, @agent_id, @project, @source,
-        @harness, @key_id, @machine_id, @session_key, @idempotency_key, @created_at, @updated_at)`)
+    this.insertStatement = db.prepare(this.insertSql)
     this.byHashStatement = db.prepare(
       'SELECT * FROM memories WHERE agent_id = ? AND content_hash = ? AND deleted_at IS NULL')
     this.byIdempotencyStatement = db.prepare(
@@ -142,28 +166,34 @@ export class MemoryStore {
       const hash = contentHash(input.content)
       const existing = this.byHashStatement.get(input.agentId, hash) as MemoryRow | undefined
       if (existing) return {memory: rowToMemory(existing), deduped: true}
-      const now = new Date().toISOString()
-      const row = {
-        id: randomUUID(),
-        content: input.content,
-        content_hash: hash,
-        type: input.type ?? 'fact',
-        tags: JSON.stringify(normalizeTags(input.tags ?? [])),
-        importance: input.importance ?? 0.5,
-        pinned: input.pinned ? 1 : 0,
-        agent_id: input.agentId,
-        project: input.project ?? null,
-        source: input.source ?? 'manual',
-        harness: input.harness ?? null,
-        key_id: input.keyId ?? null,
-        machine_id: input.machineId ?? null,
-        session_key: input.sessionKey ?? null,
-        idempotency_key: input.idempotencyKey ?? null,
-        created_at: input.createdAt ?? now,
-        updated_at: now,
-      }
+      const row = memoryRow(input, hash, new Date().toISOString())
       this.insertStatement.run(row)
       return {memory: rowToMemory({...row, seq: 0, deleted_at: null}), deduped: false}
+    }).immediate()
+  }
+
+  /**
+   * The bulk path (`signet import`, `POST /api/memory/import`): all rows in one transaction, with the
+   * same per-agent dedup as remember (the live-hash and idempotency indexes skip repeats, within the
+   * batch too). FTS5 costs ~40 µs per row when its trigger fires row by row, so the insert trigger is
+   * set aside inside the transaction and the new rows are indexed with one INSERT … SELECT; the
+   * write lock is held throughout, so no other write can slip past the index, and a failure rolls the
+   * trigger back with everything else.
+   */
+  importMany(inputs: RememberInput[]): {imported: number; deduped: number} {
+    if (inputs.length === 0) return {imported: 0, deduped: 0}
+    return this.db.transaction(() => {
+      const trigger = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'memories_fts_insert'").get() as {sql: string} | undefined
+      if (!trigger) throw new Error('memories_fts_insert trigger is missing: the database schema is damaged')
+      const before = (this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM memories').get() as {seq: number}).seq
+      this.db.exec('DROP TRIGGER memories_fts_insert')
+      const insert = this.db.prepare(this.insertSql.replace('INSERT INTO', 'INSERT OR IGNORE INTO'))
+      const now = new Date().toISOString()
+      let imported = 0
+      for (const input of inputs) imported += insert.run(memoryRow(input, contentHash(input.content), now)).changes
+      this.db.prepare('INSERT INTO memories_fts(rowid, content, tags) SELECT seq, content, tags FROM memories WHERE seq > ?').run(before)
+      this.db.exec(trigger.sql)
+      return {imported, deduped: inputs.length - imported}
     }).immediate()
   }
 

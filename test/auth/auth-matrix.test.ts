@@ -94,6 +94,10 @@ const KNOWN_ROUTES: RouteCase[] = [
     build: async (_target, agent) => ({path: '/api/memory/remember', body: {content: `matrix write ${++memorySeq} ${Math.random()}`, agentId: agent}}),
   },
   {
+    method: 'POST', path: '/api/memory/import', permission: 'remember', agentScoped: true, ok: 200,
+    build: async (_target, agent) => ({path: '/api/memory/import', body: {memories: [{content: `matrix import ${++memorySeq} ${Math.random()}`}], agentId: agent}}),
+  },
+  {
     method: 'POST', path: '/api/memory/recall', permission: 'recall', agentScoped: true, ok: 200,
     build: async (_target, agent) => ({path: '/api/memory/recall', body: {query: 'matrix fixture', agentId: agent}}),
   },

@@ -29,6 +29,31 @@ export const rememberBody = z.object({
   createdAt: isoDate.optional(),
 })
 
+/** At most this many memories per import request (the 1 MiB body limit usually binds first). */
+export const MAX_IMPORT_BATCH = 5000
+
+const importItem = z
+  .object({
+    content: z.string().trim().min(1, 'must not be empty').max(MAX_CONTENT_CHARS),
+    tags: tagList.optional(),
+    importance: z.number().min(0).max(1).optional(),
+    pinned: z.boolean().optional(),
+    type: memoryType.optional(),
+    project: projectField.optional(),
+    sessionKey: z.string().min(1).max(256).optional(),
+    idempotencyKey: z.string().min(1).max(256).optional(),
+    createdAt: isoDate.optional(),
+  })
+  .strict()
+
+export const importBody = z
+  .object({
+    memories: z.array(importItem).min(1, 'must hold at least one memory').max(MAX_IMPORT_BATCH),
+    agentId: agentIdField.optional(),
+    machineId: z.string().min(1).max(256).optional(),
+  })
+  .strict()
+
 export const recallBody = z.object({
   query: z.string().max(10_000),
   limit: z.number().int().min(1).max(100).default(10),
@@ -108,6 +133,33 @@ export function memoryRoutes(daemon: DaemonContext) {
       createdAt: body.createdAt ? new Date(body.createdAt).toISOString() : undefined,
     })
     return c.json({id: memory.id, deduped, memory: presentMemory(memory)}, deduped ? 200 : 201)
+  })
+
+  // The bulk path: one transaction for the whole batch, same redaction, scope and dedup as remember.
+  app.post('/api/memory/import', async (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'remember')
+    const body = await readJsonBody(c, importBody)
+    const agentId = resolveAgentId(principal, body.agentId)
+    const harness = readHarnessHeader(c)
+    const inputs = body.memories.map((item) => ({
+      content: redactText(item.content),
+      agentId,
+      type: item.type,
+      tags: item.tags,
+      importance: item.importance,
+      pinned: item.pinned,
+      project: resolveProject(principal, item.project) ?? null,
+      source: 'import',
+      harness,
+      keyId: principal.keyId ?? null,
+      machineId: body.machineId ?? null,
+      sessionKey: item.sessionKey ?? null,
+      idempotencyKey: item.idempotencyKey ?? null,
+      createdAt: item.createdAt ? new Date(item.createdAt).toISOString() : undefined,
+    }))
+    const {imported, deduped} = daemon.memories.importMany(inputs)
+    return c.json({imported, deduped, received: inputs.length})
   })
 
   app.post('/api/memory/recall', async (c) => {

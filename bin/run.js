@@ -80,6 +80,9 @@ if (argv[0] === 'hook' && argv[1] && !argv[1].startsWith('-') && !wantsHelp) {
   const {version} = require('../package.json')
   process.stdout.write(`signetai/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
+  // oclif's Node version check loads all of semver (47 files) on every start; npm already checks
+  // `engines` at install.
+  process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
   // The package root, not bin/: oclif finds its root by the nearest package.json, and bin/ has one.
   require('@oclif/core').execute({dir: path.join(__dirname, '..')}).catch(fail)
 }

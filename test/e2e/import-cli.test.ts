@@ -31,7 +31,7 @@ const file = (name: string, text: string) => {
   return target
 }
 
-describe('signet import', () => {
+describe('signet import and export', () => {
   it('imports 12,000 JSON Lines memories in batches, is idempotent, and they are recallable', async () => {
     const lines = Array.from({length: 12_000}, (_, index) => JSON.stringify({content: `Import fixture ${index}: service-${index % 97} listens on port ${3000 + index}`, tags: ['fixture']}))
     lines.splice(5, 0, '', JSON.stringify('The release train leaves every second Thursday'))
@@ -78,5 +78,32 @@ describe('signet import', () => {
     const missing = await runCli(['import', path.join(temp.home, 'nope.jsonl')], {env})
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/cannot read .*nope\.jsonl: ENOENT/)
+  })
+
+  it('export writes what import reads: a round trip into a second workspace keeps content, tags, project and dates', async () => {
+    const exported = path.join(temp.home, 'out.jsonl')
+    const run = await runCli(['export', '--project', 'github.com/acme/shop', '--output', exported], {env})
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/Exported 1 memories to .*out\.jsonl/)
+    const toStdout = await runCli(['export', '--tags', 'bulk'], {env, timeoutMs: 60_000})
+    expect(toStdout.stdout.trim().split('\n')).toHaveLength(12_001)
+    expect(JSON.parse(toStdout.stdout.split('\n')[0])).toMatchObject({content: expect.stringMatching(/^Import fixture 0:/), tags: ['fixture', 'bulk']})
+
+    const other = makeTempHome()
+    const otherEnv = {...other.env, SIGNET_PORT: String(await freePort())}
+    try {
+      expect((await runCli(['daemon', 'start'], {env: otherEnv})).code).toBe(0)
+      expect((await runCli(['import', exported], {env: otherEnv})).stdout).toMatch(/Imported 1 memories/)
+      const recall = JSON.parse((await runCli(['recall', 'stripe webhook tolerance', '--json'], {env: otherEnv})).stdout)
+      expect(recall.results[0]).toMatchObject({
+        content: 'Checkout uses Stripe webhooks with a 5 minute tolerance',
+        project: 'github.com/acme/shop',
+        created_at: '2023-06-01T09:00:00.000Z',
+      })
+    } finally {
+      await runCli(['daemon', 'stop'], {env: otherEnv})
+      other.cleanup()
+    }
+    expect((await runCli(['import', exported], {env})).stdout).toMatch(/Imported 0 memories \(1 already known\)/)
   })
 })

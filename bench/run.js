@@ -36,7 +36,7 @@ const {values: options} = parseArgs({
 const quick = options.quick
 const wanted = new Set((options.only ?? 'B1,B2,B3,B4,B5,B6,B7').toUpperCase().split(',').map((item) => item.trim()))
 const plan = {
-  hookReps: quick ? 20 : 40,
+  hookReps: quick ? 20 : 100,
   recallReps: quick ? 200 : 400,
   rememberCount: quick ? 1000 : 3000,
   bulkCount: 20_000,

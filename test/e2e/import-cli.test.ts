@@ -89,6 +89,9 @@ describe('signet import and export', () => {
     expect(toStdout.stdout.trim().split('\n')).toHaveLength(12_001)
     expect(JSON.parse(toStdout.stdout.split('\n')[0])).toMatchObject({content: expect.stringMatching(/^Import fixture 0:/), tags: ['fixture', 'bulk']})
 
+    const asJson = JSON.parse((await runCli(['export', '--project', 'github.com/acme/shop', '--json'], {env})).stdout)
+    expect(asJson.memories).toEqual([{content: 'Checkout uses Stripe webhooks with a 5 minute tolerance', type: 'fact', tags: [], importance: 0.5, pinned: false, project: 'github.com/acme/shop', createdAt: '2023-06-01T09:00:00.000Z'}])
+
     const other = makeTempHome()
     const otherEnv = {...other.env, SIGNET_PORT: String(await freePort())}
     try {

@@ -14,6 +14,10 @@ const SECRETS: Array<[kind: string, secret: string]> = [
   ['google-api-key', 'AIzaSyA-1234567890abcdefghijklmnopqrstu'],
   ['stripe-key', 'sk_live_51HqLyjWDarjtT1zdp7dc0123456789'],
   ['signet-key', 'sig_sk_0123456789ab_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEf'],
+  ['gitlab-token', 'glpat-AbCdEfGhIjKlMnOpQrStUv'],
+  ['slack-webhook', 'https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXX'],
+  ['npm-token', 'npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'],
+  ['huggingface-token', 'hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'],
   ['jwt', 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'],
 ]
 

@@ -46,9 +46,13 @@ function loadHookBundle() {
         const partial = `${cacheFile}.${process.pid}`
         fs.writeFileSync(partial, script.createCachedData())
         fs.renameSync(partial, cacheFile)
-        // Caches of earlier builds or Node versions are never read again.
-        for (const name of fs.readdirSync(path.dirname(cacheFile))) {
-          if (/^hook-.*\.v8cache$/.test(name) && name !== path.basename(cacheFile)) fs.rmSync(path.join(path.dirname(cacheFile), name), {force: true})
+        // Caches of earlier builds or Node versions are never read again, nor are partial files a
+        // killed writer left behind (older than a minute: a live writer renames within milliseconds).
+        const dir = path.dirname(cacheFile)
+        for (const name of fs.readdirSync(dir)) {
+          if (!name.startsWith('hook-') || name === path.basename(cacheFile)) continue
+          const entry = path.join(dir, name)
+          if (name.endsWith('.v8cache') || (/\.v8cache\.\d+$/.test(name) && Date.now() - fs.statSync(entry).mtimeMs > 60_000)) fs.rmSync(entry, {force: true})
         }
       } catch {}
     })

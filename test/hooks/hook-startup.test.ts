@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -83,13 +83,21 @@ describe('hook start-up', () => {
     expect(readFileSync(cacheFile).equals(Buffer.alloc(written.length, 7))).toBe(false)
   })
 
-  it('caches of other builds are removed when a new one is written', async () => {
+  it('caches of other builds and abandoned partial files are removed when a new cache is written', async () => {
     const stale = path.join(cacheDir(), 'hook-1-2-v18.0.0-x64.v8cache')
     writeFileSync(stale, 'old')
     for (const name of readdirSync(cacheDir())) if (name !== path.basename(stale)) writeFileSync(path.join(cacheDir(), name), 'rejected by V8')
+    const abandoned = path.join(cacheDir(), 'hook-1-2-v18.0.0-x64.v8cache.4242')
+    writeFileSync(abandoned, 'partial')
+    utimesSync(abandoned, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000))
+    const inFlight = path.join(cacheDir(), 'hook-3-4-v18.0.0-x64.v8cache.4343')
+    writeFileSync(inFlight, 'being written')
     const run = await runHook(['user-prompt-submit', '-H', 'claude-code'], {env, input: input.replace('startup-1', 'startup-4')})
     expect(run).toMatchObject({code: 0, stderr: ''})
-    expect(readdirSync(cacheDir()).filter((name) => name.endsWith('.v8cache'))).not.toContain(path.basename(stale))
+    const left = readdirSync(cacheDir())
+    expect(left).not.toContain(path.basename(stale))
+    expect(left).not.toContain(path.basename(abandoned))
+    expect(left).toContain(path.basename(inFlight))
   })
 
   it('an unwritable cache directory costs nothing but speed', async () => {

@@ -67,8 +67,10 @@ export async function benchPromptHook(daemon, {reps, prompts}) {
   const reference = []
   let injected = 0
   for (let i = 0; i < reps; i++) {
-    reference.push((await timeSpawn(['-e', ''], {env})).ms)
-    const run = await timeSpawn([RUN_JS, 'hook', 'user-prompt-submit', '-H', 'claude-code'], {env, input: payload(prompts[i % prompts.length])})
+    // The reference is spawned the same way: same environment, same JSON on stdin.
+    const input = payload(prompts[i % prompts.length])
+    reference.push((await timeSpawn(['-e', ''], {env, input})).ms)
+    const run = await timeSpawn([RUN_JS, 'hook', 'user-prompt-submit', '-H', 'claude-code'], {env, input})
     hook.push(run.ms)
     if (run.stdout.trim()) injected++
   }

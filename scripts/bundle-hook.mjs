@@ -11,7 +11,10 @@ import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
-const {version} = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+const {version} = pkg
+/** Packages compiled into the hook bundle: @noble/hashes for project ids without loading node:crypto. */
+const BUNDLED = ['@noble/hashes']
 
 /** dist/version.js reads package.json through import.meta.url, which CommonJS lacks: inline the value. */
 const inlineVersion = {
@@ -35,8 +38,9 @@ const result = await build({
   // Lazy `import()`s become `require()`s: bin/run.js runs the bundle as a vm.Script (to reuse a V8 code
   // cache), where import() would need Node's experimental vm loader hooks.
   supported: {'dynamic-import': false},
-  // The hook must stay dependency-free: a package import here would be a regression in startup.
-  packages: 'external',
+  // Packages stay out of the hook (each one is start-up cost on every prompt), except those listed
+  // in BUNDLED, which are small, pure JS and compiled into the bundle.
+  external: Object.keys({...pkg.dependencies, ...pkg.optionalDependencies}).filter((name) => !BUNDLED.includes(name)),
   plugins: [inlineVersion],
   logLevel: 'warning',
   metafile: true,

@@ -1,4 +1,5 @@
-import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -58,6 +59,17 @@ describe('deriveProjectIdentity (no git process)', () => {
     mkdirSync(worktree)
     writeFileSync(path.join(worktree, '.git'), `gitdir: ${path.join(main, '.git', 'worktrees', 'feature')}\n`)
     expect((await deriveProjectIdentity(worktree)).id).toBe('github.com/acme/worktrees')
+  })
+
+  it('local ids are the sha256 of the real path, exactly as earlier versions computed them with node:crypto', async () => {
+    // Stored memories carry this id: changing how it is computed would orphan them from their project.
+    for (const name of ['plain', 'with space', 'ünïcødé-東京']) {
+      const dir = path.join(root, 'ids', name)
+      mkdirSync(dir, {recursive: true})
+      const real = realpathSync(dir)
+      const expected = `local:${name}:${createHash('sha256').update(real).digest('hex').slice(0, 12)}`
+      expect((await deriveProjectIdentity(dir)).id).toBe(expected)
+    }
   })
 
   it('falls back to a stable hash of the real path: same through a symlink, different elsewhere', async () => {

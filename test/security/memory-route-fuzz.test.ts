@@ -110,6 +110,34 @@ describe('memory routes under hostile input (fast-check)', () => {
     await expectHealthy()
   })
 
+  it('POST /api/memory/import: a hostile item field blames memories.<i>.<field>, a hostile top-level field blames itself; nothing of a rejected batch is stored', async () => {
+    // agentId and machineId belong to the batch, not the item: in an item they are unknown keys.
+    const itemKeys = rememberKeys.filter((key) => key !== 'agentId' && key !== 'machineId')
+    const validItem = validRemember.map(({agentId: _agentId, ...item}) => item)
+    const hostileItem = fc.tuple(fc.array(validItem, {minLength: 0, maxLength: 3}), mutateOneField(validItem, itemKeys)).map(([before, {body, key}]) => ({
+      body: {memories: [...before, body]},
+      blame: `memories.${before.length}.${key}`,
+    }))
+    const hostileTop = mutateOneField(fc.record({memories: fc.array(validItem, {minLength: 1, maxLength: 3}), agentId: fc.constantFrom('default', 'fuzz-agent')}), ['memories', 'agentId', 'machineId'])
+      .map(({body, key}) => ({body, blame: key}))
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(hostileItem, hostileTop), async ({body, blame}) => {
+        const before = daemon.context.memories.count()
+        const response = await send('POST', '/api/memory/import', {body: JSON.stringify(body)})
+        expectWellFormedAnswer(response, `import ${blame}`)
+        if (response.status === 400 && response.json?.code === 'invalid_request') {
+          const field = String(response.json.field)
+          // A mutated item may also be rejected as a whole (e.g. content removed): blame stays inside that item.
+          const item = blame.split('.').slice(0, 2).join('.')
+          expect(field === blame || field.startsWith(`${blame}.`) || (blame.startsWith('memories.') && field.startsWith(item)), `import blamed '${field}', mutated '${blame}'`).toBe(true)
+        }
+        if (response.status !== 200) expect(daemon.context.memories.count()).toBe(before)
+      }),
+      {numRuns: RUNS},
+    )
+    await expectHealthy()
+  })
+
   it('POST /api/memory/recall: hostile fields and FTS syntax never reach SQLite as syntax', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(mutateOneField(validRecall, recallKeys), validRecall.map((body) => ({body, key: ''}))), async ({body, key}) => {
@@ -127,6 +155,7 @@ describe('memory routes under hostile input (fast-check)', () => {
     const routes = [
       ['POST', '/api/memory/remember'],
       ['POST', '/api/memory/recall'],
+      ['POST', '/api/memory/import'],
       ['PATCH', `/api/memory/${'00000000-0000-4000-8000-000000000000'}`],
     ] as const
     await fc.assert(

@@ -52,6 +52,6 @@ const external = Object.values(result.metafile.outputs)
   .filter((entry) => entry.external && !entry.path.startsWith('node:'))
   .map((entry) => entry.path)
 if (external.length > 0) {
-  console.error(`bundle-hook: the hook imports packages (${[...new Set(external)].join(', ')}); keep it to node: builtins`)
+  console.error(`bundle-hook: the hook imports packages (${[...new Set(external)].join(', ')}); keep it to node: builtins and the packages in BUNDLED`)
   process.exit(1)
 }

@@ -5,8 +5,8 @@ import {HOOK_HARNESSES, type HookEvent} from './events.js'
 /**
  * oclif face of `signet hook <event>`: it exists so `signet hook --help` and
  * `signet hook <event> --help` document the events and flags. Real calls never get here —
- * bin/run.js sends them to dist/hook.cjs (src/hooks/cli.ts, bundled) without loading oclif — but if one does (bin/dev.js),
- * it runs the same hook.
+ * bin/run.js sends them to dist/hook.cjs (src/hooks/cli.ts, bundled) without loading oclif —
+ * but if one does (bin/dev.js), it runs the same hook.
  */
 export abstract class HookCommand extends Command {
   static override flags = {

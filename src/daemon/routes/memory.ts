@@ -1,7 +1,7 @@
 import {Hono} from 'hono'
 import {z} from 'zod'
 
-import type {Memory} from '../../store/memories.js'
+import type {Memory, RememberInput} from '../../store/memories.js'
 import {redactText} from '../../store/redaction.js'
 import {ApiError, notFound} from '../api-error.js'
 import {requirePermission, resolveAgentId, resolveProject} from '../auth/principal.js'
@@ -32,19 +32,8 @@ export const rememberBody = z.object({
 /** At most this many memories per import request (the 1 MiB body limit usually binds first). */
 export const MAX_IMPORT_BATCH = 5000
 
-const importItem = z
-  .object({
-    content: z.string().trim().min(1, 'must not be empty').max(MAX_CONTENT_CHARS),
-    tags: tagList.optional(),
-    importance: z.number().min(0).max(1).optional(),
-    pinned: z.boolean().optional(),
-    type: memoryType.optional(),
-    project: projectField.optional(),
-    sessionKey: z.string().min(1).max(256).optional(),
-    idempotencyKey: z.string().min(1).max(256).optional(),
-    createdAt: isoDate.optional(),
-  })
-  .strict()
+/** An imported memory: remember's fields, minus the agent and machine, which belong to the batch. */
+const importItem = rememberBody.omit({agentId: true, machineId: true}).strict()
 
 export const importBody = z
   .object({
@@ -107,6 +96,31 @@ export function presentMemory(memory: Memory) {
   }
 }
 
+type MemoryFields = Pick<z.infer<typeof rememberBody>, 'content' | 'type' | 'tags' | 'importance' | 'pinned' | 'sessionKey' | 'idempotencyKey' | 'createdAt'>
+
+/** What remember and import store for one validated memory: redacted content plus provenance. */
+function rememberInput(
+  fields: MemoryFields,
+  context: {agentId: string; project: string | null; source: string; harness: string | null; keyId?: string | null; machineId?: string},
+): RememberInput {
+  return {
+    content: redactText(fields.content),
+    agentId: context.agentId,
+    type: fields.type,
+    tags: fields.tags,
+    importance: fields.importance,
+    pinned: fields.pinned,
+    project: context.project,
+    source: context.source,
+    harness: context.harness,
+    keyId: context.keyId ?? null,
+    machineId: context.machineId ?? null,
+    sessionKey: fields.sessionKey ?? null,
+    idempotencyKey: fields.idempotencyKey ?? null,
+    createdAt: fields.createdAt ? new Date(fields.createdAt).toISOString() : undefined,
+  }
+}
+
 export function memoryRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
 
@@ -115,23 +129,10 @@ export function memoryRoutes(daemon: DaemonContext) {
     requirePermission(principal, 'remember')
     const body = await readJsonBody(c, rememberBody)
     const agentId = resolveAgentId(principal, body.agentId)
-    const project = resolveProject(principal, body.project)
-    const {memory, deduped} = daemon.memories.remember({
-      content: redactText(body.content),
-      agentId,
-      type: body.type,
-      tags: body.tags,
-      importance: body.importance,
-      pinned: body.pinned,
-      project: project ?? null,
-      source: 'api',
-      harness: readHarnessHeader(c),
-      keyId: principal.keyId ?? null,
-      machineId: body.machineId ?? null,
-      sessionKey: body.sessionKey ?? null,
-      idempotencyKey: body.idempotencyKey ?? null,
-      createdAt: body.createdAt ? new Date(body.createdAt).toISOString() : undefined,
-    })
+    const project = resolveProject(principal, body.project) ?? null
+    const {memory, deduped} = daemon.memories.remember(
+      rememberInput(body, {agentId, project, source: 'api', harness: readHarnessHeader(c), keyId: principal.keyId, machineId: body.machineId}),
+    )
     return c.json({id: memory.id, deduped, memory: presentMemory(memory)}, deduped ? 200 : 201)
   })
 
@@ -142,22 +143,9 @@ export function memoryRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, importBody)
     const agentId = resolveAgentId(principal, body.agentId)
     const harness = readHarnessHeader(c)
-    const inputs = body.memories.map((item) => ({
-      content: redactText(item.content),
-      agentId,
-      type: item.type,
-      tags: item.tags,
-      importance: item.importance,
-      pinned: item.pinned,
-      project: resolveProject(principal, item.project) ?? null,
-      source: 'import',
-      harness,
-      keyId: principal.keyId ?? null,
-      machineId: body.machineId ?? null,
-      sessionKey: item.sessionKey ?? null,
-      idempotencyKey: item.idempotencyKey ?? null,
-      createdAt: item.createdAt ? new Date(item.createdAt).toISOString() : undefined,
-    }))
+    const inputs = body.memories.map((item) =>
+      rememberInput(item, {agentId, project: resolveProject(principal, item.project) ?? null, source: 'import', harness, keyId: principal.keyId, machineId: body.machineId}),
+    )
     const {imported, deduped} = daemon.memories.importMany(inputs)
     return c.json({imported, deduped, received: inputs.length})
   })

@@ -5,6 +5,7 @@ import type {ApiKeyRecord, ApiKeyRejection} from '../../store/api-keys.js'
 import {ApiError, unauthorized} from '../api-error.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {authState, matchesAdminToken, type AuthState} from './auth-state.js'
+import {lastForwardedParameter, lastListEntry, normalizeAddress} from './forwarding-headers.js'
 import {
   adminTokenPrincipal,
   anonymousPrincipal,
@@ -13,8 +14,6 @@ import {
   type Principal,
 } from './principal.js'
 import {retryAfterSeconds} from './rate-limit.js'
-
-const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip']
 
 /** Routes anyone may call (by path; see isOpenRoute for the method). */
 export const OPEN_PATHS = new Set(['/health', '/api/auth/pair/claim'])
@@ -41,43 +40,45 @@ export interface PeerClassification {
   client: string
 }
 
-function normalizeAddress(address: string): string {
-  const bare = address.trim().replace(/^"|"$/g, '').replace(/^\[|\](:\d+)?$/g, '')
-  return bare.toLowerCase().startsWith('::ffff:') && bare.includes('.') ? bare.slice(7) : bare
-}
-
 /**
- * The client a trusted proxy forwarded for: the entry the proxy itself appended (the last one).
- * `appended` says whether it came from a header proxies append to (X-Forwarded-For, Forwarded):
- * X-Real-IP is a single value a proxy may set — or pass through from the client untouched.
+ * The clients a trusted proxy's forwarding headers name, one per header present, in the order
+ * X-Forwarded-For (its last entry), Forwarded (the `for=` of its last element), X-Real-IP — the
+ * entries the nearest proxy would have written. A header that is present but names nobody counts
+ * as 'unknown'. `appended` says whether X-Forwarded-For or Forwarded (headers proxies append to) is
+ * among them: X-Real-IP is a single value a proxy may set — or pass through from the client untouched.
  */
-function forwardedClient(headers: Headers): {address: string; appended: boolean} | undefined {
+function forwardedClients(headers: Headers): {named: string[]; appended: boolean} {
+  const named: string[] = []
   const xff = headers.get('x-forwarded-for')
-  if (xff) return {address: normalizeAddress(xff.split(',').at(-1) ?? ''), appended: true}
+  if (xff !== null) named.push(normalizeAddress(lastListEntry(xff)) || 'unknown')
   const forwarded = headers.get('forwarded')
-  const match = forwarded ? /for=("?\[?[^;,"\]]+\]?"?)/gi.exec(forwarded.split(',').at(-1) ?? '') : null
-  if (match) return {address: normalizeAddress(match[1].replace(/:\d+$/, '')), appended: true}
+  if (forwarded !== null) named.push(normalizeAddress(lastForwardedParameter(forwarded, 'for') ?? '') || 'unknown')
   const realIp = headers.get('x-real-ip')
-  if (realIp) return {address: normalizeAddress(realIp), appended: false}
-  return undefined
+  if (realIp !== null) named.push(normalizeAddress(realIp) || 'unknown')
+  return {named, appended: xff !== null || forwarded !== null}
 }
 
 /**
  * Is this request local? Only the TCP peer counts (never the Host header). A loopback peer that
  * forwards for someone else (a same-host proxy) is remote — unless it is listed in
- * `auth.trustedProxies` and the client it appended to X-Forwarded-For or Forwarded is loopback.
- * X-Real-IP alone never makes a request local: a proxy that adds no header of its own would pass
- * a remote client's `X-Real-IP: 127.0.0.1` straight through.
+ * `auth.trustedProxies`, and then only if EVERY forwarding header present names a loopback client
+ * and at least one of them is X-Forwarded-For or Forwarded. Every header, because we cannot know
+ * which one the proxy writes: one that sets only Forwarded (or only X-Real-IP) passes a client's own
+ * `X-Forwarded-For: 127.0.0.1` through untouched. X-Real-IP alone never makes a request local for
+ * the same reason. Limits and the audit trail key on the first non-loopback client named, else the
+ * loopback one.
  */
 export function classifyPeer(peer: string | undefined, headers: Headers, trustedProxies: readonly string[]): PeerClassification {
   const socket = peer ? normalizeAddress(peer) : 'unknown'
-  const forwarded = FORWARDING_HEADERS.some((name) => headers.has(name))
-  if (!forwarded) return {remote: !isLoopbackAddress(peer), client: socket}
+  if (!headers.has('x-forwarded-for') && !headers.has('forwarded') && !headers.has('x-real-ip')) {
+    return {remote: !isLoopbackAddress(peer), client: socket}
+  }
   const trusted = trustedProxies.some((proxy) => normalizeAddress(proxy) === socket)
   if (!trusted) return {remote: true, client: socket}
-  const client = forwardedClient(headers)
-  if (!client) return {remote: true, client: socket}
-  return {remote: !(isLoopbackAddress(peer) && client.appended && isLoopbackAddress(client.address)), client: client.address}
+  const {named, appended} = forwardedClients(headers)
+  const outsider = named.find((address) => !isLoopbackAddress(address))
+  const local = isLoopbackAddress(peer) && appended && outsider === undefined
+  return {remote: !local, client: outsider ?? named[0]}
 }
 
 /** Kept for callers that only need the yes/no. */

@@ -23,8 +23,12 @@ export const agentConfigSchema = z.object({
     .object({
       mode: z.enum(['localhost', 'tailscale']).default('localhost'),
       port: z.number().int().min(1).max(65_535).default(3850),
+      // DNS names (beyond localhost and IP addresses) the daemon answers to in the Host header.
+      hostnames: z
+        .array(z.string().regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/, 'a bare host name such as signet.example.com (no scheme, port or path)'))
+        .default([]),
     })
-    .default({mode: 'localhost', port: 3850}),
+    .default({mode: 'localhost', port: 3850, hostnames: []}),
   auth: z
     .object({
       mode: z.enum(['local', 'hybrid', 'team']).default('local'),

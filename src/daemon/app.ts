@@ -3,6 +3,7 @@ import {bodyLimit} from 'hono/body-limit'
 
 import {ApiError} from './api-error.js'
 import {authenticate} from './auth/authenticate.js'
+import {browserGuard} from './browser-guard.js'
 import type {AppEnv, DaemonContext} from './context.js'
 import {authRoutes} from './routes/auth.js'
 import {diagnosticsRoutes} from './routes/diagnostics.js'
@@ -18,7 +19,7 @@ import {statusRoutes} from './routes/status.js'
 
 export const MAX_BODY_BYTES = 1024 * 1024
 
-/** The daemon's HTTP API: body limit → auth → one router per route group → one error envelope. */
+/** The daemon's HTTP API: browser guard → body limit → auth → one router per route group → one error envelope. */
 export function createApp(daemon: DaemonContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
@@ -32,6 +33,8 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
       ms: Math.round(performance.now() - started),
     })
   })
+
+  app.use('*', browserGuard(daemon))
 
   const tooLarge = (c: Context) => {
     // The unread rest of the body makes the connection unusable, so tell the client to drop it.

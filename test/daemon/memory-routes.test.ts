@@ -128,7 +128,7 @@ describe('bad input', () => {
     expect(missing.body.field).toBe('content')
     const wrong = await daemon.request('POST', '/api/memory/remember', {body: {content: 'x', importance: 7}})
     expect(wrong.body).toMatchObject({code: 'invalid_request', field: 'importance'})
-    const array = await daemon.request('POST', '/api/memory/recall', {rawBody: '[1,2]'})
+    const array = await daemon.request('POST', '/api/memory/recall', {rawBody: '[1,2]', headers: {'content-type': 'application/json'}})
     expect(array.status).toBe(400)
   })
 
@@ -146,7 +146,7 @@ describe('bad input', () => {
   })
 
   it('bodies over 1 MiB get 413 before parsing', async () => {
-    const {status, body} = await daemon.request('POST', '/api/memory/remember', {rawBody: 'x'.repeat(1024 * 1024 + 10)})
+    const {status, body} = await daemon.request('POST', '/api/memory/remember', {rawBody: 'x'.repeat(1024 * 1024 + 10), headers: {'content-type': 'application/json'}})
     expect(status).toBe(413)
     expect(body.code).toBe('payload_too_large')
   })

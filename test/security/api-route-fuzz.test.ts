@@ -228,7 +228,10 @@ describe('every non-memory route under hostile input (fast-check)', () => {
         if (path === '/mcp' && response.json?.jsonrpc === '2.0') expect(response.status).toBeLessThan(500)
         else expectWellFormedAnswer(response, `${method} ${path} ${JSON.stringify(headers).slice(0, 160)}`, {wholeBodyErrors: true})
         const credential = headers.authorization?.trim()
-        if (credential && path !== '/api/auth/pair/claim') expect([401, 429], `${method} ${path} with Authorization: ${credential.slice(0, 40)}`).toContain(response.status)
+        // A foreign Host or a body that is not labelled JSON is refused before auth looks at the credential.
+        const edgeRefusal = headers.host === 'evil.example' ? 403 : body !== undefined && !(headers['content-type'] ?? 'application/json').startsWith('application/json') ? 415 : undefined
+        if (edgeRefusal) expect(response.status, `${method} ${path} ${JSON.stringify(headers).slice(0, 160)}`).toBe(edgeRefusal)
+        else if (credential && path !== '/api/auth/pair/claim') expect([401, 429], `${method} ${path} with Authorization: ${credential.slice(0, 40)}`).toContain(response.status)
       }),
       {numRuns: RUNS * 2},
     )

@@ -11,7 +11,13 @@ export interface InProcessApp {
 
 // Headers that describe the /mcp exchange itself; everything else (Authorization, X-Signet-Harness,
 // forwarding headers) is carried over so the inner request is judged exactly like the outer one.
+// Origin and Sec-Fetch-* were already checked on the outer request against its Host; the inner one
+// has no Host, so carried over they could only be misjudged.
 const EXCHANGE_HEADERS = new Set([
+  'origin',
+  'sec-fetch-site',
+  'sec-fetch-mode',
+  'sec-fetch-dest',
   'accept',
   'content-length',
   'content-type',

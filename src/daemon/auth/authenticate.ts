@@ -5,7 +5,7 @@ import type {ApiKeyRecord, ApiKeyRejection} from '../../store/api-keys.js'
 import {ApiError, unauthorized} from '../api-error.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {authState, matchesAdminToken, type AuthState} from './auth-state.js'
-import {lastForwardedParameter, lastListEntry, normalizeAddress} from './forwarding-headers.js'
+import {lastForwardedParameter, lastListEntry, namedClient, normalizeAddress} from './forwarding-headers.js'
 import {
   adminTokenPrincipal,
   anonymousPrincipal,
@@ -50,11 +50,11 @@ export interface PeerClassification {
 function forwardedClients(headers: Headers): {named: string[]; appended: boolean} {
   const named: string[] = []
   const xff = headers.get('x-forwarded-for')
-  if (xff !== null) named.push(normalizeAddress(lastListEntry(xff)) || 'unknown')
+  if (xff !== null) named.push(namedClient(lastListEntry(xff)))
   const forwarded = headers.get('forwarded')
-  if (forwarded !== null) named.push(normalizeAddress(lastForwardedParameter(forwarded, 'for') ?? '') || 'unknown')
+  if (forwarded !== null) named.push(namedClient(lastForwardedParameter(forwarded, 'for')))
   const realIp = headers.get('x-real-ip')
-  if (realIp !== null) named.push(normalizeAddress(realIp) || 'unknown')
+  if (realIp !== null) named.push(namedClient(realIp))
   return {named, appended: xff !== null || forwarded !== null}
 }
 

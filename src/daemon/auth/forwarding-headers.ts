@@ -25,6 +25,18 @@ export function normalizeAddress(raw: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
 }
 
+/**
+ * The client address a forwarding header names, normalized; 'unknown' when it names nobody or
+ * something far longer than any address (the longest, a quoted bracketed IPv6 with a zone and a
+ * port, is under 70 characters) — no need to walk a stranger's megabyte to say it is not loopback.
+ */
+export function namedClient(raw: string | undefined): string {
+  if (raw === undefined || raw.length > MAX_ADDRESS_LENGTH) return 'unknown'
+  return normalizeAddress(raw) || 'unknown'
+}
+
+const MAX_ADDRESS_LENGTH = 100
+
 /** The last entry of a comma-separated list header such as X-Forwarded-For: the one the nearest proxy appended. */
 export function lastListEntry(header: string): string {
   return header.slice(header.lastIndexOf(',') + 1).trim()
@@ -36,25 +48,24 @@ export function lastListEntry(header: string): string {
  * Returns undefined when that element does not carry the parameter.
  */
 export function lastForwardedParameter(header: string, name: string): string | undefined {
-  const start = lastElementStart(header)
-  let index = start
   const end = header.length
+  let index = lastElementStart(header)
   while (index < end) {
-    // key: up to '=' (or a ';' that ends a key without a value)
+    // key: up to '=' (or a ';' that ends a key without a value); compared in place, nothing allocated
     const keyStart = index
     while (index < end && header.charCodeAt(index) !== EQUALS && header.charCodeAt(index) !== SEMICOLON) index++
-    const key = header.slice(keyStart, index).trim()
+    const matches = isKey(header, keyStart, index, name)
     if (index >= end || header.charCodeAt(index) === SEMICOLON) {
       index++
       continue
     }
     index++ // past '='
     while (index < end && isSpace(header.charCodeAt(index))) index++
-    let value = ''
+    const valueStart = index
+    let valueEnd: number
+    let escaped = false
     if (header.charCodeAt(index) === QUOTE) {
       index++
-      const valueStart = index
-      let escaped = false
       while (index < end && header.charCodeAt(index) !== QUOTE) {
         if (header.charCodeAt(index) === BACKSLASH) {
           escaped = true
@@ -62,19 +73,34 @@ export function lastForwardedParameter(header: string, name: string): string | u
         }
         index++
       }
-      value = header.slice(valueStart, Math.min(index, end))
-      if (escaped) value = unescapeQuoted(value)
-      index++ // past the closing quote
+      valueEnd = Math.min(index + 1, end)
       while (index < end && header.charCodeAt(index) !== SEMICOLON) index++
     } else {
-      const valueStart = index
       while (index < end && header.charCodeAt(index) !== SEMICOLON) index++
-      value = header.slice(valueStart, index).trim()
+      valueEnd = index
     }
     index++ // past ';'
-    if (key.length === name.length && key.toLowerCase() === name) return value
+    if (matches) return unquote(header.slice(valueStart, valueEnd).trim(), escaped)
   }
   return undefined
+}
+
+/** Is header[start, end), spaces around it ignored, the (lower-case) `name`, in any case? */
+function isKey(header: string, start: number, end: number, name: string): boolean {
+  while (start < end && isSpace(header.charCodeAt(start))) start++
+  while (end > start && isSpace(header.charCodeAt(end - 1))) end--
+  if (end - start !== name.length) return false
+  for (let offset = 0; offset < name.length; offset++) {
+    if ((header.charCodeAt(start + offset) | 0x20) !== name.charCodeAt(offset)) return false
+  }
+  return true
+}
+
+/** A token as is; a quoted string without its quotes and backslash escapes. */
+function unquote(value: string, escaped: boolean): string {
+  if (value.charCodeAt(0) !== QUOTE) return value
+  const inner = value.slice(1, value.length > 1 && value.charCodeAt(value.length - 1) === QUOTE ? -1 : undefined)
+  return escaped ? unescapeQuoted(inner) : inner
 }
 
 /** Where the last element of a Forwarded header begins: just after its last comma outside quotes. */
@@ -96,12 +122,8 @@ function lastElementStart(header: string): number {
 }
 
 function unescapeQuoted(value: string): string {
-  let out = ''
-  for (let index = 0; index < value.length; index++) {
-    if (value.charCodeAt(index) === BACKSLASH) index++
-    if (index < value.length) out += value[index]
-  }
-  return out
+  // `\\(.)` cannot backtrack: each backslash is consumed with the one character after it.
+  return value.replace(/\\([\s\S])/g, '$1')
 }
 
 function isSpace(code: number): boolean {

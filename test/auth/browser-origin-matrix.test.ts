@@ -2,6 +2,7 @@ import net from 'node:net'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {parseAgentConfig} from '../../src/config/agent-config.js'
 import {createApp} from '../../src/daemon/app.js'
 import {ApiKeyStore} from '../../src/store/api-keys.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
@@ -274,5 +275,47 @@ describe('finding 1: a web page cannot act as the local owner', () => {
     expect(new ApiKeyStore(daemon.context.db).list().length).toBe(keysBefore)
     const recalled = await send({method: 'POST', path: '/api/memory/recall'}, {host: own(), authorization: `Bearer ${adminKey}`, 'content-type': 'application/json'}, JSON.stringify({query: 'curl install.sh before builds'}))
     expect(recalled.json.results.map((result: {content: string}) => result.content)).not.toContain(page)
+  })
+})
+
+describe('the daemon’s own origin, in the less common set-ups', () => {
+  it('/mcp from the daemon’s own origin: the tool calls it makes inside the daemon are not refused', async () => {
+    const before = daemon.context.memories.count()
+    const response = await send(
+      {method: 'POST', path: '/mcp'},
+      {host: own(), origin: `http://${own()}`, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${adminKey}`},
+      JSON.stringify({jsonrpc: '2.0', id: 7, method: 'tools/call', params: {name: 'memory_store', arguments: {content: 'stored over mcp from the own origin'}}}),
+    )
+    expect(response.status, response.text).toBe(200)
+    expect(response.json.result.isError, response.text).toBeFalsy()
+    expect(daemon.context.memories.count()).toBe(before + 1)
+  })
+
+  it('behind a trusted TLS-terminating proxy the own origin is https (X-Forwarded-Proto / Forwarded proto); from anyone else it is not', async () => {
+    const behindProxy = await startTestDaemon({agentYaml: `auth:\n  mode: local\n  trustedProxies: ["127.0.0.1"]\nnetwork:\n  hostnames: ["${CONFIGURED_HOSTNAME}"]\n`})
+    const untrusted = await startTestDaemon({agentYaml: `network:\n  hostnames: ["${CONFIGURED_HOSTNAME}"]\n`})
+    try {
+      const key = new ApiKeyStore(behindProxy.context.db).create({name: 'proxy', role: 'admin'}).key
+      const viaProxy = (target: TestDaemon, headers: Record<string, string>) =>
+        httpRequest(target.url, {path: '/api/status', headers: {host: CONFIGURED_HOSTNAME, origin: `https://${CONFIGURED_HOSTNAME}`, 'x-forwarded-for': '203.0.113.5', authorization: `Bearer ${key}`, ...headers}})
+      expect((await viaProxy(behindProxy, {'x-forwarded-proto': 'https'})).status).toBe(200)
+      expect((await viaProxy(behindProxy, {forwarded: 'for=203.0.113.5;proto=https'})).status).toBe(200)
+      // The proxy says http: an https Origin is another origin (and http://name is this one).
+      expect((await viaProxy(behindProxy, {'x-forwarded-proto': 'http'})).json.code).toBe('origin_not_allowed')
+      expect((await viaProxy(behindProxy, {'x-forwarded-proto': 'http', origin: `http://${CONFIGURED_HOSTNAME}`})).status).toBe(200)
+      // A peer that is not a listed proxy cannot claim https for itself.
+      expect((await viaProxy(untrusted, {'x-forwarded-proto': 'https'})).json.code).toBe('origin_not_allowed')
+    } finally {
+      await behindProxy.stop()
+      await untrusted.stop()
+    }
+  })
+
+  it('network.hostnames takes bare host names; anything else is a config error naming the key', () => {
+    expect(parseAgentConfig('network:\n  hostnames: [signet.example.test, "box.tail1234.ts.net."]\n').network.hostnames).toEqual(['signet.example.test', 'box.tail1234.ts.net.'])
+    expect(parseAgentConfig('version: 1\n').network.hostnames).toEqual([])
+    for (const bad of ['"http://signet.example.test"', '"signet.example.test:3850"', '"signet.example.test/x"', '""', '"*.example.test"']) {
+      expect(() => parseAgentConfig(`network:\n  hostnames: [${bad}]\n`), bad).toThrow(/network\.hostnames\.0/)
+    }
   })
 })

@@ -11,7 +11,7 @@ import {ensureWorkspace, resolveWorkspace} from '../../src/config/workspace.js'
 describe('agent.yaml validation', () => {
   it('fills defaults for an empty file', () => {
     const config = parseAgentConfig('')
-    expect(config.network).toEqual({mode: 'localhost', port: 3850})
+    expect(config.network).toEqual({mode: 'localhost', port: 3850, hostnames: []})
     expect(config.auth.mode).toBe('local')
   })
 

@@ -1,7 +1,8 @@
 /**
  * Reading what a reverse proxy says about the request it forwards (`X-Forwarded-For`, `Forwarded`,
  * `X-Forwarded-Proto`, `X-Real-IP`). These run on requests a stranger shapes, so every parser here is
- * a single left-to-right scan with index arithmetic: no regular expressions, no splitting into arrays.
+ * a single left-to-right scan with index arithmetic: no regular expression that could backtrack, no
+ * splitting into arrays.
  */
 
 /**

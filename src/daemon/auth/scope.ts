@@ -53,6 +53,8 @@ export class RequestScope {
     readonly project: string | undefined,
     /** The projects the caller is limited to; undefined means unrestricted. */
     readonly ownProjects: readonly string[] | undefined,
+    /** Did the request name its project (rather than default to the key's only one)? */
+    readonly named = project !== undefined,
   ) {}
 
   get restricted(): boolean {
@@ -73,7 +75,7 @@ export class RequestScope {
 
   /** The project filter for a list, recall or search; `includeGlobal` adds rows without a project. */
   readFilter(options: {includeGlobal?: boolean} = {}): ProjectFilter {
-    if (this.project !== undefined) return {project: this.project, includeGlobal: options.includeGlobal}
+    if (this.named && this.project !== undefined) return {project: this.project, includeGlobal: options.includeGlobal}
     // A restricted key that named no project reads everything it may: its projects and global rows.
     if (this.ownProjects) return {projects: this.ownProjects, includeGlobal: true}
     return {}
@@ -81,7 +83,7 @@ export class RequestScope {
 
   /** Sessions and transcripts have no "global" meaning: a restricted key sees only its projects' ones. */
   sessionFilter(): ProjectFilter {
-    if (this.project !== undefined) return {project: this.project}
+    if (this.named && this.project !== undefined) return {project: this.project}
     if (this.ownProjects) return {projects: this.ownProjects}
     return {}
   }
@@ -168,7 +170,7 @@ export function requestScope(principal: Principal, requested: {agentId?: string 
     }
     return new RequestScope(principal, agentId, named, ownProjects)
   }
-  return new RequestScope(principal, agentId, ownProjects.length === 1 ? ownProjects[0] : undefined, ownProjects)
+  return new RequestScope(principal, agentId, ownProjects.length === 1 ? ownProjects[0] : undefined, ownProjects, false)
 }
 
 /**

@@ -152,6 +152,42 @@ describe('hooks and sessions', () => {
   })
 })
 
+describe('the whole read surface', () => {
+  it("no read route shows a project key another project's memories, sessions or transcripts", async () => {
+    const marker = 'zebracorn'
+    await daemon.request('POST', '/api/memory/remember', {body: {content: `projB ${marker} deploy notes for the pipeline`, pinned: true, importance: 1}, headers: as('projB')})
+    await daemon.request('POST', '/api/hooks/session-end', {body: {harness: 'codex', sessionKey: 'sess-marker', project: 'projB', transcript: `User: the ${marker} pipeline deploy notes`}, headers: as('projB')})
+    for (const name of ['projA', 'allowedA', 'allowedAC']) {
+      const reads = [
+        await daemon.request('GET', '/api/memories?limit=500', {headers: as(name)}),
+        await daemon.request('POST', '/api/memory/recall', {body: {query: `${marker} deploy pipeline`}, headers: as(name)}),
+        await daemon.request('POST', '/api/sessions/search', {body: {query: `${marker} pipeline`}, headers: as(name)}),
+        await daemon.request('GET', '/api/sessions', {headers: as(name)}),
+        await daemon.request('GET', '/api/sessions/sess-marker', {headers: as(name)}),
+        await daemon.request('GET', '/api/sessions/sess-marker/transcript', {headers: as(name)}),
+        await daemon.request('POST', '/api/hooks/session-start', {body: {harness: 'codex', sessionKey: `surface-${name}`, project: 'projA'}, headers: as(name)}),
+        await daemon.request('POST', '/api/hooks/user-prompt-submit', {body: {harness: 'codex', sessionKey: `surface-${name}`, project: 'projA', prompt: `what are the ${marker} deploy pipeline notes?`}, headers: as(name)}),
+      ]
+      for (const read of reads) {
+        expect(read.status, `${name}: ${JSON.stringify(read.body)}`).toBeLessThan(500)
+        const {meta: _echo, query: _query, ...shown} = read.body ?? {}
+        expect(JSON.stringify(shown), name).not.toContain(marker)
+      }
+      // Naming the other project outright is refused.
+      expect((await daemon.request('GET', '/api/memories?project=projB', {headers: as(name)})).status).toBe(403)
+    }
+  })
+
+  it('a key limited to several projects must name the one it writes to', async () => {
+    const unnamed = await daemon.request('POST', '/api/memory/remember', {body: {content: 'which project is this for?'}, headers: as('allowedAC')})
+    expect(unnamed.status).toBe(403)
+    const imported = await daemon.request('POST', '/api/memory/import', {body: {memories: [{content: 'ok in projC', project: 'projC'}, {content: 'not in projB', project: 'projB'}]}, headers: as('allowedAC')})
+    expect(imported.status).toBe(403)
+    const named = await daemon.request('POST', '/api/memory/remember', {body: {content: 'this one is for projC', project: 'projC'}, headers: as('allowedAC')})
+    expect(named.status).toBe(201)
+  })
+})
+
 describe('counts and redaction', () => {
   it('/api/status counts only the memories the caller may read', async () => {
     await daemon.request('POST', '/api/memory/remember', {body: {content: 'bob keeps his own notes', agentId: 'bob'}, headers: owner})

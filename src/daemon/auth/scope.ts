@@ -174,10 +174,11 @@ export function requestScope(principal: Principal, requested: {agentId?: string 
 }
 
 /**
- * What a count (status) may include: the caller's agent when it is agent-scoped (else every
- * agent), and its projects plus global rows when it is restricted (else every project).
+ * Everything a caller may see when a request names no agent or project (status counts, harness
+ * sightings): its agent when it is agent-scoped (else every agent), and its projects plus global
+ * rows when it is restricted (else every project).
  */
-export function countFilter(principal: Principal): {agentId?: string} & ProjectFilter {
+export function visibleToCaller(principal: Principal): {agentId?: string} & ProjectFilter {
   const ownProjects = ownProjectsOf(principal)
   return {agentId: principal.scope.agent, ...(ownProjects ? {projects: ownProjects, includeGlobal: true} : {})}
 }

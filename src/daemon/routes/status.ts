@@ -1,6 +1,6 @@
 import {Hono} from 'hono'
 
-import {countFilter} from '../auth/scope.js'
+import {visibleToCaller} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 
 export function statusRoutes(daemon: DaemonContext) {
@@ -24,7 +24,7 @@ export function statusRoutes(daemon: DaemonContext) {
       workspace: revealPaths ? daemon.workspace : null,
       dbPath: revealPaths ? daemon.paths.dbPath : null,
       // Only what the caller may read: a scoped key sees its agent's (and projects') count, not the store's.
-      memoryCount: daemon.memories.count(countFilter(principal)),
+      memoryCount: daemon.memories.count(visibleToCaller(principal)),
       embedding: {provider: daemon.config.embedding.provider, model: daemon.config.embedding.model ?? null},
     })
   })

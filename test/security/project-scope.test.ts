@@ -1,9 +1,13 @@
-import {readFileSync} from 'node:fs'
+import {mkdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
+import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {MIGRATIONS, openDatabase} from '../../src/store/db.js'
+import {MemoryStore} from '../../src/store/memories.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {makeTempHome} from '../helpers/temp-home.js'
 
 /*
  * Project scope, attacked from inside one agent: keys for the same agent `alice` scoped to projA,
@@ -228,5 +232,36 @@ describe('counts and redaction', () => {
     ])
     expect(dump).not.toContain('hunter2')
     expect(dump).not.toContain(token.slice(4))
+  })
+})
+
+describe('the store, upgraded from schema 4', () => {
+  it('keeps its rows and then dedups per (agent, project), with replay still working', () => {
+    const temp = makeTempHome()
+    try {
+      mkdirSync(temp.home, {recursive: true})
+      const file = path.join(temp.home, 'v4.db')
+      const old = new Database(file)
+      for (const migration of MIGRATIONS.filter((m) => m.version <= 4)) old.exec(migration.sql)
+      old.pragma('user_version = 4')
+      old.prepare(`INSERT INTO memories (id, content, content_hash, agent_id, project, idempotency_key, created_at, updated_at)
+        VALUES ('44444444-4444-4444-8444-444444444444', 'shared fact', 'h1', 'alice', 'projB', 'idem-old', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')`).run()
+      old.close()
+
+      const db = openDatabase(file, {backupBeforeMigrate: false})
+      const memories = new MemoryStore(db)
+      expect(memories.count()).toBe(1)
+      const replayB = memories.remember({content: 'anything', agentId: 'alice', project: 'projB', idempotencyKey: 'idem-old'})
+      expect(replayB).toMatchObject({deduped: true, memory: {id: '44444444-4444-4444-8444-444444444444'}})
+      const inA = memories.remember({content: 'anything', agentId: 'alice', project: 'projA', idempotencyKey: 'idem-old'})
+      expect(inA.deduped).toBe(false)
+      expect(inA.memory.project).toBe('projA')
+      const globalOne = memories.remember({content: 'a global fact', agentId: 'alice'})
+      expect(memories.remember({content: 'A global fact ', agentId: 'alice'})).toMatchObject({deduped: true, memory: {id: globalOne.memory.id}})
+      expect(memories.remember({content: 'a global fact', agentId: 'alice', project: 'projA'}).deduped).toBe(false)
+      db.close()
+    } finally {
+      temp.cleanup()
+    }
   })
 })

@@ -194,7 +194,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 5,
-    name: 'dedup and idempotency keys are per agent and project',
+    name: 'dedup and idempotency keys are per agent and project; sessions by key',
     // Per agent only, identical content saved in project A was "deduped" into project B's row, and an
     // idempotency key replayed from A returned B's memory. Each index only gets narrower-keyed, so
     // every existing database already satisfies the new ones. `ifnull(project, '')`: global rows
@@ -206,6 +206,8 @@ export const MIGRATIONS: Migration[] = [
       CREATE UNIQUE INDEX memories_idempotency ON memories(agent_id, ifnull(project, ''), idempotency_key) WHERE idempotency_key IS NOT NULL;
       DROP INDEX session_transcripts_idempotency;
       CREATE UNIQUE INDEX session_transcripts_idempotency ON session_transcripts(agent_id, ifnull(project, ''), idempotency_key) WHERE idempotency_key IS NOT NULL;
+      -- "Does another agent own this session key?" is asked by key alone.
+      CREATE INDEX sessions_key ON sessions(session_key);
     `,
   },
 ]

@@ -141,8 +141,8 @@ export class RequestScope {
    * session it cannot read. Unscoped callers keep today's behaviour (a session may wander between
    * directories, and each agent has its own session rows).
    */
-  assertSessionOwner(sessionKey: string, owners: {otherAgents: boolean; session?: ScopedRow}): void {
-    if (owners.otherAgents && this.principal.scope.agent) {
+  assertSessionOwner(sessionKey: string, owners: {otherAgents?: () => boolean; session?: ScopedRow}): void {
+    if (this.principal.scope.agent && owners.otherAgents?.()) {
       throw forbidden(`session '${sessionKey}' belongs to another agent`, 'scope_violation')
     }
     const session = owners.session

@@ -165,14 +165,14 @@ export function hookRoutes(daemon: DaemonContext) {
     // Hooks act in one project; a key limited to several must say which (writeProject refuses otherwise).
     const project = scope.writeProject() ?? undefined
     const sessionKey = body.sessionKey ?? fallbackSessionKey?.(agentId, project)
-    if (sessionKey) scope.assertSessionOwner(sessionKey, {otherAgents: sessions.ownedByAnotherAgent(sessionKey, agentId)})
+    if (sessionKey) scope.assertSessionOwner(sessionKey, {otherAgents: () => sessions.ownedByAnotherAgent(sessionKey, agentId)})
     sessions.recordSighting({harness: body.harness, agentId, machineId: body.machineId, event})
     const session = sessionKey
       ? sessions.touch({sessionKey, agentId, harness: body.harness, machineId: body.machineId, project, keyId: principal.keyId})
       : undefined
     // Checked on the row touch returns (it never changes an existing one), so two first uses racing
     // from different projects cannot both pass: the loser sees the winner's project.
-    if (sessionKey && session) scope.assertSessionOwner(sessionKey, {otherAgents: false, session: session.session})
+    if (sessionKey && session) scope.assertSessionOwner(sessionKey, {session: session.session})
     return {scope, agentId, project, session, sessionKey}
   }
 

@@ -32,7 +32,8 @@ export function projectCondition(filter: ProjectFilter, column: string, params: 
 
 /**
  * Every stored text field passes through here on its way into the memories table (content, tags,
- * project, machine): one choke point, so no route can forget a field.
+ * project, machine, harness): one choke point, so no route can forget a field. Agent ids, session
+ * and idempotency keys are identifiers the caller looks rows up by, so they are kept as sent.
  */
 function redactOptional(value: string | null | undefined): string | null {
   return value ? redactText(value) : null
@@ -149,6 +150,7 @@ function redactInput(input: RememberInput): RememberInput {
     tags: input.tags?.map(redactText),
     project: redactOptional(input.project),
     machineId: redactOptional(input.machineId),
+    harness: redactOptional(input.harness),
   }
 }
 

@@ -158,7 +158,7 @@ export class SessionStore {
   }
 
   recordSighting(input: {harness: string; agentId: string; machineId?: string | null; event: string}): void {
-    this.sightingStatement.run({harness: input.harness, agent_id: input.agentId, machine_id: input.machineId ? redactText(input.machineId) : null, at: new Date().toISOString(), event: input.event})
+    this.sightingStatement.run({harness: redactText(input.harness), agent_id: input.agentId, machine_id: input.machineId ? redactText(input.machineId) : null, at: new Date().toISOString(), event: input.event})
   }
 
   sightings(agentId?: string): HarnessSighting[] {

@@ -210,10 +210,13 @@ describe('counts and redaction', () => {
   it('tags, project names and session metadata are redacted before they are stored', async () => {
     const token = `ghp_${'A1b2C3d4E5'.repeat(4)}`
     const remote = 'https://deploy:hunter2hunter2@git.example.com/acme/api.git'
-    const saved = await daemon.request('POST', '/api/memory/remember', {body: {content: 'tagged with a secret', tags: [token, 'ops'], project: remote, agentId: 'carol'}, headers: owner})
+    const saved = await daemon.request('POST', '/api/memory/remember', {
+      body: {content: 'tagged with a secret', tags: [token, 'ops'], project: remote, agentId: 'carol', machineId: `box ${token}`},
+      headers: {...owner, 'x-signet-harness': token},
+    })
     expect(saved.status).toBe(201)
-    const stored = daemon.context.db.prepare('SELECT tags, project FROM memories WHERE id = ?').get(saved.body.id) as {tags: string; project: string}
-    expect(stored.tags).not.toContain(token.slice(4))
+    const stored = daemon.context.db.prepare('SELECT tags, project, machine_id, harness FROM memories WHERE id = ?').get(saved.body.id) as Record<string, string>
+    expect(JSON.stringify(stored)).not.toContain(token.slice(4))
     expect(stored.project).not.toContain('hunter2')
     const patched = await daemon.request('PATCH', `/api/memory/${saved.body.id}?agentId=carol`, {body: {tags: [`again ${token}`]}, headers: owner})
     expect(patched.status).toBe(200)
@@ -221,14 +224,14 @@ describe('counts and redaction', () => {
 
     const machineId = `laptop ${token}`
     const hook = await daemon.request('POST', '/api/hooks/session-end', {
-      body: {harness: 'codex', agentId: 'carol', sessionKey: 'sess-redact', machineId, project: {gitRemote: remote}, transcript: 'User: hello there, a normal chat'},
+      body: {harness: token, agentId: 'carol', sessionKey: 'sess-redact', machineId, project: {gitRemote: remote}, transcript: 'User: hello there, a normal chat'},
       headers: owner,
     })
     expect(hook.status).toBe(200)
     const dump = JSON.stringify([
       daemon.context.db.prepare("SELECT * FROM sessions WHERE session_key = 'sess-redact'").all(),
       daemon.context.db.prepare("SELECT project, harness FROM session_transcripts WHERE session_key = 'sess-redact'").all(),
-      daemon.context.db.prepare('SELECT machine_id FROM harness_sightings').all(),
+      daemon.context.db.prepare('SELECT harness, machine_id FROM harness_sightings').all(),
     ])
     expect(dump).not.toContain('hunter2')
     expect(dump).not.toContain(token.slice(4))

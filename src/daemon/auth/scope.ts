@@ -237,6 +237,11 @@ export function assertCanMint(principal: Principal, candidate: KeyAuthority): vo
   if (beyond) throw forbidden(`cannot create a key broader than this one: ${beyond.reason}`, 'scope_violation')
 }
 
+/** Could this caller mint any key at all (the owner, or an unscoped admin key with every permission)? */
+export function holdsFullAuthority(principal: Principal): boolean {
+  return keyBeyondScope(principal, {role: 'admin', permissions: [], scope: {}}) === undefined
+}
+
 /** Keys a caller may list, rotate or revoke: those it could have minted itself. */
 export function keyWithinScope(principal: Principal, key: KeyAuthority): boolean {
   return keyBeyondScope(principal, key) === undefined

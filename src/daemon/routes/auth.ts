@@ -13,7 +13,7 @@ import {ApiError, badRequest, notFound} from '../api-error.js'
 import {authState, type AuthState} from '../auth/auth-state.js'
 import {PERMISSIONS, ROLE_PERMISSIONS, ROLES, requirePermission, type Principal} from '../auth/principal.js'
 import {retryAfterSeconds} from '../auth/rate-limit.js'
-import {assertCanMint, keyWithinScope} from '../auth/scope.js'
+import {assertCanMint, holdsFullAuthority, keyWithinScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
 import {agentIdField, harnessNameField} from '../request-fields.js'
@@ -207,7 +207,7 @@ export function authRoutes(daemon: DaemonContext) {
     requirePermission(principal, 'keys')
     const query = readQuery(c, auditQuery)
     const events = state.audit.list(query)
-    if (!keyWithinScope(principal, {role: 'admin', permissions: [], scope: {}})) {
+    if (!holdsFullAuthority(principal)) {
       // A scoped key sees the trail of the keys inside its scope only (not other keys', not peers' failures).
       const visible = new Set(state.apiKeys.list().filter((record) => keyWithinScope(principal, record)).map((record) => record.id))
       return c.json({events: events.filter((event) => event.keyId !== null && event.keyId !== undefined && visible.has(event.keyId))})

@@ -2,6 +2,7 @@ import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 
 import type {Permission, Role} from '../daemon/auth/principal.js'
 import type {SqliteDatabase} from './db.js'
+import {redactText} from './redaction.js'
 
 /** `sig_sk_<12 hex prefix>_<43 base64url chars = 32 random bytes>` (SPEC §6.2). */
 export const API_KEY_PATTERN = /^sig_sk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/
@@ -124,8 +125,10 @@ export class ApiKeyStore {
     this.markRevoked = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
   }
 
+  /** Text fields (name, project scope) are redacted here, the table's one way in: a key name is no place for a secret. */
   create(input: NewApiKey, now = new Date()): CreatedApiKey {
-    const scope = cleanScope({...input.scope, agent: input.scope?.agent ?? input.agentId ?? undefined})
+    const requested = cleanScope({...input.scope, agent: input.scope?.agent ?? input.agentId ?? undefined})
+    const scope = requested.project ? {...requested, project: redactText(requested.project)} : requested
     for (let attempt = 0; ; attempt++) {
       const {key, prefix} = generateApiKey()
       const id = `key_${randomBytes(12).toString('base64url')}`
@@ -134,14 +137,14 @@ export class ApiKeyStore {
           id,
           prefix,
           key_hash: hashApiKey(key),
-          name: input.name,
+          name: redactText(input.name),
           role: input.role,
           scope_json: JSON.stringify(scope),
           permissions_json: JSON.stringify(input.permissions ?? []),
           connector: input.connector ?? null,
           harness: input.harness ?? null,
           agent_id: input.agentId ?? scope.agent ?? null,
-          allowed_projects_json: JSON.stringify(input.allowedProjects ?? []),
+          allowed_projects_json: JSON.stringify((input.allowedProjects ?? []).map(redactText)),
           created_at: now.toISOString(),
           expires_at: input.expiresAt ?? null,
         })

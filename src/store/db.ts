@@ -192,6 +192,24 @@ export const MIGRATIONS: Migration[] = [
     // only a delivered session-start inject makes a later start a short "resumed" stub.
     sql: `ALTER TABLE sessions ADD COLUMN context_loaded_at TEXT;`,
   },
+  {
+    version: 5,
+    name: 'dedup and idempotency keys are per agent and project; sessions by key',
+    // Per agent only, identical content saved in project A was "deduped" into project B's row, and an
+    // idempotency key replayed from A returned B's memory. Each index only gets narrower-keyed, so
+    // every existing database already satisfies the new ones. `ifnull(project, '')`: global rows
+    // (NULL project) must still collide with each other, and a project name is never empty.
+    sql: `
+      DROP INDEX memories_live_hash;
+      CREATE UNIQUE INDEX memories_live_hash ON memories(agent_id, ifnull(project, ''), content_hash) WHERE deleted_at IS NULL;
+      DROP INDEX memories_idempotency;
+      CREATE UNIQUE INDEX memories_idempotency ON memories(agent_id, ifnull(project, ''), idempotency_key) WHERE idempotency_key IS NOT NULL;
+      DROP INDEX session_transcripts_idempotency;
+      CREATE UNIQUE INDEX session_transcripts_idempotency ON session_transcripts(agent_id, ifnull(project, ''), idempotency_key) WHERE idempotency_key IS NOT NULL;
+      -- "Does another agent own this session key?" is asked by key alone.
+      CREATE INDEX sessions_key ON sessions(session_key);
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

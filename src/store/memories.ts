@@ -2,6 +2,42 @@ import {randomUUID} from 'node:crypto'
 
 import {contentHash} from './content-hash.js'
 import type {SqliteDatabase} from './db.js'
+import {redactText} from './redaction.js'
+
+/** Which projects a read covers. No field set: every project. */
+export interface ProjectFilter {
+  /** Exactly this project (plus rows without a project when includeGlobal). */
+  project?: string
+  /** Any of these projects (plus rows without a project when includeGlobal). */
+  projects?: readonly string[]
+  includeGlobal?: boolean
+}
+
+/**
+ * The SQL condition for a ProjectFilter on `column` (undefined when it covers everything). Values go
+ * into `params` under names starting with `prefix`.
+ */
+export function projectCondition(filter: ProjectFilter, column: string, params: Record<string, unknown>, prefix = 'scopeProject'): string | undefined {
+  const orGlobal = filter.includeGlobal ? ` OR ${column} IS NULL` : ''
+  if (filter.project !== undefined) {
+    params[prefix] = filter.project
+    return `(${column} = @${prefix}${orGlobal})`
+  }
+  if (filter.projects !== undefined) {
+    params[`${prefix}s`] = JSON.stringify(filter.projects)
+    return `(${column} IN (SELECT value FROM json_each(@${prefix}s))${orGlobal})`
+  }
+  return undefined
+}
+
+/**
+ * Every stored text field passes through here on its way into the memories table (content, tags,
+ * project, machine, harness): one choke point, so no route can forget a field. Agent ids, session
+ * and idempotency keys are identifiers the caller looks rows up by, so they are kept as sent.
+ */
+function redactOptional(value: string | null | undefined): string | null {
+  return value ? redactText(value) : null
+}
 
 export interface Provenance {
   harness?: string | null
@@ -51,9 +87,8 @@ export interface MemoryPatch {
   project?: string | null
 }
 
-export interface ListMemoriesQuery {
+export interface ListMemoriesQuery extends ProjectFilter {
   agentId: string
-  project?: string
   type?: string
   tags?: string[]
   limit: number
@@ -107,7 +142,19 @@ export type PatchOutcome =
   | {status: 'not_found'}
   | {status: 'duplicate'; existingId: string}
 
-/** The row remember and importMany insert. */
+/** An input with every stored text field redacted (see redactOptional). */
+function redactInput(input: RememberInput): RememberInput {
+  return {
+    ...input,
+    content: redactText(input.content),
+    tags: input.tags?.map(redactText),
+    project: redactOptional(input.project),
+    machineId: redactOptional(input.machineId),
+    harness: redactOptional(input.harness),
+  }
+}
+
+/** The row remember and importMany insert (from a redacted input). */
 function memoryRow(input: RememberInput, hash: string, now: string) {
   return {
     id: randomUUID(),
@@ -118,7 +165,7 @@ function memoryRow(input: RememberInput, hash: string, now: string) {
     importance: input.importance ?? 0.5,
     pinned: input.pinned ? 1 : 0,
     agent_id: input.agentId,
-    project: input.project ?? null,
+    project: input.project || null,
     source: input.source ?? 'manual',
     harness: input.harness ?? null,
     key_id: input.keyId ?? null,
@@ -146,25 +193,34 @@ export class MemoryStore {
 
   constructor(private readonly db: SqliteDatabase) {
     this.insertStatement = db.prepare(this.insertSql)
+    // Dedup and idempotency are per (agent, project): identical content or a reused idempotency key in
+    // one project never touches another project's row. `ifnull(project, '')` matches the unique
+    // indexes (a project name is never empty), so these lookups use them.
     this.byHashStatement = db.prepare(
-      'SELECT * FROM memories WHERE agent_id = ? AND content_hash = ? AND deleted_at IS NULL')
+      "SELECT * FROM memories WHERE agent_id = ? AND ifnull(project, '') = ? AND content_hash = ? AND deleted_at IS NULL")
     this.byIdempotencyStatement = db.prepare(
-      'SELECT * FROM memories WHERE agent_id = ? AND idempotency_key = ?')
+      "SELECT * FROM memories WHERE agent_id = ? AND ifnull(project, '') = ? AND idempotency_key = ?")
     this.byIdStatement = db.prepare('SELECT * FROM memories WHERE id = ? AND deleted_at IS NULL')
     this.countStatement = db.prepare('SELECT count(*) AS n FROM memories WHERE deleted_at IS NULL')
     this.forgetStatement = db.prepare(
       'UPDATE memories SET deleted_at = ?, updated_at = ? WHERE id = ? AND agent_id = ? AND deleted_at IS NULL')
   }
 
-  /** Store a memory, or return the live one with the same normalised content for this agent. */
-  remember(input: RememberInput): {memory: Memory; deduped: boolean} {
+  /**
+   * Store a memory, or return the live one with the same normalised content for this agent and
+   * project. An idempotency key replays only within the same agent and project: the same key sent
+   * for another project is a new write there (never that project's row, whose existence stays hidden).
+   */
+  remember(raw: RememberInput): {memory: Memory; deduped: boolean} {
+    const input = redactInput(raw)
+    const project = input.project || ''
     return this.db.transaction(() => {
       if (input.idempotencyKey) {
-        const replay = this.byIdempotencyStatement.get(input.agentId, input.idempotencyKey) as MemoryRow | undefined
+        const replay = this.byIdempotencyStatement.get(input.agentId, project, input.idempotencyKey) as MemoryRow | undefined
         if (replay) return {memory: rowToMemory(replay), deduped: true}
       }
       const hash = contentHash(input.content)
-      const existing = this.byHashStatement.get(input.agentId, hash) as MemoryRow | undefined
+      const existing = this.byHashStatement.get(input.agentId, project, hash) as MemoryRow | undefined
       if (existing) return {memory: rowToMemory(existing), deduped: true}
       const row = memoryRow(input, hash, new Date().toISOString())
       this.insertStatement.run(row)
@@ -180,8 +236,9 @@ export class MemoryStore {
    * write lock is held throughout, so no other write can slip past the index, and a failure rolls the
    * trigger back with everything else.
    */
-  importMany(inputs: RememberInput[]): {imported: number; deduped: number} {
-    if (inputs.length === 0) return {imported: 0, deduped: 0}
+  importMany(rawInputs: RememberInput[]): {imported: number; deduped: number} {
+    if (rawInputs.length === 0) return {imported: 0, deduped: 0}
+    const inputs = rawInputs.map(redactInput)
     return this.db.transaction(() => {
       const trigger = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'memories_fts_insert'").get() as {sql: string} | undefined
       if (!trigger) throw new Error('memories_fts_insert trigger is missing: the database schema is damaged')
@@ -206,10 +263,8 @@ export class MemoryStore {
   list(query: ListMemoriesQuery): {memories: Memory[]; total: number} {
     const where = ['deleted_at IS NULL', 'agent_id = @agentId']
     const params: Record<string, unknown> = {agentId: query.agentId, limit: query.limit, offset: query.offset}
-    if (query.project !== undefined) {
-      where.push('project = @project')
-      params.project = query.project
-    }
+    const inProjects = projectCondition(query, 'project', params)
+    if (inProjects) where.push(inProjects)
     if (query.type !== undefined) {
       where.push('type = @type')
       params.type = query.type
@@ -232,17 +287,19 @@ export class MemoryStore {
       if (!row || row.agent_id !== agentId) return {status: 'not_found'}
       const next = {...row}
       if (patch.content !== undefined) {
-        const hash = contentHash(patch.content)
-        const clash = this.byHashStatement.get(agentId, hash) as MemoryRow | undefined
-        if (clash && clash.id !== id) return {status: 'duplicate', existingId: clash.id}
-        next.content = patch.content
-        next.content_hash = hash
+        next.content = redactText(patch.content)
+        next.content_hash = contentHash(next.content)
       }
       if (patch.type !== undefined) next.type = patch.type
-      if (patch.tags !== undefined) next.tags = JSON.stringify(normalizeTags(patch.tags))
+      if (patch.tags !== undefined) next.tags = JSON.stringify(normalizeTags(patch.tags.map(redactText)))
       if (patch.importance !== undefined) next.importance = patch.importance
       if (patch.pinned !== undefined) next.pinned = patch.pinned ? 1 : 0
-      if (patch.project !== undefined) next.project = patch.project
+      if (patch.project !== undefined) next.project = redactOptional(patch.project)
+      if (patch.content !== undefined || patch.project !== undefined) {
+        // The same content may live once per agent and project: a new text or a move must not collide.
+        const clash = this.byHashStatement.get(agentId, next.project ?? '', next.content_hash) as MemoryRow | undefined
+        if (clash && clash.id !== id) return {status: 'duplicate', existingId: clash.id}
+      }
       next.updated_at = new Date().toISOString()
       this.db
         .prepare(`UPDATE memories SET content = @content, content_hash = @content_hash, type = @type, tags = @tags,
@@ -258,8 +315,18 @@ export class MemoryStore {
     return this.forgetStatement.run(now, now, id, agentId).changes === 1
   }
 
-  count(): number {
-    return (this.countStatement.get() as {n: number}).n
+  /** Live memories; narrowed to one agent and/or some projects for a scoped caller. */
+  count(filter: {agentId?: string} & ProjectFilter = {}): number {
+    const params: Record<string, unknown> = {}
+    const where = ['deleted_at IS NULL']
+    if (filter.agentId !== undefined) {
+      where.push('agent_id = @agentId')
+      params.agentId = filter.agentId
+    }
+    const inProjects = projectCondition(filter, 'project', params)
+    if (inProjects) where.push(inProjects)
+    if (where.length === 1) return (this.countStatement.get() as {n: number}).n
+    return (this.db.prepare(`SELECT count(*) AS n FROM memories WHERE ${where.join(' AND ')}`).get(params) as {n: number}).n
   }
 }
 

@@ -3,18 +3,16 @@ import type {Statement} from 'better-sqlite3'
 import type {SqliteDatabase} from './db.js'
 import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
 import type {VectorIndex} from './embed/vector-index.js'
-import {type Memory, type MemoryRow, rowToMemory} from './memories.js'
+import {type Memory, type MemoryRow, type ProjectFilter, projectCondition, rowToMemory} from './memories.js'
 import {countMatchedTerms, lightStem, orQuery, proximityQuery, queryTerms} from './query-terms.js'
 
 export {MAX_QUERY_TERMS} from './query-terms.js'
 
-export interface RecallQuery {
+/** `project`/`projects` (plus global ones when includeGlobal is set): the caller's project scope. */
+export interface RecallQuery extends ProjectFilter {
   query: string
   agentId: string
   limit: number
-  /** Only memories of this project (plus global ones when includeGlobal is set). */
-  project?: string
-  includeGlobal?: boolean
   tags?: string[]
   type?: string
   since?: string
@@ -395,10 +393,8 @@ function sourceOf(entry: Candidate): HitSource {
 function buildFilter(query: RecallQuery): Filter {
   const where = ['m.deleted_at IS NULL', 'm.agent_id = @agentId']
   const params: Record<string, unknown> = {agentId: query.agentId}
-  if (query.project !== undefined) {
-    where.push(query.includeGlobal ? '(m.project = @project OR m.project IS NULL)' : 'm.project = @project')
-    params.project = query.project
-  }
+  const inProjects = projectCondition(query, 'm.project', params)
+  if (inProjects) where.push(inProjects)
   if (query.type !== undefined) {
     where.push('m.type = @type')
     params.type = query.type

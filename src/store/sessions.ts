@@ -1,4 +1,6 @@
 import type {SqliteDatabase} from './db.js'
+import {type ProjectFilter, projectCondition} from './memories.js'
+import {redactText} from './redaction.js'
 
 /** One harness session as the daemon saw it through hooks. */
 export interface SessionRecord {
@@ -89,7 +91,15 @@ export class SessionStore {
     return row ? rowToSession(row) : undefined
   }
 
-  /** The session, created on first sight; `known` says whether it existed before this call. */
+  /** Does another agent than `agentId` already hold a session with this key? */
+  ownedByAnotherAgent(sessionKey: string, agentId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM sessions WHERE session_key = ? AND agent_id != ? LIMIT 1').get(sessionKey, agentId) !== undefined
+  }
+
+  /**
+   * The session, created on first sight; `known` says whether it existed before this call. The
+   * first use fixes who owns it (agent and project). Its text fields are redacted on the way in.
+   */
   touch(input: SessionTouch): {session: SessionRecord; known: boolean} {
     return this.db.transaction(() => {
       const existing = this.get(input.agentId, input.sessionKey)
@@ -97,9 +107,9 @@ export class SessionStore {
       const row = {
         session_key: input.sessionKey,
         agent_id: input.agentId,
-        harness: input.harness ?? null,
-        machine_id: input.machineId ?? null,
-        project: input.project ?? null,
+        harness: input.harness ? redactText(input.harness) : null,
+        machine_id: input.machineId ? redactText(input.machineId) : null,
+        project: input.project ? redactText(input.project) : null,
         key_id: input.keyId ?? null,
         started_at: new Date().toISOString(),
       }
@@ -132,17 +142,15 @@ export class SessionStore {
     this.endStatement.run(new Date().toISOString(), agentId, sessionKey)
   }
 
-  list(query: {agentId?: string; project?: string; limit: number; offset: number}): {sessions: SessionRecord[]; total: number} {
+  list(query: {agentId?: string; limit: number; offset: number} & ProjectFilter): {sessions: SessionRecord[]; total: number} {
     const where: string[] = []
     const params: Record<string, unknown> = {limit: query.limit, offset: query.offset}
     if (query.agentId !== undefined) {
       where.push('agent_id = @agentId')
       params.agentId = query.agentId
     }
-    if (query.project !== undefined) {
-      where.push('project = @project')
-      params.project = query.project
-    }
+    const inProjects = projectCondition(query, 'project', params)
+    if (inProjects) where.push(inProjects)
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
     const total = (this.db.prepare(`SELECT count(*) AS n FROM sessions ${clause}`).get(params) as {n: number}).n
     const rows = this.db.prepare(`SELECT * FROM sessions ${clause} ORDER BY started_at DESC LIMIT @limit OFFSET @offset`).all(params) as SessionRow[]
@@ -150,7 +158,7 @@ export class SessionStore {
   }
 
   recordSighting(input: {harness: string; agentId: string; machineId?: string | null; event: string}): void {
-    this.sightingStatement.run({harness: input.harness, agent_id: input.agentId, machine_id: input.machineId ?? null, at: new Date().toISOString(), event: input.event})
+    this.sightingStatement.run({harness: redactText(input.harness), agent_id: input.agentId, machine_id: input.machineId ? redactText(input.machineId) : null, at: new Date().toISOString(), event: input.event})
   }
 
   sightings(agentId?: string): HarnessSighting[] {

@@ -1,6 +1,8 @@
 import {randomUUID} from 'node:crypto'
 
 import type {SqliteDatabase} from './db.js'
+import {type ProjectFilter, projectCondition} from './memories.js'
+import {redactSecrets, redactText} from './redaction.js'
 import {buildFtsQuery} from './search.js'
 
 /** `transcript`: the session's conversation; `compaction-summary`: a harness's summary at compaction. */
@@ -20,6 +22,10 @@ export interface SavedTranscript {
   id: string
   /** Nothing new was written: an idempotent replay, or an older (shorter) copy of a stored transcript. */
   deduped: boolean
+  /** The content as stored (secrets redacted), for callers that derive more from it. */
+  content: string
+  /** How many secrets were redacted, by kind. */
+  redacted: Record<string, number>
 }
 
 export interface TranscriptRecord {
@@ -84,7 +90,8 @@ export class TranscriptStore {
   private readonly deleteStatement
 
   constructor(private readonly db: SqliteDatabase) {
-    this.byIdempotencyStatement = db.prepare('SELECT id FROM session_transcripts WHERE agent_id = ? AND idempotency_key = ?')
+    // Per agent and project, like memories: a key reused in another project is a new write there.
+    this.byIdempotencyStatement = db.prepare("SELECT id FROM session_transcripts WHERE agent_id = ? AND ifnull(project, '') = ? AND idempotency_key = ?")
     this.currentTranscriptStatement = db.prepare(
       "SELECT seq, id, length(content) AS length FROM session_transcripts WHERE agent_id = ? AND session_key = ? AND kind = 'transcript'")
     this.insertStatement = db.prepare(`INSERT INTO session_transcripts (id, session_key, agent_id, harness, project, kind, content, idempotency_key, created_at)
@@ -92,15 +99,18 @@ export class TranscriptStore {
     this.deleteStatement = db.prepare('DELETE FROM session_transcripts WHERE seq = ?')
   }
 
-  save(input: SaveTranscriptInput): SavedTranscript {
+  /** Every stored text field (content, project, harness) is redacted here, the table's one way in. */
+  save(raw: SaveTranscriptInput): SavedTranscript {
+    const {text: content, redacted} = redactSecrets(raw.content)
+    const input = {...raw, content, project: raw.project ? redactText(raw.project) : null, harness: raw.harness ? redactText(raw.harness) : null}
     return this.db.transaction((): SavedTranscript => {
       if (input.idempotencyKey) {
-        const replay = this.byIdempotencyStatement.get(input.agentId, input.idempotencyKey) as {id: string} | undefined
-        if (replay) return {id: replay.id, deduped: true}
+        const replay = this.byIdempotencyStatement.get(input.agentId, input.project ?? '', input.idempotencyKey) as {id: string} | undefined
+        if (replay) return {id: replay.id, deduped: true, content, redacted}
       }
       if (input.kind === 'transcript') {
         const current = this.currentTranscriptStatement.get(input.agentId, input.sessionKey) as {seq: number; id: string; length: number} | undefined
-        if (current && current.length > input.content.length) return {id: current.id, deduped: true}
+        if (current && current.length > input.content.length) return {id: current.id, deduped: true, content, redacted}
         if (current) this.deleteStatement.run(current.seq)
       }
       const id = randomUUID()
@@ -115,7 +125,7 @@ export class TranscriptStore {
         idempotency_key: input.idempotencyKey ?? null,
         created_at: new Date().toISOString(),
       })
-      return {id, deduped: false}
+      return {id, deduped: false, content, redacted}
     }).immediate()
   }
 
@@ -130,15 +140,13 @@ export class TranscriptStore {
     return (this.db.prepare('SELECT count(*) AS n FROM session_transcripts WHERE agent_id = ? AND session_key = ?').get(agentId, sessionKey) as {n: number}).n
   }
 
-  search(query: {query: string; agentId: string; project?: string; sessionKey?: string; excludeSessionKey?: string; limit: number}): TranscriptSearchHit[] {
+  search(query: {query: string; agentId: string; sessionKey?: string; excludeSessionKey?: string; limit: number} & ProjectFilter): TranscriptSearchHit[] {
     const match = buildFtsQuery(query.query)
     if (!match) return []
     const where = ['session_transcripts_fts MATCH @match', 't.agent_id = @agentId']
     const params: Record<string, unknown> = {match, agentId: query.agentId, limit: query.limit}
-    if (query.project !== undefined) {
-      where.push('t.project = @project')
-      params.project = query.project
-    }
+    const inProjects = projectCondition(query, 't.project', params)
+    if (inProjects) where.push(inProjects)
     if (query.sessionKey !== undefined) {
       where.push('t.session_key = @sessionKey')
       params.sessionKey = query.sessionKey

@@ -13,6 +13,7 @@ import {ApiError, badRequest, notFound} from '../api-error.js'
 import {authState, type AuthState} from '../auth/auth-state.js'
 import {PERMISSIONS, ROLE_PERMISSIONS, ROLES, requirePermission, type Principal} from '../auth/principal.js'
 import {retryAfterSeconds} from '../auth/rate-limit.js'
+import {assertCanMint, holdsFullAuthority, keyWithinScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
 import {agentIdField, harnessNameField} from '../request-fields.js'
@@ -116,9 +117,17 @@ export function authRoutes(daemon: DaemonContext) {
     })
   })
 
+  /** A key outside the caller's scope looks exactly like a missing one. */
+  function findWithinScope(principal: Principal, idOrPrefix: string): ApiKeyRecord {
+    const record = state.apiKeys.find(idOrPrefix)
+    if (!record || !keyWithinScope(principal, record)) throw notFound('API key not found')
+    return record
+  }
+
   app.get('/api/auth/api-keys', (c) => {
-    requirePermission(c.get('principal'), 'keys')
-    return c.json({apiKeys: state.apiKeys.list().map(presentApiKey)})
+    const principal = c.get('principal')
+    requirePermission(principal, 'keys')
+    return c.json({apiKeys: state.apiKeys.list().filter((record) => keyWithinScope(principal, record)).map(presentApiKey)})
   })
 
   app.post('/api/auth/api-keys', async (c) => {
@@ -133,6 +142,14 @@ export function authRoutes(daemon: DaemonContext) {
     if (beyondRole.length > 0) {
       throw badRequest(`permissions: '${beyondRole[0]}' is not part of role '${role}' (permissions can only narrow a role)`, 'permissions')
     }
+    // Never broader than the caller: role, permissions, agent, user and projects within its own.
+    assertCanMint(principal, {
+      role,
+      permissions: body.permissions as ApiKeyRecord['permissions'],
+      scope: body.scope,
+      agentId: body.agentId,
+      allowedProjects: body.allowedProjects,
+    })
     const created = state.apiKeys.create({
       name: body.name,
       role,
@@ -153,8 +170,7 @@ export function authRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'keys')
     const {idOrPrefix} = parseWith(keyRef, c.req.param())
-    const before = state.apiKeys.find(idOrPrefix)
-    if (!before) throw notFound('API key not found')
+    const before = findWithinScope(principal, idOrPrefix)
     const revoked = state.apiKeys.revoke(idOrPrefix)!
     if (!before.revokedAt) {
       state.audit.record({event: 'key_revoked', keyId: revoked.id, peer: principal.peer, detail: describeKey(revoked, principal)})
@@ -168,8 +184,7 @@ export function authRoutes(daemon: DaemonContext) {
     requirePermission(principal, 'keys')
     const {idOrPrefix} = parseWith(keyRef, c.req.param())
     const body = await readJsonBody(c, rotateBody)
-    const current = state.apiKeys.find(idOrPrefix)
-    if (!current) throw notFound('API key not found')
+    const current = findWithinScope(principal, idOrPrefix)
     if (current.revokedAt) {
       throw new ApiError(409, 'key_revoked', `API key ${current.id} is revoked; create a new key instead (signet api-key create)`)
     }
@@ -188,15 +203,24 @@ export function authRoutes(daemon: DaemonContext) {
   })
 
   app.get('/api/auth/audit', (c) => {
-    requirePermission(c.get('principal'), 'keys')
+    const principal = c.get('principal')
+    requirePermission(principal, 'keys')
     const query = readQuery(c, auditQuery)
-    return c.json({events: state.audit.list(query)})
+    const events = state.audit.list(query)
+    if (!holdsFullAuthority(principal)) {
+      // A scoped key sees the trail of the keys inside its scope only (not other keys', not peers' failures).
+      const visible = new Set(state.apiKeys.list().filter((record) => keyWithinScope(principal, record)).map((record) => record.id))
+      return c.json({events: events.filter((event) => event.keyId !== null && event.keyId !== undefined && visible.has(event.keyId))})
+    }
+    return c.json({events})
   })
 
   app.post('/api/auth/pair', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'keys')
     const body = await readJsonBody(c, pairBody)
+    // A pairing code mints a key when claimed: the same limits as creating one directly.
+    assertCanMint(principal, {role: body.role as ApiKeyRecord['role'], permissions: [], scope: {agent: body.agentId, project: body.project}})
     if (state.pairing.pendingCount() >= MAX_PENDING_PAIR_CODES) {
       throw new ApiError(409, 'too_many_pair_codes', `${MAX_PENDING_PAIR_CODES} pairing codes are already waiting to be claimed; let them expire first`)
     }

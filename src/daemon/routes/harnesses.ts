@@ -3,6 +3,7 @@ import {Hono} from 'hono'
 import {HOOK_HARNESSES} from '../../hooks/events.js'
 import {SessionStore} from '../../store/sessions.js'
 import {requirePermission} from '../auth/principal.js'
+import {visibleToCaller} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 
 /** GET /api/harnesses: each configured or seen harness with when its hooks last reached the daemon. */
@@ -13,7 +14,7 @@ export function harnessRoutes(daemon: DaemonContext) {
   app.get('/api/harnesses', (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'harnesses')
-    const sightings = sessions.sightings(principal.scope.agent)
+    const sightings = sessions.sightings(visibleToCaller(principal).agentId)
     const configured = new Set(daemon.config.harnesses)
     const names = [...new Set([...daemon.config.harnesses, ...sightings.map((sighting) => sighting.harness)])]
     const harnesses = names.map((name) => {

@@ -21,10 +21,10 @@ import type {Memory} from '../../store/memories.js'
 import {extractDurableMemories} from '../../store/memory-extraction.js'
 import {refreshMemoryMd, renderWorkingMemoryMarkdown, selectContextMemories} from '../../store/memory-md.js'
 import {countMatchedTerms, isStopWord, lightStem, queryTerms} from '../../store/query-terms.js'
-import {redactSecrets} from '../../store/redaction.js'
 import {SessionStore} from '../../store/sessions.js'
 import {TranscriptStore} from '../../store/transcripts.js'
-import {DEFAULT_AGENT_ID, type Principal, requirePermission, resolveAgentId, resolveProject} from '../auth/principal.js'
+import {DEFAULT_AGENT_ID, type Principal, requirePermission} from '../auth/principal.js'
+import {type RequestScope, requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {readJsonBody} from '../request-validation.js'
 import {agentIdField, harnessNameField} from '../request-fields.js'
@@ -154,21 +154,35 @@ export function hookRoutes(daemon: DaemonContext) {
   const sessions = new SessionStore(daemon.db)
   const transcripts = new TranscriptStore(daemon.db)
 
-  /** Agent and project this request acts for (403 when a scoped key names another), plus provenance. */
-  function scopeOf(principal: Principal, body: HookCommon, event: string) {
-    const agentId = resolveAgentId(principal, body.agentId)
-    const project = resolveProject(principal, projectIdOf(body.project))
+  /**
+   * Agent and project this request acts for (403 when a scoped key names another, or uses a session
+   * key that another agent or project owns), plus provenance. The session key is the body's, or
+   * `fallbackSessionKey`'s for this agent and project when the body has none.
+   */
+  function scopeOf(principal: Principal, body: HookCommon, event: string, fallbackSessionKey?: (agentId: string, project: string | undefined) => string) {
+    const scope = requestScope(principal, {agentId: body.agentId, project: projectIdOf(body.project)})
+    const agentId = scope.agentId
+    // Hooks act in one project; a key limited to several must say which (writeProject refuses otherwise).
+    const project = scope.writeProject() ?? undefined
+    const sessionKey = body.sessionKey ?? fallbackSessionKey?.(agentId, project)
+    if (sessionKey) scope.assertSessionOwner(sessionKey, {otherAgents: () => sessions.ownedByAnotherAgent(sessionKey, agentId)})
     sessions.recordSighting({harness: body.harness, agentId, machineId: body.machineId, event})
-    const session = body.sessionKey
-      ? sessions.touch({sessionKey: body.sessionKey, agentId, harness: body.harness, machineId: body.machineId, project, keyId: principal.keyId})
+    const session = sessionKey
+      ? sessions.touch({sessionKey, agentId, harness: body.harness, machineId: body.machineId, project, keyId: principal.keyId})
       : undefined
-    return {agentId, project, session}
+    // Checked on the row touch returns (it never changes an existing one), so two first uses racing
+    // from different projects cannot both pass: the loser sees the winner's project.
+    if (sessionKey && session) scope.assertSessionOwner(sessionKey, {session: session.session})
+    return {scope, agentId, project, session, sessionKey}
   }
 
-  /** The default agent's MEMORY.md is the shared file; anyone narrower gets a projection of their own memories. */
-  function workingMemoryFor(principal: Principal, agentId: string): string {
-    if (agentId === DEFAULT_AGENT_ID && !principal.scope.project) return readIfPresent(daemon.paths.memoryMd) ?? ''
-    return renderWorkingMemoryMarkdown(daemon.db, agentId, {project: principal.scope.project})
+  /**
+   * The default agent's MEMORY.md is the shared file, for unrestricted callers only: it holds every
+   * project's memories. Anyone narrower gets a projection of what their scope may read.
+   */
+  function workingMemoryFor(scope: RequestScope, agentId: string, project: string | undefined): string {
+    if (agentId === DEFAULT_AGENT_ID && !scope.restricted) return readIfPresent(daemon.paths.memoryMd) ?? ''
+    return renderWorkingMemoryMarkdown(daemon.db, agentId, {project: scope.restricted ? project : undefined})
   }
 
   function refreshWorkingMemory(agentId: string): void {
@@ -185,7 +199,7 @@ export function hookRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'hooks')
     const body = await readJsonBody(c, sessionStartBody)
-    const {agentId, project, session} = scopeOf(principal, body, 'session-start')
+    const {scope, agentId, project, session} = scopeOf(principal, body, 'session-start')
     const agentName = daemon.config.agent.name
     const resetContext = body.source !== undefined && CONTEXT_RESET_SOURCES.has(body.source)
 
@@ -207,12 +221,15 @@ export function hookRoutes(daemon: DaemonContext) {
         user: readIfPresent(paths.userMd),
       }),
     ]
-    const workingMemory = renderWorkingMemory(workingMemoryFor(principal, agentId), IDENTITY_SECTION_CAPS.workingMemory)
+    const workingMemory = renderWorkingMemory(workingMemoryFor(scope, agentId, project), IDENTITY_SECTION_CAPS.workingMemory)
     if (workingMemory) fixed.push(workingMemory)
     const budget = settings.sessionStartMaxChars
     const used = fixed.join('\n\n').length + 2
+    // The request's project plus global memories (every project for an unrestricted caller naming none),
+    // checked row by row against the scope as well.
     const candidates = settings.sessionStartMemories > 0
       ? selectContextMemories(daemon.db, {agentId, project, limit: settings.sessionStartMemories, excludeIds: resetContext ? [] : session?.session.injectedIds})
+          .filter(({memory}) => scope.canRead(memory))
       : []
     const notesTitle = '## Relevant Memories'
     const notes = renderRecalledNotes(
@@ -242,7 +259,7 @@ export function hookRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'hooks')
     const body = await readJsonBody(c, promptSubmitBody)
-    const {agentId, project, session} = scopeOf(principal, body, 'user-prompt-submit')
+    const {scope, agentId, session} = scopeOf(principal, body, 'user-prompt-submit')
     const threshold = settings.promptMinScore
     const query = promptRecallQuery(body.prompt)
     const empty = {inject: '', memoryCount: 0, sessionKnown: session?.known ?? false}
@@ -253,8 +270,7 @@ export function hookRoutes(daemon: DaemonContext) {
     const result = await daemon.search.recallWithBudget({
       query,
       agentId,
-      project,
-      includeGlobal: true,
+      ...scope.readFilter({includeGlobal: true}),
       limit: Math.max(settings.promptMaxMemories * 2, 10),
       excludeIds: session?.session.injectedIds,
     })
@@ -291,7 +307,7 @@ export function hookRoutes(daemon: DaemonContext) {
     requirePermission(principal, 'hooks')
     const body = await readJsonBody(c, preCompactionBody)
     const {agentId, project} = scopeOf(principal, body, 'pre-compaction')
-    let snapshot: {id: string; deduped: boolean} | undefined
+    let snapshot: {id: string} | undefined
     if (body.transcript?.trim() && body.sessionKey) {
       // Compaction is where long sessions lose detail, and SessionEnd may never fire (Ctrl+C):
       // keep what the conversation holds so far.
@@ -301,7 +317,7 @@ export function hookRoutes(daemon: DaemonContext) {
         harness: body.harness,
         project,
         kind: 'transcript',
-        content: redactSecrets(formatTranscript(body.transcript)).text,
+        content: formatTranscript(body.transcript),
         idempotencyKey: body.idempotencyKey,
       })
     }
@@ -314,8 +330,8 @@ export function hookRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, compactionCompleteBody)
     const {agentId, project} = scopeOf(principal, body, 'compaction-complete')
     const sessionKey = body.sessionKey ?? 'no-session'
-    const summary = redactSecrets(body.summary).text
-    const saved = transcripts.save({sessionKey, agentId, harness: body.harness, project, kind: 'compaction-summary', content: summary, idempotencyKey: body.idempotencyKey})
+    const saved = transcripts.save({sessionKey, agentId, harness: body.harness, project, kind: 'compaction-summary', content: body.summary, idempotencyKey: body.idempotencyKey})
+    const summary = saved.content
     const {memory, deduped} = daemon.memories.remember({
       content: `Session summary (${body.harness}, ${new Date().toISOString().slice(0, 10)}): ${summary}`,
       agentId,
@@ -341,9 +357,13 @@ export function hookRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'hooks')
     const body = await readJsonBody(c, sessionEndBody)
-    const {agentId, project} = scopeOf(principal, body, 'session-end')
-    const sessionKey = body.sessionKey ?? `anonymous-${contentHash(body.idempotencyKey ?? body.transcript ?? String(Date.now())).slice(0, 16)}`
-    if (!body.sessionKey) sessions.touch({sessionKey, agentId, harness: body.harness, machineId: body.machineId, project, keyId: principal.keyId})
+    // Without a session key, one derived from the agent, project and content: the same key for the same
+    // report (so a replay dedups), and never one that another agent's or project's report could produce.
+    const anonymous = (agentId: string, project: string | undefined) =>
+      `anonymous-${contentHash(`${agentId}\n${project ?? ''}\n${body.idempotencyKey ?? body.transcript ?? String(Date.now())}`).slice(0, 16)}`
+    const scoped = scopeOf(principal, body, 'session-end', anonymous)
+    const {agentId, project} = scoped
+    const sessionKey = scoped.sessionKey!
 
     let transcriptId: string | null = null
     let deduped = false
@@ -351,9 +371,10 @@ export function hookRoutes(daemon: DaemonContext) {
     let redactions = 0
     const raw = body.transcript?.trim() ? body.transcript : body.lastAssistantMessage?.trim() ? `Assistant: ${body.lastAssistantMessage}` : undefined
     if (raw) {
-      const {text, redacted} = redactSecrets(formatTranscript(raw))
-      redactions = Object.values(redacted).reduce((sum, n) => sum + n, 0)
-      const saved = transcripts.save({sessionKey, agentId, harness: body.harness, project, kind: 'transcript', content: text, idempotencyKey: body.idempotencyKey})
+      // The store redacts what it keeps; memories are extracted from that redacted text.
+      const saved = transcripts.save({sessionKey, agentId, harness: body.harness, project, kind: 'transcript', content: formatTranscript(raw), idempotencyKey: body.idempotencyKey})
+      const text = saved.content
+      redactions = Object.values(saved.redacted).reduce((sum, n) => sum + n, 0)
       transcriptId = saved.id
       deduped = saved.deduped
       if (!saved.deduped && settings.extractMemories) {

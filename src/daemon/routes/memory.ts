@@ -2,9 +2,9 @@ import {Hono} from 'hono'
 import {z} from 'zod'
 
 import type {Memory, RememberInput} from '../../store/memories.js'
-import {redactText} from '../../store/redaction.js'
 import {ApiError, notFound} from '../api-error.js'
-import {requirePermission, resolveAgentId, resolveProject} from '../auth/principal.js'
+import {requirePermission} from '../auth/principal.js'
+import {requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
 import {agentIdField, readHarnessHeader} from '../request-fields.js'
@@ -98,13 +98,13 @@ export function presentMemory(memory: Memory) {
 
 type MemoryFields = Pick<z.infer<typeof rememberBody>, 'content' | 'type' | 'tags' | 'importance' | 'pinned' | 'sessionKey' | 'idempotencyKey' | 'createdAt'>
 
-/** What remember and import store for one validated memory: redacted content plus provenance. */
+/** What remember and import store for one validated memory: its fields plus provenance (the store redacts). */
 function rememberInput(
   fields: MemoryFields,
   context: {agentId: string; project: string | null; source: string; harness: string | null; keyId?: string | null; machineId?: string},
 ): RememberInput {
   return {
-    content: redactText(fields.content),
+    content: fields.content,
     agentId: context.agentId,
     type: fields.type,
     tags: fields.tags,
@@ -128,10 +128,9 @@ export function memoryRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'remember')
     const body = await readJsonBody(c, rememberBody)
-    const agentId = resolveAgentId(principal, body.agentId)
-    const project = resolveProject(principal, body.project) ?? null
+    const scope = requestScope(principal, {agentId: body.agentId, project: body.project})
     const {memory, deduped} = daemon.memories.remember(
-      rememberInput(body, {agentId, project, source: 'api', harness: readHarnessHeader(c), keyId: principal.keyId, machineId: body.machineId}),
+      rememberInput(body, {agentId: scope.agentId, project: scope.writeProject(), source: 'api', harness: readHarnessHeader(c), keyId: principal.keyId, machineId: body.machineId}),
     )
     return c.json({id: memory.id, deduped, memory: presentMemory(memory)}, deduped ? 200 : 201)
   })
@@ -141,11 +140,11 @@ export function memoryRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'remember')
     const body = await readJsonBody(c, importBody)
-    const agentId = resolveAgentId(principal, body.agentId)
     const harness = readHarnessHeader(c)
-    const inputs = body.memories.map((item) =>
-      rememberInput(item, {agentId, project: resolveProject(principal, item.project) ?? null, source: 'import', harness, keyId: principal.keyId, machineId: body.machineId}),
-    )
+    const inputs = body.memories.map((item) => {
+      const scope = requestScope(principal, {agentId: body.agentId, project: item.project})
+      return rememberInput(item, {agentId: scope.agentId, project: scope.writeProject(), source: 'import', harness, keyId: principal.keyId, machineId: body.machineId})
+    })
     const {imported, deduped} = daemon.memories.importMany(inputs)
     return c.json({imported, deduped, received: inputs.length})
   })
@@ -155,13 +154,13 @@ export function memoryRoutes(daemon: DaemonContext) {
     requirePermission(principal, 'recall')
     const started = performance.now()
     const body = await readJsonBody(c, recallBody)
-    const agentId = resolveAgentId(principal, body.agentId)
-    const project = resolveProject(principal, body.project)
+    const scope = requestScope(principal, {agentId: body.agentId, project: body.project})
+    const agentId = scope.agentId
     const result = await daemon.search.recallWithBudget({
       query: body.query,
       agentId,
       limit: body.limit,
-      project,
+      ...scope.readFilter(),
       tags: body.tags,
       type: body.type,
       since: body.since ? new Date(body.since).toISOString() : undefined,
@@ -184,12 +183,11 @@ export function memoryRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'recall')
     const query = readQuery(c, listQuery)
-    const agentId = resolveAgentId(principal, query.agentId)
-    const project = resolveProject(principal, query.project)
+    const scope = requestScope(principal, {agentId: query.agentId, project: query.project})
     const tags = query.tags?.split(',').map((tag) => tag.trim().toLowerCase()).filter(Boolean)
     const {memories, total} = daemon.memories.list({
-      agentId,
-      project,
+      agentId: scope.agentId,
+      ...scope.readFilter(),
       type: query.type,
       tags,
       limit: query.limit,
@@ -202,9 +200,8 @@ export function memoryRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'recall')
     const {id} = parseWith(idParam, c.req.param())
-    const agentId = resolveAgentId(principal, readQuery(c, agentQuery).agentId)
-    const memory = daemon.memories.get(id, agentId)
-    if (!memory || !withinProject(memory, resolveProject(principal))) throw notFound(`memory ${id} not found`)
+    const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
+    const memory = scope.assertCanRead(daemon.memories.get(id, scope.agentId), `memory ${id}`)
     return c.json({memory: presentMemory(memory)})
   })
 
@@ -212,12 +209,11 @@ export function memoryRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'modify')
     const {id} = parseWith(idParam, c.req.param())
-    const agentId = resolveAgentId(principal, readQuery(c, agentQuery).agentId)
+    const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
     const patch = await readJsonBody(c, patchBody)
-    const scopedProject = resolveProject(principal, patch.project ?? undefined)
-    const current = daemon.memories.get(id, agentId)
-    if (!current || !withinProject(current, scopedProject)) throw notFound(`memory ${id} not found`)
-    const outcome = daemon.memories.update(id, agentId, patch.content === undefined ? patch : {...patch, content: redactText(patch.content)})
+    scope.assertCanWrite(daemon.memories.get(id, scope.agentId), `memory ${id}`)
+    const destination = patch.project === undefined ? {} : {project: scope.assertCanMoveTo(patch.project)}
+    const outcome = daemon.memories.update(id, scope.agentId, {...patch, ...destination})
     if (outcome.status === 'not_found') throw notFound(`memory ${id} not found`)
     if (outcome.status === 'duplicate') {
       throw new ApiError(409, 'duplicate_content', `another memory (${outcome.existingId}) already has this content`, {
@@ -231,19 +227,13 @@ export function memoryRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'forget')
     const {id} = parseWith(idParam, c.req.param())
-    const agentId = resolveAgentId(principal, readQuery(c, agentQuery).agentId)
-    const current = daemon.memories.get(id, agentId)
-    if (!current || !withinProject(current, resolveProject(principal))) throw notFound(`memory ${id} not found`)
-    daemon.memories.forget(id, agentId)
+    const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
+    scope.assertCanWrite(daemon.memories.get(id, scope.agentId), `memory ${id}`)
+    daemon.memories.forget(id, scope.agentId)
     return c.json({id, deleted: true})
   })
 
   return app
-}
-
-/** A project-scoped key sees only its project's memories (and global ones). */
-function withinProject(memory: Memory, project: string | undefined): boolean {
-  return project === undefined || memory.project === null || memory.project === project
 }
 
 function round(value: number): number {

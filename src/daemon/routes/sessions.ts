@@ -4,7 +4,8 @@ import {z} from 'zod'
 import {SessionStore} from '../../store/sessions.js'
 import {TranscriptStore} from '../../store/transcripts.js'
 import {notFound} from '../api-error.js'
-import {requirePermission, resolveAgentId, resolveProject} from '../auth/principal.js'
+import {requirePermission} from '../auth/principal.js'
+import {requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
 import {agentIdField} from '../request-fields.js'
@@ -45,12 +46,11 @@ export function sessionRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'sessions')
     const body = await readJsonBody(c, searchBody)
-    const agentId = resolveAgentId(principal, body.agentId ?? body.agent_id)
-    const project = resolveProject(principal, body.project)
+    const scope = requestScope(principal, {agentId: body.agentId ?? body.agent_id, project: body.project})
     const hits = transcripts.search({
       query: body.query,
-      agentId,
-      project,
+      agentId: scope.agentId,
+      ...scope.sessionFilter(),
       sessionKey: body.sessionKey,
       excludeSessionKey: body.currentSessionKey ?? body.current_session_key,
       limit: body.limit,
@@ -62,9 +62,8 @@ export function sessionRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'sessions')
     const query = readQuery(c, listQuery)
-    const agentId = resolveAgentId(principal, query.agentId)
-    const project = resolveProject(principal, query.project)
-    const {sessions: rows, total} = sessions.list({agentId, project, limit: query.limit, offset: query.offset})
+    const scope = requestScope(principal, {agentId: query.agentId, project: query.project})
+    const {sessions: rows, total} = sessions.list({agentId: scope.agentId, ...scope.sessionFilter(), limit: query.limit, offset: query.offset})
     return c.json({sessions: rows.map(presentSession), total, limit: query.limit, offset: query.offset})
   })
 
@@ -72,11 +71,10 @@ export function sessionRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'sessions')
     const {key} = parseWith(keyParam, c.req.param())
-    const agentId = resolveAgentId(principal, readQuery(c, agentQuery).agentId)
-    const session = sessions.get(agentId, key)
-    const scopedProject = resolveProject(principal)
-    if (!session || (scopedProject !== undefined && session.project !== scopedProject)) throw notFound(`session ${key} not found`)
-    const stored = transcripts.forSession(agentId, key).map((record) => ({id: record.id, kind: record.kind, createdAt: record.createdAt, chars: record.content.length}))
+    const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
+    const session = sessions.get(scope.agentId, key)
+    if (!session || !scope.canReadSession(session)) throw notFound(`session ${key} not found`)
+    const stored = transcripts.forSession(scope.agentId, key).filter((record) => scope.canReadSession(record)).map((record) => ({id: record.id, kind: record.kind, createdAt: record.createdAt, chars: record.content.length}))
     return c.json({session: presentSession(session), transcripts: stored})
   })
 
@@ -84,14 +82,13 @@ export function sessionRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'sessions')
     const {key} = parseWith(keyParam, c.req.param())
-    const agentId = resolveAgentId(principal, readQuery(c, agentQuery).agentId)
-    const scopedProject = resolveProject(principal)
+    const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
     const record = transcripts
-      .forSession(agentId, key)
-      .filter((row) => row.kind === 'transcript' && (scopedProject === undefined || row.project === scopedProject))
+      .forSession(scope.agentId, key)
+      .filter((row) => row.kind === 'transcript' && scope.canReadSession(row))
       .pop()
     if (!record) throw notFound(`no transcript stored for session ${key}`)
-    return c.json({sessionKey: key, agentId, harness: record.harness, project: record.project, createdAt: record.createdAt, content: record.content})
+    return c.json({sessionKey: key, agentId: scope.agentId, harness: record.harness, project: record.project, createdAt: record.createdAt, content: record.content})
   })
 
   return app

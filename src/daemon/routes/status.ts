@@ -1,5 +1,6 @@
 import {Hono} from 'hono'
 
+import {visibleToCaller} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 
 export function statusRoutes(daemon: DaemonContext) {
@@ -22,7 +23,8 @@ export function statusRoutes(daemon: DaemonContext) {
       authModeWarning: daemon.listen.authModeWarning ?? null,
       workspace: revealPaths ? daemon.workspace : null,
       dbPath: revealPaths ? daemon.paths.dbPath : null,
-      memoryCount: daemon.memories.count(),
+      // Only what the caller may read: a scoped key sees its agent's (and projects') count, not the store's.
+      memoryCount: daemon.memories.count(visibleToCaller(principal)),
       embedding: {provider: daemon.config.embedding.provider, model: daemon.config.embedding.model ?? null},
     })
   })

@@ -78,7 +78,7 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
   const stdinRead = readHookStdin(Math.min(STDIN_MAX_WAIT_MS, Math.floor(budget / 3)), io.stdin)
   let endpoint: HookEndpoint
   try {
-    endpoint = await resolveHookEndpoint({workspaceFlag: args.workspace})
+    endpoint = await resolveHookEndpoint({workspaceFlag: args.workspace, harness: args.harness})
   } catch (error) {
     await report(context, `${(error as Error).message}; hook skipped`)
     return

@@ -1,4 +1,4 @@
-import {readFileSync, statSync, writeFileSync, existsSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -7,7 +7,7 @@ import {StdioClientTransport} from '@modelcontextprotocol/sdk/client/stdio.js'
 import type {CallToolResult} from '@modelcontextprotocol/sdk/types.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {runCli} from '../helpers/cli.js'
+import {freePort, runCli} from '../helpers/cli.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
 
@@ -171,7 +171,6 @@ describe('credentials per harness', () => {
     try {
       const key = await createKey({name: 'legacy machine'})
       const file = path.join(machine.home, '.config', 'signet', 'credentials.json')
-      const {mkdirSync} = await import('node:fs')
       mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
       writeFileSync(file, JSON.stringify({version: 1, daemonUrl: daemon.url, apiKeyStorage: 'file', apiKey: key.key, savedAt: '2026-01-01T00:00:00.000Z'}), {mode: 0o600})
       const hook = await promptHook('claude-code', 'which port does the staging database listen on?', machine.env)
@@ -180,6 +179,50 @@ describe('credentials per harness', () => {
       const migrated = JSON.parse(readFileSync(file, 'utf8'))
       expect(migrated).toMatchObject({version: 2, default: {daemonUrl: daemon.url, apiKey: key.key}, harnesses: {}})
       expect(statSync(file).mode & 0o777).toBe(0o600)
+    } finally {
+      machine.cleanup()
+    }
+  })
+})
+
+describe('spooled writes go with their own harness\'s key', () => {
+  it('a write spooled by one harness is delivered with that harness\'s key, by its own hook or by signet sync', async () => {
+    const machine = makeTempHome('signet-harness-spool-')
+    machine.env.SIGNET_NO_KEYCHAIN = '1'
+    try {
+      const claude = await createKey({name: 'spool claude', connector: 'claude-code', agentId: 'claude-agent'})
+      const pi = await createKey({name: 'spool pi', connector: 'pi', agentId: 'pi-agent'})
+      const file = path.join(machine.home, '.config', 'signet', 'credentials.json')
+      const writeCredentials = (url: string) => {
+        const entry = (apiKey: string) => ({daemonUrl: url, apiKeyStorage: 'file', apiKey, savedAt: new Date().toISOString()})
+        mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
+        writeFileSync(file, JSON.stringify({version: 2, harnesses: {'claude-code': entry(claude.key), pi: entry(pi.key)}}), {mode: 0o600})
+      }
+      const sessionEnd = (harnessId: string, sessionKey: string) => runCli(['hook', 'session-end', '-H', harnessId], {
+        env: machine.env,
+        input: JSON.stringify({session_id: sessionKey, cwd: machine.home, transcript: `User: notes for ${sessionKey}\n\nAssistant: noted.`}),
+      })
+      const agentOf = (sessionKey: string) => (daemon.context.db.prepare('SELECT agent_id FROM session_transcripts WHERE session_key = ?').all(sessionKey) as Array<{agent_id: string}>).map((row) => row.agent_id)
+      const pendingEntries = () => readdirSync(path.join(machine.home, '.config', 'signet', 'spool')).filter((name) => name.endsWith('.json'))
+
+      // the daemon is unreachable: both harnesses' transcripts are spooled
+      writeCredentials(`http://127.0.0.1:${await freePort()}`)
+      expect((await sessionEnd('claude-code', 'spool-claude')).stderr).toMatch(/saved to the local spool/)
+      expect((await sessionEnd('pi', 'spool-pi')).stderr).toMatch(/saved to the local spool \(2 pending\)/)
+
+      // back online: pi's next hook delivers pi's write only, with pi's key
+      writeCredentials(daemon.url)
+      const piHook = await promptHook('pi', 'which port does the staging database listen on?', machine.env)
+      expect(piHook.stderr).toBe('')
+      expect(agentOf('spool-pi')).toEqual(['pi-agent'])
+      expect(agentOf('spool-claude')).toEqual([])
+      expect(pendingEntries()).toHaveLength(1)
+
+      // signet sync delivers the rest, each with its own harness's key
+      const sync = await runCli(['sync', '--json'], {env: machine.env})
+      expect(sync.code, sync.stderr).toBe(0)
+      expect(JSON.parse(sync.stdout)).toMatchObject({delivered: 1, remaining: 0})
+      expect(agentOf('spool-claude')).toEqual(['claude-agent'])
     } finally {
       machine.cleanup()
     }

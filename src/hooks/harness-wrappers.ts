@@ -16,6 +16,9 @@ import {stripInjectedBlocks} from './inject-format.js'
  *   `<user_shell_command>`, `<turn_aborted>`, `<subagent_notification>`, `<goal_context>`,
  *   `<context_changes>`, `<hook_context>`).
  * - OpenCode adds `<system-reminder>` too; its synthetic parts are skipped where parts are read.
+ * - OpenClaw puts channel metadata in front of a message: `Conversation info (untrusted
+ *   metadata):`, `Sender (untrusted metadata):`, `Replied message (untrusted, for context):`…,
+ *   each followed by a fenced JSON block (see stripOpenClawEnvelope).
  */
 const WRAPPER_TAGS = new Set([
   'system-reminder',
@@ -85,11 +88,44 @@ function isWrapperNameChar(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || code === 0x2d || code === 0x5f
 }
 
+const UNTRUSTED_MARKERS = ['(untrusted metadata):', '(untrusted, for context):']
+
+/**
+ * `text` without OpenClaw's metadata envelope: a line ending in one of UNTRUSTED_MARKERS and
+ * the fenced block that starts on the next line, both removed. Left as it is when the fence is
+ * not there or never closed. Linear time (indexOf scanning; each removal moves past its fence).
+ */
+export function stripOpenClawEnvelope(text: string): string {
+  if (!text.includes('(untrusted')) return text
+  let out = ''
+  let copied = 0
+  let pos = 0
+  while (pos < text.length) {
+    const at = text.indexOf('(untrusted', pos)
+    if (at < 0) break
+    pos = at + 1
+    const marker = UNTRUSTED_MARKERS.find((candidate) => text.startsWith(candidate, at))
+    if (!marker) continue
+    let next = at + marker.length
+    if (text[next] === '\r') next++
+    if (text[next] !== '\n' || !text.startsWith('```', next + 1)) continue
+    const close = text.indexOf('\n```', next + 4)
+    // no closing fence after this one means none after any later marker either
+    if (close < 0) break
+    let lineStart = at
+    while (lineStart > copied && text[lineStart - 1] !== '\n') lineStart--
+    out += text.slice(copied, lineStart)
+    copied = close + 4
+    pos = copied
+  }
+  return copied === 0 ? text : out + text.slice(copied)
+}
+
 /**
  * The user's words in a prompt: Signet's own injected blocks removed first (they are the blocks
  * Signet controls, escaped inside, so nothing in them can open a wrapper), then the harness's
  * wrappers, whitespace trimmed.
  */
 export function userWords(text: string): string {
-  return stripHarnessWrappers(stripInjectedBlocks(text)).trim()
+  return stripOpenClawEnvelope(stripHarnessWrappers(stripInjectedBlocks(text))).trim()
 }

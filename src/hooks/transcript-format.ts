@@ -1,4 +1,4 @@
-import {stripHarnessWrappers} from './harness-wrappers.js'
+import {stripHarnessWrappers, userWords} from './harness-wrappers.js'
 import {stripInjectedBlocks} from './inject-format.js'
 
 /**
@@ -24,6 +24,7 @@ export function formatTranscript(raw: string): string {
   const turns = parseTranscriptTurns(raw)
   // Plain text (already rendered by a hook, or sent by a plugin) still loses Signet's own blocks:
   // session search must never find text only Signet injected.
+  // (OpenClaw's envelope is only removed from parsed user turns: here it may follow a "User: " label.)
   if (turns === undefined) return stripHarnessWrappers(stripInjectedBlocks(raw)).replace(/\n{3,}/g, '\n\n').trim()
   return renderTurns(turns)
 }
@@ -116,8 +117,7 @@ const CODEX_CONTEXT_PREFIXES = ['<environment_context', '<user_instructions', '<
  */
 function makeTurn(role: unknown, content: unknown): TranscriptTurn | undefined {
   if (role !== 'user' && role !== 'assistant') return undefined
-  const raw = stripInjectedBlocks(contentText(content))
-  const text = (role === 'user' ? stripHarnessWrappers(raw) : raw).trim()
+  const text = role === 'user' ? userWords(contentText(content)) : stripInjectedBlocks(contentText(content)).trim()
   if (!text) return undefined
   return {role, text}
 }

@@ -40,8 +40,28 @@ describe('the user\'s words in a prompt', () => {
     expect(parseHookPayload(JSON.stringify({prompt: geminiSessionContext}), 'gemini').prompt).toBeUndefined()
   })
 
+  it('removes OpenClaw\'s channel metadata envelope in front of a message', () => {
+    const prompt = [
+      'Conversation info (untrusted metadata):',
+      '```json',
+      JSON.stringify({message_id: '56388', sender: 'Nico', timestamp: 'Fri 2026-04-17 12:14 UTC'}, null, 2),
+      '```',
+      '',
+      'Sender (untrusted metadata):',
+      '```json',
+      JSON.stringify({label: 'Nico (5392634979)', name: 'Nico'}, null, 2),
+      '```',
+      '',
+      'what port is the staging database on',
+    ].join('\n')
+    expect(userWords(prompt)).toBe('what port is the staging database on')
+    // a marker without its fenced block is the user's text
+    expect(userWords('is "(untrusted metadata):" a header?')).toBe('is "(untrusted metadata):" a header?')
+  })
+
   it('is linear on hostile input (many unclosed openings)', () => {
-    const hostile = '<system-reminder>'.repeat(50_000) + '<signet-x>'.repeat(50_000) + '&lt;signet-y&gt;'.repeat(50_000) + '<hook_context>a'.repeat(50_000)
+    const hostile = '<system-reminder>'.repeat(50_000) + '<signet-x>'.repeat(50_000) + '&lt;signet-y&gt;'.repeat(50_000) + '<hook_context>a'.repeat(50_000) +
+      'x (untrusted metadata):\n```'.repeat(50_000)
     const started = performance.now()
     userWords(hostile)
     formatTranscript(hostile)

@@ -80,7 +80,9 @@ export async function connectHarness(request: ConnectRequest, ctx: ConnectorCont
       }
       const mismatch = connectorMismatch(whoami, connector.id)
       if (mismatch) {
-        const proceed = request.force || (request.confirmConnectorMismatch ? await request.confirmConnectorMismatch(mismatch) : false)
+        // A claimed pairing code is spent and its key minted: refusing now would only strand both.
+        const proceed = request.force || Boolean(pairCode) ||
+          (request.confirmConnectorMismatch ? await request.confirmConnectorMismatch(mismatch) : false)
         if (!proceed) {
           throw new SignetError(
             `${mismatch} — create a key for this harness on the daemon host (\`signet api-key create --name "${connector.id} on this machine" --connector ${connector.id}\`, or \`signet pair --connector ${connector.id}\`), or pass --force to use this one anyway`,

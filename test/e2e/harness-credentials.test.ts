@@ -154,6 +154,15 @@ describe('credentials per harness', () => {
     expect(human.stdout).toMatch(/! the key "laptop pi 2" was made for the pi connector, not gemini/)
   })
 
+  it('a pairing code issued for another connector still connects (the code is spent), with the same warning', async () => {
+    const issued = await daemon.request('POST', '/api/auth/pair', {headers: {authorization: `Bearer ${adminToken}`}, body: {connector: 'pi'}})
+    expect(issued.status).toBe(201)
+    const paired = await runCli(['connect', 'opencode', '--url', daemon.url, '--pair-code', issued.body.code, '--yes', '--json'], {env: harness.env})
+    expect(paired.code, paired.stderr).toBe(0)
+    expect(JSON.parse(paired.stdout).warnings).toEqual([expect.stringMatching(/was made for the pi connector, not opencode$/)])
+    expect(readCredentials().harnesses.opencode.apiKey).toMatch(/^sig_sk_/)
+  })
+
   it('connector uninstall forgets only that harness\'s key', async () => {
     const removed = await runCli(['connector', 'uninstall', 'codex'], {env: harness.env})
     expect(removed.code).toBe(0)

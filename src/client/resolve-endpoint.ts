@@ -20,7 +20,7 @@ export interface DaemonEndpoint {
  * Where the daemon is and which key to send, in SPEC §9.3 order:
  * env (SIGNET_DAEMON_URL, SIGNET_API_KEY, SIGNET_TOKEN) → the local workspace's running daemon → defaults.
  */
-export function resolveDaemonEndpoint(options: {workspace?: string; asOwner?: boolean} = {}): DaemonEndpoint {
+export function resolveDaemonEndpoint(options: {workspace?: string; asOwner?: boolean; harness?: string} = {}): DaemonEndpoint {
   const envKey = (process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN)?.trim() || undefined
   // Owner commands (keys, pairing, daemon status) run on the daemon's machine and manage that
   // daemon: a connection saved for a harness (often agent-scoped, or remote) must not hijack them.
@@ -28,8 +28,8 @@ export function resolveDaemonEndpoint(options: {workspace?: string; asOwner?: bo
     const local = localDaemonEndpoint(options.workspace, envKey)
     if (local) return local
   }
-  // the connection saved by `signet connect` (keychain or 0600 file) comes right after env
-  const stored = storedConnectionSync(process.env.SIGNET_DAEMON_URL)
+  // the connection saved by `signet connect` for this harness (keychain or 0600 file) comes right after env
+  const stored = storedConnectionSync(process.env.SIGNET_DAEMON_URL, options.harness)
   const apiKey = envKey ?? stored?.apiKey
   const apiKeyLookup = envKey ? undefined : stored?.apiKeyLookup
   if (process.env.SIGNET_DAEMON_URL?.trim()) {
@@ -64,7 +64,7 @@ function localDaemonEndpoint(workspace: string, apiKey: string | undefined): Dae
 }
 
 export function createDaemonClient(options: {workspace?: string; harness?: string; timeoutMs?: number; asOwner?: boolean} = {}): DaemonClient {
-  const endpoint = resolveDaemonEndpoint({workspace: options.workspace, asOwner: options.asOwner})
+  const endpoint = resolveDaemonEndpoint({workspace: options.workspace, asOwner: options.asOwner, harness: options.harness})
   return new DaemonClient({url: endpoint.url, apiKey: endpoint.apiKey, apiKeyLookup: endpoint.apiKeyLookup, harness: options.harness, timeoutMs: options.timeoutMs})
 }
 

@@ -1,3 +1,5 @@
+import {Flags} from '@oclif/core'
+
 import {SignetCommand} from '../cli/base-command.js'
 
 export default class Mcp extends SignetCommand<typeof Mcp> {
@@ -13,9 +15,13 @@ export default class Mcp extends SignetCommand<typeof Mcp> {
     'claude mcp add signet -- signet mcp',
   ]
 
+  static override flags = {
+    harness: Flags.string({description: 'harness this server runs for: its own stored credentials are used (connectors write this)'}),
+  }
+
   public async run(): Promise<void> {
     // Imported here so other commands never load the MCP SDK.
     const {runMcpStdioServer} = await import('../mcp/stdio.js')
-    await runMcpStdioServer({workspace: this.flags.path ? this.resolveWorkspace().path : undefined})
+    await runMcpStdioServer({workspace: this.flags.path ? this.resolveWorkspace().path : undefined, harness: this.flags.harness})
   }
 }

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {SignetCommand} from '../cli/base-command.js'
 import {SignetError} from '../errors.js'
 import {resolveHookEndpoint} from '../hooks/endpoint.js'
-import {pendingSpoolEntries, replaySpool, spoolDir, type ReplayReport} from '../hooks/spool.js'
+import {pendingSpoolEntries, pendingSpoolHarnesses, replaySpool, spoolDir, type ReplayReport} from '../hooks/spool.js'
 import {paint} from '../ui/output.js'
 
 export interface SyncReport extends ReplayReport {
@@ -20,19 +20,33 @@ export default class Sync extends SignetCommand<typeof Sync> {
   }
 
   public async run(): Promise<SyncReport> {
-    const endpoint = await resolveHookEndpoint({workspaceFlag: this.flags.path as string | undefined})
+    const workspaceFlag = this.flags.path as string | undefined
     const pending = pendingSpoolEntries().length
     if (pending === 0) {
+      const endpoint = await resolveHookEndpoint({workspaceFlag})
       if (!this.wantsJson) this.log(`${paint.green('✓')} Nothing to sync: the spool is empty.`)
       return {url: endpoint.url, spool: spoolDir(), delivered: 0, rejected: 0, remaining: 0}
     }
-    const report = await replaySpool({url: endpoint.url, apiKey: endpoint.apiKey}, {deadline: Date.now() + this.flags.timeout * 1000})
-    const result = {url: endpoint.url, spool: spoolDir(), ...report}
+    // Each harness's writes go with that harness's own stored credentials.
+    const deadline = Date.now() + this.flags.timeout * 1000
+    const report: ReplayReport = {delivered: 0, rejected: 0, remaining: 0}
+    const urls = new Set<string>()
+    for (const harness of pendingSpoolHarnesses()) {
+      const endpoint = await resolveHookEndpoint({workspaceFlag, harness})
+      urls.add(endpoint.url)
+      const part = await replaySpool({url: endpoint.url, apiKey: endpoint.apiKey}, {deadline, harness})
+      report.delivered += part.delivered
+      report.rejected += part.rejected
+      report.stoppedBy ??= part.stoppedBy
+    }
+    report.remaining = pendingSpoolEntries().length
+    const url = [...urls].join(', ')
+    const result = {url, spool: spoolDir(), ...report}
     if (report.remaining > 0 && report.delivered === 0 && report.stoppedBy) {
-      throw new SignetError(`could not deliver ${report.remaining} spooled write(s) to ${endpoint.url}: ${report.stoppedBy} — start the daemon (signet daemon start) or check SIGNET_DAEMON_URL/SIGNET_API_KEY`, 'sync_failed')
+      throw new SignetError(`could not deliver ${report.remaining} spooled write(s) to ${url}: ${report.stoppedBy} — start the daemon (signet daemon start) or check SIGNET_DAEMON_URL/SIGNET_API_KEY`, 'sync_failed')
     }
     if (!this.wantsJson) {
-      this.log(`${paint.green('✓')} Delivered ${report.delivered} spooled write(s) to ${endpoint.url}.`)
+      this.log(`${paint.green('✓')} Delivered ${report.delivered} spooled write(s) to ${url}.`)
       if (report.rejected > 0) this.log(`${paint.yellow('!')} ${report.rejected} refused by the daemon, kept in ${spoolDir()}/rejected.`)
       if (report.remaining > 0) this.log(`${paint.yellow('!')} ${report.remaining} still pending${report.stoppedBy ? ` (${report.stoppedBy})` : ''}.`)
     }

@@ -64,7 +64,7 @@ function desiredHooks(ctx: ConnectorContext, events: ClaudeEvent[]): DesiredHook
 }
 
 function mcpEntry(ctx: ConnectorContext) {
-  return {type: 'stdio', command: ctx.entry.node, args: [ctx.entry.mcpJs], env: {}}
+  return {type: 'stdio', command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', 'claude-code'], env: {}}
 }
 
 export class ClaudeCodeConnector implements Connector {

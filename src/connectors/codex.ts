@@ -45,7 +45,7 @@ function desiredHooks(ctx: ConnectorContext): DesiredHook[] {
 }
 
 export function codexMcpTable(ctx: ConnectorContext) {
-  return {command: ctx.entry.node, args: [ctx.entry.mcpJs], env_vars: FORWARDED_ENV}
+  return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', 'codex'], env_vars: FORWARDED_ENV}
 }
 
 export class CodexConnector implements Connector {

@@ -1,6 +1,6 @@
 import {parseDaemonUrl} from '../client/daemon-url.js'
 import {resolveDaemonEndpoint} from '../client/resolve-endpoint.js'
-import {saveCredentials, type CredentialsFile} from '../credentials/credential-store.js'
+import {type ApiKeyStorage, saveCredentials} from '../credentials/credential-store.js'
 import {SignetError} from '../errors.js'
 import {type ConnectorContext, defaultConnectorContext, type InstallResult} from './connector.js'
 import {connectorFor} from './registry.js'
@@ -8,8 +8,9 @@ import {claimPairingCode, verifyDaemon, type WhoAmI} from './remote-daemon.js'
 
 /**
  * `signet connector install` / `signet connect`: for a remote daemon, check it and the key
- * first, store the credentials on this machine (keychain or 0600 file — never in harness
- * files), then write the harness's files.
+ * first, store the credentials on this machine under this harness's own entry (keychain or 0600
+ * file — never in harness files; other harnesses' entries are left alone), then write the
+ * harness's files.
  */
 
 export interface ConnectRequest {
@@ -20,6 +21,13 @@ export interface ConnectRequest {
   pairCode?: string
   /** Workspace of a local daemon, to find its URL when no --url is given. */
   workspace?: string
+  /** Connect even though the key was made for another connector (`--force`). */
+  force?: boolean
+  /**
+   * Asked (interactive use only) when the key was made for another connector; true goes on.
+   * Without it, a mismatch is refused unless `force`.
+   */
+  confirmConnectorMismatch?: (problem: string) => Promise<boolean>
 }
 
 export interface ConnectOutcome {
@@ -27,7 +35,7 @@ export interface ConnectOutcome {
   connection?: {
     url: string
     agentId?: string
-    apiKeyStorage: CredentialsFile['apiKeyStorage']
+    apiKeyStorage: ApiKeyStorage
     credentialsFile: string
     daemonVersion?: string
     authenticatedAs?: {keyId: string | null; name: string | null; role: string; connector: string | null; scope: WhoAmI['scope']}
@@ -70,12 +78,25 @@ export async function connectHarness(request: ConnectRequest, ctx: ConnectorCont
       if (key && !whoami.authenticated) {
         warnings.push(`the daemon at ${url} runs in "${whoami.authMode}" auth mode and trusts this machine without a key; the key was stored but not checked`)
       }
+      const mismatch = connectorMismatch(whoami, connector.id)
+      if (mismatch) {
+        // A claimed pairing code is spent and its key minted: refusing now would only strand both.
+        const proceed = request.force || Boolean(pairCode) ||
+          (request.confirmConnectorMismatch ? await request.confirmConnectorMismatch(mismatch) : false)
+        if (!proceed) {
+          throw new SignetError(
+            `${mismatch} — create a key for this harness on the daemon host (\`signet api-key create --name "${connector.id} on this machine" --connector ${connector.id}\`, or \`signet pair --connector ${connector.id}\`), or pass --force to use this one anyway`,
+            'connector_mismatch',
+          )
+        }
+        warnings.push(mismatch)
+      }
       const scopedAgent = whoami.scope?.agent
       if (agentId && scopedAgent && scopedAgent !== agentId) {
         throw new SignetError(`this key is scoped to agent "${scopedAgent}", not "${agentId}" — drop --agent-id or use --agent-id ${scopedAgent}`, 'scope_violation')
       }
     }
-    const saved = await saveCredentials({daemonUrl: url, apiKey: key, agentId})
+    const saved = await saveCredentials({harness: connector.id, daemonUrl: url, apiKey: key, agentId})
     connection = {
       url,
       agentId,
@@ -92,4 +113,15 @@ export async function connectHarness(request: ConnectRequest, ctx: ConnectorCont
 
   const install = await connector.install(ctx)
   return {install, connection, warnings}
+}
+
+/**
+ * A key records the connector it was made for. Using it for another harness works, but the two
+ * harnesses then share one key: revoking it for one breaks the other, and the daemon's audit
+ * names the wrong harness. That is almost always a pasted-the-wrong-key mistake, so it is said.
+ */
+export function connectorMismatch(whoami: WhoAmI, harness: string): string | undefined {
+  if (!whoami.authenticated || !whoami.connector || whoami.connector === harness) return undefined
+  const name = whoami.name ? `"${whoami.name}"` : whoami.keyId ?? 'this key'
+  return `the key ${name} was made for the ${whoami.connector} connector, not ${harness}`
 }

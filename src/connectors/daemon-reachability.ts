@@ -19,11 +19,11 @@ const URL_SOURCE = {
 } as const
 
 /**
- * Can the harnesses on this machine reach their daemon with the credentials they will use?
- * (`connector status` / `connector list`; never throws.)
+ * Can a harness on this machine reach its daemon with the credentials it will use (its own
+ * stored entry when `harness` is given)? (`connector status` / `connector list`; never throws.)
  */
-export async function checkDaemonReachability(workspace?: string): Promise<DaemonReachability> {
-  const endpoint = resolveDaemonEndpoint({workspace})
+export async function checkDaemonReachability(workspace?: string, harness?: string): Promise<DaemonReachability> {
+  const endpoint = resolveDaemonEndpoint({workspace, harness})
   const keySource = process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN
     ? 'key from env'
     : endpoint.apiKeyLookup ? 'key in keychain' : endpoint.apiKey ? (endpoint.urlSource === 'credentials' ? 'key in credentials file' : 'admin token') : 'no key'
@@ -43,7 +43,7 @@ export async function checkDaemonReachability(workspace?: string): Promise<Daemo
     return {url: endpoint.url, source, reachable: true, detail: `up (v${version ?? '?'}, ${whoami.authMode} auth), ${who}`}
   } catch (error) {
     if (error instanceof DaemonRequestError && (error.status === 401 || error.status === 403)) {
-      return {url: endpoint.url, source, reachable: false, detail: `up, but the key was refused (${error.status} ${error.daemonCode}) — reconnect with \`signet connect <harness> --url … --pair-code …\``}
+      return {url: endpoint.url, source, reachable: false, detail: `up, but the key was refused (${error.status} ${error.daemonCode}) — reconnect with \`signet connect ${harness ?? '<harness>'} --url … --pair-code …\``}
     }
     return {url: endpoint.url, source, reachable: true, detail: `up (v${version ?? '?'})`}
   }

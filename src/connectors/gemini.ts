@@ -40,7 +40,7 @@ function desiredHooks(ctx: ConnectorContext): DesiredHook[] {
 }
 
 function mcpEntry(ctx: ConnectorContext) {
-  return {command: ctx.entry.node, args: [ctx.entry.mcpJs]}
+  return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', 'gemini']}
 }
 
 export class GeminiConnector implements Connector {

@@ -37,9 +37,9 @@ export function runSignetHook(event: HookEvent, harness: string, payload: Record
   })
 }
 
-/** The agent to act for: SIGNET_AGENT_ID, else the one `signet connect --agent-id` stored. */
-function defaultAgentId(): string | undefined {
-  return process.env.SIGNET_AGENT_ID?.trim() || storedConnectionSync(process.env.SIGNET_DAEMON_URL)?.agentId
+/** The agent to act for: SIGNET_AGENT_ID, else the one `signet connect <harness> --agent-id` stored. */
+function defaultAgentId(harness: string): string | undefined {
+  return process.env.SIGNET_AGENT_ID?.trim() || storedConnectionSync(process.env.SIGNET_DAEMON_URL, harness)?.agentId
 }
 
 function client(harness: string) {
@@ -66,7 +66,7 @@ export async function signetRecall(harness: string, params: {query: string; limi
     query: params.query,
     limit: params.limit ?? 10,
     project: params.project,
-    agentId: params.agentId ?? defaultAgentId(),
+    agentId: params.agentId ?? defaultAgentId(harness),
   })
   if (response.results.length === 0) return 'No matching memories found.'
   const lines = response.results.map((result) => `- [${result.id}] ${result.content} (score ${result.score.toFixed(2)}${result.created_at ? `, ${result.created_at.slice(0, 10)}` : ''})`)
@@ -82,7 +82,7 @@ export async function signetRemember(
     tags: params.tags,
     importance: params.importance,
     project: params.project,
-    agentId: params.agentId ?? defaultAgentId(),
+    agentId: params.agentId ?? defaultAgentId(harness),
     sessionKey: params.sessionKey,
   })
   return response.deduped ? `Already remembered (${response.id}).` : `Remembered (${response.id}).`
@@ -92,7 +92,7 @@ export async function signetSessionSearch(harness: string, params: {query: strin
   // Shape of POST /api/sessions/search (src/daemon/routes/sessions.ts).
   const response = await client(harness).post<{hits: Array<{sessionKey: string; project?: string | null; excerpt: string}>}>(
     '/api/sessions/search',
-    {query: params.query, limit: params.limit ?? 5, project: params.project, agentId: params.agentId ?? defaultAgentId()},
+    {query: params.query, limit: params.limit ?? 5, project: params.project, agentId: params.agentId ?? defaultAgentId(harness)},
   )
   if (response.hits.length === 0) return 'No matching sessions found.'
   return response.hits.map((hit) => `- ${hit.sessionKey}${hit.project ? ` (${hit.project})` : ''}: ${hit.excerpt}`).join('\n')

@@ -75,7 +75,7 @@ function entryValue() {
 }
 
 function mcpEntry(ctx: ConnectorContext) {
-  return {command: ctx.entry.node, args: [ctx.entry.mcpJs]}
+  return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', 'openclaw']}
 }
 
 function isOurEntryModule(text: string): boolean {

@@ -34,7 +34,7 @@ function pluginIndex(text: string, label: string): number {
 }
 
 function mcpEntry(ctx: ConnectorContext) {
-  return {type: 'local', command: [ctx.entry.node, ctx.entry.mcpJs], enabled: true}
+  return {type: 'local', command: [ctx.entry.node, ctx.entry.mcpJs, '--harness', 'opencode'], enabled: true}
 }
 
 export class OpenCodeConnector implements Connector {

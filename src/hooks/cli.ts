@@ -78,7 +78,7 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
   const stdinRead = readHookStdin(Math.min(STDIN_MAX_WAIT_MS, Math.floor(budget / 3)), io.stdin)
   let endpoint: HookEndpoint
   try {
-    endpoint = await resolveHookEndpoint({workspaceFlag: args.workspace})
+    endpoint = await resolveHookEndpoint({workspaceFlag: args.workspace, harness: args.harness})
   } catch (error) {
     await report(context, `${(error as Error).message}; hook skipped`)
     return
@@ -259,7 +259,9 @@ async function replaySpoolInBackground(endpoint: HookEndpoint, deadline: number,
   if (!spoolMayHaveEntries()) return
   const {pendingSpoolEntries, replaySpool} = await import('./spool.js')
   if (pendingSpoolEntries().length === 0) return
-  const report = await replaySpool({url: endpoint.url, apiKey: endpoint.apiKey}, {deadline: deadline - EXIT_MARGIN_MS})
+  // A key stored for this harness is only for this harness's writes; env and the local daemon serve every harness.
+  const onlyHarness = endpoint.source === 'credentials' ? context.harness : undefined
+  const report = await replaySpool({url: endpoint.url, apiKey: endpoint.apiKey}, {deadline: deadline - EXIT_MARGIN_MS, harness: onlyHarness})
   await logLine(
     `${context.event} harness=${context.harness} spool replay: ${report.delivered} delivered, ${report.rejected} rejected, ${report.remaining} pending` +
       (report.stoppedBy ? ` (stopped: ${report.stoppedBy})` : ''),

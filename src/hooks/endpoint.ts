@@ -22,7 +22,7 @@ export interface HookEndpoint {
  * (`.daemon/daemon.json` + `.daemon/admin.token`). An invalid SIGNET_DAEMON_URL throws
  * (the caller logs it and exits 0).
  */
-export async function resolveHookEndpoint(options: {workspaceFlag?: string} = {}): Promise<HookEndpoint> {
+export async function resolveHookEndpoint(options: {workspaceFlag?: string; harness?: string} = {}): Promise<HookEndpoint> {
   const envKey = (process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN)?.trim() || undefined
   const envUrl = process.env.SIGNET_DAEMON_URL?.trim() ? parseDaemonUrl(process.env.SIGNET_DAEMON_URL) : undefined
   if (envUrl && envKey) return {url: envUrl, apiKey: envKey, source: 'env'}
@@ -31,7 +31,8 @@ export async function resolveHookEndpoint(options: {workspaceFlag?: string} = {}
   // stored connection (every local setup) never load the credential store and its dependencies.
   if (existsSync(path.join(userConfigDir(), 'credentials.json'))) {
     const {resolveCredentials} = await import('../credentials/credential-store.js')
-    const stored = await resolveCredentials()
+    // each harness has its own stored entry (and key); the default entry only when it has none
+    const stored = await resolveCredentials(process.env, {harness: options.harness})
     if (stored.url) return {url: stored.url, apiKey: stored.apiKey, agentId: stored.agentId, source: stored.source.url === 'env' ? 'env' : 'credentials'}
   }
   if (envUrl) return {url: envUrl, apiKey: envKey, source: 'env'}

@@ -1,4 +1,5 @@
 import type {HookHarness} from './events.js'
+import {userWords} from './harness-wrappers.js'
 
 /** What the hook needs from a harness's stdin, whatever the harness calls each field. */
 export interface HookPayload {
@@ -59,7 +60,7 @@ export function parseHookPayload(raw: string, harness: HookHarness, env: NodeJS.
     valid,
     sessionKey: firstString(data, SESSION_KEY_FIELDS) ?? sessionFromEnv(harness, env),
     cwd: firstString(data, CWD_FIELDS) ?? cwdFromEnv(harness, env),
-    prompt: firstString(data, PROMPT_FIELDS),
+    prompt: promptWords(firstString(data, PROMPT_FIELDS)),
     transcriptPath: firstString(data, TRANSCRIPT_PATH_FIELDS),
     transcript: inlineTranscript(data),
     source: firstString(data, ['source']) ?? (harness === 'pi' ? firstString(data, ['reason']) : undefined),
@@ -69,6 +70,15 @@ export function parseHookPayload(raw: string, harness: HookHarness, env: NodeJS.
     lastAssistantMessage: firstString(data, ASSISTANT_FIELDS) ?? lastAssistantFromMessages(data.messages),
   }
   return payload
+}
+
+/**
+ * Recall runs on what the user typed, not on what the harness wrapped around it (Gemini CLI
+ * prepends its session context to `-p` prompts) or on Signet's own earlier output.
+ */
+function promptWords(prompt: string | undefined): string | undefined {
+  if (prompt === undefined) return undefined
+  return userWords(prompt) || undefined
 }
 
 function sessionFromEnv(harness: HookHarness, env: NodeJS.ProcessEnv): string | undefined {

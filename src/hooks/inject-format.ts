@@ -118,3 +118,40 @@ export function statusLine(options: {agentName?: string; project?: string; note?
 export function dateLine(now = new Date()): string {
   return `Current date: ${now.toISOString().slice(0, 10)} (${now.toUTCString().slice(0, 3)})`
 }
+
+/**
+ * Text with every block Signet injected removed: any `<signet-…>…</signet-…>` fence, also in the
+ * HTML-escaped form some harnesses pass it on in (Gemini CLI turns `<` into `&lt;` inside its
+ * `<hook_context>`). Used so that recall queries and stored transcripts hold the user's words,
+ * never Signet's own output. An opening fence that is never closed (output cut short) is removed
+ * to the end of the text. Linear time: indexOf scanning, no regular expression over the text.
+ */
+export function stripInjectedBlocks(text: string): string {
+  if (!text.includes('signet-')) return text
+  let out = ''
+  let copied = 0
+  let pos = 0
+  while (pos < text.length) {
+    const at = text.indexOf('signet-', pos)
+    if (at < 0) break
+    pos = at + 1
+    const escaped = text.startsWith('&lt;', at - 4)
+    if (!escaped && text[at - 1] !== '<') continue
+    const open = escaped ? at - 4 : at - 1
+    let end = at + 'signet-'.length
+    while (end < text.length && end - at <= 64 && isTagNameChar(text.charCodeAt(end))) end++
+    const closeBracket = escaped ? '&gt;' : '>'
+    if (!text.startsWith(closeBracket, end)) continue
+    const name = text.slice(at, end)
+    const closeTag = escaped ? `&lt;/${name}&gt;` : `</${name}>`
+    const close = text.indexOf(closeTag, end)
+    out += text.slice(copied, open)
+    copied = close < 0 ? text.length : close + closeTag.length
+    pos = copied
+  }
+  return copied === 0 ? text : out + text.slice(copied)
+}
+
+function isTagNameChar(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2d
+}

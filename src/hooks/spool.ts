@@ -93,6 +93,20 @@ export function rejectSpooled(file: string): void {
   moveToRejected(file, at > 0 ? name.slice(0, at) : name)
 }
 
+/** The harnesses that wrote the pending entries (each is delivered with that harness's credentials). */
+export function pendingSpoolHarnesses(): string[] {
+  const harnesses = new Set<string>()
+  for (const name of pendingSpoolEntries()) {
+    try {
+      const entry = JSON.parse(readFileSync(path.join(spoolDir(), name), 'utf8')) as Partial<SpoolEntry>
+      if (typeof entry.harness === 'string') harnesses.add(entry.harness)
+    } catch {
+      // claimed or removed meanwhile, or unreadable (replay moves those to rejected/)
+    }
+  }
+  return [...harnesses].sort()
+}
+
 /** Pending entry files, oldest first (names start with a zero-padded timestamp). */
 export function pendingSpoolEntries(): string[] {
   let names: string[]
@@ -130,7 +144,7 @@ function releaseStaleClaims(names: string[]): boolean {
  * daemon refuses for their content (400/404/409/413/422) can never succeed: they move to
  * `spool/rejected/` (kept for inspection, not retried) instead of blocking the queue.
  */
-export async function replaySpool(target: ReplayTarget, options: {deadline: number; maxEntries?: number}): Promise<ReplayReport> {
+export async function replaySpool(target: ReplayTarget, options: {deadline: number; maxEntries?: number; harness?: string}): Promise<ReplayReport> {
   const report: ReplayReport = {delivered: 0, rejected: 0, remaining: 0}
   const entries = pendingSpoolEntries()
   const dir = spoolDir()
@@ -156,6 +170,12 @@ export async function replaySpool(target: ReplayTarget, options: {deadline: numb
     } catch {
       moveToRejected(claimed, name)
       report.rejected++
+      continue
+    }
+    // Credentials are per harness: another harness's write goes with that harness's key, later.
+    if (options.harness !== undefined && entry.harness !== options.harness) {
+      renameSync(claimed, original)
+      attempted--
       continue
     }
     try {

@@ -1,3 +1,6 @@
+import {stripHarnessWrappers, userWords} from './harness-wrappers.js'
+import {stripInjectedBlocks} from './inject-format.js'
+
 /**
  * Turn a harness transcript (Claude Code JSONL, Codex rollout JSONL, Gemini chat JSON, a generic
  * `{messages:[{role, content}]}` document, or plain text) into readable turns:
@@ -19,7 +22,10 @@ type Json = Record<string, unknown>
 
 export function formatTranscript(raw: string): string {
   const turns = parseTranscriptTurns(raw)
-  if (turns === undefined) return raw.trim()
+  // Plain text (already rendered by a hook, or sent by a plugin) still loses Signet's own blocks:
+  // session search must never find text only Signet injected.
+  // (OpenClaw's envelope is only removed from parsed user turns: here it may follow a "User: " label.)
+  if (turns === undefined) return stripHarnessWrappers(stripInjectedBlocks(raw)).replace(/\n{3,}/g, '\n\n').trim()
   return renderTurns(turns)
 }
 
@@ -89,7 +95,7 @@ function turnFromRecord(record: unknown): TranscriptTurn | undefined {
     if (payload.type !== 'message') return undefined
     const turn = makeTurn(payload.role, payload.content)
     // Codex injects its environment and instructions as user-role items; they are not the user.
-    if (turn && turn.role === 'user' && /^<(environment_context|user_instructions|permissions)/.test(turn.text)) return undefined
+    if (turn && turn.role === 'user' && CODEX_CONTEXT_PREFIXES.some((prefix) => turn.text.startsWith(prefix))) return undefined
     return turn
   }
   // Gemini chat recording: {type:'user'|'gemini', content}
@@ -101,12 +107,17 @@ function turnFromRecord(record: unknown): TranscriptTurn | undefined {
   return undefined
 }
 
-/** Harness-injected wrappers inside user records (reminders, slash-command echoes). */
-const HARNESS_NOISE = /<(system-reminder|local-command-stdout|local-command-stderr|command-message|command-args)>[\s\S]*?<\/\1>/g
+/** Codex user-role items that are its own context, even when cut short (no closing tag). */
+const CODEX_CONTEXT_PREFIXES = ['<environment_context', '<user_instructions', '<permissions', '# AGENTS.md instructions for ']
 
+/**
+ * A turn keeps what the person (or the model) said: in user turns the harness's wrappers
+ * (reminders, slash-command echoes, hook context) go, and in every turn Signet's own injected
+ * blocks go (Gemini CLI records them in the user turn, HTML-escaped).
+ */
 function makeTurn(role: unknown, content: unknown): TranscriptTurn | undefined {
   if (role !== 'user' && role !== 'assistant') return undefined
-  const text = contentText(content).replace(HARNESS_NOISE, '').trim()
+  const text = role === 'user' ? userWords(contentText(content)) : stripInjectedBlocks(contentText(content)).trim()
   if (!text) return undefined
   return {role, text}
 }
@@ -125,6 +136,9 @@ function contentText(content: unknown): string {
     }
     if (!part || typeof part !== 'object') continue
     const block = part as Json
+    // OpenCode marks text it added itself (plugin context such as Signet's, file attachments) as
+    // synthetic: sent to the model, never typed by the user.
+    if (block.synthetic === true) continue
     if (typeof block.text === 'string' && block.type !== 'thinking') pieces.push(block.text)
     else if (block.type === 'tool_use' && typeof block.name === 'string') pieces.push(`[tool: ${block.name}]`)
     // Tool results are skipped: they sit in user-role records but are not the user speaking,

@@ -3,12 +3,18 @@ import {StdioServerTransport} from '@modelcontextprotocol/sdk/server/stdio.js'
 import type {DaemonClient} from '../client/daemon-client.js'
 import {createDaemonClient} from '../client/resolve-endpoint.js'
 import {resolveWorkspace} from '../config/workspace.js'
+import {storedConnectionSync} from '../credentials/credential-store.js'
 import type {SignetError} from '../errors.js'
 import {createSignetMcpServer} from './server.js'
 
 export interface McpStdioOptions {
   /** Workspace from `signet mcp --path`; otherwise the usual resolution (SPEC §3). */
   workspace?: string
+  /**
+   * The harness that started this server (`--harness`, written by its connector; else
+   * SIGNET_HARNESS): its own stored credentials are used, not another harness's.
+   */
+  harness?: string
 }
 
 /**
@@ -18,16 +24,19 @@ export interface McpStdioOptions {
  * daemon shows up as a tool error on the first call, not as a failed server.
  */
 export async function runMcpStdioServer(options: McpStdioOptions = {}): Promise<void> {
+  const harness = options.harness?.trim() || process.env.SIGNET_HARNESS?.trim() || undefined
   let client: DaemonClient
   try {
-    client = createClient(options.workspace ?? localWorkspace())
+    client = createClient(options.workspace ?? localWorkspace(), harness)
   } catch (error) {
     // A bad SIGNET_DAEMON_URL is a configuration error: say so once and let the harness report a failed server.
     process.stderr.write(`signet-mcp: ${(error as Error).message}\n`)
     process.exitCode = 1
     return
   }
-  const server = createSignetMcpServer({api: client, defaultAgentId: process.env.SIGNET_AGENT_ID?.trim() || undefined})
+  // the agent `signet connect <harness> --agent-id` stored for this harness, as the hooks use
+  const defaultAgentId = process.env.SIGNET_AGENT_ID?.trim() || storedConnectionSync(process.env.SIGNET_DAEMON_URL, harness)?.agentId
+  const server = createSignetMcpServer({api: client, defaultAgentId})
   const transport = new StdioServerTransport()
   transport.onerror = (error) => process.stderr.write(`signet-mcp: ${error.message}\n`)
 
@@ -50,8 +59,7 @@ export async function runMcpStdioServer(options: McpStdioOptions = {}): Promise<
   await closed
 }
 
-function createClient(workspace: string | undefined): DaemonClient {
-  const harness = process.env.SIGNET_HARNESS?.trim() || undefined
+function createClient(workspace: string | undefined, harness: string | undefined): DaemonClient {
   try {
     return createDaemonClient({workspace, harness})
   } catch (error) {
@@ -72,4 +80,14 @@ function localWorkspace(): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** `--harness <id>` or `--harness=<id>` from the server's command line (bin/mcp.js). */
+export function harnessFromArgv(argv: readonly string[]): string | undefined {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]
+    if (arg === '--harness') return argv[index + 1]
+    if (arg.startsWith('--harness=')) return arg.slice('--harness='.length)
+  }
+  return undefined
 }

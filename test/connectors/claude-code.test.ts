@@ -56,7 +56,7 @@ describe('Claude Code connector', () => {
       expect(Object.keys(groups[0].hooks[0]).sort()).toEqual(['command', 'timeout', 'type'])
     }
     const claudeJson = readJsonConfig(temp.read('.claude.json'), 'c') as any
-    expect(claudeJson.mcpServers.signet).toEqual({type: 'stdio', command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs], env: {}})
+    expect(claudeJson.mcpServers.signet).toEqual({type: 'stdio', command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs, '--harness', 'claude-code'], env: {}})
   })
 
   it('is idempotent and uninstall leaves nothing behind in an empty home', async () => {

@@ -58,7 +58,7 @@ describe('Codex connector', () => {
       for (const field of Object.keys(groups[0].hooks[0])) expect(HANDLER_FIELDS.has(field)).toBe(true)
     }
     const toml = temp.read('.codex/config.toml')
-    expect(getTomlValue(toml, ['mcp_servers', 'signet'], 'c')).toMatchObject({command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs]})
+    expect(getTomlValue(toml, ['mcp_servers', 'signet'], 'c')).toMatchObject({command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs, '--harness', 'codex']})
     expect(toml).not.toMatch(/sig_sk_|bearer|Authorization/i)
   })
 

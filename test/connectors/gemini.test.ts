@@ -33,7 +33,7 @@ describe('Gemini CLI connector', () => {
       name: 'signet-user-prompt-submit',
     })
     expect(settings.hooks.PreCompress[0].hooks[0].command).toContain('hook pre-compaction -H gemini')
-    expect(settings.mcpServers.signet).toEqual({command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs]})
+    expect(settings.mcpServers.signet).toEqual({command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs, '--harness', 'gemini']})
   })
 
   it('keeps comments, other hooks and servers; idempotent; uninstall restores the bytes', async () => {

@@ -26,7 +26,7 @@ describe('OpenCode connector', () => {
     await connector.install(temp.ctx)
     const config = readJsonConfig(temp.read('.config/opencode/opencode.json'), 'o') as any
     expect(config.plugin).toEqual(['./plugins/signet.mjs'])
-    expect(config.mcp.signet).toEqual({type: 'local', command: [TEST_ENTRY.node, TEST_ENTRY.mcpJs], enabled: true})
+    expect(config.mcp.signet).toEqual({type: 'local', command: [TEST_ENTRY.node, TEST_ENTRY.mcpJs, '--harness', 'opencode'], enabled: true})
     const plugin = temp.read('.config/opencode/plugins/signet.mjs')
     // self-contained: node built-ins only, and no key or daemon URL baked in
     expect([...plugin.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1])).toEqual(['node:child_process'])

@@ -55,7 +55,7 @@ describe('OpenClaw connector', () => {
     const config = readJsonConfig(temp.read('.openclaw/openclaw.json'), 'o') as any
     expect(config.plugins.allow).toEqual(['voice-call', 'signet'])
     expect(config.plugins.entries.signet).toEqual({enabled: true, hooks: {allowConversationAccess: true}})
-    expect(config.mcp.servers.signet).toEqual({command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs]})
+    expect(config.mcp.servers.signet).toEqual({command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs, '--harness', 'openclaw']})
     const manifest = JSON.parse(temp.read('.openclaw/extensions/signet/openclaw.plugin.json'))
     expect(manifest).toMatchObject({id: 'signet', contracts: {tools: ['signet_recall', 'signet_remember', 'signet_session_search']}})
     const installed = temp.snapshot()

@@ -138,9 +138,10 @@ describe('remote connector install', () => {
     expect(result.stdout).toMatch(/paired with http:\/\/127\.0\.0\.1:\d+ as codex on .+ \(agent\)/)
     expect(result.stdout).not.toMatch(/sig_sk_/)
     const credentials = JSON.parse(readFileSync(path.join(harness.home, '.config', 'signet', 'credentials.json'), 'utf8'))
-    expect(credentials.apiKey).toMatch(/^sig_sk_[0-9a-f]{12}_/)
-    expect(filesContaining(credentials.apiKey)).toEqual([path.join('.config', 'signet', 'credentials.json')])
-    const whoami = await fetch(`${daemon.url}/api/auth/whoami`, {headers: {authorization: `Bearer ${credentials.apiKey}`}})
+    const codexKey = credentials.harnesses.codex.apiKey
+    expect(codexKey).toMatch(/^sig_sk_[0-9a-f]{12}_/)
+    expect(filesContaining(codexKey)).toEqual([path.join('.config', 'signet', 'credentials.json')])
+    const whoami = await fetch(`${daemon.url}/api/auth/whoami`, {headers: {authorization: `Bearer ${codexKey}`}})
     expect(await whoami.json()).toMatchObject({scope: {agent: 'codex-laptop'}, connector: 'codex'})
 
     const reused = await runCli(['connect', 'codex', '--url', daemon.url, '--pair-code', issued.body.code, '--yes'], {env: harness.env})
@@ -148,7 +149,7 @@ describe('remote connector install', () => {
     expect(reused.stderr).toMatch(/pairing code refused .*409/)
   })
 
-  it('connector list sees both connectors; uninstall removes the harness files but keeps the credentials', async () => {
+  it('connector list sees both connectors; uninstall removes the harness files and only that harness\'s credentials', async () => {
     const list = await runCli(['connector', 'list', '--json'], {env: harness.env})
     const report = JSON.parse(list.stdout)
     expect(report.connectors.filter((c: {state: string}) => c.state === 'installed').map((c: {harness: string}) => c.harness)).toEqual(['claude-code', 'codex'])
@@ -157,12 +158,14 @@ describe('remote connector install', () => {
     expect(removed.code).toBe(0)
     expect(removed.stdout).toMatch(/Claude Code connector removed/)
     expect(filesUnder(harness.home).map((file) => path.relative(harness.home, file)).filter((file) => file.includes('claude'))).toEqual([])
+    const credentials = JSON.parse(readFileSync(path.join(harness.home, '.config', 'signet', 'credentials.json'), 'utf8'))
+    expect(Object.keys(credentials.harnesses)).toEqual(['codex'])
     const again = await runCli(['connector', 'uninstall', 'claude-code'], {env: harness.env})
     expect(again.stdout).toMatch(/was not installed/)
   })
 
   it('the key never appears in harness configs or in the process list of hooks', () => {
-    const key = JSON.parse(readFileSync(path.join(harness.home, '.config', 'signet', 'credentials.json'), 'utf8')).apiKey
+    const key = JSON.parse(readFileSync(path.join(harness.home, '.config', 'signet', 'credentials.json'), 'utf8')).harnesses.codex.apiKey
     for (const file of ['.codex/hooks.json', '.codex/config.toml']) {
       expect(readFileSync(path.join(harness.home, file), 'utf8')).not.toContain('sig_sk_')
     }

@@ -25,12 +25,14 @@ export default class ConnectorInstall extends SignetCommand<typeof ConnectorInst
     'agent-id': Flags.string({description: 'agent this machine acts for'}),
     'pair-code': Flags.string({description: 'one-time code from `signet pair` on the daemon host; exchanged for a scoped key'}),
     yes: Flags.boolean({char: 'y', description: 'do not ask before changing harness files'}),
+    force: Flags.boolean({description: 'use the key even though it was made for another connector (the harnesses then share it: revoking it disconnects both)'}),
   }
 
   public async run(): Promise<ConnectOutcome> {
     const connector = connectorFor(this.args.harness)
     const apiKey = await this.readApiKey()
-    if (!this.flags.yes && !this.wantsJson && process.stdin.isTTY && process.stdout.isTTY) {
+    const interactive = !this.wantsJson && process.stdin.isTTY && process.stdout.isTTY
+    if (!this.flags.yes && interactive) {
       const {default: inquirer} = await import('inquirer')
       const {proceed} = await inquirer.prompt<{proceed: boolean}>([{
         type: 'confirm',
@@ -47,9 +49,23 @@ export default class ConnectorInstall extends SignetCommand<typeof ConnectorInst
       agentId: this.flags['agent-id'],
       pairCode: this.flags['pair-code'],
       workspace: this.workspacePathIfResolvable(),
+      force: this.flags.force,
+      // A key made for another connector is refused unless --force; at a terminal, asked instead.
+      confirmConnectorMismatch: interactive ? (problem) => this.confirmMismatch(problem) : undefined,
     }, defaultConnectorContext())
     this.log(renderConnectOutcome(connector.displayName, outcome))
     return outcome
+  }
+
+  private async confirmMismatch(problem: string): Promise<boolean> {
+    const {default: inquirer} = await import('inquirer')
+    const {proceed} = await inquirer.prompt<{proceed: boolean}>([{
+      type: 'confirm',
+      name: 'proceed',
+      default: false,
+      message: `${problem}. Sharing one key between harnesses means revoking it disconnects both. Use it anyway?`,
+    }])
+    return proceed
   }
 
   /** --api-key, `--api-key -` (stdin, keeps the key out of the process list), or SIGNET_API_KEY with --url. */

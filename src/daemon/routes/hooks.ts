@@ -15,6 +15,7 @@ import {
   renderWorkingMemory,
   statusLine,
 } from '../../hooks/inject-format.js'
+import {userWords} from '../../hooks/harness-wrappers.js'
 import {formatTranscript} from '../../hooks/transcript-format.js'
 import {contentHash} from '../../store/content-hash.js'
 import type {Memory} from '../../store/memories.js'
@@ -115,11 +116,13 @@ export const SUMMARY_GUIDELINES = [
 const SUMMARY_PROMPT = `Summarise this session so it can continue after compaction and be remembered later.\n${SUMMARY_GUIDELINES.map((line) => `- ${line}`).join('\n')}`
 
 /**
- * The recall query for a prompt: harness wrappers removed, content words only (a prompt of only
- * function words — "what is this?" — recalls nothing rather than everything), bounded.
+ * The recall query for a prompt: harness wrappers and Signet's own injected blocks removed,
+ * content words only (a prompt of only function words — "what is this?" — recalls nothing
+ * rather than everything), bounded.
  */
 export function promptRecallQuery(prompt: string): string {
-  const text = prompt.replace(/<(system-reminder|command-message|command-args|local-command-stdout)>[\s\S]*?<\/\1>/g, ' ').slice(0, 4000)
+  // The hook already sends only the user's words; plugins and older hooks may not.
+  const text = userWords(prompt).slice(0, 4000)
   return queryTerms(text)
     .filter((term) => term.length > 1 && !isStopWord(term))
     .join(' ')

@@ -1,4 +1,4 @@
-import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {RUN_JS} from '../helpers/cli.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
-import {ensureHarnessCli, type HarnessCli, type HarnessName, run} from './harness-clis.js'
+import {ensureHarnessCli, HARNESS_PACKAGES, type HarnessCli, type HarnessName, run} from './harness-clis.js'
 import {MODEL_STUB_REPLY, type ModelStub, startModelStub} from './model-stub.js'
 
 /**
@@ -39,6 +39,8 @@ beforeAll(async () => {
     expect(response.status).toBe(201)
   }
   stub = await startModelStub()
+  // which releases this run proved (kept at the newest by `npm run harnesses:update`)
+  console.log(`harness CLIs: ${Object.values(HARNESS_PACKAGES).map((p) => `${p.name}@${p.version}`).join(', ')}`)
 })
 
 afterAll(async () => {
@@ -80,6 +82,24 @@ async function connect(m: Machine, harness: string): Promise<void> {
 
 function promptsWithRecall(): string[] {
   return stub.completionBodies().filter((body) => body.includes(RECALLED))
+}
+
+/** The model request text around the recalled memory (what the report quotes). */
+function recallExcerpt(body: string): string {
+  const at = body.indexOf(RECALLED)
+  return body.slice(Math.max(0, at - 700), at + 300)
+}
+
+/** Transcripts the daemon stored for `harness` that session search finds by the prompt's words. */
+async function storedSessions(harness: string): Promise<Array<{sessionKey: string; excerpt: string}>> {
+  const response = await daemon.request('POST', '/api/sessions/search', {body: {query: 'staging database port', limit: 50}})
+  expect(response.status).toBe(200)
+  return (response.body.hits as Array<{sessionKey: string; harness: string; excerpt: string}>).filter((hit) => hit.harness === harness)
+}
+
+/** Bytes of each file (undefined = absent): install → uninstall must give the same map back. */
+function snapshot(files: string[]): Record<string, string | undefined> {
+  return Object.fromEntries(files.map((file) => [file, existsSync(file) ? readFileSync(file, 'latin1') : undefined]))
 }
 
 describe('Claude Code (real CLI)', () => {
@@ -227,31 +247,47 @@ describe('OpenCode (real CLI)', () => {
 
 describe('Gemini CLI (real CLI)', () => {
   let m: Machine
+  let settingsFile: string
+  let before: Record<string, string | undefined>
   beforeAll(() => {
     m = machine('gemini')
+    settingsFile = path.join(m.temp.home, '.gemini', 'settings.json')
+    mkdirSync(path.dirname(settingsFile), {recursive: true})
+    writeFileSync(settingsFile, '{\n  // the user\'s own settings\n  "security": {"auth": {"selectedType": "gemini-api-key"}}\n}\n')
+    writeFileSync(path.join(m.temp.home, '.gemini', 'trustedFolders.json'), JSON.stringify({[m.project]: 'TRUST_FOLDER'}))
+    before = snapshot([settingsFile])
   })
   afterAll(() => m?.temp.cleanup())
 
   it('`gemini mcp list` reports signet connected (in a trusted folder)', async () => {
     await connect(m, 'gemini')
-    writeFileSync(path.join(m.temp.home, '.gemini', 'trustedFolders.json'), JSON.stringify({[m.project]: 'TRUST_FOLDER'}))
     const list = await run(m.cli.bin, ['mcp', 'list'], {env: m.env, cwd: m.project})
     expect(list.stdout + list.stderr).toMatch(/✓ signet: .* - Connected/)
   })
 
-  it('`gemini -p` runs the hooks (BeforeAgent) and the recalled memory reaches the model', async () => {
-    const settingsFile = path.join(m.temp.home, '.gemini', 'settings.json')
-    const settings = JSON.parse(readFileSync(settingsFile, 'utf8'))
-    settings.security = {auth: {selectedType: 'gemini-api-key'}}
-    writeFileSync(settingsFile, JSON.stringify(settings, null, 2))
-    const before = promptsWithRecall().length
+  it('`gemini -p`: the stored memory reaches the model request (BeforeAgent) and session end stores the transcript', async () => {
+    const seen = promptsWithRecall().length
     const result = await run(m.cli.bin, ['-p', PROMPT, '-m', 'gemini-2.5-flash'], {
       env: {...m.env, GEMINI_API_KEY: 'stub', GOOGLE_GEMINI_BASE_URL: stub.url},
       cwd: m.project,
       timeoutMs: 180_000,
     })
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
-    expect(promptsWithRecall().length).toBeGreaterThan(before)
+    const recalled = promptsWithRecall().slice(seen)
+    expect(recalled.length).toBeGreaterThan(0)
+    console.log(`Gemini model request (excerpt):\n${recallExcerpt(recalled[0])}`)
+    // Gemini does not wait for SessionEnd hooks: give the detached hook a moment to land
+    let sessions: Awaited<ReturnType<typeof storedSessions>> = []
+    for (let attempt = 0; attempt < 20 && sessions.length === 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      sessions = await storedSessions('gemini')
+    }
+    expect(sessions.length).toBeGreaterThan(0)
+  })
+
+  it('uninstall restores settings.json byte for byte', async () => {
+    await signet(m, ['connector', 'uninstall', 'gemini'])
+    expect(snapshot([settingsFile])).toEqual(before)
   })
 })
 
@@ -292,21 +328,59 @@ describe('Pi (real package)', () => {
 
 describe('OpenClaw (real CLI, Node 24)', () => {
   let m: Machine
+  let configFile: string
+  let before: Record<string, string | undefined>
   beforeAll(() => {
     m = machine('openclaw')
+    configFile = path.join(m.temp.home, '.openclaw', 'openclaw.json')
+    mkdirSync(path.dirname(configFile), {recursive: true})
+    // the user's own JSON5 config (OpenClaw's documented format): comments, unquoted keys, quotes
+    writeFileSync(configFile, `// my OpenClaw setup
+{
+  /* the model: a local stand-in */
+  agents: {defaults: {model: {primary: 'stub/stub-model'}, workspace: '${m.project}'}},
+  models: {
+    mode: 'merge',
+    providers: {
+      stub: {baseUrl: '${stub.url}/v1', apiKey: 'stub', api: 'openai-completions', // chat completions
+        models: [{id: 'stub-model', name: 'Stub', reasoning: false, input: ['text'], cost: {input: 0, output: 0, cacheRead: 0, cacheWrite: 0}, contextWindow: 128000, maxTokens: 4096,},],},
+    },
+  },
+}
+`)
+    before = snapshot([configFile])
   })
   afterAll(() => m?.temp.cleanup())
 
   it('`openclaw config validate` accepts the config and the plugin loads with its tools and hooks', async () => {
     await connect(m, 'openclaw')
+    expect(readFileSync(configFile, 'utf8')).toContain('/* the model: a local stand-in */')
     const validate = await run(m.cli.bin, ['config', 'validate', '--json'], {env: m.env, cwd: m.project})
     expect(JSON.parse(validate.stdout)).toMatchObject({valid: true, warnings: []})
     const inspect = await run(m.cli.bin, ['plugins', 'inspect', 'signet', '--runtime', '--json'], {env: m.env, cwd: m.project, timeoutMs: 180_000})
     const report = JSON.parse(inspect.stdout)
     expect(report.plugin).toMatchObject({id: 'signet', status: 'loaded', enabled: true, toolNames: ['signet_recall', 'signet_remember', 'signet_session_search']})
-    expect(report.typedHooks.map((hook: {name: string}) => hook.name).sort()).toEqual(['after_compaction', 'before_compaction', 'before_prompt_build', 'session_end', 'session_start'])
+    expect(report.typedHooks.map((hook: {name: string}) => hook.name).sort()).toEqual(['after_compaction', 'agent_end', 'before_compaction', 'before_prompt_build', 'session_end', 'session_start'])
     expect(report.policy.allowConversationAccess).toBe(true)
     const mcp = await run(m.cli.bin, ['mcp', 'status', '--json'], {env: m.env, cwd: m.project})
     expect(JSON.parse(mcp.stdout).servers).toContainEqual(expect.objectContaining({name: 'signet', ok: true, transport: 'stdio'}))
+  })
+
+  it('`openclaw agent --local`: the stored memory reaches the model request and the session is stored', async () => {
+    const seen = promptsWithRecall().length
+    const result = await run(m.cli.bin, ['agent', '--local', '--agent', 'main', '--message', PROMPT, '--json'], {env: m.env, cwd: m.project, timeoutMs: 240_000})
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(MODEL_STUB_REPLY)
+    const recalled = promptsWithRecall().slice(seen)
+    expect(recalled.length).toBeGreaterThan(0)
+    console.log(`OpenClaw model request (excerpt):\n${recallExcerpt(recalled[0])}`)
+    const sessions = await storedSessions('openclaw')
+    expect(sessions.length).toBeGreaterThan(0)
+    expect(sessions[0].excerpt).toContain(MODEL_STUB_REPLY)
+  })
+
+  it('uninstall restores openclaw.json byte for byte (JSON5 comments included)', async () => {
+    await signet(m, ['connector', 'uninstall', 'openclaw'])
+    expect(snapshot([configFile])).toEqual(before)
   })
 })

@@ -62,7 +62,9 @@ function partId() {
 }
 
 export const SignetPlugin = async ({client, directory, worktree}) => {
-  const cwd = worktree || directory || process.cwd()
+  // the session's own directory: outside a git repository OpenCode reports worktree "/", which
+  // would put every unrelated folder in one project (the hook derives the git root itself)
+  const cwd = directory || worktree || process.cwd()
   /** sessionID → promise of the session-start context, injected with the first prompt. */
   const started = new Map()
   const delivered = new Set()
@@ -101,8 +103,11 @@ export const SignetPlugin = async ({client, directory, worktree}) => {
         const messages = await messagesOf(sessionID)
         const summary = [...messages].reverse().find((message) => message.info?.role === 'assistant' && message.info?.summary)
         void runHook('compaction-complete', {hook_event_name: 'PostCompact', session_id: sessionID, cwd, summary: summary ? textOf(summary.parts) : ''})
+        // the summary replaced the conversation: identity and memories must come again with the
+        // next prompt, as a fresh load ('compact'), not as "already loaded at its start" ('resume')
         started.delete(sessionID)
         delivered.delete(sessionID)
+        void startSession(sessionID, 'compact')
       } else if (event.type === 'session.idle') {
         // OpenCode has no "session ended" event: each idle hands the transcript so far to the daemon.
         const transcript = transcriptOf(await messagesOf(sessionID))

@@ -211,8 +211,22 @@ async function listHooksThroughAppServer(m: Machine, input: string) {
 
 describe('OpenCode (real CLI)', () => {
   let m: Machine
+  let configFile: string
+  let before: Record<string, string | undefined>
   beforeAll(() => {
     m = machine('opencode')
+    configFile = path.join(m.temp.home, '.config', 'opencode', 'opencode.jsonc')
+    mkdirSync(path.dirname(configFile), {recursive: true})
+    // the user's own JSONC config, with the model stand-in as a provider
+    writeFileSync(configFile, `{
+  "$schema": "https://opencode.ai/config.json",
+  // my OpenCode setup
+  "provider": {"stub": {"npm": "@ai-sdk/openai-compatible", "name": "Stub", "options": {"baseURL": "${stub.url}/v1", "apiKey": "stub"}, "models": {"stub-model": {"name": "Stub"}}}},
+  "model": "stub/stub-model",
+  "small_model": "stub/stub-model",
+}
+`)
+    before = snapshot([configFile])
   })
   afterAll(() => m?.temp.cleanup())
 
@@ -226,20 +240,61 @@ describe('OpenCode (real CLI)', () => {
     expect(list.stdout).toMatch(/✓ signet .*connected/)
   })
 
-  it('`opencode run` loads the plugin, which injects the recalled memory into the prompt', async () => {
-    const configFile = path.join(m.temp.home, '.config', 'opencode', 'opencode.json')
-    const config = JSON.parse(readFileSync(configFile, 'utf8'))
-    config.provider = {stub: {npm: '@ai-sdk/openai-compatible', name: 'Stub', options: {baseURL: `${stub.url}/v1`, apiKey: 'stub'}, models: {'stub-model': {name: 'Stub'}}}}
-    config.model = 'stub/stub-model'
-    writeFileSync(configFile, JSON.stringify(config, null, 2))
-    const before = promptsWithRecall().length
+  it('`opencode run`: the stored memory reaches the model request and the idle session is stored', async () => {
+    const seen = promptsWithRecall().length
     const result = await run(m.cli.bin, ['run', PROMPT], {env: m.env, cwd: m.project, timeoutMs: 180_000})
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
-    expect(promptsWithRecall().length).toBeGreaterThan(before)
+    expect(promptsWithRecall().length).toBeGreaterThan(seen)
+    const sessions = await storedSessions('opencode')
+    expect(sessions.length).toBeGreaterThan(0)
   })
 
-  it('after uninstall OpenCode has no signet plugin or server', async () => {
+  it('after OpenCode\'s summarize (compaction) the next model request has the memories again', async () => {
+    const {spawn} = await import('node:child_process')
+    const server = spawn(m.cli.bin, ['serve', '--port', '0', '--hostname', '127.0.0.1'], {env: m.env, cwd: m.project, stdio: ['ignore', 'pipe', 'pipe']})
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        const timer = setTimeout(() => reject(new Error(`opencode serve did not start: ${out}`)), 60_000)
+        const onData = (chunk: Buffer) => {
+          out += chunk
+          const match = /https?:\/\/[\d.]+:\d+/.exec(out)
+          if (match) {
+            clearTimeout(timer)
+            resolve(match[0])
+          }
+        }
+        server.stdout.on('data', onData)
+        server.stderr.on('data', onData)
+      })
+      const call = async (route: string, body: unknown) => {
+        const response = await fetch(`${base}${route}`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)})
+        expect(response.status, `${route}: ${response.status}`).toBeLessThan(300)
+        return response.json()
+      }
+      const model = {providerID: 'stub', modelID: 'stub-model'}
+      const session = await call('/session', {title: 'signet compaction test'}) as {id: string}
+      await call(`/session/${session.id}/message`, {parts: [{type: 'text', text: PROMPT}], model})
+      await call(`/session/${session.id}/summarize`, model)
+      // compaction-complete and the fresh session-start run in the background of the event
+      await new Promise((resolve) => setTimeout(resolve, 3000))
+      const seen = stub.completionBodies().length
+      // the same question again: recall never repeats within a session, so the memory comes back
+      // only because compaction reset what the session had been given
+      await call(`/session/${session.id}/message`, {parts: [{type: 'text', text: PROMPT}], model})
+      const after = stub.completionBodies().slice(seen)
+      expect(after.length).toBeGreaterThan(0)
+      // identity and the recalled memory come again: not "loaded at its start"
+      expect(after.some((body) => body.includes(RECALLED))).toBe(true)
+      expect(after.some((body) => body.includes('identity and memories were loaded at its start'))).toBe(false)
+    } finally {
+      server.kill()
+    }
+  })
+
+  it('uninstall restores opencode.jsonc byte for byte', async () => {
     await signet(m, ['connector', 'uninstall', 'opencode'])
+    expect(snapshot([configFile])).toEqual(before)
     const config = await run(m.cli.bin, ['debug', 'config'], {env: m.env, cwd: m.project})
     expect(config.stdout).not.toContain('signet')
   })

@@ -136,8 +136,16 @@ describe('Claude Code (real CLI)', () => {
 
 describe('Codex CLI (real CLI)', () => {
   let m: Machine
+  let files: string[]
+  let before: Record<string, string | undefined>
   beforeAll(() => {
     m = machine('codex')
+    const configFile = path.join(m.temp.home, '.codex', 'config.toml')
+    files = [configFile, path.join(m.temp.home, '.codex', 'hooks.json')]
+    mkdirSync(path.dirname(configFile), {recursive: true})
+    // the user's own config: the model stand-in as a provider, with a comment
+    writeFileSync(configFile, `# my Codex setup\nmodel = "stub-model"\nmodel_provider = "stub"\n\n[model_providers.stub]\nname = "stub"\nbase_url = "${stub.url}/v1"\nwire_api = "responses"\nenv_key = "STUB_API_KEY"\n`)
+    before = snapshot(files)
   })
   afterAll(() => m?.temp.cleanup())
 
@@ -156,30 +164,41 @@ describe('Codex CLI (real CLI)', () => {
     const server = await listHooksThroughAppServer(m, requests)
     expect(server.errors).toEqual([])
     expect(server.warnings).toEqual([])
-    expect(server.hooks.map((hook) => [hook.eventName, hook.timeoutSec, hook.trustStatus])).toEqual([
-      ['sessionStart', 20, 'trusted'], ['userPromptSubmit', 10, 'trusted'], ['stop', 30, 'trusted'],
+    expect(server.hooks.map((hook) => [hook.eventName, hook.timeoutSec, hook.trustStatus]).sort()).toEqual([
+      ['preCompact', 10, 'trusted'], ['sessionEnd', 3, 'trusted'], ['sessionStart', 20, 'trusted'], ['userPromptSubmit', 10, 'trusted'],
     ])
     for (const hook of server.hooks) expect(hook.command).toMatch(/run\.js" hook [a-z-]+ -H codex$/)
   })
 
-  it('`codex exec` runs the hooks and the recalled memory reaches the model', async () => {
-    appendFileSync(path.join(m.temp.home, '.codex', 'config.toml'), `\n[model_providers.stub]\nname = "stub"\nbase_url = "${stub.url}/v1"\nwire_api = "responses"\nenv_key = "STUB_API_KEY"\n`)
-    const before = promptsWithRecall().length
-    const result = await run(m.cli.bin, [
-      // no --dangerously-bypass-hook-trust: connect recorded Codex's own trust hashes for our hooks
-      'exec', '--skip-git-repo-check',
-      '-c', 'model="stub-model"', '-c', 'model_provider="stub"',
-      PROMPT,
-    ], {env: {...m.env, STUB_API_KEY: 'stub'}, cwd: m.project})
+  it('`codex exec`: the stored memory reaches the model request and SessionEnd stores the transcript', async () => {
+    const seen = promptsWithRecall().length
+    // no --dangerously-bypass-hook-trust: connect recorded Codex's own trust hashes for our hooks
+    const result = await run(m.cli.bin, ['exec', '--skip-git-repo-check', PROMPT], {env: {...m.env, STUB_API_KEY: 'stub'}, cwd: m.project})
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
     expect(result.stderr).toMatch(/hook: UserPromptSubmit Completed/)
-    expect(promptsWithRecall().length).toBeGreaterThan(before)
+    expect(promptsWithRecall().length).toBeGreaterThan(seen)
+    const sessions = await storedSessions('codex')
+    expect(sessions.length).toBeGreaterThan(0)
   })
 
-  it('after uninstall Codex lists no signet server', async () => {
+  it('after Codex auto-compacts (token limit) the next model request has the memories again', async () => {
+    const seen = stub.completionBodies().length
+    const result = await run(m.cli.bin, [
+      'exec', '--skip-git-repo-check', '-c', 'model_auto_compact_token_limit=5', 'resume', '--last', PROMPT,
+    ], {env: {...m.env, STUB_API_KEY: 'stub'}, cwd: m.project})
+    expect(result.stdout).toContain(MODEL_STUB_REPLY)
+    expect(result.stderr).toMatch(/hook: PreCompact Completed/)
+    const bodies = stub.completionBodies().slice(seen)
+    const last = bodies[bodies.length - 1]
+    expect(bodies.length).toBeGreaterThan(1)
+    expect(last).toContain(RECALLED)
+  })
+
+  it('after uninstall Codex lists no signet server and config.toml/hooks.json are byte-identical', async () => {
     await signet(m, ['connector', 'uninstall', 'codex'])
     const list = await run(m.cli.bin, ['mcp', 'list', '--json'], {env: m.env, cwd: m.project})
     expect(list.stdout).not.toContain('signet')
+    expect(snapshot(files)).toEqual(before)
   })
 })
 

@@ -341,15 +341,16 @@ export function hookRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'hooks')
     const body = await readJsonBody(c, sessionEndBody)
-    const {agentId, project} = scopeOf(principal, body, 'session-end')
+    const raw = body.transcript?.trim() ? body.transcript : body.lastAssistantMessage?.trim() ? `Assistant: ${body.lastAssistantMessage}` : undefined
+    // A session-end with nothing said (e.g. `claude mcp list` fires SessionEnd) must not create a session.
+    const {agentId, project} = scopeOf(principal, raw ? body : {...body, sessionKey: undefined}, 'session-end')
     const sessionKey = body.sessionKey ?? `anonymous-${contentHash(body.idempotencyKey ?? body.transcript ?? String(Date.now())).slice(0, 16)}`
-    if (!body.sessionKey) sessions.touch({sessionKey, agentId, harness: body.harness, machineId: body.machineId, project, keyId: principal.keyId})
+    if (!body.sessionKey && raw) sessions.touch({sessionKey, agentId, harness: body.harness, machineId: body.machineId, project, keyId: principal.keyId})
 
     let transcriptId: string | null = null
     let deduped = false
     const memoryIds: string[] = []
     let redactions = 0
-    const raw = body.transcript?.trim() ? body.transcript : body.lastAssistantMessage?.trim() ? `Assistant: ${body.lastAssistantMessage}` : undefined
     if (raw) {
       const {text, redacted} = redactSecrets(formatTranscript(raw))
       redactions = Object.values(redacted).reduce((sum, n) => sum + n, 0)

@@ -104,33 +104,55 @@ function snapshot(files: string[]): Record<string, string | undefined> {
 
 describe('Claude Code (real CLI)', () => {
   let m: Machine
+  let settingsFile: string
+  let before: Record<string, string | undefined>
+  const sessionId = '5e1f0c2a-7d3b-4c8e-9a61-2f4b8d0c1e37'
+  const claudeEnv = () => ({...m.env, ANTHROPIC_BASE_URL: stub.url, ANTHROPIC_API_KEY: 'sk-ant-stub'})
   beforeAll(() => {
     m = machine('claude')
+    settingsFile = path.join(m.temp.home, '.claude', 'settings.json')
+    mkdirSync(path.dirname(settingsFile), {recursive: true})
+    writeFileSync(settingsFile, '{\n  "permissions": {"allow": ["Bash(ls:*)"]},\n  "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "true"}]}]}\n}\n')
+    before = snapshot([settingsFile])
   })
   afterAll(() => m?.temp.cleanup())
 
-  it('`claude mcp list` reports the signet server connected', async () => {
+  it('`claude mcp list` reports the signet server connected and records no session', async () => {
     await connect(m, 'claude-code')
-    const settings = JSON.parse(readFileSync(path.join(m.temp.home, '.claude', 'settings.json'), 'utf8'))
-    expect(Object.keys(settings.hooks)).toEqual(['SessionStart', 'UserPromptSubmit', 'PreCompact', 'PostCompact', 'SessionEnd'])
+    const settings = JSON.parse(readFileSync(settingsFile, 'utf8'))
+    expect(Object.keys(settings.hooks)).toEqual(['Stop', 'SessionStart', 'UserPromptSubmit', 'PreCompact', 'PostCompact', 'SessionEnd'])
     const list = await run(m.cli.bin, ['mcp', 'list'], {env: m.env, cwd: m.project})
     expect(list.stdout).toMatch(/signet: .*mcp\.js - ✔ Connected/)
+    const sessions = await daemon.request('GET', '/api/sessions?limit=100')
+    expect((sessions.body.sessions as Array<{harness: string}>).filter((session) => session.harness === 'claude-code')).toEqual([])
   })
 
-  it('`claude -p` runs the hooks and the recalled memory reaches the model', async () => {
-    const before = promptsWithRecall().length
-    const result = await run(m.cli.bin, ['-p', PROMPT], {
-      env: {...m.env, ANTHROPIC_BASE_URL: stub.url, ANTHROPIC_API_KEY: 'sk-ant-stub'},
-      cwd: m.project,
-    })
+  it('`claude -p`: the stored memory reaches the model request and SessionEnd stores the transcript', async () => {
+    const seen = promptsWithRecall().length
+    const result = await run(m.cli.bin, ['-p', '--session-id', sessionId, PROMPT], {env: claudeEnv(), cwd: m.project})
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
-    expect(promptsWithRecall().length).toBeGreaterThan(before)
+    expect(promptsWithRecall().length).toBeGreaterThan(seen)
+    const sessions = await storedSessions('claude-code')
+    expect(sessions.map((session) => session.sessionKey)).toContain(sessionId)
   })
 
-  it('after uninstall Claude Code no longer lists signet', async () => {
+  it('`/compact` on the resumed session, then the next request has the memories again', async () => {
+    const compact = await run(m.cli.bin, ['-p', '--resume', sessionId, '/compact'], {env: claudeEnv(), cwd: m.project})
+    expect(compact.code).toBe(0)
+    const seen = stub.completionBodies().length
+    // the same question: recall never repeats within a session, so the memory comes back only
+    // because compaction (SessionStart source=compact) reset what the session had been given
+    const result = await run(m.cli.bin, ['-p', '--resume', sessionId, PROMPT], {env: claudeEnv(), cwd: m.project})
+    expect(result.stdout).toContain(MODEL_STUB_REPLY)
+    const after = stub.completionBodies().slice(seen)
+    expect(after.some((body) => body.includes(RECALLED))).toBe(true)
+  })
+
+  it('after uninstall Claude Code no longer lists signet and settings.json is byte-identical', async () => {
     await signet(m, ['connector', 'uninstall', 'claude-code'])
     const list = await run(m.cli.bin, ['mcp', 'list'], {env: m.env, cwd: m.project})
     expect(list.stdout).not.toContain('signet')
+    expect(snapshot([settingsFile])).toEqual(before)
   })
 })
 

@@ -387,7 +387,7 @@ describe('Gemini CLI (real CLI)', () => {
   })
 })
 
-describe('Pi (real package)', () => {
+describe('Pi (real package, extension loader)', () => {
   let m: Machine
   beforeAll(() => {
     m = machine('pi')
@@ -419,6 +419,95 @@ describe('Pi (real package)', () => {
     expect(report.handlers).toEqual(['session_start', 'before_agent_start', 'session_before_compact', 'session_compact', 'session_shutdown'])
     expect(report.recall).toContain(RECALLED)
     expect(report.message.message.content).toContain(RECALLED)
+  })
+})
+
+describe('Pi (real CLI, RPC mode)', () => {
+  let m: Machine
+  let before: Record<string, string | undefined>
+  let settingsFile: string
+  beforeAll(() => {
+    m = machine('pi')
+    const agentDir = path.join(m.temp.home, '.pi', 'agent')
+    mkdirSync(agentDir, {recursive: true})
+    writeFileSync(path.join(agentDir, 'models.json'), JSON.stringify({providers: {stub: {baseUrl: `${stub.url}/v1`, api: 'openai-completions', apiKey: 'stub', compat: {supportsDeveloperRole: false, supportsReasoningEffort: false}, models: [{id: 'stub-model'}]}}}, null, 2))
+    settingsFile = path.join(agentDir, 'settings.json')
+    writeFileSync(settingsFile, '{\n  "defaultProvider": "stub",\n  "defaultModel": "stub-model"\n}\n')
+    before = snapshot([settingsFile, path.join(agentDir, 'extensions', 'signet.js')])
+  })
+  afterAll(() => m?.temp.cleanup())
+
+  it('a prompt recalls the memory; after RPC compact the next request has it again; shutdown stores the transcript', async () => {
+    await connect(m, 'pi')
+    const {spawn} = await import('node:child_process')
+    const child = spawn(m.cli.bin, ['--mode', 'rpc', '--provider', 'stub', '--model', 'stub-model'], {env: m.env, cwd: m.project, stdio: ['pipe', 'pipe', 'pipe']})
+    let buffer = ''
+    let stderr = ''
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const waitFor = (predicate: (event: {type?: string; command?: string; success?: boolean}) => boolean) => new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`pi rpc: no matching event\nstdout: ${buffer.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`)), 90_000)
+      const check = () => {
+        const lines = buffer.split('\n')
+        buffer = lines.pop() ?? ''
+        for (const line of lines) {
+          let event
+          try {
+            event = JSON.parse(line)
+          } catch {
+            continue
+          }
+          if (predicate(event)) {
+            clearTimeout(timer)
+            child.stdout.off('data', onData)
+            resolve()
+            return
+          }
+        }
+      }
+      const onData = (chunk: Buffer) => {
+        buffer += chunk
+        check()
+      }
+      child.stdout.on('data', onData)
+    })
+    const send = (command: unknown) => child.stdin.write(JSON.stringify(command) + '\n')
+    try {
+      let seen = promptsWithRecall().length
+      let done = waitFor((event) => event.type === 'agent_end')
+      send({type: 'prompt', message: PROMPT})
+      await done
+      expect(promptsWithRecall().length).toBeGreaterThan(seen)
+
+      done = waitFor((event) => event.type === 'response' && event.command === 'compact')
+      send({type: 'compact'})
+      await done
+
+      seen = stub.completionBodies().length
+      done = waitFor((event) => event.type === 'agent_end')
+      send({type: 'prompt', message: PROMPT})
+      await done
+      const after = stub.completionBodies().slice(seen)
+      expect(after.some((body) => body.includes(RECALLED))).toBe(true)
+    } finally {
+      child.stdin.end()
+      await new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill()
+          resolve(undefined)
+        }, 15_000)
+        child.on('close', () => {
+          clearTimeout(timer)
+          resolve(undefined)
+        })
+      })
+    }
+    const sessions = await storedSessions('pi')
+    expect(sessions.length).toBeGreaterThan(0)
+  })
+
+  it('uninstall restores the agent dir byte for byte', async () => {
+    await signet(m, ['connector', 'uninstall', 'pi'])
+    expect(snapshot(Object.keys(before))).toEqual(before)
   })
 })
 

@@ -68,6 +68,8 @@ export const SignetPlugin = async ({client, directory, worktree}) => {
   /** sessionID → promise of the session-start context, injected with the first prompt. */
   const started = new Map()
   const delivered = new Set()
+  /** messageID → what Signet adds to that user turn (see experimental.chat.messages.transform). */
+  const injections = new Map()
 
   const startSession = (sessionID, source) => {
     if (!started.has(sessionID)) {
@@ -125,15 +127,20 @@ export const SignetPlugin = async ({client, directory, worktree}) => {
       ])
       delivered.add(sessionID)
       const text = [start, recall].filter(Boolean).join('\\n\\n')
-      if (!text) return
-      output.parts.push({
-        id: partId(),
-        sessionID,
-        messageID: output.message?.id ?? input.messageID,
-        type: 'text',
-        text,
-        synthetic: true,
-      })
+      const messageID = output.message?.id ?? input.messageID
+      if (!text || !messageID) return
+      injections.set(messageID, {id: partId(), sessionID, text})
+    },
+
+    // The inject joins its user turn only on the way to the model, never stored in the message:
+    // OpenCode's title generation reads the stored first message, and must not see memories.
+    'experimental.chat.messages.transform': async (_input, output) => {
+      if (!Array.isArray(output?.messages)) return
+      for (const message of output.messages) {
+        const injection = injections.get(message?.info?.id)
+        if (!injection || !Array.isArray(message.parts) || message.parts.some((part) => part?.id === injection.id)) continue
+        message.parts.push({id: injection.id, sessionID: injection.sessionID, messageID: message.info.id, type: 'text', text: injection.text, synthetic: true})
+      }
     },
 
     'experimental.session.compacting': async (input, output) => {

@@ -80,7 +80,9 @@ export interface RunResult {
 /** Spawn asynchronously (the daemon and the model stub live in this process and must keep answering). */
 export function run(command: string, args: string[], options: {env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {env: options.env, cwd: options.cwd ?? options.env.HOME, stdio: ['pipe', 'pipe', 'pipe']})
+    const cwd = options.cwd ?? options.env.HOME
+    // PWD as a shell would set it: some harnesses (OpenCode) take their directory from it
+    const child = spawn(command, args, {env: {...options.env, PWD: cwd}, cwd, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))

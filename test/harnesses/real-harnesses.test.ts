@@ -91,10 +91,10 @@ function recallExcerpt(body: string): string {
 }
 
 /** Transcripts the daemon stored for `harness` that session search finds by the prompt's words. */
-async function storedSessions(harness: string): Promise<Array<{sessionKey: string; excerpt: string}>> {
+async function storedSessions(harness: string): Promise<Array<{sessionKey: string; project?: string | null; excerpt: string}>> {
   const response = await daemon.request('POST', '/api/sessions/search', {body: {query: 'staging database port', limit: 50}})
   expect(response.status).toBe(200)
-  return (response.body.hits as Array<{sessionKey: string; harness: string; excerpt: string}>).filter((hit) => hit.harness === harness)
+  return (response.body.hits as Array<{sessionKey: string; harness: string; project?: string | null; excerpt: string}>).filter((hit) => hit.harness === harness)
 }
 
 /** Bytes of each file (undefined = absent): install → uninstall must give the same map back. */
@@ -281,18 +281,25 @@ describe('OpenCode (real CLI)', () => {
     expect(list.stdout).toMatch(/✓ signet .*connected/)
   })
 
-  it('`opencode run`: the stored memory reaches the model request and the idle session is stored', async () => {
+  it('`opencode run`: the stored memory reaches the model request (not the title request) and the idle session is stored', async () => {
     const seen = promptsWithRecall().length
+    const first = stub.completionBodies().length
     const result = await run(m.cli.bin, ['run', PROMPT], {env: m.env, cwd: m.project, timeoutMs: 180_000})
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
     expect(promptsWithRecall().length).toBeGreaterThan(seen)
+    // OpenCode asks its small model for a session title: that request must not carry memories
+    const titleRequests = stub.completionBodies().slice(first).filter((body) => body.includes('You are a title generator'))
+    expect(titleRequests.length).toBeGreaterThan(0)
+    expect(titleRequests.filter((body) => body.includes(RECALLED))).toEqual([])
     const sessions = await storedSessions('opencode')
     expect(sessions.length).toBeGreaterThan(0)
+    // outside a git repository the session's folder is the project, not "/" (OpenCode's worktree there)
+    expect(sessions.map((session) => session.project)).toEqual(expect.arrayContaining([expect.stringMatching(/^local:project:/)]))
   })
 
   it('after OpenCode\'s summarize (compaction) the next model request has the memories again', async () => {
     const {spawn} = await import('node:child_process')
-    const server = spawn(m.cli.bin, ['serve', '--port', '0', '--hostname', '127.0.0.1'], {env: m.env, cwd: m.project, stdio: ['ignore', 'pipe', 'pipe']})
+    const server = spawn(m.cli.bin, ['serve', '--port', '0', '--hostname', '127.0.0.1'], {env: {...m.env, PWD: m.project}, cwd: m.project, stdio: ['ignore', 'pipe', 'pipe']})
     try {
       const base = await new Promise<string>((resolve, reject) => {
         let out = ''

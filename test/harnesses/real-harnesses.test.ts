@@ -10,11 +10,13 @@ import {ensureHarnessCli, HARNESS_PACKAGES, type HarnessCli, type HarnessName, r
 import {MODEL_STUB_REPLY, type ModelStub, startModelStub} from './model-stub.js'
 
 /**
- * The real harness CLIs, installed from npm, judge what `signet connect` wrote: each must load
- * our config without complaint, see the signet MCP server, and — driven through its own
- * non-interactive mode against a local model stub — run Signet's hooks so that a memory stored
- * in a real daemon reaches the model's prompt. Then `connector uninstall` and the harness no
- * longer sees Signet.
+ * The real harness CLIs, installed from npm at their newest releases, prove what a user gets:
+ * driven through each one's own headless mode against a local model stand-in, (a) a memory
+ * stored in a real daemon reaches the model request, (b) session end stores the transcript
+ * (found by /api/sessions/search), (c) where a headless compaction route exists (Claude `/compact`
+ * on a resumed session, Codex's auto-compact token limit, OpenCode's summarize route, Pi's RPC
+ * compact) the request after compaction has the memory again, and (d) install → uninstall gives
+ * back the user's config byte for byte (JSONC and JSON5 included).
  */
 
 const MEMORIES = [

@@ -72,9 +72,9 @@ export default {
     const started = new Set()
     const keyOf = (event, ctx) => ctx?.sessionKey ?? ctx?.sessionId ?? event?.sessionKey ?? event?.sessionId
     const cwd = () => process.cwd()
-    const startSession = (key, ctx) => {
+    const startSession = (key, ctx, source = 'startup') => {
       started.add(key)
-      pending.set(key, hook('session-start', {hook_event_name: 'SessionStart', session_id: key, cwd: cwd(), agent_id: ctx?.agentId, source: 'startup'}))
+      pending.set(key, hook('session-start', {hook_event_name: 'SessionStart', session_id: key, cwd: cwd(), agent_id: ctx?.agentId, source}))
     }
 
     api.on('session_start', async (event, ctx) => {
@@ -98,7 +98,11 @@ export default {
     })
 
     api.on('after_compaction', async (event, ctx) => {
-      await hook('compaction-complete', {hook_event_name: 'PostCompact', session_id: keyOf(event, ctx), cwd: cwd(), summary: event?.summary ?? ''})
+      const key = keyOf(event, ctx)
+      await hook('compaction-complete', {hook_event_name: 'PostCompact', session_id: key, cwd: cwd(), summary: event?.summary ?? ''})
+      // the summary replaced the conversation: load identity and memories afresh for the next prompt
+      // (source 'compact' also lets recall bring back memories this session was already given)
+      if (key) startSession(key, ctx, 'compact')
     })
 
     // The conversation so far, after every turn: one-shot runs never reach session_end, and the

@@ -1,8 +1,12 @@
 import {defineConfig} from 'vitest/config'
 
 /**
- * `npm run test:harnesses`: installs the real harness CLIs from npm into `.harness-cache/` and asks
- * each one whether it accepts what `signet connect` wrote. Opt-in: large downloads, slow runs.
+ * `npm run test:harnesses`: installs the real harness CLIs from npm into `.harness-cache/` (pinned
+ * to the newest releases by `npm run harnesses:update`) and drives each one headless against a
+ * local model stand-in: a stored memory must reach the model request, session end must store the
+ * transcript, memories must survive compaction where a headless route exists, and uninstall must
+ * give back every config byte. Opt-in: the first run installs ~2.3 GB into the cache; with it warm the
+ * whole suite takes about 3 minutes on 2 cores (plus the build), one harness at a time.
  */
 export default defineConfig({
   test: {

@@ -16,11 +16,19 @@ import {getTomlValue, removeTomlTable, upsertTomlTable} from './toml-config-file
  * `CODEX_HOME` moves both.
  */
 
-const CODEX_EVENTS: Array<{harnessEvent: string; signetEvent: HookEvent}> = [
+/**
+ * SessionStart also fires with source `compact` after a compaction: that is where memories come
+ * back. PreCompact saves the conversation before Codex summarises it away. Codex's PostCompact
+ * carries no summary (only `trigger`), so it has nothing to store and is not installed.
+ * SessionEnd sends the transcript once, at the end (not after every turn, as Stop would).
+ */
+const CODEX_EVENTS: Array<{harnessEvent: string; signetEvent: HookEvent; timeoutSec?: number}> = [
   {harnessEvent: 'SessionStart', signetEvent: 'session-start'},
   {harnessEvent: 'UserPromptSubmit', signetEvent: 'user-prompt-submit'},
-  // Codex's SessionEnd is capped at 3 s; Stop (end of every turn) gives the transcript upload time.
-  {harnessEvent: 'Stop', signetEvent: 'session-end'},
+  {harnessEvent: 'PreCompact', signetEvent: 'pre-compaction'},
+  // Codex clamps SessionEnd hooks to 3 s and warns at every start when a config asks for more;
+  // a transcript that cannot be delivered in time goes to the hook's spool and is replayed later.
+  {harnessEvent: 'SessionEnd', signetEvent: 'session-end', timeoutSec: 3},
 ]
 
 /**
@@ -40,7 +48,7 @@ export function codexPaths(ctx: ConnectorContext) {
 function desiredHooks(ctx: ConnectorContext): DesiredHook[] {
   return CODEX_EVENTS.map((event) => ({
     harnessEvent: event.harnessEvent,
-    handler: {type: 'command', command: buildHookCommand(ctx.entry, event.signetEvent, 'codex'), timeout: HOOK_TIMEOUT_SECONDS[event.signetEvent]},
+    handler: {type: 'command', command: buildHookCommand(ctx.entry, event.signetEvent, 'codex'), timeout: event.timeoutSec ?? HOOK_TIMEOUT_SECONDS[event.signetEvent]},
   }))
 }
 

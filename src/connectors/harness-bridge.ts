@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process'
 import {createDaemonClient} from '../client/resolve-endpoint.js'
 import {resolveWorkspace} from '../config/workspace.js'
 import {storedConnectionSync} from '../credentials/credential-store.js'
-import {HOOK_TIMEOUT_SECONDS, type HookEvent, signetEntryPoints} from './hook-command.js'
+import {HOOK_TIMEOUT_SECONDS, type HookEvent, signetEntryPoints, type SignetEntryPoints} from './hook-command.js'
 
 /**
  * What in-process harness extensions (Pi, OpenClaw) import from this package by absolute path:
@@ -12,9 +12,18 @@ import {HOOK_TIMEOUT_SECONDS, type HookEvent, signetEntryPoints} from './hook-co
  * time, so the generated extension files never hold a key).
  */
 
-/** Run `signet hook <event> -H <harness>` with `payload` on stdin; its stdout, or '' on any failure. */
-export function runSignetHook(event: HookEvent, harness: string, payload: Record<string, unknown>): Promise<string> {
-  const entry = signetEntryPoints()
+/**
+ * Run `signet hook <event> -H <harness>` with `payload` on stdin; its stdout, or '' on any failure.
+ * `entry` is the node + `bin/run.js` recorded when the extension was installed: a harness may load
+ * this module from a copy (OpenClaw bundles plugins and their imports into its own tmp dir), where
+ * paths derived from this file's location point at nothing.
+ */
+export function runSignetHook(
+  event: HookEvent,
+  harness: string,
+  payload: Record<string, unknown>,
+  entry: Pick<SignetEntryPoints, 'node' | 'runJs'> = signetEntryPoints(),
+): Promise<string> {
   return new Promise((resolve) => {
     let output = ''
     let settled = false

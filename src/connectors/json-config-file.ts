@@ -1,6 +1,7 @@
 import {findNodeAtLocation, getNodeValue, type Node, parseTree, type ParseError, printParseErrorCode} from 'jsonc-parser'
 
 import {SignetError} from '../errors.js'
+import {parseJson5Tree} from './json5-tree.js'
 
 /**
  * Surgical edits of JSON / JSONC config files the user owns (Claude Code, Codex hooks.json,
@@ -10,6 +11,13 @@ import {SignetError} from '../errors.js'
  */
 
 export type JsonPath = Array<string | number>
+
+/** `jsonc`: JSON with comments and trailing commas; `json5`: any JSON5 (OpenClaw), edited in place too. */
+export type JsonDialect = 'jsonc' | 'json5'
+
+function parseConfig(text: string, label: string, dialect: JsonDialect): Node | undefined {
+  return dialect === 'json5' ? parseJson5Tree(text, label) : parseJsonConfig(text, label)
+}
 
 interface JsonStyle {
   /** One level of indentation as found in the file (two spaces when unknown). */
@@ -59,8 +67,8 @@ export function readJsonConfig(text: string, label: string): Record<string, unkn
   return root ? (getNodeValue(root) as Record<string, unknown>) : {}
 }
 
-export function getJsonValue(text: string, path: JsonPath, label = 'config'): unknown {
-  const root = parseJsonConfig(text, label)
+export function getJsonValue(text: string, path: JsonPath, label = 'config', dialect: JsonDialect = 'jsonc'): unknown {
+  const root = parseConfig(text, label, dialect)
   if (!root) return undefined
   const node = findNodeAtLocation(root, path)
   return node ? getNodeValue(node) : undefined
@@ -136,10 +144,10 @@ function describePath(path: JsonPath): string {
 }
 
 /** Set `path` to `value`, creating missing parent objects. Unchanged text when already equal. */
-export function setJsonValue(text: string, path: JsonPath, value: unknown, label: string): string {
+export function setJsonValue(text: string, path: JsonPath, value: unknown, label: string, dialect: JsonDialect = 'jsonc'): string {
   const style = detectJsonStyle(text)
   const source = text.trim() === '' ? '{}' + style.eol : text
-  let node = parseJsonConfig(source, label)!
+  let node = parseConfig(source, label, dialect)!
   for (let depth = 0; depth < path.length; depth++) {
     const segment = path[depth]
     if (node.type !== 'object' || typeof segment !== 'string') {
@@ -160,10 +168,10 @@ export function setJsonValue(text: string, path: JsonPath, value: unknown, label
 }
 
 /** Append an item to the array at `path` (created when missing). */
-export function appendJsonArrayItem(text: string, path: JsonPath, item: unknown, label: string): string {
-  const root = parseJsonConfig(text, label)
+export function appendJsonArrayItem(text: string, path: JsonPath, item: unknown, label: string, dialect: JsonDialect = 'jsonc'): string {
+  const root = parseConfig(text, label, dialect)
   const node = root ? findNodeAtLocation(root, path) : undefined
-  if (!node) return setJsonValue(text, path, [item], label)
+  if (!node) return setJsonValue(text, path, [item], label, dialect)
   if (node.type !== 'array') throw new SignetError(`cannot edit ${label}: ${describePath(path)} is not a list`, 'invalid_harness_config')
   return insertMember(text, node, undefined, item, detectJsonStyle(text))
 }
@@ -173,8 +181,8 @@ export function appendJsonArrayItem(text: string, path: JsonPath, item: unknown,
  * not including, the top level), since install created them — unless an empty parent means
  * something (an empty allow-list), where the caller passes `pruneEmptyParents: false`.
  */
-export function removeJsonValue(text: string, path: JsonPath, label: string, options: {pruneEmptyParents?: boolean} = {}): string {
-  const root = parseJsonConfig(text, label)
+export function removeJsonValue(text: string, path: JsonPath, label: string, options: {pruneEmptyParents?: boolean; dialect?: JsonDialect} = {}): string {
+  const root = parseConfig(text, label, options.dialect ?? 'jsonc')
   if (!root || path.length === 0) return text
   const parentPath = path.slice(0, -1)
   const parent = parentPath.length === 0 ? root : findNodeAtLocation(root, parentPath)
@@ -185,7 +193,7 @@ export function removeJsonValue(text: string, path: JsonPath, label: string, opt
     : (parent.children ?? []).findIndex((child) => child.children?.[0]?.value === last)
   if (index < 0 || index >= (parent.children?.length ?? 0)) return text
   const next = removeMember(text, parent, index)
-  if (options.pruneEmptyParents !== false && parentPath.length > 0 && (parent.children?.length ?? 0) === 1) return removeJsonValue(next, parentPath, label)
+  if (options.pruneEmptyParents !== false && parentPath.length > 0 && (parent.children?.length ?? 0) === 1) return removeJsonValue(next, parentPath, label, {dialect: options.dialect})
   return next
 }
 

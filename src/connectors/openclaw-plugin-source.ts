@@ -1,5 +1,7 @@
 import {pathToFileURL} from 'node:url'
 
+import type {SignetEntryPoints} from './hook-command.js'
+
 export const OPENCLAW_PLUGIN_ID = 'signet'
 export const OPENCLAW_TOOLS = ['signet_recall', 'signet_remember', 'signet_session_search']
 
@@ -31,17 +33,20 @@ export function renderOpenClawManifest(): string {
 /**
  * The plugin entry (runs inside the OpenClaw gateway on Node). Lifecycle hooks run
  * `signet hook <event> -H openclaw`; tools call the daemon through Signet's own client, both via
- * `harness-bridge.js` of the installed package — no key or URL is written here.
+ * `harness-bridge.js` of the installed package — no key or URL is written here. OpenClaw runs
+ * plugins from a bundled copy under its own tmp dir, so the node binary and `bin/run.js` are the
+ * absolute paths recorded at install time, never derived from where the code runs.
  */
-export function renderOpenClawEntry(bridgeFile: string): string {
+export function renderOpenClawEntry(entry: Pick<SignetEntryPoints, 'node' | 'runJs' | 'bridgeJs'>): string {
   return `${OPENCLAW_PLUGIN_HEADER}
-const BRIDGE = ${JSON.stringify(pathToFileURL(bridgeFile).href)}
+const BRIDGE = ${JSON.stringify(pathToFileURL(entry.bridgeJs).href)}
+const SIGNET = {node: ${JSON.stringify(entry.node)}, runJs: ${JSON.stringify(entry.runJs)}}
 let bridgeModule
 const bridge = () => (bridgeModule ??= import(BRIDGE))
 
 async function hook(event, payload) {
   try {
-    return await (await bridge()).runSignetHook(event, 'openclaw', payload)
+    return await (await bridge()).runSignetHook(event, 'openclaw', payload, SIGNET)
   } catch {
     return ''
   }
@@ -63,17 +68,24 @@ export default {
   register(api) {
     /** sessionKey → session-start context still to deliver with the next prompt. */
     const pending = new Map()
+    /** Sessions this process has started: one-shot runs (\`openclaw agent --local\`) never emit session_start. */
+    const started = new Set()
     const keyOf = (event, ctx) => ctx?.sessionKey ?? ctx?.sessionId ?? event?.sessionKey ?? event?.sessionId
     const cwd = () => process.cwd()
+    const startSession = (key, ctx, source = 'startup') => {
+      started.add(key)
+      pending.set(key, hook('session-start', {hook_event_name: 'SessionStart', session_id: key, cwd: cwd(), agent_id: ctx?.agentId, source}))
+    }
 
     api.on('session_start', async (event, ctx) => {
       const key = keyOf(event, ctx)
-      if (key) pending.set(key, hook('session-start', {hook_event_name: 'SessionStart', session_id: key, cwd: cwd(), agent_id: ctx?.agentId, source: 'startup'}))
+      if (key) startSession(key, ctx)
     })
 
     api.on('before_prompt_build', async (event, ctx) => {
       const key = keyOf(event, ctx)
       const prompt = typeof event?.prompt === 'string' ? event.prompt : ''
+      if (key && !started.has(key)) startSession(key, ctx)
       const start = key && pending.has(key) ? await pending.get(key) : ''
       if (key) pending.delete(key)
       const recall = prompt ? await hook('user-prompt-submit', {hook_event_name: 'UserPromptSubmit', session_id: key, cwd: cwd(), agent_id: ctx?.agentId, prompt}) : ''
@@ -86,12 +98,27 @@ export default {
     })
 
     api.on('after_compaction', async (event, ctx) => {
-      await hook('compaction-complete', {hook_event_name: 'PostCompact', session_id: keyOf(event, ctx), cwd: cwd(), summary: event?.summary ?? ''})
+      const key = keyOf(event, ctx)
+      await hook('compaction-complete', {hook_event_name: 'PostCompact', session_id: key, cwd: cwd(), summary: event?.summary ?? ''})
+      // the summary replaced the conversation: load identity and memories afresh for the next prompt
+      // (source 'compact' also lets recall bring back memories this session was already given)
+      if (key) startSession(key, ctx, 'compact')
+    })
+
+    // The conversation so far, after every turn: one-shot runs never reach session_end, and the
+    // daemon keeps one transcript per session (a longer one replaces a shorter one).
+    api.on('agent_end', async (event, ctx) => {
+      const key = keyOf(event, ctx)
+      if (!key || !Array.isArray(event?.messages) || event.messages.length === 0) return
+      await hook('session-end', {hook_event_name: 'SessionEnd', session_id: key, cwd: cwd(), agent_id: ctx?.agentId, reason: 'turn', messages: event.messages})
     })
 
     api.on('session_end', async (event, ctx) => {
       const key = keyOf(event, ctx)
-      if (key) pending.delete(key)
+      if (key) {
+        pending.delete(key)
+        started.delete(key)
+      }
       await hook('session-end', {hook_event_name: 'SessionEnd', session_id: key, cwd: cwd(), reason: event?.reason ?? 'unknown', transcript_path: event?.sessionFile ?? ctx?.sessionFile})
     })
 

@@ -2,13 +2,11 @@ import {existsSync, readdirSync, rmdirSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
-import JSON5 from 'json5'
-
 import {SignetError} from '../errors.js'
 import {type FileChange, readTextIfExists} from './atomic-file.js'
 import {editConfigFile, removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
-import {appendJsonArrayItem, getJsonValue, isEmptyJsonObject, parseJsonConfig, removeJsonValue, setJsonValue} from './json-config-file.js'
+import {appendJsonArrayItem, getJsonValue, isEmptyJsonObject, removeJsonValue, setJsonValue} from './json-config-file.js'
 import {
   OPENCLAW_PLUGIN_HEADER,
   OPENCLAW_PLUGIN_ID,
@@ -47,28 +45,8 @@ export function openclawPaths(ctx: ConnectorContext) {
 
 const ENTRY_PATH = ['plugins', 'entries', OPENCLAW_PLUGIN_ID]
 const MCP_PATH = ['mcp', 'servers', 'signet']
-
-/**
- * openclaw.json is JSON5. Comment-and-trailing-comma files are edited in place; a file that
- * uses other JSON5 syntax (unquoted keys, single quotes) is rewritten as plain JSON, which
- * OpenClaw reads the same — the one-time backup keeps the original.
- */
-function asEditableJson(text: string, label: string, notes: string[]): string {
-  try {
-    parseJsonConfig(text, label)
-    return text
-  } catch (error) {
-    let value: unknown
-    try {
-      value = JSON5.parse(text)
-    } catch {
-      throw error
-    }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw error
-    notes.push(`${label} used JSON5-only syntax; it was rewritten as plain JSON (original kept in ${label}.signet-backup).`)
-    return JSON.stringify(value, null, 2) + '\n'
-  }
-}
+/** openclaw.json is JSON5 (OpenClaw's documented format): every edit keeps the user's bytes. */
+const JSON5_DIALECT = 'json5' as const
 
 function entryValue() {
   return {enabled: true, hooks: {allowConversationAccess: true}}
@@ -100,19 +78,18 @@ export class OpenClawConnector implements Connector {
     }
     const notes: string[] = []
     const files: FileChange[] = [
-      writeGeneratedFile(paths.pluginFiles.entry, renderOpenClawEntry(ctx.entry.bridgeJs), isOurEntryModule),
+      writeGeneratedFile(paths.pluginFiles.entry, renderOpenClawEntry(ctx.entry), isOurEntryModule),
       writeGeneratedFile(paths.pluginFiles.manifest, renderOpenClawManifest(), () => existingEntry !== undefined && isOurEntryModule(existingEntry)),
       writeGeneratedFile(paths.pluginFiles.packageJson, renderOpenClawPackageJson(), () => existingEntry !== undefined && isOurEntryModule(existingEntry)),
     ]
     files.push(editConfigFile(paths.config, (text) => {
-      let next = asEditableJson(text, paths.config, notes)
-      next = setJsonValue(next, ENTRY_PATH, entryValue(), paths.config)
-      const allow = getJsonValue(next, ['plugins', 'allow'], paths.config)
+      let next = setJsonValue(text, ENTRY_PATH, entryValue(), paths.config, JSON5_DIALECT)
+      const allow = getJsonValue(next, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
       // only join an allow-list the user already has: creating one would block every other plugin
-      if (Array.isArray(allow) && !allow.includes(OPENCLAW_PLUGIN_ID)) next = appendJsonArrayItem(next, ['plugins', 'allow'], OPENCLAW_PLUGIN_ID, paths.config)
-      return setJsonValue(next, MCP_PATH, mcpEntry(ctx), paths.config)
+      if (Array.isArray(allow) && !allow.includes(OPENCLAW_PLUGIN_ID)) next = appendJsonArrayItem(next, ['plugins', 'allow'], OPENCLAW_PLUGIN_ID, paths.config, JSON5_DIALECT)
+      return setJsonValue(next, MCP_PATH, mcpEntry(ctx), paths.config, JSON5_DIALECT)
     }, {mode: 0o600}))
-    const slot = getJsonValue(readTextIfExists(paths.config) ?? '', ['plugins', 'slots', 'memory'], paths.config)
+    const slot = getJsonValue(readTextIfExists(paths.config) ?? '', ['plugins', 'slots', 'memory'], paths.config, JSON5_DIALECT)
     if (slot === 'none') notes.push('plugins.slots.memory is "none": OpenClaw\'s own memory is off; Signet does not need the slot.')
     notes.push('OpenClaw hot-reloads plugin config; if the gateway is running and does not pick Signet up, run `openclaw plugins reload signet`.')
     return {harness: this.id, files, notes}
@@ -132,13 +109,12 @@ export class OpenClawConnector implements Connector {
     if (ours && existsSync(paths.pluginDir) && readdirSync(paths.pluginDir).length === 0) rmdirSync(paths.pluginDir)
     files.push(editConfigFile(paths.config, (text) => {
       if (text.trim() === '') return text
-      let next = asEditableJson(text, paths.config, [])
-      next = removeJsonValue(next, ENTRY_PATH, paths.config)
-      const allow = getJsonValue(next, ['plugins', 'allow'], paths.config)
+      let next = removeJsonValue(text, ENTRY_PATH, paths.config, {dialect: JSON5_DIALECT})
+      const allow = getJsonValue(next, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
       if (Array.isArray(allow) && allow.includes(OPENCLAW_PLUGIN_ID)) {
-        next = removeJsonValue(next, ['plugins', 'allow', allow.indexOf(OPENCLAW_PLUGIN_ID)], paths.config, {pruneEmptyParents: false})
+        next = removeJsonValue(next, ['plugins', 'allow', allow.indexOf(OPENCLAW_PLUGIN_ID)], paths.config, {pruneEmptyParents: false, dialect: JSON5_DIALECT})
       }
-      return removeJsonValue(next, MCP_PATH, paths.config)
+      return removeJsonValue(next, MCP_PATH, paths.config, {dialect: JSON5_DIALECT})
     }, {isEmpty: isEmptyJsonObject}))
     return {harness: this.id, files, notes: []}
   }
@@ -151,17 +127,18 @@ export class OpenClawConnector implements Connector {
     let configText = readTextIfExists(paths.config) ?? ''
     const problems: string[] = []
     try {
-      configText = asEditableJson(configText, paths.config, [])
+      getJsonValue(configText, [], paths.config, JSON5_DIALECT)
     } catch (error) {
       problems.push((error as Error).message)
       configText = ''
     }
-    const entry = getJsonValue(configText, ENTRY_PATH, paths.config) as {enabled?: boolean; hooks?: {allowConversationAccess?: boolean}} | undefined
-    const mcp = getJsonValue(configText, MCP_PATH, paths.config)
+    const entry = getJsonValue(configText, ENTRY_PATH, paths.config, JSON5_DIALECT) as {enabled?: boolean; hooks?: {allowConversationAccess?: boolean}} | undefined
+    const mcp = getJsonValue(configText, MCP_PATH, paths.config, JSON5_DIALECT)
     if (pluginOk && !entryText.includes(pathToFileURL(ctx.entry.bridgeJs).href)) problems.push(`${paths.pluginFiles.entry} loads another Signet install — run \`signet connector install openclaw\``)
     if (entry && entry.enabled === false) problems.push(`plugins.entries.${OPENCLAW_PLUGIN_ID} is disabled in ${paths.config}`)
     if (entry && entry.hooks?.allowConversationAccess !== true) problems.push('the Signet plugin lacks hooks.allowConversationAccess, so it cannot add recall to prompts')
-    const allow = getJsonValue(configText, ['plugins', 'allow'], paths.config)
+    const allow = getJsonValue(configText, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
+    if (pluginOk && !entryText.includes(JSON.stringify(ctx.entry.runJs))) problems.push(`${paths.pluginFiles.entry} runs another Signet install — run \`signet connector install openclaw\``)
     if (Array.isArray(allow) && !allow.includes(OPENCLAW_PLUGIN_ID)) problems.push('plugins.allow does not list "signet"')
     return {
       harness: this.id,

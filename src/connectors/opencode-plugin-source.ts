@@ -62,10 +62,14 @@ function partId() {
 }
 
 export const SignetPlugin = async ({client, directory, worktree}) => {
-  const cwd = worktree || directory || process.cwd()
+  // the session's own directory: outside a git repository OpenCode reports worktree "/", which
+  // would put every unrelated folder in one project (the hook derives the git root itself)
+  const cwd = directory || worktree || process.cwd()
   /** sessionID → promise of the session-start context, injected with the first prompt. */
   const started = new Map()
   const delivered = new Set()
+  /** messageID → what Signet adds to that user turn (see experimental.chat.messages.transform). */
+  const injections = new Map()
 
   const startSession = (sessionID, source) => {
     if (!started.has(sessionID)) {
@@ -101,8 +105,11 @@ export const SignetPlugin = async ({client, directory, worktree}) => {
         const messages = await messagesOf(sessionID)
         const summary = [...messages].reverse().find((message) => message.info?.role === 'assistant' && message.info?.summary)
         void runHook('compaction-complete', {hook_event_name: 'PostCompact', session_id: sessionID, cwd, summary: summary ? textOf(summary.parts) : ''})
+        // the summary replaced the conversation: identity and memories must come again with the
+        // next prompt, as a fresh load ('compact'), not as "already loaded at its start" ('resume')
         started.delete(sessionID)
         delivered.delete(sessionID)
+        void startSession(sessionID, 'compact')
       } else if (event.type === 'session.idle') {
         // OpenCode has no "session ended" event: each idle hands the transcript so far to the daemon.
         const transcript = transcriptOf(await messagesOf(sessionID))
@@ -120,15 +127,20 @@ export const SignetPlugin = async ({client, directory, worktree}) => {
       ])
       delivered.add(sessionID)
       const text = [start, recall].filter(Boolean).join('\\n\\n')
-      if (!text) return
-      output.parts.push({
-        id: partId(),
-        sessionID,
-        messageID: output.message?.id ?? input.messageID,
-        type: 'text',
-        text,
-        synthetic: true,
-      })
+      const messageID = output.message?.id ?? input.messageID
+      if (!text || !messageID) return
+      injections.set(messageID, {id: partId(), sessionID, text})
+    },
+
+    // The inject joins its user turn only on the way to the model, never stored in the message:
+    // OpenCode's title generation reads the stored first message, and must not see memories.
+    'experimental.chat.messages.transform': async (_input, output) => {
+      if (!Array.isArray(output?.messages)) return
+      for (const message of output.messages) {
+        const injection = injections.get(message?.info?.id)
+        if (!injection || !Array.isArray(message.parts) || message.parts.some((part) => part?.id === injection.id)) continue
+        message.parts.push({id: injection.id, sessionID: injection.sessionID, messageID: message.info.id, type: 'text', text: injection.text, synthetic: true})
+      }
     },
 
     'experimental.session.compacting': async (input, output) => {

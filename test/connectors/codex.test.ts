@@ -51,8 +51,10 @@ describe('Codex connector', () => {
     await connector.install(temp.ctx)
     const hooks = readJsonConfig(temp.read('.codex/hooks.json'), 'h') as any
     expect(Object.keys(hooks)).toEqual(['hooks'])
-    expect(Object.keys(hooks.hooks)).toEqual(['SessionStart', 'UserPromptSubmit', 'Stop'])
-    expect(hooks.hooks.Stop[0].hooks[0]).toEqual({type: 'command', command: `"${TEST_ENTRY.node}" "${TEST_ENTRY.runJs}" hook session-end -H codex`, timeout: 30})
+    // transcript once at SessionEnd (Codex caps it at 3 s), not after every turn via Stop
+    expect(Object.keys(hooks.hooks)).toEqual(['SessionStart', 'UserPromptSubmit', 'PreCompact', 'SessionEnd'])
+    expect(hooks.hooks.SessionEnd[0].hooks[0]).toEqual({type: 'command', command: `"${TEST_ENTRY.node}" "${TEST_ENTRY.runJs}" hook session-end -H codex`, timeout: 3})
+    expect(hooks.hooks.PreCompact[0].hooks[0]).toEqual({type: 'command', command: `"${TEST_ENTRY.node}" "${TEST_ENTRY.runJs}" hook pre-compaction -H codex`, timeout: 10})
     for (const groups of Object.values(hooks.hooks) as any[]) {
       expect(Object.keys(groups[0])).toEqual(['hooks'])
       for (const field of Object.keys(groups[0].hooks[0])) expect(HANDLER_FIELDS.has(field)).toBe(true)
@@ -70,7 +72,8 @@ describe('Codex connector', () => {
     const installed = temp.snapshot()
     expect(installed['.codex/config.toml'].startsWith(USER_TOML)).toBe(true)
     const hooks = readJsonConfig(installed['.codex/hooks.json'], 'h') as any
-    expect(hooks.hooks.Stop.map((g: any) => g.hooks[0].command)).toEqual(['notify-send codex', expect.stringContaining('hook session-end -H codex')])
+    expect(hooks.hooks.Stop.map((g: any) => g.hooks[0].command)).toEqual(['notify-send codex'])
+    expect(hooks.hooks.SessionEnd.map((g: any) => g.hooks[0].command)).toEqual([expect.stringContaining('hook session-end -H codex')])
     expect((await connector.install(temp.ctx)).files.map((f) => f.action)).toEqual(['unchanged', 'unchanged'])
     expect(temp.snapshot()).toEqual(installed)
     await connector.uninstall(temp.ctx)
@@ -85,10 +88,10 @@ describe('Codex connector', () => {
     const original = temp.snapshot()
     await connector.install(temp.ctx)
     const untrusted = async () => (await connector.status(temp.ctx)).problems.filter((problem) => problem.includes('untrusted'))
-    expect(await untrusted()).toEqual(['Codex skips untrusted hooks: approve Stop, SessionStart, UserPromptSubmit under /hooks in codex (or reinstall with codex on PATH)'])
-    // what approving them under /hooks writes (Stop is the user's group 0, ours is group 1)
+    expect(await untrusted()).toEqual(['Codex skips untrusted hooks: approve SessionStart, UserPromptSubmit, PreCompact, SessionEnd under /hooks in codex (or reinstall with codex on PATH)'])
+    // what approving them under /hooks writes
     const hooksFile = `${temp.home}/.codex/hooks.json`
-    const trust = ['session_start:0:0', 'user_prompt_submit:0:0', 'stop:1:0']
+    const trust = ['session_start:0:0', 'user_prompt_submit:0:0', 'pre_compact:0:0', 'session_end:0:0']
       .map((suffix) => `\n[hooks.state."${hooksFile}:${suffix}"]\ntrusted_hash = "sha256:abc"\n`).join('')
     temp.write('.codex/config.toml', temp.read('.codex/config.toml') + trust)
     expect(await untrusted()).toEqual([])

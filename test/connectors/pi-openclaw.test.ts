@@ -1,3 +1,4 @@
+import JSON5 from 'json5'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {readJsonConfig} from '../../src/connectors/json-config-file.js'
@@ -75,13 +76,39 @@ describe('OpenClaw connector', () => {
     expect((await connector.status(temp.ctx)).state).toBe('installed')
   })
 
-  it('rewrites JSON5-only syntax as plain JSON, keeping the original in the backup', async () => {
+  it('edits a JSON5 openclaw.json in place (comments, unquoted keys, quotes kept); uninstall restores every byte', async () => {
     temp = makeHarnessHome()
-    temp.write('.openclaw/openclaw.json', "{gateway: {port: 18789}, agents: {defaults: {model: 'x'}}}\n")
-    const result = await connector.install(temp.ctx)
-    expect(result.notes.join(' ')).toMatch(/JSON5-only syntax/)
-    const config = readJsonConfig(temp.read('.openclaw/openclaw.json'), 'o') as any
-    expect(config.gateway.port).toBe(18789)
-    expect(temp.read('.openclaw/openclaw.json.signet-backup')).toContain("{gateway: {port: 18789}")
+    const original = [
+      '// OpenClaw config (JSON5)',
+      '{',
+      '  /* the gateway */',
+      "  gateway: {port: 0x4965, mode: 'local',},",
+      "  agents: {defaults: {model: {primary: 'anthropic/claude'}}},  // trailing comment",
+      "  plugins: {allow: ['foo', /* keep */ 'bar',],},",
+      '}',
+      '',
+    ].join('\n')
+    temp.write('.openclaw/openclaw.json', original)
+    await connector.install(temp.ctx)
+    const installed = temp.read('.openclaw/openclaw.json')
+    for (const kept of ['// OpenClaw config (JSON5)', '/* the gateway */', "gateway: {port: 0x4965, mode: 'local',},", '// trailing comment', "/* keep */ 'bar'"]) expect(installed).toContain(kept)
+    const config = JSON5.parse(installed)
+    expect(config.gateway.port).toBe(0x4965)
+    expect(config.plugins.allow).toEqual(['foo', 'bar', 'signet'])
+    expect(config.plugins.entries.signet).toEqual({enabled: true, hooks: {allowConversationAccess: true}})
+    expect(config.mcp.servers.signet).toEqual({command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs, '--harness', 'openclaw']})
+    // installing twice changes nothing
+    await connector.install(temp.ctx)
+    expect(temp.read('.openclaw/openclaw.json')).toBe(installed)
+    await connector.uninstall(temp.ctx)
+    expect(temp.read('.openclaw/openclaw.json')).toBe(original)
+  })
+
+  it('the plugin runs the node and bin/run.js recorded at install, not paths relative to wherever OpenClaw copies it', async () => {
+    temp = makeHarnessHome()
+    await connector.install(temp.ctx)
+    const plugin = temp.read('.openclaw/extensions/signet/index.js')
+    expect(plugin).toContain(`const SIGNET = {node: ${JSON.stringify(TEST_ENTRY.node)}, runJs: ${JSON.stringify(TEST_ENTRY.runJs)}}`)
+    expect(plugin).toContain("runSignetHook(event, 'openclaw', payload, SIGNET)")
   })
 })

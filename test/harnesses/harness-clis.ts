@@ -14,10 +14,10 @@ interface HarnessPackage {
   needsNode24?: boolean
 }
 
-/** Pinned versions: the newest on npm when this suite was written (reference/harnesses.md table). */
+/** Pinned versions, kept at the newest on npm by `npm run harnesses:update` (scripts/update-harness-versions.mjs). */
 export const HARNESS_PACKAGES = {
-  claude: {name: '@anthropic-ai/claude-code', version: '2.1.330', bin: 'claude'},
-  codex: {name: '@openai/codex', version: '0.169.0', bin: 'codex'},
+  claude: {name: '@anthropic-ai/claude-code', version: '2.1.332', bin: 'claude'},
+  codex: {name: '@openai/codex', version: '0.171.0', bin: 'codex'},
   opencode: {name: 'opencode-ai', version: '1.18.33', bin: 'opencode'},
   gemini: {name: '@google/gemini-cli', version: '0.61.0', bin: 'gemini'},
   pi: {name: '@mariozechner/pi-coding-agent', version: '0.73.1', bin: 'pi'},
@@ -80,7 +80,9 @@ export interface RunResult {
 /** Spawn asynchronously (the daemon and the model stub live in this process and must keep answering). */
 export function run(command: string, args: string[], options: {env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {env: options.env, cwd: options.cwd ?? options.env.HOME, stdio: ['pipe', 'pipe', 'pipe']})
+    const cwd = options.cwd ?? options.env.HOME
+    // PWD as a shell would set it: some harnesses (OpenCode) take their directory from it
+    const child = spawn(command, args, {env: {...options.env, PWD: cwd}, cwd, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))

@@ -1,4 +1,4 @@
-import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -6,15 +6,17 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {RUN_JS} from '../helpers/cli.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
-import {ensureHarnessCli, type HarnessCli, type HarnessName, run} from './harness-clis.js'
+import {ensureHarnessCli, HARNESS_PACKAGES, type HarnessCli, type HarnessName, run} from './harness-clis.js'
 import {MODEL_STUB_REPLY, type ModelStub, startModelStub} from './model-stub.js'
 
 /**
- * The real harness CLIs, installed from npm, judge what `signet connect` wrote: each must load
- * our config without complaint, see the signet MCP server, and — driven through its own
- * non-interactive mode against a local model stub — run Signet's hooks so that a memory stored
- * in a real daemon reaches the model's prompt. Then `connector uninstall` and the harness no
- * longer sees Signet.
+ * The real harness CLIs, installed from npm at their newest releases, prove what a user gets:
+ * driven through each one's own headless mode against a local model stand-in, (a) a memory
+ * stored in a real daemon reaches the model request, (b) session end stores the transcript
+ * (found by /api/sessions/search), (c) where a headless compaction route exists (Claude `/compact`
+ * on a resumed session, Codex's auto-compact token limit, OpenCode's summarize route, Pi's RPC
+ * compact) the request after compaction has the memory again, and (d) install → uninstall gives
+ * back the user's config byte for byte (JSONC and JSON5 included).
  */
 
 const MEMORIES = [
@@ -39,6 +41,8 @@ beforeAll(async () => {
     expect(response.status).toBe(201)
   }
   stub = await startModelStub()
+  // which releases this run proved (kept at the newest by `npm run harnesses:update`)
+  console.log(`harness CLIs: ${Object.values(HARNESS_PACKAGES).map((p) => `${p.name}@${p.version}`).join(', ')}`)
 })
 
 afterAll(async () => {
@@ -82,42 +86,90 @@ function promptsWithRecall(): string[] {
   return stub.completionBodies().filter((body) => body.includes(RECALLED))
 }
 
+/** The model request text around the recalled memory (what the report quotes). */
+function recallExcerpt(body: string): string {
+  const at = body.indexOf(RECALLED)
+  return body.slice(Math.max(0, at - 700), at + 300)
+}
+
+/** Transcripts the daemon stored for `harness` that session search finds by the prompt's words. */
+async function storedSessions(harness: string): Promise<Array<{sessionKey: string; project?: string | null; excerpt: string}>> {
+  const response = await daemon.request('POST', '/api/sessions/search', {body: {query: 'staging database port', limit: 50}})
+  expect(response.status).toBe(200)
+  return (response.body.hits as Array<{sessionKey: string; harness: string; project?: string | null; excerpt: string}>).filter((hit) => hit.harness === harness)
+}
+
+/** Bytes of each file (undefined = absent): install → uninstall must give the same map back. */
+function snapshot(files: string[]): Record<string, string | undefined> {
+  return Object.fromEntries(files.map((file) => [file, existsSync(file) ? readFileSync(file, 'latin1') : undefined]))
+}
+
 describe('Claude Code (real CLI)', () => {
   let m: Machine
+  let settingsFile: string
+  let before: Record<string, string | undefined>
+  const sessionId = '5e1f0c2a-7d3b-4c8e-9a61-2f4b8d0c1e37'
+  const claudeEnv = () => ({...m.env, ANTHROPIC_BASE_URL: stub.url, ANTHROPIC_API_KEY: 'sk-ant-stub'})
   beforeAll(() => {
     m = machine('claude')
+    settingsFile = path.join(m.temp.home, '.claude', 'settings.json')
+    mkdirSync(path.dirname(settingsFile), {recursive: true})
+    writeFileSync(settingsFile, '{\n  "permissions": {"allow": ["Bash(ls:*)"]},\n  "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "true"}]}]}\n}\n')
+    before = snapshot([settingsFile])
   })
   afterAll(() => m?.temp.cleanup())
 
-  it('`claude mcp list` reports the signet server connected', async () => {
+  it('`claude mcp list` reports the signet server connected and records no session', async () => {
     await connect(m, 'claude-code')
-    const settings = JSON.parse(readFileSync(path.join(m.temp.home, '.claude', 'settings.json'), 'utf8'))
-    expect(Object.keys(settings.hooks)).toEqual(['SessionStart', 'UserPromptSubmit', 'PreCompact', 'PostCompact', 'SessionEnd'])
+    const settings = JSON.parse(readFileSync(settingsFile, 'utf8'))
+    expect(Object.keys(settings.hooks)).toEqual(['Stop', 'SessionStart', 'UserPromptSubmit', 'PreCompact', 'PostCompact', 'SessionEnd'])
     const list = await run(m.cli.bin, ['mcp', 'list'], {env: m.env, cwd: m.project})
     expect(list.stdout).toMatch(/signet: .*mcp\.js - ✔ Connected/)
+    const sessions = await daemon.request('GET', '/api/sessions?limit=100')
+    expect((sessions.body.sessions as Array<{harness: string}>).filter((session) => session.harness === 'claude-code')).toEqual([])
   })
 
-  it('`claude -p` runs the hooks and the recalled memory reaches the model', async () => {
-    const before = promptsWithRecall().length
-    const result = await run(m.cli.bin, ['-p', PROMPT], {
-      env: {...m.env, ANTHROPIC_BASE_URL: stub.url, ANTHROPIC_API_KEY: 'sk-ant-stub'},
-      cwd: m.project,
-    })
+  it('`claude -p`: the stored memory reaches the model request and SessionEnd stores the transcript', async () => {
+    const seen = promptsWithRecall().length
+    const result = await run(m.cli.bin, ['-p', '--session-id', sessionId, PROMPT], {env: claudeEnv(), cwd: m.project})
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
-    expect(promptsWithRecall().length).toBeGreaterThan(before)
+    expect(promptsWithRecall().length).toBeGreaterThan(seen)
+    const sessions = await storedSessions('claude-code')
+    expect(sessions.map((session) => session.sessionKey)).toContain(sessionId)
   })
 
-  it('after uninstall Claude Code no longer lists signet', async () => {
+  it('`/compact` on the resumed session, then the next request has the memories again', async () => {
+    const compact = await run(m.cli.bin, ['-p', '--resume', sessionId, '/compact'], {env: claudeEnv(), cwd: m.project})
+    expect(compact.code).toBe(0)
+    const seen = stub.completionBodies().length
+    // the same question: recall never repeats within a session, so the memory comes back only
+    // because compaction (SessionStart source=compact) reset what the session had been given
+    const result = await run(m.cli.bin, ['-p', '--resume', sessionId, PROMPT], {env: claudeEnv(), cwd: m.project})
+    expect(result.stdout).toContain(MODEL_STUB_REPLY)
+    const after = stub.completionBodies().slice(seen)
+    expect(after.some((body) => body.includes(RECALLED))).toBe(true)
+  })
+
+  it('after uninstall Claude Code no longer lists signet and settings.json is byte-identical', async () => {
     await signet(m, ['connector', 'uninstall', 'claude-code'])
     const list = await run(m.cli.bin, ['mcp', 'list'], {env: m.env, cwd: m.project})
     expect(list.stdout).not.toContain('signet')
+    expect(snapshot([settingsFile])).toEqual(before)
   })
 })
 
 describe('Codex CLI (real CLI)', () => {
   let m: Machine
+  let files: string[]
+  let before: Record<string, string | undefined>
   beforeAll(() => {
     m = machine('codex')
+    const configFile = path.join(m.temp.home, '.codex', 'config.toml')
+    files = [configFile, path.join(m.temp.home, '.codex', 'hooks.json')]
+    mkdirSync(path.dirname(configFile), {recursive: true})
+    // the user's own config: the model stand-in as a provider, with a comment
+    writeFileSync(configFile, `# my Codex setup\nmodel = "stub-model"\nmodel_provider = "stub"\n\n[model_providers.stub]\nname = "stub"\nbase_url = "${stub.url}/v1"\nwire_api = "responses"\nenv_key = "STUB_API_KEY"\n`)
+    before = snapshot(files)
   })
   afterAll(() => m?.temp.cleanup())
 
@@ -136,30 +188,41 @@ describe('Codex CLI (real CLI)', () => {
     const server = await listHooksThroughAppServer(m, requests)
     expect(server.errors).toEqual([])
     expect(server.warnings).toEqual([])
-    expect(server.hooks.map((hook) => [hook.eventName, hook.timeoutSec, hook.trustStatus])).toEqual([
-      ['sessionStart', 20, 'trusted'], ['userPromptSubmit', 10, 'trusted'], ['stop', 30, 'trusted'],
+    expect(server.hooks.map((hook) => [hook.eventName, hook.timeoutSec, hook.trustStatus]).sort()).toEqual([
+      ['preCompact', 10, 'trusted'], ['sessionEnd', 3, 'trusted'], ['sessionStart', 20, 'trusted'], ['userPromptSubmit', 10, 'trusted'],
     ])
     for (const hook of server.hooks) expect(hook.command).toMatch(/run\.js" hook [a-z-]+ -H codex$/)
   })
 
-  it('`codex exec` runs the hooks and the recalled memory reaches the model', async () => {
-    appendFileSync(path.join(m.temp.home, '.codex', 'config.toml'), `\n[model_providers.stub]\nname = "stub"\nbase_url = "${stub.url}/v1"\nwire_api = "responses"\nenv_key = "STUB_API_KEY"\n`)
-    const before = promptsWithRecall().length
-    const result = await run(m.cli.bin, [
-      // no --dangerously-bypass-hook-trust: connect recorded Codex's own trust hashes for our hooks
-      'exec', '--skip-git-repo-check',
-      '-c', 'model="stub-model"', '-c', 'model_provider="stub"',
-      PROMPT,
-    ], {env: {...m.env, STUB_API_KEY: 'stub'}, cwd: m.project})
+  it('`codex exec`: the stored memory reaches the model request and SessionEnd stores the transcript', async () => {
+    const seen = promptsWithRecall().length
+    // no --dangerously-bypass-hook-trust: connect recorded Codex's own trust hashes for our hooks
+    const result = await run(m.cli.bin, ['exec', '--skip-git-repo-check', PROMPT], {env: {...m.env, STUB_API_KEY: 'stub'}, cwd: m.project})
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
     expect(result.stderr).toMatch(/hook: UserPromptSubmit Completed/)
-    expect(promptsWithRecall().length).toBeGreaterThan(before)
+    expect(promptsWithRecall().length).toBeGreaterThan(seen)
+    const sessions = await storedSessions('codex')
+    expect(sessions.length).toBeGreaterThan(0)
   })
 
-  it('after uninstall Codex lists no signet server', async () => {
+  it('after Codex auto-compacts (token limit) the next model request has the memories again', async () => {
+    const seen = stub.completionBodies().length
+    const result = await run(m.cli.bin, [
+      'exec', '--skip-git-repo-check', '-c', 'model_auto_compact_token_limit=5', 'resume', '--last', PROMPT,
+    ], {env: {...m.env, STUB_API_KEY: 'stub'}, cwd: m.project})
+    expect(result.stdout).toContain(MODEL_STUB_REPLY)
+    expect(result.stderr).toMatch(/hook: PreCompact Completed/)
+    const bodies = stub.completionBodies().slice(seen)
+    const last = bodies[bodies.length - 1]
+    expect(bodies.length).toBeGreaterThan(1)
+    expect(last).toContain(RECALLED)
+  })
+
+  it('after uninstall Codex lists no signet server and config.toml/hooks.json are byte-identical', async () => {
     await signet(m, ['connector', 'uninstall', 'codex'])
     const list = await run(m.cli.bin, ['mcp', 'list', '--json'], {env: m.env, cwd: m.project})
     expect(list.stdout).not.toContain('signet')
+    expect(snapshot(files)).toEqual(before)
   })
 })
 
@@ -191,8 +254,22 @@ async function listHooksThroughAppServer(m: Machine, input: string) {
 
 describe('OpenCode (real CLI)', () => {
   let m: Machine
+  let configFile: string
+  let before: Record<string, string | undefined>
   beforeAll(() => {
     m = machine('opencode')
+    configFile = path.join(m.temp.home, '.config', 'opencode', 'opencode.jsonc')
+    mkdirSync(path.dirname(configFile), {recursive: true})
+    // the user's own JSONC config, with the model stand-in as a provider
+    writeFileSync(configFile, `{
+  "$schema": "https://opencode.ai/config.json",
+  // my OpenCode setup
+  "provider": {"stub": {"npm": "@ai-sdk/openai-compatible", "name": "Stub", "options": {"baseURL": "${stub.url}/v1", "apiKey": "stub"}, "models": {"stub-model": {"name": "Stub"}}}},
+  "model": "stub/stub-model",
+  "small_model": "stub/stub-model",
+}
+`)
+    before = snapshot([configFile])
   })
   afterAll(() => m?.temp.cleanup())
 
@@ -206,20 +283,68 @@ describe('OpenCode (real CLI)', () => {
     expect(list.stdout).toMatch(/✓ signet .*connected/)
   })
 
-  it('`opencode run` loads the plugin, which injects the recalled memory into the prompt', async () => {
-    const configFile = path.join(m.temp.home, '.config', 'opencode', 'opencode.json')
-    const config = JSON.parse(readFileSync(configFile, 'utf8'))
-    config.provider = {stub: {npm: '@ai-sdk/openai-compatible', name: 'Stub', options: {baseURL: `${stub.url}/v1`, apiKey: 'stub'}, models: {'stub-model': {name: 'Stub'}}}}
-    config.model = 'stub/stub-model'
-    writeFileSync(configFile, JSON.stringify(config, null, 2))
-    const before = promptsWithRecall().length
+  it('`opencode run`: the stored memory reaches the model request (not the title request) and the idle session is stored', async () => {
+    const seen = promptsWithRecall().length
+    const first = stub.completionBodies().length
     const result = await run(m.cli.bin, ['run', PROMPT], {env: m.env, cwd: m.project, timeoutMs: 180_000})
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
-    expect(promptsWithRecall().length).toBeGreaterThan(before)
+    expect(promptsWithRecall().length).toBeGreaterThan(seen)
+    // OpenCode asks its small model for a session title: that request must not carry memories
+    const titleRequests = stub.completionBodies().slice(first).filter((body) => body.includes('You are a title generator'))
+    expect(titleRequests.length).toBeGreaterThan(0)
+    expect(titleRequests.filter((body) => body.includes(RECALLED))).toEqual([])
+    const sessions = await storedSessions('opencode')
+    expect(sessions.length).toBeGreaterThan(0)
+    // outside a git repository the session's folder is the project, not "/" (OpenCode's worktree there)
+    expect(sessions.map((session) => session.project)).toEqual(expect.arrayContaining([expect.stringMatching(/^local:project:/)]))
   })
 
-  it('after uninstall OpenCode has no signet plugin or server', async () => {
+  it('after OpenCode\'s summarize (compaction) the next model request has the memories again', async () => {
+    const {spawn} = await import('node:child_process')
+    const server = spawn(m.cli.bin, ['serve', '--port', '0', '--hostname', '127.0.0.1'], {env: {...m.env, PWD: m.project}, cwd: m.project, stdio: ['ignore', 'pipe', 'pipe']})
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        const timer = setTimeout(() => reject(new Error(`opencode serve did not start: ${out}`)), 60_000)
+        const onData = (chunk: Buffer) => {
+          out += chunk
+          const match = /https?:\/\/[\d.]+:\d+/.exec(out)
+          if (match) {
+            clearTimeout(timer)
+            resolve(match[0])
+          }
+        }
+        server.stdout.on('data', onData)
+        server.stderr.on('data', onData)
+      })
+      const call = async (route: string, body: unknown) => {
+        const response = await fetch(`${base}${route}`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)})
+        expect(response.status, `${route}: ${response.status}`).toBeLessThan(300)
+        return response.json()
+      }
+      const model = {providerID: 'stub', modelID: 'stub-model'}
+      const session = await call('/session', {title: 'signet compaction test'}) as {id: string}
+      await call(`/session/${session.id}/message`, {parts: [{type: 'text', text: PROMPT}], model})
+      await call(`/session/${session.id}/summarize`, model)
+      // compaction-complete and the fresh session-start run in the background of the event
+      await new Promise((resolve) => setTimeout(resolve, 3000))
+      const seen = stub.completionBodies().length
+      // the same question again: recall never repeats within a session, so the memory comes back
+      // only because compaction reset what the session had been given
+      await call(`/session/${session.id}/message`, {parts: [{type: 'text', text: PROMPT}], model})
+      const after = stub.completionBodies().slice(seen)
+      expect(after.length).toBeGreaterThan(0)
+      // identity and the recalled memory come again: not "loaded at its start"
+      expect(after.some((body) => body.includes(RECALLED))).toBe(true)
+      expect(after.some((body) => body.includes('identity and memories were loaded at its start'))).toBe(false)
+    } finally {
+      server.kill()
+    }
+  })
+
+  it('uninstall restores opencode.jsonc byte for byte', async () => {
     await signet(m, ['connector', 'uninstall', 'opencode'])
+    expect(snapshot([configFile])).toEqual(before)
     const config = await run(m.cli.bin, ['debug', 'config'], {env: m.env, cwd: m.project})
     expect(config.stdout).not.toContain('signet')
   })
@@ -227,35 +352,51 @@ describe('OpenCode (real CLI)', () => {
 
 describe('Gemini CLI (real CLI)', () => {
   let m: Machine
+  let settingsFile: string
+  let before: Record<string, string | undefined>
   beforeAll(() => {
     m = machine('gemini')
+    settingsFile = path.join(m.temp.home, '.gemini', 'settings.json')
+    mkdirSync(path.dirname(settingsFile), {recursive: true})
+    writeFileSync(settingsFile, '{\n  // the user\'s own settings\n  "security": {"auth": {"selectedType": "gemini-api-key"}}\n}\n')
+    writeFileSync(path.join(m.temp.home, '.gemini', 'trustedFolders.json'), JSON.stringify({[m.project]: 'TRUST_FOLDER'}))
+    before = snapshot([settingsFile])
   })
   afterAll(() => m?.temp.cleanup())
 
   it('`gemini mcp list` reports signet connected (in a trusted folder)', async () => {
     await connect(m, 'gemini')
-    writeFileSync(path.join(m.temp.home, '.gemini', 'trustedFolders.json'), JSON.stringify({[m.project]: 'TRUST_FOLDER'}))
     const list = await run(m.cli.bin, ['mcp', 'list'], {env: m.env, cwd: m.project})
     expect(list.stdout + list.stderr).toMatch(/✓ signet: .* - Connected/)
   })
 
-  it('`gemini -p` runs the hooks (BeforeAgent) and the recalled memory reaches the model', async () => {
-    const settingsFile = path.join(m.temp.home, '.gemini', 'settings.json')
-    const settings = JSON.parse(readFileSync(settingsFile, 'utf8'))
-    settings.security = {auth: {selectedType: 'gemini-api-key'}}
-    writeFileSync(settingsFile, JSON.stringify(settings, null, 2))
-    const before = promptsWithRecall().length
+  it('`gemini -p`: the stored memory reaches the model request (BeforeAgent) and session end stores the transcript', async () => {
+    const seen = promptsWithRecall().length
     const result = await run(m.cli.bin, ['-p', PROMPT, '-m', 'gemini-2.5-flash'], {
       env: {...m.env, GEMINI_API_KEY: 'stub', GOOGLE_GEMINI_BASE_URL: stub.url},
       cwd: m.project,
       timeoutMs: 180_000,
     })
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
-    expect(promptsWithRecall().length).toBeGreaterThan(before)
+    const recalled = promptsWithRecall().slice(seen)
+    expect(recalled.length).toBeGreaterThan(0)
+    console.log(`Gemini model request (excerpt):\n${recallExcerpt(recalled[0])}`)
+    // Gemini does not wait for SessionEnd hooks: give the detached hook a moment to land
+    let sessions: Awaited<ReturnType<typeof storedSessions>> = []
+    for (let attempt = 0; attempt < 20 && sessions.length === 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      sessions = await storedSessions('gemini')
+    }
+    expect(sessions.length).toBeGreaterThan(0)
+  })
+
+  it('uninstall restores settings.json byte for byte', async () => {
+    await signet(m, ['connector', 'uninstall', 'gemini'])
+    expect(snapshot([settingsFile])).toEqual(before)
   })
 })
 
-describe('Pi (real package)', () => {
+describe('Pi (real package, extension loader)', () => {
   let m: Machine
   beforeAll(() => {
     m = machine('pi')
@@ -290,23 +431,150 @@ describe('Pi (real package)', () => {
   })
 })
 
+describe('Pi (real CLI, RPC mode)', () => {
+  let m: Machine
+  let before: Record<string, string | undefined>
+  let settingsFile: string
+  beforeAll(() => {
+    m = machine('pi')
+    const agentDir = path.join(m.temp.home, '.pi', 'agent')
+    mkdirSync(agentDir, {recursive: true})
+    writeFileSync(path.join(agentDir, 'models.json'), JSON.stringify({providers: {stub: {baseUrl: `${stub.url}/v1`, api: 'openai-completions', apiKey: 'stub', compat: {supportsDeveloperRole: false, supportsReasoningEffort: false}, models: [{id: 'stub-model'}]}}}, null, 2))
+    settingsFile = path.join(agentDir, 'settings.json')
+    writeFileSync(settingsFile, '{\n  "defaultProvider": "stub",\n  "defaultModel": "stub-model"\n}\n')
+    before = snapshot([settingsFile, path.join(agentDir, 'extensions', 'signet.js')])
+  })
+  afterAll(() => m?.temp.cleanup())
+
+  it('a prompt recalls the memory; after RPC compact the next request has it again; shutdown stores the transcript', async () => {
+    await connect(m, 'pi')
+    const {spawn} = await import('node:child_process')
+    const child = spawn(m.cli.bin, ['--mode', 'rpc', '--provider', 'stub', '--model', 'stub-model'], {env: m.env, cwd: m.project, stdio: ['pipe', 'pipe', 'pipe']})
+    let buffer = ''
+    let stderr = ''
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const waitFor = (predicate: (event: {type?: string; command?: string; success?: boolean}) => boolean) => new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`pi rpc: no matching event\nstdout: ${buffer.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`)), 90_000)
+      const check = () => {
+        const lines = buffer.split('\n')
+        buffer = lines.pop() ?? ''
+        for (const line of lines) {
+          let event
+          try {
+            event = JSON.parse(line)
+          } catch {
+            continue
+          }
+          if (predicate(event)) {
+            clearTimeout(timer)
+            child.stdout.off('data', onData)
+            resolve()
+            return
+          }
+        }
+      }
+      const onData = (chunk: Buffer) => {
+        buffer += chunk
+        check()
+      }
+      child.stdout.on('data', onData)
+    })
+    const send = (command: unknown) => child.stdin.write(JSON.stringify(command) + '\n')
+    try {
+      let seen = promptsWithRecall().length
+      let done = waitFor((event) => event.type === 'agent_end')
+      send({type: 'prompt', message: PROMPT})
+      await done
+      expect(promptsWithRecall().length).toBeGreaterThan(seen)
+
+      done = waitFor((event) => event.type === 'response' && event.command === 'compact')
+      send({type: 'compact'})
+      await done
+
+      seen = stub.completionBodies().length
+      done = waitFor((event) => event.type === 'agent_end')
+      send({type: 'prompt', message: PROMPT})
+      await done
+      const after = stub.completionBodies().slice(seen)
+      expect(after.some((body) => body.includes(RECALLED))).toBe(true)
+    } finally {
+      child.stdin.end()
+      await new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill()
+          resolve(undefined)
+        }, 15_000)
+        child.on('close', () => {
+          clearTimeout(timer)
+          resolve(undefined)
+        })
+      })
+    }
+    const sessions = await storedSessions('pi')
+    expect(sessions.length).toBeGreaterThan(0)
+  })
+
+  it('uninstall restores the agent dir byte for byte', async () => {
+    await signet(m, ['connector', 'uninstall', 'pi'])
+    expect(snapshot(Object.keys(before))).toEqual(before)
+  })
+})
+
 describe('OpenClaw (real CLI, Node 24)', () => {
   let m: Machine
+  let configFile: string
+  let before: Record<string, string | undefined>
   beforeAll(() => {
     m = machine('openclaw')
+    configFile = path.join(m.temp.home, '.openclaw', 'openclaw.json')
+    mkdirSync(path.dirname(configFile), {recursive: true})
+    // the user's own JSON5 config (OpenClaw's documented format): comments, unquoted keys, quotes
+    writeFileSync(configFile, `// my OpenClaw setup
+{
+  /* the model: a local stand-in */
+  agents: {defaults: {model: {primary: 'stub/stub-model'}, workspace: '${m.project}'}},
+  models: {
+    mode: 'merge',
+    providers: {
+      stub: {baseUrl: '${stub.url}/v1', apiKey: 'stub', api: 'openai-completions', // chat completions
+        models: [{id: 'stub-model', name: 'Stub', reasoning: false, input: ['text'], cost: {input: 0, output: 0, cacheRead: 0, cacheWrite: 0}, contextWindow: 128000, maxTokens: 4096,},],},
+    },
+  },
+}
+`)
+    before = snapshot([configFile])
   })
   afterAll(() => m?.temp.cleanup())
 
   it('`openclaw config validate` accepts the config and the plugin loads with its tools and hooks', async () => {
     await connect(m, 'openclaw')
+    expect(readFileSync(configFile, 'utf8')).toContain('/* the model: a local stand-in */')
     const validate = await run(m.cli.bin, ['config', 'validate', '--json'], {env: m.env, cwd: m.project})
     expect(JSON.parse(validate.stdout)).toMatchObject({valid: true, warnings: []})
     const inspect = await run(m.cli.bin, ['plugins', 'inspect', 'signet', '--runtime', '--json'], {env: m.env, cwd: m.project, timeoutMs: 180_000})
     const report = JSON.parse(inspect.stdout)
     expect(report.plugin).toMatchObject({id: 'signet', status: 'loaded', enabled: true, toolNames: ['signet_recall', 'signet_remember', 'signet_session_search']})
-    expect(report.typedHooks.map((hook: {name: string}) => hook.name).sort()).toEqual(['after_compaction', 'before_compaction', 'before_prompt_build', 'session_end', 'session_start'])
+    expect(report.typedHooks.map((hook: {name: string}) => hook.name).sort()).toEqual(['after_compaction', 'agent_end', 'before_compaction', 'before_prompt_build', 'session_end', 'session_start'])
     expect(report.policy.allowConversationAccess).toBe(true)
     const mcp = await run(m.cli.bin, ['mcp', 'status', '--json'], {env: m.env, cwd: m.project})
     expect(JSON.parse(mcp.stdout).servers).toContainEqual(expect.objectContaining({name: 'signet', ok: true, transport: 'stdio'}))
+  })
+
+  it('`openclaw agent --local`: the stored memory reaches the model request and the session is stored', async () => {
+    const seen = promptsWithRecall().length
+    const result = await run(m.cli.bin, ['agent', '--local', '--agent', 'main', '--message', PROMPT, '--json'], {env: m.env, cwd: m.project, timeoutMs: 240_000})
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(MODEL_STUB_REPLY)
+    const recalled = promptsWithRecall().slice(seen)
+    expect(recalled.length).toBeGreaterThan(0)
+    console.log(`OpenClaw model request (excerpt):\n${recallExcerpt(recalled[0])}`)
+    const sessions = await storedSessions('openclaw')
+    expect(sessions.length).toBeGreaterThan(0)
+    expect(sessions[0].excerpt).toContain(MODEL_STUB_REPLY)
+  })
+
+  it('uninstall restores openclaw.json byte for byte (JSON5 comments included)', async () => {
+    await signet(m, ['connector', 'uninstall', 'openclaw'])
+    expect(snapshot([configFile])).toEqual(before)
   })
 })

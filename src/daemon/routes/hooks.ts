@@ -360,22 +360,29 @@ export function hookRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'hooks')
     const body = await readJsonBody(c, sessionEndBody)
+    const raw = body.transcript?.trim() ? body.transcript : body.lastAssistantMessage?.trim() ? `Assistant: ${body.lastAssistantMessage}` : undefined
     // Without a session key, one derived from the agent, project and content: the same key for the same
     // report (so a replay dedups), and never one that another agent's or project's report could produce.
     const anonymous = (agentId: string, project: string | undefined) =>
       `anonymous-${contentHash(`${agentId}\n${project ?? ''}\n${body.idempotencyKey ?? body.transcript ?? String(Date.now())}`).slice(0, 16)}`
-    const scoped = scopeOf(principal, body, 'session-end', anonymous)
+    // A session-end with nothing said (e.g. `claude mcp list` fires SessionEnd) must not create a
+    // session; an existing one is still checked for ownership before it is ended.
+    const scoped = scopeOf(principal, raw ? body : {...body, sessionKey: undefined}, 'session-end', raw ? anonymous : undefined)
     const {agentId, project} = scoped
-    const sessionKey = scoped.sessionKey!
+    let sessionKey = scoped.sessionKey
+    if (!raw && body.sessionKey) {
+      const existing = sessions.get(agentId, body.sessionKey)
+      scoped.scope.assertSessionOwner(body.sessionKey, {otherAgents: () => sessions.ownedByAnotherAgent(body.sessionKey!, agentId), session: existing})
+      if (existing) sessionKey = body.sessionKey
+    }
 
     let transcriptId: string | null = null
     let deduped = false
     const memoryIds: string[] = []
     let redactions = 0
-    const raw = body.transcript?.trim() ? body.transcript : body.lastAssistantMessage?.trim() ? `Assistant: ${body.lastAssistantMessage}` : undefined
     if (raw) {
       // The store redacts what it keeps; memories are extracted from that redacted text.
-      const saved = transcripts.save({sessionKey, agentId, harness: body.harness, project, kind: 'transcript', content: formatTranscript(raw), idempotencyKey: body.idempotencyKey})
+      const saved = transcripts.save({sessionKey: sessionKey!, agentId, harness: body.harness, project, kind: 'transcript', content: formatTranscript(raw), idempotencyKey: body.idempotencyKey})
       const text = saved.content
       redactions = Object.values(saved.redacted).reduce((sum, n) => sum + n, 0)
       transcriptId = saved.id
@@ -399,7 +406,7 @@ export function hookRoutes(daemon: DaemonContext) {
         }
       }
     }
-    sessions.end(agentId, sessionKey)
+    if (sessionKey) sessions.end(agentId, sessionKey)
     refreshWorkingMemory(agentId)
     daemon.logger.info('session ended', {harness: body.harness, agentId, transcript: transcriptId !== null, deduped, memoriesSaved: memoryIds.length, redactions, ms: elapsed(started)})
     return c.json({sessionKey, transcriptId, deduped, memoriesSaved: memoryIds.length, memoryIds, redactions})

@@ -1,10 +1,11 @@
 import {spawn} from 'node:child_process'
-import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 import {loadAgentConfig} from '../config/agent-config.js'
 import {resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
+import {ensurePrivateDir, PRIVATE_FILE_MODE, restrictToOwner, restrictUserConfigToOwner, restrictWorkspaceToOwner} from '../config/private-files.js'
 import {SignetError} from '../errors.js'
 import type {RunningServer} from './server.js'
 
@@ -70,10 +71,10 @@ function removeRuntimeFiles(workspace: string): void {
 /** One daemon per workspace: an exclusive lock file holding our pid; a dead owner's lock is taken over. */
 function acquireLock(workspace: string): void {
   const paths = workspacePaths(workspace)
-  mkdirSync(paths.daemonDir, {recursive: true, mode: 0o700})
+  ensurePrivateDir(paths.daemonDir)
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(paths.lockFile, 'wx', 0o600)
+      const fd = openSync(paths.lockFile, 'wx', PRIVATE_FILE_MODE)
       writeFileSync(fd, `${process.pid}\n`)
       closeSync(fd)
       return
@@ -97,6 +98,9 @@ export async function runDaemonInForeground(options: {workspace: string; echoLog
   const {workspace} = options
   loadAgentConfig(workspace) // refuse to start on an invalid agent.yaml before touching anything
   acquireLock(workspace)
+  // Installs made before every data file was owner-only are repaired on their next start.
+  restrictWorkspaceToOwner(workspacePaths(workspace))
+  restrictUserConfigToOwner()
   let server: RunningServer
   try {
     // The server (Hono, SQLite, MCP, embedders) loads only here, so status/stop stay fast.
@@ -115,8 +119,8 @@ export async function runDaemonInForeground(options: {workspace: string; echoLog
     startedAt: new Date(server.context.startedAt).toISOString(),
     version: server.context.version,
   }
-  writeFileSync(paths.pidFile, `${process.pid}\n`, {mode: 0o600})
-  writeFileSync(paths.stateFile, JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
+  writeFileSync(paths.pidFile, `${process.pid}\n`, {mode: PRIVATE_FILE_MODE})
+  writeFileSync(paths.stateFile, JSON.stringify(state, null, 2) + '\n', {mode: PRIVATE_FILE_MODE})
   let stopping = false
   const shutdown = (signal: string) => {
     if (stopping) return
@@ -156,8 +160,10 @@ export async function startDaemonInBackground(options: {workspace: string; timeo
     throw new SignetError(`the daemon is already running (pid ${status.pid})${where} — use \`signet daemon restart\` to restart it`, 'already_running')
   }
   if (status.stalePid !== undefined) removeRuntimeFiles(workspace)
-  mkdirSync(paths.logsDir, {recursive: true, mode: 0o700})
-  const logFd = openSync(paths.logFile, 'a', 0o600)
+  ensurePrivateDir(paths.daemonDir)
+  ensurePrivateDir(paths.logsDir)
+  const logFd = openSync(paths.logFile, 'a', PRIVATE_FILE_MODE)
+  restrictToOwner(paths.logFile)
   const logOffset = existsSync(paths.logFile) ? readFileSync(paths.logFile).length : 0
   const child = spawn(process.execPath, [RUN_JS, 'daemon', 'run', '--quiet', '--path', workspace], {
     detached: true,

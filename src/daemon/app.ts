@@ -4,6 +4,7 @@ import {bodyLimit} from 'hono/body-limit'
 import {ApiError} from './api-error.js'
 import {authenticate} from './auth/authenticate.js'
 import type {AppEnv, DaemonContext} from './context.js'
+import {guardDatabaseFile} from './database-guard.js'
 import {authRoutes} from './routes/auth.js'
 import {diagnosticsRoutes} from './routes/diagnostics.js'
 import {harnessSyncRoutes} from './routes/harness-sync.js'
@@ -52,6 +53,7 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
     return streamedBodyLimit(c, next)
   })
   app.use('*', authenticate(daemon))
+  app.use('*', guardDatabaseFile(daemon))
 
   // Route groups. Each lives in src/daemon/routes/<group>.ts and is mounted here once.
   app.route('/', healthRoutes(daemon))

@@ -90,8 +90,16 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       const client = localDaemonClient(root)
       try {
         if (!client) throw new Error(`${paths.stateFile} is missing`)
-        const status = await client.get<{version: string; authModeWarning?: string | null}>('/api/status')
+        const status = await client.get<{version: string; authModeWarning?: string | null; database?: {status: string; message?: string}}>('/api/status')
         daemonUp = true
+        if (status.database && status.database.status !== 'ok') {
+          add({
+            level: 'error',
+            code: 'db_file_replaced',
+            message: status.database.message ?? `the database file ${paths.dbPath} was ${status.database.status} under the running daemon; it refuses writes`,
+            fix: `signet daemon restart (it opens the file now at ${paths.dbPath}; if that is not the database you want, stop the daemon and put the right file back first)`,
+          })
+        }
         if (status.version !== SIGNET_VERSION) {
           add({level: 'warn', code: 'version_mismatch', message: `the daemon runs Signet ${status.version} but this CLI is ${SIGNET_VERSION}`, fix: 'signet daemon restart'})
         }

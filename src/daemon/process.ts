@@ -3,7 +3,7 @@ import {closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync} fr
 import {fileURLToPath} from 'node:url'
 
 import {loadAgentConfig} from '../config/agent-config.js'
-import {resolveListenSettings} from '../config/network.js'
+import {type ListenSettings, resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
 import {ensurePrivateDir, PRIVATE_FILE_MODE, restrictToOwner, restrictUserConfigToOwner, restrictWorkspaceToOwner} from '../config/private-files.js'
 import {SignetError} from '../errors.js'
@@ -148,12 +148,59 @@ export interface StartResult {
   clearedStalePid?: number
 }
 
+/**
+ * Everything a new daemon would refuse to start on, checked without touching a running one:
+ * agent.yaml, SIGNET_BIND / SIGNET_PORT, a database written by a newer Signet, and (when the
+ * port is not the running daemon's own) a port another program holds. `daemon restart` runs this
+ * before it stops anything, so a broken config never takes a healthy daemon down.
+ */
+export async function checkDaemonCanStart(workspace: string): Promise<ListenSettings> {
+  const listen = resolveListenSettings(loadAgentConfig(workspace))
+  await refuseDatabaseFromNewerSignet(workspacePaths(workspace).dbPath)
+  const running = daemonProcessStatus(workspace)
+  const heldByUs = running.running && running.state?.port === listen.port
+  if (!heldByUs && listen.port !== 0) {
+    const {probeListenPort} = await import('../diagnostics/port-probe.js')
+    const port = await probeListenPort(listen.bindHost, listen.port)
+    if (!port.free) {
+      throw new SignetError(
+        `port ${listen.port} on ${listen.bindHost} is ${port.signet ? `held by another Signet daemon (v${port.signet.version})` : port.detail}, so the daemon could not listen — set network.port in agent.yaml or SIGNET_PORT`,
+        'port_taken',
+      )
+    }
+  }
+  return listen
+}
+
+async function refuseDatabaseFromNewerSignet(dbPath: string): Promise<void> {
+  if (!existsSync(dbPath)) return
+  // Loaded here only: `daemon status` and `stop` import this file and should not pay for SQLite.
+  const [{default: Database}, {LATEST_SCHEMA_VERSION}] = await Promise.all([import('better-sqlite3'), import('../store/db.js')])
+  let version: number
+  try {
+    // Read-only and without migrating: the running daemon may hold the file open.
+    const db = new Database(dbPath, {readonly: true, fileMustExist: true})
+    try {
+      version = db.pragma('user_version', {simple: true}) as number
+    } finally {
+      db.close()
+    }
+  } catch {
+    return // unreadable files are the daemon's to report, with its own message
+  }
+  if (version > LATEST_SCHEMA_VERSION) {
+    throw new SignetError(
+      `database ${dbPath} has schema version ${version}, newer than this Signet understands (${LATEST_SCHEMA_VERSION}) — upgrade signetai (npm install -g signetai@latest)`,
+      'schema_too_new',
+    )
+  }
+}
+
 /** `signet daemon start`: spawn `daemon run` detached and wait until /health answers. */
 export async function startDaemonInBackground(options: {workspace: string; timeoutMs?: number}): Promise<StartResult> {
   const {workspace} = options
   const paths = workspacePaths(workspace)
-  const config = loadAgentConfig(workspace)
-  const listen = resolveListenSettings(config)
+  const listen = resolveListenSettings(loadAgentConfig(workspace))
   const status = daemonProcessStatus(workspace)
   if (status.running) {
     const where = status.state?.url ? ` at ${status.state.url}` : ''

@@ -6,7 +6,9 @@ import {databaseHealth} from '../database-guard.js'
 /** Open liveness probe: no paths, counts or anything else an anonymous caller could learn from. */
 export function healthRoutes(daemon: DaemonContext) {
   return new Hono<AppEnv>().get('/health', (c) => {
+    const uptime = Math.round((Date.now() - daemon.startedAt) / 1000)
     const database = databaseHealth(daemon, {revealPaths: false})
-    return c.json({status: database.status === 'ok' ? 'ok' : 'degraded', version: daemon.version, uptime: Math.round((Date.now() - daemon.startedAt) / 1000), database})
+    if (database.status !== 'ok') return c.json({status: 'degraded', version: daemon.version, uptime, database})
+    return c.json({status: 'ok', version: daemon.version, uptime})
   })
 }

@@ -25,7 +25,7 @@ import {TranscriptStore} from '../../store/transcripts.js'
 import {DEFAULT_AGENT_ID, type Principal, requirePermission, resolveAgentId, resolveProject} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {readJsonBody} from '../request-validation.js'
-import {agentIdField, harnessNameField} from '../request-fields.js'
+import {agentIdField, harnessNameField, projectField} from '../request-fields.js'
 
 /** Tunables under `hooks:` in agent.yaml, validated (strictly, with defaults) when the config is loaded. */
 export function readHookSettings(config: AgentConfig): HookSettings {
@@ -33,14 +33,14 @@ export function readHookSettings(config: AgentConfig): HookSettings {
 }
 
 const MAX_TRANSCRIPT_CHARS = 1_000_000
-const projectId = z.string().trim().min(1).max(512)
+const projectId = projectField
 const projectInput = z.union([
   projectId,
   z.object({
     id: projectId.optional(),
     cwd: z.string().max(4096).optional(),
     gitRoot: z.string().max(4096).optional(),
-    gitRemote: z.string().max(1024).optional(),
+    gitRemote: projectField.optional(),
   }),
 ])
 const sessionKeyField = z.string().trim().min(1).max(256)

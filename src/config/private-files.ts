@@ -91,6 +91,28 @@ export function restrictWorkspaceToOwner(paths: WorkspacePaths): void {
   restrictToOwner(paths.memoryMd)
 }
 
+/** Data files and directories of a workspace that group or other users can read, traverse or write. */
+export function filesOpenToOthers(paths: WorkspacePaths): string[] {
+  const open: string[] = []
+  const visit = (target: string) => {
+    const stat = lstatSync(target, {throwIfNoEntry: false})
+    if (!stat || stat.isSymbolicLink()) return
+    if ((stat.mode & GROUP_AND_OTHER_BITS) !== 0) open.push(target)
+    if (!stat.isDirectory()) return
+    let entries: string[] = []
+    try {
+      entries = readdirSync(target)
+    } catch {
+      return
+    }
+    for (const entry of entries) visit(path.join(target, entry))
+  }
+  visit(paths.memoryDir)
+  visit(paths.daemonDir)
+  visit(paths.memoryMd)
+  return open
+}
+
 /** `~/.config/signet` holds credentials, the hook log and the spool: the whole tree is owner-only. */
 export function restrictUserConfigToOwner(): void {
   const dir = userConfigDir()

@@ -4,6 +4,7 @@ import {DaemonRequestError} from '../client/daemon-client.js'
 import {type AgentConfig, loadAgentConfig} from '../config/agent-config.js'
 import {type ListenSettings, resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
+import {filesOpenToOthers} from '../config/private-files.js'
 import type {ResolvedWorkspace} from '../config/workspace.js'
 import {type ConnectorContext, type ConnectorStatus, defaultConnectorContext} from '../connectors/connector.js'
 import {allConnectors} from '../connectors/registry.js'
@@ -121,6 +122,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 
   findings.push(...(await databaseFindings(root, daemonUp)))
+  if (workspaceExists) findings.push(...privateFileFindings(root))
   findings.push(...(await connectorFindings(config, options.connectorContext ?? defaultConnectorContext({env}))))
   findings.push(...(await credentialFindings()))
   findings.push(...forgeFindings(await forgeStatus({workspace: workspaceExists ? root : undefined, env})))
@@ -168,6 +170,18 @@ async function databaseFindings(root: string, daemonUp: boolean): Promise<Findin
     findings.push({level: 'info', code: 'db_migration_pending', message: `${dbPath} is at schema ${integrity.schemaVersion}; the next daemon start migrates it to ${integrity.latestSchemaVersion} (with a backup)`, fix: 'signet daemon start'})
   }
   return findings
+}
+
+function privateFileFindings(root: string): Finding[] {
+  const open = filesOpenToOthers(workspacePaths(root))
+  if (open.length === 0) return []
+  const shown = open.slice(0, 5).join(', ') + (open.length > 5 ? ` and ${open.length - 5} more` : '')
+  return [{
+    level: 'error',
+    code: 'data_files_open',
+    message: `other local users can read Signet data (memories, transcripts, keys or logs): ${shown}`,
+    fix: `signet daemon restart (the daemon makes them owner-only when it starts), or chmod -R go-rwx ${workspacePaths(root).memoryDir} ${workspacePaths(root).daemonDir}`,
+  }]
 }
 
 async function connectorFindings(config: AgentConfig | undefined, ctx: ConnectorContext): Promise<Finding[]> {

@@ -89,8 +89,11 @@ describe('owner-only data files', () => {
     writeFileSync(path.join(configDir, 'hook.log.1'), 'older line\n')
     for (const entry of dataFiles()) chmodSync(entry.file, lstatSync(entry.file).isDirectory() ? 0o755 : 0o644)
     expect(openToOthers().length).toBeGreaterThan(5)
+    const findingCodes = async () => JSON.parse((await runCli(['doctor', '--json'], {env})).stdout).findings.map((finding: {code: string}) => finding.code)
+    expect(await findingCodes()).toContain('data_files_open')
 
     expect((await runCli(['daemon', 'start'], {env})).code).toBe(0)
     expect(openToOthers()).toEqual([])
+    expect(await findingCodes()).not.toContain('data_files_open')
   })
 })

@@ -1,4 +1,5 @@
-import {copyFileSync, readFileSync, renameSync, rmSync} from 'node:fs'
+import {copyFileSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
 
 import Database from 'better-sqlite3'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -6,6 +7,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {workspacePaths} from '../../src/config/paths.js'
 import {initWorkspace} from '../../src/config/workspace.js'
 import {runCli} from '../helpers/cli.js'
+import {runHook} from '../hooks/support/run-hook.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
 import {spawnDaemon, type SpawnedDaemon} from './support/spawned-daemon.js'
 
@@ -42,8 +44,8 @@ function storedContents(dbPath: string): string[] {
   }
 }
 
-async function start(): Promise<{env: NodeJS.ProcessEnv}> {
-  daemon = await spawnDaemon({workspace: temp!.workspace, env: {...temp!.env, SIGNET_WORKSPACE: temp!.workspace}})
+async function start(port?: number): Promise<{env: NodeJS.ProcessEnv}> {
+  daemon = await spawnDaemon({workspace: temp!.workspace, env: {...temp!.env, SIGNET_WORKSPACE: temp!.workspace}, port})
   return {env: {...temp!.env, SIGNET_WORKSPACE: temp!.workspace, SIGNET_PORT: String(daemon.port)}}
 }
 
@@ -118,5 +120,46 @@ describe('a database file deleted or replaced under the running daemon', () => {
     await daemon!.kill('SIGTERM')
     daemon = undefined
     expect(storedContents(dbPath)).toEqual(acknowledged)
+  })
+
+  it('a hook write refused because the file was replaced is spooled, and lands in the database after a restart and sync', async () => {
+    temp = makeTempHome()
+    initWorkspace(temp.workspace)
+    const {dbPath} = workspacePaths(temp.workspace)
+    const {env} = await start()
+    const port = daemon!.port
+    const hookEnv = {...env, SIGNET_DAEMON_URL: daemon!.url}
+    expect((await call('POST', '/api/memory/remember', {content: 'a note before the restore'})).status).toBe(201)
+
+    const backup = `${dbPath}.restore`
+    const reader = new Database(dbPath, {readonly: true})
+    await reader.backup(backup)
+    reader.close()
+    renameSync(backup, dbPath)
+
+    const transcript = path.join(temp.home, 'replaced-1.jsonl')
+    writeFileSync(transcript, JSON.stringify({type: 'user', message: {role: 'user', content: 'The nightly export moved to the blue queue.'}}) + '\n')
+    const end = await runHook(['session-end', '-H', 'claude-code'], {env: hookEnv, input: JSON.stringify({session_id: 'replaced-1', transcript_path: transcript, cwd: temp.home, reason: 'exit'})})
+    expect(end.code).toBe(0)
+    expect(end.stderr).toMatch(/503|database_replaced|deleted or replaced/)
+    const spool = path.join(temp.home, '.config', 'signet', 'spool')
+    expect(readdirSync(spool).filter((name) => name.endsWith('.json'))).toHaveLength(1)
+
+    await daemon!.kill('SIGTERM')
+    await start(port)
+    const sync = await runCli(['sync', '--json'], {env: hookEnv})
+    expect(sync.code, sync.stderr).toBe(0)
+    expect(JSON.parse(sync.stdout)).toMatchObject({rejected: 0, remaining: 0})
+    await daemon!.kill('SIGTERM')
+    daemon = undefined
+    const db = new Database(dbPath, {readonly: true})
+    try {
+      const stored = db.prepare("SELECT content FROM session_transcripts WHERE session_key = 'replaced-1'").all() as Array<{content: string}>
+      expect(stored).toHaveLength(1)
+      expect(stored[0].content).toContain('The nightly export moved to the blue queue.')
+    } finally {
+      db.close()
+    }
+    expect(storedContents(dbPath)).toContain('a note before the restore')
   })
 })

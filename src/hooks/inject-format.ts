@@ -95,7 +95,11 @@ function tagNamePattern(tag: string): string {
  * class, so matching is linear in the text.
  */
 const FENCE_LIKE = new RegExp(
-  String.raw`(?:${LESS_THAN}\s*(?:${SLASH}\s*)?)?(?:${INJECTED_BLOCK_TAGS.map(tagNamePattern).join('|')})(?:\s*${GREATER_THAN})?`,
+  [
+    String.raw`(?:${LESS_THAN}\s*(?:${SLASH}\s*)?)?(?:${INJECTED_BLOCK_TAGS.map(tagNamePattern).join('|')})(?:\s*${GREATER_THAN})?`,
+    // Any other tag in our namespace (`</signet-agent-messages>`), for blocks added later.
+    String.raw`${LESS_THAN}\s*(?:${SLASH}\s*)?signet[\s_.\-]+[a-z]+(?:[\s_.\-]+[a-z]+)*\s*${GREATER_THAN}`,
+  ].join('|'),
   'gi',
 )
 

@@ -1,4 +1,4 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer, type Server, type Socket} from 'node:net'
 import path from 'node:path'
 
@@ -67,7 +67,8 @@ describe('the daemon refuses an agent.yaml with unknown keys', () => {
     const start = await runCli(['daemon', 'start'], {env})
     expect(start.code).toBe(1)
     expect(start.stderr).toMatch(/auth\.mdoe \(line 6\): unknown key — did you mean auth\.mode\?/)
-    expect(await runningPid()).toBeUndefined()
+    expect(existsSync(path.join(temp.workspace, '.daemon', 'pid'))).toBe(false)
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow()
   })
 })
 
@@ -79,6 +80,9 @@ describe('daemon restart validates before it stops anything', () => {
     expect(restart.code).toBe(1)
     expect(restart.stderr).toMatch(/hooks\.promptMinScroe \(line 8\): unknown key — did you mean hooks\.promptMinScore\?/)
     await expectStillServing(pid)
+    // `daemon status` still shows the running daemon, and says the file it would restart with is broken.
+    const status = JSON.parse((await runCli(['daemon', 'status', '--json'], {env})).stdout)
+    expect(status).toMatchObject({running: true, pid, warning: expect.stringMatching(/hooks\.promptMinScroe.*fix agent\.yaml before restarting/)})
 
     // Once fixed, restart does restart.
     writeConfig()

@@ -12,14 +12,18 @@ import {runHook} from '../hooks/support/run-hook.js'
 
 let temp: TempHome
 let env: NodeJS.ProcessEnv
+let savedUmask: number
 
 beforeEach(async () => {
   temp = makeTempHome()
-  // The usual umask: without explicit modes, new files would be 0644 and directories 0755.
   env = {...temp.env, SIGNET_PORT: String(await freePort())}
+  // The most permissive umask, inherited by every CLI, hook and daemon process the test spawns:
+  // modes must be set explicitly, never left to the umask (0022 would still give 0644 files).
+  savedUmask = process.umask(0o000)
 })
 
 afterEach(async () => {
+  process.umask(savedUmask)
   await runCli(['daemon', 'stop'], {env})
   temp.cleanup()
 })

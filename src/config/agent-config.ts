@@ -1,40 +1,72 @@
 import {existsSync, readFileSync} from 'node:fs'
 
-import {isMap, isNode, LineCounter, parseDocument} from 'yaml'
+import {closest, distance} from 'fastest-levenshtein'
+import {isMap, isNode, isScalar, LineCounter, parseDocument} from 'yaml'
 import {z} from 'zod'
 
 import {ConfigError} from '../errors.js'
+import {MAX_INJECT_CHARS} from '../hooks/inject-format.js'
 import {workspacePaths} from './paths.js'
 
-const rateLimitSchema = z.object({
+// Every object is strict: an unknown key is an error, never ignored. A typo such as
+// `auth: {mdoe: team}` used to run silently in `local` mode, the opposite of what was written.
+
+const rateLimitSchema = z.strictObject({
   windowMs: z.number().int().positive(),
   max: z.number().int().positive(),
 })
 
-export const agentConfigSchema = z.object({
+/** Tunables under `hooks:` (budgets and thresholds of the hook routes). */
+const hookSettingsSchema = z.strictObject({
+  /** Recalled memories scoring below this (0..1) are not injected on a prompt. */
+  promptMinScore: z.number().min(0).max(1).default(0.45),
+  /**
+   * …and must contain at least this many of the prompt's content words (all of them when the
+   * prompt has fewer). A score alone lets one rare shared word ("leaves", "test") through: on
+   * LoCoMo, 9 of 10 unrelated coding prompts cleared 0.45, none once two words must match,
+   * while 98 % of real questions still got their memories.
+   */
+  promptMinMatchedTerms: z.number().int().min(1).max(8).default(2),
+  promptMaxMemories: z.number().int().min(0).max(20).default(5),
+  promptMaxChars: z.number().int().min(200).max(MAX_INJECT_CHARS).default(4000),
+  sessionStartMaxChars: z.number().int().min(500).max(MAX_INJECT_CHARS).default(MAX_INJECT_CHARS),
+  sessionStartMemories: z.number().int().min(0).max(100).default(20),
+  extractMemories: z.boolean().default(true),
+  refreshMemoryMd: z.boolean().default(true),
+})
+
+export type HookSettings = z.infer<typeof hookSettingsSchema>
+
+/** A DNS name the daemon may be reached by (`box.tailnet.ts.net`); compared case-insensitively. */
+const hostnameField = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a host name such as box.tailnet.ts.net (no scheme, port or path)')
+
+export const agentConfigSchema = z.strictObject({
   version: z.number().int().positive().default(1),
   agent: z
-    .object({
+    .strictObject({
       name: z.string().min(1).default('signet'),
       description: z.string().optional(),
     })
     .default({name: 'signet'}),
   network: z
-    .object({
+    .strictObject({
       mode: z.enum(['localhost', 'tailscale']).default('localhost'),
       port: z.number().int().min(1).max(65_535).default(3850),
-      // DNS names (beyond localhost and IP addresses) the daemon answers to in the Host header.
-      hostnames: z
-        .array(z.string().regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/, 'a bare host name such as signet.example.com (no scheme, port or path)'))
-        .default([]),
+      /** Host names the daemon answers to besides localhost and IP literals (requests naming any other Host are refused). */
+      hostnames: z.array(hostnameField).default([]),
     })
     .default({mode: 'localhost', port: 3850, hostnames: []}),
   auth: z
-    .object({
+    .strictObject({
       mode: z.enum(['local', 'hybrid', 'team']).default('local'),
       trustedProxies: z.array(z.string()).default([]),
       rateLimits: z
-        .object({
+        .strictObject({
           authFailures: rateLimitSchema.optional(),
           pairClaim: rateLimitSchema.optional(),
         })
@@ -42,16 +74,16 @@ export const agentConfigSchema = z.object({
     })
     .default({mode: 'local', trustedProxies: [], rateLimits: {}}),
   embedding: z
-    .object({
+    .strictObject({
       provider: z.enum(['none', 'local', 'ollama', 'openai']).default('none'),
       model: z.string().optional(),
       baseUrl: z.string().url().optional(),
       promptTimeoutMs: z.number().int().positive().optional(),
     })
     .default({provider: 'none'}),
-  hooks: z.record(z.string(), z.unknown()).default({}),
+  hooks: hookSettingsSchema.default(hookSettingsSchema.parse({})),
   harnesses: z.array(z.string()).default([]),
-  forge: z.object({releaseUrl: z.string().url().optional()}).default({}),
+  forge: z.strictObject({releaseUrl: z.string().url().optional()}).default({}),
 })
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>
@@ -82,20 +114,86 @@ export function parseAgentConfig(text: string, fileLabel = 'agent.yaml'): AgentC
   }
   const parsed = agentConfigSchema.safeParse(raw)
   if (parsed.success) return parsed.data
-  const problems = parsed.error.issues.slice(0, 3).map((issue) => {
-    const keyPath = issue.path.map(String)
-    const node = keyPath.length > 0 ? doc.getIn(issue.path as (string | number)[], true) : undefined
-    const value = keyPath.length > 0 ? doc.getIn(issue.path as (string | number)[]) : undefined
-    const offset = isNode(node) && node.range ? node.range[0] : locateParentKey(doc, keyPath)
-    const line = offset === undefined ? undefined : lineCounter.linePos(offset).line
-    const shown = value === undefined ? 'missing' : JSON.stringify(value)
-    return `${keyPath.join('.') || '(top level)'} = ${shown}${line ? ` (line ${line})` : ''}: ${issue.message}`
-  })
-  throw new ConfigError(`${fileLabel} is invalid: ${problems.join('; ')}`)
+  const problems: string[] = []
+  for (const issue of parsed.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push(describeUnknownKey(doc, lineCounter, issue.path as (string | number)[], key))
+    } else {
+      problems.push(describeInvalidValue(doc, lineCounter, issue))
+    }
+  }
+  const shown = problems.slice(0, MAX_PROBLEMS_SHOWN)
+  const more = problems.length > shown.length ? `; and ${problems.length - shown.length} more` : ''
+  throw new ConfigError(`${fileLabel} is invalid: ${shown.join('; ')}${more}`)
+}
+
+const MAX_PROBLEMS_SHOWN = 5
+
+type YamlDocument = ReturnType<typeof parseDocument>
+
+function describeInvalidValue(doc: YamlDocument, lineCounter: LineCounter, issue: z.core.$ZodIssue): string {
+  const keyPath = issue.path.map(String)
+  const node = keyPath.length > 0 ? doc.getIn(issue.path as (string | number)[], true) : undefined
+  const value = keyPath.length > 0 ? doc.getIn(issue.path as (string | number)[]) : undefined
+  const offset = isNode(node) && node.range ? node.range[0] : locateParentKey(doc, keyPath)
+  const line = offset === undefined ? undefined : lineCounter.linePos(offset).line
+  const shown = value === undefined ? 'missing' : JSON.stringify(value)
+  return `${keyPath.join('.') || '(top level)'} = ${shown}${line ? ` (line ${line})` : ''}: ${issue.message}`
+}
+
+/** `auth.mdoe (line 2): unknown key — did you mean auth.mode?` */
+function describeUnknownKey(doc: YamlDocument, lineCounter: LineCounter, parentPath: (string | number)[], key: string): string {
+  const fullPath = [...parentPath.map(String), key].join('.')
+  const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true)
+  let line: number | undefined
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === key)
+    const offset = isNode(pair?.key) ? pair.key.range?.[0] : undefined
+    if (offset !== undefined) line = lineCounter.linePos(offset).line
+  }
+  const valid = validKeysAt(parentPath)
+  const suggestion = closestKey(key, valid)
+  const prefix = parentPath.length > 0 ? `${parentPath.join('.')}.` : ''
+  const hint = suggestion
+    ? ` — did you mean ${prefix}${suggestion}?`
+    : valid.length > 0 ? ` (valid keys${prefix ? ` under ${prefix.slice(0, -1)}` : ''}: ${valid.join(', ')})` : ''
+  return `${fullPath}${line ? ` (line ${line})` : ''}: unknown key${hint}`
+}
+
+/** The closest valid key when it is plausibly a typo: same letters in another case, or a few edits away. */
+function closestKey(key: string, valid: string[]): string | undefined {
+  if (valid.length === 0) return undefined
+  const sameLetters = valid.find((candidate) => candidate.toLowerCase() === key.toLowerCase())
+  if (sameLetters) return sameLetters
+  const lowered = valid.map((candidate) => candidate.toLowerCase())
+  const best = closest(key.toLowerCase(), lowered)
+  const edits = distance(key.toLowerCase(), best)
+  // Two edits cover a swapped pair of letters (mdoe → mode); longer keys allow a few more.
+  return edits <= Math.max(2, Math.floor(best.length / 3)) ? valid[lowered.indexOf(best)] : undefined
+}
+
+/** The keys the schema allows at a path of nested objects (defaults and optionals unwrapped). */
+function validKeysAt(keyPath: (string | number)[]): string[] {
+  let schema: z.ZodType = agentConfigSchema
+  for (const key of keyPath) {
+    schema = unwrap(schema)
+    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(key)]
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType
+    else return []
+    if (!schema) return []
+  }
+  schema = unwrap(schema)
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : []
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema
+  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType
+  return current
 }
 
 /** For a missing key, point at the mapping that should contain it. */
-function locateParentKey(doc: ReturnType<typeof parseDocument>, keyPath: string[]): number | undefined {
+function locateParentKey(doc: YamlDocument, keyPath: string[]): number | undefined {
   for (let depth = keyPath.length - 1; depth >= 0; depth--) {
     const node = depth === 0 ? doc.contents : doc.getIn(keyPath.slice(0, depth), true)
     if (isMap(node) && node.range) return node.range[0]

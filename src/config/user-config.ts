@@ -4,6 +4,7 @@ import path from 'node:path'
 import type Conf from 'conf'
 
 import {userConfigDir} from './paths.js'
+import {ensurePrivateDir} from './private-files.js'
 
 interface UserConfigShape {
   workspace?: string
@@ -17,11 +18,14 @@ const USER_CONFIG_NAME = 'config'
  */
 export async function openUserConfig(): Promise<Conf<UserConfigShape>> {
   const {default: ConfStore} = await import('conf')
+  // The directory also holds credentials, the hook log and the spool: create it owner-only.
+  ensurePrivateDir(userConfigDir())
   return new ConfStore<UserConfigShape>({
     projectName: 'signet',
     projectSuffix: '',
     cwd: userConfigDir(),
     configName: USER_CONFIG_NAME,
+    configFileMode: 0o600,
   })
 }
 

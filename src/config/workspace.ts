@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import {SignetError} from '../errors.js'
 import {defaultWorkspacePath, workspacePaths} from './paths.js'
+import {ensurePrivateDir} from './private-files.js'
 import {readSavedWorkspace} from './user-config.js'
 
 export type WorkspaceSource = 'flag' | 'env' | 'saved' | 'default'
@@ -63,9 +64,10 @@ into each harness's instruction file.
 /** Create a fresh workspace layout. Existing files are never overwritten. */
 export function initWorkspace(dir: string, options: {agentName?: string} = {}): void {
   const paths = workspacePaths(dir)
-  mkdirSync(paths.memoryDir, {recursive: true})
   mkdirSync(paths.skillsDir, {recursive: true})
-  mkdirSync(paths.daemonDir, {recursive: true, mode: 0o700})
+  // Memories, transcripts, keys and logs live here: owner-only whatever the umask.
+  ensurePrivateDir(paths.memoryDir)
+  ensurePrivateDir(paths.daemonDir)
   const name = options.agentName ?? 'signet'
   const agentYaml = [
     'version: 1',

@@ -5,6 +5,7 @@ import {ApiError} from './api-error.js'
 import {authenticate} from './auth/authenticate.js'
 import {browserGuard} from './browser-guard.js'
 import type {AppEnv, DaemonContext} from './context.js'
+import {guardDatabaseFile} from './database-guard.js'
 import {authRoutes} from './routes/auth.js'
 import {diagnosticsRoutes} from './routes/diagnostics.js'
 import {harnessSyncRoutes} from './routes/harness-sync.js'
@@ -55,6 +56,7 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
     return streamedBodyLimit(c, next)
   })
   app.use('*', authenticate(daemon))
+  app.use('*', guardDatabaseFile(daemon))
 
   // Route groups. Each lives in src/daemon/routes/<group>.ts and is mounted here once.
   app.route('/', healthRoutes(daemon))

@@ -1,6 +1,7 @@
-import {appendFileSync, mkdirSync} from 'node:fs'
+import {appendFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {ensurePrivateDir, restrictToOwner} from '../config/private-files.js'
 import {redactCredentials} from './credential-redaction.js'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -14,7 +15,11 @@ export class DaemonLogger {
     private readonly file: string | undefined,
     private readonly echo: boolean,
   ) {
-    if (file) mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
+    if (file) {
+      // The log names paths, agents and errors: owner-only, also when an older version left it 0644.
+      ensurePrivateDir(path.dirname(file))
+      restrictToOwner(file)
+    }
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {

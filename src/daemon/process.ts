@@ -1,10 +1,11 @@
 import {spawn} from 'node:child_process'
-import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 import {loadAgentConfig} from '../config/agent-config.js'
-import {resolveListenSettings} from '../config/network.js'
+import {type ListenSettings, resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
+import {ensurePrivateDir, PRIVATE_FILE_MODE, restrictToOwner, restrictUserConfigToOwner, restrictWorkspaceToOwner} from '../config/private-files.js'
 import {SignetError} from '../errors.js'
 import type {RunningServer} from './server.js'
 
@@ -70,10 +71,10 @@ function removeRuntimeFiles(workspace: string): void {
 /** One daemon per workspace: an exclusive lock file holding our pid; a dead owner's lock is taken over. */
 function acquireLock(workspace: string): void {
   const paths = workspacePaths(workspace)
-  mkdirSync(paths.daemonDir, {recursive: true, mode: 0o700})
+  ensurePrivateDir(paths.daemonDir)
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(paths.lockFile, 'wx', 0o600)
+      const fd = openSync(paths.lockFile, 'wx', PRIVATE_FILE_MODE)
       writeFileSync(fd, `${process.pid}\n`)
       closeSync(fd)
       return
@@ -97,6 +98,9 @@ export async function runDaemonInForeground(options: {workspace: string; echoLog
   const {workspace} = options
   loadAgentConfig(workspace) // refuse to start on an invalid agent.yaml before touching anything
   acquireLock(workspace)
+  // Installs made before every data file was owner-only are repaired on their next start.
+  restrictWorkspaceToOwner(workspacePaths(workspace))
+  restrictUserConfigToOwner()
   let server: RunningServer
   try {
     // The server (Hono, SQLite, MCP, embedders) loads only here, so status/stop stay fast.
@@ -115,8 +119,8 @@ export async function runDaemonInForeground(options: {workspace: string; echoLog
     startedAt: new Date(server.context.startedAt).toISOString(),
     version: server.context.version,
   }
-  writeFileSync(paths.pidFile, `${process.pid}\n`, {mode: 0o600})
-  writeFileSync(paths.stateFile, JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
+  writeFileSync(paths.pidFile, `${process.pid}\n`, {mode: PRIVATE_FILE_MODE})
+  writeFileSync(paths.stateFile, JSON.stringify(state, null, 2) + '\n', {mode: PRIVATE_FILE_MODE})
   let stopping = false
   const shutdown = (signal: string) => {
     if (stopping) return
@@ -144,20 +148,69 @@ export interface StartResult {
   clearedStalePid?: number
 }
 
+/**
+ * Everything a new daemon would refuse to start on, checked without touching a running one:
+ * agent.yaml, SIGNET_BIND / SIGNET_PORT, a database written by a newer Signet, and (when the
+ * port is not the running daemon's own) a port another program holds. `daemon restart` runs this
+ * before it stops anything, so a broken config never takes a healthy daemon down.
+ */
+export async function checkDaemonCanStart(workspace: string): Promise<ListenSettings> {
+  const listen = resolveListenSettings(loadAgentConfig(workspace))
+  await refuseDatabaseFromNewerSignet(workspacePaths(workspace).dbPath)
+  const running = daemonProcessStatus(workspace)
+  const heldByUs = running.running && running.state?.port === listen.port
+  if (!heldByUs && listen.port !== 0) {
+    const {probeListenPort} = await import('../diagnostics/port-probe.js')
+    const port = await probeListenPort(listen.bindHost, listen.port)
+    if (!port.free) {
+      throw new SignetError(
+        `port ${listen.port} on ${listen.bindHost} is ${port.signet ? `held by another Signet daemon (v${port.signet.version})` : port.detail}, so the daemon could not listen — set network.port in agent.yaml or SIGNET_PORT`,
+        'port_taken',
+      )
+    }
+  }
+  return listen
+}
+
+async function refuseDatabaseFromNewerSignet(dbPath: string): Promise<void> {
+  if (!existsSync(dbPath)) return
+  // Loaded here only: `daemon status` and `stop` import this file and should not pay for SQLite.
+  const [{default: Database}, {LATEST_SCHEMA_VERSION}] = await Promise.all([import('better-sqlite3'), import('../store/db.js')])
+  let version: number
+  try {
+    // Read-only and without migrating: the running daemon may hold the file open.
+    const db = new Database(dbPath, {readonly: true, fileMustExist: true})
+    try {
+      version = db.pragma('user_version', {simple: true}) as number
+    } finally {
+      db.close()
+    }
+  } catch {
+    return // unreadable files are the daemon's to report, with its own message
+  }
+  if (version > LATEST_SCHEMA_VERSION) {
+    throw new SignetError(
+      `database ${dbPath} has schema version ${version}, newer than this Signet understands (${LATEST_SCHEMA_VERSION}) — upgrade signetai (npm install -g signetai@latest)`,
+      'schema_too_new',
+    )
+  }
+}
+
 /** `signet daemon start`: spawn `daemon run` detached and wait until /health answers. */
 export async function startDaemonInBackground(options: {workspace: string; timeoutMs?: number}): Promise<StartResult> {
   const {workspace} = options
   const paths = workspacePaths(workspace)
-  const config = loadAgentConfig(workspace)
-  const listen = resolveListenSettings(config)
+  const listen = resolveListenSettings(loadAgentConfig(workspace))
   const status = daemonProcessStatus(workspace)
   if (status.running) {
     const where = status.state?.url ? ` at ${status.state.url}` : ''
     throw new SignetError(`the daemon is already running (pid ${status.pid})${where} — use \`signet daemon restart\` to restart it`, 'already_running')
   }
   if (status.stalePid !== undefined) removeRuntimeFiles(workspace)
-  mkdirSync(paths.logsDir, {recursive: true, mode: 0o700})
-  const logFd = openSync(paths.logFile, 'a', 0o600)
+  ensurePrivateDir(paths.daemonDir)
+  ensurePrivateDir(paths.logsDir)
+  const logFd = openSync(paths.logFile, 'a', PRIVATE_FILE_MODE)
+  restrictToOwner(paths.logFile)
   const logOffset = existsSync(paths.logFile) ? readFileSync(paths.logFile).length : 0
   const child = spawn(process.execPath, [RUN_JS, 'daemon', 'run', '--quiet', '--path', workspace], {
     detached: true,

@@ -4,6 +4,7 @@ import {DaemonRequestError} from '../client/daemon-client.js'
 import {type AgentConfig, loadAgentConfig} from '../config/agent-config.js'
 import {type ListenSettings, resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
+import {filesOpenToOthers} from '../config/private-files.js'
 import type {ResolvedWorkspace} from '../config/workspace.js'
 import {type ConnectorContext, type ConnectorStatus, defaultConnectorContext} from '../connectors/connector.js'
 import {allConnectors} from '../connectors/registry.js'
@@ -90,8 +91,16 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       const client = localDaemonClient(root)
       try {
         if (!client) throw new Error(`${paths.stateFile} is missing`)
-        const status = await client.get<{version: string; authModeWarning?: string | null}>('/api/status')
+        const status = await client.get<{version: string; authModeWarning?: string | null; database?: {status: string; message?: string}}>('/api/status')
         daemonUp = true
+        if (status.database && status.database.status !== 'ok') {
+          add({
+            level: 'error',
+            code: 'db_file_replaced',
+            message: status.database.message ?? `the database file ${paths.dbPath} was ${status.database.status} under the running daemon; it refuses writes`,
+            fix: `signet daemon restart (it opens the file now at ${paths.dbPath}; if that is not the database you want, stop the daemon and put the right file back first)`,
+          })
+        }
         if (status.version !== SIGNET_VERSION) {
           add({level: 'warn', code: 'version_mismatch', message: `the daemon runs Signet ${status.version} but this CLI is ${SIGNET_VERSION}`, fix: 'signet daemon restart'})
         }
@@ -113,6 +122,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 
   findings.push(...(await databaseFindings(root, daemonUp)))
+  if (workspaceExists) findings.push(...privateFileFindings(root))
   findings.push(...(await connectorFindings(config, options.connectorContext ?? defaultConnectorContext({env}))))
   findings.push(...(await credentialFindings()))
   findings.push(...forgeFindings(await forgeStatus({workspace: workspaceExists ? root : undefined, env})))
@@ -160,6 +170,18 @@ async function databaseFindings(root: string, daemonUp: boolean): Promise<Findin
     findings.push({level: 'info', code: 'db_migration_pending', message: `${dbPath} is at schema ${integrity.schemaVersion}; the next daemon start migrates it to ${integrity.latestSchemaVersion} (with a backup)`, fix: 'signet daemon start'})
   }
   return findings
+}
+
+function privateFileFindings(root: string): Finding[] {
+  const open = filesOpenToOthers(workspacePaths(root))
+  if (open.length === 0) return []
+  const shown = open.slice(0, 5).join(', ') + (open.length > 5 ? ` and ${open.length - 5} more` : '')
+  return [{
+    level: 'error',
+    code: 'data_files_open',
+    message: `other local users can read Signet data (memories, transcripts, keys or logs): ${shown}`,
+    fix: `signet daemon restart (the daemon makes them owner-only when it starts), or chmod -R go-rwx ${workspacePaths(root).memoryDir} ${workspacePaths(root).daemonDir}`,
+  }]
 }
 
 async function connectorFindings(config: AgentConfig | undefined, ctx: ConnectorContext): Promise<Finding[]> {

@@ -1,7 +1,8 @@
-import {appendFileSync, mkdirSync, renameSync, statSync} from 'node:fs'
+import {appendFileSync, renameSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {userConfigDir} from '../config/paths.js'
+import {ensurePrivateDir, PRIVATE_FILE_MODE, restrictToOwner} from '../config/private-files.js'
 
 const MAX_LOG_BYTES = 1024 * 1024
 
@@ -26,11 +27,13 @@ export function reportHookProblem(context: {event: string; harness: string}, mes
 export function appendHookLog(line: string): void {
   const file = hookLogFile()
   try {
-    mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
-    const size = statSync(file, {throwIfNoEntry: false})?.size ?? 0
+    // The log quotes hook problems (paths, daemon answers): owner-only, like the rest of ~/.config/signet.
+    ensurePrivateDir(path.dirname(file))
+    const stat = statSync(file, {throwIfNoEntry: false})
     // One old generation is enough to debug a recent problem; the log never grows without bound.
-    if (size > MAX_LOG_BYTES) renameSync(file, file + '.1')
-    appendFileSync(file, line.replace(/[\r\n]+/g, ' ') + '\n', {mode: 0o600})
+    if (stat && (stat.mode & 0o077) !== 0) restrictToOwner(file)
+    if (stat && stat.size > MAX_LOG_BYTES) renameSync(file, file + '.1')
+    appendFileSync(file, line.replace(/[\r\n]+/g, ' ') + '\n', {mode: PRIVATE_FILE_MODE})
   } catch {
     // unwritable config dir: the stderr line is all we can give
   }

@@ -49,9 +49,105 @@ export function renderIdentitySections(identity: IdentityTexts): string[] {
   return sections
 }
 
-/** Neutralise anything in note text that could close (or fake) the fence around it. */
-function escapeNote(text: string): string {
-  return text.replace(/<\s*\/?\s*signet-recalled-memories/gi, (match) => match.replace('<', '‹'))
+/**
+ * The tags of every block Signet injects into a harness's context. Content quoted inside a block
+ * must never be able to spell one of them, or it could close the block early and speak outside it.
+ */
+export const INJECTED_BLOCK_TAGS = [NOTES_TAG] as const
+
+/** What a neutralised fence marker reads as: plainly not a tag, and saying why. */
+const REMOVED_FENCE_MARKER = '[fence marker removed]'
+
+/**
+ * Characters that render as nothing or reorder text: zero-width characters (U+200B–U+200D,
+ * U+2060, U+FEFF), bidi controls (U+202A–U+202E, U+2066–U+2069), variation selectors, tag
+ * characters, unpaired surrogates and every other Unicode format (Cf) or control (Cc) character
+ * except newline and tab. Inside a tag name they would hide it from a check yet not from a model.
+ */
+const INVISIBLE_OR_CONTROL = /[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cs}]|(?![\n\t])\p{Cc}/gu
+
+const LINE_OR_PARAGRAPH_SEPARATOR = /[\u2028\u2029]/g
+
+/** `<`, `>` and `/` as written in markup or after a harness HTML-escaped it (`&lt;`, `&#60;`, `&#x3c;`). */
+const LESS_THAN = String.raw`(?:<|&lt;?|&#0*60;?|&#x0*3c;?|\\u003c)`
+const GREATER_THAN = String.raw`(?:>|&gt;?|&#0*62;?|&#x0*3e;?|\\u003e)`
+const SLASH = String.raw`(?:\/|&#0*47;?|&#x0*2f;?|&sol;)`
+
+/**
+ * A letter or `-` written as a numeric character reference (`&#115;` is `s`): nobody writes prose
+ * that way, so it is decoded before the check rather than letting `&#115;ignet-…` slip through.
+ * Other references (`&#60;`, `&amp;`) stay as written.
+ */
+const LETTER_AS_ENTITY = /&#(?:0*(45|6[5-9]|[7-8]\d|9[0]|9[7-9]|1[01]\d|12[0-2])|x0*(2d|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a]));?/gi
+
+function decodeLetterEntity(match: string, decimal: string | undefined, hex: string | undefined): string {
+  return String.fromCharCode(decimal === undefined ? Number.parseInt(hex!, 16) : Number.parseInt(decimal, 10))
+}
+
+/** A tag name with any separator between its words: `signet recalled_memories` still names the fence. */
+function tagNamePattern(tag: string): string {
+  return tag.split('-').join(String.raw`[\s_.\-\u2010-\u2015\u2212]*`)
+}
+
+/**
+ * Any spelling of one of our tag names, with the brackets around it if any, in a text already
+ * normalised (NFKC) and stripped of invisible characters. Every part is a literal or a bounded
+ * class, so matching is linear in the text.
+ */
+const FENCE_LIKE = new RegExp(
+  [
+    String.raw`(?:${LESS_THAN}\s*(?:${SLASH}\s*)?)?(?:${INJECTED_BLOCK_TAGS.map(tagNamePattern).join('|')})(?:\s*${GREATER_THAN})?`,
+    // Any other tag in our namespace (`</signet-agent-messages>`), for blocks added later.
+    String.raw`${LESS_THAN}\s*(?:${SLASH}\s*)?signet[\s_.\-]+[a-z]+(?:[\s_.\-]+[a-z]+)*\s*${GREATER_THAN}`,
+  ].join('|'),
+  'gi',
+)
+
+/**
+ * Make quoted text unable to forge or close one of our fences: normalise it (NFKC folds
+ * full-width and other compatibility look-alikes such as `＜` into `<`), remove invisible and
+ * control characters, then replace every spelling of our tag names — raw, HTML-escaped, with odd
+ * separators — by a marker that is plainly not a tag.
+ */
+export function neutraliseFenceMarkers(text: string): string {
+  return text
+    .replace(LETTER_AS_ENTITY, decodeLetterEntity)
+    .normalize('NFKC')
+    .replace(LINE_OR_PARAGRAPH_SEPARATOR, '\n')
+    .replace(INVISIBLE_OR_CONTROL, '')
+    .replace(FENCE_LIKE, REMOVED_FENCE_MARKER)
+}
+
+/** Open or close tag of any block Signet injects (`signet-…`), raw or HTML-escaped. */
+const INJECTED_TAG = new RegExp(String.raw`${LESS_THAN}(${SLASH})?(signet-[a-z]+(?:-[a-z]+)*)${GREATER_THAN}`, 'gi')
+
+/**
+ * Remove every block Signet injected (`<signet-…>…</signet-…>`, also in the `&lt;…&gt;` form a
+ * harness that escapes markup shows) from a text, such as a prompt or a transcript that quotes our
+ * own injections back, so recalled memories are not searched for or stored a second time. An
+ * unclosed block runs to the end of the text (it was cut off); a stray closing tag is dropped.
+ * One pass over the tags: linear in the length of the text.
+ */
+export function stripInjectedBlocks(text: string): string {
+  let result = ''
+  let copiedUpTo = 0
+  let openTag: string | undefined
+  for (const match of text.matchAll(INJECTED_TAG)) {
+    const isClose = match[1] !== undefined
+    const name = match[2].toLowerCase()
+    const start = match.index
+    const end = start + match[0].length
+    if (openTag === undefined) {
+      result += text.slice(copiedUpTo, start)
+      copiedUpTo = end
+      if (!isClose) openTag = name
+    } else if (isClose && name === openTag) {
+      openTag = undefined
+      copiedUpTo = end
+    }
+  }
+  if (openTag === undefined) result += text.slice(copiedUpTo)
+  return result
 }
 
 function oneLine(text: string, maxChars: number): string {
@@ -78,7 +174,9 @@ export function renderRecalledNotes(notes: RecalledNote[], options: {maxChars: n
   let used = fixed
   for (const note of notes) {
     const date = note.createdAt ? `(${note.createdAt.slice(0, 10)}) ` : ''
-    const line = `- ${date}${escapeNote(oneLine(note.content, options.maxNoteChars ?? 600))}`
+    const maxNoteChars = options.maxNoteChars ?? 600
+    // Only the head is ever shown; bounding it first keeps rendering cheap for a 100 KB memory.
+    const line = `- ${date}${oneLine(neutraliseFenceMarkers(note.content.slice(0, maxNoteChars * 4)), maxNoteChars)}`
     if (used + line.length + 1 > options.maxChars) continue
     lines.push(line)
     ids.push(note.id)
@@ -91,7 +189,7 @@ export function renderRecalledNotes(notes: RecalledNote[], options: {maxChars: n
 /** Working memory (MEMORY.md) is generated from memories, so it is fenced like recalled notes. */
 export function renderWorkingMemory(text: string, maxChars: number): string {
   if (!text.trim()) return ''
-  const head = fileHead(escapeNote(text), Math.max(0, maxChars), 'MEMORY.md')
+  const head = fileHead(neutraliseFenceMarkers(text), Math.max(0, maxChars), 'MEMORY.md')
   return `## Working Memory\n${fencedNotesHeader('Working memory (MEMORY.md), generated from Signet memory.')}\n${head}\n${FENCE_CLOSE}`
 }
 
@@ -117,41 +215,4 @@ export function statusLine(options: {agentName?: string; project?: string; note?
 
 export function dateLine(now = new Date()): string {
   return `Current date: ${now.toISOString().slice(0, 10)} (${now.toUTCString().slice(0, 3)})`
-}
-
-/**
- * Text with every block Signet injected removed: any `<signet-…>…</signet-…>` fence, also in the
- * HTML-escaped form some harnesses pass it on in (Gemini CLI turns `<` into `&lt;` inside its
- * `<hook_context>`). Used so that recall queries and stored transcripts hold the user's words,
- * never Signet's own output. An opening fence that is never closed (output cut short) is removed
- * to the end of the text. Linear time: indexOf scanning, no regular expression over the text.
- */
-export function stripInjectedBlocks(text: string): string {
-  if (!text.includes('signet-')) return text
-  let out = ''
-  let copied = 0
-  let pos = 0
-  while (pos < text.length) {
-    const at = text.indexOf('signet-', pos)
-    if (at < 0) break
-    pos = at + 1
-    const escaped = text.startsWith('&lt;', at - 4)
-    if (!escaped && text[at - 1] !== '<') continue
-    const open = escaped ? at - 4 : at - 1
-    let end = at + 'signet-'.length
-    while (end < text.length && end - at <= 64 && isTagNameChar(text.charCodeAt(end))) end++
-    const closeBracket = escaped ? '&gt;' : '>'
-    if (!text.startsWith(closeBracket, end)) continue
-    const name = text.slice(at, end)
-    const closeTag = escaped ? `&lt;/${name}&gt;` : `</${name}>`
-    const close = text.indexOf(closeTag, end)
-    out += text.slice(copied, open)
-    copied = close < 0 ? text.length : close + closeTag.length
-    pos = copied
-  }
-  return copied === 0 ? text : out + text.slice(copied)
-}
-
-function isTagNameChar(code: number): boolean {
-  return (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2d
 }

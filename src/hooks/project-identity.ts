@@ -40,7 +40,9 @@ export async function localProjectId(dir: string): Promise<string> {
   // sha256 from @noble/hashes (pure JS, bundled into the hook), not node:crypto: loading node:crypto
   // costs the prompt hook 3–4 ms in every project without a git remote. Same digest (a test pins it).
   const hash = bytesToHex(sha256(dir)).slice(0, 12)
-  return `local:${path.basename(dir) || 'root'}:${hash}`
+  // The daemon refuses control and invisible characters in project names; the hash keeps the id unique.
+  const name = path.basename(dir).replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu, '')
+  return `local:${name || 'root'}:${hash}`
 }
 
 interface GitRepository {

@@ -3,6 +3,7 @@ import type {CallToolResult} from '@modelcontextprotocol/sdk/types.js'
 import {z} from 'zod'
 
 import {DaemonRequestError} from '../client/daemon-client.js'
+import {agentIdField, projectField, tagField} from '../daemon/request-fields.js'
 
 /**
  * The part of the daemon API the tools use. `DaemonClient` (stdio server) satisfies it, and so
@@ -37,13 +38,8 @@ export const SIGNET_TOOL_NAMES = [
 
 // Field shapes mirror the daemon's own validation so most mistakes are caught before a request.
 const memoryId = z.string().uuid('must be a memory id (UUID)').describe('memory id (UUID), as shown by search or list')
-const agentId = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ - only')
-  .describe('agent whose memories to use (default: the key scope, SIGNET_AGENT_ID or "default")')
-const project = z.string().min(1).max(512).describe('project identity, e.g. github.com/acme/api')
+const agentId = agentIdField.describe('agent whose memories to use (default: the key scope, SIGNET_AGENT_ID or "default")')
+const project = projectField.describe('project identity, e.g. github.com/acme/api')
 const memoryType = z
   .string()
   .min(1)
@@ -52,7 +48,7 @@ const memoryType = z
   .describe('memory type, e.g. fact, preference, decision')
 // Models send tags both ways; accept either and normalise.
 const tags = z
-  .union([z.array(z.string().min(1).max(64)).max(32), z.string().max(2048)])
+  .union([z.array(tagField.min(1)).max(32), z.string().max(2048)])
   .describe('tags, as a list or comma-separated')
 const isoDate = z
   .string()

@@ -1,8 +1,9 @@
-import {existsSync, mkdirSync} from 'node:fs'
+import {existsSync, readdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import Database from 'better-sqlite3'
 
+import {ensurePrivateDir, ensurePrivateFile, restrictToOwner} from '../config/private-files.js'
 import {SignetError} from '../errors.js'
 
 export type SqliteDatabase = Database.Database
@@ -222,10 +223,22 @@ export interface OpenDatabaseOptions {
 /**
  * Open (creating if needed) the workspace database with WAL and a busy timeout, then migrate it.
  * A database written by a newer Signet is refused rather than touched.
+ *
+ * The file is owner-only (0600 in a 0700 directory): SQLite gives the -wal and -shm files the
+ * database file's mode, so creating it 0600 ourselves keeps all three private whatever the umask.
  */
 export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
-  mkdirSync(path.dirname(dbPath), {recursive: true})
-  const isNew = !existsSync(dbPath)
+  const inMemory = dbPath === ':memory:' || dbPath === ''
+  let isNew = true
+  if (!inMemory) {
+    const dir = path.dirname(dbPath)
+    ensurePrivateDir(dir)
+    // An install made before files were private: the database, WAL, shared memory and backups.
+    const base = path.basename(dbPath)
+    for (const entry of readdirSync(dir)) if (entry.startsWith(base)) restrictToOwner(path.join(dir, entry))
+    isNew = !existsSync(dbPath)
+    ensurePrivateFile(dbPath)
+  }
   const db = new Database(dbPath)
   try {
     // Before anything that writes: switching the journal mode alone rewrites the file header.
@@ -235,10 +248,55 @@ export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}):
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
     migrate(db, dbPath, {backup: !isNew && options.backupBeforeMigrate !== false})
+    if (!inMemory) rememberDatabaseFile(db, dbPath)
     return db
   } catch (error) {
     db.close()
     throw error
+  }
+}
+
+interface OpenedDatabaseFile {
+  path: string
+  dev: number
+  ino: number
+}
+
+const openedFiles = new WeakMap<SqliteDatabase, OpenedDatabaseFile>()
+
+function rememberDatabaseFile(db: SqliteDatabase, dbPath: string): void {
+  const stat = statSync(dbPath)
+  openedFiles.set(db, {path: dbPath, dev: stat.dev, ino: stat.ino})
+}
+
+export interface DatabaseFileProblem {
+  /** The path the database was opened from. */
+  path: string
+  /** `deleted`: nothing is at the path any more; `replaced`: another file is. */
+  kind: 'deleted' | 'replaced'
+  message: string
+}
+
+/**
+ * Is the file at the database's path still the one this handle opened? SQLite keeps writing to
+ * the open file after it was deleted or renamed over, so writes would succeed and then vanish at
+ * the next start. One stat, a few microseconds: cheap enough to ask before every write.
+ */
+export function databaseFileProblem(db: SqliteDatabase): DatabaseFileProblem | undefined {
+  const opened = openedFiles.get(db)
+  if (!opened) return undefined
+  let current
+  try {
+    current = statSync(opened.path, {throwIfNoEntry: false})
+  } catch {
+    current = undefined
+  }
+  if (current && current.dev === opened.dev && current.ino === opened.ino) return undefined
+  const kind = current ? 'replaced' : 'deleted'
+  return {
+    path: opened.path,
+    kind,
+    message: `the database file ${opened.path} was ${kind} while the daemon had it open; writes are refused because they would be lost — restart the daemon (signet daemon restart) to open the file now at that path`,
   }
 }
 
@@ -260,6 +318,7 @@ function migrate(db: SqliteDatabase, dbPath: string, options: {backup: boolean})
   if (options.backup && current > 0) {
     const backupPath = `${dbPath}.backup-v${current}-${Date.now()}`
     db.exec(`VACUUM INTO '${backupPath.replaceAll("'", "''")}'`)
+    restrictToOwner(backupPath)
   }
   for (const migration of pending) {
     db.transaction(() => {

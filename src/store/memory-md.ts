@@ -126,6 +126,7 @@ export function refreshMemoryMd(db: SqliteDatabase, file: string, agentId: strin
   }
   const next = mergeWorkingMemoryBlock(existing, renderWorkingMemoryMarkdown(db, agentId))
   if (next === existing) return false
-  writeFileAtomic(file, next)
+  // Generated from memories, so owner-only like the database it comes from.
+  writeFileAtomic(file, next, {mode: 0o600})
   return true
 }

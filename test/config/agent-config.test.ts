@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {parseAgentConfig} from '../../src/config/agent-config.js'
+import {loadAgentConfig, parseAgentConfig} from '../../src/config/agent-config.js'
 import {resolveListenSettings} from '../../src/config/network.js'
 import {ensureWorkspace, resolveWorkspace} from '../../src/config/workspace.js'
 
@@ -41,6 +41,39 @@ describe('agent.yaml validation', () => {
     const listen = resolveListenSettings(parseAgentConfig(''), {SIGNET_BIND: '0.0.0.0', SIGNET_PORT: '4100'})
     expect(listen).toMatchObject({bindHost: '0.0.0.0', port: 4100, effectiveAuthMode: 'hybrid'})
     expect(() => resolveListenSettings(parseAgentConfig(''), {SIGNET_PORT: 'abc'})).toThrowError(/SIGNET_PORT/)
+  })
+})
+
+describe('agent.yaml is strict: an unknown key is refused with the closest valid key', () => {
+  it.each([
+    ['auth:\n  mdoe: team\n', /auth\.mdoe \(line 2\): unknown key — did you mean auth\.mode\?/],
+    ['netwrok:\n  mode: tailscale\n', /netwrok \(line 1\): unknown key — did you mean network\?/],
+    ['version: 1\nauth:\n  mode: team\n  rateLimits:\n    authFailures: {windowMs: 60000, mx: 3}\n', /auth\.rateLimits\.authFailures\.mx \(line 5\): unknown key — did you mean auth\.rateLimits\.authFailures\.max\?/],
+    ['hooks:\n  promptMinScroe: 0.9\n', /hooks\.promptMinScroe \(line 2\): unknown key — did you mean hooks\.promptMinScore\?/],
+    ['embedding:\n  provider: ollama\n  BaseUrl: http://localhost:11434\n', /embedding\.BaseUrl \(line 3\): unknown key — did you mean embedding\.baseUrl\?/],
+    ['network:\n  hostname: [box.tailnet.ts.net]\n', /network\.hostname \(line 2\): unknown key — did you mean network\.hostnames\?/],
+  ])('%j', (text, message) => {
+    expect(() => parseAgentConfig(text)).toThrowError(message)
+  })
+
+  it('a key with no close match lists the valid keys at that level', () => {
+    expect(() => parseAgentConfig('auth:\n  allowEveryone: true\n')).toThrowError(/auth\.allowEveryone \(line 2\): unknown key \(valid keys under auth: mode, trustedProxies, rateLimits\)/)
+  })
+
+  it('reports every unknown key, not only the first', () => {
+    expect(() => parseAgentConfig('agent:\n  nmae: x\nauth:\n  mdoe: team\n')).toThrowError(/agent\.nmae \(line 2\).*auth\.mdoe \(line 4\)/)
+  })
+
+  it('network.hostnames: extra names the daemon answers to, lower-cased, default none', () => {
+    expect(parseAgentConfig('').network.hostnames).toEqual([])
+    expect(parseAgentConfig('network:\n  hostnames: [Box.Tailnet.ts.net, signet.lan]\n').network.hostnames).toEqual(['box.tailnet.ts.net', 'signet.lan'])
+    expect(() => parseAgentConfig('network:\n  hostnames: ["http://box:3850"]\n')).toThrowError(/network\.hostnames\.0 = "http:\/\/box:3850" \(line 2\)/)
+  })
+
+  it('every agent.yaml Signet writes itself still validates', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'signet-ws-'))
+    ensureWorkspace({path: dir, source: 'default', origin: 'default'})
+    expect(() => loadAgentConfig(dir)).not.toThrow()
   })
 })
 

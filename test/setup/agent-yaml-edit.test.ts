@@ -32,8 +32,7 @@ embedding:
   provider: ollama
   model: nomic-embed-text
 hooks:
-  userPromptSubmit:
-    recallLimit: 7
+  promptMaxMemories: 7 # fewer than the default
 harnesses: [claude-code] # connected by hand
 `
 
@@ -53,7 +52,7 @@ describe('editAgentYaml', () => {
     expect(text).toContain('name: grace # short name')
     expect(text).toContain('# connected by hand')
     expect(text).toContain('port: 3999 # not the default on purpose')
-    expect(loadAgentConfig(workspace)).toMatchObject({agent: {name: 'grace', description: 'Writes the compiler'}, harnesses: ['claude-code', 'codex'], hooks: {userPromptSubmit: {recallLimit: 7}}})
+    expect(loadAgentConfig(workspace)).toMatchObject({agent: {name: 'grace', description: 'Writes the compiler'}, harnesses: ['claude-code', 'codex'], hooks: {promptMaxMemories: 7}})
   })
 
   it('writes nothing when nothing changes', () => {

@@ -1,6 +1,6 @@
 import {SignetCommand} from '../../cli/base-command.js'
 import {ensureWorkspace} from '../../config/workspace.js'
-import {startDaemonInBackground, stopDaemon} from '../../daemon/process.js'
+import {checkDaemonCanStart, startDaemonInBackground, stopDaemon} from '../../daemon/process.js'
 import {paint, startSpinner} from '../../ui/output.js'
 
 export default class DaemonRestart extends SignetCommand<typeof DaemonRestart> {
@@ -11,6 +11,8 @@ export default class DaemonRestart extends SignetCommand<typeof DaemonRestart> {
   public async run(): Promise<{pid: number; url: string}> {
     const workspace = this.resolveWorkspace()
     ensureWorkspace(workspace)
+    // Refuse before stopping: a config the new daemon would reject must not take the running one down.
+    await checkDaemonCanStart(workspace.path)
     const spinner = startSpinner('Restarting the Signet daemon…', {enabled: !this.wantsJson})
     try {
       await stopDaemon({workspace: workspace.path})

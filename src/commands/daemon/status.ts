@@ -2,7 +2,7 @@ import {SignetCommand} from '../../cli/base-command.js'
 import {resolveDaemonEndpoint} from '../../client/resolve-endpoint.js'
 import {DaemonClient} from '../../client/daemon-client.js'
 import {loadAgentConfig} from '../../config/agent-config.js'
-import {resolveListenSettings} from '../../config/network.js'
+import {type ListenSettings, resolveListenSettings} from '../../config/network.js'
 import {workspacePaths} from '../../config/paths.js'
 import {daemonProcessStatus} from '../../daemon/process.js'
 import {formatDuration, paint} from '../../ui/output.js'
@@ -32,8 +32,16 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
   public async run(): Promise<DaemonStatusReport> {
     const workspace = this.resolveWorkspace()
     const paths = workspacePaths(workspace.path)
-    const listen = resolveListenSettings(loadAgentConfig(workspace.path))
     const processStatus = daemonProcessStatus(workspace.path)
+    // An invalid agent.yaml must not hide a daemon that runs (it started from an earlier, valid file).
+    let listen: ListenSettings | undefined
+    let configProblem: string | undefined
+    try {
+      listen = resolveListenSettings(loadAgentConfig(workspace.path))
+    } catch (error) {
+      if (!processStatus.running) throw error
+      configProblem = (error as Error).message
+    }
     const endpoint = resolveDaemonEndpoint({workspace: workspace.path, asOwner: true})
     const report: DaemonStatusReport = {
       running: false,
@@ -41,10 +49,10 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
       version: null,
       uptime: null,
       url: processStatus.state?.url ?? endpoint.url,
-      bindHost: listen.bindHost,
-      networkMode: listen.networkMode,
-      authMode: listen.effectiveAuthMode,
-      configuredAuthMode: listen.configuredAuthMode,
+      bindHost: listen?.bindHost ?? processStatus.state?.bindHost ?? 'unknown',
+      networkMode: listen?.networkMode ?? 'unknown',
+      authMode: listen?.effectiveAuthMode ?? 'unknown',
+      configuredAuthMode: listen?.configuredAuthMode ?? 'unknown',
       workspace: workspace.path,
       dbPath: paths.dbPath,
       memoryCount: null,
@@ -70,6 +78,7 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
         report.warning = `the daemon process runs but /api/status failed: ${(error as Error).message}`
       }
     }
+    if (configProblem) report.warning = `${configProblem} — the running daemon keeps its earlier settings; fix agent.yaml before restarting it`
     this.printHuman(report, processStatus.stalePid)
     return report
   }

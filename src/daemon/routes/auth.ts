@@ -16,16 +16,10 @@ import {retryAfterSeconds} from '../auth/rate-limit.js'
 import {assertCanMint, holdsFullAuthority, keyWithinScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
-import {agentIdField, harnessNameField} from '../request-fields.js'
+import {agentIdField, harnessNameField, keyNameField, projectField} from '../request-fields.js'
 
-const projectField = z.string().min(1).max(512)
 const connectorField = harnessNameField
-const keyName = z
-  .string({error: 'is required'})
-  .trim()
-  .min(1, 'is required')
-  .max(128)
-  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+const keyName = keyNameField
 const futureDate = z
   .string()
   .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO date')

@@ -3,13 +3,11 @@ import {readFileSync} from 'node:fs'
 import {Hono} from 'hono'
 import {z} from 'zod'
 
-import type {AgentConfig} from '../../config/agent-config.js'
-import {ConfigError} from '../../errors.js'
+import type {AgentConfig, HookSettings} from '../../config/agent-config.js'
 import {
   clampInject,
   dateLine,
   IDENTITY_SECTION_CAPS,
-  MAX_INJECT_CHARS,
   renderIdentitySections,
   renderRecalledNotes,
   renderWorkingMemory,
@@ -28,45 +26,22 @@ import {DEFAULT_AGENT_ID, type Principal, requirePermission} from '../auth/princ
 import {type RequestScope, requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {readJsonBody} from '../request-validation.js'
-import {agentIdField, harnessNameField} from '../request-fields.js'
+import {agentIdField, harnessNameField, projectField} from '../request-fields.js'
 
-/** Tunables under `hooks:` in agent.yaml (other keys there belong to connectors and are ignored). */
-const hookSettingsSchema = z.object({
-  /** Recalled memories scoring below this (0..1) are not injected on a prompt. */
-  promptMinScore: z.number().min(0).max(1).default(0.45),
-  /**
-   * …and must contain at least this many of the prompt's content words (all of them when the
-   * prompt has fewer). A score alone lets one rare shared word ("leaves", "test") through: on
-   * LoCoMo, 9 of 10 unrelated coding prompts cleared 0.45, none once two words must match,
-   * while 98 % of real questions still got their memories.
-   */
-  promptMinMatchedTerms: z.number().int().min(1).max(8).default(2),
-  promptMaxMemories: z.number().int().min(0).max(20).default(5),
-  promptMaxChars: z.number().int().min(200).max(MAX_INJECT_CHARS).default(4000),
-  sessionStartMaxChars: z.number().int().min(500).max(MAX_INJECT_CHARS).default(MAX_INJECT_CHARS),
-  sessionStartMemories: z.number().int().min(0).max(100).default(20),
-  extractMemories: z.boolean().default(true),
-  refreshMemoryMd: z.boolean().default(true),
-})
-
-export type HookSettings = z.infer<typeof hookSettingsSchema>
-
+/** Tunables under `hooks:` in agent.yaml, validated (strictly, with defaults) when the config is loaded. */
 export function readHookSettings(config: AgentConfig): HookSettings {
-  const parsed = hookSettingsSchema.safeParse(config.hooks ?? {})
-  if (parsed.success) return parsed.data
-  const issue = parsed.error.issues[0]
-  throw new ConfigError(`agent.yaml is invalid: hooks.${issue.path.map(String).join('.')}: ${issue.message}`)
+  return config.hooks
 }
 
 const MAX_TRANSCRIPT_CHARS = 1_000_000
-const projectId = z.string().trim().min(1).max(512)
+const projectId = projectField
 const projectInput = z.union([
   projectId,
   z.object({
     id: projectId.optional(),
     cwd: z.string().max(4096).optional(),
     gitRoot: z.string().max(4096).optional(),
-    gitRemote: z.string().max(1024).optional(),
+    gitRemote: projectField.optional(),
   }),
 ])
 const sessionKeyField = z.string().trim().min(1).max(256)

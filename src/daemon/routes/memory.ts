@@ -7,12 +7,11 @@ import {requirePermission} from '../auth/principal.js'
 import {requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
-import {agentIdField, readHarnessHeader} from '../request-fields.js'
+import {agentIdField, projectField, readHarnessHeader, tagField} from '../request-fields.js'
 
 const MAX_CONTENT_CHARS = 100_000
-const tagList = z.array(z.string().max(64)).max(32)
+const tagList = z.array(tagField).max(32)
 const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO date')
-const projectField = z.string().min(1).max(512)
 const memoryType = z.string().min(1).max(32).regex(/^[a-z_]+$/, 'lowercase letters and _ only')
 
 export const rememberBody = z.object({

@@ -8,9 +8,8 @@ import {requirePermission} from '../auth/principal.js'
 import {requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
-import {agentIdField} from '../request-fields.js'
+import {agentIdField, projectField} from '../request-fields.js'
 
-const projectField = z.string().trim().min(1).max(512)
 const sessionKeyField = z.string().trim().min(1).max(256)
 
 const searchBody = z.object({

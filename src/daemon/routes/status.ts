@@ -2,14 +2,17 @@ import {Hono} from 'hono'
 
 import {visibleToCaller} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
+import {databaseHealth} from '../database-guard.js'
 
 export function statusRoutes(daemon: DaemonContext) {
   return new Hono<AppEnv>().get('/api/status', (c) => {
     // Filesystem paths are for the machine's owner, not for remote agent keys.
     const principal = c.get('principal')
     const revealPaths = principal.role === 'admin'
+    const database = databaseHealth(daemon, {revealPaths})
     return c.json({
-      status: 'running',
+      status: database.status === 'ok' ? 'running' : 'degraded',
+      database,
       version: daemon.version,
       pid: process.pid,
       uptime: Math.round((Date.now() - daemon.startedAt) / 1000),

@@ -1,0 +1,52 @@
+import type {MiddlewareHandler} from 'hono'
+
+import {databaseFileProblem, type DatabaseFileProblem} from '../store/db.js'
+import type {AppEnv, DaemonContext} from './context.js'
+
+/**
+ * The database file can be deleted or renamed over while the daemon holds it open (a cleanup
+ * script, a restore by `mv`, a sync tool). SQLite keeps writing to the open, unlinked file: every
+ * write would be acknowledged and then vanish at the next start. So before any request that can
+ * write, check the file at the path is still the one we opened, and refuse loudly if not.
+ */
+
+export const DATABASE_REPLACED_CODE = 'database_replaced'
+
+/** Said to callers, who may not be allowed to see filesystem paths. */
+const PUBLIC_MESSAGE =
+  'the daemon database file was deleted or replaced under the running daemon; writes are refused so none is lost — restart the daemon (signet daemon restart)'
+
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+const reported = new WeakMap<DaemonContext, string>()
+
+/** The current problem with the database file, logged once per change so the log says when it happened. */
+export function currentDatabaseProblem(daemon: DaemonContext): DatabaseFileProblem | undefined {
+  const problem = databaseFileProblem(daemon.db)
+  if (!problem) {
+    reported.delete(daemon)
+    return undefined
+  }
+  if (reported.get(daemon) !== problem.kind) {
+    reported.set(daemon, problem.kind)
+    daemon.logger.error('database file lost', {kind: problem.kind, path: problem.path, detail: problem.message})
+  }
+  return problem
+}
+
+/** What /health and /api/status say about the database; paths only for callers allowed to see them. */
+export function databaseHealth(daemon: DaemonContext, options: {revealPaths: boolean}): {status: 'ok'} | {status: 'deleted' | 'replaced'; code: string; message: string} {
+  const problem = currentDatabaseProblem(daemon)
+  if (!problem) return {status: 'ok'}
+  return {status: problem.kind, code: DATABASE_REPLACED_CODE, message: options.revealPaths ? problem.message : PUBLIC_MESSAGE}
+}
+
+/** Refuse every request that may write (any method but GET/HEAD/OPTIONS) while the file is not ours. */
+export function guardDatabaseFile(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (READ_ONLY_METHODS.has(c.req.method)) return next()
+    if (!currentDatabaseProblem(daemon)) return next()
+    daemon.logger.error('write refused: database file deleted or replaced', {method: c.req.method, path: c.req.path})
+    return c.json({error: PUBLIC_MESSAGE, code: DATABASE_REPLACED_CODE}, 503)
+  }
+}

@@ -43,7 +43,9 @@ const hostnameField = z
   .trim()
   .toLowerCase()
   .max(253)
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a host name such as box.tailnet.ts.net (no scheme, port or path)')
+  // A fully qualified name's trailing dot is the same host (the Host guard ignores it too).
+  .transform((name) => (name.endsWith('.') ? name.slice(0, -1) : name))
+  .pipe(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a host name such as box.tailnet.ts.net (no scheme, port or path)'))
 
 export const agentConfigSchema = z.strictObject({
   version: z.number().int().positive().default(1),

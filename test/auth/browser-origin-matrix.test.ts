@@ -312,7 +312,7 @@ describe('the daemon’s own origin, in the less common set-ups', () => {
   })
 
   it('network.hostnames takes bare host names; anything else is a config error naming the key', () => {
-    expect(parseAgentConfig('network:\n  hostnames: [signet.example.test, "box.tail1234.ts.net."]\n').network.hostnames).toEqual(['signet.example.test', 'box.tail1234.ts.net.'])
+    expect(parseAgentConfig('network:\n  hostnames: [signet.example.test, "box.tail1234.ts.net."]\n').network.hostnames).toEqual(['signet.example.test', 'box.tail1234.ts.net'])
     expect(parseAgentConfig('version: 1\n').network.hostnames).toEqual([])
     for (const bad of ['"http://signet.example.test"', '"signet.example.test:3850"', '"signet.example.test/x"', '""', '"*.example.test"']) {
       expect(() => parseAgentConfig(`network:\n  hostnames: [${bad}]\n`), bad).toThrow(/network\.hostnames\.0/)

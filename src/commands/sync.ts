@@ -24,17 +24,20 @@ export default class Sync extends SignetCommand<typeof Sync> {
     const pending = pendingSpoolEntries().length
     if (pending === 0) {
       if (!this.wantsJson) this.log(`${paint.green('✓')} Nothing to sync: the spool is empty.`)
-      return {url: endpoint.url, spool: spoolDir(), delivered: 0, rejected: 0, remaining: 0}
+      return {url: endpoint.url, spool: spoolDir(), delivered: 0, rejected: 0, remaining: 0, forOtherDaemons: 0}
     }
-    const report = await replaySpool({url: endpoint.url, apiKey: endpoint.apiKey}, {deadline: Date.now() + this.flags.timeout * 1000})
+    // Only the entries spooled for this daemon go to it; the others wait for theirs.
+    const report = await replaySpool(endpoint, {deadline: Date.now() + this.flags.timeout * 1000})
     const result = {url: endpoint.url, spool: spoolDir(), ...report}
+    const waiting = report.forOtherDaemons > 0 ? ` ${report.forOtherDaemons} spooled write(s) wait for another daemon (another workspace, or a remote daemon or key) and were left in ${spoolDir()}.` : ''
     if (report.remaining > 0 && report.delivered === 0 && report.stoppedBy) {
-      throw new SignetError(`could not deliver ${report.remaining} spooled write(s) to ${endpoint.url}: ${report.stoppedBy} — start the daemon (signet daemon start) or check SIGNET_DAEMON_URL/SIGNET_API_KEY`, 'sync_failed')
+      throw new SignetError(`could not deliver ${report.remaining} spooled write(s) to ${endpoint.url}: ${report.stoppedBy} — start the daemon (signet daemon start) or check SIGNET_DAEMON_URL/SIGNET_API_KEY.${waiting}`, 'sync_failed')
     }
     if (!this.wantsJson) {
       this.log(`${paint.green('✓')} Delivered ${report.delivered} spooled write(s) to ${endpoint.url}.`)
       if (report.rejected > 0) this.log(`${paint.yellow('!')} ${report.rejected} refused by the daemon, kept in ${spoolDir()}/rejected.`)
       if (report.remaining > 0) this.log(`${paint.yellow('!')} ${report.remaining} still pending${report.stoppedBy ? ` (${report.stoppedBy})` : ''}.`)
+      if (waiting) this.log(`${paint.yellow('!')}${waiting}`)
     }
     return result
   }

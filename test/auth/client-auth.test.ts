@@ -40,17 +40,35 @@ describe('which key the client sends', () => {
     expect(resolveDaemonEndpoint().apiKey).toBe('sig_sk_apikey')
   })
 
-  it('sends the local admin token only to the daemon this workspace runs, and only without a key', () => {
+  it('reaches the local daemon only through its socket: no admin token and no TCP dial, a key only if one is set', () => {
     const workspace = temp.workspace
     mkdirSync(path.join(workspace, '.daemon'), {recursive: true})
-    writeFileSync(path.join(workspace, '.daemon/daemon.json'), JSON.stringify({url: 'http://127.0.0.1:45999'}))
+    writeFileSync(path.join(workspace, '.daemon/daemon.json'), JSON.stringify({url: 'http://127.0.0.1:45999', pid: process.pid}))
     writeFileSync(path.join(workspace, '.daemon/admin.token'), `sig_at_${'x'.repeat(43)}\n`, {mode: 0o600})
-    expect(resolveDaemonEndpoint({workspace})).toMatchObject({url: 'http://127.0.0.1:45999', apiKey: `sig_at_${'x'.repeat(43)}`})
+    const local = resolveDaemonEndpoint({workspace})
+    expect(local).toMatchObject({url: 'http://127.0.0.1:45999', socketPath: path.join(workspace, '.daemon/signet.sock')})
+    expect(local.apiKey).toBeUndefined()
     process.env.SIGNET_API_KEY = 'sig_sk_explicit'
-    expect(resolveDaemonEndpoint({workspace}).apiKey).toBe('sig_sk_explicit')
+    expect(resolveDaemonEndpoint({workspace})).toMatchObject({apiKey: 'sig_sk_explicit', socketPath: path.join(workspace, '.daemon/signet.sock')})
     delete process.env.SIGNET_API_KEY
     process.env.SIGNET_DAEMON_URL = 'http://192.0.2.10:3850'
-    expect(resolveDaemonEndpoint({workspace}).apiKey).toBeUndefined()
+    const remote = resolveDaemonEndpoint({workspace})
+    expect(remote.apiKey).toBeUndefined()
+    expect(remote.socketPath).toBeUndefined()
+  })
+
+  it('a workspace whose socket path is too long uses the admin token, only to its live recorded daemon', () => {
+    const workspace = path.join(temp.home, 'a'.repeat(120))
+    mkdirSync(path.join(workspace, '.daemon'), {recursive: true})
+    writeFileSync(path.join(workspace, '.daemon/admin.token'), `sig_at_${'x'.repeat(43)}\n`, {mode: 0o600})
+    writeFileSync(path.join(workspace, '.daemon/daemon.json'), JSON.stringify({url: 'http://127.0.0.1:45999', pid: process.pid}))
+    expect(resolveDaemonEndpoint({workspace})).toMatchObject({url: 'http://127.0.0.1:45999', apiKey: `sig_at_${'x'.repeat(43)}`})
+    expect(resolveDaemonEndpoint({workspace}).socketPath).toBeUndefined()
+    // a dead daemon's port may be anyone's now: nothing is sent
+    writeFileSync(path.join(workspace, '.daemon/daemon.json'), JSON.stringify({url: 'http://127.0.0.1:45999', pid: 2 ** 22 + 7}))
+    const dead = resolveDaemonEndpoint({workspace})
+    expect(dead.unreachable).toMatch(/not running/)
+    expect(dead.apiKey).toBeUndefined()
   })
 
   it('SIGNET_DAEMON_URL with a path, query, fragment or credentials is refused with a clear message', () => {

@@ -18,7 +18,8 @@ beforeEach(async () => {
   temp = makeTempHome()
   initWorkspace(temp.workspace)
   port = await freePort()
-  env = {...temp.env, SIGNET_DAEMON_URL: `http://127.0.0.1:${port}`}
+  // No SIGNET_DAEMON_URL: the hook and `signet sync` use the workspace daemon's socket.
+  env = {...temp.env}
 })
 
 afterEach(async () => {
@@ -45,7 +46,7 @@ describe('signet sync', () => {
 
     const down = await runCli(['sync'], {env})
     expect(down.code).toBe(1)
-    expect(down.stderr).toMatch(/could not deliver 3 spooled write\(s\) to http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED — start the daemon/)
+    expect(down.stderr).toMatch(/could not deliver 3 spooled write\(s\) to unix:\S+signet\.sock: the daemon for this workspace is not running \(ENOENT\) — start the daemon/)
     expect(pending()).toHaveLength(3)
 
     server = await startServer({workspace: temp.workspace, port})
@@ -71,7 +72,8 @@ describe('signet sync', () => {
     const saved = process.env.HOME
     process.env.HOME = temp.home
     try {
-      const target = {url: `http://127.0.0.1:${port}`}
+      const {localHookEndpoint} = await import('../../src/hooks/endpoint.js')
+      const target = localHookEndpoint(temp.workspace)
       const reports = await Promise.all([replaySpool(target, {deadline: Date.now() + 10_000}), replaySpool(target, {deadline: Date.now() + 10_000})])
       expect(reports[0].delivered + reports[1].delivered).toBe(4)
       expect(reports[0].rejected + reports[1].rejected).toBe(1)

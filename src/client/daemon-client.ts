@@ -46,7 +46,9 @@ export class DaemonUnreachableError extends SignetError {
     super(
       reason === 'timeout'
         ? `daemon at ${url} did not answer in time (${detail}) — check \`signet daemon status\``
-        : `daemon not reachable at ${url} (${detail}) — run \`signet daemon start\``,
+        : url.startsWith('unix:')
+          ? `the daemon for this workspace is not running (nothing answers on ${url.slice(5)}: ${detail}) — run \`signet daemon start\``
+          : `daemon not reachable at ${url} (${detail}) — run \`signet daemon start\``,
       reason === 'timeout' ? 'daemon_timeout' : 'daemon_unreachable',
     )
     this.name = 'DaemonUnreachableError'
@@ -101,7 +103,7 @@ export class DaemonClient {
   }
 
   private async send<T>(method: string, path: string, body?: unknown): Promise<T> {
-    if (this.options.unreachable) throw new DaemonUnreachableError(this.target, 'offline', this.options.unreachable)
+    if (this.options.unreachable) throw new DaemonUnreachableError(this.url, 'offline', this.options.unreachable)
     const headers: OutgoingHttpHeaders = {...this.headers}
     if (!headers.Authorization && this.options.apiKeyLookup) {
       const key = await (this.lookedUpKey ??= this.options.apiKeyLookup())
@@ -188,9 +190,6 @@ export class DaemonClient {
   }
 
   private offline(error: NodeJS.ErrnoException): Error {
-    if (this.options.socketPath && (error.code === 'ENOENT' || error.code === 'ECONNREFUSED')) {
-      return new DaemonUnreachableError(this.target, 'offline', `the daemon for this workspace is not running (${error.code})`)
-    }
     return new DaemonUnreachableError(this.target, 'offline', error.code ?? error.message)
   }
 

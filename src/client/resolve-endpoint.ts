@@ -40,8 +40,11 @@ export function resolveDaemonEndpoint(options: {workspace?: string; asOwner?: bo
     const workspace = options.workspace ?? defaultWorkspace()
     if (workspace) return localDaemonEndpoint(workspace, envKey)
   }
-  // the connection saved by `signet connect` (keychain or 0600 file) comes right after env
-  const stored = storedConnectionSync(process.env.SIGNET_DAEMON_URL)
+  // the connection saved by `signet connect` (keychain or 0600 file) comes right after env — when
+  // it has a key: one without (`signet connect --agent-id` on this machine) names an agent, not a
+  // daemon to dial over TCP, and a keyless TCP request is refused anyway.
+  const saved = storedConnectionSync(process.env.SIGNET_DAEMON_URL)
+  const stored = saved && (saved.apiKey || saved.apiKeyLookup || envKey) ? saved : undefined
   const apiKey = envKey ?? stored?.apiKey
   const apiKeyLookup = envKey ? undefined : stored?.apiKeyLookup
   if (process.env.SIGNET_DAEMON_URL?.trim()) {

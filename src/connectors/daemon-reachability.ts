@@ -26,7 +26,7 @@ export async function checkDaemonReachability(workspace?: string): Promise<Daemo
   const endpoint = resolveDaemonEndpoint({workspace})
   const keySource = process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN
     ? 'key from env'
-    : endpoint.apiKeyLookup ? 'key in keychain' : endpoint.apiKey ? (endpoint.urlSource === 'credentials' ? 'key in credentials file' : 'admin token') : 'no key'
+    : endpoint.apiKeyLookup ? 'key in keychain' : endpoint.apiKey ? (endpoint.urlSource === 'credentials' ? 'key in credentials file' : 'admin token') : endpoint.socketPath ? 'owner socket' : 'no key'
   const source = `${URL_SOURCE[endpoint.urlSource]}; ${keySource}`
   const client = clientForEndpoint(endpoint, {timeoutMs: 2500})
   let version: string | undefined

@@ -3,9 +3,9 @@ import net from 'node:net'
 import {SIGNET_VERSION} from '../version.js'
 
 /*
- * The hook's own tiny HTTP/1.1 client. DESIGN names DaemonClient (ky) as the one HTTP client, but
+ * The hook's own tiny HTTP/1.1 client. DaemonClient (node:http) is the one HTTP client elsewhere, but
  * the prompt hook runs before every model call and BENCHMARKS B1 allows it ~0.6× a bare node start
- * in total. Measured on the 2-core dev box: ky adds ~45 ms per call, node:http ~15 ms (module load
+ * in total. Measured on the 2-core dev box: ky added ~45 ms per call, node:http ~15 ms (module load
  * plus first-request setup), a request written on a node:net socket ~5 ms — and node:net is loaded
  * anyway to read stdin. So the hook path speaks HTTP/1.1 itself: one POST with Content-Length and
  * `Connection: close`, a status line, headers, and a body delimited by Content-Length, chunked

@@ -138,3 +138,42 @@ describe('what the client puts on the wire', () => {
     }
   })
 })
+
+describe('what the client reads back', () => {
+  it('stops reading an answer past its cap, chunked or not, and fails clearly', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(200, {'content-type': 'application/json'}) // no Content-Length: chunked
+      const piece = Buffer.alloc(64 * 1024, 'a')
+      const pump = () => {
+        while (!response.destroyed && response.write(piece));
+        if (!response.destroyed) response.once('drain', pump)
+      }
+      pump()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const client = new DaemonClient({url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, maxResponseBytes: 1024 * 1024, timeoutMs: 10_000})
+      const started = performance.now()
+      const error = await client.get('/api/memories').catch((failure: unknown) => failure)
+      expect(error).toMatchObject({daemonCode: 'response_too_large'})
+      expect(performance.now() - started).toBeLessThan(5000)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+
+  it('a workspace socket with nothing behind it is "not running", and a silent daemon times out', async () => {
+    const missing = new DaemonClient({url: 'http://127.0.0.1:3850', socketPath: path.join(temp.home, 'absent.sock')})
+    await expect(missing.get('/api/status')).rejects.toMatchObject({code: 'daemon_unreachable', message: expect.stringMatching(/not running .*absent\.sock: ENOENT/)})
+    const silent = createServer(() => undefined)
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const client = new DaemonClient({url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 300})
+      await expect(client.get('/api/status')).rejects.toMatchObject({code: 'daemon_timeout', reason: 'timeout'})
+    } finally {
+      silent.closeAllConnections()
+      silent.close()
+    }
+  })
+})

@@ -1,4 +1,4 @@
-import {mkdirSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {createServer, type Server, type Socket} from 'node:net'
 import path from 'node:path'
 
@@ -149,5 +149,21 @@ describe('local clients never talk to whoever holds the port', () => {
     const status = await runCli(['daemon', 'status', '--json'], {env: {...temp.env, SIGNET_WORKSPACE: ws2}})
     expect(JSON.parse(status.stdout)).toMatchObject({running: false})
     expect(first.context.memories.count()).toBe(before)
+  })
+
+  it('a workspace whose socket path is too long runs without the socket; the CLI then uses the admin token to its live daemon', async () => {
+    const temp = makeTempHome()
+    cleanups.push(() => temp.cleanup())
+    const workspace = path.join(temp.home, 'w'.repeat(110))
+    initWorkspace(workspace)
+    const server = await startServer({workspace, port: 0})
+    cleanups.push(() => server.close())
+    expect(server.socketPath).toBeUndefined()
+    expect(readFileSync(server.context.paths.logFile, 'utf8')).toMatch(/owner socket path is longer than \d+ bytes/)
+    // What `daemon run` records; the test process stands in for the daemon's pid.
+    writeFileSync(server.context.paths.stateFile, JSON.stringify({pid: process.pid, url: server.url, port: server.port}))
+    const remember = await runCli(['remember', 'written over TCP with the admin token'], {env: {...temp.env, SIGNET_WORKSPACE: workspace}})
+    expect(remember.code, remember.stderr).toBe(0)
+    expect(server.context.memories.count()).toBe(1)
   })
 })

@@ -5,7 +5,6 @@ import type {AddressInfo} from 'node:net'
 import {getRequestListener, serve} from '@hono/node-server'
 
 import {ARRIVED_ON_LOCAL_SOCKET, MAX_SOCKET_PATH_BYTES, socketPathUsable} from '../client/local-socket.js'
-
 import {loadAgentConfig} from '../config/agent-config.js'
 import {resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'

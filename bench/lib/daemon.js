@@ -66,11 +66,15 @@ export async function startDaemon(ws, {nodeArgs = []} = {}) {
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   const keepAlive = new http.Agent({keepAlive: true})
+  // The bench talks to the daemon as its owner: over TCP that takes this start's 0600 admin token
+  // (a loopback caller without a credential is nobody). Written before the daemon listens.
+  const owner = {authorization: `Bearer ${readFileSync(path.join(ws.workspace, '.daemon', 'admin.token'), 'utf8').trim()}`}
   const daemon = {
     url,
     port,
     pid: child.pid,
-    env: {...env, SIGNET_DAEMON_URL: url},
+    // Hooks and the CLI find the daemon as they do on a real machine: SIGNET_WORKSPACE → its socket.
+    env,
     rssMb: () => rssMb(child.pid),
     cpuMs: () => cpuMs(child.pid),
     /**
@@ -86,7 +90,7 @@ export async function startDaemon(ws, {nodeArgs = []} = {}) {
           {
             method,
             agent: keepAlive,
-            headers: payload === undefined ? headers : {'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers},
+            headers: payload === undefined ? {...owner, ...headers} : {...owner, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers},
           },
           (response) => {
             let text = ''

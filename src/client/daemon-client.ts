@@ -1,16 +1,26 @@
-import ky, {HTTPError, type KyInstance, TimeoutError} from 'ky'
+import type {IncomingMessage, OutgoingHttpHeaders, RequestOptions} from 'node:http'
 
 import {SignetError} from '../errors.js'
 import {SIGNET_VERSION} from '../version.js'
 
 export interface DaemonClientOptions {
+  /** The daemon's origin. With `socketPath` it only names the daemon in messages; the socket is dialled. */
   url: string
+  /**
+   * The workspace daemon's Unix socket (`.daemon/signet.sock`): the owner's channel. Set, the client
+   * never opens a TCP connection, so nothing is ever sent to whoever holds a port.
+   */
+  socketPath?: string
+  /** Set when there is no way to reach the daemon safely (why): every request fails as unreachable. */
+  unreachable?: string
   apiKey?: string
   /** Key kept in the OS keychain: looked up once, on the first request, when `apiKey` is unset. */
   apiKeyLookup?: () => Promise<string | undefined>
   /** Sent as X-Signet-Harness so the daemon records provenance. */
   harness?: string
   timeoutMs?: number
+  /** Largest answer read, in bytes (default 64 MiB): a bigger one is cut off and fails. */
+  maxResponseBytes?: number
 }
 
 /** The daemon answered with an error envelope. */
@@ -26,7 +36,7 @@ export class DaemonRequestError extends SignetError {
   }
 }
 
-/** Nothing answered (refused, DNS, TLS) or it answered too late. */
+/** Nothing answered (refused, no socket, DNS, TLS) or it answered too late. */
 export class DaemonUnreachableError extends SignetError {
   constructor(
     readonly url: string,
@@ -36,93 +46,165 @@ export class DaemonUnreachableError extends SignetError {
     super(
       reason === 'timeout'
         ? `daemon at ${url} did not answer in time (${detail}) — check \`signet daemon status\``
-        : `daemon not reachable at ${url} (${detail}) — run \`signet daemon start\``,
+        : url.startsWith('unix:')
+          ? `the daemon for this workspace is not running (nothing answers on ${url.slice(5)}: ${detail}) — run \`signet daemon start\``
+          : `daemon not reachable at ${url} (${detail}) — run \`signet daemon start\``,
       reason === 'timeout' ? 'daemon_timeout' : 'daemon_unreachable',
     )
     this.name = 'DaemonUnreachableError'
   }
 }
 
-/** The one HTTP client for the CLI, hooks, MCP and connectors. */
+const DEFAULT_TIMEOUT_MS = 10_000
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+type SearchParams = Record<string, string | number | boolean | undefined>
+
+interface RawAnswer {
+  status: number
+  statusText: string
+  text: string
+}
+
+/**
+ * The one HTTP client for the CLI, MCP and connectors. Built on node:http/node:https rather than
+ * fetch because fetch cannot dial a Unix socket, and the local daemon is only ever reached through
+ * its socket. Redirects are not followed (a key is never sent on to another origin).
+ */
 export class DaemonClient {
   readonly url: string
-  private readonly http: KyInstance
+  /** Where requests go, for messages: the socket for the local daemon, else the URL. */
+  readonly target: string
+  private readonly headers: OutgoingHttpHeaders
+  private lookedUpKey?: Promise<string | undefined>
 
   constructor(readonly options: DaemonClientOptions) {
     this.url = options.url.replace(/\/+$/, '')
-    const headers: Record<string, string> = {'X-Signet-Connector-Version': SIGNET_VERSION}
-    if (options.apiKey) headers.Authorization = `Bearer ${options.apiKey}`
-    if (options.harness) headers['X-Signet-Harness'] = options.harness
-    this.http = ky.create({
-      prefixUrl: this.url,
-      headers,
-      retry: 0,
-      timeout: options.timeoutMs ?? 10_000,
-      throwHttpErrors: true,
-      hooks: !options.apiKey && options.apiKeyLookup ? {beforeRequest: [withLookedUpKey(options.apiKeyLookup)]} : {},
-    })
+    this.target = options.socketPath ? `unix:${options.socketPath}` : this.url
+    this.headers = {'X-Signet-Connector-Version': SIGNET_VERSION, Accept: 'application/json'}
+    if (options.apiKey) this.headers.Authorization = `Bearer ${options.apiKey}`
+    if (options.harness) this.headers['X-Signet-Harness'] = options.harness
   }
 
-  get<T>(path: string, searchParams?: Record<string, string | number | boolean | undefined>): Promise<T> {
-    const params = searchParams
-      ? Object.fromEntries(Object.entries(searchParams).filter(([, value]) => value !== undefined)) as Record<string, string | number | boolean>
-      : undefined
-    return this.send<T>(() => this.http.get(stripSlash(path), {searchParams: params}).json<T>())
+  get<T>(path: string, searchParams?: SearchParams): Promise<T> {
+    return this.send<T>('GET', withQuery(path, searchParams))
   }
 
   post<T>(path: string, body: unknown = {}): Promise<T> {
-    return this.send<T>(() => this.http.post(stripSlash(path), {json: body}).json<T>())
+    return this.send<T>('POST', path, body)
   }
 
   patch<T>(path: string, body: unknown): Promise<T> {
-    return this.send<T>(() => this.http.patch(stripSlash(path), {json: body}).json<T>())
+    return this.send<T>('PATCH', path, body)
   }
 
   delete<T>(path: string): Promise<T> {
-    return this.send<T>(() => this.http.delete(stripSlash(path)).json<T>())
+    return this.send<T>('DELETE', path)
   }
 
-  private async send<T>(request: () => Promise<T>): Promise<T> {
+  private async send<T>(method: string, path: string, body?: unknown): Promise<T> {
+    if (this.options.unreachable) throw new DaemonUnreachableError(this.url, 'offline', this.options.unreachable)
+    const headers: OutgoingHttpHeaders = {...this.headers}
+    if (!headers.Authorization && this.options.apiKeyLookup) {
+      const key = await (this.lookedUpKey ??= this.options.apiKeyLookup())
+      if (key) headers.Authorization = `Bearer ${key}`
+    }
+    let payload: Buffer | undefined
+    if (body !== undefined) {
+      payload = Buffer.from(JSON.stringify(body), 'utf8')
+      headers['Content-Type'] = 'application/json'
+      headers['Content-Length'] = payload.length
+    }
+    const answer = await this.exchange(method, `/${path.replace(/^\/+/, '')}`, headers, payload)
+    let parsed: unknown
+    let parseFailed = false
     try {
-      return await request()
-    } catch (error) {
-      throw await this.describe(error)
+      parsed = answer.text ? JSON.parse(answer.text) : undefined
+    } catch {
+      parseFailed = true
     }
+    if (answer.status >= 300) {
+      const envelope = (parseFailed ? {} : (parsed ?? {})) as {error?: string; code?: string}
+      const code = typeof envelope.code === 'string' ? envelope.code : `http_${answer.status}`
+      const detail = typeof envelope.error === 'string' ? envelope.error : answer.statusText
+      throw new DaemonRequestError(answer.status, code, `daemon refused the request (${answer.status} ${code}): ${detail}${hintFor(answer.status)}`, parseFailed ? undefined : parsed)
+    }
+    if (parseFailed) {
+      throw new DaemonRequestError(answer.status, 'invalid_response', `daemon at ${this.target} answered ${answer.status} with a body that is not JSON — is this a Signet daemon?`, undefined)
+    }
+    return parsed as T
   }
 
-  private async describe(error: unknown): Promise<Error> {
-    if (error instanceof HTTPError) {
-      const status = error.response.status
-      let body: unknown
-      try {
-        body = await error.response.json()
-      } catch {
-        body = undefined
+  /** One request, one answer read whole (up to the cap) within the timeout. */
+  private async exchange(method: string, path: string, headers: OutgoingHttpHeaders, payload: Buffer | undefined): Promise<RawAnswer> {
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    const maxBytes = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+    const base = new URL(this.url)
+    const secure = !this.options.socketPath && base.protocol === 'https:'
+    const transport = secure ? await import('node:https') : await import('node:http')
+    const requestOptions: RequestOptions = this.options.socketPath
+      ? {socketPath: this.options.socketPath, path, method, headers: {...headers, Host: 'localhost'}}
+      : {
+          protocol: base.protocol,
+          hostname: base.hostname.replace(/^\[|\]$/g, ''),
+          port: base.port || (secure ? 443 : 80),
+          path,
+          method,
+          headers,
+        }
+    return new Promise<RawAnswer>((resolve, reject) => {
+      let settled = false
+      const finish = (outcome: () => void) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        outcome()
       }
-      const envelope = (body ?? {}) as {error?: string; code?: string}
-      const code = envelope.code ?? `http_${status}`
-      const detail = envelope.error ?? error.response.statusText
-      return new DaemonRequestError(status, code, `daemon refused the request (${status} ${code}): ${detail}${hintFor(status)}`, body)
-    }
-    if (error instanceof TimeoutError) {
-      return new DaemonUnreachableError(this.url, 'timeout', `${this.options.timeoutMs ?? 10_000} ms`)
-    }
-    const cause = (error as {cause?: {code?: string; message?: string}}).cause
-    const detail = cause?.code ?? cause?.message ?? (error as Error).message
-    return new DaemonUnreachableError(this.url, 'offline', detail)
+      const fail = (error: Error) => {
+        finish(() => reject(error))
+        request.destroy()
+      }
+      const request = transport.request(requestOptions, (response: IncomingMessage) => {
+        const declared = Number(response.headers['content-length'])
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          fail(this.tooLarge(response.statusCode ?? 0, maxBytes))
+          return
+        }
+        const chunks: Buffer[] = []
+        let received = 0
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.length
+          // Chunked or unframed answers declare no length: count what actually arrives.
+          if (received > maxBytes) fail(this.tooLarge(response.statusCode ?? 0, maxBytes))
+          else chunks.push(chunk)
+        })
+        response.on('end', () => {
+          finish(() => resolve({status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8')}))
+        })
+        response.on('error', (error: NodeJS.ErrnoException) => fail(new DaemonUnreachableError(this.target, 'offline', error.code ?? error.message)))
+      })
+      const timer = setTimeout(() => fail(new DaemonUnreachableError(this.target, 'timeout', `${timeoutMs} ms`)), timeoutMs)
+      request.on('error', (error: NodeJS.ErrnoException) => fail(this.offline(error)))
+      request.end(payload)
+    })
+  }
+
+  private offline(error: NodeJS.ErrnoException): Error {
+    return new DaemonUnreachableError(this.target, 'offline', error.code ?? error.message)
+  }
+
+  private tooLarge(status: number, maxBytes: number): DaemonRequestError {
+    return new DaemonRequestError(status, 'response_too_large', `daemon at ${this.target} sent an answer larger than ${Math.round(maxBytes / 1024 / 1024)} MiB; not read`, undefined)
   }
 }
 
-function withLookedUpKey(lookup: () => Promise<string | undefined>) {
-  let key: Promise<string | undefined> | undefined
-  return async (request: Request) => {
-    const value = await (key ??= lookup())
-    if (value && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${value}`)
+function withQuery(path: string, searchParams: SearchParams | undefined): string {
+  const query = new URLSearchParams()
+  for (const [name, value] of Object.entries(searchParams ?? {})) {
+    if (value !== undefined) query.set(name, String(value))
   }
-}
-
-function stripSlash(path: string): string {
-  return path.replace(/^\/+/, '')
+  if (query.size === 0) return path
+  return `${path}${path.includes('?') ? '&' : '?'}${query}`
 }
 
 function hintFor(status: number): string {

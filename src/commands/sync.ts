@@ -25,30 +25,37 @@ export default class Sync extends SignetCommand<typeof Sync> {
     if (pending === 0) {
       const endpoint = await resolveHookEndpoint({workspaceFlag})
       if (!this.wantsJson) this.log(`${paint.green('✓')} Nothing to sync: the spool is empty.`)
-      return {url: endpoint.url, spool: spoolDir(), delivered: 0, rejected: 0, remaining: 0}
+      return {url: endpoint.url, spool: spoolDir(), delivered: 0, rejected: 0, remaining: 0, forOtherDaemons: 0}
     }
-    // Each harness's writes go with that harness's own stored credentials.
+    // Each harness's writes go with that harness's own stored credentials, and only the entries
+    // spooled for the daemon an endpoint names go to it; the others wait for theirs.
     const deadline = Date.now() + this.flags.timeout * 1000
-    const report: ReplayReport = {delivered: 0, rejected: 0, remaining: 0}
+    const report: ReplayReport = {delivered: 0, rejected: 0, remaining: 0, forOtherDaemons: 0}
     const urls = new Set<string>()
+    let forOtherDaemons: number | undefined
     for (const harness of pendingSpoolHarnesses()) {
       const endpoint = await resolveHookEndpoint({workspaceFlag, harness})
       urls.add(endpoint.url)
-      const part = await replaySpool({url: endpoint.url, apiKey: endpoint.apiKey}, {deadline, harness})
+      const part = await replaySpool(endpoint, {deadline, harness})
       report.delivered += part.delivered
       report.rejected += part.rejected
       report.stoppedBy ??= part.stoppedBy
+      // An entry no endpoint here may take is skipped by every pass.
+      forOtherDaemons = Math.min(forOtherDaemons ?? part.forOtherDaemons, part.forOtherDaemons)
     }
-    report.remaining = pendingSpoolEntries().length
+    report.forOtherDaemons = forOtherDaemons ?? 0
+    report.remaining = pendingSpoolEntries().length - report.forOtherDaemons
     const url = [...urls].join(', ')
     const result = {url, spool: spoolDir(), ...report}
+    const waiting = report.forOtherDaemons > 0 ? ` ${report.forOtherDaemons} spooled write(s) wait for another daemon (another workspace, or a remote daemon or key) and were left in ${spoolDir()}.` : ''
     if (report.remaining > 0 && report.delivered === 0 && report.stoppedBy) {
-      throw new SignetError(`could not deliver ${report.remaining} spooled write(s) to ${url}: ${report.stoppedBy} — start the daemon (signet daemon start) or check SIGNET_DAEMON_URL/SIGNET_API_KEY`, 'sync_failed')
+      throw new SignetError(`could not deliver ${report.remaining} spooled write(s) to ${url}: ${report.stoppedBy} — start the daemon (signet daemon start) or check SIGNET_DAEMON_URL/SIGNET_API_KEY.${waiting}`, 'sync_failed')
     }
     if (!this.wantsJson) {
       this.log(`${paint.green('✓')} Delivered ${report.delivered} spooled write(s) to ${url}.`)
       if (report.rejected > 0) this.log(`${paint.yellow('!')} ${report.rejected} refused by the daemon, kept in ${spoolDir()}/rejected.`)
       if (report.remaining > 0) this.log(`${paint.yellow('!')} ${report.remaining} still pending${report.stoppedBy ? ` (${report.stoppedBy})` : ''}.`)
+      if (waiting) this.log(`${paint.yellow('!')}${waiting}`)
     }
     return result
   }

@@ -34,6 +34,8 @@ export function workspacePaths(root: string) {
     lockFile: path.join(daemonDir, 'lock'),
     stateFile: path.join(daemonDir, 'daemon.json'),
     adminTokenFile: path.join(daemonDir, 'admin.token'),
+    /** The owner's channel to the daemon: only processes that can enter the 0700 `.daemon/` reach it. */
+    socketFile: path.join(daemonDir, 'signet.sock'),
     logsDir: path.join(daemonDir, 'logs'),
     logFile: path.join(daemonDir, 'logs', 'daemon.log'),
     gitignore: path.join(root, '.gitignore'),

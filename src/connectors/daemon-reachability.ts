@@ -1,5 +1,5 @@
-import {DaemonClient, DaemonRequestError} from '../client/daemon-client.js'
-import {resolveDaemonEndpoint} from '../client/resolve-endpoint.js'
+import {DaemonRequestError} from '../client/daemon-client.js'
+import {clientForEndpoint, resolveDaemonEndpoint} from '../client/resolve-endpoint.js'
 import type {WhoAmI} from './remote-daemon.js'
 
 export interface DaemonReachability {
@@ -26,9 +26,9 @@ export async function checkDaemonReachability(workspace?: string, harness?: stri
   const endpoint = resolveDaemonEndpoint({workspace, harness})
   const keySource = process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN
     ? 'key from env'
-    : endpoint.apiKeyLookup ? 'key in keychain' : endpoint.apiKey ? (endpoint.urlSource === 'credentials' ? 'key in credentials file' : 'admin token') : 'no key'
+    : endpoint.apiKeyLookup ? 'key in keychain' : endpoint.apiKey ? (endpoint.urlSource === 'credentials' ? 'key in credentials file' : 'admin token') : endpoint.socketPath ? 'owner socket' : 'no key'
   const source = `${URL_SOURCE[endpoint.urlSource]}; ${keySource}`
-  const client = new DaemonClient({url: endpoint.url, apiKey: endpoint.apiKey, apiKeyLookup: endpoint.apiKeyLookup, timeoutMs: 2500})
+  const client = clientForEndpoint(endpoint, {timeoutMs: 2500})
   let version: string | undefined
   try {
     version = (await client.get<{version?: string}>('/health')).version

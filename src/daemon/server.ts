@@ -1,7 +1,10 @@
+import {chmodSync, mkdirSync, rmSync, statSync} from 'node:fs'
+import {createServer, type IncomingMessage, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {serve} from '@hono/node-server'
+import {getRequestListener, serve} from '@hono/node-server'
 
+import {ARRIVED_ON_LOCAL_SOCKET, MAX_SOCKET_PATH_BYTES, socketPathUsable} from '../client/local-socket.js'
 import {loadAgentConfig} from '../config/agent-config.js'
 import {resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
@@ -28,13 +31,20 @@ export interface RunningServer {
   context: DaemonContext
   url: string
   port: number
+  /** The owner's Unix socket (`.daemon/signet.sock`), or undefined when the path is too long for the platform. */
+  socketPath?: string
   /** Stop accepting connections, let in-flight requests finish, close the database. */
   close(): Promise<void>
 }
 
 /** Start the HTTP server for a workspace (no pid/lock handling: see process.ts). */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  // Everything the daemon creates (database, WAL, logs, tokens, the socket) is for its owner only.
+  setOwnerOnlyUmask()
   const paths = workspacePaths(options.workspace)
+  mkdirSync(paths.daemonDir, {recursive: true, mode: 0o700})
+  // A directory made by an older version may be 0755: the socket's protection is this directory.
+  chmodSync(paths.daemonDir, 0o700)
   const config = loadAgentConfig(options.workspace)
   const listen = resolveListenSettings(config)
   if (options.port !== undefined) listen.port = options.port
@@ -72,6 +82,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     throw error
   }
+  let socket: {server: Server; inode: number} | undefined
+  try {
+    socket = await listenOnOwnerSocket(paths.socketFile, getRequestListener(app.fetch), logger)
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await embedding.stop()
+    db.close()
+    throw error
+  }
   const port = (server.address() as AddressInfo).port
   listen.port = port
   const dialHost = listen.bindHost === '0.0.0.0' || listen.bindHost === '::' ? '127.0.0.1' : listen.bindHost
@@ -79,22 +98,75 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   context.url = url
   const harnessSync = startHarnessSync(context)
   if (listen.authModeWarning) logger.warn(listen.authModeWarning)
-  logger.info('daemon listening', {url, bindHost: listen.bindHost, authMode: listen.effectiveAuthMode, version: SIGNET_VERSION})
+  logger.info('daemon listening', {url, socket: socket ? paths.socketFile : null, bindHost: listen.bindHost, authMode: listen.effectiveAuthMode, version: SIGNET_VERSION})
 
   let closing: Promise<void> | undefined
   const close = () => {
-    closing ??= new Promise<void>((resolve) => {
+    closing ??= (async () => {
       harnessSync.stop()
-      server.close(async () => {
-        await embedding.stop()
-        db.close()
-        logger.info('daemon stopped')
-        resolve()
-      })
+      const tcpClosed = new Promise<void>((resolve) => server.close(() => resolve()))
       // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
       ;(server as unknown as {closeIdleConnections?: () => void}).closeIdleConnections?.()
-    })
+      await Promise.all([tcpClosed, socket ? closeOwnerSocket(socket, paths.socketFile) : undefined])
+      await embedding.stop()
+      db.close()
+      logger.info('daemon stopped')
+    })()
     return closing
   }
-  return {context, url, port, close}
+  return {context, url, port, socketPath: socket ? paths.socketFile : undefined, close}
+}
+
+function setOwnerOnlyUmask(): void {
+  try {
+    process.umask(0o077)
+  } catch {
+    // worker threads cannot change the umask; files keep their explicit modes and .daemon/ is 0700
+  }
+}
+
+/**
+ * The owner's channel: an HTTP server on `.daemon/signet.sock`. Requests on it are marked so the
+ * auth middleware trusts them as the local owner — reaching the socket at all takes the file
+ * permission of the 0700 `.daemon/` directory. The daemon lock guarantees one daemon per
+ * workspace, so a socket file already there is a leftover of a daemon that died: replace it.
+ */
+async function listenOnOwnerSocket(
+  socketFile: string,
+  listener: (incoming: IncomingMessage, outgoing: Parameters<ReturnType<typeof getRequestListener>>[1]) => Promise<void>,
+  logger: DaemonLogger,
+): Promise<{server: Server; inode: number} | undefined> {
+  if (!socketPathUsable(socketFile)) {
+    logger.warn(
+      `the owner socket path is longer than ${MAX_SOCKET_PATH_BYTES} bytes (${socketFile}); running without it — local clients use the 0600 admin token over loopback TCP instead. Move the workspace to a shorter path to get the socket back.`,
+    )
+    return undefined
+  }
+  rmSync(socketFile, {force: true})
+  const server = createServer((incoming, outgoing) => {
+    ;(incoming as unknown as Record<symbol, boolean>)[ARRIVED_ON_LOCAL_SOCKET] = true
+    void listener(incoming, outgoing)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(socketFile, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  chmodSync(socketFile, 0o600)
+  return {server, inode: statSync(socketFile).ino}
+}
+
+/** Stop taking owner requests at once (the file goes first), then let in-flight ones finish. */
+async function closeOwnerSocket(socket: {server: Server; inode: number}, socketFile: string): Promise<void> {
+  try {
+    // Only our own socket: never a file a newer daemon put there.
+    if (statSync(socketFile).ino === socket.inode) rmSync(socketFile, {force: true})
+  } catch {
+    // already gone
+  }
+  const closed = new Promise<void>((resolve) => socket.server.close(() => resolve()))
+  socket.server.closeIdleConnections()
+  await closed
 }

@@ -90,11 +90,11 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
   const request = await buildHookRequest({...args, agentId: args.agentId ?? endpoint.agentId}, payload)
   if (!request) return
   // Writes that must not be lost are on disk before they are sent (a harness may kill the hook).
-  const spooled = request.spoolable ? await writeAhead(args, request) : undefined
+  const spooled = request.spoolable ? await writeAhead(args, request, endpoint) : undefined
   const timeoutMs = deadline - Date.now() - EXIT_MARGIN_MS
   try {
     if (timeoutMs < 50) throw new HookTransportError('timeout', 'budget spent before the request')
-    const answer = await postHookJson<HookAnswer>({url: endpoint.url, apiKey: endpoint.apiKey, harness: args.harness, path: request.path, body: request.body, timeoutMs})
+    const answer = await postHookJson<HookAnswer>({url: endpoint.url, socketPath: endpoint.socketPath, unreachable: endpoint.unreachable, apiKey: endpoint.apiKey, harness: args.harness, path: request.path, body: request.body, timeoutMs})
     if (spooled) (await import('./spool.js')).confirmSpooled(spooled)
     const output = renderHarnessOutput(args.harness, args.event, answer)
     if (output) await io.writeStdout(output)
@@ -188,7 +188,7 @@ async function loadTranscript(payload: HookPayload): Promise<string | undefined>
 function describeFailure(failure: HookTransportError, endpoint: HookEndpoint): string {
   switch (failure.kind) {
     case 'offline':
-      return `daemon not reachable at ${endpoint.url} (${failure.message})`
+      return endpoint.socketPath || endpoint.unreachable ? `daemon not running for ${endpoint.workspace} (${failure.message})` : `daemon not reachable at ${endpoint.url} (${failure.message})`
     case 'timeout':
       return `daemon at ${endpoint.url} timed out (${failure.message})`
     case 'invalid-json':
@@ -200,10 +200,10 @@ function describeFailure(failure: HookTransportError, endpoint: HookEndpoint): s
   }
 }
 
-async function writeAhead(args: HookArgs, request: BuiltRequest): Promise<string | undefined> {
+async function writeAhead(args: HookArgs, request: BuiltRequest, endpoint: HookEndpoint): Promise<string | undefined> {
   try {
-    const {spoolWrite} = await import('./spool.js')
-    return await spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody}, {claimed: true})
+    const {spoolWrite, spoolTargetFor} = await import('./spool.js')
+    return await spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody, target: await spoolTargetFor(endpoint)}, {claimed: true})
   } catch (error) {
     await logLine(`${args.event} harness=${args.harness} could not write ahead to the spool (${(error as Error).message}); sending anyway`)
     return undefined
@@ -224,7 +224,7 @@ async function handleFailure(args: HookArgs, endpoint: HookEndpoint, request: Bu
         return
       }
       if (spooled) spool.releaseSpooled(spooled)
-      else await spool.spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody})
+      else await spool.spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody, target: await spool.spoolTargetFor(endpoint)})
       await report(context, `${problem}; saved to the local spool (${spool.pendingSpoolEntries().length} pending) — delivered on the next hook call or \`signet sync\``)
     } catch (error) {
       await report(context, `${problem}; could not spool the write either (${(error as Error).message})`)
@@ -261,9 +261,11 @@ async function replaySpoolInBackground(endpoint: HookEndpoint, deadline: number,
   if (pendingSpoolEntries().length === 0) return
   // A key stored for this harness is only for this harness's writes; env and the local daemon serve every harness.
   const onlyHarness = endpoint.source === 'credentials' ? context.harness : undefined
-  const report = await replaySpool({url: endpoint.url, apiKey: endpoint.apiKey}, {deadline: deadline - EXIT_MARGIN_MS, harness: onlyHarness})
+  const report = await replaySpool(endpoint, {deadline: deadline - EXIT_MARGIN_MS, harness: onlyHarness})
+  if (report.delivered === 0 && report.rejected === 0 && report.remaining === 0) return // all for other daemons
   await logLine(
     `${context.event} harness=${context.harness} spool replay: ${report.delivered} delivered, ${report.rejected} rejected, ${report.remaining} pending` +
+      (report.forOtherDaemons ? `, ${report.forOtherDaemons} waiting for another daemon` : '') +
       (report.stoppedBy ? ` (stopped: ${report.stoppedBy})` : ''),
   )
 }

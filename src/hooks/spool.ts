@@ -1,7 +1,8 @@
-import {closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
 import path from 'node:path'
 
-import {userConfigDir} from '../config/paths.js'
+import {userConfigDir, workspacePaths} from '../config/paths.js'
+import type {HookEndpoint} from './endpoint.js'
 import {HookTransportError, postHookJson} from './transport.js'
 
 /**
@@ -12,10 +13,23 @@ import {HookTransportError, postHookJson} from './transport.js'
  * Entries are claimed by renaming them (atomic on one filesystem), so two hooks replaying at
  * once never send the same entry concurrently; a claim left by a killed process goes back to
  * the queue after CLAIM_STALE_MS.
+ *
+ * Each entry also records the daemon it was meant for (its target), and is only ever replayed to
+ * that daemon: a transcript spooled for this workspace's daemon must not end up at a remote one,
+ * or at another workspace's, because that is what the current endpoint happens to be.
  */
 
+/**
+ * The daemon an entry is for: the local workspace daemon, named by its socket path (how it is
+ * dialled, or the workspace it stands for where no socket fits), or a remote daemon by URL plus a
+ * non-secret fingerprint of the key the write was to be sent with.
+ */
+export type SpoolTarget = {socket: string} | {url: string; key: string | null}
+
 export interface SpoolEntry {
-  version: 1
+  version: 1 | 2
+  /** Absent on entries spooled before targets were recorded: those only go to a local daemon. */
+  target?: SpoolTarget
   /** Daemon route, e.g. /api/hooks/session-end or /api/memory/remember. */
   path: string
   harness: string
@@ -23,15 +37,15 @@ export interface SpoolEntry {
   createdAt: string
 }
 
-export interface ReplayTarget {
-  url: string
-  apiKey?: string
-}
+/** Where replay sends entries: a resolved hook endpoint (socket or URL, and its key). */
+export type ReplayTarget = Pick<HookEndpoint, 'url' | 'socketPath' | 'unreachable' | 'apiKey' | 'workspace'>
 
 export interface ReplayReport {
   delivered: number
   rejected: number
   remaining: number
+  /** Pending entries meant for another daemon than this replay's target: left for it. */
+  forOtherDaemons: number
   /** Why replay stopped early (daemon unreachable, 401 …), if it did. */
   stoppedBy?: string
 }
@@ -50,15 +64,17 @@ export function spoolDir(): string {
  * the hook writes ahead, before sending, so a harness that kills it mid-request (Gemini does not
  * wait for SessionEnd) loses nothing — the stale claim is released and replayed later.
  */
-export async function spoolWrite(entry: Omit<SpoolEntry, 'version' | 'createdAt'>, options: {claimed?: boolean} = {}): Promise<string> {
+export async function spoolWrite(entry: Omit<SpoolEntry, 'version' | 'createdAt'> & {target: SpoolTarget}, options: {claimed?: boolean} = {}): Promise<string> {
   // node:crypto costs ~3 ms to load; only writes need it, the prompt path never writes.
   const {randomBytes} = await import('node:crypto')
   const dir = spoolDir()
   mkdirSync(dir, {recursive: true, mode: 0o700})
+  // Entries hold prompts and transcripts: a directory made by an older version may be 0755.
+  chmodSync(dir, 0o700)
   const name = `${Date.now().toString().padStart(14, '0')}-${randomBytes(6).toString('hex')}`
   const file = path.join(dir, name + ENTRY_SUFFIX + (options.claimed ? claimSuffix() : ''))
   const temp = path.join(dir, `.${name}.tmp`)
-  const full: SpoolEntry = {version: 1, createdAt: new Date().toISOString(), ...entry}
+  const full: SpoolEntry = {version: 2, createdAt: new Date().toISOString(), ...entry}
   const fd = openSync(temp, 'wx', 0o600)
   try {
     writeSync(fd, JSON.stringify(full))
@@ -145,11 +161,13 @@ function releaseStaleClaims(names: string[]): boolean {
  * `spool/rejected/` (kept for inspection, not retried) instead of blocking the queue.
  */
 export async function replaySpool(target: ReplayTarget, options: {deadline: number; maxEntries?: number; harness?: string}): Promise<ReplayReport> {
-  const report: ReplayReport = {delivered: 0, rejected: 0, remaining: 0}
+  const report: ReplayReport = {delivered: 0, rejected: 0, remaining: 0, forOtherDaemons: 0}
   const entries = pendingSpoolEntries()
   const dir = spoolDir()
+  const here = await spoolTargetFor(target)
   let attempted = 0
   for (const name of entries) {
+    if (!isFor(readTarget(path.join(dir, name)), here)) continue
     const remainingMs = options.deadline - Date.now()
     if (remainingMs < 100 || attempted >= (options.maxEntries ?? Number.POSITIVE_INFINITY)) {
       report.stoppedBy ??= 'time budget'
@@ -179,7 +197,7 @@ export async function replaySpool(target: ReplayTarget, options: {deadline: numb
       continue
     }
     try {
-      await postHookJson({url: target.url, apiKey: target.apiKey, harness: entry.harness, path: entry.path, body: entry.body, timeoutMs: remainingMs})
+      await postHookJson({url: target.url, socketPath: target.socketPath, unreachable: target.unreachable, apiKey: target.apiKey, harness: entry.harness, path: entry.path, body: entry.body, timeoutMs: remainingMs})
       rmSync(claimed, {force: true})
       report.delivered++
     } catch (error) {
@@ -194,8 +212,44 @@ export async function replaySpool(target: ReplayTarget, options: {deadline: numb
       break
     }
   }
-  report.remaining = pendingSpoolEntries().length
+  const pending = pendingSpoolEntries()
+  report.forOtherDaemons = pending.filter((name) => !isFor(readTarget(path.join(dir, name)), here)).length
+  report.remaining = pending.length - report.forOtherDaemons
   return report
+}
+
+/** The target a write for this endpoint is recorded with. */
+export async function spoolTargetFor(endpoint: Pick<HookEndpoint, 'url' | 'apiKey' | 'workspace'>): Promise<SpoolTarget> {
+  if (endpoint.workspace) return {socket: workspacePaths(endpoint.workspace).socketFile}
+  return {url: endpoint.url, key: endpoint.apiKey ? await keyFingerprint(endpoint.apiKey) : null}
+}
+
+/**
+ * A non-secret name for a key: an API key's public prefix (`sig_sk_<12 hex>`, shown by
+ * `api-key list`), else the start of its sha256 — never anything that helps guess the secret.
+ */
+export async function keyFingerprint(apiKey: string): Promise<string> {
+  const prefix = /^(sig_sk_[0-9a-f]{12})_/.exec(apiKey)
+  if (prefix) return prefix[1]
+  const {createHash} = await import('node:crypto')
+  return `sha256:${createHash('sha256').update(apiKey).digest('hex').slice(0, 12)}`
+}
+
+/** Entries from before targets were recorded were only ever meant for this machine: the local daemon. */
+function isFor(entryTarget: SpoolTarget | undefined | null, here: SpoolTarget): boolean {
+  if (entryTarget === null) return true // unreadable: let the replay loop reject it
+  if (entryTarget === undefined) return 'socket' in here
+  if ('socket' in entryTarget) return 'socket' in here && entryTarget.socket === here.socket
+  return 'url' in here && entryTarget.url === here.url && entryTarget.key === here.key
+}
+
+/** The entry's target; undefined for an entry without one, null when the file cannot be read as an entry. */
+function readTarget(file: string): SpoolTarget | undefined | null {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as SpoolEntry).target
+  } catch {
+    return null
+  }
 }
 
 function isPermanentRefusal(status: number): boolean {

@@ -3,14 +3,15 @@ import net from 'node:net'
 import {SIGNET_VERSION} from '../version.js'
 
 /*
- * The hook's own tiny HTTP/1.1 client. DESIGN names DaemonClient (ky) as the one HTTP client, but
+ * The hook's own tiny HTTP/1.1 client. DaemonClient (node:http) is the one HTTP client elsewhere, but
  * the prompt hook runs before every model call and BENCHMARKS B1 allows it ~0.6× a bare node start
- * in total. Measured on the 2-core dev box: ky adds ~45 ms per call, node:http ~15 ms (module load
+ * in total. Measured on the 2-core dev box: ky added ~45 ms per call, node:http ~15 ms (module load
  * plus first-request setup), a request written on a node:net socket ~5 ms — and node:net is loaded
  * anyway to read stdin. So the hook path speaks HTTP/1.1 itself: one POST with Content-Length and
  * `Connection: close`, a status line, headers, and a body delimited by Content-Length, chunked
  * encoding or EOF (all three occur behind proxies). TLS (a remote daemon on https) uses node:tls
- * on the same code. Everything else keeps using DaemonClient.
+ * on the same code; the local daemon is reached on its Unix socket with the same code. Everything
+ * else keeps using DaemonClient.
  */
 
 export type HookFailureKind = 'offline' | 'timeout' | 'http' | 'invalid-json'
@@ -28,7 +29,12 @@ export class HookTransportError extends Error {
 }
 
 export interface HookRequest {
+  /** A remote daemon's origin (http or https); ignored when `socketPath` is set. */
   url: string
+  /** The local workspace daemon's Unix socket: the request goes there and nowhere else. */
+  socketPath?: string
+  /** No safe way to reach the daemon (why): fail as offline without opening any connection. */
+  unreachable?: string
   apiKey?: string
   harness: string
   path: string
@@ -36,12 +42,14 @@ export interface HookRequest {
   timeoutMs: number
 }
 
-const MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+/** The largest answer the hook reads, however it is framed (Content-Length, chunked or until close). */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 /** Header values must not be able to start a new header line. */
 const SAFE_HEADER_VALUE = /^[\t\x20-\x7e]*$/
 
 export async function postHookJson<T>(request: HookRequest): Promise<T> {
-  const target = new URL(request.path, request.url)
+  if (request.unreachable) throw new HookTransportError('offline', request.unreachable)
+  const target = new URL(request.path, request.socketPath ? 'http://localhost' : request.url)
   if (request.apiKey !== undefined && !SAFE_HEADER_VALUE.test(request.apiKey)) {
     throw new HookTransportError('http', 'the API key contains characters that cannot be sent in a header', 401, 'invalid_api_key')
   }
@@ -59,12 +67,14 @@ export async function postHookJson<T>(request: HookRequest): Promise<T> {
     '',
     '',
   ].join('\r\n')
-  const secure = target.protocol === 'https:'
+  const secure = !request.socketPath && target.protocol === 'https:'
   const host = target.hostname.replace(/^\[|\]$/g, '')
   const port = Number(target.port) || (secure ? 443 : 80)
-  const socket = secure
-    ? (await import('node:tls')).connect({host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1']})
-    : net.connect({host, port})
+  const socket = request.socketPath
+    ? net.connect({path: request.socketPath})
+    : secure
+      ? (await import('node:tls')).connect({host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1']})
+      : net.connect({host, port})
 
   return new Promise<T>((resolve, reject) => {
     const response = new ResponseReader()
@@ -117,7 +127,10 @@ export async function postHookJson<T>(request: HookRequest): Promise<T> {
       else if (response.errorStatus) fail(new HookTransportError('http', `HTTP ${response.errorStatus} (answer cut short)`, response.errorStatus, `http_${response.errorStatus}`))
       else fail(new HookTransportError('offline', 'connection closed before a complete answer'))
     })
-    socket.on('error', (error: NodeJS.ErrnoException) => fail(new HookTransportError('offline', error.code ?? error.message)))
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      const notRunning = request.socketPath && (error.code === 'ENOENT' || error.code === 'ECONNREFUSED')
+      fail(new HookTransportError('offline', notRunning ? `the daemon for this workspace is not running (${error.code})` : (error.code ?? error.message)))
+    })
   })
 }
 
@@ -128,13 +141,15 @@ export class ResponseReader {
   private framing: 'head' | 'length' | 'chunked' | 'eof' = 'head'
   private remaining = 0
   private readonly body: Buffer[] = []
+  private bodyBytes = 0
   private done = false
 
   /** Feed bytes; true once the whole response has arrived. */
   push(chunk: Buffer): boolean {
     if (this.done) return true
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
-    if (this.buffer.length > MAX_RESPONSE_BYTES) throw new Error('response too large')
+    // Counts what is held, whatever the framing: chunked and close-delimited answers declare no size.
+    if (this.buffer.length + this.bodyBytes > MAX_RESPONSE_BYTES) throw new Error(`answer larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`)
     for (;;) {
       if (this.framing === 'head') {
         const end = this.buffer.indexOf('\r\n\r\n')
@@ -145,7 +160,7 @@ export class ResponseReader {
       }
       if (this.framing === 'length') {
         if (this.buffer.length < this.remaining) return false
-        this.body.push(this.buffer.subarray(0, this.remaining))
+        this.keep(this.buffer.subarray(0, this.remaining))
         return (this.done = true)
       }
       if (this.framing === 'chunked') {
@@ -155,15 +170,21 @@ export class ResponseReader {
         if (!Number.isFinite(size) || size < 0) throw new Error('malformed chunked encoding')
         if (size === 0) return (this.done = true) // trailers, if any, are not needed
         if (this.buffer.length < lineEnd + 2 + size + 2) return false
-        this.body.push(this.buffer.subarray(lineEnd + 2, lineEnd + 2 + size))
+        this.keep(this.buffer.subarray(lineEnd + 2, lineEnd + 2 + size))
         this.buffer = this.buffer.subarray(lineEnd + 2 + size + 2)
         continue
       }
       // eof framing: everything until the server closes
-      this.body.push(this.buffer)
+      this.keep(this.buffer)
       this.buffer = Buffer.alloc(0)
       return false
     }
+  }
+
+  private keep(part: Buffer): void {
+    this.bodyBytes += part.length
+    if (this.bodyBytes > MAX_RESPONSE_BYTES) throw new Error(`answer larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`)
+    this.body.push(part)
   }
 
   /** A refusal whose body never fully arrived is still a refusal (401 through a sloppy proxy). */
@@ -207,6 +228,7 @@ export class ResponseReader {
       this.framing = 'length'
       this.remaining = Number(headers.get('content-length'))
       if (!Number.isInteger(this.remaining) || this.remaining < 0) throw new Error('bad Content-Length')
+      if (this.remaining > MAX_RESPONSE_BYTES) throw new Error(`answer larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB (Content-Length ${this.remaining})`)
     } else {
       this.framing = status === 204 || status === 304 ? 'length' : 'eof'
     }

@@ -8,15 +8,18 @@ import {ApiKeyStore, generateApiKey} from '../../src/store/api-keys.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
 /**
- * Every route × every auth mode × every kind of credential → the exact status (SPEC §6).
- * "hybrid-remote" is a loopback peer that forwards for someone else (X-Forwarded-For), which the
- * daemon must treat as remote; remote-peer.test.ts repeats the key cases from a real non-loopback address.
+ * Every route × every auth mode × every way in × every kind of credential → the exact status (SPEC §6, §14).
+ * "local", "hybrid-local" and "team" are loopback TCP peers; "hybrid-remote" is a loopback peer that
+ * forwards for someone else (X-Forwarded-For), which the daemon must treat as remote;
+ * remote-peer.test.ts repeats the key cases from a real non-loopback address. The "-socket" rows
+ * come in on the daemon's owner socket in `.daemon/`: the only way in that needs no credential.
  */
 
-type ModeName = 'local' | 'hybrid-local' | 'hybrid-remote' | 'team'
+type ModeName = 'local' | 'hybrid-local' | 'hybrid-remote' | 'team' | 'local-socket' | 'hybrid-socket' | 'team-socket'
 type Credential = 'none' | 'malformed' | 'wrong' | 'revoked' | 'expired' | 'readonly' | 'otherAgent' | 'agent' | 'admin'
 
-const MODES: ModeName[] = ['local', 'hybrid-local', 'hybrid-remote', 'team']
+const MODES: ModeName[] = ['local', 'hybrid-local', 'hybrid-remote', 'team', 'local-socket', 'hybrid-socket', 'team-socket']
+const onSocket = (mode: ModeName) => mode.endsWith('-socket')
 const CREDENTIALS: Credential[] = ['none', 'malformed', 'wrong', 'revoked', 'expired', 'readonly', 'otherAgent', 'agent', 'admin']
 const SCOPED_AGENT = 'alpha'
 const OTHER_AGENT = 'beta'
@@ -155,7 +158,8 @@ function expected(route: RouteCase, mode: ModeName, credential: Credential): str
   const allows = (role: 'readonly' | 'agent') => route.permission === null || ROLE_PERMISSIONS[role].includes(route.permission as Permission)
   switch (credential) {
     case 'none':
-      return mode === 'local' || mode === 'hybrid-local' ? String(route.ok) : '401 auth_required'
+      // A TCP peer without a credential is never the owner, even from loopback and in local mode.
+      return onSocket(mode) ? String(route.ok) : '401 auth_required'
     case 'malformed':
     case 'wrong':
     case 'revoked':
@@ -218,7 +222,8 @@ async function prepare(authMode: 'local' | 'hybrid' | 'team'): Promise<Target> {
 }
 
 const targets: Partial<Record<'local' | 'hybrid' | 'team', Target>> = {}
-const targetFor = (mode: ModeName): Target => targets[mode === 'local' ? 'local' : mode === 'team' ? 'team' : 'hybrid']!
+const targetFor = (mode: ModeName): Target => targets[mode.startsWith('local') ? 'local' : mode.startsWith('team') ? 'team' : 'hybrid']!
+const via = (mode: ModeName) => (onSocket(mode) ? 'socket' : 'tcp') as 'socket' | 'tcp'
 
 beforeAll(async () => {
   targets.local = await prepare('local')
@@ -233,7 +238,7 @@ afterAll(async () => {
 async function statusOf(target: Target, mode: ModeName, route: RouteCase, credential: Credential): Promise<string> {
   const agent = credential === 'otherAgent' ? OTHER_AGENT : SCOPED_AGENT
   const request = await route.build(target, agent)
-  const response = await target.daemon.request(route.method, request.path, {body: request.body, headers: headersFor(mode, bearer(target, credential))})
+  const response = await target.daemon.request(route.method, request.path, {body: request.body, headers: headersFor(mode, bearer(target, credential)), via: via(mode)})
   if (response.status === 401 || response.status === 403) return `${response.status} ${response.body?.code}`
   return String(response.status)
 }
@@ -271,10 +276,10 @@ describe('auth matrix: every other route (hooks, sessions, MCP, …) refuses bad
       wanted[label] = {}
       for (const credential of ['none', 'malformed', 'wrong', 'revoked', 'expired', 'admin'] as Credential[]) {
         const body = route.method === 'GET' || route.method === 'HEAD' ? undefined : {}
-        const response = await target.daemon.request(route.method, route.path, {body, headers: headersFor(mode, bearer(target, credential))})
+        const response = await target.daemon.request(route.method, route.path, {body, headers: headersFor(mode, bearer(target, credential)), via: via(mode)})
         const refused = response.status === 401 ? `401 ${response.body?.code}` : response.status === 403 ? '403' : 'passed auth'
         actual[label][credential] = refused
-        const mustRefuse = credential !== 'admin' && (credential !== 'none' || mode === 'team' || mode === 'hybrid-remote')
+        const mustRefuse = credential !== 'admin' && (credential !== 'none' || !onSocket(mode))
         wanted[label][credential] = mustRefuse ? `401 ${FAILURE_CODE[credential]}` : 'passed auth'
       }
     }
@@ -297,17 +302,28 @@ describe('local admin token and proxies', () => {
     expect(stale.status).toBe(401)
   })
 
-  it('hybrid: every forwarding header makes a loopback peer remote; the Host header changes nothing', async () => {
+  it('hybrid: every forwarding header makes a loopback peer remote, so the admin token is refused through it', async () => {
     const target = targets.hybrid!
     for (const header of [{forwarded: 'for=198.51.100.7'}, {'x-forwarded-for': '198.51.100.7'}, {'x-real-ip': '198.51.100.7'}]) {
-      const response = await target.daemon.request('GET', '/api/memories', {headers: header})
+      const response = await target.daemon.request('GET', '/api/memories', {headers: header, via: 'tcp'})
       expect(response.status, JSON.stringify(header)).toBe(401)
       expect(response.headers.get('www-authenticate')).toBe('Bearer')
+      const withToken = await target.daemon.request('GET', '/api/memories', {headers: {...header, authorization: `Bearer ${target.adminToken}`}})
+      expect(withToken.body.code, JSON.stringify(header)).toBe('admin_token_remote')
     }
-    const spoofedHost = await target.daemon.request('GET', '/api/auth/whoami', {headers: {host: 'evil.example:3850', 'x-forwarded-for': '198.51.100.7'}})
-    expect(spoofedHost.status).toBe(401)
-    const local = await target.daemon.request('GET', '/api/auth/whoami', {headers: {host: 'evil.example:3850'}})
-    expect(local.body).toMatchObject({authenticated: false, trustedLocal: true, role: 'admin', remote: false, authMode: 'hybrid'})
+    const local = await target.daemon.request('GET', '/api/auth/whoami', {headers: {authorization: `Bearer ${target.adminToken}`}})
+    expect(local.body).toMatchObject({authenticated: true, kind: 'admin-token', role: 'admin', remote: false, authMode: 'hybrid'})
+  })
+
+  it.each(['local', 'hybrid', 'team'] as const)('%s: the owner socket is the local owner without a key; loopback TCP without one is not', async (mode) => {
+    const target = targets[mode]!
+    const owner = await target.daemon.request('GET', '/api/auth/whoami', {via: 'socket'})
+    expect(owner.status).toBe(200)
+    expect(owner.body).toMatchObject({authenticated: false, trustedLocal: true, role: 'admin', remote: false, authMode: mode})
+    const anonymous = await target.daemon.request('GET', '/api/auth/whoami', {via: 'tcp'})
+    expect(anonymous.status).toBe(401)
+    expect(anonymous.body.code).toBe('auth_required')
+    expect(anonymous.body.error).toMatch(/signet CLI/)
   })
 
   it('hybrid: a scoped key from a remote caller reports its scope; listing never shows other agents', async () => {
@@ -329,14 +345,17 @@ describe('local admin token and proxies', () => {
 })
 
 describe('trusted proxies', () => {
-  it('a listed proxy is believed about its client: loopback client = local, remote client = needs a key', async () => {
+  it('a listed proxy is believed about its client: loopback client = may use the admin token, remote client = may not; neither is the owner without one', async () => {
     const daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: hybrid\n  trustedProxies: ["127.0.0.1", "::1"]\n'})
     try {
-      const viaProxyLocal = await daemon.request('GET', '/api/auth/whoami', {headers: {'x-forwarded-for': '127.0.0.1'}})
+      const token = {authorization: `Bearer ${daemon.adminToken()}`}
+      const viaProxyLocal = await daemon.request('GET', '/api/auth/whoami', {headers: {...token, 'x-forwarded-for': '127.0.0.1'}})
       expect(viaProxyLocal.status).toBe(200)
-      expect(viaProxyLocal.body.trustedLocal).toBe(true)
-      const viaProxyRemote = await daemon.request('GET', '/api/auth/whoami', {headers: {'x-forwarded-for': '127.0.0.1, 198.51.100.7'}})
+      expect(viaProxyLocal.body).toMatchObject({kind: 'admin-token', remote: false})
+      const viaProxyRemote = await daemon.request('GET', '/api/auth/whoami', {headers: {...token, 'x-forwarded-for': '127.0.0.1, 198.51.100.7'}})
       expect(viaProxyRemote.status).toBe(401)
+      const noCredential = await daemon.request('GET', '/api/auth/whoami', {headers: {'x-forwarded-for': '127.0.0.1'}, via: 'tcp'})
+      expect(noCredential.status).toBe(401)
     } finally {
       await daemon.stop()
     }

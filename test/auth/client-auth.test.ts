@@ -40,17 +40,35 @@ describe('which key the client sends', () => {
     expect(resolveDaemonEndpoint().apiKey).toBe('sig_sk_apikey')
   })
 
-  it('sends the local admin token only to the daemon this workspace runs, and only without a key', () => {
+  it('reaches the local daemon only through its socket: no admin token and no TCP dial, a key only if one is set', () => {
     const workspace = temp.workspace
     mkdirSync(path.join(workspace, '.daemon'), {recursive: true})
-    writeFileSync(path.join(workspace, '.daemon/daemon.json'), JSON.stringify({url: 'http://127.0.0.1:45999'}))
+    writeFileSync(path.join(workspace, '.daemon/daemon.json'), JSON.stringify({url: 'http://127.0.0.1:45999', pid: process.pid}))
     writeFileSync(path.join(workspace, '.daemon/admin.token'), `sig_at_${'x'.repeat(43)}\n`, {mode: 0o600})
-    expect(resolveDaemonEndpoint({workspace})).toMatchObject({url: 'http://127.0.0.1:45999', apiKey: `sig_at_${'x'.repeat(43)}`})
+    const local = resolveDaemonEndpoint({workspace})
+    expect(local).toMatchObject({url: 'http://127.0.0.1:45999', socketPath: path.join(workspace, '.daemon/signet.sock')})
+    expect(local.apiKey).toBeUndefined()
     process.env.SIGNET_API_KEY = 'sig_sk_explicit'
-    expect(resolveDaemonEndpoint({workspace}).apiKey).toBe('sig_sk_explicit')
+    expect(resolveDaemonEndpoint({workspace})).toMatchObject({apiKey: 'sig_sk_explicit', socketPath: path.join(workspace, '.daemon/signet.sock')})
     delete process.env.SIGNET_API_KEY
     process.env.SIGNET_DAEMON_URL = 'http://192.0.2.10:3850'
-    expect(resolveDaemonEndpoint({workspace}).apiKey).toBeUndefined()
+    const remote = resolveDaemonEndpoint({workspace})
+    expect(remote.apiKey).toBeUndefined()
+    expect(remote.socketPath).toBeUndefined()
+  })
+
+  it('a workspace whose socket path is too long uses the admin token, only to its live recorded daemon', () => {
+    const workspace = path.join(temp.home, 'a'.repeat(120))
+    mkdirSync(path.join(workspace, '.daemon'), {recursive: true})
+    writeFileSync(path.join(workspace, '.daemon/admin.token'), `sig_at_${'x'.repeat(43)}\n`, {mode: 0o600})
+    writeFileSync(path.join(workspace, '.daemon/daemon.json'), JSON.stringify({url: 'http://127.0.0.1:45999', pid: process.pid}))
+    expect(resolveDaemonEndpoint({workspace})).toMatchObject({url: 'http://127.0.0.1:45999', apiKey: `sig_at_${'x'.repeat(43)}`})
+    expect(resolveDaemonEndpoint({workspace}).socketPath).toBeUndefined()
+    // a dead daemon's port may be anyone's now: nothing is sent
+    writeFileSync(path.join(workspace, '.daemon/daemon.json'), JSON.stringify({url: 'http://127.0.0.1:45999', pid: 2 ** 22 + 7}))
+    const dead = resolveDaemonEndpoint({workspace})
+    expect(dead.unreachable).toMatch(/not running/)
+    expect(dead.apiKey).toBeUndefined()
   })
 
   it('SIGNET_DAEMON_URL with a path, query, fragment or credentials is refused with a clear message', () => {
@@ -117,6 +135,45 @@ describe('what the client puts on the wire', () => {
       expect((refused as Error).message).toMatch(/api key revoked/)
     } finally {
       await daemon?.stop()
+    }
+  })
+})
+
+describe('what the client reads back', () => {
+  it('stops reading an answer past its cap, chunked or not, and fails clearly', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(200, {'content-type': 'application/json'}) // no Content-Length: chunked
+      const piece = Buffer.alloc(64 * 1024, 'a')
+      const pump = () => {
+        while (!response.destroyed && response.write(piece));
+        if (!response.destroyed) response.once('drain', pump)
+      }
+      pump()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const client = new DaemonClient({url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, maxResponseBytes: 1024 * 1024, timeoutMs: 10_000})
+      const started = performance.now()
+      const error = await client.get('/api/memories').catch((failure: unknown) => failure)
+      expect(error).toMatchObject({daemonCode: 'response_too_large'})
+      expect(performance.now() - started).toBeLessThan(5000)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+
+  it('a workspace socket with nothing behind it is "not running", and a silent daemon times out', async () => {
+    const missing = new DaemonClient({url: 'http://127.0.0.1:3850', socketPath: path.join(temp.home, 'absent.sock')})
+    await expect(missing.get('/api/status')).rejects.toMatchObject({code: 'daemon_unreachable', message: expect.stringMatching(/not running .*absent\.sock: ENOENT/)})
+    const silent = createServer(() => undefined)
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const client = new DaemonClient({url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 300})
+      await expect(client.get('/api/status')).rejects.toMatchObject({code: 'daemon_timeout', reason: 'timeout'})
+    } finally {
+      silent.closeAllConnections()
+      silent.close()
     }
   })
 })

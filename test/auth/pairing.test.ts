@@ -17,7 +17,7 @@ describe('pairing', () => {
   it('an admin mints a code; a remote claim (no key) gets a scoped key once; reuse is refused', async () => {
     daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
     const token = readFileSync(daemon.context.paths.adminTokenFile, 'utf8').trim()
-    const noKey = await daemon.request('POST', '/api/auth/pair', {body: {}})
+    const noKey = await daemon.request('POST', '/api/auth/pair', {body: {}, via: 'tcp'})
     expect(noKey.status).toBe(401)
     const issued = await daemon.request('POST', '/api/auth/pair', {
       headers: {authorization: `Bearer ${token}`},

@@ -8,7 +8,9 @@ const savedEnv = {...process.env}
 
 beforeAll(async () => {
   daemon = await startTestDaemon()
-  process.env.SIGNET_DAEMON_URL = daemon.url
+  // No SIGNET_DAEMON_URL: the bridge reaches HOME's workspace daemon through its socket.
+  delete process.env.SIGNET_DAEMON_URL
+  delete process.env.SIGNET_WORKSPACE
   process.env.HOME = daemon.temp.home
   delete process.env.SIGNET_API_KEY
   const transcript = 'user: the flaky checkout test fails because the payment mock times out\nassistant: raised the mock timeout to 5s'

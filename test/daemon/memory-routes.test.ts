@@ -153,7 +153,8 @@ describe('bad input', () => {
 
   it('chunked bodies (no Content-Length) are limited as they stream, and small ones work', async () => {
     const chunked = (chunks: string[]) => new Promise<{status: number; body: any}>((resolve, reject) => {
-      const request = http.request(`${daemon.url}/api/memory/remember`, {method: 'POST', headers: {'content-type': 'application/json'}}, (response) => {
+      // On the owner socket, as the CLI sends it.
+      const request = http.request({socketPath: daemon.socketPath, path: '/api/memory/remember', method: 'POST', headers: {host: 'localhost', 'content-type': 'application/json'}}, (response) => {
         let text = ''
         response.on('data', (chunk) => (text += chunk))
         response.on('end', () => resolve({status: response.statusCode ?? 0, body: JSON.parse(text)}))

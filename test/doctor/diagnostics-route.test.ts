@@ -19,7 +19,7 @@ describe('GET /api/diagnostics/db', () => {
     expect(response.body.sizeBytes).toBeGreaterThan(0)
   })
 
-  it('is admin only: an agent key gets 403, no key in team mode gets 401', async () => {
+  it('is admin only: an agent key gets 403, no key over TCP gets 401', async () => {
     daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: hybrid\n'})
     const created = await daemon.request('POST', '/api/auth/api-keys', {body: {name: 'laptop', role: 'agent'}})
     expect(created.status).toBe(201)
@@ -30,7 +30,7 @@ describe('GET /api/diagnostics/db', () => {
     await daemon.stop()
 
     daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
-    const anonymous = await daemon.request('GET', '/api/diagnostics/db')
+    const anonymous = await daemon.request('GET', '/api/diagnostics/db', {via: 'tcp'})
     expect(anonymous.status).toBe(401)
   })
 })

@@ -132,7 +132,7 @@ describe('signet remember / recall', () => {
     expect(bad.stderr).toMatch(/--importance must be a number from 0 to 1/)
     const down = await runCli(['recall', 'anything'], {env})
     expect(down.code).toBe(1)
-    expect(down.stderr).toMatch(/daemon not reachable at http:\/\/127\.0\.0\.1:\d+ .*signet daemon start/)
+    expect(down.stderr).toMatch(/the daemon for this workspace is not running \(nothing answers on \S+signet\.sock: (ENOENT|ECONNREFUSED)\) — run `signet daemon start`/)
     const badUrl = await runCli(['recall', 'x'], {env: {...env, SIGNET_DAEMON_URL: 'http://host:3850/api'}})
     expect(badUrl.stderr).toMatch(/bare origin/)
   })

@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -98,9 +98,11 @@ describe('backfill', () => {
     writeFileSync(path.join(first.workspace, 'agent.yaml'), embeddingYaml(['provider: local']))
     const second = await startServer({workspace: first.workspace, port: 0})
     cleanups.push(() => second.close())
-    const get = (route: string) => fetch(`${second.url}${route}`).then((response) => response.json() as Promise<any>)
+    // The owner over TCP: this start's admin token.
+    const owner = {authorization: `Bearer ${readFileSync(second.context.paths.adminTokenFile, 'utf8').trim()}`}
+    const get = (route: string) => fetch(`${second.url}${route}`, {headers: owner}).then((response) => response.json() as Promise<any>)
     await expect.poll(() => get('/api/embedding/status'), {timeout: 5000}).toMatchObject({provider: 'local', indexed: 3, pending: 0})
-    const response = await fetch(`${second.url}/api/memory/recall`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({query: 'cats and pets'})})
+    const response = await fetch(`${second.url}/api/memory/recall`, {method: 'POST', headers: {...owner, 'content-type': 'application/json'}, body: JSON.stringify({query: 'cats and pets'})})
     const body = (await response.json()) as any
     expect(body.meta.vector.status).toBe('used')
     expect(body.results[0].content).toContain('kitten')

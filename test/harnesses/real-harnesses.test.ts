@@ -76,9 +76,14 @@ async function signet(m: Machine, args: string[]): Promise<string> {
   return result.stdout
 }
 
-/** Connect to the test daemon by URL: stores credentials the hooks and MCP server resolve at run time. */
+/**
+ * Connect to the test daemon by URL with a key minted for the harness (a TCP caller without a
+ * credential is nobody): stores credentials the hooks and MCP server resolve at run time.
+ */
 async function connect(m: Machine, harness: string): Promise<void> {
-  const out = await signet(m, ['connect', harness, '--url', daemon.url, '--yes'])
+  const minted = await daemon.request('POST', '/api/auth/api-keys', {body: {name: `real ${harness}`, role: 'agent', connector: harness}})
+  expect(minted.status).toBe(201)
+  const out = await signet(m, ['connect', harness, '--url', daemon.url, '--api-key', minted.body.apiKey.key, '--yes'])
   expect(out).toMatch(/connector installed/)
 }
 

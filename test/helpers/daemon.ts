@@ -1,12 +1,29 @@
+import {readFileSync} from 'node:fs'
+import {request as httpRequest} from 'node:http'
+
 import {initWorkspace} from '../../src/config/workspace.js'
 import {startServer, type RunningServer} from '../../src/daemon/server.js'
 import {makeTempHome, type TempHome} from './temp-home.js'
 
+export interface TestRequestOptions {
+  body?: unknown
+  rawBody?: string
+  headers?: Record<string, string>
+  /**
+   * How to reach the daemon. 'socket' (the default without an Authorization header): the owner's
+   * Unix socket, as the CLI does. 'tcp' (the default with one, or with a forwarding header):
+   * loopback TCP, headers as given — without a credential that is an anonymous caller, never the owner.
+   */
+  via?: 'socket' | 'tcp'
+}
+
 export interface TestDaemon extends RunningServer {
   temp: TempHome
   workspace: string
-  /** fetch against the daemon with JSON helpers; headers are passed through untouched. */
-  request(method: string, path: string, options?: {body?: unknown; rawBody?: string; headers?: Record<string, string>}): Promise<{status: number; body: any; headers: Headers}>
+  /** A request with JSON helpers, as the owner by default (see TestRequestOptions.via); headers pass through untouched. */
+  request(method: string, path: string, options?: TestRequestOptions): Promise<{status: number; body: any; headers: Headers}>
+  /** The current `.daemon/admin.token`: the owner's credential over loopback TCP. */
+  adminToken(): string
   stop(): Promise<void>
 }
 
@@ -42,11 +59,16 @@ export async function startTestDaemon(options: {agentYaml?: string; env?: Record
       body = JSON.stringify(requestOptions.body)
       headers['content-type'] ??= 'application/json'
     }
-    const response = await fetch(`${server.url}${path}`, {method, headers, body})
-    const text = await response.text()
-    let parsed: unknown = text
+    const names = Object.keys(headers).map((name) => name.toLowerCase())
+    // A credential, or a forwarding header (a test playing a proxied peer), means TCP by default.
+    const tcpByDefault = names.some((name) => ['authorization', 'forwarded', 'x-forwarded-for', 'x-real-ip'].includes(name))
+    const via = requestOptions.via ?? (tcpByDefault ? 'tcp' : 'socket')
+    const response = via === 'tcp'
+      ? await fetch(`${server.url}${path}`, {method, headers, body}).then(async (answer) => ({status: answer.status, text: await answer.text(), headers: answer.headers}))
+      : await overSocket(server.socketPath!, method, path, headers, body)
+    let parsed: unknown = response.text
     try {
-      parsed = text ? JSON.parse(text) : undefined
+      parsed = response.text ? JSON.parse(response.text) : undefined
     } catch {
       // leave as text
     }
@@ -57,9 +79,36 @@ export async function startTestDaemon(options: {agentYaml?: string; env?: Record
     temp,
     workspace: temp.workspace,
     request,
+    adminToken: () => readFileSync(`${temp.workspace}/.daemon/admin.token`, 'utf8').trim(),
     stop: async () => {
       await server.close()
       temp.cleanup()
     },
   }
+}
+
+/** One HTTP request on a Unix socket (fetch cannot dial one). */
+export function overSocket(
+  socketPath: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{status: number; text: string; headers: Headers}> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({socketPath, method, path, headers: {host: 'localhost', ...headers}}, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('error', reject)
+      response.on('end', () => {
+        const responseHeaders = new Headers()
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value)
+        }
+        resolve({status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: responseHeaders})
+      })
+    })
+    request.on('error', reject)
+    request.end(body)
+  })
 }

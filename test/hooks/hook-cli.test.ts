@@ -34,7 +34,8 @@ beforeAll(async () => {
     {type: 'assistant', message: {role: 'assistant', content: [{type: 'text', text: 'Got it, docs/rollback.md it is.'}]}},
     {type: 'user', message: {role: 'user', content: 'My OpenAI key sk-proj-Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp is for the eval harness.'}},
   ].map((line) => JSON.stringify(line)).join('\n') + '\n')
-  env = {...daemon.temp.env, SIGNET_DAEMON_URL: daemon.url}
+  // No SIGNET_DAEMON_URL: like every local setup, the hook finds HOME's workspace daemon by its socket.
+  env = {...daemon.temp.env}
 })
 
 afterAll(async () => {
@@ -226,7 +227,7 @@ describe('never breaks the harness', () => {
     mkdirSync(workspace, {recursive: true})
     writeFileSync(path.join(workspace, 'AGENTS.md'), '# Agent\nAlways run the linter.\n')
     writeFileSync(path.join(workspace, 'MEMORY.md'), '# MEMORY\nThe payments migration is half done.\n')
-    const offlineEnv = {...env, SIGNET_DAEMON_URL: `http://127.0.0.1:${await freePort()}`, SIGNET_WORKSPACE: workspace}
+    const offlineEnv = {...env, SIGNET_WORKSPACE: workspace}
     const run = await runHook(['session-start', '-H', 'claude-code'], {env: offlineEnv, input: JSON.stringify({session_id: 'off-1', cwd: repoDir, source: 'startup'})})
     expect(run.code).toBe(0)
     const context = parseHookJson(run.stdout, 'SessionStart')
@@ -239,31 +240,41 @@ describe('never breaks the harness', () => {
 
 describe('offline spool', () => {
   it('a session-end killed mid-request (Gemini does not wait) is already on disk and is delivered later', async () => {
-    const silent = await startSilentServer()
     const {makeTempHome} = await import('../helpers/temp-home.js')
+    const {initWorkspace} = await import('../../src/config/workspace.js')
+    const {startServer} = await import('../../src/daemon/server.js')
     const temp = makeTempHome()
+    initWorkspace(temp.workspace)
+    mkdirSync(path.join(temp.workspace, '.daemon'), {recursive: true, mode: 0o700})
+    // A daemon that hangs: something on the workspace socket that never answers.
+    const silent = await startSilentServer({socketPath: path.join(temp.workspace, '.daemon', 'signet.sock')})
     const spoolDir = path.join(temp.home, '.config', 'signet', 'spool')
     try {
       const {spawn} = await import('node:child_process')
       const {RUN_JS} = await import('../helpers/cli.js')
-      const child = spawn(process.execPath, [RUN_JS, 'hook', 'session-end', '-H', 'gemini'], {env: {...temp.env, SIGNET_DAEMON_URL: silent.url}, stdio: ['pipe', 'ignore', 'ignore']})
+      const child = spawn(process.execPath, [RUN_JS, 'hook', 'session-end', '-H', 'gemini'], {env: temp.env, stdio: ['pipe', 'ignore', 'ignore']})
       child.stdin.end(JSON.stringify({session_id: 'killed-1', transcript_path: transcriptPath, cwd: repoDir, hook_event_name: 'SessionEnd', reason: 'exit'}))
       // Kill it once its request reached the (silent) daemon, as a harness exiting would.
       await new Promise<void>((resolve) => silent.server.once('connection', () => resolve()))
       child.kill('SIGKILL')
       await new Promise((resolve) => child.once('close', resolve))
+      await silent.close()
       const claimed = readdirSync(spoolDir)
       expect(claimed).toHaveLength(1)
       expect(claimed[0]).toMatch(/\.json\.claim-\d+-\d+$/)
       // Two minutes later the claim is stale (simulated by its timestamp) and the next call delivers it.
       const {renameSync} = await import('node:fs')
       renameSync(path.join(spoolDir, claimed[0]), path.join(spoolDir, claimed[0].replace(/-\d+$/, `-${Date.now() - 180_000}`)))
-      const replay = await runHook(['user-prompt-submit', '-H', 'gemini'], {env: {...temp.env, SIGNET_DAEMON_URL: daemon.url}, input: JSON.stringify({session_id: 'killed-2', cwd: repoDir, prompt: PROMPT})})
-      expect(replay.code).toBe(0)
-      expect(readdirSync(spoolDir)).toEqual([])
-      const stored = await daemon.request('GET', '/api/sessions/killed-1/transcript')
-      expect(stored.status).toBe(200)
-      expect(stored.body.harness).toBe('gemini')
+      const server = await startServer({workspace: temp.workspace, port: 0})
+      try {
+        const replay = await runHook(['user-prompt-submit', '-H', 'gemini'], {env: temp.env, input: JSON.stringify({session_id: 'killed-2', cwd: repoDir, prompt: PROMPT})})
+        expect(replay.code).toBe(0)
+        expect(readdirSync(spoolDir)).toEqual([])
+        const stored = server.context.db.prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key = 'killed-1'").get() as {n: number}
+        expect(stored.n).toBe(1)
+      } finally {
+        await server.close()
+      }
     } finally {
       await silent.close()
       temp.cleanup()
@@ -277,7 +288,8 @@ describe('offline spool', () => {
     const temp = makeTempHome()
     initWorkspace(temp.workspace)
     const port = await freePort()
-    const spoolEnv = {...temp.env, SIGNET_DAEMON_URL: `http://127.0.0.1:${port}`}
+    // No SIGNET_DAEMON_URL: the workspace daemon, reached by its socket (absent while it is down).
+    const spoolEnv = {...temp.env}
     const spoolDir = path.join(temp.home, '.config', 'signet', 'spool')
     const input = JSON.stringify({session_id: 'spool-1', transcript_path: transcriptPath, cwd: repoDir, hook_event_name: 'SessionEnd', reason: 'logout'})
     try {

@@ -23,7 +23,7 @@ const input = JSON.stringify({session_id: 'startup-1', cwd: '', hook_event_name:
 
 beforeAll(async () => {
   daemon = await startTestDaemon()
-  env = {...daemon.temp.env, SIGNET_DAEMON_URL: daemon.url}
+  env = {...daemon.temp.env}
   const stored = await daemon.request('POST', '/api/memory/remember', {body: {content: 'The staging database listens on port 5433'}})
   expect(stored.status).toBe(201)
 })

@@ -18,7 +18,9 @@ beforeEach(async () => {
   temp = makeTempHome()
   initWorkspace(temp.workspace)
   port = await freePort()
-  env = {...temp.env, SIGNET_DAEMON_URL: `http://127.0.0.1:${port}`}
+  // No SIGNET_DAEMON_URL: the hook and `signet sync` use the workspace daemon's socket. SIGNET_PORT
+  // (ignored by local clients now) keeps an older build from reaching for the default port.
+  env = {...temp.env, SIGNET_PORT: String(port)}
 })
 
 afterEach(async () => {
@@ -45,7 +47,7 @@ describe('signet sync', () => {
 
     const down = await runCli(['sync'], {env})
     expect(down.code).toBe(1)
-    expect(down.stderr).toMatch(/could not deliver 3 spooled write\(s\) to http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED — start the daemon/)
+    expect(down.stderr).toMatch(/could not deliver 3 spooled write\(s\) to unix:\S+signet\.sock: the daemon for this workspace is not running \(ENOENT\) — start the daemon/)
     expect(pending()).toHaveLength(3)
 
     server = await startServer({workspace: temp.workspace, port})
@@ -71,7 +73,8 @@ describe('signet sync', () => {
     const saved = process.env.HOME
     process.env.HOME = temp.home
     try {
-      const target = {url: `http://127.0.0.1:${port}`}
+      const {localHookEndpoint} = await import('../../src/hooks/endpoint.js')
+      const target = localHookEndpoint(temp.workspace)
       const reports = await Promise.all([replaySpool(target, {deadline: Date.now() + 10_000}), replaySpool(target, {deadline: Date.now() + 10_000})])
       expect(reports[0].delivered + reports[1].delivered).toBe(4)
       expect(reports[0].rejected + reports[1].rejected).toBe(1)
@@ -97,5 +100,47 @@ describe('signet sync', () => {
     const up = await runCli(['sync', '--json'], {env})
     expect(JSON.parse(up.stdout)).toMatchObject({delivered: 1, remaining: 0})
     expect(readdirSync(spoolDir()).filter((entry) => entry !== 'rejected')).toEqual([])
+  })
+
+  it('an entry spooled for one daemon is only ever replayed to that daemon; the others wait for theirs', async () => {
+    // Spooled for this workspace's daemon (down), and for a remote daemon with a key (unreachable).
+    await spoolSessionEnds(1)
+    const remoteEnv = {...env, SIGNET_DAEMON_URL: `http://127.0.0.1:${await freePort()}`, SIGNET_API_KEY: `sig_sk_0123456789ab_${'r'.repeat(43)}`}
+    const remoteTranscript = JSON.stringify({messages: [{role: 'user', content: 'Remember that the remote spool entry uses the osprey queue.'}]})
+    expect((await runHook(['session-end', '-H', 'generic'], {env: remoteEnv, input: JSON.stringify({sessionKey: 'remote-1', cwd: temp.home, transcript: remoteTranscript})})).code).toBe(0)
+    expect(pending()).toHaveLength(2)
+
+    // Another workspace's daemon comes up, on this machine, for the same user.
+    const other = path.join(temp.home, 'other-workspace')
+    initWorkspace(other)
+    // On the very port this machine's clients used to dial (SIGNET_PORT): only the target decides.
+    server = await startServer({workspace: other, port})
+    const otherEnv = {...env, SIGNET_WORKSPACE: other}
+    const sync = await runCli(['sync', '--json'], {env: otherEnv})
+    expect(sync.code, sync.stderr).toBe(0)
+    expect(JSON.parse(sync.stdout)).toMatchObject({delivered: 0, remaining: 0, forOtherDaemons: 2})
+    const human = await runCli(['sync'], {env: otherEnv})
+    expect(human.stdout).toMatch(/2 spooled write\(s\) wait for another daemon/)
+    // A hook call that succeeds against it does not hand it the entries either.
+    expect((await runHook(['user-prompt-submit', '-H', 'generic'], {env: otherEnv, input: JSON.stringify({sessionKey: 'other-1', cwd: temp.home, prompt: 'anything about queues?'})})).code).toBe(0)
+    const foreign = server.context.db.prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key IN ('sync-0', 'remote-1')").get() as {n: number}
+    expect(foreign.n).toBe(0)
+    expect(pending()).toHaveLength(2)
+    await server.close()
+
+    // Its own daemon takes its own entry; the remote one still waits.
+    server = await startServer({workspace: temp.workspace, port: 0})
+    const own = await runCli(['sync', '--json'], {env})
+    expect(JSON.parse(own.stdout)).toMatchObject({delivered: 1, remaining: 0, forOtherDaemons: 1})
+    const mine = server.context.db.prepare("SELECT session_key FROM session_transcripts WHERE session_key IN ('sync-0', 'remote-1')").all() as Array<{session_key: string}>
+    expect(mine.map((row) => row.session_key)).toEqual(['sync-0'])
+    expect(pending()).toHaveLength(1)
+  })
+
+  it('spool directory and entries are readable by their owner only', async () => {
+    await spoolSessionEnds(1)
+    const {statSync} = await import('node:fs')
+    expect(statSync(spoolDir()).mode & 0o777).toBe(0o700)
+    for (const name of pending()) expect(statSync(path.join(spoolDir(), name)).mode & 0o777).toBe(0o600)
   })
 })

@@ -105,6 +105,53 @@ describe('postHookJson on raw sockets', () => {
   })
 })
 
+describe('the 4 MiB answer cap holds for every framing', () => {
+  /** A daemon impostor that streams without end (until the client hangs up), counting what it sent. */
+  async function endlessServer(head: string, piece: (index: number) => Buffer | string): Promise<{url: string; sent: () => number}> {
+    let sent = 0
+    server = createServer((socket) => {
+      socket.on('error', () => undefined)
+      socket.once('data', () => {
+        socket.write(head)
+        let index = 0
+        const pump = () => {
+          while (!socket.destroyed && socket.write(piece(index++))) {
+            sent += 64 * 1024
+            if (sent > 300 * 1024 * 1024) return socket.end()
+          }
+          if (!socket.destroyed) socket.once('drain', pump)
+        }
+        pump()
+      })
+    })
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+    return {url: `http://127.0.0.1:${(server.address() as {port: number}).port}`, sent: () => sent}
+  }
+
+  const chunk = Buffer.alloc(64 * 1024, 'a')
+  const chunkedPiece = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])
+
+  it.each([
+    ['chunked', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', () => chunkedPiece],
+    ['close-delimited', 'HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n', () => chunk],
+  ])('stops reading a %s answer past 4 MiB, well within its budget', async (_framing, head, piece) => {
+    const {url, sent} = await endlessServer(head, piece)
+    const started = performance.now()
+    const error = await post(url, {timeoutMs: 10_000}).then(() => undefined, (failure: unknown) => failure)
+    const elapsed = performance.now() - started
+    expect(error).toBeInstanceOf(HookTransportError)
+    expect((error as Error).message).toMatch(/larger than 4 MiB/)
+    expect(elapsed).toBeLessThan(5000)
+    // it hung up near the cap instead of reading hundreds of MiB
+    expect(sent()).toBeLessThan(64 * 1024 * 1024)
+  })
+
+  it('refuses a declared Content-Length over the cap before reading the body', async () => {
+    const {url} = await rawServer([`HTTP/1.1 200 OK\r\nContent-Length: ${5 * 1024 * 1024}\r\n\r\n{`])
+    await expect(post(url)).rejects.toMatchObject({message: expect.stringMatching(/larger than 4 MiB/)})
+  })
+})
+
 describe('ResponseReader', () => {
   it('handles a body of zero length and 204', () => {
     const reader = new ResponseReader()
@@ -114,13 +161,17 @@ describe('ResponseReader', () => {
 })
 
 describe('postHookJson against the real daemon', () => {
-  it('round-trips a hook request', async () => {
+  it('round-trips a hook request on the owner socket, and over TCP only with a credential', async () => {
     const daemon = await startTestDaemon()
     try {
-      const answer = await postHookJson<{inject: string; receipt: {ids: string[]}}>({url: daemon.url, harness: 'codex', path: '/api/hooks/user-prompt-submit', body: {harness: 'codex', prompt: 'anything at all'}, timeoutMs: 5000})
+      const viaSocket = {url: 'unix:', socketPath: daemon.socketPath, harness: 'codex', path: '/api/hooks/user-prompt-submit', timeoutMs: 5000}
+      const answer = await postHookJson<{inject: string; receipt: {ids: string[]}}>({...viaSocket, body: {harness: 'codex', prompt: 'anything at all'}})
       expect(answer).toMatchObject({inject: '', receipt: {ids: []}})
-      const refused = await postHookJson({url: daemon.url, harness: 'codex', path: '/api/hooks/user-prompt-submit', body: {prompt: 'no harness'}, timeoutMs: 5000}).catch((error: unknown) => error)
+      const refused = await postHookJson({...viaSocket, body: {prompt: 'no harness'}}).catch((error: unknown) => error)
       expect(refused).toMatchObject({kind: 'http', status: 400, code: 'invalid_request'})
+      const viaTcp = {url: daemon.url, harness: 'codex', path: '/api/hooks/user-prompt-submit', body: {harness: 'codex', prompt: 'anything at all'}, timeoutMs: 5000}
+      await expect(postHookJson(viaTcp)).rejects.toMatchObject({kind: 'http', status: 401, code: 'auth_required'})
+      expect(await postHookJson({...viaTcp, apiKey: daemon.adminToken()})).toMatchObject({inject: ''})
     } finally {
       await daemon.stop()
     }

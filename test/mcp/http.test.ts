@@ -16,9 +16,11 @@ afterAll(async () => {
   await daemon.stop()
 })
 
+/** Over TCP the owner shows the admin token (a TCP caller without a credential is nobody). */
 async function connect(headers: Record<string, string> = {}): Promise<Client> {
   const client = new Client({name: 'signet-test', version: '1.0.0'})
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), {requestInit: {headers}}))
+  const withCredential = {authorization: `Bearer ${daemon.adminToken()}`, ...headers}
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), {requestInit: {headers: withCredential}}))
   return client
 }
 
@@ -115,10 +117,10 @@ describe('/mcp over Streamable HTTP (stateless)', () => {
   })
 
   it('answers GET and DELETE with 405 (stateless: no stream, no session)', async () => {
-    const get = await fetch(`${daemon.url}/mcp`, {headers: {accept: 'text/event-stream'}})
+    const get = await fetch(`${daemon.url}/mcp`, {headers: {accept: 'text/event-stream', authorization: `Bearer ${daemon.adminToken()}`}})
     expect(get.status).toBe(405)
     expect(get.headers.get('allow')).toBe('POST')
-    const del = await fetch(`${daemon.url}/mcp`, {method: 'DELETE'})
+    const del = await fetch(`${daemon.url}/mcp`, {method: 'DELETE', headers: {authorization: `Bearer ${daemon.adminToken()}`}})
     expect(del.status).toBe(405)
   })
 })

@@ -24,7 +24,8 @@ afterAll(async () => {
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
   const base = Object.fromEntries(Object.entries(daemon.temp.env).filter((entry): entry is [string, string] => entry[1] !== undefined))
-  return {...base, SIGNET_DAEMON_URL: daemon.url, ...extra}
+  // No SIGNET_DAEMON_URL: the server finds the workspace's daemon (HOME's default workspace) by its socket.
+  return {...base, ...extra}
 }
 
 async function spawnServer(args: string[], extraEnv: Record<string, string> = {}): Promise<{client: Client; stderr: () => string}> {

@@ -115,7 +115,7 @@ describe('32 connectors with agent-scoped keys at once', () => {
       const agentId = `agent-${index}`
       const created = await fetch(`${daemon.url}/api/auth/api-keys`, {
         method: 'POST',
-        headers: {'content-type': 'application/json'},
+        headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken}`},
         body: JSON.stringify({name: `connector ${index}`, role: 'agent', agentId, connector: 'pi'}),
       })
       expect(created.status).toBe(201)

@@ -43,16 +43,16 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 const refusalsOf = (load: WriteLoad) => Object.fromEntries(load.result.refusals)
 const diskFullCount = (load: WriteLoad) => load.result.refusals.get('507 disk_full') ?? 0
 
-async function post(url: string, route: string, body: unknown): Promise<{status: number; body: any}> {
-  const response = await fetch(`${url}${route}`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000)})
+async function post(target: SpawnedDaemon, route: string, body: unknown): Promise<{status: number; body: any}> {
+  const response = await fetch(`${target.url}${route}`, {method: 'POST', headers: target.ownerHeaders({'content-type': 'application/json'}), body: JSON.stringify(body), signal: AbortSignal.timeout(15_000)})
   return {status: response.status, body: await response.json()}
 }
 
 /** Every acknowledged write is served by the running daemon, byte for byte. */
-async function expectServed(url: string, acked: AckedWrite[]): Promise<void> {
+async function expectServed(target: SpawnedDaemon, acked: AckedWrite[]): Promise<void> {
   const missing: string[] = []
   for (const write of acked) {
-    const response = await fetch(`${url}/api/memory/${write.id}`, {signal: AbortSignal.timeout(15_000)})
+    const response = await fetch(`${target.url}/api/memory/${write.id}`, {headers: target.ownerHeaders(), signal: AbortSignal.timeout(15_000)})
     const body = (await response.json()) as {memory?: {content: string}}
     if (response.status !== 200 || body.memory?.content !== write.content) missing.push(write.id)
   }
@@ -80,14 +80,14 @@ async function fillThenRecover(workspace: string, options: {wrapper?: string[]; 
   const dbPath = workspacePaths(workspace).dbPath
   daemon = await spawnDaemon({workspace, env: temp!.env, wrapper: options.wrapper})
   // A connector key minted before the disk fills and first used after: its reads must still work.
-  const minted = await post(daemon.url, '/api/auth/api-keys', {name: 'reader', role: 'readonly'})
+  const minted = await post(daemon, '/api/auth/api-keys', {name: 'reader', role: 'readonly'})
   expect(minted.status).toBe(201)
   const readerKey = minted.body.apiKey.key as string
-  const load = startWriteLoad({url: daemon.url, clients: 4, padding: 3000})
+  const load = startWriteLoad({url: daemon.url, headers: () => daemon!.ownerHeaders(), clients: 4, padding: 3000})
   await until(() => diskFullCount(load) >= 30, 60_000, `30 disk_full answers (so far ${JSON.stringify(refusalsOf(load))}, ${load.result.acked.length} acked)`)
   await load.stop()
   // Then small writes until even those no longer fit: the disk is full to the last page.
-  const small = startWriteLoad({url: daemon.url, clients: 2})
+  const small = startWriteLoad({url: daemon.url, headers: () => daemon!.ownerHeaders(), clients: 2})
   await until(() => diskFullCount(small) >= 10, 60_000, 'small writes to hit disk_full')
   await small.stop()
   const full = {...load.result, acked: [...load.result.acked, ...small.result.acked], sent: load.result.sent + small.result.sent}
@@ -100,31 +100,31 @@ async function fillThenRecover(workspace: string, options: {wrapper?: string[]; 
   // Still alive and still reading while full.
   expect((await fetch(`${daemon.url}/health`)).status).toBe(200)
   const token = full.acked[0].content.match(/token (\w+)/)![1]
-  const recall = await post(daemon.url, '/api/memory/recall', {query: token})
+  const recall = await post(daemon, '/api/memory/recall', {query: token})
   expect(recall.status).toBe(200)
   expect(recall.body.results[0].id).toBe(full.acked[0].id)
-  await expectServed(daemon.url, full.acked)
+  await expectServed(daemon, full.acked)
   const keyed = await fetch(`${daemon.url}/api/memory/recall`, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Bearer ${readerKey}`}, body: JSON.stringify({query: token})})
   expect(keyed.status, `recall with a key while the disk is full: ${await keyed.clone().text()}`).toBe(200)
   expect(((await keyed.json()) as {results: Array<{id: string}>}).results[0].id).toBe(full.acked[0].id)
-  const refused = await post(daemon.url, '/api/memory/remember', {content: `refused while full ${'x'.repeat(3000)}`})
+  const refused = await post(daemon, '/api/memory/remember', {content: `refused while full ${'x'.repeat(3000)}`})
   expect(refused.status).toBe(507)
   expect(refused.body).toEqual({error: expect.stringMatching(/disk full/), code: 'disk_full'})
 
   // A crash while the disk is full: the next daemon still starts, serves everything, refuses writes cleanly.
   await daemon.kill('SIGKILL')
   daemon = await spawnDaemon({workspace, env: temp!.env, wrapper: options.wrapper})
-  await expectServed(daemon.url, full.acked)
-  expect((await post(daemon.url, '/api/memory/remember', {content: `still full ${'y'.repeat(3000)}`})).status).toBe(507)
+  await expectServed(daemon, full.acked)
+  expect((await post(daemon, '/api/memory/remember', {content: `still full ${'y'.repeat(3000)}`})).status).toBe(507)
 
   // Space comes back: the running daemon takes writes again without a restart.
   options.giveSpaceBack(daemon.pid)
-  const after = startWriteLoad({url: daemon.url, clients: 4, padding: 3000})
+  const after = startWriteLoad({url: daemon.url, headers: () => daemon!.ownerHeaders(), clients: 4, padding: 3000})
   await after.ackedAtLeast(40)
   const recovered = await after.stop()
   expect(refusalsOf(after)).toEqual({})
   const acked = [...full.acked, ...recovered.acked]
-  await expectServed(daemon.url, acked)
+  await expectServed(daemon, acked)
 
   // A clean stop and a cold look at the file: sound, and every acknowledged write is there.
   const exit = await daemon.kill('SIGTERM')

@@ -40,7 +40,8 @@ describe('hook writes across a daemon crash', () => {
     temp = makeTempHome('signet-hookcrash-')
     initWorkspace(temp.workspace)
     const port = await freePort()
-    const env = {...temp.env, SIGNET_DAEMON_URL: `http://127.0.0.1:${port}`}
+    // No SIGNET_DAEMON_URL: hooks and sync reach the workspace daemon by its socket.
+    const env = {...temp.env}
     daemon = await spawnDaemon({workspace: temp.workspace, env: temp.env, port})
 
     const sessions = Array.from({length: SESSIONS}, (_, index) => `crash-session-${index}`)

@@ -61,13 +61,15 @@ describe('schema upgrades through `signet daemon start`', () => {
     expect(start.stderr).toBe('')
     expect(start.code).toBe(0)
     const {url} = JSON.parse(start.stdout)
+    // Over TCP the owner shows the admin token this start wrote.
+    const owner = {authorization: `Bearer ${readFileSync(workspacePaths(temp.workspace).adminTokenFile, 'utf8').trim()}`}
 
-    const list = (await (await fetch(`${url}/api/memories?limit=50`)).json()) as {memories: Array<{id: string}>}
+    const list = (await (await fetch(`${url}/api/memories?limit=50`, {headers: owner})).json()) as {memories: Array<{id: string}>}
     expect(list.memories.map((m: {id: string}) => m.id).sort()).toEqual(OLD_MEMORIES.map((m) => m.id).sort())
-    const recall = (await (await fetch(`${url}/api/memory/recall`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({query: 'which port does staging postgres use'})})).json()) as {results: Array<{id: string}>}
+    const recall = (await (await fetch(`${url}/api/memory/recall`, {method: 'POST', headers: {...owner, 'content-type': 'application/json'}, body: JSON.stringify({query: 'which port does staging postgres use'})})).json()) as {results: Array<{id: string}>}
     expect(recall.results[0].id).toBe(OLD_MEMORIES[1].id)
     // The new schema is usable: a v2 table answers and a new write lands beside the old ones.
-    const saved = await fetch(`${url}/api/memory/remember`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({content: 'written after the upgrade'})})
+    const saved = await fetch(`${url}/api/memory/remember`, {method: 'POST', headers: {...owner, 'content-type': 'application/json'}, body: JSON.stringify({content: 'written after the upgrade'})})
     expect(saved.status).toBe(201)
     await runCli(['daemon', 'stop'], {env})
 

@@ -50,7 +50,8 @@ describe('durability: SIGKILL mid-stream', () => {
     let unanswered = 0
     for (let round = 0; round < KILLS; round++) {
       daemon = await spawnDaemon({workspace: temp.workspace, env: temp.env})
-      const load = startWriteLoad({url: daemon.url, clients: CLIENTS, stopWhenUnanswered: true})
+      const owner = daemon.ownerHeaders()
+      const load = startWriteLoad({url: daemon.url, headers: () => owner, clients: CLIENTS, stopWhenUnanswered: true})
       // Kill at a slightly different point each round, always with requests in flight.
       await load.ackedAtLeast(120 + round * 37)
       await new Promise((resolve) => setTimeout(resolve, round * 7))
@@ -73,15 +74,15 @@ describe('durability: SIGKILL mid-stream', () => {
 
     // A restart takes over the dead daemon's lock and serves every acknowledged write.
     daemon = await spawnDaemon({workspace: temp.workspace, env: temp.env})
-    const status = (await (await fetch(`${daemon.url}/api/status`)).json()) as {memoryCount: number}
+    const status = (await (await fetch(`${daemon.url}/api/status`, {headers: daemon.ownerHeaders()})).json()) as {memoryCount: number}
     expect(status.memoryCount).toBeGreaterThanOrEqual(acked.length)
     for (const write of acked.filter((_, index) => index % 50 === 0)) {
       const token = write.content.match(/token (\w+)/)![1]
-      const recall = (await (await fetch(`${daemon.url}/api/memory/recall`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({query: token, limit: 3})})).json()) as {results: Array<{id: string}>}
+      const recall = (await (await fetch(`${daemon.url}/api/memory/recall`, {method: 'POST', headers: daemon.ownerHeaders({'content-type': 'application/json'}), body: JSON.stringify({query: token, limit: 3})})).json()) as {results: Array<{id: string}>}
       expect(recall.results.map((row: {id: string}) => row.id)).toContain(write.id)
     }
     // A replay of an acknowledged write (client retry after the crash) is deduplicated, not doubled.
-    const replay = await fetch(`${daemon.url}/api/memory/remember`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({content: acked[0].content})})
+    const replay = await fetch(`${daemon.url}/api/memory/remember`, {method: 'POST', headers: daemon.ownerHeaders({'content-type': 'application/json'}), body: JSON.stringify({content: acked[0].content})})
     expect(replay.status).toBe(200)
     expect(((await replay.json()) as {id: string}).id).toBe(acked[0].id)
     console.info(`sigkill durability: ${KILLS} kills, ${sent} writes sent, ${acked.length} acknowledged, ${unanswered} cut off by the kill, 0 lost, integrity ok`)

@@ -19,7 +19,8 @@ let keyId: string
 
 async function send(method: string, path: string, init: {body?: string; headers?: Record<string, string>} = {}): Promise<HttpResponse> {
   requests++
-  return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json', ...init.headers}, timeoutMs: 15_000})
+  // The owner over TCP: the admin token (a loopback caller without one is nobody).
+  return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`, ...init.headers}, timeoutMs: 15_000})
 }
 
 const harness = fc.constantFrom('claude-code', 'codex', 'gemini', 'opencode', 'pi', 'openclaw', 'generic')

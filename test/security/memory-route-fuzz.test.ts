@@ -15,7 +15,8 @@ let knownId: string
 
 async function send(method: string, path: string, init: {body?: string; headers?: Record<string, string>} = {}): Promise<HttpResponse> {
   requests++
-  return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json', ...init.headers}, timeoutMs: 10_000})
+  // The owner over TCP: the admin token (a loopback caller without one is nobody).
+  return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`, ...init.headers}, timeoutMs: 10_000})
 }
 
 async function expectHealthy(): Promise<void> {
@@ -84,7 +85,9 @@ const hostileId = fc.oneof(
 )
 
 beforeAll(async () => {
-  daemon = await startTestDaemon()
+  // Hostile Authorization headers fail from 127.0.0.1 like any guess; the owner's admin token comes from
+  // the same address, so keep the failure limit out of the way (its 429 is tested elsewhere).
+  daemon = await startTestDaemon({agentYaml: 'auth:\n  rateLimits:\n    authFailures: {windowMs: 60000, max: 100000}\n'})
   const seeded = await send('POST', '/api/memory/remember', {body: JSON.stringify({content: 'fuzz seed memory about the staging database'})})
   knownId = seeded.json.id
 })

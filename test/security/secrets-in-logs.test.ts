@@ -27,9 +27,11 @@ const SECRET_CONTENT = [
 
 async function api(method: string, route: string, options: {key?: string; body?: unknown; headers?: Record<string, string>} = {}) {
   requests++
+  // Without a key of its own the request is the owner's, with the admin token (TCP without a credential is nobody).
+  const key = options.key ?? daemon.adminToken
   const response = await fetch(`${daemon.url}${route}`, {
     method,
-    headers: {'content-type': 'application/json', ...(options.key ? {authorization: `Bearer ${options.key}`} : {}), ...options.headers},
+    headers: {'content-type': 'application/json', authorization: `Bearer ${key}`, ...options.headers},
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   })
   return {status: response.status, body: (await response.json().catch(() => undefined)) as any}
@@ -154,7 +156,7 @@ describe('secrets never reach the hook log', () => {
     const hookSecrets = new Set<string>(SECRET_CONTENT)
     try {
       const mint = async (body: object) => {
-        const response = await fetch(`${hookDaemon.url}/api/auth/api-keys`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)})
+        const response = await fetch(`${hookDaemon.url}/api/auth/api-keys`, {method: 'POST', headers: hookDaemon.ownerHeaders({'content-type': 'application/json'}), body: JSON.stringify(body)})
         const {apiKey} = (await response.json()) as {apiKey: {key: string; id: string}}
         hookSecrets.add(apiKey.key)
         hookSecrets.add(apiKey.key.slice(20))
@@ -162,7 +164,7 @@ describe('secrets never reach the hook log', () => {
       }
       const good = await mint({name: 'claude laptop', role: 'agent', agentId: 'laptop', connector: 'claude-code'})
       const revoked = await mint({name: 'old laptop', role: 'agent'})
-      await fetch(`${hookDaemon.url}/api/auth/api-keys/${revoked.id}`, {method: 'DELETE'})
+      await fetch(`${hookDaemon.url}/api/auth/api-keys/${revoked.id}`, {method: 'DELETE', headers: hookDaemon.ownerHeaders()})
       const transcript = path.join(hookTemp.home, 'session.jsonl')
       // Pasted the way people paste them: a bare 40-char AWS secret has no shape of its own, so it comes with its name.
       const pasted = (secret: string) => (secret.startsWith('wJalr') ? `export AWS_SECRET_ACCESS_KEY=${secret}` : `here is the credential ${secret}`)

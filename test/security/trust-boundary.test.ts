@@ -46,9 +46,13 @@ describe('hybrid mode behind a same-host reverse proxy', () => {
     const proxy = await proxyTo(daemon, style)
     const viaProxy = `http://127.0.0.1:${proxy.port}`
 
-    // The same requests straight from loopback are local admin…
-    const direct = await httpRequest(daemon.url, {path: '/api/auth/whoami'})
-    expect(direct.json).toMatchObject({trustedLocal: true, role: 'admin'})
+    // Straight from loopback the admin token is the owner (no credential is nobody, even there)…
+    const token = {authorization: `Bearer ${daemon.adminToken()}`}
+    const direct = await httpRequest(daemon.url, {path: '/api/auth/whoami', headers: token})
+    expect(direct.json).toMatchObject({kind: 'admin-token', role: 'admin', remote: false})
+    expect((await httpRequest(daemon.url, {path: '/api/auth/whoami'})).json.code).toBe('auth_required')
+    // …through the proxy the token is refused: the proxy speaks for someone else.
+    expect((await httpRequest(viaProxy, {path: '/api/auth/whoami', headers: token})).json.code).toBe('admin_token_remote')
     // …and through the proxy they need a key, for reads, writes and key management alike.
     for (const [method, path, body] of [
       ['GET', '/api/auth/whoami', undefined],
@@ -65,7 +69,7 @@ describe('hybrid mode behind a same-host reverse proxy', () => {
       expect(answer.json.code).toBe('auth_required')
     }
     expect(memoryCount(daemon)).toBe(0)
-    expect((await httpRequest(daemon.url, {path: '/api/auth/api-keys'})).json.apiKeys).toEqual([])
+    expect((await daemon.request('GET', '/api/auth/api-keys')).body.apiKeys).toEqual([])
     // /health stays open and says nothing more through the proxy.
     const health = await httpRequest(viaProxy, {path: '/health'})
     expect(health.status).toBe(200)
@@ -79,10 +83,14 @@ describe('hybrid mode behind a same-host reverse proxy', () => {
     const proxy = await proxyTo(daemon, 'x-forwarded-for', '0.0.0.0')
     const spoof = {'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1', forwarded: 'for=127.0.0.1'}
 
-    const remote = await httpRequest(`http://${address}:${proxy.port}`, {path: '/api/memories', headers: spoof})
+    const token = {authorization: `Bearer ${daemon.adminToken()}`}
+    const remote = await httpRequest(`http://${address}:${proxy.port}`, {path: '/api/memories', headers: {...spoof, ...token}})
     expect(remote.status).toBe(401)
-    const local = await httpRequest(`http://127.0.0.1:${proxy.port}`, {path: '/api/auth/whoami'})
-    expect(local.json).toMatchObject({trustedLocal: true})
+    expect(remote.json.code).toBe('admin_token_remote')
+    const local = await httpRequest(`http://127.0.0.1:${proxy.port}`, {path: '/api/auth/whoami', headers: token})
+    expect(local.json).toMatchObject({kind: 'admin-token', remote: false})
+    // Believed or not, a proxied caller without a credential is never the owner.
+    expect((await httpRequest(`http://127.0.0.1:${proxy.port}`, {path: '/api/auth/whoami'})).status).toBe(401)
     // An unlisted loopback peer forwarding the same spoof is not believed either.
     const untrusted = await daemonWith(HYBRID)
     const direct = await httpRequest(untrusted.url, {path: '/api/memories', headers: spoof})
@@ -96,15 +104,16 @@ describe('a listed proxy is believed only through the headers it appends to', ()
     if (!address) return context.skip('no non-loopback IPv4 address on this machine')
     const daemon = await daemonWith(HYBRID_TRUSTING_LOOPBACK_PROXY)
     const passthrough = await proxyTo(daemon, 'passthrough', '0.0.0.0')
-    const spoofed = await httpRequest(`http://${address}:${passthrough.port}`, {path: '/api/memories', headers: {'x-real-ip': '127.0.0.1'}})
+    const token = {authorization: `Bearer ${daemon.adminToken()}`}
+    const spoofed = await httpRequest(`http://${address}:${passthrough.port}`, {path: '/api/memories', headers: {'x-real-ip': '127.0.0.1', ...token}})
     expect(spoofed.status).toBe(401)
-    // A proxy that only overwrites X-Real-IP cannot be told apart from one that passes it through: local users need a key there too.
+    // A proxy that only overwrites X-Real-IP cannot be told apart from one that passes it through: the token is refused there.
     const realIpProxy = await proxyTo(daemon, 'x-real-ip')
-    const viaRealIp = await httpRequest(`http://127.0.0.1:${realIpProxy.port}`, {path: '/api/auth/whoami'})
+    const viaRealIp = await httpRequest(`http://127.0.0.1:${realIpProxy.port}`, {path: '/api/auth/whoami', headers: token})
     expect(viaRealIp.status).toBe(401)
     const appending = await proxyTo(daemon, 'x-forwarded-for')
-    const viaXff = await httpRequest(`http://127.0.0.1:${appending.port}`, {path: '/api/auth/whoami'})
-    expect(viaXff.json).toMatchObject({trustedLocal: true})
+    const viaXff = await httpRequest(`http://127.0.0.1:${appending.port}`, {path: '/api/auth/whoami', headers: token})
+    expect(viaXff.json).toMatchObject({kind: 'admin-token', remote: false})
   })
 })
 
@@ -132,10 +141,11 @@ describe('the Host header never grants trust', () => {
     expect(remoteAdmin.status).toBe(401)
     expect(remoteAdmin.json.code).toBe('admin_token_remote')
 
-    // Loopback is local; a key minted there works from the outside and is marked remote.
-    expect((await httpRequest(daemon.url, {path: '/api/auth/whoami'})).json).toMatchObject({trustedLocal: true})
-    const minted = await httpRequest(daemon.url, {method: 'POST', path: '/api/auth/api-keys', headers: {'content-type': 'application/json'}, body: JSON.stringify({name: 'laptop', role: 'agent', agentId: 'laptop'})})
-    const key = minted.json.apiKey.key
+    // Loopback without a credential is nobody too; the owner socket is the owner, and a key minted there works from the outside, marked remote.
+    expect((await httpRequest(daemon.url, {path: '/api/auth/whoami'})).status).toBe(401)
+    expect((await daemon.request('GET', '/api/auth/whoami')).body).toMatchObject({trustedLocal: true})
+    const minted = await daemon.request('POST', '/api/auth/api-keys', {body: {name: 'laptop', role: 'agent', agentId: 'laptop'}})
+    const key = minted.body.apiKey.key
     const who = await httpRequest(external, {path: '/api/auth/whoami', headers: {host: 'localhost', authorization: `Bearer ${key}`}})
     expect(who.json).toMatchObject({authenticated: true, remote: true, role: 'agent', scope: {agent: 'laptop'}})
   })

@@ -92,7 +92,7 @@ describe('soak: B4 load for SOAK_MINUTES', () => {
     for (let index = 0; index < CLIENTS; index++) {
       const response = await fetch(`${daemon.url}/api/auth/api-keys`, {
         method: 'POST',
-        headers: {'content-type': 'application/json'},
+        headers: daemon.ownerHeaders({'content-type': 'application/json'}),
         body: JSON.stringify({name: `soak ${index}`, role: 'agent', agentId: `soak-${index}`}),
       })
       connectors.push({agentId: `soak-${index}`, key: ((await response.json()) as {apiKey: {key: string}}).apiKey.key, written: 0})

@@ -1,6 +1,5 @@
 import {SignetCommand} from '../../cli/base-command.js'
-import {resolveDaemonEndpoint} from '../../client/resolve-endpoint.js'
-import {DaemonClient} from '../../client/daemon-client.js'
+import {clientForEndpoint, resolveDaemonEndpoint} from '../../client/resolve-endpoint.js'
 import {loadAgentConfig} from '../../config/agent-config.js'
 import {type ListenSettings, resolveListenSettings} from '../../config/network.js'
 import {workspacePaths} from '../../config/paths.js'
@@ -61,7 +60,7 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
       report.running = true
       report.pid = processStatus.pid ?? null
       try {
-        const client = new DaemonClient({url: report.url, apiKey: endpoint.apiKey, timeoutMs: 3000})
+        const client = clientForEndpoint(endpoint, {timeoutMs: 3000})
         const live = await client.get<{version: string; uptime: number; bindHost: string; networkMode: string; authMode: string; configuredAuthMode: string; memoryCount: number; authModeWarning: string | null}>('/api/status')
         Object.assign(report, {
           version: live.version,

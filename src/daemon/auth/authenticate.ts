@@ -1,5 +1,6 @@
 import type {Context, MiddlewareHandler} from 'hono'
 
+import {arrivedOnLocalSocket} from '../../client/local-socket.js'
 import {isLoopbackAddress} from '../../config/network.js'
 import type {ApiKeyRecord, ApiKeyRejection} from '../../store/api-keys.js'
 import {ApiError, unauthorized} from '../api-error.js'
@@ -25,7 +26,11 @@ export function isOpenRoute(method: string, path: string): boolean {
 }
 
 export const AUTH_FAILURE_MESSAGES: Record<ApiKeyRejection | 'required' | 'admin_token_remote', {error: string; code: string}> = {
-  required: {error: 'authentication required: send Authorization: Bearer <api key>', code: 'auth_required'},
+  required: {
+    error:
+      'authentication required: send Authorization: Bearer <api key>. On the daemon\'s own machine, use the signet CLI (it talks to the daemon through .daemon/signet.sock) — a TCP connection without a credential is never trusted as the owner, even from localhost',
+    code: 'auth_required',
+  },
   malformed: {error: 'malformed api key', code: 'malformed_api_key'},
   invalid: {error: 'invalid api key', code: 'invalid_api_key'},
   revoked: {error: 'api key revoked', code: 'api_key_revoked'},
@@ -108,30 +113,38 @@ export function apiKeyPrincipal(record: ApiKeyRecord, classification: PeerClassi
 }
 
 /**
- * SPEC §6.1. local: no key needed (loopback bind only). hybrid: a loopback caller without a key is
- * trusted as local admin, everyone else needs one. team: a key for everything but the open routes.
- * A credential that is sent is always checked and its claims apply, in every mode — a request never
- * gets more than the key it presents. Failures are audited and rate-limited per client address.
+ * Who is calling. The owner is proved by file permission, never by the TCP peer address (any web
+ * page, or any other user of this machine, can reach 127.0.0.1): a request that arrived on the
+ * daemon's Unix socket in the 0700 `.daemon/` directory is the local owner in every mode, and so is
+ * a request carrying the 0600 `.daemon/admin.token` from a loopback peer. Over TCP, a request
+ * without a credential is refused in every mode (`local`, `hybrid` and `team` differ in the bind
+ * and in what status reports, not in whom they trust). A credential that is sent is always checked
+ * and its claims apply — on the socket too — so a request never gets more than the key it
+ * presents. Failures are audited and rate-limited per client address.
  */
 export function authenticate(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
   const state = authState(daemon)
   return async (c, next) => {
-    const classification = classifyPeer(c.env?.incoming?.socket?.remoteAddress, c.req.raw.headers, daemon.config.auth.trustedProxies)
+    const onOwnerSocket = arrivedOnLocalSocket(c.env?.incoming)
+    const classification = onOwnerSocket
+      ? {remote: false, client: 'local-socket'}
+      : classifyPeer(c.env?.incoming?.socket?.remoteAddress, c.req.raw.headers, daemon.config.auth.trustedProxies)
     if (isOpenRoute(c.req.method, c.req.path)) {
       c.set('principal', anonymousPrincipal(classification.remote, classification.client))
       await next()
       return
     }
-    const mode = daemon.listen.effectiveAuthMode
     const header = c.req.header('authorization')?.trim()
     if (!header) {
-      if (mode === 'local' || (mode === 'hybrid' && !classification.remote)) {
-        c.set('principal', localAdminPrincipal(classification.remote, classification.client))
+      if (onOwnerSocket) {
+        c.set('principal', localAdminPrincipal(false, classification.client))
         await next()
         return
       }
-      refuseIfThrottled(state, daemon, c, classification)
-      fail(state, daemon, c, classification, 'required')
+      // Sending no credential guesses nothing: counting it would let any web page lock the
+      // owner's admin token out of a loopback peer. Remote peers are still limited.
+      if (classification.remote) refuseIfThrottled(state, daemon, c, classification)
+      fail(state, daemon, c, classification, 'required', undefined, classification.remote)
     }
     refuseIfThrottled(state, daemon, c, classification)
     const credential = parseBearer(header)
@@ -174,8 +187,9 @@ function fail(
   classification: PeerClassification,
   reason: keyof typeof AUTH_FAILURE_MESSAGES,
   keyId?: string,
+  countsAsAttempt = true,
 ): never {
-  state.authFailures.hit(classification.client)
+  if (countsAsAttempt) state.authFailures.hit(classification.client)
   const {error, code} = AUTH_FAILURE_MESSAGES[reason]
   state.audit.record({
     event: 'auth_failed',

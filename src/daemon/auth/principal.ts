@@ -33,7 +33,8 @@ export interface PrincipalScope {
 /** Who is calling, as decided by the auth middleware; every route reads it, none re-derives it. */
 export interface Principal {
   /**
-   * local: trusted loopback caller without a credential; admin-token: the local CLI's `.daemon/admin.token`;
+   * local: the owner, through the daemon's Unix socket in the 0700 `.daemon/` (no credential needed);
+   * admin-token: the owner over loopback TCP with the 0600 `.daemon/admin.token`;
    * api-key: a `sig_sk_…` key; anonymous: an open route (`/health`, pair claim) without a credential.
    */
   kind: 'local' | 'admin-token' | 'api-key' | 'anonymous'
@@ -42,7 +43,7 @@ export interface Principal {
   scope: PrincipalScope
   /** When non-empty, the only projects a request may name (the key's `allowedProjects`). */
   allowedProjects?: readonly string[]
-  /** The TCP peer is not loopback, or the request came through a proxy. */
+  /** The TCP peer is not loopback, or the request came through a proxy (never for the owner socket). */
   remote: boolean
   /** The client address used for rate limits and the audit trail. */
   peer?: string

@@ -52,7 +52,7 @@ export function mcpRoutes(daemon: DaemonContext, app: InProcessApp) {
       return c.json({jsonrpc: '2.0', error: {code: -32_000, message: `${c.req.method} is not supported: this MCP endpoint is stateless, POST JSON-RPC messages`}, id: null}, 405, {Allow: 'POST'})
     }
     const {createSignetMcpServer, WebStandardStreamableHTTPServerTransport} = await loadMcpSdk()
-    const api = new InProcessDaemonApi(app, c.env, forwardedHeaders(c.req.raw.headers, c.req.query('harness')))
+    const api = new InProcessDaemonApi(app, c.env, forwardedHeaders(c.req.raw.headers, c.req.query('harness')), new URL(c.req.url).origin)
     const server = createSignetMcpServer({api})
     const transport = new WebStandardStreamableHTTPServerTransport({sessionIdGenerator: undefined, enableJsonResponse: true})
     try {
@@ -92,6 +92,7 @@ class InProcessDaemonApi implements DaemonApi {
     private readonly app: InProcessApp,
     private readonly env: AppEnv['Bindings'],
     private readonly headers: Headers,
+    private readonly origin: string,
   ) {}
 
   get<T>(path: string, searchParams?: Record<string, string | number | boolean | undefined>): Promise<T> {
@@ -122,8 +123,9 @@ class InProcessDaemonApi implements DaemonApi {
       payload = JSON.stringify(body)
       headers.set('content-type', 'application/json')
     }
-    // The origin is never looked at (auth uses the socket, not Host); it only makes the URL absolute.
-    const request = new Request(new URL(path, 'http://signet.internal'), {method, headers, body: payload})
+    // The outer request's own origin (it passed the Host check); auth looks at the connection —
+    // TCP peer, or arrival on the owner socket — never at the URL. The env carries that connection.
+    const request = new Request(new URL(path, this.origin), {method, headers, body: payload})
     const response = await this.app.fetch(request, this.env)
     const text = await response.text()
     let parsed: unknown

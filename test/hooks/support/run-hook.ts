@@ -39,15 +39,16 @@ export function runHook(args: string[], options: {env: NodeJS.ProcessEnv; input?
   })
 }
 
-/** A TCP server that accepts connections and never answers: the "daemon hangs" case. */
-export async function startSilentServer(): Promise<{server: Server; url: string; close(): Promise<void>}> {
+/** A server that accepts connections and never answers: the "daemon hangs" case (on TCP, or on a workspace's socket path). */
+export async function startSilentServer(options: {socketPath?: string} = {}): Promise<{server: Server; url: string; close(): Promise<void>}> {
   const sockets = new Set<Socket>()
   const server = createServer((socket) => {
     sockets.add(socket)
     socket.on('error', () => undefined)
     socket.on('close', () => sockets.delete(socket))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  if (options.socketPath) await new Promise<void>((resolve) => server.listen(options.socketPath, resolve))
+  else await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0
   return {

@@ -1,4 +1,6 @@
 import {spawn, type ChildProcess} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
 
 import {freePort, RUN_JS} from '../../helpers/cli.js'
 
@@ -12,6 +14,10 @@ export interface SpawnedDaemon {
   pid: number
   port: number
   url: string
+  /** This start's `.daemon/admin.token`: the owner's credential over loopback TCP (a new one every start). */
+  adminToken: string
+  /** Headers that make a TCP request the owner's. */
+  ownerHeaders(extra?: Record<string, string>): Record<string, string>
   exited: Promise<DaemonExit>
   /** stdout + stderr so far (the daemon's own start-up errors land here). */
   output(): string
@@ -61,11 +67,15 @@ export async function spawnDaemon(options: SpawnDaemonOptions): Promise<SpawnedD
     child.kill('SIGKILL')
     throw new Error(`daemon did not answer /health within ${options.startTimeoutMs ?? 20_000} ms:\n${output}`)
   }
+  // Written before the daemon listens, so it is this start's token once /health answers.
+  const adminToken = readFileSync(path.join(options.workspace, '.daemon', 'admin.token'), 'utf8').trim()
   return {
     child,
     pid: child.pid!,
     port,
     url,
+    adminToken,
+    ownerHeaders: (extra = {}) => ({authorization: `Bearer ${adminToken}`, ...extra}),
     exited,
     output: () => output,
     kill: async (signal) => {

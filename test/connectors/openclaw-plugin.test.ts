@@ -25,7 +25,9 @@ const PROMPT = 'which port does the staging database listen on?'
 beforeAll(async () => {
   daemon = await startTestDaemon({agentYaml: 'hooks:\n  sessionStartMemories: 0\n  refreshMemoryMd: false\n'})
   expect((await daemon.request('POST', '/api/memory/remember', {body: {content: 'The staging database listens on port 5433, not 5432.'}})).status).toBe(201)
-  process.env.SIGNET_DAEMON_URL = daemon.url
+  // the hook reaches the workspace's daemon as its owner, through the socket
+  delete process.env.SIGNET_DAEMON_URL
+  process.env.SIGNET_WORKSPACE = daemon.workspace
   process.env.HOME = daemon.temp.home
   delete process.env.SIGNET_API_KEY
   dir = mkdtempSync(path.join(tmpdir(), 'signet-openclaw-plugin-'))

@@ -1,4 +1,5 @@
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {createConnection, createServer} from 'node:net'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -195,6 +196,8 @@ describe('credentials per harness', () => {
 })
 
 describe('spooled writes go with their own harness\'s key', () => {
+  const cleanups: Array<() => Promise<void>> = []
+  const onCleanup = (cleanup: () => Promise<void>) => cleanups.push(cleanup)
   it('a write spooled by one harness is delivered with that harness\'s key, by its own hook or by signet sync', async () => {
     const machine = makeTempHome('signet-harness-spool-')
     machine.env.SIGNET_NO_KEYCHAIN = '1'
@@ -214,13 +217,18 @@ describe('spooled writes go with their own harness\'s key', () => {
       const agentOf = (sessionKey: string) => (daemon.context.db.prepare('SELECT agent_id FROM session_transcripts WHERE session_key = ?').all(sessionKey) as Array<{agent_id: string}>).map((row) => row.agent_id)
       const pendingEntries = () => readdirSync(path.join(machine.home, '.config', 'signet', 'spool')).filter((name) => name.endsWith('.json'))
 
-      // the daemon is unreachable: both harnesses' transcripts are spooled
-      writeCredentials(`http://127.0.0.1:${await freePort()}`)
+      // the daemon is unreachable at the saved URL: both harnesses' transcripts are spooled (each
+      // entry remembers that URL and its key, and is only ever replayed there)
+      const port = await freePort()
+      writeCredentials(`http://127.0.0.1:${port}`)
       expect((await sessionEnd('claude-code', 'spool-claude')).stderr).toMatch(/saved to the local spool/)
       expect((await sessionEnd('pi', 'spool-pi')).stderr).toMatch(/saved to the local spool \(2 pending\)/)
 
-      // back online: pi's next hook delivers pi's write only, with pi's key
-      writeCredentials(daemon.url)
+      // back online at the same URL (a forwarder to the test daemon): pi's next hook delivers pi's write only, with pi's key
+      const daemonPort = Number(new URL(daemon.url).port)
+      const forwarder = createServer((socket) => socket.pipe(createConnection(daemonPort, '127.0.0.1')).pipe(socket))
+      await new Promise<void>((resolve) => forwarder.listen(port, '127.0.0.1', resolve))
+      onCleanup(() => new Promise<void>((resolve) => forwarder.close(() => resolve())))
       const piHook = await promptHook('pi', 'which port does the staging database listen on?', machine.env)
       expect(piHook.stderr).toBe('')
       expect(agentOf('spool-pi')).toEqual(['pi-agent'])
@@ -233,6 +241,7 @@ describe('spooled writes go with their own harness\'s key', () => {
       expect(JSON.parse(sync.stdout)).toMatchObject({delivered: 1, remaining: 0})
       expect(agentOf('spool-claude')).toEqual(['claude-agent'])
     } finally {
+      for (const cleanup of cleanups.splice(0)) await cleanup()
       machine.cleanup()
     }
   })

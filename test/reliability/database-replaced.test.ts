@@ -128,7 +128,8 @@ describe('a database file deleted or replaced under the running daemon', () => {
     const {dbPath} = workspacePaths(temp.workspace)
     const {env} = await start()
     const port = daemon!.port
-    const hookEnv = {...env, SIGNET_DAEMON_URL: daemon!.url}
+    // the hook reaches the workspace's daemon as its owner, through the socket
+    const hookEnv = env
     expect((await call('POST', '/api/memory/remember', {content: 'a note before the restore'})).status).toBe(201)
 
     const backup = `${dbPath}.restore`

@@ -51,7 +51,7 @@ export function renderIdentitySections(identity: IdentityTexts): string[] {
 
 /** Neutralise anything in note text that could close (or fake) the fence around it. */
 function escapeNote(text: string): string {
-  return text.replace(/<\s*\/?\s*signet-recalled-memories/gi, (match) => match.replace('<', '‹'))
+  return text.replace(/<\s*(?:\/\s*)?signet-recalled-memories/gi, (match) => match.replace('<', '‹'))
 }
 
 function oneLine(text: string, maxChars: number): string {

@@ -102,11 +102,42 @@ function turnFromRecord(record: unknown): TranscriptTurn | undefined {
 }
 
 /** Harness-injected wrappers inside user records (reminders, slash-command echoes). */
-const HARNESS_NOISE = /<(system-reminder|local-command-stdout|local-command-stderr|command-message|command-args)>[\s\S]*?<\/\1>/g
+const HARNESS_NOISE_TAGS = ['system-reminder', 'local-command-stdout', 'local-command-stderr', 'command-message', 'command-args']
+
+/**
+ * Removes each `<tag>…</tag>` (the nearest closing tag of the same name) and puts `replacement` in
+ * its place. Not `/<(tag)>[\s\S]*?<\/\1>/g`: that rescans to the end of the text from every unclosed
+ * opening tag, which is quadratic on a hostile transcript. Here each closing tag is looked up once.
+ */
+export function stripWrappers(text: string, tags: readonly string[], replacement = ''): string {
+  const tagPattern = new RegExp(`<(/?)(${tags.join('|')})>`, 'g')
+  const closings = new Map<string, number[]>()
+  const openings: Array<{at: number; end: number; tag: string}> = []
+  for (const match of text.matchAll(tagPattern)) {
+    const at = match.index ?? 0
+    if (!match[1]) openings.push({at, end: at + match[0].length, tag: match[2]})
+    else if (closings.has(match[2])) closings.get(match[2])?.push(at)
+    else closings.set(match[2], [at])
+  }
+  const nextClosing = new Map<string, number>()
+  let out = ''
+  let cursor = 0
+  for (const {at, end, tag} of openings) {
+    if (at < cursor) continue
+    const list = closings.get(tag) ?? []
+    let i = nextClosing.get(tag) ?? 0
+    while (i < list.length && list[i] < end) i++
+    nextClosing.set(tag, i)
+    if (i === list.length) continue
+    out += text.slice(cursor, at) + replacement
+    cursor = list[i] + tag.length + 3
+  }
+  return out + text.slice(cursor)
+}
 
 function makeTurn(role: unknown, content: unknown): TranscriptTurn | undefined {
   if (role !== 'user' && role !== 'assistant') return undefined
-  const text = contentText(content).replace(HARNESS_NOISE, '').trim()
+  const text = stripWrappers(contentText(content), HARNESS_NOISE_TAGS).trim()
   if (!text) return undefined
   return {role, text}
 }

@@ -15,7 +15,7 @@ import {
   renderWorkingMemory,
   statusLine,
 } from '../../hooks/inject-format.js'
-import {formatTranscript} from '../../hooks/transcript-format.js'
+import {formatTranscript, stripWrappers} from '../../hooks/transcript-format.js'
 import {contentHash} from '../../store/content-hash.js'
 import type {Memory} from '../../store/memories.js'
 import {extractDurableMemories} from '../../store/memory-extraction.js'
@@ -119,7 +119,7 @@ const SUMMARY_PROMPT = `Summarise this session so it can continue after compacti
  * function words — "what is this?" — recalls nothing rather than everything), bounded.
  */
 export function promptRecallQuery(prompt: string): string {
-  const text = prompt.replace(/<(system-reminder|command-message|command-args|local-command-stdout)>[\s\S]*?<\/\1>/g, ' ').slice(0, 4000)
+  const text = stripWrappers(prompt, ['system-reminder', 'command-message', 'command-args', 'local-command-stdout'], ' ').slice(0, 4000)
   return queryTerms(text)
     .filter((term) => term.length > 1 && !isStopWord(term))
     .join(' ')

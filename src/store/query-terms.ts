@@ -143,3 +143,33 @@ export function matchPlan(plan: PlannedTerm[], text: string): PlanMatch {
   }
   return {matched, count: stems.size}
 }
+
+/** Extra NEAR clauses the planned forms may add on top of the plain pairs (each costs a little FTS5 work). */
+const MAX_FORM_PAIRS = 24
+
+/**
+ * proximityQuery over planned words, where a pair also counts in the forms the plan searches
+ * ("staging db" near "port" for the query "staging database port"). Plain pairs first; pairs
+ * with an equivalent or correction are added up to MAX_FORM_PAIRS. Multi-word forms are left
+ * out (a phrase inside NEAR would need its own window).
+ */
+export function planProximityQuery(plan: PlannedTerm[], window: number, maxTerms: number): string | undefined {
+  const head = plan.slice(0, maxTerms)
+  const plain: string[] = []
+  const extra: string[] = []
+  for (let i = 0; i < head.length; i++) {
+    for (let j = i + 1; j < head.length; j++) {
+      const left = head[i].alternatives.filter((alternative) => alternative.words.length === 1)
+      const right = head[j].alternatives.filter((alternative) => alternative.words.length === 1)
+      for (const [a, first] of left.entries()) {
+        for (const [b, second] of right.entries()) {
+          const clause = `NEAR("${first.words[0]}" "${second.words[0]}", ${window})`
+          if (a === 0 && b === 0) plain.push(clause)
+          else if (extra.length < MAX_FORM_PAIRS) extra.push(clause)
+        }
+      }
+    }
+  }
+  const clauses = [...plain, ...extra]
+  return clauses.length === 0 ? undefined : clauses.join(' OR ')
+}

@@ -4,7 +4,7 @@ import type {SqliteDatabase} from './db.js'
 import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
 import type {VectorIndex} from './embed/vector-index.js'
 import {type Memory, type MemoryRow, rowToMemory} from './memories.js'
-import {type PlannedTerm, matchPlan, orQuery, planMatch, planQuery, proximityQuery, queryTerms} from './query-terms.js'
+import {type PlannedTerm, matchPlan, orQuery, planMatch, planProximityQuery, planQuery, queryTerms} from './query-terms.js'
 
 export {MAX_QUERY_TERMS} from './query-terms.js'
 
@@ -42,7 +42,7 @@ export interface RecallWhy {
   /** Distinct query words matched in some form (what the prompt hook's minimum-words rule counts). */
   matchedTerms: number
   /** Each signal relative to the query's best: bm25 of its words, proximity of query words, vector similarity, conversation context. */
-  signals: {bm25: number; proximity: number; vector?: number; context: number}
+  signals: {bm25: number; coordination: number; proximity: number; vector?: number; context: number}
 }
 
 /** What the vector side did for one recall, so callers (hook receipts, recall meta) can say so. */
@@ -91,6 +91,8 @@ const PROXIMITY_WINDOW = 5
 const PROXIMITY_WEIGHT = 0.2
 /** Pairs are formed from this many leading terms (n·(n-1)/2 NEAR clauses). */
 const PROXIMITY_TERMS = 8
+/** Weight of coordination (share of the query's words held, beyond the first) next to a bm25 scaled to the best match's 1. */
+const COORDINATION_WEIGHT = 0.2
 /** Nearest neighbours by vector per query. */
 const VECTOR_POOL = 50
 /** Share of the fused score that comes from vector similarity when vectors are available. */
@@ -146,6 +148,8 @@ export interface NeighbourRow {
 interface Candidate {
   lexical: number
   proximity: number
+  /** Share of the query's distinct words this memory holds in some form, beyond the first. */
+  coordination: number
   similarity?: number
   context: number
 }
@@ -211,7 +215,7 @@ export class MemorySearch {
     const candidate = (seq: number): Candidate => {
       let entry = candidates.get(seq)
       if (!entry) {
-        entry = {lexical: 0, proximity: 0, context: 0}
+        entry = {lexical: 0, proximity: 0, coordination: 0, context: 0}
         candidates.set(seq, entry)
       }
       return entry
@@ -225,7 +229,7 @@ export class MemorySearch {
         candidate(row.seq).lexical = row.relevance
         topBm25 = Math.max(topBm25, row.relevance)
       }
-      const near = proximityQuery(terms, PROXIMITY_WINDOW, PROXIMITY_TERMS)
+      const near = planProximityQuery(plan, PROXIMITY_WINDOW, PROXIMITY_TERMS)
       if (near && topBm25 > 0) {
         // Close pairs only re-score memories that already matched (and passed the filters).
         for (const row of this.ranked(near, LEXICAL_POOL)) {
@@ -253,10 +257,24 @@ export class MemorySearch {
         }
       }
     }
+    // Coordination: bm25 sums per-word weights, so one rare word can outrank a memory holding
+    // every word of the query, and in a small store (a handful of project facts) the weights say
+    // almost nothing. Holding more of the query's words, in any form, counts on its own.
+    const rows = new Map<number, MemoryRow>()
+    const distinct = matchPlan(plan, terms.join(' ')).count
+    if (topBm25 > 0 && distinct > 1) {
+      const lexicalSeqs = [...candidates.entries()].filter(([, entry]) => entry.lexical > 0).map(([seq]) => seq)
+      for (const [seq, row] of this.rowsBySeq(lexicalSeqs)) {
+        rows.set(seq, row)
+        const held = matchPlan(plan, `${row.content} ${row.tags}`).count
+        candidate(seq).coordination = Math.max(0, held - 1) / (distinct - 1)
+      }
+    }
     const useVectors = topSimilarity > 0
     const lexicalShare = useVectors ? 1 - VECTOR_WEIGHT : 1
     const own = (entry: Candidate) =>
       (topBm25 > 0 ? (lexicalShare * (entry.lexical + PROXIMITY_WEIGHT * entry.proximity)) / topBm25 : 0) +
+      lexicalShare * COORDINATION_WEIGHT * entry.coordination +
       (useVectors ? VECTOR_WEIGHT * (entry.similarity ?? 0) : 0)
 
     // 3. Context: the best candidates lend part of their score to their conversation neighbours.
@@ -274,7 +292,8 @@ export class MemorySearch {
       .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
       .slice(0, query.limit)
     if (ranked.length === 0) return {hits: [], queryTerms: terms, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
-    const rows = this.rowsBySeq(ranked.map((item) => item.seq))
+    const missing = ranked.map((item) => item.seq).filter((seq) => !rows.has(seq))
+    for (const [seq, row] of this.rowsBySeq(missing)) rows.set(seq, row)
     // How good the best match is in absolute terms; every hit is scaled from it. bm25 alone
     // says little in a small store (every word is "common" among five memories), so the share
     // of the query's words the best match contains counts too.
@@ -301,6 +320,7 @@ export class MemorySearch {
         matchedTerms: words.count,
         signals: {
           bm25: share(item.entry.lexical, topBm25),
+          coordination: round3(item.entry.coordination),
           proximity: share(item.entry.proximity, topBm25),
           ...(useVectors ? {vector: round3(item.entry.similarity ?? 0)} : {}),
           context: round3(item.entry.context),

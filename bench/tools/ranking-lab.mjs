@@ -12,11 +12,20 @@ import {loadB9} from '../lib/b9.js'
 import {loadLocomo, scoreRecall} from '../lib/locomo.js'
 
 const {values: options} = parseArgs({
-  options: {conversations: {type: 'string'}, 'no-b9': {type: 'boolean'}, 'no-locomo': {type: 'boolean'}, misses: {type: 'boolean'}},
+  options: {conversations: {type: 'string'}, 'no-b9': {type: 'boolean'}, 'no-locomo': {type: 'boolean'}, misses: {type: 'boolean'}, vectors: {type: 'boolean'}},
 })
 const {openDatabase} = await import(path.join(ROOT, 'dist/store/db.js'))
 const {MemoryStore} = await import(path.join(ROOT, 'dist/store/memories.js'))
 const {MemorySearch} = await import(path.join(ROOT, 'dist/store/search.js'))
+const {EmbeddingIndexer} = await import(path.join(ROOT, 'dist/store/embed/indexer.js'))
+const {StaticVectorEmbedder} = await import(path.join(ROOT, 'dist/store/embed/static-vectors.js'))
+/** --vectors: the `local` provider (GloVe static vectors) fused in, as agent.yaml embedding.provider local does. */
+async function searchFor(db) {
+  if (!options.vectors) return new MemorySearch(db)
+  const indexer = new EmbeddingIndexer(db, StaticVectorEmbedder.shared())
+  await indexer.backfill()
+  return new MemorySearch(db, {vectors: indexer.index})
+}
 const dir = mkdtempSync(path.join(tmpdir(), 'signet-lab-'))
 const out = {}
 try {
@@ -32,7 +41,7 @@ try {
         const {memory} = store.remember({content: turn.content, agentId: 'lab', createdAt: turn.createdAt, sessionKey: `${conversation.name}-session-${turn.session}`})
         toTurns.set(memory.id, [...(toTurns.get(memory.id) ?? []), turn.diaId])
       }
-      const search = new MemorySearch(db)
+      const search = await searchFor(db)
       for (const question of conversation.questions) {
         const started = performance.now()
         const {hits} = search.recall({query: question.question, agentId: 'lab', limit: 10})
@@ -54,7 +63,7 @@ try {
       const {memory: stored} = store.remember({content: memory.content, type: memory.type, project: memory.project ?? null, sessionKey: memory.sessionKey, createdAt: memory.createdAt, agentId: 'b9'})
       toBench.set(stored.id, memory.id)
     }
-    const search = new MemorySearch(db)
+    const search = await searchFor(db)
     let n = 0
     let r5 = 0
     let mrr = 0

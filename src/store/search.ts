@@ -93,6 +93,8 @@ const PROXIMITY_WEIGHT = 0.2
 const PROXIMITY_TERMS = 8
 /** Weight of coordination (share of the query's words held, beyond the first) next to a bm25 scaled to the best match's 1. */
 const COORDINATION_WEIGHT = 0.2
+/** Only the best bm25 matches are read for coordination: it reorders near-ties, and each read costs a row lookup. */
+const COORDINATION_POOL = 20
 /** Nearest neighbours by vector per query. */
 const VECTOR_POOL = 50
 /** Share of the fused score that comes from vector similarity when vectors are available. */
@@ -260,13 +262,15 @@ export class MemorySearch {
     // Coordination: bm25 sums per-word weights, so one rare word can outrank a memory holding
     // every word of the query, and in a small store (a handful of project facts) the weights say
     // almost nothing. Holding more of the query's words, in any form, counts on its own.
-    const rows = new Map<number, MemoryRow>()
     const distinct = matchPlan(plan, terms.join(' ')).count
     if (topBm25 > 0 && distinct > 1) {
-      const lexicalSeqs = [...candidates.entries()].filter(([, entry]) => entry.lexical > 0).map(([seq]) => seq)
-      for (const [seq, row] of this.rowsBySeq(lexicalSeqs)) {
-        rows.set(seq, row)
-        const held = matchPlan(plan, `${row.content} ${row.tags}`).count
+      const best = [...candidates.entries()]
+        .filter(([, entry]) => entry.lexical > 0)
+        .sort((a, b) => b[1].lexical - a[1].lexical)
+        .slice(0, COORDINATION_POOL)
+        .map(([seq]) => seq)
+      for (const [seq, text] of this.textsBySeq(best)) {
+        const held = matchPlan(plan, text).count
         candidate(seq).coordination = Math.max(0, held - 1) / (distinct - 1)
       }
     }
@@ -292,8 +296,7 @@ export class MemorySearch {
       .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
       .slice(0, query.limit)
     if (ranked.length === 0) return {hits: [], queryTerms: terms, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
-    const missing = ranked.map((item) => item.seq).filter((seq) => !rows.has(seq))
-    for (const [seq, row] of this.rowsBySeq(missing)) rows.set(seq, row)
+    const rows = this.rowsBySeq(ranked.map((item) => item.seq))
     // How good the best match is in absolute terms; every hit is scaled from it. bm25 alone
     // says little in a small store (every word is "common" among five memories), so the share
     // of the query's words the best match contains counts too.
@@ -422,6 +425,14 @@ export class MemorySearch {
       }
     }
     return lent
+  }
+
+  /** Content and tags only, for word matching. */
+  private textsBySeq(seqs: number[]): Map<number, string> {
+    const rows = this
+      .prepare('SELECT seq, content, tags FROM memories WHERE seq IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(seqs)) as Array<{seq: number; content: string; tags: string}>
+    return new Map(rows.map((row) => [row.seq, `${row.content} ${row.tags}`]))
   }
 
   private rowsBySeq(seqs: number[]): Map<number, MemoryRow> {

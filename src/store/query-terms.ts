@@ -95,15 +95,21 @@ export interface PlannedTerm {
  * no typo correction is attempted.
  */
 export function planQuery(text: string, stored?: (word: string) => boolean): PlannedTerm[] {
+  let typoChecks = 0
   return queryTerms(text).map((term) => {
     const alternatives: Alternative[] = [{words: [term], route: 'word'}]
     for (const words of equivalentsOf(term)) alternatives.push({words, route: 'equivalent'})
-    if (stored && alternatives.length === 1 && mightBeTypo(term) && !stored(term)) {
-      for (const word of corrections(term, stored)) alternatives.push({words: [word], route: 'typo'})
+    // A prompt full of identifiers ("tsconfig", "kubectl") would otherwise pay a store lookup per candidate for each.
+    if (stored && alternatives.length === 1 && typoChecks < MAX_TYPO_CHECKS && mightBeTypo(term)) {
+      typoChecks++
+      if (!stored(term)) for (const word of corrections(term, stored)) alternatives.push({words: [word], route: 'typo'})
     }
     return {term, alternatives}
   })
 }
+
+/** Unknown words per query that are checked for typos; the rest are searched as typed. */
+const MAX_TYPO_CHECKS = 4
 
 /** FTS5 query matching any form of any planned word; phrases stay phrases, every form is quoted. */
 export function planMatch(plan: PlannedTerm[]): string | undefined {

@@ -113,3 +113,14 @@ describe('recall with vocabulary help', () => {
     expect(hits[0].why.matched).toEqual(['run', 'migratoins→migrations'])
   })
 })
+
+describe('typo checks stay bounded', () => {
+  it('looks up at most four unknown words of a query in the store', () => {
+    const asked: string[] = []
+    planQuery('qzxv wqpl zzkt vvbn mnbq ppoi', (word) => {
+      asked.push(word)
+      return false
+    })
+    expect(asked.filter((word) => ['qzxv', 'wqpl', 'zzkt', 'vvbn', 'mnbq', 'ppoi'].includes(word))).toEqual(['qzxv', 'wqpl', 'zzkt', 'vvbn'])
+  })
+})

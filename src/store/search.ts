@@ -73,8 +73,9 @@ export interface MemorySearchOptions {
   promptTimeoutMs?: number
 }
 
-// Ranking constants: round values chosen on LoCoMo as a whole (never per question); the
-// sensitivity of each is in bench/README.md.
+// Ranking constants: round values chosen on LoCoMo (never per question; the coordination ones on
+// three of the five conversations, confirmed on the other two); the sensitivity of each is in
+// bench/README.md.
 /** Lexical candidates considered per query. */
 const LEXICAL_POOL = 100
 /** Ranked without filters first, this many times the pool, then filtered (see lexical()). */
@@ -157,9 +158,11 @@ interface Candidate {
 }
 
 /**
- * Hybrid recall: FTS5 bm25 over content words, a proximity bonus for query words close
- * together, cosine similarity from the configured embedder (sqlite-vec), and conversation
- * context from neighbouring memories, fused and squashed to 0..1.
+ * Hybrid recall: FTS5 bm25 over content words (with their table equivalents and typo
+ * corrections), a proximity bonus for query words close together, a coordination bonus for
+ * holding more of the query's words, cosine similarity from the configured embedder
+ * (sqlite-vec), and conversation context from neighbouring memories of the same session,
+ * fused and squashed to 0..1. Each hit carries its why (matched words, signals).
  */
 export class MemorySearch {
   private readonly vectors: VectorIndex | undefined

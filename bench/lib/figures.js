@@ -240,7 +240,13 @@ export async function benchLocomo(startForConversation, conversations, {onProgre
       const agentId = `locomo-${conversation.name}`
       const memoryToTurns = new Map()
       for (const turn of conversation.turns) {
-        const {status, body} = await daemon.json('POST', '/api/memory/remember', {content: turn.content, agentId, createdAt: turn.createdAt})
+        const {status, body} = await daemon.json('POST', '/api/memory/remember', {
+          content: turn.content,
+          agentId,
+          createdAt: turn.createdAt,
+          // Each LoCoMo session is one conversation, as a harness's hooks record it.
+          sessionKey: `${conversation.name}-session-${turn.session}`,
+        })
         if (status !== 201 && status !== 200) throw new Error(`remember answered ${status}: ${JSON.stringify(body)}`)
         const ids = memoryToTurns.get(body.id) ?? []
         ids.push(turn.diaId)
@@ -254,7 +260,7 @@ export async function benchLocomo(startForConversation, conversations, {onProgre
         if (status !== 200) throw new Error(`recall answered ${status}: ${JSON.stringify(body)}`)
         const key = body.meta?.vector?.status ?? 'none'
         vectorStatus[key] = (vectorStatus[key] ?? 0) + 1
-        outcomes.push({category: question.category, evidence: question.evidence, retrieved: body.results.map((hit) => memoryToTurns.get(hit.id) ?? [])})
+        outcomes.push({conversation: conversation.name, category: question.category, evidence: question.evidence, retrieved: body.results.map((hit) => memoryToTurns.get(hit.id) ?? [])})
       }
       onProgress?.(`${conversation.name}: ${conversation.turns.length} turns, ${conversation.questions.length} questions`)
     } finally {
@@ -273,9 +279,24 @@ export async function benchLocomo(startForConversation, conversations, {onProgre
       }
     }
   }
+  // Hold-out: ranking constants are tuned on the first three conversations and confirmed on the
+  // other two, so a gain that only fits the conversations it was tuned on shows up here.
+  const names = conversations.map((conversation) => conversation.name)
+  const split = {}
+  for (const [label, members] of [['tune', names.slice(0, 3)], ['confirm', names.slice(3)]]) {
+    const part = outcomes.filter((outcome) => members.includes(outcome.conversation))
+    if (part.length === 0) continue
+    const partScores = scoreRecall(part)
+    split[label] = {
+      conversations: members,
+      ...partScores.all,
+      per_category: Object.fromEntries(['c1', 'c2', 'c3', 'c4'].filter((key) => partScores[key]).map((key) => [key.slice(1), partScores[key]])),
+    }
+  }
   return {
     recall_at_5: scores.all.recall_at_5,
     recall_at_10: scores.all.recall_at_10,
+    split,
     baseline_recall_at_5: baseline.all.recall_at_5,
     baseline_recall_at_10: baseline.all.recall_at_10,
     ratio_recall_at_10: ratio(scores.all.recall_at_10, baseline.all.recall_at_10),

@@ -379,5 +379,5 @@ function formatSessionHits(response: SessionSearchResponse): string {
 
 /** Keep one result per line so the model can tell results apart. */
 function oneLine(value: string): string {
-  return value.replace(/\s*\n\s*/g, ' ⏎ ').trim()
+  return value.replace(/(?<!\s)\s*\n\s*/g, ' ⏎ ').trim()
 }

@@ -7,7 +7,7 @@ export function normalizeForDedup(content: string): string {
     .toLowerCase()
     .replace(/\s+/g, ' ')
     .trim()
-    .replace(/[.,!?;:]+$/u, '')
+    .replace(/(?<![.,!?;:])[.,!?;:]+$/u, '')
 }
 
 export function contentHash(content: string): string {

@@ -109,7 +109,7 @@ export function mergeWorkingMemoryBlock(existing: string | undefined, block: str
   const begin = existing.indexOf(MEMORY_MD_BEGIN)
   const end = existing.indexOf(MEMORY_MD_END)
   if (begin >= 0 && end > begin) return existing.slice(0, begin) + generated + existing.slice(end + MEMORY_MD_END.length)
-  return `${existing.replace(/\s*$/, '')}\n\n${generated}\n`
+  return `${existing.trimEnd()}\n\n${generated}\n`
 }
 
 /**

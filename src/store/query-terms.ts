@@ -1,3 +1,6 @@
+import {type Alternative, equivalentsOf} from './vocabulary.js'
+import {corrections, mightBeTypo} from './typo.js'
+
 /**
  * Turning free text (a question, a user prompt) into search terms.
  * Function words carry no topic, and in an OR query they pull in every memory that
@@ -57,12 +60,19 @@ export function proximityQuery(terms: string[], window: number, maxTerms: number
   return pairs.length === 0 ? undefined : pairs.join(' OR ')
 }
 
-/** Rough suffix stripping, enough to match "deploys"/"deploy" the way FTS5's porter stemmer does. */
+/**
+ * Rough suffix stripping, enough to match "deploys"/"deploy" the way FTS5's porter stemmer does.
+ * A final "e" goes too, so "database"/"databases" and "cache"/"cached" meet.
+ */
 export function lightStem(word: string): string {
+  let stem = word
   for (const suffix of ['ingly', 'edly', 'ing', 'ed', 'es', 's', 'ly']) {
-    if (word.endsWith(suffix) && word.length - suffix.length >= 3) return word.slice(0, -suffix.length)
+    if (word.endsWith(suffix) && word.length - suffix.length >= 3) {
+      stem = word.slice(0, -suffix.length)
+      break
+    }
   }
-  return word
+  return stem.length > 3 && stem.endsWith('e') ? stem.slice(0, -1) : stem
 }
 
 /** How many of the (already stemmed) terms occur in `text`. */
@@ -70,4 +80,102 @@ export function countMatchedTerms(stemmedTerms: string[], text: string): number 
   const words = new Set<string>()
   for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) words.add(lightStem(match[0]))
   return stemmedTerms.filter((term) => words.has(term)).length
+}
+
+/** A query word and every form it is searched as: itself first, then table equivalents or typo corrections. */
+export interface PlannedTerm {
+  term: string
+  alternatives: Alternative[]
+}
+
+/**
+ * The query's content words (queryTerms), each with its alternatives: the vocabulary table's
+ * equivalents ("db" → "database"), and for a word that is neither English nor in the store
+ * (`stored` says which words the store holds), its one-edit corrections. Without `stored`
+ * no typo correction is attempted.
+ */
+export function planQuery(text: string, stored?: (word: string) => boolean): PlannedTerm[] {
+  let typoChecks = 0
+  return queryTerms(text).map((term) => {
+    const alternatives: Alternative[] = [{words: [term], route: 'word'}]
+    for (const words of equivalentsOf(term)) alternatives.push({words, route: 'equivalent'})
+    // A prompt full of identifiers ("tsconfig", "kubectl") would otherwise pay a store lookup per candidate for each.
+    if (stored && alternatives.length === 1 && typoChecks < MAX_TYPO_CHECKS && mightBeTypo(term)) {
+      typoChecks++
+      if (!stored(term)) for (const word of corrections(term, stored)) alternatives.push({words: [word], route: 'typo'})
+    }
+    return {term, alternatives}
+  })
+}
+
+/** Unknown words per query that are checked for typos; the rest are searched as typed. */
+const MAX_TYPO_CHECKS = 4
+
+/** FTS5 query matching any form of any planned word; phrases stay phrases, every form is quoted. */
+export function planMatch(plan: PlannedTerm[]): string | undefined {
+  const forms = plan.flatMap((planned) => planned.alternatives.map((alternative) => `"${alternative.words.join(' ')}"`))
+  return forms.length === 0 ? undefined : [...new Set(forms)].join(' OR ')
+}
+
+export interface PlanMatch {
+  /** Per matched query word: the word itself, or "typed→found" when an equivalent or a correction matched. */
+  matched: string[]
+  /** How many distinct query words (by stem) matched in some form. */
+  count: number
+}
+
+/** Which planned words occur in `text`, in any of their forms (compared by lightStem). */
+export function matchPlan(plan: PlannedTerm[], text: string): PlanMatch {
+  const words: string[] = []
+  for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) words.push(lightStem(match[0]))
+  const present = new Set(words)
+  const hasPhrase = (phrase: string[]) => {
+    const stems = phrase.map(lightStem)
+    if (stems.length === 1) return present.has(stems[0])
+    outer: for (let i = 0; i + stems.length <= words.length; i++) {
+      for (let j = 0; j < stems.length; j++) if (words[i + j] !== stems[j]) continue outer
+      return true
+    }
+    return false
+  }
+  const matched: string[] = []
+  const stems = new Set<string>()
+  for (const planned of plan) {
+    const stem = lightStem(planned.term)
+    const found = planned.alternatives.find((alternative) => hasPhrase(alternative.words))
+    if (!found) continue
+    matched.push(found.route === 'word' ? planned.term : `${planned.term}→${found.words.join(' ')}`)
+    stems.add(stem)
+  }
+  return {matched, count: stems.size}
+}
+
+/** Extra NEAR clauses the planned forms may add on top of the plain pairs (each costs a little FTS5 work). */
+const MAX_FORM_PAIRS = 24
+
+/**
+ * proximityQuery over planned words, where a pair also counts in the forms the plan searches
+ * ("staging db" near "port" for the query "staging database port"). Plain pairs first; pairs
+ * with an equivalent or correction are added up to MAX_FORM_PAIRS. Multi-word forms are left
+ * out (a phrase inside NEAR would need its own window).
+ */
+export function planProximityQuery(plan: PlannedTerm[], window: number, maxTerms: number): string | undefined {
+  const head = plan.slice(0, maxTerms)
+  const plain: string[] = []
+  const extra: string[] = []
+  for (let i = 0; i < head.length; i++) {
+    for (let j = i + 1; j < head.length; j++) {
+      const left = head[i].alternatives.filter((alternative) => alternative.words.length === 1)
+      const right = head[j].alternatives.filter((alternative) => alternative.words.length === 1)
+      for (const [a, first] of left.entries()) {
+        for (const [b, second] of right.entries()) {
+          const clause = `NEAR("${first.words[0]}" "${second.words[0]}", ${window})`
+          if (a === 0 && b === 0) plain.push(clause)
+          else if (extra.length < MAX_FORM_PAIRS) extra.push(clause)
+        }
+      }
+    }
+  }
+  const clauses = [...plain, ...extra]
+  return clauses.length === 0 ? undefined : clauses.join(' OR ')
 }

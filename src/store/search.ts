@@ -4,7 +4,7 @@ import type {SqliteDatabase} from './db.js'
 import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
 import type {VectorIndex} from './embed/vector-index.js'
 import {type Memory, type MemoryRow, type ProjectFilter, projectCondition, rowToMemory} from './memories.js'
-import {countMatchedTerms, lightStem, orQuery, proximityQuery, queryTerms} from './query-terms.js'
+import {type PlannedTerm, matchPlan, orQuery, planMatch, planProximityQuery, planQuery, queryTerms} from './query-terms.js'
 
 export {MAX_QUERY_TERMS} from './query-terms.js'
 
@@ -29,6 +29,18 @@ export interface RecallHit {
   score: number
   /** What put this memory in the results: its words, its meaning, both, or its neighbours' match. */
   source: HitSource
+  /** Why: the receipt a user reads to see what made this memory come up. */
+  why: RecallWhy
+}
+
+/** Per hit: the query words it holds (and in what form) and each signal's share of its rank. */
+export interface RecallWhy {
+  /** Query words found in the memory: "staging", or "db→database" / "migratoins→migrations" when a table equivalent or a typo correction matched. */
+  matched: string[]
+  /** Distinct query words matched in some form (what the prompt hook's minimum-words rule counts). */
+  matchedTerms: number
+  /** Each signal relative to the query's best: bm25 of its words, proximity of query words, vector similarity, conversation context. */
+  signals: {bm25: number; coordination: number; proximity: number; vector?: number; context: number}
 }
 
 /** What the vector side did for one recall, so callers (hook receipts, recall meta) can say so. */
@@ -46,6 +58,8 @@ export interface VectorOutcome {
 
 export interface RecallResult {
   hits: RecallHit[]
+  /** The query's distinct content words, as searched. */
+  queryTerms: string[]
   method: 'bm25' | 'hybrid'
   vector: VectorOutcome
 }
@@ -57,8 +71,9 @@ export interface MemorySearchOptions {
   promptTimeoutMs?: number
 }
 
-// Ranking constants: round values chosen on LoCoMo as a whole (never per question); the
-// sensitivity of each is in bench/README.md.
+// Ranking constants: round values chosen on LoCoMo (never per question; the coordination ones on
+// three of the five conversations, confirmed on the other two); the sensitivity of each is in
+// bench/README.md.
 /** Lexical candidates considered per query. */
 const LEXICAL_POOL = 100
 /** Ranked without filters first, this many times the pool, then filtered (see lexical()). */
@@ -75,6 +90,10 @@ const PROXIMITY_WINDOW = 5
 const PROXIMITY_WEIGHT = 0.2
 /** Pairs are formed from this many leading terms (n·(n-1)/2 NEAR clauses). */
 const PROXIMITY_TERMS = 8
+/** Weight of coordination (share of the query's words held, beyond the first) next to a bm25 scaled to the best match's 1. */
+const COORDINATION_WEIGHT = 0.2
+/** Only the best bm25 matches are read for coordination: it reorders near-ties, and each read costs a row lookup. */
+const COORDINATION_POOL = 20
 /** Nearest neighbours by vector per query. */
 const VECTOR_POOL = 50
 /** Share of the fused score that comes from vector similarity when vectors are available. */
@@ -88,7 +107,11 @@ const CONTEXT_WEIGHT = 0.5
 const CONTEXT_DECAY = [1, 0.5]
 /** Only the best candidates lend context (the rest add little and cost lookups). */
 const CONTEXT_ANCHORS = 50
-/** Memories without a session key count as one conversation when stored this close together. */
+/**
+ * Context is lent only within one session, and only between memories stored this close together:
+ * memories without a session (facts typed with `signet remember`, imports) are independent, and
+ * neighbours in insertion order are not context unless they come from the same conversation.
+ */
 const CONTEXT_GAP_MS = 30 * 60_000
 /** The most that word coverage alone can make a hit's confidence (bm25 or vectors must do the rest). */
 const COVERAGE_CEILING = 0.8
@@ -117,7 +140,7 @@ interface Filter {
   params: Record<string, unknown>
 }
 
-interface NeighbourRow {
+export interface NeighbourRow {
   seq: number
   session_key: string | null
   created_at: string
@@ -126,14 +149,18 @@ interface NeighbourRow {
 interface Candidate {
   lexical: number
   proximity: number
+  /** Share of the query's distinct words this memory holds in some form, beyond the first. */
+  coordination: number
   similarity?: number
   context: number
 }
 
 /**
- * Hybrid recall: FTS5 bm25 over content words, a proximity bonus for query words close
- * together, cosine similarity from the configured embedder (sqlite-vec), and conversation
- * context from neighbouring memories, fused and squashed to 0..1.
+ * Hybrid recall: FTS5 bm25 over content words (with their table equivalents and typo
+ * corrections), a proximity bonus for query words close together, a coordination bonus for
+ * holding more of the query's words, cosine similarity from the configured embedder
+ * (sqlite-vec), and conversation context from neighbouring memories of the same session,
+ * fused and squashed to 0..1. Each hit carries its why (matched words, signals).
  */
 export class MemorySearch {
   private readonly vectors: VectorIndex | undefined
@@ -184,13 +211,14 @@ export class MemorySearch {
   }
 
   private rank(query: RecallQuery, queryVector: Float32Array | undefined, vector: VectorOutcome): RecallResult {
-    const terms = queryTerms(query.query)
+    const plan = planQuery(query.query, (word) => this.stored(word))
+    const terms = plan.map((planned) => planned.term)
     const filter = buildFilter(query)
     const candidates = new Map<number, Candidate>()
     const candidate = (seq: number): Candidate => {
       let entry = candidates.get(seq)
       if (!entry) {
-        entry = {lexical: 0, proximity: 0, context: 0}
+        entry = {lexical: 0, proximity: 0, coordination: 0, context: 0}
         candidates.set(seq, entry)
       }
       return entry
@@ -198,13 +226,13 @@ export class MemorySearch {
 
     // 1. Words: bm25 over content words, plus the proximity bonus.
     let topBm25 = 0
-    const match = orQuery(terms)
+    const match = planMatch(plan)
     if (match) {
       for (const row of this.lexical(match, filter)) {
         candidate(row.seq).lexical = row.relevance
         topBm25 = Math.max(topBm25, row.relevance)
       }
-      const near = proximityQuery(terms, PROXIMITY_WINDOW, PROXIMITY_TERMS)
+      const near = planProximityQuery(plan, PROXIMITY_WINDOW, PROXIMITY_TERMS)
       if (near && topBm25 > 0) {
         // Close pairs only re-score memories that already matched (and passed the filters).
         for (const row of this.ranked(near, LEXICAL_POOL)) {
@@ -232,10 +260,26 @@ export class MemorySearch {
         }
       }
     }
+    // Coordination: bm25 sums per-word weights, so one rare word can outrank a memory holding
+    // every word of the query, and in a small store (a handful of project facts) the weights say
+    // almost nothing. Holding more of the query's words, in any form, counts on its own.
+    const distinct = matchPlan(plan, terms.join(' ')).count
+    if (topBm25 > 0 && distinct > 1) {
+      const best = [...candidates.entries()]
+        .filter(([, entry]) => entry.lexical > 0)
+        .sort((a, b) => b[1].lexical - a[1].lexical)
+        .slice(0, COORDINATION_POOL)
+        .map(([seq]) => seq)
+      for (const [seq, text] of this.textsBySeq(best)) {
+        const held = matchPlan(plan, text).count
+        candidate(seq).coordination = Math.max(0, held - 1) / (distinct - 1)
+      }
+    }
     const useVectors = topSimilarity > 0
     const lexicalShare = useVectors ? 1 - VECTOR_WEIGHT : 1
     const own = (entry: Candidate) =>
       (topBm25 > 0 ? (lexicalShare * (entry.lexical + PROXIMITY_WEIGHT * entry.proximity)) / topBm25 : 0) +
+      lexicalShare * COORDINATION_WEIGHT * entry.coordination +
       (useVectors ? VECTOR_WEIGHT * (entry.similarity ?? 0) : 0)
 
     // 3. Context: the best candidates lend part of their score to their conversation neighbours.
@@ -252,12 +296,12 @@ export class MemorySearch {
       .filter((item) => item.fused > 0)
       .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
       .slice(0, query.limit)
-    if (ranked.length === 0) return {hits: [], method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
+    if (ranked.length === 0) return {hits: [], queryTerms: terms, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
     const rows = this.rowsBySeq(ranked.map((item) => item.seq))
     // How good the best match is in absolute terms; every hit is scaled from it. bm25 alone
     // says little in a small store (every word is "common" among five memories), so the share
     // of the query's words the best match contains counts too.
-    const lexicalConfidence = Math.max(normalizeBm25(topBm25), this.coverage(terms, ranked, rows))
+    const lexicalConfidence = Math.max(normalizeBm25(topBm25), this.coverage(plan, ranked, rows))
     const confidence = !useVectors
       ? lexicalConfidence
       : topBm25 > 0
@@ -274,19 +318,36 @@ export class MemorySearch {
       const recency = 1 / (1 + ageDays / 30)
       // Relevance dominates; importance and recency only break near-ties.
       const score = Math.min(1, relevance * 0.9 + row.importance * 0.06 + recency * 0.04)
-      hits.push({memory: rowToMemory(row), score, source: sourceOf(item.entry)})
+      const words = matchPlan(plan, `${row.content} ${row.tags}`)
+      const why: RecallWhy = {
+        matched: words.matched,
+        matchedTerms: words.count,
+        signals: {
+          bm25: share(item.entry.lexical, topBm25),
+          coordination: round3(item.entry.coordination),
+          proximity: share(item.entry.proximity, topBm25),
+          ...(useVectors ? {vector: round3(item.entry.similarity ?? 0)} : {}),
+          context: round3(item.entry.context),
+        },
+      }
+      hits.push({memory: rowToMemory(row), score, source: sourceOf(item.entry), why})
     }
     hits.sort((a, b) => b.score - a.score)
-    return {hits, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
+    return {hits, queryTerms: terms, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
   }
 
   /** Share of the query's words found in the best word-matching hit, damped so it never alone means certainty. */
-  private coverage(terms: string[], ranked: Array<{seq: number; entry: Candidate}>, rows: Map<number, MemoryRow>): number {
+  private coverage(plan: PlannedTerm[], ranked: Array<{seq: number; entry: Candidate}>, rows: Map<number, MemoryRow>): number {
     const best = ranked.find((item) => item.entry.lexical > 0)
     const row = best && rows.get(best.seq)
-    if (!row || terms.length === 0) return 0
-    const stems = [...new Set(terms.map(lightStem))]
-    return COVERAGE_CEILING * (countMatchedTerms(stems, `${row.content} ${row.tags}`) / stems.length)
+    if (!row || plan.length === 0) return 0
+    const distinct = matchPlan(plan, plan.map((planned) => planned.term).join(' ')).count
+    return COVERAGE_CEILING * (matchPlan(plan, `${row.content} ${row.tags}`).count / Math.max(1, distinct))
+  }
+
+  /** Whether any memory holds `word` (as FTS5 indexes it, stemmed): tells a typo from a word the store knows. */
+  private stored(word: string): boolean {
+    return this.prepare('SELECT 1 FROM memories_fts WHERE memories_fts MATCH @match LIMIT 1').get({match: `"${word}"`}) !== undefined
   }
 
   private prepare(sql: string) {
@@ -367,6 +428,14 @@ export class MemorySearch {
     return lent
   }
 
+  /** Content and tags only, for word matching. */
+  private textsBySeq(seqs: number[]): Map<number, string> {
+    const rows = this
+      .prepare('SELECT seq, content, tags FROM memories WHERE seq IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(seqs)) as Array<{seq: number; content: string; tags: string}>
+    return new Map(rows.map((row) => [row.seq, `${row.content} ${row.tags}`]))
+  }
+
   private rowsBySeq(seqs: number[]): Map<number, MemoryRow> {
     const rows = this
       .prepare('SELECT * FROM memories WHERE seq IN (SELECT value FROM json_each(?))')
@@ -375,10 +444,18 @@ export class MemorySearch {
   }
 }
 
-/** Same session key, or — when neither has one — stored within CONTEXT_GAP_MS of each other. */
-function sameConversation(a: NeighbourRow, b: NeighbourRow): boolean {
-  if (a.session_key !== null || b.session_key !== null) return a.session_key === b.session_key
+/** Real context: the same session (both have one, and it is the same) and stored within CONTEXT_GAP_MS. */
+export function sameConversation(a: NeighbourRow, b: NeighbourRow): boolean {
+  if (a.session_key === null || a.session_key !== b.session_key) return false
   return Math.abs(Date.parse(a.created_at) - Date.parse(b.created_at)) <= CONTEXT_GAP_MS
+}
+
+function share(value: number, top: number): number {
+  return top > 0 ? round3(value / top) : 0
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000
 }
 
 function sourceOf(entry: Candidate): HitSource {

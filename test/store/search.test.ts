@@ -102,14 +102,31 @@ describe('conversation context', () => {
     expect(ferret).toEqual(['Erin: Where did the ferret come from?'])
   })
 
-  it('without session keys, memories stored minutes apart count as one conversation', () => {
-    remember('Carol: Is the kitten eating well?', {createdAt: '2024-01-01T10:00:00.000Z'})
-    remember('Dan: Her name is Pepper and she eats everything.', {createdAt: '2024-01-01T10:02:00.000Z'})
+  it('lends no context between memories without a session, however close in time (independent facts)', () => {
+    // The reported case: facts typed one after another with `signet remember` lifted each other.
+    remember('Use pnpm, never npm, in this repository.', {createdAt: '2024-01-01T10:00:00.000Z'})
+    remember('array item one', {createdAt: '2024-01-01T10:00:05.000Z'})
+    remember('Prod DB is on port 5432.', {createdAt: '2024-01-01T10:00:10.000Z'})
+    remember('The staging DB listens on port 5433.', {createdAt: '2024-01-01T10:00:15.000Z'})
+    remember('No deploys on Friday afternoons.', {createdAt: '2024-01-01T10:00:20.000Z'})
+    const search = new MemorySearch(db)
+    const pnpm = search.recall({query: 'pnpm', agentId: 'default', limit: 5}).hits
+    expect(pnpm.map((hit) => [hit.memory.content, hit.source])).toEqual([['Use pnpm, never npm, in this repository.', 'keyword']])
+    const friday = search.recall({query: 'deploy friday', agentId: 'default', limit: 5}).hits
+    expect(friday.map((hit) => hit.memory.content)).toEqual(['No deploys on Friday afternoons.'])
+  })
+
+  it('lends context within one session only between memories stored close together', () => {
+    remember('Carol: Is the kitten eating well?', {sessionKey: 'chat', createdAt: '2024-01-01T10:00:00.000Z'})
+    remember('Dan: Her name is Pepper and she eats everything.', {sessionKey: 'chat', createdAt: '2024-01-01T10:02:00.000Z'})
+    remember('Dan: Unrelated, the boiler needs a service.', {sessionKey: 'chat', createdAt: '2024-01-03T09:00:00.000Z'})
     const {hits} = new MemorySearch(db).recall({query: 'kitten', agentId: 'default', limit: 5})
     expect(hits.map((hit) => [hit.memory.content.slice(0, 5), hit.source])).toEqual([
       ['Carol', 'keyword'],
       ['Dan: ', 'context'],
     ])
+    expect(hits[1].why.signals.context).toBeGreaterThan(0)
+    expect(hits[1].why.matched).toEqual([])
   })
 })
 

@@ -16,10 +16,9 @@ import {
 import {userWords} from '../../hooks/harness-wrappers.js'
 import {formatTranscript} from '../../hooks/transcript-format.js'
 import {contentHash} from '../../store/content-hash.js'
-import type {Memory} from '../../store/memories.js'
 import {extractDurableMemories} from '../../store/memory-extraction.js'
 import {refreshMemoryMd, renderWorkingMemoryMarkdown, selectContextMemories} from '../../store/memory-md.js'
-import {countMatchedTerms, isStopWord, lightStem, queryTerms} from '../../store/query-terms.js'
+import {isStopWord, lightStem, queryTerms} from '../../store/query-terms.js'
 import {SessionStore} from '../../store/sessions.js'
 import {TranscriptStore} from '../../store/transcripts.js'
 import {DEFAULT_AGENT_ID, type Principal, requirePermission} from '../auth/principal.js'
@@ -101,11 +100,6 @@ export function promptRecallQuery(prompt: string): string {
   return queryTerms(text)
     .filter((term) => term.length > 1 && !isStopWord(term))
     .join(' ')
-}
-
-/** How many of the (stemmed) prompt terms occur in the memory's content or tags. */
-function matchedTerms(terms: string[], memory: Memory): number {
-  return countMatchedTerms(terms, `${memory.content} ${memory.tags.join(' ')}`)
 }
 
 function projectIdOf(input: HookCommon['project']): string | undefined {
@@ -252,10 +246,10 @@ export function hookRoutes(daemon: DaemonContext) {
       limit: Math.max(settings.promptMaxMemories * 2, 10),
       excludeIds: session?.session.injectedIds,
     })
-    const terms = [...new Set(query.split(' ').map(lightStem))]
-    const needed = Math.min(settings.promptMinMatchedTerms, terms.length)
+    // Words count in any form the search matched them in (table equivalents, typo corrections).
+    const needed = Math.min(settings.promptMinMatchedTerms, new Set(result.queryTerms.map(lightStem)).size)
     const strong = result.hits
-      .filter((hit) => hit.score >= threshold && matchedTerms(terms, hit.memory) >= needed)
+      .filter((hit) => hit.score >= threshold && hit.why.matchedTerms >= needed)
       .slice(0, settings.promptMaxMemories)
     const notes = renderRecalledNotes(
       strong.map((hit) => ({id: hit.memory.id, content: hit.memory.content, createdAt: hit.memory.createdAt, score: hit.score})),
@@ -263,6 +257,7 @@ export function hookRoutes(daemon: DaemonContext) {
     )
     if (body.sessionKey) sessions.addInjected(agentId, body.sessionKey, notes.ids)
     const scoreById = new Map(strong.map((hit) => [hit.memory.id, Math.round(hit.score * 1000) / 1000]))
+    const whyById = new Map(strong.map((hit) => [hit.memory.id, hit.why]))
     return c.json({
       inject: notes.text,
       memoryCount: notes.ids.length,
@@ -270,6 +265,7 @@ export function hookRoutes(daemon: DaemonContext) {
       receipt: {
         ids: notes.ids,
         scores: notes.ids.map((id) => scoreById.get(id)),
+        why: notes.ids.map((id) => whyById.get(id)),
         threshold,
         minMatchedTerms: needed,
         considered: result.hits.length,

@@ -166,7 +166,7 @@ export function memoryRoutes(daemon: DaemonContext) {
       until: body.until ? new Date(body.until).toISOString() : undefined,
     })
     return c.json({
-      results: result.hits.map((hit) => ({...presentMemory(hit.memory), score: round(hit.score), source: hit.source})),
+      results: result.hits.map((hit) => ({...presentMemory(hit.memory), score: round(hit.score), source: hit.source, why: hit.why})),
       meta: {
         query: body.query,
         agentId,

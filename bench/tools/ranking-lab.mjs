@@ -1,0 +1,89 @@
+// In-process ranking lab: LoCoMo (B7's data, one SQLite file per conversation) and B9's ranking
+// half, through MemorySearch directly, so a ranking candidate is measured in seconds, not minutes.
+// The published figures come from bench/run.js through the HTTP API; this is for research.
+//   node bench/tools/ranking-lab.mjs [--conversations conv-26,conv-30,conv-41] [--no-b9] [--no-locomo]
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {parseArgs} from 'node:util'
+
+import {ROOT} from '../lib/daemon.js'
+import {loadB9} from '../lib/b9.js'
+import {loadLocomo, scoreRecall} from '../lib/locomo.js'
+
+const {values: options} = parseArgs({
+  options: {conversations: {type: 'string'}, 'no-b9': {type: 'boolean'}, 'no-locomo': {type: 'boolean'}, misses: {type: 'boolean'}, vectors: {type: 'boolean'}},
+})
+const {openDatabase} = await import(path.join(ROOT, 'dist/store/db.js'))
+const {MemoryStore} = await import(path.join(ROOT, 'dist/store/memories.js'))
+const {MemorySearch} = await import(path.join(ROOT, 'dist/store/search.js'))
+const {EmbeddingIndexer} = await import(path.join(ROOT, 'dist/store/embed/indexer.js'))
+const {StaticVectorEmbedder} = await import(path.join(ROOT, 'dist/store/embed/static-vectors.js'))
+/** --vectors: the `local` provider (GloVe static vectors) fused in, as agent.yaml embedding.provider local does. */
+async function searchFor(db) {
+  if (!options.vectors) return new MemorySearch(db)
+  const indexer = new EmbeddingIndexer(db, StaticVectorEmbedder.shared())
+  await indexer.backfill()
+  return new MemorySearch(db, {vectors: indexer.index})
+}
+const dir = mkdtempSync(path.join(tmpdir(), 'signet-lab-'))
+const out = {}
+try {
+  if (!options['no-locomo']) {
+    const wanted = options.conversations?.split(',')
+    const outcomes = []
+    let ms = 0
+    for (const conversation of loadLocomo().filter((c) => !wanted || wanted.includes(c.name))) {
+      const db = openDatabase(path.join(dir, `${conversation.name}.db`))
+      const store = new MemoryStore(db)
+      const toTurns = new Map()
+      for (const turn of conversation.turns) {
+        const {memory} = store.remember({content: turn.content, agentId: 'lab', createdAt: turn.createdAt, sessionKey: `${conversation.name}-session-${turn.session}`})
+        toTurns.set(memory.id, [...(toTurns.get(memory.id) ?? []), turn.diaId])
+      }
+      const search = await searchFor(db)
+      for (const question of conversation.questions) {
+        const started = performance.now()
+        const {hits} = search.recall({query: question.question, agentId: 'lab', limit: 10})
+        ms += performance.now() - started
+        outcomes.push({category: question.category, evidence: question.evidence, retrieved: hits.map((hit) => toTurns.get(hit.memory.id) ?? [])})
+      }
+      db.close()
+    }
+    const scores = scoreRecall(outcomes)
+    out.locomo = Object.fromEntries(Object.entries(scores).map(([key, s]) => [key, `${s.recall_at_5}/${s.recall_at_10}`]))
+    out.locomo.ms_per_query = Math.round((ms / outcomes.length) * 100) / 100
+  }
+  if (!options['no-b9']) {
+    const data = loadB9()
+    const db = openDatabase(path.join(dir, 'b9.db'))
+    const store = new MemoryStore(db)
+    const toBench = new Map()
+    for (const memory of data.memories) {
+      const {memory: stored} = store.remember({content: memory.content, type: memory.type, project: memory.project ?? null, sessionKey: memory.sessionKey, createdAt: memory.createdAt, agentId: 'b9'})
+      toBench.set(stored.id, memory.id)
+    }
+    const search = await searchFor(db)
+    let n = 0
+    let r5 = 0
+    let mrr = 0
+    const misses = []
+    for (const prompt of data.prompts.filter((p) => p.answers.length > 0)) {
+      const {hits} = search.recall({query: prompt.prompt, agentId: 'b9', limit: 10})
+      const ranked = hits.map((hit) => toBench.get(hit.memory.id))
+      const answers = new Set(prompt.answers)
+      const share = ranked.slice(0, 5).filter((id) => answers.has(id)).length / answers.size
+      const first = ranked.findIndex((id) => answers.has(id))
+      n++
+      r5 += share
+      mrr += first < 0 ? 0 : 1 / (first + 1)
+      if (share < 1) misses.push(`${prompt.id} ${prompt.prompt} [${prompt.answers}] → ${ranked.slice(0, 5)}`)
+    }
+    out.b9 = {recall_at_5: Math.round((r5 / n) * 1000) / 1000, mrr: Math.round((mrr / n) * 1000) / 1000}
+    if (options.misses) out.b9.misses = misses
+    db.close()
+  }
+} finally {
+  rmSync(dir, {recursive: true, force: true})
+}
+console.log(JSON.stringify(out, null, 1))

@@ -52,7 +52,8 @@ export interface MemoryPatch {
 }
 
 export interface ListMemoriesQuery {
-  agentId: string
+  /** Undefined lists every agent's memories (the owner's whole-store export). */
+  agentId: string | undefined
   project?: string
   type?: string
   tags?: string[]
@@ -203,9 +204,13 @@ export class MemoryStore {
     return row && row.agent_id === agentId ? rowToMemory(row) : undefined
   }
 
-  list(query: ListMemoriesQuery): {memories: Memory[]; total: number} {
-    const where = ['deleted_at IS NULL', 'agent_id = @agentId']
-    const params: Record<string, unknown> = {agentId: query.agentId, limit: query.limit, offset: query.offset}
+  list(query: ListMemoriesQuery): {memories: Memory[]; total: number; agents: number} {
+    const where = ['deleted_at IS NULL']
+    const params: Record<string, unknown> = {limit: query.limit, offset: query.offset}
+    if (query.agentId !== undefined) {
+      where.push('agent_id = @agentId')
+      params.agentId = query.agentId
+    }
     if (query.project !== undefined) {
       where.push('project = @project')
       params.project = query.project
@@ -219,11 +224,13 @@ export class MemoryStore {
       params[`tag${index}`] = tag
     }
     const clause = where.join(' AND ')
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM memories WHERE ${clause}`).get(params) as {n: number}).n
+    const counts = this.db
+      .prepare(`SELECT count(*) AS n, count(DISTINCT agent_id) AS agents FROM memories WHERE ${clause}`)
+      .get(params) as {n: number; agents: number}
     const rows = this.db
       .prepare(`SELECT * FROM memories WHERE ${clause} ORDER BY created_at DESC, seq DESC LIMIT @limit OFFSET @offset`)
       .all(params) as MemoryRow[]
-    return {memories: rows.map(rowToMemory), total}
+    return {memories: rows.map(rowToMemory), total: counts.n, agents: counts.agents}
   }
 
   update(id: string, agentId: string, patch: MemoryPatch): PatchOutcome {

@@ -32,8 +32,18 @@ export const rememberBody = z.object({
 /** At most this many memories per import request (the 1 MiB body limit usually binds first). */
 export const MAX_IMPORT_BATCH = 5000
 
-/** An imported memory: remember's fields, minus the agent and machine, which belong to the batch. */
-const importItem = rememberBody.omit({agentId: true, machineId: true}).strict()
+/**
+ * An imported memory: remember's fields minus the machine, which belongs to the batch. An item's
+ * agentId (a whole-store export keeps each memory's agent) overrides the batch's for the owner; a
+ * scoped key's import always lands in its own agent.
+ */
+const importItem = rememberBody
+  .omit({machineId: true})
+  .extend({
+    // Where an imported memory came from (another store's name, e.g. claude-mem); stored as `import:<origin>`.
+    origin: z.string().min(1).max(32).regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and - only').optional(),
+  })
+  .strict()
 
 export const importBody = z
   .object({
@@ -61,6 +71,8 @@ const listQuery = z.object({
   agentId: agentIdField.optional(),
   type: memoryType.optional(),
   tags: z.string().max(1024).optional(),
+  // Every agent's memories at once (the owner's export); a key scoped to one agent still sees only that agent.
+  allAgents: z.enum(['true', 'false']).optional(),
 })
 
 const patchBody = z
@@ -144,7 +156,7 @@ export function memoryRoutes(daemon: DaemonContext) {
     const agentId = resolveAgentId(principal, body.agentId)
     const harness = readHarnessHeader(c)
     const inputs = body.memories.map((item) =>
-      rememberInput(item, {agentId, project: resolveProject(principal, item.project) ?? null, source: 'import', harness, keyId: principal.keyId, machineId: body.machineId}),
+      rememberInput(item, {agentId: principal.scope.agent ?? item.agentId ?? agentId, project: resolveProject(principal, item.project) ?? null, source: item.origin ? `import:${item.origin}` : 'import', harness, keyId: principal.keyId, machineId: body.machineId}),
     )
     const {imported, deduped} = daemon.memories.importMany(inputs)
     return c.json({imported, deduped, received: inputs.length})
@@ -184,10 +196,11 @@ export function memoryRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'recall')
     const query = readQuery(c, listQuery)
-    const agentId = resolveAgentId(principal, query.agentId)
+    const allAgents = query.allAgents === 'true' && query.agentId === undefined && principal.scope.agent === undefined
+    const agentId = allAgents ? undefined : resolveAgentId(principal, query.agentId)
     const project = resolveProject(principal, query.project)
     const tags = query.tags?.split(',').map((tag) => tag.trim().toLowerCase()).filter(Boolean)
-    const {memories, total} = daemon.memories.list({
+    const {memories, total, agents} = daemon.memories.list({
       agentId,
       project,
       type: query.type,
@@ -195,7 +208,7 @@ export function memoryRoutes(daemon: DaemonContext) {
       limit: query.limit,
       offset: query.offset,
     })
-    return c.json({memories: memories.map(presentMemory), total, limit: query.limit, offset: query.offset})
+    return c.json({memories: memories.map(presentMemory), total, agents, limit: query.limit, offset: query.offset})
   })
 
   app.get('/api/memory/:id', (c) => {

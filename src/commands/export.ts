@@ -21,7 +21,7 @@ interface ListedMemory {
 interface ListResponse {
   memories: ListedMemory[]
   total: number
-  agents?: number
+  byAgent?: Record<string, number>
 }
 
 interface Whoami {

@@ -204,7 +204,7 @@ export class MemoryStore {
     return row && row.agent_id === agentId ? rowToMemory(row) : undefined
   }
 
-  list(query: ListMemoriesQuery): {memories: Memory[]; total: number; agents: number} {
+  list(query: ListMemoriesQuery): {memories: Memory[]; total: number; byAgent: Record<string, number>} {
     const where = ['deleted_at IS NULL']
     const params: Record<string, unknown> = {limit: query.limit, offset: query.offset}
     if (query.agentId !== undefined) {
@@ -225,12 +225,13 @@ export class MemoryStore {
     }
     const clause = where.join(' AND ')
     const counts = this.db
-      .prepare(`SELECT count(*) AS n, count(DISTINCT agent_id) AS agents FROM memories WHERE ${clause}`)
-      .get(params) as {n: number; agents: number}
+      .prepare(`SELECT agent_id, count(*) AS n FROM memories WHERE ${clause} GROUP BY agent_id ORDER BY agent_id`)
+      .all(params) as Array<{agent_id: string; n: number}>
     const rows = this.db
       .prepare(`SELECT * FROM memories WHERE ${clause} ORDER BY created_at DESC, seq DESC LIMIT @limit OFFSET @offset`)
       .all(params) as MemoryRow[]
-    return {memories: rows.map(rowToMemory), total: counts.n, agents: counts.agents}
+    const byAgent = Object.fromEntries(counts.map((row) => [row.agent_id, row.n]))
+    return {memories: rows.map(rowToMemory), total: counts.reduce((sum, row) => sum + row.n, 0), byAgent}
   }
 
   update(id: string, agentId: string, patch: MemoryPatch): PatchOutcome {

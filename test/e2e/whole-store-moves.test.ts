@@ -54,6 +54,14 @@ describe('signet export of the whole store', () => {
     const status = await json(['daemon', 'status'])
     expect(status.memoryCount).toBe(8)
 
+    // recall for the default agent finds nothing about reviews, but says where the matches are.
+    const recall = await runCli(['recall', 'small pull requests'], {env})
+    expect(recall.code).toBe(0)
+    expect(recall.stdout).toMatch(/No memories match "small pull requests" for agent 'default'\./)
+    expect(recall.stdout).toMatch(/1 memory matches under other agents: reviewer \(1\) — add --agent-id reviewer to search there\./)
+    expect((await json(['recall', 'small pull requests'])).otherAgents).toEqual([{agentId: 'reviewer', matches: 1}])
+    expect((await runCli(['recall', 'small pull requests', '--agent-id', 'planner'], {env})).stdout).not.toMatch(/other agents/)
+
     const out = inHome('all.jsonl')
     const run = await runCli(['export', '--output', out], {env})
     expect(run.code).toBe(0)

@@ -200,7 +200,7 @@ export function memoryRoutes(daemon: DaemonContext) {
     const agentId = allAgents ? undefined : resolveAgentId(principal, query.agentId)
     const project = resolveProject(principal, query.project)
     const tags = query.tags?.split(',').map((tag) => tag.trim().toLowerCase()).filter(Boolean)
-    const {memories, total, agents} = daemon.memories.list({
+    const {memories, total, byAgent} = daemon.memories.list({
       agentId,
       project,
       type: query.type,
@@ -208,7 +208,8 @@ export function memoryRoutes(daemon: DaemonContext) {
       limit: query.limit,
       offset: query.offset,
     })
-    return c.json({memories: memories.map(presentMemory), total, agents, limit: query.limit, offset: query.offset})
+    // How many memories each agent holds (one entry unless allAgents): export's summary, recall's "try --agent-id" hint.
+    return c.json({memories: memories.map(presentMemory), total, byAgent, limit: query.limit, offset: query.offset})
   })
 
   app.get('/api/memory/:id', (c) => {

@@ -54,9 +54,10 @@ a string. An "agentId" puts the memory under that agent (a whole-store export ro
 --agent-id overrides it, and a key scoped to an agent always imports into its own agent.
 
 --from reads another memory store instead:
-  claude-mem    ${SOURCES['claude-mem']}
-  mem0          ${SOURCES.mem0}
-  basic-memory  ${SOURCES['basic-memory']}
+- claude-mem: ${SOURCES['claude-mem']}
+- mem0: ${SOURCES.mem0}
+- basic-memory: ${SOURCES['basic-memory']}
+
 Each record maps to content, type, tags (plus the store's name), project and created date, and
 is recorded as imported from that store. --dry-run reports what would be imported (counts by
 type, project and tag, samples, and what is skipped and why) without writing anything.

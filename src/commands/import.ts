@@ -7,7 +7,6 @@ import {DaemonRequestError} from '../client/daemon-client.js'
 import {createDaemonClient} from '../client/resolve-endpoint.js'
 import {SignetError} from '../errors.js'
 import {readBasicMemory} from '../import/basic-memory.js'
-import {readClaudeMem} from '../import/claude-mem.js'
 import {planImport, renderPlan, type ImportPlan} from '../import/import-plan.js'
 import {readMem0} from '../import/mem0.js'
 import type {ImportEntry, ImportMemory, PeerRead} from '../import/peer-memory.js'
@@ -87,7 +86,7 @@ remember (re-importing a file adds nothing), secrets redacted, searchable at onc
   public async run(): Promise<ImportSummary | ImportPlan> {
     const file = this.args.file
     const from = this.flags.from as Source
-    const read = readSource(from, file)
+    const read = await readSource(from, file)
     const extraTags = this.flags.tags?.split(',').map((tag) => tag.trim()).filter(Boolean) ?? []
     const agentOverride = this.flags['agent-id']
     const entries = read.entries.map((entry) => ({
@@ -130,11 +129,12 @@ remember (re-importing a file adds nothing), secrets redacted, searchable at onc
   }
 }
 
-function readSource(from: Source, file: string): PeerRead {
+async function readSource(from: Source, file: string): Promise<PeerRead> {
   if (file === '-' && from !== 'signet') throw new SignetError(`--from ${from} reads ${SOURCES[from]}, not standard input`)
   switch (from) {
     case 'claude-mem':
-      return readClaudeMem(file)
+      // Loaded only here: the SQLite module is optional on machines that run connectors only.
+      return (await import('../import/claude-mem.js')).readClaudeMem(file)
     case 'mem0':
       return readMem0(file)
     case 'basic-memory':

@@ -132,9 +132,17 @@ remember (re-importing a file adds nothing), secrets redacted, searchable at onc
 async function readSource(from: Source, file: string): Promise<PeerRead> {
   if (file === '-' && from !== 'signet') throw new SignetError(`--from ${from} reads ${SOURCES[from]}, not standard input`)
   switch (from) {
-    case 'claude-mem':
-      // Loaded only here: the SQLite module is optional on machines that run connectors only.
-      return (await import('../import/claude-mem.js')).readClaudeMem(file)
+    case 'claude-mem': {
+      // Loaded only here: the SQLite module is optional, so a machine that only runs connectors installs without it.
+      let reader: typeof import('../import/claude-mem.js')
+      try {
+        reader = await import('../import/claude-mem.js')
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error
+        throw new SignetError('--from claude-mem needs the SQLite module (better-sqlite3), which did not install on this machine — run `npm rebuild better-sqlite3` where signetai is installed, or import on the daemon\'s machine')
+      }
+      return reader.readClaudeMem(file)
+    }
     case 'mem0':
       return readMem0(file)
     case 'basic-memory':

@@ -58,8 +58,9 @@ describe('signet export of the whole store', () => {
     const recall = await runCli(['recall', 'small pull requests'], {env})
     expect(recall.code).toBe(0)
     expect(recall.stdout).toMatch(/No memories match "small pull requests" for agent 'default'\./)
-    expect(recall.stdout).toMatch(/1 memory matches under other agents: reviewer \(1\) — add --agent-id reviewer to search there\./)
-    expect((await json(['recall', 'small pull requests'])).otherAgents).toEqual([{agentId: 'reviewer', matches: 1}])
+    // How many match depends on the ranking (keyword-only here); where they are does not.
+    expect(recall.stdout).toMatch(/(\d+) memor(y matches|ies match) under other agents: reviewer \(\1\) — add --agent-id reviewer to search there\./)
+    expect((await json(['recall', 'small pull requests'])).otherAgents).toEqual([{agentId: 'reviewer', matches: expect.any(Number)}])
     expect((await runCli(['recall', 'small pull requests', '--agent-id', 'planner'], {env})).stdout).not.toMatch(/other agents/)
 
     const out = inHome('all.jsonl')

@@ -8,36 +8,34 @@ import path from 'node:path'
  * touched: once written they are the user's.
  */
 
+/*
+ * Every connected harness injects these at session start, so the text below the comment is written
+ * to be read by the agent; the comment tells the user what the file is for.
+ */
 const IDENTITY_FILES: Record<string, string> = {
   'SOUL.md': `# Soul
-
-How your agent thinks and talks: its values, tone and working style. Every connected harness
-reads this at the start of a session. Keep it short; a few lines go a long way.
+<!-- How your agent thinks and talks: values, tone, working style. Injected into every session; keep it short. -->
 
 - Be direct and concise; say what you changed and why.
 - Ask before destructive actions (deleting data, force-pushing, dropping tables).
+- When unsure about a project convention, check memory (\`signet recall\`) before guessing.
 `,
   'IDENTITY.md': `# Identity
+<!-- Who your agent is: its name and role. Replace with your own; \`agent.name\` in agent.yaml names it too. -->
 
-Who your agent is: its name, its role, what it is for. Replace this with your own.
-
-- Name: (your agent's name, also \`agent.name\` in agent.yaml)
-- Role: a coding assistant that remembers decisions, preferences and project facts across sessions.
+A coding assistant with long-term memory through Signet: it recalls decisions, preferences and
+project facts from earlier sessions in any connected harness, and saves new ones when asked.
 `,
   'USER.md': `# About the user
+<!-- What your agent should know about you: name, timezone, preferred languages and tools, how you like answers. -->
 
-What your agent should know about you: name, timezone, the languages and tools you prefer,
-how you like answers. Anything written here is shared with every connected harness.
-
-- Name:
-- Timezone:
-- Prefers:
+Nothing recorded yet. When the user states a lasting fact about themselves or how they like to
+work, offer to save it (\`signet remember\`).
 `,
   'MEMORY.md': `# Working memory
+<!-- A short summary of what matters now: current projects, open threads, recent decisions. Edit it by hand, or let Signet's synthesis keep it current; individual memories live in the database. -->
 
-A short summary of what matters right now: current projects, open threads, recent decisions.
-Edit it by hand, or let Signet's memory synthesis keep it up to date; individual memories live in
-the database (\`signet remember\`, \`signet recall\`), not here.
+No working memory yet.
 `,
 }
 

@@ -30,7 +30,7 @@ describe('setup on a fresh machine', () => {
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout).toMatch(/✓ agent\.yaml created/)
     expect(first.stdout).not.toMatch(/agent\.yaml unchanged/)
-    for (const [file, heading] of [['SOUL.md', '# Soul'], ['IDENTITY.md', '# Identity'], ['USER.md', '# About the user'], ['MEMORY.md', '# Working memory'], ['skills/remember/SKILL.md', 'name: remember'], ['skills/recall/SKILL.md', 'name: recall']]) {
+    for (const [file, heading] of [['SOUL.md', '# Soul'], ['IDENTITY.md', '# Identity'], ['USER.md', '# About the user'], ['IDENTITY.md', 'long-term memory through Signet'], ['MEMORY.md', '# Working memory'], ['skills/remember/SKILL.md', 'name: remember'], ['skills/recall/SKILL.md', 'name: recall']]) {
       expect(readFileSync(path.join(temp.workspace, file), 'utf8'), file).toContain(heading)
     }
     writeFileSync(path.join(temp.workspace, 'SOUL.md'), 'my own soul\n')

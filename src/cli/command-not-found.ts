@@ -22,11 +22,26 @@ function editDistance(a: string, b: string): number {
  */
 const commandNotFound: Hook<'command_not_found'> = async function (options) {
   const typed = options.id.replaceAll(':', ' ')
-  const candidates = [...options.config.commandIDs, ...options.config.topics.map((topic) => topic.name)].map((id) => id.replaceAll(':', ' '))
-  const ranked = candidates.map((id) => ({id, distance: editDistance(typed, id)})).sort((a, b) => a.distance - b.distance)
+  const words = typed.split(' ')
+  const commands = new Set(options.config.commandIDs.map((id) => id.replaceAll(':', ' ')))
+  // oclif lists every command as a topic too: a topic here is a group only (`api-key`, `daemon`).
+  const topics = new Set(options.config.topics.map((topic) => topic.name.replaceAll(':', ' ')).filter((name) => !commands.has(name)))
+  const candidates = [...commands, ...topics]
+  // oclif hands over the typed words with their arguments ("conect pi"): compare a k-word command
+  // with the first k words only, and keep the rest as they were typed in the suggestion.
+  const ranked = candidates
+    .map((id) => {
+      const length = id.split(' ').length
+      const head = words.slice(0, length).join(' ')
+      return {id, head, rest: words.slice(length).join(' '), distance: editDistance(head, id)}
+    })
+    // A topic followed by more words ("api-key lst") means one of its commands was mistyped, not the topic.
+    .filter((candidate) => candidate.head.length > 0 && !(topics.has(candidate.id) && candidate.rest !== ''))
+    .sort((a, b) => a.distance - b.distance || b.id.length - a.id.length)
   const best = ranked[0]
-  const close = best && best.distance <= Math.max(2, Math.floor(typed.length / 3))
-  const hint = close ? ` — did you mean \`signet ${best.id}\`?` : ' — see `signet --help` for the commands'
+  const close = best && best.distance <= Math.max(2, Math.floor(best.head.length / 3))
+  const suggestion = best ? [best.id, best.rest].filter(Boolean).join(' ') : ''
+  const hint = close ? ` — did you mean \`signet ${suggestion}\`?` : ' — see `signet --help` for the commands'
   process.stderr.write(paintError.red(`Error: unknown command "signet ${typed}"${hint}`) + '\n')
   process.exitCode = 1
 }

@@ -1,11 +1,11 @@
-import {networkInterfaces} from 'node:os'
-
 import {Flags} from '@oclif/core'
 import qrcode from 'qrcode-terminal'
 
 import {SignetCommand} from '../cli/base-command.js'
+import {candidateUrls, type CandidateUrl} from '../cli/reachable-urls.js'
 import {parseDaemonUrl} from '../client/daemon-url.js'
 import {createDaemonClient, resolveDaemonEndpoint} from '../client/resolve-endpoint.js'
+import {loadAgentConfig} from '../config/agent-config.js'
 import {isLoopbackAddress} from '../config/network.js'
 import {SignetError} from '../errors.js'
 import {paint} from '../ui/output.js'
@@ -28,8 +28,12 @@ interface StatusResponse {
 }
 
 export interface PairResult extends PairResponse {
-  /** The address a remote machine should use (a guess unless --url was given). */
+  /** The address a remote machine should use. */
   connectUrl: string
+  /** Why that address: --url, SIGNET_DAEMON_URL, or which candidate came first. */
+  chosenBecause: string
+  /** Every address a remote machine might use, best first, so the user can pick another with --url. */
+  candidates: CandidateUrl[]
   uri: string
 }
 
@@ -46,7 +50,7 @@ export default class Pair extends SignetCommand<typeof Pair> {
     project: Flags.string({description: 'scope the minted key to this project'}),
     role: Flags.string({description: 'role of the minted key', options: ['agent', 'readonly', 'operator'], default: 'agent'}),
     ttl: Flags.string({description: 'how long the code stays valid: 90s, 10m, 2h (max 24h)', default: '10m'}),
-    url: Flags.string({description: 'daemon URL as the remote machine sees it (default: guessed from this machine\'s addresses)'}),
+    url: Flags.string({description: 'daemon URL as the remote machine sees it (default: the first of the addresses listed; network.hostnames come first)'}),
   }
 
   public async run(): Promise<PairResult> {
@@ -61,20 +65,27 @@ export default class Pair extends SignetCommand<typeof Pair> {
       role: this.flags.role,
       ttlSeconds,
     })
-    let connectUrl = explicitUrl
-    let loopbackOnly = false
-    if (!connectUrl) {
-      const endpoint = resolveDaemonEndpoint({workspace, asOwner: true})
-      if (endpoint.urlSource === 'env') {
-        connectUrl = endpoint.url
-      } else {
-        const status = await client.get<StatusResponse>('/api/status')
-        loopbackOnly = isLoopbackAddress(status.bindHost)
-        connectUrl = loopbackOnly ? issued.url : guessReachableUrl(status.bindHost, status.port) ?? issued.url
-      }
+    const status = await client.get<StatusResponse>('/api/status')
+    const loopbackOnly = isLoopbackAddress(status.bindHost)
+    const candidates = loopbackOnly ? [] : candidateUrls(status.bindHost, status.port, loadAgentConfig(workspace).network.hostnames)
+    let connectUrl: string
+    let chosenBecause: string
+    const endpoint = explicitUrl ? undefined : resolveDaemonEndpoint({workspace, asOwner: true})
+    if (explicitUrl) {
+      connectUrl = explicitUrl
+      chosenBecause = 'given with --url'
+    } else if (endpoint?.urlSource === 'env') {
+      connectUrl = endpoint.url
+      chosenBecause = 'SIGNET_DAEMON_URL'
+    } else if (candidates.length > 0) {
+      connectUrl = candidates[0].url
+      chosenBecause = `${candidates[0].source}, the first candidate`
+    } else {
+      connectUrl = issued.url
+      chosenBecause = loopbackOnly ? 'the daemon listens on loopback only' : 'no other address found'
     }
     const uri = `signet://connect?url=${encodeURIComponent(connectUrl)}&code=${encodeURIComponent(issued.code)}`
-    const result: PairResult = {...issued, connectUrl, uri}
+    const result: PairResult = {...issued, connectUrl, chosenBecause, candidates, uri}
     if (this.wantsJson) return result
 
     const minutes = Math.round(ttlSeconds / 60)
@@ -82,7 +93,14 @@ export default class Pair extends SignetCommand<typeof Pair> {
     this.log(`Expires:      ${issued.expiresAt} (in ${ttlSeconds < 120 ? `${ttlSeconds}s` : `${minutes}m`}; works once)`)
     const grant = [`role ${issued.role}`, issued.connector && `connector ${issued.connector}`, issued.agentId && `agent ${issued.agentId}`, issued.project && `project ${issued.project}`]
     this.log(`Grants:       ${grant.filter(Boolean).join(', ')}`)
-    this.log(`Daemon URL:   ${connectUrl}`)
+    this.log(`Daemon URL:   ${connectUrl} ${paint.dim(`(${chosenBecause})`)}`)
+    const others = candidates.filter((candidate) => candidate.url !== connectUrl)
+    if (others.length > 0) {
+      // Only the user knows which network the remote machine is on: show the rest, and how to pick one.
+      this.log(paint.dim('Other addresses (choose one with --url if the remote machine cannot reach the one above):'))
+      const width = Math.max(...others.map((candidate) => candidate.url.length))
+      for (const candidate of others) this.log(paint.dim(`  ${candidate.url.padEnd(width)}  ${candidate.source}`))
+    }
     this.log('')
     qrcode.generate(uri, {small: true}, (qr) => this.log(qr))
     this.log(`On the remote machine run:`)
@@ -101,22 +119,4 @@ export function parseTtl(input: string): number {
   const seconds = Number(match[1]) * ({s: 1, m: 60, h: 3600}[(match[2] ?? 's').toLowerCase() as 's' | 'm' | 'h'])
   if (seconds < 30 || seconds > 86_400) throw new SignetError(`--ttl must be between 30s and 24h, got ${input}`)
   return seconds
-}
-
-/**
- * An address of this machine another machine can probably dial: the bind address itself, or for a
- * wildcard bind a Tailscale address (100.64.0.0/10) first, then any other non-internal IPv4.
- */
-function guessReachableUrl(bindHost: string, port: number): string | undefined {
-  if (bindHost !== '0.0.0.0' && bindHost !== '::') return `http://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${port}`
-  const addresses = Object.values(networkInterfaces())
-    .flat()
-    .filter((entry) => entry && entry.family === 'IPv4' && !entry.internal)
-    .map((entry) => entry!.address)
-  const tailscale = addresses.find((address) => {
-    const [a, b] = address.split('.').map(Number)
-    return a === 100 && b >= 64 && b <= 127
-  })
-  const chosen = tailscale ?? addresses[0]
-  return chosen ? `http://${chosen}:${port}` : undefined
 }

@@ -1,12 +1,48 @@
 import {Args, Flags} from '@oclif/core'
 
 import {SignetCommand} from '../cli/base-command.js'
+import type {DaemonClient} from '../client/daemon-client.js'
 import {createDaemonClient} from '../client/resolve-endpoint.js'
 import {paint, renderTable} from '../ui/output.js'
 
 interface RecallResponse {
   results: Array<{id: string; content: string; score: number; source: string; tags: string[]; project: string | null; created_at: string}>
-  meta: {total: number; method: string; elapsedMs: number}
+  meta: {total: number; method: string; elapsedMs: number; agentId?: string}
+  otherAgents?: Array<{agentId: string; matches: number}>
+}
+
+/** Other agents are searched only to point at them, and only this many (the owner rarely has more). */
+const MAX_AGENTS_CHECKED = 20
+
+/**
+ * When nothing matches for this agent: how many would match under each other agent. Only an
+ * unscoped caller can see other agents; a scoped key gets an empty list, not an error.
+ */
+async function matchesUnderOtherAgents(
+  client: DaemonClient,
+  query: string,
+  searched: string | undefined,
+  flags: {limit: number; project?: string; tags?: string; type?: string},
+): Promise<Array<{agentId: string; matches: number}>> {
+  try {
+    const listed = await client.get<{byAgent?: Record<string, number>}>('/api/memories', {limit: 1, allAgents: 'true', project: flags.project})
+    const others = Object.keys(listed.byAgent ?? {}).filter((agent) => agent !== searched).slice(0, MAX_AGENTS_CHECKED)
+    const found: Array<{agentId: string; matches: number}> = []
+    for (const agentId of others) {
+      const hits = await client.post<RecallResponse>('/api/memory/recall', {
+        query,
+        limit: flags.limit,
+        project: flags.project,
+        tags: flags.tags?.split(',').map((tag) => tag.trim()).filter(Boolean),
+        type: flags.type,
+        agentId,
+      })
+      if (hits.results.length > 0) found.push({agentId, matches: hits.results.length})
+    }
+    return found.sort((a, b) => b.matches - a.matches)
+  } catch {
+    return []
+  }
 }
 
 export default class Recall extends SignetCommand<typeof Recall> {
@@ -39,7 +75,14 @@ export default class Recall extends SignetCommand<typeof Recall> {
       agentId: this.flags['agent-id'],
     })
     if (response.results.length === 0) {
-      this.log(paint.dim(`No memories match "${this.args.query}".`))
+      const elsewhere = this.flags['agent-id'] === undefined ? await matchesUnderOtherAgents(client, this.args.query, response.meta.agentId, this.flags) : []
+      if (this.jsonEnabled()) return {...response, otherAgents: elsewhere}
+      this.log(paint.dim(`No memories match "${this.args.query}"${response.meta.agentId ? ` for agent '${response.meta.agentId}'` : ''}.`))
+      if (elsewhere.length > 0) {
+        const total = elsewhere.reduce((sum, agent) => sum + agent.matches, 0)
+        const list = elsewhere.map((agent) => `${agent.agentId} (${agent.matches})`).join(', ')
+        this.log(`${total} ${total === 1 ? 'memory matches' : 'memories match'} under other agents: ${list} — add --agent-id ${elsewhere[0].agentId} to search there.`)
+      }
       return response
     }
     this.log(

@@ -145,9 +145,13 @@ export default class Setup extends SignetCommand<typeof Setup> {
     const ok = paint.green('✓')
     const where = [result.workspace.created ? 'created' : 'existing', result.workspace.saved ? 'saved as the active workspace' : ''].filter(Boolean).join(', ')
     this.log(`${ok} Workspace ${result.workspace.path} ${paint.dim(`(${where})`)}`)
-    this.log(result.agentYaml.changed.length > 0
-      ? `${ok} agent.yaml: ${result.agentYaml.changed.join(', ')} updated`
-      : `${ok} agent.yaml unchanged`)
+    // A new workspace's agent.yaml was just written with the answers: "created", whatever the edit step reports.
+    this.log(result.workspace.created
+      ? `${ok} agent.yaml created`
+      : result.agentYaml.changed.length > 0
+        ? `${ok} agent.yaml: ${result.agentYaml.changed.join(', ')} updated`
+        : `${ok} agent.yaml unchanged`)
+    for (const file of result.workspace.starterFiles) this.log(paint.dim(`  created ${file}`))
     this.log(paint.dim(`  agent ${result.config.name}, network ${result.config.networkMode}, auth ${result.config.authMode}, port ${result.config.port}`))
     for (const harness of result.harnesses) {
       if (harness.error) {

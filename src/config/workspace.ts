@@ -2,6 +2,7 @@ import {existsSync, mkdirSync, writeFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {SignetError} from '../errors.js'
+import {writeStarterFiles} from '../setup/workspace-starter-files.js'
 import {defaultWorkspacePath, workspacePaths} from './paths.js'
 import {ensurePrivateDir} from './private-files.js'
 import {readSavedWorkspace} from './user-config.js'
@@ -86,6 +87,7 @@ export function initWorkspace(dir: string, options: {agentName?: string} = {}): 
   writeIfMissing(paths.agentYaml, agentYaml)
   writeIfMissing(paths.agentsMd, DEFAULT_AGENTS_MD)
   writeIfMissing(paths.gitignore, '.daemon/\nmemory/*.db\nmemory/*.db-*\n')
+  writeStarterFiles(dir)
 }
 
 function writeIfMissing(file: string, content: string): void {

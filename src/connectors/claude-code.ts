@@ -17,6 +17,7 @@ import {
 import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent} from './hook-command.js'
 import {type DesiredHook, findSignetHooks, reconcileHookGroups, removeSignetHooks, staleHookProblems} from './hook-groups.js'
 import {getJsonValue, isEmptyJsonObject, removeJsonValue, setJsonValue} from './json-config-file.js'
+import {withSkillLinks, withSkillStatus, withSkillUnlinks} from './skill-links.js'
 
 /**
  * Claude Code: hooks in `settings.json` (timeouts in seconds), the MCP server in
@@ -89,7 +90,7 @@ export class ClaudeCodeConnector implements Connector {
     if (getJsonValue(readTextIfExists(paths.settings) ?? '', ['disableAllHooks'], paths.settings) === true) {
       notes.push(`${paths.settings} sets "disableAllHooks": true — Signet's hooks will not run until you remove it.`)
     }
-    return {harness: this.id, files, notes}
+    return withSkillLinks(ctx, {harness: this.id, files, notes})
   }
 
   async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
@@ -98,7 +99,7 @@ export class ClaudeCodeConnector implements Connector {
       editConfigFile(paths.settings, (text) => removeSignetHooks(text, ['hooks'], paths.settings), {isEmpty: isEmptyJsonObject}),
       editConfigFile(paths.mcpFile, (text) => removeJsonValue(text, ['mcpServers', 'signet'], paths.mcpFile), {isEmpty: isEmptyJsonObject}),
     ]
-    return {harness: this.id, files, notes: []}
+    return withSkillUnlinks(ctx, {harness: this.id, files, notes: []})
   }
 
   async status(ctx: ConnectorContext): Promise<ConnectorStatus> {
@@ -114,7 +115,7 @@ export class ClaudeCodeConnector implements Connector {
     if (getJsonValue(settings, ['disableAllHooks'], paths.settings) === true) problems.push(`${paths.settings} disables all hooks`)
     const mcp = getJsonValue(readTextIfExists(paths.mcpFile) ?? '', ['mcpServers', 'signet'], paths.mcpFile)
     const hooksPresent = owned.length > 0 && missing.length === 0
-    return {
+    return withSkillStatus(ctx, {
       harness: this.id,
       state: stateFromParts([hooksPresent, mcp !== undefined]),
       detected: detection.detected,
@@ -124,6 +125,6 @@ export class ClaudeCodeConnector implements Connector {
         {path: paths.mcpFile, present: mcp !== undefined, what: 'mcpServers.signet'},
       ],
       problems,
-    }
+    })
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import {type FileChange, readTextIfExists} from './atomic-file.js'
 import {editConfigFile} from './config-file-edit.js'
+import {withSkillLinks, withSkillStatus, withSkillUnlinks} from './skill-links.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
 import {codexHookKey, findOnPath, listCodexHooks} from './codex-hook-trust.js'
 import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent, signetHookEventOf} from './hook-command.js'
@@ -78,7 +79,7 @@ export class CodexConnector implements Connector {
     const notes = trust
       ? [`Trusted the ${trust.length} Signet hooks in Codex (what approving them under /hooks does); restart Codex to load them.`]
       : ['Codex runs only hooks you have trusted: start `codex` and approve the Signet hooks under /hooks (untrusted hooks are skipped silently).']
-    return {harness: this.id, files: [hooksFile, configFile], notes}
+    return withSkillLinks(ctx, {harness: this.id, files: [hooksFile, configFile], notes})
   }
 
   /**
@@ -108,7 +109,7 @@ export class CodexConnector implements Connector {
         return next
       }, {isEmpty: (text) => text.trim() === ''}),
     ]
-    return {harness: this.id, files, notes: []}
+    return withSkillUnlinks(ctx, {harness: this.id, files, notes: []})
   }
 
   async status(ctx: ConnectorContext): Promise<ConnectorStatus> {
@@ -124,7 +125,7 @@ export class CodexConnector implements Connector {
     const untrusted = owned.filter((hook) =>
       getTomlValue(configText, ['hooks', 'state', codexHookKey(paths.hooks, hook.harnessEvent, hook.groupIndex, hook.handlerIndex), 'trusted_hash'], paths.config) === undefined)
     if (untrusted.length > 0) problems.push(`Codex skips untrusted hooks: approve ${untrusted.map((h) => h.harnessEvent).join(', ')} under /hooks in codex (or reinstall with codex on PATH)`)
-    return {
+    return withSkillStatus(ctx, {
       harness: this.id,
       state: stateFromParts([hooksPresent, mcp !== undefined]),
       detected: detection.detected,
@@ -134,6 +135,6 @@ export class CodexConnector implements Connector {
         {path: paths.config, present: mcp !== undefined, what: '[mcp_servers.signet]'},
       ],
       problems,
-    }
+    })
   }
 }

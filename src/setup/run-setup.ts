@@ -13,6 +13,7 @@ import {localDaemonClient} from '../diagnostics/local-daemon.js'
 import {SignetError} from '../errors.js'
 import {installUserService, type ServiceInstallResult} from '../service/user-service.js'
 import {editAgentYaml} from './agent-yaml-edit.js'
+import {writeStarterFiles} from './workspace-starter-files.js'
 
 /** The answers setup acts on; `undefined` means "leave what is there" (or the default for a new workspace). */
 export interface SetupPlan {
@@ -26,7 +27,7 @@ export interface SetupPlan {
 }
 
 export interface SetupResult {
-  workspace: {path: string; created: boolean; saved: boolean; envOverride: string | null}
+  workspace: {path: string; created: boolean; saved: boolean; envOverride: string | null; starterFiles: string[]}
   agentYaml: {path: string; changed: string[]}
   config: {name: string; networkMode: string; authMode: string; port: number; harnesses: string[]}
   harnesses: Array<{harness: string; files: Array<{path: string; action: string}>; notes: string[]; error?: string}>
@@ -58,6 +59,8 @@ export async function runSetup(plan: SetupPlan, hooks: SetupHooks = {}): Promise
     step(`Creating workspace ${workspace}`)
     initWorkspace(workspace, {agentName: plan.agentName})
   }
+  // A workspace from an older version gains the identity files and skills it lacks; existing ones stay as they are.
+  const starterFiles = created ? [] : writeStarterFiles(workspace)
   let authMode = plan.authMode
   const current = loadAgentConfig(workspace)
   const networkMode = plan.networkMode ?? current.network.mode
@@ -140,7 +143,7 @@ export async function runSetup(plan: SetupPlan, hooks: SetupHooks = {}): Promise
   nextSteps.push('signet doctor')
 
   return {
-    workspace: {path: workspace, created, saved, envOverride: envVariable},
+    workspace: {path: workspace, created, saved, envOverride: envVariable, starterFiles},
     agentYaml: {path: edit.file, changed: edit.changed},
     config: {name: config.agent.name, networkMode: config.network.mode, authMode: config.auth.mode, port: config.network.port, harnesses: config.harnesses},
     harnesses: harnessResults,

@@ -88,7 +88,8 @@ export interface MemoryPatch {
 }
 
 export interface ListMemoriesQuery extends ProjectFilter {
-  agentId: string
+  /** Undefined lists every agent's memories (the owner's whole-store export). */
+  agentId: string | undefined
   type?: string
   tags?: string[]
   limit: number
@@ -260,9 +261,13 @@ export class MemoryStore {
     return row && row.agent_id === agentId ? rowToMemory(row) : undefined
   }
 
-  list(query: ListMemoriesQuery): {memories: Memory[]; total: number} {
-    const where = ['deleted_at IS NULL', 'agent_id = @agentId']
-    const params: Record<string, unknown> = {agentId: query.agentId, limit: query.limit, offset: query.offset}
+  list(query: ListMemoriesQuery): {memories: Memory[]; total: number; byAgent: Record<string, number>} {
+    const where = ['deleted_at IS NULL']
+    const params: Record<string, unknown> = {limit: query.limit, offset: query.offset}
+    if (query.agentId !== undefined) {
+      where.push('agent_id = @agentId')
+      params.agentId = query.agentId
+    }
     const inProjects = projectCondition(query, 'project', params)
     if (inProjects) where.push(inProjects)
     if (query.type !== undefined) {
@@ -274,11 +279,14 @@ export class MemoryStore {
       params[`tag${index}`] = tag
     }
     const clause = where.join(' AND ')
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM memories WHERE ${clause}`).get(params) as {n: number}).n
+    const counts = this.db
+      .prepare(`SELECT agent_id, count(*) AS n FROM memories WHERE ${clause} GROUP BY agent_id ORDER BY agent_id`)
+      .all(params) as Array<{agent_id: string; n: number}>
     const rows = this.db
       .prepare(`SELECT * FROM memories WHERE ${clause} ORDER BY created_at DESC, seq DESC LIMIT @limit OFFSET @offset`)
       .all(params) as MemoryRow[]
-    return {memories: rows.map(rowToMemory), total}
+    const byAgent = Object.fromEntries(counts.map((row) => [row.agent_id, row.n]))
+    return {memories: rows.map(rowToMemory), total: counts.reduce((sum, row) => sum + row.n, 0), byAgent}
   }
 
   update(id: string, agentId: string, patch: MemoryPatch): PatchOutcome {

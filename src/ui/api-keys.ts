@@ -8,7 +8,8 @@ export type CreatedApiKeyView = ApiKeyView & {key: string}
 
 /**
  * The block `signet api-key create` prints (SPEC §6.2, scripts parse it): header, aligned
- * `label: value` lines, blank line, the warning. `extra` lines go after `connector:`.
+ * `label: value` lines, blank line, the warning. `agent:` and `project:` follow
+ * `connector:` only for a scoped key; `extra` lines come last.
  */
 export function renderCreatedKey(header: string, key: CreatedApiKeyView, extra: Array<[string, string]> = []): string {
   const rows: Array<[string, string]> = [
@@ -18,6 +19,9 @@ export function renderCreatedKey(header: string, key: CreatedApiKeyView, extra: 
     ['key', key.key],
     ['role', key.role],
     ['connector', key.connector ?? '-'],
+    // Scope lines only when the key is scoped, so the block of an unscoped key stays exactly as scripts know it.
+    ...(key.scope?.agent ? [['agent', key.scope.agent] as [string, string]] : []),
+    ...(key.scope?.project ? [['project', key.scope.project] as [string, string]] : []),
     ...extra,
   ]
   return [

@@ -47,7 +47,7 @@ describe('signet api-key (team mode, admin token from the workspace)', () => {
     const create = await runCli(['api-key', 'create', '--name', 'work laptop pi', '--connector', 'pi', '--agent-id', 'pi-work-laptop'], {env})
     expect(create.code, create.stderr).toBe(0)
     expect(create.stderr).toBe('')
-    const block = /^API key created:\n\n {2}name: {6}work laptop pi\n {2}id: {8}(key_[\w-]{16})\n {2}prefix: {4}([0-9a-f]{12})\n {2}key: {7}(sig_sk_[0-9a-f]{12}_[\w-]{43})\n {2}role: {6}agent\n {2}connector: pi\n\nSave this key now\. It will not be shown again\.\n$/
+    const block = /^API key created:\n\n {2}name: {6}work laptop pi\n {2}id: {8}(key_[\w-]{16})\n {2}prefix: {4}([0-9a-f]{12})\n {2}key: {7}(sig_sk_[0-9a-f]{12}_[\w-]{43})\n {2}role: {6}agent\n {2}connector: pi\n {2}agent: {5}pi-work-laptop\n\nSave this key now\. It will not be shown again\.\n$/
     const match = block.exec(create.stdout)
     expect(match, create.stdout).not.toBeNull()
     const [, id, prefix, key] = match!
@@ -132,9 +132,19 @@ describe('signet api-key (team mode, admin token from the workspace)', () => {
     expect(human.stdout).toMatch(/^Expires: +\S+ \(in 10m; works once\)$/m)
     expect(human.stdout).toContain('█') // the QR code
     expect(human.stdout).toMatch(/signet connect codex --url http:\/\/devbox\.example:3850 --pair-code [2-9A-Z]{3}-[2-9A-Z]{3}/)
+    expect(human.stdout).toMatch(/^Daemon URL: +http:\/\/devbox\.example:3850 \(given with --url\)$/m)
+    expect(issued).toMatchObject({chosenBecause: expect.any(String), candidates: expect.any(Array)})
     const badTtl = await runCli(['pair', '--ttl', 'forever'], {env})
     expect(badTtl.code).toBe(1)
     expect(badTtl.stderr).toMatch(/--ttl "forever" is not a duration/)
+  })
+
+  it('the created block names the agent and project only for a scoped key', async () => {
+    // An unscoped key's block is exactly what it was before scope lines existed: no agent or project line.
+    const unscoped = await runCli(['api-key', 'create', '--name', 'backup reader', '--role', 'readonly'], {env})
+    expect(unscoped.stdout).toMatch(/^API key created:\n\n {2}name: {6}backup reader\n {2}id: {8}key_[\w-]{16}\n {2}prefix: {4}[0-9a-f]{12}\n {2}key: {7}sig_sk_[0-9a-f]{12}_[\w-]{43}\n {2}role: {6}readonly\n {2}connector: -\n\nSave this key now\. It will not be shown again\.\n$/)
+    const projectScoped = await runCli(['api-key', 'create', '--name', 'ci', '--project', 'github.com/acme/api', '--agent-id', 'ci-bot'], {env})
+    expect(projectScoped.stdout).toContain('  connector: -\n  agent:     ci-bot\n  project:   github.com/acme/api\n\n')
   })
 
   it('daemon status --json reports bind, network mode and both auth modes', async () => {

@@ -224,8 +224,9 @@ describe('bulk import', () => {
     const bad = await daemon.request('POST', '/api/memory/import', {body: {memories: [{content: 'fine import line'}, {content: '   '}]}})
     expect(bad.status).toBe(400)
     expect(bad.body).toMatchObject({code: 'invalid_request', field: 'memories.1.content'})
-    const unknown = await daemon.request('POST', '/api/memory/import', {body: {memories: [{content: 'x', agentId: 'someone'}]}})
-    expect(unknown.body.field).toBe('memories.0.agentId')
+    // The machine belongs to the batch, not to an item (an item may name its agent: whole-store exports do).
+    const unknown = await daemon.request('POST', '/api/memory/import', {body: {memories: [{content: 'x', machineId: 'laptop'}]}})
+    expect(unknown.body.field).toBe('memories.0.machineId')
     expect((await daemon.request('POST', '/api/memory/import', {body: {memories: []}})).body.field).toBe('memories')
     expect((await daemon.request('GET', '/api/memories?limit=1')).body.total).toBe(before)
   })

@@ -84,13 +84,13 @@ describe('signet import and export', () => {
     const exported = path.join(temp.home, 'out.jsonl')
     const run = await runCli(['export', '--project', 'github.com/acme/shop', '--output', exported], {env})
     expect(run.code).toBe(0)
-    expect(run.stdout).toMatch(/Exported 1 memories to .*out\.jsonl/)
+    expect(run.stdout).toMatch(/Exported 1 memory of 1 agent to .*out\.jsonl/)
     const toStdout = await runCli(['export', '--tags', 'bulk'], {env, timeoutMs: 60_000})
     expect(toStdout.stdout.trim().split('\n')).toHaveLength(12_001)
     expect(JSON.parse(toStdout.stdout.split('\n')[0])).toMatchObject({content: expect.stringMatching(/^Import fixture 0:/), tags: ['fixture', 'bulk']})
 
     const asJson = JSON.parse((await runCli(['export', '--project', 'github.com/acme/shop', '--json'], {env})).stdout)
-    expect(asJson.memories).toEqual([{content: 'Checkout uses Stripe webhooks with a 5 minute tolerance', type: 'fact', tags: [], importance: 0.5, pinned: false, project: 'github.com/acme/shop', createdAt: '2023-06-01T09:00:00.000Z'}])
+    expect(asJson.memories).toEqual([{content: 'Checkout uses Stripe webhooks with a 5 minute tolerance', type: 'fact', tags: [], importance: 0.5, pinned: false, project: 'github.com/acme/shop', createdAt: '2023-06-01T09:00:00.000Z', agentId: 'default'}])
 
     const other = makeTempHome()
     const otherEnv = {...other.env, SIGNET_PORT: String(await freePort())}

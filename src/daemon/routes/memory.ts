@@ -31,8 +31,18 @@ export const rememberBody = z.object({
 /** At most this many memories per import request (the 1 MiB body limit usually binds first). */
 export const MAX_IMPORT_BATCH = 5000
 
-/** An imported memory: remember's fields, minus the agent and machine, which belong to the batch. */
-const importItem = rememberBody.omit({agentId: true, machineId: true}).strict()
+/**
+ * An imported memory: remember's fields minus the machine, which belongs to the batch. An item's
+ * agentId (a whole-store export keeps each memory's agent) overrides the batch's for the owner; a
+ * scoped key's import always lands in its own agent.
+ */
+const importItem = rememberBody
+  .omit({machineId: true})
+  .extend({
+    // Where an imported memory came from (another store's name, e.g. claude-mem); stored as `import:<origin>`.
+    origin: z.string().min(1).max(32).regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and - only').optional(),
+  })
+  .strict()
 
 export const importBody = z
   .object({
@@ -60,6 +70,8 @@ const listQuery = z.object({
   agentId: agentIdField.optional(),
   type: memoryType.optional(),
   tags: z.string().max(1024).optional(),
+  // Every agent's memories at once (the owner's export); a key scoped to one agent still sees only that agent.
+  allAgents: z.enum(['true', 'false']).optional(),
 })
 
 const patchBody = z
@@ -141,8 +153,9 @@ export function memoryRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, importBody)
     const harness = readHarnessHeader(c)
     const inputs = body.memories.map((item) => {
-      const scope = requestScope(principal, {agentId: body.agentId, project: item.project})
-      return rememberInput(item, {agentId: scope.agentId, project: scope.writeProject(), source: 'import', harness, keyId: principal.keyId, machineId: body.machineId})
+      // The owner's file keeps each memory's agent; a scoped key's import lands in its own agent.
+      const scope = requestScope(principal, {agentId: principal.scope.agent ? body.agentId : (item.agentId ?? body.agentId), project: item.project})
+      return rememberInput(item, {agentId: scope.agentId, project: scope.writeProject(), source: item.origin ? `import:${item.origin}` : 'import', harness, keyId: principal.keyId, machineId: body.machineId})
     })
     const {imported, deduped} = daemon.memories.importMany(inputs)
     return c.json({imported, deduped, received: inputs.length})
@@ -182,17 +195,19 @@ export function memoryRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'recall')
     const query = readQuery(c, listQuery)
+    const allAgents = query.allAgents === 'true' && query.agentId === undefined && principal.scope.agent === undefined
     const scope = requestScope(principal, {agentId: query.agentId, project: query.project})
     const tags = query.tags?.split(',').map((tag) => tag.trim().toLowerCase()).filter(Boolean)
-    const {memories, total} = daemon.memories.list({
-      agentId: scope.agentId,
+    const {memories, total, byAgent} = daemon.memories.list({
+      agentId: allAgents ? undefined : scope.agentId,
       ...scope.readFilter(),
       type: query.type,
       tags,
       limit: query.limit,
       offset: query.offset,
     })
-    return c.json({memories: memories.map(presentMemory), total, limit: query.limit, offset: query.offset})
+    // How many memories each agent holds (one entry unless allAgents): export's summary, recall's "try --agent-id" hint.
+    return c.json({memories: memories.map(presentMemory), total, byAgent, limit: query.limit, offset: query.offset})
   })
 
   app.get('/api/memory/:id', (c) => {

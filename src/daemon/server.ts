@@ -10,6 +10,7 @@ import {startEmbedding} from '../store/embed/runtime.js'
 import {MemoryStore} from '../store/memories.js'
 import {MemorySearch} from '../store/search.js'
 import {SIGNET_VERSION} from '../version.js'
+import {closeAgentNetwork} from './agent-network.js'
 import {createApp} from './app.js'
 import {issueAdminToken} from './auth/auth-state.js'
 import type {DaemonContext} from './context.js'
@@ -85,6 +86,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
       harnessSync.stop()
+      // Open agent event streams would otherwise hold the server open forever.
+      closeAgentNetwork(context)
       server.close(async () => {
         await embedding.stop()
         db.close()

@@ -160,7 +160,7 @@ export function agentRoutes(daemon: DaemonContext) {
     const agent = requestScope(principal, {agentId: query.agentId}).agentId
     const header = c.req.header('last-event-id')
     const resumeFrom = header !== undefined && /^\d+$/.test(header.trim()) ? Number(header.trim()) : query.lastEventId
-    return streamSSE(c, async (stream) => {
+    const response = streamSSE(c, async (stream) => {
       const queue: AgentEvent[] = []
       let closed = false
       let wake: (() => void) | undefined
@@ -201,10 +201,17 @@ export function agentRoutes(daemon: DaemonContext) {
           wake = undefined
           if (!woke && !closed) await stream.write(': heartbeat\n\n')
         }
+      } catch (error) {
+        // A client that went away mid-write is the normal end of a stream, not a daemon error.
+        if (!stream.aborted && !closed) daemon.logger.warn('agent event stream failed', {agent, error: String(error)})
       } finally {
         unsubscribe()
       }
     })
+    // One stream per connection: closing the socket with the stream lets a stopping daemon finish at once
+    // instead of waiting for an idle keep-alive connection to time out.
+    response.headers.set('Connection', 'close')
+    return response
   })
 
   return app

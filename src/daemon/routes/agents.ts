@@ -61,6 +61,8 @@ const streamQuery = z
     /** For clients that cannot set Last-Event-ID on their first request. */
     lastEventId: z.coerce.number().int().min(0).optional(),
     heartbeatMs: z.coerce.number().int().min(100).max(60_000).default(15_000),
+    /** false: replay what was missed and end, for clients that cannot hold a connection open. */
+    follow: z.enum(['true', 'false']).default('true'),
   })
   .strict()
 
@@ -189,7 +191,7 @@ export function agentRoutes(daemon: DaemonContext) {
             for (const event of batch) await send(event)
           }
         }
-        while (!closed) {
+        while (!closed && query.follow === 'true') {
           while (queue.length > 0 && !closed) await send(queue.shift()!)
           if (closed) break
           let timer: NodeJS.Timeout | undefined

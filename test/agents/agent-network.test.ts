@@ -150,6 +150,17 @@ describe('agent network: send → pushed into the next prompt once → ack', () 
     expect(context).toContain('Tests on main are red since 3f2a')
   })
 
+  it('OpenCode, Pi and OpenClaw plugins get the same fenced block in their plain-text hook output', async () => {
+    for (const harness of ['opencode', 'pi', 'openclaw']) {
+      const sent = await send(admin.authorization.slice(7), {agentId: 'ops-bot', to: 'codex-b', body: `plain text for ${harness}`})
+      expect(sent.status).toBe(201)
+      const run = await runHook(['user-prompt-submit', '-H', harness], {env: envWith(keys.codex), input: promptInput(`${harness}-session`)})
+      expect(run.code).toBe(0)
+      expect(run.stdout.startsWith('<signet-agent-messages>')).toBe(true)
+      expect(occurrences(run.stdout, `plain text for ${harness}`)).toBe(1)
+    }
+  })
+
   it('presence: peers list each session with harness, machine, project and status; session-end takes it offline', async () => {
     await runHook(['session-end', '-H', 'codex'], {env: envWith(keys.codex), input: JSON.stringify({session_id: 'codex-session-3', cwd: repoDir, reason: 'exit'})})
     const peers = await daemon.request('GET', '/api/agents/peers', {headers: auth(keys.pi)})

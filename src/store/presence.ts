@@ -105,6 +105,14 @@ export class PresenceStore {
     return row ? {agent: row.agent_id, project: row.project} : undefined
   }
 
+  /** Where one of an agent's sessions runs (harness and machine), from its latest hook. */
+  sessionOf(agentId: string, sessionKey: string): {harness: string; machine: string | null} | undefined {
+    const row = this.db.prepare('SELECT harness, machine_id FROM agent_presence WHERE agent_id = ? AND session_key = ? ORDER BY last_seen_at DESC LIMIT 1').get(agentId, sessionKey) as
+      | {harness: string; machine_id: string}
+      | undefined
+    return row ? {harness: row.harness, machine: row.machine_id || null} : undefined
+  }
+
   isKnownAgent(agentId: string): boolean {
     return this.db.prepare('SELECT 1 FROM agent_presence WHERE agent_id = ? LIMIT 1').get(agentId) !== undefined
   }

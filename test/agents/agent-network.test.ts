@@ -140,13 +140,14 @@ describe('agent network: send → pushed into the next prompt once → ack', () 
   it('a message from the Claude Code side sent with the MCP tool agent_send reaches a Codex prompt', async () => {
     const client = new Client({name: 'claude-code', version: '1.0.0'})
     await client.connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), {requestInit: {headers: {...auth(keys.claude), 'X-Signet-Harness': 'claude-code'}}}))
-    const result = (await client.callTool({name: 'agent_send', arguments: {to: 'codex-b', text: 'Tests on main are red since 3f2a; please look.', subject: 'CI'}})) as CallToolResult
+    const result = (await client.callTool({name: 'agent_send', arguments: {to: 'codex-b', text: 'Tests on main are red since 3f2a; please look.', subject: 'CI', session_key: 'claude-session-1'}})) as CallToolResult
     expect(result.isError).toBeFalsy()
     const peers = (await client.callTool({name: 'agent_peers', arguments: {}})) as CallToolResult
     expect((peers.content[0] as {text: string}).text).toContain('codex-b')
     await client.close()
     const context = await promptContext(keys.codex, 'codex-session-4')
-    expect(context).toMatch(/- from claude-a \(claude-code\) · id/)
+    // The tool call named only its session: harness and machine come from that session's hooks.
+    expect(context).toContain(`- from claude-a@${hostname()} (claude-code, session claude-session-1) · id`)
     expect(context).toContain('Tests on main are red since 3f2a')
   })
 

@@ -111,9 +111,11 @@ export function agentRoutes(daemon: DaemonContext) {
       // Only a message the sender could see can be replied to; any other id looks missing.
       if (!parent || (parent.toAgent !== from && parent.from.agent !== from)) throw notFound(`replyTo: message ${body.replyTo} not found`)
     }
-    const harness = body.harness ?? readHarnessHeader(c)
+    // A tool call (MCP, Pi) names its session but rarely its harness or machine: the session's hooks told us.
+    const session = body.sessionKey ? network.presence.sessionOf(from, body.sessionKey) : undefined
+    const harness = body.harness ?? readHarnessHeader(c) ?? session?.harness
     const {message, event, redactions} = network.messages.send({
-      from: {agent: from, machine: body.machineId, harness, session: body.sessionKey, keyId: principal.keyId},
+      from: {agent: from, machine: body.machineId ?? session?.machine, harness, session: body.sessionKey, keyId: principal.keyId},
       to,
       kind: body.kind ?? (body.replyTo ? 'reply' : 'note'),
       subject: body.subject,

@@ -8,7 +8,7 @@
 //      (the inbox probe skipped). Target: ≤ 1 ms more at p50.
 //  (c) the daemon-side work the feature adds to every hook (presence upsert + the unread probe),
 //      timed in process over many calls, which resolves what spawned runs cannot (their noise is ms).
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
@@ -119,7 +119,12 @@ async function benchEmptyInboxHook({reps, prompts, memories, log}) {
   try {
     log(`B10: seeding ${memories} memories`)
     await seedMemories(ws.workspace, memories)
-    if (baseWs) await seedMemories(baseWs.workspace, memories)
+    // The base build's own code must create its database (this build's would migrate it past what the base reads).
+    if (baseWs) {
+      const script = `import(${JSON.stringify(new URL('./figures.js', import.meta.url).href)}).then((m) => m.seedMemories(${JSON.stringify(baseWs.workspace)}, ${memories}))`
+      const seeded = spawnSync(process.execPath, ['--input-type=module', '-e', script], {env: {...process.env, SIGNET_BENCH_ROOT: baseRoot}, encoding: 'utf8'})
+      if (seeded.status !== 0) throw new Error(`seeding the base workspace failed: ${seeded.stderr}`)
+    }
     const daemon = await startDaemon(ws)
     const base = baseWs ? await startDaemonAt(baseRoot, baseWs) : undefined
     try {

@@ -271,6 +271,44 @@ describe('agent network: the event stream', () => {
   })
 })
 
+describe('agent network: the CLI', () => {
+  it('signet agent send / inbox --json / watch, each with its own key', async () => {
+    const {spawn} = await import('node:child_process')
+    const {RUN_JS} = await import('../helpers/cli.js')
+    const watcher = spawn(process.execPath, [RUN_JS, 'agent', 'watch', '--json'], {env: envWith(keys.codex), stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`watch printed no ${pattern}: ${out}`)), 15_000)
+        const check = () => {
+          if (!pattern.test(out)) return
+          clearTimeout(timer)
+          resolve()
+        }
+        watcher.stdout.on('data', (chunk) => {
+          out += chunk
+          check()
+        })
+        check()
+      })
+    try {
+      await seen(/"event":"ready"/)
+      const sender = await mintKey('cli-sender', 'generic')
+      const sent = await runCli(['agent', 'send', 'codex-b', 'from the command line', '--subject', 'cli', '--json'], {env: envWith(sender)})
+      expect(sent.code).toBe(0)
+      const id = JSON.parse(sent.stdout).message.id as string
+      await seen(new RegExp(`"event":"message".*${id}`))
+      const inbox = await runCli(['agent', 'inbox', '--state', 'pending', '--json'], {env: envWith(keys.codex)})
+      expect(JSON.parse(inbox.stdout).messages.map((message: {id: string}) => message.id)).toContain(id)
+      const acked = await runCli(['agent', 'inbox', '--ack', id], {env: envWith(keys.codex)})
+      expect(acked.stdout).toContain(`Acknowledged ${id}`)
+      await seen(new RegExp(`"event":"acked".*${id}`))
+    } finally {
+      watcher.kill('SIGINT')
+    }
+  })
+})
+
 describe('agent network: daemon stop', () => {
   it('an open stream ends when the daemon stops, and stop does not hang on it', async () => {
     const own = await startTestDaemon()

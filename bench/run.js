@@ -12,6 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {parseArgs} from 'node:util'
 
+import {benchAgentNetwork} from './lib/b10.js'
 import {REPO, makeWorkspace, startDaemon} from './lib/daemon.js'
 import {
   benchCliStart,
@@ -163,6 +164,8 @@ if (wanted.has('B9')) {
     results.B9 = await benchB9(daemon)
   })
 }
+// B10 (agent network) only when asked for: `--only B10`.
+if (wanted.has('B10')) results.B10 = await benchAgentNetwork({quick, prompts, log})
 
 // Retrieval quality last: it needs no quiet machine, and its five daemons and the results it
 // holds would otherwise sit in front of the latency figures.
@@ -230,6 +233,11 @@ function printTable({machine: m, results: r}) {
     for (const [kind, score] of Object.entries(r.B9.per_kind)) {
       add('', `  ${kind} (${score.n}): R@5 ${score.recall_at_5} MRR ${score.mrr} injected ${score.answers_injected}`, null, null, null, null, '', undefined)
     }
+  }
+  if (r.B10) {
+    add('B10', 'agent message → connected SSE client', r.B10.p50_ms, r.B10.p95_ms, null, null, 'p50 ≤ 20, p95 ≤ 50', r.B10.p50_ms <= 20 && r.B10.p95_ms <= 50)
+    const hook = r.B10.empty_inbox_hook
+    add('B10', `prompt hook, empty inbox (+${hook.extra_p50_ms} ms p50 vs without)`, hook.with_feature.p50_ms, hook.with_feature.p95_ms, hook.without_feature.p50_ms, hook.ratio_p50, '≤ 1 ms more', hook.extra_p50_ms <= 1)
   }
   const header = ['#', 'figure', 'p50 ms', 'p95 ms', 'ref p50', 'ratio', 'target', '']
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)))

@@ -84,6 +84,24 @@ export const agentConfigSchema = z.strictObject({
     })
     .default({provider: 'none'}),
   hooks: hookSettingsSchema.default(hookSettingsSchema.parse({})),
+  /** The agent network: who may message whom, and how much of a hook's answer messages may take. */
+  agents: z
+    .object({
+      /** open: any agent to any agent; same-project: only to agents seen in the sender's project; allowlist: only `allow`. */
+      messaging: z.enum(['open', 'same-project', 'allowlist']).default('open'),
+      /** For allowlist: `from->to` pairs (also `from→to`, `*` for any) or a bare agent id that may message anyone. */
+      allow: z
+        .array(z.string().regex(/^\s*[\w.:@*-]+\s*(?:(?:->|→)\s*[\w.:@*-]+\s*)?$/, 'an agent id, or a pair like claude->codex'))
+        .default([]),
+      /** Per sending agent. */
+      rateLimit: rateLimitSchema.strict().default({windowMs: 60_000, max: 30}),
+      /** Characters of a hook's answer that messages may take (the rest stays with memories). */
+      maxInjectChars: z.number().int().min(0).max(4000).default(2000),
+      idleAfterMs: z.number().int().positive().default(5 * 60_000),
+      offlineAfterMs: z.number().int().positive().default(30 * 60_000),
+    })
+    .strict()
+    .default({messaging: 'open', allow: [], rateLimit: {windowMs: 60_000, max: 30}, maxInjectChars: 2000, idleAfterMs: 5 * 60_000, offlineAfterMs: 30 * 60_000}),
   harnesses: z.array(z.string()).default([]),
   forge: z.strictObject({releaseUrl: z.string().url().optional()}).default({}),
 })

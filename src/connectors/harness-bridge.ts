@@ -106,3 +106,22 @@ export async function signetSessionSearch(harness: string, params: {query: strin
   if (response.hits.length === 0) return 'No matching sessions found.'
   return response.hits.map((hit) => `- ${hit.sessionKey}${hit.project ? ` (${hit.project})` : ''}: ${hit.excerpt}`).join('\n')
 }
+
+/** Tool names the Pi extension accepts for the agent-network tools, mapped to their canonical tool. */
+export const AGENT_TOOL_ALIASES = {list_peers: 'agent_peers', get_messages: 'agent_inbox'} as const
+
+/** One agent-network tool (agent_peers, agent_send, agent_inbox, agent_ack, or an alias) as text for the model. */
+export async function signetAgentTool(harness: string, name: string, params: Record<string, unknown>): Promise<string> {
+  const {AGENT_TOOL_NAMES, agentToolInputs, runAgentTool} = await import('../mcp/agent-tools.js')
+  const {z} = await import('zod')
+  const canonical = (AGENT_TOOL_ALIASES as Record<string, string>)[name] ?? name
+  const tool = AGENT_TOOL_NAMES.find((candidate) => candidate === canonical)
+  if (!tool) return `Unknown Signet agent tool '${name}'.`
+  const parsed = z.object(agentToolInputs[tool]).safeParse(params)
+  if (!parsed.success) return `Invalid arguments: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; ')}`
+  try {
+    return await runAgentTool(client(harness), tool, parsed.data as never, defaultAgentId(harness))
+  } catch (error) {
+    return `Signet ${tool} failed: ${error instanceof Error ? error.message : String(error)}`
+  }
+}

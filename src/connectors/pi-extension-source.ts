@@ -111,6 +111,41 @@ export default function signet(pi) {
       return textResult(await (await bridge()).signetSessionSearch('pi', params))
     },
   })
+
+  // The agent network: other agents' messages arrive in the prompt; these let the model look and answer.
+  const agentTools = [
+    ['agent_peers', 'List the other agents connected to Signet, with harness, machine, project and status.', {
+      agent: Type.Optional(Type.String({description: 'only this agent'})),
+    }],
+    ['agent_send', 'Send a message to another agent (agent id, agent@machine or session:<key>); shown once in their next prompt as data from you.', {
+      to: Type.String({description: 'recipient'}),
+      text: Type.String({description: 'the message'}),
+      subject: Type.Optional(Type.String()),
+      kind: Type.Optional(Type.String({description: 'note, request or reply'})),
+      reply_to: Type.Optional(Type.String({description: 'id of the message this answers'})),
+    }],
+    ['agent_inbox', 'Read your messages from other agents (box=sent: what you sent, with delivery and ack state).', {
+      state: Type.Optional(Type.String({description: 'pending, delivered, acked, unacked (default) or all'})),
+      box: Type.Optional(Type.String({description: 'in (default) or sent'})),
+      limit: Type.Optional(Type.Number()),
+    }],
+    ['agent_ack', 'Acknowledge a message from another agent.', {id: Type.String({description: 'message id'})}],
+  ]
+  const aliases = {agent_peers: 'list_peers', agent_inbox: 'get_messages'}
+  for (const [name, description, parameters] of agentTools) {
+    for (const toolName of aliases[name] ? [name, aliases[name]] : [name]) {
+      pi.registerTool({
+        name: toolName,
+        label: 'Signet ' + toolName.replace('_', ' '),
+        description: toolName === name ? description : description + ' Same as ' + name + '.',
+        parameters: Type.Object(parameters),
+        async execute(toolCallId, params, signal, onUpdate, ctx) {
+          const extra = name === 'agent_send' ? {session_key: sessionOf(ctx).session_id} : {}
+          return textResult(await (await bridge()).signetAgentTool('pi', name, {...params, ...extra}))
+        },
+      })
+    }
+  }
 }
 `
 }

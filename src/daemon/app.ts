@@ -6,6 +6,7 @@ import {authenticate} from './auth/authenticate.js'
 import {browserGuard} from './browser-guard.js'
 import type {AppEnv, DaemonContext} from './context.js'
 import {guardDatabaseFile} from './database-guard.js'
+import {agentRoutes} from './routes/agents.js'
 import {authRoutes} from './routes/auth.js'
 import {diagnosticsRoutes} from './routes/diagnostics.js'
 import {harnessSyncRoutes} from './routes/harness-sync.js'
@@ -70,6 +71,7 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
   app.route('/', hookRoutes(daemon))
   app.route('/', sessionRoutes(daemon))
   app.route('/', harnessRoutes(daemon))
+  app.route('/', agentRoutes(daemon))
 
   app.notFound((c) => c.json({error: `no route for ${c.req.method} ${c.req.path}`, code: 'not_found'}, 404))
   app.onError((error, c) => {

@@ -13,6 +13,7 @@ import {startEmbedding} from '../store/embed/runtime.js'
 import {MemoryStore} from '../store/memories.js'
 import {MemorySearch} from '../store/search.js'
 import {SIGNET_VERSION} from '../version.js'
+import {closeAgentNetwork} from './agent-network.js'
 import {createApp} from './app.js'
 import {issueAdminToken} from './auth/auth-state.js'
 import type {DaemonContext} from './context.js'
@@ -104,6 +105,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const close = () => {
     closing ??= (async () => {
       harnessSync.stop()
+      // Open agent event streams would otherwise hold the server open forever.
+      closeAgentNetwork(context)
       const tcpClosed = new Promise<void>((resolve) => server.close(() => resolve()))
       // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
       ;(server as unknown as {closeIdleConnections?: () => void}).closeIdleConnections?.()

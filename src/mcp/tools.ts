@@ -4,6 +4,7 @@ import {z} from 'zod'
 
 import {DaemonRequestError} from '../client/daemon-client.js'
 import {agentIdField, projectField, tagField} from '../daemon/request-fields.js'
+import {AGENT_TOOL_NAMES, type AgentToolName, agentToolDescriptions, agentToolInputs, runAgentTool} from './agent-tools.js'
 
 /**
  * The part of the daemon API the tools use. `DaemonClient` (stdio server) satisfies it, and so
@@ -34,6 +35,7 @@ export const SIGNET_TOOL_NAMES = [
   'signet_recall',
   'signet_remember',
   'signet_session_search',
+  ...AGENT_TOOL_NAMES,
 ] as const
 
 // Field shapes mirror the daemon's own validation so most mistakes are caught before a request.
@@ -290,6 +292,15 @@ export function registerSignetTools(server: McpServer, options: SignetToolOption
     })
     return text(formatSessionHits(response))
   })
+
+  const agentToolOperations: Record<AgentToolName, string> = {agent_peers: 'List peers', agent_send: 'Send', agent_inbox: 'Inbox', agent_ack: 'Ack'}
+  for (const name of AGENT_TOOL_NAMES) {
+    register(server, name, {
+      description: agentToolDescriptions[name],
+      inputSchema: agentToolInputs[name],
+      annotations: name === 'agent_peers' || name === 'agent_inbox' ? {readOnlyHint: true} : {readOnlyHint: false, destructiveHint: false, idempotentHint: name === 'agent_ack'},
+    }, agentToolOperations[name], async (args: Record<string, unknown>) => text(await runAgentTool(api, name, args as never, options.defaultAgentId)))
+  }
 }
 
 /**

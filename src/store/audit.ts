@@ -11,6 +11,8 @@ export type AuditEventName =
   | 'pair_claimed'
   | 'pair_claim_failed'
   | 'pair_claim_rate_limited'
+  | 'agent_message_sent'
+  | 'agent_message_refused'
 
 export interface AuditEntry {
   seq: number

@@ -211,6 +211,68 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX sessions_key ON sessions(session_key);
     `,
   },
+  {
+    version: 6,
+    name: 'agent network: presence of every connector session, messages between agents, their event log',
+    // Presence is one row per (agent, harness, machine, session); '' stands for "none" so the key
+    // stays a plain primary key. A message is addressed to an agent, optionally narrowed to one of its
+    // machines or sessions; the partial index keeps "anything unread for me?" one index probe, which
+    // every prompt hook asks. agent_events is the resumable stream (its seq is the SSE event id).
+    sql: `
+      CREATE TABLE agent_presence (
+        agent_id TEXT NOT NULL,
+        harness TEXT NOT NULL,
+        machine_id TEXT NOT NULL DEFAULT '',
+        session_key TEXT NOT NULL DEFAULT '',
+        project TEXT,
+        key_id TEXT,
+        last_seen_at TEXT NOT NULL,
+        last_event TEXT,
+        ended_at TEXT,
+        PRIMARY KEY (agent_id, harness, machine_id, session_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX agent_presence_seen ON agent_presence(last_seen_at);
+
+      CREATE TABLE agent_messages (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        from_agent TEXT NOT NULL,
+        from_machine TEXT,
+        from_harness TEXT,
+        from_session TEXT,
+        from_key_id TEXT,
+        to_address TEXT NOT NULL,
+        to_agent TEXT NOT NULL,
+        to_machine TEXT,
+        to_session TEXT,
+        kind TEXT NOT NULL,
+        subject TEXT,
+        body TEXT NOT NULL,
+        reply_to TEXT,
+        thread TEXT NOT NULL,
+        project TEXT,
+        created_at TEXT NOT NULL,
+        delivered_at TEXT,
+        delivered_session TEXT,
+        acked_at TEXT
+      );
+      CREATE INDEX agent_messages_unread ON agent_messages(to_agent, seq) WHERE delivered_at IS NULL;
+      CREATE INDEX agent_messages_inbox ON agent_messages(to_agent, seq);
+      CREATE INDEX agent_messages_sent ON agent_messages(from_agent, seq);
+      CREATE INDEX agent_messages_thread ON agent_messages(thread, seq);
+
+      CREATE TABLE agent_events (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        to_agent TEXT NOT NULL,
+        from_agent TEXT NOT NULL
+      );
+      CREATE INDEX agent_events_to ON agent_events(to_agent, seq);
+      CREATE INDEX agent_events_from ON agent_events(from_agent, seq);
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

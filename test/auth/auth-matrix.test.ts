@@ -137,6 +137,24 @@ const KNOWN_ROUTES: RouteCase[] = [
     method: 'GET', path: '/api/sessions/:key/transcript', permission: 'sessions', agentScoped: true, ok: 200,
     build: async (target, agent) => ({path: `/api/sessions/${await sessionFor(target, SCOPED_AGENT)}/transcript?agentId=${agent}`}),
   },
+  // The agent network: a scoped key acts (sends, reads, acks, follows) only as its own agent.
+  {method: 'GET', path: '/api/agents/peers', permission: 'messages', agentScoped: false, ok: 200, build: async () => ({path: '/api/agents/peers'})},
+  {
+    method: 'POST', path: '/api/agents/messages', permission: 'messages', agentScoped: true, ok: 201,
+    build: async (_target, agent) => ({path: '/api/agents/messages', body: {to: 'gamma', body: `matrix message ${++memorySeq}`, agentId: agent}}),
+  },
+  {method: 'GET', path: '/api/agents/inbox', permission: 'messages', agentScoped: true, ok: 200, build: async (_target, agent) => ({path: `/api/agents/inbox?agentId=${agent}`})},
+  {
+    method: 'POST', path: '/api/agents/messages/:id/ack', permission: 'messages', agentScoped: true, ok: 200,
+    build: async (target, agent) => {
+      const sent = await target.setup('POST', '/api/agents/messages', {to: SCOPED_AGENT, body: `matrix ack ${++memorySeq}`, agentId: 'matrix-sender'})
+      return {path: `/api/agents/messages/${sent.message.id}/ack`, body: {agentId: agent}}
+    },
+  },
+  {
+    method: 'GET', path: '/api/agents/stream', permission: 'messages', agentScoped: true, ok: 200,
+    build: async (_target, agent) => ({path: `/api/agents/stream?follow=false&agentId=${agent}&lastEventId=0`}),
+  },
   {method: 'GET', path: '/api/harnesses', permission: 'harnesses', agentScoped: false, ok: 200, build: async () => ({path: '/api/harnesses'})},
   {
     method: 'POST', path: '/api/harnesses/regenerate', permission: 'harnesses', agentScoped: false, ok: 200,

@@ -11,16 +11,18 @@ export type Permission =
   | 'forget'
   | 'hooks'
   | 'sessions'
+  | 'messages'
   | 'harnesses'
   | 'keys'
   | 'admin'
 
-export const PERMISSIONS: readonly Permission[] = ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'harnesses', 'keys', 'admin']
+export const PERMISSIONS: readonly Permission[] = ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'messages', 'harnesses', 'keys', 'admin']
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'harnesses', 'keys', 'admin'],
-  operator: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'harnesses'],
-  agent: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions'],
+  admin: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'messages', 'harnesses', 'keys', 'admin'],
+  operator: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'messages', 'harnesses'],
+  // `messages`: see peers, send as its own agent, read and ack its own inbox (the agent network).
+  agent: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'messages'],
   readonly: ['recall'],
 }
 

@@ -8,6 +8,7 @@ import {
   clampInject,
   dateLine,
   IDENTITY_SECTION_CAPS,
+  MAX_INJECT_CHARS,
   renderIdentitySections,
   renderRecalledNotes,
   renderWorkingMemory,
@@ -21,6 +22,7 @@ import {refreshMemoryMd, renderWorkingMemoryMarkdown, selectContextMemories} fro
 import {isStopWord, lightStem, queryTerms} from '../../store/query-terms.js'
 import {SessionStore} from '../../store/sessions.js'
 import {TranscriptStore} from '../../store/transcripts.js'
+import {agentNetworkOf} from '../agent-network.js'
 import {DEFAULT_AGENT_ID, type Principal, requirePermission} from '../auth/principal.js'
 import {type RequestScope, requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
@@ -125,6 +127,18 @@ export function hookRoutes(daemon: DaemonContext) {
   const settings = readHookSettings(daemon.config)
   const sessions = new SessionStore(daemon.db)
   const transcripts = new TranscriptStore(daemon.db)
+  const network = agentNetworkOf(daemon)
+  const messagesMaxChars = daemon.config.agents.maxInjectChars
+
+  /**
+   * Unread agent messages for this session, in their own fence, marked delivered. They take at most
+   * `agents.maxInjectChars` (and never more than `room`); what does not fit waits for the next hook.
+   * A caller without the `messages` permission gets none (and none are marked delivered).
+   */
+  function deliverMessages(principal: Principal, agentId: string, body: HookCommon, room: number) {
+    if (!principal.permissions.includes('messages')) return {text: '', ids: [] as string[], deferred: 0}
+    return network.deliver(agentId, {machine: body.machineId, session: body.sessionKey}, Math.min(messagesMaxChars, Math.max(0, room)))
+  }
 
   /**
    * Agent and project this request acts for (403 when a scoped key names another, or uses a session
@@ -139,6 +153,7 @@ export function hookRoutes(daemon: DaemonContext) {
     const sessionKey = body.sessionKey ?? fallbackSessionKey?.(agentId, project)
     if (sessionKey) scope.assertSessionOwner(sessionKey, {otherAgents: () => sessions.ownedByAnotherAgent(sessionKey, agentId)})
     sessions.recordSighting({harness: body.harness, agentId, machineId: body.machineId, event})
+    network.presence.see({agentId, harness: body.harness, machineId: body.machineId, sessionKey, project, keyId: principal.keyId, event})
     const session = sessionKey
       ? sessions.touch({sessionKey, agentId, harness: body.harness, machineId: body.machineId, project, keyId: principal.keyId})
       : undefined
@@ -177,8 +192,16 @@ export function hookRoutes(daemon: DaemonContext) {
 
     if (session?.session.contextLoadedAt && !resetContext) {
       // Resumed or re-fired: the context already holds the full inject; say so briefly.
-      const inject = `${statusLine({agentName, project, note: 'Session resumed: identity and memories were loaded at its start.'})}\n${dateLine()}`
-      return c.json({inject, sessionKnown: true, identity: {name: agentName}, memories: [], receipt: {ids: [], elapsedMs: elapsed(started)}})
+      const stub = `${statusLine({agentName, project, note: 'Session resumed: identity and memories were loaded at its start.'})}\n${dateLine()}`
+      const messages = deliverMessages(principal, agentId, body, MAX_INJECT_CHARS - stub.length - 2)
+      const inject = messages.text ? `${stub}\n\n${messages.text}` : stub
+      return c.json({
+        inject,
+        sessionKnown: true,
+        identity: {name: agentName},
+        memories: [],
+        receipt: {ids: [], messages: {ids: messages.ids, deferred: messages.deferred, chars: messages.text.length}, elapsedMs: elapsed(started)},
+      })
     }
     if (session?.session.contextLoadedAt && resetContext && body.sessionKey) sessions.clearInjected(agentId, body.sessionKey)
 
@@ -196,6 +219,10 @@ export function hookRoutes(daemon: DaemonContext) {
     const workingMemory = renderWorkingMemory(workingMemoryFor(scope, agentId, project), IDENTITY_SECTION_CAPS.workingMemory)
     if (workingMemory) fixed.push(workingMemory)
     const budget = settings.sessionStartMaxChars
+    const fixedChars = fixed.join('\n\n').length + 2
+    // Messages come out of the same budget, capped, so memories keep the rest and the receipt says how it was split.
+    const messages = deliverMessages(principal, agentId, body, budget - fixedChars - 2)
+    if (messages.text) fixed.push(messages.text)
     const used = fixed.join('\n\n').length + 2
     // The request's project plus global memories (every project for an unrestricted caller naming none),
     // checked row by row against the scope as well.
@@ -222,7 +249,12 @@ export function hookRoutes(daemon: DaemonContext) {
       memories: candidates
         .filter(({memory}) => shown.has(memory.id))
         .map(({memory}) => ({id: memory.id, content: memory.content, type: memory.type, importance: memory.importance, created_at: memory.createdAt})),
-      receipt: {ids: notes.ids, elapsedMs: elapsed(started)},
+      receipt: {
+        ids: notes.ids,
+        messages: {ids: messages.ids, deferred: messages.deferred, chars: messages.text.length},
+        budget: {total: budget, memoriesChars: Math.max(0, budget - used), messagesChars: messages.text.length},
+        elapsedMs: elapsed(started),
+      },
     })
   })
 
@@ -233,10 +265,20 @@ export function hookRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, promptSubmitBody)
     const {scope, agentId, session} = scopeOf(principal, body, 'user-prompt-submit')
     const threshold = settings.promptMinScore
+    // Messages first (at most agents.maxInjectChars); memories keep promptMaxChars unless the two
+    // together would pass the per-hook ceiling, and then the receipt shows the smaller memory share.
+    const messages = deliverMessages(principal, agentId, body, MAX_INJECT_CHARS)
+    const memoryChars = Math.min(settings.promptMaxChars, MAX_INJECT_CHARS - (messages.text ? messages.text.length + 2 : 0))
+    const messageReceipt = {ids: messages.ids, deferred: messages.deferred, chars: messages.text.length}
     const query = promptRecallQuery(body.prompt)
-    const empty = {inject: '', memoryCount: 0, sessionKnown: session?.known ?? false}
     if (!query || settings.promptMaxMemories === 0) {
-      return c.json({...empty, receipt: {ids: [], scores: [], threshold, considered: 0, elapsedMs: elapsed(started)}})
+      return c.json({
+        inject: messages.text,
+        memoryCount: 0,
+        messageCount: messages.ids.length,
+        sessionKnown: session?.known ?? false,
+        receipt: {ids: [], scores: [], threshold, considered: 0, messages: messageReceipt, elapsedMs: elapsed(started)},
+      })
     }
     // The embedder (when one is configured) gets the embedding.promptTimeoutMs budget; past it, lexical only.
     const result = await daemon.search.recallWithBudget({
@@ -253,16 +295,19 @@ export function hookRoutes(daemon: DaemonContext) {
       .slice(0, settings.promptMaxMemories)
     const notes = renderRecalledNotes(
       strong.map((hit) => ({id: hit.memory.id, content: hit.memory.content, createdAt: hit.memory.createdAt, score: hit.score})),
-      {maxChars: settings.promptMaxChars},
+      {maxChars: memoryChars},
     )
     if (body.sessionKey) sessions.addInjected(agentId, body.sessionKey, notes.ids)
     const scoreById = new Map(strong.map((hit) => [hit.memory.id, Math.round(hit.score * 1000) / 1000]))
     const whyById = new Map(strong.map((hit) => [hit.memory.id, hit.why]))
     return c.json({
-      inject: notes.text,
+      inject: [messages.text, notes.text].filter(Boolean).join('\n\n'),
       memoryCount: notes.ids.length,
+      messageCount: messages.ids.length,
       sessionKnown: session?.known ?? false,
       receipt: {
+        messages: messageReceipt,
+        budget: {memoriesChars: memoryChars, messagesChars: messages.text.length},
         ids: notes.ids,
         scores: notes.ids.map((id) => scoreById.get(id)),
         why: notes.ids.map((id) => whyById.get(id)),

@@ -1,0 +1,222 @@
+import {Hono} from 'hono'
+import {streamSSE} from 'hono/streaming'
+import {z} from 'zod'
+
+import type {AgentEvent} from '../../store/agent-messages.js'
+import {AuditLog} from '../../store/audit.js'
+import {agentNetworkOf} from '../agent-network.js'
+import {ApiError, notFound} from '../api-error.js'
+import {requirePermission} from '../auth/principal.js'
+import {ownProjectsOf, requestScope} from '../auth/scope.js'
+import type {AppEnv, DaemonContext} from '../context.js'
+import {agentIdField, harnessNameField, readHarnessHeader} from '../request-fields.js'
+import {readJsonBody, readQuery} from '../request-validation.js'
+
+/** Largest message body, in UTF-8 bytes. */
+export const MAX_MESSAGE_BODY_BYTES = 16 * 1024
+
+/**
+ * An address: `agent`, `agent@machine`, `session:<key>` or a bare session key. Printable ASCII only,
+ * so control and bidirectional characters can never make one address look like another.
+ */
+const addressField = z
+  .string()
+  .min(1)
+  .max(300)
+  .regex(/^[\w.:@/+-]+$/, 'an agent id, agent@machine or session key (letters, digits and . _ : @ / + - only)')
+
+const sendBody = z
+  .object({
+    to: addressField,
+    body: z.string().refine((text) => text.trim().length > 0, 'must not be empty'),
+    subject: z.string().trim().min(1).max(200).optional(),
+    kind: z.enum(['note', 'request', 'reply']).optional(),
+    replyTo: z.string().uuid('must be a message id').optional(),
+    /** The sending agent; an agent-scoped key may only name its own. */
+    agentId: agentIdField.optional(),
+    project: z.string().trim().min(1).max(512).optional(),
+    machineId: z.string().min(1).max(256).optional(),
+    sessionKey: z.string().trim().min(1).max(256).optional(),
+    harness: harnessNameField.optional(),
+  })
+  .strict()
+
+const ackBody = z.object({agentId: agentIdField.optional()}).strict()
+
+const inboxQuery = z
+  .object({
+    agentId: agentIdField.optional(),
+    box: z.enum(['in', 'sent']).default('in'),
+    state: z.enum(['pending', 'delivered', 'acked', 'unacked', 'all']).default('all'),
+    thread: z.string().uuid('must be a thread id').optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict()
+
+const peersQuery = z.object({agentId: agentIdField.optional(), status: z.enum(['online', 'idle', 'offline']).optional()}).strict()
+
+const streamQuery = z
+  .object({
+    agentId: agentIdField.optional(),
+    /** For clients that cannot set Last-Event-ID on their first request. */
+    lastEventId: z.coerce.number().int().min(0).optional(),
+    heartbeatMs: z.coerce.number().int().min(100).max(60_000).default(15_000),
+    /** false: replay what was missed and end, for clients that cannot hold a connection open. */
+    follow: z.enum(['true', 'false']).default('true'),
+  })
+  .strict()
+
+export function agentRoutes(daemon: DaemonContext) {
+  const app = new Hono<AppEnv>()
+  const network = agentNetworkOf(daemon)
+  const audit = new AuditLog(daemon.db)
+
+  app.get('/api/agents/peers', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'messages')
+    const query = readQuery(c, peersQuery)
+    const own = ownProjectsOf(principal)
+    // A key limited to some projects sees the peers working in them (and those in no project).
+    const peers = network.presence
+      .list({agentId: query.agentId})
+      .filter((peer) => !own || peer.project === null || own.includes(peer.project))
+      .filter((peer) => !query.status || peer.status === query.status)
+    const agents = [...new Set(peers.map((peer) => peer.agent))]
+    return c.json({peers, agents, messaging: daemon.config.agents.messaging})
+  })
+
+  app.post('/api/agents/messages', async (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'messages')
+    const body = await readJsonBody(c, sendBody)
+    const bytes = Buffer.byteLength(body.body, 'utf8')
+    if (bytes > MAX_MESSAGE_BODY_BYTES) {
+      throw new ApiError(413, 'payload_too_large', `body: the message is ${bytes} bytes, over the ${MAX_MESSAGE_BODY_BYTES}-byte limit`, {field: 'body'})
+    }
+    // Sends only as the agent the key is scoped to (403 scope_violation otherwise), in its projects.
+    const scope = requestScope(principal, {agentId: body.agentId, project: body.project})
+    const from = scope.agentId
+    const to = network.resolveRecipient(body.to)
+    const refuse = (reason: string) =>
+      audit.record({event: 'agent_message_refused', keyId: principal.keyId, peer: principal.peer, detail: {from, to: to.address, reason}})
+    try {
+      network.assertPolicyAllows({agent: from, project: scope.project}, to)
+      network.assertWithinRate(from)
+    } catch (error) {
+      refuse(error instanceof ApiError ? error.code : 'error')
+      throw error
+    }
+    if (body.replyTo) {
+      const parent = network.messages.get(body.replyTo)
+      // Only a message the sender could see can be replied to; any other id looks missing.
+      if (!parent || (parent.toAgent !== from && parent.from.agent !== from)) throw notFound(`replyTo: message ${body.replyTo} not found`)
+    }
+    // A tool call (MCP, Pi) names its session but rarely its harness or machine: the session's hooks told us.
+    const session = body.sessionKey ? network.presence.sessionOf(from, body.sessionKey) : undefined
+    const harness = body.harness ?? readHarnessHeader(c) ?? session?.harness
+    const {message, event, redactions} = network.messages.send({
+      from: {agent: from, machine: body.machineId ?? session?.machine, harness, session: body.sessionKey, keyId: principal.keyId},
+      to,
+      kind: body.kind ?? (body.replyTo ? 'reply' : 'note'),
+      subject: body.subject,
+      body: body.body,
+      replyTo: body.replyTo,
+      project: scope.project,
+    })
+    audit.record({
+      event: 'agent_message_sent',
+      keyId: principal.keyId,
+      peer: principal.peer,
+      detail: {id: message.id, from, to: to.address, kind: message.kind, bytes, redactions},
+    })
+    network.publish([event])
+    return c.json({message: message, redactions}, 201)
+  })
+
+  app.get('/api/agents/inbox', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'messages')
+    const query = readQuery(c, inboxQuery)
+    // Reads only the inbox of the agent the key is scoped to.
+    const agent = requestScope(principal, {agentId: query.agentId}).agentId
+    const messages = network.messages.list(agent, {box: query.box, state: query.state, thread: query.thread, limit: query.limit})
+    return c.json({agent, box: query.box, messages: messages})
+  })
+
+  app.post('/api/agents/messages/:id/ack', async (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'messages')
+    const body = await readJsonBody(c, ackBody)
+    const agent = requestScope(principal, {agentId: body.agentId}).agentId
+    const id = c.req.param('id')
+    const existing = network.messages.get(id)
+    // Someone else's message looks exactly like a missing one.
+    if (!existing || existing.toAgent !== agent) throw notFound(`message ${id} not found`)
+    const result = network.messages.ack(id)!
+    if (result.event) network.publish([result.event])
+    return c.json({message: result.message, alreadyAcked: result.event === undefined})
+  })
+
+  app.get('/api/agents/stream', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'messages')
+    const query = readQuery(c, streamQuery)
+    const agent = requestScope(principal, {agentId: query.agentId}).agentId
+    const header = c.req.header('last-event-id')
+    const resumeFrom = header !== undefined && /^\d+$/.test(header.trim()) ? Number(header.trim()) : query.lastEventId
+    const response = streamSSE(c, async (stream) => {
+      const queue: AgentEvent[] = []
+      let closed = false
+      let wake: (() => void) | undefined
+      const stop = () => {
+        closed = true
+        wake?.()
+      }
+      // Subscribe before replaying, so an event landing in between is queued rather than lost.
+      const unsubscribe = network.subscribe((event) => {
+        if (event.toAgent !== agent && event.fromAgent !== agent) return
+        queue.push(event)
+        wake?.()
+      }, stop)
+      stream.onAbort(stop)
+      let last = resumeFrom ?? network.messages.lastEventSeq()
+      const send = async (event: AgentEvent) => {
+        if (event.seq <= last) return
+        last = event.seq
+        const message = network.messages.get(event.messageId)
+        await stream.writeSSE({id: String(event.seq), event: event.type, data: JSON.stringify({...event, message: message ?? null})})
+      }
+      try {
+        await stream.writeSSE({event: 'ready', data: JSON.stringify({agent, lastEventId: last})})
+        if (resumeFrom !== undefined) {
+          for (let batch = network.messages.eventsFor(agent, last); batch.length > 0; batch = network.messages.eventsFor(agent, last)) {
+            for (const event of batch) await send(event)
+          }
+        }
+        while (!closed && query.follow === 'true') {
+          while (queue.length > 0 && !closed) await send(queue.shift()!)
+          if (closed) break
+          let timer: NodeJS.Timeout | undefined
+          const woke = await new Promise<boolean>((resolve) => {
+            wake = () => resolve(true)
+            timer = setTimeout(() => resolve(false), query.heartbeatMs)
+          })
+          clearTimeout(timer)
+          wake = undefined
+          if (!woke && !closed) await stream.write(': heartbeat\n\n')
+        }
+      } catch (error) {
+        // A client that went away mid-write is the normal end of a stream, not a daemon error.
+        if (!stream.aborted && !closed) daemon.logger.warn('agent event stream failed', {agent, error: String(error)})
+      } finally {
+        unsubscribe()
+      }
+    })
+    // One stream per connection: closing the socket with the stream lets a stopping daemon finish at once
+    // instead of waiting for an idle keep-alive connection to time out.
+    response.headers.set('Connection', 'close')
+    return response
+  })
+
+  return app
+}

@@ -1,3 +1,6 @@
+import {type IncomingMessage, request as httpRequest, type RequestOptions} from 'node:http'
+import {request as httpsRequest} from 'node:https'
+
 import {Flags} from '@oclif/core'
 
 import {SignetCommand} from '../../cli/base-command.js'
@@ -15,6 +18,7 @@ export default class AgentWatch extends SignetCommand<typeof AgentWatch> {
     const {resolveDaemonEndpoint} = await import('../../client/resolve-endpoint.js')
     const endpoint = resolveDaemonEndpoint({workspace: this.resolveWorkspace().path})
     const apiKey = endpoint.apiKey ?? (await endpoint.apiKeyLookup?.())
+    if (endpoint.unreachable) this.error(`${endpoint.unreachable} — start it with \`signet daemon start\``, {exit: 1})
     const url = new URL(`${endpoint.url.replace(/\/+$/, '')}/api/agents/stream`)
     if (this.flags['agent-id']) url.searchParams.set('agentId', this.flags['agent-id'])
     let lastEventId = this.flags.since
@@ -25,21 +29,22 @@ export default class AgentWatch extends SignetCommand<typeof AgentWatch> {
       const headers: Record<string, string> = {accept: 'text/event-stream'}
       if (apiKey) headers.authorization = `Bearer ${apiKey}`
       if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId)
-      let response: Response
+      let response: IncomingMessage
       try {
-        response = await fetch(url, {headers, signal: abort.signal})
+        response = await openStream(url, headers, endpoint.socketPath, abort.signal)
       } catch (error) {
         if (abort.signal.aborted) return
         this.warn(`daemon not reachable at ${endpoint.url} (${(error as Error).message}); retrying`)
         await new Promise((resolve) => setTimeout(resolve, 2000))
         continue
       }
-      if (!response.ok || !response.body) {
-        const text = await response.text()
-        this.error(`daemon refused the stream (${response.status}): ${text}`, {exit: 1})
+      if (response.statusCode !== 200) {
+        let text = ''
+        for await (const chunk of response) text += chunk
+        this.error(`daemon refused the stream (${response.statusCode}): ${text.slice(0, 500)}`, {exit: 1})
       }
       try {
-        for await (const event of readEvents(response.body)) {
+        for await (const event of readEvents(response)) {
           if (event.id !== undefined) lastEventId = Number(event.id)
           if (this.flags.json) this.log(JSON.stringify({id: event.id, event: event.event, data: safeJson(event.data)}))
           else this.log(describe(event))
@@ -59,11 +64,31 @@ interface ServerSentEvent {
   data: string
 }
 
-async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent> {
+/**
+ * The stream over node:http: the workspace's own daemon is reached through its owner socket (the
+ * only way a keyless local client may talk to it), a remote one at its URL with the key.
+ */
+function openStream(url: URL, headers: Record<string, string>, socketPath: string | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const path = `${url.pathname}${url.search}`
+    const options: RequestOptions = socketPath
+      ? {socketPath, path, headers: {...headers, host: 'localhost'}, signal}
+      : {host: url.hostname, port: url.port, path, headers, signal}
+    const request = (url.protocol === 'https:' && !socketPath ? httpsRequest : httpRequest)(options, resolve)
+    request.once('error', reject)
+    request.end()
+  })
+}
+
+async function* readEvents(body: AsyncIterable<Buffer | string>): AsyncGenerator<ServerSentEvent> {
   const decoder = new TextDecoder()
   let buffer = ''
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, {stream: true})
+  for await (const chunk of body) {
+    if (typeof chunk === 'string') {
+      buffer += chunk
+    } else {
+      buffer += decoder.decode(chunk, {stream: true})
+    }
     let end: number
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end)

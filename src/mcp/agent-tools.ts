@@ -122,6 +122,6 @@ function formatPeer(peer: PeerView): string {
 function formatMessage(message: MessageView): string {
   const from = `${message.from.agent}${message.from.machine ? `@${message.from.machine}` : ''}`
   const subject = message.subject ? ` "${message.subject}"` : ''
-  const body = message.body.replace(/\s*\n\s*/g, ' ⏎ ').trim()
+  const body = message.body.replace(/(?<!\s)\s*\n\s*/g, ' ⏎ ').trim()
   return `- id ${message.id} · ${message.state} · ${message.kind} · from ${from} to ${message.to} · ${message.createdAt}${subject}${message.replyTo ? ` · reply to ${message.replyTo}` : ''}: ${body}`
 }

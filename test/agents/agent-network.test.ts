@@ -312,7 +312,7 @@ describe('agent network: the CLI', () => {
 describe('agent network: daemon stop', () => {
   it('an open stream ends when the daemon stops, and stop does not hang on it', async () => {
     const own = await startTestDaemon()
-    const stream = await openStream(`${own.url}/api/agents/stream`, {})
+    const stream = await openStream(`${own.url}/api/agents/stream`, {authorization: `Bearer ${own.adminToken()}`})
     await stream.next((event) => event.event === 'ready')
     const started = Date.now()
     await own.stop()

@@ -37,7 +37,9 @@ function servedRoutes(): Route[] {
   const seen = new Set<string>()
   const out: Route[] = []
   for (const route of routes) {
-    const path = route.path.replace(':idOrPrefix', victimKeyId).replace(':id', memoryId).replace(':key', 'browser-session')
+    let path = route.path.replace(':idOrPrefix', victimKeyId).replace(':id', memoryId).replace(':key', 'browser-session')
+    // An event stream stays open; follow=false replays what there is and ends, so every route answers.
+    if (path === '/api/agents/stream') path += '?follow=false'
     for (const method of route.method === 'ALL' ? ['GET', 'POST', 'DELETE'] : [route.method]) {
       const label = `${method} ${path}`
       if (!seen.has(label)) out.push({method, path})

@@ -105,8 +105,8 @@ describe('local clients never talk to whoever holds the port', () => {
     mkdirSync(path.join(temp.workspace, '.daemon'), {recursive: true, mode: 0o700})
     writeFileSync(path.join(temp.workspace, '.daemon', 'daemon.json'), JSON.stringify({pid: 2 ** 22 + 11, url: `http://127.0.0.1:${port}`, port}))
     writeFileSync(path.join(temp.workspace, '.daemon', 'admin.token'), `sig_at_${'k'.repeat(43)}\n`, {mode: 0o600})
-    // The default port too, when this machine lets the test hold it.
-    const atDefault = await hostileListener(3850).catch(() => undefined)
+    // (The default port is not held here: other test files running in parallel may use it.
+    // SIGNET_PORT and agent.yaml name the hostile port, which is where the old clients dialled.)
     const env = {...temp.env, SIGNET_PORT: String(port)}
 
     const remember = await runCli(['remember', 'the deploy key lives in vault path secret/deploy'], {env})
@@ -123,7 +123,6 @@ describe('local clients never talk to whoever holds the port', () => {
     expect(readdirSync(path.join(temp.home, '.config', 'signet', 'spool')).filter((name) => name.endsWith('.json'))).toHaveLength(1)
 
     expect(hostile.received()).toBe(0)
-    expect(atDefault?.received() ?? 0).toBe(0)
   })
 
   it('a second workspace whose daemon failed to start never writes into the first one', async () => {

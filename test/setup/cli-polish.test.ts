@@ -19,7 +19,8 @@ interface ManifestCommand {
 }
 
 /** Commands whose output is a stream or a protocol, not a report: no --json. */
-const NOT_REPORTS = new Set(['daemon:run', 'daemon:logs', 'mcp'])
+// agent:watch streams events as JSON lines with its own --json, not one report object.
+const NOT_REPORTS = new Set(['daemon:run', 'daemon:logs', 'mcp', 'agent:watch'])
 
 describe('the CLI surface', () => {
   const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8')) as {commands: Record<string, ManifestCommand>}

@@ -19,7 +19,7 @@ export default class AgentWatch extends SignetCommand<typeof AgentWatch> {
     const endpoint = resolveDaemonEndpoint({workspace: this.resolveWorkspace().path})
     const apiKey = endpoint.apiKey ?? (await endpoint.apiKeyLookup?.())
     if (endpoint.unreachable) this.error(`${endpoint.unreachable} — start it with \`signet daemon start\``, {exit: 1})
-    const url = new URL(`${endpoint.url.replace(/\/+$/, '')}/api/agents/stream`)
+    const url = new URL(`${endpoint.url.replace(/(?<!\/)\/+$/, '')}/api/agents/stream`)
     if (this.flags['agent-id']) url.searchParams.set('agentId', this.flags['agent-id'])
     let lastEventId = this.flags.since
     const abort = new AbortController()

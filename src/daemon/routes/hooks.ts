@@ -389,7 +389,11 @@ export function hookRoutes(daemon: DaemonContext) {
     if (!raw && body.sessionKey) {
       const existing = sessions.get(agentId, body.sessionKey)
       scoped.scope.assertSessionOwner(body.sessionKey, {otherAgents: () => sessions.ownedByAnotherAgent(body.sessionKey!, agentId), session: existing})
-      if (existing) sessionKey = body.sessionKey
+      if (existing) {
+        sessionKey = body.sessionKey
+        // The session did run: its peer entry goes offline like any other session-end.
+        network.presence.see({agentId, harness: body.harness, machineId: body.machineId, sessionKey, project, keyId: principal.keyId, event: 'session-end'})
+      }
     }
 
     let transcriptId: string | null = null

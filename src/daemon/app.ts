@@ -6,6 +6,8 @@ import {authenticate} from './auth/authenticate.js'
 import {browserGuard} from './browser-guard.js'
 import type {AppEnv, DaemonContext} from './context.js'
 import {authRoutes} from './routes/auth.js'
+import {dashboardRoutes} from './routes/dashboard.js'
+import {deviceRoutes} from './routes/devices.js'
 import {diagnosticsRoutes} from './routes/diagnostics.js'
 import {harnessSyncRoutes} from './routes/harness-sync.js'
 import {embeddingRoutes} from './routes/embedding.js'
@@ -54,6 +56,8 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
     }
     return streamedBodyLimit(c, next)
   })
+  // The dashboard's page, files and one-time login links carry no data: served before auth.
+  app.route('/', dashboardRoutes(daemon))
   app.use('*', authenticate(daemon))
 
   // Route groups. Each lives in src/daemon/routes/<group>.ts and is mounted here once.
@@ -68,6 +72,7 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
   app.route('/', hookRoutes(daemon))
   app.route('/', sessionRoutes(daemon))
   app.route('/', harnessRoutes(daemon))
+  app.route('/', deviceRoutes(daemon))
 
   app.notFound((c) => c.json({error: `no route for ${c.req.method} ${c.req.path}`, code: 'not_found'}, 404))
   app.onError((error, c) => {

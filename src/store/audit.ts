@@ -11,6 +11,10 @@ export type AuditEventName =
   | 'pair_claimed'
   | 'pair_claim_failed'
   | 'pair_claim_rate_limited'
+  | 'device_link_created'
+  | 'device_login'
+  | 'device_login_failed'
+  | 'device_revoked'
 
 export interface AuditEntry {
   seq: number

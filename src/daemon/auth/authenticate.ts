@@ -5,6 +5,7 @@ import type {ApiKeyRecord, ApiKeyRejection} from '../../store/api-keys.js'
 import {ApiError, unauthorized} from '../api-error.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {authState, matchesAdminToken, type AuthState} from './auth-state.js'
+import {principalFromDeviceCookie} from './device-cookie.js'
 import {lastForwardedParameter, lastListEntry, namedClient, normalizeAddress} from './forwarding-headers.js'
 import {
   adminTokenPrincipal,
@@ -124,6 +125,15 @@ export function authenticate(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
     }
     const mode = daemon.listen.effectiveAuthMode
     const header = c.req.header('authorization')?.trim()
+    // Dashboard device session: a cookie (plus X-CSRF-Token on changes) instead of a bearer credential.
+    if (!header) {
+      const device = principalFromDeviceCookie(daemon, c, classification.remote, classification.client)
+      if (device) {
+        c.set('principal', device)
+        await next()
+        return
+      }
+    }
     if (!header) {
       if (mode === 'local' || (mode === 'hybrid' && !classification.remote)) {
         c.set('principal', localAdminPrincipal(classification.remote, classification.client))

@@ -34,9 +34,10 @@ export interface PrincipalScope {
 export interface Principal {
   /**
    * local: trusted loopback caller without a credential; admin-token: the local CLI's `.daemon/admin.token`;
-   * api-key: a `sig_sk_…` key; anonymous: an open route (`/health`, pair claim) without a credential.
+   * api-key: a `sig_sk_…` key; device: a dashboard device session (cookie); anonymous: an open route
+   * (`/health`, pair claim) without a credential.
    */
-  kind: 'local' | 'admin-token' | 'api-key' | 'anonymous'
+  kind: 'local' | 'admin-token' | 'api-key' | 'device' | 'anonymous'
   role: Role
   permissions: readonly Permission[]
   scope: PrincipalScope
@@ -47,6 +48,8 @@ export interface Principal {
   /** The client address used for rate limits and the audit trail. */
   peer?: string
   keyId?: string
+  /** The dashboard device session (`dev_…`) when kind is device. */
+  deviceId?: string
   name?: string
   connector?: string | null
 }

@@ -31,12 +31,16 @@ const ROW_HEIGHT = matchMedia('(max-width: 720px)').matches ? 150 : 112
 /** How long a forget can still be undone before it is sent to the daemon. */
 export const UNDO_MS = 5000
 
-/** Why a search hit matched: how it was found (full text, vector, both) and which query words it contains. */
+/**
+ * Why a search hit is listed: how it was found — its words (full text), its meaning (vector), both,
+ * or as context stored alongside a match — and which query words it contains.
+ */
 function why(memory: Memory, q: string): string {
   const words = q.toLowerCase().split(/\W+/).filter((word) => word.length > 2)
   const text = memory.content.toLowerCase()
   const matched = words.filter((word) => text.includes(word))
-  const how = memory.source === 'vector' ? 'meaning (vector)' : memory.source === 'hybrid' ? 'words and meaning' : 'words (full text)'
+  const how =
+    memory.source === 'vector' ? 'meaning' : memory.source === 'hybrid' ? 'words and meaning' : memory.source === 'context' ? 'context: stored alongside a match' : 'words'
   return matched.length > 0 ? `${how}: ${matched.join(', ')}` : how
 }
 

@@ -59,6 +59,18 @@ async function shoot(page: Page, name: string, size: 'desktop' | 'phone'): Promi
   screenshots.push(file)
 }
 
+/** What shows that a page has loaded its data (a hash change is no new document, so load states say nothing). */
+function ready(page: Page, name: (typeof PAGES)[number]) {
+  const locators = {
+    overview: () => page.getByTestId('memory-count').filter({hasText: /^\d+$/}),
+    memories: () => page.getByRole('article').first(),
+    sessions: () => page.getByRole('link', {name: 'ui-session-1'}),
+    keys: () => page.locator('tr[data-key-id]').first(),
+    settings: () => page.locator('pre.json').first(),
+  }
+  return locators[name]().waitFor()
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b)
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 10) / 10
@@ -210,8 +222,7 @@ describe('dashboard in Chromium', () => {
     await phonePage.getByRole('heading', {name: 'Overview'}).waitFor()
     for (const name of PAGES) {
       await phonePage.goto(`${base}/#/${name}`)
-      await phonePage.locator('h1').first().waitFor()
-      await phonePage.waitForLoadState('networkidle')
+      await ready(phonePage, name)
       await shoot(phonePage, name, 'phone')
     }
     // No sideways scrolling on a 375 px screen.
@@ -249,8 +260,7 @@ describe('dashboard in Chromium', () => {
     // Every form control has an accessible name.
     for (const name of ['memories', 'keys', 'sessions']) {
       await page.goto(`${base}/#/${name}`)
-      await page.locator('h1').first().waitFor()
-      await page.waitForLoadState('networkidle')
+      await ready(page, name as (typeof PAGES)[number])
       const unlabelled = await page.evaluate(() =>
         [...document.querySelectorAll('input, select, textarea, button')].filter((element) => {
           const labelled = (element as HTMLInputElement).labels?.length || element.getAttribute('aria-label') || element.textContent?.trim()
@@ -264,8 +274,7 @@ describe('dashboard in Chromium', () => {
   it('screenshots every page on the desktop', async () => {
     for (const name of PAGES) {
       await page.goto(`${base}/#/${name}`)
-      await page.locator('h1').first().waitFor()
-      await page.waitForLoadState('networkidle')
+      await ready(page, name)
       await shoot(page, name, 'desktop')
     }
   })

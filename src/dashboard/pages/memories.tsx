@@ -101,7 +101,7 @@ export function MemoriesPage() {
       } catch (caught) {
         setError(caught)
       }
-    }, 200)
+    }, filters.q.trim() === '' ? 0 : 200)
     return () => clearTimeout(timer)
   }, [filters])
 
@@ -205,7 +205,7 @@ export function MemoriesPage() {
               />
               <div class="memory-body">
                 <p class="content">
-                  {memory.pinned && <span class="pin" title="pinned">📌 </span>}
+                  {memory.pinned && <span class="pin">pinned</span>}
                   {memory.content}
                 </p>
                 <p class="meta">

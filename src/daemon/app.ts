@@ -6,7 +6,7 @@ import {authenticate} from './auth/authenticate.js'
 import {browserGuard} from './browser-guard.js'
 import type {AppEnv, DaemonContext} from './context.js'
 import {authRoutes} from './routes/auth.js'
-import {dashboardRoutes} from './routes/dashboard.js'
+import {dashboardApiRoutes, dashboardRoutes} from './routes/dashboard.js'
 import {deviceRoutes} from './routes/devices.js'
 import {diagnosticsRoutes} from './routes/diagnostics.js'
 import {harnessSyncRoutes} from './routes/harness-sync.js'
@@ -73,6 +73,7 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
   app.route('/', sessionRoutes(daemon))
   app.route('/', harnessRoutes(daemon))
   app.route('/', deviceRoutes(daemon))
+  app.route('/', dashboardApiRoutes(daemon))
 
   app.notFound((c) => c.json({error: `no route for ${c.req.method} ${c.req.path}`, code: 'not_found'}, 404))
   app.onError((error, c) => {

@@ -2,6 +2,7 @@ import {render} from 'preact'
 import {useEffect, useState} from 'preact/hooks'
 
 import {api, ApiFailure, onLoggedOut, setCsrfToken} from './api.js'
+import {CHANGE_EVENT} from './live.js'
 import {KeysPage} from './pages/keys.js'
 import {MemoriesPage} from './pages/memories.js'
 import {OverviewPage} from './pages/overview.js'
@@ -52,6 +53,18 @@ function App() {
       stop()
     }
   }, [])
+
+  // Live updates: the daemon says "something changed" (no data); pages re-read what they show. A
+  // dropped stream may mean this device was revoked: asking for the session settles it (401 → login).
+  useEffect(() => {
+    if (!session) return
+    const events = new EventSource('/api/dashboard/events')
+    events.addEventListener('change', () => dispatchEvent(new Event(CHANGE_EVENT)))
+    events.onerror = () => {
+      api('GET', '/api/session').catch(() => undefined)
+    }
+    return () => events.close()
+  }, [session])
 
   useEffect(() => {
     const label = PAGES.find((entry) => entry.path === route.page)?.label

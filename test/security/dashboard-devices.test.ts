@@ -196,6 +196,56 @@ describe('a device session', () => {
   })
 })
 
+describe('live updates and settings', () => {
+  it('stream change events to a device session (and to no other origin)', async () => {
+    const device = await login()
+    expect((await raw('GET', '/api/dashboard/events', {cookie: device.cookie, origin: 'http://evil.example'})).status).toBe(403)
+    const controller = new AbortController()
+    const response = await fetch(`${daemon.url}/api/dashboard/events`, {headers: {cookie: device.cookie}, signal: controller.signal})
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toContain('text/event-stream')
+    const reader = response.body!.getReader()
+    let text = ''
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) text += new TextDecoder().decode((await reader.read()).value)
+    }
+    await readUntil('event: hello')
+    await daemon.request('POST', '/api/memory/remember', {headers: owner(), body: {content: 'live update probe'}})
+    await readUntil('event: change')
+    controller.abort()
+  })
+
+  it('do not hold a daemon shutdown open', async () => {
+    const other = await startTestDaemon()
+    const token = readFileSync(other.context.paths.adminTokenFile, 'utf8').trim()
+    const link = (await other.request('POST', '/api/devices/login-links', {headers: {authorization: `Bearer ${token}`}, body: {}})).body
+    const login = await fetch(`${other.url}${link.path}`, {redirect: 'manual'})
+    const cookie = String(login.headers.get('set-cookie')).split(';')[0]
+    const stream = await fetch(`${other.url}/api/dashboard/events`, {headers: {cookie}})
+    expect(stream.status).toBe(200)
+    const started = Date.now()
+    await other.stop()
+    // Without the stream ending itself, close() waits for it (or for the keep-alive timeout, 5 s).
+    expect(Date.now() - started).toBeLessThan(3000)
+  })
+
+  it('show the effective agent.yaml with credentials redacted, and doctor findings, to the owner only', async () => {
+    const other = await startTestDaemon({agentYaml: 'embedding:\n  provider: ollama\n  baseUrl: http://user:hunter2secret@127.0.0.1:11434\n'})
+    try {
+      const token = readFileSync(other.context.paths.adminTokenFile, 'utf8').trim()
+      const settings = await other.request('GET', '/api/dashboard/settings', {headers: {authorization: `Bearer ${token}`}})
+      expect(settings.status).toBe(200)
+      expect(JSON.stringify(settings.body.config)).not.toContain('hunter2secret')
+      expect(settings.body.config.embedding.provider).toBe('ollama')
+      expect(Array.isArray(settings.body.doctor.findings)).toBe(true)
+    } finally {
+      await other.stop()
+    }
+    const scoped = await login({agentId: 'settings-probe'})
+    expect((await raw('GET', '/api/dashboard/settings', {cookie: scoped.cookie})).status).toBe(403)
+  })
+})
+
 describe('the page', () => {
   it('is served with a strict CSP and no credential in it', async () => {
     const page = await raw('GET', '/')

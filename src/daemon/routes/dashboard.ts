@@ -3,10 +3,15 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 import {type Context, Hono} from 'hono'
+import {streamSSE} from 'hono/streaming'
+
+import {runDoctor} from '../../diagnostics/doctor.js'
 
 import {authState} from '../auth/auth-state.js'
+import {redactCredentials} from '../credential-redaction.js'
 import {classifyPeer} from '../auth/authenticate.js'
 import {deviceCookieHeader, deviceSessions, isHttpsRequest} from '../auth/device-cookie.js'
+import {requirePermission} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 
 /**
@@ -119,4 +124,54 @@ export function dashboardRoutes(daemon: DaemonContext) {
   })
 
   return app
+}
+
+/** How long the settings page waits for doctor before showing what it has without it. */
+const DOCTOR_TIMEOUT_MS = 10_000
+
+/** The dashboard's own API (behind auth): live change events and the settings page. */
+export function dashboardApiRoutes(daemon: DaemonContext) {
+  const app = new Hono<AppEnv>()
+  // Every write the daemon makes goes through this one connection, so its change counter moving is
+  // "something changed". The event carries no data: the page re-reads through the scoped API.
+  const changes = daemon.db.prepare<[], {n: number}>('SELECT total_changes() AS n')
+
+  app.get('/api/dashboard/events', (c) => {
+    requirePermission(c.get('principal'), 'recall')
+    const socket = c.env?.incoming?.socket as (import('node:net').Socket & {server?: {listening: boolean}}) | undefined
+    return streamSSE(c, async (stream) => {
+      let last = changes.get()!.n
+      await stream.writeSSE({event: 'hello', data: '{}', retry: 3000})
+      // Ends when the daemon stops listening, so a shutdown never waits on an open dashboard.
+      while (!stream.aborted && socket?.server?.listening !== false) {
+        await stream.sleep(1000)
+        const now = changes.get()!.n
+        if (now !== last) {
+          last = now
+          await stream.writeSSE({event: 'change', data: '{}'})
+        }
+      }
+      // The SSE helper marks the response keep-alive; an idle kept-alive socket would hold the
+      // shutdown for the keep-alive timeout, so one that ends because of the shutdown is closed.
+      if (socket?.server?.listening === false) setTimeout(() => socket.destroy(), 50).unref()
+    })
+  })
+
+  /** The effective agent.yaml (defaults filled in; it holds no secrets) and doctor's findings with fixes. */
+  app.get('/api/dashboard/settings', async (c) => {
+    requirePermission(c.get('principal'), 'admin')
+    const doctor = await Promise.race([
+      runDoctor({workspace: {path: daemon.workspace, source: 'flag', origin: 'the running daemon'}}).catch((error: Error) => ({error: error.message})),
+      new Promise((resolve) => setTimeout(() => resolve({error: `doctor took longer than ${DOCTOR_TIMEOUT_MS / 1000}s; run signet doctor on the daemon machine`}), DOCTOR_TIMEOUT_MS).unref()),
+    ])
+    return c.json({config: redactedConfig(daemon.config), doctor})
+  })
+
+  return app
+}
+
+/** A URL in agent.yaml may carry a password (http://user:pass@host) or a token: shown redacted. */
+function redactedConfig(config: DaemonContext['config']): unknown {
+  const text = redactCredentials(JSON.stringify(config)).replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s"]+@/gi, '$1[redacted]@')
+  return JSON.parse(text)
 }

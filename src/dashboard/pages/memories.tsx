@@ -1,6 +1,7 @@
 import {useEffect, useRef, useState} from 'preact/hooks'
 
 import {api, query} from '../api.js'
+import {CHANGE_EVENT} from '../live.js'
 import {VirtualList} from '../virtual-list.js'
 import {ErrorNote} from './shared.js'
 
@@ -53,6 +54,8 @@ export function MemoriesPage() {
   const [selected, setSelected] = useState<Set<string>>(new Set())
   const [editing, setEditing] = useState<Memory | undefined>()
   const [pending, setPending] = useState<{memories: Memory[]; timer: number} | undefined>()
+  /** Changes arrived while the list was on screen: offered, not applied, so rows never jump under a finger. */
+  const [stale, setStale] = useState(false)
   const generation = useRef(0)
   const loadedPages = useRef(new Set<number>())
   const pendingRef = useRef(pending)
@@ -82,6 +85,7 @@ export function MemoriesPage() {
   useEffect(() => {
     const run = ++generation.current
     loadedPages.current = new Set()
+    setStale(false)
     setSelected(new Set())
     setError(undefined)
     const timer = setTimeout(async () => {
@@ -104,6 +108,12 @@ export function MemoriesPage() {
     }, filters.q.trim() === '' ? 0 : 200)
     return () => clearTimeout(timer)
   }, [filters])
+
+  useEffect(() => {
+    const mark = () => setStale(true)
+    addEventListener(CHANGE_EVENT, mark)
+    return () => removeEventListener(CHANGE_EVENT, mark)
+  }, [])
 
   // Forgets still waiting for their undo window are sent when the page goes away.
   useEffect(() => () => flushPending(pendingRef.current), [])
@@ -175,6 +185,11 @@ export function MemoriesPage() {
         <span aria-live="polite" data-testid="memory-total">
           {searching ? `${total} matches` : `${total} memories`}
         </span>
+        {stale && !pending && (
+          <button type="button" onClick={() => setFilters({...filters})}>
+            New changes · Refresh
+          </button>
+        )}
         <button type="button" disabled={selected.size === 0} onClick={() => forget(visible.filter((memory): memory is Memory => !!memory && selected.has(memory.id)))}>
           Forget selected ({selected.size})
         </button>

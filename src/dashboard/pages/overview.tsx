@@ -1,6 +1,7 @@
 import {useEffect, useState} from 'preact/hooks'
 
 import {api, when} from '../api.js'
+import {CHANGE_EVENT} from '../live.js'
 import {ErrorNote} from './shared.js'
 
 export function OverviewPage() {
@@ -10,9 +11,14 @@ export function OverviewPage() {
   const [error, setError] = useState<unknown>()
 
   useEffect(() => {
-    api('GET', '/api/status').then(setStatus, setError)
-    api('GET', '/api/harnesses').then((value) => setHarnesses(value.harnesses), setError)
-    api('GET', '/api/sessions?limit=8').then(setSessions, setError)
+    const load = () => {
+      api('GET', '/api/status').then(setStatus, setError)
+      api('GET', '/api/harnesses').then((value) => setHarnesses(value.harnesses), setError)
+      api('GET', '/api/sessions?limit=8').then(setSessions, setError)
+    }
+    load()
+    addEventListener(CHANGE_EVENT, load)
+    return () => removeEventListener(CHANGE_EVENT, load)
   }, [])
 
   return (

@@ -7,6 +7,7 @@ import {ErrorNote} from './shared.js'
 export function SettingsPage({session, onLoggedOut}: {session: Session; onLoggedOut: () => void}) {
   const [status, setStatus] = useState<any>()
   const [diagnostics, setDiagnostics] = useState<any>()
+  const [settings, setSettings] = useState<any>()
   const [embedding, setEmbedding] = useState<any>()
   const [error, setError] = useState<unknown>()
   const owner = session.permissions.includes('admin')
@@ -14,7 +15,10 @@ export function SettingsPage({session, onLoggedOut}: {session: Session; onLogged
   useEffect(() => {
     api('GET', '/api/status').then(setStatus, setError)
     api('GET', '/api/embedding/status').then(setEmbedding, () => setEmbedding(null))
-    if (owner) api('GET', '/api/diagnostics/db').then(setDiagnostics, () => setDiagnostics(null))
+    if (owner) {
+      api('GET', '/api/diagnostics/db').then(setDiagnostics, () => setDiagnostics(null))
+      api('GET', '/api/dashboard/settings').then(setSettings, setError)
+    }
   }, [])
 
   return (
@@ -43,9 +47,30 @@ export function SettingsPage({session, onLoggedOut}: {session: Session; onLogged
       {embedding && <pre class="json">{JSON.stringify(embedding, null, 2)}</pre>}
       {owner && (
         <>
+          <h2>Doctor</h2>
+          {!settings && <p>Running doctor…</p>}
+          {settings?.doctor?.error && <p class="error">{settings.doctor.error}</p>}
+          {settings?.doctor?.findings && (
+            <ul class="list" aria-label="Doctor findings" data-testid="doctor-findings">
+              {settings.doctor.findings.length === 0 && <li>No findings: everything doctor checks is fine.</li>}
+              {settings.doctor.findings.map((finding: any) => (
+                <li key={finding.code + finding.message} class={`finding ${finding.level}`}>
+                  <strong>{finding.level}</strong> {finding.message}
+                  {finding.fix && (
+                    <>
+                      <br />
+                      <span class="muted">Fix: </span>
+                      <code>{finding.fix}</code>
+                    </>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+          <h2>Effective agent.yaml</h2>
+          {settings && <pre class="json" data-testid="effective-config">{JSON.stringify(settings.config, null, 2)}</pre>}
           <h2>Database diagnostics</h2>
           {diagnostics && <pre class="json">{JSON.stringify(diagnostics, null, 2)}</pre>}
-          <p class="muted">The full doctor (with fixes) runs on the daemon machine: signet doctor.</p>
         </>
       )}
     </section>

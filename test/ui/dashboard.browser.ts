@@ -153,6 +153,22 @@ describe('dashboard in Chromium', () => {
     await stranger.close()
   })
 
+  it('updates the overview live (Server-Sent Events) when a memory is written elsewhere', async () => {
+    await page.goto(`${base}/#/overview`)
+    await expect.poll(() => page.getByTestId('memory-count').textContent()).toBe('3')
+    const added = await api('POST', '/api/memory/remember', {content: 'A memory written by another client while the dashboard is open'})
+    await expect.poll(() => page.getByTestId('memory-count').textContent(), {timeout: 10_000}).toBe('4')
+    await api('DELETE', `/api/memory/${added.id}`)
+    await expect.poll(() => page.getByTestId('memory-count').textContent(), {timeout: 10_000}).toBe('3')
+  })
+
+  it('shows the effective agent.yaml and doctor findings with fixes on the settings page', async () => {
+    await page.goto(`${base}/#/settings`)
+    await page.getByTestId('effective-config').waitFor({timeout: 20_000})
+    expect(await page.getByTestId('effective-config').textContent()).toContain('"auth"')
+    await page.getByTestId('doctor-findings').waitFor()
+  })
+
   it('searches memories with a score and why, edits, pins and forgets one (with undo)', async () => {
     await page.goto(`${base}/#/memories`)
     await page.getByRole('heading', {name: 'Memories'}).waitFor()

@@ -39,8 +39,10 @@ function App() {
     const update = () => setRoute(currentRoute())
     addEventListener('hashchange', update)
     const stop = onLoggedOut(() => setSession(null))
-    api<Session>('GET', '/api/session')
+    api<Session | {device: null}>('GET', '/api/session')
       .then((value) => {
+        // Only a device session may use the dashboard; whoever else the daemon takes this browser for.
+        if (value.device === null) return setSession(null)
         setCsrfToken(value.csrfToken)
         setSession(value)
       })

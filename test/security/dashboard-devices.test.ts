@@ -196,6 +196,15 @@ describe('a device session', () => {
   })
 })
 
+describe('a browser without a device session', () => {
+  it('gets no session (so no CSRF token) from /api/session, whoever else the daemon takes it for', async () => {
+    const response = await daemon.request('GET', '/api/session', {headers: owner()})
+    expect(response.status).toBe(200)
+    expect(response.body).toMatchObject({device: null, csrfToken: null})
+    expect((await daemon.request('GET', '/api/dashboard/events', {headers: owner()})).body.code).toBe('device_session_required')
+  })
+})
+
 describe('live updates and settings', () => {
   it('stream change events to a device session (and to no other origin)', async () => {
     const device = await login()

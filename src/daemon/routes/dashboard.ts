@@ -7,6 +7,7 @@ import {streamSSE} from 'hono/streaming'
 
 import {runDoctor} from '../../diagnostics/doctor.js'
 
+import {ApiError} from '../api-error.js'
 import {authState} from '../auth/auth-state.js'
 import {redactCredentials} from '../credential-redaction.js'
 import {classifyPeer} from '../auth/authenticate.js'
@@ -93,6 +94,9 @@ function htmlPage(c: Context<AppEnv>, status: 200 | 401 | 429 | 503, title: stri
   )
 }
 
+/** Served before auth, to anyone the browser guard lets through: the page shell, its files, and login links. */
+export const DASHBOARD_OPEN_ROUTES = ['GET /', 'GET /assets/:name', 'GET /login/:token'] as const
+
 export function dashboardRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
   const state = authState(daemon)
@@ -137,7 +141,10 @@ export function dashboardApiRoutes(daemon: DaemonContext) {
   const changes = daemon.db.prepare<[], {n: number}>('SELECT total_changes() AS n')
 
   app.get('/api/dashboard/events', (c) => {
-    requirePermission(c.get('principal'), 'recall')
+    const principal = c.get('principal')
+    requirePermission(principal, 'recall')
+    // The page's stream only: other clients get their data from the API and have no use for an open-ended response.
+    if (principal.kind !== 'device') throw new ApiError(400, 'device_session_required', 'the change stream is for dashboard device sessions (log in with signet dashboard)')
     const socket = c.env?.incoming?.socket as (import('node:net').Socket & {server?: {listening: boolean}}) | undefined
     return streamSSE(c, async (stream) => {
       let last = changes.get()!.n

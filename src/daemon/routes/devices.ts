@@ -2,7 +2,7 @@ import {Hono} from 'hono'
 import {z} from 'zod'
 
 import {csrfTokenFor, MAX_PENDING_LOGIN_LINKS, type DeviceSession} from '../../store/device-sessions.js'
-import {ApiError, forbidden, notFound, unauthorized} from '../api-error.js'
+import {ApiError, forbidden, notFound} from '../api-error.js'
 import {authState} from '../auth/auth-state.js'
 import {deviceCookieHeader, deviceCookieValue, deviceSessions, isHttpsRequest} from '../auth/device-cookie.js'
 import {requirePermission, type Principal} from '../auth/principal.js'
@@ -38,7 +38,8 @@ export function deviceRoutes(daemon: DaemonContext) {
   app.get('/api/session', (c) => {
     const principal = c.get('principal')
     const token = deviceCookieValue(daemon, c)
-    if (principal.kind !== 'device' || token === undefined) throw unauthorized('log in to the dashboard with a link from `signet dashboard` or `signet pair --device`', 'login_required')
+    // Any other caller is answered, not refused: it is authenticated, just not as a dashboard device.
+    if (principal.kind !== 'device' || token === undefined) return c.json({device: null, role: principal.role, permissions: principal.permissions, csrfToken: null})
     const device = store.get(principal.deviceId!)!
     return c.json({
       device: presentDevice(device, principal),
@@ -50,7 +51,7 @@ export function deviceRoutes(daemon: DaemonContext) {
 
   app.post('/api/session/logout', (c) => {
     const principal = c.get('principal')
-    if (principal.kind !== 'device') throw unauthorized('no dashboard session to log out of', 'login_required')
+    if (principal.kind !== 'device') throw new ApiError(400, 'no_device_session', 'this request carries no dashboard session to log out of')
     store.revoke(principal.deviceId!)
     audit.record({event: 'device_revoked', peer: principal.peer, detail: {deviceId: principal.deviceId, by: 'itself'}})
     c.header('Set-Cookie', deviceCookieHeader(daemon, isHttpsRequest(c), ''))

@@ -66,7 +66,7 @@ function ready(page: Page, name: (typeof PAGES)[number]) {
     memories: () => page.getByRole('article').first(),
     sessions: () => page.getByRole('link', {name: 'ui-session-1'}),
     keys: () => page.locator('tr[data-key-id]').first(),
-    settings: () => page.locator('pre.json').first(),
+    settings: () => page.getByTestId('doctor-findings'),
   }
   return locators[name]().waitFor()
 }
@@ -174,9 +174,10 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('heading', {name: 'Memories'}).waitFor()
     await expect.poll(() => page.getByTestId('memory-total').textContent()).toBe('3 memories')
     await page.getByLabel('Search').fill('espresso')
-    const hit = page.getByRole('article').filter({hasText: 'espresso'})
-    await hit.waitFor()
+    // The list shows every memory (espresso too) until the search answers: wait for the answer.
     await expect.poll(() => page.getByTestId('memory-total').textContent()).toMatch(/^\d+ matches$/)
+    const hit = page.getByRole('article').filter({hasText: 'espresso'})
+    await hit.getByTestId('why').waitFor()
     // Best match first, with its score and why: the words it matched.
     expect(await page.getByRole('article').first().textContent()).toContain('espresso')
     expect(await hit.getByTestId('why').textContent()).toMatch(/^score \d\.\d\d · words: espresso$/)
@@ -346,6 +347,14 @@ describe('dashboard in Chromium', () => {
     const rows = await page.locator('.vrow').count()
     expect(rows).toBeLessThan(40)
     figures.renderedRowsAt10k = rows
+
+    // Bulk forget: tick two rows, forget both at once; the daemon has two fewer once the undo window closes.
+    const boxes = page.getByRole('checkbox', {name: 'Select for bulk forget'})
+    await boxes.nth(0).check()
+    await boxes.nth(1).check()
+    await page.getByRole('button', {name: 'Forget selected (2)'}).click()
+    await expect.poll(() => page.getByTestId('memory-total').textContent()).toBe(`${total - 2} memories`)
+    await expect.poll(async () => (await api('GET', '/api/memories?limit=1')).total, {timeout: 15_000}).toBe(total - 2)
     const sizes = JSON.parse(readFileSync(fileURLToPath(new URL('../../dist/dashboard/size.json', import.meta.url)), 'utf8'))
     figures.bundle = sizes
     console.log(JSON.stringify(figures, null, 2))

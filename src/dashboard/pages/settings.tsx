@@ -41,10 +41,6 @@ export function SettingsPage({session, onLoggedOut}: {session: Session; onLogged
       >
         Log out this device
       </button>
-      <h2>Daemon</h2>
-      {status && <pre class="json">{JSON.stringify(status, null, 2)}</pre>}
-      <h2>Embeddings</h2>
-      {embedding && <pre class="json">{JSON.stringify(embedding, null, 2)}</pre>}
       {owner && (
         <>
           <h2>Doctor</h2>
@@ -69,6 +65,14 @@ export function SettingsPage({session, onLoggedOut}: {session: Session; onLogged
           )}
           <h2>Effective agent.yaml</h2>
           {settings && <pre class="json" data-testid="effective-config">{JSON.stringify(settings.config, null, 2)}</pre>}
+        </>
+      )}
+      <h2>Daemon</h2>
+      {status && <pre class="json">{JSON.stringify(status, null, 2)}</pre>}
+      <h2>Embeddings</h2>
+      {embedding && <pre class="json">{JSON.stringify(embedding, null, 2)}</pre>}
+      {owner && (
+        <>
           <h2>Database diagnostics</h2>
           {diagnostics && <pre class="json">{JSON.stringify(diagnostics, null, 2)}</pre>}
         </>

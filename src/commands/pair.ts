@@ -9,6 +9,7 @@ import {loadAgentConfig} from '../config/agent-config.js'
 import {isLoopbackAddress} from '../config/network.js'
 import {SignetError} from '../errors.js'
 import {paint} from '../ui/output.js'
+import {type LoginLink, requestLoginLink} from './dashboard.js'
 
 interface PairResponse {
   code: string
@@ -51,12 +52,15 @@ export default class Pair extends SignetCommand<typeof Pair> {
     role: Flags.string({description: 'role of the minted key', options: ['agent', 'readonly', 'operator'], default: 'agent'}),
     ttl: Flags.string({description: 'how long the code stays valid: 90s, 10m, 2h (max 24h)', default: '10m'}),
     url: Flags.string({description: 'daemon URL as the remote machine sees it (default: the first of the addresses listed; network.hostnames come first)'}),
+    device: Flags.boolean({description: 'pair a phone or another computer with the web dashboard (QR of a one-time login link) instead of a harness', exclusive: ['connector', 'role']}),
+    name: Flags.string({description: 'with --device: the name the device is listed under', dependsOn: ['device']}),
   }
 
-  public async run(): Promise<PairResult> {
+  public async run(): Promise<PairResult | DevicePairResult> {
     const ttlSeconds = parseTtl(this.flags.ttl)
     const explicitUrl = this.flags.url === undefined ? undefined : parseDaemonUrl(this.flags.url, '--url')
     const workspace = this.resolveWorkspace().path
+    if (this.flags.device) return this.pairDevice(workspace, ttlSeconds, explicitUrl)
     const client = createDaemonClient({workspace, asOwner: true})
     const issued = await client.post<PairResponse>('/api/auth/pair', {
       connector: this.flags.connector,
@@ -110,6 +114,37 @@ export default class Pair extends SignetCommand<typeof Pair> {
     }
     return result
   }
+
+  /** `--device`: a one-time dashboard login link for another device, as a QR code and as text. */
+  private async pairDevice(workspace: string, ttlSeconds: number, explicitUrl: string | undefined): Promise<DevicePairResult> {
+    const client = createDaemonClient({workspace, asOwner: true})
+    const link = await requestLoginLink(client, {name: this.flags.name ?? 'paired device', agentId: this.flags['agent-id'], project: this.flags.project, ttlSeconds})
+    let baseUrl = explicitUrl
+    let loopbackOnly = false
+    if (!baseUrl) {
+      const status = await client.get<StatusResponse>('/api/status')
+      loopbackOnly = isLoopbackAddress(status.bindHost)
+      const candidates = loopbackOnly ? [] : candidateUrls(status.bindHost, status.port, loadAgentConfig(workspace).network.hostnames)
+      baseUrl = candidates[0]?.url ?? link.url.slice(0, -link.path.length)
+    }
+    const loginUrl = `${baseUrl.replace(/\/+$/, '')}${link.path}`
+    const result: DevicePairResult = {...link, loginUrl}
+    if (this.wantsJson) return result
+    this.log(`Scan with the device's camera (works once, until ${link.expiresAt}):`)
+    qrcode.generate(loginUrl, {small: true}, (qr) => this.log(qr))
+    this.log(`Or open: ${loginUrl}`)
+    const scope = [link.agentId && `agent ${link.agentId}`, link.project && `project ${link.project}`].filter(Boolean).join(', ')
+    this.log(`Device "${link.name}" will see ${scope ? `only ${scope}` : 'everything (owner)'}; revoke it with \`signet device revoke <id>\`.`)
+    if (loopbackOnly) {
+      this.log(paint.yellow(`warning: the daemon listens on loopback only; set network.mode: tailscale in agent.yaml (and restart) so other devices can reach it`))
+    }
+    return result
+  }
+}
+
+export interface DevicePairResult extends LoginLink {
+  /** The link as the device should open it (the daemon's address as other machines see it). */
+  loginUrl: string
 }
 
 /** `90s`, `10m`, `2h` or plain seconds → seconds, within what the daemon accepts. */

@@ -8,6 +8,8 @@ import type {AppEnv, DaemonContext} from './context.js'
 import {guardDatabaseFile} from './database-guard.js'
 import {agentRoutes} from './routes/agents.js'
 import {authRoutes} from './routes/auth.js'
+import {dashboardApiRoutes, dashboardRoutes} from './routes/dashboard.js'
+import {deviceRoutes} from './routes/devices.js'
 import {diagnosticsRoutes} from './routes/diagnostics.js'
 import {harnessSyncRoutes} from './routes/harness-sync.js'
 import {embeddingRoutes} from './routes/embedding.js'
@@ -56,6 +58,8 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
     }
     return streamedBodyLimit(c, next)
   })
+  // The dashboard's page, files and one-time login links carry no data: served before auth.
+  app.route('/', dashboardRoutes(daemon))
   app.use('*', authenticate(daemon))
   app.use('*', guardDatabaseFile(daemon))
 
@@ -72,6 +76,8 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
   app.route('/', sessionRoutes(daemon))
   app.route('/', harnessRoutes(daemon))
   app.route('/', agentRoutes(daemon))
+  app.route('/', deviceRoutes(daemon))
+  app.route('/', dashboardApiRoutes(daemon))
 
   app.notFound((c) => c.json({error: `no route for ${c.req.method} ${c.req.path}`, code: 'not_found'}, 404))
   app.onError((error, c) => {

@@ -13,6 +13,10 @@ export type AuditEventName =
   | 'pair_claim_rate_limited'
   | 'agent_message_sent'
   | 'agent_message_refused'
+  | 'device_link_created'
+  | 'device_login'
+  | 'device_login_failed'
+  | 'device_revoked'
 
 export interface AuditEntry {
   seq: number

@@ -273,6 +273,36 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX agent_events_from ON agent_events(from_agent, seq);
     `,
   },
+  {
+    version: 7,
+    name: 'dashboard login links and device sessions',
+    // Both hold only sha256 digests of 256-bit random tokens: the raw token lives in the link (once)
+    // and in the browser's HttpOnly cookie, never here.
+    sql: `
+      CREATE TABLE device_login_links (
+        token_hash TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        agent_id TEXT,
+        project TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        device_id TEXT
+      ) WITHOUT ROWID;
+      CREATE TABLE device_sessions (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        agent_id TEXT,
+        project TEXT,
+        user_agent TEXT,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

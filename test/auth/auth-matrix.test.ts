@@ -4,6 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {createApp} from '../../src/daemon/app.js'
 import {ROLE_PERMISSIONS, type Permission} from '../../src/daemon/auth/principal.js'
+import {DASHBOARD_OPEN_ROUTES} from '../../src/daemon/routes/dashboard.js'
 import {ApiKeyStore, generateApiKey} from '../../src/store/api-keys.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
@@ -282,7 +283,8 @@ describe('auth matrix: known routes', () => {
 describe('auth matrix: every other route (hooks, sessions, MCP, …) refuses bad or missing credentials', () => {
   it.each(MODES)('%s', async (mode) => {
     const target = targetFor(mode)
-    const known = new Set([...KNOWN_ROUTES.map((route) => `${route.method} ${route.path}`), 'POST /api/auth/pair/claim'])
+    // The dashboard's page, files and login links hold no data and are open by design (test/security/dashboard-devices.test.ts).
+    const known = new Set([...KNOWN_ROUTES.map((route) => `${route.method} ${route.path}`), 'POST /api/auth/pair/claim', ...DASHBOARD_OPEN_ROUTES])
     const others = createApp(target.daemon.context)
       .routes.filter((route) => route.path !== '/*' && !known.has(`${route.method} ${route.path}`))
       .map((route) => ({method: route.method === 'ALL' ? 'POST' : route.method, path: route.path.replace(/:(\w+)/g, 'x')}))

@@ -6,6 +6,7 @@ import type {ApiKeyRecord, ApiKeyRejection} from '../../store/api-keys.js'
 import {ApiError, unauthorized} from '../api-error.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {authState, matchesAdminToken, type AuthState} from './auth-state.js'
+import {principalFromDeviceCookie} from './device-cookie.js'
 import {lastForwardedParameter, lastListEntry, namedClient, normalizeAddress} from './forwarding-headers.js'
 import {
   adminTokenPrincipal,
@@ -135,6 +136,15 @@ export function authenticate(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
       return
     }
     const header = c.req.header('authorization')?.trim()
+    // Dashboard device session: a cookie (plus X-CSRF-Token on changes) instead of a bearer credential.
+    if (!header) {
+      const device = principalFromDeviceCookie(daemon, c, classification.remote, classification.client)
+      if (device) {
+        c.set('principal', device)
+        await next()
+        return
+      }
+    }
     if (!header) {
       if (onOwnerSocket) {
         c.set('principal', localAdminPrincipal(false, classification.client))

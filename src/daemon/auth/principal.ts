@@ -37,9 +37,10 @@ export interface Principal {
   /**
    * local: the owner, through the daemon's Unix socket in the 0700 `.daemon/` (no credential needed);
    * admin-token: the owner over loopback TCP with the 0600 `.daemon/admin.token`;
-   * api-key: a `sig_sk_…` key; anonymous: an open route (`/health`, pair claim) without a credential.
+   * api-key: a `sig_sk_…` key; device: a dashboard device session (cookie); anonymous: an open
+   * route (`/health`, pair claim) without a credential.
    */
-  kind: 'local' | 'admin-token' | 'api-key' | 'anonymous'
+  kind: 'local' | 'admin-token' | 'api-key' | 'device' | 'anonymous'
   role: Role
   permissions: readonly Permission[]
   scope: PrincipalScope
@@ -50,6 +51,8 @@ export interface Principal {
   /** The client address used for rate limits and the audit trail. */
   peer?: string
   keyId?: string
+  /** The dashboard device session (`dev_…`) when kind is device. */
+  deviceId?: string
   name?: string
   connector?: string | null
 }

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// Bundles the oclif CLI (@oclif/core, every command and the pure-JS packages they use) into one
+// CommonJS file, dist/cli.cjs, which bin/run.js loads with a V8 code cache for every command people
+// type (BENCHMARKS.md B5: p50 ≤ 2 × bare `node -e ""`). Unbundled, a command start resolved and read
+// ~190 CommonJS files (oclif and its dependencies: requiring @oclif/core alone cost ~2 × a bare node
+// start) and ~130 ES modules (zod alone is 95), each a path search, a file read and a compile.
+//
+// Commands stay lazy: the bundle exports COMMANDS, an object whose properties are getters, and a
+// command's module (with what it imports) is evaluated only when oclif asks for that command. oclif
+// finds commands there through `"commands": {"strategy": "explicit", …}` in package.json and
+// reads their flags and descriptions from oclif.manifest.json, built from this bundle.
+// Runs after tsc, so the bundle is made of exactly the code tsc checked.
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {build} from 'esbuild'
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
+const dist = path.join(root, 'dist')
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+
+/**
+ * Packages loaded from node_modules at run time rather than compiled in: native addons (and the
+ * package that locates sqlite-vec's shared library next to itself), and the optional keychain module.
+ */
+const EXTERNAL = ['better-sqlite3', 'sqlite-vec', 'keytar',
+  // oclif reads a tsconfig with TypeScript only when run from source in development; compiled in,
+  // TypeScript would be two thirds of the bundle.
+  'typescript']
+
+function commandFiles(dir, prefix = []) {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
+    if (entry.isDirectory()) return commandFiles(path.join(dir, entry.name), [...prefix, entry.name])
+    if (!entry.name.endsWith('.js')) return []
+    return [{id: [...prefix, entry.name.slice(0, -3)].join(':'), file: path.join(dir, entry.name)}]
+  })
+}
+
+const commands = commandFiles(path.join(dist, 'commands')).sort((a, b) => a.id.localeCompare(b.id))
+const rel = (file) => `./${path.relative(dist, file).split(path.sep).join('/')}`
+
+// `require()` (not a static import) is what keeps each command lazy: esbuild wraps a required ES
+// module in an initialiser that runs on first use, with everything it imports.
+const entry = `
+const core = require('@oclif/core')
+const COMMANDS = {}
+${commands.map(({id, file}) => `Object.defineProperty(COMMANDS, ${JSON.stringify(id)}, {enumerable: true, get: () => require(${JSON.stringify(rel(file))}).default})`).join('\n')}
+module.exports = {
+  execute: core.execute,
+  COMMANDS,
+  // oclif calls a hook with its context as \`this\`.
+  commandNotFound: function (options) { return require('./cli/command-not-found.js').default.call(this, options) },
+}
+`
+
+/**
+ * `import.meta.url` has no meaning in a CommonJS bundle: each file's use becomes the URL the file had
+ * in dist/, computed from the bundle's own location, so paths built relative to it (bin/run.js,
+ * package.json, assets/) still resolve.
+ */
+const importMetaUrl = {
+  name: 'import-meta-url-of-source-file',
+  setup(bundler) {
+    bundler.onLoad({filter: /[/\\]dist[/\\].*\.js$/}, (args) => {
+      const source = readFileSync(args.path, 'utf8')
+      if (!source.includes('import.meta.url')) return undefined
+      const fromBundle = JSON.stringify(path.relative(dist, args.path).split(path.sep).join('/'))
+      return {
+        contents: source.replaceAll('import.meta.url', `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${fromBundle})).href`),
+        loader: 'js',
+      }
+    })
+  },
+}
+
+/**
+ * oclif imports ES module commands of plugins (`signet help` is @oclif/plugin-help's, an ES module)
+ * with import(), which require() cannot replace on Node 20: its module loader calls the importer
+ * bin/run.js registers (code outside the vm.Script, where import() works), or require() when the
+ * bundle was loaded some other way (`oclif manifest` at build time loads only this package's commands).
+ */
+const oclifImportsThroughBin = {
+  name: 'oclif-imports-through-bin',
+  setup(bundler) {
+    bundler.onLoad({filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\]module-loader\.js$/}, (args) => {
+      const source = readFileSync(args.path, 'utf8')
+      const replaced = source.replaceAll('await import(', 'await signetImport(')
+      if (replaced === source) throw new Error('bundle-cli: @oclif/core/lib/module-loader.js no longer calls import(); update oclifImportsThroughBin')
+      return {
+        contents: `${replaced}
+function signetImport(specifier) {
+  const importer = globalThis[Symbol.for('signet.import')]
+  return importer ? importer(specifier) : import(specifier)
+}
+`,
+        loader: 'js',
+      }
+    })
+  },
+}
+
+/** jsonc-parser's `main` is a UMD build whose `require('./impl/format')` esbuild cannot follow; its ES build is equivalent. */
+const jsoncParserEsm = {
+  name: 'jsonc-parser-esm',
+  setup(bundler) {
+    bundler.onResolve({filter: /^jsonc-parser$/}, () => ({path: path.join(root, 'node_modules/jsonc-parser/lib/esm/main.js')}))
+  },
+}
+
+const result = await build({
+  stdin: {contents: entry, resolveDir: dist, sourcefile: 'cli-entry.cjs', loader: 'js'},
+  outfile: path.join(dist, 'cli.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // bin/run.js runs the bundle as a vm.Script (to reuse a V8 code cache), where import() needs a
+  // loader callback that Node 20 drops when a code cache is used: `import()`s become `require()`s,
+  // except oclif's own module loader (see oclifImportsThroughBin).
+  supported: {'dynamic-import': false},
+  external: EXTERNAL,
+  plugins: [importMetaUrl, jsoncParserEsm, oclifImportsThroughBin],
+  logLevel: 'error',
+  legalComments: 'none',
+  // Every start reads, hashes and (on a cache miss) pre-parses the whole file: size is start-up time.
+  // Names are kept: error classes and oclif's messages use constructor names.
+  minify: process.env.SIGNET_BUNDLE_DEBUG !== '1',
+  keepNames: true,
+  charset: 'ascii',
+  write: false,
+})
+
+// ASCII only, so bin/run.js can read the file as latin1, without UTF-8 decoding. esbuild escapes
+// non-ASCII characters except inside regular expression literals; a \uXXXX escape means the same
+// there (and in strings, templates and identifiers).
+// Replaced one UTF-16 unit at a time: a surrogate pair of escapes means the same character too.
+const code = result.outputFiles[0].text.replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
+writeFileSync(result.outputFiles[0].path, code)
+

@@ -103,9 +103,6 @@ if (argv[0] === 'hook' && argv[1] && !argv[1].startsWith('-') && !wantsHelp) {
   // Everything else runs from dist/cli.cjs (oclif, the commands and their packages in one file, see
   // scripts/bundle-cli.mjs): loading them file by file cost ~5 × a bare node start.
   // The package root, not bin/: oclif finds its root by the nearest package.json, and bin/ has one.
-  // import() does not work inside a vm.Script run with a code cache; oclif loads plugin-help's ES
-  // module commands through this one (scripts/bundle-cli.mjs).
-  globalThis[Symbol.for('signet.import')] = (specifier) => import(specifier)
   let cli
   try {
     cli = loadBundle('cli', {register: true})

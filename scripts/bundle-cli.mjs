@@ -74,32 +74,6 @@ const importMetaUrl = {
   },
 }
 
-/**
- * oclif imports ES module commands of plugins (`signet help` is @oclif/plugin-help's, an ES module)
- * with import(), which require() cannot replace on Node 20: its module loader calls the importer
- * bin/run.js registers (code outside the vm.Script, where import() works), or require() when the
- * bundle was loaded some other way (`oclif manifest` at build time loads only this package's commands).
- */
-const oclifImportsThroughBin = {
-  name: 'oclif-imports-through-bin',
-  setup(bundler) {
-    bundler.onLoad({filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\]module-loader\.js$/}, (args) => {
-      const source = readFileSync(args.path, 'utf8')
-      const replaced = source.replaceAll('await import(', 'await signetImport(')
-      if (replaced === source) throw new Error('bundle-cli: @oclif/core/lib/module-loader.js no longer calls import(); update oclifImportsThroughBin')
-      return {
-        contents: `${replaced}
-function signetImport(specifier) {
-  const importer = globalThis[Symbol.for('signet.import')]
-  return importer ? importer(specifier) : import(specifier)
-}
-`,
-        loader: 'js',
-      }
-    })
-  },
-}
-
 /** jsonc-parser's `main` is a UMD build whose `require('./impl/format')` esbuild cannot follow; its ES build is equivalent. */
 const jsoncParserEsm = {
   name: 'jsonc-parser-esm',
@@ -116,11 +90,11 @@ const result = await build({
   format: 'cjs',
   target: 'node20',
   // bin/run.js runs the bundle as a vm.Script (to reuse a V8 code cache), where import() needs a
-  // loader callback that Node 20 drops when a code cache is used: `import()`s become `require()`s,
-  // except oclif's own module loader (see oclifImportsThroughBin).
+  // loader callback that Node 20 drops when a code cache is used: `import()`s become `require()`s.
+  // So no command may come from a plugin loaded at run time (src/commands/help.ts).
   supported: {'dynamic-import': false},
   external: EXTERNAL,
-  plugins: [importMetaUrl, jsoncParserEsm, oclifImportsThroughBin],
+  plugins: [importMetaUrl, jsoncParserEsm],
   logLevel: 'error',
   legalComments: 'none',
   // Every start reads, hashes and (on a cache miss) pre-parses the whole file: size is start-up time.

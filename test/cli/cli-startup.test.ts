@@ -72,7 +72,7 @@ describe('CLI start-up', () => {
     expect(typo.stderr).toContain('did you mean `signet daemon status`?')
   })
 
-  it('`signet help <topic>` (an ES module command of @oclif/plugin-help) still works from the bundle', async () => {
+  it('`signet help <topic>` (the command of @oclif/plugin-help, compiled into the bundle) still works', async () => {
     const result = await run(['help', 'daemon'])
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('daemon status')

@@ -18,8 +18,8 @@ interface ManifestCommand {
   enableJsonFlag?: boolean
 }
 
-/** Commands whose output is a stream or a protocol, not a report: no --json. */
-const NOT_REPORTS = new Set(['daemon:run', 'daemon:logs', 'mcp'])
+/** Commands whose output is a stream, a protocol or a help page, not a report: no --json. */
+const NOT_REPORTS = new Set(['daemon:run', 'daemon:logs', 'mcp', 'help'])
 
 describe('the CLI surface', () => {
   const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8')) as {commands: Record<string, ManifestCommand>}

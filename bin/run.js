@@ -9,6 +9,17 @@
 const path = require('node:path')
 
 /**
+ * Which installation a cache belongs to (FNV-1a of the bundle's path, without loading node:crypto):
+ * two installs of signet for one user (a global one and a checkout, say) keep a cache each instead
+ * of deleting each other's on every run.
+ */
+function installId(bundlePath) {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < bundlePath.length; i++) hash = Math.imul(hash ^ bundlePath.charCodeAt(i), 0x01000193)
+  return (hash >>> 0).toString(36)
+}
+
+/**
  * Loads a bundle from dist/ (hook.cjs, cli.cjs) with a V8 code cache kept in the user's cache
  * directory: compiling the hook bundle costs ~5 ms per prompt, reusing the machine code from the
  * previous run ~1 ms; the CLI bundle is larger and gains more. The cache is keyed by the bundle's
@@ -29,7 +40,7 @@ function loadBundle(name, {register = false} = {}) {
     const cacheBase = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME)
       ? process.env.XDG_CACHE_HOME
       : path.join(require('node:os').homedir(), '.cache')
-    cacheFile = path.join(cacheBase, 'signet', `${name}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`)
+    cacheFile = path.join(cacheBase, 'signet', `${name}-${installId(bundlePath)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`)
     // The bundles are ASCII (scripts/bundle-*.mjs): latin1 skips UTF-8 decoding of megabytes.
     source = fs.readFileSync(bundlePath, 'latin1')
     try {
@@ -63,7 +74,9 @@ function loadBundle(name, {register = false} = {}) {
         // killed writer left behind (older than a minute: a live writer renames within milliseconds).
         const dir = path.dirname(cacheFile)
         for (const entryName of fs.readdirSync(dir)) {
-          if (!entryName.startsWith(`${name}-`) || entryName === path.basename(cacheFile)) continue
+          // This install's other builds, and caches named before install ids (`hook-<size>-<mtime>-v…`).
+          const ours = entryName.startsWith(`${name}-${installId(bundlePath)}-`) || new RegExp(`^${name}-\\d+-\\d+-v`).test(entryName)
+          if (!ours || entryName === path.basename(cacheFile)) continue
           const entry = path.join(dir, entryName)
           if (entryName.endsWith('.v8cache') || (/\.v8cache\.\d+$/.test(entryName) && Date.now() - fs.statSync(entry).mtimeMs > 60_000)) fs.rmSync(entry, {force: true})
         }

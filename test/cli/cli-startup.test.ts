@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -27,7 +27,7 @@ beforeAll(() => {
 
 afterAll(() => rmSync(home, {recursive: true, force: true}))
 
-function run(args: string[]): Promise<{code: number | null; stdout: string; stderr: string; loaded: {commonjs: string[]; esmLoaderParts: string[]}}> {
+function run(args: string[], runJs = RUN_JS): Promise<{code: number | null; stdout: string; stderr: string; loaded: {commonjs: string[]; esmLoaderParts: string[]}}> {
   const report = path.join(home, `loaded-${args.join('-')}.json`)
   const preload = path.join(home, 'report-loaded.cjs')
   writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(process.env.SIGNET_TEST_LOADED_REPORT, JSON.stringify({
@@ -35,7 +35,7 @@ function run(args: string[]): Promise<{code: number | null; stdout: string; stde
     esmLoaderParts: process.moduleLoadList.filter((name) => name.includes('internal/modules/esm/')),
   })))\n`)
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', preload, RUN_JS, ...args], {env: {...env, SIGNET_TEST_LOADED_REPORT: report}, cwd: home, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, ['--require', preload, runJs, ...args], {env: {...env, SIGNET_TEST_LOADED_REPORT: report}, cwd: home, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))
@@ -76,5 +76,25 @@ describe('CLI start-up', () => {
     const result = await run(['help', 'daemon'])
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('daemon status')
+  })
+
+  it('two installs for one user keep a code cache each instead of deleting each other\'s', async () => {
+    const other = mkdtempSync(path.join(tmpdir(), 'signet-other-install-'))
+    try {
+      const root = path.join(path.dirname(RUN_JS), '..')
+      for (const file of ['bin/run.js', 'bin/package.json', 'dist/cli.cjs', 'package.json', 'oclif.manifest.json']) {
+        mkdirSync(path.dirname(path.join(other, file)), {recursive: true})
+        copyFileSync(path.join(root, file), path.join(other, file))
+      }
+      const cacheDir = path.join(home, '.cache', 'signet')
+      rmSync(cacheDir, {recursive: true, force: true})
+      for (const runJs of [RUN_JS, path.join(other, 'bin/run.js'), RUN_JS]) {
+        const result = await run(['daemon', 'status', '--json'], runJs)
+        expect(result.code).toBe(0)
+      }
+      expect(readdirSync(cacheDir).filter((name) => name.startsWith('cli-') && name.endsWith('.v8cache'))).toHaveLength(2)
+    } finally {
+      rmSync(other, {recursive: true, force: true})
+    }
   })
 })

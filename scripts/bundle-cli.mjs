@@ -10,7 +10,7 @@
 // finds commands there through `"commands": {"strategy": "explicit", …}` in package.json and
 // reads their flags and descriptions from oclif.manifest.json, built from this bundle.
 // Runs after tsc, so the bundle is made of exactly the code tsc checked.
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -18,7 +18,6 @@ import {build} from 'esbuild'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.join(root, 'dist')
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
 
 /**
  * Packages loaded from node_modules at run time rather than compiled in: native addons (and the
@@ -63,6 +62,7 @@ const importMetaUrl = {
   name: 'import-meta-url-of-source-file',
   setup(bundler) {
     bundler.onLoad({filter: /[/\\]dist[/\\].*\.js$/}, (args) => {
+      if (!args.path.startsWith(dist + path.sep)) return undefined
       const source = readFileSync(args.path, 'utf8')
       if (!source.includes('import.meta.url')) return undefined
       const fromBundle = JSON.stringify(path.relative(dist, args.path).split(path.sep).join('/'))
@@ -95,10 +95,11 @@ const result = await build({
   supported: {'dynamic-import': false},
   external: EXTERNAL,
   plugins: [importMetaUrl, jsoncParserEsm],
-  logLevel: 'error',
+  logLevel: 'warning',
   legalComments: 'none',
   // Every start reads, hashes and (on a cache miss) pre-parses the whole file: size is start-up time.
   // Names are kept: error classes and oclif's messages use constructor names.
+  // SIGNET_BUNDLE_DEBUG=1 keeps it readable, for --cpu-prof.
   minify: process.env.SIGNET_BUNDLE_DEBUG !== '1',
   keepNames: true,
   charset: 'ascii',
@@ -110,5 +111,8 @@ const result = await build({
 // there (and in strings, templates and identifiers).
 // Replaced one UTF-16 unit at a time: a surrogate pair of escapes means the same character too.
 const code = result.outputFiles[0].text.replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
-writeFileSync(result.outputFiles[0].path, code)
+// Written whole and renamed: a CLI started during a rebuild reads the old bundle or the new one.
+const partial = `${result.outputFiles[0].path}.${process.pid}`
+writeFileSync(partial, code)
+renameSync(partial, result.outputFiles[0].path)
 

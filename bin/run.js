@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // CommonJS on purpose (bin/package.json): Node 20 starts a CommonJS entry without setting up the
 // ES module loader, which the prompt hook would otherwise pay for on every model call.
-// Hot paths skip oclif (loading it and the command tree costs ~100 ms):
+// Hot paths skip oclif:
 // - `signet hook …` runs before every model call (BENCHMARKS.md B1) and loads one bundled file;
 // - `signet mcp` is spawned by harnesses that wait on its handshake;
 // - `signet --version` is typed by people (B5).
@@ -9,15 +9,29 @@
 const path = require('node:path')
 
 /**
- * Loads dist/hook.cjs with a V8 code cache kept in the user's cache directory: compiling the bundle
- * costs ~5 ms per prompt, reusing the machine code from the previous run ~1 ms. The cache is keyed by
- * the bundle's size and mtime and by the Node version (V8 rejects a mismatched cache anyway), written
- * after the first run so it holds the functions the hook actually used, and replaced atomically.
- * Any problem with the cache means a plain load: it is only ever a speed-up.
+ * Which installation a cache belongs to (FNV-1a of the bundle's path, without loading node:crypto):
+ * two installs of signet for one user (a global one and a checkout, say) keep a cache each instead
+ * of deleting each other's on every run.
  */
-function loadHookBundle() {
+function installId(bundlePath) {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < bundlePath.length; i++) hash = Math.imul(hash ^ bundlePath.charCodeAt(i), 0x01000193)
+  return (hash >>> 0).toString(36)
+}
+
+/**
+ * Loads a bundle from dist/ (hook.cjs, cli.cjs) with a V8 code cache kept in the user's cache
+ * directory: compiling the hook bundle costs ~5 ms per prompt, reusing the machine code from the
+ * previous run ~1 ms; the CLI bundle is larger and gains more. The cache is keyed by the bundle's
+ * name, size and mtime and by the Node version (V8 rejects a mismatched cache anyway), written after
+ * the first run so it holds the functions that run actually used, and replaced atomically. With
+ * `register`, the bundle goes in require's cache under its path, so a later `require()` of the same
+ * file (oclif loads its commands from dist/cli.cjs by path) gets this instance. Any problem with the
+ * cache means a plain load: it is only ever a speed-up.
+ */
+function loadBundle(name, {register = false} = {}) {
   const fs = require('node:fs')
-  const bundlePath = path.join(__dirname, '..', 'dist', 'hook.cjs')
+  const bundlePath = path.join(__dirname, '..', 'dist', `${name}.cjs`)
   let source
   let cacheFile
   let cachedData
@@ -26,8 +40,9 @@ function loadHookBundle() {
     const cacheBase = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME)
       ? process.env.XDG_CACHE_HOME
       : path.join(require('node:os').homedir(), '.cache')
-    cacheFile = path.join(cacheBase, 'signet', `hook-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`)
-    source = fs.readFileSync(bundlePath, 'utf8')
+    cacheFile = path.join(cacheBase, 'signet', `${name}-${installId(bundlePath)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`)
+    // The bundles are ASCII (scripts/bundle-*.mjs): latin1 skips UTF-8 decoding of megabytes.
+    source = fs.readFileSync(bundlePath, 'latin1')
     try {
       cachedData = fs.readFileSync(cacheFile)
     } catch {}
@@ -37,8 +52,17 @@ function loadHookBundle() {
   const vm = require('node:vm')
   const Module = require('node:module')
   const script = new vm.Script(Module.wrap(source), {filename: bundlePath, cachedData})
-  const bundle = {exports: {}}
-  script.runInThisContext().call(bundle.exports, bundle.exports, Module.createRequire(bundlePath), bundle, bundlePath, path.dirname(bundlePath))
+  const bundle = new Module(bundlePath, module)
+  bundle.filename = bundlePath
+  bundle.paths = Module._nodeModulePaths(path.dirname(bundlePath))
+  if (register) require.cache[bundlePath] = bundle
+  try {
+    script.runInThisContext().call(bundle.exports, bundle.exports, Module.createRequire(bundlePath), bundle, bundlePath, path.dirname(bundlePath))
+  } catch (error) {
+    if (register) delete require.cache[bundlePath]
+    throw error
+  }
+  bundle.loaded = true
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', () => {
       try {
@@ -49,10 +73,12 @@ function loadHookBundle() {
         // Caches of earlier builds or Node versions are never read again, nor are partial files a
         // killed writer left behind (older than a minute: a live writer renames within milliseconds).
         const dir = path.dirname(cacheFile)
-        for (const name of fs.readdirSync(dir)) {
-          if (!name.startsWith('hook-') || name === path.basename(cacheFile)) continue
-          const entry = path.join(dir, name)
-          if (name.endsWith('.v8cache') || (/\.v8cache\.\d+$/.test(name) && Date.now() - fs.statSync(entry).mtimeMs > 60_000)) fs.rmSync(entry, {force: true})
+        for (const entryName of fs.readdirSync(dir)) {
+          // This install's other builds, and caches named before install ids (`hook-<size>-<mtime>-v…`).
+          const ours = entryName.startsWith(`${name}-${installId(bundlePath)}-`) || new RegExp(`^${name}-\\d+-\\d+-v`).test(entryName)
+          if (!ours || entryName === path.basename(cacheFile)) continue
+          const entry = path.join(dir, entryName)
+          if (entryName.endsWith('.v8cache') || (/\.v8cache\.\d+$/.test(entryName) && Date.now() - fs.statSync(entry).mtimeMs > 60_000)) fs.rmSync(entry, {force: true})
         }
       } catch {}
     })
@@ -71,7 +97,7 @@ function fail(error) {
 if (argv[0] === 'hook' && argv[1] && !argv[1].startsWith('-') && !wantsHelp) {
   let hookCli
   try {
-    hookCli = loadHookBundle()
+    hookCli = loadBundle('hook')
   } catch (error) {
     // Even a broken or half-upgraded install must not break the harness (SPEC §7.2): one line, exit 0.
     process.stderr.write(`[signet] ${argv[1]}: hook unavailable (${String(error?.message ?? error).split('\n')[0]}) — reinstall signetai\n`)
@@ -87,6 +113,14 @@ if (argv[0] === 'hook' && argv[1] && !argv[1].startsWith('-') && !wantsHelp) {
   // oclif's Node version check loads all of semver (47 files) on every start; npm already checks
   // `engines` at install.
   process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
+  // Everything else runs from dist/cli.cjs (oclif, the commands and their packages in one file, see
+  // scripts/bundle-cli.mjs): loading them file by file cost ~5 × a bare node start.
   // The package root, not bin/: oclif finds its root by the nearest package.json, and bin/ has one.
-  require('@oclif/core').execute({dir: path.join(__dirname, '..')}).catch(fail)
+  let cli
+  try {
+    cli = loadBundle('cli', {register: true})
+  } catch (error) {
+    fail(error)
+  }
+  cli?.execute({dir: path.join(__dirname, '..')}).catch(fail)
 }

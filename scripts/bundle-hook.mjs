@@ -4,7 +4,7 @@
 // (BENCHMARKS.md B1): loading ~20 ES modules costs Node 20's ESM loader ~10 ms of resolving,
 // async file reads and linking per prompt; one CommonJS file is read and compiled in one step.
 // Runs after tsc, so the bundle is made of exactly the code tsc checked.
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -55,3 +55,9 @@ if (external.length > 0) {
   console.error(`bundle-hook: the hook imports packages (${[...new Set(external)].join(', ')}); keep it to node: builtins and the packages in BUNDLED`)
   process.exit(1)
 }
+
+// ASCII only, so bin/run.js can read the bundle as latin1, without UTF-8 decoding: esbuild escapes
+// non-ASCII characters except inside regular expression literals, where a \uXXXX escape (one per
+// UTF-16 unit) means the same.
+const hookBundle = path.join(root, 'dist/hook.cjs')
+writeFileSync(hookBundle, readFileSync(hookBundle, 'utf8').replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`))

@@ -1,3 +1,5 @@
+import type {IncomingMessage} from 'node:http'
+
 import type {Context} from 'hono'
 import type {z} from 'zod'
 
@@ -22,9 +24,34 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.inf
   return parsed.data
 }
 
+/**
+ * The request body as text. A body sent with Content-Length (the size limit already checked the
+ * header, and Node's parser never delivers more than it says) is read straight from Node's request:
+ * `c.req.text()` makes @hono/node-server build a web Request over a web stream for it, which was a
+ * fifth of the daemon's CPU per remember. Chunked bodies, bodies something already started reading,
+ * and requests not from the Node server (app.request() in tests) go through hono.
+ */
+function readBodyText(c: Context): Promise<string> {
+  const incoming = (c.env as {incoming?: IncomingMessage} | undefined)?.incoming
+  if (!incoming || incoming.readableDidRead || incoming.headers['transfer-encoding'] !== undefined || Object.keys(c.req.bodyCache).length > 0) {
+    return c.req.text()
+  }
+  const text = new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
+    incoming.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    incoming.once('error', reject)
+    incoming.once('aborted', () => reject(new ApiError(400, 'invalid_json', 'request body was cut off')))
+  })
+  // Anything that asks hono for the body later gets this text, not a second read of a drained stream.
+  const bodyCache = c.req.bodyCache as Record<string, Promise<unknown>>
+  bodyCache.text = text
+  return text
+}
+
 /** Read the body as JSON (the size limit already ran) and validate it; bad JSON names the problem. */
 export async function readJsonBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
-  const text = await c.req.text()
+  const text = await readBodyText(c)
   let value: unknown
   if (text.trim() === '') {
     value = {}

@@ -191,6 +191,8 @@ export class MemoryStore {
   private readonly byIdStatement
   private readonly countStatement
   private readonly forgetStatement
+  /** Made once: better-sqlite3 builds a wrapper per db.transaction() call, and remember is the write hot path. */
+  private readonly rememberTransaction
 
   constructor(private readonly db: SqliteDatabase) {
     this.insertStatement = db.prepare(this.insertSql)
@@ -205,17 +207,8 @@ export class MemoryStore {
     this.countStatement = db.prepare('SELECT count(*) AS n FROM memories WHERE deleted_at IS NULL')
     this.forgetStatement = db.prepare(
       'UPDATE memories SET deleted_at = ?, updated_at = ? WHERE id = ? AND agent_id = ? AND deleted_at IS NULL')
-  }
-
-  /**
-   * Store a memory, or return the live one with the same normalised content for this agent and
-   * project. An idempotency key replays only within the same agent and project: the same key sent
-   * for another project is a new write there (never that project's row, whose existence stays hidden).
-   */
-  remember(raw: RememberInput): {memory: Memory; deduped: boolean} {
-    const input = redactInput(raw)
-    const project = input.project || ''
-    return this.db.transaction(() => {
+    this.rememberTransaction = db.transaction((input: RememberInput): {memory: Memory; deduped: boolean} => {
+      const project = input.project || ''
       if (input.idempotencyKey) {
         const replay = this.byIdempotencyStatement.get(input.agentId, project, input.idempotencyKey) as MemoryRow | undefined
         if (replay) return {memory: rowToMemory(replay), deduped: true}
@@ -226,7 +219,16 @@ export class MemoryStore {
       const row = memoryRow(input, hash, new Date().toISOString())
       this.insertStatement.run(row)
       return {memory: rowToMemory({...row, seq: 0, deleted_at: null}), deduped: false}
-    }).immediate()
+    })
+  }
+
+  /**
+   * Store a memory, or return the live one with the same normalised content for this agent and
+   * project. An idempotency key replays only within the same agent and project: the same key sent
+   * for another project is a new write there (never that project's row, whose existence stays hidden).
+   */
+  remember(raw: RememberInput): {memory: Memory; deduped: boolean} {
+    return this.rememberTransaction.immediate(redactInput(raw))
   }
 
   /**

@@ -28,6 +28,14 @@ function filesUnder(dir: string): string[] {
   return found
 }
 
+/**
+ * Files a refused `connect` must not have written: everything under HOME except the CLI's V8 code
+ * cache (~/.cache/signet/*.v8cache, bin/run.js), which any command writes on its first run.
+ */
+function harnessFilesWritten(): string[] {
+  return filesUnder(harness.home).filter((file) => !/[/\\]\.cache[/\\]signet[/\\][^/\\]+\.v8cache$/.test(file))
+}
+
 /** Every file under HOME that contains `needle`. */
 function filesContaining(needle: string): string[] {
   return filesUnder(harness.home).filter((file) => readFileSync(file, 'utf8').includes(needle)).map((file) => path.relative(harness.home, file))
@@ -72,7 +80,7 @@ describe('remote connector install', () => {
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/rejected the API key \(401/)
     expect(result.stderr.trim().split('\n')).toHaveLength(1)
-    expect(filesUnder(harness.home)).toEqual([])
+    expect(harnessFilesWritten()).toEqual([])
   })
 
   it('refuses a missing key and an unreachable daemon', async () => {
@@ -85,7 +93,7 @@ describe('remote connector install', () => {
     expect(down.stderr).toMatch(/daemon not reachable at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/)
     const badUrl = await runCli(['connect', 'codex', '--url', `${daemon.url}/api`, '--api-key', 'sig_sk_x', '--yes'], {env: harness.env})
     expect(badUrl.stderr).toMatch(/bare origin/)
-    expect(filesUnder(harness.home)).toEqual([])
+    expect(harnessFilesWritten()).toEqual([])
   })
 
   it('a good key (read from stdin) works, lands only in the credential store, and the installed hook uses it', async () => {

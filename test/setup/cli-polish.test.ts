@@ -18,9 +18,9 @@ interface ManifestCommand {
   enableJsonFlag?: boolean
 }
 
-/** Commands whose output is a stream or a protocol, not a report: no --json. */
+/** Commands whose output is a stream, a protocol or a help page, not a report: no --json. */
 // agent:watch streams events as JSON lines with its own --json, not one report object.
-const NOT_REPORTS = new Set(['daemon:run', 'daemon:logs', 'mcp', 'agent:watch'])
+const NOT_REPORTS = new Set(['daemon:run', 'daemon:logs', 'mcp', 'help', 'agent:watch'])
 
 describe('the CLI surface', () => {
   const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8')) as {commands: Record<string, ManifestCommand>}

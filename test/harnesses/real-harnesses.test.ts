@@ -525,6 +525,68 @@ describe('Pi (real CLI, RPC mode)', () => {
   })
 })
 
+describe('Oh My Pi (real CLI on Bun, RPC mode)', () => {
+  let m: Machine
+  let before: Record<string, string | undefined>
+  let agentDir: string
+  beforeAll(() => {
+    m = machine('omp')
+    // Oh My Pi keeps its own root (~/.omp), not Pi's ~/.pi; custom providers live in models.yml
+    agentDir = path.join(m.temp.home, '.omp', 'agent')
+    mkdirSync(agentDir, {recursive: true})
+    writeFileSync(path.join(agentDir, 'models.yml'), `providers:\n  stub:\n    baseUrl: ${stub.url}/v1\n    api: openai-completions\n    apiKey: stub\n    models:\n      - id: stub-model\n`)
+    before = snapshot([path.join(agentDir, 'models.yml'), path.join(agentDir, 'extensions', 'signet.js')])
+  })
+  afterAll(() => m?.temp.cleanup())
+
+  it('a headless RPC prompt reaches the model with the recalled memory; shutdown stores the transcript', async () => {
+    await connect(m, 'omp')
+    expect(existsSync(path.join(agentDir, 'extensions', 'signet.js'))).toBe(true)
+    const {spawn} = await import('node:child_process')
+    const child = spawn(m.cli.bin, ['--mode', 'rpc', '--model', 'stub/stub-model'], {env: m.env, cwd: m.project, stdio: ['pipe', 'pipe', 'pipe']})
+    let buffer = ''
+    let stderr = ''
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const agentEnd = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`omp rpc: no agent_end\nstdout: ${buffer.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`)), 120_000)
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffer += chunk
+        if (buffer.split('\n').some((line) => line.startsWith('{"type":"agent_end"'))) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    })
+    const seen = promptsWithRecall().length
+    try {
+      child.stdin.write(JSON.stringify({type: 'prompt', message: PROMPT}) + '\n')
+      await agentEnd
+      const recalled = promptsWithRecall().slice(seen)
+      expect(recalled.length).toBeGreaterThan(0)
+      console.log(`omp model request excerpt:\n${recallExcerpt(recalled[0])}`)
+    } finally {
+      child.stdin.end()
+      await new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill()
+          resolve(undefined)
+        }, 20_000)
+        child.on('close', () => {
+          clearTimeout(timer)
+          resolve(undefined)
+        })
+      })
+    }
+    const sessions = await storedSessions('omp')
+    expect(sessions.length).toBeGreaterThan(0)
+  })
+
+  it('uninstall restores the agent dir byte for byte', async () => {
+    await signet(m, ['connector', 'uninstall', 'omp'])
+    expect(snapshot(Object.keys(before))).toEqual(before)
+  })
+})
+
 describe('OpenClaw (real CLI, Node 24)', () => {
   let m: Machine
   let configFile: string

@@ -3,7 +3,7 @@ import {homedir} from 'node:os'
 import type {FileChange} from './atomic-file.js'
 import {signetEntryPoints, type SignetEntryPoints} from './hook-command.js'
 
-export const HARNESS_IDS = ['claude-code', 'codex', 'opencode', 'gemini', 'pi', 'openclaw'] as const
+export const HARNESS_IDS = ['claude-code', 'codex', 'opencode', 'gemini', 'pi', 'omp', 'openclaw', 'hermes'] as const
 export type HarnessId = (typeof HARNESS_IDS)[number]
 
 export function isHarnessId(value: string): value is HarnessId {

@@ -11,7 +11,7 @@ export type HookEvent = (typeof HOOK_EVENTS)[number]
  * Harnesses whose stdin and stdout contract the hook command knows. `generic` reads any JSON
  * with the common field names and prints the daemon's JSON answer (for custom scripts and plugins).
  */
-export const HOOK_HARNESSES = ['claude-code', 'codex', 'gemini', 'opencode', 'pi', 'openclaw', 'generic'] as const
+export const HOOK_HARNESSES = ['claude-code', 'codex', 'gemini', 'opencode', 'pi', 'omp', 'openclaw', 'hermes', 'generic'] as const
 export type HookHarness = (typeof HOOK_HARNESSES)[number]
 
 export function isHookEvent(value: string): value is HookEvent {
@@ -105,9 +105,9 @@ export function parseHookArgs(argv: readonly string[]): ParsedHookArgs {
     if (value !== undefined) values[key] = value
   }
   const harness = (values.harness ?? process.env.SIGNET_HARNESS ?? '').trim()
-  if (!harness) return {ok: false, problem: 'missing -H <harness> (claude-code, codex, gemini, opencode, pi, openclaw or generic)'}
+  if (!harness) return {ok: false, problem: 'missing -H <harness> (claude-code, codex, gemini, opencode, pi, omp, openclaw, hermes or generic)'}
   if (!isHookHarness(harness)) {
-    return {ok: false, problem: `unknown harness "${harness}" (expected claude-code, codex, gemini, opencode, pi, openclaw or generic)`}
+    return {ok: false, problem: `unknown harness "${harness}" (expected claude-code, codex, gemini, opencode, pi, omp, openclaw, hermes or generic)`}
   }
   return {
     ok: true,

@@ -24,10 +24,16 @@ function hookEventName(harness: HookHarness, event: HookEvent): string | undefin
  *   ignored or, for Codex Stop and Gemini, strictly validated — silence is always valid).
  * - OpenCode, Pi, OpenClaw plugins: plain text they splice into the prompt; pre-compaction gives the
  *   summary guidelines for their compaction hooks.
+ * - Hermes: `{"context": "…"}` for pre_llm_call (user-prompt-submit), nothing elsewhere.
  * - generic: the daemon's JSON answer, for scripts.
  */
 export function renderHarnessOutput(harness: HookHarness, event: HookEvent, answer: HookAnswer): string | undefined {
   if (harness === 'generic') return JSON.stringify(answer) + '\n'
+  if (harness === 'hermes') {
+    // Hermes reads stdout as JSON and injects only pre_llm_call's `context`; silence elsewhere
+    const context = typeof answer.inject === 'string' ? answer.inject.trim() : ''
+    return event === 'user-prompt-submit' && context ? JSON.stringify({context}) + '\n' : undefined
+  }
   if (JSON_HARNESSES.has(harness)) {
     const name = hookEventName(harness, event)
     const context = typeof answer.inject === 'string' ? answer.inject : ''

@@ -56,6 +56,7 @@ export function parseHookPayload(raw: string, harness: HookHarness, env: NodeJS.
       valid = false
     }
   }
+  if (harness === 'hermes') data = flattenHermesExtra(data)
   const payload: HookPayload = {
     valid,
     sessionKey: firstString(data, SESSION_KEY_FIELDS) ?? sessionFromEnv(harness, env),
@@ -63,7 +64,7 @@ export function parseHookPayload(raw: string, harness: HookHarness, env: NodeJS.
     prompt: promptWords(firstString(data, PROMPT_FIELDS)),
     transcriptPath: firstString(data, TRANSCRIPT_PATH_FIELDS),
     transcript: inlineTranscript(data),
-    source: firstString(data, ['source']) ?? (harness === 'pi' ? firstString(data, ['reason']) : undefined),
+    source: firstString(data, ['source']) ?? (harness === 'pi' || harness === 'omp' ? firstString(data, ['reason']) : undefined),
     trigger: firstString(data, ['trigger']),
     reason: firstString(data, ['reason']),
     summary: firstString(data, SUMMARY_FIELDS),
@@ -93,6 +94,18 @@ function cwdFromEnv(harness: HookHarness, env: NodeJS.ProcessEnv): string | unde
 }
 
 /** A transcript passed inline: a string, or a messages array (kept as JSON for the formatter). */
+/**
+ * Hermes shell hooks put the event's own fields (`user_message`, `conversation_history`, …) in
+ * `extra`; the top-level fields (`session_id`, `cwd`) win over same-named extras.
+ */
+function flattenHermesExtra(data: Json): Json {
+  const extra = data.extra
+  if (!extra || typeof extra !== 'object' || Array.isArray(extra)) return data
+  const merged: Json = {...(extra as Json), ...data}
+  if (merged.messages === undefined && Array.isArray(merged.conversation_history)) merged.messages = merged.conversation_history
+  return merged
+}
+
 function inlineTranscript(data: Json): string | undefined {
   if (typeof data.transcript === 'string' && data.transcript.trim() !== '') return data.transcript
   if (Array.isArray(data.transcript) && data.transcript.length > 0) return JSON.stringify({messages: data.transcript})

@@ -30,6 +30,6 @@ describe('hook commands', () => {
 
   it('unknown harness names list the valid ones', () => {
     expect(connectorFor('Claude').id).toBe('claude-code')
-    expect(() => connectorFor('cursor')).toThrow(/unknown harness "cursor" — use one of: claude-code, codex, opencode, gemini, pi, openclaw/)
+    expect(() => connectorFor('cursor')).toThrow(/unknown harness "cursor" — use one of: claude-code, codex, opencode, gemini, pi, omp, openclaw, hermes/)
   })
 })

@@ -101,7 +101,21 @@ describe('per-harness stdin → stdout', () => {
     expect(parseHookJson((await runHook(['session-start', '-H', 'gemini'], {env, input: start})).stdout, 'SessionStart')).toContain('## Relevant Memories')
   })
 
-  it.each(['opencode', 'pi', 'openclaw'])('%s: plain text on stdout (the plugin splices it into the prompt)', async (harness) => {
+  it('hermes pre_llm_call: the prompt comes from `extra`, the answer is {"context"}; on_session_start prints nothing', async () => {
+    const input = JSON.stringify({hook_event_name: 'pre_llm_call', tool_name: null, tool_input: null, session_id: 'hm-1', cwd: repoDir, profile: 'default', extra: {user_message: PROMPT, conversation_history: []}})
+    const run = await runHook(['user-prompt-submit', '-H', 'hermes'], {env, input})
+    expect(run.code).toBe(0)
+    expect(run.stderr).toBe('')
+    const answer = JSON.parse(run.stdout)
+    expect(Object.keys(answer)).toEqual(['context'])
+    expect(answer.context).toContain('blue-green')
+    const start = JSON.stringify({hook_event_name: 'on_session_start', session_id: 'hm-1', cwd: repoDir, profile: 'default', extra: {}})
+    const started = await runHook(['session-start', '-H', 'hermes'], {env, input: start})
+    expect(started.code).toBe(0)
+    expect(started.stdout).toBe('')
+  })
+
+  it.each(['opencode', 'pi', 'omp', 'openclaw'])('%s: plain text on stdout (the plugin splices it into the prompt)', async (harness) => {
     const input = JSON.stringify({sessionID: `${harness}-1`, directory: repoDir, prompt: PROMPT})
     const run = await runHook(['user-prompt-submit', '-H', harness], {env, input})
     expect(run.code).toBe(0)

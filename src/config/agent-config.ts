@@ -47,6 +47,33 @@ const hostnameField = z
   .transform((name) => (name.endsWith('.') ? name.slice(0, -1) : name))
   .pipe(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a host name such as box.tailnet.ts.net (no scheme, port or path)'))
 
+/**
+ * Optional LLM extraction of durable memories after a session ends (the offline heuristics always
+ * run; this adds to them). `command` runs a CLI the user already has (argv, no shell) with the
+ * prompt on stdin; `openai` calls an OpenAI-compatible chat completions API. Both are bounded by
+ * a timeout, a number of calls per hour and the characters of transcript sent.
+ */
+const extractionSchema = z
+  .strictObject({
+    provider: z.enum(['none', 'command', 'openai']).default('none'),
+    /** For `command`: the program and its arguments, e.g. ["claude", "-p"]. */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** For `openai`: the API root (…/v1), the model, and the environment variable holding the key. */
+    baseUrl: z.string().url().optional(),
+    model: z.string().min(1).optional(),
+    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as OPENAI_API_KEY').optional(),
+    timeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
+    maxCallsPerHour: z.number().int().min(0).max(1000).default(6),
+    maxInputChars: z.number().int().min(1000).max(400_000).default(40_000),
+    maxMemories: z.number().int().min(1).max(50).default(10),
+  })
+  .superRefine((value, ctx) => {
+    if (value.provider === 'command' && !value.command) ctx.addIssue({code: 'custom', path: ['command'], message: 'required when provider is command (e.g. ["claude", "-p"])'})
+    if (value.provider === 'openai' && !value.baseUrl) ctx.addIssue({code: 'custom', path: ['baseUrl'], message: 'required when provider is openai'})
+    if (value.provider === 'openai' && !value.model) ctx.addIssue({code: 'custom', path: ['model'], message: 'required when provider is openai'})
+  })
+export type ExtractionSettings = z.infer<typeof extractionSchema>
+
 export const agentConfigSchema = z.strictObject({
   version: z.number().int().positive().default(1),
   agent: z
@@ -84,6 +111,7 @@ export const agentConfigSchema = z.strictObject({
     })
     .default({provider: 'none'}),
   hooks: hookSettingsSchema.default(hookSettingsSchema.parse({})),
+  extraction: extractionSchema.default(extractionSchema.parse({})),
   /** The agent network: who may message whom, and how much of a hook's answer messages may take. */
   agents: z
     .object({

@@ -20,6 +20,7 @@ import {mcpRoutes} from './routes/mcp.js'
 import {memoryRoutes} from './routes/memory.js'
 import {sessionRoutes} from './routes/sessions.js'
 import {statusRoutes} from './routes/status.js'
+import {synthesisRoutes} from './routes/synthesis.js'
 
 export const MAX_BODY_BYTES = 1024 * 1024
 
@@ -73,6 +74,7 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
   app.route('/', harnessSyncRoutes(daemon))
   app.route('/', diagnosticsRoutes(daemon))
   app.route('/', hookRoutes(daemon))
+  app.route('/', synthesisRoutes(daemon))
   app.route('/', sessionRoutes(daemon))
   app.route('/', harnessRoutes(daemon))
   app.route('/', agentRoutes(daemon))

@@ -17,6 +17,7 @@ import {
 import {userWords} from '../../hooks/harness-wrappers.js'
 import {formatTranscript} from '../../hooks/transcript-format.js'
 import {contentHash} from '../../store/content-hash.js'
+import {LLM_EXTRACTION_SOURCE, LlmExtractor} from '../../store/llm-extraction.js'
 import {extractDurableMemories} from '../../store/memory-extraction.js'
 import {refreshMemoryMd, renderWorkingMemoryMarkdown, selectContextMemories} from '../../store/memory-md.js'
 import {isStopWord, lightStem, queryTerms} from '../../store/query-terms.js'
@@ -129,6 +130,7 @@ export function hookRoutes(daemon: DaemonContext) {
   const transcripts = new TranscriptStore(daemon.db)
   const network = agentNetworkOf(daemon)
   const messagesMaxChars = daemon.config.agents.maxInjectChars
+  const llmExtractor = new LlmExtractor(daemon.config.extraction, daemon.logger)
 
   /**
    * Unread agent messages for this session, in their own fence, marked delivered. They take at most
@@ -424,6 +426,21 @@ export function hookRoutes(daemon: DaemonContext) {
           })
           if (!result.deduped) memoryIds.push(result.memory.id)
         }
+        // the optional model pass runs after this answer is sent; what it finds arrives later
+        llmExtractor.schedule({
+          transcript: text,
+          store: (memory) =>
+            daemon.memories.remember({
+              ...memory,
+              agentId,
+              project: project ?? null,
+              source: LLM_EXTRACTION_SOURCE,
+              harness: body.harness,
+              keyId: principal.keyId ?? null,
+              machineId: body.machineId ?? null,
+              sessionKey,
+            }),
+        })
       }
     }
     if (sessionKey) sessions.end(agentId, sessionKey)

@@ -109,7 +109,9 @@ function runCommand(argv: string[], prompt: string, timeoutMs: number): Promise<
 }
 
 async function callOpenAi(settings: ExtractionSettings, apiKey: string | undefined, prompt: string): Promise<string> {
-  const url = `${settings.baseUrl!.replace(/\/+$/, '')}/chat/completions`
+  let root = settings.baseUrl!
+  while (root.endsWith('/')) root = root.slice(0, -1)
+  const url = `${root}/chat/completions`
   const headers: Record<string, string> = {}
   if (apiKey) headers.authorization = `Bearer ${apiKey}`
   const body = await ky

@@ -535,11 +535,13 @@ describe('Oh My Pi (real CLI on Bun, RPC mode)', () => {
     agentDir = path.join(m.temp.home, '.omp', 'agent')
     mkdirSync(agentDir, {recursive: true})
     writeFileSync(path.join(agentDir, 'models.yml'), `providers:\n  stub:\n    baseUrl: ${stub.url}/v1\n    api: openai-completions\n    apiKey: stub\n    models:\n      - id: stub-model\n`)
-    before = snapshot([path.join(agentDir, 'models.yml'), path.join(agentDir, 'extensions', 'signet.js')])
+    // keep almost nothing verbatim on compaction, so a one-turn session can be compacted
+    writeFileSync(path.join(agentDir, 'config.yml'), 'compaction:\n  keepRecentTokens: 1\n')
+    before = snapshot([path.join(agentDir, 'models.yml'), path.join(agentDir, 'config.yml'), path.join(agentDir, 'extensions', 'signet.js')])
   })
   afterAll(() => m?.temp.cleanup())
 
-  it('a headless RPC prompt reaches the model with the recalled memory; shutdown stores the transcript', async () => {
+  it('a headless RPC prompt reaches the model with the recalled memory; after RPC compact it has it again; shutdown stores the transcript', async () => {
     await connect(m, 'omp')
     expect(existsSync(path.join(agentDir, 'extensions', 'signet.js'))).toBe(true)
     const {spawn} = await import('node:child_process')
@@ -547,23 +549,40 @@ describe('Oh My Pi (real CLI on Bun, RPC mode)', () => {
     let buffer = ''
     let stderr = ''
     child.stderr.on('data', (chunk) => (stderr += chunk))
-    const agentEnd = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`omp rpc: no agent_end\nstdout: ${buffer.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`)), 120_000)
-      child.stdout.on('data', (chunk: Buffer) => {
-        buffer += chunk
-        if (buffer.split('\n').some((line) => line.startsWith('{"type":"agent_end"'))) {
-          clearTimeout(timer)
-          resolve()
+    child.stdout.on('data', (chunk: Buffer) => (buffer += chunk))
+    /** Wait for the next stdout event line after `from` that `predicate` accepts. */
+    const waitFor = (predicate: (line: string) => boolean, from: number) =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`omp rpc: no matching event\nstdout: ${buffer.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`)), 120_000)
+        const check = () => {
+          const lines = buffer.slice(from).split('\n')
+          if (lines.slice(0, -1).some(predicate)) {
+            clearTimeout(timer)
+            child.stdout.off('data', check)
+            resolve(buffer.length)
+          }
         }
+        child.stdout.on('data', check)
+        check()
       })
-    })
+    const send = (command: unknown) => child.stdin.write(JSON.stringify(command) + '\n')
     const seen = promptsWithRecall().length
     try {
-      child.stdin.write(JSON.stringify({type: 'prompt', message: PROMPT}) + '\n')
-      await agentEnd
+      let mark = buffer.length
+      send({type: 'prompt', message: PROMPT})
+      mark = await waitFor((line) => line.startsWith('{"type":"agent_end"'), mark)
       const recalled = promptsWithRecall().slice(seen)
       expect(recalled.length).toBeGreaterThan(0)
       console.log(`omp model request excerpt:\n${recallExcerpt(recalled[0])}`)
+
+      // RPC compact, then the next request has the memory again
+      send({type: 'compact'})
+      mark = await waitFor((line) => line.includes('"type":"response"') && line.includes('"command":"compact"'), mark)
+      expect(buffer).toMatch(/"type":"response","command":"compact","success":true/)
+      const before = stub.completionBodies().length
+      send({type: 'prompt', message: PROMPT})
+      await waitFor((line) => line.startsWith('{"type":"agent_end"'), mark)
+      expect(stub.completionBodies().slice(before).some((body) => body.includes(RECALLED))).toBe(true)
     } finally {
       child.stdin.end()
       await new Promise((resolve) => {

@@ -21,11 +21,16 @@ import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent, signetHookEventO
  * layouts fall back to re-emitting the YAML document (comments kept, spacing normalised).
  */
 
-/** Hermes event → Signet hook event. Hermes injects context only from pre_llm_call. */
+/**
+ * Hermes event → Signet hook event. Hermes injects context only from pre_llm_call, so its first
+ * turn (`is_first_turn`) also carries the session-start context. Its on_session_start and
+ * on_session_end carry no conversation (on_session_end even fires after every turn), so the
+ * transcript comes from post_llm_call's `conversation_history`, stored after each turn (the
+ * daemon keeps one transcript per session, the longest).
+ */
 const HERMES_EVENTS: Array<[string, HookEvent]> = [
-  ['on_session_start', 'session-start'],
   ['pre_llm_call', 'user-prompt-submit'],
-  ['on_session_end', 'session-end'],
+  ['post_llm_call', 'session-end'],
 ]
 
 export function hermesPaths(ctx: ConnectorContext) {
@@ -338,7 +343,7 @@ export class HermesConnector implements Connector {
       harness: this.id,
       files: [file],
       notes: [
-        'Hermes asks once per hook before running it: approve the three Signet hooks at the next interactive start, or set `hooks_auto_accept: true` (or HERMES_ACCEPT_HOOKS=1) for gateway and scripted runs.',
+        'Hermes asks once per hook before running it: approve the two Signet hooks at the next interactive start, or set `hooks_auto_accept: true` (or HERMES_ACCEPT_HOOKS=1) for gateway and scripted runs.',
         'The signet MCP server needs Hermes\'s optional `mcp` Python package; restart Hermes (and its gateway) to load hooks and tools.',
       ],
     }

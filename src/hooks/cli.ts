@@ -94,7 +94,16 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
   const timeoutMs = deadline - Date.now() - EXIT_MARGIN_MS
   try {
     if (timeoutMs < 50) throw new HookTransportError('timeout', 'budget spent before the request')
-    const answer = await postHookJson<HookAnswer>({url: endpoint.url, socketPath: endpoint.socketPath, unreachable: endpoint.unreachable, apiKey: endpoint.apiKey, harness: args.harness, path: request.path, body: request.body, timeoutMs})
+    const post = (built: BuiltRequest) =>
+      postHookJson<HookAnswer>({url: endpoint.url, socketPath: endpoint.socketPath, unreachable: endpoint.unreachable, apiKey: endpoint.apiKey, harness: args.harness, path: built.path, body: built.body, timeoutMs})
+    // Hermes injects context only per prompt: its first prompt also carries what session start gives
+    const opening = args.harness === 'hermes' && args.event === 'user-prompt-submit' && payload.firstTurn
+      ? await buildHookRequest({...args, event: 'session-start', agentId: args.agentId ?? endpoint.agentId}, {...payload, source: 'startup'})
+      : undefined
+    const [answer, started] = await Promise.all([post(request), opening ? post(opening).catch(() => undefined) : undefined])
+    if (started && typeof started.inject === 'string' && started.inject.trim()) {
+      answer.inject = [started.inject.trim(), typeof answer.inject === 'string' ? answer.inject.trim() : ''].filter(Boolean).join('\n\n')
+    }
     if (spooled) (await import('./spool.js')).confirmSpooled(spooled)
     const output = renderHarnessOutput(args.harness, args.event, answer)
     if (output) await io.writeStdout(output)

@@ -17,6 +17,8 @@ export interface HookPayload {
   reason?: string
   summary?: string
   lastAssistantMessage?: string
+  /** The harness says this prompt opens a new session (Hermes `is_first_turn`). */
+  firstTurn?: boolean
   /** False when stdin was present but not a JSON object (logged, never fatal). */
   valid: boolean
 }
@@ -37,7 +39,7 @@ const PROMPT_FIELDS = ['prompt', 'user_prompt', 'userPrompt', 'user_message', 'u
 const TRANSCRIPT_PATH_FIELDS = ['transcript_path', 'transcriptPath']
 const CWD_FIELDS = ['cwd', 'directory', 'worktree', 'projectDir', 'project_dir']
 const SUMMARY_FIELDS = ['summary', 'compact_summary', 'compactSummary']
-const ASSISTANT_FIELDS = ['last_assistant_message', 'lastAssistantMessage', 'prompt_response', 'assistant_message', 'assistantMessage']
+const ASSISTANT_FIELDS = ['last_assistant_message', 'lastAssistantMessage', 'prompt_response', 'assistant_message', 'assistantMessage', 'assistant_response']
 
 /**
  * Parse and normalise one stdin payload. Garbage is not an error: the hook still runs with what
@@ -69,6 +71,7 @@ export function parseHookPayload(raw: string, harness: HookHarness, env: NodeJS.
     reason: firstString(data, ['reason']),
     summary: firstString(data, SUMMARY_FIELDS),
     lastAssistantMessage: firstString(data, ASSISTANT_FIELDS) ?? lastAssistantFromMessages(data.messages),
+    firstTurn: data.is_first_turn === true ? true : undefined,
   }
   return payload
 }

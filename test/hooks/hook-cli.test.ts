@@ -101,7 +101,7 @@ describe('per-harness stdin → stdout', () => {
     expect(parseHookJson((await runHook(['session-start', '-H', 'gemini'], {env, input: start})).stdout, 'SessionStart')).toContain('## Relevant Memories')
   })
 
-  it('hermes pre_llm_call: the prompt comes from `extra`, the answer is {"context"}; on_session_start prints nothing', async () => {
+  it('hermes pre_llm_call: the prompt comes from `extra`, the answer is {"context"} (with the session-start context on the first turn); post_llm_call stores the transcript', async () => {
     const input = JSON.stringify({hook_event_name: 'pre_llm_call', tool_name: null, tool_input: null, session_id: 'hm-1', cwd: repoDir, profile: 'default', extra: {user_message: PROMPT, conversation_history: []}})
     const run = await runHook(['user-prompt-submit', '-H', 'hermes'], {env, input})
     expect(run.code).toBe(0)
@@ -109,10 +109,19 @@ describe('per-harness stdin → stdout', () => {
     const answer = JSON.parse(run.stdout)
     expect(Object.keys(answer)).toEqual(['context'])
     expect(answer.context).toContain('blue-green')
-    const start = JSON.stringify({hook_event_name: 'on_session_start', session_id: 'hm-1', cwd: repoDir, profile: 'default', extra: {}})
-    const started = await runHook(['session-start', '-H', 'hermes'], {env, input: start})
-    expect(started.code).toBe(0)
-    expect(started.stdout).toBe('')
+    expect(answer.context).not.toContain('## Agent Instructions')
+    // the first turn of a session also carries what session start injects (Hermes has no other way in)
+    const first = JSON.stringify({hook_event_name: 'pre_llm_call', session_id: 'hm-2', cwd: repoDir, extra: {user_message: PROMPT, conversation_history: [], is_first_turn: true}})
+    const opened = JSON.parse((await runHook(['user-prompt-submit', '-H', 'hermes'], {env, input: first})).stdout)
+    expect(opened.context).toContain('## Agent Instructions')
+    expect(opened.context).toContain('blue-green')
+    // post_llm_call: the conversation so far is the transcript; nothing on stdout
+    const after = JSON.stringify({hook_event_name: 'post_llm_call', session_id: 'hm-2', cwd: repoDir, extra: {user_message: PROMPT, assistant_response: 'Fridays, blue-green.', conversation_history: [{role: 'user', content: PROMPT}, {role: 'assistant', content: 'Fridays, blue-green.'}]}})
+    const ended = await runHook(['session-end', '-H', 'hermes'], {env, input: after})
+    expect(ended.code).toBe(0)
+    expect(ended.stdout).toBe('')
+    const found = await daemon.request('POST', '/api/sessions/search', {body: {query: 'Fridays blue-green', limit: 10}})
+    expect(found.body.hits.some((hit: {sessionKey: string; harness: string}) => hit.sessionKey === 'hm-2' && hit.harness === 'hermes')).toBe(true)
   })
 
   it.each(['opencode', 'pi', 'omp', 'openclaw'])('%s: plain text on stdout (the plugin splices it into the prompt)', async (harness) => {

@@ -23,7 +23,7 @@ async function send(method: string, path: string, init: {body?: string; headers?
   return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`, ...init.headers}, timeoutMs: 15_000})
 }
 
-const harness = fc.constantFrom('claude-code', 'codex', 'gemini', 'opencode', 'pi', 'openclaw', 'generic')
+const harness = fc.constantFrom('claude-code', 'codex', 'gemini', 'opencode', 'pi', 'omp', 'openclaw', 'hermes', 'generic')
 const agentId = fc.constantFrom('default', 'fuzz-agent', 'pi-laptop')
 const project = fc.oneof(
   fc.constantFrom('github.com/acme/api', 'acme/web'),
@@ -48,6 +48,12 @@ interface BodyRoute {
 }
 
 const BODY_ROUTES: Record<string, BodyRoute> = {
+  'hooks/synthesis': {
+    method: 'POST',
+    path: () => '/api/hooks/synthesis',
+    valid: fc.record({harness, agentId, project: fc.constantFrom('acme/api', 'github.com/acme/web'), maxMemories: fc.integer({min: 1, max: 100})}, {requiredKeys: []}),
+    keys: ['harness', 'agentId', 'project', 'maxMemories'],
+  },
   'hooks/session-start': {
     method: 'POST',
     path: () => '/api/hooks/session-start',

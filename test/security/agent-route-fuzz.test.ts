@@ -18,7 +18,8 @@ let messageId: string
 
 async function send(method: string, path: string, init: {body?: string} = {}): Promise<HttpResponse> {
   requests++
-  return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json'}, timeoutMs: 15_000})
+  // As the owner: TCP needs a credential (the admin token).
+  return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`}, timeoutMs: 15_000})
 }
 
 const text = (max: number) => fc.string({minLength: 1, maxLength: max}).filter((s) => s.trim().length > 0)

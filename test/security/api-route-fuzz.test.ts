@@ -242,13 +242,13 @@ describe('every non-memory route under hostile input (fast-check)', () => {
 
 describe('/mcp under hostile JSON-RPC (fast-check)', () => {
   const mcpHeaders = {accept: 'application/json, text/event-stream'}
-  const tools = ['memory_search', 'memory_store', 'memory_get', 'memory_list', 'memory_modify', 'memory_forget', 'signet_recall', 'signet_remember', 'signet_session_search']
+  const tools = ['memory_search', 'memory_store', 'memory_get', 'memory_list', 'memory_modify', 'memory_forget', 'signet_recall', 'signet_remember', 'signet_session_search', 'signet_source_search']
 
   it('tool calls with hostile arguments come back as results or MCP errors, never a 5xx', async () => {
     const call = fc.record({
       name: fc.oneof(fc.constantFrom(...tools), nastyString),
       arguments: fc.oneof(
-        fc.dictionary(fc.constantFrom('query', 'content', 'id', 'limit', 'tags', 'importance', 'project', 'agentId', 'session_key', 'type', 'pinned'), nastyJson, {maxKeys: 4}),
+        fc.dictionary(fc.constantFrom('query', 'content', 'id', 'limit', 'tags', 'importance', 'project', 'agentId', 'session_key', 'type', 'pinned', 'source'), nastyJson, {maxKeys: 4}),
         nastyJson,
       ),
     })

@@ -333,19 +333,21 @@ export const MIGRATIONS: Migration[] = [
         path TEXT NOT NULL,
         start_line INTEGER NOT NULL,
         end_line INTEGER NOT NULL,
-        content TEXT NOT NULL
+        content TEXT NOT NULL,
+        words TEXT NOT NULL DEFAULT ''
       );
       CREATE INDEX source_chunks_file ON source_chunks(source, path);
+      -- words: the parts of camelCase and snake_case identifiers, so "pelican discount" finds applyPelicanDiscount.
       CREATE VIRTUAL TABLE source_chunks_fts USING fts5(
-        content, path,
+        content, path, words,
         content='source_chunks', content_rowid='seq',
         tokenize='porter unicode61 remove_diacritics 2'
       );
       CREATE TRIGGER source_chunks_fts_insert AFTER INSERT ON source_chunks BEGIN
-        INSERT INTO source_chunks_fts(rowid, content, path) VALUES (new.seq, new.content, new.path);
+        INSERT INTO source_chunks_fts(rowid, content, path, words) VALUES (new.seq, new.content, new.path, new.words);
       END;
       CREATE TRIGGER source_chunks_fts_delete AFTER DELETE ON source_chunks BEGIN
-        INSERT INTO source_chunks_fts(source_chunks_fts, rowid, content, path) VALUES ('delete', old.seq, old.content, old.path);
+        INSERT INTO source_chunks_fts(source_chunks_fts, rowid, content, path, words) VALUES ('delete', old.seq, old.content, old.path, old.words);
       END;
     `,
   },

@@ -61,6 +61,8 @@ export interface SourceSearchHit {
   path: string
   startLine: number
   endLine: number
+  /** The line of the chunk that matches best (its snippet is that line with one either side). */
+  line: number
   snippet: string
   score: number
 }
@@ -122,6 +124,61 @@ export function chunkLines(text: string): Chunk[] {
   }
   flush(lines.length)
   return chunks
+}
+
+/** `applyPelicanDiscount`, `HTTPServer2`, → their lowercase parts; one pass over the characters. */
+function identifierParts(token: string): string[] {
+  const parts: string[] = []
+  let current = ''
+  for (let index = 0; index < token.length; index++) {
+    const char = token[index]
+    const upper = char !== char.toLowerCase()
+    const previous = token[index - 1]
+    const next = token[index + 1]
+    const startsWord =
+      current !== '' &&
+      upper &&
+      (previous !== previous.toUpperCase() || (next !== undefined && next !== next.toUpperCase()))
+    if (startsWord) {
+      parts.push(current)
+      current = ''
+    }
+    current += char
+  }
+  if (current !== '') parts.push(current)
+  return parts.map((part) => part.toLowerCase())
+}
+
+/**
+ * The extra words a chunk is findable by: parts of identifiers the tokenizer keeps whole
+ * (camelCase, PascalCase). snake_case and kebab-case are already split by the tokenizer.
+ */
+export function identifierWords(text: string): string {
+  const words = new Set<string>()
+  for (const match of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const parts = identifierParts(match[0])
+    if (parts.length > 1) for (const part of parts) words.add(part)
+  }
+  return [...words].join(' ')
+}
+
+/** The (up to) three lines of a chunk that hold the most query words, and the number of the best one. */
+function bestLines(content: string, startLine: number, terms: string[]): {snippet: string; line: number} {
+  const lines = content.split('\n')
+  let best = 0
+  let bestScore = -1
+  for (let index = 0; index < lines.length; index++) {
+    const lower = lines[index].toLowerCase()
+    let score = 0
+    for (const term of terms) if (lower.includes(term)) score++
+    if (score > bestScore) {
+      best = index
+      bestScore = score
+    }
+  }
+  const from = Math.max(0, best - 1)
+  const shown = lines.slice(from, best + 2).map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
+  return {snippet: shown.join('\n').trim(), line: startLine + best}
 }
 
 function looksBinary(buffer: Buffer): boolean {
@@ -226,7 +283,8 @@ export class SourceStore {
   }
 
   search(options: {query: string; limit: number; source?: string}): SourceSearchHit[] {
-    const match = orQuery(queryTerms(options.query))
+    const terms = queryTerms(options.query)
+    const match = orQuery(terms)
     if (!match) return []
     const params: Record<string, unknown> = {match, limit: options.limit}
     let where = 'source_chunks_fts MATCH @match'
@@ -235,13 +293,11 @@ export class SourceStore {
       params.source = options.source
     }
     const rows = this.db
-      .prepare(`SELECT c.source, c.path, c.start_line, c.end_line,
-          snippet(source_chunks_fts, 0, '', '', '…', 40) AS snippet,
-          -bm25(source_chunks_fts) AS relevance
+      .prepare(`SELECT c.source, c.path, c.start_line, c.end_line, c.content, -bm25(source_chunks_fts) AS relevance
         FROM source_chunks_fts JOIN source_chunks c ON c.seq = source_chunks_fts.rowid
         WHERE ${where}
         ORDER BY bm25(source_chunks_fts) LIMIT @limit`)
-      .all(params) as Array<{source: string; path: string; start_line: number; end_line: number; snippet: string; relevance: number}>
+      .all(params) as Array<{source: string; path: string; start_line: number; end_line: number; content: string; relevance: number}>
     return rows.map((row) => {
       const relevance = Math.max(0, row.relevance)
       return {
@@ -249,7 +305,7 @@ export class SourceStore {
         path: row.path,
         startLine: row.start_line,
         endLine: row.end_line,
-        snippet: row.snippet,
+        ...bestLines(row.content, row.start_line, terms),
         score: Math.round((relevance / (relevance + 3)) * 1000) / 1000,
       }
     })
@@ -366,8 +422,11 @@ export class SourceStore {
     const chunks = chunkLines(text)
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM source_chunks WHERE source = ? AND path = ?').run(source, relative)
-      const insert = this.db.prepare('INSERT INTO source_chunks (source, path, start_line, end_line, content) VALUES (?, ?, ?, ?, ?)')
-      for (const chunk of chunks) insert.run(source, relative, chunk.startLine, chunk.endLine, redactText(chunk.text))
+      const insert = this.db.prepare('INSERT INTO source_chunks (source, path, start_line, end_line, content, words) VALUES (?, ?, ?, ?, ?, ?)')
+      for (const chunk of chunks) {
+        const content = redactText(chunk.text)
+        insert.run(source, relative, chunk.startLine, chunk.endLine, content, identifierWords(content))
+      }
       this.db
         .prepare(`INSERT INTO source_files (source, path, size, mtime_ms, hash, chunks) VALUES (?, ?, ?, ?, ?, ?)
           ON CONFLICT (source, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, hash = excluded.hash, chunks = excluded.chunks`)

@@ -84,6 +84,12 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     valid: fc.record({query: text(100), agentId, project: fc.constantFrom('acme/api'), sessionKey: fc.uuid(), currentSessionKey: fc.uuid(), limit: fc.integer({min: 1, max: 50})}, {requiredKeys: ['query']}),
     keys: ['query', 'agentId', 'agent_id', 'project', 'sessionKey', 'currentSessionKey', 'current_session_key', 'limit'],
   },
+  'sources/search': {
+    method: 'POST',
+    path: () => '/api/sources/search',
+    valid: fc.record({query: text(100), limit: fc.integer({min: 1, max: 50})}, {requiredKeys: ['query']}),
+    keys: ['query', 'limit'],
+  },
   'auth/api-keys create': {
     method: 'POST',
     path: () => '/api/auth/api-keys',
@@ -176,7 +182,7 @@ describe('every non-memory route under hostile input (fast-check)', () => {
   })
 
   it('hostile query strings on GET routes', async () => {
-    const routes = ['/api/sessions', '/api/auth/audit', '/api/auth/api-keys', '/api/harnesses', '/api/auth/whoami', '/api/diagnostics/db', '/api/embedding/status', '/api/status']
+    const routes = ['/api/sessions', '/api/sources', '/api/auth/audit', '/api/auth/api-keys', '/api/harnesses', '/api/auth/whoami', '/api/diagnostics/db', '/api/embedding/status', '/api/status']
     const query = fc
       .dictionary(fc.oneof(fc.constantFrom('limit', 'offset', 'agentId', 'project', 'event', 'keyId', 'harness'), nastyString), nastyString, {maxKeys: 4})
       .map((params) => Object.entries(params).map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&'))

@@ -2,6 +2,7 @@ import {mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync} 
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {chunkLines} from '../../src/store/sources.js'
@@ -232,6 +233,25 @@ describe('sources: bad input names the field', () => {
     expect(response.status, JSON.stringify(response.body)).toBe(400)
     expect(response.body.field).toBe(field)
     expect(response.body.error).toContain(field.split('.')[0])
+  })
+
+  it('hostile bodies on every source route come back as 4xx naming a field, never 5xx', async () => {
+    const hostile = fc.oneof(fc.string({maxLength: 80}), fc.string({unit: 'grapheme', maxLength: 40}), fc.integer(), fc.constant(null), fc.array(fc.string({maxLength: 10}), {maxLength: 3}), fc.object({maxDepth: 1}))
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('path', 'name', 'include', 'query', 'limit', 'source'), hostile, async (key, value) => {
+        // A missing folder: nothing is ever indexed, whatever else the body says.
+        const safe = key === 'path' && typeof value === 'string' && value.startsWith('/') ? `/nonexistent${value}` : value
+        const add = await daemon.request('POST', '/api/sources', {body: {path: '/nonexistent/signet-fuzz', [key]: safe}})
+        expect(add.status, JSON.stringify(add.body)).toBeGreaterThanOrEqual(400)
+        expect(add.status).toBeLessThan(500)
+        expect(typeof add.body.field).toBe('string')
+        const found = await daemon.request('POST', '/api/sources/search', {body: {query: 'anything', [key]: value}})
+        expect(found.status, JSON.stringify(found.body)).toBeLessThan(500)
+        if (found.status === 400) expect(found.body.error).toContain(found.body.field)
+      }),
+      {numRuns: 150},
+    )
+    expect((await daemon.request('GET', '/health')).status).toBe(200)
   })
 
   it('operators of FTS syntax in a query are words, not syntax', async () => {

@@ -1,7 +1,7 @@
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {Client} from '@modelcontextprotocol/sdk/client/index.js'
 import {StdioClientTransport} from '@modelcontextprotocol/sdk/client/stdio.js'
@@ -9,6 +9,7 @@ import type {CallToolResult} from '@modelcontextprotocol/sdk/types.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {signetSourceSearch} from '../../src/connectors/harness-bridge.js'
+import {renderPiExtension} from '../../src/connectors/pi-extension-source.js'
 import {runCli} from '../helpers/cli.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
@@ -80,13 +81,25 @@ describe('signet source CLI + signet_source_search', () => {
     await client.close()
   })
 
-  it('the Pi extension tool answers the same lines', async () => {
+  it('the Pi extension registers signet_source_search and it answers the same lines', async () => {
     delete process.env.SIGNET_DAEMON_URL
     delete process.env.SIGNET_WORKSPACE
     delete process.env.SIGNET_API_KEY
     process.env.HOME = daemon.temp.home
-    const text = await signetSourceSearch('pi', {query: 'retryWebhook'})
-    expect(text.split('\n')[1]).toMatch(/^src\/billing\.ts:\d+-\d+ {2}.*export function retryWebhook/)
+    expect((await signetSourceSearch('pi', {query: 'retryWebhook'})).split('\n')[1]).toMatch(/^src\/billing\.ts:\d+-\d+ {2}.*export function retryWebhook/)
+    // Loaded the way Pi loads it: a default export given a `pi` host (typebox stubbed, as Pi provides it).
+    const source = renderPiExtension(path.resolve('src/connectors/harness-bridge.ts')).replace(
+      "import {Type} from '@sinclair/typebox'",
+      'const Type = {Object: (o) => o, String: (o) => o, Optional: (o) => o, Number: (o) => o, Array: (o) => o}',
+    )
+    const file = path.join(daemon.temp.home, 'signet-pi-extension.ts')
+    writeFileSync(file, source)
+    const tools: Record<string, {execute: (id: string, params: Record<string, unknown>) => Promise<{content: Array<{text: string}>}>}> = {}
+    const extension = (await import(pathToFileURL(file).href)) as {default: (pi: unknown) => void}
+    extension.default({on: () => undefined, registerTool: (tool: {name: string}) => (tools[tool.name] = tool as never)})
+    const answer = (await tools.signet_source_search.execute('1', {query: 'stripe webhook backoff'})).content[0].text
+    expect(answer.split('\n')[0]).toBe("Found 2 chunks in source 'shop':")
+    expect(answer).toMatch(/^src\/billing\.ts:\d+-\d+ {2}.*backoff cap/m)
   })
 
   it('`signet source reindex` and `source remove` work from the CLI', async () => {

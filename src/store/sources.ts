@@ -200,9 +200,21 @@ interface IgnoreLayer {
 function ignoredBy(layers: IgnoreLayer[], relative: string, isDirectory: boolean): boolean {
   for (const layer of layers) {
     const inLayer = layer.base === '' ? relative : relative.slice(layer.base.length + 1)
-    if (layer.rules.ignores(isDirectory ? `${inLayer}/` : inLayer)) return true
+    if (matches(layer.rules, isDirectory ? `${inLayer}/` : inLayer)) return true
   }
   return false
+}
+
+/**
+ * `ignore` throws on a path that is not `path.relative()`-shaped (`..`, `./x`). Names from readdir
+ * never look like that, but if one ever did, that file is left out rather than the whole scan failing.
+ */
+function matches(rules: Ignore, relative: string): boolean {
+  try {
+    return rules.ignores(relative)
+  } catch {
+    return true
+  }
 }
 
 export class SourceStore {
@@ -353,7 +365,7 @@ export class SourceStore {
       const rootStat = await lstat(source.root)
       if (!rootStat.isDirectory()) throw new Error(`${source.root} is no longer a directory`)
       await this.walk(source.root, '', [], async (relative, absolute) => {
-        if (includes && !includes.ignores(relative)) return
+        if (includes && !matches(includes, relative)) return
         if (seen.size >= MAX_FILES_PER_SOURCE) {
           skip(relative, 'file-limit')
           return
@@ -398,12 +410,15 @@ export class SourceStore {
           report.unchanged++
           return
         }
-        this.storeFile(name, relative, buffer.toString('utf8'), {size: info.size, mtimeMs: info.mtimeMs, hash})
+        this.storeFile(source, relative, buffer.toString('utf8'), {size: info.size, mtimeMs: info.mtimeMs, hash})
         report.changed++
       })
     } catch (error) {
       if (!this.stopping) this.db.prepare('UPDATE sources SET error = ? WHERE name = ?').run((error as Error).message, name)
       throw error
+    }
+    if (!this.db.prepare('SELECT 1 FROM sources WHERE name = ? AND root = ?').get(source.name, source.root)) {
+      throw new Error(`source '${name}' was removed during the scan`)
     }
     for (const relative of known.keys()) {
       if (seen.has(relative)) continue
@@ -418,19 +433,23 @@ export class SourceStore {
     return report
   }
 
-  private storeFile(source: string, relative: string, text: string, meta: {size: number; mtimeMs: number; hash: string}): void {
+  private storeFile(source: SourceSummary, relative: string, text: string, meta: {size: number; mtimeMs: number; hash: string}): void {
     const chunks = chunkLines(text)
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM source_chunks WHERE source = ? AND path = ?').run(source, relative)
+      // Removed (or removed and added again elsewhere) while this scan ran: write nothing for it.
+      if (!this.db.prepare('SELECT 1 FROM sources WHERE name = ? AND root = ?').get(source.name, source.root)) {
+        throw new Error(`source '${source.name}' was removed during the scan`)
+      }
+      this.db.prepare('DELETE FROM source_chunks WHERE source = ? AND path = ?').run(source.name, relative)
       const insert = this.db.prepare('INSERT INTO source_chunks (source, path, start_line, end_line, content, words) VALUES (?, ?, ?, ?, ?, ?)')
       for (const chunk of chunks) {
         const content = redactText(chunk.text)
-        insert.run(source, relative, chunk.startLine, chunk.endLine, content, identifierWords(content))
+        insert.run(source.name, relative, chunk.startLine, chunk.endLine, content, identifierWords(content))
       }
       this.db
         .prepare(`INSERT INTO source_files (source, path, size, mtime_ms, hash, chunks) VALUES (?, ?, ?, ?, ?, ?)
           ON CONFLICT (source, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, hash = excluded.hash, chunks = excluded.chunks`)
-        .run(source, relative, meta.size, meta.mtimeMs, meta.hash, chunks.length)
+        .run(source.name, relative, meta.size, meta.mtimeMs, meta.hash, chunks.length)
     })()
   }
 

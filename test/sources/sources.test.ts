@@ -157,6 +157,42 @@ describe('sources: add, search, reindex, remove', () => {
   })
 })
 
+describe('sources: scans that race or meet odd files', () => {
+  it('a source removed while its scan runs leaves no chunks behind', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'signet-source-race-'))
+    try {
+      for (let index = 0; index < 200; index++) writeFileSync(path.join(dir, `note-${index}.md`), `kiwi note ${index}\n`)
+      daemon.context.sources.add('race', dir, [])
+      const scanning = daemon.context.sources.reindex('race')
+      // Let the scan get going (it yields between files), then remove the source under it.
+      for (let tick = 0; tick < 20; tick++) await new Promise((resolve) => setImmediate(resolve))
+      expect(daemon.context.sources.remove('race')).toBe(true)
+      await expect(scanning).rejects.toThrow(/removed during the scan/)
+      const left = daemon.context.db.prepare("SELECT (SELECT count(*) FROM source_chunks WHERE source = 'race') + (SELECT count(*) FROM source_files WHERE source = 'race') AS n").get() as {n: number}
+      expect(left.n).toBe(0)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('odd file names (only dots, a backslash) do not end the scan', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'signet-source-dots-'))
+    try {
+      writeFileSync(path.join(dir, '.gitignore'), '*.tmp\n')
+      writeFileSync(path.join(dir, '...'), 'dots\n')
+      writeFileSync(path.join(dir, 'a\\b.md'), 'backslash\n')
+      writeFileSync(path.join(dir, 'real.md'), 'the quokka survey\n')
+      const added = await daemon.request('POST', '/api/sources', {body: {path: dir, name: 'dots'}})
+      expect(added.status).toBe(201)
+      expect(added.body.source.error).toBeNull()
+      expect((await search('quokka')).body.hits).toMatchObject([{source: 'dots', path: 'real.md'}])
+      expect((await daemon.request('DELETE', '/api/sources/dots')).status).toBe(200)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
+
 describe('sources: who may do what', () => {
   it('only admins add, reindex and remove; a readonly or agent key can list and search (without the folder path)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'signet-source-auth-'))

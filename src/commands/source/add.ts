@@ -23,14 +23,15 @@ export default class SourceAdd extends SignetCommand<typeof SourceAdd> {
     include: Flags.string({description: 'only index files matching this glob (gitignore syntax); repeat for several', multiple: true}),
   }
 
-  public async run(): Promise<{source: SourceSummary; report: IndexReport}> {
+  public async run(): Promise<{source: SourceSummary; report: IndexReport | null}> {
     const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true, timeoutMs: 600_000})
-    const response = await client.post<{source: SourceSummary; report: IndexReport}>('/api/sources', {
+    const response = await client.post<{source: SourceSummary; report: IndexReport | null}>('/api/sources', {
       path: path.resolve(this.args.dir),
       name: this.flags.name,
       include: this.flags.include,
     })
-    this.log(`Added source ${response.source.name} (${response.source.root}) in ${response.report.ms} ms`)
+    const took = response.report ? ` in ${response.report.ms} ms` : ''
+    this.log(`Added source ${response.source.name} (${response.source.root})${took}`)
     this.log(describeSource(response.source))
     return response
   }

@@ -80,7 +80,9 @@ export function sourceRoutes(daemon: DaemonContext) {
     if (sameRoot) throw new ApiError(409, 'source_exists', `path: ${root} is already indexed as source '${sameRoot.name}'`, {field: 'path'})
     sources.add(name, root, body.include ?? [])
     daemon.logger.info('source added', {name, root})
-    const report = await sources.reindex(name)
+    // The first scan runs now, so the folder is searchable as soon as this answers. A failure keeps
+    // the source (the owner may fix the folder's permissions) and says why in `source.error`.
+    const report = await sources.reindex(name).catch(() => null)
     return c.json({source: present(sources.get(name)!, principal), report}, 201)
   })
 
@@ -126,5 +128,6 @@ export function sourceRoutes(daemon: DaemonContext) {
 function present(source: SourceSummary, principal: Principal): Omit<SourceSummary, 'root'> & {root?: string} {
   if (principal.permissions.includes('admin')) return source
   const {root: _root, ...rest} = source
-  return rest
+  // A scan error names paths on disk.
+  return {...rest, error: rest.error === null ? null : 'the last scan failed'}
 }

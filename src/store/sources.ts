@@ -162,7 +162,7 @@ export function identifierWords(text: string): string {
   return [...words].join(' ')
 }
 
-/** The (up to) three lines of a chunk that hold the most query words, and the number of the best one. */
+/** The line of a chunk holding the most query words (with a line of context each side), and its number. */
 function bestLines(content: string, startLine: number, terms: string[]): {snippet: string; line: number} {
   const lines = content.split('\n')
   let best = 0
@@ -176,8 +176,10 @@ function bestLines(content: string, startLine: number, terms: string[]): {snippe
       bestScore = score
     }
   }
-  const from = Math.max(0, best - 1)
-  const shown = lines.slice(from, best + 2).map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
+  // The best line with one line of context before it and after it, blank lines not counted.
+  const before = lines.slice(Math.max(0, best - 2), best).filter((line) => line.trim() !== '').slice(-1)
+  const after = lines.slice(best + 1, best + 4).filter((line) => line.trim() !== '').slice(0, 1)
+  const shown = [...before, lines[best], ...after].map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
   return {snippet: shown.join('\n').trim(), line: startLine + best}
 }
 

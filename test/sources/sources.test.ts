@@ -175,6 +175,17 @@ describe('sources: scans that race or meet odd files', () => {
     }
   })
 
+  it('two adds racing for one name: one 201, the rest 409, never a 500', async () => {
+    const dirs = Array.from({length: 4}, () => mkdtempSync(path.join(tmpdir(), 'signet-source-twin-')))
+    try {
+      const answers = await Promise.all(dirs.map((dir) => daemon.request('POST', '/api/sources', {body: {path: dir, name: 'twin'}})))
+      expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409])
+      expect((await daemon.request('DELETE', '/api/sources/twin')).status).toBe(200)
+    } finally {
+      for (const dir of dirs) rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
   it('odd file names (only dots, a backslash) do not end the scan', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'signet-source-dots-'))
     try {

@@ -8,8 +8,9 @@ import type {IndexReport, SourceSummary} from '../../store/sources.js'
 import {describeSource} from './list.js'
 
 export default class SourceAdd extends SignetCommand<typeof SourceAdd> {
-  static override description =
-    'Index a folder of code, Markdown and text so harnesses can search it (signet_source_search). .gitignore is respected; binary and huge files are skipped; the daemon picks up changes by itself.'
+  static override description = `Index a folder of code, Markdown and text for source search
+
+Harnesses search it with the signet_source_search tool, which answers path:line chunks. .gitignore is respected, symbolic links are not followed, binary files, dotenv files and files over 1 MB are skipped (source list says how many), and secrets are redacted. The daemon rescans for changes every sources.scanIntervalSeconds (agent.yaml, default 60). Sources are shared by every agent and project in the workspace.`
   static override enableJsonFlag = true
   static override examples = [
     '<%= config.bin %> source add ~/code/api',

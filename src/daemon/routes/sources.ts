@@ -78,6 +78,7 @@ export function sourceRoutes(daemon: DaemonContext) {
     if (sources.get(name)) throw new ApiError(409, 'source_exists', `name: a source named '${name}' already exists — choose another with --name`, {field: 'name'})
     const sameRoot = sources.byRoot(root)
     if (sameRoot) throw new ApiError(409, 'source_exists', `path: ${root} is already indexed as source '${sameRoot.name}'`, {field: 'path'})
+    // No await between the checks above and this insert, so concurrent adds cannot both pass them.
     sources.add(name, root, body.include ?? [])
     daemon.logger.info('source added', {name, root})
     // The first scan runs now, so the folder is searchable as soon as this answers. A failure keeps

@@ -429,7 +429,7 @@ describe('Pi (real package, extension loader)', () => {
     expect(result.code).toBe(0)
     const report = JSON.parse(result.stdout.trim().split('\n').pop()!)
     expect(report.errors).toEqual([])
-    expect(report.tools).toEqual(['signet_recall', 'signet_remember', 'signet_session_search'])
+    expect(report.tools).toEqual(['signet_recall', 'signet_remember', 'signet_session_search', 'signet_source_search'])
     expect(report.handlers).toEqual(['session_start', 'before_agent_start', 'session_before_compact', 'session_compact', 'session_shutdown'])
     expect(report.recall).toContain(RECALLED)
     expect(report.message.message.content).toContain(RECALLED)

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {parseDaemonUrl} from '../client/daemon-url.js'
 import {userConfigDir} from '../config/paths.js'
-import {writeFileAtomic} from '../connectors/atomic-file.js'
+import {writeFileAtomic} from '../config/atomic-file.js'
 import {keychainDelete, keychainGet, keychainSet, type Keychain, loadKeychain} from './keychain.js'
 
 /**

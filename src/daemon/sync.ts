@@ -3,7 +3,7 @@ import {homedir} from 'node:os'
 import path from 'node:path'
 
 import {loadAgentConfig} from '../config/agent-config.js'
-import {writeFileAtomic} from '../connectors/atomic-file.js'
+import {writeFileAtomic} from '../config/atomic-file.js'
 import type {DaemonContext} from './context.js'
 
 /**

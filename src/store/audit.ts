@@ -1,4 +1,4 @@
-import {redactCredentials} from '../daemon/credential-redaction.js'
+import {redactCredentials} from './credential-redaction.js'
 import type {SqliteDatabase} from './db.js'
 
 export type AuditEventName =

@@ -9,7 +9,7 @@ import {runDoctor} from '../../diagnostics/doctor.js'
 
 import {ApiError} from '../api-error.js'
 import {authState} from '../auth/auth-state.js'
-import {redactCredentials} from '../credential-redaction.js'
+import {redactCredentials} from '../../store/credential-redaction.js'
 import {classifyPeer} from '../auth/authenticate.js'
 import {deviceCookieHeader, deviceSessions, isHttpsRequest} from '../auth/device-cookie.js'
 import {requirePermission} from '../auth/principal.js'

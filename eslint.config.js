@@ -77,7 +77,7 @@ export default tseslint.config(
   {
     // Read-only opens of other files: `signet import` reads a claude-mem database (not Signet's), and
     // `signet doctor` checks Signet's file while the daemon may be down.
-    files: ['src/import/claude-mem.ts', 'src/commands/import.ts', 'src/diagnostics/db-integrity.ts'],
+    files: ['src/import/claude-mem.ts', 'src/diagnostics/db-integrity.ts'],
     rules: {'no-restricted-imports': 'off'},
   },
 )

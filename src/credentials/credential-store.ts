@@ -44,7 +44,7 @@ interface LegacyCredentialsFile extends CredentialEntry {
   version: 1
 }
 
-// Checked by hand, not with zod: every hook reads this file and must start fast (BENCHMARKS B1).
+// Checked by hand, not with zod: every hook reads this file and must start fast (the prompt-hook budget B1, bench/README.md).
 function isCredentialEntry(value: unknown): value is CredentialEntry {
   const record = value as Partial<CredentialEntry> | null
   return Boolean(record) && typeof record === 'object' && !Array.isArray(record) &&

@@ -57,7 +57,7 @@ function generatePairCode(): string {
   return `${code.slice(0, 3)}-${code.slice(3)}`
 }
 
-/** One-time pairing codes (SPEC §6.5): stored hashed, single use, expiring. */
+/** One-time pairing codes (SECURITY.md): stored hashed, single use, expiring. */
 export class PairingStore {
   private readonly insert
   private readonly byHash

@@ -19,7 +19,22 @@ const ZONES = [
   {target: layer('client'), from: [layer('daemon'), layer('store')], message: 'The client speaks HTTP; it must not link the daemon or the store.'},
   {
     // Opening the database belongs to the daemon (and the store that implements it).
-    target: ['cli', 'client', 'commands', 'config', 'connectors', 'credentials', 'diagnostics', 'forge', 'hooks', 'import', 'mcp', 'service', 'setup', 'ui'].map(layer),
+    target: [
+      'cli',
+      'client',
+      'commands',
+      'config',
+      'connectors',
+      'credentials',
+      'diagnostics',
+      'forge',
+      'hooks',
+      'import',
+      'mcp',
+      'service',
+      'setup',
+      'ui',
+    ].map(layer),
     from: './src/store/db.ts',
     message: 'Only the daemon opens the database; go through the daemon API.',
   },

@@ -26,7 +26,13 @@ function openPaths() {
 function zodType(text) {
   const compact = text.replace(/\s*\n\s*/g, '').replace(/\s+/g, ' ')
   const enumMatch = compact.match(/^z\.enum\(\[([^\]]*)\]/)
-  if (enumMatch) return enumMatch[1].replace(/'/g, '').split(',').map((v) => v.trim()).filter(Boolean).join(' \\| ')
+  if (enumMatch)
+    return enumMatch[1]
+      .replace(/'/g, '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean)
+      .join(' \\| ')
   const base = compact.match(/^z\.(?:coerce\.)?(\w+)/)
   if (base) {
     if (base[1] === 'array') return 'array'
@@ -121,11 +127,12 @@ function routesOf(file, open) {
           })
         const line = sourceFile.getLineAndCharacterOfPosition(node.expression.name.getStart(sourceFile)).line
         const dashboardPage = path.basename(file) === 'dashboard.ts' && !first.text.startsWith('/api/')
-        const who = open.has(first.text) || dashboardPage
-          ? 'anyone (before authentication)'
-          : permissions.length > 0
-            ? [...new Set(permissions)].map((p) => `\`${p}\``).join(', ')
-            : 'any authenticated caller'
+        const who =
+          open.has(first.text) || dashboardPage
+            ? 'anyone (before authentication)'
+            : permissions.length > 0
+              ? [...new Set(permissions)].map((p) => `\`${p}\``).join(', ')
+              : 'any authenticated caller'
         routes.push({
           method: method.toUpperCase(),
           path: first.text,

@@ -36,7 +36,10 @@ describe('docs/api.md', () => {
 describe('the repo explains itself', () => {
   it('no source comment cites a document outside the repo (SPEC §, any §, SPEC.md, BENCHMARKS, DESIGN.md)', () => {
     // git grep exits 1 when nothing matches; --untracked also reads files not yet committed.
-    const grep = spawnSync('git', ['grep', '--untracked', '-n', '-E', '§|SPEC\\.md|BENCHMARKS|DESIGN\\.md|signet-reference', '--', 'src', 'scripts', 'bin'], {cwd: root, encoding: 'utf8'})
+    const grep = spawnSync('git', ['grep', '--untracked', '-n', '-E', '§|SPEC\\.md|BENCHMARKS|DESIGN\\.md|signet-reference', '--', 'src', 'scripts', 'bin'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
     expect(grep.status === 0 || grep.status === 1, grep.stderr).toBe(true)
     const offenders = grep.stdout.trim()
     expect(offenders, 'cite SECURITY.md, docs/architecture.md, docs/api.md or bench/README.md, or explain inline').toBe('')

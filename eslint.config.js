@@ -50,8 +50,6 @@ const LAYER_ALLOWLIST = [
   {files: ['src/commands/embed/status.ts', 'src/commands/embed/backfill.ts'], zones: [0, 4]},
   // Type-only: the device-session response shape; it moves to the typed API contract.
   {files: ['src/commands/device/list.ts', 'src/commands/device/revoke.ts'], zones: [0]},
-  // Type-only: the Role/Permission vocabulary lives in daemon/auth/principal.ts; it moves down with the contract.
-  {files: ['src/store/api-keys.ts', 'src/store/pairing.ts'], zones: [1]},
   // Session-end extraction parses transcripts with the hook's transcript parser (and its wrapper stripping);
   // the parser belongs below both and moves with the storage seam.
   {files: ['src/store/memory-extraction.ts'], zones: [1]},

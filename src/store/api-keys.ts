@@ -1,6 +1,6 @@
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 
-import type {Permission, Role} from '../daemon/auth/principal.js'
+import type {Permission, Role} from './roles.js'
 import type {SqliteDatabase} from './db.js'
 import {redactText} from './redaction.js'
 

@@ -1,6 +1,6 @@
 import {createHash, randomInt} from 'node:crypto'
 
-import type {Role} from '../daemon/auth/principal.js'
+import type {Role} from './roles.js'
 import type {SqliteDatabase} from './db.js'
 
 /** No 0/O, 1/I/L or U: a code read aloud or off a phone screen survives transcription. */

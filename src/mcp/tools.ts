@@ -24,7 +24,7 @@ export interface SignetToolOptions {
   defaultAgentId?: string
 }
 
-/** Every tool this server registers, in the order `tools/list` shows them (SPEC §8). */
+/** Every tool this server registers, in the order `tools/list` shows them (docs/architecture.md, Data flow). */
 export const SIGNET_TOOL_NAMES = [
   'memory_search',
   'memory_store',

@@ -2,7 +2,7 @@ import {execFile} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 
-import {commitFile, readTextIfExists} from '../connectors/atomic-file.js'
+import {commitFile, readTextIfExists} from '../config/atomic-file.js'
 import {workspacePaths} from '../config/paths.js'
 import {daemonProcessStatus, healthAnswers, readDaemonState, stopDaemon} from '../daemon/process.js'
 import {findExecutableOnPath} from '../diagnostics/path-lookup.js'

@@ -1,6 +1,6 @@
 import {createHash, randomInt} from 'node:crypto'
 
-import type {Role} from '../daemon/auth/principal.js'
+import type {Role} from './roles.js'
 import type {SqliteDatabase} from './db.js'
 import {redactText} from './redaction.js'
 
@@ -58,7 +58,7 @@ function generatePairCode(): string {
   return `${code.slice(0, 3)}-${code.slice(3)}`
 }
 
-/** One-time pairing codes (SPEC §6.5): stored hashed, single use, expiring. */
+/** One-time pairing codes (SECURITY.md): stored hashed, single use, expiring. */
 export class PairingStore {
   private readonly insert
   private readonly byHash

@@ -1,4 +1,4 @@
-import {appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -61,7 +61,7 @@ interface Machine {
 function machine(harness: HarnessName): Machine {
   const cli = ensureHarnessCli(harness)
   const temp = makeTempHome(`signet-${harness}-`)
-  const env = {...temp.env, PATH: [...cli.pathPrefix, temp.env.PATH].join(path.delimiter), SIGNET_NO_KEYCHAIN: '1'}
+  const env: Record<string, string> = {...temp.env, PATH: [...cli.pathPrefix, temp.env.PATH].join(path.delimiter), SIGNET_NO_KEYCHAIN: '1'}
   // a harness must not think it runs under a test runner (OpenClaw goes quiet when VITEST is set)
   for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'TEST' || name === 'NODE_ENV') delete env[name]
   const project = path.join(temp.home, 'project')

@@ -58,7 +58,7 @@ describe('agent-network routes under hostile input (fast-check)', () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(mutateOneField(sendBody, sendKeys), sendBody.map((body) => ({body, key: ''}))), async ({body, key}) => {
         const response = await send('POST', '/api/agents/messages', {body: JSON.stringify(body)})
-        const context = `messages ${key}=${JSON.stringify(body[key])?.slice(0, 80)}`
+        const context = `messages ${key}=${JSON.stringify((body as Record<string, unknown>)[key])?.slice(0, 80)}`
         expectWellFormedAnswer(response, context)
         if (key) {
           expectBlames(response, key, context)

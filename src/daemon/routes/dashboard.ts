@@ -10,7 +10,7 @@ import {redactText} from '../../store/redaction.js'
 
 import {ApiError} from '../api-error.js'
 import {authState} from '../auth/auth-state.js'
-import {redactCredentials} from '../credential-redaction.js'
+import {redactCredentials} from '../../store/credential-redaction.js'
 import {classifyPeer} from '../auth/authenticate.js'
 import {deviceCookieHeader, deviceSessions, isHttpsRequest} from '../auth/device-cookie.js'
 import {requirePermission} from '../auth/principal.js'

@@ -57,6 +57,8 @@ const LAYER_ALLOWLIST = [
   // Session-end extraction parses transcripts with the hook's transcript parser (and its wrapper
   // stripping); the parser belongs below both and moves with the harness profiles.
   {files: ['src/store/memory-extraction.ts'], imports: ['src/hooks/transcript-format.ts']},
+  // The source routes' answer shapes and the skip-reason wording; they move to the typed API contract.
+  {files: ['src/commands/source/add.ts', 'src/commands/source/list.ts', 'src/commands/source/reindex.ts'], imports: ['src/store/sources.ts']},
   // `signet doctor` checks the database file read-only even when the daemon is down (or is what is broken).
   {files: ['src/diagnostics/db-integrity.ts'], imports: ['src/store/db.ts']},
 ]

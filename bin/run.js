@@ -2,7 +2,7 @@
 // CommonJS on purpose (bin/package.json): Node 20 starts a CommonJS entry without setting up the
 // ES module loader, which the prompt hook would otherwise pay for on every model call.
 // Hot paths skip oclif:
-// - `signet hook …` runs before every model call (BENCHMARKS.md B1) and loads one bundled file;
+// - `signet hook …` runs before every model call (B1 in bench/README.md) and loads one bundled file;
 // - `signet mcp` is spawned by harnesses that wait on its handshake;
 // - `signet --version` is typed by people (B5).
 // Everything else, including `--help` for these, goes to oclif.
@@ -99,7 +99,7 @@ if (argv[0] === 'hook' && argv[1] && !argv[1].startsWith('-') && !wantsHelp) {
   try {
     hookCli = loadBundle('hook')
   } catch (error) {
-    // Even a broken or half-upgraded install must not break the harness (SPEC §7.2): one line, exit 0.
+    // Even a broken or half-upgraded install must not break the harness (docs/architecture.md, Hooks): one line, exit 0.
     process.stderr.write(`[signet] ${argv[1]}: hook unavailable (${String(error?.message ?? error).split('\n')[0]}) — reinstall signetai\n`)
     process.exit(0)
   }

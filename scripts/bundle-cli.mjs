@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the oclif CLI (@oclif/core, every command and the pure-JS packages they use) into one
 // CommonJS file, dist/cli.cjs, which bin/run.js loads with a V8 code cache for every command people
-// type (BENCHMARKS.md B5: p50 ≤ 2 × bare `node -e ""`). Unbundled, a command start resolved and read
+// type (B5 in bench/README.md: p50 ≤ 2 × bare `node -e ""`). Unbundled, a command start resolved and read
 // ~190 CommonJS files (oclif and its dependencies: requiring @oclif/core alone cost ~2 × a bare node
 // start) and ~130 ES modules (zod alone is 95), each a path search, a file read and a compile.
 //

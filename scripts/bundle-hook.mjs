@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the hook (dist/hooks/cli.js and what it imports) into one CommonJS file, dist/hook.cjs,
 // which bin/run.js loads for `signet hook …`. The prompt hook runs before every model call
-// (BENCHMARKS.md B1): loading ~20 ES modules costs Node 20's ESM loader ~10 ms of resolving,
+// (B1 in bench/README.md): loading ~20 ES modules costs Node 20's ESM loader ~10 ms of resolving,
 // async file reads and linking per prompt; one CommonJS file is read and compiled in one step.
 // Runs after tsc, so the bundle is made of exactly the code tsc checked.
 import {readFileSync, writeFileSync} from 'node:fs'

@@ -17,7 +17,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * `signet <typo>`: one red line with the closest command and exit 1 (SPEC §4), instead of
+ * `signet <typo>`: one red line with the closest command and exit 1 (docs/architecture.md, CLI conventions), instead of
  * oclif's default message and exit 2.
  */
 const commandNotFound: Hook<'command_not_found'> = async function (options) {

@@ -19,7 +19,7 @@ export interface DaemonEndpoint {
   apiKey?: string
   /** Where the URL came from, for status output and error messages. */
   urlSource: 'env' | 'credentials' | 'workspace-state' | 'workspace-config' | 'default'
-  /** The stored key lives in the OS keychain: read it on the first request (SPEC §9.3). */
+  /** The stored key lives in the OS keychain: read it on the first request, so commands that never call the daemon never unlock the keychain. */
   apiKeyLookup?: () => Promise<string | undefined>
 }
 

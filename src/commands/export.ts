@@ -78,7 +78,7 @@ reads too.`
       throw new SignetError(`this key is scoped to agent '${scopedAgent}' and can export only that agent — run \`signet export\` on the daemon's machine (or with an unscoped key) for every agent`)
     }
     const memories: ListedMemory[] = []
-    let total = 0
+    let total: number
     for (let offset = 0; ; offset += PAGE) {
       const page = await client.get<ListResponse>('/api/memories', {
         limit: PAGE,

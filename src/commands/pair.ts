@@ -127,7 +127,7 @@ export default class Pair extends SignetCommand<typeof Pair> {
       const candidates = loopbackOnly ? [] : candidateUrls(status.bindHost, status.port, loadAgentConfig(workspace).network.hostnames)
       baseUrl = candidates[0]?.url ?? link.url.slice(0, -link.path.length)
     }
-    const loginUrl = `${baseUrl.replace(/\/+$/, '')}${link.path}`
+    const loginUrl = `${baseUrl.replace(/(?<!\/)\/+$/, '')}${link.path}`
     const result: DevicePairResult = {...link, loginUrl}
     if (this.wantsJson) return result
     this.log(`Scan with the device's camera (works once, until ${link.expiresAt}):`)

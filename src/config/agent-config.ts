@@ -131,6 +131,12 @@ export const agentConfigSchema = z.strictObject({
     .strict()
     .default({messaging: 'open', allow: [], rateLimit: {windowMs: 60_000, max: 30}, maxInjectChars: 2000, idleAfterMs: 5 * 60_000, offlineAfterMs: 30 * 60_000}),
   harnesses: z.array(z.string()).default([]),
+  /** Indexed folders (`signet source add`): how often the daemon looks for changed files; 0 = only on `source reindex`. */
+  sources: z
+    .strictObject({
+      scanIntervalSeconds: z.number().int().min(0).max(86_400).default(60),
+    })
+    .default({scanIntervalSeconds: 60}),
   forge: z.strictObject({releaseUrl: z.string().url().optional()}).default({}),
 })
 

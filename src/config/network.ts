@@ -11,7 +11,7 @@ export interface ListenSettings {
   /** Derived from the bind address: loopback ⇒ localhost, anything else ⇒ tailscale. */
   networkMode: 'localhost' | 'tailscale'
   configuredAuthMode: AuthMode
-  /** `local` never serves a non-loopback bind: it becomes `hybrid` (SPEC §6.1). */
+  /** `local` never serves a non-loopback bind: it becomes `hybrid` (SECURITY.md). */
   effectiveAuthMode: AuthMode
   authModeWarning?: string
 }

@@ -99,7 +99,7 @@ export function filesOpenToOthers(paths: WorkspacePaths): string[] {
     if (!stat || stat.isSymbolicLink()) return
     if ((stat.mode & GROUP_AND_OTHER_BITS) !== 0) open.push(target)
     if (!stat.isDirectory()) return
-    let entries: string[] = []
+    let entries: string[]
     try {
       entries = readdirSync(target)
     } catch {

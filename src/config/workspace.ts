@@ -17,7 +17,7 @@ export interface ResolvedWorkspace {
 }
 
 /**
- * The single workspace resolver used by the CLI, daemon, hooks and MCP (SPEC §3):
+ * The single workspace resolver used by the CLI, daemon, hooks and MCP (docs/architecture.md, Workspace):
  * --path flag → SIGNET_WORKSPACE (alias SIGNET_PATH) → `signet workspace set` → ~/.agents.
  */
 export function resolveWorkspace(options: {flag?: string} = {}): ResolvedWorkspace {

@@ -1,8 +1,8 @@
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 
-import type {FileChange} from './atomic-file.js'
-import {readTextIfExists} from './atomic-file.js'
+import type {FileChange} from '../config/atomic-file.js'
+import {readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile} from './config-file-edit.js'
 import {
   type Connector,

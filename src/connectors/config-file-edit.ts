@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs'
 
 import {SignetError} from '../errors.js'
-import {BACKUP_SUFFIX, commitFile, type FileChange, readTextIfExists} from './atomic-file.js'
+import {BACKUP_SUFFIX, commitFile, type FileChange, readTextIfExists} from '../config/atomic-file.js'
 
 /**
  * Read a config file, apply a pure text edit, and commit the result (atomic write, one-time

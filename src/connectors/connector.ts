@@ -1,6 +1,6 @@
 import {homedir} from 'node:os'
 
-import type {FileChange} from './atomic-file.js'
+import type {FileChange} from '../config/atomic-file.js'
 import {signetEntryPoints, type SignetEntryPoints} from './hook-command.js'
 
 export const HARNESS_IDS = ['claude-code', 'codex', 'opencode', 'gemini', 'pi', 'omp', 'openclaw', 'hermes'] as const

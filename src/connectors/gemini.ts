@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 
-import {readTextIfExists} from './atomic-file.js'
+import {readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile} from './config-file-edit.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
 import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent} from './hook-command.js'

@@ -107,6 +107,17 @@ export async function signetSessionSearch(harness: string, params: {query: strin
   return response.hits.map((hit) => `- ${hit.sessionKey}${hit.project ? ` (${hit.project})` : ''}: ${hit.excerpt}`).join('\n')
 }
 
+export async function signetSourceSearch(harness: string, params: {query: string; limit?: number; source?: string}): Promise<string> {
+  const {formatSourceHits} = await import('../mcp/tools.js')
+  // Shape of POST /api/sources/search (src/daemon/routes/sources.ts).
+  const response = await client(harness).post<{hits: Parameters<typeof formatSourceHits>[0]}>('/api/sources/search', {
+    query: params.query,
+    limit: params.limit ?? 10,
+    source: params.source,
+  })
+  return formatSourceHits(response.hits)
+}
+
 /** Tool names the Pi extension accepts for the agent-network tools, mapped to their canonical tool. */
 export const AGENT_TOOL_ALIASES = {list_peers: 'agent_peers', get_messages: 'agent_inbox'} as const
 

@@ -3,7 +3,7 @@ import path from 'node:path'
 import {isMap, isSeq, parseDocument, stringify} from 'yaml'
 
 import {SignetError} from '../errors.js'
-import {readTextIfExists} from './atomic-file.js'
+import {readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile} from './config-file-edit.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
 import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent, signetHookEventOf} from './hook-command.js'

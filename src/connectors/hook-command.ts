@@ -7,7 +7,7 @@ export {HOOK_EVENTS, type HookEvent}
 
 /**
  * How long a harness lets each hook run before giving up on it, in seconds. The hook keeps its
- * own, shorter budgets (SPEC §7.2); this is the outer ceiling written into harness configs.
+ * own, shorter budgets (docs/architecture.md, Hooks); this is the outer ceiling written into harness configs.
  */
 export const HOOK_TIMEOUT_SECONDS: Record<HookEvent, number> = {
   'session-start': 20,

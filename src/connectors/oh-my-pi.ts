@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
-import {readTextIfExists} from './atomic-file.js'
+import {readTextIfExists} from '../config/atomic-file.js'
 import {removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
 import {OMP_EXTENSION_HEADER, renderPiExtension} from './pi-extension-source.js'

@@ -3,7 +3,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {SignetError} from '../errors.js'
-import {type FileChange, readTextIfExists} from './atomic-file.js'
+import {type FileChange, readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile, removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
 import {appendJsonArrayItem, getJsonValue, isEmptyJsonObject, removeJsonValue, setJsonValue} from './json-config-file.js'

@@ -124,6 +124,20 @@ ${typeFromApi}  let sessionContext
     },
   })
 
+  pi.registerTool({
+    name: 'signet_source_search',
+    label: 'Signet source search',
+    description: 'Search source-backed context (folders of code and docs indexed with signet source add); answers path:line chunks.',
+    parameters: Type.Object({
+      query: Type.String({description: 'words to search for'}),
+      limit: Type.Optional(Type.Number({description: 'maximum chunks (default 10)'})),
+      source: Type.Optional(Type.String({description: 'only this source (signet source list)'})),
+    }),
+    async execute(toolCallId, params) {
+      return textResult(await (await bridge()).signetSourceSearch(HARNESS, params))
+    },
+  })
+
   // The agent network: other agents' messages arrive in the prompt; these let the model look and answer.
   const agentTools = [
     ['agent_peers', 'List the other agents connected to Signet, with harness, machine, project and status.', {

@@ -4,7 +4,7 @@ import {DaemonClient, DaemonRequestError, DaemonUnreachableError} from '../clien
 import {SignetError} from '../errors.js'
 
 /**
- * Checks a remote daemon before any harness file is touched (SPEC §9.1): it must answer
+ * Checks a remote daemon before any harness file is touched (docs/architecture.md, Connectors): it must answer
  * `/health`, and `/api/auth/whoami` must accept the key. Every refusal says what to do.
  */
 

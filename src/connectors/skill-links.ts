@@ -3,7 +3,7 @@ import {homedir} from 'node:os'
 import path from 'node:path'
 
 import {readSavedWorkspace} from '../config/user-config.js'
-import type {FileChange} from './atomic-file.js'
+import type {FileChange} from '../config/atomic-file.js'
 import type {ConnectorContext, ConnectorStatus, HarnessId, InstallResult} from './connector.js'
 
 /*

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {parseDaemonUrl} from '../client/daemon-url.js'
 import {userConfigDir} from '../config/paths.js'
-import {writeFileAtomic} from '../connectors/atomic-file.js'
+import {writeFileAtomic} from '../config/atomic-file.js'
 import {keychainDelete, keychainGet, keychainSet, type Keychain, loadKeychain} from './keychain.js'
 
 /**
@@ -44,7 +44,7 @@ interface LegacyCredentialsFile extends CredentialEntry {
   version: 1
 }
 
-// Checked by hand, not with zod: every hook reads this file and must start fast (BENCHMARKS B1).
+// Checked by hand, not with zod: every hook reads this file and must start fast (the prompt-hook budget B1, bench/README.md).
 function isCredentialEntry(value: unknown): value is CredentialEntry {
   const record = value as Partial<CredentialEntry> | null
   return Boolean(record) && typeof record === 'object' && !Array.isArray(record) &&

@@ -19,6 +19,7 @@ import {hookRoutes} from './routes/hooks.js'
 import {mcpRoutes} from './routes/mcp.js'
 import {memoryRoutes} from './routes/memory.js'
 import {sessionRoutes} from './routes/sessions.js'
+import {sourceRoutes} from './routes/sources.js'
 import {statusRoutes} from './routes/status.js'
 import {synthesisRoutes} from './routes/synthesis.js'
 
@@ -76,6 +77,7 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
   app.route('/', hookRoutes(daemon))
   app.route('/', synthesisRoutes(daemon))
   app.route('/', sessionRoutes(daemon))
+  app.route('/', sourceRoutes(daemon))
   app.route('/', harnessRoutes(daemon))
   app.route('/', agentRoutes(daemon))
   app.route('/', deviceRoutes(daemon))

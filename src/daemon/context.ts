@@ -7,6 +7,7 @@ import type {SqliteDatabase} from '../store/db.js'
 import type {EmbeddingIndexer} from '../store/embed/indexer.js'
 import type {MemoryStore} from '../store/memories.js'
 import type {MemorySearch} from '../store/search.js'
+import type {SourceStore} from '../store/sources.js'
 import type {Principal} from './auth/principal.js'
 import type {DaemonLogger} from './logger.js'
 
@@ -19,6 +20,8 @@ export interface DaemonContext {
   db: SqliteDatabase
   memories: MemoryStore
   search: MemorySearch
+  /** Indexed folders (workspace-wide); one instance so scans of a source never overlap. */
+  sources: SourceStore
   /** Background vector indexing; absent when embedding.provider is none. */
   embedding?: EmbeddingIndexer
   logger: DaemonLogger

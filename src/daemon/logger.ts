@@ -2,7 +2,7 @@ import {appendFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {ensurePrivateDir, restrictToOwner} from '../config/private-files.js'
-import {redactCredentials} from './credential-redaction.js'
+import {redactCredentials} from '../store/credential-redaction.js'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 

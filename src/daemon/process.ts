@@ -1,5 +1,6 @@
 import {spawn} from 'node:child_process'
 import {closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {request as httpRequest} from 'node:http'
 import {fileURLToPath} from 'node:url'
 
 import {loadAgentConfig} from '../config/agent-config.js'
@@ -227,7 +228,7 @@ export async function startDaemonInBackground(options: {workspace: string; timeo
   while (Date.now() < deadline) {
     if (exitCode !== null) break
     const state = readDaemonState(workspace)
-    if (state && state.pid === child.pid && (await healthAnswers(state.url))) {
+    if (state && state.pid === child.pid && (await healthAnswers(state.url, paths.socketFile))) {
       return {pid: child.pid, url: state.url, clearedStalePid: status.stalePid}
     }
     await delay(100)
@@ -271,13 +272,29 @@ export async function stopDaemon(options: {workspace: string; timeoutMs?: number
 }
 
 /** Does a daemon answer `GET /health` at this URL within a second? */
-export async function healthAnswers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/health`, {signal: AbortSignal.timeout(1000)})
-    return response.ok
-  } catch {
-    return false
-  }
+/**
+ * Does the workspace's daemon answer `/health`? Asked through the owner socket when the daemon has
+ * one (a process of another user may hold the TCP port; only the owner can listen in `.daemon/`),
+ * else at its recorded loopback URL.
+ */
+export function healthAnswers(url: string, socketPath?: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const target = new URL('/health', url)
+    const viaSocket = socketPath !== undefined && existsSync(socketPath)
+    const request = httpRequest(
+      viaSocket ? {socketPath, path: '/health', headers: {host: 'localhost'}, timeout: 1000} : {host: target.hostname, port: target.port, path: '/health', timeout: 1000},
+      (response) => {
+        response.resume()
+        resolve(response.statusCode === 200)
+      },
+    )
+    request.once('timeout', () => {
+      request.destroy()
+      resolve(false)
+    })
+    request.once('error', () => resolve(false))
+    request.end()
+  })
 }
 
 export function readLogTail(file: string, lines: number, fromOffset = 0): string {

@@ -38,7 +38,7 @@ export const agentIdField = z.string().min(1).max(128).regex(/^[\w.:@-]+$/, 'let
 export const harnessNameField = z.string().trim().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/i, 'a harness name like claude-code (letters, digits and . _ - only)')
 
 /**
- * The `X-Signet-Harness` header (SPEC §5 request context), stored as provenance on what the
+ * The `X-Signet-Harness` header (which harness sent the request; docs/api.md), stored as provenance on what the
  * request writes. Absent is fine; a malformed value is a 400 that names the header.
  */
 export function readHarnessHeader(c: Context): string | null {

@@ -1,4 +1,4 @@
-import {chmodSync, mkdirSync, rmSync, statSync} from 'node:fs'
+import {chmodSync, mkdirSync, realpathSync, rmSync, statSync} from 'node:fs'
 import {createServer, type IncomingMessage, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
@@ -12,12 +12,14 @@ import {openDatabase} from '../store/db.js'
 import {startEmbedding} from '../store/embed/runtime.js'
 import {MemoryStore} from '../store/memories.js'
 import {MemorySearch} from '../store/search.js'
+import {SourceStore} from '../store/sources.js'
 import {SIGNET_VERSION} from '../version.js'
 import {closeAgentNetwork} from './agent-network.js'
 import {createApp} from './app.js'
 import {issueAdminToken} from './auth/auth-state.js'
 import type {DaemonContext} from './context.js'
 import {DaemonLogger} from './logger.js'
+import {startSourceScan} from './source-scan.js'
 import {startHarnessSync} from './sync.js'
 
 export interface StartServerOptions {
@@ -60,6 +62,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     db,
     memories: new MemoryStore(db),
     search: new MemorySearch(db, embedding.searchOptions),
+    sources: new SourceStore(db, [realpathSync(paths.daemonDir)]),
     embedding: embedding.indexer,
     logger,
     startedAt: Date.now(),
@@ -98,6 +101,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const url = `http://${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${port}`
   context.url = url
   const harnessSync = startHarnessSync(context)
+  const sourceScan = startSourceScan(context)
   if (listen.authModeWarning) logger.warn(listen.authModeWarning)
   logger.info('daemon listening', {url, socket: socket ? paths.socketFile : null, bindHost: listen.bindHost, authMode: listen.effectiveAuthMode, version: SIGNET_VERSION})
 
@@ -111,6 +115,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
       ;(server as unknown as {closeIdleConnections?: () => void}).closeIdleConnections?.()
       await Promise.all([tcpClosed, socket ? closeOwnerSocket(socket, paths.socketFile) : undefined])
+      await sourceScan.stop()
       await embedding.stop()
       db.close()
       logger.info('daemon stopped')

@@ -3,11 +3,11 @@ import {homedir} from 'node:os'
 import path from 'node:path'
 
 import {loadAgentConfig} from '../config/agent-config.js'
-import {writeFileAtomic} from '../connectors/atomic-file.js'
+import {writeFileAtomic} from '../config/atomic-file.js'
 import type {DaemonContext} from './context.js'
 
 /**
- * Harness sync (SPEC §9.4): the workspace AGENTS.md is copied, with a generated header, into
+ * Harness sync (docs/architecture.md, Harness sync): the workspace AGENTS.md is copied, with a generated header, into
  * the global instruction file of every harness listed in agent.yaml `harnesses`. A target
  * that exists without our marker belongs to the user and is never touched.
  */

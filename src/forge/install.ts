@@ -3,7 +3,7 @@ import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync} from
 import path from 'node:path'
 
 import {userConfigDir} from '../config/paths.js'
-import {writeFileAtomic} from '../connectors/atomic-file.js'
+import {writeFileAtomic} from '../config/atomic-file.js'
 import {isDirOnPath} from '../diagnostics/path-lookup.js'
 import {SignetError} from '../errors.js'
 import {downloadAsset, fetchReleaseText, type DownloadProgress} from './download.js'

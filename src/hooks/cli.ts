@@ -14,7 +14,7 @@ import {HookTransportError, postHookJson} from './transport.js'
 /*
  * `signet hook <event> -H <harness>`: the command harness configs call on every lifecycle event.
  * bin/run.js imports this file directly (no oclif) because it runs before every model call.
- * Contract (SPEC §7.2): whatever happens, exit 0 within the event's budget, print only what the
+ * Contract (docs/architecture.md, Hooks): whatever happens, exit 0 within the event's budget, print only what the
  * harness expects, and report problems as one stderr line plus a line in hook.log.
  * Cold paths (transcripts, spool, offline identity) are imported only when needed.
  */

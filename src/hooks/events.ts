@@ -3,7 +3,7 @@
  * parsing its argv. One module on purpose: every prompt loads it, and each module costs start-up time.
  */
 
-/** The lifecycle events every connector maps its harness's own hook names onto (SPEC §7.1). */
+/** The lifecycle events every connector maps its harness's own hook names onto (docs/architecture.md, Hooks). */
 export const HOOK_EVENTS = ['session-start', 'user-prompt-submit', 'pre-compaction', 'compaction-complete', 'session-end'] as const
 export type HookEvent = (typeof HOOK_EVENTS)[number]
 

@@ -33,7 +33,7 @@ function firstString(source: Json, names: readonly string[]): string | undefined
   return undefined
 }
 
-/** Alias lists follow signet-reference §1.4 and the harness notes (snake_case for Claude/Codex/Gemini). */
+/** Each field under every name a harness uses for it (snake_case for Claude/Codex/Gemini, camelCase for the plugin harnesses). */
 const SESSION_KEY_FIELDS = ['session_key', 'sessionKey', 'session_id', 'sessionId', 'sessionID']
 const PROMPT_FIELDS = ['prompt', 'user_prompt', 'userPrompt', 'user_message', 'userMessage']
 const TRANSCRIPT_PATH_FIELDS = ['transcript_path', 'transcriptPath']

@@ -8,7 +8,7 @@
  * transcript ("ignore previous instructions…") is never presented as an instruction.
  */
 
-/** SPEC §7.4: injected context per hook stays under this many characters. */
+/** Injected context per hook stays under this many characters, so recalled memories never crowd out the conversation. */
 export const MAX_INJECT_CHARS = 9500
 
 export const NOTES_TAG = 'signet-recalled-memories'

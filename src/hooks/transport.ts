@@ -4,7 +4,7 @@ import {SIGNET_VERSION} from '../version.js'
 
 /*
  * The hook's own tiny HTTP/1.1 client. DaemonClient (node:http) is the one HTTP client elsewhere, but
- * the prompt hook runs before every model call and BENCHMARKS B1 allows it ~0.6× a bare node start
+ * the prompt hook runs before every model call and B1 (bench/README.md) allows it ~0.6× a bare node start
  * in total. Measured on the 2-core dev box: ky added ~45 ms per call, node:http ~15 ms (module load
  * plus first-request setup), a request written on a node:net socket ~5 ms — and node:net is loaded
  * anyway to read stdin. So the hook path speaks HTTP/1.1 itself: one POST with Content-Length and

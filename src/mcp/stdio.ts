@@ -8,7 +8,7 @@ import type {SignetError} from '../errors.js'
 import {createSignetMcpServer} from './server.js'
 
 export interface McpStdioOptions {
-  /** Workspace from `signet mcp --path`; otherwise the usual resolution (SPEC §3). */
+  /** Workspace from `signet mcp --path`; otherwise the usual resolution (docs/architecture.md, Workspace). */
   workspace?: string
   /**
    * The harness that started this server (`--harness`, written by its connector; else

@@ -24,7 +24,7 @@ export interface SignetToolOptions {
   defaultAgentId?: string
 }
 
-/** Every tool this server registers, in the order `tools/list` shows them (SPEC §8). */
+/** Every tool this server registers, in the order `tools/list` shows them (docs/architecture.md, Data flow). */
 export const SIGNET_TOOL_NAMES = [
   'memory_search',
   'memory_store',
@@ -35,6 +35,7 @@ export const SIGNET_TOOL_NAMES = [
   'signet_recall',
   'signet_remember',
   'signet_session_search',
+  'signet_source_search',
   ...AGENT_TOOL_NAMES,
 ] as const
 
@@ -114,6 +115,22 @@ const sessionSearchInput = {
   session_key: sessionKey.optional().describe('search only this session'),
   current_session_key: sessionKey.optional().describe('your own session, left out of the results'),
   agent_id: agentId.optional(),
+}
+
+const sourceSearchInput = {
+  query: query.max(2000).describe('words to find in indexed folders of code and docs (`signet source add`)'),
+  limit: z.number().int().min(1).max(50).optional().describe('maximum chunks (default 10)'),
+  source: z.string().trim().min(1).max(64).optional().describe('search only this source (a name from `signet source list`)'),
+}
+
+/** One hit of POST /api/sources/search (src/store/sources.ts SourceSearchHit). */
+export interface SourceHit {
+  source: string
+  path: string
+  startLine: number
+  endLine: number
+  snippet: string
+  score: number
 }
 
 type RecallArgs = z.infer<z.ZodObject<typeof recallInput>>
@@ -293,6 +310,16 @@ export function registerSignetTools(server: McpServer, options: SignetToolOption
     return text(formatSessionHits(response))
   })
 
+  register(server, 'signet_source_search', {
+    description:
+      'Search source-backed context: the folders of code, Markdown and text the owner indexed with `signet source add`. Answers `path:start-end  snippet` lines; open the file at those lines for the full text.',
+    inputSchema: sourceSearchInput,
+    annotations: {readOnlyHint: true},
+  }, 'Source search', async (args: z.infer<z.ZodObject<typeof sourceSearchInput>>) => {
+    const response = await api.post<{hits: SourceHit[]}>('/api/sources/search', {query: args.query, limit: args.limit, source: args.source})
+    return text(formatSourceHits(response.hits))
+  })
+
   const agentToolOperations: Record<AgentToolName, string> = {agent_peers: 'List peers', agent_send: 'Send', agent_inbox: 'Inbox', agent_ack: 'Ack'}
   for (const name of AGENT_TOOL_NAMES) {
     register(server, name, {
@@ -386,6 +413,18 @@ function formatSessionHits(response: SessionSearchResponse): string {
     return `- session: ${key}${details.length ? ` (${details.join(', ')})` : ''}: ${oneLine(hit.excerpt ?? hit.snippet ?? '')}`
   })
   return [`Found ${hits.length} matching session${hits.length === 1 ? '' : 's'}.`, ...lines].join('\n')
+}
+
+/**
+ * One hit per line, `path:start-end  snippet`, prefixed by the source name when hits come from
+ * several sources: the form editors and models both follow to the file.
+ */
+export function formatSourceHits(hits: SourceHit[]): string {
+  if (hits.length === 0) return 'No matching source chunks found. (`signet source list` shows what is indexed.)'
+  const several = new Set(hits.map((hit) => hit.source)).size > 1
+  const lines = hits.map((hit) => `${several ? `${hit.source}/` : ''}${hit.path}:${hit.startLine}-${hit.endLine}  ${oneLine(hit.snippet)}`)
+  const header = `Found ${hits.length} chunk${hits.length === 1 ? '' : 's'}${several ? '' : ` in source '${hits[0].source}'`}:`
+  return [header, ...lines].join('\n')
 }
 
 /** Keep one result per line so the model can tell results apart. */

@@ -2,7 +2,8 @@ import {execFile} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 
-import {commitFile, readTextIfExists} from '../connectors/atomic-file.js'
+import {commitFile, readTextIfExists} from '../config/atomic-file.js'
+import {workspacePaths} from '../config/paths.js'
 import {daemonProcessStatus, healthAnswers, readDaemonState, stopDaemon} from '../daemon/process.js'
 import {findExecutableOnPath} from '../diagnostics/path-lookup.js'
 import {SignetError} from '../errors.js'
@@ -173,7 +174,7 @@ export async function installUserService(options: {
   const deadline = Date.now() + (options.waitMs ?? 15_000)
   while (Date.now() < deadline) {
     const state = readDaemonState(options.workspace)
-    if (state && (await healthAnswers(state.url))) {
+    if (state && (await healthAnswers(state.url, workspacePaths(options.workspace).socketFile))) {
       result.running = true
       result.url = state.url
       break

@@ -5,7 +5,7 @@ import {isScalar, isSeq, parseDocument, type YAMLSeq} from 'yaml'
 import {parseAgentConfig} from '../config/agent-config.js'
 import type {AuthMode} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
-import {writeFileAtomic} from '../connectors/atomic-file.js'
+import {writeFileAtomic} from '../config/atomic-file.js'
 import {ConfigError} from '../errors.js'
 
 export interface AgentYamlChanges {

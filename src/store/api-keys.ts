@@ -1,10 +1,10 @@
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 
-import type {Permission, Role} from '../daemon/auth/principal.js'
+import type {Permission, Role} from './roles.js'
 import type {SqliteDatabase} from './db.js'
 import {redactText} from './redaction.js'
 
-/** `sig_sk_<12 hex prefix>_<43 base64url chars = 32 random bytes>` (SPEC §6.2). */
+/** `sig_sk_<12 hex prefix>_<43 base64url chars = 32 random bytes>` (SECURITY.md). */
 export const API_KEY_PATTERN = /^sig_sk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/
 export const API_KEY_ID_PATTERN = /^key_[A-Za-z0-9_-]{16}$/
 export const API_KEY_PREFIX_PATTERN = /^[0-9a-f]{12}$/
@@ -85,7 +85,7 @@ export function apiKeyStatus(record: Pick<ApiKeyRecord, 'revokedAt' | 'expiresAt
   return 'active'
 }
 
-/** sha256 of the whole key: keys carry 256 random bits, so a slow KDF would only cost latency (SPEC §13). */
+/** sha256 of the whole key: keys carry 256 random bits, so a slow KDF would only cost latency (SECURITY.md). */
 export function hashApiKey(key: string): string {
   return `sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`
 }

@@ -1,4 +1,4 @@
-import {redactCredentials} from '../daemon/credential-redaction.js'
+import {redactCredentials} from './credential-redaction.js'
 import type {SqliteDatabase} from './db.js'
 
 export type AuditEventName =
@@ -38,7 +38,7 @@ export interface NewAuditEntry {
 const RETENTION_DAYS = 90
 const PRUNE_EVERY = 500
 
-/** Append-only security trail of auth failures and key lifecycle events (SPEC §6.4). */
+/** Append-only security trail of auth failures and key lifecycle events (SECURITY.md). */
 export class AuditLog {
   private readonly insert
   private readonly prune

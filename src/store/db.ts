@@ -303,6 +303,54 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'sources: indexed folders of text, Markdown and code',
+    // Chunk text is stored redacted. source_files remembers size, mtime and hash per file so a
+    // rescan reads only what changed and re-chunks only what really differs.
+    sql: `
+      CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        root TEXT NOT NULL UNIQUE,
+        includes TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        indexed_at TEXT,
+        skipped TEXT NOT NULL DEFAULT '{}',
+        error TEXT
+      ) WITHOUT ROWID;
+      CREATE TABLE source_files (
+        source TEXT NOT NULL,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        hash TEXT NOT NULL,
+        chunks INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (source, path)
+      ) WITHOUT ROWID;
+      CREATE TABLE source_chunks (
+        seq INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        path TEXT NOT NULL,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        content TEXT NOT NULL,
+        words TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX source_chunks_file ON source_chunks(source, path);
+      -- words: the parts of camelCase and snake_case identifiers, so "pelican discount" finds applyPelicanDiscount.
+      CREATE VIRTUAL TABLE source_chunks_fts USING fts5(
+        content, path, words,
+        content='source_chunks', content_rowid='seq',
+        tokenize='porter unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER source_chunks_fts_insert AFTER INSERT ON source_chunks BEGIN
+        INSERT INTO source_chunks_fts(rowid, content, path, words) VALUES (new.seq, new.content, new.path, new.words);
+      END;
+      CREATE TRIGGER source_chunks_fts_delete AFTER DELETE ON source_chunks BEGIN
+        INSERT INTO source_chunks_fts(source_chunks_fts, rowid, content, path, words) VALUES ('delete', old.seq, old.content, old.path, old.words);
+      END;
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

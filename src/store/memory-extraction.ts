@@ -1,7 +1,7 @@
 import {parseTranscriptTurns, type TranscriptTurn} from '../hooks/transcript-format.js'
 
 /**
- * Durable memories from a finished session without an LLM (SPEC §7.3): what the user explicitly
+ * Durable memories from a finished session without an LLM (docs/architecture.md, Hooks): what the user explicitly
  * asked to remember, decisions, and stated preferences. Only the user's own words count — an
  * assistant or a tool output saying "remember …" is not the user asking.
  */

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 
-import {writeFileAtomic} from '../connectors/atomic-file.js'
+import {writeFileAtomic} from '../config/atomic-file.js'
 import type {SqliteDatabase} from './db.js'
 import {type Memory, type MemoryRow, rowToMemory} from './memories.js'
 

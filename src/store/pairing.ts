@@ -1,7 +1,8 @@
 import {createHash, randomInt} from 'node:crypto'
 
-import type {Role} from '../daemon/auth/principal.js'
+import type {Role} from './roles.js'
 import type {SqliteDatabase} from './db.js'
+import {redactText} from './redaction.js'
 
 /** No 0/O, 1/I/L or U: a code read aloud or off a phone screen survives transcription. */
 export const PAIR_CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ'
@@ -57,7 +58,7 @@ function generatePairCode(): string {
   return `${code.slice(0, 3)}-${code.slice(3)}`
 }
 
-/** One-time pairing codes (SPEC §6.5): stored hashed, single use, expiring. */
+/** One-time pairing codes (SECURITY.md): stored hashed, single use, expiring. */
 export class PairingStore {
   private readonly insert
   private readonly byHash
@@ -87,7 +88,7 @@ export class PairingStore {
     for (let attempt = 0; ; attempt++) {
       const code = generatePairCode()
       try {
-        this.insert.run(hashPairCode(normalizePairCode(code)!), grant.connector, grant.agentId, grant.role, grant.project, createdAt, expiresAt)
+        this.insert.run(hashPairCode(normalizePairCode(code)!), grant.connector, grant.agentId, grant.role, grant.project === null ? null : redactText(grant.project), createdAt, expiresAt)
         return {...grant, code, createdAt, expiresAt}
       } catch (error) {
         if ((error as {code?: string}).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' || attempt > 3) throw error

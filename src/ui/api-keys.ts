@@ -7,7 +7,7 @@ export type ApiKeyView = ApiKeyRecord & {status: 'active' | 'expired' | 'revoked
 export type CreatedApiKeyView = ApiKeyView & {key: string}
 
 /**
- * The block `signet api-key create` prints (SPEC §6.2, scripts parse it): header, aligned
+ * The block `signet api-key create` prints (scripts parse it; docs/architecture.md, CLI conventions): header, aligned
  * `label: value` lines, blank line, the warning. `agent:` and `project:` follow
  * `connector:` only for a scoped key; `extra` lines come last.
  */

@@ -1,6 +1,6 @@
 import {homedir} from 'node:os'
 
-import type {FileChange} from '../connectors/atomic-file.js'
+import type {FileChange} from '../config/atomic-file.js'
 import type {ConnectOutcome} from '../connectors/connect-harness.js'
 import type {ConnectorStatus, InstallResult} from '../connectors/connector.js'
 import type {DaemonReachability} from '../connectors/daemon-reachability.js'

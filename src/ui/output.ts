@@ -1,7 +1,7 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 import type {Ora} from 'ora'
 
-/** Colour only on a TTY and never with NO_COLOR (SPEC §3, §4). */
+/** Colour only on a TTY and never with NO_COLOR (docs/architecture.md, CLI conventions). */
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false
   if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true

@@ -1,6 +1,6 @@
 import {SignetError} from '../errors.js'
 
-/** Prompts only on an interactive terminal (SPEC §4): piped stdin or stdout means automation. */
+/** Prompts only on an interactive terminal (docs/architecture.md, CLI conventions): piped stdin or stdout means automation. */
 export function canPrompt(): boolean {
   return Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY)
 }

@@ -324,7 +324,7 @@ describe('local admin token and proxies', () => {
 
   it('hybrid: every forwarding header makes a loopback peer remote, so the admin token is refused through it', async () => {
     const target = targets.hybrid!
-    for (const header of [{forwarded: 'for=198.51.100.7'}, {'x-forwarded-for': '198.51.100.7'}, {'x-real-ip': '198.51.100.7'}]) {
+    for (const header of [{forwarded: 'for=198.51.100.7'}, {'x-forwarded-for': '198.51.100.7'}, {'x-real-ip': '198.51.100.7'}] as Record<string, string>[]) {
       const response = await target.daemon.request('GET', '/api/memories', {headers: header, via: 'tcp'})
       expect(response.status, JSON.stringify(header)).toBe(401)
       expect(response.headers.get('www-authenticate')).toBe('Bearer')

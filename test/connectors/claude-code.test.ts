@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {ClaudeCodeConnector, claudeEventsFor} from '../../src/connectors/claude-code.js'
 import {readJsonConfig} from '../../src/connectors/json-config-file.js'
-import {makeHarnessHome, type TempHarnessHome, TEST_ENTRY, withoutBackups} from './connector-fixtures.js'
+import {makeHarnessHome, type TempHarnessHome, TEST_ENTRY} from './connector-fixtures.js'
 
 const USER_SETTINGS = `{
   "$schema": "https://json.schemastore.org/claude-code-settings.json",

@@ -22,7 +22,7 @@ describe('Oh My Pi connector', () => {
     await connector.install(temp.ctx)
     expect(temp.exists('.pi')).toBe(false)
     const extension = temp.read('.omp/agent/extensions/signet.js')
-    for (const tool of ['signet_recall', 'signet_remember', 'signet_session_search']) expect(extension).toContain(`name: '${tool}'`)
+    for (const tool of ['signet_recall', 'signet_remember', 'signet_session_search', 'signet_source_search']) expect(extension).toContain(`name: '${tool}'`)
     for (const event of ['session_start', 'before_agent_start', 'session_before_compact', 'session_compact', 'session_shutdown']) expect(extension).toContain(`'${event}'`)
     expect(extension).toContain('const HARNESS = "omp"')
     expect(extension).toContain('pi.typebox.Type')

@@ -17,7 +17,7 @@ describe('Pi connector', () => {
     temp.write('.pi/agent/settings.json', '{"theme": "dark"}\n')
     await connector.install(temp.ctx)
     const extension = temp.read('.pi/agent/extensions/signet.js')
-    for (const tool of ['signet_recall', 'signet_remember', 'signet_session_search']) expect(extension).toContain(`name: '${tool}'`)
+    for (const tool of ['signet_recall', 'signet_remember', 'signet_session_search', 'signet_source_search']) expect(extension).toContain(`name: '${tool}'`)
     for (const event of ['session_start', 'before_agent_start', 'session_before_compact', 'session_compact', 'session_shutdown']) expect(extension).toContain(`'${event}'`)
     expect(extension).toContain('file:///opt/my%20tools/signetai/dist/connectors/harness-bridge.js')
     expect(extension).not.toMatch(/sig_sk_|http:\/\//)

@@ -24,11 +24,12 @@ afterAll(async () => {
 
 afterEach(() => vi.restoreAllMocks())
 
-/** POST raw bytes over loopback, with Content-Length or (chunked) without. */
+/** POST raw bytes over loopback as the owner, with Content-Length or (chunked) without. */
 function post(path: string, body: string, {chunked = false} = {}): Promise<{status: number; body: any}> {
   const url = new URL(path, daemon.url)
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = {'content-type': 'application/json'}
+    // TCP needs a credential: the owner's admin token.
+    const headers: Record<string, string | number> = {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`}
     if (!chunked) headers['content-length'] = Buffer.byteLength(body)
     const req = httpRequest(url, {method: 'POST', headers}, (res) => {
       let text = ''

@@ -1,4 +1,4 @@
-import {appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -61,7 +61,7 @@ interface Machine {
 function machine(harness: HarnessName): Machine {
   const cli = ensureHarnessCli(harness)
   const temp = makeTempHome(`signet-${harness}-`)
-  const env = {...temp.env, PATH: [...cli.pathPrefix, temp.env.PATH].join(path.delimiter), SIGNET_NO_KEYCHAIN: '1'}
+  const env: Record<string, string> = {...temp.env, PATH: [...cli.pathPrefix, temp.env.PATH].join(path.delimiter), SIGNET_NO_KEYCHAIN: '1'}
   // a harness must not think it runs under a test runner (OpenClaw goes quiet when VITEST is set)
   for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'TEST' || name === 'NODE_ENV') delete env[name]
   const project = path.join(temp.home, 'project')
@@ -429,8 +429,8 @@ describe('Pi (real package, extension loader)', () => {
     expect(result.code).toBe(0)
     const report = JSON.parse(result.stdout.trim().split('\n').pop()!)
     expect(report.errors).toEqual([])
-    // the memory tools, then the agent-network tools (with their list_peers/get_messages aliases)
-    expect(report.tools).toEqual(['signet_recall', 'signet_remember', 'signet_session_search', 'agent_peers', 'list_peers', 'agent_send', 'agent_inbox', 'get_messages', 'agent_ack'])
+    // the memory and source tools, then the agent-network tools (with their list_peers/get_messages aliases)
+    expect(report.tools).toEqual(['signet_recall', 'signet_remember', 'signet_session_search', 'signet_source_search', 'agent_peers', 'list_peers', 'agent_send', 'agent_inbox', 'get_messages', 'agent_ack'])
     expect(report.handlers).toEqual(['session_start', 'before_agent_start', 'session_before_compact', 'session_compact', 'session_shutdown'])
     expect(report.recall).toContain(RECALLED)
     expect(report.message.message.content).toContain(RECALLED)

@@ -96,7 +96,9 @@ export function overSocket(
   body?: string,
 ): Promise<{status: number; text: string; headers: Headers}> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest({socketPath, method, path, headers: {host: 'localhost', ...headers}}, (response) => {
+    // Node sends a DELETE's body without Content-Length or chunking unless told its length.
+    const length: Record<string, string> = body === undefined ? {} : {'content-length': String(Buffer.byteLength(body))}
+    const request = httpRequest({socketPath, method, path, headers: {host: 'localhost', ...length, ...headers}}, (response) => {
       const chunks: Buffer[] = []
       response.on('data', (chunk: Buffer) => chunks.push(chunk))
       response.on('error', reject)

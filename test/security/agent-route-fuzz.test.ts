@@ -18,7 +18,8 @@ let messageId: string
 
 async function send(method: string, path: string, init: {body?: string} = {}): Promise<HttpResponse> {
   requests++
-  return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json'}, timeoutMs: 15_000})
+  // As the owner: TCP needs a credential (the admin token).
+  return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`}, timeoutMs: 15_000})
 }
 
 const text = (max: number) => fc.string({minLength: 1, maxLength: max}).filter((s) => s.trim().length > 0)
@@ -57,7 +58,7 @@ describe('agent-network routes under hostile input (fast-check)', () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(mutateOneField(sendBody, sendKeys), sendBody.map((body) => ({body, key: ''}))), async ({body, key}) => {
         const response = await send('POST', '/api/agents/messages', {body: JSON.stringify(body)})
-        const context = `messages ${key}=${JSON.stringify(body[key])?.slice(0, 80)}`
+        const context = `messages ${key}=${JSON.stringify((body as Record<string, unknown>)[key])?.slice(0, 80)}`
         expectWellFormedAnswer(response, context)
         if (key) {
           expectBlames(response, key, context)

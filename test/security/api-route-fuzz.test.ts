@@ -90,6 +90,12 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
     valid: fc.record({query: text(100), agentId, project: fc.constantFrom('acme/api'), sessionKey: fc.uuid(), currentSessionKey: fc.uuid(), limit: fc.integer({min: 1, max: 50})}, {requiredKeys: ['query']}),
     keys: ['query', 'agentId', 'agent_id', 'project', 'sessionKey', 'currentSessionKey', 'current_session_key', 'limit'],
   },
+  'sources/search': {
+    method: 'POST',
+    path: () => '/api/sources/search',
+    valid: fc.record({query: text(100), limit: fc.integer({min: 1, max: 50})}, {requiredKeys: ['query']}),
+    keys: ['query', 'limit'],
+  },
   'auth/api-keys create': {
     method: 'POST',
     path: () => '/api/auth/api-keys',
@@ -182,7 +188,7 @@ describe('every non-memory route under hostile input (fast-check)', () => {
   })
 
   it('hostile query strings on GET routes', async () => {
-    const routes = ['/api/sessions', '/api/auth/audit', '/api/auth/api-keys', '/api/harnesses', '/api/auth/whoami', '/api/diagnostics/db', '/api/embedding/status', '/api/status']
+    const routes = ['/api/sessions', '/api/sources', '/api/auth/audit', '/api/auth/api-keys', '/api/harnesses', '/api/auth/whoami', '/api/diagnostics/db', '/api/embedding/status', '/api/status']
     const query = fc
       .dictionary(fc.oneof(fc.constantFrom('limit', 'offset', 'agentId', 'project', 'event', 'keyId', 'harness'), nastyString), nastyString, {maxKeys: 4})
       .map((params) => Object.entries(params).map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&'))
@@ -248,13 +254,13 @@ describe('every non-memory route under hostile input (fast-check)', () => {
 
 describe('/mcp under hostile JSON-RPC (fast-check)', () => {
   const mcpHeaders = {accept: 'application/json, text/event-stream'}
-  const tools = ['memory_search', 'memory_store', 'memory_get', 'memory_list', 'memory_modify', 'memory_forget', 'signet_recall', 'signet_remember', 'signet_session_search']
+  const tools = ['memory_search', 'memory_store', 'memory_get', 'memory_list', 'memory_modify', 'memory_forget', 'signet_recall', 'signet_remember', 'signet_session_search', 'signet_source_search']
 
   it('tool calls with hostile arguments come back as results or MCP errors, never a 5xx', async () => {
     const call = fc.record({
       name: fc.oneof(fc.constantFrom(...tools), nastyString),
       arguments: fc.oneof(
-        fc.dictionary(fc.constantFrom('query', 'content', 'id', 'limit', 'tags', 'importance', 'project', 'agentId', 'session_key', 'type', 'pinned'), nastyJson, {maxKeys: 4}),
+        fc.dictionary(fc.constantFrom('query', 'content', 'id', 'limit', 'tags', 'importance', 'project', 'agentId', 'session_key', 'type', 'pinned', 'source'), nastyJson, {maxKeys: 4}),
         nastyJson,
       ),
     })

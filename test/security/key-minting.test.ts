@@ -87,6 +87,15 @@ describe('minting stays within the minter', () => {
     const own = await daemon.request('POST', '/api/auth/pair', {body: {agentId: 'alice'}, headers: as('alice-admin')})
     expect(own.status).toBe(201)
   })
+
+  it('a pairing code keeps no secret from the project it was asked for', async () => {
+    const project = 'https://deploy:hunter2-horse-battery@git.example.com/acme/api.git'
+    const issued = await daemon.request('POST', '/api/auth/pair', {body: {agentId: 'alice', project}, headers: owner})
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201)
+    const stored = daemon.context.db.prepare('SELECT project FROM pairing_codes WHERE project IS NOT NULL').all() as Array<{project: string}>
+    expect(stored.length).toBeGreaterThan(0)
+    for (const row of stored) expect(row.project).not.toContain('hunter2-horse-battery')
+  })
 })
 
 describe('managing keys stays within the manager', () => {

@@ -8,7 +8,7 @@ import {initWorkspace} from '../../src/config/workspace.js'
 import {startServer, type RunningServer} from '../../src/daemon/server.js'
 import {freePort, runCli} from '../helpers/cli.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
-import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
+import {makeTempHome} from '../helpers/temp-home.js'
 import {runHook} from '../hooks/support/run-hook.js'
 import {httpRequest} from './support/http-request.js'
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {redactCredentials} from '../../src/daemon/credential-redaction.js'
+import {redactCredentials} from '../../src/store/credential-redaction.js'
 import {redactSecrets} from '../../src/store/redaction.js'
 import {expectLinear, KIB, repeatTo} from './support/linear-time.js'
 

@@ -72,7 +72,8 @@ describe('regular expressions in src/ cannot be made to backtrack super-linearly
       const key = `${file} ${literal}`
       seen.add(key)
       const slash = literal.lastIndexOf('/')
-      const result = await check(literal.slice(1, slash), literal.slice(slash + 1), {timeout: 5000})
+      // A fixed seed: recheck's fuzzing part must give the same verdict on every run.
+      const result = await check(literal.slice(1, slash), literal.slice(slash + 1), {timeout: 5000, randomSeed: 20_261_129})
       if (result.status === 'vulnerable' && !(key in NOT_ATTACKER_REACHABLE)) {
         vulnerable.push(`${file}:${line} ${literal} — ${result.complexity.type}, attack ${result.attack.pattern}`)
       }

@@ -55,7 +55,7 @@ describe('classifyPeer: every forwarding header must agree before a request is l
       // A quoted comma does not start a new element: the last element names `_x, for=127.0.0.1`, not loopback.
       {forwarded: 'for="_x, for=127.0.0.1"'},
       {forwarded: `for=${REMOTE};by="127.0.0.1"`},
-    ]) {
+    ] as Record<string, string>[]) {
       expect(classify(headers).remote, JSON.stringify(headers)).toBe(true)
     }
   })
@@ -137,7 +137,7 @@ describe('a daemon trusting a same-host proxy (hybrid, trustedProxies: [127.0.0.
     expect(keyed.json).toMatchObject({authenticated: true, remote: false})
   })
 
-  it.each(['forwarded', 'x-real-ip'] as const)('through a real %s-only proxy, a remote client’s X-Forwarded-For: 127.0.0.1 is not believed', async (style, context) => {
+  it.for(['forwarded', 'x-real-ip'] as const)('through a real %s-only proxy, a remote client’s X-Forwarded-For: 127.0.0.1 is not believed', async (style, context) => {
     const address = ownNonLoopbackAddress()
     if (!address) return context.skip('no non-loopback IPv4 address on this machine')
     const {daemon, adminToken} = await hybridDaemonTrustingLoopback()

@@ -58,7 +58,10 @@ describe('lexical ranking', () => {
     expect(vector.status).toBe('disabled')
     expect(hits.map((hit) => hit.memory.id)).toEqual([near.id, far.id])
     expect(hits[0].score).toBeGreaterThan(hits[1].score)
-    for (const hit of hits) expect(hit.score).toBeGreaterThan(0), expect(hit.score).toBeLessThanOrEqual(1)
+    for (const hit of hits) {
+      expect(hit.score).toBeGreaterThan(0)
+      expect(hit.score).toBeLessThanOrEqual(1)
+    }
   })
 
   it('ignores memories of other agents, deleted memories and excluded ids', () => {

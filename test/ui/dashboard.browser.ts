@@ -325,7 +325,7 @@ describe('dashboard in Chromium', () => {
     await page.goto(`${base}/#/memories`)
     await page.getByRole('heading', {name: 'Memories'}).waitFor()
     const trips = await page.evaluate(async () => {
-      const {csrfToken} = await (await fetch('/api/session')).json()
+      const {csrfToken} = (await (await fetch('/api/session')).json()) as {csrfToken: string}
       const queries = ['deploy notes module 42', 'review owner 7', 'debug', 'plan module 13', 'build notes', 'espresso']
       const times: number[] = []
       for (let run = 0; run < 30; run++) {

@@ -19,7 +19,7 @@ export default class DaemonStart extends SignetCommand<typeof DaemonStart> {
       spinner.stop()
       if (result.clearedStalePid !== undefined) this.log(paint.dim(`Removed a stale pid file (pid ${result.clearedStalePid} was not running).`))
       this.log(`${paint.green('✓')} Daemon running at ${result.url} (pid ${result.pid})`)
-      // Say it loudly when a non-loopback bind upgraded `local` auth to `hybrid` (SPEC §6.1).
+      // Say it loudly when a non-loopback bind upgraded `local` auth to `hybrid` (SECURITY.md).
       const listen = resolveListenSettings(loadAgentConfig(workspace.path))
       if (listen.authModeWarning) process.stderr.write(paintError.yellow(`Warning: ${listen.authModeWarning}`) + '\n')
       return {started: true, pid: result.pid, url: result.url, workspace: workspace.path, authMode: listen.effectiveAuthMode, warning: listen.authModeWarning}

@@ -48,7 +48,7 @@ export function authState(daemon: DaemonContext): AuthState {
 
 /**
  * Write a fresh `.daemon/admin.token` (0600) for the local CLI: in `team` mode file permission is
- * the local authority (SPEC §6.1). A new token every start, so a copied file dies with the daemon.
+ * the local authority (SECURITY.md). A new token every start, so a copied file dies with the daemon.
  */
 export function issueAdminToken(daemon: DaemonContext): void {
   const token = `sig_at_${randomBytes(32).toString('base64url')}`

@@ -1,30 +1,8 @@
+import {type Permission, type Role, ROLE_PERMISSIONS} from '../../store/roles.js'
 import {forbidden} from '../api-error.js'
 
-export type Role = 'admin' | 'operator' | 'agent' | 'readonly'
-
-export const ROLES: readonly Role[] = ['admin', 'operator', 'agent', 'readonly']
-
-export type Permission =
-  | 'recall'
-  | 'remember'
-  | 'modify'
-  | 'forget'
-  | 'hooks'
-  | 'sessions'
-  | 'messages'
-  | 'harnesses'
-  | 'keys'
-  | 'admin'
-
-export const PERMISSIONS: readonly Permission[] = ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'messages', 'harnesses', 'keys', 'admin']
-
-export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  admin: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'messages', 'harnesses', 'keys', 'admin'],
-  operator: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'messages', 'harnesses'],
-  // `messages`: see peers, send as its own agent, read and ack its own inbox (the agent network).
-  agent: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions', 'messages'],
-  readonly: ['recall'],
-}
+// The vocabulary lives in the store (keys persist it); re-exported for the daemon's routes.
+export {PERMISSIONS, type Permission, type Role, ROLE_PERMISSIONS, ROLES} from '../../store/roles.js'
 
 export interface PrincipalScope {
   agent?: string

@@ -6,10 +6,11 @@ import {type Context, Hono} from 'hono'
 import {streamSSE} from 'hono/streaming'
 
 import {runDoctor} from '../../diagnostics/doctor.js'
+import {redactText} from '../../store/redaction.js'
 
 import {ApiError} from '../api-error.js'
 import {authState} from '../auth/auth-state.js'
-import {redactCredentials} from '../credential-redaction.js'
+import {redactCredentials} from '../../store/credential-redaction.js'
 import {classifyPeer} from '../auth/authenticate.js'
 import {deviceCookieHeader, deviceSessions, isHttpsRequest} from '../auth/device-cookie.js'
 import {requirePermission} from '../auth/principal.js'
@@ -179,6 +180,7 @@ export function dashboardApiRoutes(daemon: DaemonContext) {
 
 /** A URL in agent.yaml may carry a password (http://user:pass@host) or a token: shown redacted. */
 function redactedConfig(config: DaemonContext['config']): unknown {
-  const text = redactCredentials(JSON.stringify(config)).replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s"]+@/gi, '$1[redacted]@')
+  // The one linear-time secret scan (URL passwords included), then Signet's own credentials.
+  const text = redactCredentials(redactText(JSON.stringify(config)))
   return JSON.parse(text)
 }

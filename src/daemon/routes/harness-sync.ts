@@ -9,7 +9,7 @@ import {harnessSyncFor} from '../sync.js'
 // Nothing to configure: the harness list comes from agent.yaml. Unknown fields are refused, not ignored.
 const regenerateBody = z.object({}).strict()
 
-/** `POST /api/harnesses/regenerate`: rewrite the synced instruction files now (SPEC §9.4). */
+/** `POST /api/harnesses/regenerate`: rewrite the synced instruction files now (docs/architecture.md, Harness sync). */
 export function harnessSyncRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
 

@@ -34,7 +34,7 @@ const listQuery = z.object({
 const agentQuery = z.object({agentId: agentIdField.optional()})
 const keyParam = z.object({key: sessionKeyField})
 
-/** Stored sessions and their transcripts (SPEC §5): full-text search, list, and one session's text. */
+/** Stored sessions and their transcripts (docs/api.md, sessions): full-text search, list, and one session's text. */
 export function sessionRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
   const sessions = new SessionStore(daemon.db)

@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs'
 import {Hono} from 'hono'
 import {z} from 'zod'
 
-import {writeFileAtomic} from '../../connectors/atomic-file.js'
+import {writeFileAtomic} from '../../config/atomic-file.js'
 import {MEMORY_MD_BEGIN, MEMORY_MD_END, mergeWorkingMemoryBlock, renderWorkingMemoryMarkdown, selectContextMemories} from '../../store/memory-md.js'
 import {redactSecrets} from '../../store/redaction.js'
 import {ApiError, forbidden} from '../api-error.js'

@@ -131,7 +131,7 @@ describe('Claude Code (real CLI)', () => {
     const settings = JSON.parse(readFileSync(settingsFile, 'utf8'))
     expect(Object.keys(settings.hooks)).toEqual(['Stop', 'SessionStart', 'UserPromptSubmit', 'PreCompact', 'PostCompact', 'SessionEnd'])
     const list = await run(m.cli.bin, ['mcp', 'list'], {env: m.env, cwd: m.project})
-    expect(list.stdout).toMatch(/signet: .*mcp\.js - ✔ Connected/)
+    expect(list.stdout).toMatch(/signet: .*mcp\.js --harness claude-code - ✔ Connected/)
     const sessions = await daemon.request('GET', '/api/sessions?limit=100')
     expect((sessions.body.sessions as Array<{harness: string}>).filter((session) => session.harness === 'claude-code')).toEqual([])
   })

@@ -3,7 +3,8 @@ import type {AddressInfo} from 'node:net'
 
 /**
  * A stand-in for the model APIs (Anthropic Messages, OpenAI Responses and Chat Completions,
- * Gemini generateContent) on loopback. It answers every turn with one short text and records
+ * Gemini generateContent) on loopback. It answers every turn with one short text (or, when asked,
+ * one Anthropic tool call) and records
  * each request body, so a test can see exactly what a real harness sent to "the model" — e.g.
  * that a memory recalled by Signet's hook reached the prompt.
  */
@@ -12,6 +13,11 @@ export interface ModelStub {
   requests: Array<{path: string; body: string}>
   /** Bodies of the requests that asked for a completion (not token counts or model lists). */
   completionBodies(): string[]
+  /**
+   * Answer the next Anthropic Messages request that offers the tool `name` with one call of it
+   * (once), so a real harness runs that tool itself — e.g. Claude Code calling an MCP tool.
+   */
+  callToolNext(name: string, input: Record<string, unknown>): void
   close(): Promise<void>
 }
 
@@ -19,6 +25,7 @@ const REPLY = 'OK from the model stub'
 
 export async function startModelStub(): Promise<ModelStub> {
   const requests: ModelStub['requests'] = []
+  let pendingToolCall: {name: string; input: Record<string, unknown>} | undefined
   const server: Server = createServer((request, response) => {
     let body = ''
     request.on('data', (chunk) => (body += chunk))
@@ -34,7 +41,7 @@ export async function startModelStub(): Promise<ModelStub> {
         response.writeHead(200, {'content-type': 'application/json'})
         response.end(JSON.stringify(data))
       }
-      let parsed: {stream?: boolean; model?: string} = {}
+      let parsed: {stream?: boolean; model?: string; tools?: Array<{name?: string}>} = {}
       try {
         parsed = JSON.parse(body)
       } catch {
@@ -43,6 +50,20 @@ export async function startModelStub(): Promise<ModelStub> {
       if (path.includes('count_tokens')) return json({input_tokens: 10})
       if (path.startsWith('/v1/messages')) {
         const message = {id: 'msg_stub', type: 'message', role: 'assistant', model: parsed.model ?? 'stub', content: [] as unknown[], stop_reason: null, stop_sequence: null, usage: {input_tokens: 10, output_tokens: 1}}
+        const call = pendingToolCall
+        if (call && parsed.tools?.some((tool) => tool.name === call.name)) {
+          pendingToolCall = undefined
+          const toolUse = {type: 'tool_use', id: 'toolu_stub', name: call.name, input: call.input}
+          if (!parsed.stream) return json({...message, content: [toolUse], stop_reason: 'tool_use'})
+          return sse([
+            ['message_start', {type: 'message_start', message}],
+            ['content_block_start', {type: 'content_block_start', index: 0, content_block: {...toolUse, input: {}}}],
+            ['content_block_delta', {type: 'content_block_delta', index: 0, delta: {type: 'input_json_delta', partial_json: JSON.stringify(call.input)}}],
+            ['content_block_stop', {type: 'content_block_stop', index: 0}],
+            ['message_delta', {type: 'message_delta', delta: {stop_reason: 'tool_use', stop_sequence: null}, usage: {output_tokens: 3}}],
+            ['message_stop', {type: 'message_stop'}],
+          ])
+        }
         if (!parsed.stream) return json({...message, content: [{type: 'text', text: REPLY}], stop_reason: 'end_turn'})
         return sse([
           ['message_start', {type: 'message_start', message}],
@@ -87,6 +108,9 @@ export async function startModelStub(): Promise<ModelStub> {
     completionBodies: () => requests
       .filter((r) => /\/v1\/messages(\?|$)|\/responses$|\/chat\/completions$|:streamGenerateContent|:generateContent/.test(r.path))
       .map((r) => r.body),
+    callToolNext: (name, input) => {
+      pendingToolCall = {name, input}
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
 }

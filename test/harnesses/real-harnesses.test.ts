@@ -15,8 +15,9 @@ import {MODEL_STUB_REPLY, type ModelStub, startModelStub} from './model-stub.js'
  * stored in a real daemon reaches the model request, (b) session end stores the transcript
  * (found by /api/sessions/search), (c) where a headless compaction route exists (Claude `/compact`
  * on a resumed session, Codex's auto-compact token limit, OpenCode's summarize route, Pi's RPC
- * compact) the request after compaction has the memory again, and (d) install → uninstall gives
- * back the user's config byte for byte (JSONC and JSON5 included).
+ * compact) the request after compaction has the memory again, (d) install → uninstall gives
+ * back the user's config byte for byte (JSONC and JSON5 included), and (e) a message one agent
+ * sends from Claude Code's MCP tool reaches the model request of another agent's Codex turn.
  */
 
 const MEMORIES = [
@@ -80,10 +81,11 @@ async function signet(m: Machine, args: string[]): Promise<string> {
  * Connect to the test daemon by URL with a key minted for the harness (a TCP caller without a
  * credential is nobody): stores credentials the hooks and MCP server resolve at run time.
  */
-async function connect(m: Machine, harness: string): Promise<void> {
-  const minted = await daemon.request('POST', '/api/auth/api-keys', {body: {name: `real ${harness}`, role: 'agent', connector: harness}})
+async function connect(m: Machine, harness: string, agentId?: string): Promise<void> {
+  // with agentId: a key scoped to that agent (it sends only as it and reads only its own inbox)
+  const minted = await daemon.request('POST', '/api/auth/api-keys', {body: {name: `real ${harness}`, role: 'agent', connector: harness, ...(agentId ? {agentId} : {})}})
   expect(minted.status).toBe(201)
-  const out = await signet(m, ['connect', harness, '--url', daemon.url, '--api-key', minted.body.apiKey.key, '--yes'])
+  const out = await signet(m, ['connect', harness, '--url', daemon.url, '--api-key', minted.body.apiKey.key, ...(agentId ? ['--agent-id', agentId] : []), '--yes'])
   expect(out).toMatch(/connector installed/)
 }
 
@@ -129,7 +131,7 @@ describe('Claude Code (real CLI)', () => {
     const settings = JSON.parse(readFileSync(settingsFile, 'utf8'))
     expect(Object.keys(settings.hooks)).toEqual(['Stop', 'SessionStart', 'UserPromptSubmit', 'PreCompact', 'PostCompact', 'SessionEnd'])
     const list = await run(m.cli.bin, ['mcp', 'list'], {env: m.env, cwd: m.project})
-    expect(list.stdout).toMatch(/signet: .*mcp\.js - ✔ Connected/)
+    expect(list.stdout).toMatch(/signet: .*mcp\.js --harness claude-code - ✔ Connected/)
     const sessions = await daemon.request('GET', '/api/sessions?limit=100')
     expect((sessions.body.sessions as Array<{harness: string}>).filter((session) => session.harness === 'claude-code')).toEqual([])
   })
@@ -228,6 +230,82 @@ describe('Codex CLI (real CLI)', () => {
     const list = await run(m.cli.bin, ['mcp', 'list', '--json'], {env: m.env, cwd: m.project})
     expect(list.stdout).not.toContain('signet')
     expect(snapshot(files)).toEqual(before)
+  })
+})
+
+describe('Agent network across harnesses (real Claude Code → real Codex)', () => {
+  let claude: Machine
+  let codex: Machine
+  const note = `Cross-harness note ${Date.now().toString(36)}: the API schema changed, regenerate the client.`
+  const codexEnv = () => ({...codex.env, STUB_API_KEY: 'stub'})
+  /** Occurrences of `text` in `body` (a model request). */
+  const count = (body: string, text: string) => body.split(text).length - 1
+  beforeAll(() => {
+    claude = machine('claude')
+    codex = machine('codex')
+    const configFile = path.join(codex.temp.home, '.codex', 'config.toml')
+    mkdirSync(path.dirname(configFile), {recursive: true})
+    writeFileSync(configFile, `model = "stub-model"\nmodel_provider = "stub"\n\n[model_providers.stub]\nname = "stub"\nbase_url = "${stub.url}/v1"\nwire_api = "responses"\nenv_key = "STUB_API_KEY"\n`)
+  })
+  afterAll(() => {
+    claude?.temp.cleanup()
+    codex?.temp.cleanup()
+  })
+
+  it('Claude Code calls the agent_send MCP tool; the note reaches the next Codex model request once; the Codex agent acks and Claude sees it', async () => {
+    await connect(claude, 'claude-code', 'claude-a')
+    await connect(codex, 'codex', 'codex-b')
+
+    // the model stand-in answers Claude's turn with a call of Signet's MCP tool: Claude Code runs it itself
+    stub.callToolNext('mcp__signet__agent_send', {to: 'codex-b', text: note, subject: 'schema'})
+    const sent = await run(claude.cli.bin, ['-p', 'tell codex-b the schema changed', '--allowedTools', 'mcp__signet__agent_send'], {
+      // MCP tools offered up front, not deferred behind Claude Code's ToolSearch
+      env: {...claude.env, ANTHROPIC_BASE_URL: stub.url, ANTHROPIC_API_KEY: 'sk-ant-stub', ENABLE_TOOL_SEARCH: 'false'},
+      cwd: claude.project,
+    })
+    expect(sent.code, sent.stdout + sent.stderr).toBe(0)
+    // the tool result Claude Code sent back to the model: the daemon accepted the message
+    const toolResult = stub.completionBodies().find((body) => body.includes('tool_result') && body.includes('Sent message'))
+    expect(toolResult).toBeDefined()
+    console.log(`Claude Code → model, the MCP tool's result (excerpt):\n${toolResult!.slice(toolResult!.indexOf('"tool_result"') - 40, toolResult!.indexOf('next prompt.') + 'next prompt.'.length)}`)
+    const outbox = JSON.parse(await signet(claude, ['agent', 'inbox', '--sent', '--json']))
+    const message = (outbox.messages as Array<{id: string; body: string; to: string; state: string; from: {agent: string; harness: string | null}}>).find((entry) => entry.body === note)
+    expect(message).toMatchObject({to: 'codex-b', state: 'pending', from: {agent: 'claude-a'}})
+    expect(toolResult).toContain(`Sent message ${message!.id}`)
+
+    // the recipient's next Codex turn: the note is in the model request, fenced as data, once
+    let seen = stub.completionBodies().length
+    const turn = await run(codex.cli.bin, ['exec', '--skip-git-repo-check', 'any news from the other agents?'], {env: codexEnv(), cwd: codex.project})
+    expect(turn.stdout).toContain(MODEL_STUB_REPLY)
+    const withNote = stub.completionBodies().slice(seen).filter((body) => body.includes(note))
+    expect(withNote.length).toBeGreaterThan(0)
+    const request = withNote[0]
+    expect(count(request, note)).toBe(1)
+    const open = request.indexOf('<signet-agent-messages')
+    const close = request.indexOf('</signet-agent-messages>')
+    expect(open).toBeGreaterThan(-1)
+    expect(request.indexOf(note)).toBeGreaterThan(open)
+    expect(request.indexOf(note)).toBeLessThan(close)
+    console.log(`Codex model request (excerpt):\n${request.slice(open, close + '</signet-agent-messages>'.length)}`)
+
+    // the next turn (same session, resumed) carries the note only as history, not pushed again
+    seen = stub.completionBodies().length
+    const next = await run(codex.cli.bin, ['exec', '--skip-git-repo-check', 'resume', '--last', 'and now?'], {env: codexEnv(), cwd: codex.project})
+    expect(next.stdout).toContain(MODEL_STUB_REPLY)
+    const nextBodies = stub.completionBodies().slice(seen)
+    expect(nextBodies.length).toBeGreaterThan(0)
+    // resumed: the earlier turn's block is in the history once, and no second block was pushed
+    for (const body of nextBodies) {
+      expect(count(body, note)).toBe(1)
+      expect(count(body, '<signet-agent-messages')).toBe(1)
+    }
+    const delivered = JSON.parse(await signet(claude, ['agent', 'inbox', '--sent', '--json']))
+    expect((delivered.messages as Array<{id: string; state: string}>).find((entry) => entry.id === message!.id)).toMatchObject({state: 'delivered'})
+
+    // Codex's agent acks; Claude's agent sees it acked
+    await signet(codex, ['agent', 'inbox', '--ack', message!.id])
+    const after = JSON.parse(await signet(claude, ['agent', 'inbox', '--sent', '--json']))
+    expect((after.messages as Array<{id: string; state: string; ackedAt: string | null}>).find((entry) => entry.id === message!.id)).toMatchObject({state: 'acked', ackedAt: expect.any(String)})
   })
 })
 

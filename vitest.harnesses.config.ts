@@ -11,6 +11,8 @@ import {defineConfig} from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/harnesses/**/*.test.ts'],
+    // every CLI is installed before a test daemon exists (see the file)
+    globalSetup: ['test/harnesses/install-clis.global.ts'],
     testTimeout: 240_000,
     hookTimeout: 900_000,
     pool: 'forks',

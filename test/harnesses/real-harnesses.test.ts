@@ -145,6 +145,21 @@ describe('Claude Code (real CLI)', () => {
     expect(sessions.map((session) => session.sessionKey)).toContain(sessionId)
   })
 
+  it('the workspace skills are linked and Claude Code offers /remember and /recall to the model', async () => {
+    // Skills come from this machine's workspace (a harness machine without one has none to link).
+    await signet(m, ['workspace', 'set', path.join(m.temp.home, '.agents'), '--init'])
+    await connect(m, 'claude-code')
+    expect(existsSync(path.join(m.temp.home, '.claude', 'skills', 'remember', 'SKILL.md'))).toBe(true)
+    expect(existsSync(path.join(m.temp.home, '.claude', 'skills', 'recall', 'SKILL.md'))).toBe(true)
+    // The skill list Claude Code sends the model names ours with their descriptions.
+    const seen = stub.completionBodies().length
+    const result = await run(m.cli.bin, ['-p', 'hello'], {env: claudeEnv(), cwd: m.project})
+    expect(result.stdout).toContain(MODEL_STUB_REPLY)
+    const bodies = stub.completionBodies().slice(seen)
+    expect(bodies.some((body) => body.includes("Save a fact, decision or preference to Signet's long-term memory"))).toBe(true)
+    expect(bodies.some((body) => body.includes("Search Signet's long-term memory"))).toBe(true)
+  })
+
   it('`/compact` on the resumed session, then the next request has the memories again', async () => {
     const compact = await run(m.cli.bin, ['-p', '--resume', sessionId, '/compact'], {env: claudeEnv(), cwd: m.project})
     expect(compact.code).toBe(0)

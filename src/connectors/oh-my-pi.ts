@@ -1,10 +1,7 @@
-import {existsSync} from 'node:fs'
 import path from 'node:path'
-import {pathToFileURL} from 'node:url'
 
-import {readTextIfExists} from '../config/atomic-file.js'
-import {removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
-import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
+import type {ConnectorContext} from './connector.js'
+import {PiFamilyConnector} from './pi.js'
 import {OMP_EXTENSION_HEADER, renderPiExtension} from './pi-extension-source.js'
 
 /**
@@ -35,46 +32,16 @@ export function ompPaths(ctx: ConnectorContext) {
   return {agentDir, extension: path.join(agentDir, 'extensions', 'signet.js')}
 }
 
-function isOurExtension(text: string): boolean {
-  return text.startsWith(OMP_EXTENSION_HEADER)
-}
-
-export class OhMyPiConnector implements Connector {
-  readonly id = 'omp' as const
-  readonly displayName = 'Oh My Pi'
-
-  async detect(ctx: ConnectorContext): Promise<Detection> {
-    const paths = ompPaths(ctx)
-    const version = await ctx.probeVersion('omp')
-    return {detected: Boolean(version) || existsSync(paths.agentDir), version, configDir: paths.agentDir}
-  }
-
-  async install(ctx: ConnectorContext): Promise<InstallResult> {
-    const paths = ompPaths(ctx)
-    const file = writeGeneratedFile(paths.extension, renderPiExtension(ctx.entry.bridgeJs, 'omp'), isOurExtension)
-    return {harness: this.id, files: [file], notes: ['Restart Oh My Pi (omp) to load the Signet extension.']}
-  }
-
-  async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
-    return {harness: this.id, files: [removeGeneratedFile(ompPaths(ctx).extension, isOurExtension)], notes: []}
-  }
-
-  async status(ctx: ConnectorContext): Promise<ConnectorStatus> {
-    const paths = ompPaths(ctx)
-    const detection = await this.detect(ctx)
-    const text = readTextIfExists(paths.extension)
-    const ours = text !== undefined && isOurExtension(text)
-    const problems: string[] = []
-    if (text !== undefined && !ours) problems.push(`${paths.extension} exists but was not written by Signet`)
-    if (ours && !existsSync(ctx.entry.bridgeJs)) problems.push(`${ctx.entry.bridgeJs} is missing — rebuild or reinstall signetai`)
-    if (ours && !text.includes(pathToFileURL(ctx.entry.bridgeJs).href)) problems.push(`${paths.extension} loads another Signet install — run \`signet connector install omp\``)
-    return {
-      harness: this.id,
-      state: stateFromParts([ours]),
-      detected: detection.detected,
-      version: detection.version,
-      files: [{path: paths.extension, present: ours, what: 'extension (signet_recall, signet_remember, signet_session_search)'}],
-      problems,
-    }
+export class OhMyPiConnector extends PiFamilyConnector {
+  constructor() {
+    super({
+      id: 'omp',
+      displayName: 'Oh My Pi',
+      binary: 'omp',
+      paths: ompPaths,
+      render: (bridgeJs) => renderPiExtension(bridgeJs, 'omp'),
+      header: OMP_EXTENSION_HEADER,
+      restartNote: 'Restart Oh My Pi (omp) to load the Signet extension.',
+    })
   }
 }

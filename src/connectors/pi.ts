@@ -20,39 +20,58 @@ export function piPaths(ctx: ConnectorContext) {
   return {agentDir, extension: path.join(agentDir, 'extensions', 'signet.js')}
 }
 
-function isOurExtension(text: string): boolean {
-  return text.startsWith(PI_EXTENSION_HEADER)
+/** What differs between Pi and its forks that load the same kind of extension file. */
+export interface PiFamilySpec {
+  id: 'pi' | 'omp'
+  displayName: string
+  /** The binary whose `--version` says the harness is installed. */
+  binary: string
+  paths(ctx: ConnectorContext): {agentDir: string; extension: string}
+  render(bridgeJs: string): string
+  /** The generated file's first line: how a file is recognised as ours. */
+  header: string
+  restartNote: string
 }
 
-export class PiConnector implements Connector {
-  readonly id = 'pi' as const
-  readonly displayName = 'Pi'
+/** One extension file in `<agentDir>/extensions/`: install, uninstall (byte-exact) and status. */
+export class PiFamilyConnector implements Connector {
+  readonly id: PiFamilySpec['id']
+  readonly displayName: string
+
+  constructor(private readonly spec: PiFamilySpec) {
+    this.id = spec.id
+    this.displayName = spec.displayName
+  }
+
+  private isOurExtension(text: string): boolean {
+    return text.startsWith(this.spec.header)
+  }
 
   async detect(ctx: ConnectorContext): Promise<Detection> {
-    const paths = piPaths(ctx)
-    const version = await ctx.probeVersion('pi')
+    const paths = this.spec.paths(ctx)
+    const version = await ctx.probeVersion(this.spec.binary)
     return {detected: Boolean(version) || existsSync(paths.agentDir), version, configDir: paths.agentDir}
   }
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {
-    const paths = piPaths(ctx)
-    const file = writeGeneratedFile(paths.extension, renderPiExtension(ctx.entry.bridgeJs), isOurExtension)
-    return {harness: this.id, files: [file], notes: ['Restart Pi (or run /reload) to load the Signet extension.']}
+    const paths = this.spec.paths(ctx)
+    const file = writeGeneratedFile(paths.extension, this.spec.render(ctx.entry.bridgeJs), (text) => this.isOurExtension(text))
+    return {harness: this.id, files: [file], notes: [this.spec.restartNote]}
   }
 
   async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
-    return {harness: this.id, files: [removeGeneratedFile(piPaths(ctx).extension, isOurExtension)], notes: []}
+    return {harness: this.id, files: [removeGeneratedFile(this.spec.paths(ctx).extension, (text) => this.isOurExtension(text))], notes: []}
   }
 
   async status(ctx: ConnectorContext): Promise<ConnectorStatus> {
-    const paths = piPaths(ctx)
+    const paths = this.spec.paths(ctx)
     const detection = await this.detect(ctx)
     const text = readTextIfExists(paths.extension)
-    const ours = text !== undefined && isOurExtension(text)
+    const ours = text !== undefined && this.isOurExtension(text)
     const problems: string[] = []
     if (text !== undefined && !ours) problems.push(`${paths.extension} exists but was not written by Signet`)
     if (ours && !existsSync(ctx.entry.bridgeJs)) problems.push(`${ctx.entry.bridgeJs} is missing — rebuild or reinstall signetai`)
-    if (ours && !text.includes(pathToFileURL(ctx.entry.bridgeJs).href)) problems.push(`${paths.extension} loads another Signet install — run \`signet connector install pi\``)
+    if (ours && !text.includes(pathToFileURL(ctx.entry.bridgeJs).href)) problems.push(`${paths.extension} loads another Signet install — run \`signet connector install ${this.id}\``)
     return {
       harness: this.id,
       state: stateFromParts([ours]),
@@ -61,5 +80,19 @@ export class PiConnector implements Connector {
       files: [{path: paths.extension, present: ours, what: 'extension (signet_recall, signet_remember, signet_session_search)'}],
       problems,
     }
+  }
+}
+
+export class PiConnector extends PiFamilyConnector {
+  constructor() {
+    super({
+      id: 'pi',
+      displayName: 'Pi',
+      binary: 'pi',
+      paths: piPaths,
+      render: (bridgeJs) => renderPiExtension(bridgeJs),
+      header: PI_EXTENSION_HEADER,
+      restartNote: 'Restart Pi (or run /reload) to load the Signet extension.',
+    })
   }
 }

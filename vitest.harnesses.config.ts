@@ -6,7 +6,7 @@ import {defineConfig} from 'vitest/config'
  * local model stand-in: a stored memory must reach the model request, session end must store the
  * transcript, memories must survive compaction where a headless route exists, and uninstall must
  * give back every config byte. Opt-in: the first run installs ~2.3 GB into the cache; with it warm the
- * whole suite takes about 3 minutes on 2 cores (plus the build), one harness at a time.
+ * whole suite takes about a minute on 2 cores (plus the build), one harness at a time.
  */
 export default defineConfig({
   test: {

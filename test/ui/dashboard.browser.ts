@@ -21,7 +21,7 @@ const CHROMIUM = process.env.SIGNET_CHROMIUM ?? '/usr/bin/chromium'
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/dashboard/', import.meta.url))
 const DESKTOP = {width: 1280, height: 800}
 const PHONE = {width: 375, height: 812}
-const PAGES = ['overview', 'memories', 'sessions', 'keys', 'settings'] as const
+const PAGES = ['overview', 'memories', 'sessions', 'agents', 'keys', 'settings'] as const
 
 let temp: TempHome
 let env: NodeJS.ProcessEnv
@@ -65,6 +65,7 @@ function ready(page: Page, name: (typeof PAGES)[number]) {
     overview: () => page.getByTestId('memory-count').filter({hasText: /^\d+$/}),
     memories: () => page.getByRole('article').first(),
     sessions: () => page.getByRole('link', {name: 'ui-session-1'}),
+    agents: () => page.getByTestId('peers').getByRole('cell', {name: 'claude-code'}).first(),
     keys: () => page.locator('tr[data-key-id]').first(),
     settings: () => page.getByTestId('doctor-findings'),
   }
@@ -215,6 +216,30 @@ describe('dashboard in Chromium', () => {
     expect(await page.getByTestId('injected-count').textContent()).toMatch(/^\d+$/)
   })
 
+  it('lists peers and sends a message as the chosen agent, which shows in sent as pending', async () => {
+    await page.goto(`${base}/#/agents`)
+    await page.getByRole('heading', {name: 'Agents'}).waitFor()
+    await ready(page, 'agents')
+    const peers = (await page.getByTestId('peers').textContent()) ?? ''
+    expect(peers).toContain('default')
+    expect(peers).toMatch(/online|idle|offline/)
+    await expect.poll(() => page.getByRole('combobox', {name: /^Agent\b/}).inputValue()).toBe('default')
+
+    await page.getByLabel('To').fill('reviewer')
+    await page.getByLabel('Subject').fill('from the dashboard')
+    await page.getByLabel('Message').fill('Please look at the deploy notes.')
+    await page.getByRole('button', {name: 'Send'}).click()
+    await page.getByRole('status').getByText('Sent to reviewer.').waitFor()
+    expect(await page.getByLabel('Box').inputValue()).toBe('sent')
+    const row = page.getByRole('list', {name: 'Sent messages'}).getByRole('listitem').filter({hasText: 'from the dashboard'})
+    await row.waitFor()
+    expect(await row.getByTestId('message-state').textContent()).toBe('pending')
+    expect(await row.textContent()).toContain('to reviewer')
+    // The daemon stored it from the agent the page sent as, in the recipient's inbox.
+    const inbox = await api('GET', '/api/agents/inbox?agentId=reviewer')
+    expect(inbox.messages).toEqual([expect.objectContaining({subject: 'from the dashboard', body: 'Please look at the deploy notes.', from: expect.objectContaining({agent: 'default'})})])
+  })
+
   it('creates a key (shown once) and revokes it', async () => {
     await page.goto(`${base}/#/keys`)
     await page.getByRole('heading', {name: 'Keys & devices'}).waitFor()
@@ -246,6 +271,9 @@ describe('dashboard in Chromium', () => {
     await phonePage.goto(`${base}/#/memories`)
     await phonePage.getByRole('article').first().waitFor()
     expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
+    await phonePage.goto(`${base}/#/agents`)
+    await ready(phonePage, 'agents')
+    expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
 
     const devices = await cli(['device', 'list', '--json'])
     const device = devices.devices.find((entry: {name: string}) => entry.name === 'test phone')
@@ -271,11 +299,11 @@ describe('dashboard in Chromium', () => {
       await page.keyboard.press('Tab')
       reached.push((await page.evaluate(() => document.activeElement?.textContent)) ?? '')
     }
-    expect(reached).toEqual(['Overview', 'Memories', 'Sessions', 'Keys & devices', 'Settings'])
+    expect(reached).toEqual(['Overview', 'Memories', 'Sessions', 'Agents', 'Keys & devices', 'Settings'])
     await page.keyboard.press('Enter')
     await page.getByRole('heading', {name: 'Settings'}).waitFor()
     // Every form control has an accessible name.
-    for (const name of ['memories', 'keys', 'sessions']) {
+    for (const name of ['memories', 'keys', 'sessions', 'agents']) {
       await page.goto(`${base}/#/${name}`)
       await ready(page, name as (typeof PAGES)[number])
       const unlabelled = await page.evaluate(() =>

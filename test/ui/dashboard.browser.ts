@@ -240,6 +240,39 @@ describe('dashboard in Chromium', () => {
     expect(inbox.messages).toEqual([expect.objectContaining({subject: 'from the dashboard', body: 'Please look at the deploy notes.', from: expect.objectContaining({agent: 'default'})})])
   })
 
+  it('gives a device scoped to an agent that agent only: its inbox, and sends as it', async () => {
+    const paired = await cli(['pair', '--device', '--name', 'reviewer tablet', '--agent-id', 'reviewer', '--json'])
+    const scoped = await newContext(PHONE)
+    const tablet = await scoped.newPage()
+    await tablet.goto(paired.loginUrl)
+    await tablet.getByRole('heading', {name: 'Overview'}).waitFor()
+    await tablet.goto(`${base}/#/agents`)
+    await tablet.getByText('As agent reviewer').waitFor()
+    // No choice of agent to act as: the page offers only the box.
+    expect(await tablet.getByRole('combobox', {name: /^Agent\b/}).count()).toBe(0)
+    await tablet.getByRole('list', {name: 'Inbox'}).getByRole('listitem').filter({hasText: 'from the dashboard'}).getByText('from default').waitFor()
+
+    await tablet.getByLabel('To').fill('default')
+    await tablet.getByLabel('Message').fill('Looking now.')
+    await tablet.getByRole('button', {name: 'Send'}).click()
+    await tablet.getByRole('status').getByText('Sent to default.').waitFor()
+    const inbox = await api('GET', '/api/agents/inbox?agentId=default')
+    expect(inbox.messages).toEqual([expect.objectContaining({body: 'Looking now.', from: expect.objectContaining({agent: 'reviewer'})})])
+
+    // Even a hand-made request from this device's page cannot send as another agent.
+    const refused = await tablet.evaluate(async () => {
+      const {csrfToken} = (await (await fetch('/api/session')).json()) as {csrfToken: string}
+      const response = await fetch('/api/agents/messages', {
+        method: 'POST',
+        headers: {'content-type': 'application/json', 'x-csrf-token': csrfToken},
+        body: JSON.stringify({to: 'reviewer', body: 'spoofed', agentId: 'default'}),
+      })
+      return {status: response.status, code: ((await response.json()) as {code: string}).code}
+    })
+    expect(refused).toEqual({status: 403, code: 'scope_violation'})
+    await scoped.close()
+  })
+
   it('creates a key (shown once) and revokes it', async () => {
     await page.goto(`${base}/#/keys`)
     await page.getByRole('heading', {name: 'Keys & devices'}).waitFor()

@@ -64,16 +64,17 @@ export function AgentsPage({session}: {session: Session}) {
       <h1 id="agents-title">Agents</h1>
       <ErrorNote error={error} />
       <h2>Peers</h2>
+      {/* Status first: on a phone the table scrolls sideways, and who is around is what matters. */}
       <div class="table-wrap">
         <table data-testid="peers">
           <thead>
             <tr>
               <th scope="col">Agent</th>
+              <th scope="col">Status</th>
+              <th scope="col">Last seen</th>
               <th scope="col">Harness</th>
               <th scope="col">Machine</th>
               <th scope="col">Project</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last seen</th>
             </tr>
           </thead>
           <tbody>
@@ -85,13 +86,13 @@ export function AgentsPage({session}: {session: Session}) {
             {peers?.peers.map((peer: any) => (
               <tr key={`${peer.agent}/${peer.harness}/${peer.machine}/${peer.session}`}>
                 <td>{peer.agent}</td>
-                <td>{peer.harness}</td>
-                <td>{peer.machine ?? '—'}</td>
-                <td>{peer.project ?? '—'}</td>
                 <td>
                   <span class={`status status-${peer.status}`}>{peer.status}</span>
                 </td>
                 <td>{when(peer.lastSeen)}</td>
+                <td>{peer.harness}</td>
+                <td>{peer.machine ?? '—'}</td>
+                <td>{peer.project ?? '—'}</td>
               </tr>
             ))}
           </tbody>

@@ -92,6 +92,8 @@ beforeAll(async () => {
   await api('POST', '/api/memory/remember', {content: 'The user prefers espresso over filter coffee', tags: ['preferences'], type: 'preference'})
   await api('POST', '/api/memory/remember', {content: 'Deploys go out on Tuesdays after the standup', tags: ['process'], type: 'decision', project: 'signet'})
   await api('POST', '/api/memory/remember', {content: 'The staging database lives on db-staging-2', tags: ['infra'], type: 'fact'})
+  // The prompt first: session-start would otherwise have injected the memory, and a prompt never gets one twice.
+  await api('POST', '/api/hooks/user-prompt-submit', {harness: 'claude-code', sessionKey: 'ui-session-1', project: 'signet', prompt: 'When do deploys go out after the standup?'})
   await api('POST', '/api/hooks/session-start', {harness: 'claude-code', sessionKey: 'ui-session-1', project: 'signet'})
   await api('POST', '/api/hooks/session-end', {
     harness: 'claude-code',
@@ -214,6 +216,11 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('heading', {name: 'ui-session-1'}).waitFor()
     await page.getByLabel('Transcript').getByText('Deploys go out on Tuesdays').waitFor()
     expect(await page.getByTestId('injected-count').textContent()).toMatch(/^\d+$/)
+    // The prompt's receipt: turn 1, with the memory it was given, its score and the words that matched.
+    const turn = page.getByTestId('receipts').getByRole('listitem').filter({hasText: 'Turn 1'})
+    await turn.waitFor()
+    expect(await turn.textContent()).toMatch(/1 memories · 0 messages/)
+    expect(await turn.textContent()).toMatch(/score \d\.\d\d · words: .*deploys/)
   })
 
   it('lists peers and sends a message as the chosen agent, which shows in sent as pending', async () => {

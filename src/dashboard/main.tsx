@@ -3,6 +3,7 @@ import {useEffect, useState} from 'preact/hooks'
 
 import {api, ApiFailure, onLoggedOut, setCsrfToken} from './api.js'
 import {CHANGE_EVENT} from './live.js'
+import {AgentsPage} from './pages/agents.js'
 import {KeysPage} from './pages/keys.js'
 import {MemoriesPage} from './pages/memories.js'
 import {OverviewPage} from './pages/overview.js'
@@ -21,6 +22,7 @@ const PAGES = [
   {path: 'overview', label: 'Overview'},
   {path: 'memories', label: 'Memories'},
   {path: 'sessions', label: 'Sessions'},
+  {path: 'agents', label: 'Agents'},
   {path: 'keys', label: 'Keys & devices'},
   {path: 'settings', label: 'Settings'},
 ] as const
@@ -103,6 +105,7 @@ function App() {
         {page === 'overview' && <OverviewPage />}
         {page === 'memories' && <MemoriesPage />}
         {page === 'sessions' && <SessionsPage selected={route.rest} />}
+        {page === 'agents' && <AgentsPage session={session} />}
         {page === 'keys' && owner && <KeysPage />}
         {page === 'settings' && <SettingsPage session={session} onLoggedOut={() => setSession(null)} />}
       </main>

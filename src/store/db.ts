@@ -350,6 +350,25 @@ export const MIGRATIONS: Migration[] = [
         INSERT INTO source_chunks_fts(source_chunks_fts, rowid, content, path, words) VALUES ('delete', old.seq, old.content, old.path, old.words);
       END;
     `,
+  },  {
+    version: 9,
+    name: 'prompt receipts: what each user prompt was given, and why',
+    // One row per user-prompt-submit hook, so a session can show per turn which memories (with
+    // score and why) and which agent messages were injected. Lists are JSON arrays.
+    sql: `
+      CREATE TABLE prompt_receipts (
+        seq INTEGER PRIMARY KEY,
+        agent_id TEXT NOT NULL,
+        session_key TEXT NOT NULL,
+        at TEXT NOT NULL,
+        memory_ids TEXT NOT NULL DEFAULT '[]',
+        scores TEXT NOT NULL DEFAULT '[]',
+        why TEXT NOT NULL DEFAULT '[]',
+        message_ids TEXT NOT NULL DEFAULT '[]',
+        elapsed_ms REAL NOT NULL
+      );
+      CREATE INDEX prompt_receipts_session ON prompt_receipts(agent_id, session_key, seq);
+    `,
   },
 ]
 

@@ -21,7 +21,7 @@ const CHROMIUM = process.env.SIGNET_CHROMIUM ?? '/usr/bin/chromium'
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/dashboard/', import.meta.url))
 const DESKTOP = {width: 1280, height: 800}
 const PHONE = {width: 375, height: 812}
-const PAGES = ['overview', 'memories', 'sessions', 'keys', 'settings'] as const
+const PAGES = ['overview', 'memories', 'sessions', 'agents', 'keys', 'settings'] as const
 
 let temp: TempHome
 let env: NodeJS.ProcessEnv
@@ -65,6 +65,7 @@ function ready(page: Page, name: (typeof PAGES)[number]) {
     overview: () => page.getByTestId('memory-count').filter({hasText: /^\d+$/}),
     memories: () => page.getByRole('article').first(),
     sessions: () => page.getByRole('link', {name: 'ui-session-1'}),
+    agents: () => page.getByTestId('peers').getByRole('cell', {name: 'claude-code'}).first(),
     keys: () => page.locator('tr[data-key-id]').first(),
     settings: () => page.getByTestId('doctor-findings'),
   }
@@ -91,6 +92,8 @@ beforeAll(async () => {
   await api('POST', '/api/memory/remember', {content: 'The user prefers espresso over filter coffee', tags: ['preferences'], type: 'preference'})
   await api('POST', '/api/memory/remember', {content: 'Deploys go out on Tuesdays after the standup', tags: ['process'], type: 'decision', project: 'signet'})
   await api('POST', '/api/memory/remember', {content: 'The staging database lives on db-staging-2', tags: ['infra'], type: 'fact'})
+  // The prompt first: session-start would otherwise have injected the memory, and a prompt never gets one twice.
+  await api('POST', '/api/hooks/user-prompt-submit', {harness: 'claude-code', sessionKey: 'ui-session-1', project: 'signet', prompt: 'When do deploys go out after the standup?'})
   await api('POST', '/api/hooks/session-start', {harness: 'claude-code', sessionKey: 'ui-session-1', project: 'signet'})
   await api('POST', '/api/hooks/session-end', {
     harness: 'claude-code',
@@ -213,6 +216,68 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('heading', {name: 'ui-session-1'}).waitFor()
     await page.getByLabel('Transcript').getByText('Deploys go out on Tuesdays').waitFor()
     expect(await page.getByTestId('injected-count').textContent()).toMatch(/^\d+$/)
+    // The prompt's receipt: turn 1, with the memory it was given, its score and the words that matched.
+    const turn = page.getByTestId('receipts').getByRole('listitem').filter({hasText: 'Turn 1'})
+    await turn.waitFor()
+    expect(await turn.textContent()).toMatch(/1 memories · 0 messages/)
+    expect(await turn.textContent()).toMatch(/score \d\.\d\d · words: .*deploys/)
+  })
+
+  it('lists peers and sends a message as the chosen agent, which shows in sent as pending', async () => {
+    await page.goto(`${base}/#/agents`)
+    await page.getByRole('heading', {name: 'Agents'}).waitFor()
+    await ready(page, 'agents')
+    const peers = (await page.getByTestId('peers').textContent()) ?? ''
+    expect(peers).toContain('default')
+    expect(peers).toMatch(/online|idle|offline/)
+    await expect.poll(() => page.getByRole('combobox', {name: /^Agent\b/}).inputValue()).toBe('default')
+
+    await page.getByLabel('To').fill('reviewer')
+    await page.getByLabel('Subject').fill('from the dashboard')
+    await page.getByLabel('Message').fill('Please look at the deploy notes.')
+    await page.getByRole('button', {name: 'Send'}).click()
+    await page.getByRole('status').getByText('Sent to reviewer.').waitFor()
+    expect(await page.getByLabel('Box').inputValue()).toBe('sent')
+    const row = page.getByRole('list', {name: 'Sent messages'}).getByRole('listitem').filter({hasText: 'from the dashboard'})
+    await row.waitFor()
+    expect(await row.getByTestId('message-state').textContent()).toBe('pending')
+    expect(await row.textContent()).toContain('to reviewer')
+    // The daemon stored it from the agent the page sent as, in the recipient's inbox.
+    const inbox = await api('GET', '/api/agents/inbox?agentId=reviewer')
+    expect(inbox.messages).toEqual([expect.objectContaining({subject: 'from the dashboard', body: 'Please look at the deploy notes.', from: expect.objectContaining({agent: 'default'})})])
+  })
+
+  it('gives a device scoped to an agent that agent only: its inbox, and sends as it', async () => {
+    const paired = await cli(['pair', '--device', '--name', 'reviewer tablet', '--agent-id', 'reviewer', '--json'])
+    const scoped = await newContext(PHONE)
+    const tablet = await scoped.newPage()
+    await tablet.goto(paired.loginUrl)
+    await tablet.getByRole('heading', {name: 'Overview'}).waitFor()
+    await tablet.goto(`${base}/#/agents`)
+    await tablet.getByText('As agent reviewer').waitFor()
+    // No choice of agent to act as: the page offers only the box.
+    expect(await tablet.getByRole('combobox', {name: /^Agent\b/}).count()).toBe(0)
+    await tablet.getByRole('list', {name: 'Inbox'}).getByRole('listitem').filter({hasText: 'from the dashboard'}).getByText('from default').waitFor()
+
+    await tablet.getByLabel('To').fill('default')
+    await tablet.getByLabel('Message').fill('Looking now.')
+    await tablet.getByRole('button', {name: 'Send'}).click()
+    await tablet.getByRole('status').getByText('Sent to default.').waitFor()
+    const inbox = await api('GET', '/api/agents/inbox?agentId=default')
+    expect(inbox.messages).toEqual([expect.objectContaining({body: 'Looking now.', from: expect.objectContaining({agent: 'reviewer'})})])
+
+    // Even a hand-made request from this device's page cannot send as another agent.
+    const refused = await tablet.evaluate(async () => {
+      const {csrfToken} = (await (await fetch('/api/session')).json()) as {csrfToken: string}
+      const response = await fetch('/api/agents/messages', {
+        method: 'POST',
+        headers: {'content-type': 'application/json', 'x-csrf-token': csrfToken},
+        body: JSON.stringify({to: 'reviewer', body: 'spoofed', agentId: 'default'}),
+      })
+      return {status: response.status, code: ((await response.json()) as {code: string}).code}
+    })
+    expect(refused).toEqual({status: 403, code: 'scope_violation'})
+    await scoped.close()
   })
 
   it('creates a key (shown once) and revokes it', async () => {
@@ -246,6 +311,9 @@ describe('dashboard in Chromium', () => {
     await phonePage.goto(`${base}/#/memories`)
     await phonePage.getByRole('article').first().waitFor()
     expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
+    await phonePage.goto(`${base}/#/agents`)
+    await ready(phonePage, 'agents')
+    expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
 
     const devices = await cli(['device', 'list', '--json'])
     const device = devices.devices.find((entry: {name: string}) => entry.name === 'test phone')
@@ -271,11 +339,11 @@ describe('dashboard in Chromium', () => {
       await page.keyboard.press('Tab')
       reached.push((await page.evaluate(() => document.activeElement?.textContent)) ?? '')
     }
-    expect(reached).toEqual(['Overview', 'Memories', 'Sessions', 'Keys & devices', 'Settings'])
+    expect(reached).toEqual(['Overview', 'Memories', 'Sessions', 'Agents', 'Keys & devices', 'Settings'])
     await page.keyboard.press('Enter')
     await page.getByRole('heading', {name: 'Settings'}).waitFor()
     // Every form control has an accessible name.
-    for (const name of ['memories', 'keys', 'sessions']) {
+    for (const name of ['memories', 'keys', 'sessions', 'agents']) {
       await page.goto(`${base}/#/${name}`)
       await ready(page, name as (typeof PAGES)[number])
       const unlabelled = await page.evaluate(() =>

@@ -21,6 +21,7 @@ import {LLM_EXTRACTION_SOURCE, LlmExtractor} from '../../store/llm-extraction.js
 import {extractDurableMemories} from '../../store/memory-extraction.js'
 import {refreshMemoryMd, renderWorkingMemoryMarkdown, selectContextMemories} from '../../store/memory-md.js'
 import {isStopWord, lightStem, queryTerms} from '../../store/query-terms.js'
+import {PromptReceipts} from '../../store/prompt-receipts.js'
 import {SessionStore} from '../../store/sessions.js'
 import {TranscriptStore} from '../../store/transcripts.js'
 import {agentNetworkOf} from '../agent-network.js'
@@ -127,6 +128,7 @@ export function hookRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
   const settings = readHookSettings(daemon.config)
   const sessions = new SessionStore(daemon.db)
+  const receipts = new PromptReceipts(daemon.db)
   const transcripts = new TranscriptStore(daemon.db)
   const network = agentNetworkOf(daemon)
   const messagesMaxChars = daemon.config.agents.maxInjectChars
@@ -274,6 +276,7 @@ export function hookRoutes(daemon: DaemonContext) {
     const messageReceipt = {ids: messages.ids, deferred: messages.deferred, chars: messages.text.length}
     const query = promptRecallQuery(body.prompt)
     if (!query || settings.promptMaxMemories === 0) {
+      if (body.sessionKey) receipts.record(agentId, body.sessionKey, {at: new Date().toISOString(), memories: [], messageIds: messages.ids, elapsedMs: elapsed(started)})
       return c.json({
         inject: messages.text,
         memoryCount: 0,
@@ -302,6 +305,15 @@ export function hookRoutes(daemon: DaemonContext) {
     if (body.sessionKey) sessions.addInjected(agentId, body.sessionKey, notes.ids)
     const scoreById = new Map(strong.map((hit) => [hit.memory.id, Math.round(hit.score * 1000) / 1000]))
     const whyById = new Map(strong.map((hit) => [hit.memory.id, hit.why]))
+    // Stored so the session can later show, turn by turn, what was injected and why.
+    if (body.sessionKey) {
+      receipts.record(agentId, body.sessionKey, {
+        at: new Date().toISOString(),
+        memories: notes.ids.map((id) => ({id, score: scoreById.get(id) ?? null, why: whyById.get(id) ?? null})),
+        messageIds: messages.ids,
+        elapsedMs: elapsed(started),
+      })
+    }
     return c.json({
       inject: [messages.text, notes.text].filter(Boolean).join('\n\n'),
       memoryCount: notes.ids.length,

@@ -1,6 +1,7 @@
 import {Hono} from 'hono'
 import {z} from 'zod'
 
+import {PromptReceipts} from '../../store/prompt-receipts.js'
 import {SessionStore} from '../../store/sessions.js'
 import {TranscriptStore} from '../../store/transcripts.js'
 import {notFound} from '../api-error.js'
@@ -39,6 +40,7 @@ export function sessionRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
   const sessions = new SessionStore(daemon.db)
   const transcripts = new TranscriptStore(daemon.db)
+  const receipts = new PromptReceipts(daemon.db)
 
   app.post('/api/sessions/search', async (c) => {
     const started = performance.now()
@@ -75,6 +77,17 @@ export function sessionRoutes(daemon: DaemonContext) {
     if (!session || !scope.canReadSession(session)) throw notFound(`session ${key} not found`)
     const stored = transcripts.forSession(scope.agentId, key).filter((record) => scope.canReadSession(record)).map((record) => ({id: record.id, kind: record.kind, createdAt: record.createdAt, chars: record.content.length}))
     return c.json({session: presentSession(session), transcripts: stored})
+  })
+
+  app.get('/api/sessions/:key/receipts', (c) => {
+    const principal = c.get('principal')
+    requirePermission(principal, 'sessions')
+    const {key} = parseWith(keyParam, c.req.param())
+    const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
+    const session = sessions.get(scope.agentId, key)
+    // Receipts of a session the caller may not read look exactly like those of a missing one.
+    if (!session || !scope.canReadSession(session)) throw notFound(`session ${key} not found`)
+    return c.json({sessionKey: key, receipts: receipts.forSession(scope.agentId, key)})
   })
 
   app.get('/api/sessions/:key/transcript', (c) => {

@@ -8,6 +8,7 @@ export function SessionsPage({selected}: {selected: string}) {
   const [list, setList] = useState<any>()
   const [detail, setDetail] = useState<any>()
   const [transcript, setTranscript] = useState<any>()
+  const [receipts, setReceipts] = useState<any>()
   const [error, setError] = useState<unknown>()
 
   useEffect(() => {
@@ -18,10 +19,12 @@ export function SessionsPage({selected}: {selected: string}) {
   useEffect(() => {
     setDetail(undefined)
     setTranscript(undefined)
+    setReceipts(undefined)
     if (!selected) return
     const key = encodeURIComponent(selected)
     api('GET', `/api/sessions/${key}${query({agentId})}`).then(setDetail, setError)
     api('GET', `/api/sessions/${key}/transcript${query({agentId})}`).then(setTranscript, () => setTranscript(null))
+    api('GET', `/api/sessions/${key}/receipts${query({agentId})}`).then(setReceipts, setError)
   }, [selected, agentId])
 
   return (
@@ -70,6 +73,28 @@ export function SessionsPage({selected}: {selected: string}) {
                 </li>
               ))}
             </ul>
+            <h3>Per-turn receipts</h3>
+            <ol class="list" aria-label="Receipts" data-testid="receipts">
+              {receipts?.receipts.length === 0 && <li>No prompt of this session has reached Signet's hooks.</li>}
+              {receipts?.receipts.map((receipt: any, turn: number) => (
+                <li key={`${receipt.at}-${turn}`}>
+                  <strong>Turn {turn + 1}</strong>{' '}
+                  <span class="muted">
+                    {when(receipt.at)} · {receipt.memories.length} memories · {receipt.messageIds.length} messages · {Math.round(receipt.elapsedMs)} ms
+                  </span>
+                  {receipt.memories.length > 0 && (
+                    <ul>
+                      {receipt.memories.map((memory: any) => (
+                        <li key={memory.id}>
+                          <code>{memory.id}</code> score {memory.score === null ? '?' : Number(memory.score).toFixed(2)}
+                          {memory.why?.matched?.length ? ` · words: ${memory.why.matched.join(', ')}` : ''}
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </li>
+              ))}
+            </ol>
             <h3>Transcript</h3>
             {transcript === null && <p>No transcript stored for this session.</p>}
             {transcript && (

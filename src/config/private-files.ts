@@ -51,33 +51,28 @@ export function ensurePrivateFile(file: string): void {
   restrictToOwner(file)
 }
 
-/** A directory and everything below it made owner-only (no symlink is followed). */
-export function restrictTreeToOwner(dir: string): void {
-  let stat
-  try {
-    stat = lstatSync(dir)
-  } catch {
-    return
-  }
+/**
+ * Every file and directory from `target` down, parents first, never through a symlink (a link is
+ * neither visited nor followed). `skip` leaves a child of `target` and its subtree out.
+ */
+function walkTree(target: string, visit: (entry: string, isDirectory: boolean) => void, skip?: (name: string) => boolean): void {
+  const stat = lstatSync(target, {throwIfNoEntry: false})
+  if (!stat || stat.isSymbolicLink()) return
+  visit(target, stat.isDirectory())
   if (!stat.isDirectory()) return
-  restrictToOwner(dir)
   let entries: string[]
   try {
-    entries = readdirSync(dir)
+    entries = readdirSync(target)
   } catch {
     return
   }
-  for (const entry of entries) {
-    const child = path.join(dir, entry)
-    let childStat
-    try {
-      childStat = lstatSync(child)
-    } catch {
-      continue
-    }
-    if (childStat.isDirectory()) restrictTreeToOwner(child)
-    else restrictToOwner(child)
-  }
+  for (const entry of entries) if (!skip?.(entry)) walkTree(path.join(target, entry), visit)
+}
+
+/** A directory and everything below it made owner-only (no symlink is followed). */
+export function restrictTreeToOwner(dir: string): void {
+  if (!lstatSync(dir, {throwIfNoEntry: false})?.isDirectory()) return
+  walkTree(dir, restrictToOwner)
 }
 
 /**
@@ -94,40 +89,15 @@ export function restrictWorkspaceToOwner(paths: WorkspacePaths): void {
 /** Data files and directories of a workspace that group or other users can read, traverse or write. */
 export function filesOpenToOthers(paths: WorkspacePaths): string[] {
   const open: string[] = []
-  const visit = (target: string) => {
-    const stat = lstatSync(target, {throwIfNoEntry: false})
-    if (!stat || stat.isSymbolicLink()) return
-    if ((stat.mode & GROUP_AND_OTHER_BITS) !== 0) open.push(target)
-    if (!stat.isDirectory()) return
-    let entries: string[]
-    try {
-      entries = readdirSync(target)
-    } catch {
-      return
-    }
-    for (const entry of entries) visit(path.join(target, entry))
+  const check = (target: string) => {
+    if (((lstatSync(target, {throwIfNoEntry: false})?.mode ?? 0) & GROUP_AND_OTHER_BITS) !== 0) open.push(target)
   }
-  visit(paths.memoryDir)
-  visit(paths.daemonDir)
-  visit(paths.memoryMd)
+  for (const root of [paths.memoryDir, paths.daemonDir, paths.memoryMd]) walkTree(root, check)
   return open
 }
 
 /** `~/.config/signet` holds credentials, the hook log and the spool: the whole tree is owner-only. */
 export function restrictUserConfigToOwner(): void {
-  const dir = userConfigDir()
-  restrictToOwner(dir)
-  let entries: string[]
-  try {
-    entries = readdirSync(dir)
-  } catch {
-    return
-  }
   // bin/ holds Forge executables, not data; they stay as installed (the 0700 parent already hides them).
-  for (const entry of entries) {
-    if (entry === 'bin') continue
-    const child = path.join(dir, entry)
-    if (lstatSync(child, {throwIfNoEntry: false})?.isDirectory()) restrictTreeToOwner(child)
-    else restrictToOwner(child)
-  }
+  walkTree(userConfigDir(), restrictToOwner, (name) => name === 'bin')
 }

@@ -1,0 +1,204 @@
+/**
+ * The storage seam (docs/architecture.md, "Storage"): what the daemon asks of a backend, as
+ * async repositories. The daemon context holds a `Storage`, never a database handle, so SQLite
+ * (the default, src/store/sqlite/) and PostgreSQL (src/store/postgres/) are interchangeable.
+ *
+ * Rules every implementation keeps:
+ * - Redaction happens before storage inside the repositories that accept free text (memories,
+ *   transcripts, messages, audit details): a caller can't forget it.
+ * - Every read of agent data takes the agent (and, where it applies, the project filter) as an
+ *   argument; nothing lists across agents unless the method says so.
+ * - Anything several daemons must agree on (keys and revocation, rate limits, pairing codes,
+ *   what a session already got, messages, presence) lives in the backend, never in process memory.
+ */
+import type {AgentEvent, AgentMessage, MessageState, NewMessage} from './agent-messages.js'
+import type {ApiKeyRecord, ApiKeyVerification, CreatedApiKey, NewApiKey} from './api-keys.js'
+import type {AuditEntry, NewAuditEntry} from './audit.js'
+import type {DeviceGrant, DeviceSession, IssuedLoginLink, LoginOutcome, SessionCheck} from './device-sessions.js'
+import type {Embedder} from './embed/embedder.js'
+import type {PendingMemory, VectorHit} from './embed/vector-index.js'
+import type {ListMemoriesQuery, Memory, MemoryPatch, PatchOutcome, ProjectFilter, RememberInput} from './memories.js'
+import type {ContextMemoryQuery} from './memory-md.js'
+import type {IssuedPairCode, PairClaimOutcome, PairingGrant} from './pairing.js'
+import type {Peer} from './presence.js'
+import type {PromptReceipt} from './prompt-receipts.js'
+import type {RecallQuery, RecallResult} from './search.js'
+import type {HarnessSighting, SessionRecord, SessionTouch} from './sessions.js'
+import type {SaveTranscriptInput, SavedTranscript, TranscriptRecord, TranscriptSearchHit} from './transcripts.js'
+
+export type StorageBackend = 'sqlite' | 'postgres'
+
+export interface MemoryRepository {
+  remember(input: RememberInput): Promise<{memory: Memory; deduped: boolean}>
+  importMany(inputs: RememberInput[]): Promise<{imported: number; deduped: number}>
+  get(id: string, agentId: string): Promise<Memory | undefined>
+  list(query: ListMemoriesQuery): Promise<{memories: Memory[]; total: number; byAgent: Record<string, number>}>
+  update(id: string, agentId: string, patch: MemoryPatch): Promise<PatchOutcome>
+  forget(id: string, agentId: string): Promise<boolean>
+  count(filter?: {agentId?: string} & ProjectFilter): Promise<number>
+  /** Pinned first, then importance, recency and project match: session start and MEMORY.md. */
+  contextMemories(query: ContextMemoryQuery): Promise<Array<{memory: Memory; score: number}>>
+  /** The generated working-memory markdown for one agent (see memory-md.ts for the format). */
+  workingMemory(agentId: string, options?: {project?: string; now?: Date}): Promise<string>
+}
+
+export interface RecallRepository {
+  /** The embedder behind the vector side, if any. */
+  readonly embedder: Embedder | undefined
+  /** Hybrid recall; waits for the query embedding at most `budgetMs`, then answers lexically. */
+  recall(query: RecallQuery, budgetMs?: number): Promise<RecallResult>
+}
+
+export interface SessionRepository {
+  get(agentId: string, sessionKey: string): Promise<SessionRecord | undefined>
+  ownedByAnotherAgent(sessionKey: string, agentId: string): Promise<boolean>
+  touch(input: SessionTouch): Promise<{session: SessionRecord; known: boolean}>
+  addInjected(agentId: string, sessionKey: string, ids: string[]): Promise<void>
+  clearInjected(agentId: string, sessionKey: string): Promise<void>
+  markContextLoaded(agentId: string, sessionKey: string): Promise<void>
+  end(agentId: string, sessionKey: string): Promise<void>
+  list(query: {agentId?: string; limit: number; offset: number} & ProjectFilter): Promise<{sessions: SessionRecord[]; total: number}>
+  recordSighting(input: {harness: string; agentId: string; machineId?: string | null; event: string}): Promise<void>
+  sightings(agentId?: string): Promise<HarnessSighting[]>
+}
+
+export interface TranscriptRepository {
+  save(input: SaveTranscriptInput): Promise<SavedTranscript>
+  forSession(agentId: string, sessionKey: string): Promise<TranscriptRecord[]>
+  count(agentId: string, sessionKey: string): Promise<number>
+  search(query: {query: string; agentId: string; sessionKey?: string; excludeSessionKey?: string; limit: number} & ProjectFilter): Promise<TranscriptSearchHit[]>
+}
+
+export interface PromptReceiptRepository {
+  record(agentId: string, sessionKey: string, receipt: PromptReceipt): Promise<void>
+  forSession(agentId: string, sessionKey: string, limit?: number): Promise<PromptReceipt[]>
+}
+
+export interface ApiKeyRepository {
+  create(input: NewApiKey, now?: Date): Promise<CreatedApiKey>
+  list(): Promise<ApiKeyRecord[]>
+  find(idOrPrefix: string): Promise<ApiKeyRecord | undefined>
+  /** Read on every request, never cached: a key revoked through one daemon is refused by all. */
+  verify(presented: string, now?: number): Promise<ApiKeyVerification>
+  revoke(idOrPrefix: string, now?: Date): Promise<ApiKeyRecord | undefined>
+  rotate(idOrPrefix: string, options?: {expiresAt?: string | null}, now?: Date): Promise<{created: CreatedApiKey; replaced: ApiKeyRecord} | undefined>
+}
+
+export interface AuditRepository {
+  record(entry: NewAuditEntry, now?: Date): Promise<void>
+  list(options?: {limit?: number; event?: string; keyId?: string}): Promise<AuditEntry[]>
+}
+
+export interface PairingRepository {
+  pendingCount(now?: Date): Promise<number>
+  issue(grant: PairingGrant, ttlMs: number, now?: Date): Promise<IssuedPairCode>
+  /**
+   * Check a code and, when it is good, mint its key and mark the code used, atomically: two
+   * daemons claiming one code at once give one key.
+   */
+  claim(code: string, mint: (grant: PairingGrant) => NewApiKey, now?: Date): Promise<PairClaimOutcome | {status: 'ok'; created: CreatedApiKey}>
+}
+
+export interface DeviceSessionRepository {
+  pendingLinkCount(now?: Date): Promise<number>
+  issueLink(grant: DeviceGrant, ttlMs?: number, now?: Date): Promise<IssuedLoginLink>
+  login(linkToken: string, userAgent: string | null, now?: Date): Promise<LoginOutcome>
+  verify(sessionToken: string, now?: Date): Promise<SessionCheck>
+  list(now?: Date): Promise<DeviceSession[]>
+  get(id: string, now?: Date): Promise<DeviceSession | undefined>
+  revoke(id: string, now?: Date): Promise<DeviceSession | undefined>
+}
+
+export interface AgentMessageRepository {
+  get(id: string): Promise<AgentMessage | undefined>
+  send(input: NewMessage, now?: Date): Promise<{message: AgentMessage; event: AgentEvent; redactions: number}>
+  unreadFor(agent: string, where: {machine?: string | null; session?: string | null}, limit?: number): Promise<AgentMessage[]>
+  markDelivered(ids: readonly string[], session: string | null, now?: Date): Promise<AgentEvent[]>
+  claimUnread(
+    agent: string,
+    where: {machine?: string | null; session?: string | null},
+    select: (unread: AgentMessage[]) => AgentMessage[],
+    now?: Date,
+  ): Promise<{shown: AgentMessage[]; events: AgentEvent[]; deferred: number}>
+  ack(id: string, now?: Date): Promise<{message: AgentMessage; event?: AgentEvent} | undefined>
+  list(agent: string, options?: {box?: 'in' | 'sent'; state?: MessageState | 'unacked' | 'all'; thread?: string; limit?: number; before?: number}): Promise<AgentMessage[]>
+  /** Events after `afterSeq`: how a stream on any daemon learns of a message sent through another. */
+  eventsFor(agent: string, afterSeq: number, limit?: number): Promise<AgentEvent[]>
+  lastEventSeq(): Promise<number>
+}
+
+export interface PresenceRepository {
+  see(input: {agentId: string; harness: string; machineId?: string | null; sessionKey?: string | null; project?: string | null; keyId?: string | null; event: string}, now?: Date): Promise<void>
+  list(options?: {agentId?: string; limit?: number}, now?: number): Promise<Peer[]>
+  agentOfSession(sessionKey: string): Promise<{agent: string; project: string | null} | undefined>
+  sessionOf(agentId: string, sessionKey: string): Promise<{harness: string; machine: string | null} | undefined>
+  isKnownAgent(agentId: string): Promise<boolean>
+  projectsOf(agentId: string): Promise<string[]>
+}
+
+/** Fixed-window counters shared by every daemon on the backend (auth failures, pair claims, messages). */
+export interface RateLimitRepository {
+  /** Count one hit for `key` in its window; returns the count in the current window and when it ends. */
+  hit(key: string, windowMs: number, now?: number): Promise<{count: number; resetAt: number}>
+  /** The current window's count without counting (0 when none). */
+  peek(key: string, windowMs: number, now?: number): Promise<{count: number; resetAt: number}>
+}
+
+export interface VectorRepository {
+  readonly embedder: Embedder
+  readonly spaceKey: string
+  /** True once at least one vector exists in this space. */
+  ready(): Promise<boolean>
+  dimensions(): Promise<number | undefined>
+  pending(limit: number, afterSeq?: number): Promise<PendingMemory[]>
+  counts(): Promise<{indexed: number; pending: number}>
+  store(items: Array<{memory: PendingMemory; vector: Float32Array}>): Promise<void>
+  nearest(vector: Float32Array, agentId: string, k: number): Promise<VectorHit[]>
+}
+
+export interface StorageHealth {
+  backend: StorageBackend
+  ok: boolean
+  /** Plain problems (`database_replaced`, `unreachable`, failed integrity lines). */
+  problems: string[]
+  schemaVersion: number
+  latestSchemaVersion: number
+  /** Backend facts doctor shows: journal mode and file size for SQLite, server version and pgvector for PostgreSQL. */
+  details: Record<string, string | number | boolean | null>
+}
+
+/** Table-level copy for `signet storage migrate`: every backend exposes the same logical tables. */
+export interface TableCopy {
+  /** Tables in dependency order, with the column that orders them for keyset paging. */
+  tables(): Promise<Array<{name: string; key: string}>>
+  /** Rows after `after` (by key), at most `limit`, as plain JSON-safe values. */
+  read(table: string, after: string | number | null, limit: number): Promise<Array<Record<string, unknown>>>
+  /** Upsert rows by key (idempotent, so an interrupted copy can resume). */
+  write(table: string, rows: Array<Record<string, unknown>>): Promise<void>
+  count(table: string): Promise<number>
+}
+
+export interface Storage {
+  readonly backend: StorageBackend
+  readonly memories: MemoryRepository
+  readonly recall: RecallRepository
+  readonly sessions: SessionRepository
+  readonly transcripts: TranscriptRepository
+  readonly receipts: PromptReceiptRepository
+  readonly apiKeys: ApiKeyRepository
+  readonly audit: AuditRepository
+  readonly pairing: PairingRepository
+  readonly devices: DeviceSessionRepository
+  readonly messages: AgentMessageRepository
+  readonly presence: PresenceRepository
+  readonly rateLimits: RateLimitRepository
+  /** Absent when embedding.provider is none, or the backend cannot hold vectors (PostgreSQL without pgvector). */
+  readonly vectors?: VectorRepository
+  readonly tables: TableCopy
+  /** A counter that moves on every write (the dashboard's "anything changed?" poll). */
+  changeCounter(): Promise<number>
+  /** Quick check for the 503 guard: undefined when writes are safe. Cheap enough for every write. */
+  writeProblem(): {code: string; message: string} | undefined
+  health(options?: {deep?: boolean}): Promise<StorageHealth>
+  close(): Promise<void>
+}

@@ -17,12 +17,13 @@ import type {AuditEntry, NewAuditEntry} from './audit.js'
 import type {DeviceGrant, DeviceSession, IssuedLoginLink, LoginOutcome, SessionCheck} from './device-sessions.js'
 import type {Embedder} from './embed/embedder.js'
 import type {PendingMemory, VectorHit} from './embed/vector-index.js'
-import type {ListMemoriesQuery, Memory, MemoryPatch, PatchOutcome, ProjectFilter, RememberInput} from './memories.js'
+import type {ListMemoriesQuery, Memory, MemoryPatch, MemoryRow, PatchOutcome, ProjectFilter, RememberInput} from './memories.js'
 import type {ContextMemoryQuery} from './memory-md.js'
 import type {IssuedPairCode, PairClaimOutcome, PairingGrant} from './pairing.js'
 import type {Peer} from './presence.js'
 import type {PromptReceipt} from './prompt-receipts.js'
-import type {RecallQuery, RecallResult} from './search.js'
+import type {PlannedTerm} from './query-terms.js'
+import type {NeighbourRow, RecallQuery, RecallResult} from './search.js'
 import type {HarnessSighting, SessionRecord, SessionTouch} from './sessions.js'
 import type {SaveTranscriptInput, SavedTranscript, TranscriptRecord, TranscriptSearchHit} from './transcripts.js'
 
@@ -47,6 +48,29 @@ export interface RecallRepository {
   readonly embedder: Embedder | undefined
   /** Hybrid recall; waits for the query embedding at most `budgetMs`, then answers lexically. */
   recall(query: RecallQuery, budgetMs?: number): Promise<RecallResult>
+}
+
+/**
+ * What the shared recall ranker (src/store/recall-ranker.ts) asks of a backend's text index. The
+ * ranker owns every quality decision (pools, weights, context, confidence); a backend only
+ * matches words and reads rows, so recall ranks the same on every backend.
+ */
+export interface LexicalIndex {
+  /** Which of `words` some memory holds, as the index normalises words (tells a typo from a word the store knows). */
+  storedWords(words: string[]): Promise<Set<string>>
+  /** Best matches of any form of any planned word, relevance higher = better (bm25 or its equivalent), no filters. */
+  ranked(plan: PlannedTerm[], limit: number): Promise<Array<{seq: number; relevance: number}>>
+  /** The same ranking restricted to memories passing the query's filters (used when filters remove most of `ranked`). */
+  rankedWithin(plan: PlannedTerm[], query: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>>
+  /** Relevance of memories holding two of the first `maxTerms` words within `window` tokens of each other. */
+  proximity(plan: PlannedTerm[], window: number, maxTerms: number, limit: number): Promise<Array<{seq: number; relevance: number}>>
+  /** Which of `seqs` pass the query's filters (agent, project, type, dates, tags, exclusions, not deleted). */
+  passing(seqs: number[], query: RecallQuery): Promise<Set<number>>
+  /** Session and time of those of `seqs` that pass the filters (conversation context). */
+  neighbours(seqs: number[], query: RecallQuery): Promise<NeighbourRow[]>
+  /** Content and tags of each memory, for word matching. */
+  texts(seqs: number[]): Promise<Map<number, string>>
+  rows(seqs: number[]): Promise<Map<number, MemoryRow>>
 }
 
 export interface SessionRepository {

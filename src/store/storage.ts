@@ -195,7 +195,12 @@ export interface StorageHealth {
 export interface TableCopy {
   /** Tables in dependency order, with the column that orders them for keyset paging. */
   tables(): Promise<Array<{name: string; key: string}>>
-  /** Rows after `after` (by key), at most `limit`, as plain JSON-safe values. */
+  /**
+   * Rows after `after` (by key), at most `limit`, in key order — byte order for text keys
+   * (`COLLATE "C"` on PostgreSQL) so both sides page and hash alike — as plain JSON-safe values
+   * in one representation on every backend: integers for flags, ISO-8601 strings for times, JSON
+   * text for lists and objects, the SQLite column names.
+   */
   read(table: string, after: string | number | null, limit: number): Promise<Array<Record<string, unknown>>>
   /** Upsert rows by key (idempotent, so an interrupted copy can resume). */
   write(table: string, rows: Array<Record<string, unknown>>): Promise<void>

@@ -25,6 +25,11 @@ export const codex = {
   output: 'hook-specific-output',
   transcripts: ['codex-rollout'],
   payload: {sessionKeyEnv: [], cwdEnv: [], sourceFields: ['source'], nestedFieldsIn: null},
+  wrapperTags: {
+    // its contextual user items
+    strip: ['user_instructions', 'environment_context', 'user_shell_command', 'turn_aborted', 'subagent_notification', 'goal_context', 'context_changes', 'hook_context'],
+    unwrap: [],
+  },
   sharedHookClock: null,
   sessionStartWithFirstPrompt: false,
   configDir: ({home, env}) => absoluteOverride(env.CODEX_HOME) ?? path.join(home, '.codex'),

@@ -20,6 +20,11 @@ export const gemini = {
   output: 'hook-specific-output',
   transcripts: ['gemini-chat'],
   payload: {sessionKeyEnv: ['GEMINI_SESSION_ID'], cwdEnv: ['GEMINI_CWD', 'GEMINI_PROJECT_DIR'], sourceFields: ['source'], nestedFieldsIn: null},
+  wrapperTags: {
+    // hook output (prepended to `-p` prompts and appended to turns) and session context
+    strip: ['hook_context', 'session_context'],
+    unwrap: [],
+  },
   sharedHookClock: null,
   sessionStartWithFirstPrompt: false,
   configDir: ({home, env}) => path.join(absoluteOverride(env.GEMINI_CLI_HOME) ?? home, '.gemini'),

@@ -26,6 +26,7 @@ export const hermes = {
   output: 'context-json',
   transcripts: ['messages'],
   payload: {sessionKeyEnv: [], cwdEnv: [], sourceFields: ['source'], nestedFieldsIn: 'extra'},
+  wrapperTags: {strip: [], unwrap: []},
   sharedHookClock: null,
   sessionStartWithFirstPrompt: true,
   configDir: ({home, env}) => {

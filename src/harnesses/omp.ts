@@ -29,6 +29,7 @@ export const omp = {
   output: 'plain-text',
   transcripts: ['pi-session'],
   payload: {sessionKeyEnv: [], cwdEnv: [], sourceFields: ['source', 'reason'], nestedFieldsIn: null},
+  wrapperTags: {strip: [], unwrap: []},
   sharedHookClock: null,
   sessionStartWithFirstPrompt: false,
   configDir: ompAgentDir,

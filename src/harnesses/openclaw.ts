@@ -22,6 +22,8 @@ export const openclaw = {
   output: 'plain-text',
   transcripts: ['messages', 'pi-session'],
   payload: {sessionKeyEnv: [], cwdEnv: [], sourceFields: ['source'], nestedFieldsIn: null},
+  // Its channel metadata envelope is not a tag: stripOpenClawEnvelope (src/hooks/harness-wrappers.ts) removes it.
+  wrapperTags: {strip: [], unwrap: []},
   sharedHookClock: null,
   sessionStartWithFirstPrompt: false,
   configDir: ({home, env}) => {

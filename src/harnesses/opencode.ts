@@ -23,6 +23,8 @@ export const opencode = {
   // The plugin renders the session's messages as `User: …` / `Assistant: …` text itself.
   transcripts: ['plain-text'],
   payload: {sessionKeyEnv: [], cwdEnv: [], sourceFields: ['source'], nestedFieldsIn: null},
+  // Its synthetic parts (plugin context, attachments) are skipped where parts are read.
+  wrapperTags: {strip: ['system-reminder'], unwrap: []},
   sharedHookClock: null,
   sessionStartWithFirstPrompt: false,
   configDir: ({home, env}) => path.join(absoluteOverride(env.XDG_CONFIG_HOME) ?? path.join(home, '.config'), 'opencode'),

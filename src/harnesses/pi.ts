@@ -23,6 +23,7 @@ export const pi = {
   output: 'plain-text',
   transcripts: ['pi-session'],
   payload: {sessionKeyEnv: [], cwdEnv: [], sourceFields: ['source', 'reason'], nestedFieldsIn: null},
+  wrapperTags: {strip: [], unwrap: []},
   sharedHookClock: null,
   sessionStartWithFirstPrompt: false,
   configDir: ({home, env}) => absoluteOverride(env.PI_CODING_AGENT_DIR && expandHome(home, env.PI_CODING_AGENT_DIR)) ?? path.join(home, '.pi', 'agent'),

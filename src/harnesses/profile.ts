@@ -76,6 +76,17 @@ export interface PayloadProfile {
 }
 
 /**
+ * Tags (`<name>…</name>`) the harness puts around or beside the user's words in prompts and
+ * transcripts: `strip` blocks are removed whole, `unwrap` tags go and their content (the user's own
+ * words) stays. Recall and memory extraction run on what is left (src/hooks/harness-wrappers.ts).
+ * Names are lower case letters, `-` and `_`.
+ */
+export interface WrapperTags {
+  strip: readonly string[]
+  unwrap: readonly string[]
+}
+
+/**
  * A harness clock shared by all hooks of one event, which Signet's budget must fit inside: Claude
  * Code gives all SessionEnd hooks 1.5 s together unless its variable says otherwise.
  */
@@ -102,6 +113,7 @@ export interface HarnessProfile<Id extends string = string> {
   /** The transcript shapes the harness sends, the usual one first. */
   transcripts: readonly [TranscriptFormat, ...TranscriptFormat[]]
   payload: PayloadProfile
+  wrapperTags: WrapperTags
   sharedHookClock: SharedHookClock | null
   /** Hermes injects context only with prompts: its first prompt also carries what session start gives. */
   sessionStartWithFirstPrompt: boolean

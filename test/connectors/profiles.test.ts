@@ -14,6 +14,7 @@ import {harnessInstructionFile} from '../../src/daemon/sync.js'
 import {type HarnessProfile, HOOK_EVENTS, isNativeHook, type TranscriptFormat} from '../../src/harnesses/profile.js'
 import {HARNESS_IDS, HARNESS_PROFILES, type HarnessId} from '../../src/harnesses/registry.js'
 import {renderHarnessOutput} from '../../src/hooks/harness-output.js'
+import {userWords} from '../../src/hooks/harness-wrappers.js'
 import {parseHookPayload} from '../../src/hooks/hook-payload.js'
 import {formatTranscript} from '../../src/hooks/transcript-format.js'
 import {makeHarnessHome, TEST_ENTRY, type TempHarnessHome} from './connector-fixtures.js'
@@ -37,6 +38,7 @@ const PROFILE_FIELDS: Record<keyof HarnessProfile, true> = {
   output: true,
   transcripts: true,
   payload: true,
+  wrapperTags: true,
   sharedHookClock: true,
   sessionStartWithFirstPrompt: true,
   configDir: true,
@@ -134,6 +136,13 @@ describe('harness profiles', () => {
       for (const format of profile.transcripts) {
         expect(formatTranscript(TRANSCRIPT_FIXTURES[format]), `${id} ${format}`).toBe('User: Where do builds run?\n\nAssistant: On the CI runners.')
       }
+    }
+  })
+
+  it('what a harness wraps around the user\'s words is removed before recall, and the words it wraps are kept', () => {
+    for (const [id, profile] of profiles) {
+      for (const tag of profile.wrapperTags.strip) expect(userWords(`<${tag}>harness context</${tag}>\nWhere do builds run?`), `${id} <${tag}>`).toBe('Where do builds run?')
+      for (const tag of profile.wrapperTags.unwrap) expect(userWords(`<${tag}>Where do builds run?</${tag}>`), `${id} <${tag}>`).toBe('Where do builds run?')
     }
   })
 

@@ -13,8 +13,8 @@ const PLUGINS_DIR = new URL('../../assets/plugins/', import.meta.url)
 /** The one placeholder in a plugin source: replaced at install by the values recorded then, as a JSON object. */
 export const INSTALL_PLACEHOLDER = 'SIGNET_INSTALL'
 
-/** A source line ending in `// signet-only: a, b` is written for those harnesses only (the tag itself never is). */
-const ONLY_FOR = /\s*\/\/ signet-only: ([a-z0-9-]+(?:, [a-z0-9-]+)*)$/
+/** A source line ending in ` // signet-only: a, b` is written for those harnesses only (the tag itself never is). */
+const ONLY_FOR = ' // signet-only: '
 
 /** First line of every plugin file Signet writes; how status and uninstall know the file is ours. */
 export function generatedHeader(harness: string): string {
@@ -33,9 +33,9 @@ export function readPluginAsset(relativePath: string): string {
 export function renderPluginAsset(relativePath: string, harness: string, values: Record<string, unknown>): string {
   const lines: string[] = []
   for (const line of readPluginAsset(relativePath).split('\n')) {
-    const only = ONLY_FOR.exec(line)
-    if (!only) lines.push(line)
-    else if (only[1].split(', ').includes(harness)) lines.push(line.slice(0, only.index))
+    const tag = line.lastIndexOf(ONLY_FOR)
+    if (tag < 0) lines.push(line)
+    else if (line.slice(tag + ONLY_FOR.length).split(', ').includes(harness)) lines.push(line.slice(0, tag))
   }
   const parts = lines.join('\n').split(INSTALL_PLACEHOLDER)
   // A source that lost or repeated its placeholder would install a plugin that cannot start.

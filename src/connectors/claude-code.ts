@@ -40,6 +40,7 @@ interface ClaudeEvent {
 const CLAUDE_EVENTS: ClaudeEvent[] = nativeHooks(PROFILE).map((hook) => ({
   harnessEvent: hook.native,
   signetEvent: hook.event,
+  // a hook without `since` is as old as Claude Code's hooks themselves
   since: hook.since ?? [0, 0, 0],
   needsProbe: hook.needsVersionProbe,
 }))

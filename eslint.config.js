@@ -16,6 +16,11 @@ const ZONES = [
     message: 'The store is the bottom layer: it must not import HTTP, hook, harness or CLI code.',
   },
   {target: layer('connectors'), from: [layer('store'), layer('daemon')], message: 'Connectors edit harness files and talk to the daemon over HTTP only.'},
+  {
+    target: layer('harnesses'),
+    from: ['cli', 'client', 'commands', 'config', 'connectors', 'credentials', 'daemon', 'diagnostics', 'forge', 'hooks', 'import', 'mcp', 'service', 'setup', 'store', 'ui'].map(layer),
+    message: 'Harness profiles are plain data every layer reads (the hook on every prompt): they import nothing else from Signet.',
+  },
   {target: layer('client'), from: [layer('daemon'), layer('store')], message: 'The client speaks HTTP; it must not link the daemon or the store.'},
   {
     // Opening the database belongs to the daemon (and the store that implements it).
@@ -77,7 +82,8 @@ function zonesRule(allowed = []) {
 }
 
 export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'src/dashboard/**', 'assets/**', 'bench/**', 'coverage/**']},
+  // assets/ is data (word vectors) except the plugin sources connectors install, which are linted below.
+  {ignores: ['dist/**', 'node_modules/**', 'src/dashboard/**', 'assets/**/*', '!assets/plugins/', '!assets/plugins/**/*', 'bench/**', 'coverage/**']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -99,6 +105,21 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     // Tests match ANSI escapes (\x1b) on purpose: they check colour codes in CLI output.
     rules: {'@typescript-eslint/no-explicit-any': 'off', 'no-control-regex': 'off'},
+  },
+  {
+    // Profiles are loaded by the hook before every model call: node:path and each other, no packages.
+    files: ['src/harnesses/**/*.ts'],
+    rules: {'no-restricted-imports': ['error', {patterns: [{regex: '^(?!node:|\\.{1,2}/)', message: 'Harness profiles import only node: built-ins and each other.'}]}]},
+  },
+  {
+    // Plugin sources run inside the harnesses (Node or Bun), not in Signet: ES modules with Node's
+    // globals, and SIGNET_INSTALL, the placeholder the connector replaces with the values it records
+    // (src/connectors/plugin-assets.ts).
+    files: ['assets/plugins/**/*.{js,mjs}'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {process: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', SIGNET_INSTALL: 'readonly'},
+    },
   },
   {
     files: ['src/store/**/*.ts', 'src/daemon/**/*.ts', 'test/**/*.ts', 'bench/**', 'scripts/**'],

@@ -16,6 +16,7 @@ import type {ApiKeyRecord, ApiKeyVerification, CreatedApiKey, NewApiKey} from '.
 import type {AuditEntry, NewAuditEntry} from './audit.js'
 import type {DeviceGrant, DeviceSession, IssuedLoginLink, LoginOutcome, SessionCheck} from './device-sessions.js'
 import type {Embedder} from './embed/embedder.js'
+import type {BackfillProgress, EmbeddingStatus} from './embed/indexer.js'
 import type {PendingMemory, VectorHit} from './embed/vector-index.js'
 import type {ListMemoriesQuery, Memory, MemoryPatch, MemoryRow, PatchOutcome, ProjectFilter, RememberInput} from './memories.js'
 import type {ContextMemoryQuery} from './memory-md.js'
@@ -120,7 +121,7 @@ export interface PairingRepository {
    * Check a code and, when it is good, mint its key and mark the code used, atomically: two
    * daemons claiming one code at once give one key.
    */
-  claim(code: string, mint: (grant: PairingGrant) => NewApiKey, now?: Date): Promise<PairClaimOutcome | {status: 'ok'; created: CreatedApiKey}>
+  claim(code: string, mint: (grant: PairingGrant) => NewApiKey, now?: Date): Promise<Exclude<PairClaimOutcome, {status: 'ok'}> | {status: 'ok'; created: CreatedApiKey}>
 }
 
 export interface DeviceSessionRepository {
@@ -178,6 +179,13 @@ export interface VectorRepository {
   counts(): Promise<{indexed: number; pending: number}>
   store(items: Array<{memory: PendingMemory; vector: Float32Array}>): Promise<void>
   nearest(vector: Float32Array, agentId: string, k: number): Promise<VectorHit[]>
+  /**
+   * The backend keeps vectors in step with memories in the background (it knows which memories
+   * changed); this is that work's state: counts, dimensions and the embedder's last failure.
+   */
+  status(): Promise<EmbeddingStatus>
+  /** Embed everything still missing now, from the first memory on (`signet embed backfill`); stops early when `signal` aborts. */
+  backfill(onProgress?: (progress: BackfillProgress) => void, signal?: AbortSignal): Promise<BackfillProgress>
 }
 
 export interface StorageHealth {

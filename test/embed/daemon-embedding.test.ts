@@ -9,7 +9,7 @@ import {openDatabase} from '../../src/store/db.js'
 import {EmbeddingIndexer} from '../../src/store/embed/indexer.js'
 import {StaticVectorEmbedder} from '../../src/store/embed/static-vectors.js'
 import {MemoryStore} from '../../src/store/memories.js'
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 import {type EmbeddingService, startEmbeddingService} from './embedding-service.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -114,7 +114,7 @@ describe('backfill', () => {
     await expect.poll(async () => (await daemon.request('GET', '/api/embedding/status')).body.pending, {timeout: 5000}).toBe(0)
     const patched = await daemon.request('PATCH', `/api/memory/${created.body.id}`, {body: {content: 'the invoice is overdue'}})
     expect(patched.status).toBe(200)
-    const db = daemon.context.db
+    const db = sqliteDatabaseOf(daemon)
     const stateMatches = () =>
       db
         .prepare(`SELECT s.content_hash = m.content_hash AS fresh FROM memory_vector_state s JOIN memories m ON m.seq = s.seq WHERE m.id = ?`)

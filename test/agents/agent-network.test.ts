@@ -10,6 +10,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
 import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 import {runHook} from '../hooks/support/run-hook.js'
+import {workspacePaths} from '../../src/config/paths.js'
+import {openSqliteStorage} from '../../src/store/sqlite/storage.js'
 import {openStream} from './support/sse-client.js'
 
 /*
@@ -261,6 +263,21 @@ describe('agent network: the event stream', () => {
     expect([JSON.parse(one.data).messageId, JSON.parse(two.data).messageId]).toEqual([a.body.message.id, b.body.message.id])
     expect(Number(two.id)).toBeGreaterThan(Number(one.id))
     resumed.close()
+  })
+
+  it('hears of a message another daemon on the same storage wrote, without a local wakeup', async () => {
+    const stream = await openStream(`${daemon.url}/api/agents/stream`, auth(keys.pi))
+    await stream.next((event) => event.event === 'ready')
+    // A second opener of the same database plays the other daemon: nothing in this daemon publishes the event.
+    const other = openSqliteStorage(workspacePaths(daemon.workspace).dbPath, {indexInBackground: false})
+    try {
+      const {message} = await other.messages.send({from: {agent: 'ops-bot'}, to: {address: 'pi-c', agent: 'pi-c'}, kind: 'note', body: 'sent through another daemon'})
+      const event = await stream.next((candidate) => candidate.event === 'message')
+      expect(JSON.parse(event.data)).toMatchObject({messageId: message.id, toAgent: 'pi-c', message: {body: 'sent through another daemon'}})
+    } finally {
+      stream.close()
+      await other.close()
+    }
   })
 
   it('sends heartbeats while idle', async () => {

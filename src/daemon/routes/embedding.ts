@@ -40,8 +40,12 @@ export function embeddingRoutes(daemon: DaemonContext) {
 
   /**
    * Embed every memory still without a vector now, answering one JSON line per batch so the caller
-   * shows progress. Owner or admin only: it spends the embedder's time (and, for a paid provider,
-   * money) on the whole store. A client that goes away stops it; vectors stored so far are kept.
+   * shows progress: `application/x-ndjson`, `{"type":"progress","done","total","failed"}` lines, then
+   * one `{"type":"done","provider","model","embedded","total","seconds"}` or
+   * `{"type":"error","error","embedded"}`. Owner or admin only: it spends the embedder's time (and,
+   * for a paid provider, money) on the whole store. A client that goes away stops it; vectors stored
+   * so far are kept. 409 `embedding_disabled` when no provider is configured, `backfill_running`
+   * while another runs.
    */
   app.post('/api/embedding/backfill', async (c) => {
     requirePermission(c.get('principal'), 'admin')

@@ -201,9 +201,16 @@ export interface StorageHealth {
 
 /** Table-level copy for `signet storage migrate`: every backend exposes the same logical tables. */
 export interface TableCopy {
-  /** Tables in dependency order, with the column that orders them for keyset paging. */
+  /**
+   * Tables in dependency order, with the primary key that orders them for keyset paging: one
+   * column, or several joined by commas (`agent_id,session_key`). Names and keys are the same on
+   * every backend (COPIED_TABLES in sqlite/table-copy.ts).
+   */
   tables(): Promise<Array<{name: string; key: string}>>
-  /** Rows after `after` (by key), at most `limit`, as plain JSON-safe values. */
+  /**
+   * Rows after `after` (by key), at most `limit`, as plain JSON-safe values. For a composite key,
+   * `after` is the JSON array of the last row's key values (`["default","sess-1"]`).
+   */
   read(table: string, after: string | number | null, limit: number): Promise<Array<Record<string, unknown>>>
   /** Upsert rows by key (idempotent, so an interrupted copy can resume). */
   write(table: string, rows: Array<Record<string, unknown>>): Promise<void>
@@ -229,7 +236,11 @@ export interface Storage {
   readonly tables: TableCopy
   /** A counter that moves on every write (the dashboard's "anything changed?" poll). */
   changeCounter(): Promise<number>
-  /** Quick check for the 503 guard: undefined when writes are safe. Cheap enough for every write. */
+  /**
+   * Quick check for the 503 guard: undefined when writes are safe. Cheap enough for every write.
+   * `code` is the kind of problem (SQLite: `deleted` or `replaced`, the file under the daemon);
+   * `message` may name paths and goes only to callers allowed to see them.
+   */
   writeProblem(): {code: string; message: string} | undefined
   health(options?: {deep?: boolean}): Promise<StorageHealth>
   close(): Promise<void>

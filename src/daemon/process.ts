@@ -175,7 +175,7 @@ export async function checkDaemonCanStart(workspace: string): Promise<ListenSett
 
 async function refuseDatabaseFromNewerSignet(dbPath: string): Promise<void> {
   // Loaded here only: `daemon status` and `stop` import this file and should not pay for SQLite.
-  const [{databaseFileSchemaVersion}, {LATEST_SCHEMA_VERSION}] = await Promise.all([import('../store/sqlite/integrity.js'), import('../store/sqlite/storage.js')])
+  const {databaseFileSchemaVersion, LATEST_SCHEMA_VERSION} = await import('../store/sqlite/integrity.js')
   // Unreadable files are the daemon's to report, with its own message.
   const version = databaseFileSchemaVersion(dbPath)
   if (version !== undefined && version > LATEST_SCHEMA_VERSION) {

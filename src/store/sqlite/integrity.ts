@@ -4,6 +4,8 @@ import Database from 'better-sqlite3'
 
 import {LATEST_SCHEMA_VERSION, type SqliteDatabase} from '../db.js'
 
+export {LATEST_SCHEMA_VERSION}
+
 export interface DatabaseIntegrity {
   ok: boolean
   /** `PRAGMA quick_check` lines: `["ok"]` when healthy, else the first problems it found. */

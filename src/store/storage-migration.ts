@@ -68,7 +68,7 @@ export async function migrateTables(source: TableCopy, target: TableCopy, option
       const rows = await source.read(name, after, batchSize)
       if (rows.length === 0) break
       await target.write(name, rows)
-      after = rows[rows.length - 1][key] as string | number
+      after = cursorOf(rows[rows.length - 1], key)
       done += rows.length
       copied += rows.length
       checkpoint.after[name] = after
@@ -92,11 +92,17 @@ async function countThrough(copy: TableCopy, table: string, key: string, after: 
     const rows = await copy.read(table, cursor, batchSize)
     for (const row of rows) {
       counted++
-      if (row[key] === after) return counted
+      if (cursorOf(row, key) === after) return counted
     }
     if (rows.length < batchSize) return counted
-    cursor = rows[rows.length - 1][key] as string | number
+    cursor = cursorOf(rows[rows.length - 1], key)
   }
+}
+
+/** The keyset cursor of a row: its key's value, or the JSON array of a composite key's values. */
+export function cursorOf(row: Record<string, unknown>, key: string): string | number {
+  if (!key.includes(',')) return row[key] as string | number
+  return JSON.stringify(key.split(',').map((column) => row[column]))
 }
 
 export async function verifyTable(source: TableCopy, target: TableCopy, table: string, batchSize = DEFAULT_BATCH): Promise<TableVerdict> {
@@ -126,7 +132,7 @@ export async function digestTable(copy: TableCopy, table: string, batchSize = DE
       rows++
     }
     if (page.length < batchSize) break
-    after = page[page.length - 1][key] as string | number
+    after = cursorOf(page[page.length - 1], key)
   }
   return {rows, hash: hash.digest('hex')}
 }

@@ -3,6 +3,7 @@ import {Hono} from 'hono'
 import {checkDatabaseIntegrity} from '../../diagnostics/db-integrity.js'
 import {requirePermission} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
+import {respond} from '../respond.js'
 
 /** Checks `signet doctor` asks the running daemon for, since only the daemon opens the database while it runs. */
 export function diagnosticsRoutes(daemon: DaemonContext) {
@@ -10,6 +11,6 @@ export function diagnosticsRoutes(daemon: DaemonContext) {
     requirePermission(c.get('principal'), 'admin')
     const result = checkDatabaseIntegrity(daemon.db, daemon.paths.dbPath, 'daemon')
     if (!result.ok) daemon.logger.warn('database quick_check found problems', {problems: result.problems.length})
-    return c.json(result)
+    return respond(c, 'GET /api/diagnostics/db', result)
   })
 }

@@ -18,6 +18,19 @@ const ZONES = [
   {target: layer('connectors'), from: [layer('store'), layer('daemon')], message: 'Connectors edit harness files and talk to the daemon over HTTP only.'},
   {target: layer('client'), from: [layer('daemon'), layer('store')], message: 'The client speaks HTTP; it must not link the daemon or the store.'},
   {
+    // The API contract is shared by the daemon and every client: plain schemas, below both.
+    target: layer('api'),
+    from: ['daemon', 'client', 'commands', 'hooks', 'connectors', 'mcp', 'cli', 'ui', 'setup', 'diagnostics', 'service', 'dashboard'].map(layer),
+    message: 'The API contract (src/api) is plain schemas shared by the daemon and its clients; it imports neither.',
+  },
+  {
+    target: layer('api'),
+    from: layer('store'),
+    // The role and permission vocabulary is the store's (keys persist it): constants, no I/O.
+    except: ['./roles.ts'],
+    message: 'The API contract names the store\'s role vocabulary (src/store/roles.ts) and nothing else of the store.',
+  },
+  {
     // Opening the database belongs to the daemon (and the store that implements it).
     target: [
       'cli',
@@ -52,13 +65,12 @@ const LAYER_ALLOWLIST = [
     files: ['src/commands/embed/status.ts', 'src/commands/embed/backfill.ts'],
     imports: ['src/store/db.ts', 'src/store/embed/vector-index.ts', 'src/store/embed/indexer.ts', 'src/store/embed/providers.ts'],
   },
-  // Type-only: the device-session response shape; it moves to the typed API contract.
-  {files: ['src/commands/device/list.ts', 'src/commands/device/revoke.ts'], imports: ['src/store/device-sessions.ts']},
   // Session-end extraction parses transcripts with the hook's transcript parser (and its wrapper
   // stripping); the parser belongs below both and moves with the harness profiles.
   {files: ['src/store/memory-extraction.ts'], imports: ['src/hooks/transcript-format.ts']},
-  // The source routes' answer shapes and the skip-reason wording; they move to the typed API contract.
-  {files: ['src/commands/source/add.ts', 'src/commands/source/list.ts', 'src/commands/source/reindex.ts'], imports: ['src/store/sources.ts']},
+  // The skip-reason wording (`source list`), which names the store's limits (1 MB a file, 20,000 files a
+  // source); it moves to the API contract once the store takes those limits from there.
+  {files: ['src/commands/source/list.ts'], imports: ['src/store/sources.ts']},
   // `signet doctor` checks the database file read-only even when the daemon is down (or is what is broken).
   {files: ['src/diagnostics/db-integrity.ts'], imports: ['src/store/db.ts']},
 ]

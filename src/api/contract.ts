@@ -75,13 +75,16 @@ export type ParamsOf<K extends RouteKey> = z.output<SchemaOf<K, 'params'>>
 /** A route's query string, as values a client passes (numbers and flags are sent as text). */
 export type QueryOf<K extends RouteKey> = Partial<z.output<SchemaOf<K, 'query'>>>
 
+/** True when every field of T may be left out (so the whole object may be too): an empty object is a T. */
+type AllOptional<T> = Record<never, never> extends T ? true : false
+
 /** What a call of route K carries: `params` when its path has some, `query` and `body` when it takes them. */
 export type RequestOf<K extends RouteKey> = (Has<K, 'params'> extends true ? {params: ParamsOf<K>} : unknown) &
   (Has<K, 'query'> extends true ? {query?: QueryOf<K>} : unknown) &
-  (Has<K, 'body'> extends true ? ({} extends BodyOf<K> ? {body?: BodyOf<K>} : {body: BodyOf<K>}) : unknown)
+  (Has<K, 'body'> extends true ? (AllOptional<BodyOf<K>> extends true ? {body?: BodyOf<K>} : {body: BodyOf<K>}) : unknown)
 
 /** The arguments after the route key: none when the route needs nothing. */
-export type CallArgs<K extends RouteKey> = {} extends RequestOf<K> ? [request?: RequestOf<K> & object] : [request: RequestOf<K>]
+export type CallArgs<K extends RouteKey> = AllOptional<RequestOf<K>> extends true ? [request?: RequestOf<K> & object] : [request: RequestOf<K>]
 
 /** A route's success statuses. */
 export type SuccessStatusOf<K extends RouteKey> = Contract[K] extends {status: readonly (infer S)[]} ? S : 200

@@ -10,7 +10,6 @@ import {
   memoryTypeField,
   projectField,
   queryFlag,
-  sessionKeyField,
   tagList,
   timestamp,
 } from './fields.js'

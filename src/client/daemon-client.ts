@@ -242,7 +242,7 @@ export class DaemonClient {
       // The Request computes its own length from the body.
       if (value !== undefined && name.toLowerCase() !== 'content-length') requestHeaders.set(name, String(value))
     }
-    const response = await fetch(new Request(`${this.url}${path}`, {method, headers: requestHeaders, body: payload}))
+    const response = await fetch(new Request(`${this.url}${path}`, {method, headers: requestHeaders, body: payload?.toString('utf8')}))
     return {status: response.status, statusText: response.statusText, text: await response.text()}
   }
 

@@ -92,7 +92,7 @@ function expectEvents(route: RouteKey, text: string, expected: string[]): void {
   const events = sseEvents(text)
   expect(events.map((entry) => entry.event)).toEqual(expect.arrayContaining(expected))
   for (const {event, data} of events) {
-    const schema = API_CONTRACT[route].events?.[event]
+    const schema = (API_CONTRACT[route] as RouteDefinition).events?.[event]
     expect(schema, `${route} sent an event '${event}' the contract does not list`).toBeDefined()
     const parsed = schema!.safeParse(data)
     expect(parsed.success, `${route} event '${event}' outside its contract:\n${parsed.error ? z.prettifyError(parsed.error) : ''}`).toBe(true)

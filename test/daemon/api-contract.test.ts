@@ -6,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
 
 import {API_CONTRACT, type RouteDefinition, type RouteKey} from '../../src/api/contract.js'
+import {DaemonClient, DaemonRequestError} from '../../src/client/daemon-client.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
 /*
@@ -262,5 +263,67 @@ describe('every route answers what the API contract (src/api) says', () => {
 
   it('called every route of the contract', () => {
     expect(Object.keys(API_CONTRACT).filter((route) => !called.has(route as RouteKey))).toEqual([])
+  })
+})
+
+describe('DaemonClient.call, typed by the contract', () => {
+  const owner = () => new DaemonClient({url: daemon.url, socketPath: daemon.socketPath, validateAnswers: true})
+
+  it('fills path parameters (encoded), sends the query and body, and answers the route type', async () => {
+    const client = owner()
+    const key = 'session with/slash & space'
+    await client.call('POST /api/hooks/session-start', {body: {harness: 'codex', sessionKey: key, source: 'startup'}})
+    const session = await client.call('GET /api/sessions/:key', {params: {key}, query: {agentId: 'default'}})
+    expect(session.session.sessionKey).toBe(key)
+    const stored = await client.call('POST /api/memory/remember', {body: {content: 'The client fills :id from params', tags: ['client']}})
+    const changed = await client.call('PATCH /api/memory/:id', {params: {id: stored.id}, body: {importance: 0.9}})
+    expect(changed.memory.importance).toBe(0.9)
+    const listed = await client.call('GET /api/memories', {query: {limit: 1, tags: 'client'}})
+    expect(listed.memories.map((memory) => memory.id)).toEqual([stored.id])
+    // A route without a body still sends `{}` (the daemon refuses unknown fields, not an empty object).
+    await client.call('POST /api/harnesses/regenerate')
+    expect((await client.call('DELETE /api/memory/:id', {params: {id: stored.id}})).deleted).toBe(true)
+  })
+
+  it('with validateAnswers, refuses an answer outside the contract and names the field', async () => {
+    // The real daemon answers; the transport plays a daemon of another version that renamed a field.
+    const renamed = new DaemonClient({
+      url: daemon.url,
+      apiKey: daemon.adminToken(),
+      validateAnswers: true,
+      fetch: async (request) => {
+        const answer = await fetch(request)
+        const body = (await answer.json()) as {memoryCount: number}
+        const {memoryCount, ...rest} = body
+        return new Response(JSON.stringify({...rest, memory_count: memoryCount}), {status: answer.status, headers: {'content-type': 'application/json'}})
+      },
+    })
+    const failure = await renamed.call('GET /api/status').catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(DaemonRequestError)
+    expect((failure as DaemonRequestError).daemonCode).toBe('invalid_response')
+    expect((failure as DaemonRequestError).message).toMatch(/GET \/api\/status outside the API contract: memoryCount: /)
+    // Without validation the same answer is handed over as it came.
+    const lenient = new DaemonClient({...renamed.options, validateAnswers: false})
+    expect(await lenient.call('GET /api/status')).toHaveProperty('memory_count')
+  })
+
+  it('types requests and answers from the contract (checked by npm run check)', () => {
+    // Never run: the @ts-expect-error lines fail the type check when the contract stops catching them.
+    async function typed(client: DaemonClient) {
+      const status = await client.call('GET /api/status')
+      const count: number = status.memoryCount
+      // @ts-expect-error the body is required
+      await client.call('POST /api/memory/remember')
+      // @ts-expect-error path parameters are required
+      await client.call('DELETE /api/memory/:id')
+      // @ts-expect-error an unknown body field
+      await client.call('POST /api/memory/recall', {body: {query: 'x', lmit: 3}})
+      // @ts-expect-error a server-sent-events route is not a JSON call
+      await client.call('GET /api/agents/stream')
+      // @ts-expect-error answers use camelCase
+      const old: string = (await client.call('GET /api/memory/:id', {params: {id: 'x'}})).memory.created_at
+      return [count, old]
+    }
+    expect(typeof typed).toBe('function')
   })
 })

@@ -6,11 +6,11 @@ import {defineRoutes} from './route.js'
 export const sessionSearchBody = z.object({
   query: z.string().trim().min(1, 'must not be empty').max(2000),
   agentId: agentIdField.optional(),
-  agent_id: agentIdField.optional().describe('the same as agentId (older plugins send it)'),
+  agent_id: agentIdField.optional().describe('the same as agentId, snake_case spelling'),
   project: projectField.optional(),
   sessionKey: sessionKeyField.optional().describe('search only this session'),
   currentSessionKey: sessionKeyField.optional().describe("leave the caller's own session out (it is already in its context)"),
-  current_session_key: sessionKeyField.optional().describe('the same as currentSessionKey (older plugins send it)'),
+  current_session_key: sessionKeyField.optional().describe('the same as currentSessionKey, snake_case spelling'),
   limit: z.number().int().min(1).max(50).default(10),
 })
 

@@ -21,7 +21,10 @@ const messageKind = z.enum(['note', 'request', 'reply'])
 export const sendMessageBody = z
   .object({
     to: addressField,
-    body: z.string().refine((text) => text.trim().length > 0, 'must not be empty').describe(`at most ${MAX_MESSAGE_BODY_BYTES} bytes`),
+    body: z
+      .string()
+      .refine((text) => text.trim().length > 0, 'must not be empty')
+      .describe(`at most ${MAX_MESSAGE_BODY_BYTES} bytes`),
     subject: z.string().trim().min(1).max(200).optional(),
     kind: messageKind.optional().describe('default note (reply when replyTo is given)'),
     replyTo: z.string().uuid('must be a message id').optional(),
@@ -111,7 +114,11 @@ export type PeerView = z.infer<typeof peerView>
 export type MessageView = z.infer<typeof messageView>
 
 export const agentRoutes = defineRoutes({
-  'GET /api/agents/peers': {summary: 'The agents connected to this daemon: each session with harness, machine, project and status.', query: peersQuery, response: peersResponse},
+  'GET /api/agents/peers': {
+    summary: 'The agents connected to this daemon: each session with harness, machine, project and status.',
+    query: peersQuery,
+    response: peersResponse,
+  },
   'POST /api/agents/messages': {
     summary: "Send a message to another agent; it is shown once in the recipient's next prompt. Policy and rate limits apply.",
     body: sendMessageBody,
@@ -119,7 +126,12 @@ export const agentRoutes = defineRoutes({
     status: [201],
   },
   'GET /api/agents/inbox': {summary: "The calling agent's messages (or, with box=sent, what it sent).", query: inboxQuery, response: inboxResponse},
-  'POST /api/agents/messages/:id/ack': {summary: 'Acknowledge a message, so its sender sees it was handled.', params: messageIdParams, body: ackBody, response: ackResponse},
+  'POST /api/agents/messages/:id/ack': {
+    summary: 'Acknowledge a message, so its sender sees it was handled.',
+    params: messageIdParams,
+    body: ackBody,
+    response: ackResponse,
+  },
   'GET /api/agents/stream': {
     summary: "Live events of the calling agent's messages (Server-Sent Events, resumable with Last-Event-ID).",
     query: streamQuery,

@@ -16,9 +16,7 @@ const futureDate = z
   .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
   .transform((value) => new Date(value).toISOString())
 
-const keyScope = z
-  .object({agent: agentIdField.optional(), project: projectField.optional(), user: z.string().min(1).max(128).optional()})
-  .strict()
+const keyScope = z.object({agent: agentIdField.optional(), project: projectField.optional(), user: z.string().min(1).max(128).optional()}).strict()
 
 export const createKeyBody = z
   .object({

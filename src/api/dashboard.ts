@@ -33,7 +33,10 @@ export const dashboardRoutes = defineRoutes({
     kind: 'events',
     events: {hello: z.strictObject({}), change: z.strictObject({})},
   },
-  'GET /api/dashboard/settings': {summary: "The effective agent.yaml (defaults filled in; it holds no secrets) and doctor's findings with fixes.", response: dashboardSettingsResponse},
+  'GET /api/dashboard/settings': {
+    summary: "The effective agent.yaml (defaults filled in; it holds no secrets) and doctor's findings with fixes.",
+    response: dashboardSettingsResponse,
+  },
 })
 
 export const mcpRoutes = defineRoutes({

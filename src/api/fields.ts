@@ -37,10 +37,19 @@ export const tagList = z.array(tagField).max(32)
 /** The human name of an API key. */
 export const keyNameField = visibleName(z.string({error: 'is required'}).trim().min(1, 'is required').max(128))
 
-export const agentIdField = z.string().min(1).max(128).regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ - only')
+export const agentIdField = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:@-]+$/, 'letters, digits and . _ : @ - only')
 
 /** A harness or connector name: `claude-code`, `codex`, `my-harness.v2`. */
-export const harnessNameField = z.string().trim().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/i, 'a harness name like claude-code (letters, digits and . _ - only)')
+export const harnessNameField = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'a harness name like claude-code (letters, digits and . _ - only)')
 
 /** A session as the harness names it (Claude Code's session id, Codex's thread id …). */
 export const sessionKeyField = z.string().trim().min(1).max(256)
@@ -52,7 +61,11 @@ export const idempotencyKeyField = z.string().min(1).max(256)
 export const machineIdField = z.string().min(1).max(256)
 
 /** A memory's type: `fact`, `preference`, `decision`, `summary` … */
-export const memoryTypeField = z.string().min(1).max(32).regex(/^[a-z_]+$/, 'lowercase letters and _ only')
+export const memoryTypeField = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[a-z_]+$/, 'lowercase letters and _ only')
 
 /** Any date `Date.parse` reads; answers always carry ISO 8601 in UTC. */
 export const isoDateField = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO date')

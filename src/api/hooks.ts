@@ -58,7 +58,10 @@ export const sessionStartResponse = z.strictObject({
   receipt: z.strictObject({
     ids: z.array(z.string()),
     messages: messageReceipt,
-    budget: z.strictObject({total: z.number().int(), memoriesChars: z.number().int(), messagesChars: z.number().int()}).optional().describe('absent when a resumed session got the short stub'),
+    budget: z
+      .strictObject({total: z.number().int(), memoriesChars: z.number().int(), messagesChars: z.number().int()})
+      .optional()
+      .describe('absent when a resumed session got the short stub'),
     elapsedMs: z.number(),
   }),
 })

@@ -198,5 +198,10 @@ export const memoryRoutes = defineRoutes({
     body: patchMemoryBody,
     response: memoryResponse,
   },
-  'DELETE /api/memory/:id': {summary: 'Forget a memory (soft delete: it no longer appears anywhere).', params: memoryIdParams, query: agentQuery, response: forgetResponse},
+  'DELETE /api/memory/:id': {
+    summary: 'Forget a memory (soft delete: it no longer appears anywhere).',
+    params: memoryIdParams,
+    query: agentQuery,
+    response: forgetResponse,
+  },
 })

@@ -29,7 +29,9 @@ export interface RouteDefinition {
 export type SuccessStatus = 200 | 201
 
 /** Keeps the literal types of a table of routes (keyed `METHOD /path`) while checking its shape. */
-export function defineRoutes<const Routes extends Record<`${'GET' | 'POST' | 'PATCH' | 'DELETE' | 'ALL'} /${string}`, RouteDefinition>>(routes: Routes): Routes {
+export function defineRoutes<const Routes extends Record<`${'GET' | 'POST' | 'PATCH' | 'DELETE' | 'ALL'} /${string}`, RouteDefinition>>(
+  routes: Routes,
+): Routes {
   return routes
 }
 

@@ -89,12 +89,22 @@ export const sessionRoutes = defineRoutes({
     response: sessionSearchResponse,
   },
   'GET /api/sessions': {summary: 'Sessions, newest first.', query: listSessionsQuery, response: listSessionsResponse},
-  'GET /api/sessions/:key': {summary: 'One session and the transcripts stored for it (their sizes, not their text).', params: sessionKeyParams, query: agentQuery, response: sessionResponse},
+  'GET /api/sessions/:key': {
+    summary: 'One session and the transcripts stored for it (their sizes, not their text).',
+    params: sessionKeyParams,
+    query: agentQuery,
+    response: sessionResponse,
+  },
   'GET /api/sessions/:key/receipts': {
     summary: 'Turn by turn, what each prompt of the session was given and why.',
     params: sessionKeyParams,
     query: agentQuery,
     response: receiptsResponse,
   },
-  'GET /api/sessions/:key/transcript': {summary: "The session's latest stored transcript (redacted).", params: sessionKeyParams, query: agentQuery, response: transcriptResponse},
+  'GET /api/sessions/:key/transcript': {
+    summary: "The session's latest stored transcript (redacted).",
+    params: sessionKeyParams,
+    query: agentQuery,
+    response: transcriptResponse,
+  },
 })

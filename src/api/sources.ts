@@ -5,7 +5,12 @@ import {timestamp} from './fields.js'
 import {defineRoutes} from './route.js'
 
 const NAME_RULE = 'a name like my-repo (letters, digits and . _ - only, starting with a letter or digit)'
-export const sourceNameField = z.string().trim().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/i, NAME_RULE)
+export const sourceNameField = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/i, NAME_RULE)
 
 const includeGlob = z
   .string()
@@ -72,7 +77,10 @@ export const sourceHit = z.strictObject({
   score: z.number(),
 })
 
-export const sourceReportResponse = z.strictObject({source: sourceView, report: indexReport.nullable().describe('null when the first scan failed (see source.error)')})
+export const sourceReportResponse = z.strictObject({
+  source: sourceView,
+  report: indexReport.nullable().describe('null when the first scan failed (see source.error)'),
+})
 export const sourceSearchResponse = z.strictObject({query: z.string(), hits: z.array(sourceHit), count: z.number().int(), elapsedMs: z.number()})
 
 export type SourceView = z.infer<typeof sourceView>
@@ -91,11 +99,19 @@ export const sourceRoutes = defineRoutes({
     summary: 'The indexed folders, shared by every agent and project of the workspace.',
     response: z.strictObject({sources: z.array(sourceView), scope: z.literal('workspace')}),
   },
-  'DELETE /api/sources/:name': {summary: 'Stop indexing a source and drop its chunks (the folder is not touched).', params: sourceNameParams, response: z.strictObject({removed: z.string()})},
+  'DELETE /api/sources/:name': {
+    summary: 'Stop indexing a source and drop its chunks (the folder is not touched).',
+    params: sourceNameParams,
+    response: z.strictObject({removed: z.string()}),
+  },
   'POST /api/sources/:name/reindex': {
     summary: 'Rescan a source now: changed files are re-read, deleted ones dropped.',
     params: sourceNameParams,
     response: z.strictObject({source: sourceView, report: indexReport}),
   },
-  'POST /api/sources/search': {summary: 'Search the indexed folders: chunks with path and line numbers.', body: sourceSearchBody, response: sourceSearchResponse},
+  'POST /api/sources/search': {
+    summary: 'Search the indexed folders: chunks with path and line numbers.',
+    body: sourceSearchBody,
+    response: sourceSearchResponse,
+  },
 })

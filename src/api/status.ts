@@ -90,9 +90,15 @@ export type DatabaseIntegrity = z.infer<typeof databaseIntegrity>
 
 export const statusRoutes = defineRoutes({
   'GET /health': {summary: 'Open liveness probe: no paths, counts or anything else an anonymous caller could learn from.', response: healthResponse},
-  'GET /api/status': {summary: "The daemon: version, uptime, listen settings, the database's health and how many memories the caller may read.", response: statusResponse},
+  'GET /api/status': {
+    summary: "The daemon: version, uptime, listen settings, the database's health and how many memories the caller may read.",
+    response: statusResponse,
+  },
   'GET /api/embedding/status': {summary: 'Vector indexing: provider, model and progress (`signet embed status`).', response: embeddingStatusResponse},
-  'GET /api/diagnostics/db': {summary: 'PRAGMA quick_check and schema facts, for `signet doctor` (only the daemon opens the database while it runs).', response: databaseIntegrity},
+  'GET /api/diagnostics/db': {
+    summary: 'PRAGMA quick_check and schema facts, for `signet doctor` (only the daemon opens the database while it runs).',
+    response: databaseIntegrity,
+  },
   'GET /api/harnesses': {summary: 'Each configured or seen harness, with when its hooks last reached the daemon.', response: harnessesResponse},
   'POST /api/harnesses/regenerate': {
     summary: "Copy the workspace AGENTS.md into each configured harness's instruction file now (docs/architecture.md, Harness sync).",

@@ -17,14 +17,19 @@ export const synthesisCompleteBody = z.object({
   harness: harnessNameField.optional(),
   agentId: agentIdField.optional(),
   content: z.string().trim().min(1, 'must not be empty').max(200_000).describe('the new working-memory block (Markdown, without the markers)'),
-  baseHash: z.string().regex(/^[0-9a-f]{64}$/, 'the baseHash returned by POST /api/hooks/synthesis').describe('baseHash from the synthesis answer this content was made from'),
+  baseHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'the baseHash returned by POST /api/hooks/synthesis')
+    .describe('baseHash from the synthesis answer this content was made from'),
 })
 
 export const synthesisConfigResponse = z.strictObject({
   guidelines: z.array(z.string()),
   limits: z.strictObject({maxBlockChars: z.number().int(), maxMemories: z.number().int(), defaultMemories: z.number().int(), maxMemoryChars: z.number().int()}),
   markers: z.strictObject({begin: z.string(), end: z.string()}),
-  provider: z.strictObject({name: z.string(), configured: z.boolean()}).describe("the daemon's own model provider (agent.yaml extraction.provider); none: offline synthesis only"),
+  provider: z
+    .strictObject({name: z.string(), configured: z.boolean()})
+    .describe("the daemon's own model provider (agent.yaml extraction.provider); none: offline synthesis only"),
   offlineRefresh: z.boolean(),
   writable: z.boolean().describe('whether this caller may write the workspace MEMORY.md'),
 })
@@ -56,7 +61,10 @@ export const synthesisResponse = z.strictObject({
 export const synthesisCompleteResponse = z.strictObject({written: z.boolean(), hash: z.string(), chars: z.number().int(), redactions: z.number().int()})
 
 export const synthesisRoutes = defineRoutes({
-  'GET /api/hooks/synthesis/config': {summary: 'How MEMORY.md synthesis works on this daemon: guidelines, limits, markers, and whether the caller may write.', response: synthesisConfigResponse},
+  'GET /api/hooks/synthesis/config': {
+    summary: 'How MEMORY.md synthesis works on this daemon: guidelines, limits, markers, and whether the caller may write.',
+    response: synthesisConfigResponse,
+  },
   'POST /api/hooks/synthesis': {
     summary: 'What to write the working memory from: the prompt, the current block and the memories (for runtimes that bring their own model).',
     body: synthesisBody,

@@ -122,7 +122,9 @@ describe('every route answers what the API contract (src/api) says', () => {
     memoryId = stored.id
     expect((await call('POST /api/memory/remember', {body: {content: 'The staging database listens on port 5433', project: HOOK.project}})).deduped).toBe(true)
     await call('POST /api/memory/import', {
-      body: {memories: [{content: 'Deploys go out on Tuesdays after the release review', origin: 'claude-mem', createdAt: '2024-03-05T10:00:00Z', tags: ['deploy']}]},
+      body: {
+        memories: [{content: 'Deploys go out on Tuesdays after the release review', origin: 'claude-mem', createdAt: '2024-03-05T10:00:00Z', tags: ['deploy']}],
+      },
     })
     const recalled = await call('POST /api/memory/recall', {body: {query: 'staging database port'}})
     expect(recalled.results.length).toBeGreaterThan(0)
@@ -140,7 +142,9 @@ describe('every route answers what the API contract (src/api) says', () => {
     // A prompt of only function words recalls nothing (the short receipt); a real one recalls (in a
     // session whose start did not inject the memory already).
     await call('POST /api/hooks/user-prompt-submit', {body: {...HOOK, sessionKey: 'contract-session-2', prompt: 'what is this?'}})
-    const prompted = await call('POST /api/hooks/user-prompt-submit', {body: {...HOOK, sessionKey: 'contract-session-2', prompt: 'Which port does the staging database listen on?'}})
+    const prompted = await call('POST /api/hooks/user-prompt-submit', {
+      body: {...HOOK, sessionKey: 'contract-session-2', prompt: 'Which port does the staging database listen on?'},
+    })
     expect(prompted.memoryCount).toBeGreaterThan(0)
     const transcript = 'User: which port does staging use?\nAssistant: The staging database listens on port 5433.\nUser: remember that we deploy on Tuesdays'
     await call('POST /api/hooks/pre-compaction', {body: {...HOOK, trigger: 'auto', messageCount: 3, transcript}})
@@ -162,7 +166,9 @@ describe('every route answers what the API contract (src/api) says', () => {
   it('MEMORY.md synthesis', async () => {
     await call('GET /api/hooks/synthesis/config')
     const synthesis = await call('POST /api/hooks/synthesis', {body: {harness: 'openclaw', maxMemories: 5}})
-    await call('POST /api/hooks/synthesis/complete', {body: {harness: 'openclaw', content: '## Working memory\n- staging database: port 5433', baseHash: synthesis.baseHash}})
+    await call('POST /api/hooks/synthesis/complete', {
+      body: {harness: 'openclaw', content: '## Working memory\n- staging database: port 5433', baseHash: synthesis.baseHash},
+    })
   })
 
   it('sources', async () => {
@@ -236,11 +242,19 @@ describe('every route answers what the API contract (src/api) says', () => {
     const headers = {accept: 'application/json, text/event-stream'}
     const initialize = await daemon.request('POST', '/mcp', {
       headers,
-      body: {jsonrpc: '2.0', id: 1, method: 'initialize', params: {protocolVersion: '2025-03-26', capabilities: {}, clientInfo: {name: 'contract-test', version: '1'}}},
+      body: {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {protocolVersion: '2025-03-26', capabilities: {}, clientInfo: {name: 'contract-test', version: '1'}},
+      },
     })
     expect(initialize.status).toBe(200)
     expect(initialize.body.result.serverInfo.name).toBe('signet')
-    const search = await daemon.request('POST', '/mcp', {headers, body: {jsonrpc: '2.0', id: 2, method: 'tools/call', params: {name: 'memory_search', arguments: {query: 'staging database'}}}})
+    const search = await daemon.request('POST', '/mcp', {
+      headers,
+      body: {jsonrpc: '2.0', id: 2, method: 'tools/call', params: {name: 'memory_search', arguments: {query: 'staging database'}}},
+    })
     expect(search.body.result.isError ?? false, JSON.stringify(search.body)).toBe(false)
     expect(search.body.result.content[0].text).toMatch(/^Found \d+ memor/)
     expect((await daemon.request('GET', '/mcp', {headers})).status).toBe(405)

@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Every answer a test daemon (and a DaemonClient in a test) sends is checked against the API
+    // contract (src/api): a drift fails the test that provoked it, not only test/daemon/api-contract.
+    env: {SIGNET_CHECK_ANSWERS: '1'},
   },
 })

@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One throwaway PostgreSQL cluster for the run (PostgreSQL backend tests; skipped without a server).
+    globalSetup: ['test/helpers/postgres.global.ts'],
   },
 })

@@ -84,7 +84,7 @@ export async function startPostgresCluster(bin: string): Promise<PostgresCluster
         run(owner, path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', '-o', options, 'start'])
       } catch (error) {
         if (attempt < 2) continue
-        throw new Error(`pg_ctl start failed: ${(error as Error).message}\n${readLog(dir)}`)
+        throw new Error(`pg_ctl start failed: ${(error as Error).message}\n${readLog(dir)}`, {cause: error})
       }
       const version = readFileSync(path.join(data, 'PG_VERSION'), 'utf8').trim()
       return {baseUrl: `postgres://${user}@127.0.0.1:${port}`, port, dir, bin, version}

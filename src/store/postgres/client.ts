@@ -1,0 +1,124 @@
+import pg from 'pg'
+
+import {redactDatabaseSecrets, redactDatabaseUrl} from '../../config/database-url.js'
+import {SignetError} from '../../errors.js'
+
+/**
+ * The connection pool every PostgreSQL repository shares (node-postgres `pg.Pool`: pure JS, no
+ * native build). bigint columns (seq, counts) come back as numbers: every one of them is a row
+ * count or an identity far below 2^53.
+ */
+export type Pool = pg.Pool
+export type PoolClient = pg.PoolClient
+/** A pool or a client inside a transaction: anything that can run a query. */
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>
+
+const INT8_OID = 20
+
+const parsers: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) => (oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'))) as pg.CustomTypesConfig['getTypeParser'],
+}
+
+export interface PoolOptions {
+  url: string
+  /** Connections per daemon (default 10): several daemons share one server's max_connections. */
+  max?: number
+  /** How long a query waits for a free connection or a new one before failing (default 10 s). */
+  connectionTimeoutMs?: number
+  applicationName?: string
+}
+
+export function createPool(options: PoolOptions): Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    idleTimeoutMillis: 30_000,
+    application_name: options.applicationName ?? 'signet',
+    types: parsers,
+  })
+  // An idle client losing its connection (server restart, network) is reported here; without a
+  // listener it would crash the process. The next query opens a fresh connection.
+  pool.on('error', () => {})
+  return pool
+}
+
+/** Error codes worth retrying a whole transaction for: serialization failure and deadlock. */
+const RETRYABLE = new Set(['40001', '40P01'])
+
+/** Run `work` in one transaction (READ COMMITTED), retried a few times on serialization failures and deadlocks. */
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const client = await pool.connect()
+    let broken = false
+    try {
+      await client.query('BEGIN')
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true
+      })
+      if (RETRYABLE.has(pgErrorCode(error) ?? '') && attempt < 4) continue
+      throw error
+    } finally {
+      client.release(broken)
+    }
+  }
+}
+
+export function pgErrorCode(error: unknown): string | undefined {
+  const code = (error as {code?: unknown})?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return pgErrorCode(error) === '23505'
+}
+
+/**
+ * A connection failure as a SignetError that names the server without the password. pg's own
+ * messages do not quote the URL, but a DNS or TLS error can carry the host string it was given.
+ */
+export function connectionError(error: unknown, url: string): SignetError {
+  const message = redactDatabaseSecrets(error instanceof Error ? error.message : String(error), url)
+  return new SignetError(`cannot reach PostgreSQL at ${redactDatabaseUrl(url)}: ${message}`, 'storage_unreachable')
+}
+
+/**
+ * PostgreSQL text cannot hold a NUL character (SQLite's can): one arriving in a field is stored as
+ * U+FFFD instead of failing the write. Applies inside arrays too.
+ */
+export function pgSafe(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value
+  if (Array.isArray(value)) return value.map(pgSafe)
+  return value
+}
+
+/** Run one statement and return its rows; every parameter passes through pgSafe. */
+export async function query<Row extends object = Record<string, unknown>>(db: Queryable, sql: string, values: unknown[] = []): Promise<Row[]> {
+  const result = await db.query(sql, values.map(pgSafe))
+  return result.rows as Row[]
+}
+
+/** The first row of a statement, or undefined. */
+export async function queryOne<Row extends object = Record<string, unknown>>(db: Queryable, sql: string, values: unknown[] = []): Promise<Row | undefined> {
+  return (await query<Row>(db, sql, values))[0]
+}
+
+/** Rows a statement changed (UPDATE, DELETE, INSERT … ON CONFLICT DO NOTHING). */
+export async function execute(db: Queryable, sql: string, values: unknown[] = []): Promise<number> {
+  const result = await db.query(sql, values.map(pgSafe))
+  return result.rowCount ?? 0
+}
+
+/** Positional parameters for a query built from optional parts: `params.add(value)` returns `$n`. */
+export class Params {
+  readonly values: unknown[] = []
+
+  add(value: unknown): string {
+    this.values.push(value)
+    return `$${this.values.length}`
+  }
+}

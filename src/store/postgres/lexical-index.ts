@@ -2,7 +2,7 @@ import type {MemoryRow} from '../memories.js'
 import {type PlannedTerm, planForms, planProximityPairs} from '../query-terms.js'
 import type {NeighbourRow, RecallQuery} from '../search.js'
 import type {LexicalIndex} from '../storage.js'
-import {bm25Idf, bm25Sql, bm25Term, normaliseForm} from './bm25.js'
+import {bm25Idf, bm25Term, normaliseForm, postingsBm25Sql} from './bm25.js'
 import {Params, type Pool, query} from './client.js'
 import {SEARCH_CONFIG} from './migrations.js'
 import {MEMORY_COLUMNS, projectConditionPg} from './search-index.js'
@@ -11,95 +11,147 @@ import {MEMORY_COLUMNS, projectConditionPg} from './search-index.js'
 export const MEMORY_SEARCH_STATS = `SELECT greatest(coalesce(sum(docs), 0), 1)::float8 AS n,
   greatest(coalesce(sum(tokens), 0)::float8 / greatest(coalesce(sum(docs), 0), 1), 1e-6) AS avgdl FROM memory_search_stats`
 
-/** Weight of a tags position next to a content one (FTS5: bm25(memories_fts, 1.0, 0.3)). */
-const TAGS_WEIGHT = 0.3
+/** Words whose stems are kept in process (a stem never changes: the text search configuration is fixed). */
+const STEM_CACHE_SIZE = 50_000
 
 /**
- * The memories' text index on PostgreSQL: a tsvector per memory (GIN-indexed) matched with OR-ed
- * forms, ranked by FTS5-equivalent BM25 (bm25.ts). The shared recall ranker makes every quality
- * decision; this only matches words and reads rows.
+ * Each word's lexemes as the index holds them (the server's stemmer), asked once per word and
+ * kept. Queries then name lexemes as constants, which the planner matches to the postings index
+ * directly (a lexeme computed inside the query hid that from it: a sequential scan of every posting).
  */
-export class PostgresLexicalIndex implements LexicalIndex {
+class StemCache {
+  private readonly known = new Map<string, string[]>()
+
   constructor(private readonly pool: Pool) {}
 
+  async of(words: string[]): Promise<Map<string, string[]>> {
+    const missing = [...new Set(words.filter((word) => !this.known.has(word)))]
+    if (missing.length > 0) {
+      const rows = await query<{word: string; lexemes: string[]}>(
+        this.pool,
+        `SELECT w.word, array(SELECT l.lexeme FROM unnest(to_tsvector('${SEARCH_CONFIG}', w.word)) AS l ORDER BY l.positions[1]) AS lexemes
+          FROM unnest($1::text[]) AS w(word)`,
+        [missing],
+      )
+      if (this.known.size + rows.length > STEM_CACHE_SIZE) this.known.clear()
+      for (const row of rows) this.known.set(row.word, row.lexemes)
+    }
+    return new Map(words.map((word) => [word, this.known.get(word) ?? []]))
+  }
+}
+
+/**
+ * The memories' text index on PostgreSQL: a tsvector per memory (GIN-indexed, for phrases) and the
+ * memory_terms postings it is unnested into (for ranking), with FTS5-equivalent BM25 (bm25.ts). The
+ * shared recall ranker makes every quality decision; this only matches words and reads rows.
+ */
+export class PostgresLexicalIndex implements LexicalIndex {
+  /**
+   * The memories each plan was last ranked to (ranked, rankedWithin). The recall ranker asks for
+   * proximity only to re-score those candidates, with the same plan: proximity then reads the
+   * pairs' postings of these rows alone instead of every row holding both words of a pair, which
+   * on a large store (a speaker's name in every turn) is most of it. Weak: gone with the plan.
+   */
+  private readonly rankedFor = new WeakMap<PlannedTerm[], Set<number>>()
+  private readonly stems: StemCache
+
+  constructor(private readonly pool: Pool) {
+    this.stems = new StemCache(pool)
+  }
+
   async storedWords(words: string[]): Promise<Set<string>> {
-    const wanted = new Map<string, string[]>()
+    const normalised = new Map<string, string>()
     for (const word of words) {
       const form = normaliseForm([word])
-      if (!form || form.length !== 1) continue
-      wanted.set(form[0], [...(wanted.get(form[0]) ?? []), word])
+      if (form?.length === 1) normalised.set(word, form[0])
     }
-    if (wanted.size === 0) return new Set()
-    const rows = await query<{word: string}>(
+    const stems = await this.stems.of([...normalised.values()])
+    const lexemes = [...new Set([...stems.values()].filter((list) => list.length === 1).map((list) => list[0]))]
+    if (lexemes.length === 0) return new Set()
+    const rows = await query<{lexeme: string}>(
       this.pool,
-      `SELECT w.word FROM unnest($1::text[]) AS w(word)
-        WHERE EXISTS (SELECT 1 FROM memories m WHERE m.search_tsv @@ to_tsquery('${SEARCH_CONFIG}', w.word))`,
-      [[...wanted.keys()]],
+      'SELECT w.lexeme FROM unnest($1::text[]) AS w(lexeme) WHERE EXISTS (SELECT 1 FROM memory_terms t WHERE t.lexeme = w.lexeme)',
+      [lexemes],
     )
-    return new Set(rows.flatMap((row) => wanted.get(row.word) ?? []))
+    const present = new Set(rows.map((row) => row.lexeme))
+    return new Set([...normalised].filter(([, word]) => {
+      const list = stems.get(word) ?? []
+      return list.length === 1 && present.has(list[0])
+    }).map(([original]) => original))
   }
 
   async ranked(plan: PlannedTerm[], limit: number): Promise<Array<{seq: number; relevance: number}>> {
-    return this.bm25(plan, limit)
+    return this.remember(plan, await this.bm25(plan, limit))
   }
 
   async rankedWithin(plan: PlannedTerm[], recall: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>> {
-    return this.bm25(plan, limit, recall)
+    return this.remember(plan, await this.bm25(plan, limit, recall))
+  }
+
+  private remember(plan: PlannedTerm[], rows: Array<{seq: number; relevance: number}>): Array<{seq: number; relevance: number}> {
+    const seen = this.rankedFor.get(plan) ?? new Set<number>()
+    for (const row of rows) seen.add(row.seq)
+    this.rankedFor.set(plan, seen)
+    return rows
   }
 
   /**
    * FTS5's `NEAR("a" "b", window)` for each pair planProximityPairs gives, OR-ed, scored by bm25:
-   * per pair, each word's occurrences within `window` words of the other (same column) count as
-   * its frequency, with the word's IDF over all rows.
+   * per pair, each word's content occurrences within `window` words of the other's count as its
+   * frequency, with the word's IDF over all rows. Read from the postings of the pairs' words only;
+   * after the plan was ranked, only from those of the rows it was ranked to (see rankedFor).
    */
   async proximity(plan: PlannedTerm[], window: number, maxTerms: number, limit: number): Promise<Array<{seq: number; relevance: number}>> {
-    const pairs: Array<[string, string]> = []
+    const words: Array<[string, string]> = []
     for (const [first, second] of planProximityPairs(plan, maxTerms)) {
       const a = normaliseForm([first])
       const b = normaliseForm([second])
-      if (a?.length === 1 && b?.length === 1) pairs.push([a[0], b[0]])
+      if (a?.length === 1 && b?.length === 1) words.push([a[0], b[0]])
     }
+    const stems = await this.stems.of(words.flat())
+    const single = (word: string) => {
+      const list = stems.get(word) ?? []
+      return list.length === 1 ? list[0] : undefined
+    }
+    const pairs = words.map(([a, b]) => [single(a), single(b)]).filter((pair): pair is [string, string] => pair[0] !== undefined && pair[1] !== undefined)
     if (pairs.length === 0) return []
-    const words = [...new Set(pairs.flat())]
-    const match = pairs.map(([a, b]) => `(${a} & ${b})`).join(' | ')
-    const [positions, frequencies, [stats]] = await Promise.all([
-      query<{seq: number; tokens: number; word: string; positions: number[]; weights: string[]}>(
-        this.pool,
-        `SELECT m.seq, m.search_tokens AS tokens, q.word, u.positions, u.weights
-          FROM memories m
-          CROSS JOIN LATERAL unnest(m.search_tsv) AS u
-          JOIN (SELECT w.word, l.lexeme FROM unnest($1::text[]) AS w(word) CROSS JOIN LATERAL unnest(to_tsvector('${SEARCH_CONFIG}', w.word)) AS l) AS q
-            ON q.lexeme = u.lexeme
-          WHERE m.search_tsv @@ to_tsquery('${SEARCH_CONFIG}', $2)`,
-        [words, match],
-      ),
-      query<{word: string; n: number}>(
-        this.pool,
-        `SELECT w.word, (SELECT count(*) FROM memories m WHERE m.search_tsv @@ to_tsquery('${SEARCH_CONFIG}', w.word)) AS n FROM unnest($1::text[]) AS w(word)`,
-        [words],
-      ),
+    const lexemes = [...new Set(pairs.flat())]
+    const within = this.rankedFor.get(plan)
+    const [postings, frequencies, [stats]] = await Promise.all([
+      // Without a ranking to re-score, every row holding some pair's rarer word is read.
+      within
+        ? query<{lexeme: string; seq: number; tokens: number; positions: number[]}>(
+            this.pool,
+            'SELECT lexeme, seq, tokens, positions FROM memory_terms WHERE lexeme = ANY($1::text[]) AND seq = ANY($2::bigint[])',
+            [lexemes, [...within]],
+          )
+        : query<{lexeme: string; seq: number; tokens: number; positions: number[]}>(
+            this.pool,
+            `SELECT t.lexeme, t.seq, t.tokens, t.positions FROM memory_terms t
+              WHERE t.lexeme = ANY($1::text[]) AND t.seq IN (
+                SELECT a.seq FROM unnest($2::text[], $3::text[]) AS p(a, b)
+                JOIN memory_terms a ON a.lexeme = p.a JOIN memory_terms b ON b.lexeme = p.b AND b.seq = a.seq)`,
+            [lexemes, pairs.map((pair) => pair[0]), pairs.map((pair) => pair[1])],
+          ),
+      query<{lexeme: string; n: number}>(this.pool, 'SELECT w.lexeme, (SELECT count(*) FROM memory_terms t WHERE t.lexeme = w.lexeme) AS n FROM unnest($1::text[]) AS w(lexeme)', [lexemes]),
       query<{n: number; avgdl: number}>(this.pool, MEMORY_SEARCH_STATS),
     ])
-    const idf = new Map(frequencies.map((row) => [row.word, bm25Idf(stats.n, row.n)]))
-    const docs = new Map<number, {tokens: number; words: Map<string, Array<{at: number; column: string}>>}>()
-    for (const row of positions) {
-      let doc = docs.get(row.seq)
-      if (!doc) {
-        doc = {tokens: row.tokens, words: new Map()}
-        docs.set(row.seq, doc)
-      }
-      // Two planned words can stem to one lexeme ("deploy", "deploys"): each keeps the positions.
-      doc.words.set(row.word, row.positions.map((at, index) => ({at, column: row.weights[index] ?? 'A'})))
+    const idf = new Map(frequencies.map((row) => [row.lexeme, bm25Idf(stats.n, row.n)]))
+    const docs = new Map<number, {tokens: number; positions: Map<string, number[]>}>()
+    for (const row of postings) {
+      const doc = docs.get(row.seq) ?? {tokens: row.tokens, positions: new Map<string, number[]>()}
+      doc.positions.set(row.lexeme, row.positions)
+      docs.set(row.seq, doc)
     }
     const scored: Array<{seq: number; relevance: number}> = []
     for (const [seq, doc] of docs) {
       let relevance = 0
       for (const [a, b] of pairs) {
-        const left = doc.words.get(a)
-        const right = doc.words.get(b)
+        const left = doc.positions.get(a)
+        const right = doc.positions.get(b)
         if (!left || !right) continue
-        relevance += bm25Term(idf.get(a) ?? 0, nearFrequency(left, right, window), doc.tokens, stats.avgdl)
-        relevance += bm25Term(idf.get(b) ?? 0, nearFrequency(right, left, window), doc.tokens, stats.avgdl)
+        relevance += bm25Term(idf.get(a) ?? 0, nearCount(left, right, window), doc.tokens, stats.avgdl)
+        relevance += bm25Term(idf.get(b) ?? 0, nearCount(right, left, window), doc.tokens, stats.avgdl)
       }
       if (relevance > 0) scored.push({seq, relevance})
     }
@@ -140,26 +192,28 @@ export class PostgresLexicalIndex implements LexicalIndex {
       .map(normaliseForm)
       .filter((form): form is string[] => form !== undefined)
     const distinct = [...new Map(forms.map((form) => [form.join(' '), form])).values()]
+    const stems = await this.stems.of(distinct.filter((form) => form.length === 1).map((form) => form[0]))
     const params = new Params()
     const filter = recall ? recallFilter(recall, 'f', params) : undefined
-    const sql = bm25Sql({table: 'memories', forms: distinct, stats: MEMORY_SEARCH_STATS, filter, limit, params})
+    const sql = postingsBm25Sql({
+      forms: distinct.map((words) => (words.length === 1 ? {lexemes: stems.get(words[0]) ?? []} : {phrase: words})),
+      stats: MEMORY_SEARCH_STATS,
+      agentId: recall?.agentId,
+      filter,
+      limit,
+      params,
+    })
     if (!sql) return []
-    return query<{seq: number; relevance: number}>(this.pool, sql, params.values)
+    const rows = await query<{seq: number; relevance: number}>(this.pool, sql, params.values)
+    return rows.sort((a, b) => b.relevance - a.relevance || a.seq - b.seq)
   }
 }
 
-/**
- * FTS5 NEAR for two single words: an occurrence of the first takes part in a match when the second
- * occurs in the same column with at most `window` words between them. Weighted by column.
- */
-function nearFrequency(self: Array<{at: number; column: string}>, other: Array<{at: number; column: string}>, window: number): number {
-  let frequency = 0
-  for (const mine of self) {
-    if (other.some((theirs) => theirs.column === mine.column && theirs.at !== mine.at && Math.abs(theirs.at - mine.at) - 1 <= window)) {
-      frequency += mine.column === 'B' ? TAGS_WEIGHT : 1
-    }
-  }
-  return frequency
+/** Occurrences in `self` with one in `other` at most `window` words between them (FTS5 NEAR). */
+function nearCount(self: number[], other: number[], window: number): number {
+  let count = 0
+  for (const at of self) if (other.some((there) => there !== at && Math.abs(there - at) - 1 <= window)) count++
+  return count
 }
 
 /** The query's filters on memories aliased `alias`: agent, project, type, dates, tags, exclusions, not deleted. */

@@ -120,6 +120,56 @@ export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
       CREATE TRIGGER memories_search_stats_delete AFTER DELETE ON memories REFERENCING OLD TABLE AS old_rows
         FOR EACH STATEMENT EXECUTE FUNCTION signet_memory_search_stats();
 
+      -- The inverted index BM25 reads: one row per (word, memory) with the word's weighted frequency
+      -- (content 1.0, tags 0.3), the memory's word count and the word's content positions. Ranking
+      -- reads only the postings of the query's words (as FTS5 does), never every matching row's
+      -- tsvector, so a common word costs an index range, not a scan. Kept from search_tsv by
+      -- triggers; soft-deleted memories keep theirs, as FTS5's index keeps them (the filters drop them).
+      CREATE TABLE memory_terms (
+        lexeme ${TEXT} NOT NULL,
+        seq bigint NOT NULL,
+        agent_id ${TEXT} NOT NULL,
+        freq real NOT NULL,
+        tokens integer NOT NULL,
+        positions smallint[] NOT NULL,
+        PRIMARY KEY (lexeme, seq) INCLUDE (agent_id, freq, tokens)
+      );
+      CREATE INDEX memory_terms_seq ON memory_terms (seq);
+      CREATE FUNCTION signet_memory_terms() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'UPDATE' THEN
+          -- Only rows whose words changed (a soft delete or a pin keeps its postings).
+          DELETE FROM memory_terms t USING new_rows n, old_rows o
+            WHERE o.seq = n.seq AND t.seq = n.seq AND n.search_tsv IS DISTINCT FROM o.search_tsv;
+          INSERT INTO memory_terms (lexeme, seq, agent_id, freq, tokens, positions)
+            SELECT u.lexeme, n.seq, n.agent_id,
+              (SELECT sum(CASE WHEN w = 'B' THEN 0.3 ELSE 1.0 END) FROM unnest(u.weights) AS w),
+              n.search_tokens,
+              coalesce((SELECT array_agg(p ORDER BY p) FROM unnest(u.positions, u.weights) AS x(p, w) WHERE w <> 'B'), '{}')
+            FROM new_rows n JOIN old_rows o ON o.seq = n.seq CROSS JOIN LATERAL unnest(n.search_tsv) AS u
+            WHERE n.search_tsv IS DISTINCT FROM o.search_tsv;
+        ELSE
+          INSERT INTO memory_terms (lexeme, seq, agent_id, freq, tokens, positions)
+            SELECT u.lexeme, n.seq, n.agent_id,
+              (SELECT sum(CASE WHEN w = 'B' THEN 0.3 ELSE 1.0 END) FROM unnest(u.weights) AS w),
+              n.search_tokens,
+              coalesce((SELECT array_agg(p ORDER BY p) FROM unnest(u.positions, u.weights) AS x(p, w) WHERE w <> 'B'), '{}')
+            FROM new_rows n CROSS JOIN LATERAL unnest(n.search_tsv) AS u;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER memories_terms_insert AFTER INSERT ON memories REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION signet_memory_terms();
+      CREATE TRIGGER memories_terms_update AFTER UPDATE ON memories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION signet_memory_terms();
+      CREATE FUNCTION signet_memory_terms_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM memory_terms t USING old_rows o WHERE t.seq = o.seq;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER memories_terms_delete AFTER DELETE ON memories REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION signet_memory_terms_delete();
+
       CREATE TABLE sessions (
         session_key ${TEXT} NOT NULL,
         agent_id ${TEXT} NOT NULL DEFAULT 'default',

@@ -15,7 +15,7 @@ import {
   type TranscriptRow,
   type TranscriptSearchHit,
 } from '../transcripts.js'
-import {bm25Sql, formQuery, normaliseForm} from './bm25.js'
+import {formQuery, normaliseForm, tsvectorBm25Sql} from './bm25.js'
 import {execute, inTransaction, isUniqueViolation, Params, pgErrorCode, type Pool, type PoolClient, query, queryOne} from './client.js'
 import {SEARCH_CONFIG} from './migrations.js'
 import {projectConditionPg} from './search-index.js'
@@ -103,7 +103,7 @@ export class PostgresTranscripts implements TranscriptRepository {
     if (inProjects) where.push(inProjects)
     if (search.sessionKey !== undefined) where.push(`f.session_key = ${params.add(search.sessionKey)}`)
     if (search.excludeSessionKey !== undefined) where.push(`f.session_key <> ${params.add(search.excludeSessionKey)}`)
-    const ranked = bm25Sql({table: 'session_transcripts', forms: distinct, stats: TRANSCRIPT_STATS, filter: where.join(' AND '), limit: search.limit, params})
+    const ranked = tsvectorBm25Sql({table: 'session_transcripts', forms: distinct, stats: TRANSCRIPT_STATS, filter: where.join(' AND '), limit: search.limit, params})
     if (!ranked) return []
     const match = params.add(distinct.map(formQuery).join(' | '))
     const options = `StartSel=«, StopSel=», MaxWords=${EXCERPT_WORDS}, MinWords=${EXCERPT_WORDS / 2}, MaxFragments=1, FragmentDelimiter=" … "`

@@ -15,7 +15,9 @@ declare module 'vitest' {
  * and say why; `.ci/run` installs Debian's postgresql package so CI always has them.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
-  const bin = process.env.SIGNET_TEST_POSTGRES_BIN ?? findPostgresBin()
+  // SIGNET_TEST_POSTGRES_BIN names the server binaries' directory; set empty, it runs as if there were none.
+  const override = process.env.SIGNET_TEST_POSTGRES_BIN
+  const bin = override === undefined ? findPostgresBin() : override || undefined
   if (!bin) {
     project.provide('postgres', {unavailable: 'no PostgreSQL server binaries (initdb, pg_ctl, postgres) in /usr/lib/postgresql/*/bin or on PATH — install Debian\'s postgresql package'})
     return () => {}

@@ -1,0 +1,70 @@
+import {createServer} from 'node:net'
+
+import pg from 'pg'
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {createEmbedder} from '../../../src/store/embed/providers.js'
+import {openPostgresStorage, PGVECTOR_MISSING} from '../../../src/store/postgres/storage.js'
+import {createTestDatabase, postgresCluster, postgresSkipReason, type TestDatabase} from '../../helpers/postgres.js'
+
+const noRecall = () => ({embedder: undefined, recall: () => Promise.reject(new Error('unused'))})
+
+describe.skipIf(!postgresCluster)(`opening PostgreSQL storage ${postgresSkipReason}`, () => {
+  const databases: TestDatabase[] = []
+  afterAll(async () => {
+    for (const database of databases) await database.drop()
+  })
+
+  it('names an unreachable server without its password', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const {port} = server.address() as {port: number}
+        server.close(() => resolve(port))
+      })
+    })
+    const error = await openPostgresStorage({url: `postgres://signet:hunter2secret@127.0.0.1:${closed}/nowhere`, recall: noRecall}).catch((caught: Error) => caught)
+    expect(error).toMatchObject({code: 'storage_unreachable'})
+    expect((error as Error).message).toContain(`postgres://signet:***@127.0.0.1:${closed}/nowhere`)
+    expect((error as Error).message).not.toContain('hunter2secret')
+  })
+
+  it('migrates once, reopens without migrating, and refuses a schema from a newer Signet', async () => {
+    const database = await createTestDatabase()
+    databases.push(database)
+    const first = await openPostgresStorage({url: database.url, recall: noRecall})
+    await first.memories.remember({agentId: 'x', content: 'kept across reopening'})
+    await first.close()
+    const again = await openPostgresStorage({url: database.url, recall: noRecall})
+    expect(await again.memories.count()).toBe(1)
+    expect(again.writeProblem()).toBeUndefined()
+    await again.close()
+    expect(again.writeProblem()).toMatchObject({code: 'storage_closed'})
+
+    const client = new pg.Client({connectionString: database.url})
+    await client.connect()
+    await client.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')")
+    await client.end()
+    await expect(openPostgresStorage({url: database.url, recall: noRecall})).rejects.toMatchObject({code: 'schema_too_new'})
+  })
+
+  it('says plainly that recall is lexical only when the server has no pgvector', async () => {
+    const database = await createTestDatabase()
+    databases.push(database)
+    const client = new pg.Client({connectionString: database.url})
+    await client.connect()
+    const available = (await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")).rowCount === 1
+    await client.end()
+    const storage = await openPostgresStorage({url: database.url, embedder: createEmbedder({provider: 'local'}), recall: noRecall})
+    const health = await storage.health()
+    expect(health).toMatchObject({backend: 'postgres', ok: true, schemaVersion: 1, latestSchemaVersion: 1})
+    expect(health.details.serverVersion).toMatch(/^\d+/)
+    if (available) {
+      expect(storage.vectors).toBeDefined()
+      expect(health.details.pgvector).toBe(true)
+    } else {
+      expect(storage.vectors).toBeUndefined()
+      expect(health.details).toMatchObject({pgvector: false, vectors: PGVECTOR_MISSING})
+    }
+    await storage.close()
+  })
+})

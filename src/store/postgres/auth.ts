@@ -189,7 +189,7 @@ export class PostgresPairing implements PairingRepository {
     }
   }
 
-  async claim(code: string, mint: (grant: PairingGrant) => NewApiKey, now = new Date()): Promise<PairClaimOutcome | {status: 'ok'; created: CreatedApiKey}> {
+  async claim(code: string, mint: (grant: PairingGrant) => NewApiKey, now = new Date()): Promise<Exclude<PairClaimOutcome, {status: 'ok'}> | {status: 'ok'; created: CreatedApiKey}> {
     const normalized = normalizePairCode(code)
     if (!normalized) return {status: 'malformed'}
     const codeHash = hashPairCode(normalized)

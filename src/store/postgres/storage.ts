@@ -1,5 +1,6 @@
 import {redactDatabaseUrl} from '../../config/database-url.js'
 import type {Embedder} from '../embed/embedder.js'
+import type {IndexerLogger} from '../embed/indexer.js'
 import {DEFAULT_PRESENCE_TIMEOUTS, type PresenceTimeouts} from '../presence.js'
 import type {LexicalIndex, RecallRepository, Storage, StorageHealth, VectorRepository} from '../storage.js'
 import {PostgresMessages, PostgresPresence, PostgresRateLimits, PostgresReceipts} from './agent-network.js'
@@ -26,6 +27,9 @@ export interface PostgresStorageOptions {
   /** Connections this daemon may hold (default 10). */
   poolSize?: number
   presence?: PresenceTimeouts
+  /** Keep vectors in step in the background (the daemon); off for one-shot tools and benches. Default true. */
+  indexInBackground?: boolean
+  logger?: IndexerLogger
 }
 
 /**
@@ -47,7 +51,7 @@ export class PostgresStorage implements Storage {
   readonly messages: PostgresMessages
   readonly presence: PostgresPresence
   readonly rateLimits: PostgresRateLimits
-  readonly vectors?: VectorRepository
+  readonly vectors?: PgvectorIndex
   readonly tables: PostgresTableCopy
   private closed = false
 
@@ -59,7 +63,10 @@ export class PostgresStorage implements Storage {
   ) {
     this.memories = new PostgresMemories(pool)
     this.lexical = new PostgresLexicalIndex(pool)
-    if (options.embedder && facts.pgvector.available) this.vectors = new PgvectorIndex(pool, options.embedder)
+    if (options.embedder && facts.pgvector.available) {
+      this.vectors = new PgvectorIndex(pool, options.embedder, options.logger)
+      if (options.indexInBackground !== false) this.vectors.start()
+    }
     this.recall = options.recall(this.lexical, this.vectors)
     this.sessions = new PostgresSessions(pool)
     this.transcripts = new PostgresTranscripts(pool)
@@ -111,6 +118,7 @@ export class PostgresStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await this.vectors?.stop()
     await this.pool.end()
   }
 }

@@ -1,4 +1,5 @@
 import {type Embedder, embeddingSpaceKey} from '../embed/embedder.js'
+import type {BackfillProgress, EmbeddingStatus, IndexerLogger} from '../embed/indexer.js'
 import type {PendingMemory, VectorHit} from '../embed/vector-index.js'
 import type {VectorRepository} from '../storage.js'
 import {execute, inTransaction, type Pool, query, queryOne} from './client.js'
@@ -16,19 +17,135 @@ export async function ensurePgvector(pool: Pool): Promise<{available: boolean; r
   }
 }
 
+const IDLE_POLL_MS = 1000
+const MAX_BACKOFF_MS = 60_000
+
 /**
  * Vectors of one embedding space in a pgvector table per space (`memory_vectors_<id>`), with
  * memory_vector_state recording which content each vector was made from, as the SQLite
  * VectorIndex does with sqlite-vec. Nearest neighbours are an exact cosine scan of one agent's
  * vectors (like sqlite-vec's), so a filter never hides a closer match.
+ *
+ * It also keeps vectors in step in the background (start/stop), like SQLite's EmbeddingIndexer.
+ * Each daemon runs its own loop: changed memories are taken off the shared queue with SKIP
+ * LOCKED, so daemons split them; new ones may be embedded twice when two daemons look at the
+ * same moment, which costs an embedding, never a wrong vector (stores are upserts).
  */
 export class PgvectorIndex implements VectorRepository {
   private space: {id: number; dims: number; table: string} | undefined
+  private cursor = 0
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<unknown> | undefined
+  private stopped = true
+  private failures = 0
+  private lastError: string | null = null
 
   constructor(
     private readonly pool: Pool,
     readonly embedder: Embedder,
+    private readonly logger?: IndexerLogger,
+    private readonly batchSize = embedder.embedSync ? 256 : 32,
   ) {}
+
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    this.schedule(0)
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.timer)
+    await this.running
+  }
+
+  async status(): Promise<EmbeddingStatus> {
+    const {indexed, pending} = await this.counts()
+    return {
+      provider: this.embedder.provider,
+      model: this.embedder.model,
+      dimensions: (await this.dimensions()) ?? this.embedder.dimensions ?? null,
+      indexed,
+      pending,
+      lastError: this.lastError,
+    }
+  }
+
+  /** Embed everything still missing, from the first memory on; stops early when `signal` aborts. */
+  async backfill(onProgress?: (progress: BackfillProgress) => void, signal?: AbortSignal): Promise<BackfillProgress> {
+    const progress: BackfillProgress = {done: 0, total: (await this.counts()).pending, failed: 0}
+    onProgress?.({...progress})
+    let cursor = 0
+    while (!signal?.aborted) {
+      const batch = await this.pending(this.batchSize, cursor)
+      if (batch.length === 0) break
+      cursor = batch[batch.length - 1].seq
+      await this.store(await this.embed(batch, signal))
+      progress.done += batch.length
+      onProgress?.({...progress})
+    }
+    return progress
+  }
+
+  /** Embed one batch: changed memories first (taken off the shared queue), then new ones after the cursor. */
+  async runBatch(): Promise<number> {
+    const stale = await query<PendingMemory>(
+      this.pool,
+      `WITH taken AS (
+          DELETE FROM memory_vector_stale WHERE seq IN (SELECT seq FROM memory_vector_stale LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING seq
+        )
+        SELECT m.seq, m.agent_id AS "agentId", m.content, m.content_hash AS "contentHash" FROM memories m JOIN taken t ON t.seq = m.seq WHERE m.deleted_at IS NULL`,
+      [Math.max(1, Math.floor(this.batchSize / 4))],
+    )
+    const fresh = await this.pending(this.batchSize - stale.length, this.cursor)
+    const batch = [...stale, ...fresh]
+    if (batch.length === 0) return 0
+    try {
+      await this.store(await this.embed(batch))
+    } catch (error) {
+      // Changed memories go back on the queue to be tried again.
+      if (stale.length > 0) await execute(this.pool, 'INSERT INTO memory_vector_stale (seq) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING', [stale.map((memory) => memory.seq)])
+      throw error
+    }
+    if (fresh.length > 0) this.cursor = Math.max(this.cursor, fresh[fresh.length - 1].seq)
+    return batch.length
+  }
+
+  private async embed(batch: PendingMemory[], signal?: AbortSignal): Promise<Array<{memory: PendingMemory; vector: Float32Array}>> {
+    try {
+      const texts = batch.map((memory) => memory.content)
+      const vectors = this.embedder.embedSync ? this.embedder.embedSync(texts) : await this.embedder.embed(texts, {signal})
+      this.lastError = null
+      return batch.map((memory, index) => ({memory, vector: vectors[index]}))
+    } catch (error) {
+      this.lastError = (error as Error).message
+      throw error
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => (this.running = undefined))
+    }, delayMs)
+    this.timer.unref()
+  }
+
+  private async tick(): Promise<void> {
+    let next = IDLE_POLL_MS
+    try {
+      if ((await this.runBatch()) > 0) next = 0
+      this.failures = 0
+    } catch (error) {
+      this.failures++
+      next = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.failures, 6))
+      if (this.failures === 1 || this.failures % 10 === 0) {
+        this.logger?.warn('embedding failed; recall stays lexical for unembedded memories', {provider: this.embedder.provider, error: (error as Error).message, retryInMs: next})
+      }
+    }
+    this.schedule(next)
+  }
 
   get spaceKey(): string {
     return embeddingSpaceKey(this.embedder)

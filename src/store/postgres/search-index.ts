@@ -22,8 +22,19 @@ export function memoryColumns(alias: string): string {
 export function memorySearchValues(content: string, tags: string): {content: string; tags: string; tokens: number} {
   const contentWords = searchWords(content)
   const tagWords = searchWords(tags)
-  return {content: contentWords.join(' '), tags: tagWords.join(' '), tokens: contentWords.length + tagWords.length}
+  return {
+    content: contentWords.slice(0, MAX_INDEXED_WORDS).join(' '),
+    tags: tagWords.slice(0, MAX_INDEXED_WORDS).join(' '),
+    tokens: contentWords.length + tagWords.length,
+  }
 }
+
+/**
+ * Words of one field put in the tsvector. A tsvector holds at most 1 MB; a memory's content is at
+ * most 100 000 characters through the API, but rows copied from elsewhere may be longer. Positions
+ * stop at 16 383 anyway, so words past this only ever added matches, never proximity.
+ */
+const MAX_INDEXED_WORDS = 40_000
 
 /** SQL for the search vector of the words bound at `content` and `tags` (placeholders). */
 export function memorySearchVector(content: string, tags: string): string {

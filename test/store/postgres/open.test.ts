@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto'
 import {createServer} from 'node:net'
 
 import pg from 'pg'
@@ -65,6 +66,22 @@ describe.skipIf(!postgresCluster)(`opening PostgreSQL storage ${postgresSkipReas
       expect(storage.vectors).toBeUndefined()
       expect(health.details).toMatchObject({pgvector: false, vectors: PGVECTOR_MISSING})
     }
+    await storage.close()
+  })
+
+  it('indexes texts larger than one tsvector holds (a copied memory, a long transcript) instead of failing the write', async () => {
+    const database = await createTestDatabase()
+    databases.push(database)
+    const storage = await openPostgresStorage({url: database.url, recall: noRecall})
+    // Distinct made-up words: a tsvector of all of them would pass PostgreSQL's 1 MB limit.
+    const words = Array.from({length: 60_000}, () => randomBytes(6).toString('hex').replace(/\d/g, 'q'))
+    const row = {seq: 1, id: 'copied', content: words.join(' '), content_hash: 'h', type: 'fact', tags: '[]', importance: 0.5, pinned: 0, agent_id: 'a', project: null, source: 'manual'}
+    const times = {created_at: '2024-01-01T00:00:00.000Z', updated_at: '2024-01-01T00:00:00.000Z', deleted_at: null}
+    await storage.tables.write('memories', [{...row, ...times, harness: null, key_id: null, machine_id: null, session_key: null, idempotency_key: null, access_count: 0, last_accessed_at: null}])
+    expect(await storage.lexical.storedWords([words[0]])).toEqual(new Set([words[0]]))
+    const saved = await storage.transcripts.save({agentId: 'a', sessionKey: 's', kind: 'transcript', content: `${words.join(' ')} ${words.join(' ')}`})
+    expect(saved.deduped).toBe(false)
+    expect((await storage.transcripts.search({query: words[1], agentId: 'a', limit: 1})).map((hit) => hit.id)).toEqual([saved.id])
     await storage.close()
   })
 })

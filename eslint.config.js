@@ -16,7 +16,20 @@ const ZONES = [
     message: 'The store is the bottom layer: it must not import HTTP, hook, harness or CLI code.',
   },
   {target: layer('connectors'), from: [layer('store'), layer('daemon')], message: 'Connectors edit harness files and talk to the daemon over HTTP only.'},
+  {
+    target: layer('harnesses'),
+    from: ['cli', 'client', 'commands', 'config', 'connectors', 'credentials', 'daemon', 'diagnostics', 'forge', 'hooks', 'import', 'mcp', 'service', 'setup', 'store', 'ui'].map(layer),
+    message: 'Harness profiles are plain data every layer reads (the hook on every prompt): they import nothing else from Signet.',
+  },
   {target: layer('client'), from: [layer('daemon'), layer('store')], message: 'The client speaks HTTP; it must not link the daemon or the store.'},
+  {
+    // The storage seam (docs/architecture.md, "Storage"): routes and the rest of the daemon call
+    // daemon.storage's repositories and never hold a database handle, SQL or a transaction. Opening
+    // the storage is STORAGE_OPENERS' job alone.
+    target: layer('daemon'),
+    from: ['./src/store/db.ts', layer('store/sqlite'), layer('store/postgres')],
+    message: 'The daemon reaches storage only through daemon.storage (src/store/storage.ts); only src/daemon/server.ts opens it.',
+  },
   {
     // Opening the database belongs to the daemon (and the store that implements it).
     target: [
@@ -46,12 +59,6 @@ const ZONES = [
  * files still fails.
  */
 const LAYER_ALLOWLIST = [
-  // `signet embed status|backfill` open the database themselves (read-write, running migrations) next to
-  // a live daemon; they move to the daemon API (a backfill route with progress) with the storage seam.
-  {
-    files: ['src/commands/embed/status.ts', 'src/commands/embed/backfill.ts'],
-    imports: ['src/store/db.ts', 'src/store/embed/vector-index.ts', 'src/store/embed/indexer.ts', 'src/store/embed/providers.ts'],
-  },
   // Type-only: the device-session response shape; it moves to the typed API contract.
   {files: ['src/commands/device/list.ts', 'src/commands/device/revoke.ts'], imports: ['src/store/device-sessions.ts']},
   // Session-end extraction parses transcripts with the hook's transcript parser (and its wrapper
@@ -59,9 +66,13 @@ const LAYER_ALLOWLIST = [
   {files: ['src/store/memory-extraction.ts'], imports: ['src/hooks/transcript-format.ts']},
   // The source routes' answer shapes and the skip-reason wording; they move to the typed API contract.
   {files: ['src/commands/source/add.ts', 'src/commands/source/list.ts', 'src/commands/source/reindex.ts'], imports: ['src/store/sources.ts']},
-  // `signet doctor` checks the database file read-only even when the daemon is down (or is what is broken).
-  {files: ['src/diagnostics/db-integrity.ts'], imports: ['src/store/db.ts']},
 ]
+
+/**
+ * Where the daemon opens its storage: the server at start, and the daemon launcher's read-only
+ * check that the file is not from a newer Signet. Not exceptions to fix — the seam's one door.
+ */
+const STORAGE_OPENERS = {files: ['src/daemon/server.ts', 'src/daemon/process.ts'], imports: ['src/store/sqlite', 'src/store/postgres']}
 
 /** ZONES with one zone per `from`, and the allowed imports carved out as exceptions (or the zone dropped). */
 function zonesRule(allowed = []) {
@@ -77,7 +88,8 @@ function zonesRule(allowed = []) {
 }
 
 export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'src/dashboard/**', 'assets/**', 'bench/**', 'coverage/**']},
+  // assets/ is data (word vectors) except the plugin sources connectors install, which are linted below.
+  {ignores: ['dist/**', 'node_modules/**', 'src/dashboard/**', 'assets/**/*', '!assets/plugins/', '!assets/plugins/**/*', 'bench/**', 'coverage/**']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -88,12 +100,12 @@ export default tseslint.config(
     rules: {
       'import-x/no-restricted-paths': zonesRule(),
       // Only the store and the daemon load the SQLite driver; anything else reads through the daemon.
-      'no-restricted-imports': ['error', {paths: [{name: 'better-sqlite3', message: 'Only src/store and src/daemon open SQLite.'}]}],
+      'no-restricted-imports': ['error', {paths: [{name: 'better-sqlite3', message: 'Only the storage backends in src/store open SQLite.'}]}],
       // `_name` marks a deliberately unused binding (a destructured-away field, a positional argument).
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true}],
     },
   },
-  ...LAYER_ALLOWLIST.map(({files, imports}) => ({files, rules: {'import-x/no-restricted-paths': zonesRule(imports)}})),
+  ...[...LAYER_ALLOWLIST, STORAGE_OPENERS].map(({files, imports}) => ({files, rules: {'import-x/no-restricted-paths': zonesRule(imports)}})),
   {
     // Tests read untyped JSON answers; `any` there is a test convenience, not an API shape. src/ has none.
     files: ['test/**/*.ts'],
@@ -101,13 +113,32 @@ export default tseslint.config(
     rules: {'@typescript-eslint/no-explicit-any': 'off', 'no-control-regex': 'off'},
   },
   {
+<<<<<<< HEAD
+    // Profiles are loaded by the hook before every model call: node:path and each other, no packages.
+    files: ['src/harnesses/**/*.ts'],
+    rules: {'no-restricted-imports': ['error', {patterns: [{regex: '^(?!node:|\\.{1,2}/)', message: 'Harness profiles import only node: built-ins and each other.'}]}]},
+  },
+  {
+    // Plugin sources run inside the harnesses (Node or Bun), not in Signet: ES modules with Node's
+    // globals, and SIGNET_INSTALL, the placeholder the connector replaces with the values it records
+    // (src/connectors/plugin-assets.ts).
+    files: ['assets/plugins/**/*.{js,mjs}'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {process: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', SIGNET_INSTALL: 'readonly'},
+    },
+  },
+  {
     files: ['src/store/**/*.ts', 'src/daemon/**/*.ts', 'test/**/*.ts', 'bench/**', 'scripts/**'],
+=======
+    // The daemon does not load the driver either: its storage backend (src/store/sqlite) does.
+    files: ['src/store/**/*.ts', 'test/**/*.ts', 'bench/**', 'scripts/**'],
+>>>>>>> seam
     rules: {'no-restricted-imports': 'off'},
   },
   {
-    // Read-only opens of other files: `signet import` reads a claude-mem database (not Signet's), and
-    // `signet doctor` checks Signet's file while the daemon may be down.
-    files: ['src/import/claude-mem.ts', 'src/diagnostics/db-integrity.ts'],
+    // A read-only open of another file: `signet import` reads a claude-mem database (not Signet's).
+    files: ['src/import/claude-mem.ts'],
     rules: {'no-restricted-imports': 'off'},
   },
 )

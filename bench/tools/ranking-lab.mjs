@@ -1,5 +1,5 @@
 // In-process ranking lab: LoCoMo (B7's data, one SQLite file per conversation) and B9's ranking
-// half, through MemorySearch directly, so a ranking candidate is measured in seconds, not minutes.
+// half, through the shared recall ranker over SQLite directly (no HTTP), so a ranking candidate is measured in seconds, not minutes.
 // The published figures come from bench/run.js through the HTTP API; this is for research.
 //   node bench/tools/ranking-lab.mjs [--conversations conv-26,conv-30,conv-41] [--no-b9] [--no-locomo]
 import {mkdtempSync, rmSync} from 'node:fs'
@@ -16,15 +16,15 @@ const {values: options} = parseArgs({
 })
 const {openDatabase} = await import(path.join(ROOT, 'dist/store/db.js'))
 const {MemoryStore} = await import(path.join(ROOT, 'dist/store/memories.js'))
-const {MemorySearch} = await import(path.join(ROOT, 'dist/store/search.js'))
+const {sqliteRecall} = await import(path.join(ROOT, 'dist/store/sqlite/storage.js'))
 const {EmbeddingIndexer} = await import(path.join(ROOT, 'dist/store/embed/indexer.js'))
 const {StaticVectorEmbedder} = await import(path.join(ROOT, 'dist/store/embed/static-vectors.js'))
 /** --vectors: the `local` provider (GloVe static vectors) fused in, as agent.yaml embedding.provider local does. */
 async function searchFor(db) {
-  if (!options.vectors) return new MemorySearch(db)
+  if (!options.vectors) return sqliteRecall(db)
   const indexer = new EmbeddingIndexer(db, StaticVectorEmbedder.shared())
   await indexer.backfill()
-  return new MemorySearch(db, {vectors: indexer.index})
+  return sqliteRecall(db, {indexer})
 }
 const dir = mkdtempSync(path.join(tmpdir(), 'signet-lab-'))
 const out = {}
@@ -44,7 +44,7 @@ try {
       const search = await searchFor(db)
       for (const question of conversation.questions) {
         const started = performance.now()
-        const {hits} = search.recall({query: question.question, agentId: 'lab', limit: 10})
+        const {hits} = await search.recall({query: question.question, agentId: 'lab', limit: 10})
         ms += performance.now() - started
         outcomes.push({category: question.category, evidence: question.evidence, retrieved: hits.map((hit) => toTurns.get(hit.memory.id) ?? [])})
       }
@@ -69,7 +69,7 @@ try {
     let mrr = 0
     const misses = []
     for (const prompt of data.prompts.filter((p) => p.answers.length > 0)) {
-      const {hits} = search.recall({query: prompt.prompt, agentId: 'b9', limit: 10})
+      const {hits} = await search.recall({query: prompt.prompt, agentId: 'b9', limit: 10})
       const ranked = hits.map((hit) => toBench.get(hit.memory.id))
       const answers = new Set(prompt.answers)
       const share = ranked.slice(0, 5).filter((id) => answers.has(id)).length / answers.size

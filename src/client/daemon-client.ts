@@ -102,7 +102,31 @@ export class DaemonClient {
     return this.send<T>('DELETE', path)
   }
 
-  private async send<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /**
+   * POST for a long operation that answers NDJSON (one JSON object per line, as it happens):
+   * `onLine` gets each line. The timeout is the longest wait for the next line, not for the whole.
+   */
+  async postLines<T>(path: string, body: unknown, onLine: (line: T) => void): Promise<void> {
+    let pending = ''
+    const received = (chunk: string) => {
+      pending += chunk
+      for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+        const line = pending.slice(0, end).trim()
+        pending = pending.slice(end + 1)
+        if (!line) continue
+        let parsed: T
+        try {
+          parsed = JSON.parse(line) as T
+        } catch {
+          throw new DaemonRequestError(200, 'invalid_response', `daemon at ${this.target} sent a line that is not JSON — is this a Signet daemon?`, undefined)
+        }
+        onLine(parsed)
+      }
+    }
+    await this.send<unknown>('POST', path, body, received)
+  }
+
+  private async send<T>(method: string, path: string, body?: unknown, streamed?: (chunk: string) => void): Promise<T> {
     if (this.options.unreachable) throw new DaemonUnreachableError(this.url, 'offline', this.options.unreachable)
     const headers: OutgoingHttpHeaders = {...this.headers}
     if (!headers.Authorization && this.options.apiKeyLookup) {
@@ -115,7 +139,8 @@ export class DaemonClient {
       headers['Content-Type'] = 'application/json'
       headers['Content-Length'] = payload.length
     }
-    const answer = await this.exchange(method, `/${path.replace(/^\/+/, '')}`, headers, payload)
+    const answer = await this.exchange(method, `/${path.replace(/^\/+/, '')}`, headers, payload, streamed)
+    if (streamed && answer.status < 300) return undefined as T
     let parsed: unknown
     let parseFailed = false
     try {
@@ -135,8 +160,11 @@ export class DaemonClient {
     return parsed as T
   }
 
-  /** One request, one answer read whole (up to the cap) within the timeout. */
-  private async exchange(method: string, path: string, headers: OutgoingHttpHeaders, payload: Buffer | undefined): Promise<RawAnswer> {
+  /**
+   * One request, one answer read whole (up to the cap) within the timeout. With `streamed`, a
+   * successful answer is handed over chunk by chunk instead, and the timeout restarts with each.
+   */
+  private async exchange(method: string, path: string, headers: OutgoingHttpHeaders, payload: Buffer | undefined, streamed?: (chunk: string) => void): Promise<RawAnswer> {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     const maxBytes = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     const base = new URL(this.url)
@@ -172,6 +200,20 @@ export class DaemonClient {
         }
         const chunks: Buffer[] = []
         let received = 0
+        if (streamed && (response.statusCode ?? 0) < 300) {
+          response.setEncoding('utf8')
+          response.on('data', (chunk: string) => {
+            timer.refresh()
+            try {
+              streamed(chunk)
+            } catch (error) {
+              fail(error as Error)
+            }
+          })
+          response.on('end', () => finish(() => resolve({status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', text: ''})))
+          response.on('error', (error: NodeJS.ErrnoException) => fail(new DaemonUnreachableError(this.target, 'offline', error.code ?? error.message)))
+          return
+        }
         response.on('data', (chunk: Buffer) => {
           received += chunk.length
           // Chunked or unframed answers declare no length: count what actually arrives.

@@ -7,9 +7,10 @@ import {SignetCommand} from '../cli/base-command.js'
 import {loadAgentConfig} from '../config/agent-config.js'
 import type {AuthMode} from '../config/network.js'
 import {isWorkspace} from '../config/workspace.js'
-import {defaultConnectorContext, type HarnessId} from '../connectors/connector.js'
+import {defaultConnectorContext} from '../connectors/connector.js'
 import {allConnectors, connectorFor} from '../connectors/registry.js'
 import {SignetError} from '../errors.js'
+import {HARNESS_IDS, type HarnessId} from '../harnesses/registry.js'
 import {runSetup, type SetupPlan, type SetupResult} from '../setup/run-setup.js'
 import {paint, startSpinner} from '../ui/output.js'
 import {askCheckbox, askConfirm, askInput, askSelect, canPrompt} from '../ui/prompts.js'
@@ -47,7 +48,7 @@ export default class Setup extends SignetCommand<typeof Setup> {
     name: Flags.string({description: 'agent name written to agent.yaml'}),
     'network-mode': Flags.string({description: 'localhost (127.0.0.1 only) or tailscale (0.0.0.0, remote harnesses with API keys); "tailnet" is accepted', options: ['localhost', 'tailscale', 'tailnet']}),
     'auth-mode': Flags.string({description: 'local (no keys, loopback only), hybrid (keys for remote callers), team (keys for everyone)', options: ['local', 'hybrid', 'team']}),
-    harness: Flags.string({description: 'connect this harness (repeatable or comma-separated): claude-code, codex, opencode, gemini, pi, omp, openclaw, hermes', multiple: true}),
+    harness: Flags.string({description: `connect this harness (repeatable or comma-separated): ${HARNESS_IDS.join(', ')}`, multiple: true}),
     start: Flags.boolean({description: 'start the daemon at the end (--no-start to skip)', default: true, allowNo: true}),
     service: Flags.boolean({description: 'also install the daemon as a user service (signet daemon install)'}),
   }

@@ -14,7 +14,9 @@ import {
   stateFromParts,
   versionAtLeast,
 } from './connector.js'
-import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent} from './hook-command.js'
+import {absoluteOverride, type HookEvent, nativeHooks, type Version} from '../harnesses/profile.js'
+import {HARNESS_PROFILES} from '../harnesses/registry.js'
+import {buildHookCommand, HOOK_TIMEOUT_SECONDS} from './hook-command.js'
 import {type DesiredHook, findSignetHooks, reconcileHookGroups, removeSignetHooks, staleHookProblems} from './hook-groups.js'
 import {getJsonValue, isEmptyJsonObject, removeJsonValue, setJsonValue} from './json-config-file.js'
 import {withSkillLinks, withSkillStatus, withSkillUnlinks} from './skill-links.js'
@@ -24,30 +26,32 @@ import {withSkillLinks, withSkillStatus, withSkillUnlinks} from './skill-links.j
  * `~/.claude.json` (Claude ignores `mcpServers` in settings.json). `CLAUDE_CONFIG_DIR` moves both.
  */
 
+const PROFILE = HARNESS_PROFILES['claude-code']
+
 interface ClaudeEvent {
   harnessEvent: string
   signetEvent: HookEvent
   /** First Claude Code version that accepts this key; an unknown key voids the whole settings file. */
-  since: [number, number, number]
+  since: Version
   /** Written only when the installed version is known to support it. */
   needsProbe?: boolean
 }
 
-const CLAUDE_EVENTS: ClaudeEvent[] = [
-  {harnessEvent: 'SessionStart', signetEvent: 'session-start', since: [1, 0, 62]},
-  {harnessEvent: 'UserPromptSubmit', signetEvent: 'user-prompt-submit', since: [1, 0, 54]},
-  {harnessEvent: 'PreCompact', signetEvent: 'pre-compaction', since: [1, 0, 48]},
-  {harnessEvent: 'PostCompact', signetEvent: 'compaction-complete', since: [2, 1, 76], needsProbe: true},
-  {harnessEvent: 'SessionEnd', signetEvent: 'session-end', since: [1, 0, 85]},
-]
+const CLAUDE_EVENTS: ClaudeEvent[] = nativeHooks(PROFILE).map((hook) => ({
+  harnessEvent: hook.native,
+  signetEvent: hook.event,
+  // a hook without `since` is as old as Claude Code's hooks themselves
+  since: hook.since ?? [0, 0, 0],
+  needsProbe: hook.needsVersionProbe,
+}))
 
 export function claudePaths(ctx: ConnectorContext) {
-  const override = ctx.env.CLAUDE_CONFIG_DIR
-  const configDir = override && path.isAbsolute(override) ? override : path.join(ctx.home, '.claude')
+  const configDir = PROFILE.configDir(ctx)
   return {
     configDir,
     settings: path.join(configDir, 'settings.json'),
-    mcpFile: override && path.isAbsolute(override) ? path.join(configDir, '.claude.json') : path.join(ctx.home, '.claude.json'),
+    // .claude.json sits beside the config dir only when CLAUDE_CONFIG_DIR moves it
+    mcpFile: absoluteOverride(ctx.env.CLAUDE_CONFIG_DIR) ? path.join(configDir, '.claude.json') : path.join(ctx.home, '.claude.json'),
   }
 }
 
@@ -60,27 +64,28 @@ export function claudeEventsFor(versionOutput: string | undefined): ClaudeEvent[
 function desiredHooks(ctx: ConnectorContext, events: ClaudeEvent[]): DesiredHook[] {
   return events.map((event) => ({
     harnessEvent: event.harnessEvent,
-    handler: {type: 'command', command: buildHookCommand(ctx.entry, event.signetEvent, 'claude-code'), timeout: HOOK_TIMEOUT_SECONDS[event.signetEvent]},
+    handler: {type: 'command', command: buildHookCommand(ctx.entry, event.signetEvent, PROFILE.id), timeout: HOOK_TIMEOUT_SECONDS[event.signetEvent]},
   }))
 }
 
 function mcpEntry(ctx: ConnectorContext) {
-  return {type: 'stdio', command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', 'claude-code'], env: {}}
+  return {type: 'stdio', command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', PROFILE.id], env: {}}
 }
 
 export class ClaudeCodeConnector implements Connector {
-  readonly id = 'claude-code' as const
-  readonly displayName = 'Claude Code'
+  readonly profile = PROFILE
+  readonly id = PROFILE.id
+  readonly displayName = PROFILE.displayName
 
   async detect(ctx: ConnectorContext): Promise<Detection> {
     const paths = claudePaths(ctx)
-    const version = await ctx.probeVersion('claude')
+    const version = await ctx.probeVersion(PROFILE.binary)
     return {detected: Boolean(version) || existsSync(paths.configDir) || existsSync(paths.mcpFile), version, configDir: paths.configDir}
   }
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {
     const paths = claudePaths(ctx)
-    const version = await ctx.probeVersion('claude')
+    const version = await ctx.probeVersion(PROFILE.binary)
     const hooks = desiredHooks(ctx, claudeEventsFor(version))
     const files: FileChange[] = [
       editConfigFile(paths.settings, (text) => reconcileHookGroups(text, ['hooks'], hooks, paths.settings)),
@@ -110,7 +115,7 @@ export class ClaudeCodeConnector implements Connector {
     const owned = findSignetHooks(settings, ['hooks'], paths.settings)
     const wanted = claudeEventsFor(detection.version)
     const missing = wanted.filter((event) => !owned.some((hook) => hook.harnessEvent === event.harnessEvent))
-    if (owned.length > 0 && missing.length > 0) problems.push(`hooks missing for ${missing.map((e) => e.harnessEvent).join(', ')} — run \`signet connector install claude-code\``)
+    if (owned.length > 0 && missing.length > 0) problems.push(`hooks missing for ${missing.map((e) => e.harnessEvent).join(', ')} — run \`signet connector install ${this.id}\``)
     problems.push(...staleHookProblems(owned, this.id))
     if (getJsonValue(settings, ['disableAllHooks'], paths.settings) === true) problems.push(`${paths.settings} disables all hooks`)
     const mcp = getJsonValue(readTextIfExists(paths.mcpFile) ?? '', ['mcpServers', 'signet'], paths.mcpFile)

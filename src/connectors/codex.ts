@@ -6,7 +6,9 @@ import {editConfigFile} from './config-file-edit.js'
 import {withSkillLinks, withSkillStatus, withSkillUnlinks} from './skill-links.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
 import {codexHookKey, findOnPath, listCodexHooks} from './codex-hook-trust.js'
-import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent, signetHookEventOf} from './hook-command.js'
+import {nativeHooks} from '../harnesses/profile.js'
+import {HARNESS_PROFILES} from '../harnesses/registry.js'
+import {buildHookCommand, HOOK_TIMEOUT_SECONDS, signetHookEventOf} from './hook-command.js'
 import {type DesiredHook, findSignetHooks, reconcileHookGroups, removeSignetHooks, staleHookProblems} from './hook-groups.js'
 import {isEmptyJsonObject} from './json-config-file.js'
 import {getTomlValue, removeTomlTable, upsertTomlTable} from './toml-config-file.js'
@@ -17,20 +19,10 @@ import {getTomlValue, removeTomlTable, upsertTomlTable} from './toml-config-file
  * `CODEX_HOME` moves both.
  */
 
-/**
- * SessionStart also fires with source `compact` after a compaction: that is where memories come
- * back. PreCompact saves the conversation before Codex summarises it away. Codex's PostCompact
- * carries no summary (only `trigger`), so it has nothing to store and is not installed.
- * SessionEnd sends the transcript once, at the end (not after every turn, as Stop would).
- */
-const CODEX_EVENTS: Array<{harnessEvent: string; signetEvent: HookEvent; timeoutSec?: number}> = [
-  {harnessEvent: 'SessionStart', signetEvent: 'session-start'},
-  {harnessEvent: 'UserPromptSubmit', signetEvent: 'user-prompt-submit'},
-  {harnessEvent: 'PreCompact', signetEvent: 'pre-compaction'},
-  // Codex clamps SessionEnd hooks to 3 s and warns at every start when a config asks for more;
-  // a transcript that cannot be delivered in time goes to the hook's spool and is replayed later.
-  {harnessEvent: 'SessionEnd', signetEvent: 'session-end', timeoutSec: 3},
-]
+const PROFILE = HARNESS_PROFILES.codex
+
+/** The hooks written into hooks.json: the profile's events (src/harnesses/codex.ts says why PostCompact is not one). */
+const CODEX_EVENTS = nativeHooks(PROFILE)
 
 /**
  * Codex starts MCP servers with a scrubbed environment; these names (never values) are
@@ -41,29 +33,29 @@ const FORWARDED_ENV = ['SIGNET_WORKSPACE', 'SIGNET_PATH', 'SIGNET_DAEMON_URL', '
 const MCP_TABLE = ['mcp_servers', 'signet']
 
 export function codexPaths(ctx: ConnectorContext) {
-  const override = ctx.env.CODEX_HOME
-  const home = override && path.isAbsolute(override) ? override : path.join(ctx.home, '.codex')
+  const home = PROFILE.configDir(ctx)
   return {home, hooks: path.join(home, 'hooks.json'), config: path.join(home, 'config.toml')}
 }
 
 function desiredHooks(ctx: ConnectorContext): DesiredHook[] {
-  return CODEX_EVENTS.map((event) => ({
-    harnessEvent: event.harnessEvent,
-    handler: {type: 'command', command: buildHookCommand(ctx.entry, event.signetEvent, 'codex'), timeout: event.timeoutSec ?? HOOK_TIMEOUT_SECONDS[event.signetEvent]},
+  return CODEX_EVENTS.map((hook) => ({
+    harnessEvent: hook.native,
+    handler: {type: 'command', command: buildHookCommand(ctx.entry, hook.event, PROFILE.id), timeout: hook.timeoutSeconds ?? HOOK_TIMEOUT_SECONDS[hook.event]},
   }))
 }
 
 export function codexMcpTable(ctx: ConnectorContext) {
-  return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', 'codex'], env_vars: FORWARDED_ENV}
+  return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', PROFILE.id], env_vars: FORWARDED_ENV}
 }
 
 export class CodexConnector implements Connector {
-  readonly id = 'codex' as const
-  readonly displayName = 'Codex CLI'
+  readonly profile = PROFILE
+  readonly id = PROFILE.id
+  readonly displayName = PROFILE.displayName
 
   async detect(ctx: ConnectorContext): Promise<Detection> {
     const paths = codexPaths(ctx)
-    const version = await ctx.probeVersion('codex')
+    const version = await ctx.probeVersion(PROFILE.binary)
     return {detected: Boolean(version) || existsSync(paths.home), version, configDir: paths.home}
   }
 
@@ -88,7 +80,7 @@ export class CodexConnector implements Connector {
    * them under /hooks).
    */
   private async trustedHashes(ctx: ConnectorContext, paths: ReturnType<typeof codexPaths>): Promise<Array<{key: string; hash: string}> | undefined> {
-    const codex = findOnPath('codex', ctx.env)
+    const codex = findOnPath(PROFILE.binary, ctx.env)
     if (!codex) return undefined
     const hooks = await listCodexHooks(codex, ctx.home, {...ctx.env, HOME: ctx.home})
     const ours = hooks?.filter((hook) => hook.sourcePath === paths.hooks && signetHookEventOf(hook.command) !== undefined && hook.currentHash)
@@ -116,7 +108,7 @@ export class CodexConnector implements Connector {
     const paths = codexPaths(ctx)
     const detection = await this.detect(ctx)
     const owned = findSignetHooks(readTextIfExists(paths.hooks) ?? '', ['hooks'], paths.hooks)
-    const hooksPresent = CODEX_EVENTS.every((event) => owned.some((hook) => hook.harnessEvent === event.harnessEvent))
+    const hooksPresent = CODEX_EVENTS.every((event) => owned.some((hook) => hook.harnessEvent === event.native))
     const mcp = getTomlValue(readTextIfExists(paths.config) ?? '', MCP_TABLE, paths.config)
     const problems = staleHookProblems(owned, this.id)
     const features = getTomlValue(readTextIfExists(paths.config) ?? '', ['features'], paths.config) as Record<string, unknown> | undefined

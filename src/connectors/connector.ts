@@ -1,14 +1,9 @@
 import {homedir} from 'node:os'
 
 import type {FileChange} from '../config/atomic-file.js'
+import type {HarnessProfile, Version} from '../harnesses/profile.js'
+import type {HarnessId} from '../harnesses/registry.js'
 import {signetEntryPoints, type SignetEntryPoints} from './hook-command.js'
-
-export const HARNESS_IDS = ['claude-code', 'codex', 'opencode', 'gemini', 'pi', 'omp', 'openclaw', 'hermes'] as const
-export type HarnessId = (typeof HARNESS_IDS)[number]
-
-export function isHarnessId(value: string): value is HarnessId {
-  return (HARNESS_IDS as readonly string[]).includes(value)
-}
 
 /** Everything a connector may look at; tests pass their own HOME and env. */
 export interface ConnectorContext {
@@ -48,8 +43,12 @@ export interface ConnectorStatus {
   problems: string[]
 }
 
-/** One harness integration: the only code that knows that harness's files. */
+/**
+ * One harness integration: the only code that edits that harness's files. What the harness is
+ * (names, events, where it keeps its config) is its profile (src/harnesses/).
+ */
 export interface Connector {
+  readonly profile: HarnessProfile<HarnessId>
   readonly id: HarnessId
   readonly displayName: string
   detect(ctx: ConnectorContext): Promise<Detection>
@@ -89,7 +88,7 @@ export function parseVersion(output: string | undefined): [number, number, numbe
   return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined
 }
 
-export function versionAtLeast(version: [number, number, number] | undefined, minimum: [number, number, number]): boolean {
+export function versionAtLeast(version: Version | undefined, minimum: Version): boolean {
   if (!version) return false
   for (let i = 0; i < 3; i++) {
     if (version[i] !== minimum[i]) return version[i] > minimum[i]

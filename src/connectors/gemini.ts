@@ -4,7 +4,9 @@ import path from 'node:path'
 import {readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile} from './config-file-edit.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
-import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent} from './hook-command.js'
+import {nativeHooks} from '../harnesses/profile.js'
+import {HARNESS_PROFILES} from '../harnesses/registry.js'
+import {buildHookCommand, HOOK_TIMEOUT_SECONDS} from './hook-command.js'
 import {type DesiredHook, findSignetHooks, reconcileHookGroups, removeSignetHooks, staleHookProblems} from './hook-groups.js'
 import {getJsonValue, isEmptyJsonObject, removeJsonValue, setJsonValue} from './json-config-file.js'
 
@@ -13,43 +15,38 @@ import {getJsonValue, isEmptyJsonObject, removeJsonValue, setJsonValue} from './
  * Hook timeouts are MILLISECONDS here. `GEMINI_CLI_HOME` replaces the home directory.
  */
 
-const GEMINI_EVENTS: Array<{harnessEvent: string; signetEvent: HookEvent}> = [
-  {harnessEvent: 'SessionStart', signetEvent: 'session-start'},
-  {harnessEvent: 'BeforeAgent', signetEvent: 'user-prompt-submit'},
-  {harnessEvent: 'PreCompress', signetEvent: 'pre-compaction'},
-  {harnessEvent: 'SessionEnd', signetEvent: 'session-end'},
-]
+const PROFILE = HARNESS_PROFILES.gemini
+const GEMINI_EVENTS = nativeHooks(PROFILE)
 
 export function geminiPaths(ctx: ConnectorContext) {
-  const override = ctx.env.GEMINI_CLI_HOME
-  const base = override && path.isAbsolute(override) ? override : ctx.home
-  const dir = path.join(base, '.gemini')
+  const dir = PROFILE.configDir(ctx)
   return {dir, settings: path.join(dir, 'settings.json')}
 }
 
 function desiredHooks(ctx: ConnectorContext): DesiredHook[] {
-  return GEMINI_EVENTS.map((event) => ({
-    harnessEvent: event.harnessEvent,
+  return GEMINI_EVENTS.map((hook) => ({
+    harnessEvent: hook.native,
     handler: {
       type: 'command',
-      command: buildHookCommand(ctx.entry, event.signetEvent, 'gemini'),
-      timeout: HOOK_TIMEOUT_SECONDS[event.signetEvent] * 1000,
-      name: `signet-${event.signetEvent}`,
+      command: buildHookCommand(ctx.entry, hook.event, PROFILE.id),
+      timeout: HOOK_TIMEOUT_SECONDS[hook.event] * 1000,
+      name: `signet-${hook.event}`,
     },
   }))
 }
 
 function mcpEntry(ctx: ConnectorContext) {
-  return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', 'gemini']}
+  return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', PROFILE.id]}
 }
 
 export class GeminiConnector implements Connector {
-  readonly id = 'gemini' as const
-  readonly displayName = 'Gemini CLI'
+  readonly profile = PROFILE
+  readonly id = PROFILE.id
+  readonly displayName = PROFILE.displayName
 
   async detect(ctx: ConnectorContext): Promise<Detection> {
     const paths = geminiPaths(ctx)
-    const version = await ctx.probeVersion('gemini')
+    const version = await ctx.probeVersion(PROFILE.binary)
     return {detected: Boolean(version) || existsSync(paths.dir), version, configDir: paths.dir}
   }
 
@@ -76,7 +73,7 @@ export class GeminiConnector implements Connector {
     const detection = await this.detect(ctx)
     const text = readTextIfExists(settings) ?? ''
     const owned = findSignetHooks(text, ['hooks'], settings)
-    const hooksPresent = GEMINI_EVENTS.every((event) => owned.some((hook) => hook.harnessEvent === event.harnessEvent))
+    const hooksPresent = GEMINI_EVENTS.every((event) => owned.some((hook) => hook.harnessEvent === event.native))
     const mcp = getJsonValue(text, ['mcpServers', 'signet'], settings)
     const problems = staleHookProblems(owned, this.id)
     if (getJsonValue(text, ['hooksConfig', 'enabled'], settings) === false) problems.push(`${settings} turns hooks off (hooksConfig.enabled = false)`)

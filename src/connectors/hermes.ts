@@ -4,9 +4,11 @@ import {isMap, isSeq, parseDocument, stringify} from 'yaml'
 
 import {SignetError} from '../errors.js'
 import {readTextIfExists} from '../config/atomic-file.js'
+import {type HookEvent, nativeHooks} from '../harnesses/profile.js'
+import {HARNESS_PROFILES} from '../harnesses/registry.js'
 import {editConfigFile} from './config-file-edit.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
-import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent, signetHookEventOf} from './hook-command.js'
+import {buildHookCommand, HOOK_TIMEOUT_SECONDS, signetHookEventOf} from './hook-command.js'
 
 /**
  * Hermes Agent (NousResearch, Python): shell hooks and MCP servers in `<HERMES_HOME>/config.yaml`
@@ -21,29 +23,23 @@ import {buildHookCommand, HOOK_TIMEOUT_SECONDS, type HookEvent, signetHookEventO
  * layouts fall back to re-emitting the YAML document (comments kept, spacing normalised).
  */
 
+const PROFILE = HARNESS_PROFILES.hermes
+
 /**
- * Hermes event → Signet hook event. Hermes injects context only from pre_llm_call, so its first
- * turn (`is_first_turn`) also carries the session-start context. Its on_session_start and
- * on_session_end carry no conversation (on_session_end even fires after every turn), so the
- * transcript comes from post_llm_call's `conversation_history`, stored after each turn (the
- * daemon keeps one transcript per session, the longest).
+ * Hermes event → Signet hook event, from the profile (src/harnesses/hermes.ts): pre_llm_call recalls
+ * (its first turn also carries the session-start context), post_llm_call stores the transcript.
  */
-const HERMES_EVENTS: Array<[string, HookEvent]> = [
-  ['pre_llm_call', 'user-prompt-submit'],
-  ['post_llm_call', 'session-end'],
-]
+const HERMES_EVENTS: Array<[string, HookEvent]> = nativeHooks(PROFILE).map((hook) => [hook.native, hook.event])
 
 export function hermesPaths(ctx: ConnectorContext) {
-  const override = ctx.env.HERMES_HOME?.trim()
-  const expanded = override?.startsWith('~/') ? path.join(ctx.home, override.slice(2)) : override
-  const home = expanded && path.isAbsolute(expanded) ? expanded : path.join(ctx.home, '.hermes')
+  const home = PROFILE.configDir(ctx)
   return {home, config: path.join(home, 'config.yaml')}
 }
 
 function isOurHook(entry: unknown): boolean {
   if (!entry || typeof entry !== 'object') return false
   const command = (entry as {command?: unknown}).command
-  return signetHookEventOf(command) !== undefined && typeof command === 'string' && /-H hermes$/.test(command.trim())
+  return signetHookEventOf(command) !== undefined && typeof command === 'string' && command.trim().endsWith(`-H ${PROFILE.id}`)
 }
 
 function isOurMcp(entry: unknown): boolean {
@@ -53,11 +49,11 @@ function isOurMcp(entry: unknown): boolean {
 }
 
 function desiredHooks(ctx: ConnectorContext): Record<string, Array<{command: string; timeout: number}>> {
-  return Object.fromEntries(HERMES_EVENTS.map(([hermesEvent, event]) => [hermesEvent, [{command: buildHookCommand(ctx.entry, event, 'hermes'), timeout: HOOK_TIMEOUT_SECONDS[event]}]]))
+  return Object.fromEntries(HERMES_EVENTS.map(([hermesEvent, event]) => [hermesEvent, [{command: buildHookCommand(ctx.entry, event, PROFILE.id), timeout: HOOK_TIMEOUT_SECONDS[event]}]]))
 }
 
 function mcpEntry(ctx: ConnectorContext) {
-  return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', 'hermes']}
+  return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', PROFILE.id]}
 }
 
 /** The block appended to a config.yaml that has no `hooks`/`mcp_servers` of its own. */
@@ -326,12 +322,13 @@ function ourParts(text: string | undefined): {hooks: string[]; mcp: boolean} {
 }
 
 export class HermesConnector implements Connector {
-  readonly id = 'hermes' as const
-  readonly displayName = 'Hermes Agent'
+  readonly profile = PROFILE
+  readonly id = PROFILE.id
+  readonly displayName = PROFILE.displayName
 
   async detect(ctx: ConnectorContext): Promise<Detection> {
     const paths = hermesPaths(ctx)
-    const version = await ctx.probeVersion('hermes')
+    const version = await ctx.probeVersion(PROFILE.binary)
     const {existsSync} = await import('node:fs')
     return {detected: Boolean(version) || existsSync(paths.home), version, configDir: paths.home}
   }
@@ -361,7 +358,7 @@ export class HermesConnector implements Connector {
     const parts = ourParts(text)
     const problems: string[] = []
     const missing = HERMES_EVENTS.map(([hermesEvent]) => hermesEvent).filter((event) => !parts.hooks.includes(event))
-    if (parts.hooks.length > 0 && missing.length > 0) problems.push(`${config} lacks the Signet hook for ${missing.join(', ')} — run \`signet connector install hermes\``)
+    if (parts.hooks.length > 0 && missing.length > 0) problems.push(`${config} lacks the Signet hook for ${missing.join(', ')} — run \`signet connector install ${this.id}\``)
     return {
       harness: this.id,
       state: stateFromParts([missing.length === 0, parts.mcp]),

@@ -6,30 +6,35 @@ import {SignetError} from '../errors.js'
 import {type FileChange, readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile, removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
+import {absoluteOverride} from '../harnesses/profile.js'
+import {HARNESS_PROFILES} from '../harnesses/registry.js'
+import type {SignetEntryPoints} from './hook-command.js'
 import {appendJsonArrayItem, getJsonValue, isEmptyJsonObject, removeJsonValue, setJsonValue} from './json-config-file.js'
-import {
-  OPENCLAW_PLUGIN_HEADER,
-  OPENCLAW_PLUGIN_ID,
-  renderOpenClawEntry,
-  renderOpenClawManifest,
-  renderOpenClawPackageJson,
-} from './openclaw-plugin-source.js'
+import {generatedHeader, readPluginAsset, renderPluginAsset} from './plugin-assets.js'
 
 /**
- * OpenClaw: a native plugin directory in `<state>/extensions/signet/` (auto-discovered), and in
- * `openclaw.json` (JSON5) the plugin entry with conversation access (needed for
- * `before_prompt_build`), `signet` in an existing allow-list, and `mcp.servers.signet`.
- * Overrides: `OPENCLAW_CONFIG_PATH`, `OPENCLAW_STATE_DIR`, `OPENCLAW_PROFILE`.
+ * OpenClaw: a native plugin directory in `<state>/extensions/signet/` (auto-discovered; sources in
+ * assets/plugins/openclaw/), and in `openclaw.json` (JSON5) the plugin entry with conversation
+ * access (needed for `before_prompt_build`), `signet` in an existing allow-list, and
+ * `mcp.servers.signet`. Overrides: `OPENCLAW_CONFIG_PATH`, `OPENCLAW_STATE_DIR`, `OPENCLAW_PROFILE`.
  */
 
+const PROFILE = HARNESS_PROFILES.openclaw
+
+/** The plugin's id: its directory name, its config entry, and the `id` in its manifest and entry module. */
+export const OPENCLAW_PLUGIN_ID = 'signet'
+
+/** First line of the generated entry module; how uninstall knows the plugin directory is ours. */
+const OPENCLAW_PLUGIN_HEADER = generatedHeader(PROFILE.id)
+
+/** The entry module: its source with the harness bridge, node binary and bin/run.js of this Signet recorded. */
+export function renderOpenClawEntry(entry: Pick<SignetEntryPoints, 'node' | 'runJs' | 'bridgeJs'>): string {
+  return renderPluginAsset('openclaw/index.js', PROFILE.id, {bridgeUrl: pathToFileURL(entry.bridgeJs).href, signet: {node: entry.node, runJs: entry.runJs}})
+}
+
 export function openclawPaths(ctx: ConnectorContext) {
-  const profile = ctx.env.OPENCLAW_PROFILE?.trim()
-  const stateOverride = ctx.env.OPENCLAW_STATE_DIR
-  const stateDir = stateOverride && path.isAbsolute(stateOverride)
-    ? stateOverride
-    : path.join(ctx.home, profile && profile !== 'default' ? `.openclaw-${profile}` : '.openclaw')
-  const configOverride = ctx.env.OPENCLAW_CONFIG_PATH
-  const config = configOverride && path.isAbsolute(configOverride) ? configOverride : path.join(stateDir, 'openclaw.json')
+  const stateDir = PROFILE.configDir(ctx)
+  const config = absoluteOverride(ctx.env.OPENCLAW_CONFIG_PATH) ?? path.join(stateDir, 'openclaw.json')
   const pluginDir = path.join(stateDir, 'extensions', OPENCLAW_PLUGIN_ID)
   return {
     stateDir,
@@ -53,7 +58,7 @@ function entryValue() {
 }
 
 function mcpEntry(ctx: ConnectorContext) {
-  return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', 'openclaw']}
+  return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', PROFILE.id]}
 }
 
 function isOurEntryModule(text: string): boolean {
@@ -61,12 +66,13 @@ function isOurEntryModule(text: string): boolean {
 }
 
 export class OpenClawConnector implements Connector {
-  readonly id = 'openclaw' as const
-  readonly displayName = 'OpenClaw'
+  readonly profile = PROFILE
+  readonly id = PROFILE.id
+  readonly displayName = PROFILE.displayName
 
   async detect(ctx: ConnectorContext): Promise<Detection> {
     const paths = openclawPaths(ctx)
-    const version = await ctx.probeVersion('openclaw')
+    const version = await ctx.probeVersion(PROFILE.binary)
     return {detected: Boolean(version) || existsSync(paths.stateDir) || existsSync(paths.config), version, configDir: paths.stateDir}
   }
 
@@ -79,8 +85,8 @@ export class OpenClawConnector implements Connector {
     const notes: string[] = []
     const files: FileChange[] = [
       writeGeneratedFile(paths.pluginFiles.entry, renderOpenClawEntry(ctx.entry), isOurEntryModule),
-      writeGeneratedFile(paths.pluginFiles.manifest, renderOpenClawManifest(), () => existingEntry !== undefined && isOurEntryModule(existingEntry)),
-      writeGeneratedFile(paths.pluginFiles.packageJson, renderOpenClawPackageJson(), () => existingEntry !== undefined && isOurEntryModule(existingEntry)),
+      writeGeneratedFile(paths.pluginFiles.manifest, readPluginAsset('openclaw/openclaw.plugin.json'), () => existingEntry !== undefined && isOurEntryModule(existingEntry)),
+      writeGeneratedFile(paths.pluginFiles.packageJson, readPluginAsset('openclaw/package.json'), () => existingEntry !== undefined && isOurEntryModule(existingEntry)),
     ]
     files.push(editConfigFile(paths.config, (text) => {
       let next = setJsonValue(text, ENTRY_PATH, entryValue(), paths.config, JSON5_DIALECT)
@@ -134,11 +140,11 @@ export class OpenClawConnector implements Connector {
     }
     const entry = getJsonValue(configText, ENTRY_PATH, paths.config, JSON5_DIALECT) as {enabled?: boolean; hooks?: {allowConversationAccess?: boolean}} | undefined
     const mcp = getJsonValue(configText, MCP_PATH, paths.config, JSON5_DIALECT)
-    if (pluginOk && !entryText.includes(pathToFileURL(ctx.entry.bridgeJs).href)) problems.push(`${paths.pluginFiles.entry} loads another Signet install — run \`signet connector install openclaw\``)
+    if (pluginOk && !entryText.includes(pathToFileURL(ctx.entry.bridgeJs).href)) problems.push(`${paths.pluginFiles.entry} loads another Signet install — run \`signet connector install ${this.id}\``)
     if (entry && entry.enabled === false) problems.push(`plugins.entries.${OPENCLAW_PLUGIN_ID} is disabled in ${paths.config}`)
     if (entry && entry.hooks?.allowConversationAccess !== true) problems.push('the Signet plugin lacks hooks.allowConversationAccess, so it cannot add recall to prompts')
     const allow = getJsonValue(configText, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
-    if (pluginOk && !entryText.includes(JSON.stringify(ctx.entry.runJs))) problems.push(`${paths.pluginFiles.entry} runs another Signet install — run \`signet connector install openclaw\``)
+    if (pluginOk && !entryText.includes(JSON.stringify(ctx.entry.runJs))) problems.push(`${paths.pluginFiles.entry} runs another Signet install — run \`signet connector install ${this.id}\``)
     if (Array.isArray(allow) && !allow.includes(OPENCLAW_PLUGIN_ID)) problems.push('plugins.allow does not list "signet"')
     return {
       harness: this.id,

@@ -4,20 +4,30 @@ import path from 'node:path'
 import {readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile, removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
+import {HARNESS_PROFILES} from '../harnesses/registry.js'
+import {HOOK_TIMEOUT_SECONDS, type SignetEntryPoints} from './hook-command.js'
 import {appendJsonArrayItem, getJsonValue, isEmptyJsonObject, removeJsonValue, setJsonValue} from './json-config-file.js'
-import {OPENCODE_PLUGIN_HEADER, renderOpenCodePlugin} from './opencode-plugin-source.js'
+import {generatedHeader, renderPluginAsset} from './plugin-assets.js'
 
 /**
- * OpenCode: an in-process plugin file in `<config>/plugins/signet.mjs`, registered in the
- * global config (`opencode.jsonc` if the user has one, else `opencode.json`) together with
- * `mcp.signet`. JSONC comments and everything else in the config are preserved.
+ * OpenCode: an in-process plugin file in `<config>/plugins/signet.mjs` (source:
+ * assets/plugins/opencode/signet.mjs), registered in the global config (`opencode.jsonc` if the
+ * user has one, else `opencode.json`) together with `mcp.signet`. JSONC comments and everything
+ * else in the config are preserved.
  */
 
+const PROFILE = HARNESS_PROFILES.opencode
 const PLUGIN_SPEC = './plugins/signet.mjs'
+const OPENCODE_PLUGIN_HEADER = generatedHeader(PROFILE.id)
+
+/** The plugin file: its source with the node binary, bin/run.js and each hook's timeout (ms) recorded. */
+export function renderOpenCodePlugin(entry: Pick<SignetEntryPoints, 'node' | 'runJs'>): string {
+  const timeoutMs = Object.fromEntries(Object.entries(HOOK_TIMEOUT_SECONDS).map(([event, seconds]) => [event, seconds * 1000]))
+  return renderPluginAsset('opencode/signet.mjs', PROFILE.id, {node: entry.node, runJs: entry.runJs, timeoutMs})
+}
 
 export function opencodePaths(ctx: ConnectorContext) {
-  const xdg = ctx.env.XDG_CONFIG_HOME
-  const dir = path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(ctx.home, '.config'), 'opencode')
+  const dir = PROFILE.configDir(ctx)
   // jsonc is merged last and wins, so edit it when present; never create a second file beside it
   const candidates = ['opencode.jsonc', 'opencode.json', 'config.json'].map((name) => path.join(dir, name))
   const config = candidates.find((file) => existsSync(file)) ?? path.join(dir, 'opencode.json')
@@ -34,16 +44,17 @@ function pluginIndex(text: string, label: string): number {
 }
 
 function mcpEntry(ctx: ConnectorContext) {
-  return {type: 'local', command: [ctx.entry.node, ctx.entry.mcpJs, '--harness', 'opencode'], enabled: true}
+  return {type: 'local', command: [ctx.entry.node, ctx.entry.mcpJs, '--harness', PROFILE.id], enabled: true}
 }
 
 export class OpenCodeConnector implements Connector {
-  readonly id = 'opencode' as const
-  readonly displayName = 'OpenCode'
+  readonly profile = PROFILE
+  readonly id = PROFILE.id
+  readonly displayName = PROFILE.displayName
 
   async detect(ctx: ConnectorContext): Promise<Detection> {
     const paths = opencodePaths(ctx)
-    const version = await ctx.probeVersion('opencode')
+    const version = await ctx.probeVersion(PROFILE.binary)
     return {detected: Boolean(version) || existsSync(paths.dir), version, configDir: paths.dir}
   }
 
@@ -80,7 +91,7 @@ export class OpenCodeConnector implements Connector {
     const mcp = getJsonValue(configText, ['mcp', 'signet'], paths.config)
     const problems: string[] = []
     if (pluginText !== undefined && !pluginOk) problems.push(`${paths.plugin} exists but was not written by Signet`)
-    if (pluginOk && !pluginText.includes(JSON.stringify(ctx.entry.runJs))) problems.push(`${paths.plugin} runs another Signet install — run \`signet connector install opencode\``)
+    if (pluginOk && !pluginText.includes(JSON.stringify(ctx.entry.runJs))) problems.push(`${paths.plugin} runs another Signet install — run \`signet connector install ${this.id}\``)
     return {
       harness: this.id,
       state: stateFromParts([pluginOk, registered, mcp !== undefined]),

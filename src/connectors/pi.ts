@@ -3,68 +3,79 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {readTextIfExists} from '../config/atomic-file.js'
+import type {HarnessProfile} from '../harnesses/profile.js'
+import {HARNESS_PROFILES} from '../harnesses/registry.js'
 import {removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
 import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
-import {PI_EXTENSION_HEADER, renderPiExtension} from './pi-extension-source.js'
+import {generatedHeader, renderPluginAsset} from './plugin-assets.js'
 
 /**
- * Pi coding agent: no hooks and no MCP, so Signet is one auto-discovered extension file in
- * `<agentDir>/extensions/` with lifecycle handlers and the signet_* tools.
- * `PI_CODING_AGENT_DIR` moves the agent dir.
+ * Pi coding agent and its fork Oh My Pi: no hooks and no MCP, so Signet is one auto-discovered
+ * extension file in `<agentDir>/extensions/` (source: assets/plugins/pi/signet.js) with lifecycle
+ * handlers and the signet_* tools. Where the agent dir is comes from each harness's profile.
  */
 
-export function piPaths(ctx: ConnectorContext) {
-  const override = ctx.env.PI_CODING_AGENT_DIR
-  const expanded = override?.startsWith('~/') ? path.join(ctx.home, override.slice(2)) : override
-  const agentDir = expanded && path.isAbsolute(expanded) ? expanded : path.join(ctx.home, '.pi', 'agent')
+export type PiFlavour = 'pi' | 'omp'
+
+/** The extension file for Pi or Oh My Pi, loading the harness bridge at `bridgeFile`. */
+export function renderPiExtension(bridgeFile: string, flavour: PiFlavour = 'pi'): string {
+  return renderPluginAsset('pi/signet.js', flavour, {harness: flavour, bridgeUrl: pathToFileURL(bridgeFile).href})
+}
+
+export function piFamilyPaths(profile: HarnessProfile<PiFlavour>, ctx: ConnectorContext) {
+  const agentDir = profile.configDir(ctx)
   return {agentDir, extension: path.join(agentDir, 'extensions', 'signet.js')}
 }
 
+export const piPaths = (ctx: ConnectorContext) => piFamilyPaths(HARNESS_PROFILES.pi, ctx)
+
 /** What differs between Pi and its forks that load the same kind of extension file. */
-export interface PiFamilySpec {
-  id: 'pi' | 'omp'
-  displayName: string
-  /** The binary whose `--version` says the harness is installed. */
-  binary: string
-  paths(ctx: ConnectorContext): {agentDir: string; extension: string}
-  render(bridgeJs: string): string
-  /** The generated file's first line: how a file is recognised as ours. */
-  header: string
+export interface PiFamilySpec<Id extends PiFlavour> {
+  profile: HarnessProfile<Id>
   restartNote: string
 }
 
 /** One extension file in `<agentDir>/extensions/`: install, uninstall (byte-exact) and status. */
-export class PiFamilyConnector implements Connector {
-  readonly id: PiFamilySpec['id']
+export class PiFamilyConnector<Id extends PiFlavour> implements Connector {
+  readonly profile: HarnessProfile<Id>
+  readonly id: Id
   readonly displayName: string
+  /** The generated file's first line: how a file is recognised as ours. */
+  private readonly header: string
 
-  constructor(private readonly spec: PiFamilySpec) {
-    this.id = spec.id
-    this.displayName = spec.displayName
+  constructor(private readonly spec: PiFamilySpec<Id>) {
+    this.profile = spec.profile
+    this.id = spec.profile.id
+    this.displayName = spec.profile.displayName
+    this.header = generatedHeader(this.id)
+  }
+
+  private paths(ctx: ConnectorContext) {
+    return piFamilyPaths(this.profile, ctx)
   }
 
   private isOurExtension(text: string): boolean {
-    return text.startsWith(this.spec.header)
+    return text.startsWith(this.header)
   }
 
   async detect(ctx: ConnectorContext): Promise<Detection> {
-    const paths = this.spec.paths(ctx)
-    const version = await ctx.probeVersion(this.spec.binary)
+    const paths = this.paths(ctx)
+    const version = await ctx.probeVersion(this.profile.binary)
     return {detected: Boolean(version) || existsSync(paths.agentDir), version, configDir: paths.agentDir}
   }
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {
-    const paths = this.spec.paths(ctx)
-    const file = writeGeneratedFile(paths.extension, this.spec.render(ctx.entry.bridgeJs), (text) => this.isOurExtension(text))
+    const paths = this.paths(ctx)
+    const file = writeGeneratedFile(paths.extension, renderPiExtension(ctx.entry.bridgeJs, this.id), (text) => this.isOurExtension(text))
     return {harness: this.id, files: [file], notes: [this.spec.restartNote]}
   }
 
   async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
-    return {harness: this.id, files: [removeGeneratedFile(this.spec.paths(ctx).extension, (text) => this.isOurExtension(text))], notes: []}
+    return {harness: this.id, files: [removeGeneratedFile(this.paths(ctx).extension, (text) => this.isOurExtension(text))], notes: []}
   }
 
   async status(ctx: ConnectorContext): Promise<ConnectorStatus> {
-    const paths = this.spec.paths(ctx)
+    const paths = this.paths(ctx)
     const detection = await this.detect(ctx)
     const text = readTextIfExists(paths.extension)
     const ours = text !== undefined && this.isOurExtension(text)
@@ -83,16 +94,8 @@ export class PiFamilyConnector implements Connector {
   }
 }
 
-export class PiConnector extends PiFamilyConnector {
+export class PiConnector extends PiFamilyConnector<'pi'> {
   constructor() {
-    super({
-      id: 'pi',
-      displayName: 'Pi',
-      binary: 'pi',
-      paths: piPaths,
-      render: (bridgeJs) => renderPiExtension(bridgeJs),
-      header: PI_EXTENSION_HEADER,
-      restartNote: 'Restart Pi (or run /reload) to load the Signet extension.',
-    })
+    super({profile: HARNESS_PROFILES.pi, restartNote: 'Restart Pi (or run /reload) to load the Signet extension.'})
   }
 }

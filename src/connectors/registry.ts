@@ -1,7 +1,8 @@
 import {SignetError} from '../errors.js'
+import {HARNESS_IDS, type HarnessId, harnessIdFor} from '../harnesses/registry.js'
 import {ClaudeCodeConnector} from './claude-code.js'
 import {CodexConnector} from './codex.js'
-import {type Connector, HARNESS_IDS, type HarnessId, isHarnessId} from './connector.js'
+import type {Connector} from './connector.js'
 import {GeminiConnector} from './gemini.js'
 import {HermesConnector} from './hermes.js'
 import {OhMyPiConnector} from './oh-my-pi.js'
@@ -9,7 +10,8 @@ import {OpenClawConnector} from './openclaw.js'
 import {OpenCodeConnector} from './opencode.js'
 import {PiConnector} from './pi.js'
 
-const CONNECTORS: Record<HarnessId, Connector> = {
+/** One connector per harness profile, each for its own id: a profile without a connector fails the type check. */
+const CONNECTORS: {[Id in HarnessId]: Connector & {id: Id}} = {
   'claude-code': new ClaudeCodeConnector(),
   codex: new CodexConnector(),
   opencode: new OpenCodeConnector(),
@@ -24,15 +26,9 @@ export function allConnectors(): Connector[] {
   return HARNESS_IDS.map((id) => CONNECTORS[id])
 }
 
-/** Names users type for a harness (package or product names) → the connector id. */
-const ALIASES: Record<string, HarnessId> = {claude: 'claude-code', 'gemini-cli': 'gemini', 'oh-my-pi': 'omp', ohmypi: 'omp', 'hermes-agent': 'hermes'}
-
-/** The connector for a harness name; an unknown name lists the valid ones. */
+/** The connector for a harness name or alias (src/harnesses/); an unknown name lists the valid ones. */
 export function connectorFor(harness: string): Connector {
-  const id = harness.trim().toLowerCase()
-  const alias = ALIASES[id] ?? id
-  if (!isHarnessId(alias)) {
-    throw new SignetError(`unknown harness "${harness}" — use one of: ${HARNESS_IDS.join(', ')}`, 'unknown_harness')
-  }
-  return CONNECTORS[alias]
+  const id = harnessIdFor(harness)
+  if (!id) throw new SignetError(`unknown harness "${harness}" — use one of: ${HARNESS_IDS.join(', ')}`, 'unknown_harness')
+  return CONNECTORS[id]
 }

@@ -4,7 +4,8 @@ import path from 'node:path'
 
 import {readSavedWorkspace} from '../config/user-config.js'
 import type {FileChange} from '../config/atomic-file.js'
-import type {ConnectorContext, ConnectorStatus, HarnessId, InstallResult} from './connector.js'
+import {HARNESS_PROFILES, type HarnessId} from '../harnesses/registry.js'
+import type {ConnectorContext, ConnectorStatus, InstallResult} from './connector.js'
 
 /*
  * The workspace's skills (`<workspace>/skills/<name>/SKILL.md`) linked into harnesses that read
@@ -13,14 +14,10 @@ import type {ConnectorContext, ConnectorStatus, HarnessId, InstallResult} from '
  * links that point into the workspace's skills folder: whatever else is there stays.
  */
 
-/** Where each harness reads personal skills. */
-const SKILL_DIRS: Partial<Record<HarnessId, (ctx: ConnectorContext) => string>> = {
-  'claude-code': (ctx) => path.join(absoluteOr(ctx.env.CLAUDE_CONFIG_DIR, path.join(ctx.home, '.claude')), 'skills'),
-  codex: (ctx) => path.join(absoluteOr(ctx.env.CODEX_HOME, path.join(ctx.home, '.codex')), 'skills'),
-}
-
-function absoluteOr(value: string | undefined, fallback: string): string {
-  return value && path.isAbsolute(value) ? value : fallback
+/** Where a harness reads personal skills (its profile's skillsDir), or undefined when it has none. */
+function skillsDirOf(ctx: ConnectorContext, harness: HarnessId): string | undefined {
+  const profile = HARNESS_PROFILES[harness]
+  return profile.skillsDir === null ? undefined : path.join(profile.configDir(ctx), profile.skillsDir)
 }
 
 /** The workspace whose skills are linked: the one every other command resolves, seen from this context. */
@@ -57,9 +54,8 @@ function isOurs(link: string, source: string): boolean {
 
 /** Install: link each workspace skill the harness does not already have under that name. */
 export function withSkillLinks(ctx: ConnectorContext, result: InstallResult): InstallResult {
-  const dirFor = SKILL_DIRS[result.harness]
-  if (!dirFor) return result
-  const target = dirFor(ctx)
+  const target = skillsDirOf(ctx, result.harness)
+  if (!target) return result
   const source = workspaceSkillsDir(ctx)
   const files: FileChange[] = []
   const notes: string[] = []
@@ -84,9 +80,8 @@ export function withSkillLinks(ctx: ConnectorContext, result: InstallResult): In
 
 /** Uninstall: remove only links into the workspace's skills folder. */
 export function withSkillUnlinks(ctx: ConnectorContext, result: InstallResult): InstallResult {
-  const dirFor = SKILL_DIRS[result.harness]
-  if (!dirFor) return result
-  const target = dirFor(ctx)
+  const target = skillsDirOf(ctx, result.harness)
+  if (!target) return result
   const source = workspaceSkillsDir(ctx)
   if (!existsSync(target)) return result
   const files: FileChange[] = []
@@ -102,9 +97,8 @@ export function withSkillUnlinks(ctx: ConnectorContext, result: InstallResult): 
 
 /** Status: which workspace skills are linked; a missing one is a problem, not a change of connector state. */
 export function withSkillStatus(ctx: ConnectorContext, status: ConnectorStatus): ConnectorStatus {
-  const dirFor = SKILL_DIRS[status.harness]
-  if (!dirFor) return status
-  const target = dirFor(ctx)
+  const target = skillsDirOf(ctx, status.harness)
+  if (!target) return status
   const source = workspaceSkillsDir(ctx)
   const skills = workspaceSkills(source)
   if (skills.length === 0) return status

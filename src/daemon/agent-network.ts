@@ -1,31 +1,36 @@
 import {renderAgentMessages} from '../hooks/inject-format.js'
-import {type AgentEvent, AgentMessageStore, type Recipient} from '../store/agent-messages.js'
-import {PresenceStore} from '../store/presence.js'
+import type {AgentEvent, Recipient} from '../store/agent-messages.js'
+import type {AgentMessageRepository, PresenceRepository} from '../store/storage.js'
 import {ApiError, badRequest, forbidden} from './api-error.js'
-import {FixedWindowLimiter, retryAfterSeconds} from './auth/rate-limit.js'
+import {retryAfterSeconds, SharedRateLimit} from './auth/rate-limit.js'
 import type {DaemonContext} from './context.js'
 
 /*
- * The agent network's shared state inside one daemon: the stores, the live listeners of the event
- * stream, the per-sender rate limit and the messaging policy. Built once per daemon (the hook routes
- * and the agent routes must share one set of listeners) and torn down when the daemon stops, which
- * ends every open stream.
+ * The agent network's shared state inside one daemon: the live listeners of the event stream, the
+ * per-sender rate limit and the messaging policy; messages, presence and the limit's counters live
+ * in the storage. Built once per daemon (the hook routes and the agent routes must share one set of
+ * listeners) and torn down when the daemon stops, which ends every open stream. A listener hears of
+ * this daemon's events at once; streams also poll the event log (see STREAM_POLL_MS), which is how
+ * they learn of messages sent through another daemon on the same backend.
  */
 
 type Listener = (event: AgentEvent) => void
 
+/** How often an open stream reads the event log for events another daemon wrote. */
+export const STREAM_POLL_MS = 400
+
 export class AgentNetwork {
-  readonly messages: AgentMessageStore
-  readonly presence: PresenceStore
-  readonly limiter: FixedWindowLimiter
+  readonly messages: AgentMessageRepository
+  readonly presence: PresenceRepository
+  readonly limiter: SharedRateLimit
   private readonly listeners = new Set<Listener>()
   private readonly closers = new Set<() => void>()
 
   constructor(private readonly daemon: DaemonContext) {
     const settings = daemon.config.agents
-    this.messages = new AgentMessageStore(daemon.db)
-    this.presence = new PresenceStore(daemon.db, {idleAfterMs: settings.idleAfterMs, offlineAfterMs: settings.offlineAfterMs})
-    this.limiter = new FixedWindowLimiter(settings.rateLimit)
+    this.messages = daemon.storage.messages
+    this.presence = daemon.storage.presence
+    this.limiter = new SharedRateLimit(daemon.storage.rateLimits, 'agent-messages', settings.rateLimit)
   }
 
   subscribe(listener: Listener, onClose: () => void): () => void {
@@ -51,28 +56,28 @@ export class AgentNetwork {
   }
 
   /** 429 with Retry-After once a sending agent has used its window. */
-  assertWithinRate(sender: string): void {
-    const blocked = this.limiter.blockedFor(sender)
+  async assertWithinRate(sender: string): Promise<void> {
+    const blocked = await this.limiter.blockedFor(sender)
     if (blocked > 0) {
       const seconds = retryAfterSeconds(blocked)
       throw new ApiError(429, 'rate_limited', `agent '${sender}' has sent ${this.limiter.settings.max} messages in ${Math.round(this.limiter.settings.windowMs / 1000)} s; retry in ${seconds} s`, {}, {'Retry-After': String(seconds)})
     }
-    this.limiter.hit(sender)
+    await this.limiter.hit(sender)
   }
 
   /**
    * `agent`, `agent@machine`, or a session key (`session:<key>`, or a bare key a hook reported). The
    * recipient's agent must exist as an address; it need not be online (every agent has a durable inbox).
    */
-  resolveRecipient(address: string): Recipient & {project?: string | null} {
+  async resolveRecipient(address: string): Promise<Recipient & {project?: string | null}> {
     if (address.startsWith('session:')) {
       const session = address.slice('session:'.length)
-      const owner = this.presence.agentOfSession(session)
+      const owner = await this.presence.agentOfSession(session)
       if (!owner) throw badRequest(`to: no session '${session}' has been seen by this daemon`, 'to')
       return {address, agent: owner.agent, session, project: owner.project}
     }
-    if (!this.presence.isKnownAgent(address)) {
-      const owner = this.presence.agentOfSession(address)
+    if (!(await this.presence.isKnownAgent(address))) {
+      const owner = await this.presence.agentOfSession(address)
       if (owner) return {address, agent: owner.agent, session: address, project: owner.project}
       const at = address.lastIndexOf('@')
       if (at > 0 && at < address.length - 1) return {address, agent: address.slice(0, at), machine: address.slice(at + 1)}
@@ -81,12 +86,12 @@ export class AgentNetwork {
   }
 
   /** 403 policy_denied when `agents.messaging` does not let `from` write to `to`. */
-  assertPolicyAllows(from: {agent: string; project?: string | null}, to: Recipient & {project?: string | null}): void {
+  async assertPolicyAllows(from: {agent: string; project?: string | null}, to: Recipient & {project?: string | null}): Promise<void> {
     const settings = this.daemon.config.agents
     if (settings.messaging === 'open') return
     if (settings.messaging === 'same-project') {
       if (!from.project) throw forbidden("agents.messaging is 'same-project': name the project you are sending from (project)", 'policy_denied')
-      const recipientProjects = to.session ? (to.project ? [to.project] : []) : this.presence.projectsOf(to.agent)
+      const recipientProjects = to.session ? (to.project ? [to.project] : []) : await this.presence.projectsOf(to.agent)
       if (!recipientProjects.includes(from.project)) {
         throw forbidden(`agents.messaging is 'same-project': agent '${to.agent}' has not been seen in project '${from.project}'`, 'policy_denied')
       }
@@ -104,10 +109,10 @@ export class AgentNetwork {
    * The unread messages for a hook's session, rendered in their fence within `maxChars`, and marked
    * delivered. With an empty inbox this is one index probe and no write.
    */
-  deliver(agentId: string, where: {machine?: string | null; session?: string | null}, maxChars: number): {text: string; ids: string[]; deferred: number} {
-    if (this.messages.unreadFor(agentId, where, 1).length === 0) return {text: '', ids: [], deferred: 0}
+  async deliver(agentId: string, where: {machine?: string | null; session?: string | null}, maxChars: number): Promise<{text: string; ids: string[]; deferred: number}> {
+    if ((await this.messages.unreadFor(agentId, where, 1)).length === 0) return {text: '', ids: [], deferred: 0}
     let text = ''
-    const claimed = this.messages.claimUnread(agentId, where, (unread) => {
+    const claimed = await this.messages.claimUnread(agentId, where, (unread) => {
       const rendered = renderAgentMessages(unread, {maxChars})
       text = rendered.text
       const shown = new Set(rendered.ids)

@@ -3,11 +3,8 @@ import type {HttpBindings} from '@hono/node-server'
 import type {AgentConfig} from '../config/agent-config.js'
 import type {ListenSettings} from '../config/network.js'
 import type {WorkspacePaths} from '../config/paths.js'
-import type {SqliteDatabase} from '../store/db.js'
-import type {EmbeddingIndexer} from '../store/embed/indexer.js'
-import type {MemoryStore} from '../store/memories.js'
-import type {MemorySearch} from '../store/search.js'
 import type {SourceStore} from '../store/sources.js'
+import type {Storage} from '../store/storage.js'
 import type {Principal} from './auth/principal.js'
 import type {DaemonLogger} from './logger.js'
 
@@ -17,13 +14,16 @@ export interface DaemonContext {
   paths: WorkspacePaths
   config: AgentConfig
   listen: ListenSettings
-  db: SqliteDatabase
-  memories: MemoryStore
-  search: MemorySearch
-  /** Indexed folders (workspace-wide); one instance so scans of a source never overlap. */
+  /**
+   * Everything the daemon stores, behind the storage seam (docs/architecture.md, "Storage"): routes
+   * call its async repositories and never see a database handle, SQL or a transaction.
+   */
+  storage: Storage
+  /**
+   * Indexed folders (workspace-wide); one instance so scans of a source never overlap. Sources index
+   * this machine's folders, so they stay in the workspace's local SQLite file whatever the backend.
+   */
   sources: SourceStore
-  /** Background vector indexing; absent when embedding.provider is none. */
-  embedding?: EmbeddingIndexer
   logger: DaemonLogger
   startedAt: number
   version: string

@@ -1,14 +1,20 @@
 import type {MiddlewareHandler} from 'hono'
 
-import {databaseFileProblem, type DatabaseFileProblem} from '../store/db.js'
 import type {AppEnv, DaemonContext} from './context.js'
 
 /**
  * The database file can be deleted or renamed over while the daemon holds it open (a cleanup
  * script, a restore by `mv`, a sync tool). SQLite keeps writing to the open, unlinked file: every
  * write would be acknowledged and then vanish at the next start. So before any request that can
- * write, check the file at the path is still the one we opened, and refuse loudly if not.
+ * write, ask the storage whether writes are safe (for SQLite: is the file at the path still the one
+ * it opened), and refuse loudly if not.
  */
+
+/** What the storage reports when writes are not safe: its kind (`deleted`, `replaced`, …) and the full message, which may name paths. */
+interface StorageProblem {
+  kind: string
+  message: string
+}
 
 export const DATABASE_REPLACED_CODE = 'database_replaced'
 
@@ -21,21 +27,22 @@ const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 const reported = new WeakMap<DaemonContext, string>()
 
 /** The current problem with the database file, logged once per change so the log says when it happened. */
-export function currentDatabaseProblem(daemon: DaemonContext): DatabaseFileProblem | undefined {
-  const problem = databaseFileProblem(daemon.db)
-  if (!problem) {
+export function currentDatabaseProblem(daemon: DaemonContext): StorageProblem | undefined {
+  const found = daemon.storage.writeProblem()
+  if (!found) {
     reported.delete(daemon)
     return undefined
   }
+  const problem = {kind: found.code, message: found.message}
   if (reported.get(daemon) !== problem.kind) {
     reported.set(daemon, problem.kind)
-    daemon.logger.error('database file lost', {kind: problem.kind, path: problem.path, detail: problem.message})
+    daemon.logger.error('database file lost', {kind: problem.kind, detail: problem.message})
   }
   return problem
 }
 
 /** What /health and /api/status say about the database; paths only for callers allowed to see them. */
-export function databaseHealth(daemon: DaemonContext, options: {revealPaths: boolean}): {status: 'ok'} | {status: 'deleted' | 'replaced'; code: string; message: string} {
+export function databaseHealth(daemon: DaemonContext, options: {revealPaths: boolean}): {status: 'ok'} | {status: string; code: string; message: string} {
   const problem = currentDatabaseProblem(daemon)
   if (!problem) return {status: 'ok'}
   return {status: problem.kind, code: DATABASE_REPLACED_CODE, message: options.revealPaths ? problem.message : PUBLIC_MESSAGE}

@@ -174,22 +174,11 @@ export async function checkDaemonCanStart(workspace: string): Promise<ListenSett
 }
 
 async function refuseDatabaseFromNewerSignet(dbPath: string): Promise<void> {
-  if (!existsSync(dbPath)) return
   // Loaded here only: `daemon status` and `stop` import this file and should not pay for SQLite.
-  const [{default: Database}, {LATEST_SCHEMA_VERSION}] = await Promise.all([import('better-sqlite3'), import('../store/db.js')])
-  let version: number
-  try {
-    // Read-only and without migrating: the running daemon may hold the file open.
-    const db = new Database(dbPath, {readonly: true, fileMustExist: true})
-    try {
-      version = db.pragma('user_version', {simple: true}) as number
-    } finally {
-      db.close()
-    }
-  } catch {
-    return // unreadable files are the daemon's to report, with its own message
-  }
-  if (version > LATEST_SCHEMA_VERSION) {
+  const {databaseFileSchemaVersion, LATEST_SCHEMA_VERSION} = await import('../store/sqlite/integrity.js')
+  // Unreadable files are the daemon's to report, with its own message.
+  const version = databaseFileSchemaVersion(dbPath)
+  if (version !== undefined && version > LATEST_SCHEMA_VERSION) {
     throw new SignetError(
       `database ${dbPath} has schema version ${version}, newer than this Signet understands (${LATEST_SCHEMA_VERSION}) — upgrade signetai (npm install -g signetai@latest)`,
       'schema_too_new',

@@ -8,11 +8,8 @@ import {ARRIVED_ON_LOCAL_SOCKET, MAX_SOCKET_PATH_BYTES, socketPathUsable} from '
 import {loadAgentConfig} from '../config/agent-config.js'
 import {resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
-import {openDatabase} from '../store/db.js'
-import {startEmbedding} from '../store/embed/runtime.js'
-import {MemoryStore} from '../store/memories.js'
-import {MemorySearch} from '../store/search.js'
 import {SourceStore} from '../store/sources.js'
+import {openSqliteStorage} from '../store/sqlite/storage.js'
 import {SIGNET_VERSION} from '../version.js'
 import {closeAgentNetwork} from './agent-network.js'
 import {createApp} from './app.js'
@@ -52,18 +49,20 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const listen = resolveListenSettings(config)
   if (options.port !== undefined) listen.port = options.port
   const logger = new DaemonLogger(paths.logFile, options.echoLogs ?? false)
-  const db = openDatabase(paths.dbPath)
-  const embedding = startEmbedding(db, config.embedding, logger)
+  // The one place the daemon opens its storage (the layer rules keep every other daemon file from
+  // opening a database). Sources share the SQLite connection: they index this machine's folders.
+  const storage = openSqliteStorage(paths.dbPath, {
+    embedding: config.embedding,
+    logger,
+    presence: {idleAfterMs: config.agents.idleAfterMs, offlineAfterMs: config.agents.offlineAfterMs},
+  })
   const context: DaemonContext = {
     workspace: options.workspace,
     paths,
     config,
     listen,
-    db,
-    memories: new MemoryStore(db),
-    search: new MemorySearch(db, embedding.searchOptions),
-    sources: new SourceStore(db, [realpathSync(paths.daemonDir)]),
-    embedding: embedding.indexer,
+    storage,
+    sources: new SourceStore(storage.database, [realpathSync(paths.daemonDir)]),
     logger,
     startedAt: Date.now(),
     version: SIGNET_VERSION,
@@ -78,8 +77,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       instance.once('error', reject)
     })
   } catch (error) {
-    await embedding.stop()
-    db.close()
+    await storage.close()
     const code = (error as {code?: string}).code
     if (code === 'EADDRINUSE') {
       throw Object.assign(new Error(`port ${listen.port} on ${listen.bindHost} is already in use — set network.port in agent.yaml or SIGNET_PORT`), {code})
@@ -91,8 +89,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     socket = await listenOnOwnerSocket(paths.socketFile, getRequestListener(app.fetch), logger)
   } catch (error) {
     await new Promise<void>((resolve) => server.close(() => resolve()))
-    await embedding.stop()
-    db.close()
+    await storage.close()
     throw error
   }
   const port = (server.address() as AddressInfo).port
@@ -116,8 +113,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ;(server as unknown as {closeIdleConnections?: () => void}).closeIdleConnections?.()
       await Promise.all([tcpClosed, socket ? closeOwnerSocket(socket, paths.socketFile) : undefined])
       await sourceScan.stop()
-      await embedding.stop()
-      db.close()
+      await storage.close()
       logger.info('daemon stopped')
     })()
     return closing

@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {loadAgentConfig} from '../config/agent-config.js'
 import {writeFileAtomic} from '../config/atomic-file.js'
+import {HARNESS_IDS, HARNESS_PROFILES, isHarnessId} from '../harnesses/registry.js'
 import type {DaemonContext} from './context.js'
 
 /**
@@ -31,24 +32,14 @@ export function currentSyncEnvironment(): SyncEnvironment {
   return {home: homedir(), env: {...process.env}}
 }
 
-function absoluteEnv(environment: SyncEnvironment, name: string): string | undefined {
-  const value = environment.env[name]?.trim()
-  return value && path.isAbsolute(value) ? value : undefined
-}
-
-const INSTRUCTION_FILES: Record<string, (environment: SyncEnvironment) => string> = {
-  'claude-code': (e) => path.join(absoluteEnv(e, 'CLAUDE_CONFIG_DIR') ?? path.join(e.home, '.claude'), 'CLAUDE.md'),
-  codex: (e) => path.join(absoluteEnv(e, 'CODEX_HOME') ?? path.join(e.home, '.codex'), 'AGENTS.md'),
-  opencode: (e) => path.join(absoluteEnv(e, 'XDG_CONFIG_HOME') ?? path.join(e.home, '.config'), 'opencode', 'AGENTS.md'),
-  gemini: (e) => path.join(absoluteEnv(e, 'GEMINI_CLI_HOME') ?? e.home, '.gemini', 'GEMINI.md'),
-}
-
-/** The global instruction file a harness reads, or undefined for harnesses without one. */
+/** The global instruction file a harness reads (its profile's instructionFile), or undefined for harnesses without one. */
 export function harnessInstructionFile(harness: string, environment: SyncEnvironment = currentSyncEnvironment()): string | undefined {
-  return Object.hasOwn(INSTRUCTION_FILES, harness) ? INSTRUCTION_FILES[harness](environment) : undefined
+  if (!isHarnessId(harness)) return undefined
+  const profile = HARNESS_PROFILES[harness]
+  return profile.instructionFile === null ? undefined : path.join(profile.configDir(environment), profile.instructionFile)
 }
 
-export const SYNCED_HARNESSES = Object.keys(INSTRUCTION_FILES)
+export const SYNCED_HARNESSES: string[] = HARNESS_IDS.filter((id) => HARNESS_PROFILES[id].instructionFile !== null)
 
 /** The generated copy: marker, a header naming the source, then AGENTS.md byte for byte. */
 export function renderGeneratedInstructions(sourcePath: string, content: string): string {

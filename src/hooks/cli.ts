@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {userConfigDir} from '../config/paths.js'
 import {resolveWorkspace} from '../config/workspace.js'
+import {HARNESS_PROFILES} from '../harnesses/registry.js'
 import {resolveHookEndpoint, type HookEndpoint} from './endpoint.js'
 import {type HookArgs, type HookEvent, hookBudgetMs, parseHookArgs} from './events.js'
 import {renderHarnessOutput, type HookAnswer} from './harness-output.js'
@@ -96,8 +97,8 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
     if (timeoutMs < 50) throw new HookTransportError('timeout', 'budget spent before the request')
     const post = (built: BuiltRequest) =>
       postHookJson<HookAnswer>({url: endpoint.url, socketPath: endpoint.socketPath, unreachable: endpoint.unreachable, apiKey: endpoint.apiKey, harness: args.harness, path: built.path, body: built.body, timeoutMs})
-    // Hermes injects context only per prompt: its first prompt also carries what session start gives
-    const opening = args.harness === 'hermes' && args.event === 'user-prompt-submit' && payload.firstTurn
+    // A harness that injects context only per prompt (Hermes): its first prompt also carries what session start gives
+    const opening = args.harness !== 'generic' && HARNESS_PROFILES[args.harness].sessionStartWithFirstPrompt && args.event === 'user-prompt-submit' && payload.firstTurn
       ? await buildHookRequest({...args, event: 'session-start', agentId: args.agentId ?? endpoint.agentId}, {...payload, source: 'startup'})
       : undefined
     const [answer, started] = await Promise.all([post(request), opening ? post(opening).catch(() => undefined) : undefined])

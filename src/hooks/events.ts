@@ -1,17 +1,18 @@
 /*
  * What `signet hook` can be asked to do: the events, the harnesses, how long each may take, and
  * parsing its argv. One module on purpose: every prompt loads it, and each module costs start-up time.
+ * The harnesses and what differs between them are their profiles (src/harnesses/).
  */
+import {HOOK_EVENTS, type HookEvent} from '../harnesses/profile.js'
+import {HARNESS_IDS, HARNESS_PROFILES, isHarnessId, listInProse} from '../harnesses/registry.js'
 
-/** The lifecycle events every connector maps its harness's own hook names onto (docs/architecture.md, Hooks). */
-export const HOOK_EVENTS = ['session-start', 'user-prompt-submit', 'pre-compaction', 'compaction-complete', 'session-end'] as const
-export type HookEvent = (typeof HOOK_EVENTS)[number]
+export {HOOK_EVENTS, type HookEvent}
 
 /**
  * Harnesses whose stdin and stdout contract the hook command knows. `generic` reads any JSON
  * with the common field names and prints the daemon's JSON answer (for custom scripts and plugins).
  */
-export const HOOK_HARNESSES = ['claude-code', 'codex', 'gemini', 'opencode', 'pi', 'omp', 'openclaw', 'hermes', 'generic'] as const
+export const HOOK_HARNESSES = [...HARNESS_IDS, 'generic'] as const
 export type HookHarness = (typeof HOOK_HARNESSES)[number]
 
 export function isHookEvent(value: string): value is HookEvent {
@@ -34,9 +35,6 @@ const EVENT_BUDGET_MS: Record<HookEvent, number> = {
   'session-end': 2500,
 }
 
-/** Claude Code gives all SessionEnd hooks 1.5 s in total unless told otherwise; leave room to exit. */
-const CLAUDE_SESSION_END_DEFAULT_MS = 1500
-
 /** Env overrides (ms), most specific first; values outside 200..120000 are ignored. */
 const BUDGET_ENV: Record<HookEvent, string[]> = {
   'session-start': ['SIGNET_SESSION_START_TIMEOUT', 'SIGNET_HOOK_TIMEOUT'],
@@ -51,10 +49,12 @@ export function hookBudgetMs(event: HookEvent, harness: string, env: NodeJS.Proc
     const value = Number(env[name])
     if (Number.isFinite(value) && value >= 200 && value <= 120_000) return value
   }
-  if (event === 'session-end' && harness === 'claude-code') {
-    const claude = Number(env.CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS)
-    const total = Number.isFinite(claude) && claude >= 500 ? Math.min(claude, 60_000) : CLAUDE_SESSION_END_DEFAULT_MS
-    // Keep ~300 ms for process start and exit inside Claude Code's own clock.
+  const clock = isHarnessId(harness) ? HARNESS_PROFILES[harness].sharedHookClock : null
+  if (clock && clock.event === event) {
+    // The harness's clock for all hooks of this event (Claude Code's SessionEnd): fit inside it.
+    const configured = Number(env[clock.env])
+    const total = Number.isFinite(configured) && configured >= 500 ? Math.min(configured, 60_000) : clock.defaultMs
+    // Keep ~300 ms for process start and exit inside the harness's own clock.
     return Math.max(400, total - 300)
   }
   return EVENT_BUDGET_MS[event]
@@ -92,7 +92,7 @@ const VALUE_FLAGS: Record<string, keyof Omit<HookArgs, 'event'>> = {
 export function parseHookArgs(argv: readonly string[]): ParsedHookArgs {
   const [event, ...rest] = argv
   if (!event || !isHookEvent(event)) {
-    return {ok: false, problem: `unknown hook event "${event ?? ''}" (expected one of session-start, user-prompt-submit, pre-compaction, compaction-complete, session-end)`}
+    return {ok: false, problem: `unknown hook event "${event ?? ''}" (expected one of ${HOOK_EVENTS.join(', ')})`}
   }
   const values: Partial<Record<keyof Omit<HookArgs, 'event'>, string>> = {}
   for (let index = 0; index < rest.length; index++) {
@@ -105,10 +105,8 @@ export function parseHookArgs(argv: readonly string[]): ParsedHookArgs {
     if (value !== undefined) values[key] = value
   }
   const harness = (values.harness ?? process.env.SIGNET_HARNESS ?? '').trim()
-  if (!harness) return {ok: false, problem: 'missing -H <harness> (claude-code, codex, gemini, opencode, pi, omp, openclaw, hermes or generic)'}
-  if (!isHookHarness(harness)) {
-    return {ok: false, problem: `unknown harness "${harness}" (expected claude-code, codex, gemini, opencode, pi, omp, openclaw, hermes or generic)`}
-  }
+  if (!harness) return {ok: false, problem: `missing -H <harness> (${listInProse(HOOK_HARNESSES, 'or')})`}
+  if (!isHookHarness(harness)) return {ok: false, problem: `unknown harness "${harness}" (expected ${listInProse(HOOK_HARNESSES, 'or')})`}
   return {
     ok: true,
     args: {

@@ -1,50 +1,20 @@
+import {HARNESS_IDS, HARNESS_PROFILES} from '../harnesses/registry.js'
 import {stripInjectedBlocks} from './inject-format.js'
 
 /**
  * What harnesses wrap around (or put beside) the user's words in a prompt or a transcript's user
  * turn. Recall must run on the user's words: with Gemini CLI's session context prepended to a
  * `gemini -p` prompt, recall saw kilobytes of identity text and found nothing for the question.
- *
- * Whole blocks (`<tag>…</tag>`) removed, by harness:
- * - Claude Code: `<system-reminder>` (context it adds to user turns), slash-command echoes
- *   (`<command-name>`, `<command-message>`, `<local-command-stdout|stderr|caveat>`), `!` shell
- *   output (`<bash-stdout>`, `<bash-stderr>`), hook output (`<user-prompt-submit-hook>`), large
- *   output previews (`<persisted-output>`), background task notices (`<task-notification>`).
- * - Gemini CLI: `<hook_context>` (hook output, prepended to `-p` prompts and appended to turns),
- *   `<session_context>`.
- * - Codex: its contextual user items (`<user_instructions>`, `<environment_context>`,
- *   `<user_shell_command>`, `<turn_aborted>`, `<subagent_notification>`, `<goal_context>`,
- *   `<context_changes>`, `<hook_context>`).
- * - OpenCode adds `<system-reminder>` too; its synthetic parts are skipped where parts are read.
- * - OpenClaw puts channel metadata in front of a message: `Conversation info (untrusted
- *   metadata):`, `Sender (untrusted metadata):`, `Replied message (untrusted, for context):`…,
- *   each followed by a fenced JSON block (see stripOpenClawEnvelope).
+ * The tags are each harness profile's `wrapperTags` (src/harnesses/), applied whatever the
+ * harness: the daemon formats transcripts without knowing which harness wrote them. OpenClaw puts
+ * channel metadata in front of a message: `Conversation info (untrusted metadata):`, `Sender
+ * (untrusted metadata):`, `Replied message (untrusted, for context):`…, each followed by a fenced
+ * JSON block (see stripOpenClawEnvelope).
  */
-const WRAPPER_TAGS = new Set([
-  'system-reminder',
-  'command-name',
-  'command-message',
-  'local-command-stdout',
-  'local-command-stderr',
-  'local-command-caveat',
-  'bash-stdout',
-  'bash-stderr',
-  'user-prompt-submit-hook',
-  'persisted-output',
-  'task-notification',
-  'hook_context',
-  'session_context',
-  'user_instructions',
-  'environment_context',
-  'user_shell_command',
-  'turn_aborted',
-  'subagent_notification',
-  'goal_context',
-  'context_changes',
-])
+const WRAPPER_TAGS = new Set<string>(HARNESS_IDS.flatMap((id) => HARNESS_PROFILES[id].wrapperTags.strip))
 
 /** Tags whose content is the user's own words: the tags go, the content stays. */
-const UNWRAP_TAGS = new Set(['command-args', 'bash-input'])
+const UNWRAP_TAGS = new Set<string>(HARNESS_IDS.flatMap((id) => HARNESS_PROFILES[id].wrapperTags.unwrap))
 
 const MAX_TAG_NAME = 32
 

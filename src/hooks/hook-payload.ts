@@ -1,3 +1,5 @@
+import type {PayloadProfile} from '../harnesses/profile.js'
+import {HARNESS_PROFILES} from '../harnesses/registry.js'
 import type {HookHarness} from './events.js'
 import {userWords} from './harness-wrappers.js'
 
@@ -58,15 +60,16 @@ export function parseHookPayload(raw: string, harness: HookHarness, env: NodeJS.
       valid = false
     }
   }
-  if (harness === 'hermes') data = flattenHermesExtra(data)
+  const profile = harness === 'generic' ? GENERIC_PAYLOAD : HARNESS_PROFILES[harness].payload
+  if (profile.nestedFieldsIn) data = flattenNestedFields(data, profile.nestedFieldsIn)
   const payload: HookPayload = {
     valid,
-    sessionKey: firstString(data, SESSION_KEY_FIELDS) ?? sessionFromEnv(harness, env),
-    cwd: firstString(data, CWD_FIELDS) ?? cwdFromEnv(harness, env),
+    sessionKey: firstString(data, SESSION_KEY_FIELDS) ?? firstEnv(env, profile.sessionKeyEnv),
+    cwd: firstString(data, CWD_FIELDS) ?? firstEnv(env, profile.cwdEnv),
     prompt: promptWords(firstString(data, PROMPT_FIELDS)),
     transcriptPath: firstString(data, TRANSCRIPT_PATH_FIELDS),
     transcript: inlineTranscript(data),
-    source: firstString(data, ['source']) ?? (harness === 'pi' || harness === 'omp' ? firstString(data, ['reason']) : undefined),
+    source: firstString(data, profile.sourceFields),
     trigger: firstString(data, ['trigger']),
     reason: firstString(data, ['reason']),
     summary: firstString(data, SUMMARY_FIELDS),
@@ -85,30 +88,30 @@ function promptWords(prompt: string | undefined): string | undefined {
   return userWords(prompt) || undefined
 }
 
-function sessionFromEnv(harness: HookHarness, env: NodeJS.ProcessEnv): string | undefined {
-  if (harness === 'gemini') return env.GEMINI_SESSION_ID || undefined
+/** `generic` (custom scripts and plugins): the common field names only. */
+const GENERIC_PAYLOAD: PayloadProfile = {sessionKeyEnv: [], cwdEnv: [], sourceFields: ['source'], nestedFieldsIn: null}
+
+/** The first of these variables that is set and not empty. */
+function firstEnv(env: NodeJS.ProcessEnv, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    if (env[name]) return env[name]
+  }
   return undefined
 }
 
-function cwdFromEnv(harness: HookHarness, env: NodeJS.ProcessEnv): string | undefined {
-  if (harness === 'gemini') return env.GEMINI_CWD || env.GEMINI_PROJECT_DIR || undefined
-  if (harness === 'claude-code') return env.CLAUDE_PROJECT_DIR || undefined
-  return undefined
-}
-
-/** A transcript passed inline: a string, or a messages array (kept as JSON for the formatter). */
 /**
  * Hermes shell hooks put the event's own fields (`user_message`, `conversation_history`, …) in
  * `extra`; the top-level fields (`session_id`, `cwd`) win over same-named extras.
  */
-function flattenHermesExtra(data: Json): Json {
-  const extra = data.extra
-  if (!extra || typeof extra !== 'object' || Array.isArray(extra)) return data
-  const merged: Json = {...(extra as Json), ...data}
+function flattenNestedFields(data: Json, field: string): Json {
+  const nested = data[field]
+  if (!nested || typeof nested !== 'object' || Array.isArray(nested)) return data
+  const merged: Json = {...(nested as Json), ...data}
   if (merged.messages === undefined && Array.isArray(merged.conversation_history)) merged.messages = merged.conversation_history
   return merged
 }
 
+/** A transcript passed inline: a string, or a messages array (kept as JSON for the formatter). */
 function inlineTranscript(data: Json): string | undefined {
   if (typeof data.transcript === 'string' && data.transcript.trim() !== '') return data.transcript
   if (Array.isArray(data.transcript) && data.transcript.length > 0) return JSON.stringify({messages: data.transcript})

@@ -1,3 +1,4 @@
+import type {TranscriptFormat} from '../harnesses/profile.js'
 import {stripHarnessWrappers, userWords} from './harness-wrappers.js'
 import {stripInjectedBlocks} from './inject-format.js'
 
@@ -75,35 +76,59 @@ function mergeAdjacent(turns: TranscriptTurn[]): TranscriptTurn[] {
   return merged
 }
 
+/** One transcript format's records: whether a record is one of them, and the turn it holds (if any). */
+interface RecordReader {
+  claims(item: Json): boolean
+  turn(item: Json): TranscriptTurn | undefined
+}
+
+/**
+ * A reader per transcript format a harness profile can name (src/harnesses/); a record goes to the
+ * first reader, in this order, that claims it.
+ */
+const RECORD_READERS: Record<TranscriptFormat, RecordReader> = {
+  // Claude Code: {type:'user'|'assistant', message:{role, content}, isMeta?}
+  'claude-jsonl': {
+    claims: (item) => (item.type === 'user' || item.type === 'assistant') && Boolean(item.message) && typeof item.message === 'object',
+    turn: (item) => (item.isMeta === true || item.isSidechain === true ? undefined : makeTurn(item.type, (item.message as Json).content)),
+  },
+  // Pi session file: {type:'message', message:{role:'user'|'assistant'|'toolResult', content}}
+  'pi-session': {
+    claims: (item) => item.type === 'message' && Boolean(item.message) && typeof item.message === 'object',
+    turn: (item) => makeTurn((item.message as Json).role, (item.message as Json).content),
+  },
+  // Codex rollout: {type:'response_item', payload:{type:'message', role, content:[{type:'input_text'|'output_text', text}]}}
+  'codex-rollout': {
+    claims: (item) => item.type === 'response_item' && Boolean(item.payload) && typeof item.payload === 'object',
+    turn: (item) => {
+      const payload = item.payload as Json
+      if (payload.type !== 'message') return undefined
+      const turn = makeTurn(payload.role, payload.content)
+      // Codex injects its environment and instructions as user-role items; they are not the user.
+      if (turn && turn.role === 'user' && CODEX_CONTEXT_PREFIXES.some((prefix) => turn.text.startsWith(prefix))) return undefined
+      return turn
+    },
+  },
+  // Gemini chat recording: {type:'user'|'gemini', content}
+  'gemini-chat': {
+    claims: (item) => item.type === 'gemini' || (item.type === 'user' && 'content' in item),
+    turn: (item) => makeTurn(item.type === 'gemini' ? 'assistant' : 'user', item.content ?? item.parts),
+  },
+  // Generic / OpenCode / Pi / Hermes messages: {role, content} or {role, parts}
+  messages: {
+    claims: (item) => typeof item.role === 'string',
+    turn: (item) => makeTurn(item.role === 'model' ? 'assistant' : item.role, item.content ?? item.parts ?? item.text),
+  },
+  // Text already rendered as turns is never parsed as records (formatTranscript passes it through).
+  'plain-text': {claims: () => false, turn: () => undefined},
+}
+
 function turnFromRecord(record: unknown): TranscriptTurn | undefined {
   if (!record || typeof record !== 'object') return undefined
   const item = record as Json
-  // Claude Code: {type:'user'|'assistant', message:{role, content}, isMeta?}
-  if ((item.type === 'user' || item.type === 'assistant') && item.message && typeof item.message === 'object') {
-    if (item.isMeta === true || item.isSidechain === true) return undefined
-    const message = item.message as Json
-    return makeTurn(item.type, message.content)
+  for (const reader of Object.values(RECORD_READERS)) {
+    if (reader.claims(item)) return reader.turn(item)
   }
-  // Pi session file: {type:'message', message:{role:'user'|'assistant'|'toolResult', content}}
-  if (item.type === 'message' && item.message && typeof item.message === 'object') {
-    const message = item.message as Json
-    return makeTurn(message.role, message.content)
-  }
-  // Codex rollout: {type:'response_item', payload:{type:'message', role, content:[{type:'input_text'|'output_text', text}]}}
-  if (item.type === 'response_item' && item.payload && typeof item.payload === 'object') {
-    const payload = item.payload as Json
-    if (payload.type !== 'message') return undefined
-    const turn = makeTurn(payload.role, payload.content)
-    // Codex injects its environment and instructions as user-role items; they are not the user.
-    if (turn && turn.role === 'user' && CODEX_CONTEXT_PREFIXES.some((prefix) => turn.text.startsWith(prefix))) return undefined
-    return turn
-  }
-  // Gemini chat recording: {type:'user'|'gemini', content}
-  if (item.type === 'gemini' || (item.type === 'user' && 'content' in item)) {
-    return makeTurn(item.type === 'gemini' ? 'assistant' : 'user', item.content ?? item.parts)
-  }
-  // Generic / OpenCode / Pi: {role, content} or {role, parts}
-  if (typeof item.role === 'string') return makeTurn(item.role === 'model' ? 'assistant' : item.role, item.content ?? item.parts ?? item.text)
   return undefined
 }
 

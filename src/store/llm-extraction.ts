@@ -39,7 +39,7 @@ export interface ExtractedByLlm {
 export interface LlmExtractionJob {
   transcript: string
   /** Called once per memory the model returned (already redacted and bounded). */
-  store(memory: ExtractedByLlm): void
+  store(memory: ExtractedByLlm): unknown
 }
 
 /** Parse the model's answer: JSON lines (a ```json fence around them is tolerated); other lines are skipped. */
@@ -173,7 +173,7 @@ export class LlmExtractor {
       const prompt = extractionPrompt(job.transcript, this.settings.maxInputChars)
       const output = this.settings.provider === 'command' ? await runCommand(this.settings.command!, prompt, this.settings.timeoutMs) : await callOpenAi(this.settings, this.apiKey, prompt)
       const memories = parseExtractionOutput(output, this.settings.maxMemories)
-      for (const memory of memories) job.store(memory)
+      for (const memory of memories) await job.store(memory)
       this.logger.info('llm extraction done', {provider: this.settings.provider, memories: memories.length, ms: Math.round(performance.now() - started)})
     } catch (error) {
       this.logger.warn('llm extraction failed', {provider: this.settings.provider, error: error instanceof Error ? error.message : String(error)})

@@ -137,13 +137,18 @@ export function mergeWorkingMemoryBlock(existing: string | undefined, block: str
  * into the shared file, so one agent's memories never reach another through MEMORY.md.)
  */
 export function refreshMemoryMd(db: SqliteDatabase, file: string, agentId: string): boolean {
+  return writeWorkingMemoryFile(file, renderWorkingMemoryMarkdown(db, agentId))
+}
+
+/** Put a rendered working-memory block (MemoryRepository.workingMemory) into MEMORY.md; true when the file changed. */
+export function writeWorkingMemoryFile(file: string, block: string): boolean {
   let existing: string | undefined
   try {
     existing = readFileSync(file, 'utf8')
   } catch {
     existing = undefined
   }
-  const next = mergeWorkingMemoryBlock(existing, renderWorkingMemoryMarkdown(db, agentId))
+  const next = mergeWorkingMemoryBlock(existing, block)
   if (next === existing) return false
   // Generated from memories, so owner-only like the database it comes from.
   writeFileAtomic(file, next, {mode: 0o600})

@@ -1,5 +1,5 @@
 import {type Alternative, equivalentsOf} from './vocabulary.js'
-import {corrections, mightBeTypo} from './typo.js'
+import {correctionCandidates, corrections, mightBeTypo} from './typo.js'
 
 /**
  * Turning free text (a question, a user prompt) into search terms.
@@ -95,17 +95,39 @@ export interface PlannedTerm {
  * no typo correction is attempted.
  */
 export function planQuery(text: string, stored?: (word: string) => boolean): PlannedTerm[] {
-  let typoChecks = 0
+  const checked = new Set(typoCheckedTerms(text))
   return queryTerms(text).map((term) => {
     const alternatives: Alternative[] = [{words: [term], route: 'word'}]
     for (const words of equivalentsOf(term)) alternatives.push({words, route: 'equivalent'})
-    // A prompt full of identifiers ("tsconfig", "kubectl") would otherwise pay a store lookup per candidate for each.
-    if (stored && alternatives.length === 1 && typoChecks < MAX_TYPO_CHECKS && mightBeTypo(term)) {
-      typoChecks++
-      if (!stored(term)) for (const word of corrections(term, stored)) alternatives.push({words: [word], route: 'typo'})
-    }
+    if (stored && checked.has(term) && !stored(term)) for (const word of corrections(term, stored)) alternatives.push({words: [word], route: 'typo'})
     return {term, alternatives}
   })
+}
+
+/**
+ * planQuery for a store that answers "which of these words do you hold" in one round trip (a
+ * backend across a network): every word planQuery could ask about — each typo-checked term and
+ * all its candidate corrections — is asked at once, then planned from the answer. The plan is
+ * the same as planQuery's with a per-word lookup.
+ */
+export async function planQueryBatched(text: string, storedWords: (words: string[]) => Promise<Set<string>>): Promise<PlannedTerm[]> {
+  const asked = typoCheckedTerms(text).flatMap((term) => [term, ...correctionCandidates(term)])
+  const known = asked.length === 0 ? new Set<string>() : await storedWords([...new Set(asked)])
+  return planQuery(text, (word) => known.has(word))
+}
+
+/**
+ * The query words checked for typos: no table equivalent, shaped like a mistyped English word, at
+ * most MAX_TYPO_CHECKS of them — a prompt full of identifiers ("tsconfig", "kubectl") would
+ * otherwise pay a store lookup per candidate for each.
+ */
+function typoCheckedTerms(text: string): string[] {
+  const checked: string[] = []
+  for (const term of queryTerms(text)) {
+    if (checked.length >= MAX_TYPO_CHECKS) break
+    if (equivalentsOf(term).length === 0 && mightBeTypo(term)) checked.push(term)
+  }
+  return checked
 }
 
 /** Unknown words per query that are checked for typos; the rest are searched as typed. */

@@ -16,6 +16,7 @@ import type {ApiKeyRecord, ApiKeyVerification, CreatedApiKey, NewApiKey} from '.
 import type {AuditEntry, NewAuditEntry} from './audit.js'
 import type {DeviceGrant, DeviceSession, IssuedLoginLink, LoginOutcome, SessionCheck} from './device-sessions.js'
 import type {Embedder} from './embed/embedder.js'
+import type {BackfillProgress, EmbeddingStatus} from './embed/indexer.js'
 import type {PendingMemory, VectorHit} from './embed/vector-index.js'
 import type {ListMemoriesQuery, Memory, MemoryPatch, MemoryRow, PatchOutcome, ProjectFilter, RememberInput} from './memories.js'
 import type {ContextMemoryQuery} from './memory-md.js'
@@ -120,7 +121,7 @@ export interface PairingRepository {
    * Check a code and, when it is good, mint its key and mark the code used, atomically: two
    * daemons claiming one code at once give one key.
    */
-  claim(code: string, mint: (grant: PairingGrant) => NewApiKey, now?: Date): Promise<PairClaimOutcome | {status: 'ok'; created: CreatedApiKey}>
+  claim(code: string, mint: (grant: PairingGrant) => NewApiKey, now?: Date): Promise<Exclude<PairClaimOutcome, {status: 'ok'}> | {status: 'ok'; created: CreatedApiKey}>
 }
 
 export interface DeviceSessionRepository {
@@ -178,6 +179,13 @@ export interface VectorRepository {
   counts(): Promise<{indexed: number; pending: number}>
   store(items: Array<{memory: PendingMemory; vector: Float32Array}>): Promise<void>
   nearest(vector: Float32Array, agentId: string, k: number): Promise<VectorHit[]>
+  /**
+   * The backend keeps vectors in step with memories in the background (it knows which memories
+   * changed); this is that work's state: counts, dimensions and the embedder's last failure.
+   */
+  status(): Promise<EmbeddingStatus>
+  /** Embed everything still missing now, from the first memory on (`signet embed backfill`); stops early when `signal` aborts. */
+  backfill(onProgress?: (progress: BackfillProgress) => void, signal?: AbortSignal): Promise<BackfillProgress>
 }
 
 export interface StorageHealth {
@@ -193,9 +201,19 @@ export interface StorageHealth {
 
 /** Table-level copy for `signet storage migrate`: every backend exposes the same logical tables. */
 export interface TableCopy {
-  /** Tables in dependency order, with the column that orders them for keyset paging. */
+  /**
+   * Tables in dependency order, with the primary key that orders them for keyset paging: one
+   * column, or several joined by commas (`agent_id,session_key`). Names and keys are the same on
+   * every backend (COPIED_TABLES in sqlite/table-copy.ts).
+   */
   tables(): Promise<Array<{name: string; key: string}>>
-  /** Rows after `after` (by key), at most `limit`, as plain JSON-safe values. */
+  /**
+   * Rows after `after` (by key), at most `limit`, in key order — byte order for text keys
+   * (`COLLATE "C"` on PostgreSQL) so both sides page and hash alike — as plain JSON-safe values
+   * in one representation on every backend: integers for flags, ISO-8601 strings for times, JSON
+   * text for lists and objects, the SQLite column names. For a composite key, `after` is the JSON
+   * array of the last row's key values (`["default","sess-1"]`).
+   */
   read(table: string, after: string | number | null, limit: number): Promise<Array<Record<string, unknown>>>
   /** Upsert rows by key (idempotent, so an interrupted copy can resume). */
   write(table: string, rows: Array<Record<string, unknown>>): Promise<void>
@@ -221,7 +239,11 @@ export interface Storage {
   readonly tables: TableCopy
   /** A counter that moves on every write (the dashboard's "anything changed?" poll). */
   changeCounter(): Promise<number>
-  /** Quick check for the 503 guard: undefined when writes are safe. Cheap enough for every write. */
+  /**
+   * Quick check for the 503 guard: undefined when writes are safe. Cheap enough for every write.
+   * `code` is the kind of problem (SQLite: `deleted` or `replaced`, the file under the daemon);
+   * `message` may name paths and goes only to callers allowed to see them.
+   */
   writeProblem(): {code: string; message: string} | undefined
   health(options?: {deep?: boolean}): Promise<StorageHealth>
   close(): Promise<void>

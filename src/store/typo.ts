@@ -76,18 +76,22 @@ export function mightBeTypo(word: string): boolean {
   return word.length >= MIN_TYPO_LENGTH && /^[a-z]+$/.test(word) && englishRank(word) === undefined
 }
 
+/** English words one edit from `word`, likeliest first: the words a correction may be. */
+export function correctionCandidates(word: string): string[] {
+  return [...oneEditAway(word)]
+    .map((candidate) => ({candidate, rank: englishRank(candidate)}))
+    .filter((entry): entry is {candidate: string; rank: number} => entry.rank !== undefined)
+    .sort((a, b) => a.rank - b.rank)
+    .map((entry) => entry.candidate)
+}
+
 /**
  * English words one edit from `word` that `stored` says the store holds, likeliest first.
  * Call only for words that mightBeTypo and that the store does not hold as typed.
  */
 export function corrections(word: string, stored: (candidate: string) => boolean): string[] {
-  const candidates = [...oneEditAway(word)]
-    .map((candidate) => ({candidate, rank: englishRank(candidate)}))
-    .filter((entry): entry is {candidate: string; rank: number} => entry.rank !== undefined)
-    .sort((a, b) => a.rank - b.rank)
-    .map((entry) => entry.candidate)
   const found: string[] = []
-  for (const candidate of candidates) {
+  for (const candidate of correctionCandidates(word)) {
     if (found.length >= MAX_CORRECTIONS) break
     if (stored(candidate)) found.push(candidate)
   }

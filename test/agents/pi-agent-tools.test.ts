@@ -4,7 +4,7 @@ import {pathToFileURL} from 'node:url'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {renderPiExtension} from '../../src/connectors/pi-extension-source.js'
+import {renderPiExtension} from '../../src/connectors/pi.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
 /*

@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {startServer} from '../../src/daemon/server.js'
 import {ApiKeyStore} from '../../src/store/api-keys.js'
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 
 let daemon: TestDaemon | undefined
 
@@ -137,7 +137,7 @@ describe('key management routes', () => {
 describe('whoami', () => {
   it('names the reason a key is refused, and says who a valid one is', async () => {
     daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: hybrid\n'})
-    const store = new ApiKeyStore(daemon.context.db)
+    const store = new ApiKeyStore(sqliteDatabaseOf(daemon))
     const expired = store.create({name: 'old', role: 'agent', expiresAt: new Date(Date.now() - 1).toISOString()})
     const reasons: Array<[string, string]> = [
       ['sig_sk_short', 'malformed api key'],
@@ -195,7 +195,7 @@ describe('abuse: rate limit and audit', () => {
     // /health stays open.
     expect((await daemon.request('GET', '/health')).status).toBe(200)
 
-    const store = daemon.context.db.prepare('SELECT * FROM audit ORDER BY seq').all() as Array<{event: string; peer: string; detail_json: string}>
+    const store = sqliteDatabaseOf(daemon).prepare('SELECT * FROM audit ORDER BY seq').all() as Array<{event: string; peer: string; detail_json: string}>
     const failures = store.filter((row) => row.event === 'auth_failed')
     expect(failures).toHaveLength(3)
     expect(JSON.parse(failures[0].detail_json)).toMatchObject({reason: 'invalid_api_key', method: 'GET', path: '/api/memories', authMode: 'team'})

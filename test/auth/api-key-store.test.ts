@@ -5,10 +5,11 @@ import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {effectivePermissions, localAdminPrincipal, resolveAgentId, resolveProject, type Principal} from '../../src/daemon/auth/principal.js'
-import {FixedWindowLimiter} from '../../src/daemon/auth/rate-limit.js'
+import {SharedRateLimit} from '../../src/daemon/auth/rate-limit.js'
 import {API_KEY_PATTERN, ApiKeyStore, hashApiKey} from '../../src/store/api-keys.js'
 import {openDatabase, type SqliteDatabase} from '../../src/store/db.js'
 import {normalizePairCode, PairingStore} from '../../src/store/pairing.js'
+import {InProcessRateLimits} from '../../src/store/sqlite/rate-limits.js'
 
 let dir: string
 let db: SqliteDatabase
@@ -113,21 +114,28 @@ describe('roles, narrowing and scope', () => {
 })
 
 describe('rate limiter and pairing codes', () => {
-  it('a fixed window blocks after max hits and reopens when the window ends', () => {
+  it('a fixed window blocks after max hits and reopens when the window ends', async () => {
     let now = 0
-    const limiter = new FixedWindowLimiter({windowMs: 1000, max: 3}, () => now)
+    const windows = new InProcessRateLimits()
+    const limiter = new SharedRateLimit(windows, 'test', {windowMs: 1000, max: 3}, () => now)
+    // Another limit over the same windows counts apart.
+    const other = new SharedRateLimit(windows, 'other-limit', {windowMs: 1000, max: 3}, () => now)
     for (let hit = 0; hit < 3; hit++) {
-      expect(limiter.blockedFor('peer')).toBe(0)
-      limiter.hit('peer')
+      expect(await limiter.blockedFor('peer')).toBe(0)
+      await limiter.hit('peer')
     }
-    expect(limiter.blockedFor('peer')).toBe(1000)
-    expect(limiter.blockedFor('other')).toBe(0)
-    expect(limiter.firstRefusal('peer')).toBe(true)
-    expect(limiter.firstRefusal('peer')).toBe(false)
+    expect(await limiter.blockedFor('peer')).toBe(1000)
+    expect(await limiter.blockedFor('other')).toBe(0)
+    expect(await other.blockedFor('peer')).toBe(0)
+    expect(await limiter.firstRefusal('peer')).toBe(true)
+    expect(await limiter.firstRefusal('peer')).toBe(false)
     now = 400
-    expect(limiter.blockedFor('peer')).toBe(600)
+    expect(await limiter.blockedFor('peer')).toBe(600)
     now = 1000
-    expect(limiter.blockedFor('peer')).toBe(0)
+    expect(await limiter.blockedFor('peer')).toBe(0)
+    // A new window that fills up is reported again.
+    for (let hit = 0; hit < 3; hit++) await limiter.hit('peer')
+    expect(await limiter.firstRefusal('peer')).toBe(true)
   })
 
   it('codes look like 7KQ-94M, normalise forgivingly, are stored hashed and work once', () => {

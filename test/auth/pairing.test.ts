@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 
 let daemon: TestDaemon | undefined
 
@@ -60,7 +60,7 @@ describe('pairing', () => {
     daemon = await startTestDaemon()
     const issued = await daemon.request('POST', '/api/auth/pair', {body: {ttlSeconds: 30}})
     // Move the stored expiry into the past rather than wait for it.
-    daemon.context.db.prepare("UPDATE pairing_codes SET expires_at = '2000-01-01T00:00:00.000Z'").run()
+    sqliteDatabaseOf(daemon).prepare("UPDATE pairing_codes SET expires_at = '2000-01-01T00:00:00.000Z'").run()
     const claim = await daemon.request('POST', '/api/auth/pair/claim', {body: {code: issued.body.code}})
     expect(claim.status).toBe(401)
     expect(claim.body.code).toBe('pair_code_expired')

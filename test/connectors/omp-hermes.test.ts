@@ -24,7 +24,7 @@ describe('Oh My Pi connector', () => {
     const extension = temp.read('.omp/agent/extensions/signet.js')
     for (const tool of ['signet_recall', 'signet_remember', 'signet_session_search', 'signet_source_search']) expect(extension).toContain(`name: '${tool}'`)
     for (const event of ['session_start', 'before_agent_start', 'session_before_compact', 'session_compact', 'session_shutdown']) expect(extension).toContain(`'${event}'`)
-    expect(extension).toContain('const HARNESS = "omp"')
+    expect(extension).toContain('"harness":"omp"')
     expect(extension).toContain('pi.typebox.Type')
     expect(extension).not.toMatch(/^import /m)
     expect((await connector.status(temp.ctx)).state).toBe('installed')
@@ -46,10 +46,10 @@ describe('Oh My Pi connector', () => {
   })
 
   it('keeps Pi\'s own extension as it was (Pi still imports typebox and runs as pi)', async () => {
-    const {renderPiExtension} = await import('../../src/connectors/pi-extension-source.js')
+    const {renderPiExtension} = await import('../../src/connectors/pi.js')
     const pi = renderPiExtension(TEST_ENTRY.bridgeJs)
     expect(pi).toContain("import {Type} from '@sinclair/typebox'")
-    expect(pi).toContain('const HARNESS = "pi"')
+    expect(pi).toContain('"harness":"pi"')
   })
 })
 

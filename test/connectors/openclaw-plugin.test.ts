@@ -6,7 +6,7 @@ import {pathToFileURL} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {signetEntryPoints} from '../../src/connectors/hook-command.js'
-import {renderOpenClawEntry} from '../../src/connectors/openclaw-plugin-source.js'
+import {renderOpenClawEntry} from '../../src/connectors/openclaw.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
 /**

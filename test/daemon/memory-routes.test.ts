@@ -2,7 +2,7 @@ import http from 'node:http'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 
 let daemon: TestDaemon
 
@@ -232,7 +232,7 @@ describe('bulk import', () => {
   })
 
   it('a failure inside the transaction leaves the search index and its trigger intact', async () => {
-    const db = daemon.context.db
+    const db = sqliteDatabaseOf(daemon)
     db.exec("CREATE TEMP TRIGGER fail_on_poison BEFORE INSERT ON memories WHEN new.content = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
     try {
       const failed = await daemon.request('POST', '/api/memory/import', {body: {memories: [{content: 'before the poison pill'}, {content: 'poison'}]}})

@@ -9,7 +9,7 @@ import type {CallToolResult} from '@modelcontextprotocol/sdk/types.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {freePort, runCli} from '../helpers/cli.js'
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
 
 /**
@@ -214,7 +214,7 @@ describe('spooled writes go with their own harness\'s key', () => {
         env: machine.env,
         input: JSON.stringify({session_id: sessionKey, cwd: machine.home, transcript: `User: notes for ${sessionKey}\n\nAssistant: noted.`}),
       })
-      const agentOf = (sessionKey: string) => (daemon.context.db.prepare('SELECT agent_id FROM session_transcripts WHERE session_key = ?').all(sessionKey) as Array<{agent_id: string}>).map((row) => row.agent_id)
+      const agentOf = (sessionKey: string) => (sqliteDatabaseOf(daemon).prepare('SELECT agent_id FROM session_transcripts WHERE session_key = ?').all(sessionKey) as Array<{agent_id: string}>).map((row) => row.agent_id)
       const pendingEntries = () => readdirSync(path.join(machine.home, '.config', 'signet', 'spool')).filter((name) => name.endsWith('.json'))
 
       // the daemon is unreachable at the saved URL: both harnesses' transcripts are spooled (each

@@ -9,7 +9,7 @@ import {openDatabase} from '../../src/store/db.js'
 import {EmbeddingIndexer} from '../../src/store/embed/indexer.js'
 import {StaticVectorEmbedder} from '../../src/store/embed/static-vectors.js'
 import {MemoryStore} from '../../src/store/memories.js'
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 import {type EmbeddingService, startEmbeddingService} from './embedding-service.js'
 
 const cleanups: Array<() => Promise<void>> = []
@@ -108,13 +108,32 @@ describe('backfill', () => {
     expect(body.results[0].content).toContain('kitten')
   })
 
+  it('POST /api/embedding/backfill streams NDJSON progress to the owner and refuses narrower keys', async () => {
+    const ollama = await service()
+    ollama.failWith = 500
+    const daemon = await daemonWith(embeddingYaml(['provider: ollama', `baseUrl: ${ollama.url}`, 'model: letters']))
+    for (let i = 0; i < 40; i++) await daemon.request('POST', '/api/memory/remember', {body: {content: `release note ${i}`}})
+    ollama.failWith = undefined
+    const operator = await daemon.request('POST', '/api/auth/api-keys', {body: {name: 'ops', role: 'operator'}})
+    const refused = await daemon.request('POST', '/api/embedding/backfill', {body: {}, headers: {authorization: `Bearer ${operator.body.apiKey.key}`}})
+    expect(refused).toMatchObject({status: 403})
+    expect((await daemon.request('POST', '/api/embedding/backfill', {body: {provider: 'openai'}})).status).toBe(400)
+    const answer = await daemon.request('POST', '/api/embedding/backfill', {body: {}})
+    expect(answer.status).toBe(200)
+    expect(answer.headers.get('content-type')).toMatch(/application\/x-ndjson/)
+    const lines = (answer.body as string).trim().split('\n').map((line) => JSON.parse(line))
+    expect(lines[0]).toMatchObject({type: 'progress', done: 0})
+    expect(lines.at(-1)).toMatchObject({type: 'done', provider: 'ollama', model: 'letters'})
+    expect((await daemon.request('GET', '/api/embedding/status')).body).toMatchObject({indexed: 40, pending: 0})
+  })
+
   it('re-embeds a memory whose content changed', async () => {
     const daemon = await daemonWith(embeddingYaml(['provider: local']))
     const created = await daemon.request('POST', '/api/memory/remember', {body: {content: 'the cat sleeps all day'}})
     await expect.poll(async () => (await daemon.request('GET', '/api/embedding/status')).body.pending, {timeout: 5000}).toBe(0)
     const patched = await daemon.request('PATCH', `/api/memory/${created.body.id}`, {body: {content: 'the invoice is overdue'}})
     expect(patched.status).toBe(200)
-    const db = daemon.context.db
+    const db = sqliteDatabaseOf(daemon)
     const stateMatches = () =>
       db
         .prepare(`SELECT s.content_hash = m.content_hash AS fresh FROM memory_vector_state s JOIN memories m ON m.seq = s.seq WHERE m.id = ?`)

@@ -3,6 +3,9 @@ import {request as httpRequest} from 'node:http'
 
 import {initWorkspace} from '../../src/config/workspace.js'
 import {startServer, type RunningServer} from '../../src/daemon/server.js'
+import type {SqliteDatabase} from '../../src/store/db.js'
+import {MemoryStore} from '../../src/store/memories.js'
+import {SqliteStorage} from '../../src/store/sqlite/storage.js'
 import {makeTempHome, type TempHome} from './temp-home.js'
 
 export interface TestRequestOptions {
@@ -85,6 +88,29 @@ export async function startTestDaemon(options: {agentYaml?: string; env?: Record
       temp.cleanup()
     },
   }
+}
+
+/**
+ * The SQLite connection behind a test daemon's storage: tests look at rows directly to check what
+ * the daemon stored (the daemon itself only reaches it through its repositories).
+ */
+export function sqliteDatabaseOf(server: Pick<RunningServer, 'context'>): SqliteDatabase {
+  const storage = server.context.storage
+  if (!(storage instanceof SqliteStorage)) throw new Error(`this test reads SQLite rows; the daemon runs on ${storage.backend}`)
+  return storage.database
+}
+
+const memoryStores = new WeakMap<SqliteDatabase, MemoryStore>()
+
+/** The synchronous memory store over a test daemon's database, for seeding and counting in tests. */
+export function memoryStoreOf(server: Pick<RunningServer, 'context'>): MemoryStore {
+  const db = sqliteDatabaseOf(server)
+  let store = memoryStores.get(db)
+  if (!store) {
+    store = new MemoryStore(db)
+    memoryStores.set(db, store)
+  }
+  return store
 }
 
 /** One HTTP request on a Unix socket (fetch cannot dial one). */

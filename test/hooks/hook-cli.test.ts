@@ -4,7 +4,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {freePort} from '../helpers/cli.js'
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf, memoryStoreOf} from '../helpers/daemon.js'
 import {seedFiller} from './support/corpus.js'
 import {runHook, startSilentServer} from './support/run-hook.js'
 
@@ -20,10 +20,10 @@ let transcriptPath: string
 
 beforeAll(async () => {
   daemon = await startTestDaemon()
-  seedFiller(daemon.context.memories, 120)
-  daemon.context.memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default', project: 'github.com/acme/api', importance: 0.8})
-  daemon.context.memories.remember({content: 'The billing service deploys with canary releases in Frankfurt', agentId: 'default', project: 'github.com/acme/billing'})
-  daemon.context.memories.remember({content: 'The cafeteria serves pizza on Tuesdays', agentId: 'default', project: 'github.com/acme/api'})
+  seedFiller(memoryStoreOf(daemon), 120)
+  memoryStoreOf(daemon).remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default', project: 'github.com/acme/api', importance: 0.8})
+  memoryStoreOf(daemon).remember({content: 'The billing service deploys with canary releases in Frankfurt', agentId: 'default', project: 'github.com/acme/billing'})
+  memoryStoreOf(daemon).remember({content: 'The cafeteria serves pizza on Tuesdays', agentId: 'default', project: 'github.com/acme/api'})
   repoDir = path.join(daemon.temp.home, 'src', 'api')
   mkdirSync(path.join(repoDir, '.git'), {recursive: true})
   writeFileSync(path.join(repoDir, '.git', 'config'), '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:acme/api.git\n')
@@ -293,7 +293,7 @@ describe('offline spool', () => {
         const replay = await runHook(['user-prompt-submit', '-H', 'gemini'], {env: temp.env, input: JSON.stringify({session_id: 'killed-2', cwd: repoDir, prompt: PROMPT})})
         expect(replay.code).toBe(0)
         expect(readdirSync(spoolDir)).toEqual([])
-        const stored = server.context.db.prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key = 'killed-1'").get() as {n: number}
+        const stored = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key = 'killed-1'").get() as {n: number}
         expect(stored.n).toBe(1)
       } finally {
         await server.close()
@@ -332,16 +332,16 @@ describe('offline spool', () => {
         const up = await runHook(['session-end', '-H', 'claude-code'], {env: spoolEnv, input})
         expect(up).toMatchObject({code: 0, stdout: '', stderr: ''})
         expect(readdirSync(spoolDir).filter((name) => name.endsWith('.json') || name.includes('.claim-'))).toEqual([])
-        const transcripts = server.context.db.prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key = 'spool-1'").get() as {n: number}
+        const transcripts = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key = 'spool-1'").get() as {n: number}
         expect(transcripts.n).toBe(1)
-        const memories = server.context.db.prepare("SELECT count(*) AS n FROM memories WHERE content = 'The rollback runbook is in docs/rollback.md.'").get() as {n: number}
+        const memories = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM memories WHERE content = 'The rollback runbook is in docs/rollback.md.'").get() as {n: number}
         expect(memories.n).toBe(1)
-        const walrus = server.context.db.prepare("SELECT count(*) AS n FROM memories WHERE content LIKE '%walrus service%'").get() as {n: number}
+        const walrus = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM memories WHERE content LIKE '%walrus service%'").get() as {n: number}
         expect(walrus.n).toBe(1)
         // Replaying the same write again changes nothing.
         const again = await runHook(['session-end', '-H', 'claude-code'], {env: spoolEnv, input})
         expect(again.code).toBe(0)
-        expect((server.context.db.prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key = 'spool-1'").get() as {n: number}).n).toBe(1)
+        expect((sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key = 'spool-1'").get() as {n: number}).n).toBe(1)
       } finally {
         await server.close()
       }

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, memoryStoreOf} from '../helpers/daemon.js'
 import {seedFiller} from './support/corpus.js'
 import {runHook} from './support/run-hook.js'
 
@@ -20,7 +20,7 @@ let admin: Record<string, string>
 
 beforeAll(async () => {
   daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
-  const memories = daemon.context.memories
+  const memories = memoryStoreOf(daemon)
   seedFiller(memories, 100)
   seedFiller(memories, 100, 'pi-laptop')
   memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays (default agent secret)', agentId: 'default', project: 'github.com/acme/api', importance: 0.9, pinned: true})

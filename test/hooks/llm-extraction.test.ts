@@ -6,7 +6,7 @@ import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {parseAgentConfig} from '../../src/config/agent-config.js'
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 
 /*
  * The optional LLM extraction provider, with real stand-ins: a tiny script in place of the
@@ -28,7 +28,7 @@ const TRANSCRIPT = [
 ]
 
 function llmMemories(d: TestDaemon): Array<{content: string; type: string; source: string; harness: string | null; session_key: string | null}> {
-  return d.context.db.prepare("SELECT content, type, source, harness, session_key FROM memories WHERE source = 'llm-extraction' ORDER BY created_at").all() as any
+  return sqliteDatabaseOf(d).prepare("SELECT content, type, source, harness, session_key FROM memories WHERE source = 'llm-extraction' ORDER BY created_at").all() as any
 }
 
 async function waitFor<T>(read: () => T, ok: (value: T) => boolean, ms = 15_000): Promise<T> {

@@ -8,6 +8,7 @@ import {startServer, type RunningServer} from '../../src/daemon/server.js'
 import {freePort, runCli} from '../helpers/cli.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
 import {runHook} from './support/run-hook.js'
+import {sqliteDatabaseOf} from '../helpers/daemon.js'
 
 let temp: TempHome
 let port: number
@@ -55,9 +56,9 @@ describe('signet sync', () => {
     expect(up.code).toBe(0)
     expect(JSON.parse(up.stdout)).toMatchObject({delivered: 3, rejected: 0, remaining: 0})
     expect(pending()).toHaveLength(0)
-    const rows = server.context.db.prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key LIKE 'sync-%'").get() as {n: number}
+    const rows = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key LIKE 'sync-%'").get() as {n: number}
     expect(rows.n).toBe(3)
-    const memories = server.context.db.prepare("SELECT count(*) AS n FROM memories WHERE content LIKE '%heron queue%'").get() as {n: number}
+    const memories = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM memories WHERE content LIKE '%heron queue%'").get() as {n: number}
     expect(memories.n).toBe(3)
 
     const again = await runCli(['sync'], {env})
@@ -83,7 +84,7 @@ describe('signet sync', () => {
     }
     expect(pending()).toHaveLength(0)
     expect(readdirSync(path.join(spoolDir(), 'rejected'))).toEqual(['00000000000001-corrupt.json'])
-    const rows = server.context.db.prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key LIKE 'sync-%'").get() as {n: number}
+    const rows = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key LIKE 'sync-%'").get() as {n: number}
     expect(rows.n).toBe(4)
   })
 
@@ -123,7 +124,7 @@ describe('signet sync', () => {
     expect(human.stdout).toMatch(/2 spooled write\(s\) wait for another daemon/)
     // A hook call that succeeds against it does not hand it the entries either.
     expect((await runHook(['user-prompt-submit', '-H', 'generic'], {env: otherEnv, input: JSON.stringify({sessionKey: 'other-1', cwd: temp.home, prompt: 'anything about queues?'})})).code).toBe(0)
-    const foreign = server.context.db.prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key IN ('sync-0', 'remote-1')").get() as {n: number}
+    const foreign = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key IN ('sync-0', 'remote-1')").get() as {n: number}
     expect(foreign.n).toBe(0)
     expect(pending()).toHaveLength(2)
     await server.close()
@@ -132,7 +133,7 @@ describe('signet sync', () => {
     server = await startServer({workspace: temp.workspace, port: 0})
     const own = await runCli(['sync', '--json'], {env})
     expect(JSON.parse(own.stdout)).toMatchObject({delivered: 1, remaining: 0, forOtherDaemons: 1})
-    const mine = server.context.db.prepare("SELECT session_key FROM session_transcripts WHERE session_key IN ('sync-0', 'remote-1')").all() as Array<{session_key: string}>
+    const mine = sqliteDatabaseOf(server).prepare("SELECT session_key FROM session_transcripts WHERE session_key IN ('sync-0', 'remote-1')").all() as Array<{session_key: string}>
     expect(mine.map((row) => row.session_key)).toEqual(['sync-0'])
     expect(pending()).toHaveLength(1)
   })

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {MEMORY_MD_BEGIN, MEMORY_MD_END} from '../../src/store/memory-md.js'
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, memoryStoreOf} from '../helpers/daemon.js'
 
 /*
  * MEMORY.md synthesis for runtimes with their own model: config, prompt + inputs, and a
@@ -21,7 +21,7 @@ const USER_TEXT = '# MEMORY\n\nMy own notes: call Bob before every release.\n'
 
 beforeAll(async () => {
   daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
-  const memories = daemon.context.memories
+  const memories = memoryStoreOf(daemon)
   memories.remember({content: 'The staging database listens on port 5433', agentId: 'default', project: 'github.com/acme/api', importance: 0.9})
   memories.remember({content: 'Alice owns the billing service', agentId: 'default', importance: 0.7})
   memories.remember({content: 'The laptop agent deploys with make ship', agentId: 'pi-laptop', project: 'github.com/acme/mobile'})

@@ -9,7 +9,7 @@ import type {CallToolResult} from '@modelcontextprotocol/sdk/types.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {signetSourceSearch} from '../../src/connectors/harness-bridge.js'
-import {renderPiExtension} from '../../src/connectors/pi-extension-source.js'
+import {renderPiExtension} from '../../src/connectors/pi.js'
 import {runCli} from '../helpers/cli.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 

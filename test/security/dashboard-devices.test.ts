@@ -4,7 +4,7 @@ import {request as httpRequest} from 'node:http'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DeviceSessionStore} from '../../src/store/device-sessions.js'
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 
 /*
  * The dashboard from a hostile web's point of view: a device session is an HttpOnly SameSite=Strict
@@ -91,7 +91,7 @@ describe('login links', () => {
   })
 
   it('expire', async () => {
-    const issued = new DeviceSessionStore(daemon.context.db).issueLink({name: 'late', agentId: null, project: null}, 1000, new Date(Date.now() - 5000))
+    const issued = new DeviceSessionStore(sqliteDatabaseOf(daemon)).issueLink({name: 'late', agentId: null, project: null}, 1000, new Date(Date.now() - 5000))
     const response = await raw('GET', `/login/${issued.token}`)
     expect(response.status).toBe(401)
     expect(response.body).toContain('expired')
@@ -99,10 +99,10 @@ describe('login links', () => {
 
   it('are stored only as digests', async () => {
     const link = await mintLink()
-    const rows = daemon.context.db.prepare('SELECT * FROM device_login_links').all()
+    const rows = sqliteDatabaseOf(daemon).prepare('SELECT * FROM device_login_links').all()
     expect(JSON.stringify(rows)).not.toContain(link.token)
     const session = await login()
-    const devices = daemon.context.db.prepare('SELECT * FROM device_sessions').all()
+    const devices = sqliteDatabaseOf(daemon).prepare('SELECT * FROM device_sessions').all()
     expect(JSON.stringify(devices)).not.toContain(session.cookie.split('=')[1])
   })
 

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {MIGRATIONS, openDatabase} from '../../src/store/db.js'
 import {MemoryStore} from '../../src/store/memories.js'
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 import {makeTempHome} from '../helpers/temp-home.js'
 
 /*
@@ -215,7 +215,7 @@ describe('counts and redaction', () => {
       headers: {...owner, 'x-signet-harness': token},
     })
     expect(saved.status).toBe(201)
-    const stored = daemon.context.db.prepare('SELECT tags, project, machine_id, harness FROM memories WHERE id = ?').get(saved.body.id) as Record<string, string>
+    const stored = sqliteDatabaseOf(daemon).prepare('SELECT tags, project, machine_id, harness FROM memories WHERE id = ?').get(saved.body.id) as Record<string, string>
     expect(JSON.stringify(stored)).not.toContain(token.slice(4))
     expect(stored.project).not.toContain('hunter2')
     const patched = await daemon.request('PATCH', `/api/memory/${saved.body.id}?agentId=carol`, {body: {tags: [`again ${token}`]}, headers: owner})
@@ -229,9 +229,9 @@ describe('counts and redaction', () => {
     })
     expect(hook.status).toBe(200)
     const dump = JSON.stringify([
-      daemon.context.db.prepare("SELECT * FROM sessions WHERE session_key = 'sess-redact'").all(),
-      daemon.context.db.prepare("SELECT project, harness FROM session_transcripts WHERE session_key = 'sess-redact'").all(),
-      daemon.context.db.prepare('SELECT harness, machine_id FROM harness_sightings').all(),
+      sqliteDatabaseOf(daemon).prepare("SELECT * FROM sessions WHERE session_key = 'sess-redact'").all(),
+      sqliteDatabaseOf(daemon).prepare("SELECT project, harness FROM session_transcripts WHERE session_key = 'sess-redact'").all(),
+      sqliteDatabaseOf(daemon).prepare('SELECT harness, machine_id FROM harness_sightings').all(),
     ])
     expect(dump).not.toContain('hunter2')
     expect(dump).not.toContain(token.slice(4))

@@ -3,7 +3,7 @@ import {networkInterfaces} from 'node:os'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, memoryStoreOf} from '../helpers/daemon.js'
 import {httpRequest} from './support/http-request.js'
 import {startReverseProxy, type ProxyStyle, type ReverseProxy} from './support/reverse-proxy.js'
 
@@ -38,7 +38,7 @@ async function proxyTo(daemon: TestDaemon, style: ProxyStyle, listenHost?: strin
   return proxy
 }
 
-const memoryCount = (daemon: TestDaemon) => daemon.context.memories.count()
+const memoryCount = (daemon: TestDaemon) => memoryStoreOf(daemon).count()
 
 describe('hybrid mode behind a same-host reverse proxy', () => {
   it.each(['x-forwarded-for', 'x-real-ip', 'forwarded'] as const)('a proxy that adds %s is not trusted as local', async (style) => {

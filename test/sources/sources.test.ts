@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {chunkLines} from '../../src/store/sources.js'
-import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 
 /** Real daemon, real folder of files in a temp dir: add, search by path:line, edit, reindex, remove. */
 
@@ -66,7 +66,7 @@ describe('sources: add, search, reindex, remove', () => {
     const added = await daemon.request('POST', '/api/sources', {body: {path: folder, name: 'proj'}})
     expect(added.status, JSON.stringify(added.body)).toBe(201)
     expect(added.body.source).toMatchObject({name: 'proj', files: 5, skipped: {binary: 1, 'secret-file': 1}})
-    const indexed = daemon.context.db.prepare("SELECT path FROM source_files WHERE source = 'proj' ORDER BY path").all() as Array<{path: string}>
+    const indexed = sqliteDatabaseOf(daemon).prepare("SELECT path FROM source_files WHERE source = 'proj' ORDER BY path").all() as Array<{path: string}>
     expect(indexed.map((row) => row.path)).toEqual(['.gitignore', 'docs/guide.md', 'nested/.gitignore', 'src/app.ts', 'src/config.ts'])
 
     const code = await search('pelican discount')
@@ -91,7 +91,7 @@ describe('sources: add, search, reindex, remove', () => {
     expect(found.body.hits[0].path).toBe('src/config.ts')
     expect(found.body.hits[0].snippet).toContain('[REDACTED')
     expect(JSON.stringify(found.body)).not.toContain(GITHUB_TOKEN)
-    const stored = daemon.context.db.prepare("SELECT group_concat(content) AS text FROM source_chunks").get() as {text: string}
+    const stored = sqliteDatabaseOf(daemon).prepare("SELECT group_concat(content) AS text FROM source_chunks").get() as {text: string}
     expect(stored.text).not.toContain(GITHUB_TOKEN)
   })
 
@@ -152,7 +152,7 @@ describe('sources: add, search, reindex, remove', () => {
     const removed = await daemon.request('DELETE', '/api/sources/proj')
     expect(removed.status).toBe(200)
     expect((await search('albatross rollout')).body.hits).toEqual([])
-    expect((daemon.context.db.prepare('SELECT count(*) AS n FROM source_chunks').get() as {n: number}).n).toBe(0)
+    expect((sqliteDatabaseOf(daemon).prepare('SELECT count(*) AS n FROM source_chunks').get() as {n: number}).n).toBe(0)
     expect((await daemon.request('DELETE', '/api/sources/proj')).status).toBe(404)
   })
 })
@@ -168,7 +168,7 @@ describe('sources: scans that race or meet odd files', () => {
       for (let tick = 0; tick < 20; tick++) await new Promise((resolve) => setImmediate(resolve))
       expect(daemon.context.sources.remove('race')).toBe(true)
       await expect(scanning).rejects.toThrow(/removed during the scan/)
-      const left = daemon.context.db.prepare("SELECT (SELECT count(*) FROM source_chunks WHERE source = 'race') + (SELECT count(*) FROM source_files WHERE source = 'race') AS n").get() as {n: number}
+      const left = sqliteDatabaseOf(daemon).prepare("SELECT (SELECT count(*) FROM source_chunks WHERE source = 'race') + (SELECT count(*) FROM source_files WHERE source = 'race') AS n").get() as {n: number}
       expect(left.n).toBe(0)
     } finally {
       rmSync(dir, {recursive: true, force: true})
@@ -245,7 +245,7 @@ describe('sources: who may do what', () => {
     const token = daemon.adminToken()
     const leaked = await search(token)
     expect(JSON.stringify(leaked.body.hits)).not.toContain(token)
-    const paths = daemon.context.db.prepare("SELECT path FROM source_files WHERE source = 'whole-workspace'").all() as Array<{path: string}>
+    const paths = sqliteDatabaseOf(daemon).prepare("SELECT path FROM source_files WHERE source = 'whole-workspace'").all() as Array<{path: string}>
     expect(paths.filter((row) => row.path.startsWith('.daemon'))).toEqual([])
     expect((await daemon.request('DELETE', '/api/sources/whole-workspace')).status).toBe(200)
   })

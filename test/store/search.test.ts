@@ -9,7 +9,8 @@ import {EmbeddingIndexer} from '../../src/store/embed/indexer.js'
 import {StaticVectorEmbedder} from '../../src/store/embed/static-vectors.js'
 import {MemoryStore} from '../../src/store/memories.js'
 import {proximityQuery, queryTerms} from '../../src/store/query-terms.js'
-import {buildFtsQuery, MemorySearch} from '../../src/store/search.js'
+import {buildFtsQuery} from '../../src/store/search.js'
+import {sqliteRecall} from '../../src/store/sqlite/storage.js'
 
 let dir: string
 let db: SqliteDatabase
@@ -30,19 +31,19 @@ const remember = (content: string, extra: Partial<Parameters<MemoryStore['rememb
   store.remember({content, agentId: 'default', ...extra}).memory
 
 describe('query terms', () => {
-  it('drops function words but keeps a query made only of them', () => {
+  it('drops function words but keeps a query made only of them', async () => {
     expect(queryTerms('When did Caroline go to the LGBTQ support group?')).toEqual(['caroline', 'go', 'lgbtq', 'support', 'group'])
     expect(queryTerms('what is it')).toEqual(['what', 'is', 'it'])
     expect(queryTerms('  ?!  ')).toEqual([])
   })
 
-  it('quotes every term so FTS5 operators in the input stay words', () => {
+  it('quotes every term so FTS5 operators in the input stay words', async () => {
     expect(buildFtsQuery('deploy NEAR(prod) OR "x" content:secret')).toBe('"deploy" OR "near" OR "prod" OR "x" OR "content" OR "secret"')
     expect(buildFtsQuery('the of and')).toBe('"the" OR "of" OR "and"')
     expect(buildFtsQuery('')).toBeUndefined()
   })
 
-  it('pairs the leading terms for the proximity bonus', () => {
+  it('pairs the leading terms for the proximity bonus', async () => {
     expect(proximityQuery(['a', 'b', 'c'], 5, 8)).toBe('NEAR("a" "b", 5) OR NEAR("a" "c", 5) OR NEAR("b" "c", 5)')
     expect(proximityQuery(['a'], 5, 8)).toBeUndefined()
     expect(proximityQuery(['a', 'b', 'c', 'd'], 5, 2)).toBe('NEAR("a" "b", 5)')
@@ -50,10 +51,10 @@ describe('query terms', () => {
 })
 
 describe('lexical ranking', () => {
-  it('ranks query words close together above the same words far apart', () => {
+  it('ranks query words close together above the same words far apart', async () => {
     const far = remember('The support desk moved floors, and a new reading group meets on Tuesdays in the library annex')
     const near = remember('I went to a support group meeting yesterday, and it helped a lot afterwards honestly')
-    const {hits, method, vector} = new MemorySearch(db).recall({query: 'support group', agentId: 'default', limit: 5})
+    const {hits, method, vector} = await sqliteRecall(db).recall({query: 'support group', agentId: 'default', limit: 5})
     expect(method).toBe('bm25')
     expect(vector.status).toBe('disabled')
     expect(hits.map((hit) => hit.memory.id)).toEqual([near.id, far.id])
@@ -64,13 +65,13 @@ describe('lexical ranking', () => {
     }
   })
 
-  it('ignores memories of other agents, deleted memories and excluded ids', () => {
+  it('ignores memories of other agents, deleted memories and excluded ids', async () => {
     const kept = remember('staging database listens on port 5433')
     const excluded = remember('the staging database password rotates monthly')
     const gone = remember('staging database backups run nightly')
     store.forget(gone.id, 'default')
     store.remember({content: 'staging database for the other agent', agentId: 'other'})
-    const {hits} = new MemorySearch(db).recall({query: 'staging database', agentId: 'default', limit: 10, excludeIds: [excluded.id]})
+    const {hits} = await sqliteRecall(db).recall({query: 'staging database', agentId: 'default', limit: 10, excludeIds: [excluded.id]})
     expect(hits.map((hit) => hit.memory.id)).toEqual([kept.id])
   })
 })
@@ -78,10 +79,10 @@ describe('lexical ranking', () => {
 describe('conversation context', () => {
   const session = (key: string, turns: string[]) => turns.map((content) => remember(content, {sessionKey: key}))
 
-  it('brings in the answer stored next to the turn that names the topic', () => {
+  it('brings in the answer stored next to the turn that names the topic', async () => {
     session('s1', ['Alice: How is the new dog settling in?', 'Bob: What did you end up calling the puppy?', 'Alice: We went with Biscuit, after the cookies!', 'Bob: Cute.'])
     session('s2', ['Alice: The quarterly tax invoice arrived.', 'Bob: Pay it before Friday.'])
-    const {hits} = new MemorySearch(db).recall({query: 'What is the name of the puppy?', agentId: 'default', limit: 5})
+    const {hits} = await sqliteRecall(db).recall({query: 'What is the name of the puppy?', agentId: 'default', limit: 5})
     const contents = hits.map((hit) => hit.memory.content)
     expect(contents[0]).toBe('Bob: What did you end up calling the puppy?')
     const answer = hits.find((hit) => hit.memory.content.includes('Biscuit'))
@@ -89,41 +90,41 @@ describe('conversation context', () => {
     expect(contents.some((content) => content.includes('invoice'))).toBe(false)
   })
 
-  it('does not lend context across sessions, across long gaps, or past the filters', () => {
+  it('does not lend context across sessions, across long gaps, or past the filters', async () => {
     remember('Bob: What did you end up calling the puppy?', {sessionKey: 's1'})
     remember('Alice: Biscuit, after the cookies.', {sessionKey: 's2'})
     remember('Carol: Is the kitten eating well?', {createdAt: '2024-01-01T10:00:00.000Z'})
     remember('Dan: Her name is Pepper.', {createdAt: '2024-01-01T15:00:00.000Z'})
     remember('Erin: Where did the ferret come from?', {project: 'a', createdAt: '2024-02-01T10:00:00.000Z'})
     remember('Finn: A shelter in Leeds.', {project: 'b', createdAt: '2024-02-01T10:01:00.000Z'})
-    const search = new MemorySearch(db)
-    const puppy = search.recall({query: 'puppy name', agentId: 'default', limit: 5}).hits.map((hit) => hit.memory.content)
+    const search = sqliteRecall(db)
+    const puppy = (await search.recall({query: 'puppy name', agentId: 'default', limit: 5})).hits.map((hit) => hit.memory.content)
     expect(puppy.some((content) => content.includes('Biscuit'))).toBe(false)
-    const kitten = search.recall({query: 'kitten', agentId: 'default', limit: 5}).hits.map((hit) => hit.memory.content)
+    const kitten = (await search.recall({query: 'kitten', agentId: 'default', limit: 5})).hits.map((hit) => hit.memory.content)
     expect(kitten.some((content) => content.includes('Pepper'))).toBe(false)
-    const ferret = search.recall({query: 'ferret', agentId: 'default', limit: 5, project: 'a'}).hits.map((hit) => hit.memory.content)
+    const ferret = (await search.recall({query: 'ferret', agentId: 'default', limit: 5, project: 'a'})).hits.map((hit) => hit.memory.content)
     expect(ferret).toEqual(['Erin: Where did the ferret come from?'])
   })
 
-  it('lends no context between memories without a session, however close in time (independent facts)', () => {
+  it('lends no context between memories without a session, however close in time (independent facts)', async () => {
     // The reported case: facts typed one after another with `signet remember` lifted each other.
     remember('Use pnpm, never npm, in this repository.', {createdAt: '2024-01-01T10:00:00.000Z'})
     remember('array item one', {createdAt: '2024-01-01T10:00:05.000Z'})
     remember('Prod DB is on port 5432.', {createdAt: '2024-01-01T10:00:10.000Z'})
     remember('The staging DB listens on port 5433.', {createdAt: '2024-01-01T10:00:15.000Z'})
     remember('No deploys on Friday afternoons.', {createdAt: '2024-01-01T10:00:20.000Z'})
-    const search = new MemorySearch(db)
-    const pnpm = search.recall({query: 'pnpm', agentId: 'default', limit: 5}).hits
+    const search = sqliteRecall(db)
+    const pnpm = (await search.recall({query: 'pnpm', agentId: 'default', limit: 5})).hits
     expect(pnpm.map((hit) => [hit.memory.content, hit.source])).toEqual([['Use pnpm, never npm, in this repository.', 'keyword']])
-    const friday = search.recall({query: 'deploy friday', agentId: 'default', limit: 5}).hits
+    const friday = (await search.recall({query: 'deploy friday', agentId: 'default', limit: 5})).hits
     expect(friday.map((hit) => hit.memory.content)).toEqual(['No deploys on Friday afternoons.'])
   })
 
-  it('lends context within one session only between memories stored close together', () => {
+  it('lends context within one session only between memories stored close together', async () => {
     remember('Carol: Is the kitten eating well?', {sessionKey: 'chat', createdAt: '2024-01-01T10:00:00.000Z'})
     remember('Dan: Her name is Pepper and she eats everything.', {sessionKey: 'chat', createdAt: '2024-01-01T10:02:00.000Z'})
     remember('Dan: Unrelated, the boiler needs a service.', {sessionKey: 'chat', createdAt: '2024-01-03T09:00:00.000Z'})
-    const {hits} = new MemorySearch(db).recall({query: 'kitten', agentId: 'default', limit: 5})
+    const {hits} = await sqliteRecall(db).recall({query: 'kitten', agentId: 'default', limit: 5})
     expect(hits.map((hit) => [hit.memory.content.slice(0, 5), hit.source])).toEqual([
       ['Carol', 'keyword'],
       ['Dan: ', 'context'],
@@ -140,14 +141,14 @@ describe('fusion with vectors', () => {
     remember('Our team standup moved to nine thirty on Mondays')
     const indexer = new EmbeddingIndexer(db, StaticVectorEmbedder.shared())
     await indexer.backfill()
-    const search = new MemorySearch(db, {vectors: indexer.index})
-    const result = search.recall({query: 'cats and pets', agentId: 'default', limit: 3})
+    const search = sqliteRecall(db, {indexer})
+    const result = await search.recall({query: 'cats and pets', agentId: 'default', limit: 3})
     expect(result.method).toBe('hybrid')
     expect(result.vector).toMatchObject({status: 'used', provider: 'local', model: 'glove-30k-100d'})
     expect(result.hits[0].memory.content).toContain('kitten')
     expect(result.hits[0].source).toBe('vector')
     // Lexical evidence still dominates when a memory has the words.
-    const lexical = search.recall({query: 'invoice accounting', agentId: 'default', limit: 3})
+    const lexical = await search.recall({query: 'invoice accounting', agentId: 'default', limit: 3})
     expect(lexical.hits[0].memory.content).toContain('invoice')
     expect(lexical.hits[0].source).toBe('hybrid')
   })
@@ -156,7 +157,7 @@ describe('fusion with vectors', () => {
     for (let i = 0; i < 30; i++) remember(`note ${i}: the deploy pipeline ${i % 3 === 0 ? 'failed on staging' : 'passed'} after change ${i}`)
     const indexer = new EmbeddingIndexer(db, StaticVectorEmbedder.shared())
     await indexer.backfill()
-    const {hits} = new MemorySearch(db, {vectors: indexer.index}).recall({query: 'deploy failed staging', agentId: 'default', limit: 10})
+    const {hits} = await sqliteRecall(db, {indexer}).recall({query: 'deploy failed staging', agentId: 'default', limit: 10})
     expect(hits).toHaveLength(10)
     for (let i = 0; i < hits.length; i++) {
       expect(hits[i].score).toBeGreaterThan(0)

@@ -4,6 +4,7 @@ import {SignetCommand} from '../../cli/base-command.js'
 import {createDaemonClient} from '../../client/resolve-endpoint.js'
 import {PERMISSIONS, ROLES} from '../../daemon/auth/principal.js'
 import {SignetError} from '../../errors.js'
+import {HARNESS_IDS} from '../../harnesses/registry.js'
 import {parseExpiresAt, renderCreatedKey, type CreatedApiKeyView} from '../../ui/api-keys.js'
 
 export default class ApiKeyCreate extends SignetCommand<typeof ApiKeyCreate> {
@@ -17,7 +18,7 @@ export default class ApiKeyCreate extends SignetCommand<typeof ApiKeyCreate> {
   static override flags = {
     // Checked in run() rather than by oclif, so a missing name is exit 1 with one line like every other mistake.
     name: Flags.string({char: 'n', description: 'a name you will recognise in `api-key list` (required)'}),
-    connector: Flags.string({description: 'harness this key is for (pi, codex, claude-code, opencode, …)'}),
+    connector: Flags.string({description: `harness this key is for (${HARNESS_IDS.join(', ')}, …)`}),
     'agent-id': Flags.string({description: 'scope the key to this agent: it defaults to it and may not act for another'}),
     role: Flags.string({description: 'what the key may do', options: [...ROLES], default: 'agent'}),
     project: Flags.string({description: 'scope the key to this project'}),

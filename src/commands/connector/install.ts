@@ -2,9 +2,10 @@ import {Args, Flags} from '@oclif/core'
 
 import {SignetCommand} from '../../cli/base-command.js'
 import {type ConnectOutcome, connectHarness} from '../../connectors/connect-harness.js'
-import {defaultConnectorContext, HARNESS_IDS} from '../../connectors/connector.js'
+import {defaultConnectorContext} from '../../connectors/connector.js'
 import {connectorFor} from '../../connectors/registry.js'
 import {SignetError} from '../../errors.js'
+import {HARNESS_IDS} from '../../harnesses/registry.js'
 import {renderConnectOutcome} from '../../ui/connectors.js'
 
 export default class ConnectorInstall extends SignetCommand<typeof ConnectorInstall> {

@@ -1,9 +1,10 @@
 import {Args} from '@oclif/core'
 
 import {SignetCommand} from '../../cli/base-command.js'
-import {defaultConnectorContext, HARNESS_IDS, type ConnectorStatus} from '../../connectors/connector.js'
+import {defaultConnectorContext, type ConnectorStatus} from '../../connectors/connector.js'
 import {checkDaemonReachability, type DaemonReachability} from '../../connectors/daemon-reachability.js'
 import {connectorFor} from '../../connectors/registry.js'
+import {HARNESS_IDS} from '../../harnesses/registry.js'
 import {renderStatus} from '../../ui/connectors.js'
 
 export default class ConnectorStatusCommand extends SignetCommand<typeof ConnectorStatusCommand> {

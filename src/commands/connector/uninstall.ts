@@ -1,9 +1,10 @@
 import {Args} from '@oclif/core'
 
 import {SignetCommand} from '../../cli/base-command.js'
-import {defaultConnectorContext, HARNESS_IDS, type InstallResult} from '../../connectors/connector.js'
+import {defaultConnectorContext, type InstallResult} from '../../connectors/connector.js'
 import {connectorFor} from '../../connectors/registry.js'
 import {removeStoredCredentials} from '../../credentials/credential-store.js'
+import {HARNESS_IDS} from '../../harnesses/registry.js'
 import {renderUninstall} from '../../ui/connectors.js'
 
 export default class ConnectorUninstall extends SignetCommand<typeof ConnectorUninstall> {

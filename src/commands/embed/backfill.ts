@@ -1,67 +1,64 @@
-import {Flags} from '@oclif/core'
-
 import {SignetCommand} from '../../cli/base-command.js'
-import {loadAgentConfig} from '../../config/agent-config.js'
-import {workspacePaths} from '../../config/paths.js'
+import {createDaemonClient} from '../../client/resolve-endpoint.js'
+import {DaemonRequestError} from '../../client/daemon-client.js'
 import {SignetError} from '../../errors.js'
-import {openDatabase} from '../../store/db.js'
-import {EmbeddingIndexer} from '../../store/embed/indexer.js'
-import {createEmbedder, type EmbeddingSettings} from '../../store/embed/providers.js'
 import {paint, startSpinner} from '../../ui/output.js'
 
+/** The lines POST /api/embedding/backfill answers with (docs/api.md). */
+type BackfillLine =
+  | {type: 'progress'; done: number; total: number; failed: number}
+  | {type: 'done'; provider: string; model: string; embedded: number; total: number; seconds: number}
+  | {type: 'error'; error: string; embedded: number}
+
+/** How long to wait for the next progress line: one batch of a slow remote embedder. */
+const LINE_TIMEOUT_MS = 10 * 60_000
+
 export default class EmbedBackfill extends SignetCommand<typeof EmbedBackfill> {
-  static override description = 'Embed every memory that has no vector yet for the configured embedding provider'
+  static override description = 'Embed every memory that has no vector yet, now (the running daemon does it with agent.yaml\'s embedding provider)'
   static override enableJsonFlag = true
-  static override examples = [
-    '<%= config.bin %> embed backfill',
-    '<%= config.bin %> embed backfill --provider ollama --model nomic-embed-text',
-    '<%= config.bin %> embed backfill --json',
-  ]
-  static override flags = {
-    provider: Flags.string({description: 'override embedding.provider from agent.yaml', options: ['local', 'ollama', 'openai']}),
-    model: Flags.string({description: 'override embedding.model from agent.yaml'}),
-    'base-url': Flags.string({description: 'override embedding.baseUrl from agent.yaml'}),
-  }
+  static override examples = ['<%= config.bin %> embed backfill', '<%= config.bin %> embed backfill --json']
 
   public async run(): Promise<{provider: string; model: string; embedded: number; total: number; seconds: number}> {
-    const workspace = this.resolveWorkspace().path
-    const settings: EmbeddingSettings = {...loadAgentConfig(workspace).embedding}
-    if (this.flags.provider) settings.provider = this.flags.provider
-    if (this.flags.model) settings.model = this.flags.model
-    if (this.flags['base-url']) settings.baseUrl = this.flags['base-url']
-    const embedder = createEmbedder(settings)
-    if (!embedder) {
-      throw new SignetError('embedding.provider is none — set embedding.provider in agent.yaml (local, ollama or openai) or pass --provider')
-    }
-    // Safe beside a running daemon: SQLite serialises the writes, and each vector replaces any older one.
-    const db = openDatabase(workspacePaths(workspace).dbPath)
-    const started = performance.now()
-    const spinner = startSpinner(`embedding with ${embedder.provider}/${embedder.model}`, {enabled: !this.wantsJson})
+    const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true, timeoutMs: LINE_TIMEOUT_MS})
+    const spinner = startSpinner('embedding missing vectors', {enabled: !this.wantsJson})
     const plain = !this.wantsJson && !process.stderr.isTTY
     let lastLine = -1
+    let outcome: Extract<BackfillLine, {type: 'done' | 'error'}> | undefined
     try {
-      const indexer = new EmbeddingIndexer(db, embedder)
-      const result = await indexer.backfill((progress) => {
-        const text = `embedded ${progress.done}/${progress.total} memories with ${embedder.provider}/${embedder.model}`
+      await client.postLines<BackfillLine>('/api/embedding/backfill', {}, (line) => {
+        if (line.type !== 'progress') {
+          outcome = line
+          return
+        }
+        const text = `embedded ${line.done}/${line.total} memories`
         spinner.update(text)
         // Without a terminal, one progress line every 10 % (and the last).
-        const tenth = progress.total === 0 ? 10 : Math.floor((progress.done / progress.total) * 10)
-        if (plain && (tenth > lastLine || progress.done === progress.total)) {
+        const tenth = line.total === 0 ? 10 : Math.floor((line.done / line.total) * 10)
+        if (plain && (tenth > lastLine || line.done === line.total)) {
           lastLine = tenth
           process.stderr.write(`${text}\n`)
         }
       })
-      const seconds = Math.round((performance.now() - started) / 100) / 10
-      spinner.succeed(`embedded ${result.done} memories in ${seconds} s`)
-      if (!this.wantsJson) {
-        this.log(result.done === 0 ? paint.dim('Every memory already has a vector.') : `Embedded ${result.done} memories with ${embedder.provider}/${embedder.model} in ${seconds} s.`)
-      }
-      return {provider: embedder.provider, model: embedder.model, embedded: result.done, total: result.total, seconds}
     } catch (error) {
-      spinner.fail('backfill stopped')
-      throw new SignetError(`backfill stopped: ${(error as Error).message} — vectors stored so far are kept; run the command again to continue`)
-    } finally {
-      db.close()
+      spinner.fail('backfill not started')
+      if (error instanceof DaemonRequestError && error.daemonCode === 'embedding_disabled') {
+        throw new SignetError('embedding.provider is none — set embedding.provider in agent.yaml (local, ollama or openai) and restart the daemon', 'embedding_disabled')
+      }
+      throw error
     }
+    if (!outcome) {
+      spinner.fail('backfill stopped')
+      throw new SignetError('backfill stopped: the daemon ended the answer early — vectors stored so far are kept; run the command again to continue')
+    }
+    if (outcome.type === 'error') {
+      spinner.fail('backfill stopped')
+      throw new SignetError(`backfill stopped: ${outcome.error} — vectors stored so far (${outcome.embedded}) are kept; run the command again to continue`)
+    }
+    spinner.succeed(`embedded ${outcome.embedded} memories in ${outcome.seconds} s`)
+    if (!this.wantsJson) {
+      this.log(outcome.embedded === 0 ? paint.dim('Every memory already has a vector.') : `Embedded ${outcome.embedded} memories with ${outcome.provider}/${outcome.model} in ${outcome.seconds} s.`)
+    }
+    const {provider, model, embedded, total, seconds} = outcome
+    return {provider, model, embedded, total, seconds}
   }
 }

@@ -1,11 +1,8 @@
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 import {chmodSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 
-import {ApiKeyStore} from '../../store/api-keys.js'
-import {AuditLog} from '../../store/audit.js'
-import {PairingStore} from '../../store/pairing.js'
 import type {DaemonContext} from '../context.js'
-import {FixedWindowLimiter, type RateLimitSettings} from './rate-limit.js'
+import {type RateLimitSettings, SharedRateLimit} from './rate-limit.js'
 
 export const ADMIN_TOKEN_PATTERN = /^sig_at_[A-Za-z0-9_-]{43}$/
 
@@ -14,14 +11,14 @@ export const DEFAULT_PAIR_CLAIM_LIMIT: RateLimitSettings = {windowMs: 60_000, ma
 /** Failed claims from all peers together: many addresses guessing at once still hit a wall. */
 const GLOBAL_PAIR_FAILURES_FACTOR = 5
 
-/** The daemon's auth machinery, built once per daemon and shared by the middleware and the auth routes. */
+/**
+ * The daemon's auth machinery, built once per daemon and shared by the middleware and the auth
+ * routes. Keys, pairing codes, the audit trail and the limits' counters live in the storage.
+ */
 export interface AuthState {
-  apiKeys: ApiKeyStore
-  audit: AuditLog
-  pairing: PairingStore
-  authFailures: FixedWindowLimiter
-  pairClaims: FixedWindowLimiter
-  pairClaimFailures: FixedWindowLimiter
+  authFailures: SharedRateLimit
+  pairClaims: SharedRateLimit
+  pairClaimFailures: SharedRateLimit
   /** sha256 of the current `.daemon/admin.token`, or undefined if none was issued. */
   adminTokenDigest?: Buffer
 }
@@ -33,13 +30,11 @@ export function authState(daemon: DaemonContext): AuthState {
   if (!state) {
     const limits = daemon.config.auth.rateLimits
     const pairClaim = limits.pairClaim ?? DEFAULT_PAIR_CLAIM_LIMIT
+    const windows = daemon.storage.rateLimits
     state = {
-      apiKeys: new ApiKeyStore(daemon.db),
-      audit: new AuditLog(daemon.db),
-      pairing: new PairingStore(daemon.db),
-      authFailures: new FixedWindowLimiter(limits.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT),
-      pairClaims: new FixedWindowLimiter(pairClaim),
-      pairClaimFailures: new FixedWindowLimiter({windowMs: pairClaim.windowMs, max: pairClaim.max * GLOBAL_PAIR_FAILURES_FACTOR}),
+      authFailures: new SharedRateLimit(windows, 'auth-failures', limits.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT),
+      pairClaims: new SharedRateLimit(windows, 'pair-claims', pairClaim),
+      pairClaimFailures: new SharedRateLimit(windows, 'pair-claim-failures', {windowMs: pairClaim.windowMs, max: pairClaim.max * GLOBAL_PAIR_FAILURES_FACTOR}),
     }
     states.set(daemon, state)
   }

@@ -138,7 +138,7 @@ export function authenticate(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
     const header = c.req.header('authorization')?.trim()
     // Dashboard device session: a cookie (plus X-CSRF-Token on changes) instead of a bearer credential.
     if (!header) {
-      const device = principalFromDeviceCookie(daemon, c, classification.remote, classification.client)
+      const device = await principalFromDeviceCookie(daemon, c, classification.remote, classification.client)
       if (device) {
         c.set('principal', device)
         await next()
@@ -153,32 +153,32 @@ export function authenticate(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
       }
       // Sending no credential guesses nothing: counting it would let any web page lock the
       // owner's admin token out of a loopback peer. Remote peers are still limited.
-      if (classification.remote) refuseIfThrottled(state, daemon, c, classification)
-      fail(state, daemon, c, classification, 'required', undefined, classification.remote)
+      if (classification.remote) await refuseIfThrottled(state, daemon, c, classification)
+      return fail(state, daemon, c, classification, 'required', undefined, classification.remote)
     }
-    refuseIfThrottled(state, daemon, c, classification)
+    await refuseIfThrottled(state, daemon, c, classification)
     const credential = parseBearer(header)
-    if (!credential) fail(state, daemon, c, classification, 'malformed')
+    if (!credential) return fail(state, daemon, c, classification, 'malformed')
     if (credential.startsWith('sig_at_')) {
-      if (!matchesAdminToken(state, credential)) fail(state, daemon, c, classification, 'invalid')
-      if (classification.remote) fail(state, daemon, c, classification, 'admin_token_remote')
+      if (!matchesAdminToken(state, credential)) return fail(state, daemon, c, classification, 'invalid')
+      if (classification.remote) return fail(state, daemon, c, classification, 'admin_token_remote')
       c.set('principal', adminTokenPrincipal(false, classification.client))
       await next()
       return
     }
-    const verification = state.apiKeys.verify(credential)
-    if (!verification.ok) fail(state, daemon, c, classification, verification.reason, verification.keyId)
+    const verification = await daemon.storage.apiKeys.verify(credential)
+    if (!verification.ok) return fail(state, daemon, c, classification, verification.reason, verification.keyId)
     c.set('principal', apiKeyPrincipal(verification.record, classification))
     await next()
   }
 }
 
-function refuseIfThrottled(state: AuthState, daemon: DaemonContext, c: Context<AppEnv>, classification: PeerClassification): void {
-  const waitMs = state.authFailures.blockedFor(classification.client)
+async function refuseIfThrottled(state: AuthState, daemon: DaemonContext, c: Context<AppEnv>, classification: PeerClassification): Promise<void> {
+  const waitMs = await state.authFailures.blockedFor(classification.client)
   if (waitMs === 0) return
   const seconds = retryAfterSeconds(waitMs)
-  if (state.authFailures.firstRefusal(classification.client)) {
-    state.audit.record({event: 'auth_rate_limited', peer: classification.client, detail: {method: c.req.method, path: auditPath(c.req.path), retryAfter: seconds}})
+  if (await state.authFailures.firstRefusal(classification.client)) {
+    await daemon.storage.audit.record({event: 'auth_rate_limited', peer: classification.client, detail: {method: c.req.method, path: auditPath(c.req.path), retryAfter: seconds}})
     daemon.logger.warn('too many failed authentication attempts; refusing this address for now', {peer: classification.client, retryAfter: seconds})
   }
   throw new ApiError(
@@ -190,7 +190,7 @@ function refuseIfThrottled(state: AuthState, daemon: DaemonContext, c: Context<A
   )
 }
 
-function fail(
+async function fail(
   state: AuthState,
   daemon: DaemonContext,
   c: Context<AppEnv>,
@@ -198,10 +198,10 @@ function fail(
   reason: keyof typeof AUTH_FAILURE_MESSAGES,
   keyId?: string,
   countsAsAttempt = true,
-): never {
-  if (countsAsAttempt) state.authFailures.hit(classification.client)
+): Promise<never> {
+  if (countsAsAttempt) await state.authFailures.hit(classification.client)
   const {error, code} = AUTH_FAILURE_MESSAGES[reason]
-  state.audit.record({
+  await daemon.storage.audit.record({
     event: 'auth_failed',
     keyId: keyId ?? null,
     peer: classification.client,

@@ -1,7 +1,7 @@
 import type {Context} from 'hono'
 import {getCookie} from 'hono/cookie'
 
-import {csrfTokenMatches, DeviceSessionStore, DEVICE_SESSION_TTL_MS, type DeviceSession} from '../../store/device-sessions.js'
+import {csrfTokenMatches, DEVICE_SESSION_TTL_MS, type DeviceSession} from '../../store/device-sessions.js'
 import {ApiError} from '../api-error.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {authState} from './auth-state.js'
@@ -20,17 +20,6 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /** What a device limited to an agent or project may do: the operator's rights minus running hooks. */
 const SCOPED_DEVICE_PERMISSIONS: readonly Permission[] = ROLE_PERMISSIONS.operator.filter((permission) => permission !== 'hooks')
-
-const stores = new WeakMap<DaemonContext, DeviceSessionStore>()
-
-export function deviceSessions(daemon: DaemonContext): DeviceSessionStore {
-  let store = stores.get(daemon)
-  if (!store) {
-    store = new DeviceSessionStore(daemon.db)
-    stores.set(daemon, store)
-  }
-  return store
-}
 
 export function isHttpsRequest(c: Context<AppEnv>): boolean {
   return c.req.url.startsWith('https:')
@@ -82,14 +71,14 @@ export function deviceCookieValue(daemon: DaemonContext, c: Context<AppEnv>): st
  * whatever the request would have been without it. A state-changing request without the session's
  * CSRF token is a 403.
  */
-export function principalFromDeviceCookie(daemon: DaemonContext, c: Context<AppEnv>, remote: boolean, peer: string): Principal | undefined {
+export async function principalFromDeviceCookie(daemon: DaemonContext, c: Context<AppEnv>, remote: boolean, peer: string): Promise<Principal | undefined> {
   const token = deviceCookieValue(daemon, c)
   if (token === undefined) return undefined
   const state = authState(daemon)
-  const check = deviceSessions(daemon).verify(token)
+  const check = await daemon.storage.devices.verify(token)
   if (!check.ok) {
-    state.authFailures.hit(peer)
-    state.audit.record({event: 'auth_failed', peer, detail: {reason: `device_session_${check.reason}`, deviceId: check.deviceId, method: c.req.method, path: c.req.path.slice(0, 200)}})
+    await state.authFailures.hit(peer)
+    await daemon.storage.audit.record({event: 'auth_failed', peer, detail: {reason: `device_session_${check.reason}`, deviceId: check.deviceId, method: c.req.method, path: c.req.path.slice(0, 200)}})
     throw new ApiError(401, 'device_session_invalid', `this device's dashboard session is ${check.reason === 'malformed' ? 'not valid' : check.reason}: log in again with a link from \`signet dashboard\` or \`signet pair --device\``, {}, {
       'Set-Cookie': deviceCookieHeader(daemon, isHttpsRequest(c), ''),
     })

@@ -141,8 +141,8 @@ export class RequestScope {
    * session it cannot read. Unscoped callers keep today's behaviour (a session may wander between
    * directories, and each agent has its own session rows).
    */
-  assertSessionOwner(sessionKey: string, owners: {otherAgents?: () => boolean; session?: ScopedRow}): void {
-    if (this.principal.scope.agent && owners.otherAgents?.()) {
+  async assertSessionOwner(sessionKey: string, owners: {otherAgents?: () => boolean | Promise<boolean>; session?: ScopedRow}): Promise<void> {
+    if (this.principal.scope.agent && (await owners.otherAgents?.())) {
       throw forbidden(`session '${sessionKey}' belongs to another agent`, 'scope_violation')
     }
     const session = owners.session

@@ -3,8 +3,7 @@ import {streamSSE} from 'hono/streaming'
 import {z} from 'zod'
 
 import type {AgentEvent} from '../../store/agent-messages.js'
-import {AuditLog} from '../../store/audit.js'
-import {agentNetworkOf} from '../agent-network.js'
+import {agentNetworkOf, STREAM_POLL_MS} from '../agent-network.js'
 import {ApiError, notFound} from '../api-error.js'
 import {requirePermission} from '../auth/principal.js'
 import {ownProjectsOf, requestScope} from '../auth/scope.js'
@@ -69,16 +68,15 @@ const streamQuery = z
 export function agentRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
   const network = agentNetworkOf(daemon)
-  const audit = new AuditLog(daemon.db)
+  const audit = daemon.storage.audit
 
-  app.get('/api/agents/peers', (c) => {
+  app.get('/api/agents/peers', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'messages')
     const query = readQuery(c, peersQuery)
     const own = ownProjectsOf(principal)
     // A key limited to some projects sees the peers working in them (and those in no project).
-    const peers = network.presence
-      .list({agentId: query.agentId})
+    const peers = (await network.presence.list({agentId: query.agentId}))
       .filter((peer) => !own || peer.project === null || own.includes(peer.project))
       .filter((peer) => !query.status || peer.status === query.status)
     const agents = [...new Set(peers.map((peer) => peer.agent))]
@@ -96,25 +94,25 @@ export function agentRoutes(daemon: DaemonContext) {
     // Sends only as the agent the key is scoped to (403 scope_violation otherwise), in its projects.
     const scope = requestScope(principal, {agentId: body.agentId, project: body.project})
     const from = scope.agentId
-    const to = network.resolveRecipient(body.to)
+    const to = await network.resolveRecipient(body.to)
     const refuse = (reason: string) =>
       audit.record({event: 'agent_message_refused', keyId: principal.keyId, peer: principal.peer, detail: {from, to: to.address, reason}})
     try {
-      network.assertPolicyAllows({agent: from, project: scope.project}, to)
-      network.assertWithinRate(from)
+      await network.assertPolicyAllows({agent: from, project: scope.project}, to)
+      await network.assertWithinRate(from)
     } catch (error) {
-      refuse(error instanceof ApiError ? error.code : 'error')
+      await refuse(error instanceof ApiError ? error.code : 'error')
       throw error
     }
     if (body.replyTo) {
-      const parent = network.messages.get(body.replyTo)
+      const parent = await network.messages.get(body.replyTo)
       // Only a message the sender could see can be replied to; any other id looks missing.
       if (!parent || (parent.toAgent !== from && parent.from.agent !== from)) throw notFound(`replyTo: message ${body.replyTo} not found`)
     }
     // A tool call (MCP, Pi) names its session but rarely its harness or machine: the session's hooks told us.
-    const session = body.sessionKey ? network.presence.sessionOf(from, body.sessionKey) : undefined
+    const session = body.sessionKey ? await network.presence.sessionOf(from, body.sessionKey) : undefined
     const harness = body.harness ?? readHarnessHeader(c) ?? session?.harness
-    const {message, event, redactions} = network.messages.send({
+    const {message, event, redactions} = await network.messages.send({
       from: {agent: from, machine: body.machineId ?? session?.machine, harness, session: body.sessionKey, keyId: principal.keyId},
       to,
       kind: body.kind ?? (body.replyTo ? 'reply' : 'note'),
@@ -123,7 +121,7 @@ export function agentRoutes(daemon: DaemonContext) {
       replyTo: body.replyTo,
       project: scope.project,
     })
-    audit.record({
+    await audit.record({
       event: 'agent_message_sent',
       keyId: principal.keyId,
       peer: principal.peer,
@@ -133,13 +131,13 @@ export function agentRoutes(daemon: DaemonContext) {
     return c.json({message: message, redactions}, 201)
   })
 
-  app.get('/api/agents/inbox', (c) => {
+  app.get('/api/agents/inbox', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'messages')
     const query = readQuery(c, inboxQuery)
     // Reads only the inbox of the agent the key is scoped to.
     const agent = requestScope(principal, {agentId: query.agentId}).agentId
-    const messages = network.messages.list(agent, {box: query.box, state: query.state, thread: query.thread, limit: query.limit})
+    const messages = await network.messages.list(agent, {box: query.box, state: query.state, thread: query.thread, limit: query.limit})
     return c.json({agent, box: query.box, messages: messages})
   })
 
@@ -149,10 +147,10 @@ export function agentRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, ackBody)
     const agent = requestScope(principal, {agentId: body.agentId}).agentId
     const id = c.req.param('id')
-    const existing = network.messages.get(id)
+    const existing = await network.messages.get(id)
     // Someone else's message looks exactly like a missing one.
     if (!existing || existing.toAgent !== agent) throw notFound(`message ${id} not found`)
-    const result = network.messages.ack(id)!
+    const result = (await network.messages.ack(id))!
     if (result.event) network.publish([result.event])
     return c.json({message: result.message, alreadyAcked: result.event === undefined})
   })
@@ -165,45 +163,58 @@ export function agentRoutes(daemon: DaemonContext) {
     const header = c.req.header('last-event-id')
     const resumeFrom = header !== undefined && /^\d+$/.test(header.trim()) ? Number(header.trim()) : query.lastEventId
     const response = streamSSE(c, async (stream) => {
-      const queue: AgentEvent[] = []
       let closed = false
+      /** Events for this agent this daemon has seen: moved since a read of the log = read it again. */
+      let stirs = 0
       let wake: (() => void) | undefined
       const stop = () => {
         closed = true
         wake?.()
       }
-      // Subscribe before replaying, so an event landing in between is queued rather than lost.
+      // Subscribe before reading where the log ends, so an event landing in between wakes the loop.
       const unsubscribe = network.subscribe((event) => {
         if (event.toAgent !== agent && event.fromAgent !== agent) return
-        queue.push(event)
+        stirs++
         wake?.()
       }, stop)
       stream.onAbort(stop)
-      let last = resumeFrom ?? network.messages.lastEventSeq()
+      let last = resumeFrom ?? (await network.messages.lastEventSeq())
       const send = async (event: AgentEvent) => {
         if (event.seq <= last) return
         last = event.seq
-        const message = network.messages.get(event.messageId)
+        const message = await network.messages.get(event.messageId)
         await stream.writeSSE({id: String(event.seq), event: event.type, data: JSON.stringify({...event, message: message ?? null})})
+      }
+      /** Everything in the event log after `last`: this daemon's events and those another daemon wrote. */
+      const catchUp = async () => {
+        for (let batch = await network.messages.eventsFor(agent, last); batch.length > 0 && !closed; batch = await network.messages.eventsFor(agent, last)) {
+          for (const event of batch) await send(event)
+        }
       }
       try {
         await stream.writeSSE({event: 'ready', data: JSON.stringify({agent, lastEventId: last})})
-        if (resumeFrom !== undefined) {
-          for (let batch = network.messages.eventsFor(agent, last); batch.length > 0; batch = network.messages.eventsFor(agent, last)) {
-            for (const event of batch) await send(event)
-          }
-        }
+        if (resumeFrom !== undefined) await catchUp()
+        let lastWrite = Date.now()
         while (!closed && query.follow === 'true') {
-          while (queue.length > 0 && !closed) await send(queue.shift()!)
+          const seen = stirs
+          const before = last
+          await catchUp()
+          if (last !== before) lastWrite = Date.now()
           if (closed) break
+          const untilHeartbeat = query.heartbeatMs - (Date.now() - lastWrite)
+          if (untilHeartbeat <= 0) {
+            await stream.write(': heartbeat\n\n')
+            lastWrite = Date.now()
+            continue
+          }
+          if (stirs !== seen) continue
           let timer: NodeJS.Timeout | undefined
-          const woke = await new Promise<boolean>((resolve) => {
-            wake = () => resolve(true)
-            timer = setTimeout(() => resolve(false), query.heartbeatMs)
+          await new Promise<void>((resolve) => {
+            wake = resolve
+            timer = setTimeout(resolve, Math.min(STREAM_POLL_MS, untilHeartbeat))
           })
           clearTimeout(timer)
           wake = undefined
-          if (!woke && !closed) await stream.write(': heartbeat\n\n')
         }
       } catch (error) {
         // A client that went away mid-write is the normal end of a stream, not a daemon error.

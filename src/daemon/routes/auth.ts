@@ -92,6 +92,8 @@ function actor(principal: Principal): string {
 export function authRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
   const state = authState(daemon)
+  const keys = daemon.storage.apiKeys
+  const audit = daemon.storage.audit
 
   app.get('/api/auth/whoami', (c) => {
     const principal = c.get('principal')
@@ -112,16 +114,16 @@ export function authRoutes(daemon: DaemonContext) {
   })
 
   /** A key outside the caller's scope looks exactly like a missing one. */
-  function findWithinScope(principal: Principal, idOrPrefix: string): ApiKeyRecord {
-    const record = state.apiKeys.find(idOrPrefix)
+  async function findWithinScope(principal: Principal, idOrPrefix: string): Promise<ApiKeyRecord> {
+    const record = await keys.find(idOrPrefix)
     if (!record || !keyWithinScope(principal, record)) throw notFound('API key not found')
     return record
   }
 
-  app.get('/api/auth/api-keys', (c) => {
+  app.get('/api/auth/api-keys', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'keys')
-    return c.json({apiKeys: state.apiKeys.list().filter((record) => keyWithinScope(principal, record)).map(presentApiKey)})
+    return c.json({apiKeys: (await keys.list()).filter((record) => keyWithinScope(principal, record)).map(presentApiKey)})
   })
 
   app.post('/api/auth/api-keys', async (c) => {
@@ -144,7 +146,7 @@ export function authRoutes(daemon: DaemonContext) {
       agentId: body.agentId,
       allowedProjects: body.allowedProjects,
     })
-    const created = state.apiKeys.create({
+    const created = await keys.create({
       name: body.name,
       role,
       scope: body.scope,
@@ -155,19 +157,19 @@ export function authRoutes(daemon: DaemonContext) {
       allowedProjects: body.allowedProjects,
       expiresAt: body.expiresAt ?? null,
     })
-    state.audit.record({event: 'key_created', keyId: created.id, peer: principal.peer, detail: describeKey(created, principal)})
+    await audit.record({event: 'key_created', keyId: created.id, peer: principal.peer, detail: describeKey(created, principal)})
     daemon.logger.info('api key created', {id: created.id, role: created.role, by: actor(principal)})
     return c.json({apiKey: presentCreated(created)}, 201)
   })
 
-  app.delete('/api/auth/api-keys/:idOrPrefix', (c) => {
+  app.delete('/api/auth/api-keys/:idOrPrefix', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'keys')
     const {idOrPrefix} = parseWith(keyRef, c.req.param())
-    const before = findWithinScope(principal, idOrPrefix)
-    const revoked = state.apiKeys.revoke(idOrPrefix)!
+    const before = await findWithinScope(principal, idOrPrefix)
+    const revoked = (await keys.revoke(idOrPrefix))!
     if (!before.revokedAt) {
-      state.audit.record({event: 'key_revoked', keyId: revoked.id, peer: principal.peer, detail: describeKey(revoked, principal)})
+      await audit.record({event: 'key_revoked', keyId: revoked.id, peer: principal.peer, detail: describeKey(revoked, principal)})
       daemon.logger.info('api key revoked', {id: revoked.id, by: actor(principal)})
     }
     return c.json({apiKey: presentApiKey(revoked)})
@@ -178,15 +180,15 @@ export function authRoutes(daemon: DaemonContext) {
     requirePermission(principal, 'keys')
     const {idOrPrefix} = parseWith(keyRef, c.req.param())
     const body = await readJsonBody(c, rotateBody)
-    const current = findWithinScope(principal, idOrPrefix)
+    const current = await findWithinScope(principal, idOrPrefix)
     if (current.revokedAt) {
       throw new ApiError(409, 'key_revoked', `API key ${current.id} is revoked; create a new key instead (signet api-key create)`)
     }
     if (body.expiresAt === undefined && current.expiresAt && Date.parse(current.expiresAt) <= Date.now()) {
       throw new ApiError(409, 'key_expired', `API key ${current.id} expired at ${current.expiresAt}; rotate with a new expiry (--expires-at) or create a new key`)
     }
-    const rotated = state.apiKeys.rotate(idOrPrefix, {expiresAt: body.expiresAt})!
-    state.audit.record({
+    const rotated = (await keys.rotate(idOrPrefix, {expiresAt: body.expiresAt}))!
+    await audit.record({
       event: 'key_rotated',
       keyId: rotated.created.id,
       peer: principal.peer,
@@ -196,14 +198,14 @@ export function authRoutes(daemon: DaemonContext) {
     return c.json({apiKey: presentCreated(rotated.created), replaced: presentApiKey(rotated.replaced)}, 201)
   })
 
-  app.get('/api/auth/audit', (c) => {
+  app.get('/api/auth/audit', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'keys')
     const query = readQuery(c, auditQuery)
-    const events = state.audit.list(query)
+    const events = await audit.list(query)
     if (!holdsFullAuthority(principal)) {
       // A scoped key sees the trail of the keys inside its scope only (not other keys', not peers' failures).
-      const visible = new Set(state.apiKeys.list().filter((record) => keyWithinScope(principal, record)).map((record) => record.id))
+      const visible = new Set((await keys.list()).filter((record) => keyWithinScope(principal, record)).map((record) => record.id))
       return c.json({events: events.filter((event) => event.keyId !== null && event.keyId !== undefined && visible.has(event.keyId))})
     }
     return c.json({events})
@@ -215,14 +217,14 @@ export function authRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, pairBody)
     // A pairing code mints a key when claimed: the same limits as creating one directly.
     assertCanMint(principal, {role: body.role as ApiKeyRecord['role'], permissions: [], scope: {agent: body.agentId, project: body.project}})
-    if (state.pairing.pendingCount() >= MAX_PENDING_PAIR_CODES) {
+    if ((await daemon.storage.pairing.pendingCount()) >= MAX_PENDING_PAIR_CODES) {
       throw new ApiError(409, 'too_many_pair_codes', `${MAX_PENDING_PAIR_CODES} pairing codes are already waiting to be claimed; let them expire first`)
     }
-    const issued = state.pairing.issue(
+    const issued = await daemon.storage.pairing.issue(
       {connector: body.connector ?? null, agentId: body.agentId ?? null, role: body.role as ApiKeyRecord['role'], project: body.project ?? null},
       body.ttlSeconds * 1000,
     )
-    state.audit.record({
+    await audit.record({
       event: 'pair_code_created',
       peer: principal.peer,
       detail: {connector: issued.connector, agentId: issued.agentId, role: issued.role, project: issued.project, expiresAt: issued.expiresAt, by: actor(principal)},
@@ -233,30 +235,24 @@ export function authRoutes(daemon: DaemonContext) {
   app.post('/api/auth/pair/claim', async (c) => {
     const principal = c.get('principal')
     const client = principal.peer ?? 'unknown'
-    refuseClaimIfThrottled(state, client)
-    state.pairClaims.hit(client)
+    await refuseClaimIfThrottled(daemon, state, client)
+    await state.pairClaims.hit(client)
     const body = await readJsonBody(c, claimBody)
-    const outcome = daemon.db.transaction(() => {
-      const checked = state.pairing.check(body.code)
-      if (checked.status !== 'ok') return checked
-      const {grant} = checked
-      const created = state.apiKeys.create({
-        name: body.name ?? `${grant.connector ?? 'remote'} (paired${body.machineId ? ` from ${body.machineId}` : ''})`,
-        role: grant.role,
-        scope: {agent: grant.agentId ?? undefined, project: grant.project ?? undefined},
-        connector: grant.connector,
-        harness: grant.connector,
-        agentId: grant.agentId,
-      })
-      state.pairing.complete(checked.codeHash, created.id)
-      return {status: 'ok' as const, created}
-    })()
+    // Checked, minted and marked used in one step of the storage: two claims of one code give one key.
+    const outcome = await daemon.storage.pairing.claim(body.code, (grant) => ({
+      name: body.name ?? `${grant.connector ?? 'remote'} (paired${body.machineId ? ` from ${body.machineId}` : ''})`,
+      role: grant.role,
+      scope: {agent: grant.agentId ?? undefined, project: grant.project ?? undefined},
+      connector: grant.connector,
+      harness: grant.connector,
+      agentId: grant.agentId,
+    }))
     if (outcome.status !== 'ok') {
-      state.pairClaimFailures.hit('global')
-      state.audit.record({event: 'pair_claim_failed', peer: client, detail: {reason: outcome.status, machineId: body.machineId ?? null}})
+      await state.pairClaimFailures.hit('global')
+      await audit.record({event: 'pair_claim_failed', peer: client, detail: {reason: outcome.status, machineId: body.machineId ?? null}})
       throw claimFailure(outcome.status)
     }
-    state.audit.record({
+    await audit.record({
       event: 'pair_claimed',
       keyId: outcome.created.id,
       peer: client,
@@ -269,12 +265,12 @@ export function authRoutes(daemon: DaemonContext) {
   return app
 }
 
-function refuseClaimIfThrottled(state: AuthState, client: string): void {
-  const waitMs = Math.max(state.pairClaims.blockedFor(client), state.pairClaimFailures.blockedFor('global'))
+async function refuseClaimIfThrottled(daemon: DaemonContext, state: AuthState, client: string): Promise<void> {
+  const waitMs = Math.max(await state.pairClaims.blockedFor(client), await state.pairClaimFailures.blockedFor('global'))
   if (waitMs === 0) return
   const seconds = retryAfterSeconds(waitMs)
-  if (state.pairClaims.firstRefusal(client) || state.pairClaimFailures.firstRefusal('global')) {
-    state.audit.record({event: 'pair_claim_rate_limited', peer: client, detail: {retryAfter: seconds}})
+  if ((await state.pairClaims.firstRefusal(client)) || (await state.pairClaimFailures.firstRefusal('global'))) {
+    await daemon.storage.audit.record({event: 'pair_claim_rate_limited', peer: client, detail: {retryAfter: seconds}})
   }
   throw new ApiError(429, 'rate_limited', `too many pairing attempts; retry in ${seconds}s`, {retryAfter: seconds}, {'Retry-After': String(seconds)})
 }

@@ -12,7 +12,7 @@ import {ApiError} from '../api-error.js'
 import {authState} from '../auth/auth-state.js'
 import {redactCredentials} from '../../store/credential-redaction.js'
 import {classifyPeer} from '../auth/authenticate.js'
-import {deviceCookieHeader, deviceSessions, isHttpsRequest} from '../auth/device-cookie.js'
+import {deviceCookieHeader, isHttpsRequest} from '../auth/device-cookie.js'
 import {requirePermission} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 
@@ -110,18 +110,18 @@ export function dashboardRoutes(daemon: DaemonContext) {
    * gets here: the browser guard refuses it when another site links to it, so no page can log the
    * user into a session of its choosing.
    */
-  app.get('/login/:token', (c) => {
+  app.get('/login/:token', async (c) => {
     const {client: peer} = classifyPeer(c.env?.incoming?.socket?.remoteAddress, c.req.raw.headers, daemon.config.auth.trustedProxies)
     c.header('Cache-Control', 'no-store')
-    if (state.authFailures.blockedFor(peer) > 0) return htmlPage(c, 429, 'Too many attempts', 'Too many failed logins from this address. Wait a minute and try a fresh link.')
-    const outcome = deviceSessions(daemon).login(c.req.param('token'), c.req.header('user-agent') ?? null)
+    if ((await state.authFailures.blockedFor(peer)) > 0) return htmlPage(c, 429, 'Too many attempts', 'Too many failed logins from this address. Wait a minute and try a fresh link.')
+    const outcome = await daemon.storage.devices.login(c.req.param('token'), c.req.header('user-agent') ?? null)
     if (outcome.status !== 'ok') {
-      state.authFailures.hit(peer)
-      state.audit.record({event: 'device_login_failed', peer, detail: {reason: outcome.status}})
+      await state.authFailures.hit(peer)
+      await daemon.storage.audit.record({event: 'device_login_failed', peer, detail: {reason: outcome.status}})
       const why = outcome.status === 'used' ? 'has already been used' : outcome.status === 'expired' ? 'has expired' : 'is not valid'
       return htmlPage(c, 401, 'Login link not valid', `This login link ${why}. Links work once and expire; make a new one with signet dashboard or signet pair --device.`)
     }
-    state.audit.record({event: 'device_login', peer, detail: {deviceId: outcome.device.id, name: outcome.device.name}})
+    await daemon.storage.audit.record({event: 'device_login', peer, detail: {deviceId: outcome.device.id, name: outcome.device.name}})
     for (const [header, value] of Object.entries(DASHBOARD_SECURITY_HEADERS)) c.header(header, value)
     c.header('Set-Cookie', deviceCookieHeader(daemon, isHttpsRequest(c), outcome.token))
     // 303 to `/`: the token leaves the address bar (and the history entry) at once.
@@ -137,9 +137,9 @@ const DOCTOR_TIMEOUT_MS = 10_000
 /** The dashboard's own API (behind auth): live change events and the settings page. */
 export function dashboardApiRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
-  // Every write the daemon makes goes through this one connection, so its change counter moving is
-  // "something changed". The event carries no data: the page re-reads through the scoped API.
-  const changes = daemon.db.prepare<[], {n: number}>('SELECT total_changes() AS n')
+  // The storage's change counter moving is "something changed". The event carries no data: the page
+  // re-reads through the scoped API.
+  const changes = daemon.storage
 
   app.get('/api/dashboard/events', (c) => {
     const principal = c.get('principal')
@@ -148,12 +148,12 @@ export function dashboardApiRoutes(daemon: DaemonContext) {
     if (principal.kind !== 'device') throw new ApiError(400, 'device_session_required', 'the change stream is for dashboard device sessions (log in with signet dashboard)')
     const socket = c.env?.incoming?.socket as (import('node:net').Socket & {server?: {listening: boolean}}) | undefined
     return streamSSE(c, async (stream) => {
-      let last = changes.get()!.n
+      let last = await changes.changeCounter()
       await stream.writeSSE({event: 'hello', data: '{}', retry: 3000})
       // Ends when the daemon stops listening, so a shutdown never waits on an open dashboard.
       while (!stream.aborted && socket?.server?.listening !== false) {
         await stream.sleep(1000)
-        const now = changes.get()!.n
+        const now = await changes.changeCounter()
         if (now !== last) {
           last = now
           await stream.writeSSE({event: 'change', data: '{}'})

@@ -3,8 +3,7 @@ import {z} from 'zod'
 
 import {csrfTokenFor, MAX_PENDING_LOGIN_LINKS, type DeviceSession} from '../../store/device-sessions.js'
 import {ApiError, forbidden, notFound} from '../api-error.js'
-import {authState} from '../auth/auth-state.js'
-import {deviceCookieHeader, deviceCookieValue, deviceSessions, isHttpsRequest} from '../auth/device-cookie.js'
+import {deviceCookieHeader, deviceCookieValue, isHttpsRequest} from '../auth/device-cookie.js'
 import {requirePermission, type Principal} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody} from '../request-validation.js'
@@ -31,16 +30,16 @@ const deviceIdParam = z.object({id: z.string().regex(/^dev_[A-Za-z0-9_-]{16}$/, 
 /** Device sessions for the dashboard: who is logged in, the owner's list and revoke, and minting login links. */
 export function deviceRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
-  const store = deviceSessions(daemon)
-  const audit = authState(daemon).audit
+  const store = daemon.storage.devices
+  const audit = daemon.storage.audit
 
   /** The page's view of its own session, and the CSRF token it must echo on every change. */
-  app.get('/api/session', (c) => {
+  app.get('/api/session', async (c) => {
     const principal = c.get('principal')
     const token = deviceCookieValue(daemon, c)
     // Any other caller is answered, not refused: it is authenticated, just not as a dashboard device.
     if (principal.kind !== 'device' || token === undefined) return c.json({device: null, role: principal.role, permissions: principal.permissions, csrfToken: null})
-    const device = store.get(principal.deviceId!)!
+    const device = (await store.get(principal.deviceId!))!
     return c.json({
       device: presentDevice(device, principal),
       role: principal.role,
@@ -49,28 +48,28 @@ export function deviceRoutes(daemon: DaemonContext) {
     })
   })
 
-  app.post('/api/session/logout', (c) => {
+  app.post('/api/session/logout', async (c) => {
     const principal = c.get('principal')
     if (principal.kind !== 'device') throw new ApiError(400, 'no_device_session', 'this request carries no dashboard session to log out of')
-    store.revoke(principal.deviceId!)
-    audit.record({event: 'device_revoked', peer: principal.peer, detail: {deviceId: principal.deviceId, by: 'itself'}})
+    await store.revoke(principal.deviceId!)
+    await audit.record({event: 'device_revoked', peer: principal.peer, detail: {deviceId: principal.deviceId, by: 'itself'}})
     c.header('Set-Cookie', deviceCookieHeader(daemon, isHttpsRequest(c), ''))
     return c.json({loggedOut: true})
   })
 
-  app.get('/api/devices', (c) => {
+  app.get('/api/devices', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'admin')
-    return c.json({devices: store.list().map((device) => presentDevice(device, principal))})
+    return c.json({devices: (await store.list()).map((device) => presentDevice(device, principal))})
   })
 
-  app.delete('/api/devices/:id', (c) => {
+  app.delete('/api/devices/:id', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'admin')
     const {id} = parseWith(deviceIdParam, c.req.param())
-    const device = store.revoke(id)
+    const device = await store.revoke(id)
     if (!device) throw notFound(`device ${id} not found`)
-    audit.record({event: 'device_revoked', peer: principal.peer, detail: {deviceId: id, by: principal.deviceId ?? principal.keyId ?? principal.kind}})
+    await audit.record({event: 'device_revoked', peer: principal.peer, detail: {deviceId: id, by: principal.deviceId ?? principal.keyId ?? principal.kind}})
     return c.json({device: presentDevice(device, principal)})
   })
 
@@ -83,11 +82,11 @@ export function deviceRoutes(daemon: DaemonContext) {
     requirePermission(principal, 'admin')
     if (principal.kind === 'device') throw forbidden('login links are made on the daemon machine (signet dashboard, signet pair --device), not from a dashboard session', 'device_cannot_mint')
     const body = await readJsonBody(c, loginLinkBody)
-    if (store.pendingLinkCount() >= MAX_PENDING_LOGIN_LINKS) {
+    if ((await store.pendingLinkCount()) >= MAX_PENDING_LOGIN_LINKS) {
       throw new ApiError(429, 'too_many_login_links', `${MAX_PENDING_LOGIN_LINKS} login links are already waiting to be used; use or let some expire first`)
     }
-    const link = store.issueLink({name: body.name, agentId: body.agentId ?? null, project: body.project ?? null}, body.ttlSeconds * 1000)
-    audit.record({event: 'device_link_created', peer: principal.peer, detail: {name: link.name, agentId: link.agentId, project: link.project, expiresAt: link.expiresAt}})
+    const link = await store.issueLink({name: body.name, agentId: body.agentId ?? null, project: body.project ?? null}, body.ttlSeconds * 1000)
+    await audit.record({event: 'device_link_created', peer: principal.peer, detail: {name: link.name, agentId: link.agentId, project: link.project, expiresAt: link.expiresAt}})
     const path = `/login/${link.token}`
     return c.json({token: link.token, path, url: `${daemon.url}${path}`, name: link.name, agentId: link.agentId, project: link.project, expiresAt: link.expiresAt, ttlSeconds: body.ttlSeconds}, 201)
   })

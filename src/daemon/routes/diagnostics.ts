@@ -1,15 +1,28 @@
 import {Hono} from 'hono'
 
-import {checkDatabaseIntegrity} from '../../diagnostics/db-integrity.js'
+import type {DatabaseIntegrity} from '../../diagnostics/db-integrity.js'
 import {requirePermission} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 
 /** Checks `signet doctor` asks the running daemon for, since only the daemon opens the database while it runs. */
 export function diagnosticsRoutes(daemon: DaemonContext) {
-  return new Hono<AppEnv>().get('/api/diagnostics/db', (c) => {
+  return new Hono<AppEnv>().get('/api/diagnostics/db', async (c) => {
     requirePermission(c.get('principal'), 'admin')
-    const result = checkDatabaseIntegrity(daemon.db, daemon.paths.dbPath, 'daemon')
-    if (!result.ok) daemon.logger.warn('database quick_check found problems', {problems: result.problems.length})
+    const started = performance.now()
+    const health = await daemon.storage.health({deep: true})
+    if (!health.ok) daemon.logger.warn('database quick_check found problems', {problems: health.problems.length})
+    const result: DatabaseIntegrity & {backend: string; details: typeof health.details} = {
+      ok: health.ok,
+      problems: health.problems,
+      schemaVersion: health.schemaVersion,
+      latestSchemaVersion: health.latestSchemaVersion,
+      journalMode: String(health.details.journalMode ?? ''),
+      sizeBytes: Number(health.details.sizeBytes ?? 0),
+      checkedBy: 'daemon',
+      ms: Math.round(performance.now() - started),
+      backend: health.backend,
+      details: health.details,
+    }
     return c.json(result)
   })
 }

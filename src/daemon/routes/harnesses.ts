@@ -1,7 +1,6 @@
 import {Hono} from 'hono'
 
 import {HOOK_HARNESSES} from '../../hooks/events.js'
-import {SessionStore} from '../../store/sessions.js'
 import {requirePermission} from '../auth/principal.js'
 import {visibleToCaller} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
@@ -9,12 +8,10 @@ import type {AppEnv, DaemonContext} from '../context.js'
 /** GET /api/harnesses: each configured or seen harness with when its hooks last reached the daemon. */
 export function harnessRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
-  const sessions = new SessionStore(daemon.db)
-
-  app.get('/api/harnesses', (c) => {
+  app.get('/api/harnesses', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'harnesses')
-    const sightings = sessions.sightings(visibleToCaller(principal).agentId)
+    const sightings = await daemon.storage.sessions.sightings(visibleToCaller(principal).agentId)
     const configured = new Set(daemon.config.harnesses)
     const names = [...new Set([...daemon.config.harnesses, ...sightings.map((sighting) => sighting.harness)])]
     const harnesses = names.map((name) => {

@@ -19,11 +19,8 @@ import {formatTranscript} from '../../hooks/transcript-format.js'
 import {contentHash} from '../../store/content-hash.js'
 import {LLM_EXTRACTION_SOURCE, LlmExtractor} from '../../store/llm-extraction.js'
 import {extractDurableMemories} from '../../store/memory-extraction.js'
-import {refreshMemoryMd, renderWorkingMemoryMarkdown, selectContextMemories} from '../../store/memory-md.js'
+import {writeWorkingMemoryFile} from '../../store/memory-md.js'
 import {isStopWord, lightStem, queryTerms} from '../../store/query-terms.js'
-import {PromptReceipts} from '../../store/prompt-receipts.js'
-import {SessionStore} from '../../store/sessions.js'
-import {TranscriptStore} from '../../store/transcripts.js'
 import {agentNetworkOf} from '../agent-network.js'
 import {DEFAULT_AGENT_ID, type Principal, requirePermission} from '../auth/principal.js'
 import {type RequestScope, requestScope} from '../auth/scope.js'
@@ -127,9 +124,7 @@ function elapsed(started: number): number {
 export function hookRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
   const settings = readHookSettings(daemon.config)
-  const sessions = new SessionStore(daemon.db)
-  const receipts = new PromptReceipts(daemon.db)
-  const transcripts = new TranscriptStore(daemon.db)
+  const {sessions, receipts, transcripts, memories} = daemon.storage
   const network = agentNetworkOf(daemon)
   const messagesMaxChars = daemon.config.agents.maxInjectChars
   const llmExtractor = new LlmExtractor(daemon.config.extraction, daemon.logger)
@@ -139,7 +134,7 @@ export function hookRoutes(daemon: DaemonContext) {
    * `agents.maxInjectChars` (and never more than `room`); what does not fit waits for the next hook.
    * A caller without the `messages` permission gets none (and none are marked delivered).
    */
-  function deliverMessages(principal: Principal, agentId: string, body: HookCommon, room: number) {
+  async function deliverMessages(principal: Principal, agentId: string, body: HookCommon, room: number) {
     if (!principal.permissions.includes('messages')) return {text: '', ids: [] as string[], deferred: 0}
     return network.deliver(agentId, {machine: body.machineId, session: body.sessionKey}, Math.min(messagesMaxChars, Math.max(0, room)))
   }
@@ -149,21 +144,21 @@ export function hookRoutes(daemon: DaemonContext) {
    * key that another agent or project owns), plus provenance. The session key is the body's, or
    * `fallbackSessionKey`'s for this agent and project when the body has none.
    */
-  function scopeOf(principal: Principal, body: HookCommon, event: string, fallbackSessionKey?: (agentId: string, project: string | undefined) => string) {
+  async function scopeOf(principal: Principal, body: HookCommon, event: string, fallbackSessionKey?: (agentId: string, project: string | undefined) => string) {
     const scope = requestScope(principal, {agentId: body.agentId, project: projectIdOf(body.project)})
     const agentId = scope.agentId
     // Hooks act in one project; a key limited to several must say which (writeProject refuses otherwise).
     const project = scope.writeProject() ?? undefined
     const sessionKey = body.sessionKey ?? fallbackSessionKey?.(agentId, project)
-    if (sessionKey) scope.assertSessionOwner(sessionKey, {otherAgents: () => sessions.ownedByAnotherAgent(sessionKey, agentId)})
-    sessions.recordSighting({harness: body.harness, agentId, machineId: body.machineId, event})
-    network.presence.see({agentId, harness: body.harness, machineId: body.machineId, sessionKey, project, keyId: principal.keyId, event})
+    if (sessionKey) await scope.assertSessionOwner(sessionKey, {otherAgents: () => sessions.ownedByAnotherAgent(sessionKey, agentId)})
+    await sessions.recordSighting({harness: body.harness, agentId, machineId: body.machineId, event})
+    await network.presence.see({agentId, harness: body.harness, machineId: body.machineId, sessionKey, project, keyId: principal.keyId, event})
     const session = sessionKey
-      ? sessions.touch({sessionKey, agentId, harness: body.harness, machineId: body.machineId, project, keyId: principal.keyId})
+      ? await sessions.touch({sessionKey, agentId, harness: body.harness, machineId: body.machineId, project, keyId: principal.keyId})
       : undefined
     // Checked on the row touch returns (it never changes an existing one), so two first uses racing
     // from different projects cannot both pass: the loser sees the winner's project.
-    if (sessionKey && session) scope.assertSessionOwner(sessionKey, {session: session.session})
+    if (sessionKey && session) await scope.assertSessionOwner(sessionKey, {session: session.session})
     return {scope, agentId, project, session, sessionKey}
   }
 
@@ -171,15 +166,15 @@ export function hookRoutes(daemon: DaemonContext) {
    * The default agent's MEMORY.md is the shared file, for unrestricted callers only: it holds every
    * project's memories. Anyone narrower gets a projection of what their scope may read.
    */
-  function workingMemoryFor(scope: RequestScope, agentId: string, project: string | undefined): string {
+  async function workingMemoryFor(scope: RequestScope, agentId: string, project: string | undefined): Promise<string> {
     if (agentId === DEFAULT_AGENT_ID && !scope.restricted) return readIfPresent(daemon.paths.memoryMd) ?? ''
-    return renderWorkingMemoryMarkdown(daemon.db, agentId, {project: scope.restricted ? project : undefined})
+    return memories.workingMemory(agentId, {project: scope.restricted ? project : undefined})
   }
 
-  function refreshWorkingMemory(agentId: string): void {
+  async function refreshWorkingMemory(agentId: string): Promise<void> {
     if (!settings.refreshMemoryMd || agentId !== DEFAULT_AGENT_ID) return
     try {
-      refreshMemoryMd(daemon.db, daemon.paths.memoryMd, agentId)
+      writeWorkingMemoryFile(daemon.paths.memoryMd, await memories.workingMemory(agentId))
     } catch (error) {
       daemon.logger.warn('MEMORY.md refresh failed', {error: String(error)})
     }
@@ -190,14 +185,14 @@ export function hookRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'hooks')
     const body = await readJsonBody(c, sessionStartBody)
-    const {scope, agentId, project, session} = scopeOf(principal, body, 'session-start')
+    const {scope, agentId, project, session} = await scopeOf(principal, body, 'session-start')
     const agentName = daemon.config.agent.name
     const resetContext = body.source !== undefined && CONTEXT_RESET_SOURCES.has(body.source)
 
     if (session?.session.contextLoadedAt && !resetContext) {
       // Resumed or re-fired: the context already holds the full inject; say so briefly.
       const stub = `${statusLine({agentName, project, note: 'Session resumed: identity and memories were loaded at its start.'})}\n${dateLine()}`
-      const messages = deliverMessages(principal, agentId, body, MAX_INJECT_CHARS - stub.length - 2)
+      const messages = await deliverMessages(principal, agentId, body, MAX_INJECT_CHARS - stub.length - 2)
       const inject = messages.text ? `${stub}\n\n${messages.text}` : stub
       return c.json({
         inject,
@@ -207,7 +202,7 @@ export function hookRoutes(daemon: DaemonContext) {
         receipt: {ids: [], messages: {ids: messages.ids, deferred: messages.deferred, chars: messages.text.length}, elapsedMs: elapsed(started)},
       })
     }
-    if (session?.session.contextLoadedAt && resetContext && body.sessionKey) sessions.clearInjected(agentId, body.sessionKey)
+    if (session?.session.contextLoadedAt && resetContext && body.sessionKey) await sessions.clearInjected(agentId, body.sessionKey)
 
     const paths = daemon.paths
     const fixed = [
@@ -220,19 +215,20 @@ export function hookRoutes(daemon: DaemonContext) {
         user: readIfPresent(paths.userMd),
       }),
     ]
-    const workingMemory = renderWorkingMemory(workingMemoryFor(scope, agentId, project), IDENTITY_SECTION_CAPS.workingMemory)
+    const workingMemory = renderWorkingMemory(await workingMemoryFor(scope, agentId, project), IDENTITY_SECTION_CAPS.workingMemory)
     if (workingMemory) fixed.push(workingMemory)
     const budget = settings.sessionStartMaxChars
     const fixedChars = fixed.join('\n\n').length + 2
     // Messages come out of the same budget, capped, so memories keep the rest and the receipt says how it was split.
-    const messages = deliverMessages(principal, agentId, body, budget - fixedChars - 2)
+    const messages = await deliverMessages(principal, agentId, body, budget - fixedChars - 2)
     if (messages.text) fixed.push(messages.text)
     const used = fixed.join('\n\n').length + 2
     // The request's project plus global memories (every project for an unrestricted caller naming none),
     // checked row by row against the scope as well.
     const candidates = settings.sessionStartMemories > 0
-      ? selectContextMemories(daemon.db, {agentId, project, limit: settings.sessionStartMemories, excludeIds: resetContext ? [] : session?.session.injectedIds})
-          .filter(({memory}) => scope.canRead(memory))
+      ? (await memories.contextMemories({agentId, project, limit: settings.sessionStartMemories, excludeIds: resetContext ? [] : session?.session.injectedIds})).filter(({memory}) =>
+          scope.canRead(memory),
+        )
       : []
     const notesTitle = '## Relevant Memories'
     const notes = renderRecalledNotes(
@@ -242,8 +238,8 @@ export function hookRoutes(daemon: DaemonContext) {
     const sections = notes.text ? [...fixed, `${notesTitle}\n${notes.text}`] : fixed
     const inject = clampInject(sections.join('\n\n'), budget)
     if (body.sessionKey) {
-      sessions.addInjected(agentId, body.sessionKey, notes.ids)
-      sessions.markContextLoaded(agentId, body.sessionKey)
+      await sessions.addInjected(agentId, body.sessionKey, notes.ids)
+      await sessions.markContextLoaded(agentId, body.sessionKey)
     }
     const shown = new Set(notes.ids)
     return c.json({
@@ -267,16 +263,16 @@ export function hookRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'hooks')
     const body = await readJsonBody(c, promptSubmitBody)
-    const {scope, agentId, session} = scopeOf(principal, body, 'user-prompt-submit')
+    const {scope, agentId, session} = await scopeOf(principal, body, 'user-prompt-submit')
     const threshold = settings.promptMinScore
     // Messages first (at most agents.maxInjectChars); memories keep promptMaxChars unless the two
     // together would pass the per-hook ceiling, and then the receipt shows the smaller memory share.
-    const messages = deliverMessages(principal, agentId, body, MAX_INJECT_CHARS)
+    const messages = await deliverMessages(principal, agentId, body, MAX_INJECT_CHARS)
     const memoryChars = Math.min(settings.promptMaxChars, MAX_INJECT_CHARS - (messages.text ? messages.text.length + 2 : 0))
     const messageReceipt = {ids: messages.ids, deferred: messages.deferred, chars: messages.text.length}
     const query = promptRecallQuery(body.prompt)
     if (!query || settings.promptMaxMemories === 0) {
-      if (body.sessionKey) receipts.record(agentId, body.sessionKey, {at: new Date().toISOString(), memories: [], messageIds: messages.ids, elapsedMs: elapsed(started)})
+      if (body.sessionKey) await receipts.record(agentId, body.sessionKey, {at: new Date().toISOString(), memories: [], messageIds: messages.ids, elapsedMs: elapsed(started)})
       return c.json({
         inject: messages.text,
         memoryCount: 0,
@@ -286,7 +282,7 @@ export function hookRoutes(daemon: DaemonContext) {
       })
     }
     // The embedder (when one is configured) gets the embedding.promptTimeoutMs budget; past it, lexical only.
-    const result = await daemon.search.recallWithBudget({
+    const result = await daemon.storage.recall.recall({
       query,
       agentId,
       ...scope.readFilter({includeGlobal: true}),
@@ -302,12 +298,12 @@ export function hookRoutes(daemon: DaemonContext) {
       strong.map((hit) => ({id: hit.memory.id, content: hit.memory.content, createdAt: hit.memory.createdAt, score: hit.score})),
       {maxChars: memoryChars},
     )
-    if (body.sessionKey) sessions.addInjected(agentId, body.sessionKey, notes.ids)
+    if (body.sessionKey) await sessions.addInjected(agentId, body.sessionKey, notes.ids)
     const scoreById = new Map(strong.map((hit) => [hit.memory.id, Math.round(hit.score * 1000) / 1000]))
     const whyById = new Map(strong.map((hit) => [hit.memory.id, hit.why]))
     // Stored so the session can later show, turn by turn, what was injected and why.
     if (body.sessionKey) {
-      receipts.record(agentId, body.sessionKey, {
+      await receipts.record(agentId, body.sessionKey, {
         at: new Date().toISOString(),
         memories: notes.ids.map((id) => ({id, score: scoreById.get(id) ?? null, why: whyById.get(id) ?? null})),
         messageIds: messages.ids,
@@ -339,12 +335,12 @@ export function hookRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'hooks')
     const body = await readJsonBody(c, preCompactionBody)
-    const {agentId, project} = scopeOf(principal, body, 'pre-compaction')
+    const {agentId, project} = await scopeOf(principal, body, 'pre-compaction')
     let snapshot: {id: string} | undefined
     if (body.transcript?.trim() && body.sessionKey) {
       // Compaction is where long sessions lose detail, and SessionEnd may never fire (Ctrl+C):
       // keep what the conversation holds so far.
-      snapshot = transcripts.save({
+      snapshot = await transcripts.save({
         sessionKey: body.sessionKey,
         agentId,
         harness: body.harness,
@@ -361,11 +357,11 @@ export function hookRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'hooks')
     const body = await readJsonBody(c, compactionCompleteBody)
-    const {agentId, project} = scopeOf(principal, body, 'compaction-complete')
+    const {agentId, project} = await scopeOf(principal, body, 'compaction-complete')
     const sessionKey = body.sessionKey ?? 'no-session'
-    const saved = transcripts.save({sessionKey, agentId, harness: body.harness, project, kind: 'compaction-summary', content: body.summary, idempotencyKey: body.idempotencyKey})
+    const saved = await transcripts.save({sessionKey, agentId, harness: body.harness, project, kind: 'compaction-summary', content: body.summary, idempotencyKey: body.idempotencyKey})
     const summary = saved.content
-    const {memory, deduped} = daemon.memories.remember({
+    const {memory, deduped} = await memories.remember({
       content: `Session summary (${body.harness}, ${new Date().toISOString().slice(0, 10)}): ${summary}`,
       agentId,
       type: 'summary',
@@ -380,8 +376,8 @@ export function hookRoutes(daemon: DaemonContext) {
       idempotencyKey: `summary:${saved.id}`,
     })
     // The harness's context was just rebuilt from the summary: earlier injects are gone from it.
-    if (body.sessionKey) sessions.clearInjected(agentId, body.sessionKey)
-    refreshWorkingMemory(agentId)
+    if (body.sessionKey) await sessions.clearInjected(agentId, body.sessionKey)
+    await refreshWorkingMemory(agentId)
     return c.json({success: true, memoryId: memory.id, transcriptId: saved.id, deduped: saved.deduped && deduped})
   })
 
@@ -397,16 +393,16 @@ export function hookRoutes(daemon: DaemonContext) {
       `anonymous-${contentHash(`${agentId}\n${project ?? ''}\n${body.idempotencyKey ?? body.transcript ?? String(Date.now())}`).slice(0, 16)}`
     // A session-end with nothing said (e.g. `claude mcp list` fires SessionEnd) must not create a
     // session; an existing one is still checked for ownership before it is ended.
-    const scoped = scopeOf(principal, raw ? body : {...body, sessionKey: undefined}, 'session-end', raw ? anonymous : undefined)
+    const scoped = await scopeOf(principal, raw ? body : {...body, sessionKey: undefined}, 'session-end', raw ? anonymous : undefined)
     const {agentId, project} = scoped
     let sessionKey = scoped.sessionKey
     if (!raw && body.sessionKey) {
-      const existing = sessions.get(agentId, body.sessionKey)
-      scoped.scope.assertSessionOwner(body.sessionKey, {otherAgents: () => sessions.ownedByAnotherAgent(body.sessionKey!, agentId), session: existing})
+      const existing = await sessions.get(agentId, body.sessionKey)
+      await scoped.scope.assertSessionOwner(body.sessionKey, {otherAgents: () => sessions.ownedByAnotherAgent(body.sessionKey!, agentId), session: existing})
       if (existing) {
         sessionKey = body.sessionKey
         // The session did run: its peer entry goes offline like any other session-end.
-        network.presence.see({agentId, harness: body.harness, machineId: body.machineId, sessionKey, project, keyId: principal.keyId, event: 'session-end'})
+        await network.presence.see({agentId, harness: body.harness, machineId: body.machineId, sessionKey, project, keyId: principal.keyId, event: 'session-end'})
       }
     }
 
@@ -416,14 +412,14 @@ export function hookRoutes(daemon: DaemonContext) {
     let redactions = 0
     if (raw) {
       // The store redacts what it keeps; memories are extracted from that redacted text.
-      const saved = transcripts.save({sessionKey: sessionKey!, agentId, harness: body.harness, project, kind: 'transcript', content: formatTranscript(raw), idempotencyKey: body.idempotencyKey})
+      const saved = await transcripts.save({sessionKey: sessionKey!, agentId, harness: body.harness, project, kind: 'transcript', content: formatTranscript(raw), idempotencyKey: body.idempotencyKey})
       const text = saved.content
       redactions = Object.values(saved.redacted).reduce((sum, n) => sum + n, 0)
       transcriptId = saved.id
       deduped = saved.deduped
       if (!saved.deduped && settings.extractMemories) {
         for (const extracted of extractDurableMemories(text)) {
-          const result = daemon.memories.remember({
+          const result = await memories.remember({
             content: extracted.content,
             agentId,
             type: extracted.type,
@@ -442,7 +438,7 @@ export function hookRoutes(daemon: DaemonContext) {
         llmExtractor.schedule({
           transcript: text,
           store: (memory) =>
-            daemon.memories.remember({
+            memories.remember({
               ...memory,
               agentId,
               project: project ?? null,
@@ -455,8 +451,8 @@ export function hookRoutes(daemon: DaemonContext) {
         })
       }
     }
-    if (sessionKey) sessions.end(agentId, sessionKey)
-    refreshWorkingMemory(agentId)
+    if (sessionKey) await sessions.end(agentId, sessionKey)
+    await refreshWorkingMemory(agentId)
     daemon.logger.info('session ended', {harness: body.harness, agentId, transcript: transcriptId !== null, deduped, memoriesSaved: memoryIds.length, redactions, ms: elapsed(started)})
     return c.json({sessionKey, transcriptId, deduped, memoriesSaved: memoryIds.length, memoryIds, redactions})
   })

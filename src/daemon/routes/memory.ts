@@ -140,7 +140,7 @@ export function memoryRoutes(daemon: DaemonContext) {
     requirePermission(principal, 'remember')
     const body = await readJsonBody(c, rememberBody)
     const scope = requestScope(principal, {agentId: body.agentId, project: body.project})
-    const {memory, deduped} = daemon.memories.remember(
+    const {memory, deduped} = await daemon.storage.memories.remember(
       rememberInput(body, {agentId: scope.agentId, project: scope.writeProject(), source: 'api', harness: readHarnessHeader(c), keyId: principal.keyId, machineId: body.machineId}),
     )
     return c.json({id: memory.id, deduped, memory: presentMemory(memory)}, deduped ? 200 : 201)
@@ -157,7 +157,7 @@ export function memoryRoutes(daemon: DaemonContext) {
       const scope = requestScope(principal, {agentId: principal.scope.agent ? body.agentId : (item.agentId ?? body.agentId), project: item.project})
       return rememberInput(item, {agentId: scope.agentId, project: scope.writeProject(), source: item.origin ? `import:${item.origin}` : 'import', harness, keyId: principal.keyId, machineId: body.machineId})
     })
-    const {imported, deduped} = daemon.memories.importMany(inputs)
+    const {imported, deduped} = await daemon.storage.memories.importMany(inputs)
     return c.json({imported, deduped, received: inputs.length})
   })
 
@@ -168,7 +168,7 @@ export function memoryRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, recallBody)
     const scope = requestScope(principal, {agentId: body.agentId, project: body.project})
     const agentId = scope.agentId
-    const result = await daemon.search.recallWithBudget({
+    const result = await daemon.storage.recall.recall({
       query: body.query,
       agentId,
       limit: body.limit,
@@ -191,14 +191,14 @@ export function memoryRoutes(daemon: DaemonContext) {
     })
   })
 
-  app.get('/api/memories', (c) => {
+  app.get('/api/memories', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'recall')
     const query = readQuery(c, listQuery)
     const allAgents = query.allAgents === 'true' && query.agentId === undefined && principal.scope.agent === undefined
     const scope = requestScope(principal, {agentId: query.agentId, project: query.project})
     const tags = query.tags?.split(',').map((tag) => tag.trim().toLowerCase()).filter(Boolean)
-    const {memories, total, byAgent} = daemon.memories.list({
+    const {memories, total, byAgent} = await daemon.storage.memories.list({
       agentId: allAgents ? undefined : scope.agentId,
       ...scope.readFilter(),
       type: query.type,
@@ -210,12 +210,12 @@ export function memoryRoutes(daemon: DaemonContext) {
     return c.json({memories: memories.map(presentMemory), total, byAgent, limit: query.limit, offset: query.offset})
   })
 
-  app.get('/api/memory/:id', (c) => {
+  app.get('/api/memory/:id', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'recall')
     const {id} = parseWith(idParam, c.req.param())
     const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
-    const memory = scope.assertCanRead(daemon.memories.get(id, scope.agentId), `memory ${id}`)
+    const memory = scope.assertCanRead(await daemon.storage.memories.get(id, scope.agentId), `memory ${id}`)
     return c.json({memory: presentMemory(memory)})
   })
 
@@ -225,9 +225,9 @@ export function memoryRoutes(daemon: DaemonContext) {
     const {id} = parseWith(idParam, c.req.param())
     const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
     const patch = await readJsonBody(c, patchBody)
-    scope.assertCanWrite(daemon.memories.get(id, scope.agentId), `memory ${id}`)
+    scope.assertCanWrite(await daemon.storage.memories.get(id, scope.agentId), `memory ${id}`)
     const destination = patch.project === undefined ? {} : {project: scope.assertCanMoveTo(patch.project)}
-    const outcome = daemon.memories.update(id, scope.agentId, {...patch, ...destination})
+    const outcome = await daemon.storage.memories.update(id, scope.agentId, {...patch, ...destination})
     if (outcome.status === 'not_found') throw notFound(`memory ${id} not found`)
     if (outcome.status === 'duplicate') {
       throw new ApiError(409, 'duplicate_content', `another memory (${outcome.existingId}) already has this content`, {
@@ -237,13 +237,13 @@ export function memoryRoutes(daemon: DaemonContext) {
     return c.json({memory: presentMemory(outcome.memory)})
   })
 
-  app.delete('/api/memory/:id', (c) => {
+  app.delete('/api/memory/:id', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'forget')
     const {id} = parseWith(idParam, c.req.param())
     const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
-    scope.assertCanWrite(daemon.memories.get(id, scope.agentId), `memory ${id}`)
-    daemon.memories.forget(id, scope.agentId)
+    scope.assertCanWrite(await daemon.storage.memories.get(id, scope.agentId), `memory ${id}`)
+    await daemon.storage.memories.forget(id, scope.agentId)
     return c.json({id, deleted: true})
   })
 

@@ -1,9 +1,7 @@
 import {Hono} from 'hono'
 import {z} from 'zod'
 
-import {PromptReceipts} from '../../store/prompt-receipts.js'
-import {SessionStore} from '../../store/sessions.js'
-import {TranscriptStore} from '../../store/transcripts.js'
+import type {SessionRecord} from '../../store/sessions.js'
 import {notFound} from '../api-error.js'
 import {requirePermission} from '../auth/principal.js'
 import {requestScope} from '../auth/scope.js'
@@ -38,9 +36,7 @@ const keyParam = z.object({key: sessionKeyField})
 /** Stored sessions and their transcripts (docs/api.md, sessions): full-text search, list, and one session's text. */
 export function sessionRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
-  const sessions = new SessionStore(daemon.db)
-  const transcripts = new TranscriptStore(daemon.db)
-  const receipts = new PromptReceipts(daemon.db)
+  const {sessions, transcripts, receipts} = daemon.storage
 
   app.post('/api/sessions/search', async (c) => {
     const started = performance.now()
@@ -48,7 +44,7 @@ export function sessionRoutes(daemon: DaemonContext) {
     requirePermission(principal, 'sessions')
     const body = await readJsonBody(c, searchBody)
     const scope = requestScope(principal, {agentId: body.agentId ?? body.agent_id, project: body.project})
-    const hits = transcripts.search({
+    const hits = await transcripts.search({
       query: body.query,
       agentId: scope.agentId,
       ...scope.sessionFilter(),
@@ -59,44 +55,43 @@ export function sessionRoutes(daemon: DaemonContext) {
     return c.json({query: body.query, hits, count: hits.length, elapsedMs: Math.round((performance.now() - started) * 100) / 100})
   })
 
-  app.get('/api/sessions', (c) => {
+  app.get('/api/sessions', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'sessions')
     const query = readQuery(c, listQuery)
     const scope = requestScope(principal, {agentId: query.agentId, project: query.project})
-    const {sessions: rows, total} = sessions.list({agentId: scope.agentId, ...scope.sessionFilter(), limit: query.limit, offset: query.offset})
+    const {sessions: rows, total} = await sessions.list({agentId: scope.agentId, ...scope.sessionFilter(), limit: query.limit, offset: query.offset})
     return c.json({sessions: rows.map(presentSession), total, limit: query.limit, offset: query.offset})
   })
 
-  app.get('/api/sessions/:key', (c) => {
+  app.get('/api/sessions/:key', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'sessions')
     const {key} = parseWith(keyParam, c.req.param())
     const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
-    const session = sessions.get(scope.agentId, key)
+    const session = await sessions.get(scope.agentId, key)
     if (!session || !scope.canReadSession(session)) throw notFound(`session ${key} not found`)
-    const stored = transcripts.forSession(scope.agentId, key).filter((record) => scope.canReadSession(record)).map((record) => ({id: record.id, kind: record.kind, createdAt: record.createdAt, chars: record.content.length}))
+    const stored = (await transcripts.forSession(scope.agentId, key)).filter((record) => scope.canReadSession(record)).map((record) => ({id: record.id, kind: record.kind, createdAt: record.createdAt, chars: record.content.length}))
     return c.json({session: presentSession(session), transcripts: stored})
   })
 
-  app.get('/api/sessions/:key/receipts', (c) => {
+  app.get('/api/sessions/:key/receipts', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'sessions')
     const {key} = parseWith(keyParam, c.req.param())
     const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
-    const session = sessions.get(scope.agentId, key)
+    const session = await sessions.get(scope.agentId, key)
     // Receipts of a session the caller may not read look exactly like those of a missing one.
     if (!session || !scope.canReadSession(session)) throw notFound(`session ${key} not found`)
-    return c.json({sessionKey: key, receipts: receipts.forSession(scope.agentId, key)})
+    return c.json({sessionKey: key, receipts: await receipts.forSession(scope.agentId, key)})
   })
 
-  app.get('/api/sessions/:key/transcript', (c) => {
+  app.get('/api/sessions/:key/transcript', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'sessions')
     const {key} = parseWith(keyParam, c.req.param())
     const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
-    const record = transcripts
-      .forSession(scope.agentId, key)
+    const record = (await transcripts.forSession(scope.agentId, key))
       .filter((row) => row.kind === 'transcript' && scope.canReadSession(row))
       .pop()
     if (!record) throw notFound(`no transcript stored for session ${key}`)
@@ -106,7 +101,7 @@ export function sessionRoutes(daemon: DaemonContext) {
   return app
 }
 
-function presentSession(session: ReturnType<SessionStore['get']> & object) {
+function presentSession(session: SessionRecord) {
   return {
     sessionKey: session.sessionKey,
     agentId: session.agentId,

@@ -5,7 +5,7 @@ import type {AppEnv, DaemonContext} from '../context.js'
 import {databaseHealth} from '../database-guard.js'
 
 export function statusRoutes(daemon: DaemonContext) {
-  return new Hono<AppEnv>().get('/api/status', (c) => {
+  return new Hono<AppEnv>().get('/api/status', async (c) => {
     // Filesystem paths are for the machine's owner, not for remote agent keys.
     const principal = c.get('principal')
     const revealPaths = principal.role === 'admin'
@@ -27,7 +27,8 @@ export function statusRoutes(daemon: DaemonContext) {
       workspace: revealPaths ? daemon.workspace : null,
       dbPath: revealPaths ? daemon.paths.dbPath : null,
       // Only what the caller may read: a scoped key sees its agent's (and projects') count, not the store's.
-      memoryCount: daemon.memories.count(visibleToCaller(principal)),
+      memoryCount: await daemon.storage.memories.count(visibleToCaller(principal)),
+      storage: {backend: daemon.storage.backend},
       embedding: {provider: daemon.config.embedding.provider, model: daemon.config.embedding.model ?? null},
     })
   })

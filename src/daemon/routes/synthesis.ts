@@ -5,7 +5,7 @@ import {Hono} from 'hono'
 import {z} from 'zod'
 
 import {writeFileAtomic} from '../../config/atomic-file.js'
-import {MEMORY_MD_BEGIN, MEMORY_MD_END, mergeWorkingMemoryBlock, renderWorkingMemoryMarkdown, selectContextMemories} from '../../store/memory-md.js'
+import {MEMORY_MD_BEGIN, MEMORY_MD_END, mergeWorkingMemoryBlock} from '../../store/memory-md.js'
 import {redactSecrets} from '../../store/redaction.js'
 import {ApiError, forbidden} from '../api-error.js'
 import {DEFAULT_AGENT_ID, requirePermission} from '../auth/principal.js'
@@ -113,8 +113,8 @@ export function synthesisRoutes(daemon: DaemonContext) {
     const project = scope.project
     const current = writable ? readIfPresent(daemon.paths.memoryMd) : undefined
     // the head the model rewrites: the file's generated block, or the caller's projection
-    const head = writable ? (generatedBlock(current) ?? '') : renderWorkingMemoryMarkdown(daemon.db, scope.agentId, {project: scope.restricted ? project : undefined})
-    const memories = selectContextMemories(daemon.db, {agentId: scope.agentId, project, limit: (body.maxMemories ?? DEFAULT_MEMORIES) * 2})
+    const head = writable ? (generatedBlock(current) ?? '') : await daemon.storage.memories.workingMemory(scope.agentId, {project: scope.restricted ? project : undefined})
+    const memories = (await daemon.storage.memories.contextMemories({agentId: scope.agentId, project, limit: (body.maxMemories ?? DEFAULT_MEMORIES) * 2}))
       .filter(({memory}) => scope.canRead(memory))
       .slice(0, body.maxMemories ?? DEFAULT_MEMORIES)
       .map(({memory}) => ({

@@ -1,0 +1,313 @@
+import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
+import {type MemoryRow, rowToMemory} from './memories.js'
+import {type PlannedTerm, matchPlan, planQueryBatched} from './query-terms.js'
+import {type HitSource, type NeighbourRow, type RecallHit, type RecallQuery, type RecallResult, type RecallWhy, sameConversation, type VectorOutcome} from './search.js'
+import type {LexicalIndex, RecallRepository, VectorRepository} from './storage.js'
+
+/*
+ * The recall ranker every backend shares (docs/architecture.md, "Storage"): a backend gives it a
+ * LexicalIndex (its word matching and row reads) and, when it holds vectors, a VectorRepository;
+ * every quality decision — pools, weights, proximity, coordination, conversation context,
+ * confidence and the per-hit why — is made here, so recall ranks the same on every backend.
+ */
+
+// Ranking constants: round values chosen on LoCoMo (never per question; the coordination ones on
+// three of the five conversations, confirmed on the other two); the sensitivity of each is in
+// bench/README.md.
+/** Lexical candidates considered per query. */
+const LEXICAL_POOL = 100
+/** Ranked without filters first, this many times the pool, then filtered (see lexical()). */
+const LEXICAL_OVERFETCH = 2
+/** Two query words within this many tokens of each other earn a proximity bonus... */
+const PROXIMITY_WINDOW = 5
+/** ...worth this share of their bm25 on top of the plain match. */
+const PROXIMITY_WEIGHT = 0.2
+/** Pairs are formed from this many leading terms (n·(n-1)/2 NEAR clauses). */
+const PROXIMITY_TERMS = 8
+/** Weight of coordination (share of the query's words held, beyond the first) next to a bm25 scaled to the best match's 1. */
+const COORDINATION_WEIGHT = 0.2
+/** Only the best bm25 matches are read for coordination: it reorders near-ties, and each read costs a row lookup. */
+const COORDINATION_POOL = 20
+/** Nearest neighbours by vector per query. */
+const VECTOR_POOL = 50
+/** Share of the fused score that comes from vector similarity when vectors are available. */
+const VECTOR_WEIGHT = 0.2
+/**
+ * Conversation context: a memory's neighbours (stored just before/after it in the same
+ * session) lend it this share of their score, 1 step away at full and 2 steps at half
+ * weight. The answer to a question is often the turn next to the one that names its topic.
+ */
+const CONTEXT_WEIGHT = 0.5
+const CONTEXT_DECAY = [1, 0.5]
+/** Only the best candidates lend context (the rest add little and cost lookups). */
+const CONTEXT_ANCHORS = 50
+/** The most that word coverage alone can make a hit's confidence (bm25 or vectors must do the rest). */
+const COVERAGE_CEILING = 0.8
+/** bm25 → 0..1: half-way at this raw score. */
+const BM25_HALF = 3
+
+const DAY_MS = 86_400_000
+
+/** BM25 is unbounded; squash it to 0..1 so a threshold means the same thing for every query. */
+function normalizeBm25(raw: number): number {
+  const x = Math.max(0, raw)
+  return x / (x + BM25_HALF)
+}
+
+interface Candidate {
+  lexical: number
+  proximity: number
+  /** Share of the query's distinct words this memory holds in some form, beyond the first. */
+  coordination: number
+  similarity?: number
+  context: number
+}
+
+export interface RecallRankerOptions {
+  /** Vectors of the configured embedder; absent when `embedding.provider` is none. */
+  vectors?: VectorRepository
+  /** Budget for embedding a query (agent.yaml embedding.promptTimeoutMs). */
+  promptTimeoutMs?: number
+}
+
+/**
+ * Hybrid recall: bm25 over content words (with their table equivalents and typo corrections), a
+ * proximity bonus for query words close together, a coordination bonus for holding more of the
+ * query's words, cosine similarity from the configured embedder, and conversation context from
+ * neighbouring memories of the same session, fused and squashed to 0..1. Each hit carries its why
+ * (matched words, signals).
+ */
+export class RecallRanker implements RecallRepository {
+  private readonly vectors: VectorRepository | undefined
+  private readonly promptTimeoutMs: number
+
+  constructor(
+    private readonly index: LexicalIndex,
+    options: RecallRankerOptions = {},
+  ) {
+    this.vectors = options.vectors
+    this.promptTimeoutMs = options.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS
+  }
+
+  get embedder() {
+    return this.vectors?.embedder
+  }
+
+  /**
+   * Recall that waits for the query embedding at most `budgetMs` (default
+   * embedding.promptTimeoutMs); past it the request is aborted and the answer is lexical, with
+   * `vector.status` saying "timeout". An in-process embedder (`local`) is simply called.
+   */
+  async recall(query: RecallQuery, budgetMs = this.promptTimeoutMs): Promise<RecallResult> {
+    const embedder = this.vectors?.embedder
+    if (!embedder) return this.rank(query, undefined, {status: 'disabled'})
+    if (embedder.embedSync) {
+      const started = performance.now()
+      const vector = embedder.embedSync([query.query])[0]
+      return this.rank(query, vector, {status: 'used', provider: embedder.provider, model: embedder.model, ms: round(performance.now() - started)})
+    }
+    const outcome: BudgetedEmbedding = await embedWithinBudget(embedder, query.query, budgetMs)
+    const described = {provider: embedder.provider, model: embedder.model, ms: outcome.ms}
+    if (outcome.status === 'ok') return this.rank(query, outcome.vector, {status: 'used', ...described})
+    return this.rank(query, undefined, {status: outcome.status, ...described, reason: outcome.reason})
+  }
+
+  private async rank(query: RecallQuery, queryVector: Float32Array | undefined, vector: VectorOutcome): Promise<RecallResult> {
+    const index = this.index
+    const plan = await planQueryBatched(query.query, (words) => index.storedWords(words))
+    const terms = plan.map((planned) => planned.term)
+    const candidates = new Map<number, Candidate>()
+    const candidate = (seq: number): Candidate => {
+      let entry = candidates.get(seq)
+      if (!entry) {
+        entry = {lexical: 0, proximity: 0, coordination: 0, context: 0}
+        candidates.set(seq, entry)
+      }
+      return entry
+    }
+
+    // 1. Words: bm25 over content words, plus the proximity bonus.
+    let topBm25 = 0
+    if (plan.length > 0) {
+      for (const row of await this.lexical(plan, query)) {
+        candidate(row.seq).lexical = row.relevance
+        topBm25 = Math.max(topBm25, row.relevance)
+      }
+      if (topBm25 > 0) {
+        // Close pairs only re-score memories that already matched (and passed the filters).
+        for (const row of await index.proximity(plan, PROXIMITY_WINDOW, PROXIMITY_TERMS, LEXICAL_POOL)) {
+          const entry = candidates.get(row.seq)
+          if (entry) entry.proximity = row.relevance
+        }
+      }
+    }
+
+    // 2. Meaning: nearest memories by cosine similarity, min-max scaled within the pool.
+    let topSimilarity = 0
+    let vectorStatus = vector
+    if (queryVector && this.vectors) {
+      if (!(await this.vectors.ready())) {
+        vectorStatus = {...vector, status: 'empty'}
+      } else {
+        const hits = await this.vectors.nearest(queryVector, query.agentId, VECTOR_POOL)
+        const allowed = await index.passing(
+          hits.map((hit) => hit.seq),
+          query,
+        )
+        const kept = hits.filter((hit) => allowed.has(hit.seq))
+        if (kept.length > 0) {
+          topSimilarity = Math.max(0, kept[0].similarity)
+          const low = kept[kept.length - 1].similarity
+          const span = kept[0].similarity - low
+          for (const hit of kept) candidate(hit.seq).similarity = span > 0 ? (hit.similarity - low) / span : 1
+        }
+      }
+    }
+    // Coordination: bm25 sums per-word weights, so one rare word can outrank a memory holding
+    // every word of the query, and in a small store (a handful of project facts) the weights say
+    // almost nothing. Holding more of the query's words, in any form, counts on its own.
+    const distinct = matchPlan(plan, terms.join(' ')).count
+    if (topBm25 > 0 && distinct > 1) {
+      const best = [...candidates.entries()]
+        .filter(([, entry]) => entry.lexical > 0)
+        .sort((a, b) => b[1].lexical - a[1].lexical)
+        .slice(0, COORDINATION_POOL)
+        .map(([seq]) => seq)
+      for (const [seq, text] of await index.texts(best)) {
+        const held = matchPlan(plan, text).count
+        candidate(seq).coordination = Math.max(0, held - 1) / (distinct - 1)
+      }
+    }
+    const useVectors = topSimilarity > 0
+    const lexicalShare = useVectors ? 1 - VECTOR_WEIGHT : 1
+    const own = (entry: Candidate) =>
+      (topBm25 > 0 ? (lexicalShare * (entry.lexical + PROXIMITY_WEIGHT * entry.proximity)) / topBm25 : 0) +
+      lexicalShare * COORDINATION_WEIGHT * entry.coordination +
+      (useVectors ? VECTOR_WEIGHT * (entry.similarity ?? 0) : 0)
+
+    // 3. Context: the best candidates lend part of their score to their conversation neighbours.
+    const anchors = [...candidates.entries()]
+      .map(([seq, entry]) => ({seq, score: own(entry)}))
+      .filter((anchor) => anchor.score > 0)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, CONTEXT_ANCHORS)
+    for (const [seq, amount] of await this.lendContext(anchors, query)) candidate(seq).context = amount
+
+    // 4. Fuse, keep the best, and squash to 0..1 with the query's absolute confidence.
+    const ranked = [...candidates.entries()]
+      .map(([seq, entry]) => ({seq, entry, fused: own(entry) + CONTEXT_WEIGHT * entry.context}))
+      .filter((item) => item.fused > 0)
+      .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
+      .slice(0, query.limit)
+    if (ranked.length === 0) return {hits: [], queryTerms: terms, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
+    const rows = await index.rows(ranked.map((item) => item.seq))
+    // How good the best match is in absolute terms; every hit is scaled from it. bm25 alone
+    // says little in a small store (every word is "common" among five memories), so the share
+    // of the query's words the best match contains counts too.
+    const lexicalConfidence = Math.max(normalizeBm25(topBm25), coverage(plan, ranked, rows))
+    const confidence = !useVectors
+      ? lexicalConfidence
+      : topBm25 > 0
+        ? lexicalShare * lexicalConfidence + VECTOR_WEIGHT * topSimilarity
+        : topSimilarity
+    const now = Date.now()
+    const topFused = ranked[0].fused
+    const hits: RecallHit[] = []
+    for (const item of ranked) {
+      const row = rows.get(item.seq)
+      if (!row) continue
+      const relevance = confidence * (item.fused / topFused)
+      const ageDays = Math.max(0, (now - Date.parse(row.created_at)) / DAY_MS)
+      const recency = 1 / (1 + ageDays / 30)
+      // Relevance dominates; importance and recency only break near-ties.
+      const score = Math.min(1, relevance * 0.9 + row.importance * 0.06 + recency * 0.04)
+      const words = matchPlan(plan, `${row.content} ${row.tags}`)
+      const why: RecallWhy = {
+        matched: words.matched,
+        matchedTerms: words.count,
+        signals: {
+          bm25: share(item.entry.lexical, topBm25),
+          coordination: round3(item.entry.coordination),
+          proximity: share(item.entry.proximity, topBm25),
+          ...(useVectors ? {vector: round3(item.entry.similarity ?? 0)} : {}),
+          context: round3(item.entry.context),
+        },
+      }
+      hits.push({memory: rowToMemory(row), score, source: sourceOf(item.entry), why})
+    }
+    hits.sort((a, b) => b.score - a.score)
+    return {hits, queryTerms: terms, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
+  }
+
+  /**
+   * Top bm25 matches that pass the filters. Fast path: rank in the text index alone (a wide pool)
+   * and filter the winners, which avoids a row lookup per match at 100k memories; when filters
+   * remove too many (another agent's memories dominate), rank again with the filter applied.
+   */
+  private async lexical(plan: PlannedTerm[], query: RecallQuery): Promise<Array<{seq: number; relevance: number}>> {
+    const wide = await this.index.ranked(plan, LEXICAL_POOL * LEXICAL_OVERFETCH)
+    const allowed = await this.index.passing(
+      wide.map((row) => row.seq),
+      query,
+    )
+    const kept = wide.filter((row) => allowed.has(row.seq)).slice(0, LEXICAL_POOL)
+    if (kept.length === LEXICAL_POOL || wide.length < LEXICAL_POOL * LEXICAL_OVERFETCH) return kept
+    return this.index.rankedWithin(plan, query, LEXICAL_POOL)
+  }
+
+  /**
+   * Each anchor lends part of its score to the memories stored right before and after it
+   * (1–2 positions away in insertion order) that pass the filters and belong to the same
+   * conversation. One read fetches anchors and neighbours together.
+   */
+  private async lendContext(anchors: Array<{seq: number; score: number}>, query: RecallQuery): Promise<Map<number, number>> {
+    const lent = new Map<number, number>()
+    if (anchors.length === 0) return lent
+    const reach = CONTEXT_DECAY.length
+    const around = new Set<number>()
+    for (const anchor of anchors) for (let step = -reach; step <= reach; step++) around.add(anchor.seq + step)
+    const rows = new Map<number, NeighbourRow>((await this.index.neighbours([...around], query)).map((row) => [row.seq, row]))
+    for (const anchor of anchors) {
+      const self = rows.get(anchor.seq)
+      if (!self) continue
+      for (const direction of [-1, 1]) {
+        for (let step = 1; step <= reach; step++) {
+          const neighbour = rows.get(anchor.seq + direction * step)
+          if (!neighbour || !sameConversation(self, neighbour)) break
+          lent.set(neighbour.seq, (lent.get(neighbour.seq) ?? 0) + anchor.score * CONTEXT_DECAY[step - 1])
+        }
+      }
+    }
+    return lent
+  }
+}
+
+/** Share of the query's words found in the best word-matching hit, damped so it never alone means certainty. */
+function coverage(plan: PlannedTerm[], ranked: Array<{seq: number; entry: Candidate}>, rows: Map<number, MemoryRow>): number {
+  const best = ranked.find((item) => item.entry.lexical > 0)
+  const row = best && rows.get(best.seq)
+  if (!row || plan.length === 0) return 0
+  const distinct = matchPlan(plan, plan.map((planned) => planned.term).join(' ')).count
+  return COVERAGE_CEILING * (matchPlan(plan, `${row.content} ${row.tags}`).count / Math.max(1, distinct))
+}
+
+function share(value: number, top: number): number {
+  return top > 0 ? round3(value / top) : 0
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10
+}
+
+function sourceOf(entry: Candidate): HitSource {
+  const lexical = entry.lexical > 0
+  const vector = (entry.similarity ?? 0) > 0
+  if (lexical && vector) return 'hybrid'
+  if (lexical) return 'keyword'
+  if (vector) return 'vector'
+  return 'context'
+}

@@ -1,0 +1,105 @@
+import type {SqliteDatabase} from '../db.js'
+import type {TableCopy} from '../storage.js'
+
+/**
+ * The tables `signet storage migrate` copies, in the order a copy writes them, each with its primary
+ * key (columns joined by commas when it has several). Left out on purpose: the FTS5 indexes
+ * (derived: triggers rebuild them from the rows), vectors and their bookkeeping (derived: the
+ * target's indexer embeds again; a vector belongs to a provider and a backend's vector type), and
+ * sources (they index folders of this machine and stay in its local SQLite file).
+ */
+export const COPIED_TABLES: ReadonlyArray<{name: string; key: string}> = [
+  {name: 'api_keys', key: 'id'},
+  {name: 'memories', key: 'seq'},
+  {name: 'sessions', key: 'agent_id,session_key'},
+  {name: 'session_transcripts', key: 'seq'},
+  {name: 'prompt_receipts', key: 'seq'},
+  {name: 'audit', key: 'seq'},
+  {name: 'pairing_codes', key: 'code_hash'},
+  {name: 'harness_sightings', key: 'harness,agent_id'},
+  {name: 'agent_presence', key: 'agent_id,harness,machine_id,session_key'},
+  {name: 'agent_messages', key: 'seq'},
+  {name: 'agent_events', key: 'seq'},
+  {name: 'device_login_links', key: 'token_hash'},
+  {name: 'device_sessions', key: 'id'},
+]
+
+type Row = Record<string, unknown>
+
+/**
+ * Keyset paging and idempotent upserts over the real tables. `after` is the last row's key value,
+ * or for a composite key the JSON array of its values (`["default","sess-1"]`).
+ */
+export class SqliteTableCopy implements TableCopy {
+  private readonly columns = new Map<string, Set<string>>()
+
+  constructor(private readonly db: SqliteDatabase) {}
+
+  async tables(): Promise<Array<{name: string; key: string}>> {
+    return COPIED_TABLES.map((table) => ({...table}))
+  }
+
+  async read(table: string, after: string | number | null, limit: number): Promise<Row[]> {
+    const keys = this.keyOf(table)
+    const order = keys.join(', ')
+    const bound = Math.max(1, Math.min(10_000, Math.trunc(limit)))
+    if (after === null) return this.db.prepare(`SELECT * FROM ${table} ORDER BY ${order} LIMIT ${bound}`).all() as Row[]
+    const values = keys.length === 1 ? [after] : parseCompositeKey(after, keys.length)
+    const tuple = `(${keys.join(', ')})`
+    const placeholders = `(${keys.map(() => '?').join(', ')})`
+    return this.db.prepare(`SELECT * FROM ${table} WHERE ${keys.length === 1 ? keys[0] : tuple} > ${keys.length === 1 ? '?' : placeholders} ORDER BY ${order} LIMIT ${bound}`).all(...values) as Row[]
+  }
+
+  async write(table: string, rows: Row[]): Promise<void> {
+    if (rows.length === 0) return
+    const keys = this.keyOf(table)
+    const known = this.columnsOf(table)
+    const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>()
+    this.db.transaction(() => {
+      for (const row of rows) {
+        const names = Object.keys(row)
+        const unknown = names.find((name) => !known.has(name))
+        if (unknown !== undefined) throw new Error(`table ${table} has no column ${unknown}`)
+        for (const key of keys) if (!(key in row)) throw new Error(`a ${table} row without its key ${key}`)
+        const shape = names.join(',')
+        let statement = statements.get(shape)
+        if (!statement) {
+          const updates = names.filter((name) => !keys.includes(name)).map((name) => `${name} = excluded.${name}`)
+          statement = this.db.prepare(
+            `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map((name) => `@${name}`).join(', ')})
+             ON CONFLICT (${keys.join(', ')}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+          )
+          statements.set(shape, statement)
+        }
+        statement.run(row)
+      }
+    })()
+  }
+
+  async count(table: string): Promise<number> {
+    this.keyOf(table)
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as {n: number}).n
+  }
+
+  /** The key columns of a copied table; anything else is refused (names go into SQL). */
+  private keyOf(table: string): string[] {
+    const entry = COPIED_TABLES.find((candidate) => candidate.name === table)
+    if (!entry) throw new Error(`no copied table ${table}`)
+    return entry.key.split(',')
+  }
+
+  private columnsOf(table: string): Set<string> {
+    let columns = this.columns.get(table)
+    if (!columns) {
+      columns = new Set((this.db.pragma(`table_info(${table})`) as Array<{name: string}>).map((column) => column.name))
+      this.columns.set(table, columns)
+    }
+    return columns
+  }
+}
+
+function parseCompositeKey(after: string | number, length: number): unknown[] {
+  const values = typeof after === 'string' ? (JSON.parse(after) as unknown) : undefined
+  if (!Array.isArray(values) || values.length !== length) throw new Error(`a composite key is a JSON array of ${length} values`)
+  return values
+}

@@ -113,7 +113,6 @@ export default tseslint.config(
     rules: {'@typescript-eslint/no-explicit-any': 'off', 'no-control-regex': 'off'},
   },
   {
-<<<<<<< HEAD
     // Profiles are loaded by the hook before every model call: node:path and each other, no packages.
     files: ['src/harnesses/**/*.ts'],
     rules: {'no-restricted-imports': ['error', {patterns: [{regex: '^(?!node:|\\.{1,2}/)', message: 'Harness profiles import only node: built-ins and each other.'}]}]},
@@ -129,11 +128,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/store/**/*.ts', 'src/daemon/**/*.ts', 'test/**/*.ts', 'bench/**', 'scripts/**'],
-=======
     // The daemon does not load the driver either: its storage backend (src/store/sqlite) does.
     files: ['src/store/**/*.ts', 'test/**/*.ts', 'bench/**', 'scripts/**'],
->>>>>>> seam
     rules: {'no-restricted-imports': 'off'},
   },
   {

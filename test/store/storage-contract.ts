@@ -162,6 +162,42 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
       })
     })
 
+    describe('recall', () => {
+      it('ranks by words (with table equivalents and typo corrections) within the asking agent and its scope', async () => {
+        const agent = 'rc-agent'
+        const staging = await storage.memories.remember({agentId: agent, content: 'The staging database listens on port 5433.', tags: ['infra'], project: 'alpha'})
+        const migrations = await storage.memories.remember({agentId: agent, content: 'Run the migrations before every deploy.', project: 'alpha'})
+        await storage.memories.remember({agentId: agent, content: 'Lunch is at noon on Fridays.'})
+        const beta = await storage.memories.remember({agentId: agent, content: 'Beta staging database uses port 6543.', project: 'beta'})
+        await storage.memories.remember({agentId: 'rc-other', content: 'The staging database of another agent is on port 1111.'})
+        const gone = await storage.memories.remember({agentId: agent, content: 'Old staging database port was 4000.'})
+        await storage.memories.forget(gone.memory.id, agent)
+
+        const result = await storage.recall.recall({query: 'what port is the staging db on', agentId: agent, limit: 5})
+        expect(result.method).toBe('bm25')
+        expect(result.vector.status).toBe('disabled')
+        expect(result.queryTerms).toEqual(['port', 'staging', 'db'])
+        const ids = result.hits.map((hit) => hit.memory.id)
+        expect(ids.slice(0, 2).sort()).toEqual([staging.memory.id, beta.memory.id].sort())
+        expect(ids).not.toContain(gone.memory.id)
+        expect(result.hits.every((hit) => hit.memory.agentId === agent && hit.score > 0 && hit.score <= 1)).toBe(true)
+        expect(result.hits[0].why.matched).toEqual(expect.arrayContaining(['port', 'staging', 'db→database']))
+        expect(result.hits[0].why.signals.bm25).toBe(1)
+
+        const scoped = await storage.recall.recall({query: 'staging database port', agentId: agent, project: 'alpha', includeGlobal: true, limit: 5})
+        expect(scoped.hits.map((hit) => hit.memory.id)).not.toContain(beta.memory.id)
+        expect(scoped.hits[0].memory.id).toBe(staging.memory.id)
+        const excluded = await storage.recall.recall({query: 'staging database port', agentId: agent, excludeIds: [staging.memory.id, beta.memory.id], limit: 5})
+        expect(excluded.hits.map((hit) => hit.memory.id)).not.toContain(staging.memory.id)
+
+        const typo = await storage.recall.recall({query: 'migratoins', agentId: agent, limit: 3})
+        expect(typo.hits[0]?.memory.id).toBe(migrations.memory.id)
+        expect(typo.hits[0]?.why.matched).toEqual(['migratoins→migrations'])
+        expect((await storage.recall.recall({query: 'zebra quokka', agentId: agent, limit: 3})).hits).toEqual([])
+        expect((await storage.recall.recall({query: 'staging', agentId: agent, type: 'decision', limit: 3})).hits).toEqual([])
+      })
+    })
+
     describe('sessions', () => {
       it('a first touch creates and fixes the owner; later touches know it', async () => {
         const first = await storage.sessions.touch({agentId: 'ses-a', sessionKey: 'ses-1', harness: 'claude-code', machineId: `m ${GITHUB_TOKEN}`, project: 'alpha', keyId: 'key_x'})

@@ -1,8 +1,10 @@
 import {redactDatabaseUrl} from '../../config/database-url.js'
-import type {Embedder} from '../embed/embedder.js'
+import {DEFAULT_PROMPT_TIMEOUT_MS} from '../embed/embedder.js'
 import type {IndexerLogger} from '../embed/indexer.js'
+import {createEmbedder, type EmbeddingSettings} from '../embed/providers.js'
 import {DEFAULT_PRESENCE_TIMEOUTS, type PresenceTimeouts} from '../presence.js'
-import type {LexicalIndex, RecallRepository, Storage, StorageHealth, VectorRepository} from '../storage.js'
+import {RecallRanker} from '../recall-ranker.js'
+import type {RecallRepository, Storage, StorageHealth} from '../storage.js'
 import {PostgresMessages, PostgresPresence, PostgresRateLimits, PostgresReceipts} from './agent-network.js'
 import {PostgresApiKeys, PostgresAudit, PostgresDevices, PostgresPairing} from './auth.js'
 import {connectionError, createPool, type Pool, queryOne} from './client.js'
@@ -20,10 +22,8 @@ export const PGVECTOR_MISSING = 'pgvector not installed: recall is lexical only'
 export interface PostgresStorageOptions {
   /** `postgres://user:password@host:5432/database` (agent.yaml storage.url or SIGNET_DATABASE_URL). */
   url: string
-  /** The configured embedder (agent.yaml embedding); vectors need pgvector on the server too. */
-  embedder?: Embedder
-  /** The recall ranker over this backend's lexical index (and vectors when there are any). */
-  recall: (index: LexicalIndex, vectors: VectorRepository | undefined) => RecallRepository
+  /** agent.yaml `embedding`; vectors need pgvector on the server too. No vectors when the provider is none. */
+  embedding?: Partial<EmbeddingSettings>
   /** Connections this daemon may hold (default 10). */
   poolSize?: number
   presence?: PresenceTimeouts
@@ -63,11 +63,13 @@ export class PostgresStorage implements Storage {
   ) {
     this.memories = new PostgresMemories(pool)
     this.lexical = new PostgresLexicalIndex(pool)
-    if (options.embedder && facts.pgvector.available) {
-      this.vectors = new PgvectorIndex(pool, options.embedder, options.logger)
+    const embedder = createEmbedder(options.embedding)
+    if (embedder && facts.pgvector.available) {
+      this.vectors = new PgvectorIndex(pool, embedder, options.logger)
       if (options.indexInBackground !== false) this.vectors.start()
     }
-    this.recall = options.recall(this.lexical, this.vectors)
+    // The same ranker as SQLite's, over this backend's index: recall ranks alike on both.
+    this.recall = new RecallRanker(this.lexical, {vectors: this.vectors, promptTimeoutMs: options.embedding?.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS})
     this.sessions = new PostgresSessions(pool)
     this.transcripts = new PostgresTranscripts(pool)
     this.receipts = new PostgresReceipts(pool)
@@ -137,7 +139,8 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     }
     await migratePostgres(pool)
     // Vectors only when an embedder is configured: no extension is created for nothing.
-    const pgvector = options.embedder ? await ensurePgvector(pool) : {available: (await queryOne(pool, "SELECT 1 FROM pg_extension WHERE extname = 'vector'")) !== undefined}
+    const wantsVectors = (options.embedding?.provider ?? 'none') !== 'none'
+    const pgvector = wantsVectors ? await ensurePgvector(pool) : {available: (await queryOne(pool, "SELECT 1 FROM pg_extension WHERE extname = 'vector'")) !== undefined}
     return new PostgresStorage(pool, options.url, {pgvector}, options)
   } catch (error) {
     await pool.end().catch(() => {})

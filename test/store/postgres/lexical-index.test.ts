@@ -47,7 +47,7 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
 
   beforeAll(async () => {
     database = await createTestDatabase()
-    storage = await openPostgresStorage({url: database.url, recall: () => ({embedder: undefined, recall: () => Promise.reject(new Error('unused'))})})
+    storage = await openPostgresStorage({url: database.url})
     dir = mkdtempSync(path.join(tmpdir(), 'signet-lexical-'))
     sqlite = openDatabase(path.join(dir, 'memories.db'))
     const store = new MemoryStore(sqlite)

@@ -4,11 +4,8 @@ import {createServer} from 'node:net'
 import pg from 'pg'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {createEmbedder} from '../../../src/store/embed/providers.js'
 import {openPostgresStorage, PGVECTOR_MISSING} from '../../../src/store/postgres/storage.js'
 import {createTestDatabase, postgresCluster, postgresSkipReason, type TestDatabase} from '../../helpers/postgres.js'
-
-const noRecall = () => ({embedder: undefined, recall: () => Promise.reject(new Error('unused'))})
 
 describe.skipIf(!postgresCluster)(`opening PostgreSQL storage ${postgresSkipReason}`, () => {
   const databases: TestDatabase[] = []
@@ -23,7 +20,7 @@ describe.skipIf(!postgresCluster)(`opening PostgreSQL storage ${postgresSkipReas
         server.close(() => resolve(port))
       })
     })
-    const error = await openPostgresStorage({url: `postgres://signet:hunter2secret@127.0.0.1:${closed}/nowhere`, recall: noRecall}).catch((caught: Error) => caught)
+    const error = await openPostgresStorage({url: `postgres://signet:hunter2secret@127.0.0.1:${closed}/nowhere`}).catch((caught: Error) => caught)
     expect(error).toMatchObject({code: 'storage_unreachable'})
     expect((error as Error).message).toContain(`postgres://signet:***@127.0.0.1:${closed}/nowhere`)
     expect((error as Error).message).not.toContain('hunter2secret')
@@ -32,10 +29,10 @@ describe.skipIf(!postgresCluster)(`opening PostgreSQL storage ${postgresSkipReas
   it('migrates once, reopens without migrating, and refuses a schema from a newer Signet', async () => {
     const database = await createTestDatabase()
     databases.push(database)
-    const first = await openPostgresStorage({url: database.url, recall: noRecall})
+    const first = await openPostgresStorage({url: database.url})
     await first.memories.remember({agentId: 'x', content: 'kept across reopening'})
     await first.close()
-    const again = await openPostgresStorage({url: database.url, recall: noRecall})
+    const again = await openPostgresStorage({url: database.url})
     expect(await again.memories.count()).toBe(1)
     expect(again.writeProblem()).toBeUndefined()
     await again.close()
@@ -45,7 +42,7 @@ describe.skipIf(!postgresCluster)(`opening PostgreSQL storage ${postgresSkipReas
     await client.connect()
     await client.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')")
     await client.end()
-    await expect(openPostgresStorage({url: database.url, recall: noRecall})).rejects.toMatchObject({code: 'schema_too_new'})
+    await expect(openPostgresStorage({url: database.url})).rejects.toMatchObject({code: 'schema_too_new'})
   })
 
   it('says plainly that recall is lexical only when the server has no pgvector', async () => {
@@ -55,7 +52,7 @@ describe.skipIf(!postgresCluster)(`opening PostgreSQL storage ${postgresSkipReas
     await client.connect()
     const available = (await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")).rowCount === 1
     await client.end()
-    const storage = await openPostgresStorage({url: database.url, embedder: createEmbedder({provider: 'local'}), recall: noRecall})
+    const storage = await openPostgresStorage({url: database.url, embedding: {provider: 'local'}, indexInBackground: false})
     const health = await storage.health()
     expect(health).toMatchObject({backend: 'postgres', ok: true, schemaVersion: 1, latestSchemaVersion: 1})
     expect(health.details.serverVersion).toMatch(/^\d+/)
@@ -72,7 +69,7 @@ describe.skipIf(!postgresCluster)(`opening PostgreSQL storage ${postgresSkipReas
   it('indexes texts larger than one tsvector holds (a copied memory, a long transcript) instead of failing the write', async () => {
     const database = await createTestDatabase()
     databases.push(database)
-    const storage = await openPostgresStorage({url: database.url, recall: noRecall})
+    const storage = await openPostgresStorage({url: database.url})
     // Distinct made-up words: a tsvector of all of them would pass PostgreSQL's 1 MB limit.
     const words = Array.from({length: 60_000}, () => randomBytes(6).toString('hex').replace(/\d/g, 'q'))
     const row = {seq: 1, id: 'copied', content: words.join(' '), content_hash: 'h', type: 'fact', tags: '[]', importance: 0.5, pinned: 0, agent_id: 'a', project: null, source: 'manual'}

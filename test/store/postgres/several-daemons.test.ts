@@ -8,8 +8,6 @@ import {createTestDatabase, postgresCluster, postgresSkipReason, type TestDataba
  * Two storages on one database, each with its own pool: two daemons. Everything they must agree on
  * lives in the database, so each race below has exactly one winner however the requests interleave.
  */
-const noRecall = () => ({embedder: undefined, recall: () => Promise.reject(new Error('unused'))})
-
 describe.skipIf(!postgresCluster)(`several daemons on one PostgreSQL database ${postgresSkipReason}`, () => {
   let database: TestDatabase
   let a: PostgresStorage
@@ -18,7 +16,7 @@ describe.skipIf(!postgresCluster)(`several daemons on one PostgreSQL database ${
   beforeAll(async () => {
     database = await createTestDatabase()
     // Both start at once on an empty database: the advisory lock makes one migrate and the other wait.
-    ;[a, b] = await Promise.all([openPostgresStorage({url: database.url, recall: noRecall}), openPostgresStorage({url: database.url, recall: noRecall})])
+    ;[a, b] = await Promise.all([openPostgresStorage({url: database.url}), openPostgresStorage({url: database.url})])
   })
 
   afterAll(async () => {

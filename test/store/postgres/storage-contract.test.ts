@@ -6,7 +6,7 @@ describeStorageContract(
   `PostgreSQL ${postgresSkipReason}`,
   async () => {
     const database = await createTestDatabase()
-    const storage = await openPostgresStorage({url: database.url, recall: () => ({embedder: undefined, recall: () => Promise.reject(new Error('no ranker in this test'))})})
+    const storage = await openPostgresStorage({url: database.url})
     return {
       storage,
       cleanup: async () => {

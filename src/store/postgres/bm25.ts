@@ -145,22 +145,26 @@ export function postingsBm25Sql(options: PostingsBm25Options): string | undefine
     hits = 'mine'
   }
   const limit = params.add(options.limit)
-  const filterJoin = options.filter ? `WHERE EXISTS (SELECT 1 FROM memories f WHERE f.seq = r.seq AND ${options.filter})` : ''
+  // Unfiltered, the best rows are a top-N sort; filtered, they are checked in rank order, a row lookup
+  // each, until enough passed.
+  const pick = options.filter
+    ? `ordered AS MATERIALIZED (SELECT seq, relevance FROM scored ORDER BY relevance DESC, seq)
+    SELECT r.seq, r.relevance FROM ordered r WHERE EXISTS (SELECT 1 FROM memories f WHERE f.seq = r.seq AND ${options.filter})
+    LIMIT ${limit}`
+    : `picked AS (SELECT seq, relevance FROM scored ORDER BY relevance DESC, seq LIMIT ${limit})
+    SELECT seq, relevance FROM picked`
   return `WITH ${ctes.join(',\n    ')},
-    df AS (SELECT form, count(*)::float8 AS n FROM everywhere GROUP BY form),
     stats AS (${options.stats}),
+    idf AS (
+      SELECT e.form, greatest(ln((s.n - count(*) + 0.5) / (count(*) + 0.5)), ${BM25_MIN_IDF}) AS idf
+      FROM everywhere e CROSS JOIN stats s GROUP BY e.form, s.n
+    ),
     scored AS (
-      SELECT h.seq, sum(
-          greatest(ln((s.n - d.n + 0.5) / (d.n + 0.5)), ${BM25_MIN_IDF})
-          * h.freq * ${BM25_K1 + 1} / (h.freq + ${BM25_K1} * (${1 - BM25_B} + ${BM25_B} * h.tokens / s.avgdl))
-        ) AS relevance
-      FROM ${hits} h JOIN df d ON d.form = h.form CROSS JOIN stats s
+      SELECT h.seq, sum(d.idf * h.freq * ${BM25_K1 + 1} / (h.freq + ${BM25_K1} * (${1 - BM25_B} + ${BM25_B} * h.tokens / s.avgdl))) AS relevance
+      FROM ${hits} h JOIN idf d ON d.form = h.form CROSS JOIN stats s
       GROUP BY h.seq
     ),
-    -- Filters are checked in rank order, a row lookup each, until enough rows passed.
-    ordered AS MATERIALIZED (SELECT seq, relevance FROM scored ORDER BY relevance DESC, seq)
-    SELECT r.seq, r.relevance FROM ordered r ${filterJoin}
-    LIMIT ${limit}`
+    ${pick}`
 }
 
 /** BM25's saturation of one form's frequency in a row of `tokens` words. */

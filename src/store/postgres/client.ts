@@ -35,6 +35,10 @@ export function createPool(options: PoolOptions): Pool {
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'signet',
+    // A stuck query or a transaction left open must not hold a request, or another daemon's locks,
+    // for ever: the server ends them.
+    statement_timeout: 30_000,
+    idle_in_transaction_session_timeout: 60_000,
     types: parsers,
   })
   // An idle client losing its connection (server restart, network) is reported here; without a

@@ -455,6 +455,8 @@ export async function schemaVersion(pool: Pick<Pool, 'query'>): Promise<number> 
 export async function migratePostgres(pool: Pool, migrations: PostgresMigration[] = POSTGRES_MIGRATIONS): Promise<{from: number; to: number}> {
   const client = await pool.connect()
   try {
+    // A migration may rewrite a large table, and a daemon may wait for another's migration: no timeout here.
+    await client.query('SET statement_timeout = 0')
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
     try {
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -487,6 +489,7 @@ export async function migratePostgres(pool: Pool, migrations: PostgresMigration[
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
     }
   } finally {
+    await client.query('RESET statement_timeout').catch(() => {})
     client.release()
   }
 }

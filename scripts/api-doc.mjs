@@ -1,20 +1,47 @@
 #!/usr/bin/env node
-// Writes docs/api.md from the daemon's route modules (src/daemon/routes/*.ts): every
-// `.get/.post/.patch/.put/.delete('/path', …)` registration, the permission its handler requires,
-// the zod schemas it validates the body, query and path with (their fields), and the shapes it
-// answers with `c.json(…)`. Read with the TypeScript parser, not by running the daemon, so it needs
-// no build and no database. `--check` exits 1 when docs/api.md is stale.
-// test/docs/api-doc.test.ts checks the result against the live app's route table, so a route added
-// anywhere without reaching this file fails the tests.
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+// Writes docs/api.md from the API contract (src/api/contract.ts): every route, what it is for, the
+// permission its handler requires, and its path parameters, query, body and answer, each rendered
+// from the route's zod schemas (z.toJSONSchema) as a TypeScript-like type with the rules beside each
+// field. The contract is bundled with esbuild and imported, so this needs no build and no database.
+// The permission is read from the route modules (src/daemon/routes/*.ts) with the TypeScript parser:
+// the `requirePermission(principal, '…')` each handler calls, so the document says what is enforced.
+// `--check` exits 1 when docs/api.md is stale. test/docs/api-doc.test.ts runs it, and checks the
+// contract against the live app's route table, so a route served without a contract entry fails.
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+import {build} from 'esbuild'
 import ts from 'typescript'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const routesDir = path.join(root, 'src/daemon/routes')
 const output = path.join(root, 'docs/api.md')
 const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'all'])
+
+/**
+ * The contract module, bundled into one temporary ES module and imported, with the zod it was built
+ * with (descriptions live in that zod's registry, so its own toJSONSchema must render them).
+ */
+export async function loadContract() {
+  const bundle = await build({
+    stdin: {contents: "export * from './src/api/contract.ts'\nexport {z} from 'zod'\n", resolveDir: root, loader: 'ts'},
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+  })
+  const dir = mkdtempSync(path.join(tmpdir(), 'signet-api-doc-'))
+  try {
+    const file = path.join(dir, 'contract.mjs')
+    writeFileSync(file, bundle.outputFiles[0].text)
+    return await import(pathToFileURL(file).href)
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
 
 /** Routes answered before authentication (src/daemon/auth/authenticate.ts OPEN_PATHS, and the dashboard's page routes). */
 function openPaths() {
@@ -23,180 +50,185 @@ function openPaths() {
   return new Set(match ? [...match[1].matchAll(/'([^']+)'/g)].map((m) => m[1]) : [])
 }
 
-function zodType(text) {
-  const compact = text.replace(/\s*\n\s*/g, '').replace(/\s+/g, ' ')
-  const enumMatch = compact.match(/^z\.enum\(\[([^\]]*)\]/)
-  if (enumMatch)
-    return enumMatch[1]
-      .replace(/'/g, '')
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean)
-      .join(' \\| ')
-  const base = compact.match(/^z\.(?:coerce\.)?(\w+)/)
-  if (base) {
-    if (base[1] === 'array') return 'array'
-    if (base[1] === 'literal') return compact.match(/^z\.literal\(([^)]*)\)/)?.[1] ?? 'literal'
-    return base[1]
-  }
-  // A shared field (agentIdField, projectField …) or a schema declared above: its name.
-  return compact.match(/^\w+/)?.[0] ?? '?'
-}
-
-/** The fields of a `z.object({…})` (through `.extend`, `.strict`, `.refine` …) bound to `name` in this file. */
-function schemaFields(sourceFile, name) {
-  let initializer
-  const visit = (node) => {
-    if (ts.isVariableDeclaration(node) && node.name.getText(sourceFile) === name) initializer = node.initializer
-    else ts.forEachChild(node, visit)
-  }
-  visit(sourceFile)
-  if (!initializer) return undefined
-  const fields = []
-  const collect = (node) => {
-    if (ts.isCallExpression(node)) {
-      const callee = node.expression.getText(sourceFile).replace(/\s+/g, '')
-      const isObject = callee === 'z.object' || callee.endsWith('.extend')
-      if (isObject && node.arguments[0] && ts.isObjectLiteralExpression(node.arguments[0])) {
-        for (const property of node.arguments[0].properties) {
-          const key = property.name?.getText(sourceFile).replace(/^'|'$/g, '')
-          if (!key) continue
-          const text = ts.isPropertyAssignment(property) ? property.initializer.getText(sourceFile) : key
-          const optional = /\.optional\(\)|\.default\(/.test(text)
-          fields.push(`${key}${optional ? '?' : ''}: ${zodType(text)}`)
+/** `METHOD /path` → who may call it, from each registration's handler in src/daemon/routes/*.ts. */
+export function permissionsByRoute() {
+  const open = openPaths()
+  const who = new Map()
+  for (const name of readdirSync(routesDir).filter((file) => file.endsWith('.ts'))) {
+    const file = path.join(routesDir, name)
+    const sourceFile = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true)
+    const visit = (node) => {
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+        const method = node.expression.name.getText(sourceFile)
+        const [first, ...handlers] = node.arguments
+        if (METHODS.has(method) && first && ts.isStringLiteral(first) && first.text.startsWith('/') && handlers.length > 0) {
+          const handlerText = handlers.map((h) => h.getText(sourceFile)).join('\n')
+          const permissions = [...new Set([...handlerText.matchAll(/requirePermission\([^,]+,\s*'(\w+)'\)/g)].map((m) => m[1]))]
+          const dashboardPage = name === 'dashboard.ts' && !first.text.startsWith('/api/')
+          who.set(
+            `${method.toUpperCase()} ${first.text}`,
+            open.has(first.text) || dashboardPage
+              ? 'anyone (before authentication)'
+              : permissions.length > 0
+                ? permissions.map((p) => `\`${p}\``).join(', ')
+                : 'any authenticated caller',
+          )
         }
       }
+      ts.forEachChild(node, visit)
     }
-    ts.forEachChild(node, collect)
+    visit(sourceFile)
   }
-  collect(initializer)
-  return fields
+  return who
 }
 
-/** The comment lines directly above the route registration, joined into one sentence. */
-function leadingComment(lines, lineIndex) {
-  const comment = []
-  for (let i = lineIndex - 1; i >= 0; i--) {
-    const line = lines[i].trim()
-    if (!(line.startsWith('//') || line.startsWith('*') || line.startsWith('/*'))) break
-    comment.unshift(line.replace(/^\/\*\*?|\*\/$|^\*|^\/\//g, '').trim())
+const SAFE_INTEGER = 9007199254740991
+
+/** The rules of one JSON-schema node, for the comment beside its field. */
+function rules(schema) {
+  const notes = []
+  const range = (min, max, unit = '') => {
+    if (min !== undefined && max !== undefined) return min === max ? `${min}${unit}` : `${min}–${max}${unit}`
+    if (min !== undefined) return `≥ ${min}${unit}`
+    return `≤ ${max}${unit}`
   }
-  return comment.join(' ').replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim()
+  if (schema.minLength !== undefined || schema.maxLength !== undefined) notes.push(range(schema.minLength, schema.maxLength, ' chars'))
+  const min = schema.minimum === -SAFE_INTEGER ? undefined : schema.minimum
+  const max = schema.maximum === SAFE_INTEGER ? undefined : schema.maximum
+  if (min !== undefined || max !== undefined) notes.push(range(min, max))
+  if (schema.minItems !== undefined || schema.maxItems !== undefined) notes.push(range(schema.minItems, schema.maxItems, ' items'))
+  // A list of scalars shows its items' own rules (a list of objects shows them on the object's fields).
+  const items = schema.type === 'array' && schema.items && schema.items.type !== 'object' ? rules(schema.items) : []
+  if (items.length > 0) notes.push(`each ${items.join(', ')}`)
+  if (schema.format === 'uuid') notes.push('a UUID')
+  else if (schema.pattern && !schema.format) notes.push(`matches \`${schema.pattern}\``)
+  if (schema.default !== undefined) notes.push(`default ${JSON.stringify(schema.default)}`)
+  if (schema.description) notes.push(schema.description)
+  return notes
 }
 
-function jsonAnswers(sourceFile, handler) {
-  const answers = []
-  const visit = (node) => {
-    if (ts.isCallExpression(node) && node.expression.getText(sourceFile) === 'c.json' && node.arguments[0]) {
-      const [body, status] = node.arguments
-      let shape
-      if (ts.isObjectLiteralExpression(body)) {
-        shape = `{${body.properties.map((p) => (ts.isSpreadAssignment(p) ? `...${p.expression.getText(sourceFile)}` : p.name?.getText(sourceFile))).join(', ')}}`
-      } else {
-        shape = body.getText(sourceFile).replace(/\s+/g, ' ')
-        if (shape.length > 60) shape = `${shape.slice(0, 57)}…`
+/** A union's members, with a nullable member folded into `| null`. */
+function members(schema) {
+  if (schema.anyOf) return schema.anyOf
+  if (schema.oneOf) return schema.oneOf
+  if (Array.isArray(schema.type)) return schema.type.map((type) => ({...schema, type}))
+  return undefined
+}
+
+/**
+ * A JSON-schema node as TypeScript-like text: one line for scalars, several (indented by `indent`)
+ * for objects, with each field's rules as a `//` comment. In a request (`io` input) an object that
+ * refuses unknown fields says so.
+ */
+function renderType(schema, io, indent = '') {
+  const union = members(schema)
+  if (union) {
+    const rendered = union.map((member) => renderType(member, io, indent))
+    return rendered.join(rendered.some((text) => text.includes('\n')) ? `\n${indent}| ` : ' | ')
+  }
+  if (schema.const !== undefined) return JSON.stringify(schema.const)
+  if (schema.enum) return schema.enum.map((value) => JSON.stringify(value)).join(' | ')
+  switch (schema.type) {
+    case 'string':
+    case 'number':
+    case 'integer':
+    case 'boolean':
+    case 'null':
+      return schema.type
+    case 'array': {
+      const item = renderType(schema.items ?? {}, io, indent)
+      return item.includes('\n') || item.includes(' | ') ? `Array<${item}>` : `${item}[]`
+    }
+    case 'object': {
+      const properties = Object.entries(schema.properties ?? {})
+      if (properties.length === 0) {
+        if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+          const value = renderType(schema.additionalProperties, io, indent)
+          const keys = schema.propertyNames?.enum
+          return keys ? `{[key in ${keys.map((key) => JSON.stringify(key)).join(' | ')}]?: ${value}}` : `{[key: string]: ${value}}`
+        }
+        return io === 'input' && schema.additionalProperties === false ? '{}  // no fields' : '{}'
       }
-      const code = status ? status.getText(sourceFile) : '200'
-      // Error envelopes ({error, code}) are documented once, below the table.
-      if (!/^\{error, code/.test(shape)) answers.push(`${code} \`${shape.replace(/`/g, "'").replace(/\|/g, '\\|')}\``)
+      const required = new Set(schema.required ?? [])
+      const inner = `${indent}  `
+      const lines = properties.map(([name, property]) => {
+        const notes = rules(property)
+        const type = renderType(property, io, inner)
+        return `${inner}${name}${required.has(name) ? '' : '?'}: ${type}${notes.length > 0 ? `  // ${notes.join('; ')}` : ''}`
+      })
+      if (io === 'input' && schema.additionalProperties === false) lines.push(`${inner}// no other fields (400 when one is sent)`)
+      return `{\n${lines.join('\n')}\n${indent}}`
     }
-    ts.forEachChild(node, visit)
+    default:
+      return 'unknown'
   }
-  visit(handler)
-  return [...new Set(answers)]
 }
 
-function routesOf(file, open) {
-  const text = readFileSync(file, 'utf8')
-  const sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
-  const lines = text.split('\n')
-  const routes = []
-  const visit = (node) => {
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
-      const method = node.expression.name.getText(sourceFile)
-      const [first, ...handlers] = node.arguments
-      if (METHODS.has(method) && first && ts.isStringLiteral(first) && first.text.startsWith('/') && handlers.length > 0) {
-        const handlerText = handlers.map((h) => h.getText(sourceFile)).join('\n')
-        const permissions = [...handlerText.matchAll(/requirePermission\([^,]+,\s*'(\w+)'\)/g)].map((m) => m[1])
-        const schemaRefs = (pattern) => [...handlerText.matchAll(pattern)].map((m) => m[1])
-        const describe = (names) =>
-          names.map((name) => {
-            const fields = schemaFields(sourceFile, name)
-            if (!fields) return `\`${name}\``
-            return fields.length > 0 ? fields.join(', ') : '`{}` (no fields)'
-          })
-        const line = sourceFile.getLineAndCharacterOfPosition(node.expression.name.getStart(sourceFile)).line
-        const dashboardPage = path.basename(file) === 'dashboard.ts' && !first.text.startsWith('/api/')
-        const who =
-          open.has(first.text) || dashboardPage
-            ? 'anyone (before authentication)'
-            : permissions.length > 0
-              ? [...new Set(permissions)].map((p) => `\`${p}\``).join(', ')
-              : 'any authenticated caller'
-        routes.push({
-          method: method.toUpperCase(),
-          path: first.text,
-          file: path.relative(root, file),
-          who,
-          body: describe(schemaRefs(/readJsonBody\(c,\s*(\w+)/g)),
-          query: describe(schemaRefs(/readQuery\(c,\s*(\w+)/g)),
-          params: describe(schemaRefs(/parseWith\((\w+),\s*c\.req\.param/g)),
-          answers: handlers.flatMap((h) => jsonAnswers(sourceFile, h)),
-          note: leadingComment(lines, line),
-        })
-      }
-    }
-    ts.forEachChild(node, visit)
-  }
-  visit(sourceFile)
-  return routes
+function typeBlock(z, schema, io) {
+  const json = z.toJSONSchema(schema, {io, unrepresentable: 'any'})
+  const notes = rules(json)
+  return ['```ts', `${renderType(json, io)}${notes.length > 0 ? `  // ${notes.join('; ')}` : ''}`, '```']
 }
 
-export function collectRoutes() {
-  const open = openPaths()
-  return readdirSync(routesDir)
-    .filter((name) => name.endsWith('.ts'))
-    .sort()
-    .flatMap((name) => routesOf(path.join(routesDir, name), open))
-}
-
-export function renderApiDoc(routes = collectRoutes()) {
+export async function renderApiDoc() {
+  const contract = await loadContract()
+  const {z} = contract
+  const who = permissionsByRoute()
   const out = [
     '# Daemon HTTP API',
     '',
-    '<!-- Generated by `npm run docs:api` (scripts/api-doc.mjs) from src/daemon/routes/*.ts. Do not edit by hand. -->',
+    '<!-- Generated by `npm run docs:api` (scripts/api-doc.mjs) from the API contract, src/api/*.ts. Do not edit by hand. -->',
     '',
-    'Every route the daemon serves, grouped by the module that registers it. **Who** is the permission the',
-    'handler requires (`requirePermission`); roles grant permissions as listed in `src/store/roles.ts`',
-    '(`ROLE_PERMISSIONS`), and the owner (the CLI over `.daemon/signet.sock`, or the admin token) holds all of them.',
-    'Scoped keys are further narrowed to their agent and projects by `src/daemon/auth/scope.ts` (see SECURITY.md).',
-    'Fields marked `?` are optional; a type that is a name (e.g. `projectField`) is a shared zod field in',
-    '`src/daemon/request-fields.ts`. Bodies are JSON, at most 1 MiB.',
+    'Every route the daemon serves, as the API contract (`src/api/contract.ts`) defines it: the daemon validates',
+    'requests with these schemas and its answers are typed (and, in the tests, checked) against them; the',
+    "client's `call(route, …)` is typed from them. **Who** is the permission the handler requires",
+    '(`requirePermission`); roles grant permissions as listed in `src/store/roles.ts` (`ROLE_PERMISSIONS`), and the',
+    'owner (the CLI over `.daemon/signet.sock`, or the admin token) holds all of them. Scoped keys are further',
+    'narrowed to their agent and projects by `src/daemon/auth/scope.ts` (see SECURITY.md).',
     '',
-    'Every failure answers `{error, code}` (plus fields named per error) with the HTTP status: 400 `invalid_request`',
-    '(the message names the field), 401 (authentication), 403 `permission_denied` / `scope_violation`, 404 `not_found`,',
-    '413 `payload_too_large`, 429 (rate limit), 503 `busy`, 507 `disk_full`, 500 `internal`.',
+    'Types are written TypeScript-style: `?` marks an optional field, `// …` gives the rules a field must meet',
+    '(lengths, ranges, patterns, defaults). Bodies are JSON, at most 1 MiB; times are ISO 8601 in UTC. Query',
+    'values are text on the wire (`limit=5`, `allAgents=true`). Requests may carry `X-Signet-Harness: <harness>`,',
+    'recorded as provenance on what they write.',
+    '',
+    'Every failure answers the error envelope with the HTTP status: 400 `invalid_request` (the message names the',
+    'field), 401 (authentication), 403 `permission_denied` / `scope_violation`, 404 `not_found`, 409 (a conflict',
+    'named by `code`), 413 `payload_too_large`, 429 (rate limit), 503 `busy` / `database_replaced`, 507',
+    '`disk_full`, 500 `internal`.',
+    '',
+    ...typeBlock(z, contract.errorEnvelope, 'output'),
     '',
   ]
-  const byFile = Map.groupBy ? Map.groupBy(routes, (r) => r.file) : routes.reduce((map, r) => map.set(r.file, [...(map.get(r.file) ?? []), r]), new Map())
-  for (const [file, group] of byFile) {
-    out.push(`## ${path.basename(file, '.ts')} (\`${file}\`)`, '')
-    for (const route of group) {
-      out.push(`### \`${route.method} ${route.path}\``, '')
-      if (route.note) out.push(route.note, '')
-      out.push(`- **Who:** ${route.who}`)
-      if (route.params.length) out.push(`- **Path:** ${route.params.join('; ')}`)
-      if (route.query.length) out.push(`- **Query:** ${route.query.join('; ')}`)
-      if (route.body.length) out.push(`- **Body:** ${route.body.join('; ')}`)
-      if (route.answers.length) out.push(`- **Answers:** ${route.answers.join('; ')}`)
+  for (const area of contract.API_AREAS) {
+    out.push(`## ${area.title}`, '')
+    for (const [key, route] of Object.entries(area.routes)) {
+      out.push(`### \`${key}\``, '', route.summary, '')
+      out.push(`- **Who:** ${who.get(key) ?? '(no handler registered)'}`)
+      if (route.kind === 'page') out.push('- **Answers:** HTML, a file or a redirect (not JSON)')
+      if (route.kind === 'json-rpc') out.push('- **Answers:** JSON-RPC 2.0 (MCP)')
+      if (route.kind === 'events') out.push('- **Answers:** `text/event-stream`')
+      if (route.kind === 'lines') out.push('- **Answers:** `application/x-ndjson`, one JSON object per line')
+      if (route.response) out.push(`- **Answers:** ${(route.status ?? [200]).join(' or ')}`)
       out.push('')
+      const parts = [
+        ['Path parameters', route.params, 'input'],
+        ['Query', route.query, 'input'],
+        ['Body', route.body, 'input'],
+        ['Answer', route.response, 'output'],
+      ]
+      for (const [label, schema, io] of parts) {
+        if (schema) out.push(`${label}:`, '', ...typeBlock(z, schema, io), '')
+      }
+      for (const [event, schema] of Object.entries(route.events ?? {})) {
+        out.push(route.kind === 'lines' ? `Line \`${event}\`:` : `Event \`${event}\`, data:`, '', ...typeBlock(z, schema, 'output'), '')
+      }
     }
   }
-  return out.join('\n')
+  return `${out.join('\n').trimEnd()}\n`
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const text = renderApiDoc()
+  const text = await renderApiDoc()
   if (process.argv.includes('--check')) {
     let current = ''
     try {

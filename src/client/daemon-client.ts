@@ -1,5 +1,6 @@
 import type {IncomingMessage, OutgoingHttpHeaders, RequestOptions} from 'node:http'
 
+import type {CallArgs, JsonRouteKey, ResponseOf} from '../api/contract.js'
 import {SignetError} from '../errors.js'
 import {SIGNET_VERSION} from '../version.js'
 
@@ -21,6 +22,19 @@ export interface DaemonClientOptions {
   timeoutMs?: number
   /** Largest answer read, in bytes (default 64 MiB): a bigger one is cut off and fails. */
   maxResponseBytes?: number
+  /**
+   * Hand each request to this function instead of the network: the daemon's own app, in process
+   * (`/mcp` runs its tools through it). `url` is then only the origin the requests are addressed to.
+   */
+  fetch?: (request: Request) => Promise<Response>
+  /** Sent on every request (after the client's own; `apiKey` and `harness` still win). */
+  headers?: Record<string, string>
+  /**
+   * Check every answer of `call()` against the route's response schema in the API contract (src/api)
+   * and fail with `invalid_response` naming the field when it does not match. Default: on under
+   * SIGNET_CHECK_ANSWERS=1 (the tests), off otherwise.
+   */
+  validateAnswers?: boolean
 }
 
 /** The daemon answered with an error envelope. */
@@ -67,9 +81,12 @@ interface RawAnswer {
 }
 
 /**
- * The one HTTP client for the CLI, MCP and connectors. Built on node:http/node:https rather than
- * fetch because fetch cannot dial a Unix socket, and the local daemon is only ever reached through
- * its socket. Redirects are not followed (a key is never sent on to another origin).
+ * The one HTTP client for the CLI, MCP and connectors. `call(route, …)` is typed by the API contract
+ * (src/api/contract.ts): the route key names the method and path, and the request and the answer
+ * have the route's types, so no caller writes an answer's shape by hand. Built on
+ * node:http/node:https rather than fetch because fetch cannot dial a Unix socket, and the local
+ * daemon is only ever reached through its socket. Redirects are not followed (a key is never sent
+ * on to another origin).
  */
 export class DaemonClient {
   readonly url: string
@@ -81,10 +98,28 @@ export class DaemonClient {
   constructor(readonly options: DaemonClientOptions) {
     this.url = options.url.replace(/\/+$/, '')
     this.target = options.socketPath ? `unix:${options.socketPath}` : this.url
-    this.headers = {'X-Signet-Connector-Version': SIGNET_VERSION, Accept: 'application/json'}
+    this.headers = {'X-Signet-Connector-Version': SIGNET_VERSION, Accept: 'application/json', ...options.headers}
     if (options.apiKey) this.headers.Authorization = `Bearer ${options.apiKey}`
     if (options.harness) this.headers['X-Signet-Harness'] = options.harness
   }
+
+  /**
+   * One route of the API contract: `client.call('GET /api/memory/:id', {params: {id}, query: {agentId}})`.
+   * Path parameters are filled in (encoded), the query is appended, and a POST or PATCH sends `body`
+   * (`{}` when the route takes none). The answer has the route's response type.
+   */
+  async call<K extends JsonRouteKey>(route: K, ...[request]: CallArgs<K>): Promise<ResponseOf<K>> {
+    const space = route.indexOf(' ')
+    const method = route.slice(0, space)
+    const {params, query, body} = (request ?? {}) as {params?: Record<string, string>; query?: SearchParams; body?: unknown}
+    const path = withQuery(fillPath(route.slice(space + 1), params), query)
+    const answer = await this.send<unknown>(method, path, method === 'POST' || method === 'PATCH' ? (body ?? {}) : undefined)
+    if (this.options.validateAnswers ?? process.env.SIGNET_CHECK_ANSWERS === '1') await this.checkAnswer(route, answer)
+    return answer as ResponseOf<K>
+  }
+
+  // Untyped requests by path, for the connectors that have not moved to `call` yet (remote-daemon,
+  // daemon-reachability, harness-bridge). New code uses `call`.
 
   get<T>(path: string, searchParams?: SearchParams): Promise<T> {
     return this.send<T>('GET', withQuery(path, searchParams))
@@ -160,11 +195,27 @@ export class DaemonClient {
     return parsed as T
   }
 
+  /** The contract is loaded only when answers are checked: a command that never checks never builds its schemas. */
+  private async checkAnswer(route: JsonRouteKey, answer: unknown): Promise<void> {
+    const {API_CONTRACT} = await import('../api/contract.js')
+    const parsed = API_CONTRACT[route].response.safeParse(answer)
+    if (parsed.success) return
+    const issue = parsed.error.issues[0]
+    const field = issue?.path.map(String).join('.') || '(answer)'
+    throw new DaemonRequestError(200, 'invalid_response', `daemon at ${this.target} answered ${route} outside the API contract: ${field}: ${issue?.message ?? 'invalid'}`, answer)
+  }
+
   /**
    * One request, one answer read whole (up to the cap) within the timeout. With `streamed`, a
    * successful answer is handed over chunk by chunk instead, and the timeout restarts with each.
    */
   private async exchange(method: string, path: string, headers: OutgoingHttpHeaders, payload: Buffer | undefined, streamed?: (chunk: string) => void): Promise<RawAnswer> {
+    if (this.options.fetch) {
+      // In process the answer is already whole: hand it over as one chunk.
+      const answer = await this.exchangeInProcess(this.options.fetch, method, path, headers, payload)
+      if (streamed && answer.status < 300) streamed(answer.text)
+      return answer
+    }
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     const maxBytes = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     const base = new URL(this.url)
@@ -231,6 +282,17 @@ export class DaemonClient {
     })
   }
 
+  /** The same exchange through `options.fetch` (the daemon's app in process): no socket, so no timeout or size cap. */
+  private async exchangeInProcess(fetch: (request: Request) => Promise<Response>, method: string, path: string, headers: OutgoingHttpHeaders, payload: Buffer | undefined): Promise<RawAnswer> {
+    const requestHeaders = new Headers()
+    for (const [name, value] of Object.entries(headers)) {
+      // The Request computes its own length from the body.
+      if (value !== undefined && name.toLowerCase() !== 'content-length') requestHeaders.set(name, String(value))
+    }
+    const response = await fetch(new Request(`${this.url}${path}`, {method, headers: requestHeaders, body: payload?.toString('utf8')}))
+    return {status: response.status, statusText: response.statusText, text: await response.text()}
+  }
+
   private offline(error: NodeJS.ErrnoException): Error {
     return new DaemonUnreachableError(this.target, 'offline', error.code ?? error.message)
   }
@@ -238,6 +300,15 @@ export class DaemonClient {
   private tooLarge(status: number, maxBytes: number): DaemonRequestError {
     return new DaemonRequestError(status, 'response_too_large', `daemon at ${this.target} sent an answer larger than ${Math.round(maxBytes / 1024 / 1024)} MiB; not read`, undefined)
   }
+}
+
+/** A route's path with its `:name` parameters filled in, each encoded as one path segment. */
+function fillPath(template: string, params: Record<string, string> | undefined): string {
+  return template.replace(/:(\w+)/g, (_, name: string) => {
+    const value = params?.[name]
+    if (value === undefined) throw new SignetError(`${template}: the path parameter ${name} is missing`)
+    return encodeURIComponent(value)
+  })
 }
 
 function withQuery(path: string, searchParams: SearchParams | undefined): string {

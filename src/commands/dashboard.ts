@@ -4,28 +4,21 @@ import {hostname} from 'node:os'
 import {Flags} from '@oclif/core'
 
 import {SignetCommand} from '../cli/base-command.js'
+import type {LoginLinkResponse} from '../api/devices.js'
 import type {DaemonClient} from '../client/daemon-client.js'
 import {createDaemonClient} from '../client/resolve-endpoint.js'
 import {paint} from '../ui/output.js'
 import {parseTtl} from './pair.js'
 
-export interface LoginLink {
-  token: string
-  path: string
-  url: string
-  name: string
-  agentId: string | null
-  project: string | null
-  expiresAt: string
-  ttlSeconds: number
-}
+/** A one-time dashboard login link, as `POST /api/devices/login-links` answers it. */
+export type LoginLink = LoginLinkResponse
 
 /** Ask the local daemon (as its owner) for a one-time dashboard login link. */
 export async function requestLoginLink(
   client: DaemonClient,
   grant: {name: string; agentId?: string; project?: string; ttlSeconds: number},
 ): Promise<LoginLink> {
-  return client.post<LoginLink>('/api/devices/login-links', grant)
+  return client.call('POST /api/devices/login-links', {body: grant})
 }
 
 /** Hand a URL to the desktop's browser; returns false when there is no opener on this system. */

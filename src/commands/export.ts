@@ -2,31 +2,11 @@ import {writeFileSync} from 'node:fs'
 
 import {Flags} from '@oclif/core'
 
+import type {MemoryView} from '../api/memory.js'
 import {SignetCommand} from '../cli/base-command.js'
 import {createDaemonClient} from '../client/resolve-endpoint.js'
 import {SignetError} from '../errors.js'
 import {paint, paintError} from '../ui/output.js'
-
-interface ListedMemory {
-  agentId: string
-  content: string
-  type: string
-  tags: string[]
-  importance: number
-  pinned: boolean
-  project: string | null
-  created_at: string
-}
-
-interface ListResponse {
-  memories: ListedMemory[]
-  total: number
-  byAgent?: Record<string, number>
-}
-
-interface Whoami {
-  scope: {agent?: string}
-}
 
 /** One line of an export: the fields `signet import` accepts. */
 interface ExportedMemory {
@@ -73,21 +53,23 @@ reads too.`
     const client = createDaemonClient({workspace: this.resolveWorkspace().path})
     const narrowed = this.flags['agent-id']
     // A key scoped to one agent can only export that agent: say so rather than call it the whole store.
-    const scopedAgent = narrowed === undefined ? (await client.get<Whoami>('/api/auth/whoami')).scope?.agent : undefined
+    const scopedAgent = narrowed === undefined ? (await client.call('GET /api/auth/whoami')).scope.agent : undefined
     if (this.flags['all-agents'] && scopedAgent) {
       throw new SignetError(`this key is scoped to agent '${scopedAgent}' and can export only that agent — run \`signet export\` on the daemon's machine (or with an unscoped key) for every agent`)
     }
-    const memories: ListedMemory[] = []
+    const memories: MemoryView[] = []
     let total: number
     for (let offset = 0; ; offset += PAGE) {
-      const page = await client.get<ListResponse>('/api/memories', {
-        limit: PAGE,
-        offset,
-        project: this.flags.project,
-        tags: this.flags.tags,
-        type: this.flags.type,
-        agentId: narrowed,
-        allAgents: narrowed === undefined && !scopedAgent ? 'true' : undefined,
+      const page = await client.call('GET /api/memories', {
+        query: {
+          limit: PAGE,
+          offset,
+          project: this.flags.project,
+          tags: this.flags.tags,
+          type: this.flags.type,
+          agentId: narrowed,
+          allAgents: narrowed === undefined && !scopedAgent ? 'true' : undefined,
+        },
       })
       memories.push(...page.memories)
       total = page.total
@@ -105,7 +87,7 @@ reads too.`
       importance: memory.importance,
       pinned: memory.pinned,
       ...(memory.project === null ? {} : {project: memory.project}),
-      createdAt: memory.created_at,
+      createdAt: memory.createdAt,
       agentId: memory.agentId,
     }))
     if (this.jsonEnabled() && this.flags.output === undefined) return {memories: exported}

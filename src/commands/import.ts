@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs'
 
 import {Args, Flags} from '@oclif/core'
 
+import type {ResponseOf} from '../api/contract.js'
 import {SignetCommand} from '../cli/base-command.js'
 import {DaemonRequestError} from '../client/daemon-client.js'
 import {createDaemonClient} from '../client/resolve-endpoint.js'
@@ -20,12 +21,6 @@ const SOURCES = {
   'basic-memory': 'a basic-memory project folder of Markdown notes',
 } as const
 type Source = keyof typeof SOURCES
-
-interface ImportResponse {
-  imported: number
-  deduped: number
-  received: number
-}
 
 interface ImportSummary {
   file: string
@@ -108,9 +103,9 @@ remember (re-importing a file adds nothing), secrets redacted, searchable at onc
     const agents = new Set(entries.map((entry) => entry.memory.agentId ?? agentOverride ?? '')).size
     const summary: ImportSummary = {file, from, read: entries.length, skipped: read.skipped.length, imported: 0, deduped: 0, agents, batches: 0, seconds: 0}
     for (const batch of batches(entries)) {
-      let response: ImportResponse
+      let response: ResponseOf<'POST /api/memory/import'>
       try {
-        response = await client.post<ImportResponse>('/api/memory/import', {memories: batch.map((entry) => entry.memory), agentId: agentOverride})
+        response = await client.call('POST /api/memory/import', {body: {memories: batch.map((entry) => entry.memory), agentId: agentOverride}})
       } catch (error) {
         throw locateItemError(error, batch, file, summary)
       }

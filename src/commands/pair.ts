@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import qrcode from 'qrcode-terminal'
 
+import type {BodyOf, ResponseOf} from '../api/contract.js'
 import {SignetCommand} from '../cli/base-command.js'
 import {candidateUrls, type CandidateUrl} from '../cli/reachable-urls.js'
 import {parseDaemonUrl} from '../client/daemon-url.js'
@@ -11,22 +12,7 @@ import {SignetError} from '../errors.js'
 import {paint} from '../ui/output.js'
 import {type LoginLink, requestLoginLink} from './dashboard.js'
 
-interface PairResponse {
-  code: string
-  expiresAt: string
-  ttlSeconds: number
-  connector: string | null
-  agentId: string | null
-  role: string
-  project: string | null
-  url: string
-}
-
-interface StatusResponse {
-  bindHost: string
-  port: number
-  networkMode: string
-}
+type PairResponse = ResponseOf<'POST /api/auth/pair'>
 
 export interface PairResult extends PairResponse {
   /** The address a remote machine should use. */
@@ -62,14 +48,16 @@ export default class Pair extends SignetCommand<typeof Pair> {
     const workspace = this.resolveWorkspace().path
     if (this.flags.device) return this.pairDevice(workspace, ttlSeconds, explicitUrl)
     const client = createDaemonClient({workspace, asOwner: true})
-    const issued = await client.post<PairResponse>('/api/auth/pair', {
-      connector: this.flags.connector,
-      agentId: this.flags['agent-id'],
-      project: this.flags.project,
-      role: this.flags.role,
-      ttlSeconds,
+    const issued = await client.call('POST /api/auth/pair', {
+      body: {
+        connector: this.flags.connector,
+        agentId: this.flags['agent-id'],
+        project: this.flags.project,
+        role: this.flags.role as BodyOf<'POST /api/auth/pair'>['role'],
+        ttlSeconds,
+      },
     })
-    const status = await client.get<StatusResponse>('/api/status')
+    const status = await client.call('GET /api/status')
     const loopbackOnly = isLoopbackAddress(status.bindHost)
     const candidates = loopbackOnly ? [] : candidateUrls(status.bindHost, status.port, loadAgentConfig(workspace).network.hostnames)
     let connectUrl: string
@@ -122,7 +110,7 @@ export default class Pair extends SignetCommand<typeof Pair> {
     let baseUrl = explicitUrl
     let loopbackOnly = false
     if (!baseUrl) {
-      const status = await client.get<StatusResponse>('/api/status')
+      const status = await client.call('GET /api/status')
       loopbackOnly = isLoopbackAddress(status.bindHost)
       const candidates = loopbackOnly ? [] : candidateUrls(status.bindHost, status.port, loadAgentConfig(workspace).network.hostnames)
       baseUrl = candidates[0]?.url ?? link.url.slice(0, -link.path.length)

@@ -1,15 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 
+import type {RecallResponse} from '../api/memory.js'
 import {SignetCommand} from '../cli/base-command.js'
 import type {DaemonClient} from '../client/daemon-client.js'
 import {createDaemonClient} from '../client/resolve-endpoint.js'
 import {paint, renderTable} from '../ui/output.js'
 
-interface RecallResponse {
-  results: Array<{id: string; content: string; score: number; source: string; tags: string[]; project: string | null; created_at: string}>
-  meta: {total: number; method: string; elapsedMs: number; agentId?: string}
-  otherAgents?: Array<{agentId: string; matches: number}>
-}
+/** `--json` output: the daemon's answer, plus where else matches are when there are none here. */
+type RecallOutput = RecallResponse & {otherAgents?: Array<{agentId: string; matches: number}>}
 
 /** Other agents are searched only to point at them, and only this many (the owner rarely has more). */
 const MAX_AGENTS_CHECKED = 20
@@ -25,17 +23,12 @@ async function matchesUnderOtherAgents(
   flags: {limit: number; project?: string; tags?: string; type?: string},
 ): Promise<Array<{agentId: string; matches: number}>> {
   try {
-    const listed = await client.get<{byAgent?: Record<string, number>}>('/api/memories', {limit: 1, allAgents: 'true', project: flags.project})
-    const others = Object.keys(listed.byAgent ?? {}).filter((agent) => agent !== searched).slice(0, MAX_AGENTS_CHECKED)
+    const listed = await client.call('GET /api/memories', {query: {limit: 1, allAgents: 'true', project: flags.project}})
+    const others = Object.keys(listed.byAgent).filter((agent) => agent !== searched).slice(0, MAX_AGENTS_CHECKED)
     const found: Array<{agentId: string; matches: number}> = []
     for (const agentId of others) {
-      const hits = await client.post<RecallResponse>('/api/memory/recall', {
-        query,
-        limit: flags.limit,
-        project: flags.project,
-        tags: flags.tags?.split(',').map((tag) => tag.trim()).filter(Boolean),
-        type: flags.type,
-        agentId,
+      const hits = await client.call('POST /api/memory/recall', {
+        body: {query, limit: flags.limit, project: flags.project, tags: splitTags(flags.tags), type: flags.type, agentId},
       })
       if (hits.results.length > 0) found.push({agentId, matches: hits.results.length})
     }
@@ -64,15 +57,17 @@ export default class Recall extends SignetCommand<typeof Recall> {
     'agent-id': Flags.string({description: 'agent to search (default: the key scope or "default")', env: 'SIGNET_AGENT_ID'}),
   }
 
-  public async run(): Promise<RecallResponse> {
+  public async run(): Promise<RecallOutput> {
     const client = createDaemonClient({workspace: this.resolveWorkspace().path})
-    const response = await client.post<RecallResponse>('/api/memory/recall', {
-      query: this.args.query,
-      limit: this.flags.limit,
-      project: this.flags.project,
-      tags: this.flags.tags?.split(',').map((tag) => tag.trim()).filter(Boolean),
-      type: this.flags.type,
-      agentId: this.flags['agent-id'],
+    const response = await client.call('POST /api/memory/recall', {
+      body: {
+        query: this.args.query,
+        limit: this.flags.limit,
+        project: this.flags.project,
+        tags: splitTags(this.flags.tags),
+        type: this.flags.type,
+        agentId: this.flags['agent-id'],
+      },
     })
     if (response.results.length === 0) {
       const elsewhere = this.flags['agent-id'] === undefined ? await matchesUnderOtherAgents(client, this.args.query, response.meta.agentId, this.flags) : []
@@ -91,11 +86,15 @@ export default class Recall extends SignetCommand<typeof Recall> {
         // Wrap-free on a terminal; untruncated when piped, where nobody is reading columns.
         {header: 'MEMORY', value: (row) => row.content, maxWidth: process.stdout.columns ? Math.max(40, process.stdout.columns - 60) : undefined},
         {header: 'TAGS', value: (row) => row.tags.join(','), maxWidth: 20},
-        {header: 'DATE', value: (row) => row.created_at.slice(0, 10)},
+        {header: 'DATE', value: (row) => row.createdAt.slice(0, 10)},
         {header: 'ID', value: (row) => row.id.slice(0, 8)},
       ]),
     )
     this.log(paint.dim(`${response.meta.total} result(s) in ${response.meta.elapsedMs} ms (${response.meta.method})`))
     return response
   }
+}
+
+function splitTags(tags: string | undefined): string[] | undefined {
+  return tags?.split(',').map((tag) => tag.trim()).filter(Boolean)
 }

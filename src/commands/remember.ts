@@ -1,15 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
+import type {ResponseOf} from '../api/contract.js'
 import {SignetCommand} from '../cli/base-command.js'
 import {createDaemonClient} from '../client/resolve-endpoint.js'
 import {SignetError} from '../errors.js'
 import {paint} from '../ui/output.js'
-
-interface RememberResponse {
-  id: string
-  deduped: boolean
-  memory: {id: string; content: string; tags: string[]; importance: number; project: string | null}
-}
 
 export default class Remember extends SignetCommand<typeof Remember> {
   static override description = 'Store a memory in the daemon'
@@ -31,7 +26,7 @@ export default class Remember extends SignetCommand<typeof Remember> {
     'agent-id': Flags.string({description: 'agent to store for (default: the key scope or "default")', env: 'SIGNET_AGENT_ID'}),
   }
 
-  public async run(): Promise<RememberResponse> {
+  public async run(): Promise<ResponseOf<'POST /api/memory/remember'>> {
     const importance = this.flags.importance === undefined ? undefined : Number(this.flags.importance)
     if (importance !== undefined && (!Number.isFinite(importance) || importance < 0 || importance > 1)) {
       throw new SignetError(`--importance must be a number from 0 to 1, got "${this.flags.importance}"`)
@@ -39,14 +34,16 @@ export default class Remember extends SignetCommand<typeof Remember> {
     if (this.args.text.trim() === '') throw new SignetError('nothing to remember: the text is empty')
     const tags = this.flags.tags?.split(',').map((tag) => tag.trim()).filter(Boolean)
     const client = createDaemonClient({workspace: this.resolveWorkspace().path})
-    const response = await client.post<RememberResponse>('/api/memory/remember', {
-      content: this.args.text,
-      tags,
-      importance,
-      project: this.flags.project,
-      type: this.flags.type,
-      pinned: this.flags.pinned || undefined,
-      agentId: this.flags['agent-id'],
+    const response = await client.call('POST /api/memory/remember', {
+      body: {
+        content: this.args.text,
+        tags,
+        importance,
+        project: this.flags.project,
+        type: this.flags.type,
+        pinned: this.flags.pinned || undefined,
+        agentId: this.flags['agent-id'],
+      },
     })
     this.log(response.deduped
       ? `${paint.yellow('=')} Already remembered: ${response.id}`

@@ -67,7 +67,7 @@ interface RecallResult {
   score: number
   tags?: string[]
   project?: string | null
-  created_at?: string
+  createdAt?: string
 }
 
 export async function signetRecall(harness: string, params: {query: string; limit?: number; project?: string; agentId?: string}): Promise<string> {
@@ -78,7 +78,7 @@ export async function signetRecall(harness: string, params: {query: string; limi
     agentId: params.agentId ?? defaultAgentId(harness),
   })
   if (response.results.length === 0) return 'No matching memories found.'
-  const lines = response.results.map((result) => `- [${result.id}] ${result.content} (score ${result.score.toFixed(2)}${result.created_at ? `, ${result.created_at.slice(0, 10)}` : ''})`)
+  const lines = response.results.map((result) => `- [${result.id}] ${result.content} (score ${result.score.toFixed(2)}${result.createdAt ? `, ${result.createdAt.slice(0, 10)}` : ''})`)
   return `Found ${response.results.length} ${response.results.length === 1 ? 'memory' : 'memories'}:\n${lines.join('\n')}`
 }
 

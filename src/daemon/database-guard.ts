@@ -1,5 +1,6 @@
 import type {MiddlewareHandler} from 'hono'
 
+import type {StorageWriteProblem} from '../store/storage.js'
 import type {AppEnv, DaemonContext} from './context.js'
 
 /**
@@ -12,7 +13,7 @@ import type {AppEnv, DaemonContext} from './context.js'
 
 /** What the storage reports when writes are not safe: its kind (`deleted`, `replaced`, …) and the full message, which may name paths. */
 interface StorageProblem {
-  kind: string
+  kind: StorageWriteProblem['code']
   message: string
 }
 
@@ -42,7 +43,7 @@ export function currentDatabaseProblem(daemon: DaemonContext): StorageProblem | 
 }
 
 /** What /health and /api/status say about the database; paths only for callers allowed to see them. */
-export function databaseHealth(daemon: DaemonContext, options: {revealPaths: boolean}): {status: 'ok'} | {status: string; code: string; message: string} {
+export function databaseHealth(daemon: DaemonContext, options: {revealPaths: boolean}): {status: 'ok'} | {status: StorageWriteProblem['code']; code: string; message: string} {
   const problem = currentDatabaseProblem(daemon)
   if (!problem) return {status: 'ok'}
   return {status: problem.kind, code: DATABASE_REPLACED_CODE, message: options.revealPaths ? problem.message : PUBLIC_MESSAGE}

@@ -1,3 +1,5 @@
+import type {CallArgs, JsonRouteKey, ResponseOf} from '../api/contract.js'
+
 /*
  * The page's only door to the daemon. It never holds a credential: the browser sends the HttpOnly
  * device cookie by itself, and this module adds the CSRF token (read once from GET /api/session) to
@@ -23,7 +25,19 @@ export function setCsrfToken(token: string | undefined): void {
   csrfToken = token
 }
 
-export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * One route of the API contract (src/api/contract.ts), typed like the CLI's `DaemonClient.call`:
+ * `call('GET /api/memory/:id', {params: {id}, query: {agentId}})`. Types only come from the
+ * contract (`import type`), so none of its schemas reach the page's bundle.
+ */
+export function call<K extends JsonRouteKey>(route: K, ...[request]: CallArgs<K>): Promise<ResponseOf<K>> {
+  const space = route.indexOf(' ')
+  const {params, query: search, body} = (request ?? {}) as {params?: Record<string, string>; query?: Record<string, string | number | undefined>; body?: unknown}
+  const path = route.slice(space + 1).replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params?.[name] ?? ''))
+  return api(route.slice(0, space), `${path}${query(search ?? {})}`, body)
+}
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {accept: 'application/json'}
   if (body !== undefined) headers['content-type'] = 'application/json'
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['x-csrf-token'] = csrfToken

@@ -1,7 +1,9 @@
 import {render} from 'preact'
 import {useEffect, useState} from 'preact/hooks'
 
-import {api, ApiFailure, onLoggedOut, setCsrfToken} from './api.js'
+import type {ResponseOf} from '../api/contract.js'
+import type {DeviceView} from '../api/devices.js'
+import {ApiFailure, call, onLoggedOut, setCsrfToken} from './api.js'
 import {CHANGE_EVENT} from './live.js'
 import {AgentsPage} from './pages/agents.js'
 import {KeysPage} from './pages/keys.js'
@@ -10,12 +12,8 @@ import {OverviewPage} from './pages/overview.js'
 import {SessionsPage} from './pages/sessions.js'
 import {SettingsPage} from './pages/settings.js'
 
-export interface Session {
-  device: {id: string; name: string; agentId: string | null; project: string | null}
-  role: string
-  permissions: string[]
-  csrfToken: string
-}
+/** `GET /api/session` of a dashboard device: the only caller the page works for. */
+export type Session = ResponseOf<'GET /api/session'> & {device: DeviceView; csrfToken: string}
 
 /** Pages live behind `#/name`: one document, so the daemon serves only `/` and nothing path-shaped leaks to it. */
 const PAGES = [
@@ -41,12 +39,12 @@ function App() {
     const update = () => setRoute(currentRoute())
     addEventListener('hashchange', update)
     const stop = onLoggedOut(() => setSession(null))
-    api<Session | {device: null}>('GET', '/api/session')
+    call('GET /api/session')
       .then((value) => {
         // Only a device session may use the dashboard; whoever else the daemon takes this browser for.
-        if (value.device === null) return setSession(null)
+        if (value.device === null || value.csrfToken === null) return setSession(null)
         setCsrfToken(value.csrfToken)
-        setSession(value)
+        setSession(value as Session)
       })
       .catch((error) => {
         if (!(error instanceof ApiFailure) || error.status !== 401) console.error(error)
@@ -65,7 +63,7 @@ function App() {
     const events = new EventSource('/api/dashboard/events')
     events.addEventListener('change', () => dispatchEvent(new Event(CHANGE_EVENT)))
     events.onerror = () => {
-      api('GET', '/api/session').catch(() => undefined)
+      call('GET /api/session').catch(() => undefined)
     }
     return () => events.close()
   }, [session])

@@ -91,9 +91,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       const client = localDaemonClient(root)
       try {
         if (!client) throw new Error(`${paths.stateFile} is missing`)
-        const status = await client.get<{version: string; authModeWarning?: string | null; database?: {status: string; message?: string}}>('/api/status')
+        const status = await client.call('GET /api/status')
         daemonUp = true
-        if (status.database && status.database.status !== 'ok') {
+        if (status.database.status !== 'ok') {
           add({
             level: 'error',
             code: 'db_file_replaced',
@@ -109,7 +109,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       }
       if (daemonUp && client) {
         try {
-          const keys = await client.get<{apiKeys: Array<{status: string}>}>('/api/auth/api-keys')
+          const keys = await client.call('GET /api/auth/api-keys')
           keyCounts = {active: keys.apiKeys.filter((key) => key.status === 'active').length}
         } catch {
           keyCounts = undefined
@@ -138,7 +138,7 @@ async function databaseFindings(root: string, daemonUp: boolean): Promise<Findin
   if (daemonUp) {
     // The daemon owns the open database while it runs: ask it rather than opening the file here.
     try {
-      integrity = await localDaemonClient(root, 30_000)!.get<DatabaseIntegrity>('/api/diagnostics/db')
+      integrity = await localDaemonClient(root, 30_000)!.call('GET /api/diagnostics/db')
     } catch (error) {
       const detail = error instanceof DaemonRequestError ? `${error.status} ${error.daemonCode}` : (error as Error).message
       return [{level: 'info', code: 'db_not_checked', message: `could not ask the daemon to check the database (${detail})`, fix: 'signet daemon restart, then signet doctor'}]

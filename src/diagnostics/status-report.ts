@@ -32,19 +32,6 @@ export interface StatusReport {
   warnings: string[]
 }
 
-interface LiveStatus {
-  version: string
-  pid: number
-  uptime: number
-  url: string
-  bindHost: string
-  networkMode: string
-  authMode: string
-  memoryCount: number
-  authModeWarning?: string | null
-  sessionsToday?: number
-}
-
 /** One screen about this workspace: daemon, memory, sessions, connectors, keys, warnings. Never throws for a failed probe. */
 export async function collectStatus(workspace: ResolvedWorkspace, options: {connectorContext?: ConnectorContext} = {}): Promise<StatusReport> {
   const paths = workspacePaths(workspace.path)
@@ -84,7 +71,7 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
   if (processStatus.stalePid !== undefined) warnings.push(`stale pid file (pid ${processStatus.stalePid} is not running) — \`signet daemon start\` cleans it`)
   const client = processStatus.running ? localDaemonClient(workspace.path) : undefined
   const [live, connectors, forge] = await Promise.all([
-    client ? client.get<LiveStatus>('/api/status').catch((error: Error) => error) : Promise.resolve(undefined),
+    client ? client.call('GET /api/status').catch((error: Error) => error) : Promise.resolve(undefined),
     connectorRows(options.connectorContext ?? defaultConnectorContext()),
     forgeStatus({workspace: exists ? workspace.path : undefined}),
   ])
@@ -98,7 +85,7 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
     report.daemon = {running: true, pid: live.pid, url: live.url, version: live.version, uptime: live.uptime, bindHost: live.bindHost, networkMode: live.networkMode, authMode: live.authMode}
     report.memories = live.memoryCount
     if (live.authModeWarning) warnings.push(live.authModeWarning)
-    const [keys, sessions] = await Promise.all([countKeys(client!), countSessionsToday(client!, live)])
+    const [keys, sessions] = await Promise.all([countKeys(client!), countSessionsToday(client!)])
     report.keys = keys
     report.sessionsToday = sessions
   } else if (exists) {
@@ -126,7 +113,7 @@ async function connectorRows(ctx: ConnectorContext): Promise<StatusReport['conne
 
 async function countKeys(client: NonNullable<ReturnType<typeof localDaemonClient>>): Promise<StatusReport['keys']> {
   try {
-    const {apiKeys} = await client.get<{apiKeys: Array<{status: string}>}>('/api/auth/api-keys')
+    const {apiKeys} = await client.call('GET /api/auth/api-keys')
     const count = (status: string) => apiKeys.filter((key) => key.status === status).length
     return {active: count('active'), expired: count('expired'), revoked: count('revoked')}
   } catch {
@@ -134,25 +121,21 @@ async function countKeys(client: NonNullable<ReturnType<typeof localDaemonClient
   }
 }
 
-/**
- * Sessions started since local midnight, through `GET /api/sessions` (newest first, paged): from
- * /api/status when a daemon reports it, null when the daemon has no sessions route.
- */
-async function countSessionsToday(client: NonNullable<ReturnType<typeof localDaemonClient>>, live: LiveStatus): Promise<number | null> {
-  if (typeof live.sessionsToday === 'number') return live.sessionsToday
+/** Sessions started since local midnight, through `GET /api/sessions` (newest first, paged); null when that fails. */
+async function countSessionsToday(client: NonNullable<ReturnType<typeof localDaemonClient>>): Promise<number | null> {
   const since = Date.parse(startOfToday())
   const pageSize = 200
   let count = 0
   try {
     for (let offset = 0; offset < pageSize * 10; offset += pageSize) {
-      const page = await client.get<{sessions: Array<{startedAt: string}>; total: number}>('/api/sessions', {limit: pageSize, offset})
+      const page = await client.call('GET /api/sessions', {query: {limit: pageSize, offset}})
       const today = page.sessions.filter((session) => Date.parse(session.startedAt) >= since)
       count += today.length
       if (today.length < page.sessions.length || page.sessions.length < pageSize) break
     }
     return count
   } catch {
-    // an older daemon without the sessions route: leave the count out
+    // a daemon that cannot list sessions (or a key that may not): leave the count out
     return null
   }
 }

@@ -2,21 +2,19 @@ import type {McpServer} from '@modelcontextprotocol/sdk/server/mcp.js'
 import type {CallToolResult} from '@modelcontextprotocol/sdk/types.js'
 import {z} from 'zod'
 
-import {DaemonRequestError} from '../client/daemon-client.js'
-import {agentIdField, projectField, tagField} from '../daemon/request-fields.js'
+import type {MemoryView, RecallResponse} from '../api/memory.js'
+import type {SessionSearchHit} from '../api/sessions.js'
+import {type SourceHit, sourceNameField} from '../api/sources.js'
+import {agentIdField, memoryIdField, memoryTypeField, projectField, sessionKeyField, tagField} from '../api/fields.js'
+import {type DaemonClient, DaemonRequestError} from '../client/daemon-client.js'
 import {AGENT_TOOL_NAMES, type AgentToolName, agentToolDescriptions, agentToolInputs, runAgentTool} from './agent-tools.js'
 
 /**
- * The part of the daemon API the tools use. `DaemonClient` (stdio server) satisfies it, and so
- * does the daemon's in-process dispatcher behind `/mcp`; failures are thrown as
+ * What the tools call the daemon through: a `DaemonClient`, over the socket or the network (stdio
+ * server) or over the daemon's own app in process (`/mcp`). Failures are thrown as
  * `DaemonRequestError` (the daemon's `{error, code}` envelope) or `DaemonUnreachableError`.
  */
-export interface DaemonApi {
-  get<T>(path: string, searchParams?: Record<string, string | number | boolean | undefined>): Promise<T>
-  post<T>(path: string, body?: unknown): Promise<T>
-  patch<T>(path: string, body: unknown): Promise<T>
-  delete<T>(path: string): Promise<T>
-}
+export type DaemonApi = Pick<DaemonClient, 'call'>
 
 export interface SignetToolOptions {
   api: DaemonApi
@@ -40,15 +38,10 @@ export const SIGNET_TOOL_NAMES = [
 ] as const
 
 // Field shapes mirror the daemon's own validation so most mistakes are caught before a request.
-const memoryId = z.string().uuid('must be a memory id (UUID)').describe('memory id (UUID), as shown by search or list')
+const memoryId = memoryIdField.describe('memory id (UUID), as shown by search or list')
 const agentId = agentIdField.describe('agent whose memories to use (default: the key scope, SIGNET_AGENT_ID or "default")')
 const project = projectField.describe('project identity, e.g. github.com/acme/api')
-const memoryType = z
-  .string()
-  .min(1)
-  .max(32)
-  .regex(/^[a-z_]+$/, 'lowercase letters and _ only')
-  .describe('memory type, e.g. fact, preference, decision')
+const memoryType = memoryTypeField.describe('memory type, e.g. fact, preference, decision')
 // Models send tags both ways; accept either and normalise.
 const tags = z
   .union([z.array(tagField.min(1)).max(32), z.string().max(2048)])
@@ -107,7 +100,7 @@ const forgetInput = {
   agent_id: agentId.optional(),
 }
 
-const sessionKey = z.string().trim().min(1).max(256)
+const sessionKey = sessionKeyField
 const sessionSearchInput = {
   query: query.max(2000).describe('words to find in past session transcripts'),
   limit: z.number().int().min(1).max(50).optional().describe('maximum hits (default 10)'),
@@ -120,60 +113,11 @@ const sessionSearchInput = {
 const sourceSearchInput = {
   query: query.max(2000).describe('words to find in indexed folders of code and docs (`signet source add`)'),
   limit: z.number().int().min(1).max(50).optional().describe('maximum chunks (default 10)'),
-  source: z.string().trim().min(1).max(64).optional().describe('search only this source (a name from `signet source list`)'),
-}
-
-/** One hit of POST /api/sources/search (src/store/sources.ts SourceSearchHit). */
-export interface SourceHit {
-  source: string
-  path: string
-  startLine: number
-  endLine: number
-  snippet: string
-  score: number
+  source: sourceNameField.optional().describe('search only this source (a name from `signet source list`)'),
 }
 
 type RecallArgs = z.infer<z.ZodObject<typeof recallInput>>
 type RememberArgs = z.infer<z.ZodObject<typeof rememberInput>>
-
-/** The public memory shape the daemon returns (src/daemon/routes/memory.ts `presentMemory`). */
-interface MemoryView {
-  id: string
-  content: string
-  type: string
-  tags: string[]
-  importance: number
-  pinned: boolean
-  agentId: string
-  project: string | null
-  source: string
-  created_at: string
-  updated_at: string
-}
-
-interface RecallResponse {
-  results: Array<MemoryView & {score: number}>
-  meta: {method: string; total: number}
-}
-
-interface SessionHit {
-  sessionKey?: string
-  session_key?: string
-  project?: string | null
-  harness?: string | null
-  excerpt?: string
-  snippet?: string
-  startedAt?: string | null
-  endedAt?: string | null
-  updatedAt?: string | null
-  score?: number
-}
-
-/** `{hits}` is the contract; `results`/`snippet`/`session_key` are read too so a naming drift does not blank the answer. */
-interface SessionSearchResponse {
-  hits?: SessionHit[]
-  results?: SessionHit[]
-}
 
 /** Register the Signet tools on an MCP server. Each tool is one daemon call; nothing is cached. */
 export function registerSignetTools(server: McpServer, options: SignetToolOptions): void {
@@ -181,28 +125,32 @@ export function registerSignetTools(server: McpServer, options: SignetToolOption
   const agentFor = (requested: string | undefined) => requested ?? options.defaultAgentId
 
   const recall = async (args: RecallArgs) => {
-    const response = await api.post<RecallResponse>('/api/memory/recall', {
-      query: args.query,
-      limit: args.limit,
-      project: args.project,
-      type: args.type,
-      tags: normaliseTags(args.tags),
-      since: args.since,
-      until: args.until,
-      agentId: agentFor(args.agent_id),
+    const response = await api.call('POST /api/memory/recall', {
+      body: {
+        query: args.query,
+        limit: args.limit,
+        project: args.project,
+        type: args.type,
+        tags: normaliseTags(args.tags),
+        since: args.since,
+        until: args.until,
+        agentId: agentFor(args.agent_id),
+      },
     })
     return text(formatRecall(response))
   }
 
   const remember = async (args: RememberArgs) => {
-    const response = await api.post<{id: string; deduped: boolean}>('/api/memory/remember', {
-      content: args.content,
-      type: args.type,
-      importance: args.importance,
-      tags: normaliseTags(args.tags),
-      pinned: args.pinned,
-      project: args.project,
-      agentId: agentFor(args.agent_id),
+    const response = await api.call('POST /api/memory/remember', {
+      body: {
+        content: args.content,
+        type: args.type,
+        importance: args.importance,
+        tags: normaliseTags(args.tags),
+        pinned: args.pinned,
+        project: args.project,
+        agentId: agentFor(args.agent_id),
+      },
     })
     return text(response.deduped ? `Already remembered: merged with memory ${response.id}.` : `Stored memory ${response.id}.`)
   }
@@ -229,7 +177,7 @@ export function registerSignetTools(server: McpServer, options: SignetToolOption
     inputSchema: {id: memoryId, agent_id: agentId.optional()},
     annotations: {readOnlyHint: true},
   }, 'Get', async (args: {id: string; agent_id?: string}) => {
-    const response = await api.get<{memory: MemoryView}>(`/api/memory/${encodeURIComponent(args.id)}`, {agentId: agentFor(args.agent_id)})
+    const response = await api.call('GET /api/memory/:id', {params: {id: args.id}, query: {agentId: agentFor(args.agent_id)}})
     return text(JSON.stringify(response.memory, null, 2))
   })
 
@@ -238,13 +186,15 @@ export function registerSignetTools(server: McpServer, options: SignetToolOption
     inputSchema: listInput,
     annotations: {readOnlyHint: true},
   }, 'List', async (args: z.infer<z.ZodObject<typeof listInput>>) => {
-    const response = await api.get<{memories: MemoryView[]; total: number; limit: number; offset: number}>('/api/memories', {
-      limit: args.limit,
-      offset: args.offset,
-      project: args.project,
-      type: args.type,
-      tags: normaliseTags(args.tags)?.join(','),
-      agentId: agentFor(args.agent_id),
+    const response = await api.call('GET /api/memories', {
+      query: {
+        limit: args.limit,
+        offset: args.offset,
+        project: args.project,
+        type: args.type,
+        tags: normaliseTags(args.tags)?.join(','),
+        agentId: agentFor(args.agent_id),
+      },
     })
     if (response.memories.length === 0) return text(`No memories${response.offset > 0 ? ` after offset ${response.offset}` : ''} (total ${response.total}).`)
     const first = response.offset + 1
@@ -268,8 +218,7 @@ export function registerSignetTools(server: McpServer, options: SignetToolOption
     if (Object.keys(patch).length === 0) {
       return toolError('Modify failed: give at least one of content, type, importance, tags, pinned')
     }
-    const path = `/api/memory/${encodeURIComponent(args.id)}${agentQuery(agentFor(args.agent_id))}`
-    const response = await api.patch<{memory: MemoryView}>(path, patch)
+    const response = await api.call('PATCH /api/memory/:id', {params: {id: args.id}, query: {agentId: agentFor(args.agent_id)}, body: patch})
     return text(`Updated memory ${response.memory.id}.\n${formatMemoryLine(response.memory)}`)
   })
 
@@ -278,7 +227,7 @@ export function registerSignetTools(server: McpServer, options: SignetToolOption
     inputSchema: forgetInput,
     annotations: {readOnlyHint: false, destructiveHint: true, idempotentHint: true},
   }, 'Forget', async (args: z.infer<z.ZodObject<typeof forgetInput>>) => {
-    await api.delete(`/api/memory/${encodeURIComponent(args.id)}${agentQuery(agentFor(args.agent_id))}`)
+    await api.call('DELETE /api/memory/:id', {params: {id: args.id}, query: {agentId: agentFor(args.agent_id)}})
     return text(`Forgot memory ${args.id}.`)
   })
 
@@ -299,15 +248,17 @@ export function registerSignetTools(server: McpServer, options: SignetToolOption
     inputSchema: sessionSearchInput,
     annotations: {readOnlyHint: true},
   }, 'Session search', async (args: z.infer<z.ZodObject<typeof sessionSearchInput>>) => {
-    const response = await api.post<SessionSearchResponse>('/api/sessions/search', {
-      query: args.query,
-      limit: args.limit,
-      project: args.project,
-      sessionKey: args.session_key,
-      currentSessionKey: args.current_session_key,
-      agentId: agentFor(args.agent_id),
+    const response = await api.call('POST /api/sessions/search', {
+      body: {
+        query: args.query,
+        limit: args.limit,
+        project: args.project,
+        sessionKey: args.session_key,
+        currentSessionKey: args.current_session_key,
+        agentId: agentFor(args.agent_id),
+      },
     })
-    return text(formatSessionHits(response))
+    return text(formatSessionHits(response.hits))
   })
 
   register(server, 'signet_source_search', {
@@ -316,7 +267,7 @@ export function registerSignetTools(server: McpServer, options: SignetToolOption
     inputSchema: sourceSearchInput,
     annotations: {readOnlyHint: true},
   }, 'Source search', async (args: z.infer<z.ZodObject<typeof sourceSearchInput>>) => {
-    const response = await api.post<{hits: SourceHit[]}>('/api/sources/search', {query: args.query, limit: args.limit, source: args.source})
+    const response = await api.call('POST /api/sources/search', {body: {query: args.query, limit: args.limit, source: args.source}})
     return text(formatSourceHits(response.hits))
   })
 
@@ -381,19 +332,15 @@ function normaliseTags(value: string[] | string | undefined): string[] | undefin
   return cleaned.length > 0 ? cleaned : Array.isArray(value) ? [] : undefined
 }
 
-function agentQuery(agent: string | undefined): string {
-  return agent ? `?agentId=${encodeURIComponent(agent)}` : ''
-}
-
 function dropUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>
 }
 
 function formatMemoryLine(memory: MemoryView & {score?: number}): string {
-  const details = [memory.type, memory.created_at?.slice(0, 10)]
+  const details = [memory.type, memory.createdAt.slice(0, 10)]
   if (memory.score !== undefined) details.unshift(`score ${memory.score.toFixed(2)}`)
   if (memory.project) details.push(`project ${memory.project}`)
-  if (memory.tags?.length) details.push(`tags ${memory.tags.join(',')}`)
+  if (memory.tags.length) details.push(`tags ${memory.tags.join(',')}`)
   if (memory.pinned) details.push('pinned')
   return `- id: ${memory.id}; ${oneLine(memory.content)} (${details.filter(Boolean).join(', ')})`
 }
@@ -404,13 +351,11 @@ export function formatRecall(response: RecallResponse): string {
   return [`Found ${count} ${count === 1 ? 'memory' : 'memories'} (${response.meta.method}).`, ...response.results.map((memory) => formatMemoryLine(memory))].join('\n')
 }
 
-function formatSessionHits(response: SessionSearchResponse): string {
-  const hits = response.hits ?? response.results ?? []
+function formatSessionHits(hits: SessionSearchHit[]): string {
   if (hits.length === 0) return 'No matching sessions found.'
   const lines = hits.map((hit) => {
-    const details = [hit.project, hit.harness, (hit.updatedAt ?? hit.endedAt ?? hit.startedAt)?.slice(0, 10)].filter(Boolean)
-    const key = hit.sessionKey ?? hit.session_key ?? 'unknown session'
-    return `- session: ${key}${details.length ? ` (${details.join(', ')})` : ''}: ${oneLine(hit.excerpt ?? hit.snippet ?? '')}`
+    const details = [hit.project, hit.harness, hit.updatedAt.slice(0, 10)].filter(Boolean)
+    return `- session: ${hit.sessionKey}${details.length ? ` (${details.join(', ')})` : ''}: ${oneLine(hit.excerpt)}`
   })
   return [`Found ${hits.length} matching session${hits.length === 1 ? '' : 's'}.`, ...lines].join('\n')
 }

@@ -123,7 +123,7 @@ export async function runSetup(plan: SetupPlan, hooks: SetupHooks = {}): Promise
     }
     if (edit.changed.includes('harnesses')) {
       // The daemon copies AGENTS.md into each configured harness: do it now for the new ones.
-      await localDaemonClient(workspace)?.post('/api/harnesses/regenerate').catch(() => undefined)
+      await localDaemonClient(workspace)?.call('POST /api/harnesses/regenerate').catch(() => undefined)
     }
   } else if (running.running && edit.changed.some((key) => RESTART_KEYS.has(key))) {
     warnings.push('the running daemon still uses the old network/auth settings — `signet daemon restart` to apply them')

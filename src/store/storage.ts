@@ -188,6 +188,12 @@ export interface VectorRepository {
   backfill(onProgress?: (progress: BackfillProgress) => void, signal?: AbortSignal): Promise<BackfillProgress>
 }
 
+/** Why writes are refused right now: the SQLite file deleted or replaced under the daemon, or the server unreachable. */
+export interface StorageWriteProblem {
+  code: 'deleted' | 'replaced' | 'unreachable'
+  message: string
+}
+
 export interface StorageHealth {
   backend: StorageBackend
   ok: boolean
@@ -244,7 +250,7 @@ export interface Storage {
    * `code` is the kind of problem (SQLite: `deleted` or `replaced`, the file under the daemon);
    * `message` may name paths and goes only to callers allowed to see them.
    */
-  writeProblem(): {code: string; message: string} | undefined
+  writeProblem(): StorageWriteProblem | undefined
   health(options?: {deep?: boolean}): Promise<StorageHealth>
   close(): Promise<void>
 }

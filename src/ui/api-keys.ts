@@ -1,10 +1,10 @@
-import {API_KEY_ID_PATTERN, API_KEY_PATTERN, API_KEY_PREFIX_PATTERN, type ApiKeyRecord} from '../store/api-keys.js'
+import type {ApiKeyView, CreatedApiKeyView} from '../api/auth.js'
+import {API_KEY_ID_PATTERN, API_KEY_PATTERN, API_KEY_PREFIX_PATTERN} from '../store/api-keys.js'
 import {SignetError} from '../errors.js'
 import {paint, renderTable} from './output.js'
 
-/** An API key as the daemon returns it: the record plus its status (never the hash). */
-export type ApiKeyView = ApiKeyRecord & {status: 'active' | 'expired' | 'revoked'}
-export type CreatedApiKeyView = ApiKeyView & {key: string}
+/** An API key as the daemon returns it (the record plus its status, never the hash), and as created (with the raw key, once). */
+export type {ApiKeyView, CreatedApiKeyView}
 
 /**
  * The block `signet api-key create` prints (scripts parse it; docs/architecture.md, CLI conventions): header, aligned

@@ -208,7 +208,7 @@ describe('bulk import', () => {
 
     const recalled = await daemon.request('POST', '/api/memory/recall', {body: {query: 'when does billing deploy?'}})
     const billing = recalled.body.results.find((hit: {content: string}) => hit.content.includes('billing service'))
-    expect(billing).toMatchObject({harness: 'codex', tags: ['billing'], created_at: '2024-03-05T10:00:00.000Z'})
+    expect(billing).toMatchObject({harness: 'codex', tags: ['billing'], createdAt: '2024-03-05T10:00:00.000Z'})
     const listed = await daemon.request('GET', '/api/memories?limit=500')
     expect(listed.body.memories.find((memory: {id: string}) => memory.id === billing.id)).toMatchObject({source: 'import'})
     const contents = listed.body.memories.map((memory: {content: string}) => memory.content)

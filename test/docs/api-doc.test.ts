@@ -4,12 +4,13 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {API_CONTRACT, type RouteDefinition} from '../../src/api/contract.js'
 import {createApp} from '../../src/daemon/app.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 
-describe('docs/api.md', () => {
+describe('docs/api.md and the API contract', () => {
   let daemon: TestDaemon
   beforeAll(async () => {
     daemon = await startTestDaemon()
@@ -18,16 +19,31 @@ describe('docs/api.md', () => {
     await daemon?.stop()
   })
 
-  it('documents every route the live app serves', () => {
-    const documented = readFileSync(path.join(root, 'docs/api.md'), 'utf8')
+  it('has a contract entry (src/api) for every route the live app serves, and serves every entry', () => {
     // Middleware registers as ALL /* (or *); everything else is a route a client can call.
-    const served = createApp(daemon.context).routes.filter((route) => route.path !== '/*' && route.path !== '*')
-    expect(served.length).toBeGreaterThan(40)
-    const missing = served.map((route) => `${route.method} ${route.path}`).filter((route) => !documented.includes(`### \`${route}\``))
-    expect(missing, 'routes missing from docs/api.md: register them in src/daemon/routes/*.ts and run `npm run docs:api`').toEqual([])
+    const served = new Set(
+      createApp(daemon.context)
+        .routes.filter((route) => route.path !== '/*' && route.path !== '*')
+        .map((route) => `${route.method} ${route.path}`),
+    )
+    expect(served.size).toBeGreaterThan(40)
+    const contracted = new Set(Object.keys(API_CONTRACT))
+    expect([...served].filter((route) => !contracted.has(route)), 'routes served without a contract entry: add them to src/api/*.ts').toEqual([])
+    expect([...contracted].filter((route) => !served.has(route)), 'contract entries no route serves').toEqual([])
   })
 
-  it('is what scripts/api-doc.mjs generates from the route modules now', () => {
+  it('documents every route with its schemas', () => {
+    const documented = readFileSync(path.join(root, 'docs/api.md'), 'utf8')
+    for (const [route, definition] of Object.entries(API_CONTRACT) as Array<[string, RouteDefinition]>) {
+      const section = documented.split(`### \`${route}\``)[1]?.split('\n### ')[0]
+      expect(section, `${route} is missing from docs/api.md: run \`npm run docs:api\``).toBeDefined()
+      if (definition.body) expect(section, route).toContain('Body:')
+      if (definition.query) expect(section, route).toContain('Query:')
+      if (definition.response) expect(section, route).toContain('Answer:')
+    }
+  })
+
+  it('is what scripts/api-doc.mjs generates from the contract now', () => {
     // Exits 1 with "docs/api.md is out of date" when a route, permission or schema changed without `npm run docs:api`.
     expect(() => execFileSync(process.execPath, [path.join(root, 'scripts/api-doc.mjs'), '--check'], {encoding: 'utf8', stdio: 'pipe'})).not.toThrow()
   })

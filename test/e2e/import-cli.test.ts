@@ -61,7 +61,7 @@ describe('signet import and export', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/Imported 2 memories from/)
     const shop = JSON.parse((await runCli(['recall', 'stripe webhook tolerance', '--project', 'github.com/acme/shop', '--json'], {env})).stdout)
-    expect(shop.results[0]).toMatchObject({project: 'github.com/acme/shop', created_at: '2023-06-01T09:00:00.000Z'})
+    expect(shop.results[0]).toMatchObject({project: 'github.com/acme/shop', createdAt: '2023-06-01T09:00:00.000Z'})
     const search = JSON.parse((await runCli(['recall', 'opensearch version', '--project', 'github.com/acme/search', '--json'], {env})).stdout)
     expect(search.results[0].content).toBe('Search runs on OpenSearch 2.11')
   })
@@ -101,7 +101,7 @@ describe('signet import and export', () => {
       expect(recall.results[0]).toMatchObject({
         content: 'Checkout uses Stripe webhooks with a 5 minute tolerance',
         project: 'github.com/acme/shop',
-        created_at: '2023-06-01T09:00:00.000Z',
+        createdAt: '2023-06-01T09:00:00.000Z',
       })
     } finally {
       await runCli(['daemon', 'stop'], {env: otherEnv})

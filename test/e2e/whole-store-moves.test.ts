@@ -154,7 +154,7 @@ describe('signet import --from the stores people leave', () => {
     expect(real).toMatchObject({from: 'claude-mem', read: 4, skipped: 1, imported: 4, deduped: 0})
     const hit = (await json(['recall', 'checkout rounding per order', '--project', 'shop'])).results[0]
     expect(hit.content).toMatch(/^Fixed checkout rounding\nTotals were rounded per line instead of per order\.\n- Round once per order\n- Use integer cents\nFiles: src\/cart\.ts$/)
-    expect(hit).toMatchObject({type: 'bugfix', project: 'shop', created_at: '2025-03-01T10:00:00.000Z'})
+    expect(hit).toMatchObject({type: 'bugfix', project: 'shop', createdAt: '2025-03-01T10:00:00.000Z'})
     // Provenance: the daemon records which store each memory came from.
     const store = new Database((await json(['daemon', 'status'])).dbPath, {readonly: true})
     expect(store.prepare('SELECT source FROM memories WHERE id = ?').get(hit.id)).toEqual({source: 'import:claude-mem'})
@@ -185,7 +185,7 @@ describe('signet import --from the stores people leave', () => {
     const real = await json(['import', '--from', 'mem0', file])
     expect(real).toMatchObject({read: 3, imported: 3, skipped: 1})
     const hit = (await json(['recall', 'coffee roast'])).results[0]
-    expect(hit).toMatchObject({content: 'Prefers dark roast coffee', type: 'preference', tags: ['mem0', 'food', 'preferences'], created_at: '2024-07-01T15:00:00.000Z'})
+    expect(hit).toMatchObject({content: 'Prefers dark roast coffee', type: 'preference', tags: ['mem0', 'food', 'preferences'], createdAt: '2024-07-01T15:00:00.000Z'})
     const lisbon = (await json(['recall', 'Lisbon', '--project', 'relocation'])).results[0]
     expect(lisbon.tags).toEqual(['mem0', 'personal_info!'])
 
@@ -239,7 +239,7 @@ describe('signet import --from the stores people leave', () => {
       content: 'Authentication Design: Using JWT tokens for stateless authentication #backend',
       type: 'decision',
       tags: ['basic-memory', 'auth', 'security', 'backend'],
-      created_at: '2024-05-01T09:00:00.000Z',
+      createdAt: '2024-05-01T09:00:00.000Z',
     })
     const note = (await json(['recall', 'moved from sessions to tokens'])).results[0]
     expect(note.content).toMatch(/^Authentication Design\n\nWe moved from sessions to tokens in spring\./)

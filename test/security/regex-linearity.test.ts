@@ -99,7 +99,7 @@ describe('attacker-reachable text functions take linear time', () => {
     ['extractDurableMemories on repeated lead-ins', extractDurableMemories, (size) => `User: ${repeatTo('so \t ', size)}remember \rx`],
     ['queryTerms on separators', queryTerms, (size) => repeatTo('a-b.c_', size)],
     ['renderRecalledNotes on a fence opener and whitespace', (text) => renderRecalledNotes([{id: 'm1', content: text}], {maxChars: 9500, maxNoteChars: 1 << 21}), (size) => `<${repeatTo('\t', size)}<x`],
-    ['formatRecall on whitespace without a newline', (text) => formatRecall({results: [{id: 'm1', content: text, score: 1} as never], meta: {method: 'fts', total: 1}}), WHITESPACE_RUNS],
+    ['formatRecall on whitespace without a newline', (text) => formatRecall({results: [{id: 'm1', content: text, score: 1, type: 'fact', tags: [], createdAt: '2025-01-01T00:00:00.000Z'} as never], meta: {method: 'bm25', total: 1} as never}), WHITESPACE_RUNS],
     ['normalizeForDedup on trailing punctuation', normalizeForDedup, (size) => `${repeatTo('!', size)}x`],
     ['mergeWorkingMemoryBlock on a whitespace run', (text) => mergeWorkingMemoryBlock(text, 'block'), WHITESPACE_RUNS],
   ]

@@ -1,23 +1,7 @@
 import {Flags} from '@oclif/core'
 
+import type {QueryOf, ResponseOf} from '../../api/contract.js'
 import {SignetCommand} from '../../cli/base-command.js'
-
-interface InboxMessage {
-  id: string
-  from: {agent: string; machine: string | null}
-  to: string
-  kind: string
-  subject: string | null
-  body: string
-  createdAt: string
-  state: string
-}
-
-interface InboxResponse {
-  agent: string
-  box: string
-  messages: InboxMessage[]
-}
 
 export default class AgentInbox extends SignetCommand<typeof AgentInbox> {
   static override description = "Show an agent's messages (or, with --sent, what it sent and whether it was acknowledged)"
@@ -31,18 +15,20 @@ export default class AgentInbox extends SignetCommand<typeof AgentInbox> {
     'agent-id': Flags.string({description: 'agent whose inbox to read (default: the key scope or "default")', env: 'SIGNET_AGENT_ID'}),
   }
 
-  public async run(): Promise<InboxResponse> {
+  public async run(): Promise<ResponseOf<'GET /api/agents/inbox'>> {
     const [{createDaemonClient}, {paint}] = await Promise.all([import('../../client/resolve-endpoint.js'), import('../../ui/output.js')])
     const client = createDaemonClient({workspace: this.resolveWorkspace().path})
     if (this.flags.ack) {
-      await client.post(`/api/agents/messages/${encodeURIComponent(this.flags.ack)}/ack`, {agentId: this.flags['agent-id']})
+      await client.call('POST /api/agents/messages/:id/ack', {params: {id: this.flags.ack}, body: {agentId: this.flags['agent-id']}})
       this.log(`Acknowledged ${this.flags.ack}`)
     }
-    const response = await client.get<InboxResponse>('/api/agents/inbox', {
-      box: this.flags.sent ? 'sent' : 'in',
-      state: this.flags.state,
-      limit: this.flags.limit,
-      agentId: this.flags['agent-id'],
+    const response = await client.call('GET /api/agents/inbox', {
+      query: {
+        box: this.flags.sent ? 'sent' : 'in',
+        state: this.flags.state as QueryOf<'GET /api/agents/inbox'>['state'],
+        limit: this.flags.limit,
+        agentId: this.flags['agent-id'],
+      },
     })
     if (response.messages.length === 0) {
       this.log(paint.dim(`No messages ${this.flags.sent ? 'sent by' : 'for'} ${response.agent}.`))

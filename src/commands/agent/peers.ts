@@ -1,12 +1,8 @@
 import {Flags} from '@oclif/core'
 
+import type {PeerView} from '../../api/agents.js'
+import type {ResponseOf} from '../../api/contract.js'
 import {SignetCommand} from '../../cli/base-command.js'
-
-interface PeersResponse {
-  peers: Array<{agent: string; harness: string; machine: string | null; session: string | null; project: string | null; lastSeen: string; status: string}>
-  agents: string[]
-  messaging: string
-}
 
 export default class AgentPeers extends SignetCommand<typeof AgentPeers> {
   static override description = 'List the agents and sessions connected to the daemon, with status and last seen'
@@ -17,11 +13,11 @@ export default class AgentPeers extends SignetCommand<typeof AgentPeers> {
     status: Flags.string({description: 'only peers with this status', options: ['online', 'idle', 'offline']}),
   }
 
-  public async run(): Promise<PeersResponse> {
+  public async run(): Promise<ResponseOf<'GET /api/agents/peers'>> {
     // Loaded on use: the HTTP client and table renderer are not needed to parse flags or print help.
     const [{createDaemonClient}, {paint, renderTable}] = await Promise.all([import('../../client/resolve-endpoint.js'), import('../../ui/output.js')])
     const client = createDaemonClient({workspace: this.resolveWorkspace().path})
-    const response = await client.get<PeersResponse>('/api/agents/peers', {agentId: this.flags.agent, status: this.flags.status})
+    const response = await client.call('GET /api/agents/peers', {query: {agentId: this.flags.agent, status: this.flags.status as PeerView['status'] | undefined}})
     if (response.peers.length === 0) {
       this.log(paint.dim('No peers seen yet: agents appear once a connected harness runs a hook.'))
       return response

@@ -1,11 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
+import type {MessageView} from '../../api/agents.js'
+import type {ResponseOf} from '../../api/contract.js'
 import {SignetCommand} from '../../cli/base-command.js'
-
-interface SendResponse {
-  message: {id: string; to: string; thread: string; kind: string}
-  redactions: number
-}
 
 export default class AgentSend extends SignetCommand<typeof AgentSend> {
   static override description = "Send a message to another agent; it is shown once in that agent's next prompt"
@@ -27,17 +24,19 @@ export default class AgentSend extends SignetCommand<typeof AgentSend> {
     project: Flags.string({description: 'project you send from (needed under agents.messaging: same-project)'}),
   }
 
-  public async run(): Promise<SendResponse> {
+  public async run(): Promise<ResponseOf<'POST /api/agents/messages'>> {
     const {createDaemonClient} = await import('../../client/resolve-endpoint.js')
     const client = createDaemonClient({workspace: this.resolveWorkspace().path})
-    const response = await client.post<SendResponse>('/api/agents/messages', {
-      to: this.args.to,
-      body: this.args.text,
-      subject: this.flags.subject,
-      replyTo: this.flags['reply-to'],
-      kind: this.flags.kind,
-      agentId: this.flags['agent-id'],
-      project: this.flags.project,
+    const response = await client.call('POST /api/agents/messages', {
+      body: {
+        to: this.args.to,
+        body: this.args.text,
+        subject: this.flags.subject,
+        replyTo: this.flags['reply-to'],
+        kind: this.flags.kind as MessageView['kind'] | undefined,
+        agentId: this.flags['agent-id'],
+        project: this.flags.project,
+      },
     })
     this.log(`Sent ${response.message.kind} ${response.message.id} to ${response.message.to}${response.redactions ? ` (${response.redactions} secret(s) redacted)` : ''}`)
     return response

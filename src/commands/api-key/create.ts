@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {SignetCommand} from '../../cli/base-command.js'
 import {createDaemonClient} from '../../client/resolve-endpoint.js'
-import {PERMISSIONS, ROLES} from '../../daemon/auth/principal.js'
+import {type Permission, PERMISSIONS, type Role, ROLES} from '../../api/fields.js'
 import {SignetError} from '../../errors.js'
 import {HARNESS_IDS} from '../../harnesses/registry.js'
 import {parseExpiresAt, renderCreatedKey, type CreatedApiKeyView} from '../../ui/api-keys.js'
@@ -35,15 +35,17 @@ export default class ApiKeyCreate extends SignetCommand<typeof ApiKeyCreate> {
     if (unknown) throw new SignetError(`--permissions: unknown permission "${unknown}" (one of ${PERMISSIONS.join(', ')})`)
     const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true})
     const agentId = this.flags['agent-id']
-    const response = await client.post<{apiKey: CreatedApiKeyView}>('/api/auth/api-keys', {
-      name,
-      role: this.flags.role,
-      connector: this.flags.connector,
-      harness: this.flags.connector,
-      agentId,
-      scope: {agent: agentId, project: this.flags.project},
-      permissions,
-      expiresAt,
+    const response = await client.call('POST /api/auth/api-keys', {
+      body: {
+        name,
+        role: this.flags.role as Role,
+        connector: this.flags.connector,
+        harness: this.flags.connector,
+        agentId,
+        scope: {agent: agentId, project: this.flags.project},
+        permissions: permissions as Permission[] | undefined,
+        expiresAt,
+      },
     })
     this.log(renderCreatedKey('API key created:', response.apiKey))
     return response

@@ -9,7 +9,7 @@ export default class ApiKeyList extends SignetCommand<typeof ApiKeyList> {
 
   public async run(): Promise<{apiKeys: ApiKeyView[]}> {
     const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true})
-    const response = await client.get<{apiKeys: ApiKeyView[]}>('/api/auth/api-keys')
+    const response = await client.call('GET /api/auth/api-keys')
     this.log(renderKeyList(response.apiKeys))
     return response
   }

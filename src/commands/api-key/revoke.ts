@@ -15,7 +15,7 @@ export default class ApiKeyRevoke extends SignetCommand<typeof ApiKeyRevoke> {
   public async run(): Promise<{apiKey: ApiKeyView}> {
     const reference = keyReference(this.args.idOrPrefix)
     const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true})
-    const response = await client.delete<{apiKey: ApiKeyView}>(`/api/auth/api-keys/${encodeURIComponent(reference)}`)
+    const response = await client.call('DELETE /api/auth/api-keys/:idOrPrefix', {params: {idOrPrefix: reference}})
     this.log(`Revoked API key ${response.apiKey.id}`)
     return response
   }

@@ -22,10 +22,7 @@ export default class ApiKeyRotate extends SignetCommand<typeof ApiKeyRotate> {
     const reference = keyReference(this.args.idOrPrefix)
     const expiresAt = parseExpiresAt(this.flags['expires-at'])
     const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true})
-    const response = await client.post<{apiKey: CreatedApiKeyView; replaced: ApiKeyView}>(
-      `/api/auth/api-keys/${encodeURIComponent(reference)}/rotate`,
-      expiresAt ? {expiresAt} : {},
-    )
+    const response = await client.call('POST /api/auth/api-keys/:idOrPrefix/rotate', {params: {idOrPrefix: reference}, body: expiresAt ? {expiresAt} : {}})
     this.log(renderCreatedKey('API key rotated:', response.apiKey, [['replaces', `${response.replaced.id} (revoked)`]]))
     return response
   }

@@ -61,7 +61,7 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
       report.pid = processStatus.pid ?? null
       try {
         const client = clientForEndpoint(endpoint, {timeoutMs: 3000})
-        const live = await client.get<{version: string; uptime: number; bindHost: string; networkMode: string; authMode: string; configuredAuthMode: string; memoryCount: number; authModeWarning: string | null}>('/api/status')
+        const live = await client.call('GET /api/status')
         Object.assign(report, {
           version: live.version,
           uptime: live.uptime,

@@ -1,15 +1,15 @@
+import type {DeviceView} from '../../api/devices.js'
 import {SignetCommand} from '../../cli/base-command.js'
 import {createDaemonClient} from '../../client/resolve-endpoint.js'
-import type {DeviceSession} from '../../store/device-sessions.js'
 
 export default class DeviceList extends SignetCommand<typeof DeviceList> {
   static override description = 'List dashboard devices (browsers and phones logged in through a login link)'
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> device list', '<%= config.bin %> device list --json']
 
-  public async run(): Promise<{devices: DeviceSession[]}> {
+  public async run(): Promise<{devices: DeviceView[]}> {
     const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true})
-    const response = await client.get<{devices: DeviceSession[]}>('/api/devices')
+    const response = await client.call('GET /api/devices')
     if (response.devices.length === 0) {
       this.log('No dashboard devices. Add one with `signet dashboard` or `signet pair --device`.')
       return response

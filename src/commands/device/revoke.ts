@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
+import type {DeviceView} from '../../api/devices.js'
 import {SignetCommand} from '../../cli/base-command.js'
 import {createDaemonClient} from '../../client/resolve-endpoint.js'
-import type {DeviceSession} from '../../store/device-sessions.js'
 import {SignetError} from '../../errors.js'
 
 export default class DeviceRevoke extends SignetCommand<typeof DeviceRevoke> {
@@ -13,10 +13,10 @@ export default class DeviceRevoke extends SignetCommand<typeof DeviceRevoke> {
     id: Args.string({description: 'device id (dev_…), as shown by `device list`', required: true}),
   }
 
-  public async run(): Promise<{device: DeviceSession}> {
+  public async run(): Promise<{device: DeviceView}> {
     if (!/^dev_[A-Za-z0-9_-]{16}$/.test(this.args.id)) throw new SignetError(`"${this.args.id}" is not a device id (dev_… as shown by \`signet device list\`)`)
     const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true})
-    const response = await client.delete<{device: DeviceSession}>(`/api/devices/${encodeURIComponent(this.args.id)}`)
+    const response = await client.call('DELETE /api/devices/:id', {params: {id: this.args.id}})
     this.log(`Revoked device ${response.device.id} (${response.device.name})`)
     return response
   }

@@ -1,14 +1,10 @@
+import type {BackfillLine} from '../../api/status.js'
 import {SignetCommand} from '../../cli/base-command.js'
 import {createDaemonClient} from '../../client/resolve-endpoint.js'
 import {DaemonRequestError} from '../../client/daemon-client.js'
 import {SignetError} from '../../errors.js'
 import {paint, startSpinner} from '../../ui/output.js'
 
-/** The lines POST /api/embedding/backfill answers with (docs/api.md). */
-type BackfillLine =
-  | {type: 'progress'; done: number; total: number; failed: number}
-  | {type: 'done'; provider: string; model: string; embedded: number; total: number; seconds: number}
-  | {type: 'error'; error: string; embedded: number}
 
 /** How long to wait for the next progress line: one batch of a slow remote embedder. */
 const LINE_TIMEOUT_MS = 10 * 60_000

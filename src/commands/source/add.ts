@@ -2,9 +2,9 @@ import path from 'node:path'
 
 import {Args, Flags} from '@oclif/core'
 
+import type {ResponseOf} from '../../api/contract.js'
 import {SignetCommand} from '../../cli/base-command.js'
 import {createDaemonClient} from '../../client/resolve-endpoint.js'
-import type {IndexReport, SourceSummary} from '../../store/sources.js'
 import {describeSource} from './list.js'
 
 export default class SourceAdd extends SignetCommand<typeof SourceAdd> {
@@ -24,13 +24,9 @@ Harnesses search it with the signet_source_search tool, which answers path:line 
     include: Flags.string({description: 'only index files matching this glob (gitignore syntax); repeat for several', multiple: true}),
   }
 
-  public async run(): Promise<{source: SourceSummary; report: IndexReport | null}> {
+  public async run(): Promise<ResponseOf<'POST /api/sources'>> {
     const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true, timeoutMs: 600_000})
-    const response = await client.post<{source: SourceSummary; report: IndexReport | null}>('/api/sources', {
-      path: path.resolve(this.args.dir),
-      name: this.flags.name,
-      include: this.flags.include,
-    })
+    const response = await client.call('POST /api/sources', {body: {path: path.resolve(this.args.dir), name: this.flags.name, include: this.flags.include}})
     const took = response.report ? ` in ${response.report.ms} ms` : ''
     this.log(`Added source ${response.source.name} (${response.source.root})${took}`)
     this.log(describeSource(response.source))

@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
+import type {IndexReport} from '../../api/sources.js'
 import {SignetCommand} from '../../cli/base-command.js'
 import {createDaemonClient} from '../../client/resolve-endpoint.js'
-import type {IndexReport, SourceSummary} from '../../store/sources.js'
 
 export default class SourceReindex extends SignetCommand<typeof SourceReindex> {
   static override description = 'Rescan a source now (or every source): changed files are re-read, deleted ones dropped'
@@ -14,11 +14,11 @@ export default class SourceReindex extends SignetCommand<typeof SourceReindex> {
 
   public async run(): Promise<{reports: IndexReport[]}> {
     const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true, timeoutMs: 600_000})
-    const names = this.args.name ? [this.args.name] : (await client.get<{sources: SourceSummary[]}>('/api/sources')).sources.map((source) => source.name)
+    const names = this.args.name ? [this.args.name] : (await client.call('GET /api/sources')).sources.map((source) => source.name)
     if (names.length === 0) this.log('No sources. Index a folder with `signet source add <dir>`.')
     const reports: IndexReport[] = []
     for (const name of names) {
-      const {report} = await client.post<{report: IndexReport}>(`/api/sources/${encodeURIComponent(name)}/reindex`)
+      const {report} = await client.call('POST /api/sources/:name/reindex', {params: {name}})
       reports.push(report)
       this.log(`${name}: ${report.changed} changed, ${report.removed} removed, ${report.unchanged} unchanged (${report.ms} ms)`)
     }

@@ -13,7 +13,7 @@ export default class SourceRemove extends SignetCommand<typeof SourceRemove> {
 
   public async run(): Promise<{removed: string}> {
     const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true})
-    const response = await client.delete<{removed: string}>(`/api/sources/${encodeURIComponent(this.args.name)}`)
+    const response = await client.call('DELETE /api/sources/:name', {params: {name: this.args.name}})
     this.log(`Removed source ${response.removed}`)
     return response
   }

@@ -1,69 +1,16 @@
 import {Hono} from 'hono'
 import {streamSSE} from 'hono/streaming'
-import {z} from 'zod'
 
+import {ackBody, inboxQuery, MAX_MESSAGE_BODY_BYTES, peersQuery, sendMessageBody as sendBody, streamQuery} from '../../api/agents.js'
 import type {AgentEvent} from '../../store/agent-messages.js'
 import {agentNetworkOf, STREAM_POLL_MS} from '../agent-network.js'
 import {ApiError, notFound} from '../api-error.js'
 import {requirePermission} from '../auth/principal.js'
 import {ownProjectsOf, requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
-import {agentIdField, harnessNameField, readHarnessHeader} from '../request-fields.js'
+import {readHarnessHeader} from '../request-fields.js'
 import {readJsonBody, readQuery} from '../request-validation.js'
-
-/** Largest message body, in UTF-8 bytes. */
-export const MAX_MESSAGE_BODY_BYTES = 16 * 1024
-
-/**
- * An address: `agent`, `agent@machine`, `session:<key>` or a bare session key. Printable ASCII only,
- * so control and bidirectional characters can never make one address look like another.
- */
-const addressField = z
-  .string()
-  .min(1)
-  .max(300)
-  .regex(/^[\w.:@/+-]+$/, 'an agent id, agent@machine or session key (letters, digits and . _ : @ / + - only)')
-
-const sendBody = z
-  .object({
-    to: addressField,
-    body: z.string().refine((text) => text.trim().length > 0, 'must not be empty'),
-    subject: z.string().trim().min(1).max(200).optional(),
-    kind: z.enum(['note', 'request', 'reply']).optional(),
-    replyTo: z.string().uuid('must be a message id').optional(),
-    /** The sending agent; an agent-scoped key may only name its own. */
-    agentId: agentIdField.optional(),
-    project: z.string().trim().min(1).max(512).optional(),
-    machineId: z.string().min(1).max(256).optional(),
-    sessionKey: z.string().trim().min(1).max(256).optional(),
-    harness: harnessNameField.optional(),
-  })
-  .strict()
-
-const ackBody = z.object({agentId: agentIdField.optional()}).strict()
-
-const inboxQuery = z
-  .object({
-    agentId: agentIdField.optional(),
-    box: z.enum(['in', 'sent']).default('in'),
-    state: z.enum(['pending', 'delivered', 'acked', 'unacked', 'all']).default('all'),
-    thread: z.string().uuid('must be a thread id').optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-  })
-  .strict()
-
-const peersQuery = z.object({agentId: agentIdField.optional(), status: z.enum(['online', 'idle', 'offline']).optional()}).strict()
-
-const streamQuery = z
-  .object({
-    agentId: agentIdField.optional(),
-    /** For clients that cannot set Last-Event-ID on their first request. */
-    lastEventId: z.coerce.number().int().min(0).optional(),
-    heartbeatMs: z.coerce.number().int().min(100).max(60_000).default(15_000),
-    /** false: replay what was missed and end, for clients that cannot hold a connection open. */
-    follow: z.enum(['true', 'false']).default('true'),
-  })
-  .strict()
+import {respond} from '../respond.js'
 
 export function agentRoutes(daemon: DaemonContext) {
   const app = new Hono<AppEnv>()
@@ -80,7 +27,7 @@ export function agentRoutes(daemon: DaemonContext) {
       .filter((peer) => !own || peer.project === null || own.includes(peer.project))
       .filter((peer) => !query.status || peer.status === query.status)
     const agents = [...new Set(peers.map((peer) => peer.agent))]
-    return c.json({peers, agents, messaging: daemon.config.agents.messaging})
+    return respond(c, 'GET /api/agents/peers', {peers, agents, messaging: daemon.config.agents.messaging})
   })
 
   app.post('/api/agents/messages', async (c) => {
@@ -128,7 +75,7 @@ export function agentRoutes(daemon: DaemonContext) {
       detail: {id: message.id, from, to: to.address, kind: message.kind, bytes, redactions},
     })
     network.publish([event])
-    return c.json({message: message, redactions}, 201)
+    return respond(c, 'POST /api/agents/messages', {message: message, redactions}, 201)
   })
 
   app.get('/api/agents/inbox', async (c) => {
@@ -138,7 +85,7 @@ export function agentRoutes(daemon: DaemonContext) {
     // Reads only the inbox of the agent the key is scoped to.
     const agent = requestScope(principal, {agentId: query.agentId}).agentId
     const messages = await network.messages.list(agent, {box: query.box, state: query.state, thread: query.thread, limit: query.limit})
-    return c.json({agent, box: query.box, messages: messages})
+    return respond(c, 'GET /api/agents/inbox', {agent, box: query.box, messages: messages})
   })
 
   app.post('/api/agents/messages/:id/ack', async (c) => {
@@ -152,7 +99,7 @@ export function agentRoutes(daemon: DaemonContext) {
     if (!existing || existing.toAgent !== agent) throw notFound(`message ${id} not found`)
     const result = (await network.messages.ack(id))!
     if (result.event) network.publish([result.event])
-    return c.json({message: result.message, alreadyAcked: result.event === undefined})
+    return respond(c, 'POST /api/agents/messages/:id/ack', {message: result.message, alreadyAcked: result.event === undefined})
   })
 
   app.get('/api/agents/stream', (c) => {

@@ -1,85 +1,32 @@
 import {Hono} from 'hono'
-import {z} from 'zod'
 
 import {
-  API_KEY_ID_PATTERN,
-  API_KEY_PREFIX_PATTERN,
-  apiKeyStatus,
-  type ApiKeyRecord,
-  type CreatedApiKey,
-} from '../../store/api-keys.js'
+  auditQuery,
+  type ApiKeyView,
+  claimBody,
+  createKeyBody,
+  type CreatedApiKeyView,
+  keyRefParams as keyRef,
+  pairBody,
+  rotateKeyBody as rotateBody,
+} from '../../api/auth.js'
+import {apiKeyStatus, type ApiKeyRecord, type CreatedApiKey} from '../../store/api-keys.js'
 import {MAX_PENDING_PAIR_CODES} from '../../store/pairing.js'
 import {ApiError, badRequest, notFound} from '../api-error.js'
 import {authState, type AuthState} from '../auth/auth-state.js'
-import {PERMISSIONS, ROLE_PERMISSIONS, ROLES, requirePermission, type Principal} from '../auth/principal.js'
+import {ROLE_PERMISSIONS, requirePermission, type Principal} from '../auth/principal.js'
 import {retryAfterSeconds} from '../auth/rate-limit.js'
 import {assertCanMint, holdsFullAuthority, keyWithinScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
-import {agentIdField, harnessNameField, keyNameField, projectField} from '../request-fields.js'
-
-const connectorField = harnessNameField
-const keyName = keyNameField
-const futureDate = z
-  .string()
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO date')
-  .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
-  .transform((value) => new Date(value).toISOString())
-
-const scopeBody = z
-  .object({agent: agentIdField.optional(), project: projectField.optional(), user: z.string().min(1).max(128).optional()})
-  .strict()
-
-const createKeyBody = z
-  .object({
-    name: keyName,
-    role: z.enum(ROLES as [string, ...string[]]).default('agent'),
-    scope: scopeBody.default({}),
-    permissions: z.array(z.enum(PERMISSIONS as [string, ...string[]])).max(PERMISSIONS.length).default([]),
-    connector: connectorField.nullable().optional(),
-    harness: connectorField.nullable().optional(),
-    agentId: agentIdField.nullable().optional(),
-    allowedProjects: z.array(projectField).max(64).default([]),
-    expiresAt: futureDate.nullable().optional(),
-  })
-  .strict()
-
-const rotateBody = z.object({expiresAt: futureDate.nullable().optional()}).strict()
-
-const keyRef = z.object({
-  idOrPrefix: z
-    .string()
-    .refine((value) => API_KEY_ID_PATTERN.test(value) || API_KEY_PREFIX_PATTERN.test(value), 'must be a key id (key_…) or its 12-hex prefix'),
-})
-
-const pairBody = z
-  .object({
-    connector: connectorField.optional(),
-    agentId: agentIdField.optional(),
-    role: z.enum(['operator', 'agent', 'readonly']).default('agent'),
-    project: projectField.optional(),
-    ttlSeconds: z.number().int().min(30).max(86_400).default(600),
-  })
-  .strict()
-
-const claimBody = z.object({
-  code: z.string({error: 'is required'}).min(1, 'is required').max(32),
-  name: keyName.optional(),
-  machineId: z.string().min(1).max(256).optional(),
-})
-
-const auditQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  event: z.string().max(64).optional(),
-  keyId: z.string().max(64).optional(),
-})
+import {respond} from '../respond.js'
 
 /** A key as the API shows it: the record plus its status; never the hash. */
-export function presentApiKey(record: ApiKeyRecord): ApiKeyRecord & {status: string} {
+export function presentApiKey(record: ApiKeyRecord): ApiKeyView {
   return {...record, status: apiKeyStatus(record)}
 }
 
-function presentCreated(created: CreatedApiKey) {
+function presentCreated(created: CreatedApiKey): CreatedApiKeyView {
   const {key, ...record} = created
   return {...presentApiKey(record), key}
 }
@@ -97,7 +44,7 @@ export function authRoutes(daemon: DaemonContext) {
 
   app.get('/api/auth/whoami', (c) => {
     const principal = c.get('principal')
-    return c.json({
+    return respond(c, 'GET /api/auth/whoami', {
       authenticated: principal.kind === 'api-key' || principal.kind === 'admin-token',
       trustedLocal: principal.kind === 'local',
       kind: principal.kind,
@@ -123,7 +70,7 @@ export function authRoutes(daemon: DaemonContext) {
   app.get('/api/auth/api-keys', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'keys')
-    return c.json({apiKeys: (await keys.list()).filter((record) => keyWithinScope(principal, record)).map(presentApiKey)})
+    return respond(c, 'GET /api/auth/api-keys', {apiKeys: (await keys.list()).filter((record) => keyWithinScope(principal, record)).map(presentApiKey)})
   })
 
   app.post('/api/auth/api-keys', async (c) => {
@@ -159,7 +106,7 @@ export function authRoutes(daemon: DaemonContext) {
     })
     await audit.record({event: 'key_created', keyId: created.id, peer: principal.peer, detail: describeKey(created, principal)})
     daemon.logger.info('api key created', {id: created.id, role: created.role, by: actor(principal)})
-    return c.json({apiKey: presentCreated(created)}, 201)
+    return respond(c, 'POST /api/auth/api-keys', {apiKey: presentCreated(created)}, 201)
   })
 
   app.delete('/api/auth/api-keys/:idOrPrefix', async (c) => {
@@ -172,7 +119,7 @@ export function authRoutes(daemon: DaemonContext) {
       await audit.record({event: 'key_revoked', keyId: revoked.id, peer: principal.peer, detail: describeKey(revoked, principal)})
       daemon.logger.info('api key revoked', {id: revoked.id, by: actor(principal)})
     }
-    return c.json({apiKey: presentApiKey(revoked)})
+    return respond(c, 'DELETE /api/auth/api-keys/:idOrPrefix', {apiKey: presentApiKey(revoked)})
   })
 
   app.post('/api/auth/api-keys/:idOrPrefix/rotate', async (c) => {
@@ -195,7 +142,7 @@ export function authRoutes(daemon: DaemonContext) {
       detail: {...describeKey(rotated.created, principal), replaced: rotated.replaced.id},
     })
     daemon.logger.info('api key rotated', {id: rotated.created.id, replaced: rotated.replaced.id, by: actor(principal)})
-    return c.json({apiKey: presentCreated(rotated.created), replaced: presentApiKey(rotated.replaced)}, 201)
+    return respond(c, 'POST /api/auth/api-keys/:idOrPrefix/rotate', {apiKey: presentCreated(rotated.created), replaced: presentApiKey(rotated.replaced)}, 201)
   })
 
   app.get('/api/auth/audit', async (c) => {
@@ -206,9 +153,9 @@ export function authRoutes(daemon: DaemonContext) {
     if (!holdsFullAuthority(principal)) {
       // A scoped key sees the trail of the keys inside its scope only (not other keys', not peers' failures).
       const visible = new Set((await keys.list()).filter((record) => keyWithinScope(principal, record)).map((record) => record.id))
-      return c.json({events: events.filter((event) => event.keyId !== null && event.keyId !== undefined && visible.has(event.keyId))})
+      return respond(c, 'GET /api/auth/audit', {events: events.filter((event) => event.keyId !== null && event.keyId !== undefined && visible.has(event.keyId))})
     }
-    return c.json({events})
+    return respond(c, 'GET /api/auth/audit', {events})
   })
 
   app.post('/api/auth/pair', async (c) => {
@@ -229,7 +176,7 @@ export function authRoutes(daemon: DaemonContext) {
       peer: principal.peer,
       detail: {connector: issued.connector, agentId: issued.agentId, role: issued.role, project: issued.project, expiresAt: issued.expiresAt, by: actor(principal)},
     })
-    return c.json({...issued, ttlSeconds: body.ttlSeconds, url: daemon.url}, 201)
+    return respond(c, 'POST /api/auth/pair', {...issued, ttlSeconds: body.ttlSeconds, url: daemon.url}, 201)
   })
 
   app.post('/api/auth/pair/claim', async (c) => {
@@ -259,7 +206,7 @@ export function authRoutes(daemon: DaemonContext) {
       detail: {...describeKey(outcome.created, principal), machineId: body.machineId ?? null},
     })
     daemon.logger.info('pairing code claimed', {id: outcome.created.id, connector: outcome.created.connector})
-    return c.json({apiKey: presentCreated(outcome.created)}, 201)
+    return respond(c, 'POST /api/auth/pair/claim', {apiKey: presentCreated(outcome.created)}, 201)
   })
 
   return app

@@ -15,6 +15,7 @@ import {classifyPeer} from '../auth/authenticate.js'
 import {deviceCookieHeader, isHttpsRequest} from '../auth/device-cookie.js'
 import {requirePermission} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
+import {respond} from '../respond.js'
 
 /**
  * The page and its two files carry no data and no credential, so they are served before auth; every
@@ -170,16 +171,16 @@ export function dashboardApiRoutes(daemon: DaemonContext) {
     requirePermission(c.get('principal'), 'admin')
     const doctor = await Promise.race([
       runDoctor({workspace: {path: daemon.workspace, source: 'flag', origin: 'the running daemon'}}).catch((error: Error) => ({error: error.message})),
-      new Promise((resolve) => setTimeout(() => resolve({error: `doctor took longer than ${DOCTOR_TIMEOUT_MS / 1000}s; run signet doctor on the daemon machine`}), DOCTOR_TIMEOUT_MS).unref()),
+      new Promise<{error: string}>((resolve) => setTimeout(() => resolve({error: `doctor took longer than ${DOCTOR_TIMEOUT_MS / 1000}s; run signet doctor on the daemon machine`}), DOCTOR_TIMEOUT_MS).unref()),
     ])
-    return c.json({config: redactedConfig(daemon.config), doctor})
+    return respond(c, 'GET /api/dashboard/settings', {config: redactedConfig(daemon.config), doctor})
   })
 
   return app
 }
 
 /** A URL in agent.yaml may carry a password (http://user:pass@host) or a token: shown redacted. */
-function redactedConfig(config: DaemonContext['config']): unknown {
+function redactedConfig(config: DaemonContext['config']): Record<string, unknown> {
   // The one linear-time secret scan (URL passwords included), then Signet's own credentials.
   const text = redactCredentials(redactText(JSON.stringify(config)))
   return JSON.parse(text)

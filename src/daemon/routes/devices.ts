@@ -1,31 +1,13 @@
 import {Hono} from 'hono'
-import {z} from 'zod'
 
+import {deviceIdParams as deviceIdParam, type DeviceView, loginLinkBody} from '../../api/devices.js'
 import {csrfTokenFor, MAX_PENDING_LOGIN_LINKS, type DeviceSession} from '../../store/device-sessions.js'
 import {ApiError, forbidden, notFound} from '../api-error.js'
 import {deviceCookieHeader, deviceCookieValue, isHttpsRequest} from '../auth/device-cookie.js'
 import {requirePermission, type Principal} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody} from '../request-validation.js'
-import {agentIdField} from '../request-fields.js'
-
-const deviceName = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(80)
-  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
-
-const loginLinkBody = z
-  .object({
-    name: deviceName.default('browser'),
-    agentId: agentIdField.optional(),
-    project: z.string().trim().min(1).max(512).optional(),
-    ttlSeconds: z.number().int().min(30).max(86_400).default(600),
-  })
-  .strict()
-
-const deviceIdParam = z.object({id: z.string().regex(/^dev_[A-Za-z0-9_-]{16}$/, 'must be a device id (dev_…)')})
+import {respond} from '../respond.js'
 
 /** Device sessions for the dashboard: who is logged in, the owner's list and revoke, and minting login links. */
 export function deviceRoutes(daemon: DaemonContext) {
@@ -38,9 +20,9 @@ export function deviceRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     const token = deviceCookieValue(daemon, c)
     // Any other caller is answered, not refused: it is authenticated, just not as a dashboard device.
-    if (principal.kind !== 'device' || token === undefined) return c.json({device: null, role: principal.role, permissions: principal.permissions, csrfToken: null})
+    if (principal.kind !== 'device' || token === undefined) return respond(c, 'GET /api/session', {device: null, role: principal.role, permissions: principal.permissions, csrfToken: null})
     const device = (await store.get(principal.deviceId!))!
-    return c.json({
+    return respond(c, 'GET /api/session', {
       device: presentDevice(device, principal),
       role: principal.role,
       permissions: principal.permissions,
@@ -54,13 +36,13 @@ export function deviceRoutes(daemon: DaemonContext) {
     await store.revoke(principal.deviceId!)
     await audit.record({event: 'device_revoked', peer: principal.peer, detail: {deviceId: principal.deviceId, by: 'itself'}})
     c.header('Set-Cookie', deviceCookieHeader(daemon, isHttpsRequest(c), ''))
-    return c.json({loggedOut: true})
+    return respond(c, 'POST /api/session/logout', {loggedOut: true})
   })
 
   app.get('/api/devices', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'admin')
-    return c.json({devices: (await store.list()).map((device) => presentDevice(device, principal))})
+    return respond(c, 'GET /api/devices', {devices: (await store.list()).map((device) => presentDevice(device, principal))})
   })
 
   app.delete('/api/devices/:id', async (c) => {
@@ -70,7 +52,7 @@ export function deviceRoutes(daemon: DaemonContext) {
     const device = await store.revoke(id)
     if (!device) throw notFound(`device ${id} not found`)
     await audit.record({event: 'device_revoked', peer: principal.peer, detail: {deviceId: id, by: principal.deviceId ?? principal.keyId ?? principal.kind}})
-    return c.json({device: presentDevice(device, principal)})
+    return respond(c, 'DELETE /api/devices/:id', {device: presentDevice(device, principal)})
   })
 
   /**
@@ -88,12 +70,12 @@ export function deviceRoutes(daemon: DaemonContext) {
     const link = await store.issueLink({name: body.name, agentId: body.agentId ?? null, project: body.project ?? null}, body.ttlSeconds * 1000)
     await audit.record({event: 'device_link_created', peer: principal.peer, detail: {name: link.name, agentId: link.agentId, project: link.project, expiresAt: link.expiresAt}})
     const path = `/login/${link.token}`
-    return c.json({token: link.token, path, url: `${daemon.url}${path}`, name: link.name, agentId: link.agentId, project: link.project, expiresAt: link.expiresAt, ttlSeconds: body.ttlSeconds}, 201)
+    return respond(c, 'POST /api/devices/login-links', {token: link.token, path, url: `${daemon.url}${path}`, name: link.name, agentId: link.agentId, project: link.project, expiresAt: link.expiresAt, ttlSeconds: body.ttlSeconds}, 201)
   })
 
   return app
 }
 
-function presentDevice(device: DeviceSession, viewer: Principal) {
+function presentDevice(device: DeviceSession, viewer: Principal): DeviceView {
   return {...device, current: viewer.kind === 'device' && viewer.deviceId === device.id}
 }

@@ -3,6 +3,7 @@ import {Hono} from 'hono'
 import type {DatabaseIntegrity} from '../../diagnostics/db-integrity.js'
 import {requirePermission} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
+import {respond} from '../respond.js'
 
 /** Checks `signet doctor` asks the running daemon for, since only the daemon opens the database while it runs. */
 export function diagnosticsRoutes(daemon: DaemonContext) {
@@ -11,7 +12,7 @@ export function diagnosticsRoutes(daemon: DaemonContext) {
     const started = performance.now()
     const health = await daemon.storage.health({deep: true})
     if (!health.ok) daemon.logger.warn('database quick_check found problems', {problems: health.problems.length})
-    const result: DatabaseIntegrity & {backend: string; details: typeof health.details} = {
+    const result: DatabaseIntegrity & {backend: typeof health.backend; details: typeof health.details} = {
       ok: health.ok,
       problems: health.problems,
       schemaVersion: health.schemaVersion,
@@ -23,6 +24,6 @@ export function diagnosticsRoutes(daemon: DaemonContext) {
       backend: health.backend,
       details: health.details,
     }
-    return c.json(result)
+    return respond(c, 'GET /api/diagnostics/db', result)
   })
 }

@@ -1,20 +1,16 @@
 import {Hono} from 'hono'
 import {stream} from 'hono/streaming'
-import {z} from 'zod'
 
 import {ApiError} from '../api-error.js'
 import {requirePermission} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {readJsonBody} from '../request-validation.js'
+import {respond} from '../respond.js'
+import {API_CONTRACT} from '../../api/contract.js'
+import type {BackfillLine} from '../../api/status.js'
 
 // Nothing to choose: the daemon embeds with agent.yaml's provider. Unknown fields are refused, not ignored.
-const backfillBody = z.object({}).strict()
-
-/** One line of the backfill answer (NDJSON, `application/x-ndjson`): progress lines, then `done` or `error`. */
-export type BackfillLine =
-  | {type: 'progress'; done: number; total: number; failed: number}
-  | {type: 'done'; provider: string; model: string; embedded: number; total: number; seconds: number}
-  | {type: 'error'; error: string; embedded: number}
+const backfillBody = API_CONTRACT['POST /api/embedding/backfill'].body
 
 /** Backfills running now, per daemon: one at a time (a second would embed the same memories again). */
 const running = new WeakSet<DaemonContext>()
@@ -31,11 +27,11 @@ export function embeddingRoutes(daemon: DaemonContext) {
     // whether vectors are on, never how much the rest of the store holds.
     const narrowed = Boolean(principal.scope.agent || principal.scope.project || principal.allowedProjects?.length)
     if (!vectors) {
-      return c.json({provider: 'none', model: null, dimensions: null, indexed: 0, pending: 0, lastError: null, enabled: false})
+      return respond(c, 'GET /api/embedding/status', {provider: 'none', model: null, dimensions: null, indexed: 0, pending: 0, lastError: null, enabled: false})
     }
     const status = await vectors.status()
-    if (narrowed) return c.json({...status, indexed: null, pending: null, enabled: true})
-    return c.json({...status, enabled: true})
+    if (narrowed) return respond(c, 'GET /api/embedding/status', {...status, indexed: null, pending: null, enabled: true})
+    return respond(c, 'GET /api/embedding/status', {...status, enabled: true})
   })
 
   /**

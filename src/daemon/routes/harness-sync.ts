@@ -1,13 +1,11 @@
 import {Hono} from 'hono'
-import {z} from 'zod'
 
+import {regenerateBody} from '../../api/status.js'
 import {requirePermission} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {readJsonBody} from '../request-validation.js'
+import {respond} from '../respond.js'
 import {harnessSyncFor} from '../sync.js'
-
-// Nothing to configure: the harness list comes from agent.yaml. Unknown fields are refused, not ignored.
-const regenerateBody = z.object({}).strict()
 
 /** `POST /api/harnesses/regenerate`: rewrite the synced instruction files now (docs/architecture.md, Harness sync). */
 export function harnessSyncRoutes(daemon: DaemonContext) {
@@ -16,7 +14,7 @@ export function harnessSyncRoutes(daemon: DaemonContext) {
   app.post('/api/harnesses/regenerate', async (c) => {
     requirePermission(c.get('principal'), 'harnesses')
     await readJsonBody(c, regenerateBody)
-    return c.json(harnessSyncFor(daemon).regenerate())
+    return respond(c, 'POST /api/harnesses/regenerate', harnessSyncFor(daemon).regenerate())
   })
 
   return app

@@ -4,6 +4,7 @@ import {HOOK_HARNESSES} from '../../hooks/events.js'
 import {requirePermission} from '../auth/principal.js'
 import {visibleToCaller} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
+import {respond} from '../respond.js'
 
 /** GET /api/harnesses: each configured or seen harness with when its hooks last reached the daemon. */
 export function harnessRoutes(daemon: DaemonContext) {
@@ -26,7 +27,7 @@ export function harnessRoutes(daemon: DaemonContext) {
       }
     })
     harnesses.sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '') || a.name.localeCompare(b.name))
-    return c.json({harnesses})
+    return respond(c, 'GET /api/harnesses', {harnesses})
   })
 
   return app

@@ -1,8 +1,15 @@
 import {readFileSync} from 'node:fs'
 
 import {Hono} from 'hono'
-import {z} from 'zod'
 
+import {
+  compactionCompleteBody,
+  type HookCommon,
+  preCompactionBody,
+  promptSubmitBody,
+  sessionEndBody,
+  sessionStartBody,
+} from '../../api/hooks.js'
 import type {AgentConfig, HookSettings} from '../../config/agent-config.js'
 import {
   clampInject,
@@ -26,55 +33,12 @@ import {DEFAULT_AGENT_ID, type Principal, requirePermission} from '../auth/princ
 import {type RequestScope, requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {readJsonBody} from '../request-validation.js'
-import {agentIdField, harnessNameField, projectField} from '../request-fields.js'
+import {respond} from '../respond.js'
 
 /** Tunables under `hooks:` in agent.yaml, validated (strictly, with defaults) when the config is loaded. */
 export function readHookSettings(config: AgentConfig): HookSettings {
   return config.hooks
 }
-
-const MAX_TRANSCRIPT_CHARS = 1_000_000
-const projectId = projectField
-const projectInput = z.union([
-  projectId,
-  z.object({
-    id: projectId.optional(),
-    cwd: z.string().max(4096).optional(),
-    gitRoot: z.string().max(4096).optional(),
-    gitRemote: projectField.optional(),
-  }),
-])
-const sessionKeyField = z.string().trim().min(1).max(256)
-const idempotencyKeyField = z.string().min(1).max(256)
-
-const hookCommon = z.object({
-  harness: harnessNameField,
-  agentId: agentIdField.optional(),
-  sessionKey: sessionKeyField.optional(),
-  machineId: z.string().min(1).max(256).optional(),
-  project: projectInput.optional(),
-})
-
-const sessionStartBody = hookCommon.extend({source: z.string().max(64).optional()})
-const promptSubmitBody = hookCommon.extend({prompt: z.string().max(100_000)})
-const preCompactionBody = hookCommon.extend({
-  trigger: z.string().max(64).optional(),
-  messageCount: z.number().int().min(0).optional(),
-  transcript: z.string().max(MAX_TRANSCRIPT_CHARS).optional(),
-  idempotencyKey: idempotencyKeyField.optional(),
-})
-const compactionCompleteBody = hookCommon.extend({
-  summary: z.string().trim().min(1, 'must not be empty').max(100_000),
-  idempotencyKey: idempotencyKeyField.optional(),
-})
-const sessionEndBody = hookCommon.extend({
-  transcript: z.string().max(MAX_TRANSCRIPT_CHARS).optional(),
-  reason: z.string().max(64).optional(),
-  lastAssistantMessage: z.string().max(100_000).optional(),
-  idempotencyKey: idempotencyKeyField.optional(),
-})
-
-type HookCommon = z.infer<typeof hookCommon>
 
 /** Session-start sources after which the model's context no longer holds what was injected. */
 const CONTEXT_RESET_SOURCES = new Set(['compact', 'clear'])
@@ -194,7 +158,7 @@ export function hookRoutes(daemon: DaemonContext) {
       const stub = `${statusLine({agentName, project, note: 'Session resumed: identity and memories were loaded at its start.'})}\n${dateLine()}`
       const messages = await deliverMessages(principal, agentId, body, MAX_INJECT_CHARS - stub.length - 2)
       const inject = messages.text ? `${stub}\n\n${messages.text}` : stub
-      return c.json({
+      return respond(c, 'POST /api/hooks/session-start', {
         inject,
         sessionKnown: true,
         identity: {name: agentName},
@@ -242,13 +206,13 @@ export function hookRoutes(daemon: DaemonContext) {
       await sessions.markContextLoaded(agentId, body.sessionKey)
     }
     const shown = new Set(notes.ids)
-    return c.json({
+    return respond(c, 'POST /api/hooks/session-start', {
       inject,
       sessionKnown: session?.known ?? false,
       identity: {name: agentName},
       memories: candidates
         .filter(({memory}) => shown.has(memory.id))
-        .map(({memory}) => ({id: memory.id, content: memory.content, type: memory.type, importance: memory.importance, created_at: memory.createdAt})),
+        .map(({memory}) => ({id: memory.id, content: memory.content, type: memory.type, importance: memory.importance, createdAt: memory.createdAt})),
       receipt: {
         ids: notes.ids,
         messages: {ids: messages.ids, deferred: messages.deferred, chars: messages.text.length},
@@ -273,7 +237,7 @@ export function hookRoutes(daemon: DaemonContext) {
     const query = promptRecallQuery(body.prompt)
     if (!query || settings.promptMaxMemories === 0) {
       if (body.sessionKey) await receipts.record(agentId, body.sessionKey, {at: new Date().toISOString(), memories: [], messageIds: messages.ids, elapsedMs: elapsed(started)})
-      return c.json({
+      return respond(c, 'POST /api/hooks/user-prompt-submit', {
         inject: messages.text,
         memoryCount: 0,
         messageCount: messages.ids.length,
@@ -310,7 +274,7 @@ export function hookRoutes(daemon: DaemonContext) {
         elapsedMs: elapsed(started),
       })
     }
-    return c.json({
+    return respond(c, 'POST /api/hooks/user-prompt-submit', {
       inject: [messages.text, notes.text].filter(Boolean).join('\n\n'),
       memoryCount: notes.ids.length,
       messageCount: messages.ids.length,
@@ -319,8 +283,8 @@ export function hookRoutes(daemon: DaemonContext) {
         messages: messageReceipt,
         budget: {memoriesChars: memoryChars, messagesChars: messages.text.length},
         ids: notes.ids,
-        scores: notes.ids.map((id) => scoreById.get(id)),
-        why: notes.ids.map((id) => whyById.get(id)),
+        scores: notes.ids.map((id) => scoreById.get(id) ?? null),
+        why: notes.ids.map((id) => whyById.get(id) ?? null),
         threshold,
         minMatchedTerms: needed,
         considered: result.hits.length,
@@ -350,7 +314,7 @@ export function hookRoutes(daemon: DaemonContext) {
         idempotencyKey: body.idempotencyKey,
       })
     }
-    return c.json({summaryPrompt: SUMMARY_PROMPT, guidelines: SUMMARY_GUIDELINES, transcriptId: snapshot?.id ?? null})
+    return respond(c, 'POST /api/hooks/pre-compaction', {summaryPrompt: SUMMARY_PROMPT, guidelines: SUMMARY_GUIDELINES, transcriptId: snapshot?.id ?? null})
   })
 
   app.post('/api/hooks/compaction-complete', async (c) => {
@@ -378,7 +342,7 @@ export function hookRoutes(daemon: DaemonContext) {
     // The harness's context was just rebuilt from the summary: earlier injects are gone from it.
     if (body.sessionKey) await sessions.clearInjected(agentId, body.sessionKey)
     await refreshWorkingMemory(agentId)
-    return c.json({success: true, memoryId: memory.id, transcriptId: saved.id, deduped: saved.deduped && deduped})
+    return respond(c, 'POST /api/hooks/compaction-complete', {success: true, memoryId: memory.id, transcriptId: saved.id, deduped: saved.deduped && deduped})
   })
 
   app.post('/api/hooks/session-end', async (c) => {
@@ -454,7 +418,7 @@ export function hookRoutes(daemon: DaemonContext) {
     if (sessionKey) await sessions.end(agentId, sessionKey)
     await refreshWorkingMemory(agentId)
     daemon.logger.info('session ended', {harness: body.harness, agentId, transcript: transcriptId !== null, deduped, memoriesSaved: memoryIds.length, redactions, ms: elapsed(started)})
-    return c.json({sessionKey, transcriptId, deduped, memoriesSaved: memoryIds.length, memoryIds, redactions})
+    return respond(c, 'POST /api/hooks/session-end', {sessionKey: sessionKey ?? null, transcriptId, deduped, memoriesSaved: memoryIds.length, memoryIds, redactions})
   })
 
   return app

@@ -1,7 +1,6 @@
 import {Hono} from 'hono'
 
-import {DaemonRequestError} from '../../client/daemon-client.js'
-import type {DaemonApi} from '../../mcp/tools.js'
+import {DaemonClient} from '../../client/daemon-client.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 
 /** What `/mcp` needs of the daemon app: its own fetch, to run tool calls through the real routes. */
@@ -52,7 +51,14 @@ export function mcpRoutes(daemon: DaemonContext, app: InProcessApp) {
       return c.json({jsonrpc: '2.0', error: {code: -32_000, message: `${c.req.method} is not supported: this MCP endpoint is stateless, POST JSON-RPC messages`}, id: null}, 405, {Allow: 'POST'})
     }
     const {createSignetMcpServer, WebStandardStreamableHTTPServerTransport} = await loadMcpSdk()
-    const api = new InProcessDaemonApi(app, c.env, forwardedHeaders(c.req.raw.headers, c.req.query('harness')), new URL(c.req.url).origin)
+    // The one DaemonClient, dispatching to this app in process. The outer request's own origin (it
+    // passed the Host check); auth looks at the connection — TCP peer, or arrival on the owner
+    // socket — never at the URL, and the env carries that connection.
+    const api = new DaemonClient({
+      url: new URL(c.req.url).origin,
+      fetch: async (request) => app.fetch(request, c.env),
+      headers: forwardedHeaders(c.req.raw.headers, c.req.query('harness')),
+    })
     const server = createSignetMcpServer({api})
     const transport = new WebStandardStreamableHTTPServerTransport({sessionIdGenerator: undefined, enableJsonResponse: true})
     try {
@@ -75,70 +81,13 @@ async function loadMcpSdk() {
   return {createSignetMcpServer: server.createSignetMcpServer, WebStandardStreamableHTTPServerTransport: transport.WebStandardStreamableHTTPServerTransport}
 }
 
-function forwardedHeaders(incoming: Headers, harnessQuery: string | undefined): Headers {
-  const headers = new Headers()
+function forwardedHeaders(incoming: Headers, harnessQuery: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {}
+  // Headers iterate lower-cased, so each name appears once.
   for (const [name, value] of incoming) {
-    if (!EXCHANGE_HEADERS.has(name.toLowerCase())) headers.set(name, value)
+    if (!EXCHANGE_HEADERS.has(name)) headers[name] = value
   }
   // Harnesses that cannot set headers on an MCP URL may name themselves in the query (`/mcp?harness=codex`).
-  if (!headers.has('x-signet-harness') && harnessQuery) headers.set('x-signet-harness', harnessQuery)
-  headers.set('accept', 'application/json')
+  if (headers['x-signet-harness'] === undefined && harnessQuery) headers['x-signet-harness'] = harnessQuery
   return headers
-}
-
-/** The daemon API, called in process through the app with the original caller's identity. */
-class InProcessDaemonApi implements DaemonApi {
-  constructor(
-    private readonly app: InProcessApp,
-    private readonly env: AppEnv['Bindings'],
-    private readonly headers: Headers,
-    private readonly origin: string,
-  ) {}
-
-  get<T>(path: string, searchParams?: Record<string, string | number | boolean | undefined>): Promise<T> {
-    const query = new URLSearchParams()
-    for (const [name, value] of Object.entries(searchParams ?? {})) {
-      if (value !== undefined) query.set(name, String(value))
-    }
-    const suffix = query.size > 0 ? `${path.includes('?') ? '&' : '?'}${query}` : ''
-    return this.send<T>('GET', path + suffix)
-  }
-
-  post<T>(path: string, body: unknown = {}): Promise<T> {
-    return this.send<T>('POST', path, body)
-  }
-
-  patch<T>(path: string, body: unknown): Promise<T> {
-    return this.send<T>('PATCH', path, body)
-  }
-
-  delete<T>(path: string): Promise<T> {
-    return this.send<T>('DELETE', path)
-  }
-
-  private async send<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers = new Headers(this.headers)
-    let payload: string | undefined
-    if (body !== undefined) {
-      payload = JSON.stringify(body)
-      headers.set('content-type', 'application/json')
-    }
-    // The outer request's own origin (it passed the Host check); auth looks at the connection —
-    // TCP peer, or arrival on the owner socket — never at the URL. The env carries that connection.
-    const request = new Request(new URL(path, this.origin), {method, headers, body: payload})
-    const response = await this.app.fetch(request, this.env)
-    const text = await response.text()
-    let parsed: unknown
-    try {
-      parsed = text ? JSON.parse(text) : undefined
-    } catch {
-      parsed = undefined
-    }
-    if (!response.ok) {
-      const envelope = (parsed ?? {}) as {error?: string; code?: string}
-      const code = envelope.code ?? `http_${response.status}`
-      throw new DaemonRequestError(response.status, code, envelope.error ?? `daemon answered ${response.status}`, parsed)
-    }
-    return parsed as T
-  }
 }

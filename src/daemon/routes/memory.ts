@@ -1,96 +1,27 @@
 import {Hono} from 'hono'
-import {z} from 'zod'
+import type {z} from 'zod'
 
+import {agentQuery} from '../../api/fields.js'
+import {
+  importBody,
+  listMemoriesQuery as listQuery,
+  memoryIdParams as idParam,
+  type MemoryView,
+  patchMemoryBody as patchBody,
+  recallBody,
+  rememberBody,
+} from '../../api/memory.js'
 import type {Memory, RememberInput} from '../../store/memories.js'
 import {ApiError, notFound} from '../api-error.js'
 import {requirePermission} from '../auth/principal.js'
 import {requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
-import {agentIdField, projectField, readHarnessHeader, tagField} from '../request-fields.js'
-
-const MAX_CONTENT_CHARS = 100_000
-const tagList = z.array(tagField).max(32)
-const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO date')
-const memoryType = z.string().min(1).max(32).regex(/^[a-z_]+$/, 'lowercase letters and _ only')
-
-export const rememberBody = z.object({
-  content: z.string().trim().min(1, 'must not be empty').max(MAX_CONTENT_CHARS),
-  tags: tagList.optional(),
-  importance: z.number().min(0).max(1).optional(),
-  pinned: z.boolean().optional(),
-  type: memoryType.optional(),
-  project: projectField.optional(),
-  agentId: agentIdField.optional(),
-  sessionKey: z.string().min(1).max(256).optional(),
-  machineId: z.string().min(1).max(256).optional(),
-  idempotencyKey: z.string().min(1).max(256).optional(),
-  createdAt: isoDate.optional(),
-})
-
-/** At most this many memories per import request (the 1 MiB body limit usually binds first). */
-export const MAX_IMPORT_BATCH = 5000
-
-/**
- * An imported memory: remember's fields minus the machine, which belongs to the batch. An item's
- * agentId (a whole-store export keeps each memory's agent) overrides the batch's for the owner; a
- * scoped key's import always lands in its own agent.
- */
-const importItem = rememberBody
-  .omit({machineId: true})
-  .extend({
-    // Where an imported memory came from (another store's name, e.g. claude-mem); stored as `import:<origin>`.
-    origin: z.string().min(1).max(32).regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and - only').optional(),
-  })
-  .strict()
-
-export const importBody = z
-  .object({
-    memories: z.array(importItem).min(1, 'must hold at least one memory').max(MAX_IMPORT_BATCH),
-    agentId: agentIdField.optional(),
-    machineId: z.string().min(1).max(256).optional(),
-  })
-  .strict()
-
-export const recallBody = z.object({
-  query: z.string().max(10_000),
-  limit: z.number().int().min(1).max(100).default(10),
-  project: projectField.optional(),
-  agentId: agentIdField.optional(),
-  tags: tagList.optional(),
-  type: memoryType.optional(),
-  since: isoDate.optional(),
-  until: isoDate.optional(),
-})
-
-const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-  project: projectField.optional(),
-  agentId: agentIdField.optional(),
-  type: memoryType.optional(),
-  tags: z.string().max(1024).optional(),
-  // Every agent's memories at once (the owner's export); a key scoped to one agent still sees only that agent.
-  allAgents: z.enum(['true', 'false']).optional(),
-})
-
-const patchBody = z
-  .object({
-    content: z.string().trim().min(1, 'must not be empty').max(MAX_CONTENT_CHARS).optional(),
-    tags: tagList.optional(),
-    importance: z.number().min(0).max(1).optional(),
-    pinned: z.boolean().optional(),
-    type: memoryType.optional(),
-    project: projectField.nullable().optional(),
-  })
-  .strict()
-  .refine((patch) => Object.keys(patch).length > 0, 'at least one of content, tags, importance, pinned, type, project')
-
-const idParam = z.object({id: z.string().uuid('must be a memory id (UUID)')})
-const agentQuery = z.object({agentId: agentIdField.optional()})
+import {readHarnessHeader} from '../request-fields.js'
+import {respond} from '../respond.js'
 
 /** The public shape of a memory in every response. */
-export function presentMemory(memory: Memory) {
+export function presentMemory(memory: Memory): MemoryView {
   return {
     id: memory.id,
     content: memory.content,
@@ -102,8 +33,8 @@ export function presentMemory(memory: Memory) {
     project: memory.project,
     source: memory.source,
     harness: memory.harness,
-    created_at: memory.createdAt,
-    updated_at: memory.updatedAt,
+    createdAt: memory.createdAt,
+    updatedAt: memory.updatedAt,
   }
 }
 
@@ -143,7 +74,7 @@ export function memoryRoutes(daemon: DaemonContext) {
     const {memory, deduped} = await daemon.storage.memories.remember(
       rememberInput(body, {agentId: scope.agentId, project: scope.writeProject(), source: 'api', harness: readHarnessHeader(c), keyId: principal.keyId, machineId: body.machineId}),
     )
-    return c.json({id: memory.id, deduped, memory: presentMemory(memory)}, deduped ? 200 : 201)
+    return respond(c, 'POST /api/memory/remember', {id: memory.id, deduped, memory: presentMemory(memory)}, deduped ? 200 : 201)
   })
 
   // The bulk path: one transaction for the whole batch, same redaction, scope and dedup as remember.
@@ -158,7 +89,7 @@ export function memoryRoutes(daemon: DaemonContext) {
       return rememberInput(item, {agentId: scope.agentId, project: scope.writeProject(), source: item.origin ? `import:${item.origin}` : 'import', harness, keyId: principal.keyId, machineId: body.machineId})
     })
     const {imported, deduped} = await daemon.storage.memories.importMany(inputs)
-    return c.json({imported, deduped, received: inputs.length})
+    return respond(c, 'POST /api/memory/import', {imported, deduped, received: inputs.length})
   })
 
   app.post('/api/memory/recall', async (c) => {
@@ -178,7 +109,7 @@ export function memoryRoutes(daemon: DaemonContext) {
       since: body.since ? new Date(body.since).toISOString() : undefined,
       until: body.until ? new Date(body.until).toISOString() : undefined,
     })
-    return c.json({
+    return respond(c, 'POST /api/memory/recall', {
       results: result.hits.map((hit) => ({...presentMemory(hit.memory), score: round(hit.score), source: hit.source, why: hit.why})),
       meta: {
         query: body.query,
@@ -207,7 +138,7 @@ export function memoryRoutes(daemon: DaemonContext) {
       offset: query.offset,
     })
     // How many memories each agent holds (one entry unless allAgents): export's summary, recall's "try --agent-id" hint.
-    return c.json({memories: memories.map(presentMemory), total, byAgent, limit: query.limit, offset: query.offset})
+    return respond(c, 'GET /api/memories', {memories: memories.map(presentMemory), total, byAgent, limit: query.limit, offset: query.offset})
   })
 
   app.get('/api/memory/:id', async (c) => {
@@ -216,7 +147,7 @@ export function memoryRoutes(daemon: DaemonContext) {
     const {id} = parseWith(idParam, c.req.param())
     const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
     const memory = scope.assertCanRead(await daemon.storage.memories.get(id, scope.agentId), `memory ${id}`)
-    return c.json({memory: presentMemory(memory)})
+    return respond(c, 'GET /api/memory/:id', {memory: presentMemory(memory)})
   })
 
   app.patch('/api/memory/:id', async (c) => {
@@ -234,7 +165,7 @@ export function memoryRoutes(daemon: DaemonContext) {
         existingId: outcome.existingId,
       })
     }
-    return c.json({memory: presentMemory(outcome.memory)})
+    return respond(c, 'PATCH /api/memory/:id', {memory: presentMemory(outcome.memory)})
   })
 
   app.delete('/api/memory/:id', async (c) => {
@@ -244,7 +175,7 @@ export function memoryRoutes(daemon: DaemonContext) {
     const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
     scope.assertCanWrite(await daemon.storage.memories.get(id, scope.agentId), `memory ${id}`)
     await daemon.storage.memories.forget(id, scope.agentId)
-    return c.json({id, deleted: true})
+    return respond(c, 'DELETE /api/memory/:id', {id, deleted: true})
   })
 
   return app

@@ -1,37 +1,14 @@
 import {Hono} from 'hono'
-import {z} from 'zod'
 
+import {agentQuery} from '../../api/fields.js'
+import {listSessionsQuery as listQuery, type PromptReceiptView, sessionKeyParams as keyParam, sessionSearchBody as searchBody, type SessionView} from '../../api/sessions.js'
 import type {SessionRecord} from '../../store/sessions.js'
 import {notFound} from '../api-error.js'
 import {requirePermission} from '../auth/principal.js'
 import {requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody, readQuery} from '../request-validation.js'
-import {agentIdField, projectField} from '../request-fields.js'
-
-const sessionKeyField = z.string().trim().min(1).max(256)
-
-const searchBody = z.object({
-  query: z.string().trim().min(1, 'must not be empty').max(2000),
-  agentId: agentIdField.optional(),
-  agent_id: agentIdField.optional(),
-  project: projectField.optional(),
-  sessionKey: sessionKeyField.optional(),
-  /** Leave the caller's own session out (it is already in its context). */
-  currentSessionKey: sessionKeyField.optional(),
-  current_session_key: sessionKeyField.optional(),
-  limit: z.number().int().min(1).max(50).default(10),
-})
-
-const listQuery = z.object({
-  agentId: agentIdField.optional(),
-  project: projectField.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-})
-
-const agentQuery = z.object({agentId: agentIdField.optional()})
-const keyParam = z.object({key: sessionKeyField})
+import {respond} from '../respond.js'
 
 /** Stored sessions and their transcripts (docs/api.md, sessions): full-text search, list, and one session's text. */
 export function sessionRoutes(daemon: DaemonContext) {
@@ -52,7 +29,7 @@ export function sessionRoutes(daemon: DaemonContext) {
       excludeSessionKey: body.currentSessionKey ?? body.current_session_key,
       limit: body.limit,
     })
-    return c.json({query: body.query, hits, count: hits.length, elapsedMs: Math.round((performance.now() - started) * 100) / 100})
+    return respond(c, 'POST /api/sessions/search', {query: body.query, hits, count: hits.length, elapsedMs: Math.round((performance.now() - started) * 100) / 100})
   })
 
   app.get('/api/sessions', async (c) => {
@@ -61,7 +38,7 @@ export function sessionRoutes(daemon: DaemonContext) {
     const query = readQuery(c, listQuery)
     const scope = requestScope(principal, {agentId: query.agentId, project: query.project})
     const {sessions: rows, total} = await sessions.list({agentId: scope.agentId, ...scope.sessionFilter(), limit: query.limit, offset: query.offset})
-    return c.json({sessions: rows.map(presentSession), total, limit: query.limit, offset: query.offset})
+    return respond(c, 'GET /api/sessions', {sessions: rows.map(presentSession), total, limit: query.limit, offset: query.offset})
   })
 
   app.get('/api/sessions/:key', async (c) => {
@@ -72,7 +49,7 @@ export function sessionRoutes(daemon: DaemonContext) {
     const session = await sessions.get(scope.agentId, key)
     if (!session || !scope.canReadSession(session)) throw notFound(`session ${key} not found`)
     const stored = (await transcripts.forSession(scope.agentId, key)).filter((record) => scope.canReadSession(record)).map((record) => ({id: record.id, kind: record.kind, createdAt: record.createdAt, chars: record.content.length}))
-    return c.json({session: presentSession(session), transcripts: stored})
+    return respond(c, 'GET /api/sessions/:key', {session: presentSession(session), transcripts: stored})
   })
 
   app.get('/api/sessions/:key/receipts', async (c) => {
@@ -83,7 +60,8 @@ export function sessionRoutes(daemon: DaemonContext) {
     const session = await sessions.get(scope.agentId, key)
     // Receipts of a session the caller may not read look exactly like those of a missing one.
     if (!session || !scope.canReadSession(session)) throw notFound(`session ${key} not found`)
-    return c.json({sessionKey: key, receipts: await receipts.forSession(scope.agentId, key)})
+    // The store keeps each receipt's `why` as the JSON it was given (a recall's RecallWhy, or null).
+    return respond(c, 'GET /api/sessions/:key/receipts', {sessionKey: key, receipts: (await receipts.forSession(scope.agentId, key)) as PromptReceiptView[]})
   })
 
   app.get('/api/sessions/:key/transcript', async (c) => {
@@ -95,13 +73,13 @@ export function sessionRoutes(daemon: DaemonContext) {
       .filter((row) => row.kind === 'transcript' && scope.canReadSession(row))
       .pop()
     if (!record) throw notFound(`no transcript stored for session ${key}`)
-    return c.json({sessionKey: key, agentId: scope.agentId, harness: record.harness, project: record.project, createdAt: record.createdAt, content: record.content})
+    return respond(c, 'GET /api/sessions/:key/transcript', {sessionKey: key, agentId: scope.agentId, harness: record.harness, project: record.project, createdAt: record.createdAt, content: record.content})
   })
 
   return app
 }
 
-function presentSession(session: SessionRecord) {
+function presentSession(session: SessionRecord): SessionView {
   return {
     sessionKey: session.sessionKey,
     agentId: session.agentId,

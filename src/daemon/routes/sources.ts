@@ -1,45 +1,14 @@
 import path from 'node:path'
 
 import {Hono} from 'hono'
-import ignore from 'ignore'
-import {z} from 'zod'
 
+import {addSourceBody as addBody, sourceNameParams as nameParam, sourceSearchBody as searchBody, type SourceView} from '../../api/sources.js'
 import {resolveSourceRoot, type SourceSummary} from '../../store/sources.js'
 import {ApiError, badRequest, notFound} from '../api-error.js'
 import {type Principal, requirePermission} from '../auth/principal.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {parseWith, readJsonBody} from '../request-validation.js'
-
-const NAME_RULE = 'a name like my-repo (letters, digits and . _ - only, starting with a letter or digit)'
-export const sourceNameField = z.string().trim().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/i, NAME_RULE)
-
-const includeGlob = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(256)
-  .superRefine((value, ctx) => {
-    if (/[\p{Cc}\p{Cf}]/u.test(value)) ctx.addIssue({code: 'custom', message: 'must not contain control or invisible characters'})
-    try {
-      ignore().add(value).ignores('probe')
-    } catch (error) {
-      ctx.addIssue({code: 'custom', message: `is not a usable glob: ${(error as Error).message}`})
-    }
-  })
-
-const addBody = z.strictObject({
-  path: z.string({error: 'is required: the absolute path of the folder to index'}).min(1, 'is required').max(4096),
-  name: sourceNameField.optional(),
-  include: z.array(includeGlob).max(32).optional(),
-})
-
-const searchBody = z.strictObject({
-  query: z.string({error: 'is required'}).trim().min(1, 'must not be empty').max(2000),
-  limit: z.number().int().min(1).max(50).default(10),
-  source: sourceNameField.optional(),
-})
-
-const nameParam = z.object({name: sourceNameField})
+import {respond} from '../respond.js'
 
 /** A default source name from the folder's own name: `~/code/My Repo` → `my-repo`. */
 export function defaultSourceName(root: string): string {
@@ -84,13 +53,13 @@ export function sourceRoutes(daemon: DaemonContext) {
     // The first scan runs now, so the folder is searchable as soon as this answers. A failure keeps
     // the source (the owner may fix the folder's permissions) and says why in `source.error`.
     const report = await sources.reindex(name).catch(() => null)
-    return c.json({source: present(sources.get(name)!, principal), report}, 201)
+    return respond(c, 'POST /api/sources', {source: present(sources.get(name)!, principal), report}, 201)
   })
 
   app.get('/api/sources', (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'recall')
-    return c.json({sources: sources.list().map((source) => present(source, principal)), scope: 'workspace'})
+    return respond(c, 'GET /api/sources', {sources: sources.list().map((source) => present(source, principal)), scope: 'workspace'})
   })
 
   app.delete('/api/sources/:name', (c) => {
@@ -99,7 +68,7 @@ export function sourceRoutes(daemon: DaemonContext) {
     const {name} = parseWith(nameParam, c.req.param())
     if (!sources.remove(name)) throw notFound(`source '${name}' not found`)
     daemon.logger.info('source removed', {name})
-    return c.json({removed: name})
+    return respond(c, 'DELETE /api/sources/:name', {removed: name})
   })
 
   app.post('/api/sources/:name/reindex', async (c) => {
@@ -110,7 +79,7 @@ export function sourceRoutes(daemon: DaemonContext) {
     const report = await sources.reindex(name).catch((error: unknown) => {
       throw new ApiError(409, 'source_unreadable', `source '${name}' could not be indexed: ${(error as Error).message}`)
     })
-    return c.json({source: present(sources.get(name)!, principal), report})
+    return respond(c, 'POST /api/sources/:name/reindex', {source: present(sources.get(name)!, principal), report})
   })
 
   app.post('/api/sources/search', async (c) => {
@@ -119,14 +88,14 @@ export function sourceRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, searchBody)
     if (body.source !== undefined && !sources.get(body.source)) throw notFound(`source '${body.source}' not found`)
     const hits = sources.search({query: body.query, limit: body.limit, source: body.source})
-    return c.json({query: body.query, hits, count: hits.length, elapsedMs: Math.round((performance.now() - started) * 100) / 100})
+    return respond(c, 'POST /api/sources/search', {query: body.query, hits, count: hits.length, elapsedMs: Math.round((performance.now() - started) * 100) / 100})
   })
 
   return app
 }
 
 /** Where a source lives on disk is the owner's business: other callers get its name and counts. */
-function present(source: SourceSummary, principal: Principal): Omit<SourceSummary, 'root'> & {root?: string} {
+function present(source: SourceSummary, principal: Principal): SourceView {
   if (principal.permissions.includes('admin')) return source
   const {root: _root, ...rest} = source
   // A scan error names paths on disk.

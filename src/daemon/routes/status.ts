@@ -3,6 +3,7 @@ import {Hono} from 'hono'
 import {visibleToCaller} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {databaseHealth} from '../database-guard.js'
+import {respond} from '../respond.js'
 
 export function statusRoutes(daemon: DaemonContext) {
   return new Hono<AppEnv>().get('/api/status', async (c) => {
@@ -10,7 +11,7 @@ export function statusRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     const revealPaths = principal.role === 'admin'
     const database = databaseHealth(daemon, {revealPaths})
-    return c.json({
+    return respond(c, 'GET /api/status', {
       status: database.status === 'ok' ? 'running' : 'degraded',
       database,
       version: daemon.version,

@@ -2,8 +2,8 @@ import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 
 import {Hono} from 'hono'
-import {z} from 'zod'
 
+import {synthesisBody, synthesisCompleteBody as completeBody, SYNTHESIS_MAX_MEMORIES as MAX_MEMORIES} from '../../api/synthesis.js'
 import {writeFileAtomic} from '../../config/atomic-file.js'
 import {MEMORY_MD_BEGIN, MEMORY_MD_END, mergeWorkingMemoryBlock} from '../../store/memory-md.js'
 import {redactSecrets} from '../../store/redaction.js'
@@ -12,7 +12,7 @@ import {DEFAULT_AGENT_ID, requirePermission} from '../auth/principal.js'
 import {type RequestScope, requestScope} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {readJsonBody} from '../request-validation.js'
-import {agentIdField, harnessNameField, projectField} from '../request-fields.js'
+import {respond} from '../respond.js'
 
 /**
  * MEMORY.md synthesis for runtimes that bring their own model (OpenClaw-style): they ask what to
@@ -24,7 +24,6 @@ import {agentIdField, harnessNameField, projectField} from '../request-fields.js
 /** The generated block's size limit (what session start can afford to inject). */
 export const SYNTHESIS_MAX_BLOCK_CHARS = 8000
 const DEFAULT_MEMORIES = 40
-const MAX_MEMORIES = 100
 const MAX_MEMORY_CHARS = 500
 
 export const SYNTHESIS_GUIDELINES = [
@@ -37,22 +36,6 @@ export const SYNTHESIS_GUIDELINES = [
   'Never include secrets: API keys, tokens, passwords, private keys.',
   `Stay under ${SYNTHESIS_MAX_BLOCK_CHARS} characters.`,
 ]
-
-const synthesisBody = z.object({
-  harness: harnessNameField.optional(),
-  agentId: agentIdField.optional(),
-  project: projectField.optional(),
-  maxMemories: z.number().int().min(1).max(MAX_MEMORIES).optional(),
-})
-
-const completeBody = z.object({
-  harness: harnessNameField.optional(),
-  agentId: agentIdField.optional(),
-  /** The new working-memory block (Markdown, without the markers). */
-  content: z.string().trim().min(1, 'must not be empty').max(200_000),
-  /** `baseHash` from the synthesis answer this content was made from. */
-  baseHash: z.string().regex(/^[0-9a-f]{64}$/, 'the baseHash returned by POST /api/hooks/synthesis'),
-})
 
 function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex')
@@ -93,7 +76,7 @@ export function synthesisRoutes(daemon: DaemonContext) {
     requirePermission(principal, 'hooks')
     const scope = requestScope(principal, {})
     const extraction = daemon.config.extraction
-    return c.json({
+    return respond(c, 'GET /api/hooks/synthesis/config', {
       guidelines: SYNTHESIS_GUIDELINES,
       limits: {maxBlockChars: SYNTHESIS_MAX_BLOCK_CHARS, maxMemories: MAX_MEMORIES, defaultMemories: DEFAULT_MEMORIES, maxMemoryChars: MAX_MEMORY_CHARS},
       markers: {begin: MEMORY_MD_BEGIN, end: MEMORY_MD_END},
@@ -134,7 +117,7 @@ export function synthesisRoutes(daemon: DaemonContext) {
       `<memories>\n${listing || '(none)'}\n</memories>`,
       'Answer with the new working memory only.',
     ].join('\n\n')
-    return c.json({
+    return respond(c, 'POST /api/hooks/synthesis', {
       agentId: scope.agentId,
       project: project ?? null,
       prompt,
@@ -170,7 +153,7 @@ export function synthesisRoutes(daemon: DaemonContext) {
     if (next !== current) writeFileAtomic(daemon.paths.memoryMd, next, {mode: 0o600})
     const redactions = Object.values(redacted).reduce((sum, n) => sum + n, 0)
     daemon.logger.info('MEMORY.md synthesized', {harness: body.harness, chars: content.length, redactions})
-    return c.json({written: next !== current, hash: sha256(next), chars: content.length, redactions})
+    return respond(c, 'POST /api/hooks/synthesis/complete', {written: next !== current, hash: sha256(next), chars: content.length, redactions})
   })
 
   return app

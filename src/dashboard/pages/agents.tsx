@@ -1,6 +1,7 @@
 import {useEffect, useState} from 'preact/hooks'
 
-import {api, query, when} from '../api.js'
+import type {ResponseOf} from '../../api/contract.js'
+import {call, when} from '../api.js'
 import {CHANGE_EVENT} from '../live.js'
 import type {Session} from '../main.js'
 import {ErrorNote} from './shared.js'
@@ -12,10 +13,10 @@ import {ErrorNote} from './shared.js'
  */
 export function AgentsPage({session}: {session: Session}) {
   const fixedAgent = session.device.agentId
-  const [peers, setPeers] = useState<any>()
+  const [peers, setPeers] = useState<ResponseOf<'GET /api/agents/peers'>>()
   const [agent, setAgent] = useState(fixedAgent ?? '')
   const [box, setBox] = useState<'in' | 'sent'>('in')
-  const [messages, setMessages] = useState<any>()
+  const [messages, setMessages] = useState<ResponseOf<'GET /api/agents/inbox'>>()
   const [error, setError] = useState<unknown>()
   const [to, setTo] = useState('')
   const [subject, setSubject] = useState('')
@@ -30,7 +31,7 @@ export function AgentsPage({session}: {session: Session}) {
   }, [])
 
   useEffect(() => {
-    api('GET', '/api/agents/peers').then((value) => {
+    call('GET /api/agents/peers').then((value) => {
       setPeers(value)
       // The owner starts on the first agent seen; a scoped device is already on its own.
       setAgent((current) => current || value.agents[0] || 'default')
@@ -39,7 +40,7 @@ export function AgentsPage({session}: {session: Session}) {
 
   useEffect(() => {
     if (!agent) return
-    api('GET', `/api/agents/inbox${query({agentId: agent, box, limit: 100})}`).then(setMessages, setError)
+    call('GET /api/agents/inbox', {query: {agentId: agent, box, limit: 100}}).then(setMessages, setError)
   }, [agent, box, tick])
 
   async function send(event: Event) {
@@ -47,7 +48,7 @@ export function AgentsPage({session}: {session: Session}) {
     setError(undefined)
     setSent(undefined)
     try {
-      const result = await api('POST', '/api/agents/messages', {to, body, subject: subject.trim() || undefined, agentId: agent})
+      const result = await call('POST /api/agents/messages', {body: {to, body, subject: subject.trim() || undefined, agentId: agent}})
       setSent(`Sent to ${result.message.to}.`)
       setSubject('')
       setBody('')
@@ -83,7 +84,7 @@ export function AgentsPage({session}: {session: Session}) {
                 <td colSpan={6}>No agent has been seen yet.</td>
               </tr>
             )}
-            {peers?.peers.map((peer: any) => (
+            {peers?.peers.map((peer) => (
               <tr key={`${peer.agent}/${peer.harness}/${peer.machine}/${peer.session}`}>
                 <td>{peer.agent}</td>
                 <td>
@@ -127,7 +128,7 @@ export function AgentsPage({session}: {session: Session}) {
       </div>
       <ul class="list" aria-label={box === 'in' ? 'Inbox' : 'Sent messages'} data-testid="messages">
         {messages?.messages.length === 0 && <li>{box === 'in' ? 'No messages for this agent.' : 'This agent has sent nothing.'}</li>}
-        {messages?.messages.map((message: any) => (
+        {messages?.messages.map((message) => (
           <li key={message.id} data-message-id={message.id}>
             <strong>{message.subject ?? '(no subject)'}</strong>{' '}
             <span class={`status status-${message.state}`} data-testid="message-state">

@@ -1,19 +1,22 @@
 import {useEffect, useState} from 'preact/hooks'
 
-import {api, when} from '../api.js'
+import type {ApiKeyView} from '../../api/auth.js'
+import type {DeviceView} from '../../api/devices.js'
+import type {Role} from '../../api/fields.js'
+import {call, when} from '../api.js'
 import {ErrorNote} from './shared.js'
 
 export function KeysPage() {
-  const [keys, setKeys] = useState<any[]>()
-  const [devices, setDevices] = useState<any[]>()
+  const [keys, setKeys] = useState<ApiKeyView[]>()
+  const [devices, setDevices] = useState<DeviceView[]>()
   const [error, setError] = useState<unknown>()
   const [shown, setShown] = useState<{name: string; key: string} | undefined>()
   const [name, setName] = useState('')
-  const [role, setRole] = useState('agent')
+  const [role, setRole] = useState<Role>('agent')
 
   const reload = () => {
-    api('GET', '/api/auth/api-keys').then((value) => setKeys(value.apiKeys), setError)
-    api('GET', '/api/devices').then((value) => setDevices(value.devices), setError)
+    call('GET /api/auth/api-keys').then((value) => setKeys(value.apiKeys), setError)
+    call('GET /api/devices').then((value) => setDevices(value.devices), setError)
   }
   useEffect(reload, [])
 
@@ -48,7 +51,7 @@ export function KeysPage() {
         onSubmit={(event) => {
           event.preventDefault()
           act(async () => {
-            const result = await api('POST', '/api/auth/api-keys', {name, role})
+            const result = await call('POST /api/auth/api-keys', {body: {name, role}})
             setShown({name: result.apiKey.name, key: result.apiKey.key})
             setName('')
           })
@@ -60,7 +63,7 @@ export function KeysPage() {
         </label>
         <label class="field">
           <span>Role</span>
-          <select name="role" value={role} onChange={(event) => setRole((event.currentTarget as HTMLSelectElement).value)}>
+          <select name="role" value={role} onChange={(event) => setRole((event.currentTarget as HTMLSelectElement).value as Role)}>
             <option value="agent">agent</option>
             <option value="readonly">readonly</option>
             <option value="operator">operator</option>
@@ -90,7 +93,7 @@ export function KeysPage() {
                   <span class="muted">{key.prefix}</span>
                 </td>
                 <td>{key.role}</td>
-                <td>{key.status ?? (key.revokedAt ? 'revoked' : 'active')}</td>
+                <td>{key.status}</td>
                 <td>{when(key.lastUsedAt)}</td>
                 <td>
                   {!key.revokedAt && (
@@ -99,14 +102,14 @@ export function KeysPage() {
                         type="button"
                         onClick={() =>
                           act(async () => {
-                            const result = await api('POST', `/api/auth/api-keys/${key.id}/rotate`, {})
+                            const result = await call('POST /api/auth/api-keys/:idOrPrefix/rotate', {params: {idOrPrefix: key.id}, body: {}})
                             setShown({name: result.apiKey.name, key: result.apiKey.key})
                           })
                         }
                       >
                         Rotate
                       </button>{' '}
-                      <button type="button" class="danger" aria-label={`Revoke key ${key.name}`} onClick={() => act(() => api('DELETE', `/api/auth/api-keys/${key.id}`))}>
+                      <button type="button" class="danger" aria-label={`Revoke key ${key.name}`} onClick={() => act(() => call('DELETE /api/auth/api-keys/:idOrPrefix', {params: {idOrPrefix: key.id}}))}>
                         Revoke
                       </button>
                     </>
@@ -144,7 +147,7 @@ export function KeysPage() {
                 <td>{when(device.lastUsedAt)}</td>
                 <td>
                   {device.status === 'active' && (
-                    <button type="button" class="danger" aria-label={`Revoke device ${device.name}`} onClick={() => act(() => api('DELETE', `/api/devices/${device.id}`))}>
+                    <button type="button" class="danger" aria-label={`Revoke device ${device.name}`} onClick={() => act(() => call('DELETE /api/devices/:id', {params: {id: device.id}}))}>
                       Revoke
                     </button>
                   )}

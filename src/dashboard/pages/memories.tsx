@@ -1,22 +1,15 @@
 import {useEffect, useRef, useState} from 'preact/hooks'
 
-import {api, query} from '../api.js'
+import type {BodyOf} from '../../api/contract.js'
+import type {MemoryView} from '../../api/memory.js'
+import {call} from '../api.js'
 import {CHANGE_EVENT} from '../live.js'
 import {VirtualList} from '../virtual-list.js'
 import {ErrorNote} from './shared.js'
 
-interface Memory {
-  id: string
-  content: string
-  type: string
-  tags: string[]
-  pinned: boolean
-  agentId: string
-  project: string | null
-  created_at: string
-  score?: number
-  source?: string
-}
+/** A listed memory, or a search hit (whose `source` then says how it was found, and which has a score). */
+type Memory = MemoryView & {score?: number}
+type MemoryPatch = BodyOf<'PATCH /api/memory/:id'>
 
 interface Filters {
   q: string
@@ -67,12 +60,12 @@ export function MemoriesPage() {
     if (loadedPages.current.has(page)) return
     loadedPages.current.add(page)
     try {
-      const result = await api('GET', `/api/memories${query({...filterParams(), tags: filters.tag, limit: PAGE, offset: page * PAGE})}`)
+      const result = await call('GET /api/memories', {query: {...filterParams(), tags: filters.tag || undefined, limit: PAGE, offset: page * PAGE}})
       if (run !== generation.current) return
       setTotal(result.total)
       setItems((previous) => {
         const next = previous.length === result.total ? previous.slice() : Array.from({length: result.total}, (_, index) => previous[index])
-        result.memories.forEach((memory: Memory, offset: number) => (next[page * PAGE + offset] = memory))
+        result.memories.forEach((memory, offset) => (next[page * PAGE + offset] = memory))
         return next
       })
     } catch (caught) {
@@ -98,7 +91,7 @@ export function MemoriesPage() {
       }
       setSearching(true)
       try {
-        const result = await api('POST', '/api/memory/recall', {query: filters.q, limit: 100, ...filterParams(), tags: filters.tag ? [filters.tag] : undefined})
+        const result = await call('POST /api/memory/recall', {body: {query: filters.q, limit: 100, ...filterParams(), tags: filters.tag ? [filters.tag] : undefined}})
         if (run !== generation.current) return
         setItems(result.results)
         setTotal(result.results.length)
@@ -121,7 +114,7 @@ export function MemoriesPage() {
   function flushPending(batch: typeof pending) {
     if (!batch) return
     clearTimeout(batch.timer)
-    for (const memory of batch.memories) api('DELETE', `/api/memory/${memory.id}${query({agentId: memory.agentId})}`).catch(setError)
+    for (const memory of batch.memories) call('DELETE /api/memory/:id', {params: {id: memory.id}, query: {agentId: memory.agentId}}).catch(setError)
   }
 
   function forget(memories: Memory[]) {
@@ -145,9 +138,9 @@ export function MemoriesPage() {
     setFilters({...filters})
   }
 
-  async function save(memory: Memory, patch: Partial<Memory>) {
+  async function save(memory: Memory, patch: MemoryPatch) {
     try {
-      const result = await api('PATCH', `/api/memory/${memory.id}${query({agentId: memory.agentId})}`, patch)
+      const result = await call('PATCH /api/memory/:id', {params: {id: memory.id}, query: {agentId: memory.agentId}, body: patch})
       setItems((previous) => previous.map((item) => (item && item.id === memory.id ? {...item, ...result.memory, score: item.score, source: item.source} : item)))
       return true
     } catch (caught) {
@@ -261,7 +254,7 @@ export function MemoriesPage() {
   )
 }
 
-function EditDialog(props: {memory: Memory; onClose: () => void; onSave: (patch: Partial<Memory>) => Promise<boolean>}) {
+function EditDialog(props: {memory: Memory; onClose: () => void; onSave: (patch: MemoryPatch) => Promise<boolean>}) {
   const dialog = useRef<HTMLDialogElement>(null)
   const [content, setContent] = useState(props.memory.content)
   const [tags, setTags] = useState(props.memory.tags.join(', '))

@@ -1,20 +1,21 @@
 import {useEffect, useState} from 'preact/hooks'
 
-import {api, when} from '../api.js'
+import type {ResponseOf} from '../../api/contract.js'
+import {call, when} from '../api.js'
 import {CHANGE_EVENT} from '../live.js'
 import {ErrorNote} from './shared.js'
 
 export function OverviewPage() {
-  const [status, setStatus] = useState<any>()
-  const [harnesses, setHarnesses] = useState<any[]>()
-  const [sessions, setSessions] = useState<any>()
+  const [status, setStatus] = useState<ResponseOf<'GET /api/status'>>()
+  const [harnesses, setHarnesses] = useState<ResponseOf<'GET /api/harnesses'>['harnesses']>()
+  const [sessions, setSessions] = useState<ResponseOf<'GET /api/sessions'>>()
   const [error, setError] = useState<unknown>()
 
   useEffect(() => {
     const load = () => {
-      api('GET', '/api/status').then(setStatus, setError)
-      api('GET', '/api/harnesses').then((value) => setHarnesses(value.harnesses), setError)
-      api('GET', '/api/sessions?limit=8').then(setSessions, setError)
+      call('GET /api/status').then(setStatus, setError)
+      call('GET /api/harnesses').then((value) => setHarnesses(value.harnesses), setError)
+      call('GET /api/sessions', {query: {limit: 8}}).then(setSessions, setError)
     }
     load()
     addEventListener(CHANGE_EVENT, load)
@@ -69,7 +70,7 @@ export function OverviewPage() {
       <h2>Recent sessions</h2>
       {sessions && sessions.sessions.length === 0 && <p>No sessions yet.</p>}
       <ul class="list">
-        {sessions?.sessions.map((session: any) => (
+        {sessions?.sessions.map((session) => (
           <li key={session.sessionKey + session.agentId}>
             <a href={`#/sessions/${encodeURIComponent(session.sessionKey)}`}>{session.sessionKey}</a>{' '}
             <span class="muted">

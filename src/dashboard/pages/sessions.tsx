@@ -1,18 +1,19 @@
 import {useEffect, useState} from 'preact/hooks'
 
-import {api, query, when} from '../api.js'
+import type {ResponseOf} from '../../api/contract.js'
+import {call, when} from '../api.js'
 import {ErrorNote} from './shared.js'
 
 export function SessionsPage({selected}: {selected: string}) {
   const [agentId, setAgentId] = useState('')
-  const [list, setList] = useState<any>()
-  const [detail, setDetail] = useState<any>()
-  const [transcript, setTranscript] = useState<any>()
-  const [receipts, setReceipts] = useState<any>()
+  const [list, setList] = useState<ResponseOf<'GET /api/sessions'>>()
+  const [detail, setDetail] = useState<ResponseOf<'GET /api/sessions/:key'>>()
+  const [transcript, setTranscript] = useState<ResponseOf<'GET /api/sessions/:key/transcript'> | null>()
+  const [receipts, setReceipts] = useState<ResponseOf<'GET /api/sessions/:key/receipts'>>()
   const [error, setError] = useState<unknown>()
 
   useEffect(() => {
-    const timer = setTimeout(() => api('GET', `/api/sessions${query({agentId, limit: 200})}`).then(setList, setError), 150)
+    const timer = setTimeout(() => call('GET /api/sessions', {query: {agentId: agentId || undefined, limit: 200}}).then(setList, setError), 150)
     return () => clearTimeout(timer)
   }, [agentId])
 
@@ -21,10 +22,10 @@ export function SessionsPage({selected}: {selected: string}) {
     setTranscript(undefined)
     setReceipts(undefined)
     if (!selected) return
-    const key = encodeURIComponent(selected)
-    api('GET', `/api/sessions/${key}${query({agentId})}`).then(setDetail, setError)
-    api('GET', `/api/sessions/${key}/transcript${query({agentId})}`).then(setTranscript, () => setTranscript(null))
-    api('GET', `/api/sessions/${key}/receipts${query({agentId})}`).then(setReceipts, setError)
+    const request = {params: {key: selected}, query: {agentId: agentId || undefined}}
+    call('GET /api/sessions/:key', request).then(setDetail, setError)
+    call('GET /api/sessions/:key/transcript', request).then(setTranscript, () => setTranscript(null))
+    call('GET /api/sessions/:key/receipts', request).then(setReceipts, setError)
   }, [selected, agentId])
 
   return (
@@ -38,7 +39,7 @@ export function SessionsPage({selected}: {selected: string}) {
       <div class="split">
         <ul class="list" aria-label="Sessions">
           {list?.sessions.length === 0 && <li>No sessions stored for this agent.</li>}
-          {list?.sessions.map((session: any) => (
+          {list?.sessions.map((session) => (
             <li key={session.sessionKey}>
               <a href={`#/sessions/${encodeURIComponent(session.sessionKey)}`} aria-current={session.sessionKey === selected ? 'true' : undefined}>
                 {session.sessionKey}
@@ -67,7 +68,7 @@ export function SessionsPage({selected}: {selected: string}) {
             </dl>
             <h3>Stored records</h3>
             <ul class="list">
-              {detail.transcripts.map((record: any) => (
+              {detail.transcripts.map((record) => (
                 <li key={record.id}>
                   {record.kind} · {record.chars} chars · {when(record.createdAt)}
                 </li>
@@ -76,7 +77,7 @@ export function SessionsPage({selected}: {selected: string}) {
             <h3>Per-turn receipts</h3>
             <ol class="list" aria-label="Receipts" data-testid="receipts">
               {receipts?.receipts.length === 0 && <li>No prompt of this session has reached Signet's hooks.</li>}
-              {receipts?.receipts.map((receipt: any, turn: number) => (
+              {receipts?.receipts.map((receipt, turn) => (
                 <li key={`${receipt.at}-${turn}`}>
                   <strong>Turn {turn + 1}</strong>{' '}
                   <span class="muted">
@@ -84,10 +85,10 @@ export function SessionsPage({selected}: {selected: string}) {
                   </span>
                   {receipt.memories.length > 0 && (
                     <ul>
-                      {receipt.memories.map((memory: any) => (
+                      {receipt.memories.map((memory) => (
                         <li key={memory.id}>
                           <code>{memory.id}</code> score {memory.score === null ? '?' : Number(memory.score).toFixed(2)}
-                          {memory.why?.matched?.length ? ` · words: ${memory.why.matched.join(', ')}` : ''}
+                          {memory.why?.matched.length ? ` · words: ${memory.why.matched.join(', ')}` : ''}
                         </li>
                       ))}
                     </ul>

@@ -1,23 +1,24 @@
 import {useEffect, useState} from 'preact/hooks'
 
-import {api} from '../api.js'
+import type {ResponseOf} from '../../api/contract.js'
+import {call} from '../api.js'
 import type {Session} from '../main.js'
 import {ErrorNote} from './shared.js'
 
 export function SettingsPage({session, onLoggedOut}: {session: Session; onLoggedOut: () => void}) {
-  const [status, setStatus] = useState<any>()
-  const [diagnostics, setDiagnostics] = useState<any>()
-  const [settings, setSettings] = useState<any>()
-  const [embedding, setEmbedding] = useState<any>()
+  const [status, setStatus] = useState<ResponseOf<'GET /api/status'>>()
+  const [diagnostics, setDiagnostics] = useState<ResponseOf<'GET /api/diagnostics/db'> | null>()
+  const [settings, setSettings] = useState<ResponseOf<'GET /api/dashboard/settings'>>()
+  const [embedding, setEmbedding] = useState<ResponseOf<'GET /api/embedding/status'> | null>()
   const [error, setError] = useState<unknown>()
   const owner = session.permissions.includes('admin')
 
   useEffect(() => {
-    api('GET', '/api/status').then(setStatus, setError)
-    api('GET', '/api/embedding/status').then(setEmbedding, () => setEmbedding(null))
+    call('GET /api/status').then(setStatus, setError)
+    call('GET /api/embedding/status').then(setEmbedding, () => setEmbedding(null))
     if (owner) {
-      api('GET', '/api/diagnostics/db').then(setDiagnostics, () => setDiagnostics(null))
-      api('GET', '/api/dashboard/settings').then(setSettings, setError)
+      call('GET /api/diagnostics/db').then(setDiagnostics, () => setDiagnostics(null))
+      call('GET /api/dashboard/settings').then(setSettings, setError)
     }
   }, [])
 
@@ -35,7 +36,7 @@ export function SettingsPage({session, onLoggedOut}: {session: Session; onLogged
       <button
         type="button"
         onClick={async () => {
-          await api('POST', '/api/session/logout').catch(() => undefined)
+          await call('POST /api/session/logout').catch(() => undefined)
           onLoggedOut()
         }}
       >
@@ -45,11 +46,11 @@ export function SettingsPage({session, onLoggedOut}: {session: Session; onLogged
         <>
           <h2>Doctor</h2>
           {!settings && <p>Running doctor…</p>}
-          {settings?.doctor?.error && <p class="error">{settings.doctor.error}</p>}
-          {settings?.doctor?.findings && (
+          {settings && 'error' in settings.doctor && <p class="error">{settings.doctor.error}</p>}
+          {settings && 'findings' in settings.doctor && (
             <ul class="list" aria-label="Doctor findings" data-testid="doctor-findings">
               {settings.doctor.findings.length === 0 && <li>No findings: everything doctor checks is fine.</li>}
-              {settings.doctor.findings.map((finding: any) => (
+              {settings.doctor.findings.map((finding) => (
                 <li key={finding.code + finding.message} class={`finding ${finding.level}`}>
                   <strong>{finding.level}</strong> {finding.message}
                   {finding.fix && (

@@ -27,6 +27,7 @@ import type {
   Storage,
   StorageHealth,
   TranscriptRepository,
+  StorageWriteProblem,
 } from '../storage.js'
 import {TranscriptStore} from '../transcripts.js'
 import {checkDatabaseIntegrity} from './integrity.js'
@@ -156,7 +157,7 @@ export class SqliteStorage implements Storage {
   }
 
   /** The file at the path is no longer the one opened (deleted or renamed over): `code` is `deleted` or `replaced`. */
-  writeProblem(): {code: string; message: string} | undefined {
+  writeProblem(): StorageWriteProblem | undefined {
     const problem = databaseFileProblem(this.database)
     return problem ? {code: problem.kind, message: problem.message} : undefined
   }

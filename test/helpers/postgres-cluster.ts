@@ -17,6 +17,8 @@ export interface PostgresCluster {
   dir: string
   bin: string
   version: string
+  /** The server options it was started with (port, sockets, fsync off): for a restart on the same port. */
+  serverOptions: string
 }
 
 /** Where Debian (and most distributions) put the server binaries, newest major first, then PATH. */
@@ -87,7 +89,7 @@ export async function startPostgresCluster(bin: string): Promise<PostgresCluster
         throw new Error(`pg_ctl start failed: ${(error as Error).message}\n${readLog(dir)}`, {cause: error})
       }
       const version = readFileSync(path.join(data, 'PG_VERSION'), 'utf8').trim()
-      return {baseUrl: `postgres://${user}@127.0.0.1:${port}`, port, dir, bin, version}
+      return {baseUrl: `postgres://${user}@127.0.0.1:${port}`, port, dir, bin, version, serverOptions: options}
     }
   } catch (error) {
     rmSync(dir, {recursive: true, force: true})
@@ -101,6 +103,18 @@ function readLog(dir: string): string {
   } catch {
     return ''
   }
+}
+
+/**
+ * Stop the server but keep its data (an outage); startPostgresServer brings it back on the same
+ * port. A fast (clean) stop: with fsync off, an immediate one would lose what was committed.
+ */
+export function stopPostgresServer(cluster: PostgresCluster): void {
+  run(clusterOwner(), path.join(cluster.bin, 'pg_ctl'), ['-D', path.join(cluster.dir, 'data'), '-m', 'fast', '-w', 'stop'])
+}
+
+export function startPostgresServer(cluster: PostgresCluster): void {
+  run(clusterOwner(), path.join(cluster.bin, 'pg_ctl'), ['-D', path.join(cluster.dir, 'data'), '-l', path.join(cluster.dir, 'server.log'), '-w', '-t', '60', '-o', cluster.serverOptions, 'start'])
 }
 
 export function stopPostgresCluster(cluster: PostgresCluster): void {

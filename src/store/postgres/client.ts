@@ -28,6 +28,64 @@ export interface PoolOptions {
   applicationName?: string
 }
 
+/** Node's and PostgreSQL's ways of saying the server is not there (SQLSTATE class 08, shutdowns, too many connections). */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '53300'])
+
+export function isConnectionError(error: unknown): boolean {
+  const code = pgErrorCode(error)
+  if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08'))) return true
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (?:starting up|shutting down)/i.test((error as Error)?.message ?? '')
+}
+
+/** How long after a failure writes stay refused before a probe asks the server again. */
+const PROBE_EVERY_MS = 2000
+
+/**
+ * Whether the server answered the last time anyone asked. Every query helper reports to the pool's
+ * watch: a connection failure marks the server unreachable, any answer clears it. While it is
+ * marked, writeProblem() says so (the daemon refuses writes with a 503 instead of failing each one
+ * its own way), and a background probe every few seconds notices when the server is back.
+ */
+export class ConnectionWatch {
+  private failure: {since: number; reason: string} | undefined
+  private lastProbe = 0
+  private probing = false
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  failed(error: unknown): void {
+    if (!isConnectionError(error)) return
+    this.failure ??= {since: Date.now(), reason: error instanceof Error ? error.message : String(error)}
+  }
+
+  succeeded(): void {
+    this.failure = undefined
+  }
+
+  /** The current failure, if any; asks the server again (in the background) at most every PROBE_EVERY_MS. */
+  current(): {since: number; reason: string} | undefined {
+    if (this.failure && !this.probing && Date.now() - this.lastProbe >= PROBE_EVERY_MS) {
+      this.lastProbe = Date.now()
+      this.probing = true
+      this.pool
+        .query('SELECT 1')
+        .then(
+          () => this.succeeded(),
+          (error: unknown) => this.failed(error),
+        )
+        .finally(() => (this.probing = false))
+    }
+    return this.failure
+  }
+}
+
+const watches = new WeakMap<object, ConnectionWatch>()
+
+/** The watch of the pool a pool or one of its transaction clients belongs to. */
+export function watchOf(db: object): ConnectionWatch | undefined {
+  return watches.get(db)
+}
+
 export function createPool(options: PoolOptions): Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -41,9 +99,11 @@ export function createPool(options: PoolOptions): Pool {
     idle_in_transaction_session_timeout: 60_000,
     types: parsers,
   })
+  const watch = new ConnectionWatch(pool)
+  watches.set(pool, watch)
   // An idle client losing its connection (server restart, network) is reported here; without a
   // listener it would crash the process. The next query opens a fresh connection.
-  pool.on('error', () => {})
+  pool.on('error', (error) => watch.failed(error))
   return pool
 }
 
@@ -52,8 +112,16 @@ const RETRYABLE = new Set(['40001', '40P01'])
 
 /** Run `work` in one transaction (READ COMMITTED), retried a few times on serialization failures and deadlocks. */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const watch = watchOf(pool)
   for (let attempt = 0; ; attempt++) {
-    const client = await pool.connect()
+    let client: PoolClient
+    try {
+      client = await pool.connect()
+    } catch (error) {
+      watch?.failed(error)
+      throw error
+    }
+    if (watch) watches.set(client, watch)
     let broken = false
     try {
       await client.query('BEGIN')
@@ -64,6 +132,7 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
       await client.query('ROLLBACK').catch(() => {
         broken = true
       })
+      watch?.failed(error)
       if (RETRYABLE.has(pgErrorCode(error) ?? '') && attempt < 4) continue
       throw error
     } finally {
@@ -102,8 +171,19 @@ export function pgSafe(value: unknown): unknown {
 
 /** Run one statement and return its rows; every parameter passes through pgSafe. */
 export async function query<Row extends object = Record<string, unknown>>(db: Queryable, sql: string, values: unknown[] = []): Promise<Row[]> {
-  const result = await db.query(sql, values.map(pgSafe))
-  return result.rows as Row[]
+  return (await run(db, sql, values)).rows as Row[]
+}
+
+async function run(db: Queryable, sql: string, values: unknown[]): Promise<pg.QueryResult> {
+  const watch = watchOf(db)
+  try {
+    const result = await db.query(sql, values.map(pgSafe))
+    watch?.succeeded()
+    return result
+  } catch (error) {
+    watch?.failed(error)
+    throw error
+  }
 }
 
 /** The first row of a statement, or undefined. */
@@ -113,8 +193,7 @@ export async function queryOne<Row extends object = Record<string, unknown>>(db:
 
 /** Rows a statement changed (UPDATE, DELETE, INSERT … ON CONFLICT DO NOTHING). */
 export async function execute(db: Queryable, sql: string, values: unknown[] = []): Promise<number> {
-  const result = await db.query(sql, values.map(pgSafe))
-  return result.rowCount ?? 0
+  return (await run(db, sql, values)).rowCount ?? 0
 }
 
 /** Positional parameters for a query built from optional parts: `params.add(value)` returns `$n`. */

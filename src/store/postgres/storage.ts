@@ -1,13 +1,13 @@
-import {redactDatabaseUrl} from '../../config/database-url.js'
+import {redactDatabaseSecrets, redactDatabaseUrl} from '../../config/database-url.js'
 import {DEFAULT_PROMPT_TIMEOUT_MS} from '../embed/embedder.js'
 import type {IndexerLogger} from '../embed/indexer.js'
 import {createEmbedder, type EmbeddingSettings} from '../embed/providers.js'
 import {DEFAULT_PRESENCE_TIMEOUTS, type PresenceTimeouts} from '../presence.js'
 import {RecallRanker} from '../recall-ranker.js'
-import type {RecallRepository, Storage, StorageHealth} from '../storage.js'
+import type {RecallRepository, Storage, StorageHealth, StorageWriteProblem} from '../storage.js'
 import {PostgresMessages, PostgresPresence, PostgresRateLimits, PostgresReceipts} from './agent-network.js'
 import {PostgresApiKeys, PostgresAudit, PostgresDevices, PostgresPairing} from './auth.js'
-import {connectionError, createPool, type Pool, queryOne} from './client.js'
+import {connectionError, createPool, type Pool, queryOne, watchOf} from './client.js'
 import {PostgresLexicalIndex} from './lexical-index.js'
 import {PostgresMemories} from './memories.js'
 import {LATEST_POSTGRES_SCHEMA_VERSION, migratePostgres, schemaVersion} from './migrations.js'
@@ -89,8 +89,15 @@ export class PostgresStorage implements Storage {
     return row?.n ?? 0
   }
 
-  writeProblem(): {code: string; message: string} | undefined {
-    return this.closed ? {code: 'storage_closed', message: 'the PostgreSQL storage was closed; restart the daemon'} : undefined
+  /** `unreachable` while the server does not answer (see ConnectionWatch), or once the storage was closed. */
+  writeProblem(): StorageWriteProblem | undefined {
+    if (this.closed) return {code: 'unreachable', message: 'the PostgreSQL storage was closed (the daemon is stopping)'}
+    const failure = watchOf(this.pool)?.current()
+    if (!failure) return undefined
+    return {
+      code: 'unreachable',
+      message: `PostgreSQL at ${redactDatabaseUrl(this.url)} has not answered since ${new Date(failure.since).toISOString()} (${redactDatabaseSecrets(failure.reason, this.url)}); writes are refused until it does`,
+    }
   }
 
   async health(): Promise<StorageHealth> {

@@ -36,7 +36,7 @@ describe.skipIf(!postgresCluster)(`opening PostgreSQL storage ${postgresSkipReas
     expect(await again.memories.count()).toBe(1)
     expect(again.writeProblem()).toBeUndefined()
     await again.close()
-    expect(again.writeProblem()).toMatchObject({code: 'storage_closed'})
+    expect(again.writeProblem()).toMatchObject({code: 'unreachable'})
 
     const client = new pg.Client({connectionString: database.url})
     await client.connect()

@@ -2,6 +2,8 @@
 // half, through the shared recall ranker over SQLite directly (no HTTP), so a ranking candidate is measured in seconds, not minutes.
 // The published figures come from bench/run.js through the HTTP API; this is for research.
 //   node bench/tools/ranking-lab.mjs [--conversations conv-26,conv-30,conv-41] [--no-b9] [--no-locomo]
+//     [--postgres postgres://user@host/db]   the PostgreSQL backend instead: a throwaway database per
+//                                            data set is created through that URL and dropped after
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -12,8 +14,9 @@ import {loadB9} from '../lib/b9.js'
 import {loadLocomo, scoreRecall} from '../lib/locomo.js'
 
 const {values: options} = parseArgs({
-  options: {conversations: {type: 'string'}, 'no-b9': {type: 'boolean'}, 'no-locomo': {type: 'boolean'}, misses: {type: 'boolean'}, vectors: {type: 'boolean'}},
+  options: {conversations: {type: 'string'}, 'no-b9': {type: 'boolean'}, 'no-locomo': {type: 'boolean'}, misses: {type: 'boolean'}, vectors: {type: 'boolean'}, postgres: {type: 'string'}},
 })
+if (options.postgres && options.vectors) throw new Error('--vectors needs pgvector with --postgres; the lab measures PostgreSQL lexically only')
 const {openDatabase} = await import(path.join(ROOT, 'dist/store/db.js'))
 const {MemoryStore} = await import(path.join(ROOT, 'dist/store/memories.js'))
 const {sqliteRecall} = await import(path.join(ROOT, 'dist/store/sqlite/storage.js'))
@@ -26,6 +29,44 @@ async function searchFor(db) {
   await indexer.backfill()
   return sqliteRecall(db, {indexer})
 }
+/**
+ * A store for one data set: remember and recall as the daemon does. SQLite: a file in the lab's
+ * temp dir; --postgres: a fresh database made through the given URL (dropped on close).
+ */
+async function openLabStore(name) {
+  if (options.postgres) {
+    const {default: pg} = await import('pg')
+    const {openPostgresStorage} = await import(path.join(ROOT, 'dist/store/postgres/storage.js'))
+    const database = `signet_lab_${name.replace(/\W/g, '_')}_${process.pid}`
+    const admin = new pg.Client({connectionString: options.postgres})
+    await admin.connect()
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`)
+    await admin.query(`CREATE DATABASE ${database}`)
+    const url = new URL(options.postgres)
+    url.pathname = `/${database}`
+    const storage = await openPostgresStorage({url: url.toString(), indexInBackground: false})
+    return {
+      remember: (input) => storage.memories.remember(input),
+      recall: (query) => storage.recall.recall(query),
+      close: async () => {
+        await storage.close()
+        await admin.query(`DROP DATABASE IF EXISTS ${database}`)
+        await admin.end()
+      },
+    }
+  }
+  const db = openDatabase(path.join(dir, `${name}.db`))
+  const store = new MemoryStore(db)
+  let search
+  return {
+    remember: async (input) => store.remember(input),
+    recall: async (query) => {
+      search ??= await searchFor(db)
+      return search.recall(query)
+    },
+    close: async () => db.close(),
+  }
+}
 const dir = mkdtempSync(path.join(tmpdir(), 'signet-lab-'))
 const out = {}
 try {
@@ -34,21 +75,19 @@ try {
     const outcomes = []
     let ms = 0
     for (const conversation of loadLocomo().filter((c) => !wanted || wanted.includes(c.name))) {
-      const db = openDatabase(path.join(dir, `${conversation.name}.db`))
-      const store = new MemoryStore(db)
+      const store = await openLabStore(conversation.name)
       const toTurns = new Map()
       for (const turn of conversation.turns) {
-        const {memory} = store.remember({content: turn.content, agentId: 'lab', createdAt: turn.createdAt, sessionKey: `${conversation.name}-session-${turn.session}`})
+        const {memory} = await store.remember({content: turn.content, agentId: 'lab', createdAt: turn.createdAt, sessionKey: `${conversation.name}-session-${turn.session}`})
         toTurns.set(memory.id, [...(toTurns.get(memory.id) ?? []), turn.diaId])
       }
-      const search = await searchFor(db)
       for (const question of conversation.questions) {
         const started = performance.now()
-        const {hits} = await search.recall({query: question.question, agentId: 'lab', limit: 10})
+        const {hits} = await store.recall({query: question.question, agentId: 'lab', limit: 10})
         ms += performance.now() - started
         outcomes.push({category: question.category, evidence: question.evidence, retrieved: hits.map((hit) => toTurns.get(hit.memory.id) ?? [])})
       }
-      db.close()
+      await store.close()
     }
     const scores = scoreRecall(outcomes)
     out.locomo = Object.fromEntries(Object.entries(scores).map(([key, s]) => [key, `${s.recall_at_5}/${s.recall_at_10}`]))
@@ -56,20 +95,18 @@ try {
   }
   if (!options['no-b9']) {
     const data = loadB9()
-    const db = openDatabase(path.join(dir, 'b9.db'))
-    const store = new MemoryStore(db)
+    const store = await openLabStore('b9')
     const toBench = new Map()
     for (const memory of data.memories) {
-      const {memory: stored} = store.remember({content: memory.content, type: memory.type, project: memory.project ?? null, sessionKey: memory.sessionKey, createdAt: memory.createdAt, agentId: 'b9'})
+      const {memory: stored} = await store.remember({content: memory.content, type: memory.type, project: memory.project ?? null, sessionKey: memory.sessionKey, createdAt: memory.createdAt, agentId: 'b9'})
       toBench.set(stored.id, memory.id)
     }
-    const search = await searchFor(db)
     let n = 0
     let r5 = 0
     let mrr = 0
     const misses = []
     for (const prompt of data.prompts.filter((p) => p.answers.length > 0)) {
-      const {hits} = await search.recall({query: prompt.prompt, agentId: 'b9', limit: 10})
+      const {hits} = await store.recall({query: prompt.prompt, agentId: 'b9', limit: 10})
       const ranked = hits.map((hit) => toBench.get(hit.memory.id))
       const answers = new Set(prompt.answers)
       const share = ranked.slice(0, 5).filter((id) => answers.has(id)).length / answers.size
@@ -81,7 +118,7 @@ try {
     }
     out.b9 = {recall_at_5: Math.round((r5 / n) * 1000) / 1000, mrr: Math.round((mrr / n) * 1000) / 1000}
     if (options.misses) out.b9.misses = misses
-    db.close()
+    await store.close()
   }
 } finally {
   rmSync(dir, {recursive: true, force: true})

@@ -6,7 +6,15 @@ import {z} from 'zod'
 
 import {ConfigError} from '../errors.js'
 import {MAX_INJECT_CHARS} from '../hooks/inject-format.js'
+import {redactDatabaseUrl} from './database-url.js'
 import {workspacePaths} from './paths.js'
+
+/** A PostgreSQL connection URL (`postgres://` or `postgresql://`), for storage.url and SIGNET_DATABASE_URL. */
+export const POSTGRES_URL = /^postgres(?:ql)?:\/\/\S+$/i
+const POSTGRES_URL_HINT = 'a PostgreSQL URL such as postgres://signet@db.internal:5432/signet'
+
+/** Settings whose value may hold a secret: an error names them without echoing the value. */
+const SECRET_VALUES = new Map<string, (value: string) => string>([['storage.url', redactDatabaseUrl]])
 
 // Every object is strict: an unknown key is an error, never ignored. A typo such as
 // `auth: {mdoe: team}` used to run silently in `local` mode, the opposite of what was written.
@@ -138,6 +146,19 @@ export const agentConfigSchema = z.strictObject({
     })
     .default({scanIntervalSeconds: 60}),
   forge: z.strictObject({releaseUrl: z.string().url().optional()}).default({}),
+  /**
+   * Where the daemon keeps its data: `sqlite` (the default, memory/memories.db, needs nothing) or
+   * `postgres`, which several daemons can share. SIGNET_DATABASE_URL overrides `url` (keep a password
+   * there rather than in this file); the URL is never printed with its password.
+   */
+  storage: z
+    .strictObject({
+      backend: z.enum(['sqlite', 'postgres']).default('sqlite'),
+      url: z.string().trim().regex(POSTGRES_URL, POSTGRES_URL_HINT).optional(),
+      /** Connections one daemon may hold; several daemons share the server's max_connections. */
+      poolSize: z.number().int().min(1).max(100).default(10),
+    })
+    .default({backend: 'sqlite', poolSize: 10}),
 })
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>
@@ -191,7 +212,8 @@ function describeInvalidValue(doc: YamlDocument, lineCounter: LineCounter, issue
   const value = keyPath.length > 0 ? doc.getIn(issue.path as (string | number)[]) : undefined
   const offset = isNode(node) && node.range ? node.range[0] : locateParentKey(doc, keyPath)
   const line = offset === undefined ? undefined : lineCounter.linePos(offset).line
-  const shown = value === undefined ? 'missing' : JSON.stringify(value)
+  const hide = SECRET_VALUES.get(keyPath.join('.'))
+  const shown = value === undefined ? 'missing' : hide && typeof value === 'string' ? JSON.stringify(hide(value)) : JSON.stringify(value)
   return `${keyPath.join('.') || '(top level)'} = ${shown}${line ? ` (line ${line})` : ''}: ${issue.message}`
 }
 

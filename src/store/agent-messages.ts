@@ -52,7 +52,7 @@ export interface NewMessage {
   project?: string | null
 }
 
-interface MessageRow {
+export interface MessageRow {
   seq: number
   id: string
   from_agent: string
@@ -73,7 +73,7 @@ interface MessageRow {
   acked_at: string | null
 }
 
-interface EventRow {
+export interface EventRow {
   seq: number
   at: string
   type: AgentEventType
@@ -82,7 +82,7 @@ interface EventRow {
   from_agent: string
 }
 
-function toMessage(row: MessageRow): AgentMessage {
+export function rowToMessage(row: MessageRow): AgentMessage {
   return {
     id: row.id,
     from: {agent: row.from_agent, machine: row.from_machine, harness: row.from_harness, session: row.from_session},
@@ -102,8 +102,47 @@ function toMessage(row: MessageRow): AgentMessage {
   }
 }
 
-function toEvent(row: EventRow): AgentEvent {
+export function rowToEvent(row: EventRow): AgentEvent {
   return {seq: row.seq, at: row.at, type: row.type, messageId: row.message_id, toAgent: row.to_agent, fromAgent: row.from_agent}
+}
+
+/** Subject and body as stored (redacted), and how many secrets were masked in them. */
+export function redactMessage(input: NewMessage): {subject: string | null; body: string; redactions: number} {
+  const body = redactSecrets(input.body)
+  const subject = input.subject ? redactSecrets(input.subject) : undefined
+  const redactions = [body, subject].reduce((sum, result) => sum + Object.values(result?.redacted ?? {}).reduce((a, b) => a + b, 0), 0)
+  return {subject: subject?.text ?? null, body: body.text, redactions}
+}
+
+export interface NewMessageRow extends Omit<MessageRow, 'seq' | 'delivered_at' | 'delivered_session' | 'acked_at'> {
+  from_key_id: string | null
+  to_machine: string | null
+  to_session: string | null
+}
+
+/** The row for a new message (subject and body from redactMessage); a reply joins its parent's thread. */
+export function newMessageRow(input: NewMessage, redacted: {subject: string | null; body: string}, parent: AgentMessage | undefined, now: Date): NewMessageRow {
+  const id = randomUUID()
+  return {
+    id,
+    from_agent: input.from.agent,
+    from_machine: input.from.machine ? redactText(input.from.machine) : null,
+    from_harness: input.from.harness ? redactText(input.from.harness) : null,
+    from_session: input.from.session ?? null,
+    from_key_id: input.from.keyId ?? null,
+    to_address: input.to.address,
+    to_agent: input.to.agent,
+    to_machine: input.to.machine ?? null,
+    to_session: input.to.session ?? null,
+    kind: input.kind,
+    subject: redacted.subject,
+    body: redacted.body,
+    reply_to: parent?.id ?? null,
+    // A new message starts a thread named after itself.
+    thread: parent?.thread ?? id,
+    project: input.project ? redactText(input.project) : null,
+    created_at: now.toISOString(),
+  }
 }
 
 // A message narrowed to a machine or a session is only for that one; an agent-wide one is for any of them.
@@ -138,47 +177,25 @@ export class AgentMessageStore {
 
   get(id: string): AgentMessage | undefined {
     const row = this.getStatement.get(id) as MessageRow | undefined
-    return row ? toMessage(row) : undefined
+    return row ? rowToMessage(row) : undefined
   }
 
   /** Store a message (redacted) and its `message` event; returns both and how many secrets were masked. */
   send(input: NewMessage, now = new Date()): {message: AgentMessage; event: AgentEvent; redactions: number} {
-    const body = redactSecrets(input.body)
-    const subject = input.subject ? redactSecrets(input.subject) : undefined
-    const redactions = [body, subject].reduce((sum, result) => sum + Object.values(result?.redacted ?? {}).reduce((a, b) => a + b, 0), 0)
+    const redacted = redactMessage(input)
     return this.db.transaction(() => {
-      const id = randomUUID()
       const parent = input.replyTo ? this.get(input.replyTo) : undefined
-      const row = {
-        id,
-        from_agent: input.from.agent,
-        from_machine: input.from.machine ? redactText(input.from.machine) : null,
-        from_harness: input.from.harness ? redactText(input.from.harness) : null,
-        from_session: input.from.session ?? null,
-        from_key_id: input.from.keyId ?? null,
-        to_address: input.to.address,
-        to_agent: input.to.agent,
-        to_machine: input.to.machine ?? null,
-        to_session: input.to.session ?? null,
-        kind: input.kind,
-        subject: subject?.text ?? null,
-        body: body.text,
-        reply_to: parent?.id ?? null,
-        // A reply joins its parent's thread; a new message starts one named after itself.
-        thread: parent?.thread ?? id,
-        project: input.project ? redactText(input.project) : null,
-        created_at: now.toISOString(),
-      }
+      const row = newMessageRow(input, redacted, parent, now)
       this.insertStatement.run(row)
-      const message = this.get(id)!
-      return {message, event: this.recordEvent('message', message, now), redactions}
+      const message = this.get(row.id)!
+      return {message, event: this.recordEvent('message', message, now), redactions: redacted.redactions}
     }).immediate()
   }
 
   /** Unread messages for one session of an agent, oldest first. One index probe when there are none. */
   unreadFor(agent: string, where: {machine?: string | null; session?: string | null}, limit = 50): AgentMessage[] {
     const rows = this.unreadStatement.all({agent, machine: where.machine ?? null, session: where.session ?? null, limit}) as MessageRow[]
-    return rows.map(toMessage)
+    return rows.map(rowToMessage)
   }
 
   /** Mark shown messages delivered (only those still pending: two sessions racing deliver each message once). */
@@ -247,7 +264,7 @@ export class AgentMessageStore {
     }
     params.push(options.limit ?? 50)
     const rows = this.db.prepare(`SELECT * FROM agent_messages WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...params) as MessageRow[]
-    return rows.map(toMessage)
+    return rows.map(rowToMessage)
   }
 
   /** Events that concern an agent (to it, or about what it sent) after `afterSeq`, oldest first. */
@@ -255,7 +272,7 @@ export class AgentMessageStore {
     const rows = this.db
       .prepare('SELECT * FROM agent_events WHERE seq > ? AND (to_agent = ? OR from_agent = ?) ORDER BY seq LIMIT ?')
       .all(afterSeq, agent, agent, limit) as EventRow[]
-    return rows.map(toEvent)
+    return rows.map(rowToEvent)
   }
 
   lastEventSeq(): number {

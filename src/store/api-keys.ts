@@ -10,7 +10,7 @@ export const API_KEY_ID_PATTERN = /^key_[A-Za-z0-9_-]{16}$/
 export const API_KEY_PREFIX_PATTERN = /^[0-9a-f]{12}$/
 
 /** lastUsedAt is bookkeeping, not an audit trail: one write per key per minute is plenty. */
-const LAST_USED_RESOLUTION_MS = 60_000
+export const LAST_USED_RESOLUTION_MS = 60_000
 
 export interface ApiKeyScope {
   agent?: string
@@ -61,7 +61,7 @@ export type ApiKeyVerification =
   | {ok: true; record: ApiKeyRecord}
   | {ok: false; reason: ApiKeyRejection; keyId?: string}
 
-interface ApiKeyRow {
+export interface ApiKeyRow {
   id: string
   prefix: string
   key_hash: string
@@ -103,6 +103,71 @@ export function generateApiKey(): {key: string; prefix: string} {
   return {prefix, key: `sig_sk_${prefix}_${randomBytes(32).toString('base64url')}`}
 }
 
+/**
+ * The row for a new key and the raw key (shown once). Text fields (name, project scope) are
+ * redacted here, the table's one way in: a key name is no place for a secret.
+ */
+export function newApiKeyRow(input: NewApiKey, now: Date): {row: Omit<ApiKeyRow, 'last_used_at' | 'revoked_at'>; key: string} {
+  const requested = cleanScope({...input.scope, agent: input.scope?.agent ?? input.agentId ?? undefined})
+  const scope = requested.project ? {...requested, project: redactText(requested.project)} : requested
+  const {key, prefix} = generateApiKey()
+  const row = {
+    id: `key_${randomBytes(12).toString('base64url')}`,
+    prefix,
+    key_hash: hashApiKey(key),
+    name: redactText(input.name),
+    role: input.role,
+    scope_json: JSON.stringify(scope),
+    permissions_json: JSON.stringify(input.permissions ?? []),
+    connector: input.connector ?? null,
+    harness: input.harness ?? null,
+    agent_id: input.agentId ?? scope.agent ?? null,
+    allowed_projects_json: JSON.stringify((input.allowedProjects ?? []).map(redactText)),
+    created_at: now.toISOString(),
+    expires_at: input.expiresAt ?? null,
+  }
+  return {row, key}
+}
+
+/** The 12-hex prefix a well-formed key names its row by, or undefined for anything malformed. */
+export function presentedKeyPrefix(presented: string): string | undefined {
+  return API_KEY_PATTERN.exec(presented)?.[1]
+}
+
+/**
+ * Judge a presented key against the row its prefix names (undefined when none): constant-time
+ * hash compare → revoked → expired. `touch` says lastUsedAt is due (at most once a minute per key);
+ * the returned record already carries the new value.
+ */
+export function judgePresentedKey(presented: string, row: ApiKeyRow | undefined, now: number): {verification: ApiKeyVerification; touch: boolean} {
+  if (!API_KEY_PATTERN.test(presented)) return {verification: {ok: false, reason: 'malformed'}, touch: false}
+  const presentedDigest = createHash('sha256').update(presented, 'utf8').digest()
+  const storedDigest = row ? digestOf(row.key_hash) : undefined
+  const equal = timingSafeEqual(presentedDigest, storedDigest ?? DECOY_DIGEST)
+  if (!row || !storedDigest || !equal) return {verification: {ok: false, reason: 'invalid'}, touch: false}
+  const record = rowToApiKey(row)
+  const status = apiKeyStatus(record, now)
+  if (status !== 'active') return {verification: {ok: false, reason: status, keyId: record.id}, touch: false}
+  const touch = !record.lastUsedAt || now - Date.parse(record.lastUsedAt) >= LAST_USED_RESOLUTION_MS
+  if (touch) record.lastUsedAt = new Date(now).toISOString()
+  return {verification: {ok: true, record}, touch}
+}
+
+/** The fields a rotation copies from the key it replaces. */
+export function rotatedKeyInput(old: ApiKeyRecord, options: {expiresAt?: string | null}): NewApiKey {
+  return {
+    name: old.name,
+    role: old.role,
+    scope: old.scope,
+    permissions: old.permissions,
+    connector: old.connector,
+    harness: old.harness,
+    agentId: old.agentId,
+    allowedProjects: old.allowedProjects,
+    expiresAt: options.expiresAt === undefined ? old.expiresAt : options.expiresAt,
+  }
+}
+
 /** API key rows: create, look up, verify, revoke, rotate. The raw key is never written. */
 export class ApiKeyStore {
   private readonly byPrefix
@@ -125,30 +190,13 @@ export class ApiKeyStore {
     this.markRevoked = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
   }
 
-  /** Text fields (name, project scope) are redacted here, the table's one way in: a key name is no place for a secret. */
+  /** Text fields (name, project scope) are redacted here (newApiKeyRow), the table's one way in. */
   create(input: NewApiKey, now = new Date()): CreatedApiKey {
-    const requested = cleanScope({...input.scope, agent: input.scope?.agent ?? input.agentId ?? undefined})
-    const scope = requested.project ? {...requested, project: redactText(requested.project)} : requested
     for (let attempt = 0; ; attempt++) {
-      const {key, prefix} = generateApiKey()
-      const id = `key_${randomBytes(12).toString('base64url')}`
+      const {row, key} = newApiKeyRow(input, now)
       try {
-        this.insert.run({
-          id,
-          prefix,
-          key_hash: hashApiKey(key),
-          name: redactText(input.name),
-          role: input.role,
-          scope_json: JSON.stringify(scope),
-          permissions_json: JSON.stringify(input.permissions ?? []),
-          connector: input.connector ?? null,
-          harness: input.harness ?? null,
-          agent_id: input.agentId ?? scope.agent ?? null,
-          allowed_projects_json: JSON.stringify((input.allowedProjects ?? []).map(redactText)),
-          created_at: now.toISOString(),
-          expires_at: input.expiresAt ?? null,
-        })
-        return {...this.mustGet(id), key}
+        this.insert.run(row)
+        return {...this.mustGet(row.id), key}
       } catch (error) {
         // 48-bit prefixes collide about never; retry once rather than fail a create.
         if ((error as {code?: string}).code !== 'SQLITE_CONSTRAINT_UNIQUE' || attempt > 2) throw error
@@ -157,13 +205,13 @@ export class ApiKeyStore {
   }
 
   list(): ApiKeyRecord[] {
-    return this.all.all().map(toRecord)
+    return this.all.all().map(rowToApiKey)
   }
 
   /** By id (`key_…`) or by the 12-hex prefix. */
   find(idOrPrefix: string): ApiKeyRecord | undefined {
     const row = API_KEY_PREFIX_PATTERN.test(idOrPrefix) ? this.byPrefix.get(idOrPrefix) : this.byId.get(idOrPrefix)
-    return row ? toRecord(row) : undefined
+    return row ? rowToApiKey(row) : undefined
   }
 
   /**
@@ -171,25 +219,16 @@ export class ApiKeyStore {
    * Success also bumps lastUsedAt (at most once a minute per key).
    */
   verify(presented: string, now = Date.now()): ApiKeyVerification {
-    const match = API_KEY_PATTERN.exec(presented)
-    if (!match) return {ok: false, reason: 'malformed'}
-    const row = this.byPrefix.get(match[1])
-    const presentedDigest = createHash('sha256').update(presented, 'utf8').digest()
-    const storedDigest = row ? digestOf(row.key_hash) : undefined
-    const equal = timingSafeEqual(presentedDigest, storedDigest ?? DECOY_DIGEST)
-    if (!row || !storedDigest || !equal) return {ok: false, reason: 'invalid'}
-    const record = toRecord(row)
-    const status = apiKeyStatus(record, now)
-    if (status !== 'active') return {ok: false, reason: status, keyId: record.id}
-    if (!record.lastUsedAt || now - Date.parse(record.lastUsedAt) >= LAST_USED_RESOLUTION_MS) {
-      record.lastUsedAt = new Date(now).toISOString()
+    const prefix = presentedKeyPrefix(presented)
+    const {verification, touch} = judgePresentedKey(presented, prefix === undefined ? undefined : this.byPrefix.get(prefix), now)
+    if (touch && verification.ok) {
       try {
-        this.touch.run(record.lastUsedAt, record.id)
+        this.touch.run(verification.record.lastUsedAt, verification.record.id)
       } catch {
         // Bookkeeping only: a full disk or a busy database must not turn every keyed read into an error.
       }
     }
-    return {ok: true, record}
+    return verification
   }
 
   /** Idempotent: revoking a revoked key returns it unchanged. */
@@ -205,20 +244,7 @@ export class ApiKeyStore {
     return this.db.transaction(() => {
       const old = this.find(idOrPrefix)
       if (!old) return undefined
-      const created = this.create(
-        {
-          name: old.name,
-          role: old.role,
-          scope: old.scope,
-          permissions: old.permissions,
-          connector: old.connector,
-          harness: old.harness,
-          agentId: old.agentId,
-          allowedProjects: old.allowedProjects,
-          expiresAt: options.expiresAt === undefined ? old.expiresAt : options.expiresAt,
-        },
-        now,
-      )
+      const created = this.create(rotatedKeyInput(old, options), now)
       this.markRevoked.run(now.toISOString(), old.id)
       return {created, replaced: this.mustGet(old.id)}
     })()
@@ -227,11 +253,11 @@ export class ApiKeyStore {
   private mustGet(id: string): ApiKeyRecord {
     const row = this.byId.get(id)
     if (!row) throw new Error(`api key ${id} vanished`)
-    return toRecord(row)
+    return rowToApiKey(row)
   }
 }
 
-function cleanScope(scope: ApiKeyScope): ApiKeyScope {
+export function cleanScope(scope: ApiKeyScope): ApiKeyScope {
   const clean: ApiKeyScope = {}
   if (scope.agent) clean.agent = scope.agent
   if (scope.project) clean.project = scope.project
@@ -239,7 +265,7 @@ function cleanScope(scope: ApiKeyScope): ApiKeyScope {
   return clean
 }
 
-function toRecord(row: ApiKeyRow): ApiKeyRecord {
+export function rowToApiKey(row: ApiKeyRow): ApiKeyRecord {
   return {
     id: row.id,
     prefix: row.prefix,

@@ -35,8 +35,34 @@ export interface NewAuditEntry {
   detail?: Record<string, unknown>
 }
 
-const RETENTION_DAYS = 90
-const PRUNE_EVERY = 500
+export const AUDIT_RETENTION_DAYS = 90
+/** Writes between two prunes of entries older than the retention. */
+export const AUDIT_PRUNE_EVERY = 500
+
+/** The stored detail: JSON with credentials masked (a detail is never meant to hold one, but a name or path might). */
+export function auditDetailJson(detail: Record<string, unknown> | undefined): string {
+  return redactCredentials(JSON.stringify(detail ?? {}))
+}
+
+export interface AuditRow {
+  seq: number
+  at: string
+  event: string
+  key_id: string | null
+  peer: string | null
+  detail_json: string
+}
+
+export function rowToAuditEntry(row: AuditRow): AuditEntry {
+  return {
+    seq: row.seq,
+    at: row.at,
+    event: row.event as AuditEventName,
+    keyId: row.key_id,
+    peer: row.peer,
+    detail: JSON.parse(row.detail_json) as Record<string, unknown>,
+  }
+}
 
 /** Append-only security trail of auth failures and key lifecycle events (SECURITY.md). */
 export class AuditLog {
@@ -50,10 +76,10 @@ export class AuditLog {
   }
 
   record(entry: NewAuditEntry, now = new Date()): void {
-    this.insert.run(now.toISOString(), entry.event, entry.keyId ?? null, entry.peer ?? null, redactCredentials(JSON.stringify(entry.detail ?? {})))
-    if (++this.writesSincePrune >= PRUNE_EVERY) {
+    this.insert.run(now.toISOString(), entry.event, entry.keyId ?? null, entry.peer ?? null, auditDetailJson(entry.detail))
+    if (++this.writesSincePrune >= AUDIT_PRUNE_EVERY) {
       this.writesSincePrune = 0
-      this.prune.run(new Date(now.getTime() - RETENTION_DAYS * 86_400_000).toISOString())
+      this.prune.run(new Date(now.getTime() - AUDIT_RETENTION_DAYS * 86_400_000).toISOString())
     }
   }
 
@@ -70,14 +96,6 @@ export class AuditLog {
     }
     const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`
     params.push(options.limit ?? 100)
-    const rows = this.db.prepare(sql).all(...params) as Array<{seq: number; at: string; event: string; key_id: string | null; peer: string | null; detail_json: string}>
-    return rows.map((row) => ({
-      seq: row.seq,
-      at: row.at,
-      event: row.event as AuditEventName,
-      keyId: row.key_id,
-      peer: row.peer,
-      detail: JSON.parse(row.detail_json) as Record<string, unknown>,
-    }))
+    return (this.db.prepare(sql).all(...params) as AuditRow[]).map(rowToAuditEntry)
   }
 }

@@ -1,8 +1,8 @@
-import {randomUUID} from 'node:crypto'
-
 import {contentHash} from './content-hash.js'
 import type {SqliteDatabase} from './db.js'
-import {redactText} from './redaction.js'
+import {applyMemoryPatch, newMemoryRow, normalizeTags, redactMemoryInput} from './memory-records.js'
+
+export {normalizeTags}
 
 /** Which projects a read covers. No field set: every project. */
 export interface ProjectFilter {
@@ -28,15 +28,6 @@ export function projectCondition(filter: ProjectFilter, column: string, params: 
     return `(${column} IN (SELECT value FROM json_each(@${prefix}s))${orGlobal})`
   }
   return undefined
-}
-
-/**
- * Every stored text field passes through here on its way into the memories table (content, tags,
- * project, machine, harness): one choke point, so no route can forget a field. Agent ids, session
- * and idempotency keys are identifiers the caller looks rows up by, so they are kept as sent.
- */
-function redactOptional(value: string | null | undefined): string | null {
-  return value ? redactText(value) : null
 }
 
 export interface Provenance {
@@ -143,41 +134,6 @@ export type PatchOutcome =
   | {status: 'not_found'}
   | {status: 'duplicate'; existingId: string}
 
-/** An input with every stored text field redacted (see redactOptional). */
-function redactInput(input: RememberInput): RememberInput {
-  return {
-    ...input,
-    content: redactText(input.content),
-    tags: input.tags?.map(redactText),
-    project: redactOptional(input.project),
-    machineId: redactOptional(input.machineId),
-    harness: redactOptional(input.harness),
-  }
-}
-
-/** The row remember and importMany insert (from a redacted input). */
-function memoryRow(input: RememberInput, hash: string, now: string) {
-  return {
-    id: randomUUID(),
-    content: input.content,
-    content_hash: hash,
-    type: input.type ?? 'fact',
-    tags: JSON.stringify(normalizeTags(input.tags ?? [])),
-    importance: input.importance ?? 0.5,
-    pinned: input.pinned ? 1 : 0,
-    agent_id: input.agentId,
-    project: input.project || null,
-    source: input.source ?? 'manual',
-    harness: input.harness ?? null,
-    key_id: input.keyId ?? null,
-    machine_id: input.machineId ?? null,
-    session_key: input.sessionKey ?? null,
-    idempotency_key: input.idempotencyKey ?? null,
-    created_at: input.createdAt ?? now,
-    updated_at: now,
-  }
-}
-
 /** Memory rows: the only code that writes the memories table. */
 export class MemoryStore {
   private readonly insertSql = `
@@ -216,7 +172,7 @@ export class MemoryStore {
       const hash = contentHash(input.content)
       const existing = this.byHashStatement.get(input.agentId, project, hash) as MemoryRow | undefined
       if (existing) return {memory: rowToMemory(existing), deduped: true}
-      const row = memoryRow(input, hash, new Date().toISOString())
+      const row = newMemoryRow(input, hash, new Date().toISOString())
       this.insertStatement.run(row)
       return {memory: rowToMemory({...row, seq: 0, deleted_at: null}), deduped: false}
     })
@@ -228,7 +184,7 @@ export class MemoryStore {
    * for another project is a new write there (never that project's row, whose existence stays hidden).
    */
   remember(raw: RememberInput): {memory: Memory; deduped: boolean} {
-    return this.rememberTransaction.immediate(redactInput(raw))
+    return this.rememberTransaction.immediate(redactMemoryInput(raw))
   }
 
   /**
@@ -241,7 +197,7 @@ export class MemoryStore {
    */
   importMany(rawInputs: RememberInput[]): {imported: number; deduped: number} {
     if (rawInputs.length === 0) return {imported: 0, deduped: 0}
-    const inputs = rawInputs.map(redactInput)
+    const inputs = rawInputs.map(redactMemoryInput)
     return this.db.transaction(() => {
       const trigger = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'memories_fts_insert'").get() as {sql: string} | undefined
       if (!trigger) throw new Error('memories_fts_insert trigger is missing: the database schema is damaged')
@@ -250,7 +206,7 @@ export class MemoryStore {
       const insert = this.db.prepare(this.insertSql.replace('INSERT INTO', 'INSERT OR IGNORE INTO'))
       const now = new Date().toISOString()
       let imported = 0
-      for (const input of inputs) imported += insert.run(memoryRow(input, contentHash(input.content), now)).changes
+      for (const input of inputs) imported += insert.run(newMemoryRow(input, contentHash(input.content), now)).changes
       this.db.prepare('INSERT INTO memories_fts(rowid, content, tags) SELECT seq, content, tags FROM memories WHERE seq > ?').run(before)
       this.db.exec(trigger.sql)
       return {imported, deduped: inputs.length - imported}
@@ -295,17 +251,8 @@ export class MemoryStore {
     return this.db.transaction((): PatchOutcome => {
       const row = this.byIdStatement.get(id) as MemoryRow | undefined
       if (!row || row.agent_id !== agentId) return {status: 'not_found'}
-      const next = {...row}
-      if (patch.content !== undefined) {
-        next.content = redactText(patch.content)
-        next.content_hash = contentHash(next.content)
-      }
-      if (patch.type !== undefined) next.type = patch.type
-      if (patch.tags !== undefined) next.tags = JSON.stringify(normalizeTags(patch.tags.map(redactText)))
-      if (patch.importance !== undefined) next.importance = patch.importance
-      if (patch.pinned !== undefined) next.pinned = patch.pinned ? 1 : 0
-      if (patch.project !== undefined) next.project = redactOptional(patch.project)
-      if (patch.content !== undefined || patch.project !== undefined) {
+      const {next, movesIdentity} = applyMemoryPatch(row, patch)
+      if (movesIdentity) {
         // The same content may live once per agent and project: a new text or a move must not collide.
         const clash = this.byHashStatement.get(agentId, next.project ?? '', next.content_hash) as MemoryRow | undefined
         if (clash && clash.id !== id) return {status: 'duplicate', existingId: clash.id}
@@ -338,13 +285,4 @@ export class MemoryStore {
     if (where.length === 1) return (this.countStatement.get() as {n: number}).n
     return (this.db.prepare(`SELECT count(*) AS n FROM memories WHERE ${where.join(' AND ')}`).get(params) as {n: number}).n
   }
-}
-
-export function normalizeTags(tags: string[]): string[] {
-  const seen = new Set<string>()
-  for (const tag of tags) {
-    const clean = tag.trim().toLowerCase()
-    if (clean) seen.add(clean)
-  }
-  return [...seen]
 }

@@ -28,7 +28,7 @@ export interface ContextMemoryQuery {
  * recency and project match. Used by session-start and by the MEMORY.md projection.
  */
 export function selectContextMemories(db: SqliteDatabase, query: ContextMemoryQuery): Array<{memory: Memory; score: number}> {
-  const params: Record<string, unknown> = {agentId: query.agentId, pool: Math.max(query.limit * 4, 100)}
+  const params: Record<string, unknown> = {agentId: query.agentId, pool: contextMemoryPool(query)}
   let scope = ''
   if (query.project !== undefined) {
     scope = 'AND (project = @project OR project IS NULL)'
@@ -38,8 +38,17 @@ export function selectContextMemories(db: SqliteDatabase, query: ContextMemoryQu
     .prepare(`SELECT * FROM memories WHERE agent_id = @agentId AND deleted_at IS NULL ${scope}
       ORDER BY pinned DESC, importance DESC, created_at DESC LIMIT @pool`)
     .all(params) as MemoryRow[]
+  return scoreContextMemories(rows, query)
+}
+
+/** Rows read for selectContextMemories before scoring: pinned, important and recent first. */
+export function contextMemoryPool(query: ContextMemoryQuery): number {
+  return Math.max(query.limit * 4, 100)
+}
+
+/** Score the pool (pinned, importance, recency, project match) and keep the best `query.limit`. */
+export function scoreContextMemories(rows: MemoryRow[], query: ContextMemoryQuery, now = Date.now()): Array<{memory: Memory; score: number}> {
   const excluded = new Set(query.excludeIds ?? [])
-  const now = Date.now()
   return rows
     .filter((row) => !excluded.has(row.id))
     .map((row) => {
@@ -53,7 +62,7 @@ export function selectContextMemories(db: SqliteDatabase, query: ContextMemoryQu
     .slice(0, query.limit)
 }
 
-interface SessionLedgerRow {
+export interface SessionLedgerRow {
   session_key: string
   harness: string | null
   project: string | null
@@ -84,20 +93,30 @@ export function renderWorkingMemoryMarkdown(db: SqliteDatabase, agentId: string,
       FROM sessions s WHERE s.agent_id = @agentId ${options.project === undefined ? '' : 'AND s.project = @project'}
       ORDER BY s.started_at DESC LIMIT 10`)
     .all(params) as SessionLedgerRow[]
+  return workingMemoryMarkdown(agentId, {pinned, durable, sessions}, now)
+}
+
+/**
+ * The working-memory markdown from its parts, as read by renderWorkingMemoryMarkdown: pinned
+ * (≤ 20), durable (≤ 30, not pinned: decisions, preferences, importance ≥ 0.75) and the ledger of
+ * the 10 latest sessions.
+ */
+export function workingMemoryMarkdown(agentId: string, parts: {pinned: MemoryRow[]; durable: MemoryRow[]; sessions: SessionLedgerRow[]}, now: Date): string {
+  const {pinned, durable, sessions} = parts
   const line = (row: MemoryRow) => `- ${row.content.replace(/\s+/g, ' ').slice(0, 300)}${row.project ? ` _(${row.project})_` : ''}`
-  const parts = [`## Working memory\n_Updated ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC for agent \`${agentId}\`._`]
-  if (pinned.length > 0) parts.push(`### Pinned\n${pinned.map(line).join('\n')}`)
-  if (durable.length > 0) parts.push(`### Decisions, preferences and key facts\n${durable.map(line).join('\n')}`)
+  const blocks = [`## Working memory\n_Updated ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC for agent \`${agentId}\`._`]
+  if (pinned.length > 0) blocks.push(`### Pinned\n${pinned.map(line).join('\n')}`)
+  if (durable.length > 0) blocks.push(`### Decisions, preferences and key facts\n${durable.map(line).join('\n')}`)
   if (sessions.length > 0) {
     const ledger = sessions.map((session) => {
       const when = session.started_at.slice(0, 10)
       const state = session.ended_at ? 'ended' : 'open'
       return `- ${when} ${session.harness ?? 'unknown harness'}${session.project ? ` in ${session.project}` : ''} (${state}, ${session.saved} memories saved)`
     })
-    parts.push(`### Recent sessions\n${ledger.join('\n')}`)
+    blocks.push(`### Recent sessions\n${ledger.join('\n')}`)
   }
-  if (parts.length === 1) parts.push('_Nothing stored yet._')
-  let text = parts.join('\n\n')
+  if (blocks.length === 1) blocks.push('_Nothing stored yet._')
+  let text = blocks.join('\n\n')
   if (text.length > MAX_BLOCK_CHARS) text = `${text.slice(0, MAX_BLOCK_CHARS - 20).replace(/\n[^\n]*$/, '')}\n- …`
   return text
 }

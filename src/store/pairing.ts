@@ -28,7 +28,7 @@ export type PairClaimOutcome =
   | {status: 'ok'; codeHash: string; grant: PairingGrant}
   | {status: 'malformed' | 'unknown' | 'expired' | 'used'}
 
-interface PairingRow {
+export interface PairingRow {
   code_hash: string
   connector: string | null
   agent_id: string | null
@@ -52,10 +52,26 @@ export function hashPairCode(normalized: string): string {
   return `sha256:${createHash('sha256').update(`signet-pair:${normalized}`).digest('hex')}`
 }
 
-function generatePairCode(): string {
+export function generatePairCode(): string {
   let code = ''
   for (let index = 0; index < PAIR_CODE_LENGTH; index++) code += PAIR_CODE_ALPHABET[randomInt(PAIR_CODE_ALPHABET.length)]
   return `${code.slice(0, 3)}-${code.slice(3)}`
+}
+
+/** What a stored code row says about a claim now: used, expired, or its grant. */
+export function judgePairingRow(row: PairingRow | undefined, codeHash: string, now: Date): PairClaimOutcome {
+  if (!row) return {status: 'unknown'}
+  if (row.claimed_at) return {status: 'used'}
+  if (Date.parse(row.expires_at) <= now.getTime()) return {status: 'expired'}
+  return {status: 'ok', codeHash, grant: {connector: row.connector, agentId: row.agent_id, role: row.role as Role, project: row.project}}
+}
+
+/** Codes dead for a day are of no use to anyone, not even the audit trail (which has its own rows). */
+export const PAIR_CODE_PURGE_AFTER_MS = 86_400_000
+
+/** The stored project of a grant (redacted: a project name is no place for a secret). */
+export function storedGrantProject(grant: PairingGrant): string | null {
+  return grant.project === null ? null : redactText(grant.project)
 }
 
 /** One-time pairing codes (SECURITY.md): stored hashed, single use, expiring. */
@@ -81,14 +97,13 @@ export class PairingStore {
   }
 
   issue(grant: PairingGrant, ttlMs: number, now = new Date()): IssuedPairCode {
-    // Codes dead for a day are of no use to anyone, not even the audit trail (which has its own rows).
-    this.purge.run(new Date(now.getTime() - 86_400_000).toISOString())
+    this.purge.run(new Date(now.getTime() - PAIR_CODE_PURGE_AFTER_MS).toISOString())
     const createdAt = now.toISOString()
     const expiresAt = new Date(now.getTime() + ttlMs).toISOString()
     for (let attempt = 0; ; attempt++) {
       const code = generatePairCode()
       try {
-        this.insert.run(hashPairCode(normalizePairCode(code)!), grant.connector, grant.agentId, grant.role, grant.project === null ? null : redactText(grant.project), createdAt, expiresAt)
+        this.insert.run(hashPairCode(normalizePairCode(code)!), grant.connector, grant.agentId, grant.role, storedGrantProject(grant), createdAt, expiresAt)
         return {...grant, code, createdAt, expiresAt}
       } catch (error) {
         if ((error as {code?: string}).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' || attempt > 3) throw error
@@ -101,11 +116,7 @@ export class PairingStore {
     const normalized = normalizePairCode(input)
     if (!normalized) return {status: 'malformed'}
     const codeHash = hashPairCode(normalized)
-    const row = this.byHash.get(codeHash)
-    if (!row) return {status: 'unknown'}
-    if (row.claimed_at) return {status: 'used'}
-    if (Date.parse(row.expires_at) <= now.getTime()) return {status: 'expired'}
-    return {status: 'ok', codeHash, grant: {connector: row.connector, agentId: row.agent_id, role: row.role as Role, project: row.project}}
+    return judgePairingRow(this.byHash.get(codeHash), codeHash, now)
   }
 
   /** Returns false when another claim won the race. */

@@ -25,7 +25,7 @@ export interface PresenceTimeouts {
 
 export const DEFAULT_PRESENCE_TIMEOUTS: PresenceTimeouts = {idleAfterMs: 5 * 60_000, offlineAfterMs: 30 * 60_000}
 
-interface PresenceRow {
+export interface PresenceRow {
   agent_id: string
   harness: string
   machine_id: string
@@ -45,6 +45,38 @@ export function peerStatus(row: {lastSeen: string; endedAt: string | null}, time
   return 'offline'
 }
 
+export type PresenceSighting = {agentId: string; harness: string; machineId?: string | null; sessionKey?: string | null; project?: string | null; keyId?: string | null; event: string}
+
+/** The upserted row for a hook event ('' stands for no machine or session); session-end marks the session offline at once. */
+export function presenceRow(input: PresenceSighting, now: Date) {
+  const at = now.toISOString()
+  return {
+    agent_id: input.agentId,
+    harness: redactText(input.harness),
+    machine_id: input.machineId ? redactText(input.machineId) : '',
+    session_key: input.sessionKey ?? '',
+    project: input.project ? redactText(input.project) : null,
+    key_id: input.keyId ?? null,
+    at,
+    event: input.event,
+    ended_at: input.event === 'session-end' ? at : null,
+  }
+}
+
+export function rowToPeer(row: PresenceRow, timeouts: PresenceTimeouts, now: number): Peer {
+  const peer = {
+    agent: row.agent_id,
+    harness: row.harness,
+    machine: row.machine_id || null,
+    session: row.session_key || null,
+    project: row.project,
+    lastSeen: row.last_seen_at,
+    lastEvent: row.last_event,
+    endedAt: row.ended_at,
+  }
+  return {...peer, status: peerStatus(peer, timeouts, now)}
+}
+
 /** Presence of every connector session: written by the hook routes, read by the peers list and the policy. */
 export class PresenceStore {
   private readonly upsert
@@ -61,19 +93,8 @@ export class PresenceStore {
   }
 
   /** Record a hook event; session-end marks the session offline at once. */
-  see(input: {agentId: string; harness: string; machineId?: string | null; sessionKey?: string | null; project?: string | null; keyId?: string | null; event: string}, now = new Date()): void {
-    const at = now.toISOString()
-    this.upsert.run({
-      agent_id: input.agentId,
-      harness: redactText(input.harness),
-      machine_id: input.machineId ? redactText(input.machineId) : '',
-      session_key: input.sessionKey ?? '',
-      project: input.project ? redactText(input.project) : null,
-      key_id: input.keyId ?? null,
-      at,
-      event: input.event,
-      ended_at: input.event === 'session-end' ? at : null,
-    })
+  see(input: PresenceSighting, now = new Date()): void {
+    this.upsert.run(presenceRow(input, now))
   }
 
   /** Every peer (or one agent's), most recently seen first. */
@@ -82,19 +103,7 @@ export class PresenceStore {
     const rows = (options.agentId === undefined
       ? this.db.prepare('SELECT * FROM agent_presence ORDER BY last_seen_at DESC LIMIT ?').all(limit)
       : this.db.prepare('SELECT * FROM agent_presence WHERE agent_id = ? ORDER BY last_seen_at DESC LIMIT ?').all(options.agentId, limit)) as PresenceRow[]
-    return rows.map((row) => {
-      const peer = {
-        agent: row.agent_id,
-        harness: row.harness,
-        machine: row.machine_id || null,
-        session: row.session_key || null,
-        project: row.project,
-        lastSeen: row.last_seen_at,
-        lastEvent: row.last_event,
-        endedAt: row.ended_at,
-      }
-      return {...peer, status: peerStatus(peer, this.timeouts, now)}
-    })
+    return rows.map((row) => rowToPeer(row, this.timeouts, now))
   }
 
   /** The agent that owns a session key, if a hook ever reported it. */

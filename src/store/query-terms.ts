@@ -135,8 +135,18 @@ const MAX_TYPO_CHECKS = 4
 
 /** FTS5 query matching any form of any planned word; phrases stay phrases, every form is quoted. */
 export function planMatch(plan: PlannedTerm[]): string | undefined {
-  const forms = plan.flatMap((planned) => planned.alternatives.map((alternative) => `"${alternative.words.join(' ')}"`))
-  return forms.length === 0 ? undefined : [...new Set(forms)].join(' OR ')
+  const forms = planForms(plan).map((words) => `"${words.join(' ')}"`)
+  return forms.length === 0 ? undefined : forms.join(' OR ')
+}
+
+/** Every distinct form planMatch searches (a word, or a phrase of several), in plan order. */
+export function planForms(plan: PlannedTerm[]): string[][] {
+  const seen = new Map<string, string[]>()
+  for (const planned of plan) for (const alternative of planned.alternatives) {
+    const key = alternative.words.join(' ')
+    if (!seen.has(key)) seen.set(key, alternative.words)
+  }
+  return [...seen.values()]
 }
 
 export interface PlanMatch {
@@ -182,22 +192,27 @@ const MAX_FORM_PAIRS = 24
  * out (a phrase inside NEAR would need its own window).
  */
 export function planProximityQuery(plan: PlannedTerm[], window: number, maxTerms: number): string | undefined {
+  const clauses = planProximityPairs(plan, maxTerms).map(([first, second]) => `NEAR("${first}" "${second}", ${window})`)
+  return clauses.length === 0 ? undefined : clauses.join(' OR ')
+}
+
+/** The word pairs planProximityQuery searches close together, plain pairs first (for backends that build their own query). */
+export function planProximityPairs(plan: PlannedTerm[], maxTerms: number): Array<[string, string]> {
   const head = plan.slice(0, maxTerms)
-  const plain: string[] = []
-  const extra: string[] = []
+  const plain: Array<[string, string]> = []
+  const extra: Array<[string, string]> = []
   for (let i = 0; i < head.length; i++) {
     for (let j = i + 1; j < head.length; j++) {
       const left = head[i].alternatives.filter((alternative) => alternative.words.length === 1)
       const right = head[j].alternatives.filter((alternative) => alternative.words.length === 1)
       for (const [a, first] of left.entries()) {
         for (const [b, second] of right.entries()) {
-          const clause = `NEAR("${first.words[0]}" "${second.words[0]}", ${window})`
-          if (a === 0 && b === 0) plain.push(clause)
-          else if (extra.length < MAX_FORM_PAIRS) extra.push(clause)
+          const pair: [string, string] = [first.words[0], second.words[0]]
+          if (a === 0 && b === 0) plain.push(pair)
+          else if (extra.length < MAX_FORM_PAIRS) extra.push(pair)
         }
       }
     }
   }
-  const clauses = [...plain, ...extra]
-  return clauses.length === 0 ? undefined : clauses.join(' OR ')
+  return [...plain, ...extra]
 }

@@ -17,7 +17,7 @@ export interface SessionRecord {
   injectedIds: string[]
 }
 
-interface SessionRow {
+export interface SessionRow {
   session_key: string
   agent_id: string
   harness: string | null
@@ -48,9 +48,9 @@ export interface HarnessSighting {
 }
 
 /** Ids kept per session for "never repeat": enough for a long session, bounded for the row. */
-const MAX_INJECTED_IDS = 2000
+export const MAX_INJECTED_IDS = 2000
 
-function rowToSession(row: SessionRow): SessionRecord {
+export function rowToSession(row: SessionRow): SessionRecord {
   return {
     sessionKey: row.session_key,
     agentId: row.agent_id,
@@ -63,6 +63,41 @@ function rowToSession(row: SessionRow): SessionRecord {
     contextLoadedAt: row.context_loaded_at,
     injectedIds: JSON.parse(row.injected_ids) as string[],
   }
+}
+
+/** The row a first touch inserts: the session's text fields redacted. */
+export function newSessionRow(input: SessionTouch, now: string): Omit<SessionRow, 'ended_at' | 'context_loaded_at' | 'injected_ids'> {
+  return {
+    session_key: input.sessionKey,
+    agent_id: input.agentId,
+    harness: input.harness ? redactText(input.harness) : null,
+    machine_id: input.machineId ? redactText(input.machineId) : null,
+    project: input.project ? redactText(input.project) : null,
+    key_id: input.keyId ?? null,
+    started_at: now,
+  }
+}
+
+/** What the session has been given so far plus `ids`, oldest dropped past MAX_INJECTED_IDS. */
+export function mergeInjectedIds(current: string[], ids: string[]): string[] {
+  return [...new Set([...current, ...ids])].slice(-MAX_INJECTED_IDS)
+}
+
+export interface SightingRow {
+  harness: string
+  agent_id: string
+  machine_id: string | null
+  last_seen_at: string
+  last_event: string | null
+}
+
+/** A harness sighting as stored (harness and machine redacted). */
+export function newSightingRow(input: {harness: string; agentId: string; machineId?: string | null; event: string}, now: string): SightingRow {
+  return {harness: redactText(input.harness), agent_id: input.agentId, machine_id: input.machineId ? redactText(input.machineId) : null, last_seen_at: now, last_event: input.event}
+}
+
+export function rowToSighting(row: SightingRow): HarnessSighting {
+  return {harness: row.harness, agentId: row.agent_id, machineId: row.machine_id, lastSeenAt: row.last_seen_at, lastEvent: row.last_event}
 }
 
 /** Sessions and harness sightings: the only code that writes those tables. */
@@ -82,7 +117,7 @@ export class SessionStore {
     this.endStatement = db.prepare('UPDATE sessions SET ended_at = ? WHERE agent_id = ? AND session_key = ?')
     this.contextLoadedStatement = db.prepare('UPDATE sessions SET context_loaded_at = ? WHERE agent_id = ? AND session_key = ?')
     this.sightingStatement = db.prepare(`INSERT INTO harness_sightings (harness, agent_id, machine_id, last_seen_at, last_event)
-      VALUES (@harness, @agent_id, @machine_id, @at, @event)
+      VALUES (@harness, @agent_id, @machine_id, @last_seen_at, @last_event)
       ON CONFLICT (harness, agent_id) DO UPDATE SET machine_id = excluded.machine_id, last_seen_at = excluded.last_seen_at, last_event = excluded.last_event`)
   }
 
@@ -104,15 +139,7 @@ export class SessionStore {
     return this.db.transaction(() => {
       const existing = this.get(input.agentId, input.sessionKey)
       if (existing) return {session: existing, known: true}
-      const row = {
-        session_key: input.sessionKey,
-        agent_id: input.agentId,
-        harness: input.harness ? redactText(input.harness) : null,
-        machine_id: input.machineId ? redactText(input.machineId) : null,
-        project: input.project ? redactText(input.project) : null,
-        key_id: input.keyId ?? null,
-        started_at: new Date().toISOString(),
-      }
+      const row = newSessionRow(input, new Date().toISOString())
       this.insertStatement.run(row)
       return {session: rowToSession({...row, ended_at: null, context_loaded_at: null, injected_ids: '[]'}), known: false}
     }).immediate()
@@ -124,7 +151,7 @@ export class SessionStore {
     this.db.transaction(() => {
       const current = this.get(agentId, sessionKey)
       if (!current) return
-      const merged = [...new Set([...current.injectedIds, ...ids])].slice(-MAX_INJECTED_IDS)
+      const merged = mergeInjectedIds(current.injectedIds, ids)
       this.setInjectedStatement.run(JSON.stringify(merged), agentId, sessionKey)
     }).immediate()
   }
@@ -158,19 +185,13 @@ export class SessionStore {
   }
 
   recordSighting(input: {harness: string; agentId: string; machineId?: string | null; event: string}): void {
-    this.sightingStatement.run({harness: redactText(input.harness), agent_id: input.agentId, machine_id: input.machineId ? redactText(input.machineId) : null, at: new Date().toISOString(), event: input.event})
+    this.sightingStatement.run(newSightingRow(input, new Date().toISOString()))
   }
 
   sightings(agentId?: string): HarnessSighting[] {
     const rows = (agentId === undefined
       ? this.db.prepare('SELECT * FROM harness_sightings ORDER BY last_seen_at DESC').all()
-      : this.db.prepare('SELECT * FROM harness_sightings WHERE agent_id = ? ORDER BY last_seen_at DESC').all(agentId)) as Array<{
-      harness: string
-      agent_id: string
-      machine_id: string | null
-      last_seen_at: string
-      last_event: string | null
-    }>
-    return rows.map((row) => ({harness: row.harness, agentId: row.agent_id, machineId: row.machine_id, lastSeenAt: row.last_seen_at, lastEvent: row.last_event}))
+      : this.db.prepare('SELECT * FROM harness_sightings WHERE agent_id = ? ORDER BY last_seen_at DESC').all(agentId)) as SightingRow[]
+    return rows.map(rowToSighting)
   }
 }

@@ -52,7 +52,7 @@ export interface TranscriptSearchHit {
   rank: number
 }
 
-interface TranscriptRow {
+export interface TranscriptRow {
   seq: number
   id: string
   session_key: string
@@ -65,7 +65,7 @@ interface TranscriptRow {
   created_at: string
 }
 
-function rowToRecord(row: TranscriptRow): TranscriptRecord {
+export function rowToTranscript(row: TranscriptRow): TranscriptRecord {
   return {
     id: row.id,
     sessionKey: row.session_key,
@@ -76,6 +76,17 @@ function rowToRecord(row: TranscriptRow): TranscriptRecord {
     content: row.content,
     createdAt: row.created_at,
   }
+}
+
+/** The input as stored: content, project and harness redacted, with what was masked in the content. */
+export function redactTranscriptInput(raw: SaveTranscriptInput): {input: SaveTranscriptInput; redacted: Record<string, number>} {
+  const {text: content, redacted} = redactSecrets(raw.content)
+  return {input: {...raw, content, project: raw.project ? redactText(raw.project) : null, harness: raw.harness ? redactText(raw.harness) : null}, redacted}
+}
+
+/** A search hit's relevance (bm25 or its equivalent, higher = better) squashed to 0..1. */
+export function squashTranscriptRelevance(relevance: number): number {
+  return Math.round((Math.max(0, relevance) / (Math.max(0, relevance) + 3)) * 1000) / 1000
 }
 
 /**
@@ -101,8 +112,8 @@ export class TranscriptStore {
 
   /** Every stored text field (content, project, harness) is redacted here, the table's one way in. */
   save(raw: SaveTranscriptInput): SavedTranscript {
-    const {text: content, redacted} = redactSecrets(raw.content)
-    const input = {...raw, content, project: raw.project ? redactText(raw.project) : null, harness: raw.harness ? redactText(raw.harness) : null}
+    const {input, redacted} = redactTranscriptInput(raw)
+    const content = input.content
     return this.db.transaction((): SavedTranscript => {
       if (input.idempotencyKey) {
         const replay = this.byIdempotencyStatement.get(input.agentId, input.project ?? '', input.idempotencyKey) as {id: string} | undefined
@@ -133,7 +144,7 @@ export class TranscriptStore {
     const rows = this.db
       .prepare('SELECT * FROM session_transcripts WHERE agent_id = ? AND session_key = ? ORDER BY seq')
       .all(agentId, sessionKey) as TranscriptRow[]
-    return rows.map(rowToRecord)
+    return rows.map(rowToTranscript)
   }
 
   count(agentId: string, sessionKey: string): number {
@@ -172,7 +183,7 @@ export class TranscriptStore {
       kind: row.kind,
       updatedAt: row.created_at,
       excerpt: row.excerpt,
-      rank: Math.round((Math.max(0, row.relevance) / (Math.max(0, row.relevance) + 3)) * 1000) / 1000,
+      rank: squashTranscriptRelevance(row.relevance),
     }))
   }
 }

@@ -1,0 +1,230 @@
+import type {MemoryRow} from '../memories.js'
+import {type PlannedTerm, planForms, planProximityPairs} from '../query-terms.js'
+import type {NeighbourRow, RecallQuery} from '../search.js'
+import type {LexicalIndex} from '../storage.js'
+import {bm25Idf, bm25Term, normaliseForm, postingsBm25Sql} from './bm25.js'
+import {Params, type Pool, query} from './client.js'
+import {SEARCH_CONFIG} from './migrations.js'
+import {MEMORY_COLUMNS, projectConditionPg} from './search-index.js'
+
+/** N and avgdl over every indexed memory (all agents, soft-deleted too: FTS5's index holds those as well). */
+export const MEMORY_SEARCH_STATS = `SELECT greatest(coalesce(sum(docs), 0), 1)::float8 AS n,
+  greatest(coalesce(sum(tokens), 0)::float8 / greatest(coalesce(sum(docs), 0), 1), 1e-6) AS avgdl FROM memory_search_stats`
+
+/** Words whose stems are kept in process (a stem never changes: the text search configuration is fixed). */
+const STEM_CACHE_SIZE = 50_000
+
+/**
+ * Each word's lexemes as the index holds them (the server's stemmer), asked once per word and
+ * kept. Queries then name lexemes as constants, which the planner matches to the postings index
+ * directly (a lexeme computed inside the query hid that from it: a sequential scan of every posting).
+ */
+class StemCache {
+  private readonly known = new Map<string, string[]>()
+
+  constructor(private readonly pool: Pool) {}
+
+  async of(words: string[]): Promise<Map<string, string[]>> {
+    const missing = [...new Set(words.filter((word) => !this.known.has(word)))]
+    if (missing.length > 0) {
+      const rows = await query<{word: string; lexemes: string[]}>(
+        this.pool,
+        `SELECT w.word, array(SELECT l.lexeme FROM unnest(to_tsvector('${SEARCH_CONFIG}', w.word)) AS l ORDER BY l.positions[1]) AS lexemes
+          FROM unnest($1::text[]) AS w(word)`,
+        [missing],
+      )
+      if (this.known.size + rows.length > STEM_CACHE_SIZE) this.known.clear()
+      for (const row of rows) this.known.set(row.word, row.lexemes)
+    }
+    return new Map(words.map((word) => [word, this.known.get(word) ?? []]))
+  }
+}
+
+/**
+ * The memories' text index on PostgreSQL: a tsvector per memory (GIN-indexed, for phrases) and the
+ * memory_terms postings it is unnested into (for ranking), with FTS5-equivalent BM25 (bm25.ts). The
+ * shared recall ranker makes every quality decision; this only matches words and reads rows.
+ */
+export class PostgresLexicalIndex implements LexicalIndex {
+  /**
+   * The memories each plan was last ranked to (ranked, rankedWithin). The recall ranker asks for
+   * proximity only to re-score those candidates, with the same plan: proximity then reads the
+   * pairs' postings of these rows alone instead of every row holding both words of a pair, which
+   * on a large store (a speaker's name in every turn) is most of it. Weak: gone with the plan.
+   */
+  private readonly rankedFor = new WeakMap<PlannedTerm[], Set<number>>()
+  private readonly stems: StemCache
+
+  constructor(private readonly pool: Pool) {
+    this.stems = new StemCache(pool)
+  }
+
+  async storedWords(words: string[]): Promise<Set<string>> {
+    const normalised = new Map<string, string>()
+    for (const word of words) {
+      const form = normaliseForm([word])
+      if (form?.length === 1) normalised.set(word, form[0])
+    }
+    const stems = await this.stems.of([...normalised.values()])
+    const lexemes = [...new Set([...stems.values()].filter((list) => list.length === 1).map((list) => list[0]))]
+    if (lexemes.length === 0) return new Set()
+    const rows = await query<{lexeme: string}>(
+      this.pool,
+      'SELECT w.lexeme FROM unnest($1::text[]) AS w(lexeme) WHERE EXISTS (SELECT 1 FROM memory_terms t WHERE t.lexeme = w.lexeme)',
+      [lexemes],
+    )
+    const present = new Set(rows.map((row) => row.lexeme))
+    return new Set([...normalised].filter(([, word]) => {
+      const list = stems.get(word) ?? []
+      return list.length === 1 && present.has(list[0])
+    }).map(([original]) => original))
+  }
+
+  async ranked(plan: PlannedTerm[], limit: number): Promise<Array<{seq: number; relevance: number}>> {
+    return this.remember(plan, await this.bm25(plan, limit))
+  }
+
+  async rankedWithin(plan: PlannedTerm[], recall: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>> {
+    return this.remember(plan, await this.bm25(plan, limit, recall))
+  }
+
+  private remember(plan: PlannedTerm[], rows: Array<{seq: number; relevance: number}>): Array<{seq: number; relevance: number}> {
+    const seen = this.rankedFor.get(plan) ?? new Set<number>()
+    for (const row of rows) seen.add(row.seq)
+    this.rankedFor.set(plan, seen)
+    return rows
+  }
+
+  /**
+   * FTS5's `NEAR("a" "b", window)` for each pair planProximityPairs gives, OR-ed, scored by bm25:
+   * per pair, each word's content occurrences within `window` words of the other's count as its
+   * frequency, with the word's IDF over all rows. Read from the postings of the pairs' words only;
+   * after the plan was ranked, only from those of the rows it was ranked to (see rankedFor).
+   */
+  async proximity(plan: PlannedTerm[], window: number, maxTerms: number, limit: number): Promise<Array<{seq: number; relevance: number}>> {
+    const words: Array<[string, string]> = []
+    for (const [first, second] of planProximityPairs(plan, maxTerms)) {
+      const a = normaliseForm([first])
+      const b = normaliseForm([second])
+      if (a?.length === 1 && b?.length === 1) words.push([a[0], b[0]])
+    }
+    const stems = await this.stems.of(words.flat())
+    const single = (word: string) => {
+      const list = stems.get(word) ?? []
+      return list.length === 1 ? list[0] : undefined
+    }
+    const pairs = words.map(([a, b]) => [single(a), single(b)]).filter((pair): pair is [string, string] => pair[0] !== undefined && pair[1] !== undefined)
+    if (pairs.length === 0) return []
+    const lexemes = [...new Set(pairs.flat())]
+    const within = this.rankedFor.get(plan)
+    const [postings, frequencies, [stats]] = await Promise.all([
+      // Without a ranking to re-score, every row holding some pair's rarer word is read.
+      within
+        ? query<{lexeme: string; seq: number; tokens: number; positions: number[]}>(
+            this.pool,
+            'SELECT lexeme, seq, tokens, positions FROM memory_terms WHERE lexeme = ANY($1::text[]) AND seq = ANY($2::bigint[])',
+            [lexemes, [...within]],
+          )
+        : query<{lexeme: string; seq: number; tokens: number; positions: number[]}>(
+            this.pool,
+            `SELECT t.lexeme, t.seq, t.tokens, t.positions FROM memory_terms t
+              WHERE t.lexeme = ANY($1::text[]) AND t.seq IN (
+                SELECT a.seq FROM unnest($2::text[], $3::text[]) AS p(a, b)
+                JOIN memory_terms a ON a.lexeme = p.a JOIN memory_terms b ON b.lexeme = p.b AND b.seq = a.seq)`,
+            [lexemes, pairs.map((pair) => pair[0]), pairs.map((pair) => pair[1])],
+          ),
+      query<{lexeme: string; n: number}>(this.pool, 'SELECT w.lexeme, (SELECT count(*) FROM memory_terms t WHERE t.lexeme = w.lexeme) AS n FROM unnest($1::text[]) AS w(lexeme)', [lexemes]),
+      query<{n: number; avgdl: number}>(this.pool, MEMORY_SEARCH_STATS),
+    ])
+    const idf = new Map(frequencies.map((row) => [row.lexeme, bm25Idf(stats.n, row.n)]))
+    const docs = new Map<number, {tokens: number; positions: Map<string, number[]>}>()
+    for (const row of postings) {
+      const doc = docs.get(row.seq) ?? {tokens: row.tokens, positions: new Map<string, number[]>()}
+      doc.positions.set(row.lexeme, row.positions)
+      docs.set(row.seq, doc)
+    }
+    const scored: Array<{seq: number; relevance: number}> = []
+    for (const [seq, doc] of docs) {
+      let relevance = 0
+      for (const [a, b] of pairs) {
+        const left = doc.positions.get(a)
+        const right = doc.positions.get(b)
+        if (!left || !right) continue
+        relevance += bm25Term(idf.get(a) ?? 0, nearCount(left, right, window), doc.tokens, stats.avgdl)
+        relevance += bm25Term(idf.get(b) ?? 0, nearCount(right, left, window), doc.tokens, stats.avgdl)
+      }
+      if (relevance > 0) scored.push({seq, relevance})
+    }
+    return scored.sort((x, y) => y.relevance - x.relevance || x.seq - y.seq).slice(0, limit)
+  }
+
+  async passing(seqs: number[], recall: RecallQuery): Promise<Set<number>> {
+    if (seqs.length === 0) return new Set()
+    const params = new Params()
+    const wanted = params.add(seqs)
+    const filter = recallFilter(recall, 'm', params)
+    const rows = await query<{seq: number}>(this.pool, `SELECT m.seq FROM memories m WHERE m.seq = ANY(${wanted}::bigint[]) AND ${filter}`, params.values)
+    return new Set(rows.map((row) => row.seq))
+  }
+
+  async neighbours(seqs: number[], recall: RecallQuery): Promise<NeighbourRow[]> {
+    if (seqs.length === 0) return []
+    const params = new Params()
+    const wanted = params.add(seqs)
+    const filter = recallFilter(recall, 'm', params)
+    return query<NeighbourRow>(this.pool, `SELECT m.seq, m.session_key, m.created_at FROM memories m WHERE m.seq = ANY(${wanted}::bigint[]) AND ${filter}`, params.values)
+  }
+
+  async texts(seqs: number[]): Promise<Map<number, string>> {
+    if (seqs.length === 0) return new Map()
+    const rows = await query<{seq: number; content: string; tags: string}>(this.pool, 'SELECT seq, content, tags FROM memories WHERE seq = ANY($1::bigint[])', [seqs])
+    return new Map(rows.map((row) => [row.seq, `${row.content} ${row.tags}`]))
+  }
+
+  async rows(seqs: number[]): Promise<Map<number, MemoryRow>> {
+    if (seqs.length === 0) return new Map()
+    const rows = await query<MemoryRow>(this.pool, `SELECT ${MEMORY_COLUMNS} FROM memories WHERE seq = ANY($1::bigint[])`, [seqs])
+    return new Map(rows.map((row) => [row.seq, row]))
+  }
+
+  private async bm25(plan: PlannedTerm[], limit: number, recall?: RecallQuery): Promise<Array<{seq: number; relevance: number}>> {
+    const forms = planForms(plan)
+      .map(normaliseForm)
+      .filter((form): form is string[] => form !== undefined)
+    const distinct = [...new Map(forms.map((form) => [form.join(' '), form])).values()]
+    const stems = await this.stems.of(distinct.filter((form) => form.length === 1).map((form) => form[0]))
+    const params = new Params()
+    const filter = recall ? recallFilter(recall, 'f', params) : undefined
+    const sql = postingsBm25Sql({
+      forms: distinct.map((words) => (words.length === 1 ? {lexemes: stems.get(words[0]) ?? []} : {phrase: words})),
+      stats: MEMORY_SEARCH_STATS,
+      agentId: recall?.agentId,
+      filter,
+      limit,
+      params,
+    })
+    if (!sql) return []
+    const rows = await query<{seq: number; relevance: number}>(this.pool, sql, params.values)
+    return rows.sort((a, b) => b.relevance - a.relevance || a.seq - b.seq)
+  }
+}
+
+/** Occurrences in `self` with one in `other` at most `window` words between them (FTS5 NEAR). */
+function nearCount(self: number[], other: number[], window: number): number {
+  let count = 0
+  for (const at of self) if (other.some((there) => there !== at && Math.abs(there - at) - 1 <= window)) count++
+  return count
+}
+
+/** The query's filters on memories aliased `alias`: agent, project, type, dates, tags, exclusions, not deleted. */
+export function recallFilter(recall: RecallQuery, alias: string, params: Params): string {
+  const where = [`${alias}.deleted_at IS NULL`, `${alias}.agent_id = ${params.add(recall.agentId)}`]
+  const inProjects = projectConditionPg(recall, `${alias}.project`, params)
+  if (inProjects) where.push(inProjects)
+  if (recall.type !== undefined) where.push(`${alias}.type = ${params.add(recall.type)}`)
+  if (recall.since !== undefined) where.push(`${alias}.created_at >= ${params.add(recall.since)}`)
+  if (recall.until !== undefined) where.push(`${alias}.created_at <= ${params.add(recall.until)}`)
+  for (const tag of recall.tags ?? []) where.push(`(${alias}.tags::jsonb) ? ${params.add(tag.toLowerCase())}`)
+  if (recall.excludeIds && recall.excludeIds.length > 0) where.push(`${alias}.id <> ALL(${params.add(recall.excludeIds)}::text[])`)
+  return where.join(' AND ')
+}

@@ -1,0 +1,150 @@
+import {searchWords} from '../search-text.js'
+import type {TableCopy} from '../storage.js'
+import {inTransaction, type Pool, type PoolClient, query, queryOne} from './client.js'
+import {SEARCH_CONFIG} from './migrations.js'
+import {memorySearchValues, memorySearchVector} from './search-index.js'
+
+/**
+ * The tables `signet storage migrate` copies, in the order a copy writes them, each with its
+ * primary key (columns joined by commas when it has several) — the same list, keys and columns as
+ * the SQLite backend's TableCopy, so rows move between the two as they are. Derived data is left
+ * out: search vectors (recomputed here on write), vectors (re-embedded by the target), the search
+ * statistics and rate-limit windows.
+ */
+export const POSTGRES_COPIED_TABLES: ReadonlyArray<{name: string; key: string}> = [
+  {name: 'api_keys', key: 'id'},
+  {name: 'memories', key: 'seq'},
+  {name: 'sessions', key: 'agent_id,session_key'},
+  {name: 'session_transcripts', key: 'seq'},
+  {name: 'prompt_receipts', key: 'seq'},
+  {name: 'audit', key: 'seq'},
+  {name: 'pairing_codes', key: 'code_hash'},
+  {name: 'harness_sightings', key: 'harness,agent_id'},
+  {name: 'agent_presence', key: 'agent_id,harness,machine_id,session_key'},
+  {name: 'agent_messages', key: 'seq'},
+  {name: 'agent_events', key: 'seq'},
+  {name: 'device_login_links', key: 'token_hash'},
+  {name: 'device_sessions', key: 'id'},
+]
+
+/** Columns PostgreSQL keeps beside the logical ones: derived, never copied. */
+const DERIVED_COLUMNS = new Set(['search_tsv', 'search_tokens', 'ord'])
+
+type Row = Record<string, unknown>
+
+/**
+ * Keyset paging and idempotent upserts over the real tables. `after` is the last row's key value,
+ * or for a composite key the JSON array of its values (`["default","sess-1"]`). Writing a memory or
+ * a transcript also writes its search vector; writing rows with their seq moves the table's
+ * identity past them, so the next new row does not collide.
+ */
+export class PostgresTableCopy implements TableCopy {
+  private readonly columns = new Map<string, string[]>()
+
+  constructor(private readonly pool: Pool) {}
+
+  async tables(): Promise<Array<{name: string; key: string}>> {
+    return POSTGRES_COPIED_TABLES.map((table) => ({...table}))
+  }
+
+  async read(table: string, after: string | number | null, limit: number): Promise<Row[]> {
+    const keys = keyOf(table)
+    const columns = (await this.columnsOf(table)).join(', ')
+    const order = keys.join(', ')
+    const bound = Math.max(1, Math.min(10_000, Math.trunc(limit)))
+    if (after === null) return query<Row>(this.pool, `SELECT ${columns} FROM ${table} ORDER BY ${order} LIMIT ${bound}`)
+    const values = keys.length === 1 ? [after] : parseCompositeKey(after, keys.length)
+    const placeholders = keys.map((_, index) => `$${index + 1}`)
+    const condition = keys.length === 1 ? `${keys[0]} > $1` : `(${order}) > (${placeholders.join(', ')})`
+    return query<Row>(this.pool, `SELECT ${columns} FROM ${table} WHERE ${condition} ORDER BY ${order} LIMIT ${bound}`, values)
+  }
+
+  async write(table: string, rows: Row[]): Promise<void> {
+    if (rows.length === 0) return
+    const keys = keyOf(table)
+    const known = new Set(await this.columnsOf(table))
+    await inTransaction(this.pool, async (client) => {
+      for (const row of rows) {
+        const names = Object.keys(row)
+        const unknown = names.find((name) => !known.has(name))
+        if (unknown !== undefined) throw new Error(`table ${table} has no column ${unknown}`)
+        for (const key of keys) if (!(key in row)) throw new Error(`a ${table} row without its key ${key}`)
+        const values = names.map((name) => row[name])
+        const assigned = [...names]
+        const expressions = names.map((_, index) => `$${index + 1}`)
+        const derived = derivedSearch(table, row, values)
+        if (derived) {
+          assigned.push('search_tsv', 'search_tokens')
+          expressions.push(derived.vector, derived.tokens)
+        }
+        const updates = assigned.filter((name) => !keys.includes(name)).map((name) => `${name} = excluded.${name}`)
+        await query(
+          client,
+          `INSERT INTO ${table} (${assigned.join(', ')}) VALUES (${expressions.join(', ')})
+            ON CONFLICT (${keys.join(', ')}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+          values,
+        )
+      }
+      if (keys.length === 1 && keys[0] === 'seq') await advanceIdentity(client, table)
+    })
+  }
+
+  async count(table: string): Promise<number> {
+    keyOf(table)
+    return (await queryOne<{n: number}>(this.pool, `SELECT count(*) AS n FROM ${table}`))?.n ?? 0
+  }
+
+  /** The logical columns of a copied table, in table order. */
+  private async columnsOf(table: string): Promise<string[]> {
+    let columns = this.columns.get(table)
+    if (!columns) {
+      const rows = await query<{column_name: string}>(
+        this.pool,
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+        [table],
+      )
+      columns = rows.map((row) => row.column_name).filter((name) => !DERIVED_COLUMNS.has(name))
+      this.columns.set(table, columns)
+    }
+    return columns
+  }
+}
+
+/** The key columns of a copied table; anything else is refused (names go into SQL). */
+function keyOf(table: string): string[] {
+  const entry = POSTGRES_COPIED_TABLES.find((candidate) => candidate.name === table)
+  if (!entry) throw new Error(`no copied table ${table}`)
+  return entry.key.split(',')
+}
+
+function parseCompositeKey(after: string | number, length: number): unknown[] {
+  const values = typeof after === 'string' ? (JSON.parse(after) as unknown) : undefined
+  if (!Array.isArray(values) || values.length !== length) throw new Error(`a composite key is a JSON array of ${length} values`)
+  return values
+}
+
+/** SQL expressions for the search vector of a memory or transcript row (their words appended to `values`). */
+function derivedSearch(table: string, row: Row, values: unknown[]): {vector: string; tokens: string} | undefined {
+  if (table === 'memories') {
+    const search = memorySearchValues(String(row.content ?? ''), String(row.tags ?? '[]'))
+    values.push(search.content, search.tags, search.tokens)
+    const at = values.length
+    return {vector: memorySearchVector(`$${at - 2}`, `$${at - 1}`), tokens: `$${at}`}
+  }
+  if (table === 'session_transcripts') {
+    const words = searchWords(String(row.content ?? ''))
+    values.push(words.join(' '), words.length)
+    const at = values.length
+    return {vector: `to_tsvector('${SEARCH_CONFIG}', $${at - 1})`, tokens: `$${at}`}
+  }
+  return undefined
+}
+
+/** Move the table's seq identity past the highest seq present (never backwards). */
+async function advanceIdentity(client: PoolClient, table: string): Promise<void> {
+  await client.query(
+    `SELECT setval(sequence, greatest(top, coalesce(pg_sequence_last_value(sequence::regclass), 1)))
+      FROM (SELECT pg_get_serial_sequence('${table}', 'seq') AS sequence, (SELECT max(seq) FROM ${table}) AS top) AS s
+      WHERE top IS NOT NULL`,
+  )
+}

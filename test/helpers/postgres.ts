@@ -1,0 +1,47 @@
+import {randomBytes} from 'node:crypto'
+
+import pg from 'pg'
+import {inject} from 'vitest'
+
+import type {PostgresCluster} from './postgres-cluster.js'
+
+/**
+ * PostgreSQL for a test file: the run's cluster (test/helpers/postgres.global.ts) and a fresh
+ * database per call. `describe.skipIf(!postgresCluster)` with `postgresSkipReason` in its name
+ * skips a suite visibly when this machine has no PostgreSQL server.
+ */
+const provided = inject('postgres')
+
+export const postgresCluster: PostgresCluster | undefined = 'cluster' in provided ? provided.cluster : undefined
+
+export const postgresSkipReason = 'unavailable' in provided ? `(skipped: ${provided.unavailable})` : ''
+
+if (!postgresCluster) console.warn(`PostgreSQL tests skipped: ${'unavailable' in provided ? provided.unavailable : ''}`)
+
+export interface TestDatabase {
+  url: string
+  name: string
+  drop(): Promise<void>
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  if (!postgresCluster) throw new Error('no PostgreSQL cluster in this run')
+  const client = new pg.Client({connectionString: `${postgresCluster.baseUrl}/postgres`})
+  await client.connect()
+  try {
+    return await work(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** A new, empty database in the run's cluster; `drop()` ends its connections and removes it. */
+export async function createTestDatabase(prefix = 'signet_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`
+  await admin((client) => client.query(`CREATE DATABASE ${name}`))
+  return {
+    name,
+    url: `${postgresCluster!.baseUrl}/${name}`,
+    drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  }
+}

@@ -1,0 +1,151 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {openDatabase, type SqliteDatabase} from '../../../src/store/db.js'
+import {MemoryStore, type RememberInput} from '../../../src/store/memories.js'
+import {openPostgresStorage, type PostgresStorage} from '../../../src/store/postgres/storage.js'
+import {planMatch, planProximityQuery, planQuery} from '../../../src/store/query-terms.js'
+import {createTestDatabase, postgresCluster, postgresSkipReason, type TestDatabase} from '../../helpers/postgres.js'
+
+/**
+ * The PostgreSQL lexical index must rank as SQLite's FTS5 does (the shared recall ranker takes its
+ * relevance as bm25): the same memories go into both, and the relevance of every match is compared
+ * with FTS5's own bm25(memories_fts, 1.0, 0.3) for the same query, within rounding. Words are ones
+ * the porter (FTS5) and snowball (PostgreSQL) stemmers agree on.
+ */
+const CORPUS: RememberInput[] = [
+  {agentId: 'a', content: 'The staging database runs on port 5433 behind the proxy.', tags: ['infra', 'database']},
+  {agentId: 'a', content: 'Production database backups run nightly at two.', tags: ['backup']},
+  {agentId: 'a', content: 'Caroline went to the pottery class and loved the pottery teacher.', sessionKey: 's1'},
+  {agentId: 'a', content: 'Melanie painted a sunrise over the lake last summer.', sessionKey: 's1'},
+  {agentId: 'a', content: 'We run end to end tests before every release of the mobile app.', project: 'app'},
+  {agentId: 'a', content: 'The proxy caches images for the mobile app.', tags: ['cache', 'proxy'], project: 'app'},
+  {agentId: 'b', content: 'Agent b also knows the staging database password is rotated monthly.'},
+  {agentId: 'b', content: 'Pottery and painting are relaxing hobbies.', type: 'preference'},
+  {agentId: 'a', content: 'Forgotten note about the database proxy.'},
+  {agentId: 'a', content: 'Release notes mention the proxy port and the staging release train.', tags: ['release']},
+]
+
+const QUERIES = [
+  'staging database port',
+  'what does the proxy cache',
+  'pottery class teacher',
+  'e2e tests for the mobile app release',
+  'database backups',
+  'the',
+  'nothing matches this zzzqqq',
+]
+
+describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason}`, () => {
+  let database: TestDatabase
+  let storage: PostgresStorage
+  let dir: string
+  let sqlite: SqliteDatabase
+
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    storage = await openPostgresStorage({url: database.url})
+    dir = mkdtempSync(path.join(tmpdir(), 'signet-lexical-'))
+    sqlite = openDatabase(path.join(dir, 'memories.db'))
+    const store = new MemoryStore(sqlite)
+    for (const input of CORPUS) {
+      const inSqlite = store.remember(input)
+      const inPostgres = await storage.memories.remember(input)
+      if (input.content.startsWith('Forgotten')) {
+        store.forget(inSqlite.memory.id, 'a')
+        await storage.memories.forget(inPostgres.memory.id, 'a')
+      }
+    }
+  })
+
+  afterAll(async () => {
+    sqlite?.close()
+    rmSync(dir, {recursive: true, force: true})
+    await storage?.close()
+    await database?.drop()
+  })
+
+  function fts5(match: string | undefined, limit = 50): Array<{seq: number; relevance: number}> {
+    if (!match) return []
+    return sqlite
+      .prepare('SELECT rowid AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance FROM memories_fts WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ?')
+      .all(match, limit) as Array<{seq: number; relevance: number}>
+  }
+
+  function close(actual: Array<{seq: number; relevance: number}>, expected: Array<{seq: number; relevance: number}>): void {
+    expect(actual.map((row) => row.seq).sort()).toEqual(expected.map((row) => row.seq).sort())
+    const byseq = new Map(expected.map((row) => [row.seq, row.relevance]))
+    for (const row of actual) expect(row.relevance).toBeCloseTo(byseq.get(row.seq)!, 4)
+    expect(actual.map((row) => row.relevance)).toEqual([...actual.map((row) => row.relevance)].sort((a, b) => b - a))
+  }
+
+  it('ranks every query exactly as FTS5 bm25 does (IDF, length, tags at 0.3, phrases, deleted rows counted)', async () => {
+    for (const text of QUERIES) {
+      const plan = planQuery(text)
+      close(await storage.lexical.ranked(plan, 50), fts5(planMatch(plan)))
+    }
+  })
+
+  it('scores close word pairs as FTS5 NEAR does, over the whole store and over a ranked plan', async () => {
+    for (const text of ['staging database port', 'pottery class teacher', 'proxy port release']) {
+      const expected = fts5(planProximityQuery(planQuery(text), 5, 8))
+      close(await storage.lexical.proximity(planQuery(text), 5, 8, 50), expected)
+      const ranked = planQuery(text)
+      const candidates = await storage.lexical.ranked(ranked, 50)
+      const within = await storage.lexical.proximity(ranked, 5, 8, 50)
+      // Re-scoring a ranked plan reads only its candidates: every NEAR match among them, same values.
+      const eligible = new Set(candidates.map((row) => row.seq))
+      close(within, expected.filter((row) => eligible.has(row.seq)))
+    }
+  })
+
+  it('filters by the recall query (agent, project, type, tags, dates, exclusions, not deleted) and keeps global document frequencies', async () => {
+    const plan = planQuery('staging database proxy release')
+    const all = await storage.lexical.ranked(plan, 50)
+    const rows = await storage.lexical.rows(all.map((row) => row.seq))
+    const expectFor = (keep: (row: {agent_id: string; project: string | null; deleted_at: string | null; tags: string; type: string}) => boolean) =>
+      all.filter((row) => keep(rows.get(row.seq)!))
+    // The same order, and the same relevance to the last bits (sums may add in another order).
+    const sameRanking = (actual: typeof all, expected: typeof all) => {
+      expect(actual.map((row) => row.seq)).toEqual(expected.map((row) => row.seq))
+      for (const [index, row] of actual.entries()) expect(row.relevance).toBeCloseTo(expected[index].relevance, 9)
+    }
+    const agentA = await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', limit: 10}, 50)
+    sameRanking(agentA, expectFor((row) => row.agent_id === 'a' && row.deleted_at === null))
+    const app = await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', project: 'app', limit: 10}, 50)
+    sameRanking(app, expectFor((row) => row.agent_id === 'a' && row.project === 'app'))
+    const tagged = await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', tags: ['RELEASE'], limit: 10}, 50)
+    sameRanking(tagged, expectFor((row) => row.agent_id === 'a' && JSON.parse(row.tags).includes('release')))
+    const first = agentA[0]
+    const excluded = await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', excludeIds: [rows.get(first.seq)!.id], limit: 10}, 50)
+    expect(excluded.map((row) => row.seq)).not.toContain(first.seq)
+    expect(await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', since: '2999-01-01T00:00:00.000Z', limit: 10}, 50)).toEqual([])
+    expect(await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', type: 'preference', limit: 10}, 50)).toEqual([])
+    expect((await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', limit: 10}, 2)).length).toBe(2)
+
+    const passing = await storage.lexical.passing(all.map((row) => row.seq), {query: '', agentId: 'b', limit: 10})
+    expect([...passing].every((seq) => rows.get(seq)!.agent_id === 'b')).toBe(true)
+    const neighbours = await storage.lexical.neighbours([3, 4, 5], {query: '', agentId: 'a', limit: 10})
+    expect(neighbours.map((row) => [row.seq, row.session_key])).toEqual(expect.arrayContaining([[3, 's1'], [4, 's1'], [5, null]]))
+    const texts = await storage.lexical.texts([1])
+    expect(texts.get(1)).toBe('The staging database runs on port 5433 behind the proxy. ["infra","database"]')
+  })
+
+  it('knows which words the store holds, by stem, as FTS5 does', async () => {
+    const words = ['pottery', 'databases', 'caching', 'zzzqqq', 'painted', 'Melanie', '']
+    const expected = words.filter((word) => word && fts5(`"${word.toLowerCase()}"`).length > 0)
+    expect([...(await storage.lexical.storedWords(words))].sort()).toEqual(expected.sort())
+  })
+
+  it('indexes words as split by search-text (host names, e-mail addresses and accents), whatever the server locale', async () => {
+    await storage.memories.remember({agentId: 'w', content: 'Mail ops@example.com about api.internal.io — café naïve versions v1.2.3'})
+    for (const word of ['example', 'internal', 'cafe', 'naive', 'v1', 'ops']) {
+      expect(await storage.lexical.storedWords([word]), word).toEqual(new Set([word]))
+    }
+    const hits = await storage.lexical.rankedWithin(planQuery('Café example'), {query: '', agentId: 'w', limit: 10}, 10)
+    expect(hits).toHaveLength(1)
+  })
+})

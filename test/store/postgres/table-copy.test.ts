@@ -1,0 +1,126 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import pg from 'pg'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {openPostgresStorage, type PostgresStorage} from '../../../src/store/postgres/storage.js'
+import {POSTGRES_COPIED_TABLES} from '../../../src/store/postgres/table-copy.js'
+import {COPIED_TABLES} from '../../../src/store/sqlite/table-copy.js'
+import {openSqliteStorage, type SqliteStorage} from '../../../src/store/sqlite/storage.js'
+import type {Storage} from '../../../src/store/storage.js'
+import {migrateTables} from '../../../src/store/storage-migration.js'
+import {createTestDatabase, postgresCluster, postgresSkipReason, type TestDatabase} from '../../helpers/postgres.js'
+
+/** Some of everything the daemon stores, through the repositories only. */
+async function populate(storage: Storage) {
+  const {memory} = await storage.memories.remember({content: 'The staging database listens on port 5433', agentId: 'default', tags: ['infra'], project: 'github.com/acme/api', sessionKey: 's-1', importance: 0.7})
+  for (let i = 0; i < 7; i++) await storage.memories.remember({content: `note ${i} about the release train ✈ naïve`, agentId: i % 2 ? 'codex' : 'default', sessionKey: 's-1'})
+  await storage.memories.forget((await storage.memories.remember({content: 'forgotten again', agentId: 'default'})).memory.id, 'default')
+  for (const [agentId, sessionKey] of [['default', 's-1'], ['default', 's-2'], ['codex', 's-1'], ['codex', 's-3']]) {
+    await storage.sessions.touch({sessionKey, agentId, harness: 'claude-code', machineId: 'laptop', project: 'github.com/acme/api'})
+    await storage.sessions.recordSighting({harness: agentId === 'codex' ? 'codex' : 'claude-code', agentId, machineId: 'laptop', event: 'session-start'})
+    await storage.presence.see({agentId, harness: 'claude-code', machineId: 'laptop', sessionKey, project: null, event: 'user-prompt-submit'})
+  }
+  await storage.sessions.addInjected('default', 's-1', [memory.id])
+  await storage.transcripts.save({sessionKey: 's-1', agentId: 'default', harness: 'claude-code', kind: 'transcript', content: 'User: where is staging?\nAssistant: port 5433'})
+  await storage.receipts.record('default', 's-1', {at: new Date().toISOString(), memories: [{id: memory.id, score: 0.8, why: {matched: ['staging']}}], messageIds: [], elapsedMs: 3.25})
+  const key = await storage.apiKeys.create({name: 'laptop', role: 'agent', agentId: 'codex', connector: 'codex'})
+  await storage.audit.record({event: 'key_created', keyId: key.id, peer: 'local', detail: {name: 'laptop'}})
+  const issued = await storage.pairing.issue({connector: 'pi', agentId: 'pi-phone', role: 'agent', project: null}, 600_000)
+  await storage.pairing.issue({connector: null, agentId: null, role: 'readonly', project: null}, 600_000)
+  await storage.pairing.claim(issued.code, (grant) => ({name: 'phone', role: grant.role, agentId: grant.agentId}))
+  const sent = await storage.messages.send({from: {agent: 'default'}, to: {address: 'codex', agent: 'codex'}, kind: 'note', body: 'deploy after lunch'})
+  await storage.messages.ack(sent.message.id)
+  const link = await storage.devices.issueLink({name: 'browser', agentId: null, project: null})
+  await storage.devices.login(link.token, 'test-agent')
+  await storage.devices.issueLink({name: 'unused', agentId: null, project: 'github.com/acme/api'})
+  return {key}
+}
+
+describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and PostgreSQL ${postgresSkipReason}`, () => {
+  let dir: string
+  const databases: TestDatabase[] = []
+  const opened: Array<SqliteStorage | PostgresStorage> = []
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'signet-pg-copy-'))
+  })
+  afterAll(async () => {
+    for (const storage of opened) await storage.close()
+    for (const database of databases) await database.drop()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  const sqlite = (name: string) => {
+    const storage = openSqliteStorage(path.join(dir, `${name}.db`), {indexInBackground: false})
+    opened.push(storage)
+    return storage
+  }
+  const postgres = async () => {
+    const database = await createTestDatabase()
+    databases.push(database)
+    const storage = await openPostgresStorage({url: database.url})
+    opened.push(storage)
+    return storage
+  }
+
+  it('copy the same tables, keys and columns as SQLite, in the same order', async () => {
+    expect(POSTGRES_COPIED_TABLES).toEqual(COPIED_TABLES)
+    const a = sqlite('columns')
+    const b = await postgres()
+    await populate(a)
+    for (const {name} of COPIED_TABLES) {
+      const [left] = await a.tables.read(name, null, 1)
+      const columns = (await b.pool.query<{column_name: string}>('SELECT column_name FROM information_schema.columns WHERE table_name = $1', [name])).rows.map((row) => row.column_name)
+      for (const column of Object.keys(left)) expect(columns, `${name}.${column}`).toContain(column)
+    }
+  })
+
+  it('moves a workspace from SQLite to PostgreSQL and back losslessly, verified by counts and hashes, and the copy works', async () => {
+    const source = sqlite('source')
+    const {key} = await populate(source)
+    const middle = await postgres()
+    const there = await migrateTables(source.tables, middle.tables, {batchSize: 3})
+    expect(there.tables.filter((verdict) => !verdict.ok)).toEqual([])
+    expect(there.ok).toBe(true)
+    for (const verdict of there.tables) expect(verdict.targetRows, verdict.table).toBeGreaterThan(0)
+
+    // The copy on PostgreSQL is a working store: recall, transcript search, keys, inbox, and new rows after the copied ones.
+    const query = {query: 'which port does staging use', agentId: 'default', limit: 5}
+    const [before, after] = [await source.recall.recall(query), await middle.recall.recall(query)]
+    expect(after.hits.map((hit) => [hit.memory.id, hit.score.toFixed(4)])).toEqual(before.hits.map((hit) => [hit.memory.id, hit.score.toFixed(4)]))
+    expect((await middle.transcripts.search({query: 'staging', agentId: 'default', limit: 5})).length).toBe(1)
+    expect((await middle.apiKeys.verify(key.key)).ok).toBe(true)
+    expect((await middle.messages.list('codex', {state: 'acked'})).map((message) => message.body)).toEqual(['deploy after lunch'])
+    const added = await middle.memories.remember({agentId: 'default', content: 'written after the copy'})
+    expect(added.deduped).toBe(false)
+    expect((await middle.messages.send({from: {agent: 'codex'}, to: {address: 'default', agent: 'default'}, kind: 'note', body: 'after'})).event.seq).toBeGreaterThan(0)
+
+    // Resuming (running again) writes the same rows again: nothing doubles.
+    const again = await migrateTables(source.tables, middle.tables, {batchSize: 5})
+    expect(again.tables.filter((verdict) => verdict.table !== 'memories' && verdict.table !== 'agent_messages' && verdict.table !== 'agent_events' && !verdict.ok)).toEqual([])
+
+    const back = sqlite('back')
+    const home = await migrateTables(middle.tables, back.tables, {batchSize: 4})
+    expect(home.ok).toBe(true)
+    expect(await back.memories.count()).toBe(await middle.memories.count())
+    expect((await back.recall.recall({query: 'written after the copy', agentId: 'default', limit: 1})).hits[0].memory.id).toBe(added.memory.id)
+  })
+
+  it('keeps copied rows byte for byte: text in every script, timestamps as written, numbers as numbers', async () => {
+    const source = sqlite('bytes')
+    await source.memories.importMany([{agentId: 'x', content: 'Ünïcödé 日本語 emoji 🎉 and "quotes"', createdAt: '2023-05-08T13:56:00.000Z', importance: 0.1 + 0.2}])
+    const target = await postgres()
+    expect((await migrateTables(source.tables, target.tables)).ok).toBe(true)
+    const [row] = await target.tables.read('memories', null, 1)
+    expect(row).toMatchObject({content: 'Ünïcödé 日本語 emoji 🎉 and "quotes"', created_at: '2023-05-08T13:56:00.000Z', importance: 0.1 + 0.2, pinned: 0})
+    // Rows keep their order by key in both: text keys compare byte by byte (COLLATE "C"), as SQLite does.
+    const client = new pg.Client({connectionString: databases[databases.length - 1].url})
+    await client.connect()
+    const collations = await client.query<{collation_name: string | null}>("SELECT collation_name FROM information_schema.columns WHERE table_name = 'api_keys' AND column_name = 'id'")
+    await client.end()
+    expect(collations.rows[0].collation_name).toBe('C')
+  })
+})

@@ -24,6 +24,8 @@ const dist = path.join(root, 'dist')
  * package that locates sqlite-vec's shared library next to itself), and the optional keychain module.
  */
 const EXTERNAL = ['better-sqlite3', 'sqlite-vec', 'keytar',
+  // The PostgreSQL client is loaded only by a daemon configured for it (src/store/open-storage.ts).
+  'pg',
   // oclif reads a tsconfig with TypeScript only when run from source in development; compiled in,
   // TypeScript would be two thirds of the bundle.
   'typescript']

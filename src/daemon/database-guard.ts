@@ -18,10 +18,23 @@ interface StorageProblem {
 }
 
 export const DATABASE_REPLACED_CODE = 'database_replaced'
+export const STORAGE_UNREACHABLE_CODE = 'storage_unreachable'
 
-/** Said to callers, who may not be allowed to see filesystem paths. */
-const PUBLIC_MESSAGE =
-  'the daemon database file was deleted or replaced under the running daemon; writes are refused so none is lost — restart the daemon (signet daemon restart)'
+/** Said to callers, who may not be allowed to see filesystem paths or the server's address. */
+const PUBLIC_MESSAGES: Record<StorageWriteProblem['code'], {code: string; message: string}> = {
+  deleted: {
+    code: DATABASE_REPLACED_CODE,
+    message: 'the daemon database file was deleted or replaced under the running daemon; writes are refused so none is lost — restart the daemon (signet daemon restart)',
+  },
+  replaced: {
+    code: DATABASE_REPLACED_CODE,
+    message: 'the daemon database file was deleted or replaced under the running daemon; writes are refused so none is lost — restart the daemon (signet daemon restart)',
+  },
+  unreachable: {
+    code: STORAGE_UNREACHABLE_CODE,
+    message: 'the storage server (PostgreSQL) does not answer; writes are refused until it does, so none is lost — retry shortly',
+  },
+}
 
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -37,7 +50,7 @@ export function currentDatabaseProblem(daemon: DaemonContext): StorageProblem | 
   const problem = {kind: found.code, message: found.message}
   if (reported.get(daemon) !== problem.kind) {
     reported.set(daemon, problem.kind)
-    daemon.logger.error('database file lost', {kind: problem.kind, detail: problem.message})
+    daemon.logger.error(problem.kind === 'unreachable' ? 'storage unreachable' : 'database file lost', {kind: problem.kind, detail: problem.message})
   }
   return problem
 }
@@ -46,15 +59,18 @@ export function currentDatabaseProblem(daemon: DaemonContext): StorageProblem | 
 export function databaseHealth(daemon: DaemonContext, options: {revealPaths: boolean}): {status: 'ok'} | {status: StorageWriteProblem['code']; code: string; message: string} {
   const problem = currentDatabaseProblem(daemon)
   if (!problem) return {status: 'ok'}
-  return {status: problem.kind, code: DATABASE_REPLACED_CODE, message: options.revealPaths ? problem.message : PUBLIC_MESSAGE}
+  const told = PUBLIC_MESSAGES[problem.kind]
+  return {status: problem.kind, code: told.code, message: options.revealPaths ? problem.message : told.message}
 }
 
 /** Refuse every request that may write (any method but GET/HEAD/OPTIONS) while the file is not ours. */
 export function guardDatabaseFile(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (READ_ONLY_METHODS.has(c.req.method)) return next()
-    if (!currentDatabaseProblem(daemon)) return next()
-    daemon.logger.error('write refused: database file deleted or replaced', {method: c.req.method, path: c.req.path})
-    return c.json({error: PUBLIC_MESSAGE, code: DATABASE_REPLACED_CODE}, 503)
+    const problem = currentDatabaseProblem(daemon)
+    if (!problem) return next()
+    const told = PUBLIC_MESSAGES[problem.kind]
+    daemon.logger.error(`write refused: ${problem.kind === 'unreachable' ? 'storage unreachable' : 'database file deleted or replaced'}`, {method: c.req.method, path: c.req.path})
+    return c.json({error: told.message, code: told.code}, 503)
   }
 }

@@ -9,7 +9,8 @@ import {loadAgentConfig} from '../config/agent-config.js'
 import {resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
 import {SourceStore} from '../store/sources.js'
-import {openSqliteStorage} from '../store/sqlite/storage.js'
+import {openStorage} from '../store/open-storage.js'
+import {openSqliteStorage, SqliteStorage} from '../store/sqlite/storage.js'
 import {SIGNET_VERSION} from '../version.js'
 import {closeAgentNetwork} from './agent-network.js'
 import {createApp} from './app.js'
@@ -50,19 +51,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (options.port !== undefined) listen.port = options.port
   const logger = new DaemonLogger(paths.logFile, options.echoLogs ?? false)
   // The one place the daemon opens its storage (the layer rules keep every other daemon file from
-  // opening a database). Sources share the SQLite connection: they index this machine's folders.
-  const storage = openSqliteStorage(paths.dbPath, {
-    embedding: config.embedding,
-    logger,
-    presence: {idleAfterMs: config.agents.idleAfterMs, offlineAfterMs: config.agents.offlineAfterMs},
-  })
+  // opening a database): SQLite or PostgreSQL, as agent.yaml's storage section says.
+  const storage = await openStorage(config, paths, {logger})
+  // Sources index this machine's folders, so they live in the workspace's local SQLite file on every
+  // backend (docs/architecture.md, Storage); on SQLite they share the storage's connection.
+  const local = storage instanceof SqliteStorage ? storage : openSqliteStorage(paths.dbPath, {indexInBackground: false})
+  const closeStorage = async () => {
+    await storage.close()
+    if (local !== storage) await local.close()
+  }
   const context: DaemonContext = {
     workspace: options.workspace,
     paths,
     config,
     listen,
     storage,
-    sources: new SourceStore(storage.database, [realpathSync(paths.daemonDir)]),
+    sources: new SourceStore(local.database, [realpathSync(paths.daemonDir)]),
     logger,
     startedAt: Date.now(),
     version: SIGNET_VERSION,
@@ -77,7 +81,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       instance.once('error', reject)
     })
   } catch (error) {
-    await storage.close()
+    await closeStorage()
     const code = (error as {code?: string}).code
     if (code === 'EADDRINUSE') {
       throw Object.assign(new Error(`port ${listen.port} on ${listen.bindHost} is already in use — set network.port in agent.yaml or SIGNET_PORT`), {code})
@@ -89,7 +93,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     socket = await listenOnOwnerSocket(paths.socketFile, getRequestListener(app.fetch), logger)
   } catch (error) {
     await new Promise<void>((resolve) => server.close(() => resolve()))
-    await storage.close()
+    await closeStorage()
     throw error
   }
   const port = (server.address() as AddressInfo).port
@@ -113,7 +117,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ;(server as unknown as {closeIdleConnections?: () => void}).closeIdleConnections?.()
       await Promise.all([tcpClosed, socket ? closeOwnerSocket(socket, paths.socketFile) : undefined])
       await sourceScan.stop()
-      await storage.close()
+      await closeStorage()
       logger.info('daemon stopped')
     })()
     return closing

@@ -13,8 +13,7 @@ export interface DaemonReachability {
 const URL_SOURCE = {
   env: 'SIGNET_DAEMON_URL',
   credentials: 'saved by signet connect',
-  'workspace-state': 'local daemon',
-  'workspace-config': 'local workspace',
+  workspace: 'local workspace daemon',
   default: 'default',
 } as const
 

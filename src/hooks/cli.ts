@@ -270,7 +270,7 @@ async function replaySpoolInBackground(endpoint: HookEndpoint, deadline: number,
   const {pendingSpoolEntries, replaySpool} = await import('./spool.js')
   if (pendingSpoolEntries().length === 0) return
   // A key stored for this harness is only for this harness's writes; env and the local daemon serve every harness.
-  const onlyHarness = endpoint.source === 'credentials' ? context.harness : undefined
+  const onlyHarness = endpoint.urlSource === 'credentials' ? context.harness : undefined
   const report = await replaySpool(endpoint, {deadline: deadline - EXIT_MARGIN_MS, harness: onlyHarness})
   if (report.delivered === 0 && report.rejected === 0 && report.remaining === 0) return // all for other daemons
   await logLine(

@@ -74,8 +74,8 @@ describe('signet sync', () => {
     const saved = process.env.HOME
     process.env.HOME = temp.home
     try {
-      const {localHookEndpoint} = await import('../../src/hooks/endpoint.js')
-      const target = localHookEndpoint(temp.workspace)
+      const {localDaemonEndpoint} = await import('../../src/client/daemon-endpoint.js')
+      const target = localDaemonEndpoint(temp.workspace)
       const reports = await Promise.all([replaySpool(target, {deadline: Date.now() + 10_000}), replaySpool(target, {deadline: Date.now() + 10_000})])
       expect(reports[0].delivered + reports[1].delivered).toBe(4)
       expect(reports[0].rejected + reports[1].rejected).toBe(1)

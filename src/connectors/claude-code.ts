@@ -1,16 +1,14 @@
-import {existsSync} from 'node:fs'
 import path from 'node:path'
 
 import type {FileChange} from '../config/atomic-file.js'
 import {readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile} from './config-file-edit.js'
 import {
-  type Connector,
   type ConnectorContext,
   type ConnectorStatus,
-  type Detection,
   type InstallResult,
   parseVersion,
+  ProfiledConnector,
   stateFromParts,
   versionAtLeast,
 } from './connector.js'
@@ -72,15 +70,12 @@ function mcpEntry(ctx: ConnectorContext) {
   return {type: 'stdio', command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', PROFILE.id], env: {}}
 }
 
-export class ClaudeCodeConnector implements Connector {
-  readonly profile = PROFILE
-  readonly id = PROFILE.id
-  readonly displayName = PROFILE.displayName
-
-  async detect(ctx: ConnectorContext): Promise<Detection> {
-    const paths = claudePaths(ctx)
-    const version = await ctx.probeVersion(PROFILE.binary)
-    return {detected: Boolean(version) || existsSync(paths.configDir) || existsSync(paths.mcpFile), version, configDir: paths.configDir}
+export class ClaudeCodeConnector extends ProfiledConnector<typeof PROFILE.id> {
+  constructor() {
+    super(PROFILE, (ctx) => {
+      const paths = claudePaths(ctx)
+      return [paths.configDir, paths.mcpFile]
+    })
   }
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {

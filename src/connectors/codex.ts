@@ -1,10 +1,9 @@
-import {existsSync} from 'node:fs'
 import path from 'node:path'
 
 import {readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile} from './config-file-edit.js'
 import {withSkillLinks, withSkillStatus, withSkillUnlinks} from './skill-links.js'
-import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
+import {type ConnectorContext, type ConnectorStatus, type InstallResult, ProfiledConnector, stateFromParts} from './connector.js'
 import {codexHookKey, findOnPath, listCodexHooks} from './codex-hook-trust.js'
 import {nativeHooks} from '../harnesses/profile.js'
 import {HARNESS_PROFILES} from '../harnesses/registry.js'
@@ -48,15 +47,9 @@ export function codexMcpTable(ctx: ConnectorContext) {
   return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', PROFILE.id], env_vars: FORWARDED_ENV}
 }
 
-export class CodexConnector implements Connector {
-  readonly profile = PROFILE
-  readonly id = PROFILE.id
-  readonly displayName = PROFILE.displayName
-
-  async detect(ctx: ConnectorContext): Promise<Detection> {
-    const paths = codexPaths(ctx)
-    const version = await ctx.probeVersion(PROFILE.binary)
-    return {detected: Boolean(version) || existsSync(paths.home), version, configDir: paths.home}
+export class CodexConnector extends ProfiledConnector<typeof PROFILE.id> {
+  constructor() {
+    super(PROFILE, (ctx) => [codexPaths(ctx).home])
   }
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
 
 import type {FileChange} from '../config/atomic-file.js'
@@ -55,6 +56,37 @@ export interface Connector {
   install(ctx: ConnectorContext): Promise<InstallResult>
   uninstall(ctx: ConnectorContext): Promise<InstallResult>
   status(ctx: ConnectorContext): Promise<ConnectorStatus>
+}
+
+/**
+ * What every connector shares: its profile's id and name, and detection — the harness counts as
+ * present when its binary answers `--version` or one of the places it keeps its files exists.
+ */
+export abstract class ProfiledConnector<Id extends HarnessId> implements Connector {
+  readonly id: Id
+  readonly displayName: string
+
+  /**
+   * `presenceMarkers`: the harness's config directory (what detect reports), then any other path
+   * whose existence means the harness is installed.
+   */
+  constructor(
+    readonly profile: HarnessProfile<Id>,
+    private readonly presenceMarkers: (ctx: ConnectorContext) => [configDir: string, ...others: string[]],
+  ) {
+    this.id = profile.id
+    this.displayName = profile.displayName
+  }
+
+  async detect(ctx: ConnectorContext): Promise<Detection> {
+    const markers = this.presenceMarkers(ctx)
+    const version = await ctx.probeVersion(this.profile.binary)
+    return {detected: Boolean(version) || markers.some((marker) => existsSync(marker)), version, configDir: markers[0]}
+  }
+
+  abstract install(ctx: ConnectorContext): Promise<InstallResult>
+  abstract uninstall(ctx: ConnectorContext): Promise<InstallResult>
+  abstract status(ctx: ConnectorContext): Promise<ConnectorStatus>
 }
 
 export function stateFromParts(parts: boolean[]): ConnectorState {

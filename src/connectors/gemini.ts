@@ -1,9 +1,8 @@
-import {existsSync} from 'node:fs'
 import path from 'node:path'
 
 import {readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile} from './config-file-edit.js'
-import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
+import {type ConnectorContext, type ConnectorStatus, type InstallResult, ProfiledConnector, stateFromParts} from './connector.js'
 import {nativeHooks} from '../harnesses/profile.js'
 import {HARNESS_PROFILES} from '../harnesses/registry.js'
 import {buildHookCommand, HOOK_TIMEOUT_SECONDS} from './hook-command.js'
@@ -39,15 +38,9 @@ function mcpEntry(ctx: ConnectorContext) {
   return {command: ctx.entry.node, args: [ctx.entry.mcpJs, '--harness', PROFILE.id]}
 }
 
-export class GeminiConnector implements Connector {
-  readonly profile = PROFILE
-  readonly id = PROFILE.id
-  readonly displayName = PROFILE.displayName
-
-  async detect(ctx: ConnectorContext): Promise<Detection> {
-    const paths = geminiPaths(ctx)
-    const version = await ctx.probeVersion(PROFILE.binary)
-    return {detected: Boolean(version) || existsSync(paths.dir), version, configDir: paths.dir}
+export class GeminiConnector extends ProfiledConnector<typeof PROFILE.id> {
+  constructor() {
+    super(PROFILE, (ctx) => [geminiPaths(ctx).dir])
   }
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {

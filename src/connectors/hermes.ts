@@ -7,7 +7,7 @@ import {readTextIfExists} from '../config/atomic-file.js'
 import {type HookEvent, nativeHooks} from '../harnesses/profile.js'
 import {HARNESS_PROFILES} from '../harnesses/registry.js'
 import {editConfigFile} from './config-file-edit.js'
-import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
+import {type ConnectorContext, type ConnectorStatus, type InstallResult, ProfiledConnector, stateFromParts} from './connector.js'
 import {buildHookCommand, HOOK_TIMEOUT_SECONDS, signetHookEventOf} from './hook-command.js'
 
 /**
@@ -321,16 +321,9 @@ function ourParts(text: string | undefined): {hooks: string[]; mcp: boolean} {
   }
 }
 
-export class HermesConnector implements Connector {
-  readonly profile = PROFILE
-  readonly id = PROFILE.id
-  readonly displayName = PROFILE.displayName
-
-  async detect(ctx: ConnectorContext): Promise<Detection> {
-    const paths = hermesPaths(ctx)
-    const version = await ctx.probeVersion(PROFILE.binary)
-    const {existsSync} = await import('node:fs')
-    return {detected: Boolean(version) || existsSync(paths.home), version, configDir: paths.home}
+export class HermesConnector extends ProfiledConnector<typeof PROFILE.id> {
+  constructor() {
+    super(PROFILE, (ctx) => [hermesPaths(ctx).home])
   }
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {

@@ -5,7 +5,7 @@ import {pathToFileURL} from 'node:url'
 import {SignetError} from '../errors.js'
 import {type FileChange, readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile, removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
-import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
+import {type ConnectorContext, type ConnectorStatus, type InstallResult, ProfiledConnector, stateFromParts} from './connector.js'
 import {absoluteOverride} from '../harnesses/profile.js'
 import {HARNESS_PROFILES} from '../harnesses/registry.js'
 import type {SignetEntryPoints} from './hook-command.js'
@@ -65,15 +65,12 @@ function isOurEntryModule(text: string): boolean {
   return text.startsWith(OPENCLAW_PLUGIN_HEADER)
 }
 
-export class OpenClawConnector implements Connector {
-  readonly profile = PROFILE
-  readonly id = PROFILE.id
-  readonly displayName = PROFILE.displayName
-
-  async detect(ctx: ConnectorContext): Promise<Detection> {
-    const paths = openclawPaths(ctx)
-    const version = await ctx.probeVersion(PROFILE.binary)
-    return {detected: Boolean(version) || existsSync(paths.stateDir) || existsSync(paths.config), version, configDir: paths.stateDir}
+export class OpenClawConnector extends ProfiledConnector<typeof PROFILE.id> {
+  constructor() {
+    super(PROFILE, (ctx) => {
+      const paths = openclawPaths(ctx)
+      return [paths.stateDir, paths.config]
+    })
   }
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {

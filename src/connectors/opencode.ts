@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile, removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
-import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
+import {type ConnectorContext, type ConnectorStatus, type InstallResult, ProfiledConnector, stateFromParts} from './connector.js'
 import {HARNESS_PROFILES} from '../harnesses/registry.js'
 import {HOOK_TIMEOUT_SECONDS, type SignetEntryPoints} from './hook-command.js'
 import {appendJsonArrayItem, getJsonValue, isEmptyJsonObject, removeJsonValue, setJsonValue} from './json-config-file.js'
@@ -47,15 +47,9 @@ function mcpEntry(ctx: ConnectorContext) {
   return {type: 'local', command: [ctx.entry.node, ctx.entry.mcpJs, '--harness', PROFILE.id], enabled: true}
 }
 
-export class OpenCodeConnector implements Connector {
-  readonly profile = PROFILE
-  readonly id = PROFILE.id
-  readonly displayName = PROFILE.displayName
-
-  async detect(ctx: ConnectorContext): Promise<Detection> {
-    const paths = opencodePaths(ctx)
-    const version = await ctx.probeVersion(PROFILE.binary)
-    return {detected: Boolean(version) || existsSync(paths.dir), version, configDir: paths.dir}
+export class OpenCodeConnector extends ProfiledConnector<typeof PROFILE.id> {
+  constructor() {
+    super(PROFILE, (ctx) => [opencodePaths(ctx).dir])
   }
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {

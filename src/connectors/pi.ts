@@ -6,7 +6,7 @@ import {readTextIfExists} from '../config/atomic-file.js'
 import type {HarnessProfile} from '../harnesses/profile.js'
 import {HARNESS_PROFILES} from '../harnesses/registry.js'
 import {removeGeneratedFile, writeGeneratedFile} from './config-file-edit.js'
-import {type Connector, type ConnectorContext, type ConnectorStatus, type Detection, type InstallResult, stateFromParts} from './connector.js'
+import {type ConnectorContext, type ConnectorStatus, type InstallResult, ProfiledConnector, stateFromParts} from './connector.js'
 import {generatedHeader, renderPluginAsset} from './plugin-assets.js'
 
 /**
@@ -36,17 +36,12 @@ export interface PiFamilySpec<Id extends PiFlavour> {
 }
 
 /** One extension file in `<agentDir>/extensions/`: install, uninstall (byte-exact) and status. */
-export class PiFamilyConnector<Id extends PiFlavour> implements Connector {
-  readonly profile: HarnessProfile<Id>
-  readonly id: Id
-  readonly displayName: string
+export class PiFamilyConnector<Id extends PiFlavour> extends ProfiledConnector<Id> {
   /** The generated file's first line: how a file is recognised as ours. */
   private readonly header: string
 
   constructor(private readonly spec: PiFamilySpec<Id>) {
-    this.profile = spec.profile
-    this.id = spec.profile.id
-    this.displayName = spec.profile.displayName
+    super(spec.profile, (ctx) => [piFamilyPaths(spec.profile, ctx).agentDir])
     this.header = generatedHeader(this.id)
   }
 
@@ -56,12 +51,6 @@ export class PiFamilyConnector<Id extends PiFlavour> implements Connector {
 
   private isOurExtension(text: string): boolean {
     return text.startsWith(this.header)
-  }
-
-  async detect(ctx: ConnectorContext): Promise<Detection> {
-    const paths = this.paths(ctx)
-    const version = await ctx.probeVersion(this.profile.binary)
-    return {detected: Boolean(version) || existsSync(paths.agentDir), version, configDir: paths.agentDir}
   }
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {

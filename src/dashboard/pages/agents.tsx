@@ -4,7 +4,7 @@ import type {ResponseOf} from '../../api/contract.js'
 import {call, when} from '../api.js'
 import {CHANGE_EVENT} from '../live.js'
 import type {Session} from '../main.js'
-import {ErrorNote} from './shared.js'
+import {DataTable, ErrorNote} from './shared.js'
 
 /**
  * The agent network: who is around (peers), one agent's inbox and sent messages, and a form that
@@ -66,39 +66,25 @@ export function AgentsPage({session}: {session: Session}) {
       <ErrorNote error={error} />
       <h2>Peers</h2>
       {/* Status first: on a phone the table scrolls sideways, and who is around is what matters. */}
-      <div class="table-wrap">
-        <table data-testid="peers">
-          <thead>
-            <tr>
-              <th scope="col">Agent</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">Harness</th>
-              <th scope="col">Machine</th>
-              <th scope="col">Project</th>
-            </tr>
-          </thead>
-          <tbody>
-            {peers?.peers.length === 0 && (
-              <tr>
-                <td colSpan={6}>No agent has been seen yet.</td>
-              </tr>
-            )}
-            {peers?.peers.map((peer) => (
-              <tr key={`${peer.agent}/${peer.harness}/${peer.machine}/${peer.session}`}>
-                <td>{peer.agent}</td>
-                <td>
-                  <span class={`status status-${peer.status}`}>{peer.status}</span>
-                </td>
-                <td>{when(peer.lastSeen)}</td>
-                <td>{peer.harness}</td>
-                <td>{peer.machine ?? '—'}</td>
-                <td>{peer.project ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={['Agent', 'Status', 'Last seen', 'Harness', 'Machine', 'Project']} testId="peers">
+        {peers?.peers.length === 0 && (
+          <tr>
+            <td colSpan={6}>No agent has been seen yet.</td>
+          </tr>
+        )}
+        {peers?.peers.map((peer) => (
+          <tr key={`${peer.agent}/${peer.harness}/${peer.machine}/${peer.session}`}>
+            <td>{peer.agent}</td>
+            <td>
+              <span class={`status status-${peer.status}`}>{peer.status}</span>
+            </td>
+            <td>{when(peer.lastSeen)}</td>
+            <td>{peer.harness}</td>
+            <td>{peer.machine ?? '—'}</td>
+            <td>{peer.project ?? '—'}</td>
+          </tr>
+        ))}
+      </DataTable>
 
       <h2>Messages</h2>
       <div class="inline">

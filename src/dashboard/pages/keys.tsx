@@ -4,7 +4,7 @@ import type {ApiKeyView} from '../../api/auth.js'
 import type {DeviceView} from '../../api/devices.js'
 import type {Role} from '../../api/fields.js'
 import {call, when} from '../api.js'
-import {ErrorNote} from './shared.js'
+import {DataTable, ErrorNote} from './shared.js'
 
 export function KeysPage() {
   const [keys, setKeys] = useState<ApiKeyView[]>()
@@ -73,90 +73,64 @@ export function KeysPage() {
         <button type="submit">Create key</button>
       </form>
       <h2>API keys</h2>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys?.map((key) => (
-              <tr key={key.id} data-key-id={key.id}>
-                <td>
-                  {key.name}
-                  <br />
-                  <span class="muted">{key.prefix}</span>
-                </td>
-                <td>{key.role}</td>
-                <td>{key.status}</td>
-                <td>{when(key.lastUsedAt)}</td>
-                <td>
-                  {!key.revokedAt && (
-                    <>
-                      <button
-                        type="button"
-                        onClick={() =>
-                          act(async () => {
-                            const result = await call('POST /api/auth/api-keys/:idOrPrefix/rotate', {params: {idOrPrefix: key.id}, body: {}})
-                            setShown({name: result.apiKey.name, key: result.apiKey.key})
-                          })
-                        }
-                      >
-                        Rotate
-                      </button>{' '}
-                      <button type="button" class="danger" aria-label={`Revoke key ${key.name}`} onClick={() => act(() => call('DELETE /api/auth/api-keys/:idOrPrefix', {params: {idOrPrefix: key.id}}))}>
-                        Revoke
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={['Name', 'Role', 'Status', 'Last used', 'Actions']}>
+        {keys?.map((key) => (
+          <tr key={key.id} data-key-id={key.id}>
+            <td>
+              {key.name}
+              <br />
+              <span class="muted">{key.prefix}</span>
+            </td>
+            <td>{key.role}</td>
+            <td>{key.status}</td>
+            <td>{when(key.lastUsedAt)}</td>
+            <td>
+              {!key.revokedAt && (
+                <>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      act(async () => {
+                        const result = await call('POST /api/auth/api-keys/:idOrPrefix/rotate', {params: {idOrPrefix: key.id}, body: {}})
+                        setShown({name: result.apiKey.name, key: result.apiKey.key})
+                      })
+                    }
+                  >
+                    Rotate
+                  </button>{' '}
+                  <button type="button" class="danger" aria-label={`Revoke key ${key.name}`} onClick={() => act(() => call('DELETE /api/auth/api-keys/:idOrPrefix', {params: {idOrPrefix: key.id}}))}>
+                    Revoke
+                  </button>
+                </>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <h2>Devices</h2>
       <p class="muted">Add one with signet pair --device on the daemon machine.</p>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">Scope</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {devices?.map((device) => (
-              <tr key={device.id} data-device-id={device.id}>
-                <td>
-                  {device.name}
-                  {device.current && ' (this device)'}
-                  <br />
-                  <span class="muted">{device.id}</span>
-                </td>
-                <td>{[device.agentId, device.project].filter(Boolean).join(' / ') || 'owner'}</td>
-                <td>{device.status}</td>
-                <td>{when(device.lastUsedAt)}</td>
-                <td>
-                  {device.status === 'active' && (
-                    <button type="button" class="danger" aria-label={`Revoke device ${device.name}`} onClick={() => act(() => call('DELETE /api/devices/:id', {params: {id: device.id}}))}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={['Device', 'Scope', 'Status', 'Last used', 'Actions']}>
+        {devices?.map((device) => (
+          <tr key={device.id} data-device-id={device.id}>
+            <td>
+              {device.name}
+              {device.current && ' (this device)'}
+              <br />
+              <span class="muted">{device.id}</span>
+            </td>
+            <td>{[device.agentId, device.project].filter(Boolean).join(' / ') || 'owner'}</td>
+            <td>{device.status}</td>
+            <td>{when(device.lastUsedAt)}</td>
+            <td>
+              {device.status === 'active' && (
+                <button type="button" class="danger" aria-label={`Revoke device ${device.name}`} onClick={() => act(() => call('DELETE /api/devices/:id', {params: {id: device.id}}))}>
+                  Revoke
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   )
 }

@@ -1,3 +1,5 @@
+import type {ComponentChildren} from 'preact'
+
 import {ApiFailure} from '../api.js'
 
 export function ErrorNote({error}: {error: unknown}) {
@@ -7,5 +9,25 @@ export function ErrorNote({error}: {error: unknown}) {
     <p class="error" role="alert">
       {message}
     </p>
+  )
+}
+
+/** A table that scrolls sideways on a narrow screen, with one header cell per column; children are its rows. */
+export function DataTable({columns, testId, children}: {columns: string[]; testId?: string; children: ComponentChildren}) {
+  return (
+    <div class="table-wrap">
+      <table data-testid={testId}>
+        <thead>
+          <tr>
+            {columns.map((column) => (
+              <th scope="col" key={column}>
+                {column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
   )
 }

@@ -17,6 +17,8 @@ import {closeHttpAgents, openEventStream} from './support/http.js'
 
 /** Auth failures one address may make in a window, across all daemons (small, so the test trips it). */
 const AUTH_FAILURE_MAX = 6
+/** Messages one agent may send in a window, across all daemons. */
+const MESSAGE_MAX = 4
 
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs
@@ -51,6 +53,7 @@ describe.skipIf(!postgresCluster)(`three daemons on one PostgreSQL database ${po
       together: true,
       agentYaml: {
         auth: {mode: 'team', rateLimits: {authFailures: {windowMs: 60_000, max: AUTH_FAILURE_MAX}}},
+        agents: {rateLimit: {windowMs: 60_000, max: MESSAGE_MAX}},
         harnesses: ['claude-code'],
       },
     })
@@ -222,9 +225,28 @@ describe.skipIf(!postgresCluster)(`three daemons on one PostgreSQL database ${po
       await stream.next((event) => event.event === 'delivered' && JSON.parse(event.data).messageId === sent.body.message.id, 10_000)
       const again = await a.withKey(bob.key, 'POST', '/api/hooks/user-prompt-submit', {body: {harness: 'codex', sessionKey: 'bob-1', prompt: 'anything new?'}})
       expect(again.body.messageCount).toBe(0)
+      // Bob's session, seen through B and A, is a peer on C too.
+      const peers = await c.owner('GET', '/api/agents/peers?agentId=bob')
+      expect(peers.body.peers).toEqual([expect.objectContaining({agent: 'bob', harness: 'codex', session: 'bob-1', status: 'online'})])
     } finally {
       stream.close()
     }
+  })
+
+  it("count an agent's messages against one limit, whichever daemon sent them", async () => {
+    const chatty = await createKey(b, {name: 'chatty', role: 'agent', scope: {agent: 'chatty'}})
+    for (let index = 0; index < MESSAGE_MAX; index++) {
+      const daemon = daemons[index % 3]
+      const sent = await daemon.withKey(chatty.key, 'POST', '/api/agents/messages', {body: {to: 'listener', body: `note ${index}`}})
+      expect(sent.status, `message ${index + 1} through ${daemon.name}`).toBe(201)
+    }
+    for (const daemon of daemons) {
+      const refused = await daemon.withKey(chatty.key, 'POST', '/api/agents/messages', {body: {to: 'listener', body: 'one too many'}})
+      expect(refused.status, daemon.name).toBe(429)
+      expect(refused.body.code).toBe('rate_limited')
+    }
+    const inbox = await c.owner('GET', '/api/agents/inbox?agentId=listener')
+    expect(inbox.body.messages).toHaveLength(MESSAGE_MAX)
   })
 
   it("sync each daemon's own AGENTS.md into its own machine's harness files, and nothing through the database", async () => {

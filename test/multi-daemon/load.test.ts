@@ -253,5 +253,13 @@ describe.skipIf(!postgresCluster)(`three daemons under load on one PostgreSQL da
       expect(fetched.status).toBe(200)
       expect(fetched.body.memory.content).toBe(someContent)
     }
+
+    // B starts again in its workspace (its stale pid, lock and socket left by the kill) and sees everything.
+    const killedPid = b.pid
+    const restarted = await b.restart()
+    expect(restarted.pid).not.toBe(killedPid)
+    const listed = await listedIds(restarted, fromB.key)
+    expect([...listed].sort()).toEqual([...fromB.acked.keys()].sort())
+    console.log(`B restarted as pid ${restarted.pid} and lists all ${listed.size} writes of ${fromB.agent}`)
   })
 })

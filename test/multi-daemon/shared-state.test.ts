@@ -203,6 +203,11 @@ describe.skipIf(!postgresCluster)(`three daemons on one PostgreSQL database ${po
     expect(first.body.receipt.ids).toEqual([later.body.id])
     const second = await a.withKey(key, 'POST', '/api/hooks/user-prompt-submit', {body: {harness: 'claude-code', sessionKey: 'ledger-session', prompt}})
     expect(second.body.receipt.ids).toEqual([])
+
+    // The session resumed through C: its context already holds the start's inject, so C sends the short stub.
+    const resumed = await c.withKey(key, 'POST', '/api/hooks/session-start', {body: {harness: 'claude-code', sessionKey: 'ledger-session', source: 'resume'}})
+    expect(resumed.body).toMatchObject({sessionKnown: true, memories: []})
+    expect(resumed.body.inject).toContain('Session resumed')
   })
 
   it('deliver to a stream held open on C a message sent through A', async () => {
@@ -230,6 +235,26 @@ describe.skipIf(!postgresCluster)(`three daemons on one PostgreSQL database ${po
       expect(peers.body.peers).toEqual([expect.objectContaining({agent: 'bob', harness: 'codex', session: 'bob-1', status: 'online'})])
     } finally {
       stream.close()
+    }
+  })
+
+  it('resume on B, from its last event id, a stream that was open on C', async () => {
+    const dave = await createKey(a, {name: 'dave', role: 'agent', scope: {agent: 'dave'}})
+    const erin = await createKey(b, {name: 'erin', role: 'agent', scope: {agent: 'erin'}})
+    const first = await openEventStream(c.url, '/api/agents/stream?heartbeatMs=1000', {authorization: `Bearer ${erin.key}`})
+    const ready = JSON.parse((await first.next((event) => event.event === 'ready')).data)
+    first.close()
+    // Sent through A while erin is disconnected.
+    const sent: string[] = []
+    for (const body of ['first while away', 'second while away']) sent.push((await a.withKey(dave.key, 'POST', '/api/agents/messages', {body: {to: 'erin', body}})).body.message.id)
+    // Reconnecting to another daemon with the id it saw last replays exactly what it missed, in order.
+    const replay = await openEventStream(b.url, '/api/agents/stream?follow=false', {authorization: `Bearer ${erin.key}`, 'last-event-id': String(ready.lastEventId)})
+    try {
+      await replay.next((event) => event.event === 'message' && JSON.parse(event.data).messageId === sent[1])
+      const replayed = replay.events.filter((event) => event.event === 'message').map((event) => JSON.parse(event.data).messageId)
+      expect(replayed).toEqual(sent)
+    } finally {
+      replay.close()
     }
   })
 

@@ -27,6 +27,8 @@ export interface TeamDaemon {
   /** A request with an API key. */
   withKey(key: string, method: string, path: string, options?: JsonRequestOptions): Promise<JsonAnswer>
   kill(signal: NodeJS.Signals): Promise<DaemonExit>
+  /** Start the daemon again in the same workspace and HOME (after a kill); this handle then stands for the new process. */
+  restart(): Promise<TeamDaemon>
   stop(): Promise<void>
 }
 
@@ -90,26 +92,34 @@ async function startTeamDaemon(index: number, options: TeamOptions): Promise<Tea
   }
   const auth = (headers: Record<string, string> | undefined, credential: string) => ({authorization: `Bearer ${credential}`, ...headers})
   let stopped = false
-  return {
+  const daemon: TeamDaemon = {
     name,
     temp,
     workspace: temp.workspace,
     url: spawned.url,
     pid: spawned.pid,
     process: spawned,
-    request: (method, route, requestOptions) => jsonRequest(spawned.url, method, route, requestOptions),
-    owner: (method, route, requestOptions = {}) => jsonRequest(spawned.url, method, route, {...requestOptions, headers: auth(requestOptions.headers, spawned.adminToken)}),
-    withKey: (key, method, route, requestOptions = {}) => jsonRequest(spawned.url, method, route, {...requestOptions, headers: auth(requestOptions.headers, key)}),
-    kill: (signal) => spawned.kill(signal),
+    request: (method, route, requestOptions) => jsonRequest(daemon.url, method, route, requestOptions),
+    owner: (method, route, requestOptions = {}) => jsonRequest(daemon.url, method, route, {...requestOptions, headers: auth(requestOptions.headers, daemon.process.adminToken)}),
+    withKey: (key, method, route, requestOptions = {}) => jsonRequest(daemon.url, method, route, {...requestOptions, headers: auth(requestOptions.headers, key)}),
+    kill: (signal) => daemon.process.kill(signal),
+    restart: async () => {
+      await daemon.process.kill('SIGKILL')
+      // The same port: clients configured with this daemon's address find it again.
+      const again = await spawnDaemon({workspace: temp.workspace, env, port: daemon.process.port, startTimeoutMs: 30_000})
+      Object.assign(daemon, {process: again, pid: again.pid, url: again.url})
+      return daemon
+    },
     stop: async () => {
       if (stopped) return
       stopped = true
-      const timer = setTimeout(() => spawned.child.kill('SIGKILL'), 10_000)
-      await spawned.kill('SIGTERM')
+      const timer = setTimeout(() => daemon.process.child.kill('SIGKILL'), 10_000)
+      await daemon.process.kill('SIGTERM')
       clearTimeout(timer)
       temp.cleanup()
     },
   }
+  return daemon
 }
 
 export interface CreatedKey {

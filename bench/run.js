@@ -6,6 +6,8 @@
 //   --embedding NAME     force embedding.provider (none, local, ollama, openai); default: agent.yaml default
 //   --conversations A,B  B7 on these LoCoMo conversations only (e.g. conv-26,conv-30)
 //   --out FILE           where to write the JSON (default bench/results/latest.json)
+//   --only B11           PostgreSQL beside SQLite, B4 through 1, 2 and 3 daemons (a throwaway server
+//                        from Debian's binaries, or --postgres postgres://user@host/postgres)
 import {execFileSync} from 'node:child_process'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
@@ -13,6 +15,7 @@ import path from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {benchAgentNetwork} from './lib/b10.js'
+import {benchPostgres} from './lib/b11.js'
 import {REPO, makeWorkspace, startDaemon} from './lib/daemon.js'
 import {
   CLI_START_COMMANDS,
@@ -35,6 +38,7 @@ const {values: options} = parseArgs({
     only: {type: 'string'},
     embedding: {type: 'string'},
     conversations: {type: 'string'},
+    postgres: {type: 'string'},
     out: {type: 'string', default: path.join(REPO, 'bench/results/latest.json')},
   },
 })
@@ -167,6 +171,8 @@ if (wanted.has('B9')) {
 }
 // B10 (agent network) only when asked for: `--only B10`.
 if (wanted.has('B10')) results.B10 = await benchAgentNetwork({quick, prompts, log})
+// B11 (PostgreSQL, several daemons) only when asked for: `--only B11`.
+if (wanted.has('B11')) results.B11 = await benchPostgres({quick, prompts, log, postgres: options.postgres})
 
 // Retrieval quality last: it needs no quiet machine, and its five daemons and the results it
 // holds would otherwise sit in front of the latency figures.
@@ -241,6 +247,29 @@ function printTable({machine: m, results: r}) {
     add('B10', 'agent message → connected SSE client', r.B10.p50_ms, r.B10.p95_ms, null, null, 'p50 ≤ 20, p95 ≤ 50', r.B10.p50_ms <= 20 && r.B10.p95_ms <= 50)
     const hook = r.B10.empty_inbox_hook
     add('B10', `prompt hook, empty inbox (+${hook.extra_p50_ms} ms p50 vs without)`, hook.with_feature.p50_ms, hook.with_feature.p95_ms, hook.without_feature.p50_ms, hook.ratio_p50, '≤ 1 ms more', hook.extra_p50_ms <= 1)
+  }
+  if (r.B11) {
+    const {sqlite, postgres} = r.B11
+    const cpu = (figure) => `daemon CPU ${figure.daemon_cpu_ms_per_request} ms/req${figure.postgres_cpu_ms_per_request != null ? `, server ${figure.postgres_cpu_ms_per_request}` : ''}`
+    add('B11', `recall 10k, SQLite (${cpu(sqlite.b2_10k)})`, sqlite.b2_10k.p50_ms, sqlite.b2_10k.p95_ms, sqlite.b2_10k.ref_p50_ms, sqlite.b2_10k.ratio_p50, '', undefined)
+    add('B11', `recall 10k, PostgreSQL just migrated, before ANALYZE (${cpu(postgres.b2_10k_before_analyze)})`, postgres.b2_10k_before_analyze.p50_ms, postgres.b2_10k_before_analyze.p95_ms, postgres.b2_10k_before_analyze.ref_p50_ms, postgres.b2_10k_before_analyze.ratio_p50, '', undefined)
+    add('B11', `recall 10k, PostgreSQL (${cpu(postgres.b2_10k)})`, postgres.b2_10k.p50_ms, postgres.b2_10k.p95_ms, postgres.b2_10k.ref_p50_ms, postgres.b2_10k.ratio_p50, 'p95 ≤ 15', postgres.b2_10k.p95_ms <= 15)
+    if (sqlite.b2_100k) add('B11', `recall 100k, SQLite (${cpu(sqlite.b2_100k)})`, sqlite.b2_100k.p50_ms, sqlite.b2_100k.p95_ms, sqlite.b2_100k.ref_p50_ms, sqlite.b2_100k.ratio_p50, '', undefined)
+    if (postgres.b2_100k) add('B11', `recall 100k, PostgreSQL (${cpu(postgres.b2_100k)})`, postgres.b2_100k.p50_ms, postgres.b2_100k.p95_ms, postgres.b2_100k.ref_p50_ms, postgres.b2_100k.ratio_p50, 'p95 ≤ 40', postgres.b2_100k.p95_ms <= 40)
+    for (const [name, b3] of [['SQLite', sqlite.b3], ['PostgreSQL', postgres.b3]]) {
+      add('B11', `remember, ${name}: ${b3.per_sec_http}/s one client, ${b3.bulk.per_sec}/s bulk`, b3.p50_ms, b3.p95_ms, b3.health_p50_ms, b3.ratio_p50, '', undefined)
+    }
+    add('B11', `B4 SQLite, 1 daemon: ${sqlite.b4.per_sec} req/s, ${sqlite.b4.errors} errors, ${sqlite.b4.lost_writes} lost; CPU: daemon ${sqlite.b4.cpu_share.daemons}, machine ${sqlite.b4.cpu_share.machine}`, sqlite.b4.p50_ms, sqlite.b4.p95_ms, null, null, '', undefined)
+    for (const run of postgres.b4) {
+      const share = run.cpu_share
+      add('B11', `B4 PostgreSQL, ${run.daemons} daemon(s): ${run.per_sec} req/s, ${run.errors} errors, ${run.lost_writes} lost; CPU: daemons ${share.daemons}, server ${share.postgres ?? '?'}, clients ${share.bench_clients}, machine ${share.machine}`, run.p50_ms, run.p95_ms, null, null, '0 err, 0 lost', run.errors === 0 && run.lost_writes === 0)
+    }
+    const s = r.B11.saturation
+    if (s) add('B11', s.at_daemons ? `B4 stops growing after ${s.at_daemons} daemon(s) (${s.per_sec} → ${s.next.per_sec} req/s with ${s.next.daemons})` : `B4 still growing at 3 daemons (${s.per_sec} req/s)`, null, null, null, null, '', undefined)
+    for (const key of ['migrate_10k', 'migrate_100k']) {
+      const m = r.B11[key]
+      if (m) add('B11', `migrate SQLite → PostgreSQL, ${m.memories} memories: ${m.rows_per_sec_copy} rows/s copy (${m.copy_s} s), ${m.rows_per_sec_with_verify} rows/s with verification`, null, null, null, null, '', undefined)
+    }
   }
   const header = ['#', 'figure', 'p50 ms', 'p95 ms', 'ref p50', 'ratio', 'target', '']
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)))

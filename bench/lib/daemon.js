@@ -80,16 +80,17 @@ export async function startDaemon(ws, {nodeArgs = []} = {}) {
     /**
      * One JSON request over node:http with a keep-alive agent. Not fetch: undici costs ~0.4 ms of
      * client CPU per request here, more than the daemon spends on /health, and the bench shares
-     * the machine's cores with the daemon it measures.
+     * the machine's cores with the daemon it measures. `agent`: another connection pool (B11
+     * gives each client its own).
      */
-    json(method, route, body, headers = {}) {
+    json(method, route, body, headers = {}, agent = keepAlive) {
       const payload = body === undefined ? undefined : JSON.stringify(body)
       return new Promise((resolve, reject) => {
         const request = http.request(
           `${url}${route}`,
           {
             method,
-            agent: keepAlive,
+            agent,
             headers: payload === undefined ? {...owner, ...headers} : {...owner, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers},
           },
           (response) => {

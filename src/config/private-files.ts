@@ -17,6 +17,7 @@ export const PRIVATE_DIR_MODE = 0o700
 export const PRIVATE_FILE_MODE = 0o600
 
 const GROUP_AND_OTHER_BITS = 0o077
+const STICKY_BIT = 0o1000
 
 /** Drop group/other permission bits from one existing file or directory; symlinks are left alone. */
 export function restrictToOwner(target: string): void {
@@ -28,6 +29,9 @@ export function restrictToOwner(target: string): void {
   }
   if (stat.isSymbolicLink()) return
   if ((stat.mode & GROUP_AND_OTHER_BITS) === 0) return
+  // A sticky directory (/tmp, /var/tmp) is shared by design: a database or log placed directly in it
+  // must never make it owner-only (as root that chmod would succeed and lock every other user out).
+  if (stat.isDirectory() && (stat.mode & STICKY_BIT) !== 0) return
   try {
     chmodSync(target, stat.mode & 0o7700)
   } catch {

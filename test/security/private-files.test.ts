@@ -101,3 +101,19 @@ describe('owner-only data files', () => {
     expect(await findingCodes()).not.toContain('data_files_open')
   })
 })
+
+describe('shared directories are never made owner-only', () => {
+  it('a database opened directly in a sticky directory (like /tmp) leaves that directory as it was', async () => {
+    const {openSqliteStorage} = await import('../../src/store/sqlite/storage.js')
+    const {ensurePrivateDir} = await import('../../src/config/private-files.js')
+    const shared = path.join(temp.home, 'shared-tmp')
+    mkdirSync(shared)
+    chmodSync(shared, 0o1777)
+    const storage = openSqliteStorage(path.join(shared, 'copy.db'), {indexInBackground: false})
+    await storage.close()
+    ensurePrivateDir(shared)
+    expect(lstatSync(shared).mode & 0o7777).toBe(0o1777)
+    // The database file itself is still owner-only.
+    expect(lstatSync(path.join(shared, 'copy.db')).mode & 0o777).toBe(0o600)
+  })
+})

@@ -89,6 +89,15 @@ export class PostgresTableCopy implements TableCopy {
     })
   }
 
+  async remove(table: string, keys: Array<string | number>): Promise<void> {
+    if (keys.length === 0) return
+    const columns = keyOf(table)
+    const condition = columns.map((column, index) => `${column} = $${index + 1}`).join(' AND ')
+    await inTransaction(this.pool, async (client) => {
+      for (const key of keys) await query(client, `DELETE FROM ${table} WHERE ${condition}`, columns.length === 1 ? [key] : parseCompositeKey(key, columns.length))
+    })
+  }
+
   async count(table: string): Promise<number> {
     keyOf(table)
     return (await queryOne<{n: number}>(this.pool, `SELECT count(*) AS n FROM ${table}`))?.n ?? 0

@@ -10,7 +10,7 @@ import {POSTGRES_COPIED_TABLES} from '../../../src/store/postgres/table-copy.js'
 import {COPIED_TABLES} from '../../../src/store/sqlite/table-copy.js'
 import {openSqliteStorage, type SqliteStorage} from '../../../src/store/sqlite/storage.js'
 import type {Storage} from '../../../src/store/storage.js'
-import {migrateTables} from '../../../src/store/storage-migration.js'
+import {migrateTables, otherData} from '../../../src/store/storage-migration.js'
 import {createTestDatabase, postgresCluster, postgresSkipReason, type TestDatabase} from '../../helpers/postgres.js'
 
 /** Some of everything the daemon stores, through the repositories only. */
@@ -122,5 +122,32 @@ describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and Pos
     const collations = await client.query<{collation_name: string | null}>("SELECT collation_name FROM information_schema.columns WHERE table_name = 'api_keys' AND column_name = 'id'")
     await client.end()
     expect(collations.rows[0].collation_name).toBe('C')
+  })
+
+  it('tells a resumed copy from another store\'s data, and removes the latter with its search postings', async () => {
+    const source = sqlite('other-source')
+    await populate(source)
+    const target = await postgres()
+    // Half a copy, as an interrupted run leaves it: all from this source.
+    await target.tables.write('memories', await source.tables.read('memories', null, 4))
+    expect(await otherData(source.tables, target.tables, {batchSize: 3})).toEqual([])
+
+    // A memory and a session of another workspace, and the source's memory 2 replaced by another one.
+    await target.memories.remember({content: 'zeppelin hangar inventory', agentId: 'default'})
+    const [second] = await target.tables.read('memories', 1, 1)
+    await target.tables.write('memories', [{...second, id: 'not-the-source-memory'}])
+    await target.sessions.touch({sessionKey: 'theirs', agentId: 'default'})
+    expect(await otherData(source.tables, target.tables, {batchSize: 3})).toEqual([
+      {table: 'memories', rows: 2},
+      {table: 'sessions', rows: 1},
+    ])
+    expect((await target.recall.recall({query: 'zeppelin hangar', agentId: 'default', limit: 5})).hits).toHaveLength(1)
+    const postings = async () => (await target.pool.query<{n: number}>("SELECT count(*)::int AS n FROM memory_terms WHERE lexeme LIKE 'zeppelin%' OR lexeme LIKE 'hangar%'")).rows[0].n
+    expect(await postings()).toBe(2)
+    await otherData(source.tables, target.tables, {batchSize: 3, remove: true})
+    expect((await target.recall.recall({query: 'zeppelin hangar', agentId: 'default', limit: 5})).hits).toEqual([])
+    expect(await postings()).toBe(0)
+    const report = await migrateTables(source.tables, target.tables, {batchSize: 3})
+    expect(report.tables.filter((verdict) => !verdict.ok)).toEqual([])
   })
 })

@@ -150,4 +150,14 @@ describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and Pos
     const report = await migrateTables(source.tables, target.tables, {batchSize: 3})
     expect(report.tables.filter((verdict) => !verdict.ok)).toEqual([])
   })
+
+  it('writes a page larger than one statement can carry (65,535 parameters) in several', async () => {
+    const source = sqlite('large-page')
+    await source.memories.importMany(Array.from({length: 6000}, (_, index) => ({agentId: 'bulk', content: `bulk memory ${index} about lighthouse ${index % 13}`})))
+    const target = await postgres()
+    const report = await migrateTables(source.tables, target.tables, {batchSize: 6000})
+    expect(report.tables.filter((verdict) => !verdict.ok)).toEqual([])
+    expect(await target.memories.count({agentId: 'bulk'})).toBe(6000)
+    expect((await target.recall.recall({query: 'bulk memory 5999', agentId: 'bulk', limit: 1})).hits[0].memory.content).toBe('bulk memory 5999 about lighthouse 6')
+  })
 })

@@ -222,7 +222,7 @@ describe('signet storage migrate, killed mid-copy, resumes and verifies', () => 
     for (const {name} of COPIED_TABLES) expect(rerun.stdout).toMatch(new RegExp(`^${name}\\s+[\\d,]+\\s+[\\d,]+\\s+same `, 'm'))
     expect(rerun.stdout).toMatch(/^memories\s+20,000\s+20,000\s+same /m)
     // It wrote only what the killed run had not (a page at most twice), not all 20,000 again.
-    const written = Number(/\(([\d,]+) rows written in/.exec(rerun.stdout)![1].replaceAll(',', ''))
+    const written = Number(/\(([\d,]+) rows written; [\d.]+ s in all\)/.exec(rerun.stdout)![1].replaceAll(',', ''))
     expect(written).toBeLessThanOrEqual(20_000 - stoppedAt + 100 + 10)
     expect(written).toBeGreaterThan(0)
     // Done: the checkpoint and the lock are gone, so the next run copies from the first row.

@@ -141,7 +141,7 @@ Stop the daemon first (signet daemon stop): a store being written cannot be veri
       )
       return
     }
-    this.log(`${paint.green('✓')} ${outcome.target} is a verified copy of ${outcome.source}: ${rowCount(rows)} in ${outcome.tables.length} tables, the same counts and content hashes (${rowCount(outcome.copied)} written in ${outcome.seconds.toFixed(1)} s).`)
+    this.log(`${paint.green('✓')} ${outcome.target} is a verified copy of ${outcome.source}: ${rowCount(rows)} in ${outcome.tables.length} tables, the same counts and content hashes (${rowCount(outcome.copied)} written; ${outcome.seconds.toFixed(1)} s in all).`)
     this.log('')
     if (switched.length > 0 || this.flags.switch) {
       this.log(`agent.yaml now uses ${to.backend === 'postgres' ? 'PostgreSQL' : 'SQLite'}${switched.length > 0 ? ` (${switched.join(', ')} changed)` : ' (it already did)'}.`)

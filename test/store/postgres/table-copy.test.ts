@@ -160,4 +160,15 @@ describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and Pos
     expect(await target.memories.count({agentId: 'bulk'})).toBe(6000)
     expect((await target.recall.recall({query: 'bulk memory 5999', agentId: 'bulk', limit: 1})).hits[0].memory.content).toBe('bulk memory 5999 about lighthouse 6')
   })
+
+  it('reports a row PostgreSQL cannot hold as it is (a NUL character) as differing, not as copied', async () => {
+    const source = sqlite('nul')
+    await source.memories.importMany([{agentId: 'x', content: 'before\u0000after'}])
+    const [row] = await source.tables.read('memories', null, 1)
+    expect(row.content).toBe('before\u0000after')
+    const target = await postgres()
+    const report = await migrateTables(source.tables, target.tables)
+    expect(report.ok).toBe(false)
+    expect(report.tables.filter((verdict) => !verdict.ok).map((verdict) => verdict.table)).toEqual(['memories'])
+  })
 })

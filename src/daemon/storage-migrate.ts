@@ -121,12 +121,15 @@ export async function runStorageMigration(request: StorageMigrationRequest): Pro
       batchSize: request.batchSize,
       checkpoint: saved?.checkpoint,
       signal: request.signal,
-      onCheckpoint: (checkpoint) => {
+      onCheckpoint: async (checkpoint) => {
         const file: SavedCheckpoint = {version: 1, source, target, savedAt: new Date().toISOString(), checkpoint}
         writeFileAtomic(checkpointFile, JSON.stringify(file, null, 2) + '\n', {mode: PRIVATE_FILE_MODE, dirMode: PRIVATE_DIR_MODE})
         // A daemon started meanwhile would write to the store behind the copy's back.
         refuseWhileDaemonRuns(workspace, 'started during the copy')
         if (checkpoint.done.length === tableCount) events.verifying?.()
+        // SQLite answers synchronously: without a turn of the event loop per page, neither a Ctrl-C
+        // (the abort signal) nor the spinner would be seen until the copy ended.
+        await new Promise((resolve) => setImmediate(resolve))
       },
       onProgress: events.progress,
     })
@@ -205,7 +208,12 @@ function takeLock(file: string, target: string): () => void {
       return () => rmSync(file, {force: true})
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      const owner = Number.parseInt(readFileSync(file, 'utf8').trim(), 10)
+      let owner = Number.NaN
+      try {
+        owner = Number.parseInt(readFileSync(file, 'utf8').trim(), 10)
+      } catch {
+        // Released between our attempt and this read: take it on the next attempt.
+      }
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
         throw new SignetError(`another signet storage migrate to ${target} is running (pid ${owner}) — let it finish`, 'migration_running')
       }

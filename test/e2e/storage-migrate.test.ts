@@ -161,21 +161,58 @@ describe('signet storage migrate on SQLite', () => {
   })
 })
 
-describe('signet storage migrate, killed mid-copy, resumes and verifies', () => {
+describe('signet storage migrate, interrupted mid-copy, resumes and verifies', () => {
   const databases: TestDatabase[] = []
+  let workspace: Workspace
 
-  afterAll(async () => {
-    for (const database of databases) await database.drop()
-  })
-
-  it(`continues from its checkpoint (to ${postgresCluster ? 'PostgreSQL' : 'SQLite: no PostgreSQL server here'})`, async () => {
-    const workspace = await makeWorkspace('version: 1\n')
+  beforeAll(async () => {
+    workspace = await makeWorkspace('version: 1\n')
     await cli(['daemon', 'start'], workspace.env)
     const bulk = path.join(workspace.temp.home, 'bulk.jsonl')
     writeFileSync(bulk, Array.from({length: 20_000}, (_, index) => JSON.stringify({content: `bulk memory ${index} about lighthouse keeper ${index % 97}`, agentId: index % 3 ? 'default' : 'codex'})).join('\n') + '\n')
     await cli(['import', bulk], workspace.env)
     await cli(['daemon', 'stop'], workspace.env)
+  }, 120_000)
 
+  afterAll(async () => {
+    for (const database of databases) await database.drop()
+  })
+
+  /** Start a migrate in the background and resolve once its saved checkpoint is past `rows` memories. */
+  async function startAndWait(args: string[], env: NodeJS.ProcessEnv, rows: number) {
+    const before = new Set(readdirSync(workspace.daemonDir))
+    const child = spawn(process.execPath, [RUN_JS, ...args], {env, cwd: workspace.temp.home, stdio: ['ignore', 'pipe', 'pipe']})
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    let checkpointFile: string | undefined
+    for (let waited = 0; waited < 60_000; waited += 20) {
+      checkpointFile = readdirSync(workspace.daemonDir)
+        .filter((name) => /^storage-migrate-[0-9a-f]{16}\.json$/.test(name) && !before.has(name))
+        .map((name) => path.join(workspace.daemonDir, name))[0]
+      const saved = checkpointFile ? readFileSync(checkpointFile, 'utf8') : ''
+      if (Number(/"memories": (\d+)/.exec(saved)?.[1] ?? 0) >= rows) break
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    return {child, exited, checkpointFile, output: () => output}
+  }
+
+  it('stops at the next page on Ctrl-C (SIGINT), keeping what it copied and saying how to resume', async () => {
+    const target = path.join(workspace.temp.home, 'interrupted.db')
+    const run = await startAndWait(['storage', 'migrate', '--to', target, '--batch-size', '100'], workspace.env, 2000)
+    expect(run.checkpointFile, run.output()).toBeDefined()
+    run.child.kill('SIGINT')
+    expect(await run.exited).toBe(1)
+    expect(run.output()).toContain(`Error: interrupted — every page copied so far is kept; run the same command again to resume from ${run.checkpointFile}`)
+    const copied = Number(/"memories": (\d+)/.exec(readFileSync(run.checkpointFile!, 'utf8'))![1])
+    expect(copied).toBeLessThan(20_000)
+    expect(sqliteCounts(target).memories).toBeGreaterThanOrEqual(copied)
+    // The lock is released; the checkpoint stays for the next run.
+    expect(readdirSync(workspace.daemonDir).filter((name) => name.endsWith('.lock'))).toEqual([])
+  }, 120_000)
+
+  it(`continues from its checkpoint after being killed (to ${postgresCluster ? 'PostgreSQL' : 'SQLite: no PostgreSQL server here'})`, async () => {
     let target: string
     let env = workspace.env
     if (postgresCluster) {
@@ -189,21 +226,11 @@ describe('signet storage migrate, killed mid-copy, resumes and verifies', () => 
     }
     const args = ['storage', 'migrate', ...(postgresCluster ? ['--to-env'] : ['--to', target]), '--batch-size', '100']
 
-    const child = spawn(process.execPath, [RUN_JS, ...args], {env, cwd: workspace.temp.home, stdio: ['ignore', 'pipe', 'pipe']})
-    let output = ''
-    child.stdout.on('data', (chunk) => (output += chunk))
-    child.stderr.on('data', (chunk) => (output += chunk))
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    // Kill it once its saved checkpoint is well into the memories table.
-    let checkpointFile: string | undefined
-    for (let waited = 0; waited < 60_000; waited += 20) {
-      checkpointFile = readdirSync(workspace.daemonDir).filter((name) => /^storage-migrate-[0-9a-f]{16}\.json$/.test(name)).map((name) => path.join(workspace.daemonDir, name))[0]
-      const saved = checkpointFile ? readFileSync(checkpointFile, 'utf8') : ''
-      if (/"memories": (\d{4,})/.test(saved) && Number(/"memories": (\d+)/.exec(saved)![1]) >= 2000) break
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    const started = await startAndWait(args, env, 2000)
+    const {child, exited, checkpointFile} = started
     child.kill('SIGKILL')
     expect(await exited).toBe(null)
+    const output = started.output()
     expect(checkpointFile, output).toBeDefined()
     const stoppedAt = Number(/"memories": (\d+)/.exec(readFileSync(checkpointFile!, 'utf8'))![1])
     expect(stoppedAt).toBeGreaterThanOrEqual(2000)
@@ -225,8 +252,9 @@ describe('signet storage migrate, killed mid-copy, resumes and verifies', () => 
     const written = Number(/\(([\d,]+) rows written; [\d.]+ s in all\)/.exec(rerun.stdout)![1].replaceAll(',', ''))
     expect(written).toBeLessThanOrEqual(20_000 - stoppedAt + 100 + 10)
     expect(written).toBeGreaterThan(0)
-    // Done: the checkpoint and the lock are gone, so the next run copies from the first row.
-    expect(readdirSync(workspace.daemonDir).filter((name) => name.startsWith('storage-migrate'))).toEqual([])
+    // Done: its checkpoint and lock are gone, so the next run copies from the first row.
+    expect(existsSync(checkpointFile!)).toBe(false)
+    expect(readdirSync(workspace.daemonDir).filter((name) => name.endsWith('.lock'))).toEqual([])
     const counts = postgresCluster ? await postgresCounts(target) : sqliteCounts(target)
     expect(counts).toEqual(sqliteCounts(workspace.dbPath))
   }, 240_000)
@@ -321,6 +349,26 @@ describe.skipIf(!postgresCluster)(`signet storage migrate to PostgreSQL and back
       expect(JSON.parse((await cli(['daemon', 'status', '--json'], local)).stdout).memoryCount).toBe(6)
     } finally {
       await cli(['daemon', 'stop'], local)
+    }
+  }, 120_000)
+
+  it('exits 1 and leaves agent.yaml alone when a table differs (a NUL character PostgreSQL cannot hold)', async () => {
+    const other = await makeWorkspace()
+    await cli(['daemon', 'start'], other.env)
+    const file = path.join(other.temp.home, 'nul.jsonl')
+    writeFileSync(file, `${JSON.stringify({content: 'before\u0000after the NUL'})}\n`)
+    await cli(['import', file], other.env)
+    await cli(['daemon', 'stop'], other.env)
+    const target = await createTestDatabase('signet_migrate')
+    try {
+      const run = await cli(['storage', 'migrate', '--to', withSecret(target.url), '--switch'], other.env, {code: 1})
+      expectNoSecret(run.stdout, run.stderr)
+      expect(run.stdout).toMatch(/^memories\s+1\s+1\s+DIFFERS [0-9a-f]{12} ≠ [0-9a-f]{12}$/m)
+      expect(run.stdout).toMatch(/✗ memories differs between SQLite .* and PostgreSQL /)
+      expect(run.stdout).toContain('agent.yaml was left as it was: --switch applies only to a verified copy.')
+      expect(readFileSync(path.join(other.temp.workspace, 'agent.yaml'), 'utf8')).toBe(AGENT_YAML)
+    } finally {
+      await target.drop()
     }
   }, 120_000)
 })

@@ -137,8 +137,10 @@ Stop the daemon first (signet daemon stop): a store being written cannot be veri
       const differ = outcome.tables.filter((row) => !row.ok).map((row) => row.table)
       this.log(
         paint.red(`✗ ${differ.join(', ')} differ${differ.length === 1 ? 's' : ''} between ${outcome.source} and ${outcome.target}.`) +
-          ' Was the store written during the copy? Run the command again (it copies from the first row) and keep the daemon stopped.',
+          ' Run the command again with the daemon stopped (it copies from the first row); if the same table differs again, one of its rows holds' +
+          ' what the target cannot store as it is (PostgreSQL text cannot hold a NUL character) — see docs/deployment.md.',
       )
+      if (this.flags.switch) this.log('agent.yaml was left as it was: --switch applies only to a verified copy.')
       return
     }
     this.log(`${paint.green('✓')} ${outcome.target} is a verified copy of ${outcome.source}: ${rowCount(rows)} in ${outcome.tables.length} tables, the same counts and content hashes (${rowCount(outcome.copied)} written; ${outcome.seconds.toFixed(1)} s in all).`)

@@ -1,11 +1,9 @@
-import {readFileSync} from 'node:fs'
-
 import {isScalar, isSeq, parseDocument, type YAMLSeq} from 'yaml'
 
 import {parseAgentConfig} from '../config/agent-config.js'
 import type {AuthMode} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
-import {writeFileAtomic} from '../config/atomic-file.js'
+import {readTextIfExists, writeFileAtomic} from '../config/atomic-file.js'
 import {ConfigError} from '../errors.js'
 
 export interface AgentYamlChanges {
@@ -14,6 +12,12 @@ export interface AgentYamlChanges {
   authMode?: AuthMode
   /** Added to `harnesses` when missing; existing entries are kept. */
   addHarnesses?: string[]
+  /**
+   * Where the daemon keeps its data (`signet storage migrate --switch`). A postgres URL is written
+   * as given: pass it without its password (that belongs in SIGNET_DATABASE_URL). Switching to
+   * sqlite leaves `storage.url` in place: it is ignored there, and ready for a switch back.
+   */
+  storage?: {backend: 'sqlite'} | {backend: 'postgres'; url: string}
 }
 
 export interface AgentYamlEdit {
@@ -29,7 +33,8 @@ export interface AgentYamlEdit {
  */
 export function editAgentYaml(workspace: string, changes: AgentYamlChanges): AgentYamlEdit {
   const file = workspacePaths(workspace).agentYaml
-  const before = readFileSync(file, 'utf8')
+  // A workspace without agent.yaml runs on defaults: the edit writes one with just the changed keys.
+  const before = readTextIfExists(file) ?? ''
   parseAgentConfig(before, file) // an invalid file is reported as it is, not edited blindly
   const doc = parseDocument(before)
   const changed: string[] = []
@@ -42,6 +47,10 @@ export function editAgentYaml(workspace: string, changes: AgentYamlChanges): Age
   if (changes.name !== undefined) set(['agent', 'name'], changes.name)
   if (changes.networkMode !== undefined) set(['network', 'mode'], changes.networkMode)
   if (changes.authMode !== undefined) set(['auth', 'mode'], changes.authMode)
+  if (changes.storage !== undefined) {
+    set(['storage', 'backend'], changes.storage.backend)
+    if (changes.storage.backend === 'postgres') set(['storage', 'url'], changes.storage.url)
+  }
   if (changes.addHarnesses && changes.addHarnesses.length > 0) {
     let seq = doc.get('harnesses', true)
     if (seq === undefined || seq === null || (isScalar(seq) && seq.value === null)) {

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import type {TableCopy} from './storage.js'
 
 /**
- * Copy every table from one backend to another (`signet storage migrate`, docs/storage.md):
+ * Copy every table from one backend to another (`signet storage migrate`, docs/deployment.md):
  * keyset pages in key order, upserts on the target (so a copy interrupted anywhere can simply run
  * again from its last finished page), then proof: row counts and a content hash per table, both
  * read back from each side through its own TableCopy.
@@ -82,6 +82,62 @@ export async function migrateTables(source: TableCopy, target: TableCopy, option
   const verdicts: TableVerdict[] = []
   for (const {name} of tables) verdicts.push(await verifyTable(source, target, name, batchSize))
   return {tables: verdicts, copied, ok: verdicts.every((verdict) => verdict.ok)}
+}
+
+/** Target rows that are not the source's: see otherData. */
+export interface OtherData {
+  table: string
+  rows: number
+}
+
+/**
+ * Columns that tell one row from another where the key is a sequence number (`seq`): two stores
+ * both have a memory 5, but it is the same memory only if its `id` (or, in tables without one, its
+ * `at` time) is the same.
+ */
+const IDENTITY_COLUMNS = ['id', 'at']
+
+/**
+ * The target's rows that did not come from this source: keys the source does not have, or a key
+ * the source has for a different row (another `id` or `at`). An earlier, interrupted copy from the
+ * same source leaves none, so a resumed copy passes; a database that holds another store's data
+ * does not. With `remove`, those rows are deleted from the target as they are found (`--force`).
+ * The source's keys of a table are held in memory while its target rows are compared.
+ */
+export async function otherData(source: TableCopy, target: TableCopy, options: {batchSize?: number; remove?: boolean} = {}): Promise<OtherData[]> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH
+  const found: OtherData[] = []
+  for (const {name, key} of await source.tables()) {
+    if ((await target.count(name)) === 0) continue
+    const keyColumns = key.split(',')
+    const identityOf = (row: Record<string, unknown>) => {
+      const column = IDENTITY_COLUMNS.find((candidate) => candidate in row && !keyColumns.includes(candidate))
+      return column === undefined ? '' : canonicalJson(row[column])
+    }
+    const sourceRows = new Map<string, string>()
+    await eachPage(source, name, key, batchSize, async (rows) => {
+      for (const row of rows) sourceRows.set(canonicalJson(cursorOf(row, key)), identityOf(row))
+    })
+    let other = 0
+    await eachPage(target, name, key, batchSize, async (rows) => {
+      const foreign = rows.filter((row) => sourceRows.get(canonicalJson(cursorOf(row, key))) !== identityOf(row)).map((row) => cursorOf(row, key))
+      other += foreign.length
+      if (options.remove && foreign.length > 0) await target.remove(name, foreign)
+    })
+    if (other > 0) found.push({table: name, rows: other})
+  }
+  return found
+}
+
+/** Every row of a table, a page at a time in key order (the page is read before `visit` may change the table). */
+async function eachPage(copy: TableCopy, table: string, key: string, batchSize: number, visit: (rows: Array<Record<string, unknown>>) => Promise<void>): Promise<void> {
+  let after: string | number | null = null
+  for (;;) {
+    const rows = await copy.read(table, after, batchSize)
+    if (rows.length > 0) await visit(rows)
+    if (rows.length < batchSize) return
+    after = cursorOf(rows[rows.length - 1], key)
+  }
 }
 
 /** Rows up to and including `after` (for progress after a resume), counted by paging the keys. */

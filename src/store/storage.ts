@@ -223,6 +223,14 @@ export interface TableCopy {
   read(table: string, after: string | number | null, limit: number): Promise<Array<Record<string, unknown>>>
   /** Upsert rows by key (idempotent, so an interrupted copy can resume). */
   write(table: string, rows: Array<Record<string, unknown>>): Promise<void>
+  /**
+   * Delete the rows with these keys (`read`'s cursor form: the value, or a composite key's JSON
+   * array); search postings go with them (triggers). `migrate --force` clears a target's own rows
+   * with it before the target becomes a copy of the source. A vector left under a removed memory's
+   * seq is not reused: vectors are kept per content hash, so a memory copied in under that seq is
+   * embedded again.
+   */
+  remove(table: string, keys: Array<string | number>): Promise<void>
   count(table: string): Promise<number>
 }
 

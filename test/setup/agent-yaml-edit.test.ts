@@ -55,6 +55,22 @@ describe('editAgentYaml', () => {
     expect(loadAgentConfig(workspace)).toMatchObject({agent: {name: 'grace', description: 'Writes the compiler'}, harnesses: ['claude-code', 'codex'], hooks: {promptMaxMemories: 7}})
   })
 
+  it('switches storage (signet storage migrate --switch) keeping comments, and back to sqlite leaving the url for next time', () => {
+    writeFileSync(file(), HAND_WRITTEN)
+    expect(editAgentYaml(workspace, {storage: {backend: 'postgres', url: 'postgres://signet@db.internal:5432/signet'}}).changed).toEqual(['storage.backend', 'storage.url'])
+    const text = readFileSync(file(), 'utf8')
+    expect(text.startsWith(HAND_WRITTEN)).toBe(true)
+    expect(loadAgentConfig(workspace).storage).toEqual({backend: 'postgres', url: 'postgres://signet@db.internal:5432/signet', poolSize: 10})
+    expect(editAgentYaml(workspace, {storage: {backend: 'sqlite'}}).changed).toEqual(['storage.backend'])
+    expect(loadAgentConfig(workspace).storage).toMatchObject({backend: 'sqlite', url: 'postgres://signet@db.internal:5432/signet'})
+    expect(readFileSync(file(), 'utf8')).toContain('port: 3999 # not the default on purpose')
+  })
+
+  it('writes an agent.yaml with just the switched storage when the workspace had none', () => {
+    expect(editAgentYaml(workspace, {storage: {backend: 'sqlite'}}).changed).toEqual(['storage.backend'])
+    expect(readFileSync(file(), 'utf8')).toBe('storage:\n  backend: sqlite\n')
+  })
+
   it('writes nothing when nothing changes', () => {
     writeFileSync(file(), HAND_WRITTEN)
     const edit = editAgentYaml(workspace, {name: 'ada', networkMode: 'localhost', authMode: 'local', addHarnesses: ['claude-code']})

@@ -63,29 +63,53 @@ export class PostgresTableCopy implements TableCopy {
     if (rows.length === 0) return
     const keys = keyOf(table)
     const known = new Set(await this.columnsOf(table))
+    // Rows of one column set go in multi-row statements: one round trip per statement, not per row.
+    const shapes = new Map<string, {names: string[]; rows: Row[]}>()
+    for (const row of rows) {
+      const names = Object.keys(row)
+      const unknown = names.find((name) => !known.has(name))
+      if (unknown !== undefined) throw new Error(`table ${table} has no column ${unknown}`)
+      for (const key of keys) if (!(key in row)) throw new Error(`a ${table} row without its key ${key}`)
+      const shape = names.join(',')
+      const group = shapes.get(shape) ?? {names, rows: []}
+      group.rows.push(row)
+      shapes.set(shape, group)
+    }
     await inTransaction(this.pool, async (client) => {
-      for (const row of rows) {
-        const names = Object.keys(row)
-        const unknown = names.find((name) => !known.has(name))
-        if (unknown !== undefined) throw new Error(`table ${table} has no column ${unknown}`)
-        for (const key of keys) if (!(key in row)) throw new Error(`a ${table} row without its key ${key}`)
-        const values = names.map((name) => row[name])
-        const assigned = [...names]
-        const expressions = names.map((_, index) => `$${index + 1}`)
-        const derived = derivedSearch(table, row, values)
-        if (derived) {
-          assigned.push('search_tsv', 'search_tokens')
-          expressions.push(derived.vector, derived.tokens)
-        }
+      for (const {names, rows: group} of shapes.values()) {
+        const derived = derivedColumns(table)
+        const assigned = [...names, ...derived]
         const updates = assigned.filter((name) => !keys.includes(name)).map((name) => `${name} = excluded.${name}`)
-        await query(
-          client,
-          `INSERT INTO ${table} (${assigned.join(', ')}) VALUES (${expressions.join(', ')})
-            ON CONFLICT (${keys.join(', ')}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
-          values,
-        )
+        // PostgreSQL takes at most 65,535 parameters in one statement.
+        const perStatement = Math.max(1, Math.floor(60_000 / (names.length + 3)))
+        for (let start = 0; start < group.length; start += perStatement) {
+          const values: unknown[] = []
+          const tuples = group.slice(start, start + perStatement).map((row) => {
+            const expressions = names.map((name) => {
+              values.push(row[name])
+              return `$${values.length}`
+            })
+            expressions.push(...derivedSearch(table, row, values))
+            return `(${expressions.join(', ')})`
+          })
+          await query(
+            client,
+            `INSERT INTO ${table} (${assigned.join(', ')}) VALUES ${tuples.join(', ')}
+              ON CONFLICT (${keys.join(', ')}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+            values,
+          )
+        }
       }
       if (keys.length === 1 && keys[0] === 'seq') await advanceIdentity(client, table)
+    })
+  }
+
+  async remove(table: string, keys: Array<string | number>): Promise<void> {
+    if (keys.length === 0) return
+    const columns = keyOf(table)
+    const condition = columns.map((column, index) => `${column} = $${index + 1}`).join(' AND ')
+    await inTransaction(this.pool, async (client) => {
+      for (const key of keys) await query(client, `DELETE FROM ${table} WHERE ${condition}`, columns.length === 1 ? [key] : parseCompositeKey(key, columns.length))
     })
   }
 
@@ -123,21 +147,26 @@ function parseCompositeKey(after: string | number, length: number): unknown[] {
   return values
 }
 
-/** SQL expressions for the search vector of a memory or transcript row (their words appended to `values`). */
-function derivedSearch(table: string, row: Row, values: unknown[]): {vector: string; tokens: string} | undefined {
+/** The derived search columns a copied row of `table` gets (computed on write, never copied). */
+function derivedColumns(table: string): string[] {
+  return table === 'memories' || table === 'session_transcripts' ? ['search_tsv', 'search_tokens'] : []
+}
+
+/** SQL expressions for derivedColumns of one row (their words appended to `values`). */
+function derivedSearch(table: string, row: Row, values: unknown[]): string[] {
   if (table === 'memories') {
     const search = memorySearchValues(String(row.content ?? ''), String(row.tags ?? '[]'))
     values.push(search.content, search.tags, search.tokens)
     const at = values.length
-    return {vector: memorySearchVector(`$${at - 2}`, `$${at - 1}`), tokens: `$${at}`}
+    return [memorySearchVector(`$${at - 2}`, `$${at - 1}`), `$${at}::integer`]
   }
   if (table === 'session_transcripts') {
     const words = searchWords(String(row.content ?? ''))
     values.push(words.join(' '), words.length)
     const at = values.length
-    return {vector: `to_tsvector('${SEARCH_CONFIG}', $${at - 1})`, tokens: `$${at}`}
+    return [`to_tsvector('${SEARCH_CONFIG}', $${at - 1})`, `$${at}::integer`]
   }
-  return undefined
+  return []
 }
 
 /** Move the table's seq identity past the highest seq present (never backwards). */

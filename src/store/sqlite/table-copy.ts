@@ -76,6 +76,15 @@ export class SqliteTableCopy implements TableCopy {
     })()
   }
 
+  async remove(table: string, keys: Array<string | number>): Promise<void> {
+    if (keys.length === 0) return
+    const columns = this.keyOf(table)
+    const statement = this.db.prepare(`DELETE FROM ${table} WHERE ${columns.map((column) => `${column} = ?`).join(' AND ')}`)
+    this.db.transaction(() => {
+      for (const key of keys) statement.run(...(columns.length === 1 ? [key] : parseCompositeKey(key, columns.length)))
+    })()
+  }
+
   async count(table: string): Promise<number> {
     this.keyOf(table)
     return (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as {n: number}).n

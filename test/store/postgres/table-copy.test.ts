@@ -10,7 +10,7 @@ import {POSTGRES_COPIED_TABLES} from '../../../src/store/postgres/table-copy.js'
 import {COPIED_TABLES} from '../../../src/store/sqlite/table-copy.js'
 import {openSqliteStorage, type SqliteStorage} from '../../../src/store/sqlite/storage.js'
 import type {Storage} from '../../../src/store/storage.js'
-import {migrateTables} from '../../../src/store/storage-migration.js'
+import {migrateTables, otherData} from '../../../src/store/storage-migration.js'
 import {createTestDatabase, postgresCluster, postgresSkipReason, type TestDatabase} from '../../helpers/postgres.js'
 
 /** Some of everything the daemon stores, through the repositories only. */
@@ -122,5 +122,53 @@ describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and Pos
     const collations = await client.query<{collation_name: string | null}>("SELECT collation_name FROM information_schema.columns WHERE table_name = 'api_keys' AND column_name = 'id'")
     await client.end()
     expect(collations.rows[0].collation_name).toBe('C')
+  })
+
+  it('tells a resumed copy from another store\'s data, and removes the latter with its search postings', async () => {
+    const source = sqlite('other-source')
+    await populate(source)
+    const target = await postgres()
+    // Half a copy, as an interrupted run leaves it: all from this source.
+    await target.tables.write('memories', await source.tables.read('memories', null, 4))
+    expect(await otherData(source.tables, target.tables, {batchSize: 3})).toEqual([])
+
+    // A memory and a session of another workspace, and the source's memory 2 replaced by another one.
+    await target.memories.remember({content: 'zeppelin hangar inventory', agentId: 'default'})
+    const [second] = await target.tables.read('memories', 1, 1)
+    await target.tables.write('memories', [{...second, id: 'not-the-source-memory'}])
+    await target.sessions.touch({sessionKey: 'theirs', agentId: 'default'})
+    expect(await otherData(source.tables, target.tables, {batchSize: 3})).toEqual([
+      {table: 'memories', rows: 2},
+      {table: 'sessions', rows: 1},
+    ])
+    expect((await target.recall.recall({query: 'zeppelin hangar', agentId: 'default', limit: 5})).hits).toHaveLength(1)
+    const postings = async () => (await target.pool.query<{n: number}>("SELECT count(*)::int AS n FROM memory_terms WHERE lexeme LIKE 'zeppelin%' OR lexeme LIKE 'hangar%'")).rows[0].n
+    expect(await postings()).toBe(2)
+    await otherData(source.tables, target.tables, {batchSize: 3, remove: true})
+    expect((await target.recall.recall({query: 'zeppelin hangar', agentId: 'default', limit: 5})).hits).toEqual([])
+    expect(await postings()).toBe(0)
+    const report = await migrateTables(source.tables, target.tables, {batchSize: 3})
+    expect(report.tables.filter((verdict) => !verdict.ok)).toEqual([])
+  })
+
+  it('writes a page larger than one statement can carry (65,535 parameters) in several', async () => {
+    const source = sqlite('large-page')
+    await source.memories.importMany(Array.from({length: 6000}, (_, index) => ({agentId: 'bulk', content: `bulk memory ${index} about lighthouse ${index % 13}`})))
+    const target = await postgres()
+    const report = await migrateTables(source.tables, target.tables, {batchSize: 6000})
+    expect(report.tables.filter((verdict) => !verdict.ok)).toEqual([])
+    expect(await target.memories.count({agentId: 'bulk'})).toBe(6000)
+    expect((await target.recall.recall({query: 'bulk memory 5999', agentId: 'bulk', limit: 1})).hits[0].memory.content).toBe('bulk memory 5999 about lighthouse 6')
+  })
+
+  it('reports a row PostgreSQL cannot hold as it is (a NUL character) as differing, not as copied', async () => {
+    const source = sqlite('nul')
+    await source.memories.importMany([{agentId: 'x', content: 'before\u0000after'}])
+    const [row] = await source.tables.read('memories', null, 1)
+    expect(row.content).toBe('before\u0000after')
+    const target = await postgres()
+    const report = await migrateTables(source.tables, target.tables)
+    expect(report.ok).toBe(false)
+    expect(report.tables.filter((verdict) => !verdict.ok).map((verdict) => verdict.table)).toEqual(['memories'])
   })
 })

@@ -5,7 +5,7 @@ import {ApiError} from './api-error.js'
 import {authenticate} from './auth/authenticate.js'
 import {browserGuard} from './browser-guard.js'
 import type {AppEnv, DaemonContext} from './context.js'
-import {guardDatabaseFile} from './database-guard.js'
+import {guardDatabaseFile, STORAGE_UNREACHABLE_CODE} from './database-guard.js'
 import {agentRoutes} from './routes/agents.js'
 import {authRoutes} from './routes/auth.js'
 import {dashboardApiRoutes, dashboardRoutes} from './routes/dashboard.js'
@@ -93,6 +93,10 @@ export function createApp(daemon: DaemonContext): Hono<AppEnv> {
       c.header('Retry-After', '1')
       return c.json({error: 'the database is busy, retry shortly', code: 'busy'}, 503)
     }
+    if (isStorageUnreachable(daemon, error)) {
+      c.header('Retry-After', '2')
+      return c.json({error: 'the storage server does not answer; nothing was changed, retry shortly', code: STORAGE_UNREACHABLE_CODE}, 503)
+    }
     if (isDiskFullError(error)) {
       return c.json({error: 'the daemon cannot write: disk full', code: 'disk_full'}, 507 as never)
     }
@@ -111,4 +115,17 @@ function isBusyError(error: unknown): boolean {
 function isDiskFullError(error: unknown): boolean {
   const code = (error as {code?: string}).code
   return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'SQLITE_IOERR_WRITE'
+}
+
+/**
+ * A request that failed because the storage server went away (PostgreSQL restarting, the network
+ * between): a 503 the client may retry, never a 500 — whether the storage already noticed (its
+ * write problem says unreachable) or this is the first failed connection.
+ */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'])
+
+function isStorageUnreachable(daemon: DaemonContext, error: unknown): boolean {
+  if (daemon.storage.writeProblem()?.code === 'unreachable') return true
+  const code = (error as {code?: unknown} | null)?.code
+  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code) && daemon.storage.backend !== 'sqlite'
 }

@@ -13,8 +13,9 @@ import {defineConfig} from 'vitest/config'
 export default defineConfig({
   test: {
     include: [
-      // the HTTP API and its contract
+      // the HTTP API and its contract, and the same requests answered alike on both backends
       'test/daemon/api-contract.test.ts',
+      'test/daemon/backend-parity.test.ts',
       'test/daemon/memory-routes.test.ts',
       'test/daemon/request-body.test.ts',
       // auth matrix, keys, pairing, devices, proxies

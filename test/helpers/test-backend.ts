@@ -31,7 +31,7 @@ export interface BackendStorage {
 
 /**
  * Make `workspace` (created when missing) keep its data on `backend`: for postgres, a fresh database
- * on the run's cluster, named in agent.yaml's `storage` section the way a user would write it
+ * on the run's cluster (ICU en-US collation where the server has ICU), named in agent.yaml's `storage` section the way a user would write it
  * (every other key of the file kept). Used by startTestDaemon and by tests that start the daemon
  * through the built CLI.
  */
@@ -41,7 +41,8 @@ export async function useBackend(workspace: string, backend: TestBackend = testB
   const {createTestDatabase, postgresCluster, postgresSkipReason} = await import('./postgres.js')
   if (!postgresCluster) throw new Error(`SIGNET_TEST_BACKEND=postgres but this run has no PostgreSQL cluster ${postgresSkipReason}`)
   initWorkspace(workspace)
-  const database = await createTestDatabase('signet_daemon')
+  // A linguistic collation, as on most production servers: nothing may depend on the C locale's byte order.
+  const database = await createTestDatabase('signet_daemon', {linguisticCollation: true})
   const file = path.join(workspace, 'agent.yaml')
   const doc = parseDocument(readFileSync(file, 'utf8'))
   doc.setIn(['storage', 'backend'], 'postgres')

@@ -3,7 +3,8 @@ import {defineConfig} from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/harnesses/**', 'test/soak/**', 'test/pack/**', 'test/multi-daemon/**', 'node_modules/**'],
+    // backend-parity compares SQLite with PostgreSQL answers: it belongs to `npm run test:postgres`.
+    exclude: ['test/harnesses/**', 'test/soak/**', 'test/pack/**', 'test/daemon/backend-parity.test.ts', 'test/multi-daemon/**', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

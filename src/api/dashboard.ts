@@ -12,7 +12,15 @@ export const finding = z.strictObject({
 export const dashboardSettingsResponse = z.strictObject({
   config: z.record(z.string(), z.unknown()).describe('the effective agent.yaml, defaults filled in, URLs with credentials redacted'),
   doctor: z.union([
-    z.strictObject({ok: z.boolean(), workspace: z.string(), findings: z.array(finding)}),
+    z.strictObject({
+      ok: z.boolean(),
+      workspace: z.string(),
+      storage: z
+        .strictObject({backend: z.enum(['sqlite', 'postgres']), location: z.string().describe('the SQLite file, or the PostgreSQL URL with its password masked')})
+        .nullable()
+        .describe('where the data lives as agent.yaml says; null when agent.yaml cannot be read'),
+      findings: z.array(finding),
+    }),
     z.strictObject({error: z.string().describe('doctor failed or took too long')}),
   ]),
 })

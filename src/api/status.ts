@@ -60,7 +60,7 @@ export type BackfillLine = {[K in keyof typeof backfillLines]: z.output<(typeof 
 
 export const databaseIntegrity = z.strictObject({
   ok: z.boolean(),
-  problems: z.array(z.string()).describe('PRAGMA quick_check lines: ["ok"] when healthy'),
+  problems: z.array(z.string()).describe('empty when healthy; else SQLite\'s PRAGMA quick_check lines, or on PostgreSQL "unreachable" and why, or a schema problem'),
   schemaVersion: z.number().int(),
   latestSchemaVersion: z.number().int(),
   journalMode: z.string(),
@@ -117,7 +117,7 @@ export const statusRoutes = defineRoutes({
     events: backfillLines,
   },
   'GET /api/diagnostics/db': {
-    summary: 'PRAGMA quick_check and schema facts, for `signet doctor` (only the daemon opens the database while it runs).',
+    summary: 'The storage\'s health for `signet doctor` (only the daemon opens the database while it runs): PRAGMA quick_check and schema facts on SQLite; reachability, schema, server version and pgvector on PostgreSQL.',
     response: databaseIntegrity,
   },
   'GET /api/harnesses': {summary: 'Each configured or seen harness, with when its hooks last reached the daemon.', response: harnessesResponse},

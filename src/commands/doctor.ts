@@ -17,6 +17,7 @@ export default class Doctor extends SignetCommand<typeof Doctor> {
       spinner.stop()
     }
     this.log(paint.dim(`workspace ${report.workspace}`))
+    if (report.storage) this.log(paint.dim(`storage   ${report.storage.location}`))
     this.log(renderFindings(report.findings, 'No problems found.'))
     const errors = report.findings.filter((finding) => finding.level === 'error').length
     const warnings = report.findings.filter((finding) => finding.level === 'warn').length

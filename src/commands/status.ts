@@ -25,6 +25,7 @@ export default class Status extends SignetCommand<typeof Status> {
       row('daemon', `${paint.red('○ stopped')}`)
     }
     if (daemon.bindHost) row('network', `${daemon.bindHost} (${daemon.networkMode}), auth ${daemon.authMode}`)
+    if (report.storage) row('storage', report.storage.location)
     row('memories', report.memories === null ? paint.dim('-') : String(report.memories))
     if (report.sessionsToday !== null) row('sessions', `${report.sessionsToday} today`)
     if (report.keys) row('api keys', `${report.keys.active} active, ${report.keys.revoked} revoked${report.keys.expired ? `, ${report.keys.expired} expired` : ''}`)

@@ -1,10 +1,12 @@
 import {existsSync, statSync} from 'node:fs'
 
+import type {DatabaseIntegrity as DaemonDatabaseCheck} from '../api/status.js'
 import {DaemonRequestError} from '../client/daemon-client.js'
 import {type AgentConfig, loadAgentConfig} from '../config/agent-config.js'
 import {type ListenSettings, resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
 import {filesOpenToOthers} from '../config/private-files.js'
+import {resolveStorageSettings, type StorageSettings} from '../config/storage-settings.js'
 import type {ResolvedWorkspace} from '../config/workspace.js'
 import {type ConnectorContext, type ConnectorStatus, defaultConnectorContext} from '../connectors/connector.js'
 import {allConnectors} from '../connectors/registry.js'
@@ -13,6 +15,8 @@ import {KEYCHAIN_SERVICE, loadKeychain} from '../credentials/keychain.js'
 import {daemonProcessStatus} from '../daemon/process.js'
 import {forgeFindings, forgeStatus} from '../forge/status.js'
 import {installedServiceWorkspace, serviceManagerFor} from '../service/user-service.js'
+import {describeStorage} from '../store/open-storage.js'
+import {PGVECTOR_MISSING} from '../store/storage.js'
 import {SIGNET_VERSION} from '../version.js'
 import {checkDatabaseFile, type DatabaseIntegrity} from './db-integrity.js'
 import type {Finding} from './finding.js'
@@ -23,6 +27,8 @@ import {probeListenPort} from './port-probe.js'
 export interface DoctorReport {
   ok: boolean
   workspace: string
+  /** Where the data lives as agent.yaml (and SIGNET_DATABASE_URL) say: a PostgreSQL URL never with its password. */
+  storage: {backend: StorageSettings['backend']; location: string} | null
   findings: Finding[]
 }
 
@@ -56,7 +62,13 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       add({level: 'error', code: 'agent_yaml_invalid', message: (error as Error).message, fix: `edit ${paths.agentYaml}; the daemon refuses to start until it is valid`})
     }
   }
+  let storage: StorageSettings | undefined
   if (config) {
+    try {
+      storage = resolveStorageSettings(config, env)
+    } catch (error) {
+      add({level: 'error', code: 'storage_settings_invalid', message: (error as Error).message, fix: `set storage.url in ${paths.agentYaml} or SIGNET_DATABASE_URL, or storage.backend: sqlite`})
+    }
     try {
       listen = resolveListenSettings(config, env)
     } catch (error) {
@@ -121,7 +133,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     add({level: 'info', code: 'no_api_keys', message: 'the daemon is reachable over the network but no API key exists, so no remote harness can connect yet', fix: 'signet api-key create --name <machine> (or signet pair)'})
   }
 
-  findings.push(...(await databaseFindings(root, daemonUp)))
+  findings.push(...(await databaseFindings(root, daemonUp, storage, config)))
   if (workspaceExists) findings.push(...privateFileFindings(root))
   findings.push(...(await connectorFindings(config, options.connectorContext ?? defaultConnectorContext({env}))))
   findings.push(...(await credentialFindings()))
@@ -129,20 +141,79 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   findings.push(...serviceFindings(root, env))
 
   const sorted = sortFindings(findings)
-  return {ok: !sorted.some((finding) => finding.level === 'error'), workspace: root, findings: sorted}
+  return {
+    ok: !sorted.some((finding) => finding.level === 'error'),
+    workspace: root,
+    storage: storage ? {backend: storage.backend, location: describeStorage(storage, paths)} : null,
+    findings: sorted,
+  }
 }
 
-async function databaseFindings(root: string, daemonUp: boolean): Promise<Finding[]> {
+/** What doctor knows about a PostgreSQL backend, from the running daemon's health or its own probe. */
+interface PostgresFacts {
+  url: string
+  reachable: boolean
+  reason?: string
+  problems: string[]
+  schemaVersion: number
+  latestSchemaVersion: number
+  /** undefined when it could not be told (the server did not answer). */
+  pgvector?: boolean
+  /** Why the daemon could not create the extension, when it tried. */
+  pgvectorReason?: string
+  checkedBy: 'daemon' | 'doctor'
+}
+
+async function databaseFindings(root: string, daemonUp: boolean, storage: StorageSettings | undefined, config: AgentConfig | undefined): Promise<Finding[]> {
   const {dbPath} = workspacePaths(root)
   let integrity: DatabaseIntegrity
   if (daemonUp) {
     // The daemon owns the open database while it runs: ask it rather than opening the file here.
+    let answer: DaemonDatabaseCheck
     try {
-      integrity = await localDaemonClient(root, 30_000)!.call('GET /api/diagnostics/db')
+      answer = await localDaemonClient(root, 30_000)!.call('GET /api/diagnostics/db')
     } catch (error) {
       const detail = error instanceof DaemonRequestError ? `${error.status} ${error.daemonCode}` : (error as Error).message
       return [{level: 'info', code: 'db_not_checked', message: `could not ask the daemon to check the database (${detail})`, fix: 'signet daemon restart, then signet doctor'}]
     }
+    // The daemon says which backend it runs on (it read its environment when it started).
+    if (answer.backend === 'postgres') {
+      const details = answer.details ?? {}
+      const unreachable = answer.problems.includes('unreachable')
+      return postgresFindings(
+        {
+          url: String(details.url ?? storage?.redactedUrl ?? 'PostgreSQL'),
+          reachable: !unreachable,
+          reason: unreachable ? answer.problems.filter((problem) => problem !== 'unreachable').join('; ') : undefined,
+          problems: unreachable ? [] : answer.problems,
+          schemaVersion: answer.schemaVersion,
+          latestSchemaVersion: answer.latestSchemaVersion,
+          pgvector: typeof details.pgvector === 'boolean' ? details.pgvector : undefined,
+          pgvectorReason: typeof details.pgvectorReason === 'string' ? details.pgvectorReason : undefined,
+          checkedBy: 'daemon',
+        },
+        config,
+      )
+    }
+    integrity = answer
+  } else if (storage?.backend === 'postgres') {
+    // Loaded only for a PostgreSQL workspace, like the daemon's storage (src/store/open-storage.ts).
+    const {probePostgres} = await import('../store/postgres/probe.js')
+    const probe = await probePostgres(storage.url!)
+    return postgresFindings(
+      {
+        url: probe.url,
+        reachable: probe.reachable,
+        reason: probe.reason,
+        problems: probe.reachable && probe.reason ? [probe.reason] : [],
+        schemaVersion: probe.schemaVersion ?? 0,
+        latestSchemaVersion: probe.latestSchemaVersion,
+        pgvector: probe.pgvector?.installed,
+        pgvectorReason: probe.pgvector && !probe.pgvector.installed && !probe.pgvector.availableOnServer ? 'the vector extension is not available on the server' : undefined,
+        checkedBy: 'doctor',
+      },
+      config,
+    )
   } else {
     if (!existsSync(dbPath)) {
       return existsSync(workspacePaths(root).agentYaml)
@@ -168,6 +239,46 @@ async function databaseFindings(root: string, daemonUp: boolean): Promise<Findin
     findings.push({level: 'error', code: 'db_schema_too_new', message: `${dbPath} has schema ${integrity.schemaVersion}, newer than this Signet understands (${integrity.latestSchemaVersion})`, fix: 'npm install -g signetai@latest'})
   } else if (integrity.schemaVersion < integrity.latestSchemaVersion && !daemonUp) {
     findings.push({level: 'info', code: 'db_migration_pending', message: `${dbPath} is at schema ${integrity.schemaVersion}; the next daemon start migrates it to ${integrity.latestSchemaVersion} (with a backup)`, fix: 'signet daemon start'})
+  }
+  return findings
+}
+
+/** A PostgreSQL backend: can it be reached, is its schema one this Signet reads, and are vectors possible. */
+function postgresFindings(facts: PostgresFacts, config: AgentConfig | undefined): Finding[] {
+  const where = `PostgreSQL at ${facts.url}`
+  const setting = 'storage.url in agent.yaml or SIGNET_DATABASE_URL'
+  if (!facts.reachable) {
+    return [{
+      level: 'error',
+      code: 'storage_unreachable',
+      message: `${where} does not answer${facts.reason ? `: ${facts.reason}` : ''}`,
+      fix: facts.checkedBy === 'daemon'
+        ? 'start the server (or fix the network to it); the daemon refuses writes until it answers and notices by itself when it does'
+        : `start the server, or fix ${setting}; the daemon cannot start without it`,
+    }]
+  }
+  const findings: Finding[] = []
+  if (facts.problems.length > 0) {
+    findings.push({level: 'error', code: 'db_integrity', message: `${where}: ${facts.problems.slice(0, 3).join('; ')}`, fix: 'signet daemon restart (it migrates the schema when it starts); see signet daemon logs'})
+  }
+  if (facts.schemaVersion > facts.latestSchemaVersion) {
+    findings.push({level: 'error', code: 'db_schema_too_new', message: `${where} has schema ${facts.schemaVersion}, newer than this Signet understands (${facts.latestSchemaVersion})`, fix: 'npm install -g signetai@latest'})
+  } else if (facts.schemaVersion < facts.latestSchemaVersion && facts.checkedBy === 'doctor') {
+    const state = facts.schemaVersion === 0 ? 'has no Signet schema yet' : `is at schema ${facts.schemaVersion}`
+    findings.push({level: 'info', code: 'db_migration_pending', message: `${where} ${state}; the next daemon start migrates it to ${facts.latestSchemaVersion}`, fix: 'signet daemon start'})
+  }
+  const provider = config?.embedding.provider ?? 'none'
+  if (provider !== 'none' && facts.pgvector === false) {
+    // Said plainly: embeddings are configured but recall cannot use them on this server.
+    const noPackage = !facts.pgvectorReason || /not available|could not open extension control file/i.test(facts.pgvectorReason)
+    findings.push({
+      level: 'warn',
+      code: 'pgvector_missing',
+      message: `${PGVECTOR_MISSING} (${where}, embedding.provider ${provider})${facts.pgvectorReason ? ` — ${facts.pgvectorReason}` : ''}`,
+      fix: noPackage
+        ? 'install pgvector on the PostgreSQL server (its package for your PostgreSQL version), then signet daemon restart (it creates the extension); or set embedding.provider: none'
+        : 'have a superuser run CREATE EXTENSION vector in that database, then signet daemon restart; or set embedding.provider: none',
+    })
   }
   return findings
 }

@@ -3,11 +3,13 @@ import {existsSync} from 'node:fs'
 import {type AgentConfig, loadAgentConfig} from '../config/agent-config.js'
 import {resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
+import {resolveStorageSettings} from '../config/storage-settings.js'
 import type {ResolvedWorkspace, WorkspaceSource} from '../config/workspace.js'
 import {type ConnectorContext, type ConnectorState, defaultConnectorContext} from '../connectors/connector.js'
 import {allConnectors} from '../connectors/registry.js'
 import {daemonProcessStatus} from '../daemon/process.js'
 import {forgeStatus} from '../forge/status.js'
+import {describeStorage} from '../store/open-storage.js'
 import {localDaemonClient, startOfToday} from './local-daemon.js'
 
 export interface StatusReport {
@@ -23,6 +25,11 @@ export interface StatusReport {
     networkMode: string | null
     authMode: string | null
   }
+  /**
+   * Where the data lives as agent.yaml (and SIGNET_DATABASE_URL here) say — a PostgreSQL URL with
+   * its password masked — and the backend the running daemon reports (null when it is down).
+   */
+  storage: {backend: 'sqlite' | 'postgres'; location: string; daemonBackend: 'sqlite' | 'postgres' | null} | null
   memories: number | null
   /** Sessions started since local midnight; null when the daemon is down or has no sessions route. */
   sessionsToday: number | null
@@ -51,6 +58,7 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
     workspace: {path: workspace.path, source: workspace.source, origin: workspace.origin, exists},
     agent: config ? {name: config.agent.name} : null,
     daemon: {running: false, pid: null, url: null, version: null, uptime: null, bindHost: null, networkMode: null, authMode: null},
+    storage: null,
     memories: null,
     sessionsToday: null,
     connectors: [],
@@ -59,6 +67,12 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
     warnings,
   }
   if (config) {
+    try {
+      const settings = resolveStorageSettings(config)
+      report.storage = {backend: settings.backend, location: describeStorage(settings, paths), daemonBackend: null}
+    } catch (error) {
+      warnings.push((error as Error).message)
+    }
     try {
       const listen = resolveListenSettings(config)
       Object.assign(report.daemon, {bindHost: listen.bindHost, networkMode: listen.networkMode, authMode: listen.effectiveAuthMode})
@@ -84,6 +98,12 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
   } else if (live) {
     report.daemon = {running: true, pid: live.pid, url: live.url, version: live.version, uptime: live.uptime, bindHost: live.bindHost, networkMode: live.networkMode, authMode: live.authMode}
     report.memories = live.memoryCount
+    if (report.storage) {
+      report.storage.daemonBackend = live.storage.backend
+      if (live.storage.backend !== report.storage.backend) {
+        warnings.push(`the daemon runs on ${live.storage.backend} but agent.yaml now says ${report.storage.backend} — \`signet daemon restart\` to switch`)
+      }
+    }
     if (live.authModeWarning) warnings.push(live.authModeWarning)
     const [keys, sessions] = await Promise.all([countKeys(client!), countSessionsToday(client!)])
     report.keys = keys

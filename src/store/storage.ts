@@ -30,6 +30,9 @@ import type {SaveTranscriptInput, SavedTranscript, TranscriptRecord, TranscriptS
 
 export type StorageBackend = 'sqlite' | 'postgres'
 
+/** What PostgreSQL storage health and `signet doctor` say when the server has no pgvector (docs/postgres.md). */
+export const PGVECTOR_MISSING = 'pgvector not installed: recall is lexical only'
+
 export interface MemoryRepository {
   remember(input: RememberInput): Promise<{memory: Memory; deduped: boolean}>
   importMany(inputs: RememberInput[]): Promise<{imported: number; deduped: number}>

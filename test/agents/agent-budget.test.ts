@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon, memoryStoreOf} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
 /*
  * Messages share the hook's answer with memories: they get at most agents.maxInjectChars, memories
@@ -12,7 +12,7 @@ let daemon: TestDaemon
 
 beforeAll(async () => {
   daemon = await startTestDaemon({agentYaml: 'agents:\n  maxInjectChars: 900\n'})
-  memoryStoreOf(daemon).remember({content: 'The deploy pipeline runs blue-green on Fridays', agentId: 'codex-b', importance: 0.9})
+  await daemon.context.storage.memories.remember({content: 'The deploy pipeline runs blue-green on Fridays', agentId: 'codex-b', importance: 0.9})
   for (let i = 1; i <= 4; i++) {
     const sent = await daemon.request('POST', '/api/agents/messages', {body: {agentId: 'claude-a', to: 'codex-b', body: `message ${i}: ${'detail '.repeat(50)}`}})
     expect(sent.status).toBe(201)

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {parseAgentConfig} from '../../src/config/agent-config.js'
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
+import {startTestDaemon, storedRows, type TestDaemon} from '../helpers/daemon.js'
 
 /*
  * agents.messaging, each mode on its own real daemon (team mode, one key per agent):
@@ -64,7 +64,7 @@ describe('agents.messaging policy matrix', () => {
     expect((await send('alpha', 'gamma')).status).toBe(403)
     expect((await send('gamma', 'alpha')).status).toBe(201)
     expect((await send('gamma', 'beta')).status).toBe(201)
-    const refused = sqliteDatabaseOf(daemon!).prepare("SELECT detail_json FROM audit WHERE event = 'agent_message_refused'").all() as Array<{detail_json: string}>
+    const refused = (await storedRows(daemon!, 'audit')).filter((row) => row.event === 'agent_message_refused') as Array<{detail_json: string}>
     expect(refused.map((row) => JSON.parse(row.detail_json))).toEqual(
       expect.arrayContaining([expect.objectContaining({from: 'beta', to: 'alpha', reason: 'policy_denied'}), expect.objectContaining({from: 'alpha', to: 'gamma', reason: 'policy_denied'})]),
     )

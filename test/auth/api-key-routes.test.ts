@@ -4,8 +4,7 @@ import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {startServer} from '../../src/daemon/server.js'
-import {ApiKeyStore} from '../../src/store/api-keys.js'
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
+import {startTestDaemon, storedRows, type TestDaemon} from '../helpers/daemon.js'
 
 let daemon: TestDaemon | undefined
 
@@ -137,8 +136,7 @@ describe('key management routes', () => {
 describe('whoami', () => {
   it('names the reason a key is refused, and says who a valid one is', async () => {
     daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: hybrid\n'})
-    const store = new ApiKeyStore(sqliteDatabaseOf(daemon))
-    const expired = store.create({name: 'old', role: 'agent', expiresAt: new Date(Date.now() - 1).toISOString()})
+    const expired = await daemon.context.storage.apiKeys.create({name: 'old', role: 'agent', expiresAt: new Date(Date.now() - 1).toISOString()})
     const reasons: Array<[string, string]> = [
       ['sig_sk_short', 'malformed api key'],
       ['Basic Zm9vOmJhcg==', ''],
@@ -195,7 +193,7 @@ describe('abuse: rate limit and audit', () => {
     // /health stays open.
     expect((await daemon.request('GET', '/health')).status).toBe(200)
 
-    const store = sqliteDatabaseOf(daemon).prepare('SELECT * FROM audit ORDER BY seq').all() as Array<{event: string; peer: string; detail_json: string}>
+    const store = (await storedRows(daemon, 'audit')) as Array<{event: string; peer: string; detail_json: string}>
     const failures = store.filter((row) => row.event === 'auth_failed')
     expect(failures).toHaveLength(3)
     expect(JSON.parse(failures[0].detail_json)).toMatchObject({reason: 'invalid_api_key', method: 'GET', path: '/api/memories', authMode: 'team'})
@@ -241,6 +239,13 @@ describe('abuse: rate limit and audit', () => {
       return hits
     }
     expect(scan()).toEqual([]) // while running (WAL not checkpointed)
+    // Every stored row too, read through the storage: on PostgreSQL the database is not in the workspace.
+    const storedSecrets: string[] = []
+    for (const {name} of await daemon.context.storage.tables.tables()) {
+      const rows = JSON.stringify(await storedRows(daemon, name))
+      for (const secret of [...secrets, adminToken, pair.body.code, pair.body.code.replace('-', '')]) if (rows.includes(secret.slice(-43))) storedSecrets.push(`${name} holds ${secret.slice(0, 14)}…`)
+    }
+    expect(storedSecrets).toEqual([])
     const audit = (await daemon.request('GET', '/api/auth/audit?limit=1000')).body.events
     expect(audit.map((event: {event: string}) => event.event)).toEqual(
       expect.arrayContaining(['key_created', 'key_rotated', 'pair_code_created', 'pair_claimed', 'key_revoked', 'auth_failed']),

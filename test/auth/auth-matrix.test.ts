@@ -5,8 +5,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createApp} from '../../src/daemon/app.js'
 import {ROLE_PERMISSIONS, type Permission} from '../../src/daemon/auth/principal.js'
 import {DASHBOARD_OPEN_ROUTES} from '../../src/daemon/routes/dashboard.js'
-import {ApiKeyStore, generateApiKey} from '../../src/store/api-keys.js'
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
+import {generateApiKey} from '../../src/store/api-keys.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
 /**
  * Every route × every auth mode × every way in × every kind of credential → the exact status (SPEC §6, §14).
@@ -236,7 +236,7 @@ async function prepare(authMode: 'local' | 'hybrid' | 'team'): Promise<Target> {
   const revoked = await create({name: 'matrix revoked', role: 'admin'})
   await setup('DELETE', `/api/auth/api-keys/${revoked.id}`)
   // The API refuses a past expiry, so write the expired key through the store the daemon uses.
-  const expired = new ApiKeyStore(sqliteDatabaseOf(daemon)).create({name: 'matrix expired', role: 'admin', expiresAt: new Date(Date.now() - 60_000).toISOString()})
+  const expired = await daemon.context.storage.apiKeys.create({name: 'matrix expired', role: 'admin', expiresAt: new Date(Date.now() - 60_000).toISOString()})
   return {daemon, adminToken, setup, keys: {admin: admin.key, readonly: readonly.key, agent: agent.key, revoked: revoked.key, expired: expired.key}}
 }
 

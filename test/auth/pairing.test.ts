@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
 let daemon: TestDaemon | undefined
 
@@ -58,10 +58,9 @@ describe('pairing', () => {
 
   it('an expired code is refused and mints nothing', async () => {
     daemon = await startTestDaemon()
-    const issued = await daemon.request('POST', '/api/auth/pair', {body: {ttlSeconds: 30}})
-    // Move the stored expiry into the past rather than wait for it.
-    sqliteDatabaseOf(daemon).prepare("UPDATE pairing_codes SET expires_at = '2000-01-01T00:00:00.000Z'").run()
-    const claim = await daemon.request('POST', '/api/auth/pair/claim', {body: {code: issued.body.code}})
+    // The API takes no past expiry: issue a 30-second code through the daemon's storage a minute ago rather than wait.
+    const issued = await daemon.context.storage.pairing.issue({connector: null, agentId: null, role: 'agent', project: null}, 30_000, new Date(Date.now() - 60_000))
+    const claim = await daemon.request('POST', '/api/auth/pair/claim', {body: {code: issued.code}})
     expect(claim.status).toBe(401)
     expect(claim.body.code).toBe('pair_code_expired')
     expect((await daemon.request('GET', '/api/auth/api-keys')).body.apiKeys).toEqual([])

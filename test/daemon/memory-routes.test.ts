@@ -2,7 +2,9 @@ import http from 'node:http'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
+import {PostgresStorage} from '../../src/store/postgres/storage.js'
+import {SqliteStorage} from '../../src/store/sqlite/storage.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
 let daemon: TestDaemon
 
@@ -232,16 +234,14 @@ describe('bulk import', () => {
   })
 
   it('a failure inside the transaction leaves the search index and its trigger intact', async () => {
-    const db = sqliteDatabaseOf(daemon)
-    db.exec("CREATE TEMP TRIGGER fail_on_poison BEFORE INSERT ON memories WHEN new.content = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
+    const poison = await poisonMemoryInserts(daemon)
     try {
       const failed = await daemon.request('POST', '/api/memory/import', {body: {memories: [{content: 'before the poison pill'}, {content: 'poison'}]}})
       expect(failed.status).toBe(500)
     } finally {
-      db.exec('DROP TRIGGER temp.fail_on_poison')
+      await poison.remove()
     }
-    const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name = 'memories_fts_insert'").all()
-    expect(triggers).toHaveLength(1)
+    expect(await poison.searchIndexTriggers()).toBe(1)
     expect((await daemon.request('POST', '/api/memory/recall', {body: {query: 'poison pill'}})).body.results).toEqual([])
     const later = await daemon.request('POST', '/api/memory/remember', {body: {content: 'Written after a failed import, still searchable'}})
     expect(later.status).toBe(201)
@@ -249,3 +249,35 @@ describe('bulk import', () => {
     expect(found.body.results[0].content).toBe('Written after a failed import, still searchable')
   })
 })
+
+/**
+ * A trigger that fails any insert of a memory whose content is `poison`, on the daemon's own
+ * backend, and how many of the backend's search-index triggers on memories are left (the failure
+ * must not take them with it: SQLite's FTS insert trigger, PostgreSQL's term-index one).
+ */
+async function poisonMemoryInserts(target: TestDaemon): Promise<{remove(): Promise<void>; searchIndexTriggers(): Promise<number>}> {
+  const {storage} = target.context
+  if (storage instanceof SqliteStorage) {
+    const db = storage.database
+    db.exec("CREATE TEMP TRIGGER fail_on_poison BEFORE INSERT ON memories WHEN new.content = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
+    return {
+      remove: async () => void db.exec('DROP TRIGGER temp.fail_on_poison'),
+      searchIndexTriggers: async () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name = 'memories_fts_insert'").all().length,
+    }
+  }
+  if (!(storage instanceof PostgresStorage)) throw new Error(`no poison trigger for ${storage.backend}`)
+  const {pool} = storage
+  await pool.query(`CREATE FUNCTION test_fail_on_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.content = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF;
+      RETURN NEW;
+    END $$`)
+  await pool.query('CREATE TRIGGER test_fail_on_poison BEFORE INSERT ON memories FOR EACH ROW EXECUTE FUNCTION test_fail_on_poison()')
+  return {
+    remove: async () => {
+      await pool.query('DROP TRIGGER test_fail_on_poison ON memories')
+      await pool.query('DROP FUNCTION test_fail_on_poison()')
+    },
+    searchIndexTriggers: async () => (await pool.query("SELECT 1 FROM pg_trigger WHERE tgname = 'memories_terms_insert' AND tgrelid = 'memories'::regclass")).rowCount ?? 0,
+  }
+}

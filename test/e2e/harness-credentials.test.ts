@@ -9,7 +9,7 @@ import type {CallToolResult} from '@modelcontextprotocol/sdk/types.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {freePort, runCli} from '../helpers/cli.js'
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
+import {startTestDaemon, storedRows, type TestDaemon} from '../helpers/daemon.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
 
 /**
@@ -214,7 +214,7 @@ describe('spooled writes go with their own harness\'s key', () => {
         env: machine.env,
         input: JSON.stringify({session_id: sessionKey, cwd: machine.home, transcript: `User: notes for ${sessionKey}\n\nAssistant: noted.`}),
       })
-      const agentOf = (sessionKey: string) => (sqliteDatabaseOf(daemon).prepare('SELECT agent_id FROM session_transcripts WHERE session_key = ?').all(sessionKey) as Array<{agent_id: string}>).map((row) => row.agent_id)
+      const agentOf = async (sessionKey: string) => (await storedRows(daemon, 'session_transcripts')).filter((row) => row.session_key === sessionKey).map((row) => row.agent_id)
       const pendingEntries = () => readdirSync(path.join(machine.home, '.config', 'signet', 'spool')).filter((name) => name.endsWith('.json'))
 
       // the daemon is unreachable at the saved URL: both harnesses' transcripts are spooled (each
@@ -231,15 +231,15 @@ describe('spooled writes go with their own harness\'s key', () => {
       onCleanup(() => new Promise<void>((resolve) => forwarder.close(() => resolve())))
       const piHook = await promptHook('pi', 'which port does the staging database listen on?', machine.env)
       expect(piHook.stderr).toBe('')
-      expect(agentOf('spool-pi')).toEqual(['pi-agent'])
-      expect(agentOf('spool-claude')).toEqual([])
+      expect(await agentOf('spool-pi')).toEqual(['pi-agent'])
+      expect(await agentOf('spool-claude')).toEqual([])
       expect(pendingEntries()).toHaveLength(1)
 
       // signet sync delivers the rest, each with its own harness's key
       const sync = await runCli(['sync', '--json'], {env: machine.env})
       expect(sync.code, sync.stderr).toBe(0)
       expect(JSON.parse(sync.stdout)).toMatchObject({delivered: 1, remaining: 0})
-      expect(agentOf('spool-claude')).toEqual(['claude-agent'])
+      expect(await agentOf('spool-claude')).toEqual(['claude-agent'])
     } finally {
       for (const cleanup of cleanups.splice(0)) await cleanup()
       machine.cleanup()

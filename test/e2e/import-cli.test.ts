@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {freePort, runCli} from '../helpers/cli.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
+import {type BackendStorage, useBackend} from '../helpers/test-backend.js'
 
 /*
  * `signet import` end to end: the built CLI against a daemon it started, files in a temp HOME.
@@ -13,15 +14,18 @@ import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
 
 let temp: TempHome
 let env: NodeJS.ProcessEnv
+let backend: BackendStorage
 
 beforeAll(async () => {
   temp = makeTempHome()
   env = {...temp.env, SIGNET_PORT: String(await freePort())}
+  backend = await useBackend(temp.workspace)
   expect((await runCli(['daemon', 'start'], {env})).code).toBe(0)
 })
 
 afterAll(async () => {
   await runCli(['daemon', 'stop'], {env})
+  await backend?.drop()
   temp.cleanup()
 })
 
@@ -94,6 +98,7 @@ describe('signet import and export', () => {
 
     const other = makeTempHome()
     const otherEnv = {...other.env, SIGNET_PORT: String(await freePort())}
+    const otherBackend = await useBackend(other.workspace)
     try {
       expect((await runCli(['daemon', 'start'], {env: otherEnv})).code).toBe(0)
       expect((await runCli(['import', exported], {env: otherEnv})).stdout).toMatch(/Imported 1 memories/)
@@ -105,6 +110,7 @@ describe('signet import and export', () => {
       })
     } finally {
       await runCli(['daemon', 'stop'], {env: otherEnv})
+      await otherBackend.drop()
       other.cleanup()
     }
     expect((await runCli(['import', exported], {env})).stdout).toMatch(/Imported 0 memories \(1 already known\)/)

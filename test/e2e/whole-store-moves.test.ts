@@ -5,7 +5,9 @@ import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {freePort, runCli} from '../helpers/cli.js'
+import {storedRows} from '../helpers/daemon.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
+import {type BackendStorage, useBackend, withWorkspaceStorage} from '../helpers/test-backend.js'
 
 /*
  * Whole-store moves through the built CLI and a daemon it started: `export` of every agent (the
@@ -16,15 +18,18 @@ import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
 
 let temp: TempHome
 let env: NodeJS.ProcessEnv
+let backend: BackendStorage
 
 beforeAll(async () => {
   temp = makeTempHome()
   env = {...temp.env, SIGNET_PORT: String(await freePort())}
+  backend = await useBackend(temp.workspace)
   expect((await runCli(['daemon', 'start'], {env})).code).toBe(0)
 })
 
 afterAll(async () => {
   await runCli(['daemon', 'stop'], {env})
+  await backend?.drop()
   temp.cleanup()
 })
 
@@ -77,6 +82,7 @@ describe('signet export of the whole store', () => {
 
     const other = makeTempHome()
     const otherEnv = {...other.env, SIGNET_PORT: String(await freePort())}
+    const otherBackend = await useBackend(other.workspace)
     try {
       expect((await runCli(['daemon', 'start'], {env: otherEnv})).code).toBe(0)
       const imported = await runCli(['import', out], {env: otherEnv})
@@ -90,6 +96,7 @@ describe('signet export of the whole store', () => {
       expect(recall.results[0].content).toBe('Reviewer prefers small pull requests')
     } finally {
       await runCli(['daemon', 'stop'], {env: otherEnv})
+      await otherBackend.drop()
       other.cleanup()
     }
   }, 180_000)
@@ -156,9 +163,8 @@ describe('signet import --from the stores people leave', () => {
     expect(hit.content).toMatch(/^Fixed checkout rounding\nTotals were rounded per line instead of per order\.\n- Round once per order\n- Use integer cents\nFiles: src\/cart\.ts$/)
     expect(hit).toMatchObject({type: 'bugfix', project: 'shop', createdAt: '2025-03-01T10:00:00.000Z'})
     // Provenance: the daemon records which store each memory came from.
-    const store = new Database((await json(['daemon', 'status'])).dbPath, {readonly: true})
-    expect(store.prepare('SELECT source FROM memories WHERE id = ?').get(hit.id)).toEqual({source: 'import:claude-mem'})
-    store.close()
+    const stored = await withWorkspaceStorage(temp.workspace, async (storage) => (await storedRows(storage, 'memories')).find((row) => row.id === hit.id))
+    expect(stored).toMatchObject({source: 'import:claude-mem'})
     const listed = await json(['export', '--project', 'search'])
     expect(listed.memories[0]).toMatchObject({type: 'discovery', createdAt: new Date(1741000000000).toISOString(), tags: ['claude-mem', 'not json']})
     expect((await json(['import', '--from', 'claude-mem', dbFile])).deduped).toBe(4)

@@ -35,10 +35,24 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A new, empty database in the run's cluster; `drop()` ends its connections and removes it. */
-export async function createTestDatabase(prefix = 'signet_test'): Promise<TestDatabase> {
+/**
+ * A new, empty database in the run's cluster; `drop()` ends its connections and removes it.
+ * `linguisticCollation` makes it sort text as most production servers do (ICU en-US: `alice` before
+ * `Zed`) rather than as the cluster's C locale does, where the server was built with ICU.
+ */
+export async function createTestDatabase(prefix = 'signet_test', options: {linguisticCollation?: boolean} = {}): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`
-  await admin((client) => client.query(`CREATE DATABASE ${name}`))
+  await admin(async (client) => {
+    if (options.linguisticCollation) {
+      try {
+        await client.query(`CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`)
+        return
+      } catch {
+        // A server without ICU (or older than 15): the cluster's own locale.
+      }
+    }
+    await client.query(`CREATE DATABASE ${name}`)
+  })
   return {
     name,
     url: `${postgresCluster!.baseUrl}/${name}`,

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {freePort} from '../helpers/cli.js'
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf, memoryStoreOf} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
 import {seedFiller} from './support/corpus.js'
 import {runHook, startSilentServer} from './support/run-hook.js'
 
@@ -20,10 +20,10 @@ let transcriptPath: string
 
 beforeAll(async () => {
   daemon = await startTestDaemon()
-  seedFiller(memoryStoreOf(daemon), 120)
-  memoryStoreOf(daemon).remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default', project: 'github.com/acme/api', importance: 0.8})
-  memoryStoreOf(daemon).remember({content: 'The billing service deploys with canary releases in Frankfurt', agentId: 'default', project: 'github.com/acme/billing'})
-  memoryStoreOf(daemon).remember({content: 'The cafeteria serves pizza on Tuesdays', agentId: 'default', project: 'github.com/acme/api'})
+  await seedFiller(daemon.context.storage.memories, 120)
+  await daemon.context.storage.memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default', project: 'github.com/acme/api', importance: 0.8})
+  await daemon.context.storage.memories.remember({content: 'The billing service deploys with canary releases in Frankfurt', agentId: 'default', project: 'github.com/acme/billing'})
+  await daemon.context.storage.memories.remember({content: 'The cafeteria serves pizza on Tuesdays', agentId: 'default', project: 'github.com/acme/api'})
   repoDir = path.join(daemon.temp.home, 'src', 'api')
   mkdirSync(path.join(repoDir, '.git'), {recursive: true})
   writeFileSync(path.join(repoDir, '.git', 'config'), '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:acme/api.git\n')

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon, memoryStoreOf} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 import {seedFiller} from './support/corpus.js'
 
 let daemon: TestDaemon
@@ -14,12 +14,12 @@ let globalId: string
 
 beforeAll(async () => {
   daemon = await startTestDaemon()
-  const memories = memoryStoreOf(daemon)
-  seedFiller(memories, 120)
-  deployId = memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default', project: 'github.com/acme/api', importance: 0.8}).memory.id
-  otherProjectId = memories.remember({content: 'The billing service deploys with canary releases in Frankfurt', agentId: 'default', project: 'github.com/acme/billing'}).memory.id
-  globalId = memories.remember({content: 'The user prefers pnpm over npm for every JavaScript project', agentId: 'default', type: 'preference', importance: 0.9}).memory.id
-  memories.remember({content: 'Pipeline secrets for agent two live in vault path kv/two', agentId: 'agent-two', project: 'github.com/acme/api'})
+  const memories = daemon.context.storage.memories
+  await seedFiller(memories, 120)
+  deployId = (await memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default', project: 'github.com/acme/api', importance: 0.8})).memory.id
+  otherProjectId = (await memories.remember({content: 'The billing service deploys with canary releases in Frankfurt', agentId: 'default', project: 'github.com/acme/billing'})).memory.id
+  globalId = (await memories.remember({content: 'The user prefers pnpm over npm for every JavaScript project', agentId: 'default', type: 'preference', importance: 0.9})).memory.id
+  await memories.remember({content: 'Pipeline secrets for agent two live in vault path kv/two', agentId: 'agent-two', project: 'github.com/acme/api'})
   writeFileSync(path.join(daemon.workspace, 'SOUL.md'), '# Soul\nBe direct and kind.\n')
   writeFileSync(path.join(daemon.workspace, 'USER.md'), '# User\nNicola, backend engineer, prefers short answers.\n')
   writeFileSync(path.join(daemon.workspace, 'AGENTS.md'), `# Agent instructions\nRun the tests before you commit.\n${'Filler guidance line.\n'.repeat(400)}`)
@@ -116,7 +116,7 @@ describe('POST /api/hooks/user-prompt-submit', () => {
   })
 
   it('injects nothing for prompts with no relevant memory or only function words', async () => {
-    const shared = memoryStoreOf(daemon).remember({content: 'The haiku contest results are pinned on the kitchen wall', agentId: 'default'}).memory.id
+    const shared = (await daemon.context.storage.memories.remember({content: 'The haiku contest results are pinned on the kitchen wall', agentId: 'default'})).memory.id
     // One rare shared word scores high on its own; two content words must match.
     const unrelated = await hook('user-prompt-submit', {sessionKey: 'prompt-3', prompt: 'Write a haiku about autumn leaves'})
     expect(unrelated.body).toMatchObject({inject: '', memoryCount: 0})
@@ -124,7 +124,7 @@ describe('POST /api/hooks/user-prompt-submit', () => {
     expect(unrelated.body.receipt.minMatchedTerms).toBe(2)
     const related = await hook('user-prompt-submit', {sessionKey: 'prompt-3', prompt: 'where are the haiku contest results?'})
     expect(related.body.receipt.ids).toEqual([shared])
-    memoryStoreOf(daemon).forget(shared, 'default')
+    await daemon.context.storage.memories.forget(shared, 'default')
     const filler = await hook('user-prompt-submit', {sessionKey: 'prompt-3', prompt: 'what is this and how does it do that?'})
     expect(filler.body).toMatchObject({inject: '', memoryCount: 0})
     expect(filler.body.receipt.considered).toBe(0)
@@ -139,8 +139,8 @@ describe('POST /api/hooks/user-prompt-submit', () => {
   it('honours hooks.promptMinScore from agent.yaml', async () => {
     const strict = await startTestDaemon({agentYaml: 'hooks:\n  promptMinScore: 0.99\n'})
     try {
-      seedFiller(memoryStoreOf(strict), 50)
-      memoryStoreOf(strict).remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default'})
+      await seedFiller(strict.context.storage.memories, 50)
+      await strict.context.storage.memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default'})
       const {body} = await strict.request('POST', '/api/hooks/user-prompt-submit', {body: {harness: 'codex', prompt: 'deploys on Fridays?'}})
       expect(body.receipt.threshold).toBe(0.99)
       expect(body.inject).toBe('')

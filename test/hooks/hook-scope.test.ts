@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon, memoryStoreOf} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 import {seedFiller} from './support/corpus.js'
 import {runHook} from './support/run-hook.js'
 
@@ -20,12 +20,12 @@ let admin: Record<string, string>
 
 beforeAll(async () => {
   daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
-  const memories = memoryStoreOf(daemon)
-  seedFiller(memories, 100)
-  seedFiller(memories, 100, 'pi-laptop')
-  memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays (default agent secret)', agentId: 'default', project: 'github.com/acme/api', importance: 0.9, pinned: true})
-  memories.remember({content: 'Deploys from the laptop use the staging pipeline first', agentId: 'pi-laptop', project: 'github.com/acme/api'})
-  memories.remember({content: 'Deploys for the mobile app go through the app store pipeline', agentId: 'pi-laptop', project: 'github.com/acme/mobile'})
+  const memories = daemon.context.storage.memories
+  await seedFiller(memories, 100)
+  await seedFiller(memories, 100, 'pi-laptop')
+  await memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays (default agent secret)', agentId: 'default', project: 'github.com/acme/api', importance: 0.9, pinned: true})
+  await memories.remember({content: 'Deploys from the laptop use the staging pipeline first', agentId: 'pi-laptop', project: 'github.com/acme/api'})
+  await memories.remember({content: 'Deploys for the mobile app go through the app store pipeline', agentId: 'pi-laptop', project: 'github.com/acme/mobile'})
   writeFileSync(path.join(daemon.workspace, 'MEMORY.md'), '# MEMORY\nDefault agent working memory: the Frankfurt migration.\n')
   repoDir = path.join(daemon.temp.home, 'api')
   mkdirSync(path.join(repoDir, '.git'), {recursive: true})

@@ -6,7 +6,7 @@ import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {parseAgentConfig} from '../../src/config/agent-config.js'
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
+import {startTestDaemon, storedRows, type TestDaemon} from '../helpers/daemon.js'
 
 /*
  * The optional LLM extraction provider, with real stand-ins: a tiny script in place of the
@@ -27,14 +27,17 @@ const TRANSCRIPT = [
   {role: 'assistant', content: 'Understood, staging stays on 5433.'},
 ]
 
-function llmMemories(d: TestDaemon): Array<{content: string; type: string; source: string; harness: string | null; session_key: string | null}> {
-  return sqliteDatabaseOf(d).prepare("SELECT content, type, source, harness, session_key FROM memories WHERE source = 'llm-extraction' ORDER BY created_at").all() as any
+async function llmMemories(d: TestDaemon): Promise<Array<{content: string; type: string; source: string; harness: string | null; session_key: string | null}>> {
+  // Stored order (seq) is creation order: rows are read in key order.
+  return (await storedRows(d, 'memories'))
+    .filter((row) => row.source === 'llm-extraction')
+    .map((row) => ({content: row.content, type: row.type, source: row.source, harness: row.harness, session_key: row.session_key})) as any
 }
 
-async function waitFor<T>(read: () => T, ok: (value: T) => boolean, ms = 15_000): Promise<T> {
+async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 15_000): Promise<T> {
   const until = Date.now() + ms
   for (;;) {
-    const value = read()
+    const value = await read()
     if (ok(value) || Date.now() > until) return value
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
@@ -67,7 +70,7 @@ process.stdin.on('end', () => {
     expect(end.status).toBe(200)
     // the hook answered before the CLI (1.5 s) did
     expect(Date.now() - started).toBeLessThan(1500)
-    expect(llmMemories(daemon)).toEqual([])
+    expect(await llmMemories(daemon)).toEqual([])
     const stored = await waitFor(() => llmMemories(daemon!), (rows) => rows.length >= 2)
     expect(stored.map((row) => row.content)).toEqual(['Staging database uses port 5433 (5432 clashes with host postgres)', expect.stringContaining('The deploy token is')])
     expect(stored[1].content).not.toContain('ghp_bbbb')
@@ -95,7 +98,7 @@ process.stdin.on('end', () => {
     expect(end.body.transcriptId).toBeTruthy()
     await new Promise((resolve) => setTimeout(resolve, 5000))
     expect(existsSync(marker)).toBe(false)
-    expect(llmMemories(daemon)).toEqual([])
+    expect(await llmMemories(daemon)).toEqual([])
     temp.cleanup()
   })
 })

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon, memoryStoreOf} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
 /*
  * Per-turn receipts: every user-prompt-submit hook leaves a stored receipt (which memories were
@@ -18,7 +18,7 @@ let otherProject: Record<string, string>
 beforeAll(async () => {
   daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
   admin = {authorization: `Bearer ${readFileSync(path.join(daemon.workspace, '.daemon', 'admin.token'), 'utf8').trim()}`}
-  memoryStoreOf(daemon).remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default', project: 'github.com/acme/api', importance: 0.9})
+  await daemon.context.storage.memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default', project: 'github.com/acme/api', importance: 0.9})
   const scoped = await daemon.request('POST', '/api/auth/api-keys', {body: {name: 'mobile only', role: 'agent', scope: {project: 'github.com/acme/mobile'}}, headers: admin})
   expect(scoped.status).toBe(201)
   otherProject = {authorization: `Bearer ${scoped.body.apiKey.key}`}

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {MEMORY_MD_BEGIN, MEMORY_MD_END} from '../../src/store/memory-md.js'
-import {startTestDaemon, type TestDaemon, memoryStoreOf} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 
 /*
  * MEMORY.md synthesis for runtimes with their own model: config, prompt + inputs, and a
@@ -21,11 +21,11 @@ const USER_TEXT = '# MEMORY\n\nMy own notes: call Bob before every release.\n'
 
 beforeAll(async () => {
   daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
-  const memories = memoryStoreOf(daemon)
-  memories.remember({content: 'The staging database listens on port 5433', agentId: 'default', project: 'github.com/acme/api', importance: 0.9})
-  memories.remember({content: 'Alice owns the billing service', agentId: 'default', importance: 0.7})
-  memories.remember({content: 'The laptop agent deploys with make ship', agentId: 'pi-laptop', project: 'github.com/acme/mobile'})
-  memories.remember({content: 'The laptop agent keeps api notes too', agentId: 'pi-laptop', project: 'github.com/acme/api'})
+  const memories = daemon.context.storage.memories
+  await memories.remember({content: 'The staging database listens on port 5433', agentId: 'default', project: 'github.com/acme/api', importance: 0.9})
+  await memories.remember({content: 'Alice owns the billing service', agentId: 'default', importance: 0.7})
+  await memories.remember({content: 'The laptop agent deploys with make ship', agentId: 'pi-laptop', project: 'github.com/acme/mobile'})
+  await memories.remember({content: 'The laptop agent keeps api notes too', agentId: 'pi-laptop', project: 'github.com/acme/api'})
   memoryMd = path.join(daemon.workspace, 'MEMORY.md')
   writeFileSync(memoryMd, `${USER_TEXT}\n${MEMORY_MD_BEGIN}\n## Working memory\n- old block\n${MEMORY_MD_END}\n\nTrailing user line.\n`)
   admin = {authorization: `Bearer ${readFileSync(path.join(daemon.workspace, '.daemon', 'admin.token'), 'utf8').trim()}`}

@@ -3,8 +3,7 @@ import {request as httpRequest} from 'node:http'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {DeviceSessionStore} from '../../src/store/device-sessions.js'
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
+import {startTestDaemon, storedRows, type TestDaemon} from '../helpers/daemon.js'
 
 /*
  * The dashboard from a hostile web's point of view: a device session is an HttpOnly SameSite=Strict
@@ -91,7 +90,7 @@ describe('login links', () => {
   })
 
   it('expire', async () => {
-    const issued = new DeviceSessionStore(sqliteDatabaseOf(daemon)).issueLink({name: 'late', agentId: null, project: null}, 1000, new Date(Date.now() - 5000))
+    const issued = await daemon.context.storage.devices.issueLink({name: 'late', agentId: null, project: null}, 1000, new Date(Date.now() - 5000))
     const response = await raw('GET', `/login/${issued.token}`)
     expect(response.status).toBe(401)
     expect(response.body).toContain('expired')
@@ -99,10 +98,10 @@ describe('login links', () => {
 
   it('are stored only as digests', async () => {
     const link = await mintLink()
-    const rows = sqliteDatabaseOf(daemon).prepare('SELECT * FROM device_login_links').all()
+    const rows = await storedRows(daemon, 'device_login_links')
     expect(JSON.stringify(rows)).not.toContain(link.token)
     const session = await login()
-    const devices = sqliteDatabaseOf(daemon).prepare('SELECT * FROM device_sessions').all()
+    const devices = await storedRows(daemon, 'device_sessions')
     expect(JSON.stringify(devices)).not.toContain(session.cookie.split('=')[1])
   })
 

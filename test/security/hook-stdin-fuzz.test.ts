@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {hookBudgetMs, HOOK_EVENTS, HOOK_HARNESSES, type HookEvent, type HookHarness} from '../../src/hooks/events.js'
 import {RUN_JS} from '../helpers/cli.js'
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon, storageProblems} from '../helpers/daemon.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
 import {nastyJson, nastyString} from './support/fuzz-inputs.js'
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   expect((await daemon.request('GET', '/health')).status).toBe(200)
-  expect(sqliteDatabaseOf(daemon).pragma('integrity_check', {simple: true})).toBe('ok')
+  expect(await storageProblems(daemon)).toEqual([])
   console.info(`hook stdin fuzz: ${spawns} hook processes, all exited 0 within budget`)
   await daemon.stop()
   home.cleanup()

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
+import {startTestDaemon, storedRows, type TestDaemon} from '../helpers/daemon.js'
 
 /*
  * A key can only mint, list, rotate and revoke keys inside its own role, permissions and scope
@@ -92,7 +92,7 @@ describe('minting stays within the minter', () => {
     const project = 'https://deploy:hunter2-horse-battery@git.example.com/acme/api.git'
     const issued = await daemon.request('POST', '/api/auth/pair', {body: {agentId: 'alice', project}, headers: owner})
     expect(issued.status, JSON.stringify(issued.body)).toBe(201)
-    const stored = sqliteDatabaseOf(daemon).prepare('SELECT project FROM pairing_codes WHERE project IS NOT NULL').all() as Array<{project: string}>
+    const stored = (await storedRows(daemon, 'pairing_codes')).filter((row) => row.project !== null) as Array<{project: string}>
     expect(stored.length).toBeGreaterThan(0)
     for (const row of stored) expect(row.project).not.toContain('hunter2-horse-battery')
   })
@@ -129,7 +129,7 @@ describe('managing keys stays within the manager', () => {
     const made = await daemon.request('POST', '/api/auth/api-keys', {body: {name: `ci ${token}`, role: 'agent'}, headers: owner})
     expect(made.status).toBe(201)
     expect(made.body.apiKey.name).not.toContain(token.slice(4))
-    const row = sqliteDatabaseOf(daemon).prepare('SELECT name FROM api_keys WHERE id = ?').get(made.body.apiKey.id) as {name: string}
+    const row = (await storedRows(daemon, 'api_keys')).find((stored) => stored.id === made.body.apiKey.id) as {name: string}
     expect(row.name).not.toContain(token.slice(4))
   })
 })

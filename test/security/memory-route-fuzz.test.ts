@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf, memoryStoreOf} from '../helpers/daemon.js'
+import {startTestDaemon, storageProblems, type TestDaemon} from '../helpers/daemon.js'
 import {expectBlames, expectWellFormedAnswer} from './support/expectations.js'
 import {hostileHeaders, mutateOneField, nastyJson, nastyString, percentEncode, rawBody} from './support/fuzz-inputs.js'
 import {httpRequest, type HttpResponse} from './support/http-request.js'
@@ -94,7 +94,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The fuzzing must leave a sound database behind, and say how much it sent.
-  expect(sqliteDatabaseOf(daemon).pragma('integrity_check', {simple: true})).toBe('ok')
+  expect(await storageProblems(daemon)).toEqual([])
   console.info(`memory route fuzz: ${requests} requests, integrity ok`)
   await daemon.stop()
 })
@@ -125,7 +125,7 @@ describe('memory routes under hostile input (fast-check)', () => {
       .map(({body, key}) => ({body, blame: key}))
     await fc.assert(
       fc.asyncProperty(fc.oneof(hostileItem, hostileTop), async ({body, blame}) => {
-        const before = memoryStoreOf(daemon).count()
+        const before = await daemon.context.storage.memories.count()
         const response = await send('POST', '/api/memory/import', {body: JSON.stringify(body)})
         expectWellFormedAnswer(response, `import ${blame}`)
         if (response.status === 400 && response.json?.code === 'invalid_request') {
@@ -134,7 +134,7 @@ describe('memory routes under hostile input (fast-check)', () => {
           const item = blame.split('.').slice(0, 2).join('.')
           expect(field === blame || field.startsWith(`${blame}.`) || (blame.startsWith('memories.') && field.startsWith(item)), `import blamed '${field}', mutated '${blame}'`).toBe(true)
         }
-        if (response.status !== 200) expect(memoryStoreOf(daemon).count()).toBe(before)
+        if (response.status !== 200) expect(await daemon.context.storage.memories.count()).toBe(before)
       }),
       {numRuns: RUNS},
     )

@@ -6,8 +6,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {MIGRATIONS, openDatabase} from '../../src/store/db.js'
 import {MemoryStore} from '../../src/store/memories.js'
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf} from '../helpers/daemon.js'
+import {startTestDaemon, storedRows, type TestDaemon} from '../helpers/daemon.js'
 import {makeTempHome} from '../helpers/temp-home.js'
+import {onPostgres} from '../helpers/test-backend.js'
 
 /*
  * Project scope, attacked from inside one agent: keys for the same agent `alice` scoped to projA,
@@ -215,7 +216,8 @@ describe('counts and redaction', () => {
       headers: {...owner, 'x-signet-harness': token},
     })
     expect(saved.status).toBe(201)
-    const stored = sqliteDatabaseOf(daemon).prepare('SELECT tags, project, machine_id, harness FROM memories WHERE id = ?').get(saved.body.id) as Record<string, string>
+    const row = (await storedRows(daemon, 'memories')).find((memory) => memory.id === saved.body.id)!
+    const stored = {tags: row.tags, project: row.project, machine_id: row.machine_id, harness: row.harness} as Record<string, string>
     expect(JSON.stringify(stored)).not.toContain(token.slice(4))
     expect(stored.project).not.toContain('hunter2')
     const patched = await daemon.request('PATCH', `/api/memory/${saved.body.id}?agentId=carol`, {body: {tags: [`again ${token}`]}, headers: owner})
@@ -229,16 +231,17 @@ describe('counts and redaction', () => {
     })
     expect(hook.status).toBe(200)
     const dump = JSON.stringify([
-      sqliteDatabaseOf(daemon).prepare("SELECT * FROM sessions WHERE session_key = 'sess-redact'").all(),
-      sqliteDatabaseOf(daemon).prepare("SELECT project, harness FROM session_transcripts WHERE session_key = 'sess-redact'").all(),
-      sqliteDatabaseOf(daemon).prepare('SELECT harness, machine_id FROM harness_sightings').all(),
+      (await storedRows(daemon, 'sessions')).filter((row) => row.session_key === 'sess-redact'),
+      (await storedRows(daemon, 'session_transcripts')).filter((row) => row.session_key === 'sess-redact').map((row) => ({project: row.project, harness: row.harness})),
+      (await storedRows(daemon, 'harness_sightings')).map((row) => ({harness: row.harness, machine_id: row.machine_id})),
     ])
     expect(dump).not.toContain('hunter2')
     expect(dump).not.toContain(token.slice(4))
   })
 })
 
-describe('the store, upgraded from schema 4', () => {
+// About the SQLite file's migrations (PostgreSQL's own are covered in test/store/postgres).
+describe.skipIf(onPostgres)('the store, upgraded from schema 4', () => {
   it('keeps its rows and then dedups per (agent, project), with replay still working', () => {
     const temp = makeTempHome()
     try {

@@ -3,7 +3,7 @@ import {networkInterfaces} from 'node:os'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {startTestDaemon, type TestDaemon, memoryStoreOf} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 import {httpRequest} from './support/http-request.js'
 import {startReverseProxy, type ProxyStyle, type ReverseProxy} from './support/reverse-proxy.js'
 
@@ -38,7 +38,7 @@ async function proxyTo(daemon: TestDaemon, style: ProxyStyle, listenHost?: strin
   return proxy
 }
 
-const memoryCount = (daemon: TestDaemon) => memoryStoreOf(daemon).count()
+const memoryCount = (daemon: TestDaemon) => daemon.context.storage.memories.count()
 
 describe('hybrid mode behind a same-host reverse proxy', () => {
   it.each(['x-forwarded-for', 'x-real-ip', 'forwarded'] as const)('a proxy that adds %s is not trusted as local', async (style) => {
@@ -68,7 +68,7 @@ describe('hybrid mode behind a same-host reverse proxy', () => {
       expect(answer.status, `${method} ${path} via ${style} proxy`).toBe(401)
       expect(answer.json.code).toBe('auth_required')
     }
-    expect(memoryCount(daemon)).toBe(0)
+    expect(await memoryCount(daemon)).toBe(0)
     expect((await daemon.request('GET', '/api/auth/api-keys')).body.apiKeys).toEqual([])
     // /health stays open and says nothing more through the proxy.
     const health = await httpRequest(viaProxy, {path: '/health'})
@@ -133,7 +133,7 @@ describe('the Host header never grants trust', () => {
     }
     const write = await httpRequest(external, {method: 'POST', path: '/api/memory/remember', headers: {host: 'localhost', 'content-type': 'application/json'}, body: JSON.stringify({content: 'host header smuggled write'})})
     expect(write.status).toBe(401)
-    expect(memoryCount(daemon)).toBe(0)
+    expect(await memoryCount(daemon)).toBe(0)
 
     // The admin token only works from this machine's loopback, whatever Host says.
     const adminToken = readFileSync(daemon.context.paths.adminTokenFile, 'utf8').trim()

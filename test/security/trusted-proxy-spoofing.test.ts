@@ -4,9 +4,7 @@ import {networkInterfaces} from 'node:os'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {classifyPeer} from '../../src/daemon/auth/authenticate.js'
-import {AuditLog} from '../../src/store/audit.js'
-import {ApiKeyStore} from '../../src/store/api-keys.js'
-import {startTestDaemon, type TestDaemon, sqliteDatabaseOf, memoryStoreOf} from '../helpers/daemon.js'
+import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 import {httpRequest} from './support/http-request.js'
 import {startReverseProxy} from './support/reverse-proxy.js'
 
@@ -98,7 +96,7 @@ async function hybridDaemonTrustingLoopback(): Promise<{daemon: TestDaemon; admi
   })
   cleanups.push(() => daemon.stop())
   const adminToken = readFileSync(daemon.context.paths.adminTokenFile, 'utf8').trim()
-  const agentKey = new ApiKeyStore(sqliteDatabaseOf(daemon)).create({name: 'proxy test agent', role: 'agent', agentId: 'laptop'}).key
+  const agentKey = (await daemon.context.storage.apiKeys.create({name: 'proxy test agent', role: 'agent', agentId: 'laptop'})).key
   return {daemon, adminToken, agentKey}
 }
 
@@ -115,14 +113,14 @@ describe('a daemon trusting a same-host proxy (hybrid, trustedProxies: [127.0.0.
     expect(anonymous.status).toBe(401)
     const write = await httpRequest(daemon.url, {method: 'POST', path: '/api/memory/remember', headers: {...headers, 'content-type': 'application/json'}, body: JSON.stringify({content: 'written by a spoofing client'})})
     expect(write.status).toBe(401)
-    expect(memoryStoreOf(daemon).count()).toBe(0)
+    expect(await daemon.context.storage.memories.count()).toBe(0)
     const token = await httpRequest(daemon.url, {path: '/api/auth/whoami', headers: {...headers, authorization: `Bearer ${adminToken}`}})
     expect(token.status).toBe(401)
     expect(token.json.code).toBe('admin_token_remote')
     const keyed = await httpRequest(daemon.url, {path: '/api/auth/whoami', headers: {...headers, authorization: `Bearer ${agentKey}`}})
     expect(keyed.json).toMatchObject({authenticated: true, remote: true})
     // The failures are on the remote client's account, not on 127.0.0.1's.
-    const peers = new AuditLog(sqliteDatabaseOf(daemon)).list({event: 'auth_failed'}).map((entry) => entry.peer)
+    const peers = (await daemon.context.storage.audit.list({event: 'auth_failed'})).map((entry) => entry.peer)
     expect(peers.length).toBeGreaterThan(0)
     expect(new Set(peers)).toEqual(new Set([REMOTE]))
   })

@@ -4,7 +4,7 @@ import type {IndexerLogger} from '../embed/indexer.js'
 import {createEmbedder, type EmbeddingSettings} from '../embed/providers.js'
 import {DEFAULT_PRESENCE_TIMEOUTS, type PresenceTimeouts} from '../presence.js'
 import {RecallRanker} from '../recall-ranker.js'
-import type {RecallRepository, Storage, StorageHealth, StorageWriteProblem} from '../storage.js'
+import {PGVECTOR_MISSING, type RecallRepository, type Storage, type StorageHealth, type StorageWriteProblem} from '../storage.js'
 import {PostgresMessages, PostgresPresence, PostgresRateLimits, PostgresReceipts} from './agent-network.js'
 import {PostgresApiKeys, PostgresAudit, PostgresDevices, PostgresPairing} from './auth.js'
 import {connectionError, createPool, type Pool, queryOne, watchOf} from './client.js'
@@ -16,8 +16,7 @@ import {PostgresTableCopy} from './table-copy.js'
 import {PostgresTranscripts} from './transcripts.js'
 import {ensurePgvector, PgvectorIndex} from './vectors.js'
 
-/** What health() and doctor say when the server has no pgvector. */
-export const PGVECTOR_MISSING = 'pgvector not installed: recall is lexical only'
+export {PGVECTOR_MISSING} from '../storage.js'
 
 export interface PostgresStorageOptions {
   /** `postgres://user:password@host:5432/database` (agent.yaml storage.url or SIGNET_DATABASE_URL). */
@@ -105,6 +104,8 @@ export class PostgresStorage implements Storage {
       url: redactDatabaseUrl(this.url),
       pgvector: this.facts.pgvector.available,
       vectors: this.facts.pgvector.available ? (this.vectors ? 'pgvector' : 'no embedder configured') : PGVECTOR_MISSING,
+      // Why CREATE EXTENSION failed (no package on the server, or no privilege): doctor's fix depends on it.
+      pgvectorReason: this.facts.pgvector.available ? null : (this.facts.pgvector.reason ?? null),
       poolTotal: this.pool.totalCount,
       poolIdle: this.pool.idleCount,
       poolWaiting: this.pool.waitingCount,

@@ -107,10 +107,12 @@ export class PostgresTranscripts implements TranscriptRepository {
     if (!ranked) return []
     const match = params.add(distinct.map(formQuery).join(' | '))
     const options = `StartSel=«, StopSel=», MaxWords=${EXCERPT_WORDS}, MinWords=${EXCERPT_WORDS / 2}, MaxFragments=1, FragmentDelimiter=" … "`
+    // A text no longer than an excerpt comes whole, as from FTS5's snippet() (a fragment would drop words around the matches).
+    const whole = 'StartSel=«, StopSel=», HighlightAll=true'
     const rows = await query<Omit<TranscriptRow, 'content' | 'seq' | 'idempotency_key'> & {excerpt: string; relevance: number; content_start: string; content_end: string}>(
       this.pool,
       `SELECT t.id, t.session_key, t.agent_id, t.harness, t.project, t.kind, t.created_at, r.relevance,
-          ts_headline('${SEARCH_CONFIG}', t.content, to_tsquery('${SEARCH_CONFIG}', ${match}), '${options}') AS excerpt,
+          ts_headline('${SEARCH_CONFIG}', t.content, to_tsquery('${SEARCH_CONFIG}', ${match}), CASE WHEN t.search_tokens <= ${EXCERPT_WORDS} THEN '${whole}' ELSE '${options}' END) AS excerpt,
           left(t.content, 200) AS content_start, right(t.content, 200) AS content_end
         FROM (${ranked}) r JOIN session_transcripts t ON t.seq = r.seq
         ORDER BY r.relevance DESC, r.seq`,
@@ -153,10 +155,21 @@ async function insertTranscript(client: PoolClient, row: Omit<TranscriptRow, 'se
   }
 }
 
-/** FTS5's snippet() marks a cut with "…" at either end; ts_headline does not. */
+/**
+ * FTS5's snippet() marks a cut with "…" at either end; ts_headline does not. And where the excerpt
+ * reaches the start or the end of the text, snippet() keeps what lies beyond its first or last word
+ * (a closing full stop, an opening quote), which ts_headline drops: put that back instead of a "…".
+ */
 function withEllipses(excerpt: string, start: string, end: string): string {
   const plain = excerpt.replaceAll('«', '').replaceAll('»', '')
   const head = plain.slice(0, 20)
   const tail = plain.slice(-20)
-  return `${start.startsWith(head) ? '' : '…'}${excerpt}${end.endsWith(tail) ? '' : '…'}`
+  const NOT_A_WORD = /^[^\p{L}\p{N}]*$/u
+  const headAt = start.indexOf(head)
+  const before = headAt === -1 ? undefined : start.slice(0, headAt)
+  const tailAt = end.lastIndexOf(tail)
+  const after = tailAt === -1 ? undefined : end.slice(tailAt + tail.length)
+  const prefix = before !== undefined && NOT_A_WORD.test(before) ? before : '…'
+  const suffix = after !== undefined && NOT_A_WORD.test(after) ? after : '…'
+  return `${prefix}${excerpt}${suffix}`
 }

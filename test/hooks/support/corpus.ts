@@ -1,4 +1,4 @@
-import type {MemoryStore} from '../../../src/store/memories.js'
+import type {MemoryRepository} from '../../../src/store/storage.js'
 
 /**
  * Everyday engineering notes that share no distinctive words with the test's subject
@@ -18,6 +18,7 @@ export function fillerNotes(count: number): string[] {
   return notes
 }
 
-export function seedFiller(memories: MemoryStore, count: number, agentId = 'default'): void {
-  for (const content of fillerNotes(count)) memories.remember({content, agentId, source: 'test'})
+/** Filler memories for `agentId`, through the storage's repository (any backend). */
+export async function seedFiller(memories: MemoryRepository, count: number, agentId = 'default'): Promise<void> {
+  for (const content of fillerNotes(count)) await memories.remember({content, agentId, source: 'test'})
 }

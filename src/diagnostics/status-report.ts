@@ -86,6 +86,8 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
 
   if (processStatus.stalePid !== undefined) warnings.push(`stale pid file (pid ${processStatus.stalePid} is not running) — \`signet daemon start\` cleans it`)
   const client = processStatus.running ? localDaemonClient(workspace.path) : undefined
+  // Asked together with /api/status rather than after it: one round trip less.
+  const keys = client ? countKeys(client) : Promise.resolve(null)
   const [live, connectors, forge] = await Promise.all([
     client ? client.get<LiveStatus>('/api/status').catch((error: Error) => error) : Promise.resolve(undefined),
     connectorRows(options.connectorContext ?? defaultConnectorContext()),
@@ -102,9 +104,8 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
     report.daemon = {running: true, pid: live.pid, url: live.url, version: live.version, uptime: live.uptime, bindHost: live.bindHost, networkMode: live.networkMode, authMode: live.authMode}
     report.memories = live.memoryCount
     if (live.authModeWarning) warnings.push(live.authModeWarning)
-    const [keys, sessions] = await Promise.all([countKeys(client!), countSessionsToday(client!, live)])
-    report.keys = keys
-    report.sessionsToday = sessions
+    report.sessionsToday = await countSessionsToday(client!, live)
+    report.keys = await keys
   } else if (exists) {
     warnings.push('the daemon is not running — `signet daemon start`')
   }

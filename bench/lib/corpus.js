@@ -18,6 +18,14 @@ function vocabulary() {
  * for a seed, so every run measures the same corpus.
  */
 export function syntheticMemories(count, seed = 7) {
+  return Array.from(syntheticMemoryStream(count, seed))
+}
+
+/**
+ * The same memories one at a time (B8 loads a million without holding them all): for a seed, the
+ * first n of a longer stream are exactly syntheticMemories(n).
+ */
+export function* syntheticMemoryStream(count, seed = 7) {
   const words = vocabulary()
   const random = prng(seed)
   // Zipf(s≈1) sampling by inverse CDF over ranks.
@@ -38,11 +46,9 @@ export function syntheticMemories(count, seed = 7) {
     }
     return words[lo]
   }
-  const out = []
   for (let i = 0; i < count; i++) {
     const length = 8 + Math.floor(random() * 33)
     const sentence = Array.from({length}, pick).join(' ')
-    out.push(`${sentence} (#${i})`)
+    yield `${sentence} (#${i})`
   }
-  return out
 }

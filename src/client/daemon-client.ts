@@ -221,7 +221,7 @@ export class DaemonClient {
     const base = new URL(this.url)
     const secure = !this.options.socketPath && base.protocol === 'https:'
     const transport = secure ? await import('node:https') : await import('node:http')
-    const requestOptions: RequestOptions = this.options.socketPath
+    const requestOptions: RequestOptions & {servername?: string} = this.options.socketPath
       ? {socketPath: this.options.socketPath, path, method, headers: {...headers, Host: 'localhost'}}
       : {
           protocol: base.protocol,
@@ -231,6 +231,10 @@ export class DaemonClient {
           method,
           headers,
         }
+    // A TLS server name means nothing without TLS, and Node's agent otherwise derives one from the
+    // Host header through net.isIP, whose first use compiles the IPv6 pattern: ≈ 3 ms of every
+    // CLI command (B5 in bench/README.md).
+    if (!secure) requestOptions.servername = ''
     return new Promise<RawAnswer>((resolve, reject) => {
       let settled = false
       const finish = (outcome: () => void) => {

@@ -19,151 +19,176 @@ const SECRET_VALUES = new Map<string, (value: string) => string>([['storage.url'
 // Every object is strict: an unknown key is an error, never ignored. A typo such as
 // `auth: {mdoe: team}` used to run silently in `local` mode, the opposite of what was written.
 
-const rateLimitSchema = z.strictObject({
-  windowMs: z.number().int().positive(),
-  max: z.number().int().positive(),
-})
-
-/** Tunables under `hooks:` (budgets and thresholds of the hook routes). */
-const hookSettingsSchema = z.strictObject({
-  /** Recalled memories scoring below this (0..1) are not injected on a prompt. */
-  promptMinScore: z.number().min(0).max(1).default(0.45),
-  /**
-   * …and must contain at least this many of the prompt's content words (all of them when the
-   * prompt has fewer). A score alone lets one rare shared word ("leaves", "test") through: on
-   * LoCoMo, 9 of 10 unrelated coding prompts cleared 0.45, none once two words must match,
-   * while 98 % of real questions still got their memories.
-   */
-  promptMinMatchedTerms: z.number().int().min(1).max(8).default(2),
-  promptMaxMemories: z.number().int().min(0).max(20).default(5),
-  promptMaxChars: z.number().int().min(200).max(MAX_INJECT_CHARS).default(4000),
-  sessionStartMaxChars: z.number().int().min(500).max(MAX_INJECT_CHARS).default(MAX_INJECT_CHARS),
-  sessionStartMemories: z.number().int().min(0).max(100).default(20),
-  extractMemories: z.boolean().default(true),
-  refreshMemoryMd: z.boolean().default(true),
-})
-
-export type HookSettings = z.infer<typeof hookSettingsSchema>
-
-/** A DNS name the daemon may be reached by (`box.tailnet.ts.net`); compared case-insensitively. */
-const hostnameField = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(253)
-  // A fully qualified name's trailing dot is the same host (the Host guard ignores it too).
-  .transform((name) => (name.endsWith('.') ? name.slice(0, -1) : name))
-  .pipe(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a host name such as box.tailnet.ts.net (no scheme, port or path)'))
+/**
+ * Parse options for a schema used once per process: by default zod compiles a fast path for an
+ * object schema on its first parse (`new Function`), which pays off over many parses and costs
+ * milliseconds on one.
+ */
+const ONCE = {jitless: true}
 
 /**
- * Optional LLM extraction of durable memories after a session ends (the offline heuristics always
- * run; this adds to them). `command` runs a CLI the user already has (argv, no shell) with the
- * prompt on stdin; `openai` calls an OpenAI-compatible chat completions API. Both are bounded by
- * a timeout, a number of calls per hour and the characters of transcript sent.
+ * The schemas, built on first use rather than at import: building them (and the defaults parsed
+ * below) costs ≈ 5 ms, and every CLI command imports this module through the daemon client
+ * while most never read agent.yaml (B5 in bench/README.md).
  */
-const extractionSchema = z
-  .strictObject({
-    provider: z.enum(['none', 'command', 'openai']).default('none'),
-    /** For `command`: the program and its arguments, e.g. ["claude", "-p"]. */
-    command: z.array(z.string().min(1)).min(1).optional(),
-    /** For `openai`: the API root (…/v1), the model, and the environment variable holding the key. */
-    baseUrl: z.string().url().optional(),
-    model: z.string().min(1).optional(),
-    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as OPENAI_API_KEY').optional(),
-    timeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
-    maxCallsPerHour: z.number().int().min(0).max(1000).default(6),
-    maxInputChars: z.number().int().min(1000).max(400_000).default(40_000),
-    maxMemories: z.number().int().min(1).max(50).default(10),
+function buildSchemas() {
+  const rateLimitSchema = z.strictObject({
+    windowMs: z.number().int().positive(),
+    max: z.number().int().positive(),
   })
-  .superRefine((value, ctx) => {
-    if (value.provider === 'command' && !value.command) ctx.addIssue({code: 'custom', path: ['command'], message: 'required when provider is command (e.g. ["claude", "-p"])'})
-    if (value.provider === 'openai' && !value.baseUrl) ctx.addIssue({code: 'custom', path: ['baseUrl'], message: 'required when provider is openai'})
-    if (value.provider === 'openai' && !value.model) ctx.addIssue({code: 'custom', path: ['model'], message: 'required when provider is openai'})
-  })
-export type ExtractionSettings = z.infer<typeof extractionSchema>
 
-export const agentConfigSchema = z.strictObject({
-  version: z.number().int().positive().default(1),
-  agent: z
-    .strictObject({
-      name: z.string().min(1).default('signet'),
-      description: z.string().optional(),
-    })
-    .default({name: 'signet'}),
-  network: z
-    .strictObject({
-      mode: z.enum(['localhost', 'tailscale']).default('localhost'),
-      port: z.number().int().min(1).max(65_535).default(3850),
-      /** Host names the daemon answers to besides localhost and IP literals (requests naming any other Host are refused). */
-      hostnames: z.array(hostnameField).default([]),
-    })
-    .default({mode: 'localhost', port: 3850, hostnames: []}),
-  auth: z
-    .strictObject({
-      mode: z.enum(['local', 'hybrid', 'team']).default('local'),
-      trustedProxies: z.array(z.string()).default([]),
-      rateLimits: z
-        .strictObject({
-          authFailures: rateLimitSchema.optional(),
-          pairClaim: rateLimitSchema.optional(),
-        })
-        .default({}),
-    })
-    .default({mode: 'local', trustedProxies: [], rateLimits: {}}),
-  embedding: z
-    .strictObject({
-      provider: z.enum(['none', 'local', 'ollama', 'openai']).default('none'),
-      model: z.string().optional(),
-      baseUrl: z.string().url().optional(),
-      promptTimeoutMs: z.number().int().positive().optional(),
-    })
-    .default({provider: 'none'}),
-  hooks: hookSettingsSchema.default(hookSettingsSchema.parse({})),
-  extraction: extractionSchema.default(extractionSchema.parse({})),
-  /** The agent network: who may message whom, and how much of a hook's answer messages may take. */
-  agents: z
-    .object({
-      /** open: any agent to any agent; same-project: only to agents seen in the sender's project; allowlist: only `allow`. */
-      messaging: z.enum(['open', 'same-project', 'allowlist']).default('open'),
-      /** For allowlist: `from->to` pairs (also `from→to`, `*` for any) or a bare agent id that may message anyone. */
-      allow: z
-        .array(z.string().regex(/^\s*[\w.:@*-]+\s*(?:(?:->|→)\s*[\w.:@*-]+\s*)?$/, 'an agent id, or a pair like claude->codex'))
-        .default([]),
-      /** Per sending agent. */
-      rateLimit: rateLimitSchema.strict().default({windowMs: 60_000, max: 30}),
-      /** Characters of a hook's answer that messages may take (the rest stays with memories). */
-      maxInjectChars: z.number().int().min(0).max(4000).default(2000),
-      idleAfterMs: z.number().int().positive().default(5 * 60_000),
-      offlineAfterMs: z.number().int().positive().default(30 * 60_000),
-    })
-    .strict()
-    .default({messaging: 'open', allow: [], rateLimit: {windowMs: 60_000, max: 30}, maxInjectChars: 2000, idleAfterMs: 5 * 60_000, offlineAfterMs: 30 * 60_000}),
-  harnesses: z.array(z.string()).default([]),
-  /** Indexed folders (`signet source add`): how often the daemon looks for changed files; 0 = only on `source reindex`. */
-  sources: z
-    .strictObject({
-      scanIntervalSeconds: z.number().int().min(0).max(86_400).default(60),
-    })
-    .default({scanIntervalSeconds: 60}),
-  forge: z.strictObject({releaseUrl: z.string().url().optional()}).default({}),
+  /** Tunables under `hooks:` (budgets and thresholds of the hook routes). */
+  const hookSettingsSchema = z.strictObject({
+    /** Recalled memories scoring below this (0..1) are not injected on a prompt. */
+    promptMinScore: z.number().min(0).max(1).default(0.45),
+    /**
+     * …and must contain at least this many of the prompt's content words (all of them when the
+     * prompt has fewer). A score alone lets one rare shared word ("leaves", "test") through: on
+     * LoCoMo, 9 of 10 unrelated coding prompts cleared 0.45, none once two words must match,
+     * while 98 % of real questions still got their memories.
+     */
+    promptMinMatchedTerms: z.number().int().min(1).max(8).default(2),
+    promptMaxMemories: z.number().int().min(0).max(20).default(5),
+    promptMaxChars: z.number().int().min(200).max(MAX_INJECT_CHARS).default(4000),
+    sessionStartMaxChars: z.number().int().min(500).max(MAX_INJECT_CHARS).default(MAX_INJECT_CHARS),
+    sessionStartMemories: z.number().int().min(0).max(100).default(20),
+    extractMemories: z.boolean().default(true),
+    refreshMemoryMd: z.boolean().default(true),
+  })
+
+  /** A DNS name the daemon may be reached by (`box.tailnet.ts.net`); compared case-insensitively. */
+  const hostnameField = z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(253)
+    // A fully qualified name's trailing dot is the same host (the Host guard ignores it too).
+    .transform((name) => (name.endsWith('.') ? name.slice(0, -1) : name))
+    .pipe(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a host name such as box.tailnet.ts.net (no scheme, port or path)'))
+
   /**
-   * Where the daemon keeps its data: `sqlite` (the default, memory/memories.db, needs nothing) or
-   * `postgres`, which several daemons can share. SIGNET_DATABASE_URL overrides `url` (keep a password
-   * there rather than in this file); the URL is never printed with its password.
+   * Optional LLM extraction of durable memories after a session ends (the offline heuristics always
+   * run; this adds to them). `command` runs a CLI the user already has (argv, no shell) with the
+   * prompt on stdin; `openai` calls an OpenAI-compatible chat completions API. Both are bounded by
+   * a timeout, a number of calls per hour and the characters of transcript sent.
    */
-  storage: z
+  const extractionSchema = z
     .strictObject({
-      backend: z.enum(['sqlite', 'postgres']).default('sqlite'),
-      url: z.string().trim().regex(POSTGRES_URL, POSTGRES_URL_HINT).optional(),
-      /** Connections one daemon may hold; several daemons share the server's max_connections. */
-      poolSize: z.number().int().min(1).max(100).default(10),
+      provider: z.enum(['none', 'command', 'openai']).default('none'),
+      /** For `command`: the program and its arguments, e.g. ["claude", "-p"]. */
+      command: z.array(z.string().min(1)).min(1).optional(),
+      /** For `openai`: the API root (…/v1), the model, and the environment variable holding the key. */
+      baseUrl: z.string().url().optional(),
+      model: z.string().min(1).optional(),
+      apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as OPENAI_API_KEY').optional(),
+      timeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
+      maxCallsPerHour: z.number().int().min(0).max(1000).default(6),
+      maxInputChars: z.number().int().min(1000).max(400_000).default(40_000),
+      maxMemories: z.number().int().min(1).max(50).default(10),
     })
-    .default({backend: 'sqlite', poolSize: 10}),
-})
+    .superRefine((value, ctx) => {
+      if (value.provider === 'command' && !value.command) ctx.addIssue({code: 'custom', path: ['command'], message: 'required when provider is command (e.g. ["claude", "-p"])'})
+      if (value.provider === 'openai' && !value.baseUrl) ctx.addIssue({code: 'custom', path: ['baseUrl'], message: 'required when provider is openai'})
+      if (value.provider === 'openai' && !value.model) ctx.addIssue({code: 'custom', path: ['model'], message: 'required when provider is openai'})
+    })
+  const agentConfigSchema = z.strictObject({
+    version: z.number().int().positive().default(1),
+    agent: z
+      .strictObject({
+        name: z.string().min(1).default('signet'),
+        description: z.string().optional(),
+      })
+      .default({name: 'signet'}),
+    network: z
+      .strictObject({
+        mode: z.enum(['localhost', 'tailscale']).default('localhost'),
+        port: z.number().int().min(1).max(65_535).default(3850),
+        /** Host names the daemon answers to besides localhost and IP literals (requests naming any other Host are refused). */
+        hostnames: z.array(hostnameField).default([]),
+      })
+      .default({mode: 'localhost', port: 3850, hostnames: []}),
+    auth: z
+      .strictObject({
+        mode: z.enum(['local', 'hybrid', 'team']).default('local'),
+        trustedProxies: z.array(z.string()).default([]),
+        rateLimits: z
+          .strictObject({
+            authFailures: rateLimitSchema.optional(),
+            pairClaim: rateLimitSchema.optional(),
+          })
+          .default({}),
+      })
+      .default({mode: 'local', trustedProxies: [], rateLimits: {}}),
+    embedding: z
+      .strictObject({
+        provider: z.enum(['none', 'local', 'ollama', 'openai']).default('none'),
+        model: z.string().optional(),
+        baseUrl: z.string().url().optional(),
+        promptTimeoutMs: z.number().int().positive().optional(),
+      })
+      .default({provider: 'none'}),
+    hooks: hookSettingsSchema.default(hookSettingsSchema.parse({}, ONCE)),
+    extraction: extractionSchema.default(extractionSchema.parse({}, ONCE)),
+    /** The agent network: who may message whom, and how much of a hook's answer messages may take. */
+    agents: z
+      .object({
+        /** open: any agent to any agent; same-project: only to agents seen in the sender's project; allowlist: only `allow`. */
+        messaging: z.enum(['open', 'same-project', 'allowlist']).default('open'),
+        /** For allowlist: `from->to` pairs (also `from→to`, `*` for any) or a bare agent id that may message anyone. */
+        allow: z
+          .array(z.string().regex(/^\s*[\w.:@*-]+\s*(?:(?:->|→)\s*[\w.:@*-]+\s*)?$/, 'an agent id, or a pair like claude->codex'))
+          .default([]),
+        /** Per sending agent. */
+        rateLimit: rateLimitSchema.strict().default({windowMs: 60_000, max: 30}),
+        /** Characters of a hook's answer that messages may take (the rest stays with memories). */
+        maxInjectChars: z.number().int().min(0).max(4000).default(2000),
+        idleAfterMs: z.number().int().positive().default(5 * 60_000),
+        offlineAfterMs: z.number().int().positive().default(30 * 60_000),
+      })
+      .strict()
+      .default({messaging: 'open', allow: [], rateLimit: {windowMs: 60_000, max: 30}, maxInjectChars: 2000, idleAfterMs: 5 * 60_000, offlineAfterMs: 30 * 60_000}),
+    harnesses: z.array(z.string()).default([]),
+    /** Indexed folders (`signet source add`): how often the daemon looks for changed files; 0 = only on `source reindex`. */
+    sources: z
+      .strictObject({
+        scanIntervalSeconds: z.number().int().min(0).max(86_400).default(60),
+      })
+      .default({scanIntervalSeconds: 60}),
+    forge: z.strictObject({releaseUrl: z.string().url().optional()}).default({}),
+    /**
+     * Where the daemon keeps its data: `sqlite` (the default, memory/memories.db, needs nothing) or
+     * `postgres`, which several daemons can share. SIGNET_DATABASE_URL overrides `url` (keep a password
+     * there rather than in this file); the URL is never printed with its password.
+     */
+    storage: z
+      .strictObject({
+        backend: z.enum(['sqlite', 'postgres']).default('sqlite'),
+        url: z.string().trim().regex(POSTGRES_URL, POSTGRES_URL_HINT).optional(),
+        /** Connections one daemon may hold; several daemons share the server's max_connections. */
+        poolSize: z.number().int().min(1).max(100).default(10),
+      })
+      .default({backend: 'sqlite', poolSize: 10}),
+  })
+  return {agentConfigSchema, hookSettingsSchema, extractionSchema}
+}
 
-export type AgentConfig = z.infer<typeof agentConfigSchema>
+let schemas: ReturnType<typeof buildSchemas> | undefined
+const agentConfigSchema = () => (schemas ??= buildSchemas()).agentConfigSchema
 
-export const DEFAULT_AGENT_CONFIG: AgentConfig = agentConfigSchema.parse({})
+/** Tunables under `hooks:` (budgets and thresholds of the hook routes). */
+export type HookSettings = z.infer<ReturnType<typeof buildSchemas>['hookSettingsSchema']>
+export type ExtractionSettings = z.infer<ReturnType<typeof buildSchemas>['extractionSchema']>
+export type AgentConfig = z.infer<ReturnType<typeof buildSchemas>['agentConfigSchema']>
+
+let defaults: AgentConfig | undefined
+
+/**
+ * The settings of a workspace without agent.yaml. Parsed on first use, not at import: a first zod
+ * parse compiles the schema's parsers, ≈ 2–3 ms of every CLI start that never reads agent.yaml.
+ */
+export function defaultAgentConfig(): AgentConfig {
+  return (defaults ??= agentConfigSchema().parse({}, ONCE))
+}
 
 /**
  * Read and validate `agent.yaml`. A missing file means defaults; an invalid one throws a
@@ -171,7 +196,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = agentConfigSchema.parse({})
  */
 export function loadAgentConfig(workspaceRoot: string): AgentConfig {
   const file = workspacePaths(workspaceRoot).agentYaml
-  if (!existsSync(file)) return DEFAULT_AGENT_CONFIG
+  if (!existsSync(file)) return defaultAgentConfig()
   return parseAgentConfig(readFileSync(file, 'utf8'), file)
 }
 
@@ -187,7 +212,7 @@ export function parseAgentConfig(text: string, fileLabel = 'agent.yaml'): AgentC
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${fileLabel}: expected a mapping of settings at the top level`)
   }
-  const parsed = agentConfigSchema.safeParse(raw)
+  const parsed = agentConfigSchema().safeParse(raw, ONCE)
   if (parsed.success) return parsed.data
   const problems: string[] = []
   for (const issue of parsed.error.issues) {
@@ -250,7 +275,7 @@ function closestKey(key: string, valid: string[]): string | undefined {
 
 /** The keys the schema allows at a path of nested objects (defaults and optionals unwrapped). */
 function validKeysAt(keyPath: (string | number)[]): string[] {
-  let schema: z.ZodType = agentConfigSchema
+  let schema: z.ZodType = agentConfigSchema()
   for (const key of keyPath) {
     schema = unwrap(schema)
     if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(key)]

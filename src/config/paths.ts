@@ -9,6 +9,17 @@ export function userConfigDir(): string {
   return path.join(base, 'signet')
 }
 
+/**
+ * `~/.cache/signet` (or `$XDG_CACHE_HOME/signet`): what can be recomputed (V8 code caches written by
+ * bin/run.js, harness `--version` answers). Deleting it only costs time.
+ */
+export function userCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME)
+    ? process.env.XDG_CACHE_HOME
+    : path.join(homedir(), '.cache')
+  return path.join(base, 'signet')
+}
+
 export const DEFAULT_WORKSPACE_DIRNAME = '.agents'
 
 export function defaultWorkspacePath(): string {

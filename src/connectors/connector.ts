@@ -5,6 +5,7 @@ import type {FileChange} from '../config/atomic-file.js'
 import type {HarnessProfile, Version} from '../harnesses/profile.js'
 import type {HarnessId} from '../harnesses/registry.js'
 import {signetEntryPoints, type SignetEntryPoints} from './hook-command.js'
+import {cachedVersionProbe} from './version-probe-cache.js'
 
 /** Everything a connector may look at; tests pass their own HOME and env. */
 export interface ConnectorContext {
@@ -94,24 +95,15 @@ export function stateFromParts(parts: boolean[]): ConnectorState {
   return parts.some(Boolean) ? 'partial' : 'not-installed'
 }
 
-/** The real context: this process's HOME and env, versions probed with a short timeout. */
+/** The real context: this process's HOME and env, versions probed with a short timeout and cached per binary file. */
 export function defaultConnectorContext(overrides: Partial<ConnectorContext> = {}): ConnectorContext {
   return {
     home: overrides.env?.HOME ?? homedir(),
     env: process.env,
     entry: signetEntryPoints(),
-    probeVersion: probeBinaryVersion,
+    probeVersion: cachedVersionProbe(),
     ...overrides,
   }
-}
-
-export async function probeBinaryVersion(binary: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  const {execFile} = await import('node:child_process')
-  return new Promise((resolve) => {
-    execFile(binary, ['--version'], {timeout: 5000, env, windowsHide: true}, (error, stdout) => {
-      resolve(error ? undefined : stdout.trim() || undefined)
-    })
-  })
 }
 
 /** First `x.y.z` in a `--version` output. */

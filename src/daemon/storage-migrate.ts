@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {closeSync, openSync, readFileSync, rmSync, statSync, writeSync} from 'node:fs'
 import path from 'node:path'
 
-import {type AgentConfig, DEFAULT_AGENT_CONFIG, loadAgentConfig} from '../config/agent-config.js'
+import {type AgentConfig, defaultAgentConfig, loadAgentConfig} from '../config/agent-config.js'
 import {writeFileAtomic} from '../config/atomic-file.js'
 import {redactDatabaseSecrets} from '../config/database-url.js'
 import {workspacePaths} from '../config/paths.js'
@@ -152,7 +152,7 @@ export async function runStorageMigration(request: StorageMigrationRequest): Pro
 /** The store at a location, opened for copying: no embedder, nothing in the background. */
 async function openLocation(location: StorageLocation): Promise<Storage> {
   const config: AgentConfig = {
-    ...DEFAULT_AGENT_CONFIG,
+    ...defaultAgentConfig(),
     embedding: {provider: 'none'},
     storage: location.backend === 'postgres' ? {backend: 'postgres', url: location.url, poolSize: 2} : {backend: 'sqlite', poolSize: 1},
   }

@@ -22,7 +22,8 @@ export function isDirOnPath(dir: string, env: NodeJS.ProcessEnv = process.env): 
 
 export function isExecutableFile(file: string): boolean {
   try {
-    if (!statSync(file).isFile()) return false
+    // Most candidates do not exist: no exception for those (an ENOENT error costs its stack trace).
+    if (!statSync(file, {throwIfNoEntry: false})?.isFile()) return false
     accessSync(file, constants.X_OK)
     return true
   } catch {

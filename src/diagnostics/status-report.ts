@@ -7,7 +7,7 @@ import {resolveStorageSettings} from '../config/storage-settings.js'
 import type {ResolvedWorkspace, WorkspaceSource} from '../config/workspace.js'
 import {type ConnectorContext, type ConnectorState, defaultConnectorContext} from '../connectors/connector.js'
 import {allConnectors} from '../connectors/registry.js'
-import {daemonProcessStatus} from '../daemon/process.js'
+import {agentYamlValidatedByDaemon, daemonProcessStatus} from '../daemon/process.js'
 import {forgeStatus} from '../forge/status.js'
 import {describeStorage} from '../store/open-storage.js'
 import {localDaemonClient, startOfToday} from './local-daemon.js'
@@ -44,19 +44,23 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
   const paths = workspacePaths(workspace.path)
   const warnings: string[] = []
   const exists = existsSync(paths.agentYaml)
+  const processStatus = exists ? daemonProcessStatus(workspace.path) : {running: false as const, stalePid: undefined, state: undefined}
+  // The running daemon validated this very agent.yaml at start: /api/status has the settings.
+  const validated = processStatus.running ? agentYamlValidatedByDaemon(workspace.path, processStatus.state) : undefined
   let config: AgentConfig | undefined
-  if (exists) {
+  if (exists && !validated) {
     try {
       config = loadAgentConfig(workspace.path)
     } catch (error) {
       warnings.push((error as Error).message)
     }
-  } else {
+  } else if (!exists) {
     warnings.push(`no workspace at ${workspace.path} — run \`signet setup\``)
   }
+  const agentName = config?.agent.name ?? validated?.agentName
   const report: StatusReport = {
     workspace: {path: workspace.path, source: workspace.source, origin: workspace.origin, exists},
-    agent: config ? {name: config.agent.name} : null,
+    agent: agentName === undefined ? null : {name: agentName},
     daemon: {running: false, pid: null, url: null, version: null, uptime: null, bindHost: null, networkMode: null, authMode: null},
     storage: null,
     memories: null,
@@ -81,13 +85,15 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
     }
   }
 
-  const processStatus = exists ? daemonProcessStatus(workspace.path) : {running: false as const, stalePid: undefined}
   if (processStatus.stalePid !== undefined) warnings.push(`stale pid file (pid ${processStatus.stalePid} is not running) — \`signet daemon start\` cleans it`)
   const client = processStatus.running ? localDaemonClient(workspace.path) : undefined
+  // Asked together with /api/status rather than after it: one round trip less.
+  const keys = client ? countKeys(client) : Promise.resolve(null)
   const [live, connectors, forge] = await Promise.all([
     client ? client.call('GET /api/status').catch((error: Error) => error) : Promise.resolve(undefined),
     connectorRows(options.connectorContext ?? defaultConnectorContext()),
-    forgeStatus({workspace: exists ? workspace.path : undefined}),
+    // Only whether Forge is installed and its version are shown: no agent.yaml read for its release URL.
+    forgeStatus(),
   ])
   report.connectors = connectors
   report.forge = {installed: forge.installed, version: forge.version, onPath: forge.onPath}
@@ -105,9 +111,8 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
       }
     }
     if (live.authModeWarning) warnings.push(live.authModeWarning)
-    const [keys, sessions] = await Promise.all([countKeys(client!), countSessionsToday(client!)])
-    report.keys = keys
-    report.sessionsToday = sessions
+    report.sessionsToday = await countSessionsToday(client!)
+    report.keys = await keys
   } else if (exists) {
     warnings.push('the daemon is not running — `signet daemon start`')
   }

@@ -2,57 +2,21 @@ import {createHash, randomBytes} from 'node:crypto'
 import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync} from 'node:fs'
 import path from 'node:path'
 
-import {userConfigDir} from '../config/paths.js'
 import {writeFileAtomic} from '../config/atomic-file.js'
 import {isDirOnPath} from '../diagnostics/path-lookup.js'
 import {SignetError} from '../errors.js'
 import {downloadAsset, fetchReleaseText, type DownloadProgress} from './download.js'
 import {detectForgePlatform} from './platform.js'
+import {forgeBinDir, type ForgeInstallRecord, forgePathHint, forgeRecordPath, managedForgePath, readForgeRecord} from './record.js'
 import {assetUrl, checksumUrl, CHECKSUM_FILE, latestUrl, normalizeForgeVersion, parseChecksumFile, resolveReleaseSource} from './release.js'
 
-/** What `forge install` leaves next to the binary so status/doctor/update know what is there. */
-export interface ForgeInstallRecord {
-  version: string
-  sha256: string
-  installedAt: string
-  sourceUrl: string
-  checksumUrl: string
-  asset: string
-  bytes: number
-}
-
-export function forgeBinDir(): string {
-  return path.join(userConfigDir(), 'bin')
-}
-
-export function managedForgePath(): string {
-  return path.join(forgeBinDir(), 'forge')
-}
-
-export function forgeRecordPath(): string {
-  return path.join(forgeBinDir(), '.forge-install.json')
-}
-
-export function readForgeRecord(): ForgeInstallRecord | undefined {
-  try {
-    const record = JSON.parse(readFileSync(forgeRecordPath(), 'utf8')) as ForgeInstallRecord
-    return typeof record.version === 'string' && typeof record.sha256 === 'string' ? record : undefined
-  } catch {
-    return undefined
-  }
-}
-
+/** The binary's sha256, compared with its install record (by status and doctor, loaded on demand). */
 export function sha256OfFile(file: string): string | undefined {
   try {
     return createHash('sha256').update(readFileSync(file)).digest('hex')
   } catch {
     return undefined
   }
-}
-
-/** The line to add to a shell profile; Signet never edits profiles itself. */
-export function forgePathHint(): string {
-  return `export PATH="${forgeBinDir()}:$PATH"`
 }
 
 export type ForgeInstallAction = 'installed' | 'updated' | 'reinstalled' | 'unchanged'

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import type {Finding} from '../diagnostics/finding.js'
 import {findExecutableOnPath, isDirOnPath, isExecutableFile} from '../diagnostics/path-lookup.js'
-import {forgeBinDir, forgePathHint, type ForgeInstallRecord, managedForgePath, readForgeRecord, sha256OfFile} from './install.js'
+import {forgeBinDir, forgePathHint, type ForgeInstallRecord, managedForgePath, readForgeRecord} from './record.js'
 import {detectForgePlatform} from './platform.js'
 import {resolveReleaseSource} from './release.js'
 
@@ -56,7 +56,8 @@ export async function forgeStatus(options: {workspace?: string; env?: NodeJS.Pro
   } catch (error) {
     releaseUrlError = (error as Error).message
   }
-  const managedVerified = managed && record ? sha256OfFile(managedBinaryPath) === record.sha256 : null
+  // The installer (and node:crypto with it) loads only when there is a managed binary to check.
+  const managedVerified = managed && record ? (await import('./install.js')).sha256OfFile(managedBinaryPath) === record.sha256 : null
   const binaryPath = pathBinary ?? (managed ? managedBinaryPath : null)
   let version: string | null = null
   if (binaryPath && (samePath || !pathBinary) && record) version = record.version

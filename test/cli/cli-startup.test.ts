@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -76,6 +76,27 @@ describe('CLI start-up', () => {
     const result = await run(['help', 'daemon'])
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('daemon status')
+  })
+
+  it('asks a harness for its --version once per binary, not on every `connector list` or `status`', async () => {
+    const bin = path.join(home, 'harness-bin')
+    mkdirSync(bin, {recursive: true})
+    const runs = path.join(home, 'claude.runs')
+    writeFileSync(path.join(bin, 'claude'), `#!/bin/sh\necho run >> "${runs}"\necho "2.1.3 (Claude Code)"\n`)
+    chmodSync(path.join(bin, 'claude'), 0o755)
+    const withHarness = {...env, PATH: `${bin}${path.delimiter}${env.PATH}`}
+    const saved = env
+    env = withHarness
+    try {
+      for (const args of [['connector', 'list'], ['connector', 'list'], ['status']]) {
+        const result = await run(args)
+        expect(result.code).toBe(0)
+        if (args[0] === 'connector') expect(result.stdout).toContain('2.1.3 (Claude Code)')
+      }
+    } finally {
+      env = saved
+    }
+    expect(readFileSync(runs, 'utf8').trim().split('\n')).toHaveLength(1)
   })
 
   it('two installs for one user keep a code cache each instead of deleting each other\'s', async () => {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {initWorkspace} from '../../src/config/workspace.js'
+import {fileStamp} from '../../src/daemon/process.js'
 import {freePort, runCli} from '../helpers/cli.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
 
@@ -69,6 +70,25 @@ describe('the daemon refuses an agent.yaml with unknown keys', () => {
     expect(start.stderr).toMatch(/auth\.mdoe \(line 6\): unknown key — did you mean auth\.mode\?/)
     expect(existsSync(path.join(temp.workspace, '.daemon', 'pid'))).toBe(false)
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow()
+  })
+})
+
+describe('status commands and the agent.yaml the daemon validated', () => {
+  it('the daemon records the file it validated; status takes its settings from the daemon while the file is unchanged', async () => {
+    const pid = await setUpRunningDaemon()
+    const state = JSON.parse(readFileSync(path.join(temp.workspace, '.daemon', 'daemon.json'), 'utf8'))
+    expect(state).toMatchObject({pid, agentYaml: fileStamp(agentYaml()), agentName: 'signet'})
+    const status = JSON.parse((await runCli(['daemon', 'status', '--json'], {env})).stdout)
+    expect(status).toMatchObject({running: true, bindHost: '127.0.0.1', networkMode: 'localhost', authMode: 'local', configuredAuthMode: 'local'})
+    expect(status.warning).toBeUndefined()
+    const overview = await runCli(['status'], {env})
+    expect(overview.stdout).toMatch(/^Signet agent signet /)
+    expect(overview.stdout).toContain('127.0.0.1 (localhost), auth local')
+    // The same content written again is another file as far as the stamp goes: parsed, still fine.
+    writeConfig()
+    const again = JSON.parse((await runCli(['daemon', 'status', '--json'], {env})).stdout)
+    expect(again).toMatchObject({running: true, bindHost: '127.0.0.1', authMode: 'local'})
+    expect(again.warning).toBeUndefined()
   })
 })
 

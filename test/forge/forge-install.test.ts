@@ -5,7 +5,8 @@ import path from 'node:path'
 
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {forgeRecordPath, installForge, managedForgePath} from '../../src/forge/install.js'
+import {installForge} from '../../src/forge/install.js'
+import {forgeRecordPath, managedForgePath} from '../../src/forge/record.js'
 import {detectForgePlatform} from '../../src/forge/platform.js'
 import {compareForgeVersions, parseChecksumFile, resolveReleaseSource} from '../../src/forge/release.js'
 import {forgeFindings, forgeStatus} from '../../src/forge/status.js'

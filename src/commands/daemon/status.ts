@@ -3,7 +3,7 @@ import {clientForEndpoint, resolveDaemonEndpoint} from '../../client/resolve-end
 import {loadAgentConfig} from '../../config/agent-config.js'
 import {type ListenSettings, resolveListenSettings} from '../../config/network.js'
 import {workspacePaths} from '../../config/paths.js'
-import {daemonProcessStatus} from '../../daemon/process.js'
+import {agentYamlValidatedByDaemon, daemonProcessStatus} from '../../daemon/process.js'
 import {formatDuration, paint} from '../../ui/output.js'
 
 export interface DaemonStatusReport {
@@ -35,12 +35,17 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
     // An invalid agent.yaml must not hide a daemon that runs (it started from an earlier, valid file).
     let listen: ListenSettings | undefined
     let configProblem: string | undefined
-    try {
-      listen = resolveListenSettings(loadAgentConfig(workspace.path))
-    } catch (error) {
-      if (!processStatus.running) throw error
-      configProblem = (error as Error).message
+    const readConfig = () => {
+      try {
+        listen = resolveListenSettings(loadAgentConfig(workspace.path))
+      } catch (error) {
+        if (!processStatus.running) throw error
+        configProblem = (error as Error).message
+      }
     }
+    // The daemon validated this very agent.yaml at start: its /api/status answer says all the file would.
+    const validatedByDaemon = processStatus.running && agentYamlValidatedByDaemon(workspace.path, processStatus.state) !== undefined
+    if (!validatedByDaemon) readConfig()
     const endpoint = resolveDaemonEndpoint({workspace: workspace.path, asOwner: true})
     const report: DaemonStatusReport = {
       running: false,
@@ -75,6 +80,15 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
       } catch (error) {
         report.version = processStatus.state?.version ?? null
         report.warning = `the daemon process runs but /api/status failed: ${(error as Error).message}`
+        if (validatedByDaemon) {
+          readConfig()
+          Object.assign(report, {
+            bindHost: listen?.bindHost ?? report.bindHost,
+            networkMode: listen?.networkMode ?? 'unknown',
+            authMode: listen?.effectiveAuthMode ?? 'unknown',
+            configuredAuthMode: listen?.configuredAuthMode ?? 'unknown',
+          })
+        }
       }
     }
     if (configProblem) report.warning = `${configProblem} — the running daemon keeps its earlier settings; fix agent.yaml before restarting it`

@@ -18,7 +18,24 @@ const ZONES = [
   {target: layer('connectors'), from: [layer('store'), layer('daemon')], message: 'Connectors edit harness files and talk to the daemon over HTTP only.'},
   {
     target: layer('harnesses'),
-    from: ['cli', 'client', 'commands', 'config', 'connectors', 'credentials', 'daemon', 'diagnostics', 'forge', 'hooks', 'import', 'mcp', 'service', 'setup', 'store', 'ui'].map(layer),
+    from: [
+      'cli',
+      'client',
+      'commands',
+      'config',
+      'connectors',
+      'credentials',
+      'daemon',
+      'diagnostics',
+      'forge',
+      'hooks',
+      'import',
+      'mcp',
+      'service',
+      'setup',
+      'store',
+      'ui',
+    ].map(layer),
     message: 'Harness profiles are plain data every layer reads (the hook on every prompt): they import nothing else from Signet.',
   },
   {target: layer('client'), from: [layer('daemon'), layer('store')], message: 'The client speaks HTTP; it must not link the daemon or the store.'},
@@ -41,7 +58,7 @@ const ZONES = [
     from: layer('store'),
     // The role and permission vocabulary is the store's (keys persist it): constants, no I/O.
     except: ['./roles.ts'],
-    message: 'The API contract names the store\'s role vocabulary (src/store/roles.ts) and nothing else of the store.',
+    message: "The API contract names the store's role vocabulary (src/store/roles.ts) and nothing else of the store.",
   },
   {
     // Opening the database belongs to the daemon (and the store that implements it).
@@ -127,7 +144,12 @@ export default tseslint.config(
   {
     // Profiles are loaded by the hook before every model call: node:path and each other, no packages.
     files: ['src/harnesses/**/*.ts'],
-    rules: {'no-restricted-imports': ['error', {patterns: [{regex: '^(?!node:|\\.{1,2}/)', message: 'Harness profiles import only node: built-ins and each other.'}]}]},
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {patterns: [{regex: '^(?!node:|\\.{1,2}/)', message: 'Harness profiles import only node: built-ins and each other.'}]},
+      ],
+    },
   },
   {
     // Plugin sources run inside the harnesses (Node or Bun), not in Signet: ES modules with Node's

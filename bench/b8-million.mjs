@@ -106,7 +106,11 @@ async function load(workspace) {
 async function storage(workspace) {
   const dbPath = path.join(workspace, 'memory', 'memories.db')
   const dir = path.dirname(dbPath)
-  const files = Object.fromEntries(readdirSync(dir).filter((name) => name.startsWith('memories.db')).map((name) => [name, statSync(path.join(dir, name)).size]))
+  const files = Object.fromEntries(
+    readdirSync(dir)
+      .filter((name) => name.startsWith('memories.db'))
+      .map((name) => [name, statSync(path.join(dir, name)).size]),
+  )
   const total = Object.values(files).reduce((sum, size) => sum + size, 0)
   const {default: Database} = await import(path.join(ROOT, 'node_modules/better-sqlite3/lib/index.js'))
   const db = new Database(dbPath, {readonly: true})
@@ -119,7 +123,12 @@ async function storage(workspace) {
       const group = name.startsWith('memories_fts') ? 'memories_fts (FTS5 index)' : name
       grouped[group] = (grouped[group] ?? 0) + bytes
     }
-    tables = Object.fromEntries(Object.entries(grouped).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, bytes]) => [name, {bytes, per_memory: round(bytes / count, 1)}]))
+    tables = Object.fromEntries(
+      Object.entries(grouped)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([name, bytes]) => [name, {bytes, per_memory: round(bytes / count, 1)}]),
+    )
   } catch (error) {
     tables = {unavailable: String(error.message ?? error)}
   } finally {
@@ -167,7 +176,10 @@ async function benchHooks(small, big, {reps, prompts}) {
   for (let i = 0; i < reps; i++) {
     const input = payload(prompts[i % prompts.length])
     samples.node.push((await timeSpawn(['-e', ''], {env: small.env, input})).ms)
-    for (const [name, daemon] of [['hook_10k', small], ['hook_1m', big]]) {
+    for (const [name, daemon] of [
+      ['hook_10k', small],
+      ['hook_1m', big],
+    ]) {
       const run = await timeSpawn(hookArgs, {env: daemon.env, input})
       if (run.code !== 0) throw new Error(`hook exited ${run.code}: ${run.stderr}`)
       samples[name].push(run.ms)

@@ -37,7 +37,15 @@ try {
   try {
     await daemon.waitForVectors(900_000)
     const prompts = samplePrompts(loadLocomo())
-    const payload = (prompt) => JSON.stringify({session_id: `bench-${Math.floor(Math.random() * 1e9)}`, transcript_path: '', cwd: repo, permission_mode: 'default', hook_event_name: 'UserPromptSubmit', prompt})
+    const payload = (prompt) =>
+      JSON.stringify({
+        session_id: `bench-${Math.floor(Math.random() * 1e9)}`,
+        transcript_path: '',
+        cwd: repo,
+        permission_mode: 'default',
+        hook_event_name: 'UserPromptSubmit',
+        prompt,
+      })
     const hookArgs = [RUN_JS, 'hook', 'user-prompt-submit', '-H', 'claude-code']
     const env = {...daemon.env}
     for (let i = 0; i < 10; i++) {
@@ -60,18 +68,24 @@ try {
     }
     const figure = summarize(hook)
     const ref = summarize(reference)
-    console.log(JSON.stringify({
-      figure: 'B1 prompt hook, end to end',
-      memories: Number(options.memories),
-      reps,
-      hook: figure,
-      node_e: ref,
-      ratio_p50: round(figure.p50_ms / ref.p50_ms),
-      ratio_p95: round(figure.p95_ms / ref.p95_ms),
-      injected_share: round(injected / reps),
-      target: 'p95 ≤ 120 ms; p50 ≤ 1.6 × node -e ""',
-      machine: {cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((value) => round(value))},
-    }, null, 2))
+    console.log(
+      JSON.stringify(
+        {
+          figure: 'B1 prompt hook, end to end',
+          memories: Number(options.memories),
+          reps,
+          hook: figure,
+          node_e: ref,
+          ratio_p50: round(figure.p50_ms / ref.p50_ms),
+          ratio_p95: round(figure.p95_ms / ref.p95_ms),
+          injected_share: round(injected / reps),
+          target: 'p95 ≤ 120 ms; p50 ≤ 1.6 × node -e ""',
+          machine: {cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((value) => round(value))},
+        },
+        null,
+        2,
+      ),
+    )
   } finally {
     await daemon.stop()
   }

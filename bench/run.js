@@ -43,7 +43,12 @@ const {values: options} = parseArgs({
   },
 })
 const quick = options.quick
-const wanted = new Set((options.only ?? 'B1,B2,B3,B4,B5,B6,B7,B9').toUpperCase().split(',').map((item) => item.trim()))
+const wanted = new Set(
+  (options.only ?? 'B1,B2,B3,B4,B5,B6,B7,B9')
+    .toUpperCase()
+    .split(',')
+    .map((item) => item.trim()),
+)
 const plan = {
   hookReps: quick ? 20 : 100,
   recallReps: quick ? 200 : 400,
@@ -76,9 +81,7 @@ function machine() {
 }
 
 const results = {}
-const conversations = loadLocomo()?.filter(
-  (conversation) => !options.conversations || options.conversations.split(',').includes(conversation.name),
-)
+const conversations = loadLocomo()?.filter((conversation) => !options.conversations || options.conversations.split(',').includes(conversation.name))
 const prompts = samplePrompts(conversations)
 
 async function withDaemon(label, {embedding, seed = 0}, body) {
@@ -102,7 +105,6 @@ async function withDaemon(label, {embedding, seed = 0}, body) {
   }
 }
 
-
 if (['B1', 'B2', 'B3', 'B4', 'B5', 'B6'].some((figure) => wanted.has(figure))) {
   await withDaemon('10k', {seed: 10_000}, async (daemon, bulk) => {
     await new Promise((resolve) => setTimeout(resolve, 2000))
@@ -115,7 +117,12 @@ if (['B1', 'B2', 'B3', 'B4', 'B5', 'B6'].some((figure) => wanted.has(figure))) {
       log('B2: recall over HTTP at 10k')
       results.B2 = {at_10k: await benchRecall(daemon, {reps: plan.recallReps, prompts})}
       // Idle RSS of this daemon (10k memories, before any load), so a B2-only run reports it too.
-      Object.assign(results.B2, {p50_ms: results.B2.at_10k.p50_ms, p95_ms: results.B2.at_10k.p95_ms, ratio_p50: results.B2.at_10k.ratio_p50, idle_rss_mb: idleRss})
+      Object.assign(results.B2, {
+        p50_ms: results.B2.at_10k.p50_ms,
+        p95_ms: results.B2.at_10k.p95_ms,
+        ratio_p50: results.B2.at_10k.ratio_p50,
+        idle_rss_mb: idleRss,
+      })
     }
     if (wanted.has('B5')) {
       log('B5: CLI start vs bare node, alternating')
@@ -135,7 +142,8 @@ if (['B1', 'B2', 'B3', 'B4', 'B5', 'B6'].some((figure) => wanted.has(figure))) {
         rss.push(daemon.rssMb())
         if (!wanted.has('B6')) break
       }
-      if (wanted.has('B4')) results.B4 = {...runs[0], runs: runs.map(({p50_ms, p95_ms, errors, lost_writes, requests}) => ({p50_ms, p95_ms, errors, lost_writes, requests}))}
+      if (wanted.has('B4'))
+        results.B4 = {...runs[0], runs: runs.map(({p50_ms, p95_ms, errors, lost_writes, requests}) => ({p50_ms, p95_ms, errors, lost_writes, requests}))}
       if (wanted.has('B6')) {
         results.B6 = {
           idle_mb: idleRss,
@@ -208,40 +216,146 @@ function printTable({machine: m, results: r}) {
     rows.push([figure, what, fmt(p50), fmt(p95), fmt(ref), fmt(ratioValue), target, ok === undefined ? '' : ok ? 'ok' : 'MISS'])
   if (r.B1) {
     if (r.B1.unavailable) add('B1', `prompt hook: unavailable (${r.B1.unavailable})`, null, null, null, null, 'p95 ≤ 120, ≤ 1.6× node', undefined)
-    else add('B1', 'prompt hook, 10k memories', r.B1.p50_ms, r.B1.p95_ms, r.B1.ref_p50_ms, r.B1.ratio_p50, 'p95 ≤ 120, ≤ 1.6× node', r.B1.p95_ms <= 120 && r.B1.ratio_p50 <= 1.6)
+    else
+      add(
+        'B1',
+        'prompt hook, 10k memories',
+        r.B1.p50_ms,
+        r.B1.p95_ms,
+        r.B1.ref_p50_ms,
+        r.B1.ratio_p50,
+        'p95 ≤ 120, ≤ 1.6× node',
+        r.B1.p95_ms <= 120 && r.B1.ratio_p50 <= 1.6,
+      )
   }
   if (r.B2) {
-    add('B2', `recall HTTP, 10k (daemon CPU ${r.B2.at_10k.daemon_cpu_ms_per_request} ms/req, idle RSS ${r.B2.idle_rss_mb} MB)`, r.B2.at_10k.p50_ms, r.B2.at_10k.p95_ms, r.B2.at_10k.ref_p50_ms, r.B2.at_10k.ratio_p50, 'p95 ≤ 15', r.B2.at_10k.p95_ms <= 15)
-    if (r.B2.at_100k) add('B2', `recall HTTP, 100k (daemon CPU ${r.B2.at_100k.daemon_cpu_ms_per_request} ms/req)`, r.B2.at_100k.p50_ms, r.B2.at_100k.p95_ms, r.B2.at_100k.ref_p50_ms, r.B2.at_100k.ratio_p50, 'p95 ≤ 40', r.B2.at_100k.p95_ms <= 40)
+    add(
+      'B2',
+      `recall HTTP, 10k (daemon CPU ${r.B2.at_10k.daemon_cpu_ms_per_request} ms/req, idle RSS ${r.B2.idle_rss_mb} MB)`,
+      r.B2.at_10k.p50_ms,
+      r.B2.at_10k.p95_ms,
+      r.B2.at_10k.ref_p50_ms,
+      r.B2.at_10k.ratio_p50,
+      'p95 ≤ 15',
+      r.B2.at_10k.p95_ms <= 15,
+    )
+    if (r.B2.at_100k)
+      add(
+        'B2',
+        `recall HTTP, 100k (daemon CPU ${r.B2.at_100k.daemon_cpu_ms_per_request} ms/req)`,
+        r.B2.at_100k.p50_ms,
+        r.B2.at_100k.p95_ms,
+        r.B2.at_100k.ref_p50_ms,
+        r.B2.at_100k.ratio_p50,
+        'p95 ≤ 40',
+        r.B2.at_100k.p95_ms <= 40,
+      )
   }
-  if (r.B3) add('B3', `remember: ${r.B3.per_sec_http}/s HTTP (daemon CPU ${r.B3.daemon_cpu_ms_per_remember ?? '?'} ms each), ${r.B3.per_sec_bulk}/s bulk`, r.B3.p50_ms, r.B3.p95_ms, r.B3.health_p50_ms ?? null, r.B3.ratio_p50 ?? null, '≥ 1500/s, ≥ 20000/s', r.B3.per_sec_http >= 1500 && r.B3.per_sec_bulk >= 20_000)
-  if (r.B4) add('B4', `32 clients: ${r.B4.per_sec} req/s, ${r.B4.errors} errors, ${r.B4.lost_writes} lost, daemon CPU ${r.B4.daemon_cpu_ms_per_request} ms/req`, r.B4.p50_ms, r.B4.p95_ms, null, null, '0 err, 0 lost, p95 ≤ 60', r.B4.errors === 0 && r.B4.lost_writes === 0 && r.B4.p95_ms <= 60)
+  if (r.B3)
+    add(
+      'B3',
+      `remember: ${r.B3.per_sec_http}/s HTTP (daemon CPU ${r.B3.daemon_cpu_ms_per_remember ?? '?'} ms each), ${r.B3.per_sec_bulk}/s bulk`,
+      r.B3.p50_ms,
+      r.B3.p95_ms,
+      r.B3.health_p50_ms ?? null,
+      r.B3.ratio_p50 ?? null,
+      '≥ 1500/s, ≥ 20000/s',
+      r.B3.per_sec_http >= 1500 && r.B3.per_sec_bulk >= 20_000,
+    )
+  if (r.B4)
+    add(
+      'B4',
+      `32 clients: ${r.B4.per_sec} req/s, ${r.B4.errors} errors, ${r.B4.lost_writes} lost, daemon CPU ${r.B4.daemon_cpu_ms_per_request} ms/req`,
+      r.B4.p50_ms,
+      r.B4.p95_ms,
+      null,
+      null,
+      '0 err, 0 lost, p95 ≤ 60',
+      r.B4.errors === 0 && r.B4.lost_writes === 0 && r.B4.p95_ms <= 60,
+    )
   if (r.B5) {
     for (const name of Object.keys(CLI_START_COMMANDS)) {
       const command = r.B5[name]
-      if (command) add('B5', `signet ${command.args}`, command.p50_ms, command.p95_ms, r.B5.ref_p50_ms, command.ratio_p50, 'p50 ≤ 2× node', command.ratio_p50 <= 2)
+      if (command)
+        add('B5', `signet ${command.args}`, command.p50_ms, command.p95_ms, r.B5.ref_p50_ms, command.ratio_p50, 'p50 ≤ 2× node', command.ratio_p50 <= 2)
     }
   }
   if (r.B6) {
     const afterLoad = [r.B6.after_b4_mb, r.B6.after_b4_x3_mb].filter((mb) => mb !== null && mb !== undefined)
-    add('B6', `RSS MB idle ${r.B6.idle_mb}, after B4 ${r.B6.after_b4_mb}, ×3 ${r.B6.after_b4_x3_mb} (${r.B6.growth_run_over_run_pct}%)`, null, null, null, null, 'idle, after load ≤ 120; growth ≤ 5 %', r.B6.idle_mb <= 120 && afterLoad.every((mb) => mb <= 120) && (r.B6.growth_run_over_run_pct ?? 0) <= 5)
+    add(
+      'B6',
+      `RSS MB idle ${r.B6.idle_mb}, after B4 ${r.B6.after_b4_mb}, ×3 ${r.B6.after_b4_x3_mb} (${r.B6.growth_run_over_run_pct}%)`,
+      null,
+      null,
+      null,
+      null,
+      'idle, after load ≤ 120; growth ≤ 5 %',
+      r.B6.idle_mb <= 120 && afterLoad.every((mb) => mb <= 120) && (r.B6.growth_run_over_run_pct ?? 0) <= 5,
+    )
   }
   if (r.B7) {
     if (r.B7.unavailable) add('B7', `LoCoMo: unavailable (${r.B7.unavailable})`, null, null, null, null, 'R@10 ≥ 0.75', undefined)
     else {
-      add('B7', `LoCoMo R@5 ${r.B7.recall_at_5} R@10 ${r.B7.recall_at_10} (plain bm25 ${r.B7.baseline_recall_at_5}/${r.B7.baseline_recall_at_10}), ${r.B7.embedding.provider}`, r.B7.p50_ms, r.B7.p95_ms, null, r.B7.ratio_recall_at_10, 'R@10 ≥ 0.75', r.B7.recall_at_10 >= 0.75)
+      add(
+        'B7',
+        `LoCoMo R@5 ${r.B7.recall_at_5} R@10 ${r.B7.recall_at_10} (plain bm25 ${r.B7.baseline_recall_at_5}/${r.B7.baseline_recall_at_10}), ${r.B7.embedding.provider}`,
+        r.B7.p50_ms,
+        r.B7.p95_ms,
+        null,
+        r.B7.ratio_recall_at_10,
+        'R@10 ≥ 0.75',
+        r.B7.recall_at_10 >= 0.75,
+      )
       for (const [category, score] of Object.entries(r.B7.per_category)) {
-        add('', `  category ${category} (${score.n} q): R@5 ${score.recall_at_5} R@10 ${score.recall_at_10} (bm25 ${score.baseline_recall_at_10})`, null, null, null, null, '≥ 0.45', score.recall_at_10 >= 0.45)
+        add(
+          '',
+          `  category ${category} (${score.n} q): R@5 ${score.recall_at_5} R@10 ${score.recall_at_10} (bm25 ${score.baseline_recall_at_10})`,
+          null,
+          null,
+          null,
+          null,
+          '≥ 0.45',
+          score.recall_at_10 >= 0.45,
+        )
       }
       for (const [label, part] of Object.entries(r.B7.split ?? {})) {
-        const categories = Object.entries(part.per_category).map(([category, score]) => `c${category} ${score.recall_at_10}`).join(' ')
-        add('', `  ${label} (${part.conversations.join(', ')}): R@5 ${part.recall_at_5} R@10 ${part.recall_at_10} [${categories}]`, null, null, null, null, '', undefined)
+        const categories = Object.entries(part.per_category)
+          .map(([category, score]) => `c${category} ${score.recall_at_10}`)
+          .join(' ')
+        add(
+          '',
+          `  ${label} (${part.conversations.join(', ')}): R@5 ${part.recall_at_5} R@10 ${part.recall_at_10} [${categories}]`,
+          null,
+          null,
+          null,
+          null,
+          '',
+          undefined,
+        )
       }
     }
   }
   if (r.B9) {
-    add('B9', `recall as users ask: R@5 ${r.B9.recall_at_5} R@10 ${r.B9.recall_at_10} MRR ${r.B9.mrr}, answers injected ${r.B9.answers_injected}`, null, null, null, null, 'R@5 ≥ 0.85', r.B9.recall_at_5 >= 0.85)
-    add('B9', `unrelated prompts injecting: ${r.B9.unrelated_injecting} (${r.B9.unrelated_prompts} prompts)`, null, null, null, null, '≤ 0.05', r.B9.unrelated_injecting <= 0.05)
+    add(
+      'B9',
+      `recall as users ask: R@5 ${r.B9.recall_at_5} R@10 ${r.B9.recall_at_10} MRR ${r.B9.mrr}, answers injected ${r.B9.answers_injected}`,
+      null,
+      null,
+      null,
+      null,
+      'R@5 ≥ 0.85',
+      r.B9.recall_at_5 >= 0.85,
+    )
+    add(
+      'B9',
+      `unrelated prompts injecting: ${r.B9.unrelated_injecting} (${r.B9.unrelated_prompts} prompts)`,
+      null,
+      null,
+      null,
+      null,
+      '≤ 0.05',
+      r.B9.unrelated_injecting <= 0.05,
+    )
     for (const [kind, score] of Object.entries(r.B9.per_kind)) {
       add('', `  ${kind} (${score.n}): R@5 ${score.recall_at_5} MRR ${score.mrr} injected ${score.answers_injected}`, null, null, null, null, '', undefined)
     }
@@ -249,34 +363,147 @@ function printTable({machine: m, results: r}) {
   if (r.B10) {
     add('B10', 'agent message → connected SSE client', r.B10.p50_ms, r.B10.p95_ms, null, null, 'p50 ≤ 20, p95 ≤ 50', r.B10.p50_ms <= 20 && r.B10.p95_ms <= 50)
     const hook = r.B10.empty_inbox_hook
-    add('B10', `prompt hook, empty inbox (+${hook.extra_p50_ms} ms p50 vs without)`, hook.with_feature.p50_ms, hook.with_feature.p95_ms, hook.without_feature.p50_ms, hook.ratio_p50, '≤ 1 ms more', hook.extra_p50_ms <= 1)
+    add(
+      'B10',
+      `prompt hook, empty inbox (+${hook.extra_p50_ms} ms p50 vs without)`,
+      hook.with_feature.p50_ms,
+      hook.with_feature.p95_ms,
+      hook.without_feature.p50_ms,
+      hook.ratio_p50,
+      '≤ 1 ms more',
+      hook.extra_p50_ms <= 1,
+    )
   }
   if (r.B11) {
     const {sqlite, postgres} = r.B11
-    const cpu = (figure) => `daemon CPU ${figure.daemon_cpu_ms_per_request} ms/req${figure.postgres_cpu_ms_per_request != null ? `, server ${figure.postgres_cpu_ms_per_request}` : ''}`
-    add('B11', `recall 10k, SQLite (${cpu(sqlite.b2_10k)})`, sqlite.b2_10k.p50_ms, sqlite.b2_10k.p95_ms, sqlite.b2_10k.ref_p50_ms, sqlite.b2_10k.ratio_p50, '', undefined)
-    add('B11', `recall 10k, PostgreSQL just migrated, before ANALYZE (${cpu(postgres.b2_10k_before_analyze)})`, postgres.b2_10k_before_analyze.p50_ms, postgres.b2_10k_before_analyze.p95_ms, postgres.b2_10k_before_analyze.ref_p50_ms, postgres.b2_10k_before_analyze.ratio_p50, '', undefined)
-    add('B11', `recall 10k, PostgreSQL (${cpu(postgres.b2_10k)})`, postgres.b2_10k.p50_ms, postgres.b2_10k.p95_ms, postgres.b2_10k.ref_p50_ms, postgres.b2_10k.ratio_p50, 'p95 ≤ 15', postgres.b2_10k.p95_ms <= 15)
-    if (sqlite.b2_100k) add('B11', `recall 100k, SQLite (${cpu(sqlite.b2_100k)})`, sqlite.b2_100k.p50_ms, sqlite.b2_100k.p95_ms, sqlite.b2_100k.ref_p50_ms, sqlite.b2_100k.ratio_p50, '', undefined)
-    if (postgres.b2_100k) add('B11', `recall 100k, PostgreSQL (${cpu(postgres.b2_100k)})`, postgres.b2_100k.p50_ms, postgres.b2_100k.p95_ms, postgres.b2_100k.ref_p50_ms, postgres.b2_100k.ratio_p50, 'p95 ≤ 40', postgres.b2_100k.p95_ms <= 40)
-    for (const [name, b3] of [['SQLite', sqlite.b3], ['PostgreSQL', postgres.b3]]) {
-      add('B11', `remember, ${name}: ${b3.per_sec_http}/s one client, ${b3.bulk.per_sec}/s bulk`, b3.p50_ms, b3.p95_ms, b3.health_p50_ms, b3.ratio_p50, '', undefined)
+    const cpu = (figure) =>
+      `daemon CPU ${figure.daemon_cpu_ms_per_request} ms/req${figure.postgres_cpu_ms_per_request != null ? `, server ${figure.postgres_cpu_ms_per_request}` : ''}`
+    add(
+      'B11',
+      `recall 10k, SQLite (${cpu(sqlite.b2_10k)})`,
+      sqlite.b2_10k.p50_ms,
+      sqlite.b2_10k.p95_ms,
+      sqlite.b2_10k.ref_p50_ms,
+      sqlite.b2_10k.ratio_p50,
+      '',
+      undefined,
+    )
+    add(
+      'B11',
+      `recall 10k, PostgreSQL just migrated, before ANALYZE (${cpu(postgres.b2_10k_before_analyze)})`,
+      postgres.b2_10k_before_analyze.p50_ms,
+      postgres.b2_10k_before_analyze.p95_ms,
+      postgres.b2_10k_before_analyze.ref_p50_ms,
+      postgres.b2_10k_before_analyze.ratio_p50,
+      '',
+      undefined,
+    )
+    add(
+      'B11',
+      `recall 10k, PostgreSQL (${cpu(postgres.b2_10k)})`,
+      postgres.b2_10k.p50_ms,
+      postgres.b2_10k.p95_ms,
+      postgres.b2_10k.ref_p50_ms,
+      postgres.b2_10k.ratio_p50,
+      'p95 ≤ 15',
+      postgres.b2_10k.p95_ms <= 15,
+    )
+    if (sqlite.b2_100k)
+      add(
+        'B11',
+        `recall 100k, SQLite (${cpu(sqlite.b2_100k)})`,
+        sqlite.b2_100k.p50_ms,
+        sqlite.b2_100k.p95_ms,
+        sqlite.b2_100k.ref_p50_ms,
+        sqlite.b2_100k.ratio_p50,
+        '',
+        undefined,
+      )
+    if (postgres.b2_100k)
+      add(
+        'B11',
+        `recall 100k, PostgreSQL (${cpu(postgres.b2_100k)})`,
+        postgres.b2_100k.p50_ms,
+        postgres.b2_100k.p95_ms,
+        postgres.b2_100k.ref_p50_ms,
+        postgres.b2_100k.ratio_p50,
+        'p95 ≤ 40',
+        postgres.b2_100k.p95_ms <= 40,
+      )
+    for (const [name, b3] of [
+      ['SQLite', sqlite.b3],
+      ['PostgreSQL', postgres.b3],
+    ]) {
+      add(
+        'B11',
+        `remember, ${name}: ${b3.per_sec_http}/s one client, ${b3.bulk.per_sec}/s bulk`,
+        b3.p50_ms,
+        b3.p95_ms,
+        b3.health_p50_ms,
+        b3.ratio_p50,
+        '',
+        undefined,
+      )
     }
-    add('B11', `B4 SQLite, 1 daemon: ${sqlite.b4.per_sec} req/s, ${sqlite.b4.errors} errors, ${sqlite.b4.lost_writes} lost; CPU: daemon ${sqlite.b4.cpu_share.daemons}, machine ${sqlite.b4.cpu_share.machine}`, sqlite.b4.p50_ms, sqlite.b4.p95_ms, null, null, '', undefined)
+    add(
+      'B11',
+      `B4 SQLite, 1 daemon: ${sqlite.b4.per_sec} req/s, ${sqlite.b4.errors} errors, ${sqlite.b4.lost_writes} lost; CPU: daemon ${sqlite.b4.cpu_share.daemons}, machine ${sqlite.b4.cpu_share.machine}`,
+      sqlite.b4.p50_ms,
+      sqlite.b4.p95_ms,
+      null,
+      null,
+      '',
+      undefined,
+    )
     for (const run of postgres.b4) {
       const share = run.cpu_share
-      add('B11', `B4 PostgreSQL, ${run.daemons} daemon(s): ${run.per_sec} req/s, ${run.errors} errors, ${run.lost_writes} lost; CPU: daemons ${share.daemons}, server ${share.postgres ?? '?'}, clients ${share.bench_clients}, machine ${share.machine}`, run.p50_ms, run.p95_ms, null, null, '0 err, 0 lost', run.errors === 0 && run.lost_writes === 0)
+      add(
+        'B11',
+        `B4 PostgreSQL, ${run.daemons} daemon(s): ${run.per_sec} req/s, ${run.errors} errors, ${run.lost_writes} lost; CPU: daemons ${share.daemons}, server ${share.postgres ?? '?'}, clients ${share.bench_clients}, machine ${share.machine}`,
+        run.p50_ms,
+        run.p95_ms,
+        null,
+        null,
+        '0 err, 0 lost',
+        run.errors === 0 && run.lost_writes === 0,
+      )
     }
     const s = r.B11.saturation
-    if (s) add('B11', s.at_daemons ? `B4 stops growing after ${s.at_daemons} daemon(s) (${s.per_sec} → ${s.next.per_sec} req/s with ${s.next.daemons})` : `B4 still growing at 3 daemons (${s.per_sec} req/s)`, null, null, null, null, '', undefined)
+    if (s)
+      add(
+        'B11',
+        s.at_daemons
+          ? `B4 stops growing after ${s.at_daemons} daemon(s) (${s.per_sec} → ${s.next.per_sec} req/s with ${s.next.daemons})`
+          : `B4 still growing at 3 daemons (${s.per_sec} req/s)`,
+        null,
+        null,
+        null,
+        null,
+        '',
+        undefined,
+      )
     for (const key of ['migrate_10k', 'migrate_100k']) {
       const m = r.B11[key]
-      if (m) add('B11', `migrate SQLite → PostgreSQL, ${m.memories} memories: ${m.rows_per_sec_copy} rows/s copy (${m.copy_s} s), ${m.rows_per_sec_with_verify} rows/s with verification`, null, null, null, null, '', undefined)
+      if (m)
+        add(
+          'B11',
+          `migrate SQLite → PostgreSQL, ${m.memories} memories: ${m.rows_per_sec_copy} rows/s copy (${m.copy_s} s), ${m.rows_per_sec_with_verify} rows/s with verification`,
+          null,
+          null,
+          null,
+          null,
+          '',
+          undefined,
+        )
     }
   }
   const header = ['#', 'figure', 'p50 ms', 'p95 ms', 'ref p50', 'ratio', 'target', '']
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)))
-  const line = (cells) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()
+  const line = (cells) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd()
   console.log(`Signet bench (${m.mode}) — ${m.cores} cores ${m.cpu}, Node ${m.node}, ${m.platform}, commit ${m.commit ?? '?'}`)
   console.log(line(header))
   console.log(widths.map((width) => '-'.repeat(width)).join('  '))

@@ -37,10 +37,13 @@ function loadBundle(name, {register = false} = {}) {
   let cachedData
   try {
     const stat = fs.statSync(bundlePath)
-    const cacheBase = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME)
-      ? process.env.XDG_CACHE_HOME
-      : path.join(require('node:os').homedir(), '.cache')
-    cacheFile = path.join(cacheBase, 'signet', `${name}-${installId(bundlePath)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`)
+    const cacheBase =
+      process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME) ? process.env.XDG_CACHE_HOME : path.join(require('node:os').homedir(), '.cache')
+    cacheFile = path.join(
+      cacheBase,
+      'signet',
+      `${name}-${installId(bundlePath)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`,
+    )
     // The bundles are ASCII (scripts/bundle-*.mjs): latin1 skips UTF-8 decoding of megabytes.
     source = fs.readFileSync(bundlePath, 'latin1')
     try {
@@ -78,7 +81,8 @@ function loadBundle(name, {register = false} = {}) {
           const ours = entryName.startsWith(`${name}-${installId(bundlePath)}-`) || new RegExp(`^${name}-\\d+-\\d+-v`).test(entryName)
           if (!ours || entryName === path.basename(cacheFile)) continue
           const entry = path.join(dir, entryName)
-          if (entryName.endsWith('.v8cache') || (/\.v8cache\.\d+$/.test(entryName) && Date.now() - fs.statSync(entry).mtimeMs > 60_000)) fs.rmSync(entry, {force: true})
+          if (entryName.endsWith('.v8cache') || (/\.v8cache\.\d+$/.test(entryName) && Date.now() - fs.statSync(entry).mtimeMs > 60_000))
+            fs.rmSync(entry, {force: true})
         }
       } catch {}
     })

@@ -23,12 +23,16 @@ const dist = path.join(root, 'dist')
  * Packages loaded from node_modules at run time rather than compiled in: native addons (and the
  * package that locates sqlite-vec's shared library next to itself), and the optional keychain module.
  */
-const EXTERNAL = ['better-sqlite3', 'sqlite-vec', 'keytar',
+const EXTERNAL = [
+  'better-sqlite3',
+  'sqlite-vec',
+  'keytar',
   // The PostgreSQL client is loaded only by a daemon configured for it (src/store/open-storage.ts).
   'pg',
   // oclif reads a tsconfig with TypeScript only when run from source in development; compiled in,
   // TypeScript would be two thirds of the bundle.
-  'typescript']
+  'typescript',
+]
 
 function commandFiles(dir, prefix = []) {
   return readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
@@ -142,4 +146,3 @@ const code = result.outputFiles[0].text.replace(/[^\x00-\x7f]/g, (unit) => `\\u$
 const partial = `${result.outputFiles[0].path}.${process.pid}`
 writeFileSync(partial, code)
 renameSync(partial, result.outputFiles[0].path)
-

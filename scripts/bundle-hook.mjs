@@ -60,4 +60,7 @@ if (external.length > 0) {
 // non-ASCII characters except inside regular expression literals, where a \uXXXX escape (one per
 // UTF-16 unit) means the same.
 const hookBundle = path.join(root, 'dist/hook.cjs')
-writeFileSync(hookBundle, readFileSync(hookBundle, 'utf8').replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`))
+writeFileSync(
+  hookBundle,
+  readFileSync(hookBundle, 'utf8').replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`),
+)

@@ -111,7 +111,10 @@ async function startDaemonAt(root, ws) {
 async function benchEmptyInboxHook({reps, prompts, memories, log}) {
   const baseRoot = process.env.SIGNET_B10_BASE_ROOT
   const ws = await makeWorkspace()
-  writeFileSync(path.join(ws.workspace, 'agent.yaml'), `${readFileSync(path.join(ws.workspace, 'agent.yaml'), 'utf8')}\nagents:\n  rateLimit: {windowMs: 60000, max: 100000}\n`)
+  writeFileSync(
+    path.join(ws.workspace, 'agent.yaml'),
+    `${readFileSync(path.join(ws.workspace, 'agent.yaml'), 'utf8')}\nagents:\n  rateLimit: {windowMs: 60000, max: 100000}\n`,
+  )
   const baseWs = baseRoot ? await makeWorkspace() : undefined
   const repo = path.join(ws.home, 'src', 'api')
   mkdirSync(path.join(repo, '.git'), {recursive: true})
@@ -136,7 +139,12 @@ async function benchEmptyInboxHook({reps, prompts, memories, log}) {
         envOff = {...base.env}
         method = `base build at ${baseRoot} vs this build, two daemons with the same seed`
       } else {
-        const narrowed = await mintKey(daemon, ws, {name: 'b10 hook, no messages', role: 'agent', agentId: 'default', permissions: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions']})
+        const narrowed = await mintKey(daemon, ws, {
+          name: 'b10 hook, no messages',
+          role: 'agent',
+          agentId: 'default',
+          permissions: ['recall', 'remember', 'modify', 'forget', 'hooks', 'sessions'],
+        })
         envOff = {...daemon.env, SIGNET_API_KEY: narrowed}
         method = 'same daemon: a key with the messages permission vs one without (inbox probe skipped); presence is written in both'
       }
@@ -166,7 +174,18 @@ async function benchEmptyInboxHook({reps, prompts, memories, log}) {
         const routeOn = []
         const routeOff = []
         const call = async (key, i) => {
-          const response = await daemon.json('POST', '/api/hooks/user-prompt-submit', {harness: 'claude-code', sessionKey: `b10-route-${i % 20}`, machineId: 'bench', project: 'github.com/acme/api', prompt: prompts[i % prompts.length]}, {authorization: `Bearer ${key}`})
+          const response = await daemon.json(
+            'POST',
+            '/api/hooks/user-prompt-submit',
+            {
+              harness: 'claude-code',
+              sessionKey: `b10-route-${i % 20}`,
+              machineId: 'bench',
+              project: 'github.com/acme/api',
+              prompt: prompts[i % prompts.length],
+            },
+            {authorization: `Bearer ${key}`},
+          )
           return response.body.receipt.elapsedMs
         }
         const narrowedKey = envOff.SIGNET_API_KEY
@@ -180,7 +199,15 @@ async function benchEmptyInboxHook({reps, prompts, memories, log}) {
       }
       const a = summarize(on)
       const b = summarize(off)
-      return {method, route_elapsed: route, with_feature: a, without_feature: b, extra_p50_ms: round(a.p50_ms - b.p50_ms), extra_p95_ms: round(a.p95_ms - b.p95_ms), ratio_p50: ratio(a.p50_ms, b.p50_ms)}
+      return {
+        method,
+        route_elapsed: route,
+        with_feature: a,
+        without_feature: b,
+        extra_p50_ms: round(a.p50_ms - b.p50_ms),
+        extra_p95_ms: round(a.p95_ms - b.p95_ms),
+        ratio_p50: ratio(a.p50_ms, b.p50_ms),
+      }
     } finally {
       await daemon.stop()
       await base?.stop()
@@ -202,7 +229,8 @@ async function benchAddedHookWork({calls}) {
     const presence = new PresenceStore(db)
     const messages = new AgentMessageStore(db)
     // Other agents' mail in the table, so the probe is an index lookup and not a scan of nothing.
-    for (let i = 0; i < 2000; i++) messages.send({from: {agent: 'other'}, to: {address: `agent-${i % 50}`, agent: `agent-${i % 50}`}, kind: 'note', body: `filler ${i}`})
+    for (let i = 0; i < 2000; i++)
+      messages.send({from: {agent: 'other'}, to: {address: `agent-${i % 50}`, agent: `agent-${i % 50}`}, kind: 'note', body: `filler ${i}`})
     const probe = []
     const upsert = []
     for (let i = 0; i < calls; i++) {
@@ -210,7 +238,14 @@ async function benchAddedHookWork({calls}) {
       messages.unreadFor('default', {machine: 'laptop', session: `s-${i % 20}`}, 1)
       probe.push(performance.now() - t)
       t = performance.now()
-      presence.see({agentId: 'default', harness: 'claude-code', machineId: 'laptop', sessionKey: `s-${i % 20}`, project: 'github.com/acme/api', event: 'user-prompt-submit'})
+      presence.see({
+        agentId: 'default',
+        harness: 'claude-code',
+        machineId: 'laptop',
+        sessionKey: `s-${i % 20}`,
+        project: 'github.com/acme/api',
+        event: 'user-prompt-submit',
+      })
       upsert.push(performance.now() - t)
     }
     // Summarised in microseconds (summarize rounds to 0.01 of its unit).
@@ -225,7 +260,10 @@ async function benchAddedHookWork({calls}) {
 
 export async function benchAgentNetwork({quick, prompts, log}) {
   const ws = await makeWorkspace()
-  writeFileSync(path.join(ws.workspace, 'agent.yaml'), `${readFileSync(path.join(ws.workspace, 'agent.yaml'), 'utf8')}\nagents:\n  rateLimit: {windowMs: 60000, max: 100000}\n`)
+  writeFileSync(
+    path.join(ws.workspace, 'agent.yaml'),
+    `${readFileSync(path.join(ws.workspace, 'agent.yaml'), 'utf8')}\nagents:\n  rateLimit: {windowMs: 60000, max: 100000}\n`,
+  )
   let delivery
   try {
     const daemon = await startDaemon(ws)

@@ -73,7 +73,10 @@ export async function benchPostgres({quick, prompts, log, postgres, seconds}) {
         out.sqlite.b4 = await benchConcurrency(sqlite, {seconds: runSeconds, prompts})
         const cores = os.cpus().length
         // Shares of the whole machine, as for PostgreSQL below (benchConcurrency's daemon_cpu_share is in cores).
-        out.sqlite.b4.cpu_share = {daemons: round(out.sqlite.b4.daemon_cpu_share / cores), machine: round((machineBusyMs() - machineBefore) / ((performance.now() - started) * cores))}
+        out.sqlite.b4.cpu_share = {
+          daemons: round(out.sqlite.b4.daemon_cpu_share / cores),
+          machine: round((machineBusyMs() - machineBefore) / ((performance.now() - started) * cores)),
+        }
         out.sqlite.b3 = await benchRemember(sqlite, {count: quick ? 500 : 1500})
         out.sqlite.b3.bulk = await benchImport(sqlite, {count: 20_000})
       } finally {
@@ -197,12 +200,18 @@ async function benchSpread(daemons, cluster, {clients = 32, seconds, prompts, ro
     const daemon = daemons[index % daemons.length]
     const random = prng(5000 + index + runIndex * 100)
     const headers = {authorization: `Bearer ${keys[index]}`}
-    for (let n = 0; performance.now() < deadline; ) {
+    for (let n = 0; performance.now() < deadline;) {
       const isWrite = random() < 0.2
       const started = performance.now()
       try {
         const {status, body} = isWrite
-          ? await daemon.json('POST', '/api/memory/remember', {content: `b11 run ${runIndex} client ${index} write ${n++} ${prompts[Math.floor(random() * prompts.length)]}`}, headers, agents[index])
+          ? await daemon.json(
+              'POST',
+              '/api/memory/remember',
+              {content: `b11 run ${runIndex} client ${index} write ${n++} ${prompts[Math.floor(random() * prompts.length)]}`},
+              headers,
+              agents[index],
+            )
           : await daemon.json('POST', '/api/memory/recall', {query: prompts[Math.floor(random() * prompts.length)], limit: 10}, headers, agents[index])
         latencies.push(performance.now() - started)
         requests++
@@ -248,7 +257,10 @@ async function benchSpread(daemons, cluster, {clients = 32, seconds, prompts, ro
     lost_writes: lost,
     // machine: every process (other jobs on a shared machine included), so 1 − machine is idle.
     cpu_share: {daemons: share(used.daemons), postgres: share(used.postgres), bench_clients: share(used.bench), machine: share(used.machine)},
-    cpu_ms_per_request: {daemons: round(used.daemons / Math.max(1, requests)), postgres: used.postgres === null ? null : round(used.postgres / Math.max(1, requests))},
+    cpu_ms_per_request: {
+      daemons: round(used.daemons / Math.max(1, requests)),
+      postgres: used.postgres === null ? null : round(used.postgres / Math.max(1, requests)),
+    },
     ...(firstErrors.length ? {first_errors: firstErrors} : {}),
   }
 }

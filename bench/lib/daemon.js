@@ -91,7 +91,10 @@ export async function startDaemon(ws, {nodeArgs = []} = {}) {
           {
             method,
             agent,
-            headers: payload === undefined ? {...owner, ...headers} : {...owner, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers},
+            headers:
+              payload === undefined
+                ? {...owner, ...headers}
+                : {...owner, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers},
           },
           (response) => {
             let text = ''

@@ -59,8 +59,7 @@ export function samplePrompts(conversations) {
 export async function benchPromptHook(daemon, {reps, prompts}) {
   if (!existsSync(path.join(ROOT, 'dist/hooks/cli.js'))) return {unavailable: 'dist/hooks/cli.js is not built (signet hook not implemented yet)'}
   const env = {...daemon.env}
-  const payload = (prompt) =>
-    JSON.stringify({session_id: 'bench-session', transcript_path: '', cwd: REPO, hook_event_name: 'UserPromptSubmit', prompt})
+  const payload = (prompt) => JSON.stringify({session_id: 'bench-session', transcript_path: '', cwd: REPO, hook_event_name: 'UserPromptSubmit', prompt})
   const probe = await timeSpawn([RUN_JS, 'hook', 'user-prompt-submit', '-H', 'claude-code'], {env, input: payload(prompts[0])})
   if (probe.code !== 0) return {unavailable: `hook exited ${probe.code}: ${probe.stderr.trim().split('\n')[0]}`}
   // Steady state, as on every prompt after the first: the hook's code cache is written, the
@@ -172,7 +171,12 @@ export async function benchConcurrency(daemon, {clients = 32, seconds, prompts, 
       const started = performance.now()
       try {
         const {status, body} = isWrite
-          ? await daemon.json('POST', '/api/memory/remember', {content: `b4 run ${runIndex} client ${index} write ${n++} ${prompts[Math.floor(random() * prompts.length)]}`}, headers)
+          ? await daemon.json(
+              'POST',
+              '/api/memory/remember',
+              {content: `b4 run ${runIndex} client ${index} write ${n++} ${prompts[Math.floor(random() * prompts.length)]}`},
+              headers,
+            )
           : await daemon.json('POST', '/api/memory/recall', {query: prompts[Math.floor(random() * prompts.length)], limit: 10}, headers)
         latencies.push(performance.now() - started)
         requests++
@@ -237,10 +241,12 @@ export async function benchCliStart(daemon, {reps}) {
     for (const [name, args] of Object.entries(CLI_START_COMMANDS)) samples[name].push((await timeSpawn([RUN_JS, ...args], {env: daemon.env})).ms)
   }
   const ref = summarize(reference)
-  const commands = Object.fromEntries(Object.entries(samples).map(([name, ms]) => {
-    const summary = summarize(ms)
-    return [name, {args: CLI_START_COMMANDS[name].join(' '), ...summary, ratio_p50: ratio(summary.p50_ms, ref.p50_ms)}]
-  }))
+  const commands = Object.fromEntries(
+    Object.entries(samples).map(([name, ms]) => {
+      const summary = summarize(ms)
+      return [name, {args: CLI_START_COMMANDS[name].join(' '), ...summary, ratio_p50: ratio(summary.p50_ms, ref.p50_ms)}]
+    }),
+  )
   const slowest = Object.values(commands).reduce((worst, command) => (command.p50_ms > worst.p50_ms ? command : worst))
   return {
     ...commands,
@@ -291,7 +297,12 @@ export async function benchLocomo(startForConversation, conversations, {onProgre
         if (status !== 200) throw new Error(`recall answered ${status}: ${JSON.stringify(body)}`)
         const key = body.meta?.vector?.status ?? 'none'
         vectorStatus[key] = (vectorStatus[key] ?? 0) + 1
-        outcomes.push({conversation: conversation.name, category: question.category, evidence: question.evidence, retrieved: body.results.map((hit) => memoryToTurns.get(hit.id) ?? [])})
+        outcomes.push({
+          conversation: conversation.name,
+          category: question.category,
+          evidence: question.evidence,
+          retrieved: body.results.map((hit) => memoryToTurns.get(hit.id) ?? []),
+        })
       }
       onProgress?.(`${conversation.name}: ${conversation.turns.length} turns, ${conversation.questions.length} questions`)
     } finally {
@@ -314,7 +325,10 @@ export async function benchLocomo(startForConversation, conversations, {onProgre
   // other two, so a gain that only fits the conversations it was tuned on shows up here.
   const names = conversations.map((conversation) => conversation.name)
   const split = {}
-  for (const [label, members] of [['tune', names.slice(0, 3)], ['confirm', names.slice(3)]]) {
+  for (const [label, members] of [
+    ['tune', names.slice(0, 3)],
+    ['confirm', names.slice(3)],
+  ]) {
     const part = outcomes.filter((outcome) => members.includes(outcome.conversation))
     if (part.length === 0) continue
     const partScores = scoreRecall(part)

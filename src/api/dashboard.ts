@@ -16,7 +16,10 @@ export const dashboardSettingsResponse = z.strictObject({
       ok: z.boolean(),
       workspace: z.string(),
       storage: z
-        .strictObject({backend: z.enum(['sqlite', 'postgres']), location: z.string().describe('the SQLite file, or the PostgreSQL URL with its password masked')})
+        .strictObject({
+          backend: z.enum(['sqlite', 'postgres']),
+          location: z.string().describe('the SQLite file, or the PostgreSQL URL with its password masked'),
+        })
         .nullable()
         .describe('where the data lives as agent.yaml says; null when agent.yaml cannot be read'),
       findings: z.array(finding),

@@ -53,14 +53,23 @@ export const embeddingStatusResponse = z.strictObject({
 /** The lines of `POST /api/embedding/backfill`: progress after each batch, then `done` or `error`. */
 const backfillLines = {
   progress: z.strictObject({type: z.literal('progress'), done: z.number().int(), total: z.number().int(), failed: z.number().int()}),
-  done: z.strictObject({type: z.literal('done'), provider: z.string(), model: z.string(), embedded: z.number().int(), total: z.number().int(), seconds: z.number()}),
+  done: z.strictObject({
+    type: z.literal('done'),
+    provider: z.string(),
+    model: z.string(),
+    embedded: z.number().int(),
+    total: z.number().int(),
+    seconds: z.number(),
+  }),
   error: z.strictObject({type: z.literal('error'), error: z.string(), embedded: z.number().int()}),
 }
 export type BackfillLine = {[K in keyof typeof backfillLines]: z.output<(typeof backfillLines)[K]>}[keyof typeof backfillLines]
 
 export const databaseIntegrity = z.strictObject({
   ok: z.boolean(),
-  problems: z.array(z.string()).describe('empty when healthy; else SQLite\'s PRAGMA quick_check lines, or on PostgreSQL "unreachable" and why, or a schema problem'),
+  problems: z
+    .array(z.string())
+    .describe('empty when healthy; else SQLite\'s PRAGMA quick_check lines, or on PostgreSQL "unreachable" and why, or a schema problem'),
   schemaVersion: z.number().int(),
   latestSchemaVersion: z.number().int(),
   journalMode: z.string(),
@@ -68,7 +77,10 @@ export const databaseIntegrity = z.strictObject({
   checkedBy: z.enum(['daemon', 'read-only file']),
   ms: z.number(),
   backend: z.enum(['sqlite', 'postgres']).optional().describe('the storage backend the daemon runs on'),
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional().describe('backend facts: journal mode and size for SQLite, server version and pgvector for PostgreSQL'),
+  details: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .optional()
+    .describe('backend facts: journal mode and size for SQLite, server version and pgvector for PostgreSQL'),
 })
 
 const harnessSeen = z.strictObject({agentId: z.string(), machineId: z.string().nullable(), lastSeen: timestamp, lastEvent: z.string().nullable()})
@@ -117,7 +129,8 @@ export const statusRoutes = defineRoutes({
     events: backfillLines,
   },
   'GET /api/diagnostics/db': {
-    summary: 'The storage\'s health for `signet doctor` (only the daemon opens the database while it runs): PRAGMA quick_check and schema facts on SQLite; reachability, schema, server version and pgvector on PostgreSQL.',
+    summary:
+      "The storage's health for `signet doctor` (only the daemon opens the database while it runs): PRAGMA quick_check and schema facts on SQLite; reachability, schema, server version and pgvector on PostgreSQL.",
     response: databaseIntegrity,
   },
   'GET /api/harnesses': {summary: 'Each configured or seen harness, with when its hooks last reached the daemon.', response: harnessesResponse},

@@ -58,7 +58,11 @@ export abstract class SignetCommand<T extends typeof Command> extends Command {
     // oclif's own usage errors (missing argument, unknown flag) exit 2; the contract is exit 1
     // with one line, so re-render them the same way as our errors.
     if (error.oclif?.exit === 2 && !(error as {code?: string}).code?.startsWith('EEXIT')) {
-      process.stderr.write(paintError.red(`Error: ${oneLine(error.message)}`) + paintError.dim(` — see \`${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help\``) + '\n')
+      process.stderr.write(
+        paintError.red(`Error: ${oneLine(error.message)}`) +
+          paintError.dim(` — see \`${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help\``) +
+          '\n',
+      )
       this.exit(1)
     }
     return super.catch(error)

@@ -187,10 +187,20 @@ export class DaemonClient {
       const envelope = (parseFailed ? {} : (parsed ?? {})) as {error?: string; code?: string}
       const code = typeof envelope.code === 'string' ? envelope.code : `http_${answer.status}`
       const detail = typeof envelope.error === 'string' ? envelope.error : answer.statusText
-      throw new DaemonRequestError(answer.status, code, `daemon refused the request (${answer.status} ${code}): ${detail}${hintFor(answer.status)}`, parseFailed ? undefined : parsed)
+      throw new DaemonRequestError(
+        answer.status,
+        code,
+        `daemon refused the request (${answer.status} ${code}): ${detail}${hintFor(answer.status)}`,
+        parseFailed ? undefined : parsed,
+      )
     }
     if (parseFailed) {
-      throw new DaemonRequestError(answer.status, 'invalid_response', `daemon at ${this.target} answered ${answer.status} with a body that is not JSON — is this a Signet daemon?`, undefined)
+      throw new DaemonRequestError(
+        answer.status,
+        'invalid_response',
+        `daemon at ${this.target} answered ${answer.status} with a body that is not JSON — is this a Signet daemon?`,
+        undefined,
+      )
     }
     return parsed as T
   }
@@ -202,14 +212,25 @@ export class DaemonClient {
     if (parsed.success) return
     const issue = parsed.error.issues[0]
     const field = issue?.path.map(String).join('.') || '(answer)'
-    throw new DaemonRequestError(200, 'invalid_response', `daemon at ${this.target} answered ${route} outside the API contract: ${field}: ${issue?.message ?? 'invalid'}`, answer)
+    throw new DaemonRequestError(
+      200,
+      'invalid_response',
+      `daemon at ${this.target} answered ${route} outside the API contract: ${field}: ${issue?.message ?? 'invalid'}`,
+      answer,
+    )
   }
 
   /**
    * One request, one answer read whole (up to the cap) within the timeout. With `streamed`, a
    * successful answer is handed over chunk by chunk instead, and the timeout restarts with each.
    */
-  private async exchange(method: string, path: string, headers: OutgoingHttpHeaders, payload: Buffer | undefined, streamed?: (chunk: string) => void): Promise<RawAnswer> {
+  private async exchange(
+    method: string,
+    path: string,
+    headers: OutgoingHttpHeaders,
+    payload: Buffer | undefined,
+    streamed?: (chunk: string) => void,
+  ): Promise<RawAnswer> {
     if (this.options.fetch) {
       // In process the answer is already whole: hand it over as one chunk.
       const answer = await this.exchangeInProcess(this.options.fetch, method, path, headers, payload)
@@ -287,7 +308,13 @@ export class DaemonClient {
   }
 
   /** The same exchange through `options.fetch` (the daemon's app in process): no socket, so no timeout or size cap. */
-  private async exchangeInProcess(fetch: (request: Request) => Promise<Response>, method: string, path: string, headers: OutgoingHttpHeaders, payload: Buffer | undefined): Promise<RawAnswer> {
+  private async exchangeInProcess(
+    fetch: (request: Request) => Promise<Response>,
+    method: string,
+    path: string,
+    headers: OutgoingHttpHeaders,
+    payload: Buffer | undefined,
+  ): Promise<RawAnswer> {
     const requestHeaders = new Headers()
     for (const [name, value] of Object.entries(headers)) {
       // The Request computes its own length from the body.
@@ -302,7 +329,12 @@ export class DaemonClient {
   }
 
   private tooLarge(status: number, maxBytes: number): DaemonRequestError {
-    return new DaemonRequestError(status, 'response_too_large', `daemon at ${this.target} sent an answer larger than ${Math.round(maxBytes / 1024 / 1024)} MiB; not read`, undefined)
+    return new DaemonRequestError(
+      status,
+      'response_too_large',
+      `daemon at ${this.target} sent an answer larger than ${Math.round(maxBytes / 1024 / 1024)} MiB; not read`,
+      undefined,
+    )
   }
 }
 

@@ -40,7 +40,7 @@ function openInBrowser(url: string): Promise<boolean> {
 }
 
 export default class Dashboard extends SignetCommand<typeof Dashboard> {
-  static override description = 'Open the web dashboard in this machine\'s browser through a one-time login link'
+  static override description = "Open the web dashboard in this machine's browser through a one-time login link"
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> dashboard', '<%= config.bin %> dashboard --no-open']
   static override flags = {

@@ -4,9 +4,14 @@ import {renderFindings} from '../diagnostics/render.js'
 import {paint, startSpinner} from '../ui/output.js'
 
 export default class Doctor extends SignetCommand<typeof Doctor> {
-  static override description = 'Check the workspace, daemon, database, connectors, credentials, forge and service; print each problem with its fix (exit 1 on errors)'
+  static override description =
+    'Check the workspace, daemon, database, connectors, credentials, forge and service; print each problem with its fix (exit 1 on errors)'
   static override enableJsonFlag = true
-  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json', '<%= config.bin %> doctor --json | jq \'.findings[] | select(.level == "error")\'']
+  static override examples = [
+    '<%= config.bin %> doctor',
+    '<%= config.bin %> doctor --json',
+    '<%= config.bin %> doctor --json | jq \'.findings[] | select(.level == "error")\'',
+  ]
 
   public async run(): Promise<DoctorReport> {
     const spinner = startSpinner('Checking…', {enabled: !this.wantsJson})

@@ -45,8 +45,12 @@ reads too.`
     project: Flags.string({description: 'only memories of this project'}),
     tags: Flags.string({char: 't', description: 'only memories with all of these comma-separated tags'}),
     type: Flags.string({description: 'only memories of this type'}),
-    'agent-id': Flags.string({description: 'only this agent (default: every agent, or the key\'s own agent when it is scoped)', aliases: ['agent'], env: 'SIGNET_AGENT_ID'}),
-    'all-agents': Flags.boolean({description: 'every agent\'s memories (the default unless --agent-id is given)', exclusive: ['agent-id']}),
+    'agent-id': Flags.string({
+      description: "only this agent (default: every agent, or the key's own agent when it is scoped)",
+      aliases: ['agent'],
+      env: 'SIGNET_AGENT_ID',
+    }),
+    'all-agents': Flags.boolean({description: "every agent's memories (the default unless --agent-id is given)", exclusive: ['agent-id']}),
   }
 
   public async run(): Promise<{memories: ExportedMemory[]} | {exported: number; agents: number; output: string} | void> {
@@ -55,7 +59,9 @@ reads too.`
     // A key scoped to one agent can only export that agent: say so rather than call it the whole store.
     const scopedAgent = narrowed === undefined ? (await client.call('GET /api/auth/whoami')).scope.agent : undefined
     if (this.flags['all-agents'] && scopedAgent) {
-      throw new SignetError(`this key is scoped to agent '${scopedAgent}' and can export only that agent — run \`signet export\` on the daemon's machine (or with an unscoped key) for every agent`)
+      throw new SignetError(
+        `this key is scoped to agent '${scopedAgent}' and can export only that agent — run \`signet export\` on the daemon's machine (or with an unscoped key) for every agent`,
+      )
     }
     const memories: MemoryView[] = []
     let total: number

@@ -17,7 +17,7 @@ import {paint} from '../ui/output.js'
 const SOURCES = {
   signet: 'a JSON Lines or JSON file (signet export), or - for standard input',
   'claude-mem': "claude-mem's SQLite database (usually ~/.claude-mem/claude-mem.db), opened read-only",
-  mem0: "a mem0 export: JSON from get_all / the platform export ({\"results\": [...]}) or JSON Lines",
+  mem0: 'a mem0 export: JSON from get_all / the platform export ({"results": [...]}) or JSON Lines',
   'basic-memory': 'a basic-memory project folder of Markdown notes',
 } as const
 type Source = keyof typeof SOURCES
@@ -82,7 +82,11 @@ remember (re-importing a file adds nothing), secrets redacted, searchable at onc
     const file = this.args.file
     const from = this.flags.from as Source
     const read = await readSource(from, file)
-    const extraTags = this.flags.tags?.split(',').map((tag) => tag.trim()).filter(Boolean) ?? []
+    const extraTags =
+      this.flags.tags
+        ?.split(',')
+        .map((tag) => tag.trim())
+        .filter(Boolean) ?? []
     const agentOverride = this.flags['agent-id']
     const entries = read.entries.map((entry) => ({
       where: entry.where,
@@ -119,7 +123,9 @@ remember (re-importing a file adds nothing), secrets redacted, searchable at onc
     const known = summary.deduped > 0 ? ` (${summary.deduped.toLocaleString('en')} already known)` : ''
     const agentNote = agents > 1 ? ` into ${agents} agents` : ''
     const skippedNote = summary.skipped > 0 ? `; ${summary.skipped.toLocaleString('en')} skipped (see --dry-run)` : ''
-    this.log(`${paint.green('✓')} Imported ${summary.imported.toLocaleString('en')} memories${known}${agentNote} from ${file} in ${summary.seconds} s${skippedNote}`)
+    this.log(
+      `${paint.green('✓')} Imported ${summary.imported.toLocaleString('en')} memories${known}${agentNote} from ${file} in ${summary.seconds} s${skippedNote}`,
+    )
     return summary
   }
 }
@@ -134,7 +140,9 @@ async function readSource(from: Source, file: string): Promise<PeerRead> {
         reader = await import('../import/claude-mem.js')
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error
-        throw new SignetError('--from claude-mem needs the SQLite module (better-sqlite3), which did not install on this machine — run `npm rebuild better-sqlite3` where signetai is installed, or import on the daemon\'s machine')
+        throw new SignetError(
+          "--from claude-mem needs the SQLite module (better-sqlite3), which did not install on this machine — run `npm rebuild better-sqlite3` where signetai is installed, or import on the daemon's machine",
+        )
       }
       return reader.readClaudeMem(file)
     }
@@ -165,7 +173,7 @@ export function parseImportFile(text: string, file: string): ImportEntry[] {
     whole = undefined
   }
   if (Array.isArray(whole) || (isObject(whole) && Array.isArray(whole.memories))) {
-    const list = (Array.isArray(whole) ? whole : (whole as {memories: unknown[]}).memories)
+    const list = Array.isArray(whole) ? whole : (whole as {memories: unknown[]}).memories
     return list.map((item, index) => ({where: `${file}: item ${index + 1}`, memory: asMemory(item, `${file}: item ${index + 1}`)}))
   }
   const entries: ImportEntry[] = []

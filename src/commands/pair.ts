@@ -38,7 +38,10 @@ export default class Pair extends SignetCommand<typeof Pair> {
     role: Flags.string({description: 'role of the minted key', options: ['agent', 'readonly', 'operator'], default: 'agent'}),
     ttl: Flags.string({description: 'how long the code stays valid: 90s, 10m, 2h (max 24h)', default: '10m'}),
     url: Flags.string({description: 'daemon URL as the remote machine sees it (default: the first of the addresses listed; network.hostnames come first)'}),
-    device: Flags.boolean({description: 'pair a phone or another computer with the web dashboard (QR of a one-time login link) instead of a harness', exclusive: ['connector', 'role']}),
+    device: Flags.boolean({
+      description: 'pair a phone or another computer with the web dashboard (QR of a one-time login link) instead of a harness',
+      exclusive: ['connector', 'role'],
+    }),
     name: Flags.string({description: 'with --device: the name the device is listed under', dependsOn: ['device']}),
   }
 
@@ -83,7 +86,12 @@ export default class Pair extends SignetCommand<typeof Pair> {
     const minutes = Math.round(ttlSeconds / 60)
     this.log(`Pairing code: ${paint.bold(issued.code)}`)
     this.log(`Expires:      ${issued.expiresAt} (in ${ttlSeconds < 120 ? `${ttlSeconds}s` : `${minutes}m`}; works once)`)
-    const grant = [`role ${issued.role}`, issued.connector && `connector ${issued.connector}`, issued.agentId && `agent ${issued.agentId}`, issued.project && `project ${issued.project}`]
+    const grant = [
+      `role ${issued.role}`,
+      issued.connector && `connector ${issued.connector}`,
+      issued.agentId && `agent ${issued.agentId}`,
+      issued.project && `project ${issued.project}`,
+    ]
     this.log(`Grants:       ${grant.filter(Boolean).join(', ')}`)
     this.log(`Daemon URL:   ${connectUrl} ${paint.dim(`(${chosenBecause})`)}`)
     const others = candidates.filter((candidate) => candidate.url !== connectUrl)
@@ -98,7 +106,9 @@ export default class Pair extends SignetCommand<typeof Pair> {
     this.log(`On the remote machine run:`)
     this.log(`  signet connect ${issued.connector ?? '<harness>'} --url ${connectUrl} --pair-code ${issued.code}`)
     if (loopbackOnly) {
-      this.log(paint.yellow(`warning: the daemon listens on loopback only; set network.mode: tailscale in agent.yaml (and restart) so other machines can reach it`))
+      this.log(
+        paint.yellow(`warning: the daemon listens on loopback only; set network.mode: tailscale in agent.yaml (and restart) so other machines can reach it`),
+      )
     }
     return result
   }
@@ -106,7 +116,12 @@ export default class Pair extends SignetCommand<typeof Pair> {
   /** `--device`: a one-time dashboard login link for another device, as a QR code and as text. */
   private async pairDevice(workspace: string, ttlSeconds: number, explicitUrl: string | undefined): Promise<DevicePairResult> {
     const client = createDaemonClient({workspace, asOwner: true})
-    const link = await requestLoginLink(client, {name: this.flags.name ?? 'paired device', agentId: this.flags['agent-id'], project: this.flags.project, ttlSeconds})
+    const link = await requestLoginLink(client, {
+      name: this.flags.name ?? 'paired device',
+      agentId: this.flags['agent-id'],
+      project: this.flags.project,
+      ttlSeconds,
+    })
     let baseUrl = explicitUrl
     let loopbackOnly = false
     if (!baseUrl) {
@@ -124,7 +139,9 @@ export default class Pair extends SignetCommand<typeof Pair> {
     const scope = [link.agentId && `agent ${link.agentId}`, link.project && `project ${link.project}`].filter(Boolean).join(', ')
     this.log(`Device "${link.name}" will see ${scope ? `only ${scope}` : 'everything (owner)'}; revoke it with \`signet device revoke <id>\`.`)
     if (loopbackOnly) {
-      this.log(paint.yellow(`warning: the daemon listens on loopback only; set network.mode: tailscale in agent.yaml (and restart) so other devices can reach it`))
+      this.log(
+        paint.yellow(`warning: the daemon listens on loopback only; set network.mode: tailscale in agent.yaml (and restart) so other devices can reach it`),
+      )
     }
     return result
   }
@@ -139,7 +156,7 @@ export interface DevicePairResult extends LoginLink {
 export function parseTtl(input: string): number {
   const match = /^(\d+)\s*(s|m|h)?$/i.exec(input.trim())
   if (!match) throw new SignetError(`--ttl "${input}" is not a duration — use e.g. 90s, 10m or 2h`)
-  const seconds = Number(match[1]) * ({s: 1, m: 60, h: 3600}[(match[2] ?? 's').toLowerCase() as 's' | 'm' | 'h'])
+  const seconds = Number(match[1]) * {s: 1, m: 60, h: 3600}[(match[2] ?? 's').toLowerCase() as 's' | 'm' | 'h']
   if (seconds < 30 || seconds > 86_400) throw new SignetError(`--ttl must be between 30s and 24h, got ${input}`)
   return seconds
 }

@@ -24,7 +24,9 @@ async function matchesUnderOtherAgents(
 ): Promise<Array<{agentId: string; matches: number}>> {
   try {
     const listed = await client.call('GET /api/memories', {query: {limit: 1, allAgents: 'true', project: flags.project}})
-    const others = Object.keys(listed.byAgent).filter((agent) => agent !== searched).slice(0, MAX_AGENTS_CHECKED)
+    const others = Object.keys(listed.byAgent)
+      .filter((agent) => agent !== searched)
+      .slice(0, MAX_AGENTS_CHECKED)
     const found: Array<{agentId: string; matches: number}> = []
     for (const agentId of others) {
       const hits = await client.call('POST /api/memory/recall', {
@@ -76,7 +78,9 @@ export default class Recall extends SignetCommand<typeof Recall> {
       if (elsewhere.length > 0) {
         const total = elsewhere.reduce((sum, agent) => sum + agent.matches, 0)
         const list = elsewhere.map((agent) => `${agent.agentId} (${agent.matches})`).join(', ')
-        this.log(`${total} ${total === 1 ? 'memory matches' : 'memories match'} under other agents: ${list} — add --agent-id ${elsewhere[0].agentId} to search there.`)
+        this.log(
+          `${total} ${total === 1 ? 'memory matches' : 'memories match'} under other agents: ${list} — add --agent-id ${elsewhere[0].agentId} to search there.`,
+        )
       }
       return response
     }
@@ -96,5 +100,8 @@ export default class Recall extends SignetCommand<typeof Recall> {
 }
 
 function splitTags(tags: string | undefined): string[] | undefined {
-  return tags?.split(',').map((tag) => tag.trim()).filter(Boolean)
+  return tags
+    ?.split(',')
+    .map((tag) => tag.trim())
+    .filter(Boolean)
 }

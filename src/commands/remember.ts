@@ -32,7 +32,10 @@ export default class Remember extends SignetCommand<typeof Remember> {
       throw new SignetError(`--importance must be a number from 0 to 1, got "${this.flags.importance}"`)
     }
     if (this.args.text.trim() === '') throw new SignetError('nothing to remember: the text is empty')
-    const tags = this.flags.tags?.split(',').map((tag) => tag.trim()).filter(Boolean)
+    const tags = this.flags.tags
+      ?.split(',')
+      .map((tag) => tag.trim())
+      .filter(Boolean)
     const client = createDaemonClient({workspace: this.resolveWorkspace().path})
     const response = await client.call('POST /api/memory/remember', {
       body: {
@@ -45,9 +48,7 @@ export default class Remember extends SignetCommand<typeof Remember> {
         agentId: this.flags['agent-id'],
       },
     })
-    this.log(response.deduped
-      ? `${paint.yellow('=')} Already remembered: ${response.id}`
-      : `${paint.green('✓')} Remembered: ${response.id}`)
+    this.log(response.deduped ? `${paint.yellow('=')} Already remembered: ${response.id}` : `${paint.green('✓')} Remembered: ${response.id}`)
     return response
   }
 }

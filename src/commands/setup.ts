@@ -46,15 +46,24 @@ export default class Setup extends SignetCommand<typeof Setup> {
     yes: Flags.boolean({char: 'y', description: 'do not ask: use the flags, keep current values for the rest (required when not on a terminal)'}),
     workspace: Flags.string({description: 'workspace directory (default: the active workspace, ~/.agents)'}),
     name: Flags.string({description: 'agent name written to agent.yaml'}),
-    'network-mode': Flags.string({description: 'localhost (127.0.0.1 only) or tailscale (0.0.0.0, remote harnesses with API keys); "tailnet" is accepted', options: ['localhost', 'tailscale', 'tailnet']}),
-    'auth-mode': Flags.string({description: 'local (no keys, loopback only), hybrid (keys for remote callers), team (keys for everyone)', options: ['local', 'hybrid', 'team']}),
+    'network-mode': Flags.string({
+      description: 'localhost (127.0.0.1 only) or tailscale (0.0.0.0, remote harnesses with API keys); "tailnet" is accepted',
+      options: ['localhost', 'tailscale', 'tailnet'],
+    }),
+    'auth-mode': Flags.string({
+      description: 'local (no keys, loopback only), hybrid (keys for remote callers), team (keys for everyone)',
+      options: ['local', 'hybrid', 'team'],
+    }),
     harness: Flags.string({description: `connect this harness (repeatable or comma-separated): ${HARNESS_IDS.join(', ')}`, multiple: true}),
     start: Flags.boolean({description: 'start the daemon at the end (--no-start to skip)', default: true, allowNo: true}),
     service: Flags.boolean({description: 'also install the daemon as a user service (signet daemon install)'}),
   }
 
   public async run(): Promise<SetupResult> {
-    const harnessFlags = (this.flags.harness ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean)
+    const harnessFlags = (this.flags.harness ?? [])
+      .flatMap((value) => value.split(','))
+      .map((value) => value.trim())
+      .filter(Boolean)
     const harnesses = [...new Set(harnessFlags.map((value) => connectorFor(value).id))]
     const name = this.flags.name
     if (name !== undefined) {
@@ -95,29 +104,31 @@ export default class Setup extends SignetCommand<typeof Setup> {
 
   private async askPlan(given: {workspaceFlag?: string; name?: string; networkFlag?: SetupPlan['networkMode']; harnesses: HarnessId[]}): Promise<SetupPlan> {
     this.log(paint.bold('Signet setup') + paint.dim(' — Enter keeps the value shown.'))
-    const workspace = expandHome(
-      given.workspaceFlag ?? (await askInput('Workspace directory', {default: this.resolveWorkspace().path})),
-    )
+    const workspace = expandHome(given.workspaceFlag ?? (await askInput('Workspace directory', {default: this.resolveWorkspace().path})))
     const existing = isWorkspace(workspace) ? loadAgentConfig(workspace) : undefined
     const agentName = given.name?.trim() ?? (await askInput('Agent name', {default: existing?.agent.name ?? 'signet', validate: validAgentName})).trim()
-    const networkMode = given.networkFlag ?? (await askSelect<'localhost' | 'tailscale'>(
-      'Who can reach the daemon?',
-      [
-        {value: 'localhost', name: 'localhost — only harnesses on this machine (binds 127.0.0.1)'},
-        {value: 'tailscale', name: 'tailnet — also harnesses on other machines of your tailnet (binds 0.0.0.0)'},
-      ],
-      existing?.network.mode ?? 'localhost',
-    ))
+    const networkMode =
+      given.networkFlag ??
+      (await askSelect<'localhost' | 'tailscale'>(
+        'Who can reach the daemon?',
+        [
+          {value: 'localhost', name: 'localhost — only harnesses on this machine (binds 127.0.0.1)'},
+          {value: 'tailscale', name: 'tailnet — also harnesses on other machines of your tailnet (binds 0.0.0.0)'},
+        ],
+        existing?.network.mode ?? 'localhost',
+      ))
     const authFlag = this.flags['auth-mode'] as AuthMode | undefined
-    const authMode = authFlag ?? (await askSelect<AuthMode>(
-      'Auth mode',
-      [
-        ...(networkMode === 'localhost' ? [{value: 'local' as const, name: 'local — no API keys; only this machine can connect'}] : []),
-        {value: 'hybrid', name: 'hybrid — this machine needs no key, every remote caller needs an API key'},
-        {value: 'team', name: 'team — every caller needs an API key, even on this machine (the local CLI uses the admin token)'},
-      ],
-      existing && !(networkMode === 'tailscale' && existing.auth.mode === 'local') ? existing.auth.mode : networkMode === 'tailscale' ? 'hybrid' : 'local',
-    ))
+    const authMode =
+      authFlag ??
+      (await askSelect<AuthMode>(
+        'Auth mode',
+        [
+          ...(networkMode === 'localhost' ? [{value: 'local' as const, name: 'local — no API keys; only this machine can connect'}] : []),
+          {value: 'hybrid', name: 'hybrid — this machine needs no key, every remote caller needs an API key'},
+          {value: 'team', name: 'team — every caller needs an API key, even on this machine (the local CLI uses the admin token)'},
+        ],
+        existing && !(networkMode === 'tailscale' && existing.auth.mode === 'local') ? existing.auth.mode : networkMode === 'tailscale' ? 'hybrid' : 'local',
+      ))
 
     let harnesses = given.harnesses
     if (harnesses.length === 0) {
@@ -136,9 +147,11 @@ export default class Setup extends SignetCommand<typeof Setup> {
     }
     const start = this.flags.start === false ? false : await askConfirm('Start the daemon now?', true)
     const serviceSupported = process.platform === 'linux' || process.platform === 'darwin'
-    const installService = this.flags.service || (serviceSupported && start
-      ? await askConfirm(`Also run it as a user service that starts at login (${process.platform === 'linux' ? 'systemd --user' : 'launchd'})?`, false)
-      : false)
+    const installService =
+      this.flags.service ||
+      (serviceSupported && start
+        ? await askConfirm(`Also run it as a user service that starts at login (${process.platform === 'linux' ? 'systemd --user' : 'launchd'})?`, false)
+        : false)
     return {workspace, agentName, networkMode, authMode, harnesses, start, installService}
   }
 
@@ -147,11 +160,13 @@ export default class Setup extends SignetCommand<typeof Setup> {
     const where = [result.workspace.created ? 'created' : 'existing', result.workspace.saved ? 'saved as the active workspace' : ''].filter(Boolean).join(', ')
     this.log(`${ok} Workspace ${result.workspace.path} ${paint.dim(`(${where})`)}`)
     // A new workspace's agent.yaml was just written with the answers: "created", whatever the edit step reports.
-    this.log(result.workspace.created
-      ? `${ok} agent.yaml created`
-      : result.agentYaml.changed.length > 0
-        ? `${ok} agent.yaml: ${result.agentYaml.changed.join(', ')} updated`
-        : `${ok} agent.yaml unchanged`)
+    this.log(
+      result.workspace.created
+        ? `${ok} agent.yaml created`
+        : result.agentYaml.changed.length > 0
+          ? `${ok} agent.yaml: ${result.agentYaml.changed.join(', ')} updated`
+          : `${ok} agent.yaml unchanged`,
+    )
     for (const file of result.workspace.starterFiles) this.log(paint.dim(`  created ${file}`))
     this.log(paint.dim(`  agent ${result.config.name}, network ${result.config.networkMode}, auth ${result.config.authMode}, port ${result.config.port}`))
     for (const harness of result.harnesses) {
@@ -169,9 +184,11 @@ export default class Setup extends SignetCommand<typeof Setup> {
     else if (daemon.action === 'already-running') this.log(`${ok} Daemon already running at ${daemon.url} (pid ${daemon.pid})`)
     else this.log(`${ok} Daemon ${daemon.action} at ${daemon.url} (pid ${daemon.pid})`)
     if (result.service) {
-      this.log(result.service.enabled
-        ? `${ok} User service installed and enabled (${result.service.file})`
-        : `${paint.yellow('!')} User service written to ${result.service.file} but not enabled: ${result.service.managerUnavailable}`)
+      this.log(
+        result.service.enabled
+          ? `${ok} User service installed and enabled (${result.service.file})`
+          : `${paint.yellow('!')} User service written to ${result.service.file} but not enabled: ${result.service.managerUnavailable}`,
+      )
       for (const stepLine of result.service.manualSteps) this.log(`    ${stepLine}`)
     }
     for (const warning of [...result.warnings, ...(result.service?.warnings ?? [])]) this.log(paint.yellow(`! ${warning}`))

@@ -47,9 +47,15 @@ export default class Sync extends SignetCommand<typeof Sync> {
     report.remaining = pendingSpoolEntries().length - report.forOtherDaemons
     const url = [...urls].join(', ')
     const result = {url, spool: spoolDir(), ...report}
-    const waiting = report.forOtherDaemons > 0 ? ` ${report.forOtherDaemons} spooled write(s) wait for another daemon (another workspace, or a remote daemon or key) and were left in ${spoolDir()}.` : ''
+    const waiting =
+      report.forOtherDaemons > 0
+        ? ` ${report.forOtherDaemons} spooled write(s) wait for another daemon (another workspace, or a remote daemon or key) and were left in ${spoolDir()}.`
+        : ''
     if (report.remaining > 0 && report.delivered === 0 && report.stoppedBy) {
-      throw new SignetError(`could not deliver ${report.remaining} spooled write(s) to ${url}: ${report.stoppedBy} — start the daemon (signet daemon start) or check SIGNET_DAEMON_URL/SIGNET_API_KEY.${waiting}`, 'sync_failed')
+      throw new SignetError(
+        `could not deliver ${report.remaining} spooled write(s) to ${url}: ${report.stoppedBy} — start the daemon (signet daemon start) or check SIGNET_DAEMON_URL/SIGNET_API_KEY.${waiting}`,
+        'sync_failed',
+      )
     }
     if (!this.wantsJson) {
       this.log(`${paint.green('✓')} Delivered ${report.delivered} spooled write(s) to ${url}.`)

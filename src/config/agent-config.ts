@@ -64,7 +64,14 @@ function buildSchemas() {
     .max(253)
     // A fully qualified name's trailing dot is the same host (the Host guard ignores it too).
     .transform((name) => (name.endsWith('.') ? name.slice(0, -1) : name))
-    .pipe(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a host name such as box.tailnet.ts.net (no scheme, port or path)'))
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+          'a host name such as box.tailnet.ts.net (no scheme, port or path)',
+        ),
+    )
 
   /**
    * Optional LLM extraction of durable memories after a session ends (the offline heuristics always
@@ -80,14 +87,18 @@ function buildSchemas() {
       /** For `openai`: the API root (…/v1), the model, and the environment variable holding the key. */
       baseUrl: z.string().url().optional(),
       model: z.string().min(1).optional(),
-      apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as OPENAI_API_KEY').optional(),
+      apiKeyEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as OPENAI_API_KEY')
+        .optional(),
       timeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
       maxCallsPerHour: z.number().int().min(0).max(1000).default(6),
       maxInputChars: z.number().int().min(1000).max(400_000).default(40_000),
       maxMemories: z.number().int().min(1).max(50).default(10),
     })
     .superRefine((value, ctx) => {
-      if (value.provider === 'command' && !value.command) ctx.addIssue({code: 'custom', path: ['command'], message: 'required when provider is command (e.g. ["claude", "-p"])'})
+      if (value.provider === 'command' && !value.command)
+        ctx.addIssue({code: 'custom', path: ['command'], message: 'required when provider is command (e.g. ["claude", "-p"])'})
       if (value.provider === 'openai' && !value.baseUrl) ctx.addIssue({code: 'custom', path: ['baseUrl'], message: 'required when provider is openai'})
       if (value.provider === 'openai' && !value.model) ctx.addIssue({code: 'custom', path: ['model'], message: 'required when provider is openai'})
     })
@@ -135,18 +146,31 @@ function buildSchemas() {
         /** open: any agent to any agent; same-project: only to agents seen in the sender's project; allowlist: only `allow`. */
         messaging: z.enum(['open', 'same-project', 'allowlist']).default('open'),
         /** For allowlist: `from->to` pairs (also `from→to`, `*` for any) or a bare agent id that may message anyone. */
-        allow: z
-          .array(z.string().regex(/^\s*[\w.:@*-]+\s*(?:(?:->|→)\s*[\w.:@*-]+\s*)?$/, 'an agent id, or a pair like claude->codex'))
-          .default([]),
+        allow: z.array(z.string().regex(/^\s*[\w.:@*-]+\s*(?:(?:->|→)\s*[\w.:@*-]+\s*)?$/, 'an agent id, or a pair like claude->codex')).default([]),
         /** Per sending agent. */
         rateLimit: rateLimitSchema.strict().default({windowMs: 60_000, max: 30}),
         /** Characters of a hook's answer that messages may take (the rest stays with memories). */
         maxInjectChars: z.number().int().min(0).max(4000).default(2000),
-        idleAfterMs: z.number().int().positive().default(5 * 60_000),
-        offlineAfterMs: z.number().int().positive().default(30 * 60_000),
+        idleAfterMs: z
+          .number()
+          .int()
+          .positive()
+          .default(5 * 60_000),
+        offlineAfterMs: z
+          .number()
+          .int()
+          .positive()
+          .default(30 * 60_000),
       })
       .strict()
-      .default({messaging: 'open', allow: [], rateLimit: {windowMs: 60_000, max: 30}, maxInjectChars: 2000, idleAfterMs: 5 * 60_000, offlineAfterMs: 30 * 60_000}),
+      .default({
+        messaging: 'open',
+        allow: [],
+        rateLimit: {windowMs: 60_000, max: 30},
+        maxInjectChars: 2000,
+        idleAfterMs: 5 * 60_000,
+        offlineAfterMs: 30 * 60_000,
+      }),
     harnesses: z.array(z.string()).default([]),
     /** Indexed folders (`signet source add`): how often the daemon looks for changed files; 0 = only on `source reindex`. */
     sources: z
@@ -257,7 +281,9 @@ function describeUnknownKey(doc: YamlDocument, lineCounter: LineCounter, parentP
   const prefix = parentPath.length > 0 ? `${parentPath.join('.')}.` : ''
   const hint = suggestion
     ? ` — did you mean ${prefix}${suggestion}?`
-    : valid.length > 0 ? ` (valid keys${prefix ? ` under ${prefix.slice(0, -1)}` : ''}: ${valid.join(', ')})` : ''
+    : valid.length > 0
+      ? ` (valid keys${prefix ? ` under ${prefix.slice(0, -1)}` : ''}: ${valid.join(', ')})`
+      : ''
   return `${fullPath}${line ? ` (line ${line})` : ''}: unknown key${hint}`
 }
 

@@ -3,9 +3,7 @@ import path from 'node:path'
 
 /** `~/.config/signet` (or `$XDG_CONFIG_HOME/signet`): user config, credentials, hook log, spool, forge. */
 export function userConfigDir(): string {
-  const base = process.env.XDG_CONFIG_HOME && path.isAbsolute(process.env.XDG_CONFIG_HOME)
-    ? process.env.XDG_CONFIG_HOME
-    : path.join(homedir(), '.config')
+  const base = process.env.XDG_CONFIG_HOME && path.isAbsolute(process.env.XDG_CONFIG_HOME) ? process.env.XDG_CONFIG_HOME : path.join(homedir(), '.config')
   return path.join(base, 'signet')
 }
 
@@ -14,9 +12,7 @@ export function userConfigDir(): string {
  * bin/run.js, harness `--version` answers). Deleting it only costs time.
  */
 export function userCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME)
-    ? process.env.XDG_CACHE_HOME
-    : path.join(homedir(), '.cache')
+  const base = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME) ? process.env.XDG_CACHE_HOME : path.join(homedir(), '.cache')
   return path.join(base, 'signet')
 }
 

@@ -21,14 +21,17 @@ export type StorageLocation = {backend: 'sqlite'; path: string} | {backend: 'pos
  */
 export function parseStorageLocation(spec: string, flag: string, cwd = process.cwd()): StorageLocation {
   const value = spec.trim()
-  if (value === '') throw new ConfigError(`${flag} is empty — give a PostgreSQL URL (postgres://user@host:5432/database) or a SQLite file (sqlite:path or a path)`)
+  if (value === '')
+    throw new ConfigError(`${flag} is empty — give a PostgreSQL URL (postgres://user@host:5432/database) or a SQLite file (sqlite:path or a path)`)
   if (/^postgres(?:ql)?:/i.test(value)) {
-    if (!POSTGRES_URL.test(value) || !parsesAsUrl(value)) throw new ConfigError(`${flag} = ${JSON.stringify(redactDatabaseUrl(value))} is not a PostgreSQL URL such as postgres://signet@db.internal:5432/signet`)
+    if (!POSTGRES_URL.test(value) || !parsesAsUrl(value))
+      throw new ConfigError(`${flag} = ${JSON.stringify(redactDatabaseUrl(value))} is not a PostgreSQL URL such as postgres://signet@db.internal:5432/signet`)
     return {backend: 'postgres', url: value}
   }
   let file = value
   if (/^sqlite:/i.test(file)) file = file.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
-  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) throw new ConfigError(`${flag} is neither a PostgreSQL URL (postgres://…) nor a SQLite file (sqlite:path or a path)`)
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file))
+    throw new ConfigError(`${flag} is neither a PostgreSQL URL (postgres://…) nor a SQLite file (sqlite:path or a path)`)
   if (file === '') throw new ConfigError(`${flag}: sqlite: needs a file path (sqlite:./signet.db)`)
   if (file === '~' || file.startsWith('~/')) file = path.join(homedir(), file.slice(1))
   return {backend: 'sqlite', path: path.resolve(cwd, file)}
@@ -44,7 +47,11 @@ function parsesAsUrl(value: string): boolean {
 }
 
 /** The store a workspace's daemon uses (agent.yaml `storage`, SIGNET_DATABASE_URL applied). */
-export function configuredStorageLocation(config: Pick<AgentConfig, 'storage'>, paths: Pick<WorkspacePaths, 'dbPath'>, env: NodeJS.ProcessEnv = process.env): StorageLocation {
+export function configuredStorageLocation(
+  config: Pick<AgentConfig, 'storage'>,
+  paths: Pick<WorkspacePaths, 'dbPath'>,
+  env: NodeJS.ProcessEnv = process.env,
+): StorageLocation {
   const settings = resolveStorageSettings(config, env)
   return settings.backend === 'postgres' ? {backend: 'postgres', url: settings.url!} : {backend: 'sqlite', path: paths.dbPath}
 }

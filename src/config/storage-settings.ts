@@ -26,10 +26,14 @@ export function resolveStorageSettings(config: Pick<AgentConfig, 'storage'>, env
   const fromEnv = env.SIGNET_DATABASE_URL?.trim()
   const url = fromEnv || config.storage.url
   if (!url) {
-    throw new ConfigError('agent.yaml: storage.backend is postgres but no database URL is set — set storage.url or SIGNET_DATABASE_URL (postgres://user@host:5432/database)')
+    throw new ConfigError(
+      'agent.yaml: storage.backend is postgres but no database URL is set — set storage.url or SIGNET_DATABASE_URL (postgres://user@host:5432/database)',
+    )
   }
   if (fromEnv && !POSTGRES_URL.test(fromEnv)) {
-    throw new ConfigError(`SIGNET_DATABASE_URL = ${JSON.stringify(redactDatabaseUrl(fromEnv))} is not a PostgreSQL URL such as postgres://signet@db.internal:5432/signet`)
+    throw new ConfigError(
+      `SIGNET_DATABASE_URL = ${JSON.stringify(redactDatabaseUrl(fromEnv))} is not a PostgreSQL URL such as postgres://signet@db.internal:5432/signet`,
+    )
   }
   return {backend, poolSize, url, redactedUrl: redactDatabaseUrl(url), urlSource: fromEnv ? 'SIGNET_DATABASE_URL' : 'agent.yaml'}
 }

@@ -49,7 +49,9 @@ export function ensureWorkspace(workspace: ResolvedWorkspace, options: {agentNam
   if (workspace.source !== 'default') {
     throw new SignetError(
       `workspace ${workspace.path} (${workspace.origin}) has no agent.yaml — ` +
-        'run `signet setup --workspace ' + workspace.path + '` to create it, or point to an existing workspace',
+        'run `signet setup --workspace ' +
+        workspace.path +
+        '` to create it, or point to an existing workspace',
       'workspace_missing',
     )
   }

@@ -3,15 +3,7 @@ import path from 'node:path'
 import type {FileChange} from '../config/atomic-file.js'
 import {readTextIfExists} from '../config/atomic-file.js'
 import {editConfigFile} from './config-file-edit.js'
-import {
-  type ConnectorContext,
-  type ConnectorStatus,
-  type InstallResult,
-  parseVersion,
-  ProfiledConnector,
-  stateFromParts,
-  versionAtLeast,
-} from './connector.js'
+import {type ConnectorContext, type ConnectorStatus, type InstallResult, parseVersion, ProfiledConnector, stateFromParts, versionAtLeast} from './connector.js'
 import {absoluteOverride, type HookEvent, nativeHooks, type Version} from '../harnesses/profile.js'
 import {HARNESS_PROFILES} from '../harnesses/registry.js'
 import {buildHookCommand, HOOK_TIMEOUT_SECONDS} from './hook-command.js'
@@ -110,7 +102,8 @@ export class ClaudeCodeConnector extends ProfiledConnector<typeof PROFILE.id> {
     const owned = findSignetHooks(settings, ['hooks'], paths.settings)
     const wanted = claudeEventsFor(detection.version)
     const missing = wanted.filter((event) => !owned.some((hook) => hook.harnessEvent === event.harnessEvent))
-    if (owned.length > 0 && missing.length > 0) problems.push(`hooks missing for ${missing.map((e) => e.harnessEvent).join(', ')} — run \`signet connector install ${this.id}\``)
+    if (owned.length > 0 && missing.length > 0)
+      problems.push(`hooks missing for ${missing.map((e) => e.harnessEvent).join(', ')} — run \`signet connector install ${this.id}\``)
     problems.push(...staleHookProblems(owned, this.id))
     if (getJsonValue(settings, ['disableAllHooks'], paths.settings) === true) problems.push(`${paths.settings} disables all hooks`)
     const mcp = getJsonValue(readTextIfExists(paths.mcpFile) ?? '', ['mcpServers', 'signet'], paths.mcpFile)

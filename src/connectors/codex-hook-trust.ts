@@ -67,11 +67,15 @@ export function listCodexHooks(codex: string, cwd: string, env: NodeJS.ProcessEn
       }
     })
     child.stdin.on('error', () => finish(undefined))
-    child.stdin.write([
-      {id: 1, method: 'initialize', params: {clientInfo: {name: 'signet', version: '1'}}},
-      {method: 'initialized'},
-      {id: 2, method: 'hooks/list', params: {cwds: [cwd]}},
-    ].map((message) => JSON.stringify(message)).join('\n') + '\n')
+    child.stdin.write(
+      [
+        {id: 1, method: 'initialize', params: {clientInfo: {name: 'signet', version: '1'}}},
+        {method: 'initialized'},
+        {id: 2, method: 'hooks/list', params: {cwds: [cwd]}},
+      ]
+        .map((message) => JSON.stringify(message))
+        .join('\n') + '\n',
+    )
   })
 }
 

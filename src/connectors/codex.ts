@@ -56,11 +56,15 @@ export class CodexConnector extends ProfiledConnector<typeof PROFILE.id> {
     const paths = codexPaths(ctx)
     const hooksFile = editConfigFile(paths.hooks, (text) => reconcileHookGroups(text, ['hooks'], desiredHooks(ctx), paths.hooks))
     const trust = await this.trustedHashes(ctx, paths)
-    const configFile = editConfigFile(paths.config, (text) => {
-      let next = upsertTomlTable(text, MCP_TABLE, codexMcpTable(ctx), paths.config)
-      for (const hook of trust ?? []) next = upsertTomlTable(next, ['hooks', 'state', hook.key], {trusted_hash: hook.hash}, paths.config)
-      return next
-    }, {mode: 0o600})
+    const configFile = editConfigFile(
+      paths.config,
+      (text) => {
+        let next = upsertTomlTable(text, MCP_TABLE, codexMcpTable(ctx), paths.config)
+        for (const hook of trust ?? []) next = upsertTomlTable(next, ['hooks', 'state', hook.key], {trusted_hash: hook.hash}, paths.config)
+        return next
+      },
+      {mode: 0o600},
+    )
     const notes = trust
       ? [`Trusted the ${trust.length} Signet hooks in Codex (what approving them under /hooks does); restart Codex to load them.`]
       : ['Codex runs only hooks you have trusted: start `codex` and approve the Signet hooks under /hooks (untrusted hooks are skipped silently).']
@@ -88,11 +92,15 @@ export class CodexConnector extends ProfiledConnector<typeof PROFILE.id> {
     const trustKeys = owned.map((hook) => codexHookKey(paths.hooks, hook.harnessEvent, hook.groupIndex, hook.handlerIndex))
     const files = [
       editConfigFile(paths.hooks, (text) => removeSignetHooks(text, ['hooks'], paths.hooks), {isEmpty: isEmptyJsonObject}),
-      editConfigFile(paths.config, (text) => {
-        let next = removeTomlTable(text, MCP_TABLE, paths.config)
-        for (const key of trustKeys) next = removeTomlTable(next, ['hooks', 'state', key], paths.config)
-        return next
-      }, {isEmpty: (text) => text.trim() === ''}),
+      editConfigFile(
+        paths.config,
+        (text) => {
+          let next = removeTomlTable(text, MCP_TABLE, paths.config)
+          for (const key of trustKeys) next = removeTomlTable(next, ['hooks', 'state', key], paths.config)
+          return next
+        },
+        {isEmpty: (text) => text.trim() === ''},
+      ),
     ]
     return withSkillUnlinks(ctx, {harness: this.id, files, notes: []})
   }
@@ -107,9 +115,18 @@ export class CodexConnector extends ProfiledConnector<typeof PROFILE.id> {
     const features = getTomlValue(readTextIfExists(paths.config) ?? '', ['features'], paths.config) as Record<string, unknown> | undefined
     if (features?.hooks === false || features?.codex_hooks === false) problems.push(`${paths.config} turns hooks off ([features] hooks = false)`)
     const configText = readTextIfExists(paths.config) ?? ''
-    const untrusted = owned.filter((hook) =>
-      getTomlValue(configText, ['hooks', 'state', codexHookKey(paths.hooks, hook.harnessEvent, hook.groupIndex, hook.handlerIndex), 'trusted_hash'], paths.config) === undefined)
-    if (untrusted.length > 0) problems.push(`Codex skips untrusted hooks: approve ${untrusted.map((h) => h.harnessEvent).join(', ')} under /hooks in codex (or reinstall with codex on PATH)`)
+    const untrusted = owned.filter(
+      (hook) =>
+        getTomlValue(
+          configText,
+          ['hooks', 'state', codexHookKey(paths.hooks, hook.harnessEvent, hook.groupIndex, hook.handlerIndex), 'trusted_hash'],
+          paths.config,
+        ) === undefined,
+    )
+    if (untrusted.length > 0)
+      problems.push(
+        `Codex skips untrusted hooks: approve ${untrusted.map((h) => h.harnessEvent).join(', ')} under /hooks in codex (or reinstall with codex on PATH)`,
+      )
     return withSkillStatus(ctx, {
       harness: this.id,
       state: stateFromParts([hooksPresent, mcp !== undefined]),

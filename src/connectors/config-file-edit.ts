@@ -8,11 +8,7 @@ import {BACKUP_SUFFIX, commitFile, type FileChange, readTextIfExists} from '../c
  * backup, nothing at all when the bytes are unchanged). A file Signet created itself (no
  * backup of a user original exists) is deleted when the edit leaves it `empty`.
  */
-export function editConfigFile(
-  file: string,
-  edit: (text: string) => string,
-  options: {isEmpty?: (text: string) => boolean; mode?: number} = {},
-): FileChange {
+export function editConfigFile(file: string, edit: (text: string) => string, options: {isEmpty?: (text: string) => boolean; mode?: number} = {}): FileChange {
   const before = readTextIfExists(file)
   let after: string | undefined = edit(before ?? '')
   if (before === undefined && after === '') after = undefined

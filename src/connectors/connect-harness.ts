@@ -81,8 +81,7 @@ export async function connectHarness(request: ConnectRequest, ctx: ConnectorCont
       const mismatch = connectorMismatch(whoami, connector.id)
       if (mismatch) {
         // A claimed pairing code is spent and its key minted: refusing now would only strand both.
-        const proceed = request.force || Boolean(pairCode) ||
-          (request.confirmConnectorMismatch ? await request.confirmConnectorMismatch(mismatch) : false)
+        const proceed = request.force || Boolean(pairCode) || (request.confirmConnectorMismatch ? await request.confirmConnectorMismatch(mismatch) : false)
         if (!proceed) {
           throw new SignetError(
             `${mismatch} — create a key for this harness on the daemon host (\`signet api-key create --name "${connector.id} on this machine" --connector ${connector.id}\`, or \`signet pair --connector ${connector.id}\`), or pass --force to use this one anyway`,
@@ -93,7 +92,10 @@ export async function connectHarness(request: ConnectRequest, ctx: ConnectorCont
       }
       const scopedAgent = whoami.scope?.agent
       if (agentId && scopedAgent && scopedAgent !== agentId) {
-        throw new SignetError(`this key is scoped to agent "${scopedAgent}", not "${agentId}" — drop --agent-id or use --agent-id ${scopedAgent}`, 'scope_violation')
+        throw new SignetError(
+          `this key is scoped to agent "${scopedAgent}", not "${agentId}" — drop --agent-id or use --agent-id ${scopedAgent}`,
+          'scope_violation',
+        )
       }
     }
     const saved = await saveCredentials({harness: connector.id, daemonUrl: url, apiKey: key, agentId})
@@ -105,9 +107,7 @@ export async function connectHarness(request: ConnectRequest, ctx: ConnectorCont
       daemonVersion,
       authMode: whoami?.authMode,
       paired: Boolean(pairCode),
-      authenticatedAs: whoami
-        ? {keyId: whoami.keyId, name: whoami.name, role: whoami.role, connector: whoami.connector, scope: whoami.scope}
-        : undefined,
+      authenticatedAs: whoami ? {keyId: whoami.keyId, name: whoami.name, role: whoami.role, connector: whoami.connector, scope: whoami.scope} : undefined,
     }
   }
 
@@ -122,6 +122,6 @@ export async function connectHarness(request: ConnectRequest, ctx: ConnectorCont
  */
 export function connectorMismatch(whoami: WhoAmI, harness: string): string | undefined {
   if (!whoami.authenticated || !whoami.connector || whoami.connector === harness) return undefined
-  const name = whoami.name ? `"${whoami.name}"` : whoami.keyId ?? 'this key'
+  const name = whoami.name ? `"${whoami.name}"` : (whoami.keyId ?? 'this key')
   return `the key ${name} was made for the ${whoami.connector} connector, not ${harness}`
 }

@@ -23,9 +23,18 @@ const URL_SOURCE = {
  */
 export async function checkDaemonReachability(workspace?: string, harness?: string): Promise<DaemonReachability> {
   const endpoint = resolveDaemonEndpoint({workspace, harness})
-  const keySource = process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN
-    ? 'key from env'
-    : endpoint.apiKeyLookup ? 'key in keychain' : endpoint.apiKey ? (endpoint.urlSource === 'credentials' ? 'key in credentials file' : 'admin token') : endpoint.socketPath ? 'owner socket' : 'no key'
+  const keySource =
+    process.env.SIGNET_API_KEY || process.env.SIGNET_TOKEN
+      ? 'key from env'
+      : endpoint.apiKeyLookup
+        ? 'key in keychain'
+        : endpoint.apiKey
+          ? endpoint.urlSource === 'credentials'
+            ? 'key in credentials file'
+            : 'admin token'
+          : endpoint.socketPath
+            ? 'owner socket'
+            : 'no key'
   const source = `${URL_SOURCE[endpoint.urlSource]}; ${keySource}`
   const client = clientForEndpoint(endpoint, {timeoutMs: 2500})
   let version: string | undefined
@@ -38,11 +47,18 @@ export async function checkDaemonReachability(workspace?: string, harness?: stri
     const whoami = await client.get<WhoAmI>('/api/auth/whoami')
     const who = whoami.authenticated
       ? `authenticated as ${whoami.name ?? whoami.keyId ?? whoami.kind} (${whoami.role})`
-      : whoami.trustedLocal ? 'trusted as local' : 'not authenticated'
+      : whoami.trustedLocal
+        ? 'trusted as local'
+        : 'not authenticated'
     return {url: endpoint.url, source, reachable: true, detail: `up (v${version ?? '?'}, ${whoami.authMode} auth), ${who}`}
   } catch (error) {
     if (error instanceof DaemonRequestError && (error.status === 401 || error.status === 403)) {
-      return {url: endpoint.url, source, reachable: false, detail: `up, but the key was refused (${error.status} ${error.daemonCode}) — reconnect with \`signet connect ${harness ?? '<harness>'} --url … --pair-code …\``}
+      return {
+        url: endpoint.url,
+        source,
+        reachable: false,
+        detail: `up, but the key was refused (${error.status} ${error.daemonCode}) — reconnect with \`signet connect ${harness ?? '<harness>'} --url … --pair-code …\``,
+      }
     }
     return {url: endpoint.url, source, reachable: true, detail: `up (v${version ?? '?'})`}
   }

@@ -46,7 +46,8 @@ export class GeminiConnector extends ProfiledConnector<typeof PROFILE.id> {
   async install(ctx: ConnectorContext): Promise<InstallResult> {
     const {settings} = geminiPaths(ctx)
     const file = editConfigFile(settings, (text) =>
-      setJsonValue(reconcileHookGroups(text, ['hooks'], desiredHooks(ctx), settings), ['mcpServers', 'signet'], mcpEntry(ctx), settings))
+      setJsonValue(reconcileHookGroups(text, ['hooks'], desiredHooks(ctx), settings), ['mcpServers', 'signet'], mcpEntry(ctx), settings),
+    )
     const notes = ['Gemini CLI starts stdio MCP servers only in trusted folders: run `gemini trust` in your project (or trust it when asked).']
     if (getJsonValue(readTextIfExists(settings) ?? '', ['hooksConfig', 'enabled'], settings) === false) {
       notes.push(`${settings} sets hooksConfig.enabled = false — Signet's hooks will not run until you turn hooks back on.`)
@@ -56,8 +57,9 @@ export class GeminiConnector extends ProfiledConnector<typeof PROFILE.id> {
 
   async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
     const {settings} = geminiPaths(ctx)
-    const file = editConfigFile(settings, (text) =>
-      removeJsonValue(removeSignetHooks(text, ['hooks'], settings), ['mcpServers', 'signet'], settings), {isEmpty: isEmptyJsonObject})
+    const file = editConfigFile(settings, (text) => removeJsonValue(removeSignetHooks(text, ['hooks'], settings), ['mcpServers', 'signet'], settings), {
+      isEmpty: isEmptyJsonObject,
+    })
     return {harness: this.id, files: [file], notes: []}
   }
 

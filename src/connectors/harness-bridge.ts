@@ -78,7 +78,9 @@ export async function signetRecall(harness: string, params: {query: string; limi
     agentId: params.agentId ?? defaultAgentId(harness),
   })
   if (response.results.length === 0) return 'No matching memories found.'
-  const lines = response.results.map((result) => `- [${result.id}] ${result.content} (score ${result.score.toFixed(2)}${result.createdAt ? `, ${result.createdAt.slice(0, 10)}` : ''})`)
+  const lines = response.results.map(
+    (result) => `- [${result.id}] ${result.content} (score ${result.score.toFixed(2)}${result.createdAt ? `, ${result.createdAt.slice(0, 10)}` : ''})`,
+  )
   return `Found ${response.results.length} ${response.results.length === 1 ? 'memory' : 'memories'}:\n${lines.join('\n')}`
 }
 
@@ -99,10 +101,12 @@ export async function signetRemember(
 
 export async function signetSessionSearch(harness: string, params: {query: string; limit?: number; project?: string; agentId?: string}): Promise<string> {
   // Shape of POST /api/sessions/search (src/daemon/routes/sessions.ts).
-  const response = await client(harness).post<{hits: Array<{sessionKey: string; project?: string | null; excerpt: string}>}>(
-    '/api/sessions/search',
-    {query: params.query, limit: params.limit ?? 5, project: params.project, agentId: params.agentId ?? defaultAgentId(harness)},
-  )
+  const response = await client(harness).post<{hits: Array<{sessionKey: string; project?: string | null; excerpt: string}>}>('/api/sessions/search', {
+    query: params.query,
+    limit: params.limit ?? 5,
+    project: params.project,
+    agentId: params.agentId ?? defaultAgentId(harness),
+  })
   if (response.hits.length === 0) return 'No matching sessions found.'
   return response.hits.map((hit) => `- ${hit.sessionKey}${hit.project ? ` (${hit.project})` : ''}: ${hit.excerpt}`).join('\n')
 }

@@ -49,7 +49,12 @@ function isOurMcp(entry: unknown): boolean {
 }
 
 function desiredHooks(ctx: ConnectorContext): Record<string, Array<{command: string; timeout: number}>> {
-  return Object.fromEntries(HERMES_EVENTS.map(([hermesEvent, event]) => [hermesEvent, [{command: buildHookCommand(ctx.entry, event, PROFILE.id), timeout: HOOK_TIMEOUT_SECONDS[event]}]]))
+  return Object.fromEntries(
+    HERMES_EVENTS.map(([hermesEvent, event]) => [
+      hermesEvent,
+      [{command: buildHookCommand(ctx.entry, event, PROFILE.id), timeout: HOOK_TIMEOUT_SECONDS[event]}],
+    ]),
+  )
 }
 
 function mcpEntry(ctx: ConnectorContext) {
@@ -106,7 +111,10 @@ function columnOf(text: string, offset: number): number {
 
 function indentBlock(yamlText: string, indent: number): string {
   const pad = ' '.repeat(indent)
-  return yamlText.split('\n').map((line) => (line === '' ? line : pad + line)).join('\n')
+  return yamlText
+    .split('\n')
+    .map((line) => (line === '' ? line : pad + line))
+    .join('\n')
 }
 
 /** A block mapping (not flow `{…}`) whose entries can be edited line by line. */
@@ -150,7 +158,7 @@ function surgicalInsertions(ctx: ConnectorContext, doc: YamlDocument, text: stri
     const map = blockMap(servers)
     if (!map || map.items.length === 0) return undefined
     if (map.has('signet')) {
-      if (!isOurMcp(plain(map.get('signet')))) throw new SignetError('mcp_servers.signet in config.yaml is not Signet\'s — rename it and retry', 'foreign_entry')
+      if (!isOurMcp(plain(map.get('signet')))) throw new SignetError("mcp_servers.signet in config.yaml is not Signet's — rename it and retry", 'foreign_entry')
     } else {
       const keyIndent = columnOf(text, (map.items[0].key as {range: Range}).range[0])
       inserts.push({at: lineEnd(text, map.range![1]), rank: 1, text: indentBlock(stringify({signet: mcpEntry(ctx)}, {lineWidth: 0}), keyIndent)})
@@ -316,7 +324,9 @@ function ourParts(text: string | undefined): {hooks: string[]; mcp: boolean} {
   }
   const hooks = data?.hooks && typeof data.hooks === 'object' ? data.hooks : {}
   return {
-    hooks: HERMES_EVENTS.filter(([hermesEvent]) => Array.isArray(hooks[hermesEvent]) && (hooks[hermesEvent] as unknown[]).some(isOurHook)).map(([hermesEvent]) => hermesEvent),
+    hooks: HERMES_EVENTS.filter(([hermesEvent]) => Array.isArray(hooks[hermesEvent]) && (hooks[hermesEvent] as unknown[]).some(isOurHook)).map(
+      ([hermesEvent]) => hermesEvent,
+    ),
     mcp: isOurMcp(data?.mcp_servers?.signet),
   }
 }
@@ -334,7 +344,7 @@ export class HermesConnector extends ProfiledConnector<typeof PROFILE.id> {
       files: [file],
       notes: [
         'Hermes asks once per hook before running it: approve the two Signet hooks at the next interactive start, or set `hooks_auto_accept: true` (or HERMES_ACCEPT_HOOKS=1) for gateway and scripted runs.',
-        'The signet MCP server needs Hermes\'s optional `mcp` Python package; restart Hermes (and its gateway) to load hooks and tools.',
+        "The signet MCP server needs Hermes's optional `mcp` Python package; restart Hermes (and its gateway) to load hooks and tools.",
       ],
     }
   }
@@ -351,7 +361,8 @@ export class HermesConnector extends ProfiledConnector<typeof PROFILE.id> {
     const parts = ourParts(text)
     const problems: string[] = []
     const missing = HERMES_EVENTS.map(([hermesEvent]) => hermesEvent).filter((event) => !parts.hooks.includes(event))
-    if (parts.hooks.length > 0 && missing.length > 0) problems.push(`${config} lacks the Signet hook for ${missing.join(', ')} — run \`signet connector install ${this.id}\``)
+    if (parts.hooks.length > 0 && missing.length > 0)
+      problems.push(`${config} lacks the Signet hook for ${missing.join(', ')} — run \`signet connector install ${this.id}\``)
     return {
       harness: this.id,
       state: stateFromParts([missing.length === 0, parts.mcp]),

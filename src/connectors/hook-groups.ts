@@ -52,17 +52,15 @@ export function findSignetHooks(text: string, hooksPath: JsonPath, label: string
 function removeOwned(text: string, hooksPath: JsonPath, owned: OwnedHook[], label: string): string {
   // last first, so earlier indices stay valid
   const ordered = [...owned].sort((a, b) =>
-    a.harnessEvent === b.harnessEvent
-      ? b.groupIndex - a.groupIndex || b.handlerIndex - a.handlerIndex
-      : a.harnessEvent.localeCompare(b.harnessEvent))
+    a.harnessEvent === b.harnessEvent ? b.groupIndex - a.groupIndex || b.handlerIndex - a.handlerIndex : a.harnessEvent.localeCompare(b.harnessEvent),
+  )
   let next = text
   for (const hook of ordered) {
     const groupPath = [...hooksPath, hook.harnessEvent, hook.groupIndex]
-    const stillAlone = findSignetHooks(next, hooksPath, label).some((h) =>
-      h.harnessEvent === hook.harnessEvent && h.groupIndex === hook.groupIndex && h.aloneInGroup)
-    next = stillAlone
-      ? removeJsonValue(next, groupPath, label)
-      : removeJsonValue(next, [...groupPath, 'hooks', hook.handlerIndex], label)
+    const stillAlone = findSignetHooks(next, hooksPath, label).some(
+      (h) => h.harnessEvent === hook.harnessEvent && h.groupIndex === hook.groupIndex && h.aloneInGroup,
+    )
+    next = stillAlone ? removeJsonValue(next, groupPath, label) : removeJsonValue(next, [...groupPath, 'hooks', hook.handlerIndex], label)
   }
   return next
 }
@@ -87,7 +85,12 @@ export function reconcileHookGroups(text: string, hooksPath: JsonPath, desired: 
     if (exact) keep.add(mine[0])
     else missing.push(want)
   }
-  let next = removeOwned(text, hooksPath, owned.filter((hook) => !keep.has(hook)), label)
+  let next = removeOwned(
+    text,
+    hooksPath,
+    owned.filter((hook) => !keep.has(hook)),
+    label,
+  )
   for (const want of missing) next = appendJsonArrayItem(next, [...hooksPath, want.harnessEvent], {hooks: [want.handler]}, label)
   return next
 }
@@ -104,9 +107,11 @@ export function staleHookProblems(owned: OwnedHook[], harness: string): string[]
   for (const hook of owned) {
     const runJs = hookEntryPointOf(hook.handler.command)
     const program = typeof hook.handler.command === 'string' ? splitShellWords(hook.handler.command)[0] : undefined
-    if (runJs && !existsSync(runJs)) problems.push(`${hook.harnessEvent} hook runs ${runJs}, which no longer exists — run \`signet connector install ${harness}\``)
+    if (runJs && !existsSync(runJs))
+      problems.push(`${hook.harnessEvent} hook runs ${runJs}, which no longer exists — run \`signet connector install ${harness}\``)
     // an absolute node that vanished (nvm/asdf switched versions) breaks the hook just the same
-    else if (program && program.startsWith('/') && !existsSync(program)) problems.push(`${hook.harnessEvent} hook runs ${program}, which no longer exists — run \`signet connector install ${harness}\``)
+    else if (program && program.startsWith('/') && !existsSync(program))
+      problems.push(`${hook.harnessEvent} hook runs ${program}, which no longer exists — run \`signet connector install ${harness}\``)
   }
   return problems
 }

@@ -81,7 +81,9 @@ function lineIndentAt(text: string, offset: number): string {
 
 function render(value: unknown, indent: string, style: JsonStyle, multiline: boolean): string {
   if (!multiline) return JSON.stringify(value)
-  return JSON.stringify(value, null, style.unit).split('\n').join(style.eol + indent)
+  return JSON.stringify(value, null, style.unit)
+    .split('\n')
+    .join(style.eol + indent)
 }
 
 function isMultilineContainer(text: string, container: Node): boolean {
@@ -188,12 +190,12 @@ export function removeJsonValue(text: string, path: JsonPath, label: string, opt
   const parent = parentPath.length === 0 ? root : findNodeAtLocation(root, parentPath)
   if (!parent) return text
   const last = path[path.length - 1]
-  const index = parent.type === 'array'
-    ? (typeof last === 'number' ? last : -1)
-    : (parent.children ?? []).findIndex((child) => child.children?.[0]?.value === last)
+  const index =
+    parent.type === 'array' ? (typeof last === 'number' ? last : -1) : (parent.children ?? []).findIndex((child) => child.children?.[0]?.value === last)
   if (index < 0 || index >= (parent.children?.length ?? 0)) return text
   const next = removeMember(text, parent, index)
-  if (options.pruneEmptyParents !== false && parentPath.length > 0 && (parent.children?.length ?? 0) === 1) return removeJsonValue(next, parentPath, label, {dialect: options.dialect})
+  if (options.pruneEmptyParents !== false && parentPath.length > 0 && (parent.children?.length ?? 0) === 1)
+    return removeJsonValue(next, parentPath, label, {dialect: options.dialect})
   return next
 }
 

@@ -16,7 +16,9 @@ type MutableNode = {-readonly [K in keyof Node]: Node[K]}
 export function parseJson5Tree(text: string, label: string): Node | undefined {
   let tokens: JsonToken[]
   try {
-    tokens = JsonLexer.tokenize(text).filter((token) => ![JsonTokenType.WHITESPACE, JsonTokenType.NEWLINE, JsonTokenType.LINE_COMMENT, JsonTokenType.BLOCK_COMMENT].includes(token.type))
+    tokens = JsonLexer.tokenize(text).filter(
+      (token) => ![JsonTokenType.WHITESPACE, JsonTokenType.NEWLINE, JsonTokenType.LINE_COMMENT, JsonTokenType.BLOCK_COMMENT].includes(token.type),
+    )
   } catch (error) {
     throw invalid(label, (error as Error).message)
   }
@@ -44,7 +46,14 @@ export function parseJson5Tree(text: string, label: string): Node | undefined {
       case JsonTokenType.BOOLEAN:
       case JsonTokenType.NULL: {
         const value = JSON5.parse(token.value) as unknown
-        const type = token.type === JsonTokenType.STRING ? 'string' : token.type === JsonTokenType.NUMBER ? 'number' : token.type === JsonTokenType.BOOLEAN ? 'boolean' : 'null'
+        const type =
+          token.type === JsonTokenType.STRING
+            ? 'string'
+            : token.type === JsonTokenType.NUMBER
+              ? 'number'
+              : token.type === JsonTokenType.BOOLEAN
+                ? 'boolean'
+                : 'null'
         return {type, value, offset: start(token), length: end(token) - start(token), parent} as Node
       }
       default:
@@ -58,9 +67,10 @@ export function parseJson5Tree(text: string, label: string): Node | undefined {
     while (peek() && peek().type !== close) {
       if (type === 'object') {
         const keyToken = next()
-        if (keyToken.type !== JsonTokenType.STRING && keyToken.type !== JsonTokenType.IDENTIFIER) throw invalid(label, `expected a key at offset ${start(keyToken)}`)
+        if (keyToken.type !== JsonTokenType.STRING && keyToken.type !== JsonTokenType.IDENTIFIER)
+          throw invalid(label, `expected a key at offset ${start(keyToken)}`)
         const property = {type: 'property', offset: start(keyToken), length: 0, parent: node, children: [] as Node[]} as MutableNode
-        const key = keyToken.type === JsonTokenType.STRING ? JSON5.parse(keyToken.value) as string : keyToken.value
+        const key = keyToken.type === JsonTokenType.STRING ? (JSON5.parse(keyToken.value) as string) : keyToken.value
         property.children!.push({type: 'string', value: key, offset: start(keyToken), length: end(keyToken) - start(keyToken), parent: property} as Node)
         const colon = expect(JsonTokenType.COLON)
         property.colonOffset = start(colon)
@@ -82,7 +92,8 @@ export function parseJson5Tree(text: string, label: string): Node | undefined {
   if (tokens.length === 0 || tokens[0].type === JsonTokenType.EOF) return undefined
   const root = parseValue(undefined)
   if (peek() && peek().type !== JsonTokenType.EOF) throw invalid(label, `unexpected ${peek().type} at offset ${start(peek())}`)
-  if (root.type !== 'object') throw new SignetError(`cannot edit ${label}: the top level is not a JSON5 object — fix the file (or move it aside) and retry`, 'invalid_harness_config')
+  if (root.type !== 'object')
+    throw new SignetError(`cannot edit ${label}: the top level is not a JSON5 object — fix the file (or move it aside) and retry`, 'invalid_harness_config')
   return root
 }
 

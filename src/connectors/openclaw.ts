@@ -82,16 +82,31 @@ export class OpenClawConnector extends ProfiledConnector<typeof PROFILE.id> {
     const notes: string[] = []
     const files: FileChange[] = [
       writeGeneratedFile(paths.pluginFiles.entry, renderOpenClawEntry(ctx.entry), isOurEntryModule),
-      writeGeneratedFile(paths.pluginFiles.manifest, readPluginAsset('openclaw/openclaw.plugin.json'), () => existingEntry !== undefined && isOurEntryModule(existingEntry)),
-      writeGeneratedFile(paths.pluginFiles.packageJson, readPluginAsset('openclaw/package.json'), () => existingEntry !== undefined && isOurEntryModule(existingEntry)),
+      writeGeneratedFile(
+        paths.pluginFiles.manifest,
+        readPluginAsset('openclaw/openclaw.plugin.json'),
+        () => existingEntry !== undefined && isOurEntryModule(existingEntry),
+      ),
+      writeGeneratedFile(
+        paths.pluginFiles.packageJson,
+        readPluginAsset('openclaw/package.json'),
+        () => existingEntry !== undefined && isOurEntryModule(existingEntry),
+      ),
     ]
-    files.push(editConfigFile(paths.config, (text) => {
-      let next = setJsonValue(text, ENTRY_PATH, entryValue(), paths.config, JSON5_DIALECT)
-      const allow = getJsonValue(next, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
-      // only join an allow-list the user already has: creating one would block every other plugin
-      if (Array.isArray(allow) && !allow.includes(OPENCLAW_PLUGIN_ID)) next = appendJsonArrayItem(next, ['plugins', 'allow'], OPENCLAW_PLUGIN_ID, paths.config, JSON5_DIALECT)
-      return setJsonValue(next, MCP_PATH, mcpEntry(ctx), paths.config, JSON5_DIALECT)
-    }, {mode: 0o600}))
+    files.push(
+      editConfigFile(
+        paths.config,
+        (text) => {
+          let next = setJsonValue(text, ENTRY_PATH, entryValue(), paths.config, JSON5_DIALECT)
+          const allow = getJsonValue(next, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
+          // only join an allow-list the user already has: creating one would block every other plugin
+          if (Array.isArray(allow) && !allow.includes(OPENCLAW_PLUGIN_ID))
+            next = appendJsonArrayItem(next, ['plugins', 'allow'], OPENCLAW_PLUGIN_ID, paths.config, JSON5_DIALECT)
+          return setJsonValue(next, MCP_PATH, mcpEntry(ctx), paths.config, JSON5_DIALECT)
+        },
+        {mode: 0o600},
+      ),
+    )
     const slot = getJsonValue(readTextIfExists(paths.config) ?? '', ['plugins', 'slots', 'memory'], paths.config, JSON5_DIALECT)
     if (slot === 'none') notes.push('plugins.slots.memory is "none": OpenClaw\'s own memory is off; Signet does not need the slot.')
     notes.push('OpenClaw hot-reloads plugin config; if the gateway is running and does not pick Signet up, run `openclaw plugins reload signet`.')
@@ -104,21 +119,30 @@ export class OpenClawConnector extends ProfiledConnector<typeof PROFILE.id> {
     const ours = entryText !== undefined && isOurEntryModule(entryText)
     const files: FileChange[] = ours
       ? [
-        removeGeneratedFile(paths.pluginFiles.entry, isOurEntryModule),
-        removeGeneratedFile(paths.pluginFiles.manifest, () => true),
-        removeGeneratedFile(paths.pluginFiles.packageJson, () => true),
-      ]
+          removeGeneratedFile(paths.pluginFiles.entry, isOurEntryModule),
+          removeGeneratedFile(paths.pluginFiles.manifest, () => true),
+          removeGeneratedFile(paths.pluginFiles.packageJson, () => true),
+        ]
       : [{path: paths.pluginFiles.entry, action: entryText === undefined ? 'absent' : 'unchanged'}]
     if (ours && existsSync(paths.pluginDir) && readdirSync(paths.pluginDir).length === 0) rmdirSync(paths.pluginDir)
-    files.push(editConfigFile(paths.config, (text) => {
-      if (text.trim() === '') return text
-      let next = removeJsonValue(text, ENTRY_PATH, paths.config, {dialect: JSON5_DIALECT})
-      const allow = getJsonValue(next, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
-      if (Array.isArray(allow) && allow.includes(OPENCLAW_PLUGIN_ID)) {
-        next = removeJsonValue(next, ['plugins', 'allow', allow.indexOf(OPENCLAW_PLUGIN_ID)], paths.config, {pruneEmptyParents: false, dialect: JSON5_DIALECT})
-      }
-      return removeJsonValue(next, MCP_PATH, paths.config, {dialect: JSON5_DIALECT})
-    }, {isEmpty: isEmptyJsonObject}))
+    files.push(
+      editConfigFile(
+        paths.config,
+        (text) => {
+          if (text.trim() === '') return text
+          let next = removeJsonValue(text, ENTRY_PATH, paths.config, {dialect: JSON5_DIALECT})
+          const allow = getJsonValue(next, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
+          if (Array.isArray(allow) && allow.includes(OPENCLAW_PLUGIN_ID)) {
+            next = removeJsonValue(next, ['plugins', 'allow', allow.indexOf(OPENCLAW_PLUGIN_ID)], paths.config, {
+              pruneEmptyParents: false,
+              dialect: JSON5_DIALECT,
+            })
+          }
+          return removeJsonValue(next, MCP_PATH, paths.config, {dialect: JSON5_DIALECT})
+        },
+        {isEmpty: isEmptyJsonObject},
+      ),
+    )
     return {harness: this.id, files, notes: []}
   }
 
@@ -135,13 +159,17 @@ export class OpenClawConnector extends ProfiledConnector<typeof PROFILE.id> {
       problems.push((error as Error).message)
       configText = ''
     }
-    const entry = getJsonValue(configText, ENTRY_PATH, paths.config, JSON5_DIALECT) as {enabled?: boolean; hooks?: {allowConversationAccess?: boolean}} | undefined
+    const entry = getJsonValue(configText, ENTRY_PATH, paths.config, JSON5_DIALECT) as
+      {enabled?: boolean; hooks?: {allowConversationAccess?: boolean}} | undefined
     const mcp = getJsonValue(configText, MCP_PATH, paths.config, JSON5_DIALECT)
-    if (pluginOk && !entryText.includes(pathToFileURL(ctx.entry.bridgeJs).href)) problems.push(`${paths.pluginFiles.entry} loads another Signet install — run \`signet connector install ${this.id}\``)
+    if (pluginOk && !entryText.includes(pathToFileURL(ctx.entry.bridgeJs).href))
+      problems.push(`${paths.pluginFiles.entry} loads another Signet install — run \`signet connector install ${this.id}\``)
     if (entry && entry.enabled === false) problems.push(`plugins.entries.${OPENCLAW_PLUGIN_ID} is disabled in ${paths.config}`)
-    if (entry && entry.hooks?.allowConversationAccess !== true) problems.push('the Signet plugin lacks hooks.allowConversationAccess, so it cannot add recall to prompts')
+    if (entry && entry.hooks?.allowConversationAccess !== true)
+      problems.push('the Signet plugin lacks hooks.allowConversationAccess, so it cannot add recall to prompts')
     const allow = getJsonValue(configText, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
-    if (pluginOk && !entryText.includes(JSON.stringify(ctx.entry.runJs))) problems.push(`${paths.pluginFiles.entry} runs another Signet install — run \`signet connector install ${this.id}\``)
+    if (pluginOk && !entryText.includes(JSON.stringify(ctx.entry.runJs)))
+      problems.push(`${paths.pluginFiles.entry} runs another Signet install — run \`signet connector install ${this.id}\``)
     if (Array.isArray(allow) && !allow.includes(OPENCLAW_PLUGIN_ID)) problems.push('plugins.allow does not list "signet"')
     return {
       harness: this.id,

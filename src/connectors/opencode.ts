@@ -64,13 +64,17 @@ export class OpenCodeConnector extends ProfiledConnector<typeof PROFILE.id> {
 
   async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
     const paths = opencodePaths(ctx)
-    const config = editConfigFile(paths.config, (text) => {
-      let next = removeJsonValue(text, ['mcp', 'signet'], paths.config)
-      for (let index = pluginIndex(next, paths.config); index >= 0; index = pluginIndex(next, paths.config)) {
-        next = removeJsonValue(next, ['plugin', index], paths.config)
-      }
-      return next
-    }, {isEmpty: isEmptyJsonObject})
+    const config = editConfigFile(
+      paths.config,
+      (text) => {
+        let next = removeJsonValue(text, ['mcp', 'signet'], paths.config)
+        for (let index = pluginIndex(next, paths.config); index >= 0; index = pluginIndex(next, paths.config)) {
+          next = removeJsonValue(next, ['plugin', index], paths.config)
+        }
+        return next
+      },
+      {isEmpty: isEmptyJsonObject},
+    )
     const plugin = removeGeneratedFile(paths.plugin, isOurPlugin)
     return {harness: this.id, files: [plugin, config], notes: []}
   }
@@ -85,7 +89,8 @@ export class OpenCodeConnector extends ProfiledConnector<typeof PROFILE.id> {
     const mcp = getJsonValue(configText, ['mcp', 'signet'], paths.config)
     const problems: string[] = []
     if (pluginText !== undefined && !pluginOk) problems.push(`${paths.plugin} exists but was not written by Signet`)
-    if (pluginOk && !pluginText.includes(JSON.stringify(ctx.entry.runJs))) problems.push(`${paths.plugin} runs another Signet install — run \`signet connector install ${this.id}\``)
+    if (pluginOk && !pluginText.includes(JSON.stringify(ctx.entry.runJs)))
+      problems.push(`${paths.plugin} runs another Signet install — run \`signet connector install ${this.id}\``)
     return {
       harness: this.id,
       state: stateFromParts([pluginOk, registered, mcp !== undefined]),

@@ -71,7 +71,8 @@ export class PiFamilyConnector<Id extends PiFlavour> extends ProfiledConnector<I
     const problems: string[] = []
     if (text !== undefined && !ours) problems.push(`${paths.extension} exists but was not written by Signet`)
     if (ours && !existsSync(ctx.entry.bridgeJs)) problems.push(`${ctx.entry.bridgeJs} is missing — rebuild or reinstall signetai`)
-    if (ours && !text.includes(pathToFileURL(ctx.entry.bridgeJs).href)) problems.push(`${paths.extension} loads another Signet install — run \`signet connector install ${this.id}\``)
+    if (ours && !text.includes(pathToFileURL(ctx.entry.bridgeJs).href))
+      problems.push(`${paths.extension} loads another Signet install — run \`signet connector install ${this.id}\``)
     return {
       harness: this.id,
       state: stateFromParts([ours]),

@@ -35,7 +35,13 @@ export function renderPluginAsset(relativePath: string, harness: string, values:
   for (const line of readPluginAsset(relativePath).split('\n')) {
     const tag = line.lastIndexOf(ONLY_FOR)
     if (tag < 0) lines.push(line)
-    else if (line.slice(tag + ONLY_FOR.length).split(', ').includes(harness)) lines.push(line.slice(0, tag))
+    else if (
+      line
+        .slice(tag + ONLY_FOR.length)
+        .split(', ')
+        .includes(harness)
+    )
+      lines.push(line.slice(0, tag))
   }
   const parts = lines.join('\n').split(INSTALL_PLACEHOLDER)
   // A source that lost or repeated its placeholder would install a plugin that cannot start.

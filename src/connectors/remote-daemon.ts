@@ -62,7 +62,10 @@ export async function verifyDaemon(url: string, apiKey: string | undefined): Pro
         )
       }
       if (error.status === 403) {
-        throw new SignetError(`the daemon at ${url} refused this key (403 ${error.daemonCode}) — it may be revoked, expired or scoped elsewhere; create or rotate a key on the daemon host`, 'forbidden')
+        throw new SignetError(
+          `the daemon at ${url} refused this key (403 ${error.daemonCode}) — it may be revoked, expired or scoped elsewhere; create or rotate a key on the daemon host`,
+          'forbidden',
+        )
       }
       if (error.status === 404) {
         throw new SignetError(`the daemon at ${url} has no /api/auth/whoami — upgrade Signet on the daemon host`, 'daemon_too_old')
@@ -98,7 +101,8 @@ export async function claimPairingCode(url: string, code: string, harness: strin
   } catch (error) {
     if (error instanceof DaemonRequestError) {
       const detail = (error.body as {error?: string} | undefined)?.error ?? error.daemonCode
-      if (error.status === 404) throw new SignetError(`the daemon at ${url} does not support pairing — upgrade Signet there, or use --api-key`, 'daemon_too_old')
+      if (error.status === 404)
+        throw new SignetError(`the daemon at ${url} does not support pairing — upgrade Signet there, or use --api-key`, 'daemon_too_old')
       if (error.status === 429) throw new SignetError(`too many pairing attempts at ${url} — ${detail}`, 'rate_limited')
       throw new SignetError(`pairing code refused by ${url} (${error.status}): ${detail}`, 'pair_failed')
     }

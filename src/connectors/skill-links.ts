@@ -106,7 +106,9 @@ export function withSkillStatus(ctx: ConnectorContext, status: ConnectorStatus):
   const problems = [...status.problems]
   const missing = skills.filter((name) => !linked.includes(name))
   if (status.state !== 'not-installed' && missing.length > 0) {
-    problems.push(`skills not linked into ${target}: ${missing.join(', ')} — run \`signet connector install ${status.harness}\` (a skill of yours with the same name is kept)`)
+    problems.push(
+      `skills not linked into ${target}: ${missing.join(', ')} — run \`signet connector install ${status.harness}\` (a skill of yours with the same name is kept)`,
+    )
   }
   return {
     ...status,

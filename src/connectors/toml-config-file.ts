@@ -81,7 +81,9 @@ function renderValue(value: TomlValue): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
   if (Array.isArray(value)) return `[${value.map((item) => renderValue(item)).join(', ')}]`
-  return `{ ${Object.entries(value).map(([key, item]) => `${renderKey(key)} = ${renderValue(item)}`).join(', ')} }`
+  return `{ ${Object.entries(value)
+    .map(([key, item]) => `${renderKey(key)} = ${renderValue(item)}`)
+    .join(', ')} }`
 }
 
 /** `[a.b]` followed by `key = value` lines; ends with a newline. */
@@ -108,14 +110,20 @@ function removeSpans(text: string, spans: Array<[number, number]>): string {
 
 /** True when a table with these exact values (no more, no fewer) is what the file defines. */
 function sameTable(current: unknown, desired: Record<string, TomlValue>): boolean {
-  return JSON.stringify(current) === JSON.stringify(desired) ||
+  return (
+    JSON.stringify(current) === JSON.stringify(desired) ||
     (current !== null && typeof current === 'object' && JSON.stringify(sortKeys(current)) === JSON.stringify(sortKeys(desired)))
+  )
 }
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys)
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, item]) => [key, sortKeys(item)]))
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, item]) => [key, sortKeys(item)]),
+    )
   }
   return value
 }

@@ -47,11 +47,15 @@ interface LegacyCredentialsFile extends CredentialEntry {
 // Checked by hand, not with zod: every hook reads this file and must start fast (the prompt-hook budget B1, bench/README.md).
 function isCredentialEntry(value: unknown): value is CredentialEntry {
   const record = value as Partial<CredentialEntry> | null
-  return Boolean(record) && typeof record === 'object' && !Array.isArray(record) &&
+  return (
+    Boolean(record) &&
+    typeof record === 'object' &&
+    !Array.isArray(record) &&
     typeof record!.daemonUrl === 'string' &&
     (record!.agentId === undefined || typeof record!.agentId === 'string') &&
     ['keychain', 'file', 'none'].includes(record!.apiKeyStorage as string) &&
     (record!.apiKey === undefined || typeof record!.apiKey === 'string')
+  )
 }
 
 function isLegacyFile(value: unknown): value is LegacyCredentialsFile {
@@ -189,10 +193,7 @@ export async function saveCredentials(
   return {apiKeyStorage, file: writeCredentialsFile(record)}
 }
 
-async function withKey(
-  selected: {entry: CredentialEntry; harness?: string},
-  keychain: Keychain | null | undefined,
-): Promise<StoredCredentials> {
+async function withKey(selected: {entry: CredentialEntry; harness?: string}, keychain: Keychain | null | undefined): Promise<StoredCredentials> {
   const {entry, harness} = selected
   let apiKey: string | undefined
   if (entry.apiKeyStorage === 'file') apiKey = entry.apiKey
@@ -203,9 +204,7 @@ async function withKey(
 }
 
 /** The stored connection for `harness` (see selectCredentialEntry) with its key, or undefined. */
-export async function resolveStoredCredentials(
-  options: {harness?: string; keychain?: Keychain | null} = {},
-): Promise<StoredCredentials | undefined> {
+export async function resolveStoredCredentials(options: {harness?: string; keychain?: Keychain | null} = {}): Promise<StoredCredentials | undefined> {
   const record = readCredentialsFile()
   const selected = record && selectCredentialEntry(record, options.harness)
   return selected ? withKey(selected, options.keychain) : undefined

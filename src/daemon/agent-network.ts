@@ -60,7 +60,13 @@ export class AgentNetwork {
     const blocked = await this.limiter.blockedFor(sender)
     if (blocked > 0) {
       const seconds = retryAfterSeconds(blocked)
-      throw new ApiError(429, 'rate_limited', `agent '${sender}' has sent ${this.limiter.settings.max} messages in ${Math.round(this.limiter.settings.windowMs / 1000)} s; retry in ${seconds} s`, {}, {'Retry-After': String(seconds)})
+      throw new ApiError(
+        429,
+        'rate_limited',
+        `agent '${sender}' has sent ${this.limiter.settings.max} messages in ${Math.round(this.limiter.settings.windowMs / 1000)} s; retry in ${seconds} s`,
+        {},
+        {'Retry-After': String(seconds)},
+      )
     }
     await this.limiter.hit(sender)
   }
@@ -109,7 +115,11 @@ export class AgentNetwork {
    * The unread messages for a hook's session, rendered in their fence within `maxChars`, and marked
    * delivered. With an empty inbox this is one index probe and no write.
    */
-  async deliver(agentId: string, where: {machine?: string | null; session?: string | null}, maxChars: number): Promise<{text: string; ids: string[]; deferred: number}> {
+  async deliver(
+    agentId: string,
+    where: {machine?: string | null; session?: string | null},
+    maxChars: number,
+  ): Promise<{text: string; ids: string[]; deferred: number}> {
     if ((await this.messages.unreadFor(agentId, where, 1)).length === 0) return {text: '', ids: [], deferred: 0}
     let text = ''
     const claimed = await this.messages.claimUnread(agentId, where, (unread) => {

@@ -14,9 +14,7 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (message: string, field?: string) =>
-  new ApiError(400, 'invalid_request', message, field ? {field} : {})
+export const badRequest = (message: string, field?: string) => new ApiError(400, 'invalid_request', message, field ? {field} : {})
 export const notFound = (message = 'not found') => new ApiError(404, 'not_found', message)
 export const forbidden = (message: string, code = 'forbidden') => new ApiError(403, code, message)
-export const unauthorized = (message: string, code = 'unauthorized') =>
-  new ApiError(401, code, message, {}, {'WWW-Authenticate': 'Bearer'})
+export const unauthorized = (message: string, code = 'unauthorized') => new ApiError(401, code, message, {}, {'WWW-Authenticate': 'Bearer'})

@@ -24,11 +24,13 @@ export const STORAGE_UNREACHABLE_CODE = 'storage_unreachable'
 const PUBLIC_MESSAGES: Record<StorageWriteProblem['code'], {code: string; message: string}> = {
   deleted: {
     code: DATABASE_REPLACED_CODE,
-    message: 'the daemon database file was deleted or replaced under the running daemon; writes are refused so none is lost — restart the daemon (signet daemon restart)',
+    message:
+      'the daemon database file was deleted or replaced under the running daemon; writes are refused so none is lost — restart the daemon (signet daemon restart)',
   },
   replaced: {
     code: DATABASE_REPLACED_CODE,
-    message: 'the daemon database file was deleted or replaced under the running daemon; writes are refused so none is lost — restart the daemon (signet daemon restart)',
+    message:
+      'the daemon database file was deleted or replaced under the running daemon; writes are refused so none is lost — restart the daemon (signet daemon restart)',
   },
   unreachable: {
     code: STORAGE_UNREACHABLE_CODE,
@@ -56,7 +58,10 @@ export function currentDatabaseProblem(daemon: DaemonContext): StorageProblem | 
 }
 
 /** What /health and /api/status say about the database; paths only for callers allowed to see them. */
-export function databaseHealth(daemon: DaemonContext, options: {revealPaths: boolean}): {status: 'ok'} | {status: StorageWriteProblem['code']; code: string; message: string} {
+export function databaseHealth(
+  daemon: DaemonContext,
+  options: {revealPaths: boolean},
+): {status: 'ok'} | {status: StorageWriteProblem['code']; code: string; message: string} {
   const problem = currentDatabaseProblem(daemon)
   if (!problem) return {status: 'ok'}
   const told = PUBLIC_MESSAGES[problem.kind]
@@ -70,7 +75,10 @@ export function guardDatabaseFile(daemon: DaemonContext): MiddlewareHandler<AppE
     const problem = currentDatabaseProblem(daemon)
     if (!problem) return next()
     const told = PUBLIC_MESSAGES[problem.kind]
-    daemon.logger.error(`write refused: ${problem.kind === 'unreachable' ? 'storage unreachable' : 'database file deleted or replaced'}`, {method: c.req.method, path: c.req.path})
+    daemon.logger.error(`write refused: ${problem.kind === 'unreachable' ? 'storage unreachable' : 'database file deleted or replaced'}`, {
+      method: c.req.method,
+      path: c.req.path,
+    })
     return c.json({error: told.message, code: told.code}, 503)
   }
 }

@@ -40,7 +40,10 @@ export class DaemonLogger {
 
   private write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
     const extra = fields
-      ? ' ' + Object.entries(fields).map(([key, value]) => `${key}=${formatValue(value)}`).join(' ')
+      ? ' ' +
+        Object.entries(fields)
+          .map(([key, value]) => `${key}=${formatValue(value)}`)
+          .join(' ')
       : ''
     // Callers pass safe fields, but a path or a header value can still carry a pasted key.
     const line = redactCredentials(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra}\n`)

@@ -50,9 +50,10 @@ export function agentYamlValidatedByDaemon(workspace: string, state: DaemonState
   if (!state || state.version !== SIGNET_VERSION || state.agentYaml === undefined || typeof state.agentName !== 'string') return undefined
   const now = fileStamp(workspacePaths(workspace).agentYaml)
   const then = state.agentYaml
-  const same = now === null || then === null
-    ? now === then
-    : now.size === then.size && now.mtimeMs === then.mtimeMs && now.ctimeMs === then.ctimeMs && now.ino === then.ino
+  const same =
+    now === null || then === null
+      ? now === then
+      : now.size === then.size && now.mtimeMs === then.mtimeMs && now.ctimeMs === then.ctimeMs && now.ino === then.ino
   return same ? {agentName: state.agentName} : undefined
 }
 
@@ -171,12 +172,10 @@ export async function runDaemonInForeground(options: {workspace: string; echoLog
     // Hard stop if draining hangs, so a supervisor's stop never waits forever.
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
-    server
-      .close()
-      .finally(() => {
-        removeRuntimeFiles(workspace)
-        process.exit(0)
-      })
+    server.close().finally(() => {
+      removeRuntimeFiles(workspace)
+      process.exit(0)
+    })
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
@@ -312,7 +311,9 @@ export function healthAnswers(url: string, socketPath?: string): Promise<boolean
     const target = new URL('/health', url)
     const viaSocket = socketPath !== undefined && existsSync(socketPath)
     const request = httpRequest(
-      viaSocket ? {socketPath, path: '/health', headers: {host: 'localhost'}, timeout: 1000} : {host: target.hostname, port: target.port, path: '/health', timeout: 1000},
+      viaSocket
+        ? {socketPath, path: '/health', headers: {host: 'localhost'}, timeout: 1000}
+        : {host: target.hostname, port: target.port, path: '/health', timeout: 1000},
       (response) => {
         response.resume()
         resolve(response.statusCode === 200)

@@ -104,7 +104,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const harnessSync = startHarnessSync(context)
   const sourceScan = startSourceScan(context)
   if (listen.authModeWarning) logger.warn(listen.authModeWarning)
-  logger.info('daemon listening', {url, socket: socket ? paths.socketFile : null, bindHost: listen.bindHost, authMode: listen.effectiveAuthMode, version: SIGNET_VERSION})
+  logger.info('daemon listening', {
+    url,
+    socket: socket ? paths.socketFile : null,
+    bindHost: listen.bindHost,
+    authMode: listen.effectiveAuthMode,
+    version: SIGNET_VERSION,
+  })
 
   let closing: Promise<void> | undefined
   const close = () => {

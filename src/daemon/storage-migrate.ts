@@ -89,12 +89,18 @@ export async function runStorageMigration(request: StorageMigrationRequest): Pro
   if (!Number.isInteger(request.batchSize) || request.batchSize < 1 || request.batchSize > MAX_BATCH_SIZE) {
     throw new SignetError(`--batch-size must be a whole number from 1 to ${MAX_BATCH_SIZE}`, 'invalid_argument')
   }
-  if (storageLocationIdentity(from) === storageLocationIdentity(to)) throw new SignetError(`the source and the target are the same store (${target}) — give --to another database or file`, 'same_store')
+  if (storageLocationIdentity(from) === storageLocationIdentity(to))
+    throw new SignetError(`the source and the target are the same store (${target}) — give --to another database or file`, 'same_store')
   refuseWhileDaemonRuns(workspace)
-  if (from.backend === 'sqlite' && !isFile(from.path)) throw new SignetError(`no SQLite database at ${from.path} — nothing to copy (give --from the store to copy)`, 'no_source')
-  if (to.backend === 'sqlite' && existsAsDirectory(to.path)) throw new SignetError(`the target ${to.path} is a directory — give a file path such as ${path.join(to.path, 'memories.db')}`, 'invalid_argument')
+  if (from.backend === 'sqlite' && !isFile(from.path))
+    throw new SignetError(`no SQLite database at ${from.path} — nothing to copy (give --from the store to copy)`, 'no_source')
+  if (to.backend === 'sqlite' && existsAsDirectory(to.path))
+    throw new SignetError(`the target ${to.path} is a directory — give a file path such as ${path.join(to.path, 'memories.db')}`, 'invalid_argument')
 
-  const id = createHash('sha256').update(`${storageLocationIdentity(from)}\n${storageLocationIdentity(to)}`).digest('hex').slice(0, 16)
+  const id = createHash('sha256')
+    .update(`${storageLocationIdentity(from)}\n${storageLocationIdentity(to)}`)
+    .digest('hex')
+    .slice(0, 16)
   ensurePrivateDir(paths.daemonDir)
   const checkpointFile = path.join(paths.daemonDir, `storage-migrate-${id}.json`)
   const releaseLock = takeLock(path.join(paths.daemonDir, `storage-migrate-${id}.lock`), target)
@@ -135,14 +141,28 @@ export async function runStorageMigration(request: StorageMigrationRequest): Pro
     })
     // The copy is whole (verified or not): a run after this one copies from the first row again.
     rmSync(checkpointFile, {force: true})
-    return {source, target, from, to, resumed: saved !== undefined, copied: report.copied, removedOtherData: removed, tables: report.tables, ok: report.ok, seconds: (performance.now() - started) / 1000}
+    return {
+      source,
+      target,
+      from,
+      to,
+      resumed: saved !== undefined,
+      copied: report.copied,
+      removedOtherData: removed,
+      tables: report.tables,
+      ok: report.ok,
+      seconds: (performance.now() - started) / 1000,
+    }
   } catch (error) {
     if (request.signal?.aborted) {
       throw new SignetError(`interrupted — every page copied so far is kept; run the same command again to resume from ${checkpointFile}`, 'interrupted')
     }
     if (error instanceof SignetError) throw error
     const message = secrets.reduce((text, url) => redactDatabaseSecrets(text, url), error instanceof Error ? error.message : String(error))
-    throw new SignetError(`the copy from ${source} to ${target} stopped: ${message} — what was copied is kept; run the same command again to resume`, 'migration_failed')
+    throw new SignetError(
+      `the copy from ${source} to ${target} stopped: ${message} — what was copied is kept; run the same command again to resume`,
+      'migration_failed',
+    )
   } finally {
     for (const storage of opened.reverse()) await storage.close().catch(() => {})
     releaseLock()

@@ -53,9 +53,7 @@ export function renderGeneratedInstructions(sourcePath: string, content: string)
 
 /** Signet wrote this file (the marker is on one of its first lines). */
 export function isSignetGeneratedInstructions(text: string): boolean {
-  return text
-    .split('\n', 5)
-    .some((line) => line.trim() === SIGNET_GENERATED_MARKER)
+  return text.split('\n', 5).some((line) => line.trim() === SIGNET_GENERATED_MARKER)
 }
 
 export interface SyncedFile {

@@ -8,7 +8,11 @@ import type {CallArgs, JsonRouteKey, ResponseOf} from '../api/contract.js'
  */
 
 export class ApiFailure extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -32,7 +36,11 @@ export function setCsrfToken(token: string | undefined): void {
  */
 export function call<K extends JsonRouteKey>(route: K, ...[request]: CallArgs<K>): Promise<ResponseOf<K>> {
   const space = route.indexOf(' ')
-  const {params, query: search, body} = (request ?? {}) as {params?: Record<string, string>; query?: Record<string, string | number | undefined>; body?: unknown}
+  const {
+    params,
+    query: search,
+    body,
+  } = (request ?? {}) as {params?: Record<string, string>; query?: Record<string, string | number | undefined>; body?: unknown}
   const path = route.slice(space + 1).replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params?.[name] ?? ''))
   return api(route.slice(0, space), `${path}${query(search ?? {})}`, body)
 }
@@ -41,7 +49,13 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
   const headers: Record<string, string> = {accept: 'application/json'}
   if (body !== undefined) headers['content-type'] = 'application/json'
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['x-csrf-token'] = csrfToken
-  const response = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store'})
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+    cache: 'no-store',
+  })
   const text = await response.text()
   let parsed: any
   try {

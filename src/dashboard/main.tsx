@@ -80,7 +80,9 @@ function App() {
   const page = route.page
   return (
     <>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="top">
         <span class="brand">Signet</span>
         <nav aria-label="Pages">
@@ -117,8 +119,8 @@ function LoginNeeded() {
       <h1>Log in to Signet</h1>
       <p>This browser has no dashboard session (or it was revoked).</p>
       <p>
-        On the machine running Signet, run <code>signet dashboard</code> to open a one-time login link, or{' '}
-        <code>signet pair --device</code> and scan the QR code with this device.
+        On the machine running Signet, run <code>signet dashboard</code> to open a one-time login link, or <code>signet pair --device</code> and scan the QR
+        code with this device.
       </p>
     </main>
   )

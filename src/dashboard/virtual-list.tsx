@@ -39,7 +39,14 @@ export function VirtualList(props: {
   const rows = []
   for (let index = first; index <= last; index++) {
     rows.push(
-      <div role="listitem" class="vrow" key={index} style={{top: `${index * rowHeight}px`, height: `${rowHeight}px`}} aria-setsize={count} aria-posinset={index + 1}>
+      <div
+        role="listitem"
+        class="vrow"
+        key={index}
+        style={{top: `${index * rowHeight}px`, height: `${rowHeight}px`}}
+        aria-setsize={count}
+        aria-posinset={index + 1}
+      >
         {renderRow(index)}
       </div>,
     )

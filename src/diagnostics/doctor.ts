@@ -50,7 +50,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   let listen: ListenSettings | undefined
   const workspaceExists = existsSync(paths.agentYaml)
   if (!existsSync(root)) {
-    add({level: 'error', code: 'workspace_missing', message: `workspace ${root} (${options.workspace.origin}) does not exist`, fix: `signet setup --workspace ${root}`})
+    add({
+      level: 'error',
+      code: 'workspace_missing',
+      message: `workspace ${root} (${options.workspace.origin}) does not exist`,
+      fix: `signet setup --workspace ${root}`,
+    })
   } else if (!statSync(root).isDirectory()) {
     add({level: 'error', code: 'workspace_missing', message: `workspace ${root} is a file, not a directory`, fix: 'signet workspace set <directory>'})
   } else if (!workspaceExists) {
@@ -59,7 +64,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     try {
       config = loadAgentConfig(root)
     } catch (error) {
-      add({level: 'error', code: 'agent_yaml_invalid', message: (error as Error).message, fix: `edit ${paths.agentYaml}; the daemon refuses to start until it is valid`})
+      add({
+        level: 'error',
+        code: 'agent_yaml_invalid',
+        message: (error as Error).message,
+        fix: `edit ${paths.agentYaml}; the daemon refuses to start until it is valid`,
+      })
     }
   }
   let storage: StorageSettings | undefined
@@ -67,7 +77,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     try {
       storage = resolveStorageSettings(config, env)
     } catch (error) {
-      add({level: 'error', code: 'storage_settings_invalid', message: (error as Error).message, fix: `set storage.url in ${paths.agentYaml} or SIGNET_DATABASE_URL, or storage.backend: sqlite`})
+      add({
+        level: 'error',
+        code: 'storage_settings_invalid',
+        message: (error as Error).message,
+        fix: `set storage.url in ${paths.agentYaml} or SIGNET_DATABASE_URL, or storage.backend: sqlite`,
+      })
     }
     try {
       listen = resolveListenSettings(config, env)
@@ -86,18 +101,40 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
   const processStatus = workspaceExists ? daemonProcessStatus(root) : {running: false as const}
   if (processStatus.stalePid !== undefined) {
-    add({level: 'warn', code: 'stale_pid', message: `${paths.pidFile} names pid ${processStatus.stalePid}, which is not running (the daemon did not stop cleanly)`, fix: 'signet daemon start (it cleans the stale files)'})
+    add({
+      level: 'warn',
+      code: 'stale_pid',
+      message: `${paths.pidFile} names pid ${processStatus.stalePid}, which is not running (the daemon did not stop cleanly)`,
+      fix: 'signet daemon start (it cleans the stale files)',
+    })
   }
   let daemonUp = false
   let keyCounts: {active: number} | undefined
   if (config && listen) {
     if (!processStatus.running) {
-      add({level: 'error', code: 'daemon_down', message: `the daemon is not running for ${root} — harness hooks and MCP tools get no memory`, fix: 'signet daemon start (or signet daemon install to run it as a service)'})
+      add({
+        level: 'error',
+        code: 'daemon_down',
+        message: `the daemon is not running for ${root} — harness hooks and MCP tools get no memory`,
+        fix: 'signet daemon start (or signet daemon install to run it as a service)',
+      })
       const port = await probeListenPort(listen.bindHost, listen.port)
       if (!port.free) {
-        add(port.signet
-          ? {level: 'error', code: 'port_taken', message: `port ${listen.port} is taken by another Signet daemon (v${port.signet.version}), probably for another workspace`, fix: `stop it (signet daemon stop --path <its workspace>) or set network.port in ${paths.agentYaml}`}
-          : {level: 'error', code: 'port_taken', message: `port ${listen.port} on ${listen.bindHost} is ${port.detail}, so the daemon cannot listen`, fix: `free the port or set network.port in ${paths.agentYaml} (or SIGNET_PORT)`})
+        add(
+          port.signet
+            ? {
+                level: 'error',
+                code: 'port_taken',
+                message: `port ${listen.port} is taken by another Signet daemon (v${port.signet.version}), probably for another workspace`,
+                fix: `stop it (signet daemon stop --path <its workspace>) or set network.port in ${paths.agentYaml}`,
+              }
+            : {
+                level: 'error',
+                code: 'port_taken',
+                message: `port ${listen.port} on ${listen.bindHost} is ${port.detail}, so the daemon cannot listen`,
+                fix: `free the port or set network.port in ${paths.agentYaml} (or SIGNET_PORT)`,
+              },
+        )
       }
     } else {
       const client = localDaemonClient(root)
@@ -114,10 +151,20 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
           })
         }
         if (status.version !== SIGNET_VERSION) {
-          add({level: 'warn', code: 'version_mismatch', message: `the daemon runs Signet ${status.version} but this CLI is ${SIGNET_VERSION}`, fix: 'signet daemon restart'})
+          add({
+            level: 'warn',
+            code: 'version_mismatch',
+            message: `the daemon runs Signet ${status.version} but this CLI is ${SIGNET_VERSION}`,
+            fix: 'signet daemon restart',
+          })
         }
       } catch (error) {
-        add({level: 'error', code: 'daemon_unresponsive', message: `the daemon process (pid ${processStatus.pid}) runs but does not answer: ${(error as Error).message}`, fix: 'signet daemon restart; see signet daemon logs'})
+        add({
+          level: 'error',
+          code: 'daemon_unresponsive',
+          message: `the daemon process (pid ${processStatus.pid}) runs but does not answer: ${(error as Error).message}`,
+          fix: 'signet daemon restart; see signet daemon logs',
+        })
       }
       if (daemonUp && client) {
         try {
@@ -130,7 +177,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     }
   }
   if (listen && listen.networkMode === 'tailscale' && keyCounts?.active === 0) {
-    add({level: 'info', code: 'no_api_keys', message: 'the daemon is reachable over the network but no API key exists, so no remote harness can connect yet', fix: 'signet api-key create --name <machine> (or signet pair)'})
+    add({
+      level: 'info',
+      code: 'no_api_keys',
+      message: 'the daemon is reachable over the network but no API key exists, so no remote harness can connect yet',
+      fix: 'signet api-key create --name <machine> (or signet pair)',
+    })
   }
 
   findings.push(...(await databaseFindings(root, daemonUp, storage, config)))
@@ -174,7 +226,14 @@ async function databaseFindings(root: string, daemonUp: boolean, storage: Storag
       answer = await localDaemonClient(root, 30_000)!.call('GET /api/diagnostics/db')
     } catch (error) {
       const detail = error instanceof DaemonRequestError ? `${error.status} ${error.daemonCode}` : (error as Error).message
-      return [{level: 'info', code: 'db_not_checked', message: `could not ask the daemon to check the database (${detail})`, fix: 'signet daemon restart, then signet doctor'}]
+      return [
+        {
+          level: 'info',
+          code: 'db_not_checked',
+          message: `could not ask the daemon to check the database (${detail})`,
+          fix: 'signet daemon restart, then signet doctor',
+        },
+      ]
     }
     // The daemon says which backend it runs on (it read its environment when it started).
     if (answer.backend === 'postgres') {
@@ -209,7 +268,8 @@ async function databaseFindings(root: string, daemonUp: boolean, storage: Storag
         schemaVersion: probe.schemaVersion ?? 0,
         latestSchemaVersion: probe.latestSchemaVersion,
         pgvector: probe.pgvector?.installed,
-        pgvectorReason: probe.pgvector && !probe.pgvector.installed && !probe.pgvector.availableOnServer ? 'the vector extension is not available on the server' : undefined,
+        pgvectorReason:
+          probe.pgvector && !probe.pgvector.installed && !probe.pgvector.availableOnServer ? 'the vector extension is not available on the server' : undefined,
         checkedBy: 'doctor',
       },
       config,
@@ -223,7 +283,14 @@ async function databaseFindings(root: string, daemonUp: boolean, storage: Storag
     try {
       integrity = checkDatabaseFile(dbPath)
     } catch (error) {
-      return [{level: 'error', code: 'db_unreadable', message: `${dbPath} cannot be opened as a SQLite database: ${(error as Error).message}`, fix: `move it aside and restore a backup (${dbPath}.backup-*), or start fresh`}]
+      return [
+        {
+          level: 'error',
+          code: 'db_unreadable',
+          message: `${dbPath} cannot be opened as a SQLite database: ${(error as Error).message}`,
+          fix: `move it aside and restore a backup (${dbPath}.backup-*), or start fresh`,
+        },
+      ]
     }
   }
   const findings: Finding[] = []
@@ -236,9 +303,19 @@ async function databaseFindings(root: string, daemonUp: boolean, storage: Storag
     })
   }
   if (integrity.schemaVersion > integrity.latestSchemaVersion) {
-    findings.push({level: 'error', code: 'db_schema_too_new', message: `${dbPath} has schema ${integrity.schemaVersion}, newer than this Signet understands (${integrity.latestSchemaVersion})`, fix: 'npm install -g signetai@latest'})
+    findings.push({
+      level: 'error',
+      code: 'db_schema_too_new',
+      message: `${dbPath} has schema ${integrity.schemaVersion}, newer than this Signet understands (${integrity.latestSchemaVersion})`,
+      fix: 'npm install -g signetai@latest',
+    })
   } else if (integrity.schemaVersion < integrity.latestSchemaVersion && !daemonUp) {
-    findings.push({level: 'info', code: 'db_migration_pending', message: `${dbPath} is at schema ${integrity.schemaVersion}; the next daemon start migrates it to ${integrity.latestSchemaVersion} (with a backup)`, fix: 'signet daemon start'})
+    findings.push({
+      level: 'info',
+      code: 'db_migration_pending',
+      message: `${dbPath} is at schema ${integrity.schemaVersion}; the next daemon start migrates it to ${integrity.latestSchemaVersion} (with a backup)`,
+      fix: 'signet daemon start',
+    })
   }
   return findings
 }
@@ -248,24 +325,42 @@ function postgresFindings(facts: PostgresFacts, config: AgentConfig | undefined)
   const where = `PostgreSQL at ${facts.url}`
   const setting = 'storage.url in agent.yaml or SIGNET_DATABASE_URL'
   if (!facts.reachable) {
-    return [{
-      level: 'error',
-      code: 'storage_unreachable',
-      message: `${where} does not answer${facts.reason ? `: ${facts.reason}` : ''}`,
-      fix: facts.checkedBy === 'daemon'
-        ? 'start the server (or fix the network to it); the daemon refuses writes until it answers and notices by itself when it does'
-        : `start the server, or fix ${setting}; the daemon cannot start without it`,
-    }]
+    return [
+      {
+        level: 'error',
+        code: 'storage_unreachable',
+        message: `${where} does not answer${facts.reason ? `: ${facts.reason}` : ''}`,
+        fix:
+          facts.checkedBy === 'daemon'
+            ? 'start the server (or fix the network to it); the daemon refuses writes until it answers and notices by itself when it does'
+            : `start the server, or fix ${setting}; the daemon cannot start without it`,
+      },
+    ]
   }
   const findings: Finding[] = []
   if (facts.problems.length > 0) {
-    findings.push({level: 'error', code: 'db_integrity', message: `${where}: ${facts.problems.slice(0, 3).join('; ')}`, fix: 'signet daemon restart (it migrates the schema when it starts); see signet daemon logs'})
+    findings.push({
+      level: 'error',
+      code: 'db_integrity',
+      message: `${where}: ${facts.problems.slice(0, 3).join('; ')}`,
+      fix: 'signet daemon restart (it migrates the schema when it starts); see signet daemon logs',
+    })
   }
   if (facts.schemaVersion > facts.latestSchemaVersion) {
-    findings.push({level: 'error', code: 'db_schema_too_new', message: `${where} has schema ${facts.schemaVersion}, newer than this Signet understands (${facts.latestSchemaVersion})`, fix: 'npm install -g signetai@latest'})
+    findings.push({
+      level: 'error',
+      code: 'db_schema_too_new',
+      message: `${where} has schema ${facts.schemaVersion}, newer than this Signet understands (${facts.latestSchemaVersion})`,
+      fix: 'npm install -g signetai@latest',
+    })
   } else if (facts.schemaVersion < facts.latestSchemaVersion && facts.checkedBy === 'doctor') {
     const state = facts.schemaVersion === 0 ? 'has no Signet schema yet' : `is at schema ${facts.schemaVersion}`
-    findings.push({level: 'info', code: 'db_migration_pending', message: `${where} ${state}; the next daemon start migrates it to ${facts.latestSchemaVersion}`, fix: 'signet daemon start'})
+    findings.push({
+      level: 'info',
+      code: 'db_migration_pending',
+      message: `${where} ${state}; the next daemon start migrates it to ${facts.latestSchemaVersion}`,
+      fix: 'signet daemon start',
+    })
   }
   const provider = config?.embedding.provider ?? 'none'
   if (provider !== 'none' && facts.pgvector === false) {
@@ -287,12 +382,14 @@ function privateFileFindings(root: string): Finding[] {
   const open = filesOpenToOthers(workspacePaths(root))
   if (open.length === 0) return []
   const shown = open.slice(0, 5).join(', ') + (open.length > 5 ? ` and ${open.length - 5} more` : '')
-  return [{
-    level: 'error',
-    code: 'data_files_open',
-    message: `other local users can read Signet data (memories, transcripts, keys or logs): ${shown}`,
-    fix: `signet daemon restart (the daemon makes them owner-only when it starts), or chmod -R go-rwx ${workspacePaths(root).memoryDir} ${workspacePaths(root).daemonDir}`,
-  }]
+  return [
+    {
+      level: 'error',
+      code: 'data_files_open',
+      message: `other local users can read Signet data (memories, transcripts, keys or logs): ${shown}`,
+      fix: `signet daemon restart (the daemon makes them owner-only when it starts), or chmod -R go-rwx ${workspacePaths(root).memoryDir} ${workspacePaths(root).daemonDir}`,
+    },
+  ]
 }
 
 async function connectorFindings(config: AgentConfig | undefined, ctx: ConnectorContext): Promise<Finding[]> {
@@ -311,13 +408,23 @@ async function connectorFindings(config: AgentConfig | undefined, ctx: Connector
     const {connector} = entry
     const install = `signet connector install ${connector.id}`
     if ('error' in entry) {
-      findings.push({level: 'warn', code: 'connector_unreadable', message: `${connector.displayName}: could not read its config (${entry.error?.message})`, fix: `fix the file, then ${install}`})
+      findings.push({
+        level: 'warn',
+        code: 'connector_unreadable',
+        message: `${connector.displayName}: could not read its config (${entry.error?.message})`,
+        fix: `fix the file, then ${install}`,
+      })
       continue
     }
     const status = entry.status as ConnectorStatus
     if (status.state === 'partial') {
       const missing = status.files.filter((file) => !file.present).map((file) => `${file.what} in ${file.path}`)
-      findings.push({level: 'warn', code: 'connector_partial', message: `${connector.displayName} connector is incomplete or was edited: missing ${missing.join(', ')}`, fix: install})
+      findings.push({
+        level: 'warn',
+        code: 'connector_partial',
+        message: `${connector.displayName} connector is incomplete or was edited: missing ${missing.join(', ')}`,
+        fix: install,
+      })
     } else if (status.state === 'not-installed' && configured.has(connector.id)) {
       findings.push({level: 'warn', code: 'connector_missing', message: `agent.yaml lists ${connector.id} but its connector is not installed`, fix: install})
     }
@@ -331,19 +438,32 @@ async function connectorFindings(config: AgentConfig | undefined, ctx: Connector
 async function credentialFindings(): Promise<Finding[]> {
   const findings: Finding[] = []
   if (credentialsFileTooOpen()) {
-    findings.push({level: 'error', code: 'credentials_file_open', message: `${credentialsFilePath()} is readable by other users`, fix: `chmod 600 ${credentialsFilePath()}`})
+    findings.push({
+      level: 'error',
+      code: 'credentials_file_open',
+      message: `${credentialsFilePath()} is readable by other users`,
+      fix: `chmod 600 ${credentialsFilePath()}`,
+    })
   }
   const keychain = await loadKeychain()
   let usable = keychain !== null
   if (keychain) {
     // keytar loads on headless Linux but fails on first use without a Secret Service: try one read.
     usable = await Promise.race([
-      keychain.getPassword(KEYCHAIN_SERVICE, 'doctor-probe').then(() => true, () => false),
+      keychain.getPassword(KEYCHAIN_SERVICE, 'doctor-probe').then(
+        () => true,
+        () => false,
+      ),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
     ])
   }
   if (!usable) {
-    findings.push({level: 'info', code: 'keychain_unavailable', message: `no OS keychain here; remote connector keys are kept in ${credentialsFilePath()} (mode 0600)`, fix: 'nothing to do on a headless machine; on a desktop, install libsecret (Linux) to use the keychain'})
+    findings.push({
+      level: 'info',
+      code: 'keychain_unavailable',
+      message: `no OS keychain here; remote connector keys are kept in ${credentialsFilePath()} (mode 0600)`,
+      fix: 'nothing to do on a headless machine; on a desktop, install libsecret (Linux) to use the keychain',
+    })
   }
   return findings
 }
@@ -357,7 +477,14 @@ function serviceFindings(root: string, env: NodeJS.ProcessEnv): Finding[] {
   }
   const serviceWorkspace = installedServiceWorkspace(manager, env)
   if (serviceWorkspace && serviceWorkspace !== root) {
-    return [{level: 'warn', code: 'service_other_workspace', message: `the installed ${manager} service runs the daemon for ${serviceWorkspace}, not the active workspace ${root}`, fix: 'signet daemon install (rewrites it for the active workspace)'}]
+    return [
+      {
+        level: 'warn',
+        code: 'service_other_workspace',
+        message: `the installed ${manager} service runs the daemon for ${serviceWorkspace}, not the active workspace ${root}`,
+        fix: 'signet daemon install (rewrites it for the active workspace)',
+      },
+    ]
   }
   return []
 }

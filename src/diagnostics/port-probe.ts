@@ -15,7 +15,8 @@ export async function probeListenPort(host: string, port: number): Promise<PortP
   try {
     const response = await fetch(`http://${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${port}/health`, {signal: AbortSignal.timeout(1500)})
     const body = (await response.json()) as {status?: string; version?: string}
-    if (body.status === 'ok' && typeof body.version === 'string') return {free: false, signet: {version: body.version}, detail: 'a Signet daemon answers /health there'}
+    if (body.status === 'ok' && typeof body.version === 'string')
+      return {free: false, signet: {version: body.version}, detail: 'a Signet daemon answers /health there'}
   } catch {
     // not HTTP, or not Signet
   }

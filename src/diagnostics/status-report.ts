@@ -102,7 +102,16 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
     report.daemon.running = true
     report.daemon.pid = processStatus.pid ?? null
   } else if (live) {
-    report.daemon = {running: true, pid: live.pid, url: live.url, version: live.version, uptime: live.uptime, bindHost: live.bindHost, networkMode: live.networkMode, authMode: live.authMode}
+    report.daemon = {
+      running: true,
+      pid: live.pid,
+      url: live.url,
+      version: live.version,
+      uptime: live.uptime,
+      bindHost: live.bindHost,
+      networkMode: live.networkMode,
+      authMode: live.authMode,
+    }
     report.memories = live.memoryCount
     if (report.storage) {
       report.storage.daemonBackend = live.storage.backend
@@ -128,9 +137,23 @@ async function connectorRows(ctx: ConnectorContext): Promise<StatusReport['conne
     allConnectors().map(async (connector) => {
       try {
         const status = await connector.status(ctx)
-        return {harness: connector.id, name: connector.displayName, state: status.state, detected: status.detected, version: status.version ?? null, problems: status.problems}
+        return {
+          harness: connector.id,
+          name: connector.displayName,
+          state: status.state,
+          detected: status.detected,
+          version: status.version ?? null,
+          problems: status.problems,
+        }
       } catch (error) {
-        return {harness: connector.id, name: connector.displayName, state: 'not-installed' as const, detected: false, version: null, problems: [`cannot read its config: ${(error as Error).message}`]}
+        return {
+          harness: connector.id,
+          name: connector.displayName,
+          state: 'not-installed' as const,
+          detected: false,
+          version: null,
+          problems: [`cannot read its config: ${(error as Error).message}`],
+        }
       }
     }),
   )

@@ -31,10 +31,7 @@ export abstract class ForgeInstallCommand<T extends typeof Command> extends Sign
     const flags = this.flags as {version?: string; yes?: boolean; force?: boolean}
     if (!flags.yes) {
       if (this.wantsJson || !canPrompt()) {
-        throw new SignetError(
-          `forge ${this.verb} needs --yes to acknowledge that Forge is in development (no terminal to ask on)`,
-          'acknowledgement_required',
-        )
+        throw new SignetError(`forge ${this.verb} needs --yes to acknowledge that Forge is in development (no terminal to ask on)`, 'acknowledgement_required')
       }
       this.log(paint.yellow(`! ${FORGE_DEVELOPMENT_WARNING}`))
       if (!(await askConfirm('Install Forge anyway?', false))) throw new SignetError('cancelled: Forge was not installed', 'cancelled')
@@ -66,11 +63,12 @@ export abstract class ForgeInstallCommand<T extends typeof Command> extends Sign
   private report(result: ForgeInstallResult): void {
     const short = result.sha256.slice(0, 12)
     if (result.action === 'unchanged') {
-      this.log(`${paint.green('✓')} Forge ${result.version} is already installed and verified at ${result.binaryPath} ${paint.dim('(use --force to reinstall)')}`)
+      this.log(
+        `${paint.green('✓')} Forge ${result.version} is already installed and verified at ${result.binaryPath} ${paint.dim('(use --force to reinstall)')}`,
+      )
     } else {
-      const what = result.action === 'updated' && result.previousVersion
-        ? `updated ${result.previousVersion} → ${result.version}`
-        : `${result.version} ${result.action}`
+      const what =
+        result.action === 'updated' && result.previousVersion ? `updated ${result.previousVersion} → ${result.version}` : `${result.version} ${result.action}`
       this.log(`${paint.green('✓')} Forge ${what} at ${result.binaryPath}`)
       this.log(paint.dim(`  sha256 ${short}… verified against SHA256SUMS from ${result.releaseUrl}`))
     }

@@ -89,7 +89,10 @@ export async function installForge(options: ForgeInstallOptions = {}): Promise<F
   const sums = parseChecksumFile(await fetchReleaseText(sumsUrl, `${CHECKSUM_FILE} of Forge ${version}`))
   const expected = sums.get(platform.asset)
   if (!expected) {
-    throw new SignetError(`${CHECKSUM_FILE} of Forge ${version} lists no ${platform.asset} — this release has no build for ${platform.os}/${platform.arch}`, 'asset_not_listed')
+    throw new SignetError(
+      `${CHECKSUM_FILE} of Forge ${version} lists no ${platform.asset} — this release has no build for ${platform.os}/${platform.arch}`,
+      'asset_not_listed',
+    )
   }
 
   const dir = forgeBinDir()
@@ -118,9 +121,7 @@ export async function installForge(options: ForgeInstallOptions = {}): Promise<F
       bytes: downloaded.bytes,
     }
     writeFileAtomic(forgeRecordPath(), JSON.stringify(record, null, 2) + '\n', {mode: 0o644})
-    const action: ForgeInstallAction = !previous && currentHash === undefined
-      ? 'installed'
-      : previous?.version === version ? 'reinstalled' : 'updated'
+    const action: ForgeInstallAction = !previous && currentHash === undefined ? 'installed' : previous?.version === version ? 'reinstalled' : 'updated'
     return {
       action,
       version,

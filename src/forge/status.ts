@@ -98,10 +98,20 @@ function probeVersion(binary: string): Promise<string | null> {
 export function forgeFindings(status: ForgeStatus): Finding[] {
   const findings: Finding[] = []
   if (status.releaseUrlError) {
-    findings.push({level: 'error', code: 'forge_release_url_invalid', message: status.releaseUrlError, fix: 'fix SIGNET_FORGE_RELEASE_URL or forge.releaseUrl in agent.yaml'})
+    findings.push({
+      level: 'error',
+      code: 'forge_release_url_invalid',
+      message: status.releaseUrlError,
+      fix: 'fix SIGNET_FORGE_RELEASE_URL or forge.releaseUrl in agent.yaml',
+    })
   }
   if (!status.platform.supported) {
-    findings.push({level: 'info', code: 'forge_platform_unsupported', message: `no Forge release is built for ${status.platform.os}/${status.platform.arch}`, fix: 'use macOS or Linux on x64/arm64 (or WSL on Windows)'})
+    findings.push({
+      level: 'info',
+      code: 'forge_platform_unsupported',
+      message: `no Forge release is built for ${status.platform.os}/${status.platform.arch}`,
+      fix: 'use macOS or Linux on x64/arm64 (or WSL on Windows)',
+    })
     return findings
   }
   if (!status.installed) {
@@ -110,19 +120,43 @@ export function forgeFindings(status: ForgeStatus): Finding[] {
   }
   if (status.managed) {
     if (!status.managedRecord) {
-      findings.push({level: 'warn', code: 'forge_record_missing', message: `${status.managedBinaryPath} has no install record, so its version and checksum are unknown`, fix: 'signet forge install --force'})
+      findings.push({
+        level: 'warn',
+        code: 'forge_record_missing',
+        message: `${status.managedBinaryPath} has no install record, so its version and checksum are unknown`,
+        fix: 'signet forge install --force',
+      })
     } else if (status.managedVerified === false) {
-      findings.push({level: 'error', code: 'forge_binary_modified', message: `${status.managedBinaryPath} no longer matches the sha256 recorded at install (${status.managedRecord.version})`, fix: 'signet forge install --force'})
+      findings.push({
+        level: 'error',
+        code: 'forge_binary_modified',
+        message: `${status.managedBinaryPath} no longer matches the sha256 recorded at install (${status.managedRecord.version})`,
+        fix: 'signet forge install --force',
+      })
     }
     if (status.managedExecutable === false) {
-      findings.push({level: 'error', code: 'forge_not_executable', message: `${status.managedBinaryPath} is not executable`, fix: 'signet forge install --force'})
+      findings.push({
+        level: 'error',
+        code: 'forge_not_executable',
+        message: `${status.managedBinaryPath} is not executable`,
+        fix: 'signet forge install --force',
+      })
     }
     if (!status.onPath) {
-      findings.push({level: 'warn', code: 'forge_not_on_path', message: `forge is installed at ${status.managedBinaryPath} but ${forgeBinDir()} is not on PATH`, fix: `add to your shell profile: ${forgePathHint()}`})
+      findings.push({
+        level: 'warn',
+        code: 'forge_not_on_path',
+        message: `forge is installed at ${status.managedBinaryPath} but ${forgeBinDir()} is not on PATH`,
+        fix: `add to your shell profile: ${forgePathHint()}`,
+      })
     } else if (status.shadowed) {
-      findings.push({level: 'warn', code: 'forge_shadowed', message: `PATH runs ${status.pathBinary}, not the Signet-managed ${status.managedBinaryPath}`, fix: `put ${forgeBinDir()} first on PATH or remove the other forge`})
+      findings.push({
+        level: 'warn',
+        code: 'forge_shadowed',
+        message: `PATH runs ${status.pathBinary}, not the Signet-managed ${status.managedBinaryPath}`,
+        fix: `put ${forgeBinDir()} first on PATH or remove the other forge`,
+      })
     }
   }
   return findings
 }
-

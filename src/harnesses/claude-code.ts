@@ -23,7 +23,19 @@ export const claudeCode = {
   wrapperTags: {
     // context it adds to user turns, slash-command echoes, `!` shell output, hook output, large
     // output previews, background task notices; a slash command's arguments and a `!` command are the user's
-    strip: ['system-reminder', 'command-name', 'command-message', 'local-command-stdout', 'local-command-stderr', 'local-command-caveat', 'bash-stdout', 'bash-stderr', 'user-prompt-submit-hook', 'persisted-output', 'task-notification'],
+    strip: [
+      'system-reminder',
+      'command-name',
+      'command-message',
+      'local-command-stdout',
+      'local-command-stderr',
+      'local-command-caveat',
+      'bash-stdout',
+      'bash-stderr',
+      'user-prompt-submit-hook',
+      'persisted-output',
+      'task-notification',
+    ],
     unwrap: ['command-args', 'bash-input'],
   },
   sharedHookClock: {event: 'session-end', env: 'CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS', defaultMs: 1500},

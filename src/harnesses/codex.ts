@@ -27,7 +27,16 @@ export const codex = {
   payload: {sessionKeyEnv: [], cwdEnv: [], sourceFields: ['source'], nestedFieldsIn: null},
   wrapperTags: {
     // its contextual user items
-    strip: ['user_instructions', 'environment_context', 'user_shell_command', 'turn_aborted', 'subagent_notification', 'goal_context', 'context_changes', 'hook_context'],
+    strip: [
+      'user_instructions',
+      'environment_context',
+      'user_shell_command',
+      'turn_aborted',
+      'subagent_notification',
+      'goal_context',
+      'context_changes',
+      'hook_context',
+    ],
     unwrap: [],
   },
   sharedHookClock: null,

@@ -43,9 +43,10 @@ export async function runHookCli(argv: string[]): Promise<void> {
     get stdin() {
       return process.stdin
     },
-    writeStdout: (text) => new Promise((resolve) => {
-      process.stdout.write(text, () => resolve())
-    }),
+    writeStdout: (text) =>
+      new Promise((resolve) => {
+        process.stdout.write(text, () => resolve())
+      }),
   }
   try {
     await runHook(argv, io, {armWatchdog: true})
@@ -96,11 +97,21 @@ export async function runHook(argv: string[], io: HookIo, options: {armWatchdog?
   try {
     if (timeoutMs < 50) throw new HookTransportError('timeout', 'budget spent before the request')
     const post = (built: BuiltRequest) =>
-      postHookJson<HookAnswer>({url: endpoint.url, socketPath: endpoint.socketPath, unreachable: endpoint.unreachable, apiKey: endpoint.apiKey, harness: args.harness, path: built.path, body: built.body, timeoutMs})
+      postHookJson<HookAnswer>({
+        url: endpoint.url,
+        socketPath: endpoint.socketPath,
+        unreachable: endpoint.unreachable,
+        apiKey: endpoint.apiKey,
+        harness: args.harness,
+        path: built.path,
+        body: built.body,
+        timeoutMs,
+      })
     // A harness that injects context only per prompt (Hermes): its first prompt also carries what session start gives
-    const opening = args.harness !== 'generic' && HARNESS_PROFILES[args.harness].sessionStartWithFirstPrompt && args.event === 'user-prompt-submit' && payload.firstTurn
-      ? await buildHookRequest({...args, event: 'session-start', agentId: args.agentId ?? endpoint.agentId}, {...payload, source: 'startup'})
-      : undefined
+    const opening =
+      args.harness !== 'generic' && HARNESS_PROFILES[args.harness].sessionStartWithFirstPrompt && args.event === 'user-prompt-submit' && payload.firstTurn
+        ? await buildHookRequest({...args, event: 'session-start', agentId: args.agentId ?? endpoint.agentId}, {...payload, source: 'startup'})
+        : undefined
     const [answer, started] = await Promise.all([post(request), opening ? post(opening).catch(() => undefined) : undefined])
     if (started && typeof started.inject === 'string' && started.inject.trim()) {
       answer.inject = [started.inject.trim(), typeof answer.inject === 'string' ? answer.inject.trim() : ''].filter(Boolean).join('\n\n')
@@ -198,7 +209,9 @@ async function loadTranscript(payload: HookPayload): Promise<string | undefined>
 function describeFailure(failure: HookTransportError, endpoint: HookEndpoint): string {
   switch (failure.kind) {
     case 'offline':
-      return endpoint.socketPath || endpoint.unreachable ? `daemon not running for ${endpoint.workspace} (${failure.message})` : `daemon not reachable at ${endpoint.url} (${failure.message})`
+      return endpoint.socketPath || endpoint.unreachable
+        ? `daemon not running for ${endpoint.workspace} (${failure.message})`
+        : `daemon not reachable at ${endpoint.url} (${failure.message})`
     case 'timeout':
       return `daemon at ${endpoint.url} timed out (${failure.message})`
     case 'invalid-json':
@@ -213,14 +226,24 @@ function describeFailure(failure: HookTransportError, endpoint: HookEndpoint): s
 async function writeAhead(args: HookArgs, request: BuiltRequest, endpoint: HookEndpoint): Promise<string | undefined> {
   try {
     const {spoolWrite, spoolTargetFor} = await import('./spool.js')
-    return await spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody, target: await spoolTargetFor(endpoint)}, {claimed: true})
+    return await spoolWrite(
+      {path: request.path, harness: args.harness, body: request.body as SpoolBody, target: await spoolTargetFor(endpoint)},
+      {claimed: true},
+    )
   } catch (error) {
     await logLine(`${args.event} harness=${args.harness} could not write ahead to the spool (${(error as Error).message}); sending anyway`)
     return undefined
   }
 }
 
-async function handleFailure(args: HookArgs, endpoint: HookEndpoint, request: BuiltRequest, failure: HookTransportError, io: HookIo, spooled: string | undefined): Promise<void> {
+async function handleFailure(
+  args: HookArgs,
+  endpoint: HookEndpoint,
+  request: BuiltRequest,
+  failure: HookTransportError,
+  io: HookIo,
+  spooled: string | undefined,
+): Promise<void> {
   const context = {event: args.event, harness: args.harness}
   const problem = describeFailure(failure, endpoint)
   // A 4xx about the body itself will fail the same way later; everything else is worth keeping.
@@ -235,7 +258,10 @@ async function handleFailure(args: HookArgs, endpoint: HookEndpoint, request: Bu
       }
       if (spooled) spool.releaseSpooled(spooled)
       else await spool.spoolWrite({path: request.path, harness: args.harness, body: request.body as SpoolBody, target: await spool.spoolTargetFor(endpoint)})
-      await report(context, `${problem}; saved to the local spool (${spool.pendingSpoolEntries().length} pending) — delivered on the next hook call or \`signet sync\``)
+      await report(
+        context,
+        `${problem}; saved to the local spool (${spool.pendingSpoolEntries().length} pending) — delivered on the next hook call or \`signet sync\``,
+      )
     } catch (error) {
       await report(context, `${problem}; could not spool the write either (${(error as Error).message})`)
     }

@@ -13,7 +13,12 @@ import {renderHarnessOutput} from './harness-output.js'
  */
 export abstract class HookCommand extends Command {
   static override flags = {
-    harness: Flags.string({char: 'H', description: 'harness calling the hook (decides how stdin is read and what is printed)', options: [...HOOK_HARNESSES], required: true}),
+    harness: Flags.string({
+      char: 'H',
+      description: 'harness calling the hook (decides how stdin is read and what is printed)',
+      options: [...HOOK_HARNESSES],
+      required: true,
+    }),
     project: Flags.string({description: 'project identity to use instead of the one derived from cwd (git remote or path hash)'}),
     'agent-id': Flags.string({description: 'agent to act for (default: the key scope, SIGNET_AGENT_ID, or "default")'}),
     path: Flags.string({char: 'p', description: 'workspace directory, for finding a local daemon (default: SIGNET_WORKSPACE, saved, ~/.agents)'}),

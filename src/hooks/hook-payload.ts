@@ -128,7 +128,7 @@ function lastAssistantFromMessages(messages: unknown): string | undefined {
     if (typeof message.content === 'string') return message.content
     if (Array.isArray(message.content)) {
       const text = message.content
-        .map((part) => (part && typeof part === 'object' && typeof (part as Json).text === 'string' ? (part as Json).text as string : ''))
+        .map((part) => (part && typeof part === 'object' && typeof (part as Json).text === 'string' ? ((part as Json).text as string) : ''))
         .join('')
       if (text) return text
     }

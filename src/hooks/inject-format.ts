@@ -209,9 +209,7 @@ export function clampInject(text: string, maxChars = MAX_INJECT_CHARS): string {
 }
 
 export function statusLine(options: {agentName?: string; project?: string; note?: string}): string {
-  const scope = [options.agentName ? `agent "${options.agentName}"` : '', options.project ? `project ${options.project}` : '']
-    .filter(Boolean)
-    .join(', ')
+  const scope = [options.agentName ? `agent "${options.agentName}"` : '', options.project ? `project ${options.project}` : ''].filter(Boolean).join(', ')
   const note = options.note ? ` ${options.note}` : ''
   return `[signet memory active${scope ? ` — ${scope}` : ''}. Use the signet recall/remember tools for more.${note}]`
 }
@@ -219,7 +217,6 @@ export function statusLine(options: {agentName?: string; project?: string; note?
 export function dateLine(now = new Date()): string {
   return `Current date: ${now.toISOString().slice(0, 10)} (${now.toUTCString().slice(0, 3)})`
 }
-
 
 /** What a message needs to be shown in a prompt. */
 export interface DeliverableMessage {
@@ -272,12 +269,23 @@ export function renderAgentMessages(messages: readonly DeliverableMessage[], opt
   let used = fixed
   for (const message of messages) {
     const body = escapeMessageText(message.body.replace(/\r\n/g, '\n').trim())
-    const shown = body.length > MAX_SHOWN_BODY_CHARS ? `${body.slice(0, MAX_SHOWN_BODY_CHARS)}\n[… ${body.length - MAX_SHOWN_BODY_CHARS} more characters: agent_inbox]` : body
-    const meta = [`id ${message.id}`, message.kind, message.replyTo ? `reply to ${message.replyTo}` : '', message.createdAt.slice(0, 16).replace('T', ' ') + 'Z']
+    const shown =
+      body.length > MAX_SHOWN_BODY_CHARS
+        ? `${body.slice(0, MAX_SHOWN_BODY_CHARS)}\n[… ${body.length - MAX_SHOWN_BODY_CHARS} more characters: agent_inbox]`
+        : body
+    const meta = [
+      `id ${message.id}`,
+      message.kind,
+      message.replyTo ? `reply to ${message.replyTo}` : '',
+      message.createdAt.slice(0, 16).replace('T', ' ') + 'Z',
+    ]
       .filter(Boolean)
       .join(' · ')
     const subject = message.subject ? `\n  subject: ${escapeMessageText(oneLine(message.subject, 200))}` : ''
-    const entry = `- from ${escapeMessageText(senderLabel(message.from))} · ${meta}${subject}\n${shown.split('\n').map((line) => `  > ${line}`).join('\n')}`
+    const entry = `- from ${escapeMessageText(senderLabel(message.from))} · ${meta}${subject}\n${shown
+      .split('\n')
+      .map((line) => `  > ${line}`)
+      .join('\n')}`
     if (used + entry.length + 1 > options.maxChars) break
     entries.push(entry)
     ids.push(message.id)

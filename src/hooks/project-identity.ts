@@ -112,7 +112,10 @@ export function parseGitRemotes(configText: string): Map<string, string> {
     if (current === undefined || remotes.has(current)) continue
     const entry = /^url\s*=\s*(.*)$/i.exec(line)
     if (entry) {
-      const value = entry[1].replace(/\s+[#;].*$/, '').replace(/^"(.*)"$/, '$1').trim()
+      const value = entry[1]
+        .replace(/\s+[#;].*$/, '')
+        .replace(/^"(.*)"$/, '$1')
+        .trim()
       if (value) remotes.set(current, value)
     }
   }
@@ -145,7 +148,10 @@ export function normalizeGitRemote(remote: string): string | undefined {
   } else {
     return undefined
   }
-  const cleanPath = repoPath.replace(/^\/+|\/+$/g, '').replace(/\.git$/i, '').replace(/\/+$/, '')
+  const cleanPath = repoPath
+    .replace(/^\/+|\/+$/g, '')
+    .replace(/\.git$/i, '')
+    .replace(/\/+$/, '')
   if (!cleanPath) return undefined
   return `${host}/${cleanPath}`.toLowerCase()
 }

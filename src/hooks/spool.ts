@@ -197,7 +197,16 @@ export async function replaySpool(target: ReplayTarget, options: {deadline: numb
       continue
     }
     try {
-      await postHookJson({url: target.url, socketPath: target.socketPath, unreachable: target.unreachable, apiKey: target.apiKey, harness: entry.harness, path: entry.path, body: entry.body, timeoutMs: remainingMs})
+      await postHookJson({
+        url: target.url,
+        socketPath: target.socketPath,
+        unreachable: target.unreachable,
+        apiKey: target.apiKey,
+        harness: entry.harness,
+        path: entry.path,
+        body: entry.body,
+        timeoutMs: remainingMs,
+      })
       rmSync(claimed, {force: true})
       report.delivered++
     } catch (error) {

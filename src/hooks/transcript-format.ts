@@ -26,7 +26,10 @@ export function formatTranscript(raw: string): string {
   // Plain text (already rendered by a hook, or sent by a plugin) still loses Signet's own blocks:
   // session search must never find text only Signet injected.
   // (OpenClaw's envelope is only removed from parsed user turns: here it may follow a "User: " label.)
-  if (turns === undefined) return stripHarnessWrappers(stripInjectedBlocks(raw)).replace(/\n{3,}/g, '\n\n').trim()
+  if (turns === undefined)
+    return stripHarnessWrappers(stripInjectedBlocks(raw))
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
   return renderTurns(turns)
 }
 
@@ -41,7 +44,7 @@ export function parseTranscriptTurns(raw: string): TranscriptTurn[] | undefined 
   // A whole JSON document (Gemini chat file, generic messages array)…
   try {
     const doc = JSON.parse(text) as unknown
-    const messages = Array.isArray(doc) ? doc : Array.isArray((doc as Json).messages) ? (doc as Json).messages as unknown[] : undefined
+    const messages = Array.isArray(doc) ? doc : Array.isArray((doc as Json).messages) ? ((doc as Json).messages as unknown[]) : undefined
     if (messages) return messages.map(turnFromRecord).filter((turn): turn is TranscriptTurn => turn !== undefined)
     const single = turnFromRecord(doc)
     return single ? [single] : []

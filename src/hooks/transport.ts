@@ -124,7 +124,8 @@ export async function postHookJson<T>(request: HookRequest): Promise<T> {
     socket.on('end', () => {
       if (settled) return
       if (response.endOfStream()) complete()
-      else if (response.errorStatus) fail(new HookTransportError('http', `HTTP ${response.errorStatus} (answer cut short)`, response.errorStatus, `http_${response.errorStatus}`))
+      else if (response.errorStatus)
+        fail(new HookTransportError('http', `HTTP ${response.errorStatus} (answer cut short)`, response.errorStatus, `http_${response.errorStatus}`))
       else fail(new HookTransportError('offline', 'connection closed before a complete answer'))
     })
     socket.on('error', (error: NodeJS.ErrnoException) => {

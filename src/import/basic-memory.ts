@@ -45,7 +45,8 @@ function markdownFiles(root: string): string[] {
       if (entry.isDirectory()) pending.push(full)
       else if (entry.isFile() && entry.name.toLowerCase().endsWith('.md')) {
         found.push(full)
-        if (found.length > MAX_FILES) throw new SignetError(`${root} holds more than ${MAX_FILES.toLocaleString('en')} notes — import its subfolders one at a time`)
+        if (found.length > MAX_FILES)
+          throw new SignetError(`${root} holds more than ${MAX_FILES.toLocaleString('en')} notes — import its subfolders one at a time`)
       }
     }
   }
@@ -70,14 +71,19 @@ function readNote(root: string, file: string, result: PeerReadBuilder): void {
     if (trimmed.startsWith('```') || trimmed.startsWith('~~~')) inFence = !inFence
     const observation = inFence ? undefined : parseObservation(trimmed)
     if (observation) {
-      result.add(toImportMemory({
-        content: `${title}: ${observation.text}`,
-        type: observation.category,
-        tags: [...noteTags, ...observation.tags],
-        project,
-        createdAt,
-        origin: 'basic-memory',
-      }, `${name}:${index + 1}`))
+      result.add(
+        toImportMemory(
+          {
+            content: `${title}: ${observation.text}`,
+            type: observation.category,
+            tags: [...noteTags, ...observation.tags],
+            project,
+            createdAt,
+            origin: 'basic-memory',
+          },
+          `${name}:${index + 1}`,
+        ),
+      )
       continue
     }
     if (!inFence && (isRelation(trimmed) || trimmed === `# ${title}` || /^#{1,6} (observations|relations)$/i.test(trimmed))) continue
@@ -86,14 +92,19 @@ function readNote(root: string, file: string, result: PeerReadBuilder): void {
   }
   const body = prose.join('\n').trim()
   if (body !== '') {
-    result.add(toImportMemory({
-      content: `${title}\n\n${body}`,
-      type: stringField(frontmatter.type) ?? 'note',
-      tags: noteTags,
-      project,
-      createdAt,
-      origin: 'basic-memory',
-    }, `${name}:${proseLine}`))
+    result.add(
+      toImportMemory(
+        {
+          content: `${title}\n\n${body}`,
+          type: stringField(frontmatter.type) ?? 'note',
+          tags: noteTags,
+          project,
+          createdAt,
+          origin: 'basic-memory',
+        },
+        `${name}:${proseLine}`,
+      ),
+    )
   }
 }
 
@@ -162,6 +173,10 @@ function dateField(value: unknown): string | undefined {
 /** A YAML list or a comma-separated string, as basic-memory accepts both. */
 function tagList(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((tag): tag is string => typeof tag === 'string')
-  if (typeof value === 'string') return value.split(',').map((tag) => tag.trim()).filter(Boolean)
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((tag) => tag.trim())
+      .filter(Boolean)
   return []
 }

@@ -40,28 +40,40 @@ export function readClaudeMem(file: string): PeerRead {
     const wanted = ['id', 'project', 'type', 'created_at', 'created_at_epoch', ...OBSERVATION_COLUMNS].filter((column) => observations.has(column))
     for (const row of db.prepare(`SELECT ${wanted.join(', ')} FROM observations ORDER BY id`).iterate() as Iterable<Row>) {
       const where = `${file}: observations row ${String(row.id)}`
-      result.add(toImportMemory({
-        content: observationText(row),
-        type: text(row.type),
-        tags: [...jsonList(row.concepts)],
-        project: text(row.project),
-        createdAt: rowDate(row),
-        origin: 'claude-mem',
-      }, where))
+      result.add(
+        toImportMemory(
+          {
+            content: observationText(row),
+            type: text(row.type),
+            tags: [...jsonList(row.concepts)],
+            project: text(row.project),
+            createdAt: rowDate(row),
+            origin: 'claude-mem',
+          },
+          where,
+        ),
+      )
     }
     const summaries = tables.get('session_summaries')
     if (summaries) {
-      const columns = ['id', 'project', 'created_at', 'created_at_epoch', ...SUMMARY_SECTIONS.map(([column]) => column)].filter((column) => summaries.has(column))
+      const columns = ['id', 'project', 'created_at', 'created_at_epoch', ...SUMMARY_SECTIONS.map(([column]) => column)].filter((column) =>
+        summaries.has(column),
+      )
       for (const row of db.prepare(`SELECT ${columns.join(', ')} FROM session_summaries ORDER BY id`).iterate() as Iterable<Row>) {
         const sections = SUMMARY_SECTIONS.flatMap(([column, label]) => (text(row[column]) ? [`${label}: ${text(row[column])}`] : []))
-        result.add(toImportMemory({
-          content: sections.length > 0 ? `Session summary. ${sections.join('\n')}` : '',
-          type: 'summary',
-          tags: ['session-summary'],
-          project: text(row.project),
-          createdAt: rowDate(row),
-          origin: 'claude-mem',
-        }, `${file}: session_summaries row ${String(row.id)}`))
+        result.add(
+          toImportMemory(
+            {
+              content: sections.length > 0 ? `Session summary. ${sections.join('\n')}` : '',
+              type: 'summary',
+              tags: ['session-summary'],
+              project: text(row.project),
+              createdAt: rowDate(row),
+              origin: 'claude-mem',
+            },
+            `${file}: session_summaries row ${String(row.id)}`,
+          ),
+        )
       }
     }
     return result

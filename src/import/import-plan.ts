@@ -36,7 +36,10 @@ export function planImport(entries: ImportEntry[], skipped: SkippedItem[]): Impo
     memories: entries.length,
     byType: sortedRecord(byType),
     byProject: sortedRecord(byProject),
-    topTags: [...tagCounts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, TOP_TAGS).map(([tag, count]) => ({tag, count})),
+    topTags: [...tagCounts]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, TOP_TAGS)
+      .map(([tag, count]) => ({tag, count})),
     samples: entries.slice(0, SAMPLES).map(({where, memory}) => ({
       where,
       content: memory.content.length > 160 ? `${memory.content.slice(0, 157)}...` : memory.content,
@@ -51,7 +54,10 @@ export function planImport(entries: ImportEntry[], skipped: SkippedItem[]): Impo
 
 export function renderPlan(plan: ImportPlan, source: string): string {
   const lines = [`Dry run: would import ${plan.memories.toLocaleString('en')} memories from ${source} (nothing written)`]
-  const list = (record: Record<string, number>) => Object.entries(record).map(([name, count]) => `${name} ${count.toLocaleString('en')}`).join(', ')
+  const list = (record: Record<string, number>) =>
+    Object.entries(record)
+      .map(([name, count]) => `${name} ${count.toLocaleString('en')}`)
+      .join(', ')
   if (plan.memories > 0) {
     lines.push(`  by type:    ${list(plan.byType)}`)
     lines.push(`  by project: ${list(plan.byProject)}`)

@@ -26,14 +26,19 @@ export function readMem0(file: string): PeerRead {
     }
     const metadata = typeof record.metadata === 'object' && record.metadata !== null ? (record.metadata as Record<string, unknown>) : {}
     const categories = Array.isArray(record.categories) ? record.categories : []
-    result.add(toImportMemory({
-      content: content ?? '',
-      type: typeof metadata.type === 'string' ? metadata.type : undefined,
-      tags: [...categories, ...(Array.isArray(metadata.tags) ? metadata.tags : [])].map((tag) => (typeof tag === 'string' ? tag : undefined)),
-      project: typeof metadata.project === 'string' ? metadata.project : undefined,
-      createdAt: typeof record.created_at === 'string' ? record.created_at : undefined,
-      origin: 'mem0',
-    }, where))
+    result.add(
+      toImportMemory(
+        {
+          content: content ?? '',
+          type: typeof metadata.type === 'string' ? metadata.type : undefined,
+          tags: [...categories, ...(Array.isArray(metadata.tags) ? metadata.tags : [])].map((tag) => (typeof tag === 'string' ? tag : undefined)),
+          project: typeof metadata.project === 'string' ? metadata.project : undefined,
+          createdAt: typeof record.created_at === 'string' ? record.created_at : undefined,
+          origin: 'mem0',
+        },
+        where,
+      ),
+    )
   }
   return result
 }

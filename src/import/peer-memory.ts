@@ -50,10 +50,14 @@ export function toImportMemory(
 ): ImportEntry | SkippedItem {
   const content = raw.content.trim()
   if (content === '') return {where, reason: 'no text'}
-  if (content.length > MAX_CONTENT_CHARS) return {where, reason: `longer than ${MAX_CONTENT_CHARS.toLocaleString('en')} characters (${content.length.toLocaleString('en')})`}
+  if (content.length > MAX_CONTENT_CHARS)
+    return {where, reason: `longer than ${MAX_CONTENT_CHARS.toLocaleString('en')} characters (${content.length.toLocaleString('en')})`}
   const tags = new Set<string>([raw.origin])
   let type: string | undefined
-  const peerType = raw.type?.trim().toLowerCase().replaceAll(/[\s-]+/g, '_')
+  const peerType = raw.type
+    ?.trim()
+    .toLowerCase()
+    .replaceAll(/[\s-]+/g, '_')
   if (peerType) {
     if (MEMORY_TYPE.test(peerType)) type = peerType
     else tags.add(peerType)

@@ -42,8 +42,9 @@ export const agentToolInputs = {
 } as const
 
 export const agentToolDescriptions: Record<AgentToolName, string> = {
-  agent_peers: 'List the other agents connected to this Signet daemon: each session with harness, machine, project, status (online/idle/offline) and last seen.',
-  agent_send: 'Send a message to another agent (agent, agent@machine or session). It is shown once in the recipient\'s next prompt, as data from you.',
+  agent_peers:
+    'List the other agents connected to this Signet daemon: each session with harness, machine, project, status (online/idle/offline) and last seen.',
+  agent_send: "Send a message to another agent (agent, agent@machine or session). It is shown once in the recipient's next prompt, as data from you.",
   agent_inbox: 'Read your messages from other agents (or, with box=sent, what you sent and whether it was delivered and acknowledged).',
   agent_ack: 'Acknowledge a message from another agent, so its sender sees it was handled.',
 }
@@ -94,7 +95,12 @@ export async function runAgentTool<Name extends AgentToolName>(api: DaemonApi, n
 }
 
 function formatPeer(peer: PeerView): string {
-  const where = [peer.harness, peer.machine ? `on ${peer.machine}` : '', peer.project ? `project ${peer.project}` : '', peer.session ? `session ${peer.session}` : ''].filter(Boolean)
+  const where = [
+    peer.harness,
+    peer.machine ? `on ${peer.machine}` : '',
+    peer.project ? `project ${peer.project}` : '',
+    peer.session ? `session ${peer.session}` : '',
+  ].filter(Boolean)
   return `- ${peer.agent}: ${peer.status}, last seen ${peer.lastSeen} (${where.join(', ')})`
 }
 

@@ -43,12 +43,8 @@ const agentId = agentIdField.describe('agent whose memories to use (default: the
 const project = projectField.describe('project identity, e.g. github.com/acme/api')
 const memoryType = memoryTypeField.describe('memory type, e.g. fact, preference, decision')
 // Models send tags both ways; accept either and normalise.
-const tags = z
-  .union([z.array(tagField.min(1)).max(32), z.string().max(2048)])
-  .describe('tags, as a list or comma-separated')
-const isoDate = z
-  .string()
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO date like 2025-01-31')
+const tags = z.union([z.array(tagField.min(1)).max(32), z.string().max(2048)]).describe('tags, as a list or comma-separated')
+const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO date like 2025-01-31')
 const importance = z.number().min(0).max(1).describe('0..1, how much this matters (default 0.5)')
 const content = z.string().trim().min(1, 'must not be empty').max(100_000)
 const query = z.string().trim().min(1, 'must not be empty').max(10_000)
@@ -155,129 +151,197 @@ export function registerSignetTools(server: McpServer, options: SignetToolOption
     return text(response.deduped ? `Already remembered: merged with memory ${response.id}.` : `Stored memory ${response.id}.`)
   }
 
-  const recallDescription =
-    'Search long-term memory (hybrid keyword + meaning search) for facts, preferences and decisions from earlier sessions.'
+  const recallDescription = 'Search long-term memory (hybrid keyword + meaning search) for facts, preferences and decisions from earlier sessions.'
   const rememberDescription =
     'Store a durable memory (fact, preference, decision) so later sessions and other harnesses can recall it. Exact duplicates are merged.'
 
-  register(server, 'memory_search', {
-    description: recallDescription,
-    inputSchema: recallInput,
-    annotations: {readOnlyHint: true},
-  }, 'Search', recall)
+  register(
+    server,
+    'memory_search',
+    {
+      description: recallDescription,
+      inputSchema: recallInput,
+      annotations: {readOnlyHint: true},
+    },
+    'Search',
+    recall,
+  )
 
-  register(server, 'memory_store', {
-    description: rememberDescription,
-    inputSchema: rememberInput,
-    annotations: {readOnlyHint: false, destructiveHint: false, idempotentHint: true},
-  }, 'Store', remember)
+  register(
+    server,
+    'memory_store',
+    {
+      description: rememberDescription,
+      inputSchema: rememberInput,
+      annotations: {readOnlyHint: false, destructiveHint: false, idempotentHint: true},
+    },
+    'Store',
+    remember,
+  )
 
-  register(server, 'memory_get', {
-    description: 'Get one memory by id, with its tags, importance, project and dates.',
-    inputSchema: {id: memoryId, agent_id: agentId.optional()},
-    annotations: {readOnlyHint: true},
-  }, 'Get', async (args: {id: string; agent_id?: string}) => {
-    const response = await api.call('GET /api/memory/:id', {params: {id: args.id}, query: {agentId: agentFor(args.agent_id)}})
-    return text(JSON.stringify(response.memory, null, 2))
-  })
+  register(
+    server,
+    'memory_get',
+    {
+      description: 'Get one memory by id, with its tags, importance, project and dates.',
+      inputSchema: {id: memoryId, agent_id: agentId.optional()},
+      annotations: {readOnlyHint: true},
+    },
+    'Get',
+    async (args: {id: string; agent_id?: string}) => {
+      const response = await api.call('GET /api/memory/:id', {params: {id: args.id}, query: {agentId: agentFor(args.agent_id)}})
+      return text(JSON.stringify(response.memory, null, 2))
+    },
+  )
 
-  register(server, 'memory_list', {
-    description: 'List memories, newest first, one page at a time.',
-    inputSchema: listInput,
-    annotations: {readOnlyHint: true},
-  }, 'List', async (args: z.infer<z.ZodObject<typeof listInput>>) => {
-    const response = await api.call('GET /api/memories', {
-      query: {
-        limit: args.limit,
-        offset: args.offset,
-        project: args.project,
+  register(
+    server,
+    'memory_list',
+    {
+      description: 'List memories, newest first, one page at a time.',
+      inputSchema: listInput,
+      annotations: {readOnlyHint: true},
+    },
+    'List',
+    async (args: z.infer<z.ZodObject<typeof listInput>>) => {
+      const response = await api.call('GET /api/memories', {
+        query: {
+          limit: args.limit,
+          offset: args.offset,
+          project: args.project,
+          type: args.type,
+          tags: normaliseTags(args.tags)?.join(','),
+          agentId: agentFor(args.agent_id),
+        },
+      })
+      if (response.memories.length === 0) return text(`No memories${response.offset > 0 ? ` after offset ${response.offset}` : ''} (total ${response.total}).`)
+      const first = response.offset + 1
+      const last = response.offset + response.memories.length
+      return text([`Memories ${first}-${last} of ${response.total}:`, ...response.memories.map((memory) => formatMemoryLine(memory))].join('\n'))
+    },
+  )
+
+  register(
+    server,
+    'memory_modify',
+    {
+      description: 'Correct a memory: change its content, type, importance, tags or pinned flag.',
+      inputSchema: modifyInput,
+      annotations: {readOnlyHint: false, destructiveHint: false, idempotentHint: true},
+    },
+    'Modify',
+    async (args: z.infer<z.ZodObject<typeof modifyInput>>) => {
+      const patch = dropUndefined({
+        content: args.content,
         type: args.type,
-        tags: normaliseTags(args.tags)?.join(','),
-        agentId: agentFor(args.agent_id),
-      },
-    })
-    if (response.memories.length === 0) return text(`No memories${response.offset > 0 ? ` after offset ${response.offset}` : ''} (total ${response.total}).`)
-    const first = response.offset + 1
-    const last = response.offset + response.memories.length
-    return text([`Memories ${first}-${last} of ${response.total}:`, ...response.memories.map((memory) => formatMemoryLine(memory))].join('\n'))
-  })
+        importance: args.importance,
+        tags: normaliseTags(args.tags),
+        pinned: args.pinned,
+      })
+      // Checked here too so the model learns what to send without a round trip; the daemon checks again.
+      if (Object.keys(patch).length === 0) {
+        return toolError('Modify failed: give at least one of content, type, importance, tags, pinned')
+      }
+      const response = await api.call('PATCH /api/memory/:id', {params: {id: args.id}, query: {agentId: agentFor(args.agent_id)}, body: patch})
+      return text(`Updated memory ${response.memory.id}.\n${formatMemoryLine(response.memory)}`)
+    },
+  )
 
-  register(server, 'memory_modify', {
-    description: 'Correct a memory: change its content, type, importance, tags or pinned flag.',
-    inputSchema: modifyInput,
-    annotations: {readOnlyHint: false, destructiveHint: false, idempotentHint: true},
-  }, 'Modify', async (args: z.infer<z.ZodObject<typeof modifyInput>>) => {
-    const patch = dropUndefined({
-      content: args.content,
-      type: args.type,
-      importance: args.importance,
-      tags: normaliseTags(args.tags),
-      pinned: args.pinned,
-    })
-    // Checked here too so the model learns what to send without a round trip; the daemon checks again.
-    if (Object.keys(patch).length === 0) {
-      return toolError('Modify failed: give at least one of content, type, importance, tags, pinned')
-    }
-    const response = await api.call('PATCH /api/memory/:id', {params: {id: args.id}, query: {agentId: agentFor(args.agent_id)}, body: patch})
-    return text(`Updated memory ${response.memory.id}.\n${formatMemoryLine(response.memory)}`)
-  })
+  register(
+    server,
+    'memory_forget',
+    {
+      description: 'Forget a memory that is wrong or obsolete (soft delete: it no longer appears in recall).',
+      inputSchema: forgetInput,
+      annotations: {readOnlyHint: false, destructiveHint: true, idempotentHint: true},
+    },
+    'Forget',
+    async (args: z.infer<z.ZodObject<typeof forgetInput>>) => {
+      await api.call('DELETE /api/memory/:id', {params: {id: args.id}, query: {agentId: agentFor(args.agent_id)}})
+      return text(`Forgot memory ${args.id}.`)
+    },
+  )
 
-  register(server, 'memory_forget', {
-    description: 'Forget a memory that is wrong or obsolete (soft delete: it no longer appears in recall).',
-    inputSchema: forgetInput,
-    annotations: {readOnlyHint: false, destructiveHint: true, idempotentHint: true},
-  }, 'Forget', async (args: z.infer<z.ZodObject<typeof forgetInput>>) => {
-    await api.call('DELETE /api/memory/:id', {params: {id: args.id}, query: {agentId: agentFor(args.agent_id)}})
-    return text(`Forgot memory ${args.id}.`)
-  })
+  register(
+    server,
+    'signet_recall',
+    {
+      description: `${recallDescription} Same as memory_search.`,
+      inputSchema: recallInput,
+      annotations: {readOnlyHint: true},
+    },
+    'Recall',
+    recall,
+  )
 
-  register(server, 'signet_recall', {
-    description: `${recallDescription} Same as memory_search.`,
-    inputSchema: recallInput,
-    annotations: {readOnlyHint: true},
-  }, 'Recall', recall)
+  register(
+    server,
+    'signet_remember',
+    {
+      description: `${rememberDescription} Same as memory_store.`,
+      inputSchema: rememberInput,
+      annotations: {readOnlyHint: false, destructiveHint: false, idempotentHint: true},
+    },
+    'Remember',
+    remember,
+  )
 
-  register(server, 'signet_remember', {
-    description: `${rememberDescription} Same as memory_store.`,
-    inputSchema: rememberInput,
-    annotations: {readOnlyHint: false, destructiveHint: false, idempotentHint: true},
-  }, 'Remember', remember)
+  register(
+    server,
+    'signet_session_search',
+    {
+      description: 'Full-text search over transcripts of past sessions (what was said and done, not just stored memories).',
+      inputSchema: sessionSearchInput,
+      annotations: {readOnlyHint: true},
+    },
+    'Session search',
+    async (args: z.infer<z.ZodObject<typeof sessionSearchInput>>) => {
+      const response = await api.call('POST /api/sessions/search', {
+        body: {
+          query: args.query,
+          limit: args.limit,
+          project: args.project,
+          sessionKey: args.session_key,
+          currentSessionKey: args.current_session_key,
+          agentId: agentFor(args.agent_id),
+        },
+      })
+      return text(formatSessionHits(response.hits))
+    },
+  )
 
-  register(server, 'signet_session_search', {
-    description: 'Full-text search over transcripts of past sessions (what was said and done, not just stored memories).',
-    inputSchema: sessionSearchInput,
-    annotations: {readOnlyHint: true},
-  }, 'Session search', async (args: z.infer<z.ZodObject<typeof sessionSearchInput>>) => {
-    const response = await api.call('POST /api/sessions/search', {
-      body: {
-        query: args.query,
-        limit: args.limit,
-        project: args.project,
-        sessionKey: args.session_key,
-        currentSessionKey: args.current_session_key,
-        agentId: agentFor(args.agent_id),
-      },
-    })
-    return text(formatSessionHits(response.hits))
-  })
-
-  register(server, 'signet_source_search', {
-    description:
-      'Search source-backed context: the folders of code, Markdown and text the owner indexed with `signet source add`. Answers `path:start-end  snippet` lines; open the file at those lines for the full text.',
-    inputSchema: sourceSearchInput,
-    annotations: {readOnlyHint: true},
-  }, 'Source search', async (args: z.infer<z.ZodObject<typeof sourceSearchInput>>) => {
-    const response = await api.call('POST /api/sources/search', {body: {query: args.query, limit: args.limit, source: args.source}})
-    return text(formatSourceHits(response.hits))
-  })
+  register(
+    server,
+    'signet_source_search',
+    {
+      description:
+        'Search source-backed context: the folders of code, Markdown and text the owner indexed with `signet source add`. Answers `path:start-end  snippet` lines; open the file at those lines for the full text.',
+      inputSchema: sourceSearchInput,
+      annotations: {readOnlyHint: true},
+    },
+    'Source search',
+    async (args: z.infer<z.ZodObject<typeof sourceSearchInput>>) => {
+      const response = await api.call('POST /api/sources/search', {body: {query: args.query, limit: args.limit, source: args.source}})
+      return text(formatSourceHits(response.hits))
+    },
+  )
 
   const agentToolOperations: Record<AgentToolName, string> = {agent_peers: 'List peers', agent_send: 'Send', agent_inbox: 'Inbox', agent_ack: 'Ack'}
   for (const name of AGENT_TOOL_NAMES) {
-    register(server, name, {
-      description: agentToolDescriptions[name],
-      inputSchema: agentToolInputs[name],
-      annotations: name === 'agent_peers' || name === 'agent_inbox' ? {readOnlyHint: true} : {readOnlyHint: false, destructiveHint: false, idempotentHint: name === 'agent_ack'},
-    }, agentToolOperations[name], async (args: Record<string, unknown>) => text(await runAgentTool(api, name, args as never, options.defaultAgentId)))
+    register(
+      server,
+      name,
+      {
+        description: agentToolDescriptions[name],
+        inputSchema: agentToolInputs[name],
+        annotations:
+          name === 'agent_peers' || name === 'agent_inbox'
+            ? {readOnlyHint: true}
+            : {readOnlyHint: false, destructiveHint: false, idempotentHint: name === 'agent_ack'},
+      },
+      agentToolOperations[name],
+      async (args: Record<string, unknown>) => text(await runAgentTool(api, name, args as never, options.defaultAgentId)),
+    )
   }
 }
 
@@ -348,7 +412,10 @@ function formatMemoryLine(memory: MemoryView & {score?: number}): string {
 export function formatRecall(response: RecallResponse): string {
   if (response.results.length === 0) return 'No matching memories found.'
   const count = response.results.length
-  return [`Found ${count} ${count === 1 ? 'memory' : 'memories'} (${response.meta.method}).`, ...response.results.map((memory) => formatMemoryLine(memory))].join('\n')
+  return [
+    `Found ${count} ${count === 1 ? 'memory' : 'memories'} (${response.meta.method}).`,
+    ...response.results.map((memory) => formatMemoryLine(memory)),
+  ].join('\n')
 }
 
 function formatSessionHits(hits: SessionSearchHit[]): string {

@@ -8,7 +8,9 @@ function xml(value: string): string {
 
 /** The launch agent `signet daemon install` writes on macOS. */
 export function renderLaunchdPlist(spec: ServiceSpec): string {
-  const args = serviceArguments(spec).map((arg) => `    <string>${xml(arg)}</string>`).join('\n')
+  const args = serviceArguments(spec)
+    .map((arg) => `    <string>${xml(arg)}</string>`)
+    .join('\n')
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <!-- Written by \`signet daemon install\`; remove it with \`signet daemon uninstall\`. -->

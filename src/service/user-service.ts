@@ -96,7 +96,11 @@ async function probeManager(manager: ServiceManager, env: NodeJS.ProcessEnv): Pr
 
 function manualInstallSteps(manager: ServiceManager, file: string, reason: string | null): string[] {
   if (manager === 'systemd') {
-    const steps = ['systemctl --user daemon-reload', `systemctl --user enable --now ${SYSTEMD_UNIT_NAME}`, 'loginctl enable-linger "$USER"   # keep it running after logout']
+    const steps = [
+      'systemctl --user daemon-reload',
+      `systemctl --user enable --now ${SYSTEMD_UNIT_NAME}`,
+      'loginctl enable-linger "$USER"   # keep it running after logout',
+    ]
     if (reason?.startsWith('no systemd user session')) {
       steps.push('# in a container without systemd, make `signet daemon run` the container command instead')
     }
@@ -159,15 +163,26 @@ export async function installUserService(options: {
     await stopDaemon({workspace: options.workspace})
     result.stoppedBackgroundPid = before.pid
   }
-  const steps: string[][] = manager === 'systemd'
-    ? [['--user', 'daemon-reload'], ['--user', 'enable', SYSTEMD_UNIT_NAME], ['--user', 'restart', SYSTEMD_UNIT_NAME]]
-    : [['bootout', `gui/${process.getuid?.() ?? 0}/${LAUNCHD_LABEL}`], ['bootstrap', `gui/${process.getuid?.() ?? 0}`, file]]
+  const steps: string[][] =
+    manager === 'systemd'
+      ? [
+          ['--user', 'daemon-reload'],
+          ['--user', 'enable', SYSTEMD_UNIT_NAME],
+          ['--user', 'restart', SYSTEMD_UNIT_NAME],
+        ]
+      : [
+          ['bootout', `gui/${process.getuid?.() ?? 0}/${LAUNCHD_LABEL}`],
+          ['bootstrap', `gui/${process.getuid?.() ?? 0}`, file],
+        ]
   for (const args of steps) {
     const outcome = await run(probe.binary, args, env)
     result.commandsRun.push(`${path.basename(probe.binary)} ${args.join(' ')}`)
     // bootout of a label that is not loaded fails harmlessly.
     if (!outcome.ok && args[0] !== 'bootout') {
-      throw new SignetError(`${path.basename(probe.binary)} ${args.join(' ')} failed: ${outcome.output.split('\n')[0]} — the unit is at ${file}`, 'service_manager_failed')
+      throw new SignetError(
+        `${path.basename(probe.binary)} ${args.join(' ')} failed: ${outcome.output.split('\n')[0]} — the unit is at ${file}`,
+        'service_manager_failed',
+      )
     }
   }
   result.enabled = true
@@ -182,9 +197,11 @@ export async function installUserService(options: {
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   if (!result.running) {
-    warnings.push(manager === 'systemd'
-      ? `the service did not answer yet — check \`systemctl --user status ${SYSTEMD_UNIT_NAME}\` and \`signet daemon logs\``
-      : `the service did not answer yet — check \`launchctl print gui/$(id -u)/${LAUNCHD_LABEL}\` and ${path.join(spec.logsDir, 'launchd.err.log')}`)
+    warnings.push(
+      manager === 'systemd'
+        ? `the service did not answer yet — check \`systemctl --user status ${SYSTEMD_UNIT_NAME}\` and \`signet daemon logs\``
+        : `the service did not answer yet — check \`launchctl print gui/$(id -u)/${LAUNCHD_LABEL}\` and ${path.join(spec.logsDir, 'launchd.err.log')}`,
+    )
   }
   return result
 }
@@ -198,9 +215,7 @@ export async function uninstallUserService(options: {platform?: string; env?: No
   if (!existsSync(file)) return result
   const probe = await probeManager(manager, env)
   if (probe.available) {
-    const steps = manager === 'systemd'
-      ? [['--user', 'disable', '--now', SYSTEMD_UNIT_NAME]]
-      : [['bootout', `gui/${process.getuid?.() ?? 0}/${LAUNCHD_LABEL}`]]
+    const steps = manager === 'systemd' ? [['--user', 'disable', '--now', SYSTEMD_UNIT_NAME]] : [['bootout', `gui/${process.getuid?.() ?? 0}/${LAUNCHD_LABEL}`]]
     for (const args of steps) {
       await run(probe.binary, args, env)
       result.commandsRun.push(`${path.basename(probe.binary)} ${args.join(' ')}`)
@@ -219,7 +234,6 @@ export async function uninstallUserService(options: {platform?: string; env?: No
   }
   return result
 }
-
 
 /** The unit text currently on disk, for tests and `doctor`. */
 export function readInstalledServiceFile(manager: ServiceManager, env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -67,7 +67,10 @@ export async function runSetup(plan: SetupPlan, hooks: SetupHooks = {}): Promise
   const networkMode = plan.networkMode ?? current.network.mode
   if (networkMode === 'tailscale') {
     if (authMode === 'local') {
-      throw new SignetError('--network-mode tailscale needs --auth-mode hybrid or team: a daemon on the tailnet must ask remote callers for an API key', 'invalid_flags')
+      throw new SignetError(
+        '--network-mode tailscale needs --auth-mode hybrid or team: a daemon on the tailnet must ask remote callers for an API key',
+        'invalid_flags',
+      )
     }
     if (authMode === undefined && current.auth.mode === 'local') {
       authMode = 'hybrid'
@@ -123,7 +126,9 @@ export async function runSetup(plan: SetupPlan, hooks: SetupHooks = {}): Promise
     }
     if (edit.changed.includes('harnesses')) {
       // The daemon copies AGENTS.md into each configured harness: do it now for the new ones.
-      await localDaemonClient(workspace)?.call('POST /api/harnesses/regenerate').catch(() => undefined)
+      await localDaemonClient(workspace)
+        ?.call('POST /api/harnesses/regenerate')
+        .catch(() => undefined)
     }
   } else if (running.running && edit.changed.some((key) => RESTART_KEYS.has(key))) {
     warnings.push('the running daemon still uses the old network/auth settings — `signet daemon restart` to apply them')
@@ -134,7 +139,8 @@ export async function runSetup(plan: SetupPlan, hooks: SetupHooks = {}): Promise
   if (plan.installService) {
     step('Installing the user service')
     service = await installUserService({workspace})
-    if (service.running && service.url) daemon = {action: daemon.action === 'not-started' ? 'started' : daemon.action, url: service.url, pid: daemonProcessStatus(workspace).pid ?? null}
+    if (service.running && service.url)
+      daemon = {action: daemon.action === 'not-started' ? 'started' : daemon.action, url: service.url, pid: daemonProcessStatus(workspace).pid ?? null}
   }
 
   const nextSteps: string[] = []

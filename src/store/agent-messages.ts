@@ -166,7 +166,8 @@ export class AgentMessageStore {
 
   constructor(private readonly db: SqliteDatabase) {
     this.unreadStatement = db.prepare(UNREAD_FOR_SESSION)
-    this.insertStatement = db.prepare(`INSERT INTO agent_messages (id, from_agent, from_machine, from_harness, from_session, from_key_id, to_address, to_agent, to_machine, to_session,
+    this.insertStatement =
+      db.prepare(`INSERT INTO agent_messages (id, from_agent, from_machine, from_harness, from_session, from_key_id, to_address, to_agent, to_machine, to_session,
         kind, subject, body, reply_to, thread, project, created_at)
       VALUES (@id, @from_agent, @from_machine, @from_harness, @from_session, @from_key_id, @to_address, @to_agent, @to_machine, @to_session,
         @kind, @subject, @body, @reply_to, @thread, @project, @created_at)`)
@@ -183,13 +184,15 @@ export class AgentMessageStore {
   /** Store a message (redacted) and its `message` event; returns both and how many secrets were masked. */
   send(input: NewMessage, now = new Date()): {message: AgentMessage; event: AgentEvent; redactions: number} {
     const redacted = redactMessage(input)
-    return this.db.transaction(() => {
-      const parent = input.replyTo ? this.get(input.replyTo) : undefined
-      const row = newMessageRow(input, redacted, parent, now)
-      this.insertStatement.run(row)
-      const message = this.get(row.id)!
-      return {message, event: this.recordEvent('message', message, now), redactions: redacted.redactions}
-    }).immediate()
+    return this.db
+      .transaction(() => {
+        const parent = input.replyTo ? this.get(input.replyTo) : undefined
+        const row = newMessageRow(input, redacted, parent, now)
+        this.insertStatement.run(row)
+        const message = this.get(row.id)!
+        return {message, event: this.recordEvent('message', message, now), redactions: redacted.redactions}
+      })
+      .immediate()
   }
 
   /** Unread messages for one session of an agent, oldest first. One index probe when there are none. */
@@ -201,14 +204,16 @@ export class AgentMessageStore {
   /** Mark shown messages delivered (only those still pending: two sessions racing deliver each message once). */
   markDelivered(ids: readonly string[], session: string | null, now = new Date()): AgentEvent[] {
     if (ids.length === 0) return []
-    return this.db.transaction(() => {
-      const events: AgentEvent[] = []
-      for (const id of ids) {
-        if (this.deliverStatement.run(now.toISOString(), session, id).changes === 0) continue
-        events.push(this.recordEvent('delivered', this.get(id)!, now))
-      }
-      return events
-    }).immediate()
+    return this.db
+      .transaction(() => {
+        const events: AgentEvent[] = []
+        for (const id of ids) {
+          if (this.deliverStatement.run(now.toISOString(), session, id).changes === 0) continue
+          events.push(this.recordEvent('delivered', this.get(id)!, now))
+        }
+        return events
+      })
+      .immediate()
   }
 
   /**
@@ -216,30 +221,46 @@ export class AgentMessageStore {
    * prompts of the same agent arriving together never both show a message. `select` picks the ones
    * that fit the caller's budget; the rest stay pending.
    */
-  claimUnread(agent: string, where: {machine?: string | null; session?: string | null}, select: (unread: AgentMessage[]) => AgentMessage[], now = new Date()): {shown: AgentMessage[]; events: AgentEvent[]; deferred: number} {
-    return this.db.transaction(() => {
-      const unread = this.unreadFor(agent, where)
-      const shown = select(unread)
-      const events = this.markDelivered(shown.map((message) => message.id), where.session ?? null, now)
-      return {shown, events, deferred: unread.length - shown.length}
-    }).immediate()
+  claimUnread(
+    agent: string,
+    where: {machine?: string | null; session?: string | null},
+    select: (unread: AgentMessage[]) => AgentMessage[],
+    now = new Date(),
+  ): {shown: AgentMessage[]; events: AgentEvent[]; deferred: number} {
+    return this.db
+      .transaction(() => {
+        const unread = this.unreadFor(agent, where)
+        const shown = select(unread)
+        const events = this.markDelivered(
+          shown.map((message) => message.id),
+          where.session ?? null,
+          now,
+        )
+        return {shown, events, deferred: unread.length - shown.length}
+      })
+      .immediate()
   }
 
   /** Ack a message; acking twice keeps the first time. Returns the event when this call acked it. */
   ack(id: string, now = new Date()): {message: AgentMessage; event?: AgentEvent} | undefined {
-    return this.db.transaction(() => {
-      const existing = this.get(id)
-      if (!existing) return undefined
-      if (existing.ackedAt) return {message: existing}
-      const at = now.toISOString()
-      this.db.prepare('UPDATE agent_messages SET acked_at = ?, delivered_at = coalesce(delivered_at, ?) WHERE id = ?').run(at, at, id)
-      const message = this.get(id)!
-      return {message, event: this.recordEvent('acked', message, now)}
-    }).immediate()
+    return this.db
+      .transaction(() => {
+        const existing = this.get(id)
+        if (!existing) return undefined
+        if (existing.ackedAt) return {message: existing}
+        const at = now.toISOString()
+        this.db.prepare('UPDATE agent_messages SET acked_at = ?, delivered_at = coalesce(delivered_at, ?) WHERE id = ?').run(at, at, id)
+        const message = this.get(id)!
+        return {message, event: this.recordEvent('acked', message, now)}
+      })
+      .immediate()
   }
 
   /** An agent's inbox (`in`) or what it sent (`sent`), newest first. */
-  list(agent: string, options: {box?: 'in' | 'sent'; state?: MessageState | 'unacked' | 'all'; thread?: string; limit?: number; before?: number} = {}): AgentMessage[] {
+  list(
+    agent: string,
+    options: {box?: 'in' | 'sent'; state?: MessageState | 'unacked' | 'all'; thread?: string; limit?: number; before?: number} = {},
+  ): AgentMessage[] {
     const where = [options.box === 'sent' ? 'from_agent = ?' : 'to_agent = ?']
     const params: unknown[] = [agent]
     switch (options.state ?? 'all') {

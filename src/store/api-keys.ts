@@ -57,9 +57,7 @@ export interface NewApiKey {
 
 export type ApiKeyRejection = 'malformed' | 'invalid' | 'revoked' | 'expired'
 
-export type ApiKeyVerification =
-  | {ok: true; record: ApiKeyRecord}
-  | {ok: false; reason: ApiKeyRejection; keyId?: string}
+export type ApiKeyVerification = {ok: true; record: ApiKeyRecord} | {ok: false; reason: ApiKeyRejection; keyId?: string}
 
 export interface ApiKeyRow {
   id: string

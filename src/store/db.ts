@@ -350,7 +350,8 @@ export const MIGRATIONS: Migration[] = [
         INSERT INTO source_chunks_fts(source_chunks_fts, rowid, content, path, words) VALUES ('delete', old.seq, old.content, old.path, old.words);
       END;
     `,
-  },  {
+  },
+  {
     version: 9,
     name: 'prompt receipts: what each user prompt was given, and why',
     // One row per user-prompt-submit hook, so a session can show per turn which memories (with

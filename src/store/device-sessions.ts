@@ -36,9 +36,7 @@ export interface DeviceSession extends DeviceGrant {
   status: 'active' | 'revoked' | 'expired'
 }
 
-export type LoginOutcome =
-  | {status: 'ok'; device: DeviceSession; token: string}
-  | {status: 'malformed' | 'unknown' | 'expired' | 'used'}
+export type LoginOutcome = {status: 'ok'; device: DeviceSession; token: string} | {status: 'malformed' | 'unknown' | 'expired' | 'used'}
 
 export type SessionCheck = {ok: true; device: DeviceSession} | {ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired'; deviceId?: string}
 

@@ -129,10 +129,7 @@ export function rowToMemory(row: MemoryRow): Memory {
   }
 }
 
-export type PatchOutcome =
-  | {status: 'updated'; memory: Memory}
-  | {status: 'not_found'}
-  | {status: 'duplicate'; existingId: string}
+export type PatchOutcome = {status: 'updated'; memory: Memory} | {status: 'not_found'} | {status: 'duplicate'; existingId: string}
 
 /** Memory rows: the only code that writes the memories table. */
 export class MemoryStore {
@@ -155,14 +152,11 @@ export class MemoryStore {
     // Dedup and idempotency are per (agent, project): identical content or a reused idempotency key in
     // one project never touches another project's row. `ifnull(project, '')` matches the unique
     // indexes (a project name is never empty), so these lookups use them.
-    this.byHashStatement = db.prepare(
-      "SELECT * FROM memories WHERE agent_id = ? AND ifnull(project, '') = ? AND content_hash = ? AND deleted_at IS NULL")
-    this.byIdempotencyStatement = db.prepare(
-      "SELECT * FROM memories WHERE agent_id = ? AND ifnull(project, '') = ? AND idempotency_key = ?")
+    this.byHashStatement = db.prepare("SELECT * FROM memories WHERE agent_id = ? AND ifnull(project, '') = ? AND content_hash = ? AND deleted_at IS NULL")
+    this.byIdempotencyStatement = db.prepare("SELECT * FROM memories WHERE agent_id = ? AND ifnull(project, '') = ? AND idempotency_key = ?")
     this.byIdStatement = db.prepare('SELECT * FROM memories WHERE id = ? AND deleted_at IS NULL')
     this.countStatement = db.prepare('SELECT count(*) AS n FROM memories WHERE deleted_at IS NULL')
-    this.forgetStatement = db.prepare(
-      'UPDATE memories SET deleted_at = ?, updated_at = ? WHERE id = ? AND agent_id = ? AND deleted_at IS NULL')
+    this.forgetStatement = db.prepare('UPDATE memories SET deleted_at = ?, updated_at = ? WHERE id = ? AND agent_id = ? AND deleted_at IS NULL')
     this.rememberTransaction = db.transaction((input: RememberInput): {memory: Memory; deduped: boolean} => {
       const project = input.project || ''
       if (input.idempotencyKey) {
@@ -198,19 +192,22 @@ export class MemoryStore {
   importMany(rawInputs: RememberInput[]): {imported: number; deduped: number} {
     if (rawInputs.length === 0) return {imported: 0, deduped: 0}
     const inputs = rawInputs.map(redactMemoryInput)
-    return this.db.transaction(() => {
-      const trigger = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'memories_fts_insert'").get() as {sql: string} | undefined
-      if (!trigger) throw new Error('memories_fts_insert trigger is missing: the database schema is damaged')
-      const before = (this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM memories').get() as {seq: number}).seq
-      this.db.exec('DROP TRIGGER memories_fts_insert')
-      const insert = this.db.prepare(this.insertSql.replace('INSERT INTO', 'INSERT OR IGNORE INTO'))
-      const now = new Date().toISOString()
-      let imported = 0
-      for (const input of inputs) imported += insert.run(newMemoryRow(input, contentHash(input.content), now)).changes
-      this.db.prepare('INSERT INTO memories_fts(rowid, content, tags) SELECT seq, content, tags FROM memories WHERE seq > ?').run(before)
-      this.db.exec(trigger.sql)
-      return {imported, deduped: inputs.length - imported}
-    }).immediate()
+    return this.db
+      .transaction(() => {
+        const trigger = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'memories_fts_insert'").get() as
+          {sql: string} | undefined
+        if (!trigger) throw new Error('memories_fts_insert trigger is missing: the database schema is damaged')
+        const before = (this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM memories').get() as {seq: number}).seq
+        this.db.exec('DROP TRIGGER memories_fts_insert')
+        const insert = this.db.prepare(this.insertSql.replace('INSERT INTO', 'INSERT OR IGNORE INTO'))
+        const now = new Date().toISOString()
+        let imported = 0
+        for (const input of inputs) imported += insert.run(newMemoryRow(input, contentHash(input.content), now)).changes
+        this.db.prepare('INSERT INTO memories_fts(rowid, content, tags) SELECT seq, content, tags FROM memories WHERE seq > ?').run(before)
+        this.db.exec(trigger.sql)
+        return {imported, deduped: inputs.length - imported}
+      })
+      .immediate()
   }
 
   /** A live memory, only if it belongs to the agent (another agent's id looks exactly like a missing one). */
@@ -237,9 +234,10 @@ export class MemoryStore {
       params[`tag${index}`] = tag
     }
     const clause = where.join(' AND ')
-    const counts = this.db
-      .prepare(`SELECT agent_id, count(*) AS n FROM memories WHERE ${clause} GROUP BY agent_id ORDER BY agent_id`)
-      .all(params) as Array<{agent_id: string; n: number}>
+    const counts = this.db.prepare(`SELECT agent_id, count(*) AS n FROM memories WHERE ${clause} GROUP BY agent_id ORDER BY agent_id`).all(params) as Array<{
+      agent_id: string
+      n: number
+    }>
     const rows = this.db
       .prepare(`SELECT * FROM memories WHERE ${clause} ORDER BY created_at DESC, seq DESC LIMIT @limit OFFSET @offset`)
       .all(params) as MemoryRow[]
@@ -248,22 +246,26 @@ export class MemoryStore {
   }
 
   update(id: string, agentId: string, patch: MemoryPatch): PatchOutcome {
-    return this.db.transaction((): PatchOutcome => {
-      const row = this.byIdStatement.get(id) as MemoryRow | undefined
-      if (!row || row.agent_id !== agentId) return {status: 'not_found'}
-      const {next, movesIdentity} = applyMemoryPatch(row, patch)
-      if (movesIdentity) {
-        // The same content may live once per agent and project: a new text or a move must not collide.
-        const clash = this.byHashStatement.get(agentId, next.project ?? '', next.content_hash) as MemoryRow | undefined
-        if (clash && clash.id !== id) return {status: 'duplicate', existingId: clash.id}
-      }
-      next.updated_at = new Date().toISOString()
-      this.db
-        .prepare(`UPDATE memories SET content = @content, content_hash = @content_hash, type = @type, tags = @tags,
-          importance = @importance, pinned = @pinned, project = @project, updated_at = @updated_at WHERE seq = @seq`)
-        .run(next)
-      return {status: 'updated', memory: rowToMemory(next)}
-    }).immediate()
+    return this.db
+      .transaction((): PatchOutcome => {
+        const row = this.byIdStatement.get(id) as MemoryRow | undefined
+        if (!row || row.agent_id !== agentId) return {status: 'not_found'}
+        const {next, movesIdentity} = applyMemoryPatch(row, patch)
+        if (movesIdentity) {
+          // The same content may live once per agent and project: a new text or a move must not collide.
+          const clash = this.byHashStatement.get(agentId, next.project ?? '', next.content_hash) as MemoryRow | undefined
+          if (clash && clash.id !== id) return {status: 'duplicate', existingId: clash.id}
+        }
+        next.updated_at = new Date().toISOString()
+        this.db
+          .prepare(
+            `UPDATE memories SET content = @content, content_hash = @content_hash, type = @type, tags = @tags,
+          importance = @importance, pinned = @pinned, project = @project, updated_at = @updated_at WHERE seq = @seq`,
+          )
+          .run(next)
+        return {status: 'updated', memory: rowToMemory(next)}
+      })
+      .immediate()
   }
 
   /** Soft delete: the row stays for audit and recovery but disappears from every read. */

@@ -21,7 +21,8 @@ const MIN_CHARS = 12
 const MAX_CHARS = 400
 
 /** "remember that X", "please remember: X", "note that X", "keep in mind X", "for future reference, X". */
-const EXPLICIT = /^(?:(?:ok(?:ay)?|so|also|and|hey|btw|please)[,!]?\s+)*(?:please\s+)?(?:remember|note|keep in mind|don'?t forget|never forget|for future reference|for the record)(?:\s+(?:that|this))?\s*[:,-]?\s+(.+)$/i
+const EXPLICIT =
+  /^(?:(?:ok(?:ay)?|so|also|and|hey|btw|please)[,!]?\s+)*(?:please\s+)?(?:remember|note|keep in mind|don'?t forget|never forget|for future reference|for the record)(?:\s+(?:that|this))?\s*[:,-]?\s+(.+)$/i
 /** Not requests to store: "remember when…", "do you remember", "I remember", "note the error above". */
 const EXPLICIT_FALSE_START = /^(?:when|how|what|why|where|if|whether|to\s|the\s+(?:error|output|above|following)|this\s+(?:error|output))/i
 
@@ -97,7 +98,7 @@ export function parseRenderedTurns(text: string): TranscriptTurn[] {
   if (marks.length === 0) return text.trim() ? [{role: 'user', text}] : []
   for (const [index, mark] of marks.entries()) {
     const start = (mark.index ?? 0) + mark[0].length
-    const end = index + 1 < marks.length ? marks[index + 1].index ?? text.length : text.length
+    const end = index + 1 < marks.length ? (marks[index + 1].index ?? text.length) : text.length
     turns.push({role: mark[1] === 'User' ? 'user' : 'assistant', text: text.slice(start, end).trim()})
   }
   return turns

@@ -35,8 +35,10 @@ export function selectContextMemories(db: SqliteDatabase, query: ContextMemoryQu
     params.project = query.project
   }
   const rows = db
-    .prepare(`SELECT * FROM memories WHERE agent_id = @agentId AND deleted_at IS NULL ${scope}
-      ORDER BY pinned DESC, importance DESC, created_at DESC LIMIT @pool`)
+    .prepare(
+      `SELECT * FROM memories WHERE agent_id = @agentId AND deleted_at IS NULL ${scope}
+      ORDER BY pinned DESC, importance DESC, created_at DESC LIMIT @pool`,
+    )
     .all(params) as MemoryRow[]
   return scoreContextMemories(rows, query)
 }
@@ -80,18 +82,24 @@ export function renderWorkingMemoryMarkdown(db: SqliteDatabase, agentId: string,
   const params = {agentId, project: options.project ?? null}
   const memoryScope = options.project === undefined ? '' : 'AND (project = @project OR project IS NULL)'
   const pinned = db
-    .prepare(`SELECT * FROM memories WHERE agent_id = @agentId AND deleted_at IS NULL AND pinned = 1 ${memoryScope}
-      ORDER BY importance DESC, created_at DESC LIMIT 20`)
+    .prepare(
+      `SELECT * FROM memories WHERE agent_id = @agentId AND deleted_at IS NULL AND pinned = 1 ${memoryScope}
+      ORDER BY importance DESC, created_at DESC LIMIT 20`,
+    )
     .all(params) as MemoryRow[]
   const durable = db
-    .prepare(`SELECT * FROM memories WHERE agent_id = @agentId AND deleted_at IS NULL AND pinned = 0 ${memoryScope}
-      AND (type IN ('decision', 'preference') OR importance >= 0.75) ORDER BY importance DESC, created_at DESC LIMIT 30`)
+    .prepare(
+      `SELECT * FROM memories WHERE agent_id = @agentId AND deleted_at IS NULL AND pinned = 0 ${memoryScope}
+      AND (type IN ('decision', 'preference') OR importance >= 0.75) ORDER BY importance DESC, created_at DESC LIMIT 30`,
+    )
     .all(params) as MemoryRow[]
   const sessions = db
-    .prepare(`SELECT s.session_key, s.harness, s.project, s.started_at, s.ended_at,
+    .prepare(
+      `SELECT s.session_key, s.harness, s.project, s.started_at, s.ended_at,
         (SELECT count(*) FROM memories m WHERE m.agent_id = s.agent_id AND m.session_key = s.session_key AND m.deleted_at IS NULL) AS saved
       FROM sessions s WHERE s.agent_id = @agentId ${options.project === undefined ? '' : 'AND s.project = @project'}
-      ORDER BY s.started_at DESC LIMIT 10`)
+      ORDER BY s.started_at DESC LIMIT 10`,
+    )
     .all(params) as SessionLedgerRow[]
   return workingMemoryMarkdown(agentId, {pinned, durable, sessions}, now)
 }

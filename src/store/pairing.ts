@@ -24,9 +24,7 @@ export interface IssuedPairCode extends PairingGrant {
   expiresAt: string
 }
 
-export type PairClaimOutcome =
-  | {status: 'ok'; codeHash: string; grant: PairingGrant}
-  | {status: 'malformed' | 'unknown' | 'expired' | 'used'}
+export type PairClaimOutcome = {status: 'ok'; codeHash: string; grant: PairingGrant} | {status: 'malformed' | 'unknown' | 'expired' | 'used'}
 
 export interface PairingRow {
   code_hash: string

@@ -45,7 +45,15 @@ export function peerStatus(row: {lastSeen: string; endedAt: string | null}, time
   return 'offline'
 }
 
-export type PresenceSighting = {agentId: string; harness: string; machineId?: string | null; sessionKey?: string | null; project?: string | null; keyId?: string | null; event: string}
+export type PresenceSighting = {
+  agentId: string
+  harness: string
+  machineId?: string | null
+  sessionKey?: string | null
+  project?: string | null
+  keyId?: string | null
+  event: string
+}
 
 /** The upserted row for a hook event ('' stands for no machine or session); session-end marks the session offline at once. */
 export function presenceRow(input: PresenceSighting, now: Date) {
@@ -100,25 +108,27 @@ export class PresenceStore {
   /** Every peer (or one agent's), most recently seen first. */
   list(options: {agentId?: string; limit?: number} = {}, now = Date.now()): Peer[] {
     const limit = options.limit ?? 500
-    const rows = (options.agentId === undefined
-      ? this.db.prepare('SELECT * FROM agent_presence ORDER BY last_seen_at DESC LIMIT ?').all(limit)
-      : this.db.prepare('SELECT * FROM agent_presence WHERE agent_id = ? ORDER BY last_seen_at DESC LIMIT ?').all(options.agentId, limit)) as PresenceRow[]
+    const rows = (
+      options.agentId === undefined
+        ? this.db.prepare('SELECT * FROM agent_presence ORDER BY last_seen_at DESC LIMIT ?').all(limit)
+        : this.db.prepare('SELECT * FROM agent_presence WHERE agent_id = ? ORDER BY last_seen_at DESC LIMIT ?').all(options.agentId, limit)
+    ) as PresenceRow[]
     return rows.map((row) => rowToPeer(row, this.timeouts, now))
   }
 
   /** The agent that owns a session key, if a hook ever reported it. */
   agentOfSession(sessionKey: string): {agent: string; project: string | null} | undefined {
-    const row = this.db.prepare("SELECT agent_id, project FROM agent_presence WHERE session_key = ? AND session_key != '' ORDER BY last_seen_at DESC LIMIT 1").get(sessionKey) as
-      | {agent_id: string; project: string | null}
-      | undefined
+    const row = this.db
+      .prepare("SELECT agent_id, project FROM agent_presence WHERE session_key = ? AND session_key != '' ORDER BY last_seen_at DESC LIMIT 1")
+      .get(sessionKey) as {agent_id: string; project: string | null} | undefined
     return row ? {agent: row.agent_id, project: row.project} : undefined
   }
 
   /** Where one of an agent's sessions runs (harness and machine), from its latest hook. */
   sessionOf(agentId: string, sessionKey: string): {harness: string; machine: string | null} | undefined {
-    const row = this.db.prepare('SELECT harness, machine_id FROM agent_presence WHERE agent_id = ? AND session_key = ? ORDER BY last_seen_at DESC LIMIT 1').get(agentId, sessionKey) as
-      | {harness: string; machine_id: string}
-      | undefined
+    const row = this.db
+      .prepare('SELECT harness, machine_id FROM agent_presence WHERE agent_id = ? AND session_key = ? ORDER BY last_seen_at DESC LIMIT 1')
+      .get(agentId, sessionKey) as {harness: string; machine_id: string} | undefined
     return row ? {harness: row.harness, machine: row.machine_id || null} : undefined
   }
 
@@ -128,7 +138,9 @@ export class PresenceStore {
 
   /** Projects an agent has been seen working in (for the same-project policy). */
   projectsOf(agentId: string): string[] {
-    const rows = this.db.prepare('SELECT DISTINCT project FROM agent_presence WHERE agent_id = ? AND project IS NOT NULL').all(agentId) as Array<{project: string}>
+    const rows = this.db.prepare('SELECT DISTINCT project FROM agent_presence WHERE agent_id = ? AND project IS NOT NULL').all(agentId) as Array<{
+      project: string
+    }>
     return rows.map((row) => row.project)
   }
 }

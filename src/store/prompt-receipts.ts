@@ -46,8 +46,10 @@ export class PromptReceipts {
 
   record(agentId: string, sessionKey: string, receipt: PromptReceipt): void {
     this.db
-      .prepare(`INSERT INTO prompt_receipts (agent_id, session_key, at, memory_ids, scores, why, message_ids, elapsed_ms)
-        VALUES (@agent_id, @session_key, @at, @memory_ids, @scores, @why, @message_ids, @elapsed_ms)`)
+      .prepare(
+        `INSERT INTO prompt_receipts (agent_id, session_key, at, memory_ids, scores, why, message_ids, elapsed_ms)
+        VALUES (@agent_id, @session_key, @at, @memory_ids, @scores, @why, @message_ids, @elapsed_ms)`,
+      )
       .run({agent_id: agentId, session_key: sessionKey, ...receiptRow(receipt)})
   }
 

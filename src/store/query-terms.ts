@@ -142,10 +142,11 @@ export function planMatch(plan: PlannedTerm[]): string | undefined {
 /** Every distinct form planMatch searches (a word, or a phrase of several), in plan order. */
 export function planForms(plan: PlannedTerm[]): string[][] {
   const seen = new Map<string, string[]>()
-  for (const planned of plan) for (const alternative of planned.alternatives) {
-    const key = alternative.words.join(' ')
-    if (!seen.has(key)) seen.set(key, alternative.words)
-  }
+  for (const planned of plan)
+    for (const alternative of planned.alternatives) {
+      const key = alternative.words.join(' ')
+      if (!seen.has(key)) seen.set(key, alternative.words)
+    }
   return [...seen.values()]
 }
 

@@ -1,7 +1,16 @@
 import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
 import {type MemoryRow, rowToMemory} from './memories.js'
 import {type PlannedTerm, matchPlan, planQueryBatched} from './query-terms.js'
-import {type HitSource, type NeighbourRow, type RecallHit, type RecallQuery, type RecallResult, type RecallWhy, sameConversation, type VectorOutcome} from './search.js'
+import {
+  type HitSource,
+  type NeighbourRow,
+  type RecallHit,
+  type RecallQuery,
+  type RecallResult,
+  type RecallWhy,
+  sameConversation,
+  type VectorOutcome,
+} from './search.js'
 import type {LexicalIndex, RecallRepository, VectorRepository} from './storage.js'
 
 /*
@@ -205,11 +214,7 @@ export class RecallRanker implements RecallRepository {
     // says little in a small store (every word is "common" among five memories), so the share
     // of the query's words the best match contains counts too.
     const lexicalConfidence = Math.max(normalizeBm25(topBm25), coverage(plan, ranked, rows))
-    const confidence = !useVectors
-      ? lexicalConfidence
-      : topBm25 > 0
-        ? lexicalShare * lexicalConfidence + VECTOR_WEIGHT * topSimilarity
-        : topSimilarity
+    const confidence = !useVectors ? lexicalConfidence : topBm25 > 0 ? lexicalShare * lexicalConfidence + VECTOR_WEIGHT * topSimilarity : topSimilarity
     const now = Date.now()
     const topFused = ranked[0].fused
     const hits: RecallHit[] = []

@@ -74,7 +74,11 @@ const AWS_KEY_ID_PREFIXES = ['AKIA', 'ASIA', 'AGPA', 'AIDA', 'AROA', 'ANPA', 'AB
  */
 const PREFIX_RULES: PrefixRule[] = [
   // PEM blocks: through the END line, or to the end of the text when the paste was cut short.
-  prefixRule('private-key', '-----BEGIN ', '-----BEGIN (?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY(?: BLOCK)?-----[\\s\\S]*?(?:-----END (?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY(?: BLOCK)?-----|$)'),
+  prefixRule(
+    'private-key',
+    '-----BEGIN ',
+    '-----BEGIN (?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY(?: BLOCK)?-----[\\s\\S]*?(?:-----END (?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY(?: BLOCK)?-----|$)',
+  ),
   prefixRule('private-key', 'PuTTY-User-Key-File-', 'PuTTY-User-Key-File-[\\s\\S]*?(?:Private-MAC: [0-9a-f]{1,128}|$)'),
   prefixRule('private-key', 'AGE-SECRET-KEY-1', 'AGE-SECRET-KEY-1[0-9A-Z]{58}'),
   prefixRule('signet-key', 'sig_sk_', 'sig_sk_[A-Za-z0-9]{6,}_[A-Za-z0-9_-]{20,}'),
@@ -90,7 +94,11 @@ const PREFIX_RULES: PrefixRule[] = [
   prefixRule('aws-access-key', AWS_KEY_ID_PREFIXES, `(?:${AWS_KEY_ID_PREFIXES.join('|')})[0-9A-Z]{16}(?![A-Za-z0-9_])`),
   prefixRule('slack-token', SLACK_PREFIXES, '(?:xoxe\\.)?(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,}'),
   prefixRule('slack-webhook', 'https://hooks.slack.com/', 'https://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{8,}'),
-  prefixRule('discord-webhook', ['https://discord.com/api/webhooks/', 'https://discordapp.com/api/webhooks/'], 'https://discord(?:app)?\\.com/api/webhooks/[0-9]{1,30}/[A-Za-z0-9_-]{20,}'),
+  prefixRule(
+    'discord-webhook',
+    ['https://discord.com/api/webhooks/', 'https://discordapp.com/api/webhooks/'],
+    'https://discord(?:app)?\\.com/api/webhooks/[0-9]{1,30}/[A-Za-z0-9_-]{20,}',
+  ),
   prefixRule('google-api-key', 'AIza', 'AIza[0-9A-Za-z_-]{35}'),
   prefixRule('google-oauth-secret', 'GOCSPX-', 'GOCSPX-[A-Za-z0-9_-]{20,}'),
   prefixRule('google-oauth-token', 'ya29.', 'ya29\\.[A-Za-z0-9_-]{20,}'),
@@ -141,7 +149,8 @@ const PREFIX_RULES: PrefixRule[] = [
  * in bounded time, and a hit is nearly always a real token, so the full rules run rarely: a text of
  * `SK SK SK …` costs one native scan, not a JavaScript call per `SK`.
  */
-const scanShape = (source: string) => source.replace(/(?:\{(\d+),\}|\[\\s\\S\]\*\?)[\s\S]*$/, (_cut, min: string | undefined) => (min === undefined ? '' : `{${min}}`))
+const scanShape = (source: string) =>
+  source.replace(/(?:\{(\d+),\}|\[\\s\\S\]\*\?)[\s\S]*$/, (_cut, min: string | undefined) => (min === undefined ? '' : `{${min}}`))
 const TRIGGER_SCAN = new RegExp(`${WORD_BEFORE}(?:${PREFIX_RULES.map((rule) => scanShape(rule.pattern.source)).join('|')})`, 'g')
 
 /** Rules by the first two characters of their triggers, in rule order (`sk-ant-` before `sk-`). */
@@ -270,7 +279,10 @@ function pairedAfter(ends: number[], cursor: {i: number}, position: number): boo
  * Twilio auth tokens are 32 hex characters, told from a digest only by the account SID before them.
  */
 function scanUnprefixedSecrets(text: string, spans: Span[]): void {
-  const awsIdEnds = spans.filter((s) => s.kind === AWS_KEY_ID_KIND).map((s) => s.end).sort((a, b) => a - b)
+  const awsIdEnds = spans
+    .filter((s) => s.kind === AWS_KEY_ID_KIND)
+    .map((s) => s.end)
+    .sort((a, b) => a - b)
   const awsCursor = {i: 0}
   BASE64_RUN_40.lastIndex = 0
   let match: RegExpExecArray | null
@@ -282,7 +294,10 @@ function scanUnprefixedSecrets(text: string, spans: Span[]): void {
       spans.push({start: match.index, end: match.index + 40, kind: 'aws-secret-key', label: 'aws-secret-key', priority: 1050})
     }
   }
-  const sidEnds = spans.filter((s) => s.kind === TWILIO_SID_KIND).map((s) => s.end).sort((a, b) => a - b)
+  const sidEnds = spans
+    .filter((s) => s.kind === TWILIO_SID_KIND)
+    .map((s) => s.end)
+    .sort((a, b) => a - b)
   if (sidEnds.length === 0) return
   const sidCursor = {i: 0}
   HEX_RUN_32.lastIndex = 0
@@ -312,10 +327,17 @@ function scanAuthSchemes(text: string, spans: Span[]): void {
   while ((match = AUTH_SCHEME.exec(text))) {
     const {scheme, credential} = match.groups as {scheme: string; credential: string}
     const scheme0 = scheme.toLowerCase()
-    const ok = scheme0 === 'basic' ? isBasicCredential(credential) : scheme0 === 'bearer' ? credential.length >= 16 : credential.length >= 16 && /[0-9]/.test(credential)
+    const ok =
+      scheme0 === 'basic' ? isBasicCredential(credential) : scheme0 === 'bearer' ? credential.length >= 16 : credential.length >= 16 && /[0-9]/.test(credential)
     if (!ok) continue
     const start = match.index + match[0].length - credential.length
-    spans.push({start, end: start + credential.length, kind: scheme0 === 'basic' ? 'basic-auth' : 'bearer-token', label: scheme0 === 'basic' ? 'basic-auth' : 'bearer-token', priority: 1060})
+    spans.push({
+      start,
+      end: start + credential.length,
+      kind: scheme0 === 'basic' ? 'basic-auth' : 'bearer-token',
+      label: scheme0 === 'basic' ? 'basic-auth' : 'bearer-token',
+      priority: 1060,
+    })
   }
 }
 

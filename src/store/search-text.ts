@@ -6,7 +6,10 @@
  * the database's locale for non-ASCII letters) indexes the same words when given this text.
  */
 export function searchWords(text: string): string[] {
-  const folded = text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase()
+  const folded = text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
   return Array.from(folded.matchAll(/[\p{L}\p{N}]+/gu), (match) => match[0])
 }
 

@@ -93,7 +93,13 @@ export interface SightingRow {
 
 /** A harness sighting as stored (harness and machine redacted). */
 export function newSightingRow(input: {harness: string; agentId: string; machineId?: string | null; event: string}, now: string): SightingRow {
-  return {harness: redactText(input.harness), agent_id: input.agentId, machine_id: input.machineId ? redactText(input.machineId) : null, last_seen_at: now, last_event: input.event}
+  return {
+    harness: redactText(input.harness),
+    agent_id: input.agentId,
+    machine_id: input.machineId ? redactText(input.machineId) : null,
+    last_seen_at: now,
+    last_event: input.event,
+  }
 }
 
 export function rowToSighting(row: SightingRow): HarnessSighting {
@@ -136,24 +142,28 @@ export class SessionStore {
    * first use fixes who owns it (agent and project). Its text fields are redacted on the way in.
    */
   touch(input: SessionTouch): {session: SessionRecord; known: boolean} {
-    return this.db.transaction(() => {
-      const existing = this.get(input.agentId, input.sessionKey)
-      if (existing) return {session: existing, known: true}
-      const row = newSessionRow(input, new Date().toISOString())
-      this.insertStatement.run(row)
-      return {session: rowToSession({...row, ended_at: null, context_loaded_at: null, injected_ids: '[]'}), known: false}
-    }).immediate()
+    return this.db
+      .transaction(() => {
+        const existing = this.get(input.agentId, input.sessionKey)
+        if (existing) return {session: existing, known: true}
+        const row = newSessionRow(input, new Date().toISOString())
+        this.insertStatement.run(row)
+        return {session: rowToSession({...row, ended_at: null, context_loaded_at: null, injected_ids: '[]'}), known: false}
+      })
+      .immediate()
   }
 
   /** Remember what this session's context already holds, so later prompts do not repeat it. */
   addInjected(agentId: string, sessionKey: string, ids: string[]): void {
     if (ids.length === 0) return
-    this.db.transaction(() => {
-      const current = this.get(agentId, sessionKey)
-      if (!current) return
-      const merged = mergeInjectedIds(current.injectedIds, ids)
-      this.setInjectedStatement.run(JSON.stringify(merged), agentId, sessionKey)
-    }).immediate()
+    this.db
+      .transaction(() => {
+        const current = this.get(agentId, sessionKey)
+        if (!current) return
+        const merged = mergeInjectedIds(current.injectedIds, ids)
+        this.setInjectedStatement.run(JSON.stringify(merged), agentId, sessionKey)
+      })
+      .immediate()
   }
 
   /** After a compaction the model's context no longer holds earlier injects. */
@@ -189,9 +199,11 @@ export class SessionStore {
   }
 
   sightings(agentId?: string): HarnessSighting[] {
-    const rows = (agentId === undefined
-      ? this.db.prepare('SELECT * FROM harness_sightings ORDER BY last_seen_at DESC').all()
-      : this.db.prepare('SELECT * FROM harness_sightings WHERE agent_id = ? ORDER BY last_seen_at DESC').all(agentId)) as SightingRow[]
+    const rows = (
+      agentId === undefined
+        ? this.db.prepare('SELECT * FROM harness_sightings ORDER BY last_seen_at DESC').all()
+        : this.db.prepare('SELECT * FROM harness_sightings WHERE agent_id = ? ORDER BY last_seen_at DESC').all(agentId)
+    ) as SightingRow[]
     return rows.map(rowToSighting)
   }
 }

@@ -135,10 +135,7 @@ function identifierParts(token: string): string[] {
     const upper = char !== char.toLowerCase()
     const previous = token[index - 1]
     const next = token[index + 1]
-    const startsWord =
-      current !== '' &&
-      upper &&
-      (previous !== previous.toUpperCase() || (next !== undefined && next !== next.toUpperCase()))
+    const startsWord = current !== '' && upper && (previous !== previous.toUpperCase() || (next !== undefined && next !== next.toUpperCase()))
     if (startsWord) {
       parts.push(current)
       current = ''
@@ -177,8 +174,14 @@ function bestLines(content: string, startLine: number, terms: string[]): {snippe
     }
   }
   // The best line with one line of context before it and after it, blank lines not counted.
-  const before = lines.slice(Math.max(0, best - 2), best).filter((line) => line.trim() !== '').slice(-1)
-  const after = lines.slice(best + 1, best + 4).filter((line) => line.trim() !== '').slice(0, 1)
+  const before = lines
+    .slice(Math.max(0, best - 2), best)
+    .filter((line) => line.trim() !== '')
+    .slice(-1)
+  const after = lines
+    .slice(best + 1, best + 4)
+    .filter((line) => line.trim() !== '')
+    .slice(0, 1)
   const shown = [...before, lines[best], ...after].map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
   return {snippet: shown.join('\n').trim(), line: startLine + best}
 }
@@ -307,10 +310,12 @@ export class SourceStore {
       params.source = options.source
     }
     const rows = this.db
-      .prepare(`SELECT c.source, c.path, c.start_line, c.end_line, c.content, -bm25(source_chunks_fts) AS relevance
+      .prepare(
+        `SELECT c.source, c.path, c.start_line, c.end_line, c.content, -bm25(source_chunks_fts) AS relevance
         FROM source_chunks_fts JOIN source_chunks c ON c.seq = source_chunks_fts.rowid
         WHERE ${where}
-        ORDER BY bm25(source_chunks_fts) LIMIT @limit`)
+        ORDER BY bm25(source_chunks_fts) LIMIT @limit`,
+      )
       .all(params) as Array<{source: string; path: string; start_line: number; end_line: number; content: string; relevance: number}>
     return rows.map((row) => {
       const relevance = Math.max(0, row.relevance)
@@ -326,9 +331,10 @@ export class SourceStore {
   }
 
   private present(row: SourceRow): SourceSummary {
-    const counts = this.db
-      .prepare('SELECT count(*) AS files, coalesce(sum(chunks), 0) AS chunks FROM source_files WHERE source = ?')
-      .get(row.name) as {files: number; chunks: number}
+    const counts = this.db.prepare('SELECT count(*) AS files, coalesce(sum(chunks), 0) AS chunks FROM source_files WHERE source = ?').get(row.name) as {
+      files: number
+      chunks: number
+    }
     const skipped = JSON.parse(row.skipped) as Partial<StoredSkips>
     return {
       name: row.name,
@@ -357,9 +363,14 @@ export class SourceStore {
     }
     const includes = source.includes.length > 0 ? ignore().add(source.includes) : undefined
     const known = new Map(
-      (this.db.prepare('SELECT path, size, mtime_ms, hash FROM source_files WHERE source = ?').all(name) as Array<{path: string; size: number; mtime_ms: number; hash: string}>).map(
-        (row) => [row.path, row],
-      ),
+      (
+        this.db.prepare('SELECT path, size, mtime_ms, hash FROM source_files WHERE source = ?').all(name) as Array<{
+          path: string
+          size: number
+          mtime_ms: number
+          hash: string
+        }>
+      ).map((row) => [row.path, row]),
     )
     const seen = new Set<string>()
     try {
@@ -429,9 +440,7 @@ export class SourceStore {
     }
     report.skipped = skips.counts
     report.ms = Math.round(performance.now() - started)
-    this.db
-      .prepare('UPDATE sources SET indexed_at = ?, skipped = ?, error = NULL WHERE name = ?')
-      .run(new Date().toISOString(), JSON.stringify(skips), name)
+    this.db.prepare('UPDATE sources SET indexed_at = ?, skipped = ?, error = NULL WHERE name = ?').run(new Date().toISOString(), JSON.stringify(skips), name)
     return report
   }
 
@@ -449,8 +458,10 @@ export class SourceStore {
         insert.run(source.name, relative, chunk.startLine, chunk.endLine, content, identifierWords(content))
       }
       this.db
-        .prepare(`INSERT INTO source_files (source, path, size, mtime_ms, hash, chunks) VALUES (?, ?, ?, ?, ?, ?)
-          ON CONFLICT (source, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, hash = excluded.hash, chunks = excluded.chunks`)
+        .prepare(
+          `INSERT INTO source_files (source, path, size, mtime_ms, hash, chunks) VALUES (?, ?, ?, ?, ?, ?)
+          ON CONFLICT (source, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, hash = excluded.hash, chunks = excluded.chunks`,
+        )
         .run(source.name, relative, meta.size, meta.mtimeMs, meta.hash, chunks.length)
     })()
   }
@@ -463,7 +474,12 @@ export class SourceStore {
   }
 
   /** Depth-first walk of regular files, never through a symbolic link, honouring every .gitignore on the way. */
-  private async walk(absoluteDir: string, relativeDir: string, layers: IgnoreLayer[], visit: (relative: string, absolute: string) => Promise<void>): Promise<void> {
+  private async walk(
+    absoluteDir: string,
+    relativeDir: string,
+    layers: IgnoreLayer[],
+    visit: (relative: string, absolute: string) => Promise<void>,
+  ): Promise<void> {
     let entries: Dirent[]
     try {
       entries = await readdir(absoluteDir, {withFileTypes: true})

@@ -130,7 +130,13 @@ export async function otherData(source: TableCopy, target: TableCopy, options: {
 }
 
 /** Every row of a table, a page at a time in key order (the page is read before `visit` may change the table). */
-async function eachPage(copy: TableCopy, table: string, key: string, batchSize: number, visit: (rows: Array<Record<string, unknown>>) => Promise<void>): Promise<void> {
+async function eachPage(
+  copy: TableCopy,
+  table: string,
+  key: string,
+  batchSize: number,
+  visit: (rows: Array<Record<string, unknown>>) => Promise<void>,
+): Promise<void> {
   let after: string | number | null = null
   for (;;) {
     const rows = await copy.read(table, after, batchSize)

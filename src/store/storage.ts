@@ -94,7 +94,9 @@ export interface TranscriptRepository {
   save(input: SaveTranscriptInput): Promise<SavedTranscript>
   forSession(agentId: string, sessionKey: string): Promise<TranscriptRecord[]>
   count(agentId: string, sessionKey: string): Promise<number>
-  search(query: {query: string; agentId: string; sessionKey?: string; excludeSessionKey?: string; limit: number} & ProjectFilter): Promise<TranscriptSearchHit[]>
+  search(
+    query: {query: string; agentId: string; sessionKey?: string; excludeSessionKey?: string; limit: number} & ProjectFilter,
+  ): Promise<TranscriptSearchHit[]>
 }
 
 export interface PromptReceiptRepository {
@@ -124,7 +126,11 @@ export interface PairingRepository {
    * Check a code and, when it is good, mint its key and mark the code used, atomically: two
    * daemons claiming one code at once give one key.
    */
-  claim(code: string, mint: (grant: PairingGrant) => NewApiKey, now?: Date): Promise<Exclude<PairClaimOutcome, {status: 'ok'}> | {status: 'ok'; created: CreatedApiKey}>
+  claim(
+    code: string,
+    mint: (grant: PairingGrant) => NewApiKey,
+    now?: Date,
+  ): Promise<Exclude<PairClaimOutcome, {status: 'ok'}> | {status: 'ok'; created: CreatedApiKey}>
 }
 
 export interface DeviceSessionRepository {
@@ -149,14 +155,28 @@ export interface AgentMessageRepository {
     now?: Date,
   ): Promise<{shown: AgentMessage[]; events: AgentEvent[]; deferred: number}>
   ack(id: string, now?: Date): Promise<{message: AgentMessage; event?: AgentEvent} | undefined>
-  list(agent: string, options?: {box?: 'in' | 'sent'; state?: MessageState | 'unacked' | 'all'; thread?: string; limit?: number; before?: number}): Promise<AgentMessage[]>
+  list(
+    agent: string,
+    options?: {box?: 'in' | 'sent'; state?: MessageState | 'unacked' | 'all'; thread?: string; limit?: number; before?: number},
+  ): Promise<AgentMessage[]>
   /** Events after `afterSeq`: how a stream on any daemon learns of a message sent through another. */
   eventsFor(agent: string, afterSeq: number, limit?: number): Promise<AgentEvent[]>
   lastEventSeq(): Promise<number>
 }
 
 export interface PresenceRepository {
-  see(input: {agentId: string; harness: string; machineId?: string | null; sessionKey?: string | null; project?: string | null; keyId?: string | null; event: string}, now?: Date): Promise<void>
+  see(
+    input: {
+      agentId: string
+      harness: string
+      machineId?: string | null
+      sessionKey?: string | null
+      project?: string | null
+      keyId?: string | null
+      event: string
+    },
+    now?: Date,
+  ): Promise<void>
   list(options?: {agentId?: string; limit?: number}, now?: number): Promise<Peer[]>
   agentOfSession(sessionKey: string): Promise<{agent: string; project: string | null} | undefined>
   sessionOf(agentId: string, sessionKey: string): Promise<{harness: string; machine: string | null} | undefined>

@@ -104,7 +104,8 @@ export class TranscriptStore {
     // Per agent and project, like memories: a key reused in another project is a new write there.
     this.byIdempotencyStatement = db.prepare("SELECT id FROM session_transcripts WHERE agent_id = ? AND ifnull(project, '') = ? AND idempotency_key = ?")
     this.currentTranscriptStatement = db.prepare(
-      "SELECT seq, id, length(content) AS length FROM session_transcripts WHERE agent_id = ? AND session_key = ? AND kind = 'transcript'")
+      "SELECT seq, id, length(content) AS length FROM session_transcripts WHERE agent_id = ? AND session_key = ? AND kind = 'transcript'",
+    )
     this.insertStatement = db.prepare(`INSERT INTO session_transcripts (id, session_key, agent_id, harness, project, kind, content, idempotency_key, created_at)
       VALUES (@id, @session_key, @agent_id, @harness, @project, @kind, @content, @idempotency_key, @created_at)`)
     this.deleteStatement = db.prepare('DELETE FROM session_transcripts WHERE seq = ?')
@@ -114,30 +115,32 @@ export class TranscriptStore {
   save(raw: SaveTranscriptInput): SavedTranscript {
     const {input, redacted} = redactTranscriptInput(raw)
     const content = input.content
-    return this.db.transaction((): SavedTranscript => {
-      if (input.idempotencyKey) {
-        const replay = this.byIdempotencyStatement.get(input.agentId, input.project ?? '', input.idempotencyKey) as {id: string} | undefined
-        if (replay) return {id: replay.id, deduped: true, content, redacted}
-      }
-      if (input.kind === 'transcript') {
-        const current = this.currentTranscriptStatement.get(input.agentId, input.sessionKey) as {seq: number; id: string; length: number} | undefined
-        if (current && current.length > input.content.length) return {id: current.id, deduped: true, content, redacted}
-        if (current) this.deleteStatement.run(current.seq)
-      }
-      const id = randomUUID()
-      this.insertStatement.run({
-        id,
-        session_key: input.sessionKey,
-        agent_id: input.agentId,
-        harness: input.harness ?? null,
-        project: input.project ?? null,
-        kind: input.kind,
-        content: input.content,
-        idempotency_key: input.idempotencyKey ?? null,
-        created_at: new Date().toISOString(),
+    return this.db
+      .transaction((): SavedTranscript => {
+        if (input.idempotencyKey) {
+          const replay = this.byIdempotencyStatement.get(input.agentId, input.project ?? '', input.idempotencyKey) as {id: string} | undefined
+          if (replay) return {id: replay.id, deduped: true, content, redacted}
+        }
+        if (input.kind === 'transcript') {
+          const current = this.currentTranscriptStatement.get(input.agentId, input.sessionKey) as {seq: number; id: string; length: number} | undefined
+          if (current && current.length > input.content.length) return {id: current.id, deduped: true, content, redacted}
+          if (current) this.deleteStatement.run(current.seq)
+        }
+        const id = randomUUID()
+        this.insertStatement.run({
+          id,
+          session_key: input.sessionKey,
+          agent_id: input.agentId,
+          harness: input.harness ?? null,
+          project: input.project ?? null,
+          kind: input.kind,
+          content: input.content,
+          idempotency_key: input.idempotencyKey ?? null,
+          created_at: new Date().toISOString(),
+        })
+        return {id, deduped: false, content, redacted}
       })
-      return {id, deduped: false, content, redacted}
-    }).immediate()
+      .immediate()
   }
 
   forSession(agentId: string, sessionKey: string): TranscriptRecord[] {
@@ -167,12 +170,14 @@ export class TranscriptStore {
       params.excludeSessionKey = query.excludeSessionKey
     }
     const rows = this.db
-      .prepare(`SELECT t.id, t.session_key, t.agent_id, t.harness, t.project, t.kind, t.created_at,
+      .prepare(
+        `SELECT t.id, t.session_key, t.agent_id, t.harness, t.project, t.kind, t.created_at,
           snippet(session_transcripts_fts, 0, '«', '»', '…', 32) AS excerpt,
           -bm25(session_transcripts_fts) AS relevance
         FROM session_transcripts_fts JOIN session_transcripts t ON t.seq = session_transcripts_fts.rowid
         WHERE ${where.join(' AND ')}
-        ORDER BY bm25(session_transcripts_fts) LIMIT @limit`)
+        ORDER BY bm25(session_transcripts_fts) LIMIT @limit`,
+      )
       .all(params) as Array<Omit<TranscriptRow, 'content' | 'seq' | 'idempotency_key'> & {excerpt: string; relevance: number}>
     return rows.map((row) => ({
       id: row.id,

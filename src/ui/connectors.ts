@@ -42,7 +42,9 @@ export function renderConnectOutcome(displayName: string, outcome: ConnectOutcom
       ? ` as ${connection.authenticatedAs.name ?? connection.authenticatedAs.keyId} (${connection.authenticatedAs.role})`
       : ''
     lines.push(`  ${connection.paired ? 'paired with' : 'connected to'} ${connection.url}${who}`)
-    lines.push(`  key stored ${STORAGE_WORD[connection.apiKeyStorage]}${connection.apiKeyStorage === 'none' ? '' : paint.dim(` — ${tildify(connection.credentialsFile)}`)}`)
+    lines.push(
+      `  key stored ${STORAGE_WORD[connection.apiKeyStorage]}${connection.apiKeyStorage === 'none' ? '' : paint.dim(` — ${tildify(connection.credentialsFile)}`)}`,
+    )
     if (connection.agentId) lines.push(`  agent: ${connection.agentId}`)
   }
   for (const warning of outcome.warnings) lines.push(`  ${paint.yellow('!')} ${warning}`)
@@ -70,7 +72,9 @@ export function renderDaemonLine(daemon: DaemonReachability): string {
 }
 
 export function renderStatus(displayName: string, status: ConnectorStatus, daemon: DaemonReachability): string {
-  const lines = [`${displayName}: ${paintState(status.state)}${status.version ? paint.dim(`  (${status.version})`) : status.detected ? '' : paint.dim('  (harness not found on this machine)')}`]
+  const lines = [
+    `${displayName}: ${paintState(status.state)}${status.version ? paint.dim(`  (${status.version})`) : status.detected ? '' : paint.dim('  (harness not found on this machine)')}`,
+  ]
   for (const file of status.files) lines.push(`  ${file.present ? paint.green('✓') : paint.dim('·')} ${file.what}  ${paint.dim(tildify(file.path))}`)
   for (const problem of status.problems) lines.push(`  ${paint.yellow('!')} ${problem}`)
   lines.push(renderDaemonLine(daemon))

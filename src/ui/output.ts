@@ -72,7 +72,11 @@ export function renderTable<Row>(rows: Row[], columns: Column<Row>[]): string {
     }),
   )
   const widths = columns.map((column, index) => Math.max(column.header.length, ...cells.map((row) => row[index].length)))
-  const line = (values: string[]) => values.map((value, index) => value.padEnd(widths[index])).join('  ').trimEnd()
+  const line = (values: string[]) =>
+    values
+      .map((value, index) => value.padEnd(widths[index]))
+      .join('  ')
+      .trimEnd()
   return [paint.dim(line(columns.map((column) => column.header))), ...cells.map(line)].join('\n')
 }
 

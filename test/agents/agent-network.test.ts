@@ -47,7 +47,8 @@ afterAll(async () => {
 })
 
 const envWith = (key: string) => ({...daemon.temp.env, SIGNET_DAEMON_URL: daemon.url, SIGNET_API_KEY: key})
-const promptInput = (sessionId: string, prompt = 'What should I work on next?') => JSON.stringify({session_id: sessionId, cwd: repoDir, hook_event_name: 'UserPromptSubmit', prompt})
+const promptInput = (sessionId: string, prompt = 'What should I work on next?') =>
+  JSON.stringify({session_id: sessionId, cwd: repoDir, hook_event_name: 'UserPromptSubmit', prompt})
 
 async function promptContext(key: string, sessionId: string, harness = 'codex', prompt?: string): Promise<string> {
   const run = await runHook(['user-prompt-submit', '-H', harness], {env: envWith(key), input: promptInput(sessionId, prompt)})
@@ -101,7 +102,10 @@ describe('agent network: send → pushed into the next prompt once → ack', () 
 
   it('a reply joins the thread, and the session-start answer carries unread messages too', async () => {
     const question = await send(keys.claude, {to: 'codex-b', kind: 'request', body: 'Can you take the migration review?'})
-    const start = await runHook(['session-start', '-H', 'codex'], {env: envWith(keys.codex), input: JSON.stringify({session_id: 'codex-session-2', cwd: repoDir, source: 'startup'})})
+    const start = await runHook(['session-start', '-H', 'codex'], {
+      env: envWith(keys.codex),
+      input: JSON.stringify({session_id: 'codex-session-2', cwd: repoDir, source: 'startup'}),
+    })
     const context = JSON.parse(start.stdout).hookSpecificOutput.additionalContext as string
     expect(occurrences(context, 'take the migration review')).toBe(1)
 
@@ -116,7 +120,10 @@ describe('agent network: send → pushed into the next prompt once → ack', () 
   })
 
   it('with an empty inbox the answer has no message block and the receipt says so', async () => {
-    const answer = await daemon.request('POST', '/api/hooks/user-prompt-submit', {body: {harness: 'codex', sessionKey: 'codex-session-1', prompt: 'deploy pipeline'}, headers: auth(keys.codex)})
+    const answer = await daemon.request('POST', '/api/hooks/user-prompt-submit', {
+      body: {harness: 'codex', sessionKey: 'codex-session-1', prompt: 'deploy pipeline'},
+      headers: auth(keys.codex),
+    })
     expect(answer.status).toBe(200)
     expect(answer.body.inject).not.toContain('signet-agent-messages')
     expect(answer.body.receipt.messages).toEqual({ids: [], deferred: 0, chars: 0})
@@ -140,8 +147,13 @@ describe('agent network: send → pushed into the next prompt once → ack', () 
 
   it('a message from the Claude Code side sent with the MCP tool agent_send reaches a Codex prompt', async () => {
     const client = new Client({name: 'claude-code', version: '1.0.0'})
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), {requestInit: {headers: {...auth(keys.claude), 'X-Signet-Harness': 'claude-code'}}}))
-    const result = (await client.callTool({name: 'agent_send', arguments: {to: 'codex-b', text: 'Tests on main are red since 3f2a; please look.', subject: 'CI', session_key: 'claude-session-1'}})) as CallToolResult
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), {requestInit: {headers: {...auth(keys.claude), 'X-Signet-Harness': 'claude-code'}}}),
+    )
+    const result = (await client.callTool({
+      name: 'agent_send',
+      arguments: {to: 'codex-b', text: 'Tests on main are red since 3f2a; please look.', subject: 'CI', session_key: 'claude-session-1'},
+    })) as CallToolResult
     expect(result.isError).toBeFalsy()
     const peers = (await client.callTool({name: 'agent_peers', arguments: {}})) as CallToolResult
     expect((peers.content[0] as {text: string}).text).toContain('codex-b')
@@ -164,11 +176,19 @@ describe('agent network: send → pushed into the next prompt once → ack', () 
   })
 
   it('presence: peers list each session with harness, machine, project and status; session-end takes it offline', async () => {
-    await runHook(['session-end', '-H', 'codex'], {env: envWith(keys.codex), input: JSON.stringify({session_id: 'codex-session-3', cwd: repoDir, reason: 'exit'})})
+    await runHook(['session-end', '-H', 'codex'], {
+      env: envWith(keys.codex),
+      input: JSON.stringify({session_id: 'codex-session-3', cwd: repoDir, reason: 'exit'}),
+    })
     const peers = await daemon.request('GET', '/api/agents/peers', {headers: auth(keys.pi)})
     expect(peers.status).toBe(200)
     const codex = peers.body.peers.filter((peer: {agent: string}) => peer.agent === 'codex-b')
-    expect(codex.find((peer: {session: string}) => peer.session === 'codex-session-1')).toMatchObject({harness: 'codex', machine: hostname(), project: 'github.com/acme/api', status: 'online'})
+    expect(codex.find((peer: {session: string}) => peer.session === 'codex-session-1')).toMatchObject({
+      harness: 'codex',
+      machine: hostname(),
+      project: 'github.com/acme/api',
+      status: 'online',
+    })
     expect(codex.find((peer: {session: string}) => peer.session === 'codex-session-3')).toMatchObject({status: 'offline'})
 
     const cli = await runCli(['agent', 'peers', '--json'], {env: envWith(keys.pi)})
@@ -270,7 +290,12 @@ describe('agent network: the event stream', () => {
     // A second opener of the same storage (SQLite file or PostgreSQL database) plays the other daemon: nothing in this daemon publishes the event.
     const other = await openStorage(daemon.context.config, daemon.context.paths, {indexInBackground: false})
     try {
-      const {message} = await other.messages.send({from: {agent: 'ops-bot'}, to: {address: 'pi-c', agent: 'pi-c'}, kind: 'note', body: 'sent through another daemon'})
+      const {message} = await other.messages.send({
+        from: {agent: 'ops-bot'},
+        to: {address: 'pi-c', agent: 'pi-c'},
+        kind: 'note',
+        body: 'sent through another daemon',
+      })
       const event = await stream.next((candidate) => candidate.event === 'message')
       expect(JSON.parse(event.data)).toMatchObject({messageId: message.id, toAgent: 'pi-c', message: {body: 'sent through another daemon'}})
     } finally {

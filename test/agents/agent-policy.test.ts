@@ -31,8 +31,10 @@ async function start(agents: string) {
   const d = daemon
   const as = (agent: string) => ({authorization: `Bearer ${keys[agent]}`})
   return {
-    send: (from: string, to: string, extra: Record<string, unknown> = {}) => d.request('POST', '/api/agents/messages', {body: {to, body: `hello from ${from}`, ...extra}, headers: as(from)}),
-    seen: (agent: string, project: string) => d.request('POST', '/api/hooks/user-prompt-submit', {body: {harness: 'codex', sessionKey: `${agent}-s`, project, prompt: 'hi'}, headers: as(agent)}),
+    send: (from: string, to: string, extra: Record<string, unknown> = {}) =>
+      d.request('POST', '/api/agents/messages', {body: {to, body: `hello from ${from}`, ...extra}, headers: as(from)}),
+    seen: (agent: string, project: string) =>
+      d.request('POST', '/api/hooks/user-prompt-submit', {body: {harness: 'codex', sessionKey: `${agent}-s`, project, prompt: 'hi'}, headers: as(agent)}),
   }
 }
 
@@ -60,13 +62,16 @@ describe('agents.messaging policy matrix', () => {
   it('allowlist: a pair allows one direction only; a bare id may message anyone; everything else is refused and audited', async () => {
     const {send} = await start('  messaging: allowlist\n  allow: ["alpha->beta", "gamma"]\n')
     expect((await send('alpha', 'beta')).status).toBe(201)
-    expect((await send('beta', 'alpha'))).toMatchObject({status: 403, body: {code: 'policy_denied'}})
+    expect(await send('beta', 'alpha')).toMatchObject({status: 403, body: {code: 'policy_denied'}})
     expect((await send('alpha', 'gamma')).status).toBe(403)
     expect((await send('gamma', 'alpha')).status).toBe(201)
     expect((await send('gamma', 'beta')).status).toBe(201)
     const refused = (await storedRows(daemon!, 'audit')).filter((row) => row.event === 'agent_message_refused') as Array<{detail_json: string}>
     expect(refused.map((row) => JSON.parse(row.detail_json))).toEqual(
-      expect.arrayContaining([expect.objectContaining({from: 'beta', to: 'alpha', reason: 'policy_denied'}), expect.objectContaining({from: 'alpha', to: 'gamma', reason: 'policy_denied'})]),
+      expect.arrayContaining([
+        expect.objectContaining({from: 'beta', to: 'alpha', reason: 'policy_denied'}),
+        expect.objectContaining({from: 'alpha', to: 'gamma', reason: 'policy_denied'}),
+      ]),
     )
   })
 

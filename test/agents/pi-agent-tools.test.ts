@@ -13,7 +13,10 @@ import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
  * Pi provides @sinclair/typebox to its extensions; this test gives the same import a minimal stand-in.
  */
 
-type Tool = {name: string; execute: (id: string, params: Record<string, unknown>, signal?: unknown, onUpdate?: unknown, ctx?: unknown) => Promise<{content: Array<{text: string}>}>}
+type Tool = {
+  name: string
+  execute: (id: string, params: Record<string, unknown>, signal?: unknown, onUpdate?: unknown, ctx?: unknown) => Promise<{content: Array<{text: string}>}>
+}
 
 let daemon: TestDaemon
 const tools: Record<string, Tool> = {}
@@ -22,7 +25,10 @@ const saved = {url: process.env.SIGNET_DAEMON_URL, key: process.env.SIGNET_API_K
 beforeAll(async () => {
   daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
   const admin = {authorization: `Bearer ${readFileSync(path.join(daemon.workspace, '.daemon', 'admin.token'), 'utf8').trim()}`}
-  const created = await daemon.request('POST', '/api/auth/api-keys', {body: {name: 'pi laptop', role: 'agent', connector: 'pi', agentId: 'pi-laptop'}, headers: admin})
+  const created = await daemon.request('POST', '/api/auth/api-keys', {
+    body: {name: 'pi laptop', role: 'agent', connector: 'pi', agentId: 'pi-laptop'},
+    headers: admin,
+  })
   await daemon.request('POST', '/api/agents/messages', {body: {agentId: 'codex-b', to: 'pi-laptop', body: 'hello pi, from codex'}, headers: admin})
   await daemon.request('POST', '/api/hooks/session-start', {body: {harness: 'codex', agentId: 'codex-b', sessionKey: 'cx-1'}, headers: admin})
   process.env.SIGNET_DAEMON_URL = daemon.url
@@ -59,7 +65,9 @@ describe('Pi extension agent tools', () => {
     expect((await tools.agent_ack.execute('3', {id})).content[0].text).toBe(`Acknowledged message ${id}.`)
     const sent = (await tools.agent_send.execute('4', {to: 'codex-b', text: 'on it', reply_to: id}, undefined, undefined, {})).content[0].text
     expect(sent).toMatch(/^Sent message [0-9a-f-]{36} to codex-b/)
-    const codexInbox = await daemon.request('GET', '/api/agents/inbox?agentId=codex-b', {headers: {authorization: `Bearer ${readFileSync(path.join(daemon.workspace, '.daemon', 'admin.token'), 'utf8').trim()}`}})
+    const codexInbox = await daemon.request('GET', '/api/agents/inbox?agentId=codex-b', {
+      headers: {authorization: `Bearer ${readFileSync(path.join(daemon.workspace, '.daemon', 'admin.token'), 'utf8').trim()}`},
+    })
     expect(codexInbox.body.messages[0]).toMatchObject({from: {agent: 'pi-laptop'}, kind: 'reply', replyTo: id, body: 'on it'})
   })
 })

@@ -25,7 +25,10 @@ describe('presence on a real SQLite file', () => {
     expect(at(1000)).toMatchObject({agent: 'codex-b', harness: 'codex', machine: 'laptop', session: 's1', project: 'github.com/acme/api', status: 'online'})
     expect(at(120_000).status).toBe('idle')
     expect(at(700_000).status).toBe('offline')
-    presence.see({agentId: 'codex-b', harness: 'codex', machineId: 'laptop', sessionKey: 's1', event: 'user-prompt-submit'}, new Date(start.getTime() + 700_000))
+    presence.see(
+      {agentId: 'codex-b', harness: 'codex', machineId: 'laptop', sessionKey: 's1', event: 'user-prompt-submit'},
+      new Date(start.getTime() + 700_000),
+    )
     expect(at(701_000)).toMatchObject({status: 'online', project: 'github.com/acme/api', lastEvent: 'user-prompt-submit'})
     presence.see({agentId: 'codex-b', harness: 'codex', machineId: 'laptop', sessionKey: 's1', event: 'session-end'}, new Date(start.getTime() + 702_000))
     expect(at(702_500).status).toBe('offline')

@@ -47,7 +47,8 @@ describe('signet api-key (team mode, admin token from the workspace)', () => {
     const create = await runCli(['api-key', 'create', '--name', 'work laptop pi', '--connector', 'pi', '--agent-id', 'pi-work-laptop'], {env})
     expect(create.code, create.stderr).toBe(0)
     expect(create.stderr).toBe('')
-    const block = /^API key created:\n\n {2}name: {6}work laptop pi\n {2}id: {8}(key_[\w-]{16})\n {2}prefix: {4}([0-9a-f]{12})\n {2}key: {7}(sig_sk_[0-9a-f]{12}_[\w-]{43})\n {2}role: {6}agent\n {2}connector: pi\n {2}agent: {5}pi-work-laptop\n\nSave this key now\. It will not be shown again\.\n$/
+    const block =
+      /^API key created:\n\n {2}name: {6}work laptop pi\n {2}id: {8}(key_[\w-]{16})\n {2}prefix: {4}([0-9a-f]{12})\n {2}key: {7}(sig_sk_[0-9a-f]{12}_[\w-]{43})\n {2}role: {6}agent\n {2}connector: pi\n {2}agent: {5}pi-work-laptop\n\nSave this key now\. It will not be shown again\.\n$/
     const match = block.exec(create.stdout)
     expect(match, create.stdout).not.toBeNull()
     const [, id, prefix, key] = match!
@@ -76,7 +77,12 @@ describe('signet api-key (team mode, admin token from the workspace)', () => {
     expect((await whoami(newKey)).status).toBe(401)
 
     const listed = JSON.parse((await runCli(['api-key', 'list', '--json'], {env})).stdout)
-    expect(listed.apiKeys.map((entry: {id: string; status: string}) => [entry.id, entry.status]).sort()).toEqual([[id, 'revoked'], [newId, 'revoked']].sort())
+    expect(listed.apiKeys.map((entry: {id: string; status: string}) => [entry.id, entry.status]).sort()).toEqual(
+      [
+        [id, 'revoked'],
+        [newId, 'revoked'],
+      ].sort(),
+    )
     expect(JSON.stringify(listed)).not.toContain('sig_sk_')
   })
 
@@ -121,7 +127,11 @@ describe('signet api-key (team mode, admin token from the workspace)', () => {
     const issued = JSON.parse(pair.stdout)
     expect(issued).toMatchObject({connector: 'pi', agentId: 'pi-laptop', role: 'agent', ttlSeconds: 300})
     expect(issued.uri).toBe(`signet://connect?url=${encodeURIComponent(issued.connectUrl)}&code=${encodeURIComponent(issued.code)}`)
-    const claim = await fetch(`${url}/api/auth/pair/claim`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({code: issued.code})})
+    const claim = await fetch(`${url}/api/auth/pair/claim`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({code: issued.code}),
+    })
     expect(claim.status).toBe(201)
     const {apiKey} = (await claim.json()) as {apiKey: {key: string}}
     expect((await whoami(apiKey.key)).body.scope).toEqual({agent: 'pi-laptop'})
@@ -142,7 +152,9 @@ describe('signet api-key (team mode, admin token from the workspace)', () => {
   it('the created block names the agent and project only for a scoped key', async () => {
     // An unscoped key's block is exactly what it was before scope lines existed: no agent or project line.
     const unscoped = await runCli(['api-key', 'create', '--name', 'backup reader', '--role', 'readonly'], {env})
-    expect(unscoped.stdout).toMatch(/^API key created:\n\n {2}name: {6}backup reader\n {2}id: {8}key_[\w-]{16}\n {2}prefix: {4}[0-9a-f]{12}\n {2}key: {7}sig_sk_[0-9a-f]{12}_[\w-]{43}\n {2}role: {6}readonly\n {2}connector: -\n\nSave this key now\. It will not be shown again\.\n$/)
+    expect(unscoped.stdout).toMatch(
+      /^API key created:\n\n {2}name: {6}backup reader\n {2}id: {8}key_[\w-]{16}\n {2}prefix: {4}[0-9a-f]{12}\n {2}key: {7}sig_sk_[0-9a-f]{12}_[\w-]{43}\n {2}role: {6}readonly\n {2}connector: -\n\nSave this key now\. It will not be shown again\.\n$/,
+    )
     const projectScoped = await runCli(['api-key', 'create', '--name', 'ci', '--project', 'github.com/acme/api', '--agent-id', 'ci-bot'], {env})
     expect(projectScoped.stdout).toContain('  connector: -\n  agent:     ci-bot\n  project:   github.com/acme/api\n\n')
   })

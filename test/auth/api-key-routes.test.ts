@@ -243,7 +243,8 @@ describe('abuse: rate limit and audit', () => {
     const storedSecrets: string[] = []
     for (const {name} of await daemon.context.storage.tables.tables()) {
       const rows = JSON.stringify(await storedRows(daemon, name))
-      for (const secret of [...secrets, adminToken, pair.body.code, pair.body.code.replace('-', '')]) if (rows.includes(secret.slice(-43))) storedSecrets.push(`${name} holds ${secret.slice(0, 14)}…`)
+      for (const secret of [...secrets, adminToken, pair.body.code, pair.body.code.replace('-', '')])
+        if (rows.includes(secret.slice(-43))) storedSecrets.push(`${name} holds ${secret.slice(0, 14)}…`)
     }
     expect(storedSecrets).toEqual([])
     const audit = (await daemon.request('GET', '/api/auth/audit?limit=1000')).body.events

@@ -165,7 +165,10 @@ describe('what the client reads back', () => {
 
   it('a workspace socket with nothing behind it is "not running", and a silent daemon times out', async () => {
     const missing = new DaemonClient({url: 'http://127.0.0.1:3850', socketPath: path.join(temp.home, 'absent.sock')})
-    await expect(missing.get('/api/status')).rejects.toMatchObject({code: 'daemon_unreachable', message: expect.stringMatching(/not running .*absent\.sock: ENOENT/)})
+    await expect(missing.get('/api/status')).rejects.toMatchObject({
+      code: 'daemon_unreachable',
+      message: expect.stringMatching(/not running .*absent\.sock: ENOENT/),
+    })
     const silent = createServer(() => undefined)
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     try {

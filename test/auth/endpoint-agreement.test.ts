@@ -12,7 +12,18 @@ import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
 // The CLI (and MCP server) and the hook must send a request to the same daemon with the same key
 // for the same environment: one resolver, two ways of reading the saved connection.
 
-const ENV_KEYS = ['SIGNET_API_KEY', 'SIGNET_TOKEN', 'SIGNET_DAEMON_URL', 'SIGNET_PORT', 'SIGNET_WORKSPACE', 'SIGNET_PATH', 'SIGNET_AGENT_ID', 'SIGNET_NO_KEYCHAIN', 'XDG_CONFIG_HOME', 'HOME']
+const ENV_KEYS = [
+  'SIGNET_API_KEY',
+  'SIGNET_TOKEN',
+  'SIGNET_DAEMON_URL',
+  'SIGNET_PORT',
+  'SIGNET_WORKSPACE',
+  'SIGNET_PATH',
+  'SIGNET_AGENT_ID',
+  'SIGNET_NO_KEYCHAIN',
+  'XDG_CONFIG_HOME',
+  'HOME',
+]
 let saved: Record<string, string | undefined>
 let temp: TempHome
 

@@ -37,7 +37,10 @@ describe('pairing', () => {
     const whoami = await daemon.request('GET', '/api/auth/whoami', {headers: {...REMOTE, authorization: `Bearer ${key.key}`}})
     expect(whoami.status).toBe(200)
     expect(whoami.body.scope).toEqual({agent: 'pi-laptop'})
-    const foreign = await daemon.request('POST', '/api/memory/remember', {headers: {...REMOTE, authorization: `Bearer ${key.key}`}, body: {content: 'x', agentId: 'someone-else'}})
+    const foreign = await daemon.request('POST', '/api/memory/remember', {
+      headers: {...REMOTE, authorization: `Bearer ${key.key}`},
+      body: {content: 'x', agentId: 'someone-else'},
+    })
     expect(foreign.status).toBe(403)
 
     const reuse = await daemon.request('POST', '/api/auth/pair/claim', {headers: REMOTE, body: {code: issued.body.code}})
@@ -59,7 +62,11 @@ describe('pairing', () => {
   it('an expired code is refused and mints nothing', async () => {
     daemon = await startTestDaemon()
     // The API takes no past expiry: issue a 30-second code through the daemon's storage a minute ago rather than wait.
-    const issued = await daemon.context.storage.pairing.issue({connector: null, agentId: null, role: 'agent', project: null}, 30_000, new Date(Date.now() - 60_000))
+    const issued = await daemon.context.storage.pairing.issue(
+      {connector: null, agentId: null, role: 'agent', project: null},
+      30_000,
+      new Date(Date.now() - 60_000),
+    )
     const claim = await daemon.request('POST', '/api/auth/pair/claim', {body: {code: issued.code}})
     expect(claim.status).toBe(401)
     expect(claim.body.code).toBe('pair_code_expired')
@@ -73,7 +80,11 @@ describe('pairing', () => {
       expect(response.status, JSON.stringify(body)).toBe(400)
       expect(response.body.field).toBe('code')
     }
-    for (const [body, field] of [[{ttlSeconds: 5}, 'ttlSeconds'], [{role: 'admin'}, 'role'], [{agentId: 'a b'}, 'agentId']] as const) {
+    for (const [body, field] of [
+      [{ttlSeconds: 5}, 'ttlSeconds'],
+      [{role: 'admin'}, 'role'],
+      [{agentId: 'a b'}, 'agentId'],
+    ] as const) {
       const response = await daemon.request('POST', '/api/auth/pair', {body})
       expect(response.status).toBe(400)
       expect(response.body.field).toBe(field)

@@ -24,7 +24,11 @@ async function call(url: string, path: string, options: {method?: string; key?: 
   const headers: Record<string, string> = {}
   if (options.key) headers.authorization = `Bearer ${options.key}`
   if (options.body !== undefined) headers['content-type'] = 'application/json'
-  const response = await fetch(`${url}${path}`, {method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body)})
+  const response = await fetch(`${url}${path}`, {
+    method: options.method ?? 'GET',
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  })
   return {status: response.status, body: (await response.json()) as any}
 }
 

@@ -27,15 +27,25 @@ beforeAll(() => {
 
 afterAll(() => rmSync(home, {recursive: true, force: true}))
 
-function run(args: string[], runJs = RUN_JS): Promise<{code: number | null; stdout: string; stderr: string; loaded: {commonjs: string[]; esmLoaderParts: string[]}}> {
+function run(
+  args: string[],
+  runJs = RUN_JS,
+): Promise<{code: number | null; stdout: string; stderr: string; loaded: {commonjs: string[]; esmLoaderParts: string[]}}> {
   const report = path.join(home, `loaded-${args.join('-')}.json`)
   const preload = path.join(home, 'report-loaded.cjs')
-  writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(process.env.SIGNET_TEST_LOADED_REPORT, JSON.stringify({
+  writeFileSync(
+    preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(process.env.SIGNET_TEST_LOADED_REPORT, JSON.stringify({
     commonjs: Object.keys(require.cache),
     esmLoaderParts: process.moduleLoadList.filter((name) => name.includes('internal/modules/esm/')),
-  })))\n`)
+  })))\n`,
+  )
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', preload, runJs, ...args], {env: {...env, SIGNET_TEST_LOADED_REPORT: report}, cwd: home, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, ['--require', preload, runJs, ...args], {
+      env: {...env, SIGNET_TEST_LOADED_REPORT: report},
+      cwd: home,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))
@@ -45,19 +55,17 @@ function run(args: string[], runJs = RUN_JS): Promise<{code: number | null; stdo
 }
 
 describe('CLI start-up', () => {
-  it.each([
-    [['daemon', 'status', '--json']],
-    [['status']],
-    [['connector', 'list']],
-    [['remember', '--help']],
-  ])('signet %j loads only bin/run.js and the bundle, and no ES module', async (args) => {
-    const result = await run(args)
-    expect(result.stderr).toBe('')
-    expect(result.code).toBe(0)
-    expect(result.loaded.commonjs.filter((file) => !file.endsWith('report-loaded.cjs'))).toEqual([RUN_JS, DIST_CLI])
-    // Importing any ES module brings in the module-job and translator parts of the loader.
-    expect(result.loaded.esmLoaderParts.filter((name) => /module_job|translators/.test(name))).toEqual([])
-  })
+  it.each([[['daemon', 'status', '--json']], [['status']], [['connector', 'list']], [['remember', '--help']]])(
+    'signet %j loads only bin/run.js and the bundle, and no ES module',
+    async (args) => {
+      const result = await run(args)
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(result.loaded.commonjs.filter((file) => !file.endsWith('report-loaded.cjs'))).toEqual([RUN_JS, DIST_CLI])
+      // Importing any ES module brings in the module-job and translator parts of the loader.
+      expect(result.loaded.esmLoaderParts.filter((name) => /module_job|translators/.test(name))).toEqual([])
+    },
+  )
 
   it('writes the code cache once and reuses it; a typo still gets the closest command', async () => {
     const cacheDir = path.join(home, '.cache', 'signet')
@@ -99,7 +107,7 @@ describe('CLI start-up', () => {
     expect(readFileSync(runs, 'utf8').trim().split('\n')).toHaveLength(1)
   })
 
-  it('two installs for one user keep a code cache each instead of deleting each other\'s', async () => {
+  it("two installs for one user keep a code cache each instead of deleting each other's", async () => {
     const other = mkdtempSync(path.join(tmpdir(), 'signet-other-install-'))
     try {
       const root = path.join(path.dirname(RUN_JS), '..')

@@ -48,7 +48,10 @@ describe('agent.yaml is strict: an unknown key is refused with the closest valid
   it.each([
     ['auth:\n  mdoe: team\n', /auth\.mdoe \(line 2\): unknown key — did you mean auth\.mode\?/],
     ['netwrok:\n  mode: tailscale\n', /netwrok \(line 1\): unknown key — did you mean network\?/],
-    ['version: 1\nauth:\n  mode: team\n  rateLimits:\n    authFailures: {windowMs: 60000, mx: 3}\n', /auth\.rateLimits\.authFailures\.mx \(line 5\): unknown key — did you mean auth\.rateLimits\.authFailures\.max\?/],
+    [
+      'version: 1\nauth:\n  mode: team\n  rateLimits:\n    authFailures: {windowMs: 60000, mx: 3}\n',
+      /auth\.rateLimits\.authFailures\.mx \(line 5\): unknown key — did you mean auth\.rateLimits\.authFailures\.max\?/,
+    ],
     ['hooks:\n  promptMinScroe: 0.9\n', /hooks\.promptMinScroe \(line 2\): unknown key — did you mean hooks\.promptMinScore\?/],
     ['embedding:\n  provider: ollama\n  BaseUrl: http://localhost:11434\n', /embedding\.BaseUrl \(line 3\): unknown key — did you mean embedding\.baseUrl\?/],
     ['network:\n  hostname: [box.tailnet.ts.net]\n', /network\.hostname \(line 2\): unknown key — did you mean network\.hostnames\?/],
@@ -57,7 +60,9 @@ describe('agent.yaml is strict: an unknown key is refused with the closest valid
   })
 
   it('a key with no close match lists the valid keys at that level', () => {
-    expect(() => parseAgentConfig('auth:\n  allowEveryone: true\n')).toThrowError(/auth\.allowEveryone \(line 2\): unknown key \(valid keys under auth: mode, trustedProxies, rateLimits\)/)
+    expect(() => parseAgentConfig('auth:\n  allowEveryone: true\n')).toThrowError(
+      /auth\.allowEveryone \(line 2\): unknown key \(valid keys under auth: mode, trustedProxies, rateLimits\)/,
+    )
   })
 
   it('reports every unknown key, not only the first', () => {

@@ -47,6 +47,9 @@ describe('storage locations (signet storage migrate --to / --from)', () => {
     expect(configuredStorageLocation(parseAgentConfig(''), paths, {})).toEqual({backend: 'sqlite', path: '/ws/memory/memories.db'})
     const postgres = parseAgentConfig('storage:\n  backend: postgres\n  url: postgres://signet@db/signet\n')
     expect(configuredStorageLocation(postgres, paths, {})).toEqual({backend: 'postgres', url: 'postgres://signet@db/signet'})
-    expect(configuredStorageLocation(postgres, paths, {SIGNET_DATABASE_URL: 'postgres://signet:pw@db/signet'})).toEqual({backend: 'postgres', url: 'postgres://signet:pw@db/signet'})
+    expect(configuredStorageLocation(postgres, paths, {SIGNET_DATABASE_URL: 'postgres://signet:pw@db/signet'})).toEqual({
+      backend: 'postgres',
+      url: 'postgres://signet:pw@db/signet',
+    })
   })
 })

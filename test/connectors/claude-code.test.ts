@@ -46,11 +46,17 @@ describe('Claude Code connector', () => {
     expect(result.files.map((f) => f.action)).toEqual(['created', 'created'])
     const settings = readJsonConfig(temp.read('.claude/settings.json'), 's') as any
     expect(Object.keys(settings.hooks)).toEqual(['SessionStart', 'UserPromptSubmit', 'PreCompact', 'SessionEnd'])
-    expect(settings.hooks.UserPromptSubmit).toEqual([{hooks: [{
-      type: 'command',
-      command: '"/usr/local/bin/node" "/opt/my tools/signetai/bin/run.js" hook user-prompt-submit -H claude-code',
-      timeout: 10,
-    }]}])
+    expect(settings.hooks.UserPromptSubmit).toEqual([
+      {
+        hooks: [
+          {
+            type: 'command',
+            command: '"/usr/local/bin/node" "/opt/my tools/signetai/bin/run.js" hook user-prompt-submit -H claude-code',
+            timeout: 10,
+          },
+        ],
+      },
+    ])
     for (const groups of Object.values(settings.hooks) as any[]) {
       expect(groups[0].hooks[0].timeout).toBeLessThanOrEqual(60) // seconds, never milliseconds
       expect(Object.keys(groups[0].hooks[0]).sort()).toEqual(['command', 'timeout', 'type'])
@@ -70,7 +76,7 @@ describe('Claude Code connector', () => {
     expect(temp.snapshot()).toEqual({})
   })
 
-  it('keeps the user\'s settings and hooks byte for byte, and uninstall restores them exactly', async () => {
+  it("keeps the user's settings and hooks byte for byte, and uninstall restores them exactly", async () => {
     temp = makeHarnessHome()
     temp.write('.claude/settings.json', USER_SETTINGS)
     temp.write('.claude.json', USER_CLAUDE_JSON)
@@ -99,13 +105,22 @@ describe('Claude Code connector', () => {
 
   it('replaces a stale Signet hook (old path, old millisecond timeout) instead of adding a second one', async () => {
     temp = makeHarnessHome()
-    temp.write('.claude/settings.json', JSON.stringify({hooks: {
-      UserPromptSubmit: [
-        {hooks: [{type: 'command', command: 'signet hook user-prompt-submit -H claude-code --project "$(pwd)"', timeout: 7000}]},
-        {hooks: [{type: 'command', command: 'echo mine'}]},
-      ],
-      SessionStart: [{hooks: [{type: 'command', command: '"/old/node" "/old/signetai/bin/run.js" hook session-start -H claude-code', timeout: 17}]}],
-    }}, null, 2))
+    temp.write(
+      '.claude/settings.json',
+      JSON.stringify(
+        {
+          hooks: {
+            UserPromptSubmit: [
+              {hooks: [{type: 'command', command: 'signet hook user-prompt-submit -H claude-code --project "$(pwd)"', timeout: 7000}]},
+              {hooks: [{type: 'command', command: 'echo mine'}]},
+            ],
+            SessionStart: [{hooks: [{type: 'command', command: '"/old/node" "/old/signetai/bin/run.js" hook session-start -H claude-code', timeout: 17}]}],
+          },
+        },
+        null,
+        2,
+      ),
+    )
     await connector.install(temp.ctx)
     const settings = readJsonConfig(temp.read('.claude/settings.json'), 's') as any
     expect(settings.hooks.UserPromptSubmit).toEqual([

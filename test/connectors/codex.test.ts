@@ -53,8 +53,16 @@ describe('Codex connector', () => {
     expect(Object.keys(hooks)).toEqual(['hooks'])
     // transcript once at SessionEnd (Codex caps it at 3 s), not after every turn via Stop
     expect(Object.keys(hooks.hooks)).toEqual(['SessionStart', 'UserPromptSubmit', 'PreCompact', 'SessionEnd'])
-    expect(hooks.hooks.SessionEnd[0].hooks[0]).toEqual({type: 'command', command: `"${TEST_ENTRY.node}" "${TEST_ENTRY.runJs}" hook session-end -H codex`, timeout: 3})
-    expect(hooks.hooks.PreCompact[0].hooks[0]).toEqual({type: 'command', command: `"${TEST_ENTRY.node}" "${TEST_ENTRY.runJs}" hook pre-compaction -H codex`, timeout: 10})
+    expect(hooks.hooks.SessionEnd[0].hooks[0]).toEqual({
+      type: 'command',
+      command: `"${TEST_ENTRY.node}" "${TEST_ENTRY.runJs}" hook session-end -H codex`,
+      timeout: 3,
+    })
+    expect(hooks.hooks.PreCompact[0].hooks[0]).toEqual({
+      type: 'command',
+      command: `"${TEST_ENTRY.node}" "${TEST_ENTRY.runJs}" hook pre-compaction -H codex`,
+      timeout: 10,
+    })
     for (const groups of Object.values(hooks.hooks) as any[]) {
       expect(Object.keys(groups[0])).toEqual(['hooks'])
       for (const field of Object.keys(groups[0].hooks[0])) expect(HANDLER_FIELDS.has(field)).toBe(true)
@@ -88,11 +96,14 @@ describe('Codex connector', () => {
     const original = temp.snapshot()
     await connector.install(temp.ctx)
     const untrusted = async () => (await connector.status(temp.ctx)).problems.filter((problem) => problem.includes('untrusted'))
-    expect(await untrusted()).toEqual(['Codex skips untrusted hooks: approve SessionStart, UserPromptSubmit, PreCompact, SessionEnd under /hooks in codex (or reinstall with codex on PATH)'])
+    expect(await untrusted()).toEqual([
+      'Codex skips untrusted hooks: approve SessionStart, UserPromptSubmit, PreCompact, SessionEnd under /hooks in codex (or reinstall with codex on PATH)',
+    ])
     // what approving them under /hooks writes
     const hooksFile = `${temp.home}/.codex/hooks.json`
     const trust = ['session_start:0:0', 'user_prompt_submit:0:0', 'pre_compact:0:0', 'session_end:0:0']
-      .map((suffix) => `\n[hooks.state."${hooksFile}:${suffix}"]\ntrusted_hash = "sha256:abc"\n`).join('')
+      .map((suffix) => `\n[hooks.state."${hooksFile}:${suffix}"]\ntrusted_hash = "sha256:abc"\n`)
+      .join('')
     temp.write('.codex/config.toml', temp.read('.codex/config.toml') + trust)
     expect(await untrusted()).toEqual([])
     await connector.uninstall(temp.ctx)
@@ -101,7 +112,10 @@ describe('Codex connector', () => {
 
   it('removes a key the reference implementation wrote into config.toml when reinstalling', async () => {
     temp = makeHarnessHome()
-    temp.write('.codex/config.toml', `[mcp_servers.signet]\nurl = 'https://h:3850/mcp'\n\n[mcp_servers.signet.http_headers]\nAuthorization = 'Bearer sig_sk_0123456789ab_secret'\n`)
+    temp.write(
+      '.codex/config.toml',
+      `[mcp_servers.signet]\nurl = 'https://h:3850/mcp'\n\n[mcp_servers.signet.http_headers]\nAuthorization = 'Bearer sig_sk_0123456789ab_secret'\n`,
+    )
     await connector.install(temp.ctx)
     expect(temp.read('.codex/config.toml')).not.toContain('sig_sk_')
   })

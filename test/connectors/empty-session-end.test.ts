@@ -30,7 +30,9 @@ describe('session-end with nothing said', () => {
   })
 
   it('still records a session that has a transcript', async () => {
-    const response = await daemon.request('POST', '/api/hooks/session-end', {body: {harness: 'claude-code', sessionKey: 'real-1', transcript: 'User: hello\n\nAssistant: hi'}})
+    const response = await daemon.request('POST', '/api/hooks/session-end', {
+      body: {harness: 'claude-code', sessionKey: 'real-1', transcript: 'User: hello\n\nAssistant: hi'},
+    })
     expect(response.status).toBe(200)
     expect(await sessionKeys()).toContain('real-1')
   })

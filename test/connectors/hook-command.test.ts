@@ -13,9 +13,11 @@ describe('hook commands', () => {
   })
 
   it('shell quoting round-trips any string', () => {
-    fc.assert(fc.property(fc.array(fc.string(), {minLength: 1, maxLength: 5}), (words) => {
-      expect(splitShellWords(words.map(shellQuote).join(' '))).toEqual(words)
-    }))
+    fc.assert(
+      fc.property(fc.array(fc.string(), {minLength: 1, maxLength: 5}), (words) => {
+        expect(splitShellWords(words.map(shellQuote).join(' '))).toEqual(words)
+      }),
+    )
   })
 
   it('recognises Signet hooks by their shape, whatever the install path', () => {

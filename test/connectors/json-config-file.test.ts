@@ -23,7 +23,7 @@ describe('json-config-file', () => {
     let text = setJsonValue(USER_JSONC, ['mcpServers', 'signet'], {type: 'stdio', command: '/usr/bin/node', args: ['/a b/mcp.js']}, 'x.jsonc')
     text = appendJsonArrayItem(text, ['hooks', 'Stop'], {hooks: [{type: 'command', command: 'c'}]}, 'x.jsonc')
     text = appendJsonArrayItem(text, ['list'], 4, 'x.jsonc')
-    expect(text).toContain('// the user\'s own comment')
+    expect(text).toContain("// the user's own comment")
     expect(text).toContain('/* inline block comment */')
     expect(text).toContain('"permissions": {"allow": ["Bash(ls)"]}')
     expect(readJsonConfig(text, 'x.jsonc')).toMatchObject({theme: 'dark', list: [1, 2, 3, 4], mcpServers: {signet: {command: '/usr/bin/node'}}})
@@ -33,7 +33,7 @@ describe('json-config-file', () => {
     expect(back).toBe(USER_JSONC)
   })
 
-  it('follows the file\'s indentation (tabs, four spaces, CRLF)', () => {
+  it("follows the file's indentation (tabs, four spaces, CRLF)", () => {
     const tabbed = '{\r\n\t"a": 1\r\n}\r\n'
     const added = setJsonValue(tabbed, ['b', 'c'], 2, 'x.json')
     expect(added).toBe('{\r\n\t"a": 1,\r\n\t"b": {\r\n\t\t"c": 2\r\n\t}\r\n}\r\n')
@@ -55,8 +55,7 @@ describe('json-config-file', () => {
   })
 
   it('names the file, line and column of a syntax error', () => {
-    expect(() => setJsonValue('{\n  "a": 1,,\n}', ['b'], 1, '/home/u/.claude/settings.json'))
-      .toThrow(/settings\.json: .* at line 2/)
+    expect(() => setJsonValue('{\n  "a": 1,,\n}', ['b'], 1, '/home/u/.claude/settings.json')).toThrow(/settings\.json: .* at line 2/)
     expect(() => setJsonValue('[1]', ['b'], 1, 'x.json')).toThrow(/top level is not a JSON object/)
     expect(() => setJsonValue('{"mcpServers": 3}', ['mcpServers', 'signet'], 1, 'x.json')).toThrow(/mcpServers is not an object/)
   })
@@ -69,11 +68,14 @@ describe('json-config-file', () => {
 
   it('insert then remove is the identity for arbitrary user objects', () => {
     const key = fc.string({minLength: 1, maxLength: 8}).filter((k) => k !== 'signetTest')
-    fc.assert(fc.property(fc.dictionary(key, fc.jsonValue(), {maxKeys: 6}), fc.constantFrom('  ', '    ', '\t'), (object, indent) => {
-      const original = JSON.stringify(object, null, indent) + '\n'
-      const added = setJsonValue(original, ['signetTest', 'entry'], {command: 'node', args: ['x']}, 'prop.json')
-      expect(readJsonConfig(added, 'prop.json')).toEqual({...JSON.parse(original), signetTest: {entry: {command: 'node', args: ['x']}}})
-      expect(removeJsonValue(added, ['signetTest', 'entry'], 'prop.json')).toBe(original)
-    }), {numRuns: 200})
+    fc.assert(
+      fc.property(fc.dictionary(key, fc.jsonValue(), {maxKeys: 6}), fc.constantFrom('  ', '    ', '\t'), (object, indent) => {
+        const original = JSON.stringify(object, null, indent) + '\n'
+        const added = setJsonValue(original, ['signetTest', 'entry'], {command: 'node', args: ['x']}, 'prop.json')
+        expect(readJsonConfig(added, 'prop.json')).toEqual({...JSON.parse(original), signetTest: {entry: {command: 'node', args: ['x']}}})
+        expect(removeJsonValue(added, ['signetTest', 'entry'], 'prop.json')).toBe(original)
+      }),
+      {numRuns: 200},
+    )
   })
 })

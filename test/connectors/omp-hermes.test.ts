@@ -16,14 +16,15 @@ afterEach(() => temp?.cleanup())
 describe('Oh My Pi connector', () => {
   const connector = new OhMyPiConnector()
 
-  it('writes the extension into ~/.omp/agent (not Pi\'s ~/.pi) with the omp harness and no package import', async () => {
+  it("writes the extension into ~/.omp/agent (not Pi's ~/.pi) with the omp harness and no package import", async () => {
     temp = makeHarnessHome()
     temp.write('.omp/agent/models.yml', 'providers: {}\n')
     await connector.install(temp.ctx)
     expect(temp.exists('.pi')).toBe(false)
     const extension = temp.read('.omp/agent/extensions/signet.js')
     for (const tool of ['signet_recall', 'signet_remember', 'signet_session_search', 'signet_source_search']) expect(extension).toContain(`name: '${tool}'`)
-    for (const event of ['session_start', 'before_agent_start', 'session_before_compact', 'session_compact', 'session_shutdown']) expect(extension).toContain(`'${event}'`)
+    for (const event of ['session_start', 'before_agent_start', 'session_before_compact', 'session_compact', 'session_shutdown'])
+      expect(extension).toContain(`'${event}'`)
     expect(extension).toContain('"harness":"omp"')
     expect(extension).toContain('pi.typebox.Type')
     expect(extension).not.toMatch(/^import /m)
@@ -45,7 +46,7 @@ describe('Oh My Pi connector', () => {
     expect(connectorFor('hermes-agent').id).toBe('hermes')
   })
 
-  it('keeps Pi\'s own extension as it was (Pi still imports typebox and runs as pi)', async () => {
+  it("keeps Pi's own extension as it was (Pi still imports typebox and runs as pi)", async () => {
     const {renderPiExtension} = await import('../../src/connectors/pi.js')
     const pi = renderPiExtension(TEST_ENTRY.bridgeJs)
     expect(pi).toContain("import {Type} from '@sinclair/typebox'")
@@ -131,7 +132,10 @@ describe('Hermes Agent connector', () => {
     temp.write('.hermes/config.yaml', user)
     await connector.install(temp.ctx)
     const config = parsed(temp.read('.hermes/config.yaml'))
-    expect(config.hooks.pre_llm_call.map((entry: {command: string}) => entry.command)).toEqual(['/home/me/weekday.sh', `"${TEST_ENTRY.node}" "${TEST_ENTRY.runJs}" hook user-prompt-submit -H hermes`])
+    expect(config.hooks.pre_llm_call.map((entry: {command: string}) => entry.command)).toEqual([
+      '/home/me/weekday.sh',
+      `"${TEST_ENTRY.node}" "${TEST_ENTRY.runJs}" hook user-prompt-submit -H hermes`,
+    ])
     expect(config.hooks_auto_accept).toBe(true)
     expect(config.mcp_servers.signet.args).toEqual([TEST_ENTRY.mcpJs, '--harness', 'hermes'])
     expect((await connector.status(temp.ctx)).state).toBe('installed')
@@ -166,7 +170,19 @@ describe('Hermes Agent connector', () => {
 describe('Hermes hook wire format', () => {
   it('reads the prompt and history from `extra` and answers pre_llm_call with {"context"}', () => {
     const payload = parseHookPayload(
-      JSON.stringify({hook_event_name: 'pre_llm_call', session_id: 'sess_1', cwd: '/tmp/p', tool_name: null, extra: {user_message: 'which port?', conversation_history: [{role: 'user', content: 'hi'}, {role: 'assistant', content: 'hello'}]}}),
+      JSON.stringify({
+        hook_event_name: 'pre_llm_call',
+        session_id: 'sess_1',
+        cwd: '/tmp/p',
+        tool_name: null,
+        extra: {
+          user_message: 'which port?',
+          conversation_history: [
+            {role: 'user', content: 'hi'},
+            {role: 'assistant', content: 'hello'},
+          ],
+        },
+      }),
       'hermes',
       {},
     )

@@ -45,7 +45,8 @@ afterAll(async () => {
 })
 
 const ctx = {sessionKey: 'agent:main:main'}
-const promptContext = async () => ((await handlers.get('before_prompt_build')!({prompt: PROMPT}, ctx)) as {prependContext?: string} | undefined)?.prependContext ?? ''
+const promptContext = async () =>
+  ((await handlers.get('before_prompt_build')!({prompt: PROMPT}, ctx)) as {prependContext?: string} | undefined)?.prependContext ?? ''
 
 describe('OpenClaw plugin (generated entry)', () => {
   it('recalls once per session; after compaction identity and memories come again', async () => {
@@ -62,7 +63,15 @@ describe('OpenClaw plugin (generated entry)', () => {
   }, 60_000)
 
   it('agent_end stores the conversation as the session transcript', async () => {
-    await handlers.get('agent_end')!({messages: [{role: 'user', content: PROMPT}, {role: 'assistant', content: 'Port 5433.'}]}, ctx)
+    await handlers.get('agent_end')!(
+      {
+        messages: [
+          {role: 'user', content: PROMPT},
+          {role: 'assistant', content: 'Port 5433.'},
+        ],
+      },
+      ctx,
+    )
     const search = await daemon.request('POST', '/api/sessions/search', {body: {query: 'staging database'}})
     expect(search.body.hits.map((hit: {sessionKey: string}) => hit.sessionKey)).toContain('agent:main:main')
   }, 60_000)

@@ -32,11 +32,12 @@ describe('OpenCode connector', () => {
     expect([...plugin.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1])).toEqual(['node:child_process'])
     expect(plugin).not.toMatch(/sig_sk_|SIGNET_API_KEY|http:\/\//)
     for (const hook of ['session-start', 'user-prompt-submit', 'pre-compaction', 'compaction-complete', 'session-end']) expect(plugin).toContain(`'${hook}'`)
-    for (const surface of ['session.created', 'chat.message', 'experimental.session.compacting', 'session.compacted', 'session.idle']) expect(plugin).toContain(surface)
+    for (const surface of ['session.created', 'chat.message', 'experimental.session.compacting', 'session.compacted', 'session.idle'])
+      expect(plugin).toContain(surface)
     expect(plugin).toContain(JSON.stringify(TEST_ENTRY.runJs))
   })
 
-  it('edits the user\'s opencode.jsonc in place (comments kept) and uninstall restores it byte for byte', async () => {
+  it("edits the user's opencode.jsonc in place (comments kept) and uninstall restores it byte for byte", async () => {
     temp = makeHarnessHome()
     temp.write('.config/opencode/opencode.jsonc', USER_JSONC)
     await connector.install(temp.ctx)

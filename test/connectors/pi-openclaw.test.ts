@@ -18,7 +18,8 @@ describe('Pi connector', () => {
     await connector.install(temp.ctx)
     const extension = temp.read('.pi/agent/extensions/signet.js')
     for (const tool of ['signet_recall', 'signet_remember', 'signet_session_search', 'signet_source_search']) expect(extension).toContain(`name: '${tool}'`)
-    for (const event of ['session_start', 'before_agent_start', 'session_before_compact', 'session_compact', 'session_shutdown']) expect(extension).toContain(`'${event}'`)
+    for (const event of ['session_start', 'before_agent_start', 'session_before_compact', 'session_compact', 'session_shutdown'])
+      expect(extension).toContain(`'${event}'`)
     expect(extension).toContain('file:///opt/my%20tools/signetai/dist/connectors/harness-bridge.js')
     expect(extension).not.toMatch(/sig_sk_|http:\/\//)
     const before = temp.snapshot()
@@ -91,7 +92,14 @@ describe('OpenClaw connector', () => {
     temp.write('.openclaw/openclaw.json', original)
     await connector.install(temp.ctx)
     const installed = temp.read('.openclaw/openclaw.json')
-    for (const kept of ['// OpenClaw config (JSON5)', '/* the gateway */', "gateway: {port: 0x4965, mode: 'local',},", '// trailing comment', "/* keep */ 'bar'"]) expect(installed).toContain(kept)
+    for (const kept of [
+      '// OpenClaw config (JSON5)',
+      '/* the gateway */',
+      "gateway: {port: 0x4965, mode: 'local',},",
+      '// trailing comment',
+      "/* keep */ 'bar'",
+    ])
+      expect(installed).toContain(kept)
     const config = JSON5.parse(installed)
     expect(config.gateway.port).toBe(0x4965)
     expect(config.plugins.allow).toEqual(['foo', 'bar', 'signet'])

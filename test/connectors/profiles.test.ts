@@ -52,17 +52,33 @@ const TRANSCRIPT_FIXTURES: Record<TranscriptFormat, string> = {
   'claude-jsonl': [
     {type: 'user', message: {role: 'user', content: 'Where do builds run?'}},
     {type: 'assistant', message: {role: 'assistant', content: [{type: 'text', text: 'On the CI runners.'}]}},
-  ].map((line) => JSON.stringify(line)).join('\n'),
+  ]
+    .map((line) => JSON.stringify(line))
+    .join('\n'),
   'codex-rollout': [
     {type: 'response_item', payload: {type: 'message', role: 'user', content: [{type: 'input_text', text: 'Where do builds run?'}]}},
     {type: 'response_item', payload: {type: 'message', role: 'assistant', content: [{type: 'output_text', text: 'On the CI runners.'}]}},
-  ].map((line) => JSON.stringify(line)).join('\n'),
-  'gemini-chat': JSON.stringify({messages: [{type: 'user', content: 'Where do builds run?'}, {type: 'gemini', content: 'On the CI runners.'}]}),
+  ]
+    .map((line) => JSON.stringify(line))
+    .join('\n'),
+  'gemini-chat': JSON.stringify({
+    messages: [
+      {type: 'user', content: 'Where do builds run?'},
+      {type: 'gemini', content: 'On the CI runners.'},
+    ],
+  }),
   'pi-session': [
     {type: 'message', message: {role: 'user', content: [{type: 'text', text: 'Where do builds run?'}]}},
     {type: 'message', message: {role: 'assistant', content: [{type: 'text', text: 'On the CI runners.'}]}},
-  ].map((line) => JSON.stringify(line)).join('\n'),
-  messages: JSON.stringify({messages: [{role: 'user', content: 'Where do builds run?'}, {role: 'assistant', content: 'On the CI runners.'}]}),
+  ]
+    .map((line) => JSON.stringify(line))
+    .join('\n'),
+  messages: JSON.stringify({
+    messages: [
+      {role: 'user', content: 'Where do builds run?'},
+      {role: 'assistant', content: 'On the CI runners.'},
+    ],
+  }),
   'plain-text': 'User: Where do builds run?\n\nAssistant: On the CI runners.',
 }
 
@@ -139,9 +155,10 @@ describe('harness profiles', () => {
     }
   })
 
-  it('what a harness wraps around the user\'s words is removed before recall, and the words it wraps are kept', () => {
+  it("what a harness wraps around the user's words is removed before recall, and the words it wraps are kept", () => {
     for (const [id, profile] of profiles) {
-      for (const tag of profile.wrapperTags.strip) expect(userWords(`<${tag}>harness context</${tag}>\nWhere do builds run?`), `${id} <${tag}>`).toBe('Where do builds run?')
+      for (const tag of profile.wrapperTags.strip)
+        expect(userWords(`<${tag}>harness context</${tag}>\nWhere do builds run?`), `${id} <${tag}>`).toBe('Where do builds run?')
       for (const tag of profile.wrapperTags.unwrap) expect(userWords(`<${tag}>Where do builds run?</${tag}>`), `${id} <${tag}>`).toBe('Where do builds run?')
     }
   })
@@ -164,20 +181,26 @@ describe('connectors and profiles', () => {
     }
   })
 
-  it.each(HARNESS_IDS.filter((id) => HARNESS_PROFILES[id].integration === 'shell-hooks'))('%s: install writes a hook for each native point and status finds them', async (id: HarnessId) => {
-    const profile: HarnessProfile = HARNESS_PROFILES[id]
-    // the newest harness version, so hooks gated on a version are written too
-    temp = makeHarnessHome({versions: {[profile.binary]: `${profile.binary} 999.0.0`}})
-    const connector = connectorFor(id)
-    const result = await connector.install(temp.ctx)
-    const written = result.files.filter((file) => file.action !== 'absent').map((file) => temp!.read(path.relative(temp!.home, file.path))).join('\n')
-    for (const event of HOOK_EVENTS) {
-      const mapping = profile.events[event]
-      if (isNativeHook(mapping)) expect(written, `${id}: no hook for ${mapping.native} (${event})`).toContain(`${mapping.native}`)
-      if (isNativeHook(mapping)) expect(written, `${id}: ${mapping.native} does not run ${event}`).toContain(`hook ${event} -H ${id}`)
-    }
-    expect((await connector.status(temp.ctx)).state).toBe('installed')
-  })
+  it.each(HARNESS_IDS.filter((id) => HARNESS_PROFILES[id].integration === 'shell-hooks'))(
+    '%s: install writes a hook for each native point and status finds them',
+    async (id: HarnessId) => {
+      const profile: HarnessProfile = HARNESS_PROFILES[id]
+      // the newest harness version, so hooks gated on a version are written too
+      temp = makeHarnessHome({versions: {[profile.binary]: `${profile.binary} 999.0.0`}})
+      const connector = connectorFor(id)
+      const result = await connector.install(temp.ctx)
+      const written = result.files
+        .filter((file) => file.action !== 'absent')
+        .map((file) => temp!.read(path.relative(temp!.home, file.path)))
+        .join('\n')
+      for (const event of HOOK_EVENTS) {
+        const mapping = profile.events[event]
+        if (isNativeHook(mapping)) expect(written, `${id}: no hook for ${mapping.native} (${event})`).toContain(`${mapping.native}`)
+        if (isNativeHook(mapping)) expect(written, `${id}: ${mapping.native} does not run ${event}`).toContain(`hook ${event} -H ${id}`)
+      }
+      expect((await connector.status(temp.ctx)).state).toBe('installed')
+    },
+  )
 
   it.each(Object.keys(PLUGIN_SOURCES))('%s: the plugin handles each native point, is valid JavaScript and carries its install values', (id) => {
     const profile: HarnessProfile = HARNESS_PROFILES[id as HarnessId]
@@ -190,7 +213,10 @@ describe('connectors and profiles', () => {
     }
     expect(source).not.toContain(INSTALL_PLACEHOLDER)
     expect(source).not.toContain('signet-only')
-    expect(source.includes(JSON.stringify(TEST_ENTRY.runJs)) || source.includes(pathToFileURL(TEST_ENTRY.bridgeJs).href), `${id} plugin lacks the recorded Signet paths`).toBe(true)
+    expect(
+      source.includes(JSON.stringify(TEST_ENTRY.runJs)) || source.includes(pathToFileURL(TEST_ENTRY.bridgeJs).href),
+      `${id} plugin lacks the recorded Signet paths`,
+    ).toBe(true)
     temp = makeHarnessHome()
     const file = temp.write(`plugin-${id}.mjs`, source)
     // syntax only: imports are not resolved
@@ -226,7 +252,11 @@ describe('writing a plugin file', () => {
     const hostile = {...TEST_ENTRY, runJs: '/opt/x"; process.exit(1); "/bin/run.js'}
     temp = makeHarnessHome()
     const file = temp.write('plugin.mjs', `${renderOpenCodePlugin(hostile)}\nexport const recorded = SIGNET\n`)
-    const recorded = execFileSync(process.execPath, ['--input-type=module', '-e', `import {recorded} from ${JSON.stringify(file)}; process.stdout.write(recorded)`], {encoding: 'utf8'})
+    const recorded = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `import {recorded} from ${JSON.stringify(file)}; process.stdout.write(recorded)`],
+      {encoding: 'utf8'},
+    )
     expect(recorded).toBe(hostile.runJs)
   })
 })

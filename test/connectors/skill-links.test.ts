@@ -45,7 +45,10 @@ describe('workspace skills', () => {
     }
   })
 
-  for (const [Connector, skillsDir] of [[ClaudeCodeConnector, '.claude/skills'], [CodexConnector, '.codex/skills']] as const) {
+  for (const [Connector, skillsDir] of [
+    [ClaudeCodeConnector, '.claude/skills'],
+    [CodexConnector, '.codex/skills'],
+  ] as const) {
     const connector = new Connector()
     it(`${connector.id}: install links each skill, keeps the user's own, uninstall removes only our links`, async () => {
       const {workspace} = setUp()

@@ -25,7 +25,9 @@ describe('toml-config-file', () => {
   it('appends our table, keeps every other byte, and removal restores the original', () => {
     const added = upsertTomlTable(USER_TOML, ['mcp_servers', 'signet'], OURS, 'config.toml')
     expect(added.startsWith(USER_TOML)).toBe(true)
-    expect(added.slice(USER_TOML.length)).toBe('\n[mcp_servers.signet]\ncommand = "/usr/bin/node"\nargs = ["/opt/signet/bin/mcp.js"]\nenv_vars = ["SIGNET_API_KEY"]\n')
+    expect(added.slice(USER_TOML.length)).toBe(
+      '\n[mcp_servers.signet]\ncommand = "/usr/bin/node"\nargs = ["/opt/signet/bin/mcp.js"]\nenv_vars = ["SIGNET_API_KEY"]\n',
+    )
     expect(getTomlValue(added, ['mcp_servers', 'signet'], 'config.toml')).toEqual(OURS)
     expect(getTomlValue(added, ['mcp_servers', 'github', 'command'], 'config.toml')).toBe('npx')
     expect(upsertTomlTable(added, ['mcp_servers', 'signet'], OURS, 'config.toml')).toBe(added)

@@ -25,7 +25,9 @@ describe('harness --version probes, cached per binary file', () => {
 
   const runs = (name: string) => {
     try {
-      return readFileSync(path.join(dir, `${name}.runs`), 'utf8').split('\n').filter(Boolean).length
+      return readFileSync(path.join(dir, `${name}.runs`), 'utf8')
+        .split('\n')
+        .filter(Boolean).length
     } catch {
       return 0
     }

@@ -31,9 +31,15 @@ function memoryKeychain(): Keychain & {entries: Map<string, string>} {
 
 /** A keychain that exists but cannot be reached (what keytar does with no D-Bus session). */
 const brokenKeychain: Keychain = {
-  getPassword: async () => { throw new Error('Cannot autolaunch D-Bus without X11 $DISPLAY') },
-  setPassword: async () => { throw new Error('Cannot autolaunch D-Bus without X11 $DISPLAY') },
-  deletePassword: async () => { throw new Error('Cannot autolaunch D-Bus without X11 $DISPLAY') },
+  getPassword: async () => {
+    throw new Error('Cannot autolaunch D-Bus without X11 $DISPLAY')
+  },
+  setPassword: async () => {
+    throw new Error('Cannot autolaunch D-Bus without X11 $DISPLAY')
+  },
+  deletePassword: async () => {
+    throw new Error('Cannot autolaunch D-Bus without X11 $DISPLAY')
+  },
 }
 
 let home: string
@@ -90,10 +96,14 @@ describe('credential store', () => {
     expect(await resolveStoredCredentials({harness: 'pi', keychain})).toBeUndefined()
   })
 
-  it('keeps one entry per harness: connecting a second harness never replaces the first one\'s URL or key', async () => {
+  it("keeps one entry per harness: connecting a second harness never replaces the first one's URL or key", async () => {
     await saveCredentials({harness: 'codex', daemonUrl: 'http://10.0.0.5:3850', apiKey: KEY, agentId: 'codex-laptop'}, {keychain: null})
     await saveCredentials({harness: 'pi', daemonUrl: 'http://10.0.0.7:3850', apiKey: OTHER_KEY}, {keychain: null})
-    expect(await resolveStoredCredentials({harness: 'codex', keychain: null})).toMatchObject({daemonUrl: 'http://10.0.0.5:3850', apiKey: KEY, agentId: 'codex-laptop'})
+    expect(await resolveStoredCredentials({harness: 'codex', keychain: null})).toMatchObject({
+      daemonUrl: 'http://10.0.0.5:3850',
+      apiKey: KEY,
+      agentId: 'codex-laptop',
+    })
     expect(await resolveStoredCredentials({harness: 'pi', keychain: null})).toMatchObject({daemonUrl: 'http://10.0.0.7:3850', apiKey: OTHER_KEY})
     expect(storedConnectionSync(undefined, 'codex')?.apiKey).toBe(KEY)
     expect(storedConnectionSync(undefined, 'pi')?.apiKey).toBe(OTHER_KEY)
@@ -121,11 +131,20 @@ describe('credential store', () => {
     writeFileSync(file, JSON.stringify(legacy, null, 2), {mode: 0o644})
 
     // still working, for every harness (none has an entry of its own yet)
-    expect(await resolveStoredCredentials({harness: 'codex', keychain: null})).toEqual({daemonUrl: 'http://10.0.0.5:3850', agentId: 'laptop', apiKeyStorage: 'file', apiKey: KEY})
+    expect(await resolveStoredCredentials({harness: 'codex', keychain: null})).toEqual({
+      daemonUrl: 'http://10.0.0.5:3850',
+      agentId: 'laptop',
+      apiKeyStorage: 'file',
+      apiKey: KEY,
+    })
     expect(storedConnectionSync(undefined, 'claude-code')?.apiKey).toBe(KEY)
     // and rewritten in the new shape, owner-only
     const migrated = JSON.parse(readFileSync(file, 'utf8'))
-    expect(migrated).toEqual({version: 2, default: {daemonUrl: 'http://10.0.0.5:3850', agentId: 'laptop', apiKeyStorage: 'file', apiKey: KEY, savedAt: '2026-01-02T03:04:05.000Z'}, harnesses: {}})
+    expect(migrated).toEqual({
+      version: 2,
+      default: {daemonUrl: 'http://10.0.0.5:3850', agentId: 'laptop', apiKeyStorage: 'file', apiKey: KEY, savedAt: '2026-01-02T03:04:05.000Z'},
+      harnesses: {},
+    })
     expect(statSync(file).mode & 0o777).toBe(0o600)
 
     // a harness connected afterwards gets its own entry; the default stays for the others
@@ -142,7 +161,9 @@ describe('credential store', () => {
     keychain.entries.set('signet/http://10.0.0.5:3850', KEY)
     const file = credentialsFilePath()
     mkdirSync(path.dirname(file), {recursive: true})
-    writeFileSync(file, JSON.stringify({version: 1, daemonUrl: 'http://10.0.0.5:3850', apiKeyStorage: 'keychain', savedAt: '2026-01-02T03:04:05.000Z'}), {mode: 0o600})
+    writeFileSync(file, JSON.stringify({version: 1, daemonUrl: 'http://10.0.0.5:3850', apiKeyStorage: 'keychain', savedAt: '2026-01-02T03:04:05.000Z'}), {
+      mode: 0o600,
+    })
     await saveCredentials({harness: 'codex', daemonUrl: 'http://10.0.0.5:3850', apiKey: OTHER_KEY}, {keychain})
     const record = JSON.parse(readFileSync(file, 'utf8'))
     expect(record.version).toBe(2)
@@ -164,12 +185,21 @@ describe('credential store', () => {
     await expect(saveCredentials({harness: '__proto__', daemonUrl: 'https://h:3850', apiKey: KEY}, {keychain: null})).rejects.toThrow(/not a harness id/)
   })
 
-  it('resolves env first (SIGNET_TOKEN is an alias), then the harness\'s stored connection — never a stored key for another daemon', async () => {
+  it("resolves env first (SIGNET_TOKEN is an alias), then the harness's stored connection — never a stored key for another daemon", async () => {
     await saveCredentials({harness: 'pi', daemonUrl: 'http://10.0.0.5:3850', apiKey: KEY, agentId: 'stored-agent'}, {keychain: null})
     expect(await resolveCredentials({}, {harness: 'pi', keychain: null})).toEqual({
-      url: 'http://10.0.0.5:3850', apiKey: KEY, agentId: 'stored-agent', harness: 'pi', source: {url: 'stored', apiKey: 'file'},
+      url: 'http://10.0.0.5:3850',
+      apiKey: KEY,
+      agentId: 'stored-agent',
+      harness: 'pi',
+      source: {url: 'stored', apiKey: 'file'},
     })
-    expect(await resolveCredentials({}, {harness: 'codex', keychain: null})).toEqual({url: undefined, apiKey: undefined, agentId: undefined, source: {url: 'none', apiKey: 'none'}})
+    expect(await resolveCredentials({}, {harness: 'codex', keychain: null})).toEqual({
+      url: undefined,
+      apiKey: undefined,
+      agentId: undefined,
+      source: {url: 'none', apiKey: 'none'},
+    })
     expect((await resolveCredentials({SIGNET_TOKEN: 'sig_sk_env'}, {harness: 'pi', keychain: null})).apiKey).toBe('sig_sk_env')
     expect((await resolveCredentials({SIGNET_API_KEY: 'sig_sk_a', SIGNET_TOKEN: 'sig_sk_b'}, {harness: 'pi', keychain: null})).apiKey).toBe('sig_sk_a')
     const other = await resolveCredentials({SIGNET_DAEMON_URL: 'http://10.9.9.9:3850'}, {harness: 'pi', keychain: null})

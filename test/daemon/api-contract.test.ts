@@ -270,7 +270,10 @@ describe('every route answers what the API contract (src/api) says', () => {
     const backfill = await daemon.request('POST', '/api/embedding/backfill', {body: {}})
     if (embedding.enabled) {
       expect(backfill.status).toBe(200)
-      const lines = String(backfill.body).trim().split('\n').map((line) => JSON.parse(line))
+      const lines = String(backfill.body)
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
       const schemas = API_CONTRACT['POST /api/embedding/backfill'].events
       for (const line of lines) expect(schemas[line.type as keyof typeof schemas].safeParse(line).success, JSON.stringify(line)).toBe(true)
       expect(lines.at(-1).type).toBe('done')

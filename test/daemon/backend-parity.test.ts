@@ -14,7 +14,25 @@ import {postgresCluster, postgresSkipReason} from '../helpers/postgres.js'
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const ID_KEYS = new Set(['id', 'memoryId', 'messageId', 'keyId', 'replyTo', 'thread', 'threadId', 'lastEventId', 'seq', 'keyPrefix', 'prefix'])
-const VARYING_KEYS = new Set(['token', 'path', 'elapsedMs', 'ms', 'uptime', 'pid', 'url', 'port', 'startedAt', 'workspace', 'dbPath', 'version', 'details', 'journalMode', 'sizeBytes', 'backend', 'code'])
+const VARYING_KEYS = new Set([
+  'token',
+  'path',
+  'elapsedMs',
+  'ms',
+  'uptime',
+  'pid',
+  'url',
+  'port',
+  'startedAt',
+  'workspace',
+  'dbPath',
+  'version',
+  'details',
+  'journalMode',
+  'sizeBytes',
+  'backend',
+  'code',
+])
 
 /** Ids become their order of first appearance (`<id 3>`), times `<time>` (still checked as ISO with Z), durations and places dropped. */
 function masker() {
@@ -74,7 +92,7 @@ async function script(daemon: TestDaemon): Promise<Array<[string, unknown]>> {
     {content: 'alice reviews the billing migrations', agentId: 'alice'},
     {content: 'Numbers: 0.1 + 0.2 is not 0.3, and 2^53 + 1 rounds', tags: ['math']},
   ]
-  for (const seed of seeds) remembered.push((await call('remember', 'POST', '/api/memory/remember', seed) as {id: string}).id)
+  for (const seed of seeds) remembered.push(((await call('remember', 'POST', '/api/memory/remember', seed)) as {id: string}).id)
   await call('remember again (dedup)', 'POST', '/api/memory/remember', seeds[0])
   await call('import', 'POST', '/api/memory/import', {
     memories: [
@@ -103,11 +121,39 @@ async function script(daemon: TestDaemon): Promise<Array<[string, unknown]>> {
   await call('recall other agent', 'POST', '/api/memory/recall', {query: 'tabs spaces style', agentId: 'Zed'})
 
   await call('session-start', 'POST', '/api/hooks/session-start', {harness: 'claude-code', sessionKey: 's-1', machineId: 'laptop', project, source: 'startup'})
-  await call('prompt', 'POST', '/api/hooks/user-prompt-submit', {harness: 'claude-code', sessionKey: 's-1', project, prompt: 'How do our deploys work on Fridays?'})
-  await call('prompt again', 'POST', '/api/hooks/user-prompt-submit', {harness: 'claude-code', sessionKey: 's-1', project, prompt: 'And the deploys on Fridays, again?'})
-  await call('pre-compaction', 'POST', '/api/hooks/pre-compaction', {harness: 'claude-code', sessionKey: 's-1', project, trigger: 'auto', transcript: 'User: we migrate payments\n\nAssistant: ok'})
-  await call('session-end', 'POST', '/api/hooks/session-end', {harness: 'claude-code', sessionKey: 's-1', machineId: 'laptop', project, transcript: 'User: remember that the ledger service owns payments now\n\nAssistant: Noted, the ledger service owns payments.'})
-  await call('codex session', 'POST', '/api/hooks/session-start', {harness: 'codex', sessionKey: 's-2', agentId: 'mobile-bot', machineId: 'phone', source: 'startup'})
+  await call('prompt', 'POST', '/api/hooks/user-prompt-submit', {
+    harness: 'claude-code',
+    sessionKey: 's-1',
+    project,
+    prompt: 'How do our deploys work on Fridays?',
+  })
+  await call('prompt again', 'POST', '/api/hooks/user-prompt-submit', {
+    harness: 'claude-code',
+    sessionKey: 's-1',
+    project,
+    prompt: 'And the deploys on Fridays, again?',
+  })
+  await call('pre-compaction', 'POST', '/api/hooks/pre-compaction', {
+    harness: 'claude-code',
+    sessionKey: 's-1',
+    project,
+    trigger: 'auto',
+    transcript: 'User: we migrate payments\n\nAssistant: ok',
+  })
+  await call('session-end', 'POST', '/api/hooks/session-end', {
+    harness: 'claude-code',
+    sessionKey: 's-1',
+    machineId: 'laptop',
+    project,
+    transcript: 'User: remember that the ledger service owns payments now\n\nAssistant: Noted, the ledger service owns payments.',
+  })
+  await call('codex session', 'POST', '/api/hooks/session-start', {
+    harness: 'codex',
+    sessionKey: 's-2',
+    agentId: 'mobile-bot',
+    machineId: 'phone',
+    source: 'startup',
+  })
   await call('sessions', 'GET', '/api/sessions')
   await call('sessions of every agent', 'GET', '/api/sessions?allAgents=true')
   await call('session', 'GET', '/api/sessions/s-1')
@@ -118,14 +164,22 @@ async function script(daemon: TestDaemon): Promise<Array<[string, unknown]>> {
   await call('synthesis', 'POST', '/api/hooks/synthesis', {harness: 'claude-code'})
 
   await call('send', 'POST', '/api/agents/messages', {agentId: 'alice', to: 'mobile-bot', body: 'ship the release after lunch'})
-  const second = await call('send two', 'POST', '/api/agents/messages', {agentId: 'Zed', to: 'mobile-bot', body: 'and bump the version'}) as {message: {id: string}}
+  const second = (await call('send two', 'POST', '/api/agents/messages', {agentId: 'Zed', to: 'mobile-bot', body: 'and bump the version'})) as {
+    message: {id: string}
+  }
   await call('inbox', 'GET', '/api/agents/inbox?agentId=mobile-bot')
   await call('ack', 'POST', `/api/agents/messages/${second.message.id}/ack`, {agentId: 'mobile-bot'})
   await call('inbox all', 'GET', '/api/agents/inbox?agentId=mobile-bot&state=all')
   await call('sent', 'GET', '/api/agents/inbox?agentId=alice&box=sent')
   await call('peers', 'GET', '/api/agents/peers')
 
-  const key = await call('key', 'POST', '/api/auth/api-keys', {name: 'laptop', role: 'agent', agentId: 'alice', connector: 'pi', scope: {project: 'github.com/acme/api'}}) as {apiKey: {id: string; key: string}}
+  const key = (await call('key', 'POST', '/api/auth/api-keys', {
+    name: 'laptop',
+    role: 'agent',
+    agentId: 'alice',
+    connector: 'pi',
+    scope: {project: 'github.com/acme/api'},
+  })) as {apiKey: {id: string; key: string}}
   await call('keys', 'GET', '/api/auth/api-keys')
   await call('as the key: whoami', 'GET', '/api/auth/whoami', undefined, {authorization: `Bearer ${key.apiKey.key}`})
   await call('as the key: list', 'GET', '/api/memories', undefined, {authorization: `Bearer ${key.apiKey.key}`})

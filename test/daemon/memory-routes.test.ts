@@ -108,7 +108,23 @@ describe('memory round trips', () => {
 })
 
 describe('bad input', () => {
-  const hostile = ['"', '*', '-', 'OR', 'AND NOT', 'NEAR(a b)', 'col:term', '"unbalanced', '^start', 'über café 東京', '', '   ', '()', '\u0000', 'a'.repeat(5000)]
+  const hostile = [
+    '"',
+    '*',
+    '-',
+    'OR',
+    'AND NOT',
+    'NEAR(a b)',
+    'col:term',
+    '"unbalanced',
+    '^start',
+    'über café 東京',
+    '',
+    '   ',
+    '()',
+    '\u0000',
+    'a'.repeat(5000),
+  ]
   for (const query of hostile) {
     it(`recall never fails on ${JSON.stringify(query.slice(0, 20))}`, async () => {
       const {status, body} = await daemon.request('POST', '/api/memory/recall', {body: {query}})
@@ -148,23 +164,30 @@ describe('bad input', () => {
   })
 
   it('bodies over 1 MiB get 413 before parsing', async () => {
-    const {status, body} = await daemon.request('POST', '/api/memory/remember', {rawBody: 'x'.repeat(1024 * 1024 + 10), headers: {'content-type': 'application/json'}})
+    const {status, body} = await daemon.request('POST', '/api/memory/remember', {
+      rawBody: 'x'.repeat(1024 * 1024 + 10),
+      headers: {'content-type': 'application/json'},
+    })
     expect(status).toBe(413)
     expect(body.code).toBe('payload_too_large')
   })
 
   it('chunked bodies (no Content-Length) are limited as they stream, and small ones work', async () => {
-    const chunked = (chunks: string[]) => new Promise<{status: number; body: any}>((resolve, reject) => {
-      // On the owner socket, as the CLI sends it.
-      const request = http.request({socketPath: daemon.socketPath, path: '/api/memory/remember', method: 'POST', headers: {host: 'localhost', 'content-type': 'application/json'}}, (response) => {
-        let text = ''
-        response.on('data', (chunk) => (text += chunk))
-        response.on('end', () => resolve({status: response.statusCode ?? 0, body: JSON.parse(text)}))
+    const chunked = (chunks: string[]) =>
+      new Promise<{status: number; body: any}>((resolve, reject) => {
+        // On the owner socket, as the CLI sends it.
+        const request = http.request(
+          {socketPath: daemon.socketPath, path: '/api/memory/remember', method: 'POST', headers: {host: 'localhost', 'content-type': 'application/json'}},
+          (response) => {
+            let text = ''
+            response.on('data', (chunk) => (text += chunk))
+            response.on('end', () => resolve({status: response.statusCode ?? 0, body: JSON.parse(text)}))
+          },
+        )
+        request.on('error', reject)
+        for (const chunk of chunks) request.write(chunk)
+        request.end()
       })
-      request.on('error', reject)
-      for (const chunk of chunks) request.write(chunk)
-      request.end()
-    })
     const small = await chunked(['{"content": "sent in ', 'two chunks"}'])
     expect(small.status).toBe(201)
     expect(small.body.memory.content).toBe('sent in two chunks')
@@ -278,6 +301,7 @@ async function poisonMemoryInserts(target: TestDaemon): Promise<{remove(): Promi
       await pool.query('DROP TRIGGER test_fail_on_poison ON memories')
       await pool.query('DROP FUNCTION test_fail_on_poison()')
     },
-    searchIndexTriggers: async () => (await pool.query("SELECT 1 FROM pg_trigger WHERE tgname = 'memories_terms_insert' AND tgrelid = 'memories'::regclass")).rowCount ?? 0,
+    searchIndexTriggers: async () =>
+      (await pool.query("SELECT 1 FROM pg_trigger WHERE tgname = 'memories_terms_insert' AND tgrelid = 'memories'::regclass")).rowCount ?? 0,
   }
 }

@@ -28,8 +28,14 @@ describe('docs/api.md and the API contract', () => {
     )
     expect(served.size).toBeGreaterThan(40)
     const contracted = new Set(Object.keys(API_CONTRACT))
-    expect([...served].filter((route) => !contracted.has(route)), 'routes served without a contract entry: add them to src/api/*.ts').toEqual([])
-    expect([...contracted].filter((route) => !served.has(route)), 'contract entries no route serves').toEqual([])
+    expect(
+      [...served].filter((route) => !contracted.has(route)),
+      'routes served without a contract entry: add them to src/api/*.ts',
+    ).toEqual([])
+    expect(
+      [...contracted].filter((route) => !served.has(route)),
+      'contract entries no route serves',
+    ).toEqual([])
   })
 
   it('documents every route with its schemas', () => {

@@ -15,7 +15,14 @@ describe('GET /api/diagnostics/db', () => {
     daemon = await startTestDaemon()
     const response = await daemon.request('GET', '/api/diagnostics/db')
     expect(response.status).toBe(200)
-    expect(response.body).toMatchObject({ok: true, problems: [], schemaVersion: LATEST_SCHEMA_VERSION, latestSchemaVersion: LATEST_SCHEMA_VERSION, journalMode: 'wal', checkedBy: 'daemon'})
+    expect(response.body).toMatchObject({
+      ok: true,
+      problems: [],
+      schemaVersion: LATEST_SCHEMA_VERSION,
+      latestSchemaVersion: LATEST_SCHEMA_VERSION,
+      journalMode: 'wal',
+      checkedBy: 'daemon',
+    })
     expect(response.body.sizeBytes).toBeGreaterThan(0)
   })
 

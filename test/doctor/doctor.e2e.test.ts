@@ -60,10 +60,13 @@ describe('signet doctor', () => {
     const sockets = new Set<import('node:net').Socket>()
     const blocker: Server = createServer((socket) => sockets.add(socket))
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve))
-    cleanups.push(() => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy()
-      blocker.close(() => resolve())
-    }))
+    cleanups.push(
+      () =>
+        new Promise((resolve) => {
+          for (const socket of sockets) socket.destroy()
+          blocker.close(() => resolve())
+        }),
+    )
     const result = await doctor()
     expect(result.code).toBe(1)
     expect(result.findings).toContainEqual(expect.objectContaining({level: 'error', code: 'daemon_down', fix: expect.stringContaining('signet daemon start')}))

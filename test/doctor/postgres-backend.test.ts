@@ -69,7 +69,10 @@ describe.skipIf(!postgresCluster)(`doctor and status on a PostgreSQL backend ${p
     const report = await doctor()
     expect(report.storage).toEqual({backend: 'postgres', location: `PostgreSQL ${maskedUrl}`})
     expect(byCode(report.findings, 'db_migration_pending')).toMatchObject({level: 'info', message: expect.stringContaining(maskedUrl)})
-    expect(byCode(report.findings, 'pgvector_missing')).toMatchObject({level: 'warn', message: expect.stringContaining('pgvector not installed: recall is lexical only')})
+    expect(byCode(report.findings, 'pgvector_missing')).toMatchObject({
+      level: 'warn',
+      message: expect.stringContaining('pgvector not installed: recall is lexical only'),
+    })
     // Not the SQLite file: there is none to check on this backend.
     expect(byCode(report.findings, 'db_missing')).toBeUndefined()
     expect(report.output).not.toContain(PASSWORD)
@@ -78,7 +81,7 @@ describe.skipIf(!postgresCluster)(`doctor and status on a PostgreSQL backend ${p
     expect(human.stdout).toMatch(/! warn +pgvector not installed: recall is lexical only/)
   })
 
-  it('with the daemon up: the daemon\'s own health says pgvector is missing; status names the backend', async () => {
+  it("with the daemon up: the daemon's own health says pgvector is missing; status names the backend", async () => {
     const {maskedUrl} = await workspaceOn({embedding: 'local'})
     const started = await runCli(['daemon', 'start'], {env, timeoutMs: 60_000})
     expect(started.code, started.stderr).toBe(0)
@@ -93,7 +96,10 @@ describe.skipIf(!postgresCluster)(`doctor and status on a PostgreSQL backend ${p
 
     const report = await doctor()
     expect(report.findings.filter((finding) => finding.level === 'error')).toEqual([])
-    expect(byCode(report.findings, 'pgvector_missing')).toMatchObject({level: 'warn', message: expect.stringContaining(`pgvector not installed: recall is lexical only (PostgreSQL at ${maskedUrl}, embedding.provider local)`)})
+    expect(byCode(report.findings, 'pgvector_missing')).toMatchObject({
+      level: 'warn',
+      message: expect.stringContaining(`pgvector not installed: recall is lexical only (PostgreSQL at ${maskedUrl}, embedding.provider local)`),
+    })
     // The daemon has migrated: nothing is pending any more.
     expect(byCode(report.findings, 'db_migration_pending')).toBeUndefined()
     expect(report.output).not.toContain(PASSWORD)
@@ -121,7 +127,10 @@ describe.skipIf(!postgresCluster)(`doctor and status on a PostgreSQL backend ${p
     const {maskedUrl} = await workspaceOn({embedding: 'local', port: closed})
     const report = await doctor()
     expect(report.code).toBe(1)
-    expect(byCode(report.findings, 'storage_unreachable')).toMatchObject({level: 'error', message: expect.stringContaining(`PostgreSQL at ${maskedUrl} does not answer`)})
+    expect(byCode(report.findings, 'storage_unreachable')).toMatchObject({
+      level: 'error',
+      message: expect.stringContaining(`PostgreSQL at ${maskedUrl} does not answer`),
+    })
     expect(report.output).not.toContain(PASSWORD)
   })
 })

@@ -38,7 +38,9 @@ function harnessFilesWritten(): string[] {
 
 /** Every file under HOME that contains `needle`. */
 function filesContaining(needle: string): string[] {
-  return filesUnder(harness.home).filter((file) => readFileSync(file, 'utf8').includes(needle)).map((file) => path.relative(harness.home, file))
+  return filesUnder(harness.home)
+    .filter((file) => readFileSync(file, 'utf8').includes(needle))
+    .map((file) => path.relative(harness.home, file))
 }
 
 /** Run a harness hook command the way harnesses do: `sh -c`, JSON on stdin. */
@@ -125,7 +127,10 @@ describe('remote connector install', () => {
     const command: string = settings.hooks.UserPromptSubmit[0].hooks[0].command
     expect(command).not.toContain(key)
     // async: the daemon lives in this process and must keep answering while the hook runs
-    const hook = await runShell(command, JSON.stringify({session_id: 'sess-1', cwd: harness.home, hook_event_name: 'UserPromptSubmit', prompt: 'which port does the staging database listen on?'}))
+    const hook = await runShell(
+      command,
+      JSON.stringify({session_id: 'sess-1', cwd: harness.home, hook_event_name: 'UserPromptSubmit', prompt: 'which port does the staging database listen on?'}),
+    )
     expect(hook.status).toBe(0)
     expect(hook.stderr).toBe('')
     const output = JSON.parse(hook.stdout)
@@ -139,7 +144,10 @@ describe('remote connector install', () => {
   })
 
   it('--pair-code claims a scoped key that is never shown and is stored like any other', async () => {
-    const issued = await daemon.request('POST', '/api/auth/pair', {headers: {authorization: `Bearer ${adminToken}`}, body: {connector: 'codex', agentId: 'codex-laptop'}})
+    const issued = await daemon.request('POST', '/api/auth/pair', {
+      headers: {authorization: `Bearer ${adminToken}`},
+      body: {connector: 'codex', agentId: 'codex-laptop'},
+    })
     expect(issued.status).toBe(201)
     const result = await runCli(['connect', 'codex', '--url', daemon.url, '--pair-code', issued.body.code, '--yes'], {env: harness.env})
     expect(result.code).toBe(0)
@@ -157,7 +165,7 @@ describe('remote connector install', () => {
     expect(reused.stderr).toMatch(/pairing code refused .*409/)
   })
 
-  it('connector list sees both connectors; uninstall removes the harness files and only that harness\'s credentials', async () => {
+  it("connector list sees both connectors; uninstall removes the harness files and only that harness's credentials", async () => {
     const list = await runCli(['connector', 'list', '--json'], {env: harness.env})
     const report = JSON.parse(list.stdout)
     expect(report.connectors.filter((c: {state: string}) => c.state === 'installed').map((c: {harness: string}) => c.harness)).toEqual(['claude-code', 'codex'])
@@ -165,7 +173,11 @@ describe('remote connector install', () => {
     const removed = await runCli(['connector', 'uninstall', 'claude-code'], {env: harness.env})
     expect(removed.code).toBe(0)
     expect(removed.stdout).toMatch(/Claude Code connector removed/)
-    expect(filesUnder(harness.home).map((file) => path.relative(harness.home, file)).filter((file) => file.includes('claude'))).toEqual([])
+    expect(
+      filesUnder(harness.home)
+        .map((file) => path.relative(harness.home, file))
+        .filter((file) => file.includes('claude')),
+    ).toEqual([])
     const credentials = JSON.parse(readFileSync(path.join(harness.home, '.config', 'signet', 'credentials.json'), 'utf8'))
     expect(Object.keys(credentials.harnesses)).toEqual(['codex'])
     const again = await runCli(['connector', 'uninstall', 'claude-code'], {env: harness.env})
@@ -177,8 +189,11 @@ describe('remote connector install', () => {
     for (const file of ['.codex/hooks.json', '.codex/config.toml']) {
       expect(readFileSync(path.join(harness.home, file), 'utf8')).not.toContain('sig_sk_')
     }
-    expect(execFileSync('grep', ['-rl', key, harness.home], {encoding: 'utf8'}).trim().split('\n').map((f) => path.relative(harness.home, f))).toEqual([
-      path.join('.config', 'signet', 'credentials.json'),
-    ])
+    expect(
+      execFileSync('grep', ['-rl', key, harness.home], {encoding: 'utf8'})
+        .trim()
+        .split('\n')
+        .map((f) => path.relative(harness.home, f)),
+    ).toEqual([path.join('.config', 'signet', 'credentials.json')])
   })
 })

@@ -32,7 +32,15 @@ describe('signet daemon lifecycle', () => {
     const status = await runCli(['daemon', 'status', '--json'], {env})
     expect(status.code).toBe(0)
     const report = JSON.parse(status.stdout)
-    expect(report).toMatchObject({running: true, bindHost: '127.0.0.1', networkMode: 'localhost', authMode: 'local', workspace: temp.workspace, memoryCount: 0, version: expect.any(String)})
+    expect(report).toMatchObject({
+      running: true,
+      bindHost: '127.0.0.1',
+      networkMode: 'localhost',
+      authMode: 'local',
+      workspace: temp.workspace,
+      memoryCount: 0,
+      version: expect.any(String),
+    })
     for (const key of ['running', 'pid', 'version', 'uptime', 'url', 'bindHost', 'networkMode', 'authMode', 'workspace', 'dbPath', 'memoryCount']) {
       expect(report, key).toHaveProperty(key)
     }
@@ -132,7 +140,9 @@ describe('signet remember / recall', () => {
     expect(bad.stderr).toMatch(/--importance must be a number from 0 to 1/)
     const down = await runCli(['recall', 'anything'], {env})
     expect(down.code).toBe(1)
-    expect(down.stderr).toMatch(/the daemon for this workspace is not running \(nothing answers on \S+signet\.sock: (ENOENT|ECONNREFUSED)\) — run `signet daemon start`/)
+    expect(down.stderr).toMatch(
+      /the daemon for this workspace is not running \(nothing answers on \S+signet\.sock: (ENOENT|ECONNREFUSED)\) — run `signet daemon start`/,
+    )
     const badUrl = await runCli(['recall', 'x'], {env: {...env, SIGNET_DAEMON_URL: 'http://host:3850/api'}})
     expect(badUrl.stderr).toMatch(/bare origin/)
   })

@@ -52,7 +52,9 @@ describe('signet embed', () => {
     // Failing at first, so the daemon's background indexer has embedded nothing when backfill starts.
     service.failWith = 500
     await startWith(['provider: ollama', `baseUrl: ${service.url}`, 'model: letters'])
-    await expect.poll(status, {timeout: 10_000}).toMatchObject({provider: 'ollama', model: 'letters', indexed: 0, pending: 300, lastError: expect.stringMatching(/500/)})
+    await expect
+      .poll(status, {timeout: 10_000})
+      .toMatchObject({provider: 'ollama', model: 'letters', indexed: 0, pending: 300, lastError: expect.stringMatching(/500/)})
 
     service.failWith = undefined
     const run = await runCli(['embed', 'backfill'], {env: temp.env, timeoutMs: 60_000})
@@ -83,7 +85,10 @@ describe('signet embed', () => {
   })
 
   it('says to start the daemon instead of opening the database itself', async () => {
-    for (const command of [['embed', 'status'], ['embed', 'backfill']]) {
+    for (const command of [
+      ['embed', 'status'],
+      ['embed', 'backfill'],
+    ]) {
       const run = await runCli(command, {env: temp.env})
       expect(run.code).toBe(1)
       expect(run.stderr).toMatch(/signet daemon start/)

@@ -38,7 +38,12 @@ async function createKey(body: Record<string, unknown>): Promise<{key: string; i
 function promptHook(harnessId: string, prompt: string, env: NodeJS.ProcessEnv = harness.env) {
   return runCli(['hook', 'user-prompt-submit', '-H', harnessId], {
     env,
-    input: JSON.stringify({session_id: `sess-${harnessId}-${Math.random().toString(36).slice(2)}`, cwd: harness.home, hook_event_name: 'UserPromptSubmit', prompt}),
+    input: JSON.stringify({
+      session_id: `sess-${harnessId}-${Math.random().toString(36).slice(2)}`,
+      cwd: harness.home,
+      hook_event_name: 'UserPromptSubmit',
+      prompt,
+    }),
   })
 }
 
@@ -122,7 +127,7 @@ describe('credentials per harness', () => {
     expect(JSON.parse(notInstalled.stdout)).toMatchObject({state: 'not-installed', connected: false})
   })
 
-  it('the MCP server started for a harness uses that harness\'s key', async () => {
+  it("the MCP server started for a harness uses that harness's key", async () => {
     const env = Object.fromEntries(Object.entries(harness.env).filter((entry): entry is [string, string] => entry[1] !== undefined))
     const transport = new StdioClientTransport({command: process.execPath, args: [MCP_JS, '--harness', 'pi'], env, stderr: 'pipe'})
     const client = new Client({name: 'signet-test', version: '1.0.0'})
@@ -148,7 +153,10 @@ describe('credentials per harness', () => {
     expect(existsSync(path.join(harness.home, '.gemini', 'settings.json'))).toBe(false)
     expect(readFileSync(CREDENTIALS(), 'utf8')).toBe(before)
 
-    const forced = await runCli(['connect', 'gemini', '--url', daemon.url, '--api-key', '-', '--yes', '--force', '--json'], {env: harness.env, input: other.key})
+    const forced = await runCli(['connect', 'gemini', '--url', daemon.url, '--api-key', '-', '--yes', '--force', '--json'], {
+      env: harness.env,
+      input: other.key,
+    })
     expect(forced.code).toBe(0)
     expect(JSON.parse(forced.stdout).warnings).toContain('the key "laptop pi 2" was made for the pi connector, not gemini')
     const human = await runCli(['connect', 'gemini', '--url', daemon.url, '--api-key', '-', '--yes', '--force'], {env: harness.env, input: other.key})
@@ -164,7 +172,7 @@ describe('credentials per harness', () => {
     expect(readCredentials().harnesses.opencode.apiKey).toMatch(/^sig_sk_/)
   })
 
-  it('connector uninstall forgets only that harness\'s key', async () => {
+  it("connector uninstall forgets only that harness's key", async () => {
     const removed = await runCli(['connector', 'uninstall', 'codex'], {env: harness.env})
     expect(removed.code).toBe(0)
     expect(removed.stdout).toMatch(/forgot the codex connection/)
@@ -182,7 +190,9 @@ describe('credentials per harness', () => {
       const key = await createKey({name: 'legacy machine'})
       const file = path.join(machine.home, '.config', 'signet', 'credentials.json')
       mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
-      writeFileSync(file, JSON.stringify({version: 1, daemonUrl: daemon.url, apiKeyStorage: 'file', apiKey: key.key, savedAt: '2026-01-01T00:00:00.000Z'}), {mode: 0o600})
+      writeFileSync(file, JSON.stringify({version: 1, daemonUrl: daemon.url, apiKeyStorage: 'file', apiKey: key.key, savedAt: '2026-01-01T00:00:00.000Z'}), {
+        mode: 0o600,
+      })
       const hook = await promptHook('claude-code', 'which port does the staging database listen on?', machine.env)
       expect(hook.stderr).toBe('')
       expect(hook.stdout).toContain('port 5433')
@@ -195,10 +205,10 @@ describe('credentials per harness', () => {
   })
 })
 
-describe('spooled writes go with their own harness\'s key', () => {
+describe("spooled writes go with their own harness's key", () => {
   const cleanups: Array<() => Promise<void>> = []
   const onCleanup = (cleanup: () => Promise<void>) => cleanups.push(cleanup)
-  it('a write spooled by one harness is delivered with that harness\'s key, by its own hook or by signet sync', async () => {
+  it("a write spooled by one harness is delivered with that harness's key, by its own hook or by signet sync", async () => {
     const machine = makeTempHome('signet-harness-spool-')
     machine.env.SIGNET_NO_KEYCHAIN = '1'
     try {
@@ -210,11 +220,13 @@ describe('spooled writes go with their own harness\'s key', () => {
         mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
         writeFileSync(file, JSON.stringify({version: 2, harnesses: {'claude-code': entry(claude.key), pi: entry(pi.key)}}), {mode: 0o600})
       }
-      const sessionEnd = (harnessId: string, sessionKey: string) => runCli(['hook', 'session-end', '-H', harnessId], {
-        env: machine.env,
-        input: JSON.stringify({session_id: sessionKey, cwd: machine.home, transcript: `User: notes for ${sessionKey}\n\nAssistant: noted.`}),
-      })
-      const agentOf = async (sessionKey: string) => (await storedRows(daemon, 'session_transcripts')).filter((row) => row.session_key === sessionKey).map((row) => row.agent_id)
+      const sessionEnd = (harnessId: string, sessionKey: string) =>
+        runCli(['hook', 'session-end', '-H', harnessId], {
+          env: machine.env,
+          input: JSON.stringify({session_id: sessionKey, cwd: machine.home, transcript: `User: notes for ${sessionKey}\n\nAssistant: noted.`}),
+        })
+      const agentOf = async (sessionKey: string) =>
+        (await storedRows(daemon, 'session_transcripts')).filter((row) => row.session_key === sessionKey).map((row) => row.agent_id)
       const pendingEntries = () => readdirSync(path.join(machine.home, '.config', 'signet', 'spool')).filter((name) => name.endsWith('.json'))
 
       // the daemon is unreachable at the saved URL: both harnesses' transcripts are spooled (each

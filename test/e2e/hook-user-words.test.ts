@@ -34,7 +34,10 @@ async function sessionSearch(query: string): Promise<Array<{sessionKey: string; 
 beforeAll(async () => {
   daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
   adminToken = readFileSync(daemon.context.paths.adminTokenFile, 'utf8').trim()
-  const created = await daemon.request('POST', '/api/auth/api-keys', {headers: {authorization: `Bearer ${adminToken}`}, body: {name: 'gemini laptop', connector: 'gemini'}})
+  const created = await daemon.request('POST', '/api/auth/api-keys', {
+    headers: {authorization: `Bearer ${adminToken}`},
+    body: {name: 'gemini laptop', connector: 'gemini'},
+  })
   expect(created.status).toBe(201)
   key = created.body.apiKey.key
   machine = makeTempHome('signet-user-words-')
@@ -50,8 +53,14 @@ beforeAll(async () => {
     'Logs are structured JSON with a level, a message and context fields; no string concatenation.',
     'Review checklist: error messages name the field, inputs are validated at the edge, docs updated.',
   ]
-  writeFileSync(path.join(daemon.workspace, 'AGENTS.md'), `# Working agreements\n\n${Array.from({length: 4}, (_, round) => conventions.map((line) => `- (${round + 1}) ${line}`).join('\n')).join('\n')}\n`)
-  writeFileSync(path.join(daemon.workspace, 'USER.md'), '# About me\n\nBackend engineer on the platform team; prefers terse answers with commands to copy, works in Europe/Berlin, uses fish shell and neovim.\n')
+  writeFileSync(
+    path.join(daemon.workspace, 'AGENTS.md'),
+    `# Working agreements\n\n${Array.from({length: 4}, (_, round) => conventions.map((line) => `- (${round + 1}) ${line}`).join('\n')).join('\n')}\n`,
+  )
+  writeFileSync(
+    path.join(daemon.workspace, 'USER.md'),
+    '# About me\n\nBackend engineer on the platform team; prefers terse answers with commands to copy, works in Europe/Berlin, uses fish shell and neovim.\n',
+  )
   for (const content of [
     'The staging database listens on port 5433, not 5432.',
     'Use pnpm, not npm, in the web repository.',
@@ -70,7 +79,7 @@ afterAll(async () => {
   machine?.cleanup()
 })
 
-describe('recall queries are the user\'s words', () => {
+describe("recall queries are the user's words", () => {
   it('gemini -p: the session context Gemini prepends to the prompt does not drown the question', async () => {
     // The real session-start context, as Gemini CLI puts it in front of a `-p` prompt.
     const start = await hook('session-start', {session_id: 'gemini-start', hook_event_name: 'SessionStart', source: 'startup'})
@@ -89,7 +98,7 @@ describe('recall queries are the user\'s words', () => {
 })
 
 describe('stored transcripts hold no Signet output', () => {
-  it('a Gemini chat recording with our (HTML-escaped) injected block is stored without it; session search finds only the user\'s words', async () => {
+  it("a Gemini chat recording with our (HTML-escaped) injected block is stored without it; session search finds only the user's words", async () => {
     const injected = `<signet-recalled-memories>\nNotes from Signet memory that may be relevant.\n- The quokka cluster runs on ARM nodes in the Frankfurt region.\n</signet-recalled-memories>`
     const recording = {
       sessionId: 'gemini-transcript-1',

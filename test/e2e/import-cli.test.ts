@@ -37,7 +37,9 @@ const file = (name: string, text: string) => {
 
 describe('signet import and export', () => {
   it('imports 12,000 JSON Lines memories in batches, is idempotent, and they are recallable', async () => {
-    const lines = Array.from({length: 12_000}, (_, index) => JSON.stringify({content: `Import fixture ${index}: service-${index % 97} listens on port ${3000 + index}`, tags: ['fixture']}))
+    const lines = Array.from({length: 12_000}, (_, index) =>
+      JSON.stringify({content: `Import fixture ${index}: service-${index % 97} listens on port ${3000 + index}`, tags: ['fixture']}),
+    )
     lines.splice(5, 0, '', JSON.stringify('The release train leaves every second Thursday'))
     const jsonl = file('bulk.jsonl', `${lines.join('\n')}\n`)
     const first = await runCli(['import', jsonl, '--json', '--tags', 'bulk'], {env, timeoutMs: 120_000})
@@ -57,10 +59,15 @@ describe('signet import and export', () => {
   })
 
   it('reads a JSON array, applies --project to items without one, and keeps createdAt', async () => {
-    const json = file('export.json', JSON.stringify({memories: [
-      {content: 'Checkout uses Stripe webhooks with a 5 minute tolerance', createdAt: '2023-06-01T09:00:00Z'},
-      {content: 'Search runs on OpenSearch 2.11', project: 'github.com/acme/search'},
-    ]}))
+    const json = file(
+      'export.json',
+      JSON.stringify({
+        memories: [
+          {content: 'Checkout uses Stripe webhooks with a 5 minute tolerance', createdAt: '2023-06-01T09:00:00Z'},
+          {content: 'Search runs on OpenSearch 2.11', project: 'github.com/acme/search'},
+        ],
+      }),
+    )
     const run = await runCli(['import', json, '--project', 'github.com/acme/shop'], {env})
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/Imported 2 memories from/)
@@ -94,7 +101,18 @@ describe('signet import and export', () => {
     expect(JSON.parse(toStdout.stdout.split('\n')[0])).toMatchObject({content: expect.stringMatching(/^Import fixture 0:/), tags: ['fixture', 'bulk']})
 
     const asJson = JSON.parse((await runCli(['export', '--project', 'github.com/acme/shop', '--json'], {env})).stdout)
-    expect(asJson.memories).toEqual([{content: 'Checkout uses Stripe webhooks with a 5 minute tolerance', type: 'fact', tags: [], importance: 0.5, pinned: false, project: 'github.com/acme/shop', createdAt: '2023-06-01T09:00:00.000Z', agentId: 'default'}])
+    expect(asJson.memories).toEqual([
+      {
+        content: 'Checkout uses Stripe webhooks with a 5 minute tolerance',
+        type: 'fact',
+        tags: [],
+        importance: 0.5,
+        pinned: false,
+        project: 'github.com/acme/shop',
+        createdAt: '2023-06-01T09:00:00.000Z',
+        agentId: 'default',
+      },
+    ])
 
     const other = makeTempHome()
     const otherEnv = {...other.env, SIGNET_PORT: String(await freePort())}

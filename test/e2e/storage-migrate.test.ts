@@ -50,7 +50,12 @@ async function makeWorkspace(agentYaml = AGENT_YAML): Promise<Workspace> {
   homes.push(temp)
   mkdirSync(temp.workspace, {recursive: true})
   writeFileSync(path.join(temp.workspace, 'agent.yaml'), agentYaml)
-  return {temp, env: {...temp.env, SIGNET_PORT: String(await freePort())}, dbPath: path.join(temp.workspace, 'memory', 'memories.db'), daemonDir: path.join(temp.workspace, '.daemon')}
+  return {
+    temp,
+    env: {...temp.env, SIGNET_PORT: String(await freePort())},
+    dbPath: path.join(temp.workspace, 'memory', 'memories.db'),
+    daemonDir: path.join(temp.workspace, '.daemon'),
+  }
 }
 
 async function cli(args: string[], env: NodeJS.ProcessEnv, options: {input?: string; code?: number} = {}) {
@@ -89,13 +94,19 @@ function expectNoSecret(...texts: string[]) {
 async function seed(workspace: Workspace): Promise<{key: string}> {
   const {env} = workspace
   await cli(['daemon', 'start'], env)
-  for (const fact of ['The staging database listens on port 5433', 'Deploys go out on Tuesdays after the standup', 'The quokka cluster runs on ARM nodes in Frankfurt']) {
+  for (const fact of [
+    'The staging database listens on port 5433',
+    'Deploys go out on Tuesdays after the standup',
+    'The quokka cluster runs on ARM nodes in Frankfurt',
+  ]) {
     await cli(['remember', fact], env)
   }
   await cli(['remember', 'Reviewer prefers small pull requests', '--agent-id', 'reviewer'], env)
   const key = JSON.parse((await cli(['api-key', 'create', '--name', 'ci', '--agent-id', 'codex', '--json'], env)).stdout).apiKey.key as string
   // A session (and presence, a sighting) through the real hook, and a message between agents.
-  await cli(['hook', 'session-start', '-H', 'claude-code'], env, {input: JSON.stringify({session_id: 'sess-migrate-1', cwd: workspace.temp.home, hook_event_name: 'SessionStart'})})
+  await cli(['hook', 'session-start', '-H', 'claude-code'], env, {
+    input: JSON.stringify({session_id: 'sess-migrate-1', cwd: workspace.temp.home, hook_event_name: 'SessionStart'}),
+  })
   await cli(['agent', 'send', 'codex', 'The API schema changed: regenerate the client'], env)
   return {key}
 }
@@ -119,12 +130,14 @@ describe('signet storage migrate on SQLite', () => {
   it('refuses while the workspace daemon runs, saying to stop it, and leaves nothing behind', async () => {
     const target = path.join(workspace.temp.home, 'refused.db')
     const run = await cli(['storage', 'migrate', '--to', target], workspace.env, {code: 1})
-    expect(run.stderr).toMatch(/Error: the daemon for .* is running \(pid \d+\) — stop it first with `signet daemon stop`: a copy of a store that is being written cannot be verified/)
+    expect(run.stderr).toMatch(
+      /Error: the daemon for .* is running \(pid \d+\) — stop it first with `signet daemon stop`: a copy of a store that is being written cannot be verified/,
+    )
     expect(existsSync(target)).toBe(false)
     expect(readdirSync(workspace.daemonDir).filter((name) => name.startsWith('storage-migrate'))).toEqual([])
   })
 
-  it('copies to a SQLite file, verified table by table, and refuses a target holding another store\'s data unless --force', async () => {
+  it("copies to a SQLite file, verified table by table, and refuses a target holding another store's data unless --force", async () => {
     await cli(['daemon', 'stop'], workspace.env)
     const target = path.join(workspace.temp.home, 'backup.db')
     const run = await cli(['storage', 'migrate', '--to', `sqlite:${target}`, '--batch-size', '2'], workspace.env)
@@ -145,17 +158,28 @@ describe('signet storage migrate on SQLite', () => {
     await cli(['remember', 'A fact of another workspace entirely'], other.env)
     await cli(['daemon', 'stop'], other.env)
     const refused = await cli(['storage', 'migrate', '--to', target], other.env, {code: 1})
-    expect(refused.stderr).toMatch(/Error: the target SQLite .*backup\.db already holds data that is not from this source: api_keys \(1 row\), memories \(4 rows\).* add --force to delete those rows/)
+    expect(refused.stderr).toMatch(
+      /Error: the target SQLite .*backup\.db already holds data that is not from this source: api_keys \(1 row\), memories \(4 rows\).* add --force to delete those rows/,
+    )
     const forced = await cli(['storage', 'migrate', '--to', target, '--force', '--json'], other.env)
     const report = JSON.parse(forced.stdout)
     expect(report.ok).toBe(true)
-    expect(report.removedOtherData).toEqual(expect.arrayContaining([{table: 'memories', rows: 4}, {table: 'api_keys', rows: 1}]))
+    expect(report.removedOtherData).toEqual(
+      expect.arrayContaining([
+        {table: 'memories', rows: 4},
+        {table: 'api_keys', rows: 1},
+      ]),
+    )
     expect(sqliteCounts(target)).toEqual(sqliteCounts(other.dbPath))
   }, 120_000)
 
   it('refuses the same store as source and target, and an unknown scheme, naming the flag', async () => {
-    expect((await cli(['storage', 'migrate', '--to', workspace.dbPath], workspace.env, {code: 1})).stderr).toMatch(/the source and the target are the same store/)
-    expect((await cli(['storage', 'migrate', '--to', 'mysql://root:hunter2@db/x'], workspace.env, {code: 1})).stderr).toMatch(/--to is neither a PostgreSQL URL/)
+    expect((await cli(['storage', 'migrate', '--to', workspace.dbPath], workspace.env, {code: 1})).stderr).toMatch(
+      /the source and the target are the same store/,
+    )
+    expect((await cli(['storage', 'migrate', '--to', 'mysql://root:hunter2@db/x'], workspace.env, {code: 1})).stderr).toMatch(
+      /--to is neither a PostgreSQL URL/,
+    )
     expect((await cli(['storage', 'migrate', '--to-env'], workspace.env, {code: 1})).stderr).toMatch(/SIGNET_MIGRATE_TO_URL is not set/)
     expect((await cli(['storage', 'migrate'], workspace.env, {code: 1})).stderr).toMatch(/Error: .*--to/)
   })
@@ -169,7 +193,12 @@ describe('signet storage migrate, interrupted mid-copy, resumes and verifies', (
     workspace = await makeWorkspace('version: 1\n')
     await cli(['daemon', 'start'], workspace.env)
     const bulk = path.join(workspace.temp.home, 'bulk.jsonl')
-    writeFileSync(bulk, Array.from({length: 20_000}, (_, index) => JSON.stringify({content: `bulk memory ${index} about lighthouse keeper ${index % 97}`, agentId: index % 3 ? 'default' : 'codex'})).join('\n') + '\n')
+    writeFileSync(
+      bulk,
+      Array.from({length: 20_000}, (_, index) =>
+        JSON.stringify({content: `bulk memory ${index} about lighthouse keeper ${index % 97}`, agentId: index % 3 ? 'default' : 'codex'}),
+      ).join('\n') + '\n',
+    )
     await cli(['import', bulk], workspace.env)
     await cli(['daemon', 'stop'], workspace.env)
   }, 120_000)
@@ -294,7 +323,9 @@ describe.skipIf(!postgresCluster)(`signet storage migrate to PostgreSQL and back
     expect(await postgresCounts(database.url)).toEqual(sqliteCounts(workspace.dbPath))
 
     // The workspace now runs on PostgreSQL: the default source is the target itself.
-    expect((await cli(['storage', 'migrate', '--to', url], workspace.env, {code: 1})).stderr).toMatch(/the source and the target are the same store \(PostgreSQL postgres:\/\/signet:\*\*\*@/)
+    expect((await cli(['storage', 'migrate', '--to', url], workspace.env, {code: 1})).stderr).toMatch(
+      /the source and the target are the same store \(PostgreSQL postgres:\/\/signet:\*\*\*@/,
+    )
     // Run again from the SQLite file (as after a partial run): the target holds only this source's rows, so it is accepted.
     const again = JSON.parse((await cli(['storage', 'migrate', '--from', workspace.dbPath, '--to', url, '--json'], workspace.env)).stdout)
     expect(again).toMatchObject({ok: true, resumed: false, target: `PostgreSQL ${url.replace(SECRET, '***')}`, source: `SQLite ${workspace.dbPath}`})
@@ -314,7 +345,11 @@ describe.skipIf(!postgresCluster)(`signet storage migrate to PostgreSQL and back
     // auth.mode team: over TCP only a key gets in, and the key made on SQLite is one.
     const daemonUrl = `http://127.0.0.1:${workspace.env.SIGNET_PORT}`
     const withKey = (presented: string) =>
-      fetch(`${daemonUrl}/api/memory/remember`, {method: 'POST', headers: {authorization: `Bearer ${presented}`, 'content-type': 'application/json'}, body: JSON.stringify({content: 'Codex wrote this on PostgreSQL'})})
+      fetch(`${daemonUrl}/api/memory/remember`, {
+        method: 'POST',
+        headers: {authorization: `Bearer ${presented}`, 'content-type': 'application/json'},
+        body: JSON.stringify({content: 'Codex wrote this on PostgreSQL'}),
+      })
     expect((await withKey(key)).status).toBe(201)
     expect((await withKey(`${key.slice(0, -4)}xxxx`)).status).toBe(401)
     const codex = JSON.parse((await cli(['recall', 'wrote this on PostgreSQL', '--agent-id', 'codex', '--json'], env)).stdout)
@@ -323,7 +358,7 @@ describe.skipIf(!postgresCluster)(`signet storage migrate to PostgreSQL and back
     await cli(['daemon', 'stop'], env)
   }, 120_000)
 
-  it('copies PostgreSQL back to a fresh SQLite file, and into the workspace\'s own file with --switch', async () => {
+  it("copies PostgreSQL back to a fresh SQLite file, and into the workspace's own file with --switch", async () => {
     // The source is the workspace's configured store: agent.yaml's url, the password from SIGNET_DATABASE_URL.
     const env = {...workspace.env, SIGNET_DATABASE_URL: url}
     const fresh = path.join(workspace.temp.home, 'fresh', 'signet.db')
@@ -335,7 +370,9 @@ describe.skipIf(!postgresCluster)(`signet storage migrate to PostgreSQL and back
     const db = new Database(fresh, {readonly: true})
     const contents = (db.prepare('SELECT content FROM memories ORDER BY seq').all() as Array<{content: string}>).map((row) => row.content)
     db.close()
-    expect(contents).toEqual(expect.arrayContaining(['Codex wrote this on PostgreSQL', 'Written while the workspace ran on PostgreSQL', 'The staging database listens on port 5433']))
+    expect(contents).toEqual(
+      expect.arrayContaining(['Codex wrote this on PostgreSQL', 'Written while the workspace ran on PostgreSQL', 'The staging database listens on port 5433']),
+    )
 
     // Home again: the workspace's own file (which still holds the sources) becomes the copy, and agent.yaml says sqlite.
     const home = await cli(['storage', 'migrate', '--to', workspace.dbPath, '--switch'], env)

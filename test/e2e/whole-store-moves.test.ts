@@ -43,7 +43,7 @@ async function json(args: string[], environment = env) {
 }
 
 describe('signet export of the whole store', () => {
-  it('exports every agent by default, says so, matches status, and round-trips each memory\'s agent', async () => {
+  it("exports every agent by default, says so, matches status, and round-trips each memory's agent", async () => {
     const seeded: Array<[string, string]> = [
       ['default', 'The staging database listens on port 5433'],
       ['default', 'Deploys go out on Tuesdays'],
@@ -88,9 +88,18 @@ describe('signet export of the whole store', () => {
       const imported = await runCli(['import', out], {env: otherEnv})
       expect(imported.stdout).toMatch(/Imported 8 memories into 3 agents/)
       const back = (await json(['export'], otherEnv)).memories as Array<{agentId: string; content: string}>
-      const byAgent = (agent: string) => back.filter((memory) => memory.agentId === agent).map((memory) => memory.content).sort()
+      const byAgent = (agent: string) =>
+        back
+          .filter((memory) => memory.agentId === agent)
+          .map((memory) => memory.content)
+          .sort()
       for (const agent of ['default', 'reviewer', 'planner']) {
-        expect(byAgent(agent)).toEqual(seeded.filter(([owner]) => owner === agent).map(([, content]) => content).sort())
+        expect(byAgent(agent)).toEqual(
+          seeded
+            .filter(([owner]) => owner === agent)
+            .map(([, content]) => content)
+            .sort(),
+        )
       }
       const recall = await json(['recall', 'small pull requests', '--agent-id', 'reviewer'], otherEnv)
       expect(recall.results[0].content).toBe('Reviewer prefers small pull requests')
@@ -134,14 +143,38 @@ describe('signet import --from the stores people leave', () => {
         request TEXT, investigated TEXT, learned TEXT, completed TEXT, next_steps TEXT, files_read TEXT, files_edited TEXT, notes TEXT,
         prompt_number INTEGER, created_at TEXT NOT NULL, created_at_epoch INTEGER NOT NULL);
     `)
-    const observe = db.prepare(`INSERT INTO observations (memory_session_id, project, type, title, narrative, facts, concepts, files_modified, created_at, created_at_epoch)
+    const observe =
+      db.prepare(`INSERT INTO observations (memory_session_id, project, type, title, narrative, facts, concepts, files_modified, created_at, created_at_epoch)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    observe.run('s1', 'shop', 'bugfix', 'Fixed checkout rounding', 'Totals were rounded per line instead of per order.', '["Round once per order","Use integer cents"]', '["money","checkout"]', '["src/cart.ts"]', '2025-03-01T10:00:00.000Z', 1740823200000)
-    observe.run('s1', 'shop', 'decision', 'Chose Postgres advisory locks', 'Advisory locks serialise the nightly settlement job.', '[]', '["locking"]', '[]', '2025-03-02T10:00:00.000Z', 1740909600000)
+    observe.run(
+      's1',
+      'shop',
+      'bugfix',
+      'Fixed checkout rounding',
+      'Totals were rounded per line instead of per order.',
+      '["Round once per order","Use integer cents"]',
+      '["money","checkout"]',
+      '["src/cart.ts"]',
+      '2025-03-01T10:00:00.000Z',
+      1740823200000,
+    )
+    observe.run(
+      's1',
+      'shop',
+      'decision',
+      'Chose Postgres advisory locks',
+      'Advisory locks serialise the nightly settlement job.',
+      '[]',
+      '["locking"]',
+      '[]',
+      '2025-03-02T10:00:00.000Z',
+      1740909600000,
+    )
     observe.run('s2', 'search', 'discovery', 'OpenSearch needs 4 GB heap', null, '["The cluster OOMs below 4 GB"]', 'not json', null, '', 1741000000000)
     observe.run('s2', 'search', 'change', '', '   ', '[]', '[]', '[]', '2025-03-04T10:00:00.000Z', 1741082400000)
-    db.prepare(`INSERT INTO session_summaries (memory_session_id, project, request, learned, next_steps, created_at, created_at_epoch) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run('s1', 'shop', 'Fix checkout totals', 'Per-line rounding drifts by a cent', 'Add a property test', '2025-03-01T11:00:00.000Z', 1740826800000)
+    db.prepare(
+      `INSERT INTO session_summaries (memory_session_id, project, request, learned, next_steps, created_at, created_at_epoch) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run('s1', 'shop', 'Fix checkout totals', 'Per-line rounding drifts by a cent', 'Add a property test', '2025-03-01T11:00:00.000Z', 1740826800000)
     db.close()
 
     const dry = await runCli(['import', '--from', 'claude-mem', dbFile, '--dry-run'], {env})
@@ -154,13 +187,20 @@ describe('signet import --from the stores people leave', () => {
     expect(dry.stdout).toMatch(/observations row 4: no text/)
     const dryJson = await json(['import', '--from', 'claude-mem', dbFile, '--dry-run'])
     expect(dryJson.memories).toBe(4)
-    expect(dryJson.samples[0]).toMatchObject({type: 'bugfix', project: 'shop', createdAt: '2025-03-01T10:00:00.000Z', tags: ['claude-mem', 'money', 'checkout']})
+    expect(dryJson.samples[0]).toMatchObject({
+      type: 'bugfix',
+      project: 'shop',
+      createdAt: '2025-03-01T10:00:00.000Z',
+      tags: ['claude-mem', 'money', 'checkout'],
+    })
     expect((await json(['recall', 'checkout rounding'])).results.map((hit: {content: string}) => hit.content).join()).not.toMatch(/rounded per line/)
 
     const real = await json(['import', '--from', 'claude-mem', dbFile])
     expect(real).toMatchObject({from: 'claude-mem', read: 4, skipped: 1, imported: 4, deduped: 0})
     const hit = (await json(['recall', 'checkout rounding per order', '--project', 'shop'])).results[0]
-    expect(hit.content).toMatch(/^Fixed checkout rounding\nTotals were rounded per line instead of per order\.\n- Round once per order\n- Use integer cents\nFiles: src\/cart\.ts$/)
+    expect(hit.content).toMatch(
+      /^Fixed checkout rounding\nTotals were rounded per line instead of per order\.\n- Round once per order\n- Use integer cents\nFiles: src\/cart\.ts$/,
+    )
     expect(hit).toMatchObject({type: 'bugfix', project: 'shop', createdAt: '2025-03-01T10:00:00.000Z'})
     // Provenance: the daemon records which store each memory came from.
     const stored = await withWorkspaceStorage(temp.workspace, async (storage) => (await storedRows(storage, 'memories')).find((row) => row.id === hit.id))
@@ -177,12 +217,36 @@ describe('signet import --from the stores people leave', () => {
 
   it('mem0: reads {"results": [...]} exports, skips empty items, names a malformed item', async () => {
     const file = inHome('mem0.json')
-    writeFileSync(file, JSON.stringify({results: [
-      {id: 'a1', memory: 'Prefers dark roast coffee', user_id: 'alex', categories: ['food', 'preferences'], metadata: {type: 'preference'}, created_at: '2024-07-01T08:00:00-07:00', updated_at: null},
-      {id: 'a2', memory: 'Works at TechCorp as a senior engineer', user_id: 'alex', categories: ['professional_details'], metadata: null, created_at: '2024-07-02T08:00:00Z'},
-      {id: 'a3', memory: '', user_id: 'alex', created_at: '2024-07-03T08:00:00Z'},
-      {id: 'a4', memory: 'Lives in Lisbon', metadata: {project: 'relocation', type: 'Personal Info!'}, created_at: 'yesterday'},
-    ]}, null, 2))
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          results: [
+            {
+              id: 'a1',
+              memory: 'Prefers dark roast coffee',
+              user_id: 'alex',
+              categories: ['food', 'preferences'],
+              metadata: {type: 'preference'},
+              created_at: '2024-07-01T08:00:00-07:00',
+              updated_at: null,
+            },
+            {
+              id: 'a2',
+              memory: 'Works at TechCorp as a senior engineer',
+              user_id: 'alex',
+              categories: ['professional_details'],
+              metadata: null,
+              created_at: '2024-07-02T08:00:00Z',
+            },
+            {id: 'a3', memory: '', user_id: 'alex', created_at: '2024-07-03T08:00:00Z'},
+            {id: 'a4', memory: 'Lives in Lisbon', metadata: {project: 'relocation', type: 'Personal Info!'}, created_at: 'yesterday'},
+          ],
+        },
+        null,
+        2,
+      ),
+    )
     const dry = await runCli(['import', '--from', 'mem0', file, '--dry-run'], {env})
     expect(dry.code).toBe(0)
     expect(dry.stdout).toMatch(/would import 3 memories/)
@@ -191,7 +255,12 @@ describe('signet import --from the stores people leave', () => {
     const real = await json(['import', '--from', 'mem0', file])
     expect(real).toMatchObject({read: 3, imported: 3, skipped: 1})
     const hit = (await json(['recall', 'coffee roast'])).results[0]
-    expect(hit).toMatchObject({content: 'Prefers dark roast coffee', type: 'preference', tags: ['mem0', 'food', 'preferences'], createdAt: '2024-07-01T15:00:00.000Z'})
+    expect(hit).toMatchObject({
+      content: 'Prefers dark roast coffee',
+      type: 'preference',
+      tags: ['mem0', 'food', 'preferences'],
+      createdAt: '2024-07-01T15:00:00.000Z',
+    })
     const lisbon = (await json(['recall', 'Lisbon', '--project', 'relocation'])).results[0]
     expect(lisbon.tags).toEqual(['mem0', 'personal_info!'])
 
@@ -210,26 +279,29 @@ describe('signet import --from the stores people leave', () => {
     mkdirSync(path.join(folder, 'design'), {recursive: true})
     mkdirSync(path.join(folder, '.obsidian'), {recursive: true})
     writeFileSync(path.join(folder, '.obsidian', 'ignored.md'), '- [secret] never imported')
-    writeFileSync(path.join(folder, 'design', 'auth.md'), [
-      '---',
-      'title: Authentication Design',
-      'type: note',
-      'tags: [auth, security]',
-      'permalink: authentication-design',
-      'created: 2024-05-01T09:00:00Z',
-      '---',
-      '# Authentication Design',
-      '',
-      'We moved from sessions to tokens in spring.',
-      '',
-      '## Observations',
-      '- [decision] Using JWT tokens for stateless authentication #backend',
-      '- [constraint] Tokens expire after 15 minutes (limits exposure)',
-      '- [ ] a task box, not an observation',
-      '',
-      '## Relations',
-      '- implements [[API Security Requirements]]',
-    ].join('\n'))
+    writeFileSync(
+      path.join(folder, 'design', 'auth.md'),
+      [
+        '---',
+        'title: Authentication Design',
+        'type: note',
+        'tags: [auth, security]',
+        'permalink: authentication-design',
+        'created: 2024-05-01T09:00:00Z',
+        '---',
+        '# Authentication Design',
+        '',
+        'We moved from sessions to tokens in spring.',
+        '',
+        '## Observations',
+        '- [decision] Using JWT tokens for stateless authentication #backend',
+        '- [constraint] Tokens expire after 15 minutes (limits exposure)',
+        '- [ ] a task box, not an observation',
+        '',
+        '## Relations',
+        '- implements [[API Security Requirements]]',
+      ].join('\n'),
+    )
     writeFileSync(path.join(folder, 'coffee.md'), '- [method] Pour over gives more clarity than French press #brewing\n')
     writeFileSync(path.join(folder, 'empty.md'), '---\ntitle: Empty\n---\n\n## Relations\n- relates_to [[Coffee]]\n')
 

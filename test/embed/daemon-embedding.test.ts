@@ -39,14 +39,16 @@ describe('recall with an HTTP embedder', () => {
     const daemon = await daemonWith(embeddingYaml(['provider: ollama', `baseUrl: ${ollama.url}`, 'model: letters']))
     await daemon.request('POST', '/api/memory/remember', {body: {content: 'the staging database listens on port 5433'}})
     await daemon.request('POST', '/api/memory/remember', {body: {content: 'lunch is at noon'}})
-    await expect.poll(async () => (await daemon.request('GET', '/api/embedding/status')).body, {timeout: 5000}).toMatchObject({
-      enabled: true,
-      provider: 'ollama',
-      model: 'letters',
-      dimensions: 26,
-      indexed: 2,
-      pending: 0,
-    })
+    await expect
+      .poll(async () => (await daemon.request('GET', '/api/embedding/status')).body, {timeout: 5000})
+      .toMatchObject({
+        enabled: true,
+        provider: 'ollama',
+        model: 'letters',
+        dimensions: 26,
+        indexed: 2,
+        pending: 0,
+      })
     const {status, body} = await recall(daemon, 'staging database port')
     expect(status).toBe(200)
     expect(body.meta.method).toBe('hybrid')
@@ -102,7 +104,11 @@ describe('backfill', () => {
     const owner = {authorization: `Bearer ${readFileSync(second.context.paths.adminTokenFile, 'utf8').trim()}`}
     const get = (route: string) => fetch(`${second.url}${route}`, {headers: owner}).then((response) => response.json() as Promise<any>)
     await expect.poll(() => get('/api/embedding/status'), {timeout: 5000}).toMatchObject({provider: 'local', indexed: 3, pending: 0})
-    const response = await fetch(`${second.url}/api/memory/recall`, {method: 'POST', headers: {...owner, 'content-type': 'application/json'}, body: JSON.stringify({query: 'cats and pets'})})
+    const response = await fetch(`${second.url}/api/memory/recall`, {
+      method: 'POST',
+      headers: {...owner, 'content-type': 'application/json'},
+      body: JSON.stringify({query: 'cats and pets'}),
+    })
     const body = (await response.json()) as any
     expect(body.meta.vector.status).toBe('used')
     expect(body.results[0].content).toContain('kitten')
@@ -121,7 +127,10 @@ describe('backfill', () => {
     const answer = await daemon.request('POST', '/api/embedding/backfill', {body: {}})
     expect(answer.status).toBe(200)
     expect(answer.headers.get('content-type')).toMatch(/application\/x-ndjson/)
-    const lines = (answer.body as string).trim().split('\n').map((line) => JSON.parse(line))
+    const lines = (answer.body as string)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(lines[0]).toMatchObject({type: 'progress', done: 0})
     expect(lines.at(-1)).toMatchObject({type: 'done', provider: 'ollama', model: 'letters'})
     expect((await daemon.request('GET', '/api/embedding/status')).body).toMatchObject({indexed: 40, pending: 0})

@@ -38,7 +38,15 @@ describe('signet forge (CLI against a local release server)', () => {
     expect(execFileSync(binary(), {encoding: 'utf8'}).trim()).toBe('forge 1.0.0')
 
     const status = JSON.parse((await runCli(['forge', 'status', '--json'], {env})).stdout)
-    expect(status).toMatchObject({installed: true, managed: true, managedVersion: '1.0.0', managedVerified: true, onPath: false, releaseUrl: server.url, releaseUrlOrigin: 'env'})
+    expect(status).toMatchObject({
+      installed: true,
+      managed: true,
+      managedVersion: '1.0.0',
+      managedVerified: true,
+      onPath: false,
+      releaseUrl: server.url,
+      releaseUrlOrigin: 'env',
+    })
     expect(status.managedRecord).toMatchObject({version: '1.0.0', sha256: sha256(fakeForgeBinary('1.0.0')), sourceUrl: `${server.url}/1.0.0/${hostAsset()}`})
 
     const onPath = {...env, PATH: `${path.dirname(binary())}:/usr/bin:/bin`}

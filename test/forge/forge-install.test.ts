@@ -46,7 +46,12 @@ describe('installForge against a real release server', () => {
     expect(statSync(managedForgePath()).mode & 0o777).toBe(0o755)
     expect(lastProgress).toBe(fakeForgeBinary('1.4.0').length)
     const record = JSON.parse(readFileSync(forgeRecordPath(), 'utf8'))
-    expect(record).toMatchObject({version: '1.4.0', sha256: sha256(fakeForgeBinary('1.4.0')), sourceUrl: `${server.url}/1.4.0/${hostAsset()}`, asset: hostAsset()})
+    expect(record).toMatchObject({
+      version: '1.4.0',
+      sha256: sha256(fakeForgeBinary('1.4.0')),
+      sourceUrl: `${server.url}/1.4.0/${hostAsset()}`,
+      asset: hostAsset(),
+    })
     expect(Date.parse(record.installedAt)).not.toBeNaN()
     expect(stages.some((stage) => stage.includes('latest'))).toBe(true)
 
@@ -59,11 +64,17 @@ describe('installForge against a real release server', () => {
     await installForge({version: '2.0.0'})
     const before = readFileSync(managedForgePath(), 'utf8')
     server.publish('2.0.1', {[hostAsset()]: fakeForgeBinary('2.0.1-tampered')}, {sums: {[hostAsset()]: sha256(fakeForgeBinary('2.0.1'))}})
-    await expect(installForge({version: '2.0.1'})).rejects.toMatchObject({code: 'checksum_mismatch', message: expect.stringMatching(/checksum mismatch .*nothing was installed/)})
+    await expect(installForge({version: '2.0.1'})).rejects.toMatchObject({
+      code: 'checksum_mismatch',
+      message: expect.stringMatching(/checksum mismatch .*nothing was installed/),
+    })
     expect(readFileSync(managedForgePath(), 'utf8')).toBe(before)
     expect(JSON.parse(readFileSync(forgeRecordPath(), 'utf8')).version).toBe('2.0.0')
     // No half-downloaded temp file is left next to the binary.
-    const leftovers = execFileSync('ls', ['-A', path.dirname(managedForgePath())], {encoding: 'utf8'}).split('\n').filter(Boolean).sort()
+    const leftovers = execFileSync('ls', ['-A', path.dirname(managedForgePath())], {encoding: 'utf8'})
+      .split('\n')
+      .filter(Boolean)
+      .sort()
     expect(leftovers).toEqual(['.forge-install.json', 'forge'])
   })
 
@@ -79,7 +90,10 @@ describe('installForge against a real release server', () => {
   it('refuses unsupported platforms before any download', async () => {
     const before = server.requests.length
     await expect(installForge({platform: 'win32', arch: 'x64'})).rejects.toMatchObject({code: 'unsupported_platform', message: expect.stringContaining('WSL')})
-    await expect(installForge({platform: 'linux', arch: 'ia32'})).rejects.toMatchObject({code: 'unsupported_platform', message: expect.stringContaining('Linux/ia32')})
+    await expect(installForge({platform: 'linux', arch: 'ia32'})).rejects.toMatchObject({
+      code: 'unsupported_platform',
+      message: expect.stringContaining('Linux/ia32'),
+    })
     expect(server.requests.length).toBe(before)
     expect(detectForgePlatform('darwin', 'arm64').asset).toBe('forge-darwin-arm64')
     expect(detectForgePlatform('linux', 'x64').asset).toBe('forge-linux-x64')

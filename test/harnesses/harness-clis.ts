@@ -94,7 +94,11 @@ export function run(command: string, args: string[], options: {env: NodeJS.Proce
     child.stderr.on('data', (chunk) => (stderr += chunk))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`${command} ${args.join(' ')} did not finish in ${options.timeoutMs ?? 120_000} ms\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`))
+      reject(
+        new Error(
+          `${command} ${args.join(' ')} did not finish in ${options.timeoutMs ?? 120_000} ms\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`,
+        ),
+      )
     }, options.timeoutMs ?? 120_000)
     child.on('error', (error) => {
       clearTimeout(timer)

@@ -34,7 +34,8 @@ export async function startModelStub(): Promise<ModelStub> {
       requests.push({path, body})
       const sse = (events: Array<[string | undefined, unknown]>) => {
         response.writeHead(200, {'content-type': 'text/event-stream'})
-        for (const [event, data] of events) response.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`)
+        for (const [event, data] of events)
+          response.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`)
         response.end()
       }
       const json = (data: unknown) => {
@@ -49,7 +50,16 @@ export async function startModelStub(): Promise<ModelStub> {
       }
       if (path.includes('count_tokens')) return json({input_tokens: 10})
       if (path.startsWith('/v1/messages')) {
-        const message = {id: 'msg_stub', type: 'message', role: 'assistant', model: parsed.model ?? 'stub', content: [] as unknown[], stop_reason: null, stop_sequence: null, usage: {input_tokens: 10, output_tokens: 1}}
+        const message = {
+          id: 'msg_stub',
+          type: 'message',
+          role: 'assistant',
+          model: parsed.model ?? 'stub',
+          content: [] as unknown[],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: {input_tokens: 10, output_tokens: 1},
+        }
         const call = pendingToolCall
         if (call && parsed.tools?.some((tool) => tool.name === call.name)) {
           pendingToolCall = undefined
@@ -77,21 +87,52 @@ export async function startModelStub(): Promise<ModelStub> {
       if (path.endsWith('/responses')) {
         return sse([
           ['response.created', {type: 'response.created', response: {id: 'resp_stub'}}],
-          ['response.output_item.done', {type: 'response.output_item.done', item: {type: 'message', role: 'assistant', id: 'msg_stub', content: [{type: 'output_text', text: REPLY}]}}],
-          ['response.completed', {type: 'response.completed', response: {id: 'resp_stub', usage: {input_tokens: 10, input_tokens_details: null, output_tokens: 3, output_tokens_details: null, total_tokens: 13}}}],
+          [
+            'response.output_item.done',
+            {type: 'response.output_item.done', item: {type: 'message', role: 'assistant', id: 'msg_stub', content: [{type: 'output_text', text: REPLY}]}},
+          ],
+          [
+            'response.completed',
+            {
+              type: 'response.completed',
+              response: {
+                id: 'resp_stub',
+                usage: {input_tokens: 10, input_tokens_details: null, output_tokens: 3, output_tokens_details: null, total_tokens: 13},
+              },
+            },
+          ],
         ])
       }
       if (path.endsWith('/chat/completions')) {
-        const chunk = (delta: unknown, finish: string | null) => ({id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'stub-model', choices: [{index: 0, delta, finish_reason: finish}]})
+        const chunk = (delta: unknown, finish: string | null) => ({
+          id: 'c1',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'stub-model',
+          choices: [{index: 0, delta, finish_reason: finish}],
+        })
         return sse([
           [undefined, chunk({role: 'assistant', content: REPLY}, null)],
           [undefined, chunk({}, 'stop')],
-          [undefined, {id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'stub-model', choices: [], usage: {prompt_tokens: 10, completion_tokens: 3, total_tokens: 13}}],
+          [
+            undefined,
+            {
+              id: 'c1',
+              object: 'chat.completion.chunk',
+              created: 1,
+              model: 'stub-model',
+              choices: [],
+              usage: {prompt_tokens: 10, completion_tokens: 3, total_tokens: 13},
+            },
+          ],
           [undefined, '[DONE]'],
         ])
       }
       if (path.includes(':streamGenerateContent') || path.includes(':generateContent')) {
-        const payload = {candidates: [{content: {parts: [{text: REPLY}], role: 'model'}, finishReason: 'STOP', index: 0}], usageMetadata: {promptTokenCount: 10, candidatesTokenCount: 3, totalTokenCount: 13}}
+        const payload = {
+          candidates: [{content: {parts: [{text: REPLY}], role: 'model'}, finishReason: 'STOP', index: 0}],
+          usageMetadata: {promptTokenCount: 10, candidatesTokenCount: 3, totalTokenCount: 13},
+        }
         return path.includes(':stream') ? sse([[undefined, payload]]) : json(payload)
       }
       if (path.includes(':countTokens')) return json({totalTokens: 10})
@@ -105,9 +146,8 @@ export async function startModelStub(): Promise<ModelStub> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    completionBodies: () => requests
-      .filter((r) => /\/v1\/messages(\?|$)|\/responses$|\/chat\/completions$|:streamGenerateContent|:generateContent/.test(r.path))
-      .map((r) => r.body),
+    completionBodies: () =>
+      requests.filter((r) => /\/v1\/messages(\?|$)|\/responses$|\/chat\/completions$|:streamGenerateContent|:generateContent/.test(r.path)).map((r) => r.body),
     callToolNext: (name, input) => {
       pendingToolCall = {name, input}
     },

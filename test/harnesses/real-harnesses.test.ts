@@ -43,7 +43,11 @@ beforeAll(async () => {
   }
   stub = await startModelStub()
   // which releases this run proved (kept at the newest by `npm run harnesses:update`)
-  console.log(`harness CLIs: ${Object.values(HARNESS_PACKAGES).map((p) => `${p.name}@${p.version}`).join(', ')}`)
+  console.log(
+    `harness CLIs: ${Object.values(HARNESS_PACKAGES)
+      .map((p) => `${p.name}@${p.version}`)
+      .join(', ')}`,
+  )
 })
 
 afterAll(async () => {
@@ -83,9 +87,20 @@ async function signet(m: Machine, args: string[]): Promise<string> {
  */
 async function connect(m: Machine, harness: string, agentId?: string): Promise<void> {
   // with agentId: a key scoped to that agent (it sends only as it and reads only its own inbox)
-  const minted = await daemon.request('POST', '/api/auth/api-keys', {body: {name: `real ${harness}`, role: 'agent', connector: harness, ...(agentId ? {agentId} : {})}})
+  const minted = await daemon.request('POST', '/api/auth/api-keys', {
+    body: {name: `real ${harness}`, role: 'agent', connector: harness, ...(agentId ? {agentId} : {})},
+  })
   expect(minted.status).toBe(201)
-  const out = await signet(m, ['connect', harness, '--url', daemon.url, '--api-key', minted.body.apiKey.key, ...(agentId ? ['--agent-id', agentId] : []), '--yes'])
+  const out = await signet(m, [
+    'connect',
+    harness,
+    '--url',
+    daemon.url,
+    '--api-key',
+    minted.body.apiKey.key,
+    ...(agentId ? ['--agent-id', agentId] : []),
+    '--yes',
+  ])
   expect(out).toMatch(/connector installed/)
 }
 
@@ -121,7 +136,10 @@ describe('Claude Code (real CLI)', () => {
     m = machine('claude')
     settingsFile = path.join(m.temp.home, '.claude', 'settings.json')
     mkdirSync(path.dirname(settingsFile), {recursive: true})
-    writeFileSync(settingsFile, '{\n  "permissions": {"allow": ["Bash(ls:*)"]},\n  "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "true"}]}]}\n}\n')
+    writeFileSync(
+      settingsFile,
+      '{\n  "permissions": {"allow": ["Bash(ls:*)"]},\n  "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "true"}]}]}\n}\n',
+    )
     before = snapshot([settingsFile])
   })
   afterAll(() => m?.temp.cleanup())
@@ -190,7 +208,10 @@ describe('Codex CLI (real CLI)', () => {
     files = [configFile, path.join(m.temp.home, '.codex', 'hooks.json')]
     mkdirSync(path.dirname(configFile), {recursive: true})
     // the user's own config: the model stand-in as a provider, with a comment
-    writeFileSync(configFile, `# my Codex setup\nmodel = "stub-model"\nmodel_provider = "stub"\n\n[model_providers.stub]\nname = "stub"\nbase_url = "${stub.url}/v1"\nwire_api = "responses"\nenv_key = "STUB_API_KEY"\n`)
+    writeFileSync(
+      configFile,
+      `# my Codex setup\nmodel = "stub-model"\nmodel_provider = "stub"\n\n[model_providers.stub]\nname = "stub"\nbase_url = "${stub.url}/v1"\nwire_api = "responses"\nenv_key = "STUB_API_KEY"\n`,
+    )
     before = snapshot(files)
   })
   afterAll(() => m?.temp.cleanup())
@@ -202,16 +223,22 @@ describe('Codex CLI (real CLI)', () => {
     const signetServer = servers.find((server) => server.name === 'signet')
     expect(signetServer).toMatchObject({enabled: true, transport: {command: process.execPath}})
 
-    const requests = [
-      {id: 1, method: 'initialize', params: {clientInfo: {name: 'signet-harness-test', version: '0'}}},
-      {method: 'initialized'},
-      {id: 2, method: 'hooks/list', params: {cwds: [m.project]}},
-    ].map((request) => JSON.stringify(request)).join('\n') + '\n'
+    const requests =
+      [
+        {id: 1, method: 'initialize', params: {clientInfo: {name: 'signet-harness-test', version: '0'}}},
+        {method: 'initialized'},
+        {id: 2, method: 'hooks/list', params: {cwds: [m.project]}},
+      ]
+        .map((request) => JSON.stringify(request))
+        .join('\n') + '\n'
     const server = await listHooksThroughAppServer(m, requests)
     expect(server.errors).toEqual([])
     expect(server.warnings).toEqual([])
     expect(server.hooks.map((hook) => [hook.eventName, hook.timeoutSec, hook.trustStatus]).sort()).toEqual([
-      ['preCompact', 10, 'trusted'], ['sessionEnd', 3, 'trusted'], ['sessionStart', 20, 'trusted'], ['userPromptSubmit', 10, 'trusted'],
+      ['preCompact', 10, 'trusted'],
+      ['sessionEnd', 3, 'trusted'],
+      ['sessionStart', 20, 'trusted'],
+      ['userPromptSubmit', 10, 'trusted'],
     ])
     for (const hook of server.hooks) expect(hook.command).toMatch(/run\.js" hook [a-z-]+ -H codex$/)
   })
@@ -229,9 +256,10 @@ describe('Codex CLI (real CLI)', () => {
 
   it('after Codex auto-compacts (token limit) the next model request has the memories again', async () => {
     const seen = stub.completionBodies().length
-    const result = await run(m.cli.bin, [
-      'exec', '--skip-git-repo-check', '-c', 'model_auto_compact_token_limit=5', 'resume', '--last', PROMPT,
-    ], {env: {...m.env, STUB_API_KEY: 'stub'}, cwd: m.project})
+    const result = await run(m.cli.bin, ['exec', '--skip-git-repo-check', '-c', 'model_auto_compact_token_limit=5', 'resume', '--last', PROMPT], {
+      env: {...m.env, STUB_API_KEY: 'stub'},
+      cwd: m.project,
+    })
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
     expect(result.stderr).toMatch(/hook: PreCompact Completed/)
     const bodies = stub.completionBodies().slice(seen)
@@ -260,7 +288,10 @@ describe('Agent network across harnesses (real Claude Code → real Codex)', () 
     codex = machine('codex')
     const configFile = path.join(codex.temp.home, '.codex', 'config.toml')
     mkdirSync(path.dirname(configFile), {recursive: true})
-    writeFileSync(configFile, `model = "stub-model"\nmodel_provider = "stub"\n\n[model_providers.stub]\nname = "stub"\nbase_url = "${stub.url}/v1"\nwire_api = "responses"\nenv_key = "STUB_API_KEY"\n`)
+    writeFileSync(
+      configFile,
+      `model = "stub-model"\nmodel_provider = "stub"\n\n[model_providers.stub]\nname = "stub"\nbase_url = "${stub.url}/v1"\nwire_api = "responses"\nenv_key = "STUB_API_KEY"\n`,
+    )
   })
   afterAll(() => {
     claude?.temp.cleanup()
@@ -282,9 +313,13 @@ describe('Agent network across harnesses (real Claude Code → real Codex)', () 
     // the tool result Claude Code sent back to the model: the daemon accepted the message
     const toolResult = stub.completionBodies().find((body) => body.includes('tool_result') && body.includes('Sent message'))
     expect(toolResult).toBeDefined()
-    console.log(`Claude Code → model, the MCP tool's result (excerpt):\n${toolResult!.slice(toolResult!.indexOf('"tool_result"') - 40, toolResult!.indexOf('next prompt.') + 'next prompt.'.length)}`)
+    console.log(
+      `Claude Code → model, the MCP tool's result (excerpt):\n${toolResult!.slice(toolResult!.indexOf('"tool_result"') - 40, toolResult!.indexOf('next prompt.') + 'next prompt.'.length)}`,
+    )
     const outbox = JSON.parse(await signet(claude, ['agent', 'inbox', '--sent', '--json']))
-    const message = (outbox.messages as Array<{id: string; body: string; to: string; state: string; from: {agent: string; harness: string | null}}>).find((entry) => entry.body === note)
+    const message = (outbox.messages as Array<{id: string; body: string; to: string; state: string; from: {agent: string; harness: string | null}}>).find(
+      (entry) => entry.body === note,
+    )
     expect(message).toMatchObject({to: 'codex-b', state: 'pending', from: {agent: 'claude-a'}})
     expect(toolResult).toContain(`Sent message ${message!.id}`)
 
@@ -292,7 +327,10 @@ describe('Agent network across harnesses (real Claude Code → real Codex)', () 
     let seen = stub.completionBodies().length
     const turn = await run(codex.cli.bin, ['exec', '--skip-git-repo-check', 'any news from the other agents?'], {env: codexEnv(), cwd: codex.project})
     expect(turn.stdout).toContain(MODEL_STUB_REPLY)
-    const withNote = stub.completionBodies().slice(seen).filter((body) => body.includes(note))
+    const withNote = stub
+      .completionBodies()
+      .slice(seen)
+      .filter((body) => body.includes(note))
     expect(withNote.length).toBeGreaterThan(0)
     const request = withNote[0]
     expect(count(request, note)).toBe(1)
@@ -320,7 +358,10 @@ describe('Agent network across harnesses (real Claude Code → real Codex)', () 
     // Codex's agent acks; Claude's agent sees it acked
     await signet(codex, ['agent', 'inbox', '--ack', message!.id])
     const after = JSON.parse(await signet(claude, ['agent', 'inbox', '--sent', '--json']))
-    expect((after.messages as Array<{id: string; state: string; ackedAt: string | null}>).find((entry) => entry.id === message!.id)).toMatchObject({state: 'acked', ackedAt: expect.any(String)})
+    expect((after.messages as Array<{id: string; state: string; ackedAt: string | null}>).find((entry) => entry.id === message!.id)).toMatchObject({
+      state: 'acked',
+      ackedAt: expect.any(String),
+    })
   })
 })
 
@@ -328,26 +369,28 @@ describe('Agent network across harnesses (real Claude Code → real Codex)', () 
 async function listHooksThroughAppServer(m: Machine, input: string) {
   // the app server keeps reading stdin; it answers and we stop it once the hooks/list reply is in
   const {spawn} = await import('node:child_process')
-  return new Promise<{hooks: Array<{eventName: string; command: string; timeoutSec: number; trustStatus: string}>; warnings: unknown[]; errors: unknown[]}>((resolve, reject) => {
-    const child = spawn(m.cli.bin, ['app-server'], {env: m.env, cwd: m.project, stdio: ['pipe', 'pipe', 'ignore']})
-    let buffer = ''
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`no hooks/list answer: ${buffer.slice(-1000)}`))
-    }, 60_000)
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk
-      for (const line of buffer.split('\n')) {
-        if (!line.startsWith('{"id":2')) continue
-        clearTimeout(timer)
-        child.kill()
-        const entry = JSON.parse(line).result.data[0]
-        resolve({hooks: entry.hooks, warnings: entry.warnings, errors: entry.errors})
-        return
-      }
-    })
-    child.stdin.write(input)
-  })
+  return new Promise<{hooks: Array<{eventName: string; command: string; timeoutSec: number; trustStatus: string}>; warnings: unknown[]; errors: unknown[]}>(
+    (resolve, reject) => {
+      const child = spawn(m.cli.bin, ['app-server'], {env: m.env, cwd: m.project, stdio: ['pipe', 'pipe', 'ignore']})
+      let buffer = ''
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`no hooks/list answer: ${buffer.slice(-1000)}`))
+      }, 60_000)
+      child.stdout.on('data', (chunk) => {
+        buffer += chunk
+        for (const line of buffer.split('\n')) {
+          if (!line.startsWith('{"id":2')) continue
+          clearTimeout(timer)
+          child.kill()
+          const entry = JSON.parse(line).result.data[0]
+          resolve({hooks: entry.hooks, warnings: entry.warnings, errors: entry.errors})
+          return
+        }
+      })
+      child.stdin.write(input)
+    },
+  )
 }
 
 describe('OpenCode (real CLI)', () => {
@@ -359,14 +402,17 @@ describe('OpenCode (real CLI)', () => {
     configFile = path.join(m.temp.home, '.config', 'opencode', 'opencode.jsonc')
     mkdirSync(path.dirname(configFile), {recursive: true})
     // the user's own JSONC config, with the model stand-in as a provider
-    writeFileSync(configFile, `{
+    writeFileSync(
+      configFile,
+      `{
   "$schema": "https://opencode.ai/config.json",
   // my OpenCode setup
   "provider": {"stub": {"npm": "@ai-sdk/openai-compatible", "name": "Stub", "options": {"baseURL": "${stub.url}/v1", "apiKey": "stub"}, "models": {"stub-model": {"name": "Stub"}}}},
   "model": "stub/stub-model",
   "small_model": "stub/stub-model",
 }
-`)
+`,
+    )
     before = snapshot([configFile])
   })
   afterAll(() => m?.temp.cleanup())
@@ -388,7 +434,10 @@ describe('OpenCode (real CLI)', () => {
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
     expect(promptsWithRecall().length).toBeGreaterThan(seen)
     // OpenCode asks its small model for a session title: that request must not carry memories
-    const titleRequests = stub.completionBodies().slice(first).filter((body) => body.includes('You are a title generator'))
+    const titleRequests = stub
+      .completionBodies()
+      .slice(first)
+      .filter((body) => body.includes('You are a title generator'))
     expect(titleRequests.length).toBeGreaterThan(0)
     expect(titleRequests.filter((body) => body.includes(RECALLED))).toEqual([])
     const sessions = await storedSessions('opencode')
@@ -397,9 +446,13 @@ describe('OpenCode (real CLI)', () => {
     expect(sessions.map((session) => session.project)).toEqual(expect.arrayContaining([expect.stringMatching(/^local:project:/)]))
   })
 
-  it('after OpenCode\'s summarize (compaction) the next model request has the memories again', async () => {
+  it("after OpenCode's summarize (compaction) the next model request has the memories again", async () => {
     const {spawn} = await import('node:child_process')
-    const server = spawn(m.cli.bin, ['serve', '--port', '0', '--hostname', '127.0.0.1'], {env: {...m.env, PWD: m.project}, cwd: m.project, stdio: ['ignore', 'pipe', 'pipe']})
+    const server = spawn(m.cli.bin, ['serve', '--port', '0', '--hostname', '127.0.0.1'], {
+      env: {...m.env, PWD: m.project},
+      cwd: m.project,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     try {
       const base = await new Promise<string>((resolve, reject) => {
         let out = ''
@@ -421,7 +474,7 @@ describe('OpenCode (real CLI)', () => {
         return response.json()
       }
       const model = {providerID: 'stub', modelID: 'stub-model'}
-      const session = await call('/session', {title: 'signet compaction test'}) as {id: string}
+      const session = (await call('/session', {title: 'signet compaction test'})) as {id: string}
       await call(`/session/${session.id}/message`, {parts: [{type: 'text', text: PROMPT}], model})
       await call(`/session/${session.id}/summarize`, model)
       // compaction-complete and the fresh session-start run in the background of the event
@@ -501,7 +554,7 @@ describe('Pi (real package, extension loader)', () => {
   })
   afterAll(() => m?.temp.cleanup())
 
-  it('Pi\'s own extension loader finds our tools and handlers; the tool and the prompt handler recall the memory', async () => {
+  it("Pi's own extension loader finds our tools and handlers; the tool and the prompt handler recall the memory", async () => {
     await connect(m, 'pi')
     const packageEntry = path.join(m.cli.binDir, '..', '@mariozechner', 'pi-coding-agent', 'dist', 'index.js')
     const script = `
@@ -523,7 +576,18 @@ describe('Pi (real package, extension loader)', () => {
     const report = JSON.parse(result.stdout.trim().split('\n').pop()!)
     expect(report.errors).toEqual([])
     // the memory and source tools, then the agent-network tools (with their list_peers/get_messages aliases)
-    expect(report.tools).toEqual(['signet_recall', 'signet_remember', 'signet_session_search', 'signet_source_search', 'agent_peers', 'list_peers', 'agent_send', 'agent_inbox', 'get_messages', 'agent_ack'])
+    expect(report.tools).toEqual([
+      'signet_recall',
+      'signet_remember',
+      'signet_session_search',
+      'signet_source_search',
+      'agent_peers',
+      'list_peers',
+      'agent_send',
+      'agent_inbox',
+      'get_messages',
+      'agent_ack',
+    ])
     expect(report.handlers).toEqual(['session_start', 'before_agent_start', 'session_before_compact', 'session_compact', 'session_shutdown'])
     expect(report.recall).toContain(RECALLED)
     expect(report.message.message.content).toContain(RECALLED)
@@ -538,7 +602,24 @@ describe('Pi (real CLI, RPC mode)', () => {
     m = machine('pi')
     const agentDir = path.join(m.temp.home, '.pi', 'agent')
     mkdirSync(agentDir, {recursive: true})
-    writeFileSync(path.join(agentDir, 'models.json'), JSON.stringify({providers: {stub: {baseUrl: `${stub.url}/v1`, api: 'openai-completions', apiKey: 'stub', compat: {supportsDeveloperRole: false, supportsReasoningEffort: false}, models: [{id: 'stub-model'}]}}}, null, 2))
+    writeFileSync(
+      path.join(agentDir, 'models.json'),
+      JSON.stringify(
+        {
+          providers: {
+            stub: {
+              baseUrl: `${stub.url}/v1`,
+              api: 'openai-completions',
+              apiKey: 'stub',
+              compat: {supportsDeveloperRole: false, supportsReasoningEffort: false},
+              models: [{id: 'stub-model'}],
+            },
+          },
+        },
+        null,
+        2,
+      ),
+    )
     settingsFile = path.join(agentDir, 'settings.json')
     writeFileSync(settingsFile, '{\n  "defaultProvider": "stub",\n  "defaultModel": "stub-model"\n}\n')
     before = snapshot([settingsFile, path.join(agentDir, 'extensions', 'signet.js')])
@@ -548,36 +629,41 @@ describe('Pi (real CLI, RPC mode)', () => {
   it('a prompt recalls the memory; after RPC compact the next request has it again; shutdown stores the transcript', async () => {
     await connect(m, 'pi')
     const {spawn} = await import('node:child_process')
-    const child = spawn(m.cli.bin, ['--mode', 'rpc', '--provider', 'stub', '--model', 'stub-model'], {env: m.env, cwd: m.project, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(m.cli.bin, ['--mode', 'rpc', '--provider', 'stub', '--model', 'stub-model'], {
+      env: m.env,
+      cwd: m.project,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let buffer = ''
     let stderr = ''
     child.stderr.on('data', (chunk) => (stderr += chunk))
-    const waitFor = (predicate: (event: {type?: string; command?: string; success?: boolean}) => boolean) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`pi rpc: no matching event\nstdout: ${buffer.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`)), 90_000)
-      const check = () => {
-        const lines = buffer.split('\n')
-        buffer = lines.pop() ?? ''
-        for (const line of lines) {
-          let event
-          try {
-            event = JSON.parse(line)
-          } catch {
-            continue
-          }
-          if (predicate(event)) {
-            clearTimeout(timer)
-            child.stdout.off('data', onData)
-            resolve()
-            return
+    const waitFor = (predicate: (event: {type?: string; command?: string; success?: boolean}) => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`pi rpc: no matching event\nstdout: ${buffer.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`)), 90_000)
+        const check = () => {
+          const lines = buffer.split('\n')
+          buffer = lines.pop() ?? ''
+          for (const line of lines) {
+            let event
+            try {
+              event = JSON.parse(line)
+            } catch {
+              continue
+            }
+            if (predicate(event)) {
+              clearTimeout(timer)
+              child.stdout.off('data', onData)
+              resolve()
+              return
+            }
           }
         }
-      }
-      const onData = (chunk: Buffer) => {
-        buffer += chunk
-        check()
-      }
-      child.stdout.on('data', onData)
-    })
+        const onData = (chunk: Buffer) => {
+          buffer += chunk
+          check()
+        }
+        child.stdout.on('data', onData)
+      })
     const send = (command: unknown) => child.stdin.write(JSON.stringify(command) + '\n')
     try {
       let seen = promptsWithRecall().length
@@ -628,7 +714,10 @@ describe('Oh My Pi (real CLI on Bun, RPC mode)', () => {
     // Oh My Pi keeps its own root (~/.omp), not Pi's ~/.pi; custom providers live in models.yml
     agentDir = path.join(m.temp.home, '.omp', 'agent')
     mkdirSync(agentDir, {recursive: true})
-    writeFileSync(path.join(agentDir, 'models.yml'), `providers:\n  stub:\n    baseUrl: ${stub.url}/v1\n    api: openai-completions\n    apiKey: stub\n    models:\n      - id: stub-model\n`)
+    writeFileSync(
+      path.join(agentDir, 'models.yml'),
+      `providers:\n  stub:\n    baseUrl: ${stub.url}/v1\n    api: openai-completions\n    apiKey: stub\n    models:\n      - id: stub-model\n`,
+    )
     // keep almost nothing verbatim on compaction, so a one-turn session can be compacted
     writeFileSync(path.join(agentDir, 'config.yml'), 'compaction:\n  keepRecentTokens: 1\n')
     before = snapshot([path.join(agentDir, 'models.yml'), path.join(agentDir, 'config.yml'), path.join(agentDir, 'extensions', 'signet.js')])
@@ -676,7 +765,12 @@ describe('Oh My Pi (real CLI on Bun, RPC mode)', () => {
       const before = stub.completionBodies().length
       send({type: 'prompt', message: PROMPT})
       await waitFor((line) => line.startsWith('{"type":"agent_end"'), mark)
-      expect(stub.completionBodies().slice(before).some((body) => body.includes(RECALLED))).toBe(true)
+      expect(
+        stub
+          .completionBodies()
+          .slice(before)
+          .some((body) => body.includes(RECALLED)),
+      ).toBe(true)
     } finally {
       child.stdin.end()
       await new Promise((resolve) => {
@@ -709,7 +803,9 @@ describe('OpenClaw (real CLI, Node 24)', () => {
     configFile = path.join(m.temp.home, '.openclaw', 'openclaw.json')
     mkdirSync(path.dirname(configFile), {recursive: true})
     // the user's own JSON5 config (OpenClaw's documented format): comments, unquoted keys, quotes
-    writeFileSync(configFile, `// my OpenClaw setup
+    writeFileSync(
+      configFile,
+      `// my OpenClaw setup
 {
   /* the model: a local stand-in */
   agents: {defaults: {model: {primary: 'stub/stub-model'}, workspace: '${m.project}'}},
@@ -721,7 +817,8 @@ describe('OpenClaw (real CLI, Node 24)', () => {
     },
   },
 }
-`)
+`,
+    )
     before = snapshot([configFile])
   })
   afterAll(() => m?.temp.cleanup())
@@ -733,8 +830,20 @@ describe('OpenClaw (real CLI, Node 24)', () => {
     expect(JSON.parse(validate.stdout)).toMatchObject({valid: true, warnings: []})
     const inspect = await run(m.cli.bin, ['plugins', 'inspect', 'signet', '--runtime', '--json'], {env: m.env, cwd: m.project, timeoutMs: 180_000})
     const report = JSON.parse(inspect.stdout)
-    expect(report.plugin).toMatchObject({id: 'signet', status: 'loaded', enabled: true, toolNames: ['signet_recall', 'signet_remember', 'signet_session_search']})
-    expect(report.typedHooks.map((hook: {name: string}) => hook.name).sort()).toEqual(['after_compaction', 'agent_end', 'before_compaction', 'before_prompt_build', 'session_end', 'session_start'])
+    expect(report.plugin).toMatchObject({
+      id: 'signet',
+      status: 'loaded',
+      enabled: true,
+      toolNames: ['signet_recall', 'signet_remember', 'signet_session_search'],
+    })
+    expect(report.typedHooks.map((hook: {name: string}) => hook.name).sort()).toEqual([
+      'after_compaction',
+      'agent_end',
+      'before_compaction',
+      'before_prompt_build',
+      'session_end',
+      'session_start',
+    ])
     expect(report.policy.allowConversationAccess).toBe(true)
     const mcp = await run(m.cli.bin, ['mcp', 'status', '--json'], {env: m.env, cwd: m.project})
     expect(JSON.parse(mcp.stdout).servers).toContainEqual(expect.objectContaining({name: 'signet', ok: true, transport: 'stdio'}))
@@ -742,7 +851,11 @@ describe('OpenClaw (real CLI, Node 24)', () => {
 
   it('`openclaw agent --local`: the stored memory reaches the model request and the session is stored', async () => {
     const seen = promptsWithRecall().length
-    const result = await run(m.cli.bin, ['agent', '--local', '--agent', 'main', '--message', PROMPT, '--json'], {env: m.env, cwd: m.project, timeoutMs: 240_000})
+    const result = await run(m.cli.bin, ['agent', '--local', '--agent', 'main', '--message', PROMPT, '--json'], {
+      env: m.env,
+      cwd: m.project,
+      timeoutMs: 240_000,
+    })
     expect(result.code).toBe(0)
     expect(result.stdout).toContain(MODEL_STUB_REPLY)
     const recalled = promptsWithRecall().slice(seen)

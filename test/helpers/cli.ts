@@ -12,10 +12,7 @@ export interface CliResult {
 }
 
 /** Spawn the built CLI (`bin/run.js`) as a user or a harness would. */
-export function runCli(
-  args: string[],
-  options: {env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string},
-): Promise<CliResult> {
+export function runCli(args: string[], options: {env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(process.execPath, [RUN_JS, ...args], {env: options.env, cwd: options.cwd ?? options.env.HOME, stdio: ['pipe', 'pipe', 'pipe']})

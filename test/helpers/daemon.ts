@@ -91,9 +91,14 @@ export async function startTestDaemon(options: StartTestDaemonOptions = {}): Pro
     // A credential, or a forwarding header (a test playing a proxied peer), means TCP by default.
     const tcpByDefault = names.some((name) => ['authorization', 'forwarded', 'x-forwarded-for', 'x-real-ip'].includes(name))
     const via = requestOptions.via ?? (tcpByDefault ? 'tcp' : 'socket')
-    const response = via === 'tcp'
-      ? await fetch(`${server.url}${path}`, {method, headers, body}).then(async (answer) => ({status: answer.status, text: await answer.text(), headers: answer.headers}))
-      : await overSocket(server.socketPath!, method, path, headers, body)
+    const response =
+      via === 'tcp'
+        ? await fetch(`${server.url}${path}`, {method, headers, body}).then(async (answer) => ({
+            status: answer.status,
+            text: await answer.text(),
+            headers: answer.headers,
+          }))
+        : await overSocket(server.socketPath!, method, path, headers, body)
     let parsed: unknown = response.text
     try {
       parsed = response.text ? JSON.parse(response.text) : undefined
@@ -162,7 +167,6 @@ export function sqliteDatabaseOf(server: Pick<RunningServer, 'context'>): Sqlite
   if (!(storage instanceof SqliteStorage)) throw new Error(`this test reads SQLite rows; the daemon runs on ${storage.backend}`)
   return storage.database
 }
-
 
 /** One HTTP request on a Unix socket (fetch cannot dial one). */
 export function overSocket(

@@ -26,7 +26,9 @@ export function findPostgresBin(): string | undefined {
   const candidates: string[] = []
   const root = '/usr/lib/postgresql'
   if (existsSync(root)) {
-    const majors = readdirSync(root).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a))
+    const majors = readdirSync(root)
+      .filter((name) => /^\d+$/.test(name))
+      .sort((a, b) => Number(b) - Number(a))
     for (const major of majors) candidates.push(path.join(root, major, 'bin'))
   }
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir) candidates.push(dir)
@@ -114,7 +116,18 @@ export function stopPostgresServer(cluster: PostgresCluster): void {
 }
 
 export function startPostgresServer(cluster: PostgresCluster): void {
-  run(clusterOwner(), path.join(cluster.bin, 'pg_ctl'), ['-D', path.join(cluster.dir, 'data'), '-l', path.join(cluster.dir, 'server.log'), '-w', '-t', '60', '-o', cluster.serverOptions, 'start'])
+  run(clusterOwner(), path.join(cluster.bin, 'pg_ctl'), [
+    '-D',
+    path.join(cluster.dir, 'data'),
+    '-l',
+    path.join(cluster.dir, 'server.log'),
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    cluster.serverOptions,
+    'start',
+  ])
 }
 
 export function stopPostgresCluster(cluster: PostgresCluster): void {

@@ -19,7 +19,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const override = process.env.SIGNET_TEST_POSTGRES_BIN
   const bin = override === undefined ? findPostgresBin() : override || undefined
   if (!bin) {
-    project.provide('postgres', {unavailable: 'no PostgreSQL server binaries (initdb, pg_ctl, postgres) in /usr/lib/postgresql/*/bin or on PATH — install Debian\'s postgresql package'})
+    project.provide('postgres', {
+      unavailable: "no PostgreSQL server binaries (initdb, pg_ctl, postgres) in /usr/lib/postgresql/*/bin or on PATH — install Debian's postgresql package",
+    })
     return () => {}
   }
   const cluster = await startPostgresCluster(bin)

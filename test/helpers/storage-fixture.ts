@@ -4,17 +4,40 @@ import type {Storage} from '../../src/store/storage.js'
 
 /** Some of everything the daemon stores, through the repositories only. */
 export async function populate(storage: Storage) {
-  const {memory} = await storage.memories.remember({content: 'The staging database listens on port 5433', agentId: 'default', tags: ['infra'], project: 'github.com/acme/api', sessionKey: 's-1'})
-  for (let i = 0; i < 7; i++) await storage.memories.remember({content: `note ${i} about the release train`, agentId: i % 2 ? 'codex' : 'default', sessionKey: 's-1'})
+  const {memory} = await storage.memories.remember({
+    content: 'The staging database listens on port 5433',
+    agentId: 'default',
+    tags: ['infra'],
+    project: 'github.com/acme/api',
+    sessionKey: 's-1',
+  })
+  for (let i = 0; i < 7; i++)
+    await storage.memories.remember({content: `note ${i} about the release train`, agentId: i % 2 ? 'codex' : 'default', sessionKey: 's-1'})
   await storage.memories.forget((await storage.memories.remember({content: 'forgotten again', agentId: 'default'})).memory.id, 'default')
-  for (const [agentId, sessionKey] of [['default', 's-1'], ['default', 's-2'], ['codex', 's-1'], ['codex', 's-3']]) {
+  for (const [agentId, sessionKey] of [
+    ['default', 's-1'],
+    ['default', 's-2'],
+    ['codex', 's-1'],
+    ['codex', 's-3'],
+  ]) {
     await storage.sessions.touch({sessionKey, agentId, harness: 'claude-code', machineId: 'laptop', project: 'github.com/acme/api'})
     await storage.sessions.recordSighting({harness: agentId === 'codex' ? 'codex' : 'claude-code', agentId, machineId: 'laptop', event: 'session-start'})
     await storage.presence.see({agentId, harness: 'claude-code', machineId: 'laptop', sessionKey, project: null, event: 'user-prompt-submit'})
   }
   await storage.sessions.addInjected('default', 's-1', [memory.id])
-  await storage.transcripts.save({sessionKey: 's-1', agentId: 'default', harness: 'claude-code', kind: 'transcript', content: 'User: where is staging?\nAssistant: port 5433'})
-  await storage.receipts.record('default', 's-1', {at: new Date().toISOString(), memories: [{id: memory.id, score: 0.8, why: null}], messageIds: [], elapsedMs: 3.5})
+  await storage.transcripts.save({
+    sessionKey: 's-1',
+    agentId: 'default',
+    harness: 'claude-code',
+    kind: 'transcript',
+    content: 'User: where is staging?\nAssistant: port 5433',
+  })
+  await storage.receipts.record('default', 's-1', {
+    at: new Date().toISOString(),
+    memories: [{id: memory.id, score: 0.8, why: null}],
+    messageIds: [],
+    elapsedMs: 3.5,
+  })
   const key = await storage.apiKeys.create({name: 'laptop', role: 'agent', agentId: 'codex', connector: 'codex'})
   await storage.audit.record({event: 'key_created', keyId: key.id, peer: 'local', detail: {name: 'laptop'}})
   const issued = await storage.pairing.issue({connector: 'pi', agentId: 'pi-phone', role: 'agent', project: null}, 600_000)
@@ -28,4 +51,3 @@ export async function populate(storage: Storage) {
   await storage.devices.issueLink({name: 'unused', agentId: null, project: 'github.com/acme/api'})
   return {key}
 }
-

@@ -20,7 +20,12 @@ const SIGNET_ENV_PREFIXES = ['SIGNET_', 'XDG_', 'OPENCLAW_', 'OPENCODE_']
 const HARNESS_ENV = new Set(
   HARNESS_IDS.flatMap((id) => {
     const profile = HARNESS_PROFILES[id]
-    return [...Object.keys(profile.envOverrides), ...profile.payload.sessionKeyEnv, ...profile.payload.cwdEnv, ...(profile.sharedHookClock ? [profile.sharedHookClock.env] : [])]
+    return [
+      ...Object.keys(profile.envOverrides),
+      ...profile.payload.sessionKeyEnv,
+      ...profile.payload.cwdEnv,
+      ...(profile.sharedHookClock ? [profile.sharedHookClock.env] : []),
+    ]
   }),
 )
 

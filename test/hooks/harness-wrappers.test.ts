@@ -11,7 +11,7 @@ const notes = renderRecalledNotes([{id: 'm1', content: 'The staging database lis
 const htmlEscape = (text: string) => text.replace(/</g, '&lt;').replace(/>/g, '&gt;')
 const geminiSessionContext = `<hook_context>${htmlEscape(`## Agent Instructions\nBe terse.\n\n${notes}\n[signet memory active — agent "default". Use the signet recall/remember tools for more.]`)}</hook_context>`
 
-describe('the user\'s words in a prompt', () => {
+describe("the user's words in a prompt", () => {
   it('Gemini -p: the session context prepended to the prompt is not part of the query', () => {
     const prompt = `${geminiSessionContext}\n\nwhat port is the staging database on`
     expect(userWords(prompt)).toBe('what port is the staging database on')
@@ -20,7 +20,7 @@ describe('the user\'s words in a prompt', () => {
     expect(promptRecallQuery(prompt)).toBe(promptRecallQuery('what port is the staging database on'))
   })
 
-  it('removes Signet\'s fences, raw or HTML-escaped, and an unclosed one to the end', () => {
+  it("removes Signet's fences, raw or HTML-escaped, and an unclosed one to the end", () => {
     expect(stripInjectedBlocks(`before\n${notes}\nafter`)).toBe('before\n\nafter')
     expect(stripInjectedBlocks(`before ${htmlEscape(notes)} after`)).toBe('before  after')
     expect(stripInjectedBlocks('ask <signet-agent-messages>\nfrom bob: hi\n</signet-agent-messages> this')).toBe('ask  this')
@@ -31,7 +31,9 @@ describe('the user\'s words in a prompt', () => {
 
   it('removes what Claude Code, Codex and Gemini wrap around prompts, keeps slash-command arguments', () => {
     expect(userWords('Fix the login bug <system-reminder>The user opened x.ts</system-reminder>')).toBe('Fix the login bug')
-    expect(userWords('<command-name>/review</command-name>\n<command-message>review</command-message>\n<command-args>the port change</command-args>')).toBe('the port change')
+    expect(userWords('<command-name>/review</command-name>\n<command-message>review</command-message>\n<command-args>the port change</command-args>')).toBe(
+      'the port change',
+    )
     expect(userWords('<environment_context>\n<cwd>/x</cwd>\n</environment_context>\nadd a test')).toBe('add a test')
     expect(userWords('<session_context>x</session_context>hi')).toBe('hi')
     // an unclosed wrapper may be the user's own text: left alone
@@ -40,7 +42,7 @@ describe('the user\'s words in a prompt', () => {
     expect(parseHookPayload(JSON.stringify({prompt: geminiSessionContext}), 'gemini').prompt).toBeUndefined()
   })
 
-  it('removes OpenClaw\'s channel metadata envelope in front of a message', () => {
+  it("removes OpenClaw's channel metadata envelope in front of a message", () => {
     const prompt = [
       'Conversation info (untrusted metadata):',
       '```json',
@@ -60,7 +62,11 @@ describe('the user\'s words in a prompt', () => {
   })
 
   it('is linear on hostile input (many unclosed openings)', () => {
-    const hostile = '<system-reminder>'.repeat(50_000) + '<signet-x>'.repeat(50_000) + '&lt;signet-y&gt;'.repeat(50_000) + '<hook_context>a'.repeat(50_000) +
+    const hostile =
+      '<system-reminder>'.repeat(50_000) +
+      '<signet-x>'.repeat(50_000) +
+      '&lt;signet-y&gt;'.repeat(50_000) +
+      '<hook_context>a'.repeat(50_000) +
       'x (untrusted metadata):\n```'.repeat(50_000)
     const started = performance.now()
     userWords(hostile)
@@ -84,11 +90,19 @@ describe('stored transcripts hold no Signet output', () => {
     expect(text).toBe('User: what port is the staging database on\n\nAssistant: Port 5433.')
   })
 
-  it('OpenCode: synthetic parts (plugin context) are not the user\'s words; plain text loses our fences too', () => {
-    const raw = JSON.stringify({messages: [
-      {role: 'user', parts: [{type: 'text', text: 'deploy it'}, {type: 'text', text: notes, synthetic: true}]},
-      {role: 'assistant', parts: [{type: 'text', text: 'Done.'}]},
-    ]})
+  it("OpenCode: synthetic parts (plugin context) are not the user's words; plain text loses our fences too", () => {
+    const raw = JSON.stringify({
+      messages: [
+        {
+          role: 'user',
+          parts: [
+            {type: 'text', text: 'deploy it'},
+            {type: 'text', text: notes, synthetic: true},
+          ],
+        },
+        {role: 'assistant', parts: [{type: 'text', text: 'Done.'}]},
+      ],
+    })
     expect(formatTranscript(raw)).toBe('User: deploy it\n\nAssistant: Done.')
     expect(formatTranscript(`User: deploy it\n\n${notes}\n\nAssistant: Done.`)).toBe('User: deploy it\n\nAssistant: Done.')
   })

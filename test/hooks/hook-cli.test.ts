@@ -21,19 +21,33 @@ let transcriptPath: string
 beforeAll(async () => {
   daemon = await startTestDaemon()
   await seedFiller(daemon.context.storage.memories, 120)
-  await daemon.context.storage.memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default', project: 'github.com/acme/api', importance: 0.8})
-  await daemon.context.storage.memories.remember({content: 'The billing service deploys with canary releases in Frankfurt', agentId: 'default', project: 'github.com/acme/billing'})
+  await daemon.context.storage.memories.remember({
+    content: 'Deploys go through the blue-green pipeline on Fridays',
+    agentId: 'default',
+    project: 'github.com/acme/api',
+    importance: 0.8,
+  })
+  await daemon.context.storage.memories.remember({
+    content: 'The billing service deploys with canary releases in Frankfurt',
+    agentId: 'default',
+    project: 'github.com/acme/billing',
+  })
   await daemon.context.storage.memories.remember({content: 'The cafeteria serves pizza on Tuesdays', agentId: 'default', project: 'github.com/acme/api'})
   repoDir = path.join(daemon.temp.home, 'src', 'api')
   mkdirSync(path.join(repoDir, '.git'), {recursive: true})
   writeFileSync(path.join(repoDir, '.git', 'config'), '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:acme/api.git\n')
   transcriptPath = path.join(daemon.temp.home, '.claude', 'projects', 'api', 'session-1.jsonl')
   mkdirSync(path.dirname(transcriptPath), {recursive: true})
-  writeFileSync(transcriptPath, [
-    {type: 'user', message: {role: 'user', content: 'Remember that the rollback runbook is in docs/rollback.md.'}},
-    {type: 'assistant', message: {role: 'assistant', content: [{type: 'text', text: 'Got it, docs/rollback.md it is.'}]}},
-    {type: 'user', message: {role: 'user', content: 'My OpenAI key sk-proj-Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp is for the eval harness.'}},
-  ].map((line) => JSON.stringify(line)).join('\n') + '\n')
+  writeFileSync(
+    transcriptPath,
+    [
+      {type: 'user', message: {role: 'user', content: 'Remember that the rollback runbook is in docs/rollback.md.'}},
+      {type: 'assistant', message: {role: 'assistant', content: [{type: 'text', text: 'Got it, docs/rollback.md it is.'}]}},
+      {type: 'user', message: {role: 'user', content: 'My OpenAI key sk-proj-Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp is for the eval harness.'}},
+    ]
+      .map((line) => JSON.stringify(line))
+      .join('\n') + '\n',
+  )
   // No SIGNET_DAEMON_URL: like every local setup, the hook finds HOME's workspace daemon by its socket.
   env = {...daemon.temp.env}
 })
@@ -62,7 +76,14 @@ function parseHookJson(stdout: string, eventName: string): string {
 
 describe('per-harness stdin → stdout', () => {
   it('claude-code UserPromptSubmit: JSON additionalContext with the relevant memory only', async () => {
-    const input = JSON.stringify({session_id: 'cc-1', transcript_path: transcriptPath, cwd: repoDir, permission_mode: 'default', hook_event_name: 'UserPromptSubmit', prompt: PROMPT})
+    const input = JSON.stringify({
+      session_id: 'cc-1',
+      transcript_path: transcriptPath,
+      cwd: repoDir,
+      permission_mode: 'default',
+      hook_event_name: 'UserPromptSubmit',
+      prompt: PROMPT,
+    })
     const run = await runHook(['user-prompt-submit', '-H', 'claude-code'], {env, input})
     expect(run.code).toBe(0)
     expect(run.stderr).toBe('')
@@ -74,7 +95,14 @@ describe('per-harness stdin → stdout', () => {
   })
 
   it('claude-code SessionStart: JSON SessionStart context; the project comes from the git remote', async () => {
-    const input = JSON.stringify({session_id: 'cc-2', transcript_path: transcriptPath, cwd: path.join(repoDir), hook_event_name: 'SessionStart', source: 'startup', model: 'claude-sonnet'})
+    const input = JSON.stringify({
+      session_id: 'cc-2',
+      transcript_path: transcriptPath,
+      cwd: path.join(repoDir),
+      hook_event_name: 'SessionStart',
+      source: 'startup',
+      model: 'claude-sonnet',
+    })
     const run = await runHook(['session-start', '-H', 'claude-code'], {env, input})
     expect(run.code).toBe(0)
     const context = parseHookJson(run.stdout, 'SessionStart')
@@ -85,7 +113,16 @@ describe('per-harness stdin → stdout', () => {
   })
 
   it('codex UserPromptSubmit and SessionStart: the same JSON contract', async () => {
-    const prompt = JSON.stringify({session_id: 'cx-1', turn_id: 't1', transcript_path: null, cwd: repoDir, hook_event_name: 'UserPromptSubmit', model: 'gpt-5', permission_mode: 'default', prompt: PROMPT})
+    const prompt = JSON.stringify({
+      session_id: 'cx-1',
+      turn_id: 't1',
+      transcript_path: null,
+      cwd: repoDir,
+      hook_event_name: 'UserPromptSubmit',
+      model: 'gpt-5',
+      permission_mode: 'default',
+      prompt: PROMPT,
+    })
     const run = await runHook(['user-prompt-submit', '-H', 'codex'], {env, input: prompt})
     expect(parseHookJson(run.stdout, 'UserPromptSubmit')).toContain('blue-green')
     const start = JSON.stringify({session_id: 'cx-1', transcript_path: null, cwd: repoDir, hook_event_name: 'SessionStart', model: 'gpt-5', source: 'startup'})
@@ -94,15 +131,37 @@ describe('per-harness stdin → stdout', () => {
   })
 
   it('gemini: the per-prompt event is BeforeAgent', async () => {
-    const input = JSON.stringify({session_id: 'gm-1', transcript_path: '/nonexistent/chat.json', cwd: repoDir, hook_event_name: 'BeforeAgent', timestamp: new Date().toISOString(), prompt: PROMPT})
+    const input = JSON.stringify({
+      session_id: 'gm-1',
+      transcript_path: '/nonexistent/chat.json',
+      cwd: repoDir,
+      hook_event_name: 'BeforeAgent',
+      timestamp: new Date().toISOString(),
+      prompt: PROMPT,
+    })
     const run = await runHook(['user-prompt-submit', '-H', 'gemini'], {env, input})
     expect(parseHookJson(run.stdout, 'BeforeAgent')).toContain('blue-green')
-    const start = JSON.stringify({session_id: 'gm-1', transcript_path: '', cwd: repoDir, hook_event_name: 'SessionStart', timestamp: new Date().toISOString(), source: 'startup'})
+    const start = JSON.stringify({
+      session_id: 'gm-1',
+      transcript_path: '',
+      cwd: repoDir,
+      hook_event_name: 'SessionStart',
+      timestamp: new Date().toISOString(),
+      source: 'startup',
+    })
     expect(parseHookJson((await runHook(['session-start', '-H', 'gemini'], {env, input: start})).stdout, 'SessionStart')).toContain('## Relevant Memories')
   })
 
   it('hermes pre_llm_call: the prompt comes from `extra`, the answer is {"context"} (with the session-start context on the first turn); post_llm_call stores the transcript', async () => {
-    const input = JSON.stringify({hook_event_name: 'pre_llm_call', tool_name: null, tool_input: null, session_id: 'hm-1', cwd: repoDir, profile: 'default', extra: {user_message: PROMPT, conversation_history: []}})
+    const input = JSON.stringify({
+      hook_event_name: 'pre_llm_call',
+      tool_name: null,
+      tool_input: null,
+      session_id: 'hm-1',
+      cwd: repoDir,
+      profile: 'default',
+      extra: {user_message: PROMPT, conversation_history: []},
+    })
     const run = await runHook(['user-prompt-submit', '-H', 'hermes'], {env, input})
     expect(run.code).toBe(0)
     expect(run.stderr).toBe('')
@@ -111,12 +170,29 @@ describe('per-harness stdin → stdout', () => {
     expect(answer.context).toContain('blue-green')
     expect(answer.context).not.toContain('## Agent Instructions')
     // the first turn of a session also carries what session start injects (Hermes has no other way in)
-    const first = JSON.stringify({hook_event_name: 'pre_llm_call', session_id: 'hm-2', cwd: repoDir, extra: {user_message: PROMPT, conversation_history: [], is_first_turn: true}})
+    const first = JSON.stringify({
+      hook_event_name: 'pre_llm_call',
+      session_id: 'hm-2',
+      cwd: repoDir,
+      extra: {user_message: PROMPT, conversation_history: [], is_first_turn: true},
+    })
     const opened = JSON.parse((await runHook(['user-prompt-submit', '-H', 'hermes'], {env, input: first})).stdout)
     expect(opened.context).toContain('## Agent Instructions')
     expect(opened.context).toContain('blue-green')
     // post_llm_call: the conversation so far is the transcript; nothing on stdout
-    const after = JSON.stringify({hook_event_name: 'post_llm_call', session_id: 'hm-2', cwd: repoDir, extra: {user_message: PROMPT, assistant_response: 'Fridays, blue-green.', conversation_history: [{role: 'user', content: PROMPT}, {role: 'assistant', content: 'Fridays, blue-green.'}]}})
+    const after = JSON.stringify({
+      hook_event_name: 'post_llm_call',
+      session_id: 'hm-2',
+      cwd: repoDir,
+      extra: {
+        user_message: PROMPT,
+        assistant_response: 'Fridays, blue-green.',
+        conversation_history: [
+          {role: 'user', content: PROMPT},
+          {role: 'assistant', content: 'Fridays, blue-green.'},
+        ],
+      },
+    })
     const ended = await runHook(['session-end', '-H', 'hermes'], {env, input: after})
     expect(ended.code).toBe(0)
     expect(ended.stdout).toBe('')
@@ -136,7 +212,10 @@ describe('per-harness stdin → stdout', () => {
   })
 
   it('generic: the daemon answer as JSON, with the receipt', async () => {
-    const run = await runHook(['user-prompt-submit', '-H', 'generic', '--project', 'github.com/acme/api'], {env, input: JSON.stringify({sessionKey: 'gen-1', prompt: PROMPT})})
+    const run = await runHook(['user-prompt-submit', '-H', 'generic', '--project', 'github.com/acme/api'], {
+      env,
+      input: JSON.stringify({sessionKey: 'gen-1', prompt: PROMPT}),
+    })
     const answer = JSON.parse(run.stdout)
     expect(answer.memoryCount).toBe(1)
     expect(answer.receipt).toMatchObject({ids: [expect.any(String)], threshold: expect.any(Number)})
@@ -158,7 +237,13 @@ describe('per-harness stdin → stdout', () => {
 
 describe('session-end from the harness machine', () => {
   it('reads the transcript file, the daemon stores it redacted and searchable, and saves what the user asked to remember', async () => {
-    const input = JSON.stringify({session_id: 'end-1', transcript_path: transcriptPath, cwd: repoDir, hook_event_name: 'SessionEnd', reason: 'prompt_input_exit'})
+    const input = JSON.stringify({
+      session_id: 'end-1',
+      transcript_path: transcriptPath,
+      cwd: repoDir,
+      hook_event_name: 'SessionEnd',
+      reason: 'prompt_input_exit',
+    })
     const run = await runHook(['session-end', '-H', 'claude-code'], {env, input})
     expect(run).toMatchObject({code: 0, stdout: '', stderr: ''})
     const search = await daemon.request('POST', '/api/sessions/search', {body: {query: 'rollback runbook'}})
@@ -175,11 +260,16 @@ describe('session-end from the harness machine', () => {
 describe('never breaks the harness', () => {
   it('daemon not running: silent exit 0, one stderr line, one hook.log line', async () => {
     const deadEnv = {...env, SIGNET_DAEMON_URL: `http://127.0.0.1:${await freePort()}`}
-    const run = await runHook(['user-prompt-submit', '-H', 'claude-code'], {env: deadEnv, input: JSON.stringify({session_id: 'down-1', cwd: repoDir, prompt: PROMPT})})
+    const run = await runHook(['user-prompt-submit', '-H', 'claude-code'], {
+      env: deadEnv,
+      input: JSON.stringify({session_id: 'down-1', cwd: repoDir, prompt: PROMPT}),
+    })
     expect(run.code).toBe(0)
     expect(run.stdout).toBe('')
     expect(run.stderr.trim().split('\n')).toHaveLength(1)
-    expect(run.stderr).toMatch(/^\[signet\] user-prompt-submit \(claude-code\): daemon not reachable at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); hook skipped\n$/)
+    expect(run.stderr).toMatch(
+      /^\[signet\] user-prompt-submit \(claude-code\): daemon not reachable at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); hook skipped\n$/,
+    )
     expect(hookLog()).toMatch(/user-prompt-submit harness=claude-code .*ECONNREFUSED/)
     expect(run.elapsedMs).toBeLessThan(5000)
   })
@@ -188,14 +278,20 @@ describe('never breaks the harness', () => {
     const silent = await startSilentServer()
     try {
       const hangEnv = {...env, SIGNET_DAEMON_URL: silent.url}
-      const run = await runHook(['user-prompt-submit', '-H', 'claude-code'], {env: hangEnv, input: JSON.stringify({session_id: 'hang-1', cwd: repoDir, prompt: PROMPT})})
+      const run = await runHook(['user-prompt-submit', '-H', 'claude-code'], {
+        env: hangEnv,
+        input: JSON.stringify({session_id: 'hang-1', cwd: repoDir, prompt: PROMPT}),
+      })
       expect(run).toMatchObject({code: 0, stdout: ''})
       expect(run.stderr).toMatch(/timed out/)
       expect(run.elapsedMs).toBeGreaterThan(2000) // it did wait for the daemon…
       expect(run.elapsedMs).toBeLessThan(6000) // …but not past its 2.5 s budget (+ generous start-up slack)
 
       // Claude Code SessionEnd: 1.5 s for all hooks — the transcript is spooled instead of waited for.
-      const end = await runHook(['session-end', '-H', 'claude-code'], {env: hangEnv, input: JSON.stringify({session_id: 'hang-1', transcript_path: transcriptPath, cwd: repoDir, reason: 'other'})})
+      const end = await runHook(['session-end', '-H', 'claude-code'], {
+        env: hangEnv,
+        input: JSON.stringify({session_id: 'hang-1', transcript_path: transcriptPath, cwd: repoDir, reason: 'other'}),
+      })
       expect(end).toMatchObject({code: 0, stdout: ''})
       expect(end.stderr).toMatch(/saved to the local spool/)
       expect(end.elapsedMs).toBeLessThan(3000)
@@ -207,7 +303,10 @@ describe('never breaks the harness', () => {
   it('401 from a daemon that needs a key: exit 0, nothing on stdout, the reason on stderr', async () => {
     const team = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
     try {
-      const run = await runHook(['user-prompt-submit', '-H', 'claude-code'], {env: {...team.temp.env, SIGNET_DAEMON_URL: team.url, SIGNET_API_KEY: 'sig_sk_000000000000_wrongwrongwrongwrongwrongwrongwrongwrongwro'}, input: JSON.stringify({session_id: 'k-1', cwd: repoDir, prompt: PROMPT})})
+      const run = await runHook(['user-prompt-submit', '-H', 'claude-code'], {
+        env: {...team.temp.env, SIGNET_DAEMON_URL: team.url, SIGNET_API_KEY: 'sig_sk_000000000000_wrongwrongwrongwrongwrongwrongwrongwrongwro'},
+        input: JSON.stringify({session_id: 'k-1', cwd: repoDir, prompt: PROMPT}),
+      })
       expect(run).toMatchObject({code: 0, stdout: ''})
       expect(run.stderr).toMatch(/rejected the credentials \(401\)/)
       expect(run.stderr).not.toContain('wrongwrong')
@@ -221,7 +320,11 @@ describe('never breaks the harness', () => {
     expect(open).toMatchObject({code: 0, stdout: ''})
     expect(open.elapsedMs).toBeLessThan(6000)
 
-    const complete = await runHook(['user-prompt-submit', '-H', 'claude-code'], {env, input: JSON.stringify({session_id: 'open-2', cwd: repoDir, prompt: PROMPT}), keepStdinOpen: true})
+    const complete = await runHook(['user-prompt-submit', '-H', 'claude-code'], {
+      env,
+      input: JSON.stringify({session_id: 'open-2', cwd: repoDir, prompt: PROMPT}),
+      keepStdinOpen: true,
+    })
     expect(parseHookJson(complete.stdout, 'UserPromptSubmit')).toContain('blue-green') // a complete JSON object is enough, no EOF needed
 
     const garbage = await runHook(['user-prompt-submit', '-H', 'claude-code'], {env, input: '\u0000not json at all'})
@@ -251,7 +354,10 @@ describe('never breaks the harness', () => {
     writeFileSync(path.join(workspace, 'AGENTS.md'), '# Agent\nAlways run the linter.\n')
     writeFileSync(path.join(workspace, 'MEMORY.md'), '# MEMORY\nThe payments migration is half done.\n')
     const offlineEnv = {...env, SIGNET_WORKSPACE: workspace}
-    const run = await runHook(['session-start', '-H', 'claude-code'], {env: offlineEnv, input: JSON.stringify({session_id: 'off-1', cwd: repoDir, source: 'startup'})})
+    const run = await runHook(['session-start', '-H', 'claude-code'], {
+      env: offlineEnv,
+      input: JSON.stringify({session_id: 'off-1', cwd: repoDir, source: 'startup'}),
+    })
     expect(run.code).toBe(0)
     const context = parseHookJson(run.stdout, 'SessionStart')
     expect(context).toContain('Always run the linter.')
@@ -290,7 +396,10 @@ describe('offline spool', () => {
       renameSync(path.join(spoolDir, claimed[0]), path.join(spoolDir, claimed[0].replace(/-\d+$/, `-${Date.now() - 180_000}`)))
       const server = await startServer({workspace: temp.workspace, port: 0})
       try {
-        const replay = await runHook(['user-prompt-submit', '-H', 'gemini'], {env: temp.env, input: JSON.stringify({session_id: 'killed-2', cwd: repoDir, prompt: PROMPT})})
+        const replay = await runHook(['user-prompt-submit', '-H', 'gemini'], {
+          env: temp.env,
+          input: JSON.stringify({session_id: 'killed-2', cwd: repoDir, prompt: PROMPT}),
+        })
         expect(replay.code).toBe(0)
         expect(readdirSync(spoolDir)).toEqual([])
         const stored = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key = 'killed-1'").get() as {n: number}
@@ -320,7 +429,10 @@ describe('offline spool', () => {
       expect(down).toMatchObject({code: 0, stdout: ''})
       expect(down.stderr).toMatch(/saved to the local spool \(1 pending\)/)
       expect(readdirSync(spoolDir).filter((name) => name.endsWith('.json'))).toHaveLength(1)
-      const summary = await runHook(['compaction-complete', '-H', 'pi', '--summary', 'Summary while offline: the walrus service moved to k8s.'], {env: spoolEnv, input: JSON.stringify({sessionId: 'spool-2', cwd: repoDir})})
+      const summary = await runHook(['compaction-complete', '-H', 'pi', '--summary', 'Summary while offline: the walrus service moved to k8s.'], {
+        env: spoolEnv,
+        input: JSON.stringify({sessionId: 'spool-2', cwd: repoDir}),
+      })
       expect(summary.stderr).toMatch(/\(2 pending\)/)
 
       // The daemon comes back (a fresh process on the same port and database).
@@ -334,7 +446,9 @@ describe('offline spool', () => {
         expect(readdirSync(spoolDir).filter((name) => name.endsWith('.json') || name.includes('.claim-'))).toEqual([])
         const transcripts = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key = 'spool-1'").get() as {n: number}
         expect(transcripts.n).toBe(1)
-        const memories = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM memories WHERE content = 'The rollback runbook is in docs/rollback.md.'").get() as {n: number}
+        const memories = sqliteDatabaseOf(server)
+          .prepare("SELECT count(*) AS n FROM memories WHERE content = 'The rollback runbook is in docs/rollback.md.'")
+          .get() as {n: number}
         expect(memories.n).toBe(1)
         const walrus = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM memories WHERE content LIKE '%walrus service%'").get() as {n: number}
         expect(walrus.n).toBe(1)

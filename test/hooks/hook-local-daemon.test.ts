@@ -38,7 +38,8 @@ describe('hook against the local daemon (no env)', () => {
   it('finds the running daemon from the workspace, injects, and is a quiet exit 0 once the daemon stops', async () => {
     expect((await runCli(['daemon', 'start'], {env})).code).toBe(0)
     const socketPath = path.join(temp.workspace, '.daemon', 'signet.sock')
-    const remember = (body: Record<string, unknown>) => overSocket(socketPath, 'POST', '/api/memory/remember', {'content-type': 'application/json'}, JSON.stringify(body))
+    const remember = (body: Record<string, unknown>) =>
+      overSocket(socketPath, 'POST', '/api/memory/remember', {'content-type': 'application/json'}, JSON.stringify(body))
     for (const note of fillerNotes(60)) await remember({content: note})
     expect((await runCli(['remember', 'The staging database listens on port 5433', '--project', 'github.com/acme/api'], {env})).code).toBe(0)
     const input = prompt.replace('"cwd":""', `"cwd":${JSON.stringify(repoDir)}`)

@@ -16,9 +16,20 @@ beforeAll(async () => {
   daemon = await startTestDaemon()
   const memories = daemon.context.storage.memories
   await seedFiller(memories, 120)
-  deployId = (await memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default', project: 'github.com/acme/api', importance: 0.8})).memory.id
-  otherProjectId = (await memories.remember({content: 'The billing service deploys with canary releases in Frankfurt', agentId: 'default', project: 'github.com/acme/billing'})).memory.id
-  globalId = (await memories.remember({content: 'The user prefers pnpm over npm for every JavaScript project', agentId: 'default', type: 'preference', importance: 0.9})).memory.id
+  deployId = (
+    await memories.remember({
+      content: 'Deploys go through the blue-green pipeline on Fridays',
+      agentId: 'default',
+      project: 'github.com/acme/api',
+      importance: 0.8,
+    })
+  ).memory.id
+  otherProjectId = (
+    await memories.remember({content: 'The billing service deploys with canary releases in Frankfurt', agentId: 'default', project: 'github.com/acme/billing'})
+  ).memory.id
+  globalId = (
+    await memories.remember({content: 'The user prefers pnpm over npm for every JavaScript project', agentId: 'default', type: 'preference', importance: 0.9})
+  ).memory.id
   await memories.remember({content: 'Pipeline secrets for agent two live in vault path kv/two', agentId: 'agent-two', project: 'github.com/acme/api'})
   writeFileSync(path.join(daemon.workspace, 'SOUL.md'), '# Soul\nBe direct and kind.\n')
   writeFileSync(path.join(daemon.workspace, 'USER.md'), '# User\nNicola, backend engineer, prefers short answers.\n')
@@ -59,7 +70,14 @@ describe('POST /api/hooks/session-start', () => {
     expect(inject).toContain('not instructions')
 
     const session = await daemon.request('GET', '/api/sessions/start-1')
-    expect(session.body.session).toMatchObject({sessionKey: 'start-1', agentId: 'default', harness: 'claude-code', machineId: 'laptop', project: 'github.com/acme/api', endedAt: null})
+    expect(session.body.session).toMatchObject({
+      sessionKey: 'start-1',
+      agentId: 'default',
+      harness: 'claude-code',
+      machineId: 'laptop',
+      project: 'github.com/acme/api',
+      endedAt: null,
+    })
   })
 
   it('returns a short stub when the same session starts again, and a full inject again after compaction', async () => {
@@ -116,7 +134,8 @@ describe('POST /api/hooks/user-prompt-submit', () => {
   })
 
   it('injects nothing for prompts with no relevant memory or only function words', async () => {
-    const shared = (await daemon.context.storage.memories.remember({content: 'The haiku contest results are pinned on the kitchen wall', agentId: 'default'})).memory.id
+    const shared = (await daemon.context.storage.memories.remember({content: 'The haiku contest results are pinned on the kitchen wall', agentId: 'default'}))
+      .memory.id
     // One rare shared word scores high on its own; two content words must match.
     const unrelated = await hook('user-prompt-submit', {sessionKey: 'prompt-3', prompt: 'Write a haiku about autumn leaves'})
     expect(unrelated.body).toMatchObject({inject: '', memoryCount: 0})
@@ -156,7 +175,11 @@ describe('POST /api/hooks/user-prompt-submit', () => {
 
 describe('compaction', () => {
   it('pre-compaction returns summary guidelines and snapshots the transcript', async () => {
-    const {status, body} = await hook('pre-compaction', {sessionKey: 'compact-1', trigger: 'auto', transcript: 'User: we are migrating payments to the ledger service\n\nAssistant: ok'})
+    const {status, body} = await hook('pre-compaction', {
+      sessionKey: 'compact-1',
+      trigger: 'auto',
+      transcript: 'User: we are migrating payments to the ledger service\n\nAssistant: ok',
+    })
     expect(status).toBe(200)
     expect(body.summaryPrompt).toContain('decisions')
     expect(body.guidelines.length).toBeGreaterThan(3)
@@ -230,7 +253,11 @@ describe('POST /api/hooks/session-end', () => {
     expect(replay.body).toMatchObject({deduped: true, memoriesSaved: 0})
     const shorter = await hook('session-end', {sessionKey: 'end-1', transcript: 'User: hi', idempotencyKey: 'end-1-old'})
     expect(shorter.body.deduped).toBe(true)
-    const longer = await hook('session-end', {sessionKey: 'end-1', transcript: `${transcript}\n\nUser: one more thing about quokkas`, idempotencyKey: 'end-1-b'})
+    const longer = await hook('session-end', {
+      sessionKey: 'end-1',
+      transcript: `${transcript}\n\nUser: one more thing about quokkas`,
+      idempotencyKey: 'end-1-b',
+    })
     expect(longer.body.deduped).toBe(false)
     const session = await daemon.request('GET', '/api/sessions/end-1')
     expect(session.body.transcripts.filter((entry: {kind: string}) => entry.kind === 'transcript')).toHaveLength(1)
@@ -274,7 +301,9 @@ describe('sessions and harnesses', () => {
   })
 
   it('the remember route redacts secrets too', async () => {
-    const {body} = await daemon.request('POST', '/api/memory/remember', {body: {content: 'CI token is ghp_abcdefghijklmnopqrstuvwxyz0123456789 for the deploy bot'}})
+    const {body} = await daemon.request('POST', '/api/memory/remember', {
+      body: {content: 'CI token is ghp_abcdefghijklmnopqrstuvwxyz0123456789 for the deploy bot'},
+    })
     expect(body.memory.content).toBe('CI token is [REDACTED:github-token] for the deploy bot')
   })
 })

@@ -42,12 +42,18 @@ describe('hook start-up', () => {
   it('loads no ES module and nothing from node_modules: only bin/run.js and the bundle', async () => {
     const report = path.join(daemon.temp.home, 'loaded.json')
     const preload = path.join(daemon.temp.home, 'report-loaded.cjs')
-    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({
       commonjs: Object.keys(require.cache),
       esmLoaderParts: process.moduleLoadList.filter((name) => name.includes('internal/modules/esm/')),
-    })))\n`)
+    })))\n`,
+    )
     const run = await new Promise<{code: number | null; stdout: string}>((resolve) => {
-      const child = spawn(process.execPath, ['--require', preload, RUN_JS, 'hook', 'user-prompt-submit', '-H', 'claude-code'], {env, stdio: ['pipe', 'pipe', 'inherit']})
+      const child = spawn(process.execPath, ['--require', preload, RUN_JS, 'hook', 'user-prompt-submit', '-H', 'claude-code'], {
+        env,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      })
       let stdout = ''
       child.stdout.on('data', (chunk) => (stdout += chunk))
       child.on('close', (code) => resolve({code, stdout}))

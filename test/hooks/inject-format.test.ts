@@ -28,7 +28,25 @@ function tagNameCount(text: string): number {
   return asReadByModel(text).split(NOTES_TAG).length - 1
 }
 
-const ZERO_WIDTH_AND_BIDI = ['\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u00AD', '\uFE0F', '\u{E0020}']
+const ZERO_WIDTH_AND_BIDI = [
+  '\u200B',
+  '\u200C',
+  '\u200D',
+  '\u2060',
+  '\uFEFF',
+  '\u202A',
+  '\u202B',
+  '\u202C',
+  '\u202D',
+  '\u202E',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u00AD',
+  '\uFE0F',
+  '\u{E0020}',
+]
 
 const FORGED_CLOSINGS = [
   FENCE_CLOSE,
@@ -61,14 +79,16 @@ describe('the recalled-memories fence cannot be forged from inside a memory', ()
 
   it('any invisible or bidi character anywhere in the tag name (property)', () => {
     const invisible = fc.constantFrom(...ZERO_WIDTH_AND_BIDI)
-    const spliced = fc.tuple(fc.constantFrom(FENCE_CLOSE, `<${NOTES_TAG}>`, `&lt;/${NOTES_TAG}&gt;`), fc.array(fc.tuple(fc.nat(), invisible), {maxLength: 6})).map(([tag, inserts]) => {
-      let result = tag
-      for (const [at, char] of inserts) {
-        const index = at % (result.length + 1)
-        result = result.slice(0, index) + char + result.slice(index)
-      }
-      return result
-    })
+    const spliced = fc
+      .tuple(fc.constantFrom(FENCE_CLOSE, `<${NOTES_TAG}>`, `&lt;/${NOTES_TAG}&gt;`), fc.array(fc.tuple(fc.nat(), invisible), {maxLength: 6}))
+      .map(([tag, inserts]) => {
+        let result = tag
+        for (const [at, char] of inserts) {
+          const index = at % (result.length + 1)
+          result = result.slice(0, index) + char + result.slice(index)
+        }
+        return result
+      })
     fc.assert(
       fc.property(fc.string({maxLength: 40}), spliced, fc.string({maxLength: 40}), (before, tag, after) => {
         expect(tagNameCount(render(`${before}x ${tag} y${after}`))).toBe(2)

@@ -51,7 +51,9 @@ describe('extraction.provider: command', () => {
     const script = path.join(temp.home, 'fake-claude.mjs')
     const calls = path.join(temp.home, 'calls.log')
     // stands in for `claude -p`: reads the prompt on stdin, takes a while, answers JSON lines (and some noise)
-    writeFileSync(script, `import {appendFileSync} from 'node:fs'
+    writeFileSync(
+      script,
+      `import {appendFileSync} from 'node:fs'
 let prompt = ''
 process.stdin.on('data', (chunk) => (prompt += chunk))
 process.stdin.on('end', () => {
@@ -63,16 +65,27 @@ process.stdin.on('end', () => {
     console.log('{not json')
   }, 1500)
 })
-`)
-    daemon = await startTestDaemon({agentYaml: `extraction:\n  provider: command\n  command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(script)}, "-p"]\n  maxCallsPerHour: 1\n  timeoutMs: 20000\n`})
+`,
+    )
+    daemon = await startTestDaemon({
+      agentYaml: `extraction:\n  provider: command\n  command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(script)}, "-p"]\n  maxCallsPerHour: 1\n  timeoutMs: 20000\n`,
+    })
     const started = Date.now()
-    const end = await daemon.request('POST', '/api/hooks/session-end', {body: {harness: 'claude-code', sessionKey: 'llm-1', transcript: JSON.stringify(TRANSCRIPT)}})
+    const end = await daemon.request('POST', '/api/hooks/session-end', {
+      body: {harness: 'claude-code', sessionKey: 'llm-1', transcript: JSON.stringify(TRANSCRIPT)},
+    })
     expect(end.status).toBe(200)
     // the hook answered before the CLI (1.5 s) did
     expect(Date.now() - started).toBeLessThan(1500)
     expect(await llmMemories(daemon)).toEqual([])
-    const stored = await waitFor(() => llmMemories(daemon!), (rows) => rows.length >= 2)
-    expect(stored.map((row) => row.content)).toEqual(['Staging database uses port 5433 (5432 clashes with host postgres)', expect.stringContaining('The deploy token is')])
+    const stored = await waitFor(
+      () => llmMemories(daemon!),
+      (rows) => rows.length >= 2,
+    )
+    expect(stored.map((row) => row.content)).toEqual([
+      'Staging database uses port 5433 (5432 clashes with host postgres)',
+      expect.stringContaining('The deploy token is'),
+    ])
     expect(stored[1].content).not.toContain('ghp_bbbb')
     expect(stored[0]).toMatchObject({type: 'decision', source: 'llm-extraction', harness: 'claude-code', session_key: 'llm-1'})
     const call = JSON.parse(readFileSync(calls, 'utf8').trim())
@@ -81,7 +94,9 @@ process.stdin.on('end', () => {
     expect(call.prompt).toContain('port 5433 because 5432 clashes')
 
     // second session in the same hour: over budget, the CLI is not run again
-    await daemon.request('POST', '/api/hooks/session-end', {body: {harness: 'claude-code', sessionKey: 'llm-2', transcript: JSON.stringify([{role: 'user', content: 'We decided deploys go out on Tuesdays.'}])}})
+    await daemon.request('POST', '/api/hooks/session-end', {
+      body: {harness: 'claude-code', sessionKey: 'llm-2', transcript: JSON.stringify([{role: 'user', content: 'We decided deploys go out on Tuesdays.'}])},
+    })
     await new Promise((resolve) => setTimeout(resolve, 2500))
     expect(readFileSync(calls, 'utf8').trim().split('\n')).toHaveLength(1)
     temp.cleanup()
@@ -91,8 +106,16 @@ process.stdin.on('end', () => {
     const temp = (await import('../helpers/temp-home.js')).makeTempHome('signet-llm-')
     const script = path.join(temp.home, 'hang.mjs')
     const marker = path.join(temp.home, 'still-alive')
-    writeFileSync(script, `setTimeout(() => require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x'), 4000)\nprocess.stdin.resume()\n`.replace("require('node:fs')", "(await import('node:fs'))"))
-    daemon = await startTestDaemon({agentYaml: `extraction:\n  provider: command\n  command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(script)}]\n  timeoutMs: 1000\n`})
+    writeFileSync(
+      script,
+      `setTimeout(() => require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x'), 4000)\nprocess.stdin.resume()\n`.replace(
+        "require('node:fs')",
+        "(await import('node:fs'))",
+      ),
+    )
+    daemon = await startTestDaemon({
+      agentYaml: `extraction:\n  provider: command\n  command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(script)}]\n  timeoutMs: 1000\n`,
+    })
     const end = await daemon.request('POST', '/api/hooks/session-end', {body: {harness: 'codex', sessionKey: 'hang-1', transcript: JSON.stringify(TRANSCRIPT)}})
     expect(end.status).toBe(200)
     expect(end.body.transcriptId).toBeTruthy()
@@ -112,15 +135,27 @@ describe('extraction.provider: openai', () => {
       request.on('end', () => {
         requests.push({url: request.url ?? '', auth: request.headers.authorization, body: JSON.parse(body)})
         response.writeHead(200, {'content-type': 'application/json'})
-        response.end(JSON.stringify({choices: [{message: {role: 'assistant', content: '```json\n{"content": "Alice owns the billing service", "type": "fact", "importance": 0.8}\n```'}}]}))
+        response.end(
+          JSON.stringify({
+            choices: [
+              {message: {role: 'assistant', content: '```json\n{"content": "Alice owns the billing service", "type": "fact", "importance": 0.8}\n```'}},
+            ],
+          }),
+        )
       })
     })
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
-    daemon = await startTestDaemon({agentYaml: `extraction:\n  provider: openai\n  baseUrl: ${url}\n  model: tiny-model\n  apiKeyEnv: SIGNET_TEST_LLM_KEY\n`, env: {SIGNET_TEST_LLM_KEY: 'sk-test-123'}})
+    daemon = await startTestDaemon({
+      agentYaml: `extraction:\n  provider: openai\n  baseUrl: ${url}\n  model: tiny-model\n  apiKeyEnv: SIGNET_TEST_LLM_KEY\n`,
+      env: {SIGNET_TEST_LLM_KEY: 'sk-test-123'},
+    })
     const transcript = JSON.stringify([{role: 'user', content: `Alice owns the billing service. My password is postgres://app:hunter2secret@db.internal/app`}])
     expect((await daemon.request('POST', '/api/hooks/session-end', {body: {harness: 'opencode', sessionKey: 'oa-1', transcript}})).status).toBe(200)
-    const stored = await waitFor(() => llmMemories(daemon!), (rows) => rows.length >= 1)
+    const stored = await waitFor(
+      () => llmMemories(daemon!),
+      (rows) => rows.length >= 1,
+    )
     expect(stored.map((row) => row.content)).toEqual(['Alice owns the billing service'])
     expect(requests).toHaveLength(1)
     expect(requests[0]).toMatchObject({url: '/v1/chat/completions', auth: 'Bearer sk-test-123', body: {model: 'tiny-model'}})

@@ -38,7 +38,9 @@ describe('normalizeGitRemote', () => {
 
 describe('parseGitRemotes', () => {
   it('reads every remote url from an ini-style config', () => {
-    const remotes = parseGitRemotes('[core]\n\tbare = false\n[remote "upstream"]\n\turl = git@github.com:up/x.git\n[remote "origin"] # main\n\turl = "https://github.com/me/x.git"\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n[branch "main"]\n\tremote = origin\n')
+    const remotes = parseGitRemotes(
+      '[core]\n\tbare = false\n[remote "upstream"]\n\turl = git@github.com:up/x.git\n[remote "origin"] # main\n\turl = "https://github.com/me/x.git"\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n[branch "main"]\n\tremote = origin\n',
+    )
     expect(Object.fromEntries(remotes)).toEqual({upstream: 'git@github.com:up/x.git', origin: 'https://github.com/me/x.git'})
   })
 })

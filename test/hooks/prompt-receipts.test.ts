@@ -18,8 +18,16 @@ let otherProject: Record<string, string>
 beforeAll(async () => {
   daemon = await startTestDaemon({agentYaml: 'auth:\n  mode: team\n'})
   admin = {authorization: `Bearer ${readFileSync(path.join(daemon.workspace, '.daemon', 'admin.token'), 'utf8').trim()}`}
-  await daemon.context.storage.memories.remember({content: 'Deploys go through the blue-green pipeline on Fridays', agentId: 'default', project: 'github.com/acme/api', importance: 0.9})
-  const scoped = await daemon.request('POST', '/api/auth/api-keys', {body: {name: 'mobile only', role: 'agent', scope: {project: 'github.com/acme/mobile'}}, headers: admin})
+  await daemon.context.storage.memories.remember({
+    content: 'Deploys go through the blue-green pipeline on Fridays',
+    agentId: 'default',
+    project: 'github.com/acme/api',
+    importance: 0.9,
+  })
+  const scoped = await daemon.request('POST', '/api/auth/api-keys', {
+    body: {name: 'mobile only', role: 'agent', scope: {project: 'github.com/acme/mobile'}},
+    headers: admin,
+  })
   expect(scoped.status).toBe(201)
   otherProject = {authorization: `Bearer ${scoped.body.apiKey.key}`}
 })
@@ -31,7 +39,10 @@ afterAll(async () => {
 describe('prompt receipts', () => {
   it('stores one receipt per prompt, readable by the owner and not by a key of another project', async () => {
     const common = {harness: 'claude-code', sessionKey: 'receipt-1', project: 'github.com/acme/api'}
-    const hook = await daemon.request('POST', '/api/hooks/user-prompt-submit', {body: {...common, prompt: 'How do deploys go through the pipeline?'}, headers: admin})
+    const hook = await daemon.request('POST', '/api/hooks/user-prompt-submit', {
+      body: {...common, prompt: 'How do deploys go through the pipeline?'},
+      headers: admin,
+    })
     expect(hook.status).toBe(200)
     expect(hook.body.receipt.ids).toHaveLength(1)
     await daemon.request('POST', '/api/hooks/user-prompt-submit', {body: {...common, prompt: 'ok'}, headers: admin})

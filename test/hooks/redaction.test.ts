@@ -54,7 +54,13 @@ describe('redactSecrets', () => {
       'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
     ].join('\n')
     const {text, redacted} = redactSecrets(input)
-    for (const secret of ['b3BlbnNzaC1rZXktdjEAAAAABG5vbmU', 'abcDEF123456ghiJKL789mno', 's3cr3t-Passw0rd', 'correct-horse-battery', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']) {
+    for (const secret of [
+      'b3BlbnNzaC1rZXktdjEAAAAABG5vbmU',
+      'abcDEF123456ghiJKL789mno',
+      's3cr3t-Passw0rd',
+      'correct-horse-battery',
+      'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    ]) {
       expect(text).not.toContain(secret)
     }
     expect(text).toContain('postgres://app:[REDACTED:password]@db.internal:5432/app')
@@ -89,7 +95,8 @@ describe('redactSecrets', () => {
       'Authorization: token 0123456789abcdef0123456789abcdef01234567',
     ].join('\n')
     const {text, redacted} = redactSecrets(input)
-    for (const secret of ['dXNlcjpzM2NyM3RQYXNz', 'YWRtaW46aHVudGVyMg==', 'abcDEF123456ghiJKL789mno', '0123456789abcdef0123456789abcdef01234567']) expect(text).not.toContain(secret)
+    for (const secret of ['dXNlcjpzM2NyM3RQYXNz', 'YWRtaW46aHVudGVyMg==', 'abcDEF123456ghiJKL789mno', '0123456789abcdef0123456789abcdef01234567'])
+      expect(text).not.toContain(secret)
     expect(text).toContain('Authorization: Basic [REDACTED:basic-auth]')
     expect(redacted['basic-auth']).toBe(2)
     expect(redacted['bearer-token']).toBe(2)
@@ -100,7 +107,9 @@ describe('redactSecrets', () => {
     expect(redactSecrets('mysql://root:pa:ss@@word@127.0.0.1:3306/app?ssl=true').text).toBe('mysql://root:[REDACTED:password]@127.0.0.1:3306/app?ssl=true')
     expect(redactSecrets('redis://:s3cret/x@cache:6379').text).toBe('redis://:[REDACTED:password]@cache:6379')
     // An @ in the query after a real userinfo does not stretch the password over the host.
-    expect(redactSecrets('https://bot:t0ken@git.example.com/repo?notify=ops@example.com').text).toBe('https://bot:[REDACTED:password]@git.example.com/repo?notify=ops@example.com')
+    expect(redactSecrets('https://bot:t0ken@git.example.com/repo?notify=ops@example.com').text).toBe(
+      'https://bot:[REDACTED:password]@git.example.com/repo?notify=ops@example.com',
+    )
   })
 
   it('removes Azure keys, connection strings and SAS signatures', () => {
@@ -111,7 +120,13 @@ describe('redactSecrets', () => {
       'Server=tcp:db.database.windows.net;Database=app;User ID=admin;Password=Sup3r$ecret!;Encrypt=true',
     ].join('\n')
     const {text} = redactSecrets(input)
-    for (const secret of ['Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6', 'q1W2e3R4t5Y6u7I8o9P0aSdFgHjKlZxCvBnM1234567', 'AbCdEf0123456789%2BghIjKlMnOpQrStUv', 'Sup3r$ecret!']) expect(text).not.toContain(secret)
+    for (const secret of [
+      'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6',
+      'q1W2e3R4t5Y6u7I8o9P0aSdFgHjKlZxCvBnM1234567',
+      'AbCdEf0123456789%2BghIjKlMnOpQrStUv',
+      'Sup3r$ecret!',
+    ])
+      expect(text).not.toContain(secret)
     expect(text).toContain('SharedAccessKeyName=RootManageSharedAccessKey;')
     expect(text).toContain('EndpointSuffix=core.windows.net')
   })
@@ -131,7 +146,15 @@ describe('redactSecrets', () => {
     for (const line of named) {
       const {text} = redactSecrets(line)
       expect(text, line).toContain('[REDACTED:')
-      for (const secret of ['0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'x7Gq-pL2v_Rt9', 'wJalrXUtnFEMIK7MDENG', 'hunter2hunter2', 'tok_live_9f8e7d6c5b4a', 'in a json string']) expect(text).not.toContain(secret)
+      for (const secret of [
+        '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+        'x7Gq-pL2v_Rt9',
+        'wJalrXUtnFEMIK7MDENG',
+        'hunter2hunter2',
+        'tok_live_9f8e7d6c5b4a',
+        'in a json string',
+      ])
+        expect(text).not.toContain(secret)
     }
   })
 

@@ -35,7 +35,12 @@ const pending = () => readdirSync(spoolDir()).filter((name) => name.endsWith('.j
 
 async function spoolSessionEnds(count: number): Promise<void> {
   for (let index = 0; index < count; index++) {
-    const transcript = JSON.stringify({messages: [{role: 'user', content: `Remember that the spool test ${index} uses the heron queue.`}, {role: 'assistant', content: 'ok'}]})
+    const transcript = JSON.stringify({
+      messages: [
+        {role: 'user', content: `Remember that the spool test ${index} uses the heron queue.`},
+        {role: 'assistant', content: 'ok'},
+      ],
+    })
     const run = await runHook(['session-end', '-H', 'generic'], {env, input: JSON.stringify({sessionKey: `sync-${index}`, cwd: temp.home, transcript})})
     expect(run.code).toBe(0)
   }
@@ -48,7 +53,9 @@ describe('signet sync', () => {
 
     const down = await runCli(['sync'], {env})
     expect(down.code).toBe(1)
-    expect(down.stderr).toMatch(/could not deliver 3 spooled write\(s\) to unix:\S+signet\.sock: the daemon for this workspace is not running \(ENOENT\) — start the daemon/)
+    expect(down.stderr).toMatch(
+      /could not deliver 3 spooled write\(s\) to unix:\S+signet\.sock: the daemon for this workspace is not running \(ENOENT\) — start the daemon/,
+    )
     expect(pending()).toHaveLength(3)
 
     server = await startServer({workspace: temp.workspace, port})
@@ -108,7 +115,14 @@ describe('signet sync', () => {
     await spoolSessionEnds(1)
     const remoteEnv = {...env, SIGNET_DAEMON_URL: `http://127.0.0.1:${await freePort()}`, SIGNET_API_KEY: `sig_sk_0123456789ab_${'r'.repeat(43)}`}
     const remoteTranscript = JSON.stringify({messages: [{role: 'user', content: 'Remember that the remote spool entry uses the osprey queue.'}]})
-    expect((await runHook(['session-end', '-H', 'generic'], {env: remoteEnv, input: JSON.stringify({sessionKey: 'remote-1', cwd: temp.home, transcript: remoteTranscript})})).code).toBe(0)
+    expect(
+      (
+        await runHook(['session-end', '-H', 'generic'], {
+          env: remoteEnv,
+          input: JSON.stringify({sessionKey: 'remote-1', cwd: temp.home, transcript: remoteTranscript}),
+        })
+      ).code,
+    ).toBe(0)
     expect(pending()).toHaveLength(2)
 
     // Another workspace's daemon comes up, on this machine, for the same user.
@@ -123,8 +137,17 @@ describe('signet sync', () => {
     const human = await runCli(['sync'], {env: otherEnv})
     expect(human.stdout).toMatch(/2 spooled write\(s\) wait for another daemon/)
     // A hook call that succeeds against it does not hand it the entries either.
-    expect((await runHook(['user-prompt-submit', '-H', 'generic'], {env: otherEnv, input: JSON.stringify({sessionKey: 'other-1', cwd: temp.home, prompt: 'anything about queues?'})})).code).toBe(0)
-    const foreign = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key IN ('sync-0', 'remote-1')").get() as {n: number}
+    expect(
+      (
+        await runHook(['user-prompt-submit', '-H', 'generic'], {
+          env: otherEnv,
+          input: JSON.stringify({sessionKey: 'other-1', cwd: temp.home, prompt: 'anything about queues?'}),
+        })
+      ).code,
+    ).toBe(0)
+    const foreign = sqliteDatabaseOf(server).prepare("SELECT count(*) AS n FROM session_transcripts WHERE session_key IN ('sync-0', 'remote-1')").get() as {
+      n: number
+    }
     expect(foreign.n).toBe(0)
     expect(pending()).toHaveLength(2)
     await server.close()
@@ -133,7 +156,9 @@ describe('signet sync', () => {
     server = await startServer({workspace: temp.workspace, port: 0})
     const own = await runCli(['sync', '--json'], {env})
     expect(JSON.parse(own.stdout)).toMatchObject({delivered: 1, remaining: 0, forOtherDaemons: 1})
-    const mine = sqliteDatabaseOf(server).prepare("SELECT session_key FROM session_transcripts WHERE session_key IN ('sync-0', 'remote-1')").all() as Array<{session_key: string}>
+    const mine = sqliteDatabaseOf(server).prepare("SELECT session_key FROM session_transcripts WHERE session_key IN ('sync-0', 'remote-1')").all() as Array<{
+      session_key: string
+    }>
     expect(mine.map((row) => row.session_key)).toEqual(['sync-0'])
     expect(pending()).toHaveLength(1)
   })

@@ -29,10 +29,16 @@ beforeAll(async () => {
   memoryMd = path.join(daemon.workspace, 'MEMORY.md')
   writeFileSync(memoryMd, `${USER_TEXT}\n${MEMORY_MD_BEGIN}\n## Working memory\n- old block\n${MEMORY_MD_END}\n\nTrailing user line.\n`)
   admin = {authorization: `Bearer ${readFileSync(path.join(daemon.workspace, '.daemon', 'admin.token'), 'utf8').trim()}`}
-  const agent = await daemon.request('POST', '/api/auth/api-keys', {body: {name: 'pi laptop', role: 'agent', connector: 'pi', agentId: 'pi-laptop', scope: {agent: 'pi-laptop'}}, headers: admin})
+  const agent = await daemon.request('POST', '/api/auth/api-keys', {
+    body: {name: 'pi laptop', role: 'agent', connector: 'pi', agentId: 'pi-laptop', scope: {agent: 'pi-laptop'}},
+    headers: admin,
+  })
   expect(agent.status).toBe(201)
   agentKey = agent.body.apiKey.key
-  const scoped = await daemon.request('POST', '/api/auth/api-keys', {body: {name: 'mobile only', role: 'agent', agentId: 'pi-laptop', scope: {project: 'github.com/acme/mobile'}}, headers: admin})
+  const scoped = await daemon.request('POST', '/api/auth/api-keys', {
+    body: {name: 'mobile only', role: 'agent', agentId: 'pi-laptop', scope: {project: 'github.com/acme/mobile'}},
+    headers: admin,
+  })
   expect(scoped.status).toBe(201)
   projectKey = scoped.body.apiKey.key
 })
@@ -47,7 +53,12 @@ describe('GET /api/hooks/synthesis/config', () => {
   it('gives the guidelines, limits, markers and whether a provider is configured', async () => {
     const response = await daemon.request('GET', '/api/hooks/synthesis/config')
     expect(response.status).toBe(200)
-    expect(response.body).toMatchObject({limits: {maxBlockChars: 8000}, markers: {begin: MEMORY_MD_BEGIN, end: MEMORY_MD_END}, provider: {name: 'none', configured: false}, writable: true})
+    expect(response.body).toMatchObject({
+      limits: {maxBlockChars: 8000},
+      markers: {begin: MEMORY_MD_BEGIN, end: MEMORY_MD_END},
+      provider: {name: 'none', configured: false},
+      writable: true,
+    })
     expect(response.body.guidelines.join(' ')).toMatch(/not instructions/)
     const scoped = await daemon.request('GET', '/api/hooks/synthesis/config', {headers: bearer(agentKey)})
     expect(scoped.body.writable).toBe(false)
@@ -56,7 +67,7 @@ describe('GET /api/hooks/synthesis/config', () => {
 })
 
 describe('POST /api/hooks/synthesis and /complete', () => {
-  it('the owner gets the file\'s generated block and the default agent\'s memories; complete replaces only the block', async () => {
+  it("the owner gets the file's generated block and the default agent's memories; complete replaces only the block", async () => {
     const prepared = await daemon.request('POST', '/api/hooks/synthesis', {body: {harness: 'openclaw'}})
     expect(prepared.status).toBe(200)
     expect(prepared.body.inputs.memoryMd).toBe('## Working memory\n- old block')
@@ -80,7 +91,9 @@ describe('POST /api/hooks/synthesis and /complete', () => {
     expect(text.split(MEMORY_MD_END)).toHaveLength(2)
 
     // the same base again is stale now: 409, file untouched
-    const stale = await daemon.request('POST', '/api/hooks/synthesis/complete', {body: {content: '## Working memory\n- other', baseHash: prepared.body.baseHash}})
+    const stale = await daemon.request('POST', '/api/hooks/synthesis/complete', {
+      body: {content: '## Working memory\n- other', baseHash: prepared.body.baseHash},
+    })
     expect(stale.status).toBe(409)
     expect(stale.body.code).toBe('stale_base')
     expect(readFileSync(memoryMd, 'utf8')).toBe(text)
@@ -107,7 +120,10 @@ describe('POST /api/hooks/synthesis and /complete', () => {
     const before = readFileSync(memoryMd, 'utf8')
     const hash = (await daemon.request('POST', '/api/hooks/synthesis', {body: {}})).body.baseHash
     for (const key of [agentKey, projectKey]) {
-      const write = await daemon.request('POST', '/api/hooks/synthesis/complete', {body: {content: '## Working memory\n- hijack', baseHash: hash}, headers: bearer(key)})
+      const write = await daemon.request('POST', '/api/hooks/synthesis/complete', {
+        body: {content: '## Working memory\n- hijack', baseHash: hash},
+        headers: bearer(key),
+      })
       expect(write.status).toBe(403)
       expect(write.body.code).toBe('scope_violation')
     }

@@ -50,12 +50,23 @@ async function rawServer(pieces: string[]): Promise<{url: string; requests: stri
 const reply = (status: string, body: string) => `HTTP/1.1 ${status}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
 
 const post = (url: string, extra: Partial<Parameters<typeof postHookJson>[0]> = {}) =>
-  postHookJson<Record<string, unknown>>({url, harness: 'claude-code', path: '/api/hooks/user-prompt-submit', body: {prompt: 'héllo'}, timeoutMs: 2000, ...extra})
+  postHookJson<Record<string, unknown>>({
+    url,
+    harness: 'claude-code',
+    path: '/api/hooks/user-prompt-submit',
+    body: {prompt: 'héllo'},
+    timeoutMs: 2000,
+    ...extra,
+  })
 
 describe('postHookJson on raw sockets', () => {
   it('sends one well-formed POST with the Signet headers and reads a Content-Length body split across packets', async () => {
     const body = JSON.stringify({inject: 'ünïcode ✓'})
-    const {url, requests} = await rawServer([`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Len`, `gth: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 5)}`, body.slice(5)])
+    const {url, requests} = await rawServer([
+      `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Len`,
+      `gth: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 5)}`,
+      body.slice(5),
+    ])
     expect(await post(url, {apiKey: 'sig_sk_abc'})).toEqual({inject: 'ünïcode ✓'})
     const request = requests[0]
     expect(request.startsWith('POST /api/hooks/user-prompt-submit HTTP/1.1\r\n')).toBe(true)
@@ -68,7 +79,13 @@ describe('postHookJson on raw sockets', () => {
   })
 
   it('reads chunked bodies (a proxy in front of the daemon) and skips interim 100 responses', async () => {
-    const {url} = await rawServer(['HTTP/1.1 100 Continue\r\n\r\n', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', '5\r\n{"a":\r\n', '3;ext=1\r\n12}\r\n', '0\r\n\r\n'])
+    const {url} = await rawServer([
+      'HTTP/1.1 100 Continue\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n',
+      '5\r\n{"a":\r\n',
+      '3;ext=1\r\n12}\r\n',
+      '0\r\n\r\n',
+    ])
     expect(await post(url)).toEqual({a: 12})
   })
 
@@ -90,7 +107,10 @@ describe('postHookJson on raw sockets', () => {
     ]
     for (const [pieces, expected] of cases) {
       const {url} = await rawServer(pieces)
-      const error = await post(url).then(() => undefined, (failure: unknown) => failure)
+      const error = await post(url).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      )
       expect(error, pieces[0].slice(0, 30)).toBeInstanceOf(HookTransportError)
       expect(error).toMatchObject(expected)
       await new Promise<void>((resolve) => server!.close(() => resolve()))
@@ -137,7 +157,10 @@ describe('the 4 MiB answer cap holds for every framing', () => {
   ])('stops reading a %s answer past 4 MiB, well within its budget', async (_framing, head, piece) => {
     const {url, sent} = await endlessServer(head, piece)
     const started = performance.now()
-    const error = await post(url, {timeoutMs: 10_000}).then(() => undefined, (failure: unknown) => failure)
+    const error = await post(url, {timeoutMs: 10_000}).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    )
     const elapsed = performance.now() - started
     expect(error).toBeInstanceOf(HookTransportError)
     expect((error as Error).message).toMatch(/larger than 4 MiB/)
@@ -169,7 +192,13 @@ describe('postHookJson against the real daemon', () => {
       expect(answer).toMatchObject({inject: '', receipt: {ids: []}})
       const refused = await postHookJson({...viaSocket, body: {prompt: 'no harness'}}).catch((error: unknown) => error)
       expect(refused).toMatchObject({kind: 'http', status: 400, code: 'invalid_request'})
-      const viaTcp = {url: daemon.url, harness: 'codex', path: '/api/hooks/user-prompt-submit', body: {harness: 'codex', prompt: 'anything at all'}, timeoutMs: 5000}
+      const viaTcp = {
+        url: daemon.url,
+        harness: 'codex',
+        path: '/api/hooks/user-prompt-submit',
+        body: {harness: 'codex', prompt: 'anything at all'},
+        timeoutMs: 5000,
+      }
       await expect(postHookJson(viaTcp)).rejects.toMatchObject({kind: 'http', status: 401, code: 'auth_required'})
       expect(await postHookJson({...viaTcp, apiKey: daemon.adminToken()})).toMatchObject({inject: ''})
     } finally {
@@ -192,8 +221,27 @@ describe('https daemon URL', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'signet-tls-'))
     const temp = makeTempHome()
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-        '-days', '1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], {stdio: 'ignore'})
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=DNS:localhost',
+          '-days',
+          '1',
+          '-keyout',
+          path.join(dir, 'key.pem'),
+          '-out',
+          path.join(dir, 'cert.pem'),
+        ],
+        {stdio: 'ignore'},
+      )
       const seen: string[] = []
       const https = createHttpsServer({key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem'))}, (request, response) => {
         seen.push(`${request.method} ${request.url} ${request.headers['x-signet-harness']}`)
@@ -214,7 +262,9 @@ describe('https daemon URL', () => {
         expect(seen).toEqual(['POST /api/hooks/user-prompt-submit opencode'])
         const untrusted = await runHook(['user-prompt-submit', '-H', 'opencode'], {env: {...env, NODE_EXTRA_CA_CERTS: ''}, input})
         expect(untrusted).toMatchObject({code: 0, stdout: ''})
-        expect(untrusted.stderr).toMatch(/daemon not reachable at https:\/\/localhost:\d+ \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)/)
+        expect(untrusted.stderr).toMatch(
+          /daemon not reachable at https:\/\/localhost:\d+ \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)/,
+        )
       } finally {
         await new Promise<void>((resolve) => https.close(() => resolve()))
       }

@@ -27,12 +27,15 @@ describe('basic-memory', () => {
 
   it('parses pathological lines in linear time', () => {
     const long = 1_000_000
-    writeFileSync(path.join(dir, 'a.md'), [
-      `- [${'a'.repeat(long)}`, // an unclosed category
-      `- [tag] ${'#'.repeat(long)}`, // one giant "tag" word
-      `- [tag] #x${'.'.repeat(long)}y`, // punctuation that a /[.]+$/ would backtrack over
-      `- x [[${'['.repeat(long)}`, // an unclosed relation
-    ].join('\n'))
+    writeFileSync(
+      path.join(dir, 'a.md'),
+      [
+        `- [${'a'.repeat(long)}`, // an unclosed category
+        `- [tag] ${'#'.repeat(long)}`, // one giant "tag" word
+        `- [tag] #x${'.'.repeat(long)}y`, // punctuation that a /[.]+$/ would backtrack over
+        `- x [[${'['.repeat(long)}`, // an unclosed relation
+      ].join('\n'),
+    )
     const started = performance.now()
     const read = readBasicMemory(dir)
     expect(performance.now() - started).toBeLessThan(3000)
@@ -70,11 +73,29 @@ describe('claude-mem', () => {
     const db = new Database(file)
     db.pragma('journal_mode = WAL')
     db.exec(`CREATE TABLE observations (id INTEGER PRIMARY KEY, project TEXT, type TEXT, text TEXT, created_at TEXT, created_at_epoch INTEGER)`)
-    db.prepare('INSERT INTO observations (project, type, text, created_at, created_at_epoch) VALUES (?, ?, ?, ?, ?)').run('p', 'discovery', 'an older row with text only', '2024-01-01T00:00:00Z', 1704067200)
+    db.prepare('INSERT INTO observations (project, type, text, created_at, created_at_epoch) VALUES (?, ?, ?, ?, ?)').run(
+      'p',
+      'discovery',
+      'an older row with text only',
+      '2024-01-01T00:00:00Z',
+      1704067200,
+    )
     db.close()
     const before = createHash('sha256').update(readFileSync(file)).digest('hex')
     const read = readClaudeMem(file)
-    expect(read.entries).toEqual([{where: `${file}: observations row 1`, memory: {content: 'an older row with text only', type: 'discovery', tags: ['claude-mem'], project: 'p', createdAt: '2024-01-01T00:00:00.000Z', origin: 'claude-mem'}}])
+    expect(read.entries).toEqual([
+      {
+        where: `${file}: observations row 1`,
+        memory: {
+          content: 'an older row with text only',
+          type: 'discovery',
+          tags: ['claude-mem'],
+          project: 'p',
+          createdAt: '2024-01-01T00:00:00.000Z',
+          origin: 'claude-mem',
+        },
+      },
+    ])
     expect(createHash('sha256').update(readFileSync(file)).digest('hex')).toBe(before)
   })
 

@@ -111,7 +111,11 @@ describe('/mcp acts with the caller’s key (hybrid mode)', () => {
   it('a bad key is refused before any tool runs', async () => {
     const response = await fetch(`${daemon.url}/mcp`, {
       method: 'POST',
-      headers: {Authorization: 'Bearer sig_sk_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'content-type': 'application/json', accept: 'application/json, text/event-stream'},
+      headers: {
+        Authorization: 'Bearer sig_sk_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/list'}),
     })
     expect(response.status).toBe(401)
@@ -133,7 +137,12 @@ describe('/mcp in team mode', () => {
     const response = await fetch(`${daemon.url}/mcp`, {
       method: 'POST',
       headers: {'content-type': 'application/json', accept: 'application/json, text/event-stream'},
-      body: JSON.stringify({jsonrpc: '2.0', id: 1, method: 'initialize', params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'x', version: '1'}}}),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'x', version: '1'}},
+      }),
     })
     expect(response.status).toBe(401)
     expect(await response.json()).toMatchObject({code: 'auth_required'})

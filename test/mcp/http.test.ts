@@ -41,7 +41,10 @@ describe('/mcp over Streamable HTTP (stateless)', () => {
 
   it('stores a memory, then finds, gets, lists, modifies and forgets it', async () => {
     const client = await connect({'X-Signet-Harness': 'codex'})
-    const stored = await client.callTool({name: 'memory_store', arguments: {content: 'The staging database listens on port 6543', tags: 'db, staging', importance: 0.7}})
+    const stored = await client.callTool({
+      name: 'memory_store',
+      arguments: {content: 'The staging database listens on port 6543', tags: 'db, staging', importance: 0.7},
+    })
     expect(stored.isError).toBeFalsy()
     const id = /Stored memory ([0-9a-f-]{36})/.exec(textOf(stored))?.[1]
     expect(id).toBeDefined()
@@ -102,7 +105,12 @@ describe('/mcp over Streamable HTTP (stateless)', () => {
 
   it('searches stored session transcripts', async () => {
     const ended = await daemon.request('POST', '/api/hooks/session-end', {
-      body: {harness: 'codex', sessionKey: 'sess-mcp-1', project: 'github.com/acme/api', transcript: 'User: why does the flaky checkout test fail?\nAssistant: the checkout test races the payment webhook; we added a retry.'},
+      body: {
+        harness: 'codex',
+        sessionKey: 'sess-mcp-1',
+        project: 'github.com/acme/api',
+        transcript: 'User: why does the flaky checkout test fail?\nAssistant: the checkout test races the payment webhook; we added a retry.',
+      },
     })
     expect(ended.status).toBe(200)
     const client = await connect()

@@ -28,7 +28,10 @@ beforeAll(async () => {
   mkdirSync(path.join(folder, 'src'))
   mkdirSync(path.join(folder, 'docs'))
   const setup = Array.from({length: 45}, (_, index) => `const step${index} = ${index}`).join('\n')
-  writeFileSync(path.join(folder, 'src/billing.ts'), `${setup}\n\nexport function retryWebhook(attempt: number) {\n  return Math.min(attempt * 2, 30) // backoff cap for the stripe webhook\n}\n`)
+  writeFileSync(
+    path.join(folder, 'src/billing.ts'),
+    `${setup}\n\nexport function retryWebhook(attempt: number) {\n  return Math.min(attempt * 2, 30) // backoff cap for the stripe webhook\n}\n`,
+  )
   writeFileSync(path.join(folder, 'docs/runbook.md'), '# Runbook\n\nWhen the stripe webhook fails, check the backoff cap first.\n')
   writeFileSync(path.join(folder, '.gitignore'), 'secrets.txt\n')
   writeFileSync(path.join(folder, 'secrets.txt'), 'stripe webhook signing secret lives here\n')

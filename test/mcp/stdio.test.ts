@@ -84,7 +84,12 @@ describe('signet-mcp (stdio)', () => {
   })
 
   it('refuses an invalid SIGNET_DAEMON_URL with one line on stderr', async () => {
-    const transport = new StdioClientTransport({command: process.execPath, args: [MCP_JS], env: env({SIGNET_DAEMON_URL: 'http://host:3850/api'}), stderr: 'pipe'})
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [MCP_JS],
+      env: env({SIGNET_DAEMON_URL: 'http://host:3850/api'}),
+      stderr: 'pipe',
+    })
     let stderr = ''
     transport.stderr?.on('data', (chunk) => (stderr += chunk))
     const client = new Client({name: 'signet-test', version: '1.0.0'})

@@ -103,7 +103,9 @@ describe.skipIf(!postgresCluster)(`three daemons under load on one PostgreSQL da
             if (answer.status !== 201) client.errors.push(`remember ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`)
             else client.acked.add(answer.body.id)
           } else {
-            const answer = await client.daemon.withKey(client.key, 'POST', '/api/memory/recall', {body: {query: `${topic} deploy pipeline staging database`, limit: 10}})
+            const answer = await client.daemon.withKey(client.key, 'POST', '/api/memory/recall', {
+              body: {query: `${topic} deploy pipeline staging database`, limit: 10},
+            })
             latencies.recall.push(performance.now() - started)
             client.recalls++
             if (answer.status !== 200) {
@@ -111,7 +113,8 @@ describe.skipIf(!postgresCluster)(`three daemons under load on one PostgreSQL da
             } else {
               client.recallHits += answer.body.results.length
               for (const hit of answer.body.results) {
-                if (hit.agentId !== client.agent || hit.project !== client.project) client.leaks.push(`${client.agent}/${client.project} got ${hit.id} of ${hit.agentId}/${hit.project}`)
+                if (hit.agentId !== client.agent || hit.project !== client.project)
+                  client.leaks.push(`${client.agent}/${client.project} got ${hit.id} of ${hit.agentId}/${hit.project}`)
               }
             }
           }
@@ -219,7 +222,8 @@ describe.skipIf(!postgresCluster)(`three daemons under load on one PostgreSQL da
     stopped = true
     await storm
 
-    const total = (where: string) => writers.reduce((sum, writer) => sum + [...writer.ackedBy].filter(([label]) => label === where).reduce((s, [, n]) => s + n, 0), 0)
+    const total = (where: string) =>
+      writers.reduce((sum, writer) => sum + [...writer.ackedBy].filter(([label]) => label === where).reduce((s, [, n]) => s + n, 0), 0)
     const acked = writers.reduce((sum, writer) => sum + writer.acked.size, 0)
     console.log(
       `SIGKILL: B (pid ${b.pid}) killed after 2.5 s (${killMs} ms to exit, ${JSON.stringify(exit)}); acknowledged ${acked} writes: ` +

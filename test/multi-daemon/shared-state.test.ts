@@ -76,7 +76,9 @@ describe.skipIf(!postgresCluster)(`three daemons on one PostgreSQL database ${po
 
   it('recall through B and C a memory written through A', async () => {
     const {key} = await createKey(a, {name: 'writer', role: 'agent', scope: {agent: 'writer'}})
-    const written = await a.withKey(key, 'POST', '/api/memory/remember', {body: {content: 'The staging database for the billing service listens on port 5433', tags: ['infra']}})
+    const written = await a.withKey(key, 'POST', '/api/memory/remember', {
+      body: {content: 'The staging database for the billing service listens on port 5433', tags: ['infra']},
+    })
     expect(written.status).toBe(201)
     for (const reader of [b, c]) {
       const recalled = await reader.withKey(key, 'POST', '/api/memory/recall', {body: {query: 'which port does the billing staging database use', limit: 5}})
@@ -217,7 +219,9 @@ describe.skipIf(!postgresCluster)(`three daemons on one PostgreSQL database ${po
     try {
       await stream.next((event) => event.event === 'ready')
       const sentAt = Date.now()
-      const sent = await a.withKey(alice.key, 'POST', '/api/agents/messages', {body: {to: 'bob', subject: 'hand-over', body: 'The ledger migration is yours from here.'}})
+      const sent = await a.withKey(alice.key, 'POST', '/api/agents/messages', {
+        body: {to: 'bob', subject: 'hand-over', body: 'The ledger migration is yours from here.'},
+      })
       expect(sent.status).toBe(201)
       const arrived = await stream.next((event) => event.event === 'message' && JSON.parse(event.data).messageId === sent.body.message.id, 10_000)
       const data = JSON.parse(arrived.data)
@@ -246,9 +250,13 @@ describe.skipIf(!postgresCluster)(`three daemons on one PostgreSQL database ${po
     first.close()
     // Sent through A while erin is disconnected.
     const sent: string[] = []
-    for (const body of ['first while away', 'second while away']) sent.push((await a.withKey(dave.key, 'POST', '/api/agents/messages', {body: {to: 'erin', body}})).body.message.id)
+    for (const body of ['first while away', 'second while away'])
+      sent.push((await a.withKey(dave.key, 'POST', '/api/agents/messages', {body: {to: 'erin', body}})).body.message.id)
     // Reconnecting to another daemon with the id it saw last replays exactly what it missed, in order.
-    const replay = await openEventStream(b.url, '/api/agents/stream?follow=false', {authorization: `Bearer ${erin.key}`, 'last-event-id': String(ready.lastEventId)})
+    const replay = await openEventStream(b.url, '/api/agents/stream?follow=false', {
+      authorization: `Bearer ${erin.key}`,
+      'last-event-id': String(ready.lastEventId),
+    })
     try {
       await replay.next((event) => event.event === 'message' && JSON.parse(event.data).messageId === sent[1])
       const replayed = replay.events.filter((event) => event.event === 'message').map((event) => JSON.parse(event.data).messageId)

@@ -61,7 +61,11 @@ beforeAll(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), 'signet-pack-'))
   // Build, then pack exactly as `npm publish` would (its `prepare` is this same build).
   execFileSync('npm', ['run', 'build'], {cwd: ROOT, stdio: 'ignore'})
-  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], {cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
   const [info] = JSON.parse(packed) as Array<{filename: string; files: Array<{path: string}>}>
   tarball = path.join(scratch, info.filename)
   const paths = info.files.map((file) => file.path)
@@ -102,16 +106,25 @@ describe('npx -y signetai connect pi --url … --api-key -', () => {
       SIGNET_NO_KEYCHAIN: '1',
       NO_COLOR: '1',
     }
-    const result = await run('npx', ['-y', `file:${tarball}`, 'connect', 'pi', '--url', daemon.url, '--api-key', '-', '--yes'], {env, cwd: machine.home, input: `${key}\n`, timeoutMs: 300_000})
+    const result = await run('npx', ['-y', `file:${tarball}`, 'connect', 'pi', '--url', daemon.url, '--api-key', '-', '--yes'], {
+      env,
+      cwd: machine.home,
+      input: `${key}\n`,
+      timeoutMs: 300_000,
+    })
     // The transcript a user sees (the key never appears in it).
-    console.log(`$ npx -y signetai connect pi --url ${daemon.url} --api-key - < key.txt\n${result.stdout}${result.stderr}(one-line install took ${result.seconds} s)`)
+    console.log(
+      `$ npx -y signetai connect pi --url ${daemon.url} --api-key - < key.txt\n${result.stdout}${result.stderr}(one-line install took ${result.seconds} s)`,
+    )
     expect(result.stdout + result.stderr).not.toContain(key)
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0)
 
     const extension = path.join(machine.home, '.pi', 'agent', 'extensions', 'signet.js')
     expect(existsSync(extension)).toBe(true)
     expect(readFileSync(extension, 'utf8')).toContain('signet_recall')
-    const holding = filesUnder(machine.home).filter((file) => readFileSync(file, 'utf8').includes(key)).map((file) => path.relative(machine.home, file))
+    const holding = filesUnder(machine.home)
+      .filter((file) => readFileSync(file, 'utf8').includes(key))
+      .map((file) => path.relative(machine.home, file))
     expect(holding).toEqual([path.join('.config', 'signet', 'credentials.json')])
     expect(statSync(path.join(machine.home, '.config', 'signet', 'credentials.json')).mode & 0o777).toBe(0o600)
     // The key the connector stored is the one the daemon knows, scoped as minted.

@@ -109,42 +109,46 @@ function percentile(values: number[], p: number): number {
 }
 
 describe('32 connectors with agent-scoped keys at once', () => {
-  it('zero errors, zero cross-agent leaks, no SQLITE_BUSY, every write kept', async () => {
-    const connectors: Connector[] = []
-    for (let index = 0; index < CONNECTORS; index++) {
-      const agentId = `agent-${index}`
-      const created = await fetch(`${daemon.url}/api/auth/api-keys`, {
-        method: 'POST',
-        headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken}`},
-        body: JSON.stringify({name: `connector ${index}`, role: 'agent', agentId, connector: 'pi'}),
-      })
-      expect(created.status).toBe(201)
-      const {apiKey} = (await created.json()) as {apiKey: {key: string; scope: {agent?: string}}}
-      expect(apiKey.scope.agent).toBe(agentId)
-      connectors.push({index, agentId, key: apiKey.key, marker: `marker-${index}-x`, written: new Set()})
-    }
+  it(
+    'zero errors, zero cross-agent leaks, no SQLITE_BUSY, every write kept',
+    async () => {
+      const connectors: Connector[] = []
+      for (let index = 0; index < CONNECTORS; index++) {
+        const agentId = `agent-${index}`
+        const created = await fetch(`${daemon.url}/api/auth/api-keys`, {
+          method: 'POST',
+          headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken}`},
+          body: JSON.stringify({name: `connector ${index}`, role: 'agent', agentId, connector: 'pi'}),
+        })
+        expect(created.status).toBe(201)
+        const {apiKey} = (await created.json()) as {apiKey: {key: string; scope: {agent?: string}}}
+        expect(apiKey.scope.agent).toBe(agentId)
+        connectors.push({index, agentId, key: apiKey.key, marker: `marker-${index}-x`, written: new Set()})
+      }
 
-    const tally: Tally = {requests: 0, errors: [], leaks: [], busy: 0, probesRefused: 0, latencies: []}
-    const started = performance.now()
-    await Promise.all(connectors.map((connector) => runConnector(connector, connectors, tally)))
-    const seconds = (performance.now() - started) / 1000
+      const tally: Tally = {requests: 0, errors: [], leaks: [], busy: 0, probesRefused: 0, latencies: []}
+      const started = performance.now()
+      await Promise.all(connectors.map((connector) => runConnector(connector, connectors, tally)))
+      const seconds = (performance.now() - started) / 1000
 
-    expect(tally.errors).toEqual([])
-    expect(tally.leaks).toEqual([])
-    expect(tally.busy).toBe(0)
-    expect(tally.probesRefused).toBeGreaterThan(CONNECTORS)
+      expect(tally.errors).toEqual([])
+      expect(tally.leaks).toEqual([])
+      expect(tally.busy).toBe(0)
+      expect(tally.probesRefused).toBeGreaterThan(CONNECTORS)
 
-    // Afterwards each key sees exactly what it wrote: nothing lost, nothing foreign.
-    const written = connectors.reduce((sum, connector) => sum + connector.written.size, 0)
-    for (const connector of connectors) {
-      const list = await call(connector, tally, 'GET', '/api/memories?limit=500')
-      expect(list.body.memories.map((row: {id: string}) => row.id).sort()).toEqual([...connector.written].sort())
-    }
-    expect(written).toBeGreaterThan(CONNECTORS * OPS * 0.15)
-    console.info(
-      `concurrency: ${CONNECTORS} keys, ${tally.requests} requests in ${seconds.toFixed(1)} s, ${written} writes kept, ` +
-        `${tally.probesRefused} cross-agent probes refused, 0 errors, 0 leaks, 0 busy; ` +
-        `latency p50 ${percentile(tally.latencies, 50).toFixed(1)} ms p95 ${percentile(tally.latencies, 95).toFixed(1)} ms`,
-    )
-  }, Math.max(30_000, CONNECTORS * OPS * 15))
+      // Afterwards each key sees exactly what it wrote: nothing lost, nothing foreign.
+      const written = connectors.reduce((sum, connector) => sum + connector.written.size, 0)
+      for (const connector of connectors) {
+        const list = await call(connector, tally, 'GET', '/api/memories?limit=500')
+        expect(list.body.memories.map((row: {id: string}) => row.id).sort()).toEqual([...connector.written].sort())
+      }
+      expect(written).toBeGreaterThan(CONNECTORS * OPS * 0.15)
+      console.info(
+        `concurrency: ${CONNECTORS} keys, ${tally.requests} requests in ${seconds.toFixed(1)} s, ${written} writes kept, ` +
+          `${tally.probesRefused} cross-agent probes refused, 0 errors, 0 leaks, 0 busy; ` +
+          `latency p50 ${percentile(tally.latencies, 50).toFixed(1)} ms p95 ${percentile(tally.latencies, 95).toFixed(1)} ms`,
+      )
+    },
+    Math.max(30_000, CONNECTORS * OPS * 15),
+  )
 })

@@ -140,7 +140,10 @@ describe('a database file deleted or replaced under the running daemon', () => {
 
     const transcript = path.join(temp.home, 'replaced-1.jsonl')
     writeFileSync(transcript, JSON.stringify({type: 'user', message: {role: 'user', content: 'The nightly export moved to the blue queue.'}}) + '\n')
-    const end = await runHook(['session-end', '-H', 'claude-code'], {env: hookEnv, input: JSON.stringify({session_id: 'replaced-1', transcript_path: transcript, cwd: temp.home, reason: 'exit'})})
+    const end = await runHook(['session-end', '-H', 'claude-code'], {
+      env: hookEnv,
+      input: JSON.stringify({session_id: 'replaced-1', transcript_path: transcript, cwd: temp.home, reason: 'exit'}),
+    })
     expect(end.code).toBe(0)
     expect(end.stderr).toMatch(/503|database_replaced|deleted or replaced/)
     const spool = path.join(temp.home, '.config', 'signet', 'spool')

@@ -44,7 +44,12 @@ const refusalsOf = (load: WriteLoad) => Object.fromEntries(load.result.refusals)
 const diskFullCount = (load: WriteLoad) => load.result.refusals.get('507 disk_full') ?? 0
 
 async function post(target: SpawnedDaemon, route: string, body: unknown): Promise<{status: number; body: any}> {
-  const response = await fetch(`${target.url}${route}`, {method: 'POST', headers: target.ownerHeaders({'content-type': 'application/json'}), body: JSON.stringify(body), signal: AbortSignal.timeout(15_000)})
+  const response = await fetch(`${target.url}${route}`, {
+    method: 'POST',
+    headers: target.ownerHeaders({'content-type': 'application/json'}),
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  })
   return {status: response.status, body: await response.json()}
 }
 
@@ -104,7 +109,11 @@ async function fillThenRecover(workspace: string, options: {wrapper?: string[]; 
   expect(recall.status).toBe(200)
   expect(recall.body.results[0].id).toBe(full.acked[0].id)
   await expectServed(daemon, full.acked)
-  const keyed = await fetch(`${daemon.url}/api/memory/recall`, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Bearer ${readerKey}`}, body: JSON.stringify({query: token})})
+  const keyed = await fetch(`${daemon.url}/api/memory/recall`, {
+    method: 'POST',
+    headers: {'content-type': 'application/json', authorization: `Bearer ${readerKey}`},
+    body: JSON.stringify({query: token}),
+  })
   expect(keyed.status, `recall with a key while the disk is full: ${await keyed.clone().text()}`).toBe(200)
   expect(((await keyed.json()) as {results: Array<{id: string}>}).results[0].id).toBe(full.acked[0].id)
   const refused = await post(daemon, '/api/memory/remember', {content: `refused while full ${'x'.repeat(3000)}`})
@@ -131,7 +140,9 @@ async function fillThenRecover(workspace: string, options: {wrapper?: string[]; 
   daemon = undefined
   expect(exit.code).toBe(0)
   expectSoundOnDisk(dbPath, acked)
-  console.info(`${options.label}: ${full.sent + recovered.sent} writes sent, ${acked.length} acknowledged, ${diskFullCount(load)} answered 507 disk_full, 0 lost, integrity ok after recovery`)
+  console.info(
+    `${options.label}: ${full.sent + recovered.sent} writes sent, ${acked.length} acknowledged, ${diskFullCount(load)} answered 507 disk_full, 0 lost, integrity ok after recovery`,
+  )
 }
 
 describe('durability: disk full', () => {

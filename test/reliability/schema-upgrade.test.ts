@@ -66,10 +66,20 @@ describe('schema upgrades through `signet daemon start`', () => {
 
     const list = (await (await fetch(`${url}/api/memories?limit=50`, {headers: owner})).json()) as {memories: Array<{id: string}>}
     expect(list.memories.map((m: {id: string}) => m.id).sort()).toEqual(OLD_MEMORIES.map((m) => m.id).sort())
-    const recall = (await (await fetch(`${url}/api/memory/recall`, {method: 'POST', headers: {...owner, 'content-type': 'application/json'}, body: JSON.stringify({query: 'which port does staging postgres use'})})).json()) as {results: Array<{id: string}>}
+    const recall = (await (
+      await fetch(`${url}/api/memory/recall`, {
+        method: 'POST',
+        headers: {...owner, 'content-type': 'application/json'},
+        body: JSON.stringify({query: 'which port does staging postgres use'}),
+      })
+    ).json()) as {results: Array<{id: string}>}
     expect(recall.results[0].id).toBe(OLD_MEMORIES[1].id)
     // The new schema is usable: a v2 table answers and a new write lands beside the old ones.
-    const saved = await fetch(`${url}/api/memory/remember`, {method: 'POST', headers: {...owner, 'content-type': 'application/json'}, body: JSON.stringify({content: 'written after the upgrade'})})
+    const saved = await fetch(`${url}/api/memory/remember`, {
+      method: 'POST',
+      headers: {...owner, 'content-type': 'application/json'},
+      body: JSON.stringify({content: 'written after the upgrade'}),
+    })
     expect(saved.status).toBe(201)
     await runCli(['daemon', 'stop'], {env})
 
@@ -79,7 +89,9 @@ describe('schema upgrades through `signet daemon start`', () => {
     try {
       expect(backup.pragma('user_version', {simple: true})).toBe(1)
       expect(backup.pragma('integrity_check', {simple: true})).toBe('ok')
-      expect((backup.prepare('SELECT id, content FROM memories ORDER BY id').all() as Array<{id: string}>).map((row) => row.id)).toEqual(OLD_MEMORIES.map((m) => m.id))
+      expect((backup.prepare('SELECT id, content FROM memories ORDER BY id').all() as Array<{id: string}>).map((row) => row.id)).toEqual(
+        OLD_MEMORIES.map((m) => m.id),
+      )
       // Taken before the migration: nothing from v2 is in it.
       expect(backup.prepare("SELECT name FROM sqlite_master WHERE name = 'api_keys'").get()).toBeUndefined()
     } finally {

@@ -41,50 +41,69 @@ function inspect(dbPath: string, acked: AckedWrite[]) {
 }
 
 describe('durability: SIGKILL mid-stream', () => {
-  it(`every acknowledged write survives ${KILLS} SIGKILLs of a daemon under ${CLIENTS} concurrent writers`, async () => {
-    temp = makeTempHome()
-    initWorkspace(temp.workspace)
-    const dbPath = workspacePaths(temp.workspace).dbPath
-    const acked: AckedWrite[] = []
-    let sent = 0
-    let unanswered = 0
-    for (let round = 0; round < KILLS; round++) {
+  it(
+    `every acknowledged write survives ${KILLS} SIGKILLs of a daemon under ${CLIENTS} concurrent writers`,
+    async () => {
+      temp = makeTempHome()
+      initWorkspace(temp.workspace)
+      const dbPath = workspacePaths(temp.workspace).dbPath
+      const acked: AckedWrite[] = []
+      let sent = 0
+      let unanswered = 0
+      for (let round = 0; round < KILLS; round++) {
+        daemon = await spawnDaemon({workspace: temp.workspace, env: temp.env})
+        const owner = daemon.ownerHeaders()
+        const load = startWriteLoad({url: daemon.url, headers: () => owner, clients: CLIENTS, stopWhenUnanswered: true})
+        // Kill at a slightly different point each round, always with requests in flight.
+        await load.ackedAtLeast(120 + round * 37)
+        await new Promise((resolve) => setTimeout(resolve, round * 7))
+        const exit = await daemon.kill('SIGKILL')
+        expect(exit.signal).toBe('SIGKILL')
+        daemon = undefined
+        const result = await load.done
+        expect(Object.fromEntries(result.refusals), 'the daemon refused writes before it was killed').toEqual({})
+        acked.push(...result.acked)
+        sent += result.sent
+        unanswered += result.unanswered
+
+        const after = inspect(dbPath, acked)
+        expect(after.integrity).toBe('ok')
+        expect(
+          after.missing.map((write) => write.id),
+          'acknowledged writes lost by SIGKILL',
+        ).toEqual([])
+        // In-flight writes that were never acknowledged may have committed or not, but nothing else appears.
+        expect(after.rows).toBeGreaterThanOrEqual(acked.length)
+        expect(after.rows).toBeLessThanOrEqual(acked.length + unanswered)
+      }
+
+      // A restart takes over the dead daemon's lock and serves every acknowledged write.
       daemon = await spawnDaemon({workspace: temp.workspace, env: temp.env})
-      const owner = daemon.ownerHeaders()
-      const load = startWriteLoad({url: daemon.url, headers: () => owner, clients: CLIENTS, stopWhenUnanswered: true})
-      // Kill at a slightly different point each round, always with requests in flight.
-      await load.ackedAtLeast(120 + round * 37)
-      await new Promise((resolve) => setTimeout(resolve, round * 7))
-      const exit = await daemon.kill('SIGKILL')
-      expect(exit.signal).toBe('SIGKILL')
-      daemon = undefined
-      const result = await load.done
-      expect(Object.fromEntries(result.refusals), 'the daemon refused writes before it was killed').toEqual({})
-      acked.push(...result.acked)
-      sent += result.sent
-      unanswered += result.unanswered
-
-      const after = inspect(dbPath, acked)
-      expect(after.integrity).toBe('ok')
-      expect(after.missing.map((write) => write.id), 'acknowledged writes lost by SIGKILL').toEqual([])
-      // In-flight writes that were never acknowledged may have committed or not, but nothing else appears.
-      expect(after.rows).toBeGreaterThanOrEqual(acked.length)
-      expect(after.rows).toBeLessThanOrEqual(acked.length + unanswered)
-    }
-
-    // A restart takes over the dead daemon's lock and serves every acknowledged write.
-    daemon = await spawnDaemon({workspace: temp.workspace, env: temp.env})
-    const status = (await (await fetch(`${daemon.url}/api/status`, {headers: daemon.ownerHeaders()})).json()) as {memoryCount: number}
-    expect(status.memoryCount).toBeGreaterThanOrEqual(acked.length)
-    for (const write of acked.filter((_, index) => index % 50 === 0)) {
-      const token = write.content.match(/token (\w+)/)![1]
-      const recall = (await (await fetch(`${daemon.url}/api/memory/recall`, {method: 'POST', headers: daemon.ownerHeaders({'content-type': 'application/json'}), body: JSON.stringify({query: token, limit: 3})})).json()) as {results: Array<{id: string}>}
-      expect(recall.results.map((row: {id: string}) => row.id)).toContain(write.id)
-    }
-    // A replay of an acknowledged write (client retry after the crash) is deduplicated, not doubled.
-    const replay = await fetch(`${daemon.url}/api/memory/remember`, {method: 'POST', headers: daemon.ownerHeaders({'content-type': 'application/json'}), body: JSON.stringify({content: acked[0].content})})
-    expect(replay.status).toBe(200)
-    expect(((await replay.json()) as {id: string}).id).toBe(acked[0].id)
-    console.info(`sigkill durability: ${KILLS} kills, ${sent} writes sent, ${acked.length} acknowledged, ${unanswered} cut off by the kill, 0 lost, integrity ok`)
-  }, Math.max(30_000, KILLS * 6000))
+      const status = (await (await fetch(`${daemon.url}/api/status`, {headers: daemon.ownerHeaders()})).json()) as {memoryCount: number}
+      expect(status.memoryCount).toBeGreaterThanOrEqual(acked.length)
+      for (const write of acked.filter((_, index) => index % 50 === 0)) {
+        const token = write.content.match(/token (\w+)/)![1]
+        const recall = (await (
+          await fetch(`${daemon.url}/api/memory/recall`, {
+            method: 'POST',
+            headers: daemon.ownerHeaders({'content-type': 'application/json'}),
+            body: JSON.stringify({query: token, limit: 3}),
+          })
+        ).json()) as {results: Array<{id: string}>}
+        expect(recall.results.map((row: {id: string}) => row.id)).toContain(write.id)
+      }
+      // A replay of an acknowledged write (client retry after the crash) is deduplicated, not doubled.
+      const replay = await fetch(`${daemon.url}/api/memory/remember`, {
+        method: 'POST',
+        headers: daemon.ownerHeaders({'content-type': 'application/json'}),
+        body: JSON.stringify({content: acked[0].content}),
+      })
+      expect(replay.status).toBe(200)
+      expect(((await replay.json()) as {id: string}).id).toBe(acked[0].id)
+      console.info(
+        `sigkill durability: ${KILLS} kills, ${sent} writes sent, ${acked.length} acknowledged, ${unanswered} cut off by the kill, 0 lost, integrity ok`,
+      )
+    },
+    Math.max(30_000, KILLS * 6000),
+  )
 })

@@ -19,7 +19,13 @@ let messageId: string
 async function send(method: string, path: string, init: {body?: string} = {}): Promise<HttpResponse> {
   requests++
   // As the owner: TCP needs a credential (the admin token).
-  return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`}, timeoutMs: 15_000})
+  return httpRequest(daemon.url, {
+    method,
+    path,
+    body: init.body,
+    headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`},
+    timeoutMs: 15_000,
+  })
 }
 
 const text = (max: number) => fc.string({minLength: 1, maxLength: max}).filter((s) => s.trim().length > 0)
@@ -56,17 +62,23 @@ afterAll(async () => {
 describe('agent-network routes under hostile input (fast-check)', () => {
   it('POST /api/agents/messages: one hostile field blames that field; a valid body is accepted; never 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(mutateOneField(sendBody, sendKeys), sendBody.map((body) => ({body, key: ''}))), async ({body, key}) => {
-        const response = await send('POST', '/api/agents/messages', {body: JSON.stringify(body)})
-        const context = `messages ${key}=${JSON.stringify((body as Record<string, unknown>)[key])?.slice(0, 80)}`
-        expectWellFormedAnswer(response, context)
-        if (key) {
-          expectBlames(response, key, context)
-          if (response.status === 413) expect(response.json.field).toBe('body')
-        } else {
-          expect(response.status, `${context} → ${response.text.slice(0, 200)}`).toBe(201)
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          mutateOneField(sendBody, sendKeys),
+          sendBody.map((body) => ({body, key: ''})),
+        ),
+        async ({body, key}) => {
+          const response = await send('POST', '/api/agents/messages', {body: JSON.stringify(body)})
+          const context = `messages ${key}=${JSON.stringify((body as Record<string, unknown>)[key])?.slice(0, 80)}`
+          expectWellFormedAnswer(response, context)
+          if (key) {
+            expectBlames(response, key, context)
+            if (response.status === 413) expect(response.json.field).toBe('body')
+          } else {
+            expect(response.status, `${context} → ${response.text.slice(0, 200)}`).toBe(201)
+          }
+        },
+      ),
       {numRuns: RUNS},
     )
   })
@@ -91,8 +103,14 @@ describe('agent-network routes under hostile input (fast-check)', () => {
 
   it('hostile query strings on GET /api/agents/inbox, /peers and /stream (invalid ones only: a valid stream never ends)', async () => {
     const query = fc
-      .dictionary(fc.oneof(fc.constantFrom('limit', 'agentId', 'box', 'state', 'thread', 'status', 'lastEventId', 'heartbeatMs'), nastyString), nastyString, {maxKeys: 4})
-      .map((params) => Object.entries(params).map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&'))
+      .dictionary(fc.oneof(fc.constantFrom('limit', 'agentId', 'box', 'state', 'thread', 'status', 'lastEventId', 'heartbeatMs'), nastyString), nastyString, {
+        maxKeys: 4,
+      })
+      .map((params) =>
+        Object.entries(params)
+          .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
+          .join('&'),
+      )
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('/api/agents/inbox', '/api/agents/peers'), query, async (path, q) => {
         expectWellFormedAnswer(await send('GET', `${path}?${q}`), `GET ${path}?${q.slice(0, 100)}`)

@@ -20,19 +20,35 @@ let keyId: string
 async function send(method: string, path: string, init: {body?: string; headers?: Record<string, string>} = {}): Promise<HttpResponse> {
   requests++
   // The owner over TCP: the admin token (a loopback caller without one is nobody).
-  return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`, ...init.headers}, timeoutMs: 15_000})
+  return httpRequest(daemon.url, {
+    method,
+    path,
+    body: init.body,
+    headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`, ...init.headers},
+    timeoutMs: 15_000,
+  })
 }
 
 const harness = fc.constantFrom('claude-code', 'codex', 'gemini', 'opencode', 'pi', 'omp', 'openclaw', 'hermes', 'generic')
 const agentId = fc.constantFrom('default', 'fuzz-agent', 'pi-laptop')
 const project = fc.oneof(
   fc.constantFrom('github.com/acme/api', 'acme/web'),
-  fc.record({id: fc.constant('acme/api'), cwd: fc.constant('/home/u/acme'), gitRoot: fc.constant('/home/u/acme'), gitRemote: fc.constant('git@github.com:acme/api.git')}, {requiredKeys: []}),
+  fc.record(
+    {
+      id: fc.constant('acme/api'),
+      cwd: fc.constant('/home/u/acme'),
+      gitRoot: fc.constant('/home/u/acme'),
+      gitRemote: fc.constant('git@github.com:acme/api.git'),
+    },
+    {requiredKeys: []},
+  ),
 )
 const text = (max: number) => fc.string({minLength: 1, maxLength: max}).filter((s) => s.trim().length > 0)
 const transcript = fc.oneof(
   text(400),
-  fc.constant('{"type":"user","message":{"role":"user","content":"We decided to use pnpm"}}\n{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"Noted: pnpm."}]}}'),
+  fc.constant(
+    '{"type":"user","message":{"role":"user","content":"We decided to use pnpm"}}\n{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"Noted: pnpm."}]}}',
+  ),
 )
 const hookCommon = {harness, agentId, sessionKey: fc.uuid(), machineId: fc.constantFrom('laptop-1'), project}
 const hookCommonKeys = ['harness', 'agentId', 'sessionKey', 'machineId', 'project']
@@ -51,7 +67,10 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
   'hooks/synthesis': {
     method: 'POST',
     path: () => '/api/hooks/synthesis',
-    valid: fc.record({harness, agentId, project: fc.constantFrom('acme/api', 'github.com/acme/web'), maxMemories: fc.integer({min: 1, max: 100})}, {requiredKeys: []}),
+    valid: fc.record(
+      {harness, agentId, project: fc.constantFrom('acme/api', 'github.com/acme/web'), maxMemories: fc.integer({min: 1, max: 100})},
+      {requiredKeys: []},
+    ),
     keys: ['harness', 'agentId', 'project', 'maxMemories'],
   },
   'hooks/session-start': {
@@ -69,7 +88,10 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
   'hooks/pre-compaction': {
     method: 'POST',
     path: () => '/api/hooks/pre-compaction',
-    valid: fc.record({...hookCommon, trigger: fc.constantFrom('auto', 'manual'), messageCount: fc.nat(500), transcript, idempotencyKey: fc.uuid()}, {requiredKeys: ['harness']}),
+    valid: fc.record(
+      {...hookCommon, trigger: fc.constantFrom('auto', 'manual'), messageCount: fc.nat(500), transcript, idempotencyKey: fc.uuid()},
+      {requiredKeys: ['harness']},
+    ),
     keys: [...hookCommonKeys, 'trigger', 'messageCount', 'transcript', 'idempotencyKey'],
   },
   'hooks/compaction-complete': {
@@ -81,13 +103,26 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
   'hooks/session-end': {
     method: 'POST',
     path: () => '/api/hooks/session-end',
-    valid: fc.record({...hookCommon, transcript, reason: fc.constantFrom('exit', 'clear', 'logout'), lastAssistantMessage: text(200), idempotencyKey: fc.uuid()}, {requiredKeys: ['harness']}),
+    valid: fc.record(
+      {...hookCommon, transcript, reason: fc.constantFrom('exit', 'clear', 'logout'), lastAssistantMessage: text(200), idempotencyKey: fc.uuid()},
+      {requiredKeys: ['harness']},
+    ),
     keys: [...hookCommonKeys, 'transcript', 'reason', 'lastAssistantMessage', 'idempotencyKey'],
   },
   'sessions/search': {
     method: 'POST',
     path: () => '/api/sessions/search',
-    valid: fc.record({query: text(100), agentId, project: fc.constantFrom('acme/api'), sessionKey: fc.uuid(), currentSessionKey: fc.uuid(), limit: fc.integer({min: 1, max: 50})}, {requiredKeys: ['query']}),
+    valid: fc.record(
+      {
+        query: text(100),
+        agentId,
+        project: fc.constantFrom('acme/api'),
+        sessionKey: fc.uuid(),
+        currentSessionKey: fc.uuid(),
+        limit: fc.integer({min: 1, max: 50}),
+      },
+      {requiredKeys: ['query']},
+    ),
     keys: ['query', 'agentId', 'agent_id', 'project', 'sessionKey', 'currentSessionKey', 'current_session_key', 'limit'],
   },
   'sources/search': {
@@ -121,7 +156,16 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
   'auth/pair': {
     method: 'POST',
     path: () => '/api/auth/pair',
-    valid: fc.record({connector: fc.constantFrom('pi'), agentId, role: fc.constantFrom('agent', 'readonly'), project: fc.constantFrom('acme/api'), ttlSeconds: fc.integer({min: 30, max: 86_400})}, {requiredKeys: []}),
+    valid: fc.record(
+      {
+        connector: fc.constantFrom('pi'),
+        agentId,
+        role: fc.constantFrom('agent', 'readonly'),
+        project: fc.constantFrom('acme/api'),
+        ttlSeconds: fc.integer({min: 30, max: 86_400}),
+      },
+      {requiredKeys: []},
+    ),
     keys: ['connector', 'agentId', 'role', 'project', 'ttlSeconds'],
   },
   'auth/pair/claim': {
@@ -141,7 +185,8 @@ const BODY_ROUTES: Record<string, BodyRoute> = {
 beforeAll(async () => {
   // Fuzzing fails auth and pairing on purpose, many times a second: lift the per-peer limits.
   daemon = await startTestDaemon({
-    agentYaml: 'version: 1\nagent:\n  name: fuzz\nauth:\n  mode: local\n  rateLimits:\n    authFailures: {windowMs: 60000, max: 100000}\n    pairClaim: {windowMs: 60000, max: 100000}\n',
+    agentYaml:
+      'version: 1\nagent:\n  name: fuzz\nauth:\n  mode: local\n  rateLimits:\n    authFailures: {windowMs: 60000, max: 100000}\n    pairClaim: {windowMs: 60000, max: 100000}\n',
   })
   keyId = (await send('POST', '/api/auth/api-keys', {body: JSON.stringify({name: 'rotated by the fuzzer', role: 'agent'})})).json.apiKey.id
 })
@@ -161,15 +206,21 @@ describe('every non-memory route under hostile input (fast-check)', () => {
     const route = BODY_ROUTES[name]
     const mutated = route.keys.length > 0 ? mutateOneField(route.valid, route.keys) : route.valid.chain((valid) => mutateOneField(fc.constant(valid), ['x']))
     await fc.assert(
-      fc.asyncProperty(fc.oneof(mutated, route.valid.map((body) => ({body, key: ''}))), async ({body, key}) => {
-        const response = await send(route.method, route.path(), {body: JSON.stringify(body)})
-        expectWellFormedAnswer(response, `${name} ${key}=${JSON.stringify(body[key])?.slice(0, 80)}`, {wholeBodyErrors: route.wholeBodyErrors})
-        if (key) expectBlames(response, key, name)
-        else if (!['auth/pair/claim', 'auth/api-keys rotate', 'auth/pair'].includes(name)) {
-          // A valid body is accepted (claims use made-up codes; rotation revokes its own target; pair codes run out).
-          expect(response.status, `${name} valid body → ${response.text.slice(0, 200)}`).toBeLessThan(300)
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          mutated,
+          route.valid.map((body) => ({body, key: ''})),
+        ),
+        async ({body, key}) => {
+          const response = await send(route.method, route.path(), {body: JSON.stringify(body)})
+          expectWellFormedAnswer(response, `${name} ${key}=${JSON.stringify(body[key])?.slice(0, 80)}`, {wholeBodyErrors: route.wholeBodyErrors})
+          if (key) expectBlames(response, key, name)
+          else if (!['auth/pair/claim', 'auth/api-keys rotate', 'auth/pair'].includes(name)) {
+            // A valid body is accepted (claims use made-up codes; rotation revokes its own target; pair codes run out).
+            expect(response.status, `${name} valid body → ${response.text.slice(0, 200)}`).toBeLessThan(300)
+          }
+        },
+      ),
       {numRuns: RUNS},
     )
     await expectHealthy()
@@ -188,14 +239,32 @@ describe('every non-memory route under hostile input (fast-check)', () => {
   })
 
   it('hostile query strings on GET routes', async () => {
-    const routes = ['/api/sessions', '/api/sources', '/api/auth/audit', '/api/auth/api-keys', '/api/harnesses', '/api/auth/whoami', '/api/diagnostics/db', '/api/embedding/status', '/api/status']
+    const routes = [
+      '/api/sessions',
+      '/api/sources',
+      '/api/auth/audit',
+      '/api/auth/api-keys',
+      '/api/harnesses',
+      '/api/auth/whoami',
+      '/api/diagnostics/db',
+      '/api/embedding/status',
+      '/api/status',
+    ]
     const query = fc
       .dictionary(fc.oneof(fc.constantFrom('limit', 'offset', 'agentId', 'project', 'event', 'keyId', 'harness'), nastyString), nastyString, {maxKeys: 4})
-      .map((params) => Object.entries(params).map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&'))
+      .map((params) =>
+        Object.entries(params)
+          .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
+          .join('&'),
+      )
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...routes), fc.oneof(query, fc.constantFrom('limit=%', '%%', 'limit=1e999', 'offset=-5', 'limit=1&limit=x')), async (path, q) => {
-        expectWellFormedAnswer(await send('GET', `${path}?${q}`), `GET ${path}?${q.slice(0, 100)}`)
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        fc.oneof(query, fc.constantFrom('limit=%', '%%', 'limit=1e999', 'offset=-5', 'limit=1&limit=x')),
+        async (path, q) => {
+          expectWellFormedAnswer(await send('GET', `${path}?${q}`), `GET ${path}?${q.slice(0, 100)}`)
+        },
+      ),
       {numRuns: RUNS * 2},
     )
     await expectHealthy()
@@ -204,7 +273,16 @@ describe('every non-memory route under hostile input (fast-check)', () => {
   it('hostile ids and keys in path parameters (traversal, encodings, NUL): 400 naming the parameter, or 404', async () => {
     const id = fc.oneof(
       nastyString.filter((s) => s.length > 0).map(percentEncode),
-      fc.constantFrom('..%2F..%2F..%2Fetc%2Fpasswd', '..%5C..%5Cwindows', '%00', '%2e%2e', '....%2F%2F', 'key_AAAAAAAAAAAAAAAA', 'ffffffffffff', 'x'.repeat(2000)),
+      fc.constantFrom(
+        '..%2F..%2F..%2Fetc%2Fpasswd',
+        '..%5C..%5Cwindows',
+        '%00',
+        '%2e%2e',
+        '....%2F%2F',
+        'key_AAAAAAAAAAAAAAAA',
+        'ffffffffffff',
+        'x'.repeat(2000),
+      ),
     )
     const targets: Array<[string, (id: string) => string, string[]]> = [
       ['DELETE', (k) => `/api/auth/api-keys/${k}`, ['idOrPrefix']],
@@ -217,8 +295,10 @@ describe('every non-memory route under hostile input (fast-check)', () => {
         const response = await send(method, path(value), {body: method === 'POST' ? '{}' : undefined})
         expectWellFormedAnswer(response, `${method} ${path(value).slice(0, 100)}`)
         // Session keys are free text: a hostile-looking one another property stored ("${7*7}") is a real session.
-        const storedSession = response.status === 200 && method === 'GET' && [response.json?.session?.sessionKey, response.json?.sessionKey].includes(safeDecode(value))
-        if (!storedSession) expect([400, 404], `${method} ${path(value).slice(0, 100)} → ${response.status} ${response.text.slice(0, 200)}`).toContain(response.status)
+        const storedSession =
+          response.status === 200 && method === 'GET' && [response.json?.session?.sessionKey, response.json?.sessionKey].includes(safeDecode(value))
+        if (!storedSession)
+          expect([400, 404], `${method} ${path(value).slice(0, 100)} → ${response.status} ${response.text.slice(0, 200)}`).toContain(response.status)
         if (response.status === 400 && response.json.code === 'invalid_request') expect(params).toContain(response.json.field)
       }),
       {numRuns: RUNS * 2},
@@ -244,9 +324,15 @@ describe('every non-memory route under hostile input (fast-check)', () => {
         else expectWellFormedAnswer(response, `${method} ${path} ${JSON.stringify(headers).slice(0, 160)}`, {wholeBodyErrors: true})
         const credential = headers.authorization?.trim()
         // A foreign Host or a body that is not labelled JSON is refused before auth looks at the credential.
-        const edgeRefusal = headers.host === 'evil.example' ? 403 : body !== undefined && !(headers['content-type'] ?? 'application/json').startsWith('application/json') ? 415 : undefined
+        const edgeRefusal =
+          headers.host === 'evil.example'
+            ? 403
+            : body !== undefined && !(headers['content-type'] ?? 'application/json').startsWith('application/json')
+              ? 415
+              : undefined
         if (edgeRefusal) expect(response.status, `${method} ${path} ${JSON.stringify(headers).slice(0, 160)}`).toBe(edgeRefusal)
-        else if (credential && path !== '/api/auth/pair/claim') expect([401, 429], `${method} ${path} with Authorization: ${credential.slice(0, 40)}`).toContain(response.status)
+        else if (credential && path !== '/api/auth/pair/claim')
+          expect([401, 429], `${method} ${path} with Authorization: ${credential.slice(0, 40)}`).toContain(response.status)
       }),
       {numRuns: RUNS * 2},
     )
@@ -256,13 +342,28 @@ describe('every non-memory route under hostile input (fast-check)', () => {
 
 describe('/mcp under hostile JSON-RPC (fast-check)', () => {
   const mcpHeaders = {accept: 'application/json, text/event-stream'}
-  const tools = ['memory_search', 'memory_store', 'memory_get', 'memory_list', 'memory_modify', 'memory_forget', 'signet_recall', 'signet_remember', 'signet_session_search', 'signet_source_search']
+  const tools = [
+    'memory_search',
+    'memory_store',
+    'memory_get',
+    'memory_list',
+    'memory_modify',
+    'memory_forget',
+    'signet_recall',
+    'signet_remember',
+    'signet_session_search',
+    'signet_source_search',
+  ]
 
   it('tool calls with hostile arguments come back as results or MCP errors, never a 5xx', async () => {
     const call = fc.record({
       name: fc.oneof(fc.constantFrom(...tools), nastyString),
       arguments: fc.oneof(
-        fc.dictionary(fc.constantFrom('query', 'content', 'id', 'limit', 'tags', 'importance', 'project', 'agentId', 'session_key', 'type', 'pinned', 'source'), nastyJson, {maxKeys: 4}),
+        fc.dictionary(
+          fc.constantFrom('query', 'content', 'id', 'limit', 'tags', 'importance', 'project', 'agentId', 'session_key', 'type', 'pinned', 'source'),
+          nastyJson,
+          {maxKeys: 4},
+        ),
         nastyJson,
       ),
     })
@@ -281,7 +382,17 @@ describe('/mcp under hostile JSON-RPC (fast-check)', () => {
     const envelope = fc.oneof(
       rawBody,
       nastyJson.map((value) => JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/call', params: value})),
-      fc.record({jsonrpc: fc.oneof(fc.constant('2.0'), nastyString), id: nastyJson, method: fc.oneof(fc.constantFrom('initialize', 'tools/list', 'resources/list', 'ping', 'notifications/initialized'), nastyString), params: nastyJson}, {requiredKeys: []}).map((value) => JSON.stringify(value)),
+      fc
+        .record(
+          {
+            jsonrpc: fc.oneof(fc.constant('2.0'), nastyString),
+            id: nastyJson,
+            method: fc.oneof(fc.constantFrom('initialize', 'tools/list', 'resources/list', 'ping', 'notifications/initialized'), nastyString),
+            params: nastyJson,
+          },
+          {requiredKeys: []},
+        )
+        .map((value) => JSON.stringify(value)),
       fc.array(fc.constant({jsonrpc: '2.0', id: 2, method: 'tools/list'}), {minLength: 0, maxLength: 40}).map((batch) => JSON.stringify(batch)),
     )
     await fc.assert(

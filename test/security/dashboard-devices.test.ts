@@ -23,12 +23,16 @@ function raw(
   body?: string,
 ): Promise<{status: number; headers: Record<string, string | string[] | undefined>; body: string}> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${daemon.url}${path}`, {method, headers: {...(body === undefined ? {} : {'content-length': String(Buffer.byteLength(body))}), ...headers}}, (response) => {
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk) => (text += chunk))
-      response.on('end', () => resolve({status: response.statusCode ?? 0, headers: response.headers, body: text}))
-    })
+    const request = httpRequest(
+      `${daemon.url}${path}`,
+      {method, headers: {...(body === undefined ? {} : {'content-length': String(Buffer.byteLength(body))}), ...headers}},
+      (response) => {
+        let text = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk) => (text += chunk))
+        response.on('end', () => resolve({status: response.statusCode ?? 0, headers: response.headers, body: text}))
+      },
+    )
     request.on('error', reject)
     request.end(body)
   })
@@ -114,7 +118,12 @@ describe('login links', () => {
 
   it('are minted only by the owner, never by a device session', async () => {
     const device = await login()
-    const response = await raw('POST', '/api/devices/login-links', {cookie: device.cookie, 'x-csrf-token': device.csrf, 'content-type': 'application/json'}, '{}')
+    const response = await raw(
+      'POST',
+      '/api/devices/login-links',
+      {cookie: device.cookie, 'x-csrf-token': device.csrf, 'content-type': 'application/json'},
+      '{}',
+    )
     expect(response.status).toBe(403)
     expect(JSON.parse(response.body).code).toBe('device_cannot_mint')
   })
@@ -124,7 +133,12 @@ describe('a device session', () => {
   it('reads without a CSRF token but needs it for every change', async () => {
     const device = await login()
     const remember = (headers: Record<string, string>) =>
-      raw('POST', '/api/memory/remember', {cookie: device.cookie, 'content-type': 'application/json', ...headers}, JSON.stringify({content: `csrf probe ${Math.random()}`}))
+      raw(
+        'POST',
+        '/api/memory/remember',
+        {cookie: device.cookie, 'content-type': 'application/json', ...headers},
+        JSON.stringify({content: `csrf probe ${Math.random()}`}),
+      )
     const missing = await remember({})
     expect(missing.status).toBe(403)
     expect(JSON.parse(missing.body).code).toBe('csrf_required')
@@ -147,7 +161,12 @@ describe('a device session', () => {
       const response = await raw('POST', '/api/memory/remember', {cookie: device.cookie, 'content-type': type, 'x-csrf-token': device.csrf}, 'content=pwned')
       expect([403, 415]).toContain(response.status)
     }
-    const posted = await raw('POST', '/api/memory/remember', {cookie: device.cookie, origin: 'http://evil.example', 'content-type': 'application/json', 'x-csrf-token': device.csrf}, JSON.stringify({content: 'pwned'}))
+    const posted = await raw(
+      'POST',
+      '/api/memory/remember',
+      {cookie: device.cookie, origin: 'http://evil.example', 'content-type': 'application/json', 'x-csrf-token': device.csrf},
+      JSON.stringify({content: 'pwned'}),
+    )
     expect(posted.status).toBe(403)
     // DNS rebinding: the page's own name pointed at 127.0.0.1.
     expect((await raw('GET', '/api/memories', {cookie: device.cookie, host: 'evil.example'})).status).toBe(403)

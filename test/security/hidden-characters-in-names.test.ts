@@ -32,17 +32,59 @@ const HIDDEN_CASES = Object.entries(HIDDEN).map(([name, char]) => ({name, char})
 
 /** Where each kind of name enters the daemon, and the field the 400 must name (the character sits inside the name: trimming removes it at the ends). */
 const ROUTES: Array<{what: string; method: string; path: string; field: string; body: (value: string) => unknown}> = [
-  {what: 'memory project', method: 'POST', path: '/api/memory/remember', field: 'project', body: (value) => ({content: 'a note', project: `github.com/acme/${value}api`})},
+  {
+    what: 'memory project',
+    method: 'POST',
+    path: '/api/memory/remember',
+    field: 'project',
+    body: (value) => ({content: 'a note', project: `github.com/acme/${value}api`}),
+  },
   {what: 'memory tag', method: 'POST', path: '/api/memory/remember', field: 'tags.0', body: (value) => ({content: 'a note', tags: [`deploy${value}`]})},
-  {what: 'imported memory tag', method: 'POST', path: '/api/memory/import', field: 'memories.0.tags.0', body: (value) => ({memories: [{content: 'a note', tags: [`ops${value}`]}]})},
+  {
+    what: 'imported memory tag',
+    method: 'POST',
+    path: '/api/memory/import',
+    field: 'memories.0.tags.0',
+    body: (value) => ({memories: [{content: 'a note', tags: [`ops${value}`]}]}),
+  },
   {what: 'recall project', method: 'POST', path: '/api/memory/recall', field: 'project', body: (value) => ({query: 'note', project: `acme${value}api`})},
   {what: 'agent id', method: 'POST', path: '/api/memory/remember', field: 'agentId', body: (value) => ({content: 'a note', agentId: `alice${value}bob`})},
   {what: 'API key name', method: 'POST', path: '/api/auth/api-keys', field: 'name', body: (value) => ({name: `laptop${value}exe.txt`})},
-  {what: 'API key scope project', method: 'POST', path: '/api/auth/api-keys', field: 'scope.project', body: (value) => ({name: 'laptop', scope: {project: `acme${value}api`}})},
-  {what: 'hook harness', method: 'POST', path: '/api/hooks/session-start', field: 'harness', body: (value) => ({harness: `claude${value}code`, sessionKey: 's1'})},
-  {what: 'hook project', method: 'POST', path: '/api/hooks/session-start', field: 'project', body: (value) => ({harness: 'claude-code', sessionKey: 's1', project: `acme${value}api`})},
-  {what: 'hook git remote', method: 'POST', path: '/api/hooks/user-prompt-submit', field: 'project.gitRemote', body: (value) => ({harness: 'claude-code', sessionKey: 's1', prompt: 'hi', project: {gitRemote: `github.com/acme/${value}api`}})},
-  {what: 'session search project', method: 'POST', path: '/api/sessions/search', field: 'project', body: (value) => ({query: 'deploy', project: `acme${value}api`})},
+  {
+    what: 'API key scope project',
+    method: 'POST',
+    path: '/api/auth/api-keys',
+    field: 'scope.project',
+    body: (value) => ({name: 'laptop', scope: {project: `acme${value}api`}}),
+  },
+  {
+    what: 'hook harness',
+    method: 'POST',
+    path: '/api/hooks/session-start',
+    field: 'harness',
+    body: (value) => ({harness: `claude${value}code`, sessionKey: 's1'}),
+  },
+  {
+    what: 'hook project',
+    method: 'POST',
+    path: '/api/hooks/session-start',
+    field: 'project',
+    body: (value) => ({harness: 'claude-code', sessionKey: 's1', project: `acme${value}api`}),
+  },
+  {
+    what: 'hook git remote',
+    method: 'POST',
+    path: '/api/hooks/user-prompt-submit',
+    field: 'project.gitRemote',
+    body: (value) => ({harness: 'claude-code', sessionKey: 's1', prompt: 'hi', project: {gitRemote: `github.com/acme/${value}api`}}),
+  },
+  {
+    what: 'session search project',
+    method: 'POST',
+    path: '/api/sessions/search',
+    field: 'project',
+    body: (value) => ({query: 'deploy', project: `acme${value}api`}),
+  },
 ]
 
 describe('names refuse control, format, bidi and invisible characters', () => {

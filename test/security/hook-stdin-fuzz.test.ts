@@ -91,7 +91,9 @@ function expectHarnessSafe(run: HookRun, event: HookEvent, harness: HookHarness,
   if (JSON_OUTPUT_HARNESSES.has(harness)) {
     const output = JSON.parse(run.stdout)
     expect(Object.keys(output), context).toEqual(['hookSpecificOutput'])
-    expect(output.hookSpecificOutput.hookEventName, context).toBe(event === 'session-start' ? 'SessionStart' : harness === 'gemini' ? 'BeforeAgent' : 'UserPromptSubmit')
+    expect(output.hookSpecificOutput.hookEventName, context).toBe(
+      event === 'session-start' ? 'SessionStart' : harness === 'gemini' ? 'BeforeAgent' : 'UserPromptSubmit',
+    )
     expect(typeof output.hookSpecificOutput.additionalContext, context).toBe('string')
     expect(output.hookSpecificOutput.additionalContext.length, context).toBeLessThanOrEqual(9500)
   } else if (harness === 'generic') {
@@ -104,7 +106,16 @@ function expectHarnessSafe(run: HookRun, event: HookEvent, harness: HookHarness,
 /** stdin shaped like each harness's payload (snake_case for Claude/Codex/Gemini, camelCase for plugins), with hostile values. */
 function harnessPayload(harness: HookHarness): fc.Arbitrary<Record<string, unknown>> {
   const hostile = fc.oneof({weight: 3, arbitrary: nastyString}, {weight: 1, arbitrary: nastyJson})
-  const files = fc.constantFrom('/etc/passwd', '/dev/zero', '/proc/self/mem', '/nonexistent/x.jsonl', '../../../../etc/shadow', path.join('~', 'transcript.jsonl'), '/tmp', '')
+  const files = fc.constantFrom(
+    '/etc/passwd',
+    '/dev/zero',
+    '/proc/self/mem',
+    '/nonexistent/x.jsonl',
+    '../../../../etc/shadow',
+    path.join('~', 'transcript.jsonl'),
+    '/tmp',
+    '',
+  )
   const snake = {
     session_id: fc.oneof(fc.uuid(), hostile),
     transcript_path: fc.oneof(files, hostile),
@@ -135,15 +146,30 @@ function stdinFor(harness: HookHarness): fc.Arbitrary<string> {
     {weight: 5, arbitrary: harnessPayload(harness).map((payload) => JSON.stringify(payload))},
     {weight: 1, arbitrary: fc.string({unit: 'binary', maxLength: 500})},
     {weight: 1, arbitrary: nastyJson.map((value) => JSON.stringify(value) ?? '')},
-    {weight: 1, arbitrary: fc.constantFrom('', '{', 'null', '[]', '{"prompt": "x"', '\u0000\u0000', '{"prompt": 42}', `{"prompt": "${'x'.repeat(200_000)}"}`, '{"session_id": {"$ne": null}}')},
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '',
+        '{',
+        'null',
+        '[]',
+        '{"prompt": "x"',
+        '\u0000\u0000',
+        '{"prompt": 42}',
+        `{"prompt": "${'x'.repeat(200_000)}"}`,
+        '{"session_id": {"$ne": null}}',
+      ),
+    },
   )
 }
 
 async function pool<T>(items: T[], worker: (item: T) => Promise<void>): Promise<void> {
   let next = 0
-  await Promise.all(Array.from({length: CONCURRENCY}, async () => {
-    while (next < items.length) await worker(items[next++])
-  }))
+  await Promise.all(
+    Array.from({length: CONCURRENCY}, async () => {
+      while (next < items.length) await worker(items[next++])
+    }),
+  )
 }
 
 describe('signet hook under hostile stdin, per harness (real processes)', () => {
@@ -179,7 +205,10 @@ describe('signet hook under hostile stdin, per harness (real processes)', () => 
     writeFileSync(path.join(broken, 'run.js'), readFileSync(RUN_JS))
     const run = await new Promise<HookRun>((resolve) => {
       const started = performance.now()
-      const child = spawn(process.execPath, [path.join(broken, 'run.js'), 'hook', 'user-prompt-submit', '-H', 'claude-code'], {env, stdio: ['pipe', 'pipe', 'pipe']})
+      const child = spawn(process.execPath, [path.join(broken, 'run.js'), 'hook', 'user-prompt-submit', '-H', 'claude-code'], {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (chunk) => (stdout += chunk))

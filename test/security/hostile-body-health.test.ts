@@ -68,7 +68,9 @@ async function whileInFlight(path: string, body: unknown): Promise<{status: numb
   }
   const status = await finished
   const hostileMs = performance.now() - started
-  console.log(`${path}: answered ${status} in ${hostileMs.toFixed(0)} ms; /health asked ${healthMs.length} times meanwhile, slowest ${Math.max(...healthMs).toFixed(1)} ms (load factor ${loadFactor().toFixed(1)})`)
+  console.log(
+    `${path}: answered ${status} in ${hostileMs.toFixed(0)} ms; /health asked ${healthMs.length} times meanwhile, slowest ${Math.max(...healthMs).toFixed(1)} ms (load factor ${loadFactor().toFixed(1)})`,
+  )
   return {status, hostileMs, healthMs}
 }
 

@@ -69,7 +69,10 @@ describe('API key checks do not leak how much of a key matched', () => {
     compared.length = 0
     expect(matchesAdminToken(state, token)).toBe(true)
     expect(matchesAdminToken(state, token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A'))).toBe(false)
-    expect(compared).toEqual([[32, 32], [32, 32]])
+    expect(compared).toEqual([
+      [32, 32],
+      [32, 32],
+    ])
   })
 
   it('coarse timing: a key wrong from its first character and one wrong only in its last take the same time', () => {
@@ -91,7 +94,9 @@ describe('API key checks do not leak how much of a key matched', () => {
     const first = median(samples.wrongFirstChar)
     const last = median(samples.wrongLastChar)
     const unknown = median(samples.unknownPrefix)
-    console.info(`key check ns/op (median): wrong from first char ${first.toFixed(0)}, wrong only in last ${last.toFixed(0)}, unknown prefix ${unknown.toFixed(0)}`)
+    console.info(
+      `key check ns/op (median): wrong from first char ${first.toFixed(0)}, wrong only in last ${last.toFixed(0)}, unknown prefix ${unknown.toFixed(0)}`,
+    )
     // Coarse bounds: a per-character comparison would not be visible at this resolution anyway; the
     // digest comparison above is the real guarantee. These catch gross short-circuits (e.g. skipping work).
     expect(last / first).toBeGreaterThan(0.7)

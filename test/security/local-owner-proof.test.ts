@@ -60,7 +60,12 @@ describe('a credential-less loopback TCP caller is not the owner', () => {
 
     // The owner's own channels still work: the socket, and the 0600 admin token from loopback.
     expect((await daemon.request('POST', '/api/memory/remember', {body: {content: 'the owner writes through the socket'}})).status).toBe(201)
-    const withToken = await httpRequest(daemon.url, {method: 'POST', path: '/api/memory/remember', headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`}, body: JSON.stringify({content: 'the owner writes with the token'})})
+    const withToken = await httpRequest(daemon.url, {
+      method: 'POST',
+      path: '/api/memory/remember',
+      headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`},
+      body: JSON.stringify({content: 'the owner writes with the token'}),
+    })
     expect(withToken.status).toBe(201)
   })
 
@@ -86,10 +91,13 @@ async function hostileListener(port: number): Promise<{received: () => number; s
     server.once('error', reject)
     server.listen(port, '127.0.0.1', () => resolve())
   })
-  cleanups.push(() => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy()
-    server.close(() => resolve())
-  }))
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
+  )
   return {received: () => received, server}
 }
 
@@ -115,9 +123,15 @@ describe('local clients never talk to whoever holds the port', () => {
 
     const transcript = path.join(temp.home, 'session.jsonl')
     writeFileSync(transcript, JSON.stringify({type: 'user', message: {role: 'user', content: 'my password is hunter2-horse-battery'}}) + '\n')
-    const prompt = await runHook(['user-prompt-submit', '-H', 'claude-code'], {env, input: JSON.stringify({session_id: 's-1', cwd: temp.home, prompt: 'what is the deploy key path?'})})
+    const prompt = await runHook(['user-prompt-submit', '-H', 'claude-code'], {
+      env,
+      input: JSON.stringify({session_id: 's-1', cwd: temp.home, prompt: 'what is the deploy key path?'}),
+    })
     expect(prompt).toMatchObject({code: 0, stdout: ''})
-    const end = await runHook(['session-end', '-H', 'claude-code'], {env, input: JSON.stringify({session_id: 's-1', cwd: temp.home, transcript_path: transcript, reason: 'exit'})})
+    const end = await runHook(['session-end', '-H', 'claude-code'], {
+      env,
+      input: JSON.stringify({session_id: 's-1', cwd: temp.home, transcript_path: transcript, reason: 'exit'}),
+    })
     expect(end).toMatchObject({code: 0, stdout: ''})
     expect(end.stderr).toMatch(/saved to the local spool/)
     expect(readdirSync(path.join(temp.home, '.config', 'signet', 'spool')).filter((name) => name.endsWith('.json'))).toHaveLength(1)

@@ -16,7 +16,13 @@ let knownId: string
 async function send(method: string, path: string, init: {body?: string; headers?: Record<string, string>} = {}): Promise<HttpResponse> {
   requests++
   // The owner over TCP: the admin token (a loopback caller without one is nobody).
-  return httpRequest(daemon.url, {method, path, body: init.body, headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`, ...init.headers}, timeoutMs: 10_000})
+  return httpRequest(daemon.url, {
+    method,
+    path,
+    body: init.body,
+    headers: {'content-type': 'application/json', authorization: `Bearer ${daemon.adminToken()}`, ...init.headers},
+    timeoutMs: 10_000,
+  })
 }
 
 async function expectHealthy(): Promise<void> {
@@ -71,16 +77,40 @@ const patchKeys = ['content', 'tags', 'importance', 'pinned', 'type', 'project']
 
 /** Query strings: known keys with hostile values, unknown keys, repeats and broken escapes. */
 const hostileQuery = fc.oneof(
-  fc
-    .dictionary(fc.oneof(fc.constantFrom('limit', 'offset', 'project', 'agentId', 'type', 'tags'), nastyString), nastyString, {maxKeys: 5})
-    .map((params) => Object.entries(params).map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&')),
-  fc.constantFrom('limit=%', 'limit=%zz', '%%%', 'limit=1&limit=2&limit=abc', 'offset=-1', 'offset=1e400', 'limit=0x10', 'limit=1.5', 'tags=,,,,', 'agentId=..%2F..%2F', '&&&=&=', 'limit'),
+  fc.dictionary(fc.oneof(fc.constantFrom('limit', 'offset', 'project', 'agentId', 'type', 'tags'), nastyString), nastyString, {maxKeys: 5}).map((params) =>
+    Object.entries(params)
+      .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
+      .join('&'),
+  ),
+  fc.constantFrom(
+    'limit=%',
+    'limit=%zz',
+    '%%%',
+    'limit=1&limit=2&limit=abc',
+    'offset=-1',
+    'offset=1e400',
+    'limit=0x10',
+    'limit=1.5',
+    'tags=,,,,',
+    'agentId=..%2F..%2F',
+    '&&&=&=',
+    'limit',
+  ),
 )
 
 /** Id path segments: traversal, encodings, NULs, lookalikes of a UUID. */
 const hostileId = fc.oneof(
   nastyString.filter((s) => s.length > 0).map((s) => percentEncode(s)),
-  fc.constantFrom('..%2F..%2Fetc%2Fpasswd', '%2e%2e', '..%5c..%5c', '%00', '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff%00', '%252e%252e%252f', 'x'.repeat(3000)),
+  fc.constantFrom(
+    '..%2F..%2Fetc%2Fpasswd',
+    '%2e%2e',
+    '..%5c..%5c',
+    '%00',
+    '00000000-0000-0000-0000-000000000000',
+    'ffffffff-ffff-ffff-ffff-ffffffffffff%00',
+    '%252e%252e%252f',
+    'x'.repeat(3000),
+  ),
   fc.uuid(),
 )
 
@@ -121,8 +151,10 @@ describe('memory routes under hostile input (fast-check)', () => {
       body: {memories: [...before, body]},
       blame: `memories.${before.length}.${key}`,
     }))
-    const hostileTop = mutateOneField(fc.record({memories: fc.array(validItem, {minLength: 1, maxLength: 3}), agentId: fc.constantFrom('default', 'fuzz-agent')}), ['memories', 'agentId', 'machineId'])
-      .map(({body, key}) => ({body, blame: key}))
+    const hostileTop = mutateOneField(
+      fc.record({memories: fc.array(validItem, {minLength: 1, maxLength: 3}), agentId: fc.constantFrom('default', 'fuzz-agent')}),
+      ['memories', 'agentId', 'machineId'],
+    ).map(({body, key}) => ({body, blame: key}))
     await fc.assert(
       fc.asyncProperty(fc.oneof(hostileItem, hostileTop), async ({body, blame}) => {
         const before = await daemon.context.storage.memories.count()
@@ -132,7 +164,10 @@ describe('memory routes under hostile input (fast-check)', () => {
           const field = String(response.json.field)
           // A mutated item may also be rejected as a whole (e.g. content removed): blame stays inside that item.
           const item = blame.split('.').slice(0, 2).join('.')
-          expect(field === blame || field.startsWith(`${blame}.`) || (blame.startsWith('memories.') && field.startsWith(item)), `import blamed '${field}', mutated '${blame}'`).toBe(true)
+          expect(
+            field === blame || field.startsWith(`${blame}.`) || (blame.startsWith('memories.') && field.startsWith(item)),
+            `import blamed '${field}', mutated '${blame}'`,
+          ).toBe(true)
         }
         if (response.status !== 200) expect(await daemon.context.storage.memories.count()).toBe(before)
       }),
@@ -143,12 +178,18 @@ describe('memory routes under hostile input (fast-check)', () => {
 
   it('POST /api/memory/recall: hostile fields and FTS syntax never reach SQLite as syntax', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(mutateOneField(validRecall, recallKeys), validRecall.map((body) => ({body, key: ''}))), async ({body, key}) => {
-        const response = await send('POST', '/api/memory/recall', {body: JSON.stringify(body)})
-        expectWellFormedAnswer(response, `recall ${key}`)
-        if (key) expectBlames(response, key, 'recall')
-        if (response.status === 200) expect(Array.isArray(response.json.results)).toBe(true)
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          mutateOneField(validRecall, recallKeys),
+          validRecall.map((body) => ({body, key: ''})),
+        ),
+        async ({body, key}) => {
+          const response = await send('POST', '/api/memory/recall', {body: JSON.stringify(body)})
+          expectWellFormedAnswer(response, `recall ${key}`)
+          if (key) expectBlames(response, key, 'recall')
+          if (response.status === 200) expect(Array.isArray(response.json.results)).toBe(true)
+        },
+      ),
       {numRuns: RUNS * 2},
     )
     await expectHealthy()
@@ -187,7 +228,7 @@ describe('memory routes under hostile input (fast-check)', () => {
     await expectHealthy()
   })
 
-  it('GET/PATCH/DELETE /api/memory/:id: hostile ids are 400 (field id) or 404, never someone else\'s row', async () => {
+  it("GET/PATCH/DELETE /api/memory/:id: hostile ids are 400 (field id) or 404, never someone else's row", async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('GET', 'PATCH', 'DELETE'), hostileId, validPatch, async (method, id, patch) => {
         const response = await send(method, `/api/memory/${id}`, {body: method === 'PATCH' ? JSON.stringify(patch) : undefined})

@@ -64,11 +64,17 @@ describe('owner-only data files', () => {
     expect((await runCli(['daemon', 'start'], {env})).code).toBe(0)
     const remember = await runCli(['remember', 'the staging database password lives in the team vault'], {env})
     expect(remember.code, remember.stderr).toBe(0)
-    const start = await runHook(['session-start', '-H', 'claude-code'], {env, input: JSON.stringify({session_id: 'modes-1', cwd: temp.home, source: 'startup'})})
+    const start = await runHook(['session-start', '-H', 'claude-code'], {
+      env,
+      input: JSON.stringify({session_id: 'modes-1', cwd: temp.home, source: 'startup'}),
+    })
     expect(start.code).toBe(0)
     expect((await runCli(['daemon', 'stop'], {env})).code).toBe(0)
     // With the daemon down the hook writes its problem to ~/.config/signet/hook.log.
-    const down = await runHook(['user-prompt-submit', '-H', 'claude-code'], {env, input: JSON.stringify({session_id: 'modes-1', cwd: temp.home, prompt: 'what is the staging setup?'})})
+    const down = await runHook(['user-prompt-submit', '-H', 'claude-code'], {
+      env,
+      input: JSON.stringify({session_id: 'modes-1', cwd: temp.home, prompt: 'what is the staging setup?'}),
+    })
     expect(down.code).toBe(0)
 
     const files = dataFiles().map((entry) => path.relative(temp.home, entry.file))

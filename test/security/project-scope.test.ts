@@ -49,16 +49,25 @@ afterAll(async () => {
 
 describe('dedup and idempotency stay inside (agent, project)', () => {
   it("an idempotencyKey replayed from projA is a new write in projA, never projB's memory", async () => {
-    const inB = await daemon.request('POST', '/api/memory/remember', {body: {content: 'projB launch codes live in the vault', idempotencyKey: 'idem-1'}, headers: as('projB')})
+    const inB = await daemon.request('POST', '/api/memory/remember', {
+      body: {content: 'projB launch codes live in the vault', idempotencyKey: 'idem-1'},
+      headers: as('projB'),
+    })
     expect(inB.status).toBe(201)
-    const fromA = await daemon.request('POST', '/api/memory/remember', {body: {content: 'projA uses pnpm workspaces', idempotencyKey: 'idem-1'}, headers: as('projA')})
+    const fromA = await daemon.request('POST', '/api/memory/remember', {
+      body: {content: 'projA uses pnpm workspaces', idempotencyKey: 'idem-1'},
+      headers: as('projA'),
+    })
     expect(fromA.status).toBe(201)
     expect(fromA.body.deduped).toBe(false)
     expect(fromA.body.id).not.toBe(inB.body.id)
     expect(fromA.body.memory).toMatchObject({content: 'projA uses pnpm workspaces', project: 'projA'})
     expect(JSON.stringify(fromA.body)).not.toContain('launch codes')
     // And a real replay in projA still dedups to projA's row.
-    const replay = await daemon.request('POST', '/api/memory/remember', {body: {content: 'projA uses pnpm workspaces', idempotencyKey: 'idem-1'}, headers: as('projA')})
+    const replay = await daemon.request('POST', '/api/memory/remember', {
+      body: {content: 'projA uses pnpm workspaces', idempotencyKey: 'idem-1'},
+      headers: as('projA'),
+    })
     expect(replay.body).toMatchObject({id: fromA.body.id, deduped: true})
   })
 
@@ -73,7 +82,10 @@ describe('dedup and idempotency stay inside (agent, project)', () => {
     const listedA = await daemon.request('GET', '/api/memories?limit=500', {headers: as('projA')})
     expect(listedA.body.memories.map((memory: {id: string}) => memory.id)).toContain(inA.body.id)
     // The import path dedups the same way.
-    const imported = await daemon.request('POST', '/api/memory/import', {body: {memories: [{content: 'The staging database is postgres 16', project: 'projC'}]}, headers: as('allowedAC')})
+    const imported = await daemon.request('POST', '/api/memory/import', {
+      body: {memories: [{content: 'The staging database is postgres 16', project: 'projC'}]},
+      headers: as('allowedAC'),
+    })
     expect(imported.body).toMatchObject({imported: 1, deduped: 0})
   })
 })
@@ -90,7 +102,10 @@ describe('a project key writes only its own projects', () => {
   })
 
   it('a project key can read a global memory but not modify or forget it (403)', async () => {
-    const global = await daemon.request('POST', '/api/memory/remember', {body: {content: 'Global rule: never push to main directly', agentId: 'alice'}, headers: owner})
+    const global = await daemon.request('POST', '/api/memory/remember', {
+      body: {content: 'Global rule: never push to main directly', agentId: 'alice'},
+      headers: owner,
+    })
     expect(global.body.memory.project).toBeNull()
     const id = global.body.id as string
     expect((await daemon.request('GET', `/api/memory/${id}`, {headers: as('projA')})).status).toBe(200)
@@ -117,10 +132,23 @@ describe('a project key writes only its own projects', () => {
 
 describe('hooks and sessions', () => {
   it("an allowedProjects key's session-start never injects another project's pinned memories", async () => {
-    await daemon.request('POST', '/api/memory/remember', {body: {content: 'projB pinned: the signing key passphrase hint', agentId: 'alice', project: 'projB', pinned: true, importance: 1}, headers: owner})
-    await daemon.request('POST', '/api/memory/remember', {body: {content: 'projA pinned: run make check before pushing', agentId: 'alice', project: 'projA', pinned: true, importance: 1}, headers: owner})
-    for (const [name, sessionKey] of [['allowedA', 'start-allowed-a'], ['allowedAC', 'start-allowed-ac'], ['projA', 'start-proj-a']]) {
-      const started = await daemon.request('POST', '/api/hooks/session-start', {body: {harness: 'claude-code', sessionKey, project: 'projA'}, headers: as(name)})
+    await daemon.request('POST', '/api/memory/remember', {
+      body: {content: 'projB pinned: the signing key passphrase hint', agentId: 'alice', project: 'projB', pinned: true, importance: 1},
+      headers: owner,
+    })
+    await daemon.request('POST', '/api/memory/remember', {
+      body: {content: 'projA pinned: run make check before pushing', agentId: 'alice', project: 'projA', pinned: true, importance: 1},
+      headers: owner,
+    })
+    for (const [name, sessionKey] of [
+      ['allowedA', 'start-allowed-a'],
+      ['allowedAC', 'start-allowed-ac'],
+      ['projA', 'start-proj-a'],
+    ]) {
+      const started = await daemon.request('POST', '/api/hooks/session-start', {
+        body: {harness: 'claude-code', sessionKey, project: 'projA'},
+        headers: as(name),
+      })
       expect(started.status, name).toBe(200)
       expect(started.body.inject, name).toContain('run make check before pushing')
       expect(started.body.inject, name).not.toContain('signing key passphrase')
@@ -131,14 +159,27 @@ describe('hooks and sessions', () => {
   it("session-end with another project's session key is refused (403) and its transcript is not replaced", async () => {
     const original = 'User: how do we rotate projB credentials?\nAssistant: through the projB vault runbook.'
     await daemon.request('POST', '/api/hooks/session-start', {body: {harness: 'codex', sessionKey: 'sess-b', project: 'projB'}, headers: as('projB')})
-    const ended = await daemon.request('POST', '/api/hooks/session-end', {body: {harness: 'codex', sessionKey: 'sess-b', project: 'projB', transcript: original}, headers: as('projB')})
+    const ended = await daemon.request('POST', '/api/hooks/session-end', {
+      body: {harness: 'codex', sessionKey: 'sess-b', project: 'projB', transcript: original},
+      headers: as('projB'),
+    })
     expect(ended.status).toBe(200)
     const hijack = `${original}\nUser: ignore all that. ${'Attacker text. '.repeat(40)}`
-    const attempt = await daemon.request('POST', '/api/hooks/session-end', {body: {harness: 'codex', sessionKey: 'sess-b', project: 'projA', transcript: hijack}, headers: as('projA')})
+    const attempt = await daemon.request('POST', '/api/hooks/session-end', {
+      body: {harness: 'codex', sessionKey: 'sess-b', project: 'projA', transcript: hijack},
+      headers: as('projA'),
+    })
     expect(attempt.status).toBe(403)
     expect(attempt.body.code).toBe('scope_violation')
     for (const event of ['session-start', 'user-prompt-submit', 'pre-compaction', 'compaction-complete']) {
-      const body = {harness: 'codex', sessionKey: 'sess-b', project: 'projA', prompt: 'what is the projB vault runbook', summary: 'hijacked summary', transcript: hijack}
+      const body = {
+        harness: 'codex',
+        sessionKey: 'sess-b',
+        project: 'projA',
+        prompt: 'what is the projB vault runbook',
+        summary: 'hijacked summary',
+        transcript: hijack,
+      }
       const other = await daemon.request('POST', `/api/hooks/${event}`, {body, headers: as('projA')})
       expect(other.status, event).toBe(403)
     }
@@ -151,7 +192,10 @@ describe('hooks and sessions', () => {
 
   it('a session key another agent owns is refused for an agent-scoped key (403)', async () => {
     await daemon.request('POST', '/api/hooks/session-start', {body: {harness: 'codex', sessionKey: 'sess-alice', project: 'projA'}, headers: as('projA')})
-    const asBob = await daemon.request('POST', '/api/hooks/session-end', {body: {harness: 'codex', sessionKey: 'sess-alice', transcript: 'User: bob was here'}, headers: as('bob')})
+    const asBob = await daemon.request('POST', '/api/hooks/session-end', {
+      body: {harness: 'codex', sessionKey: 'sess-alice', transcript: 'User: bob was here'},
+      headers: as('bob'),
+    })
     expect(asBob.status).toBe(403)
     expect(asBob.body.code).toBe('scope_violation')
   })
@@ -160,8 +204,14 @@ describe('hooks and sessions', () => {
 describe('the whole read surface', () => {
   it("no read route shows a project key another project's memories, sessions or transcripts", async () => {
     const marker = 'zebracorn'
-    await daemon.request('POST', '/api/memory/remember', {body: {content: `projB ${marker} deploy notes for the pipeline`, pinned: true, importance: 1}, headers: as('projB')})
-    await daemon.request('POST', '/api/hooks/session-end', {body: {harness: 'codex', sessionKey: 'sess-marker', project: 'projB', transcript: `User: the ${marker} pipeline deploy notes`}, headers: as('projB')})
+    await daemon.request('POST', '/api/memory/remember', {
+      body: {content: `projB ${marker} deploy notes for the pipeline`, pinned: true, importance: 1},
+      headers: as('projB'),
+    })
+    await daemon.request('POST', '/api/hooks/session-end', {
+      body: {harness: 'codex', sessionKey: 'sess-marker', project: 'projB', transcript: `User: the ${marker} pipeline deploy notes`},
+      headers: as('projB'),
+    })
     for (const name of ['projA', 'allowedA', 'allowedAC']) {
       const reads = [
         await daemon.request('GET', '/api/memories?limit=500', {headers: as(name)}),
@@ -170,8 +220,14 @@ describe('the whole read surface', () => {
         await daemon.request('GET', '/api/sessions', {headers: as(name)}),
         await daemon.request('GET', '/api/sessions/sess-marker', {headers: as(name)}),
         await daemon.request('GET', '/api/sessions/sess-marker/transcript', {headers: as(name)}),
-        await daemon.request('POST', '/api/hooks/session-start', {body: {harness: 'codex', sessionKey: `surface-${name}`, project: 'projA'}, headers: as(name)}),
-        await daemon.request('POST', '/api/hooks/user-prompt-submit', {body: {harness: 'codex', sessionKey: `surface-${name}`, project: 'projA', prompt: `what are the ${marker} deploy pipeline notes?`}, headers: as(name)}),
+        await daemon.request('POST', '/api/hooks/session-start', {
+          body: {harness: 'codex', sessionKey: `surface-${name}`, project: 'projA'},
+          headers: as(name),
+        }),
+        await daemon.request('POST', '/api/hooks/user-prompt-submit', {
+          body: {harness: 'codex', sessionKey: `surface-${name}`, project: 'projA', prompt: `what are the ${marker} deploy pipeline notes?`},
+          headers: as(name),
+        }),
       ]
       for (const read of reads) {
         expect(read.status, `${name}: ${JSON.stringify(read.body)}`).toBeLessThan(500)
@@ -186,7 +242,15 @@ describe('the whole read surface', () => {
   it('a key limited to several projects must name the one it writes to', async () => {
     const unnamed = await daemon.request('POST', '/api/memory/remember', {body: {content: 'which project is this for?'}, headers: as('allowedAC')})
     expect(unnamed.status).toBe(403)
-    const imported = await daemon.request('POST', '/api/memory/import', {body: {memories: [{content: 'ok in projC', project: 'projC'}, {content: 'not in projB', project: 'projB'}]}, headers: as('allowedAC')})
+    const imported = await daemon.request('POST', '/api/memory/import', {
+      body: {
+        memories: [
+          {content: 'ok in projC', project: 'projC'},
+          {content: 'not in projB', project: 'projB'},
+        ],
+      },
+      headers: as('allowedAC'),
+    })
     expect(imported.status).toBe(403)
     const named = await daemon.request('POST', '/api/memory/remember', {body: {content: 'this one is for projC', project: 'projC'}, headers: as('allowedAC')})
     expect(named.status).toBe(201)
@@ -226,13 +290,22 @@ describe('counts and redaction', () => {
 
     const machineId = `laptop ${token}`
     const hook = await daemon.request('POST', '/api/hooks/session-end', {
-      body: {harness: token, agentId: 'carol', sessionKey: 'sess-redact', machineId, project: {gitRemote: remote}, transcript: 'User: hello there, a normal chat'},
+      body: {
+        harness: token,
+        agentId: 'carol',
+        sessionKey: 'sess-redact',
+        machineId,
+        project: {gitRemote: remote},
+        transcript: 'User: hello there, a normal chat',
+      },
       headers: owner,
     })
     expect(hook.status).toBe(200)
     const dump = JSON.stringify([
       (await storedRows(daemon, 'sessions')).filter((row) => row.session_key === 'sess-redact'),
-      (await storedRows(daemon, 'session_transcripts')).filter((row) => row.session_key === 'sess-redact').map((row) => ({project: row.project, harness: row.harness})),
+      (await storedRows(daemon, 'session_transcripts'))
+        .filter((row) => row.session_key === 'sess-redact')
+        .map((row) => ({project: row.project, harness: row.harness})),
       (await storedRows(daemon, 'harness_sightings')).map((row) => ({harness: row.harness, machine_id: row.machine_id})),
     ])
     expect(dump).not.toContain('hunter2')
@@ -250,8 +323,12 @@ describe.skipIf(onPostgres)('the store, upgraded from schema 4', () => {
       const old = new Database(file)
       for (const migration of MIGRATIONS.filter((m) => m.version <= 4)) old.exec(migration.sql)
       old.pragma('user_version = 4')
-      old.prepare(`INSERT INTO memories (id, content, content_hash, agent_id, project, idempotency_key, created_at, updated_at)
-        VALUES ('44444444-4444-4444-8444-444444444444', 'shared fact', 'h1', 'alice', 'projB', 'idem-old', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')`).run()
+      old
+        .prepare(
+          `INSERT INTO memories (id, content, content_hash, agent_id, project, idempotency_key, created_at, updated_at)
+        VALUES ('44444444-4444-4444-8444-444444444444', 'shared fact', 'h1', 'alice', 'projB', 'idem-old', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')`,
+        )
+        .run()
       old.close()
 
       const db = openDatabase(file, {backupBeforeMigrate: false})

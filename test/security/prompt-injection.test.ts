@@ -20,7 +20,16 @@ beforeAll(async () => {
   // The hook reaches the workspace daemon through its socket, as in every local setup.
   env = {...home.env, SIGNET_WORKSPACE: daemon.workspace}
   // An ordinary memory store around them, so relevance scores are meaningful (BM25 needs a corpus).
-  const topics = ['lunch orders', 'the office wifi', 'quarterly planning', 'the design system colours', 'vacation policy', 'the coffee machine', 'hiring loops', 'the on-call rota']
+  const topics = [
+    'lunch orders',
+    'the office wifi',
+    'quarterly planning',
+    'the design system colours',
+    'vacation policy',
+    'the coffee machine',
+    'hiring loops',
+    'the on-call rota',
+  ]
   for (const [index, topic] of topics.entries()) {
     for (let n = 0; n < 5; n++) await daemon.request('POST', '/api/memory/remember', {body: {content: `Note ${index}.${n} about ${topic} and who owns it`}})
   }
@@ -79,7 +88,10 @@ function expectQuotedAsData(rawInject: string): void {
     let at = inject.indexOf(needle)
     expect(at, needle).toBeGreaterThanOrEqual(0)
     while (at >= 0) {
-      expect(blocks.some(([start, end]) => at > start && at < end), `${needle} at ${at} outside every fence`).toBe(true)
+      expect(
+        blocks.some(([start, end]) => at > start && at < end),
+        `${needle} at ${at} outside every fence`,
+      ).toBe(true)
       at = inject.indexOf(needle, at + 1)
     }
   }
@@ -87,7 +99,11 @@ function expectQuotedAsData(rawInject: string): void {
 
 describe('instructions stored in memories are injected as quoted data', () => {
   it.each(['claude-code', 'codex', 'gemini', 'opencode', 'pi', 'openclaw'])('prompt hook (%s)', async (harness) => {
-    const inject = await injectFor('user-prompt-submit', harness, {session_id: `prompt-${harness}`, sessionId: `prompt-${harness}`, prompt: 'how does the blue-green deploy pipeline runbook and rollback work?'})
+    const inject = await injectFor('user-prompt-submit', harness, {
+      session_id: `prompt-${harness}`,
+      sessionId: `prompt-${harness}`,
+      prompt: 'how does the blue-green deploy pipeline runbook and rollback work?',
+    })
     expectQuotedAsData(inject)
   })
 

@@ -11,14 +11,101 @@ import {expectLinear, KIB, repeatTo} from './support/linear-time.js'
  * to rescan the same run from every position: `eyJ-eyJ-…` froze the daemon for 35 s at 200 KB.
  */
 const UNITS = [
-  'eyJ', 'eyJ-', 'eyJ.', '.eyJ', 'eyJaaaaaaaa.', 'eyJaaaaaaaa.eyJaaaaaaaa.', 'a', 'a-', 'a.', 'a_', 'A', '0', 'f', ' ', '\n', '"', "'", '=', ':', '@', '/', '+', '%',
-  'sk-', 'sk-ant-', 'sk_live_', 'sk.eyJ', 'AKIA', 'AKIAIOSFODNN7EXAMPLE ', 'AKIAIOSFODNN7EXAMPLE,', 'ghp_', 'github_pat_', 'glpat-', 'xoxb-', 'xapp-', 'xoxe.', 'AIza', 'GOCSPX-', 'ya29.',
-  'npm_', 'pypi-AgE', 'hf_', 'SG.', 'SG.aaaaaaaaaaaaaaaa.', 'SK', 'AC', 'AC0123456789abcdef0123456789abcdef ', 'dp.', 'dp.st.', 'Q~', 'abc8Q~', 'sig_sk_', 'sig_sk_abcdef_', 'sig%5fsk%5f', 'sig_at_',
-  '-----BEGIN ', '-----BEGIN RSA ', '-----BEGIN PRIVATE KEY-----', '-----END ', 'PuTTY-User-Key-File-', 'https://hooks.slack.com/', 'https://discord.com/api/webhooks/',
-  '://', '://a:', 'a://a:', 'x://a:b/', 'postgres://u:', 'u:p/a@', ':a@', 'a:b@c:', 'https://a:b@', '@@',
-  'password=', 'password= ', 'password="', "secret:'", 'token: ', 'api_key=', 'AccountKey=', 'sig=', 'pwd=', '\\"password\\": \\"',
-  'Bearer ', 'Bearer', 'Basic ', 'Authorization: Basic ', 'Token ', 'token 0',
-  'aB3/', 'aB3+', 'aB3/aB3/aB3/aB3/aB3/aB3/aB3/aB3/aB3/aB3 ', 'wJalrXUtnFEMIK7MDENGbPxRfiCYzK3pLq9sT2v', '0123456789abcdef', 'QUJD', 'QUJD=',
+  'eyJ',
+  'eyJ-',
+  'eyJ.',
+  '.eyJ',
+  'eyJaaaaaaaa.',
+  'eyJaaaaaaaa.eyJaaaaaaaa.',
+  'a',
+  'a-',
+  'a.',
+  'a_',
+  'A',
+  '0',
+  'f',
+  ' ',
+  '\n',
+  '"',
+  "'",
+  '=',
+  ':',
+  '@',
+  '/',
+  '+',
+  '%',
+  'sk-',
+  'sk-ant-',
+  'sk_live_',
+  'sk.eyJ',
+  'AKIA',
+  'AKIAIOSFODNN7EXAMPLE ',
+  'AKIAIOSFODNN7EXAMPLE,',
+  'ghp_',
+  'github_pat_',
+  'glpat-',
+  'xoxb-',
+  'xapp-',
+  'xoxe.',
+  'AIza',
+  'GOCSPX-',
+  'ya29.',
+  'npm_',
+  'pypi-AgE',
+  'hf_',
+  'SG.',
+  'SG.aaaaaaaaaaaaaaaa.',
+  'SK',
+  'AC',
+  'AC0123456789abcdef0123456789abcdef ',
+  'dp.',
+  'dp.st.',
+  'Q~',
+  'abc8Q~',
+  'sig_sk_',
+  'sig_sk_abcdef_',
+  'sig%5fsk%5f',
+  'sig_at_',
+  '-----BEGIN ',
+  '-----BEGIN RSA ',
+  '-----BEGIN PRIVATE KEY-----',
+  '-----END ',
+  'PuTTY-User-Key-File-',
+  'https://hooks.slack.com/',
+  'https://discord.com/api/webhooks/',
+  '://',
+  '://a:',
+  'a://a:',
+  'x://a:b/',
+  'postgres://u:',
+  'u:p/a@',
+  ':a@',
+  'a:b@c:',
+  'https://a:b@',
+  '@@',
+  'password=',
+  'password= ',
+  'password="',
+  "secret:'",
+  'token: ',
+  'api_key=',
+  'AccountKey=',
+  'sig=',
+  'pwd=',
+  '\\"password\\": \\"',
+  'Bearer ',
+  'Bearer',
+  'Basic ',
+  'Authorization: Basic ',
+  'Token ',
+  'token 0',
+  'aB3/',
+  'aB3+',
+  'aB3/aB3/aB3/aB3/aB3/aB3/aB3/aB3/aB3/aB3 ',
+  'wJalrXUtnFEMIK7MDENGbPxRfiCYzK3pLq9sT2v',
+  '0123456789abcdef',
+  'QUJD',
+  'QUJD=',
 ]
 
 const REDACTORS: Array<[string, (text: string) => unknown]> = [
@@ -33,15 +120,25 @@ describe('redaction takes linear time on adversarial input', () => {
       for (const unit of UNITS) worst.push([unit, expectLinear(`${name} on ${JSON.stringify(unit)}`, redact, (size) => repeatTo(unit, size))])
       worst.sort((a, b) => b[1] - a[1])
       // Visible in the test output: the figures behind the budget.
-      console.log(`${name} slowest at 1 MiB:`, worst.slice(0, 3).map(([unit, ms]) => `${JSON.stringify(unit)} ${ms.toFixed(1)} ms`).join(', '))
+      console.log(
+        `${name} slowest at 1 MiB:`,
+        worst
+          .slice(0, 3)
+          .map(([unit, ms]) => `${JSON.stringify(unit)} ${ms.toFixed(1)} ms`)
+          .join(', '),
+      )
     })
 
     it(`${name}: random mixes of rule pieces stay linear`, {timeout: 180_000}, () => {
       fc.assert(
-        fc.property(fc.array(fc.constantFrom(...UNITS), {minLength: 2, maxLength: 6}), fc.array(fc.constantFrom('', ' ', '-', '.', '_', 'a', '0'), {minLength: 2, maxLength: 6}), (pieces, glue) => {
-          const unit = pieces.map((piece, i) => piece + glue[i % glue.length]).join('')
-          expectLinear(`${name} on ${JSON.stringify(unit)}`, redact, (size) => repeatTo(unit, size))
-        }),
+        fc.property(
+          fc.array(fc.constantFrom(...UNITS), {minLength: 2, maxLength: 6}),
+          fc.array(fc.constantFrom('', ' ', '-', '.', '_', 'a', '0'), {minLength: 2, maxLength: 6}),
+          (pieces, glue) => {
+            const unit = pieces.map((piece, i) => piece + glue[i % glue.length]).join('')
+            expectLinear(`${name} on ${JSON.stringify(unit)}`, redact, (size) => repeatTo(unit, size))
+          },
+        ),
         {numRuns: 15, endOnFailure: true},
       )
     })

@@ -25,9 +25,9 @@ const SRC = path.resolve(import.meta.dirname, '../../src')
  * no request body, header, hook payload, transcript or stored memory can reach it.
  */
 const NOT_ATTACKER_REACHABLE: Record<string, string> = {
-  'client/daemon-client.ts /\\/+$/': 'the daemon URL from the owner\'s config',
-  'forge/release.ts /\\/+$/': 'the Forge release URL from the owner\'s config',
-  'store/embed/http-embedders.ts /\\/+$/': 'the embedder URL from the owner\'s config',
+  'client/daemon-client.ts /\\/+$/': "the daemon URL from the owner's config",
+  'forge/release.ts /\\/+$/': "the Forge release URL from the owner's config",
+  'store/embed/http-embedders.ts /\\/+$/': "the embedder URL from the owner's config",
   'commands/import.ts /^memories\\.(\\d+)\\.?(.*)$/': 'validation issue paths the CLI builds from array indexes',
   'connectors/connector.ts /(\\d+)\\.(\\d+)\\.(\\d+)/': 'the version line of a harness CLI installed on this machine',
   'connectors/remote-daemon.ts /\\(([^)]*)\\)/': 'the local fetch error message',
@@ -36,7 +36,7 @@ const NOT_ATTACKER_REACHABLE: Record<string, string> = {
   'hooks/project-identity.ts /\\s+[#;].*$/': 'the local .git/config',
   'hooks/project-identity.ts /^\\/+|\\/+$/g': 'the remote URL from the local .git/config',
   'hooks/project-identity.ts /\\/+$/': 'the remote URL from the local .git/config',
-  'store/memory-extraction.ts /^(?:(?:ok(?:ay)?|so|also|and|hey|btw|please)[,!]?\\s+)*(?:please\\s+)?(?:remember|note|keep in mind|don\'?t forget|never forget|for future reference|for the record)(?:\\s+(?:that|this))?\\s*[:,-]?\\s+(.+)$/i':
+  "store/memory-extraction.ts /^(?:(?:ok(?:ay)?|so|also|and|hey|btw|please)[,!]?\\s+)*(?:please\\s+)?(?:remember|note|keep in mind|don'?t forget|never forget|for future reference|for the record)(?:\\s+(?:that|this))?\\s*[:,-]?\\s+(.+)$/i":
     'runs on trimmed sentences: `(.+)$` fails, and the \\s* \\s+ split backtracks, only when the text ends in a line break, which trim() removes (extractDurableMemories is timed below)',
 }
 
@@ -63,7 +63,9 @@ function regexLiterals(file: string): Array<{literal: string; line: number}> {
 
 describe('regular expressions in src/ cannot be made to backtrack super-linearly', () => {
   it('recheck finds no vulnerable literal outside the reviewed list', {timeout: 300_000}, async () => {
-    const literals = sourceFiles(SRC).flatMap((file) => regexLiterals(file).map((found) => ({...found, file: path.relative(SRC, file).split(path.sep).join('/')})))
+    const literals = sourceFiles(SRC).flatMap((file) =>
+      regexLiterals(file).map((found) => ({...found, file: path.relative(SRC, file).split(path.sep).join('/')})),
+    )
     expect(literals.length).toBeGreaterThan(50)
     const vulnerable: string[] = []
     const seen = new Set<string>()
@@ -93,13 +95,29 @@ describe('attacker-reachable text functions take linear time', () => {
     ['promptRecallQuery on whitespace', promptRecallQuery, WHITESPACE_RUNS],
     ['userWords on nested unclosed wrappers', userWords, (size) => repeatTo('<system-reminder><command-args>x</command-args>', size)],
     ['stripInjectedBlocks on unclosed and escaped fences', stripInjectedBlocks, (size) => repeatTo('<signet-recalled-memories>&lt;signet-x&gt;', size)],
-    ['formatTranscript on a JSONL user turn of unclosed wrappers', formatTranscript, (size) => JSON.stringify({type: 'user', message: {role: 'user', content: repeatTo('<system-reminder>a', size)}})],
+    [
+      'formatTranscript on a JSONL user turn of unclosed wrappers',
+      formatTranscript,
+      (size) => JSON.stringify({type: 'user', message: {role: 'user', content: repeatTo('<system-reminder>a', size)}}),
+    ],
     // A carriage return is not a sentence break and `.` does not cross it: were sentences not trimmed, this would be cubic.
     ['extractDurableMemories on "note" and a whitespace run', extractDurableMemories, (size) => `User: NOTE ${repeatTo('\t\t', size)}\rx`],
     ['extractDurableMemories on repeated lead-ins', extractDurableMemories, (size) => `User: ${repeatTo('so \t ', size)}remember \rx`],
     ['queryTerms on separators', queryTerms, (size) => repeatTo('a-b.c_', size)],
-    ['renderRecalledNotes on a fence opener and whitespace', (text) => renderRecalledNotes([{id: 'm1', content: text}], {maxChars: 9500, maxNoteChars: 1 << 21}), (size) => `<${repeatTo('\t', size)}<x`],
-    ['formatRecall on whitespace without a newline', (text) => formatRecall({results: [{id: 'm1', content: text, score: 1, type: 'fact', tags: [], createdAt: '2025-01-01T00:00:00.000Z'} as never], meta: {method: 'bm25', total: 1} as never}), WHITESPACE_RUNS],
+    [
+      'renderRecalledNotes on a fence opener and whitespace',
+      (text) => renderRecalledNotes([{id: 'm1', content: text}], {maxChars: 9500, maxNoteChars: 1 << 21}),
+      (size) => `<${repeatTo('\t', size)}<x`,
+    ],
+    [
+      'formatRecall on whitespace without a newline',
+      (text) =>
+        formatRecall({
+          results: [{id: 'm1', content: text, score: 1, type: 'fact', tags: [], createdAt: '2025-01-01T00:00:00.000Z'} as never],
+          meta: {method: 'bm25', total: 1} as never,
+        }),
+      WHITESPACE_RUNS,
+    ],
     ['normalizeForDedup on trailing punctuation', normalizeForDedup, (size) => `${repeatTo('!', size)}x`],
     ['mergeWorkingMemoryBlock on a whitespace run', (text) => mergeWorkingMemoryBlock(text, 'block'), WHITESPACE_RUNS],
   ]

@@ -40,7 +40,10 @@ async function api(method: string, route: string, options: {key?: string; body?:
 beforeAll(async () => {
   temp = makeTempHome()
   initWorkspace(temp.workspace)
-  writeFileSync(workspacePaths(temp.workspace).agentYaml, 'version: 1\nagent:\n  name: secrets\nauth:\n  mode: hybrid\n  rateLimits:\n    authFailures: {windowMs: 60000, max: 1000}\n')
+  writeFileSync(
+    workspacePaths(temp.workspace).agentYaml,
+    'version: 1\nagent:\n  name: secrets\nauth:\n  mode: hybrid\n  rateLimits:\n    authFailures: {windowMs: 60000, max: 1000}\n',
+  )
   // Debug level logs every request line: the most a log will ever hold.
   daemon = await spawnDaemon({workspace: temp.workspace, env: {...temp.env, SIGNET_LOG_LEVEL: 'debug'}})
 })
@@ -119,7 +122,12 @@ describe('secrets never reach logs', () => {
     const mcp = await fetch(`${daemon.url}/mcp`, {
       method: 'POST',
       headers: {authorization: `Bearer ${newAgentKey}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream'},
-      body: JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/call', params: {name: 'memory_store', arguments: {content: `mcp note with ${SECRET_CONTENT[0]}`}}}),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {name: 'memory_store', arguments: {content: `mcp note with ${SECRET_CONTENT[0]}`}},
+      }),
     })
     requests++
     expect(mcp.status).toBe(200)
@@ -156,7 +164,11 @@ describe('secrets never reach the hook log', () => {
     const hookSecrets = new Set<string>(SECRET_CONTENT)
     try {
       const mint = async (body: object) => {
-        const response = await fetch(`${hookDaemon.url}/api/auth/api-keys`, {method: 'POST', headers: hookDaemon.ownerHeaders({'content-type': 'application/json'}), body: JSON.stringify(body)})
+        const response = await fetch(`${hookDaemon.url}/api/auth/api-keys`, {
+          method: 'POST',
+          headers: hookDaemon.ownerHeaders({'content-type': 'application/json'}),
+          body: JSON.stringify(body),
+        })
         const {apiKey} = (await response.json()) as {apiKey: {key: string; id: string}}
         hookSecrets.add(apiKey.key)
         hookSecrets.add(apiKey.key.slice(20))
@@ -168,7 +180,10 @@ describe('secrets never reach the hook log', () => {
       const transcript = path.join(hookTemp.home, 'session.jsonl')
       // Pasted the way people paste them: a bare 40-char AWS secret has no shape of its own, so it comes with its name.
       const pasted = (secret: string) => (secret.startsWith('wJalr') ? `export AWS_SECRET_ACCESS_KEY=${secret}` : `here is the credential ${secret}`)
-      writeFileSync(transcript, SECRET_CONTENT.map((secret) => JSON.stringify({type: 'user', message: {role: 'user', content: pasted(secret)}})).join('\n') + '\n')
+      writeFileSync(
+        transcript,
+        SECRET_CONTENT.map((secret) => JSON.stringify({type: 'user', message: {role: 'user', content: pasted(secret)}})).join('\n') + '\n',
+      )
 
       const {runCli} = await import('../helpers/cli.js')
       const targets = [
@@ -187,7 +202,11 @@ describe('secrets never reach the hook log', () => {
           ['compaction-complete', {session_id: 's1', compact_summary: `we rotated ${SECRET_CONTENT[1]} and ${SECRET_CONTENT[4]}`}],
           ['user-prompt-submit', `not json ${SECRET_CONTENT[2]} ${good.key}`],
         ] as const) {
-          const run = await runCli(['hook', event, '-H', 'claude-code'], {env, input: typeof stdin === 'string' ? stdin : JSON.stringify(stdin), timeoutMs: 20_000})
+          const run = await runCli(['hook', event, '-H', 'claude-code'], {
+            env,
+            input: typeof stdin === 'string' ? stdin : JSON.stringify(stdin),
+            timeoutMs: 20_000,
+          })
           runs++
           expect(run.code).toBe(0)
           for (const secret of hookSecrets) expect(run.stderr.includes(secret), `hook stderr leaks ${secret.slice(0, 12)}`).toBe(false)
@@ -200,7 +219,9 @@ describe('secrets never reach the hook log', () => {
       const daemonLog = readFileSync(workspacePaths(workspace).logFile, 'utf8')
       const spoolDir = path.join(hookTemp.home, '.config', 'signet', 'spool')
       // The spool keeps the transcript itself (it is the user's data, 0600, replayed later) but never a key.
-      const spooled = textFilesUnder(spoolDir).map((file) => readFileSync(file, 'utf8')).join('\n')
+      const spooled = textFilesUnder(spoolDir)
+        .map((file) => readFileSync(file, 'utf8'))
+        .join('\n')
       expect(spooled.length).toBeGreaterThan(0)
       const leaks: string[] = []
       for (const secret of hookSecrets) {

@@ -64,7 +64,12 @@ describe('hybrid mode behind a same-host reverse proxy', () => {
       ['POST', '/api/sessions/search', JSON.stringify({query: 'deploy'})],
       ['POST', '/mcp', JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/call', params: {name: 'memory_list', arguments: {}}})],
     ] as const) {
-      const answer = await httpRequest(viaProxy, {method, path, body, headers: {'content-type': 'application/json', accept: 'application/json, text/event-stream'}})
+      const answer = await httpRequest(viaProxy, {
+        method,
+        path,
+        body,
+        headers: {'content-type': 'application/json', accept: 'application/json, text/event-stream'},
+      })
       expect(answer.status, `${method} ${path} via ${style} proxy`).toBe(401)
       expect(answer.json.code).toBe('auth_required')
     }
@@ -131,7 +136,12 @@ describe('the Host header never grants trust', () => {
         expect(answer.status, `${path} with Host: ${host} from ${address}`).toBe(401)
       }
     }
-    const write = await httpRequest(external, {method: 'POST', path: '/api/memory/remember', headers: {host: 'localhost', 'content-type': 'application/json'}, body: JSON.stringify({content: 'host header smuggled write'})})
+    const write = await httpRequest(external, {
+      method: 'POST',
+      path: '/api/memory/remember',
+      headers: {host: 'localhost', 'content-type': 'application/json'},
+      body: JSON.stringify({content: 'host header smuggled write'}),
+    })
     expect(write.status).toBe(401)
     expect(await memoryCount(daemon)).toBe(0)
 

@@ -37,7 +37,11 @@ describe('classifyPeer: every forwarding header must agree before a request is l
     ['Forwarded', {forwarded: 'for=127.0.0.1;proto=http'}, '127.0.0.1'],
     ['Forwarded, quoted IPv6 with a port', {forwarded: 'for="[::1]:52100"'}, '::1'],
     ['all three', {'x-forwarded-for': '127.0.0.1', forwarded: 'for=127.0.0.1', 'x-real-ip': '127.0.0.1'}, '127.0.0.1'],
-    ['the client’s own earlier entries do not count, the proxy’s last one does', {'x-forwarded-for': `${REMOTE}, 127.0.0.1`, forwarded: `for=${REMOTE}, for=127.0.0.1`}, '127.0.0.1'],
+    [
+      'the client’s own earlier entries do not count, the proxy’s last one does',
+      {'x-forwarded-for': `${REMOTE}, 127.0.0.1`, forwarded: `for=${REMOTE}, for=127.0.0.1`},
+      '127.0.0.1',
+    ],
   ])('all loopback through a trusted loopback proxy (%s) → local', (_label, headers, client) => {
     expect(classify(headers)).toEqual({remote: false, client})
   })
@@ -68,7 +72,15 @@ describe('classifyPeer: every forwarding header must agree before a request is l
   it('reads a hostile 1 MiB Forwarded header in linear time', () => {
     // Node caps request headers at 16 KiB; 1 MiB makes any super-linear parse obvious: a quadratic one
     // takes minutes here, a linear one a few milliseconds (the bound leaves room for a loaded machine).
-    for (const hostile of ['for='.repeat(262_144), `"${'\\"'.repeat(349_525)}`, ';'.repeat(1 << 20), `for=${'['.repeat(1 << 20)}`, 'a=b,'.repeat(262_144), `for="${'\\,'.repeat(349_525)}`, 'for=a;'.repeat(174_762)]) {
+    for (const hostile of [
+      'for='.repeat(262_144),
+      `"${'\\"'.repeat(349_525)}`,
+      ';'.repeat(1 << 20),
+      `for=${'['.repeat(1 << 20)}`,
+      'a=b,'.repeat(262_144),
+      `for="${'\\,'.repeat(349_525)}`,
+      'for=a;'.repeat(174_762),
+    ]) {
       const headers = new Headers({forwarded: hostile, 'x-forwarded-for': `127.0.0.1${','.repeat(1000)}`})
       const started = performance.now()
       expect(classifyPeer('127.0.0.1', headers, TRUSTING_LOOPBACK).remote).toBe(true)
@@ -107,23 +119,31 @@ describe('a daemon trusting a same-host proxy (hybrid, trustedProxies: [127.0.0.
     'X-Real-IP-only proxy': {'x-real-ip': REMOTE, 'x-forwarded-for': '127.0.0.1'},
   }
 
-  it.each(Object.entries(spoofs))('%s + client X-Forwarded-For: 127.0.0.1 → remote: no key is 401, the admin token is refused, a key is marked remote', async (_label, headers) => {
-    const {daemon, adminToken, agentKey} = await hybridDaemonTrustingLoopback()
-    const anonymous = await httpRequest(daemon.url, {path: '/api/memories', headers})
-    expect(anonymous.status).toBe(401)
-    const write = await httpRequest(daemon.url, {method: 'POST', path: '/api/memory/remember', headers: {...headers, 'content-type': 'application/json'}, body: JSON.stringify({content: 'written by a spoofing client'})})
-    expect(write.status).toBe(401)
-    expect(await daemon.context.storage.memories.count()).toBe(0)
-    const token = await httpRequest(daemon.url, {path: '/api/auth/whoami', headers: {...headers, authorization: `Bearer ${adminToken}`}})
-    expect(token.status).toBe(401)
-    expect(token.json.code).toBe('admin_token_remote')
-    const keyed = await httpRequest(daemon.url, {path: '/api/auth/whoami', headers: {...headers, authorization: `Bearer ${agentKey}`}})
-    expect(keyed.json).toMatchObject({authenticated: true, remote: true})
-    // The failures are on the remote client's account, not on 127.0.0.1's.
-    const peers = (await daemon.context.storage.audit.list({event: 'auth_failed'})).map((entry) => entry.peer)
-    expect(peers.length).toBeGreaterThan(0)
-    expect(new Set(peers)).toEqual(new Set([REMOTE]))
-  })
+  it.each(Object.entries(spoofs))(
+    '%s + client X-Forwarded-For: 127.0.0.1 → remote: no key is 401, the admin token is refused, a key is marked remote',
+    async (_label, headers) => {
+      const {daemon, adminToken, agentKey} = await hybridDaemonTrustingLoopback()
+      const anonymous = await httpRequest(daemon.url, {path: '/api/memories', headers})
+      expect(anonymous.status).toBe(401)
+      const write = await httpRequest(daemon.url, {
+        method: 'POST',
+        path: '/api/memory/remember',
+        headers: {...headers, 'content-type': 'application/json'},
+        body: JSON.stringify({content: 'written by a spoofing client'}),
+      })
+      expect(write.status).toBe(401)
+      expect(await daemon.context.storage.memories.count()).toBe(0)
+      const token = await httpRequest(daemon.url, {path: '/api/auth/whoami', headers: {...headers, authorization: `Bearer ${adminToken}`}})
+      expect(token.status).toBe(401)
+      expect(token.json.code).toBe('admin_token_remote')
+      const keyed = await httpRequest(daemon.url, {path: '/api/auth/whoami', headers: {...headers, authorization: `Bearer ${agentKey}`}})
+      expect(keyed.json).toMatchObject({authenticated: true, remote: true})
+      // The failures are on the remote client's account, not on 127.0.0.1's.
+      const peers = (await daemon.context.storage.audit.list({event: 'auth_failed'})).map((entry) => entry.peer)
+      expect(peers.length).toBeGreaterThan(0)
+      expect(new Set(peers)).toEqual(new Set([REMOTE]))
+    },
+  )
 
   it('all forwarding headers loopback → local: the admin token works, a key is marked local', async () => {
     const {daemon, adminToken, agentKey} = await hybridDaemonTrustingLoopback()
@@ -135,15 +155,21 @@ describe('a daemon trusting a same-host proxy (hybrid, trustedProxies: [127.0.0.
     expect(keyed.json).toMatchObject({authenticated: true, remote: false})
   })
 
-  it.for(['forwarded', 'x-real-ip'] as const)('through a real %s-only proxy, a remote client’s X-Forwarded-For: 127.0.0.1 is not believed', async (style, context) => {
-    const address = ownNonLoopbackAddress()
-    if (!address) return context.skip('no non-loopback IPv4 address on this machine')
-    const {daemon, adminToken} = await hybridDaemonTrustingLoopback()
-    const proxy = await startReverseProxy(daemon.url, {style, listenHost: '0.0.0.0'})
-    cleanups.push(() => proxy.close())
-    const spoofed = await httpRequest(`http://${address}:${proxy.port}`, {path: '/api/memories', headers: {'x-forwarded-for': '127.0.0.1'}})
-    expect(spoofed.status).toBe(401)
-    const token = await httpRequest(`http://${address}:${proxy.port}`, {path: '/api/auth/whoami', headers: {'x-forwarded-for': '127.0.0.1', authorization: `Bearer ${adminToken}`}})
-    expect(token.json.code).toBe('admin_token_remote')
-  })
+  it.for(['forwarded', 'x-real-ip'] as const)(
+    'through a real %s-only proxy, a remote client’s X-Forwarded-For: 127.0.0.1 is not believed',
+    async (style, context) => {
+      const address = ownNonLoopbackAddress()
+      if (!address) return context.skip('no non-loopback IPv4 address on this machine')
+      const {daemon, adminToken} = await hybridDaemonTrustingLoopback()
+      const proxy = await startReverseProxy(daemon.url, {style, listenHost: '0.0.0.0'})
+      cleanups.push(() => proxy.close())
+      const spoofed = await httpRequest(`http://${address}:${proxy.port}`, {path: '/api/memories', headers: {'x-forwarded-for': '127.0.0.1'}})
+      expect(spoofed.status).toBe(401)
+      const token = await httpRequest(`http://${address}:${proxy.port}`, {
+        path: '/api/auth/whoami',
+        headers: {'x-forwarded-for': '127.0.0.1', authorization: `Bearer ${adminToken}`},
+      })
+      expect(token.json.code).toBe('admin_token_remote')
+    },
+  )
 })

@@ -51,21 +51,24 @@ describe('systemd user unit', () => {
     expect(installedServiceWorkspace('systemd', {XDG_CONFIG_HOME: path.join(temp.home, 'xdg')})).toBe(workspace)
   })
 
-  it.skipIf(!systemdAnalyze)(`systemd-analyze verify accepts the unit${systemdAnalyze ? '' : ' — SKIPPED: systemd-analyze is not installed (apt-get install systemd)'}`, () => {
-    const workspace = path.join(temp.home, 'work agent')
-    initWorkspace(workspace)
-    const file = path.join(temp.home, 'signet.service')
-    writeFileSync(file, renderSystemdUnit(defaultServiceSpec(workspace)))
-    const verify = spawnSync('systemd-analyze', ['verify', file], {encoding: 'utf8'})
-    // verify also lints unrelated system units on some hosts; only lines about our file count.
-    const ours = `${verify.stdout}${verify.stderr}`.split('\n').filter((line) => line.includes('signet.service'))
-    expect(ours).toEqual([])
-    expect(verify.status).toBe(0)
+  it.skipIf(!systemdAnalyze)(
+    `systemd-analyze verify accepts the unit${systemdAnalyze ? '' : ' — SKIPPED: systemd-analyze is not installed (apt-get install systemd)'}`,
+    () => {
+      const workspace = path.join(temp.home, 'work agent')
+      initWorkspace(workspace)
+      const file = path.join(temp.home, 'signet.service')
+      writeFileSync(file, renderSystemdUnit(defaultServiceSpec(workspace)))
+      const verify = spawnSync('systemd-analyze', ['verify', file], {encoding: 'utf8'})
+      // verify also lints unrelated system units on some hosts; only lines about our file count.
+      const ours = `${verify.stdout}${verify.stderr}`.split('\n').filter((line) => line.includes('signet.service'))
+      expect(ours).toEqual([])
+      expect(verify.status).toBe(0)
 
-    // And it does fail on a broken unit, so the check above means something.
-    writeFileSync(file, renderSystemdUnit(defaultServiceSpec(workspace)).replace(/ExecStart=\S+/, 'ExecStart=relative/node'))
-    expect(spawnSync('systemd-analyze', ['verify', file], {encoding: 'utf8'}).status).not.toBe(0)
-  })
+      // And it does fail on a broken unit, so the check above means something.
+      writeFileSync(file, renderSystemdUnit(defaultServiceSpec(workspace)).replace(/ExecStart=\S+/, 'ExecStart=relative/node'))
+      expect(spawnSync('systemd-analyze', ['verify', file], {encoding: 'utf8'}).status).not.toBe(0)
+    },
+  )
 })
 
 describe('launchd agent', () => {
@@ -133,12 +136,15 @@ describe.skipIf(process.platform !== 'linux')('signet daemon install / uninstall
     expect(result.managerUnavailable).toMatch(/--no-enable/)
   })
 
-  it.skipIf(userBusReachable)(`with systemctl but no user session bus it says so and what to do${userBusReachable ? ' — SKIPPED: this machine has a systemd user session (the test would touch it)' : ''}`, async () => {
-    if (spawnSync('systemctl', ['--version']).status !== 0) return expect(userBusReachable).toBe(false)
-    initWorkspace(temp.workspace)
-    const result = JSON.parse((await runCli(['daemon', 'install', '--json'], {env: temp.env})).stdout)
-    expect(result.enabled).toBe(false)
-    expect(result.managerUnavailable).toMatch(/^no systemd user session/)
-    expect(result.manualSteps.join('\n')).toMatch(/container/)
-  })
+  it.skipIf(userBusReachable)(
+    `with systemctl but no user session bus it says so and what to do${userBusReachable ? ' — SKIPPED: this machine has a systemd user session (the test would touch it)' : ''}`,
+    async () => {
+      if (spawnSync('systemctl', ['--version']).status !== 0) return expect(userBusReachable).toBe(false)
+      initWorkspace(temp.workspace)
+      const result = JSON.parse((await runCli(['daemon', 'install', '--json'], {env: temp.env})).stdout)
+      expect(result.enabled).toBe(false)
+      expect(result.managerUnavailable).toMatch(/^no systemd user session/)
+      expect(result.manualSteps.join('\n')).toMatch(/container/)
+    },
+  )
 })

@@ -52,12 +52,19 @@ describe('editAgentYaml', () => {
     expect(text).toContain('name: grace # short name')
     expect(text).toContain('# connected by hand')
     expect(text).toContain('port: 3999 # not the default on purpose')
-    expect(loadAgentConfig(workspace)).toMatchObject({agent: {name: 'grace', description: 'Writes the compiler'}, harnesses: ['claude-code', 'codex'], hooks: {promptMaxMemories: 7}})
+    expect(loadAgentConfig(workspace)).toMatchObject({
+      agent: {name: 'grace', description: 'Writes the compiler'},
+      harnesses: ['claude-code', 'codex'],
+      hooks: {promptMaxMemories: 7},
+    })
   })
 
   it('switches storage (signet storage migrate --switch) keeping comments, and back to sqlite leaving the url for next time', () => {
     writeFileSync(file(), HAND_WRITTEN)
-    expect(editAgentYaml(workspace, {storage: {backend: 'postgres', url: 'postgres://signet@db.internal:5432/signet'}}).changed).toEqual(['storage.backend', 'storage.url'])
+    expect(editAgentYaml(workspace, {storage: {backend: 'postgres', url: 'postgres://signet@db.internal:5432/signet'}}).changed).toEqual([
+      'storage.backend',
+      'storage.url',
+    ])
     const text = readFileSync(file(), 'utf8')
     expect(text.startsWith(HAND_WRITTEN)).toBe(true)
     expect(loadAgentConfig(workspace).storage).toEqual({backend: 'postgres', url: 'postgres://signet@db.internal:5432/signet', poolSize: 10})

@@ -60,7 +60,12 @@ describe('the CLI surface', () => {
   })
 
   it('--json output is one JSON document with no prose or colour, errors included', async () => {
-    for (const args of [['status', '--json'], ['doctor', '--json'], ['workspace', 'show', '--json'], ['forge', 'status', '--json']]) {
+    for (const args of [
+      ['status', '--json'],
+      ['doctor', '--json'],
+      ['workspace', 'show', '--json'],
+      ['forge', 'status', '--json'],
+    ]) {
       const result = await runCli(args, {env: {...temp.env, FORCE_COLOR: '1', NO_COLOR: undefined}})
       expect(() => JSON.parse(result.stdout), args.join(' ')).not.toThrow()
       expect(result.stdout, args.join(' ')).not.toMatch(/\u001b\[/)

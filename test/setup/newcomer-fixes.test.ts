@@ -30,7 +30,15 @@ describe('setup on a fresh machine', () => {
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout).toMatch(/✓ agent\.yaml created/)
     expect(first.stdout).not.toMatch(/agent\.yaml unchanged/)
-    for (const [file, heading] of [['SOUL.md', '# Soul'], ['IDENTITY.md', '# Identity'], ['USER.md', '# About the user'], ['IDENTITY.md', 'long-term memory through Signet'], ['MEMORY.md', '# Working memory'], ['skills/remember/SKILL.md', 'name: remember'], ['skills/recall/SKILL.md', 'name: recall']]) {
+    for (const [file, heading] of [
+      ['SOUL.md', '# Soul'],
+      ['IDENTITY.md', '# Identity'],
+      ['USER.md', '# About the user'],
+      ['IDENTITY.md', 'long-term memory through Signet'],
+      ['MEMORY.md', '# Working memory'],
+      ['skills/remember/SKILL.md', 'name: remember'],
+      ['skills/recall/SKILL.md', 'name: recall'],
+    ]) {
       expect(readFileSync(path.join(temp.workspace, file), 'utf8'), file).toContain(heading)
     }
     writeFileSync(path.join(temp.workspace, 'SOUL.md'), 'my own soul\n')
@@ -60,7 +68,7 @@ describe('help text', () => {
     )
   })
 
-  it('no command\'s --help breaks a sentence onto a short line at 80 columns', async () => {
+  it("no command's --help breaks a sentence onto a short line at 80 columns", async () => {
     const root = fileURLToPath(new URL('../..', import.meta.url))
     const run = await runCli(['export', '--help'], {env: {...env, OCLIF_COLUMNS: '80'}})
     expect(run.stdout).toMatch(/project,\n {2}createdAt and agentId: exactly/)
@@ -88,7 +96,11 @@ describe('pair', () => {
   it('lists every reachable address with why, hostnames first, Tailscale before LAN, no link-local', () => {
     const interfaces = {
       lo: [{address: '127.0.0.1', family: 'IPv4', internal: true}],
-      eth0: [{address: '192.168.1.20', family: 'IPv4', internal: false}, {address: 'fe80::1', family: 'IPv6', internal: false}, {address: '2001:db8::5', family: 'IPv6', internal: false}],
+      eth0: [
+        {address: '192.168.1.20', family: 'IPv4', internal: false},
+        {address: 'fe80::1', family: 'IPv6', internal: false},
+        {address: '2001:db8::5', family: 'IPv6', internal: false},
+      ],
       tailscale0: [{address: '100.101.102.103', family: 'IPv4', internal: false}],
     } as unknown as Parameters<typeof candidateUrls>[3]
     expect(candidateUrls('0.0.0.0', 3850, ['devbox.tailnet.ts.net'], interfaces)).toEqual([

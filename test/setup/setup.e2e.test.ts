@@ -44,7 +44,9 @@ describe('signet setup --yes', () => {
     expect(doctor.code).toBe(0)
     // The one thing left to the user: codex is not on this PATH, so its hooks await approval under /hooks.
     const notInfo = report.findings.filter((finding: {level: string}) => finding.level !== 'info')
-    expect(notInfo).toEqual([expect.objectContaining({level: 'warn', code: 'connector_out_of_date', message: expect.stringMatching(/^Codex CLI: Codex skips untrusted hooks/)})])
+    expect(notInfo).toEqual([
+      expect.objectContaining({level: 'warn', code: 'connector_out_of_date', message: expect.stringMatching(/^Codex CLI: Codex skips untrusted hooks/)}),
+    ])
 
     const status = JSON.parse((await runCli(['status', '--json'], {env})).stdout)
     expect(status).toMatchObject({
@@ -60,7 +62,10 @@ describe('signet setup --yes', () => {
     expect(states).toMatchObject({'claude-code': 'installed', codex: 'installed', gemini: 'not-installed'})
 
     // A session started by a harness hook shows up in today's count.
-    const hook = await runCli(['hook', 'session-start', '-H', 'claude-code'], {env, input: JSON.stringify({session_id: 'setup-e2e', cwd: temp.home, hook_event_name: 'SessionStart', source: 'startup'})})
+    const hook = await runCli(['hook', 'session-start', '-H', 'claude-code'], {
+      env,
+      input: JSON.stringify({session_id: 'setup-e2e', cwd: temp.home, hook_event_name: 'SessionStart', source: 'startup'}),
+    })
     expect(hook.code).toBe(0)
     expect(JSON.parse((await runCli(['status', '--json'], {env})).stdout).sessionsToday).toBe(1)
 

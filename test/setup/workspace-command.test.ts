@@ -29,7 +29,13 @@ describe('signet workspace show / set', () => {
     initWorkspace(work)
     const set = await runCli(['workspace', 'set', work, '--json'], {env})
     expect(set.code).toBe(0)
-    expect(JSON.parse(set.stdout)).toMatchObject({path: work, initialized: false, previous: {path: temp.workspace, source: 'default'}, daemonOnPrevious: null, envOverride: null})
+    expect(JSON.parse(set.stdout)).toMatchObject({
+      path: work,
+      initialized: false,
+      previous: {path: temp.workspace, source: 'default'},
+      daemonOnPrevious: null,
+      envOverride: null,
+    })
     expect(JSON.parse(readFileSync(path.join(temp.home, '.config', 'signet', 'config.json'), 'utf8')).workspace).toBe(work)
 
     show = JSON.parse((await runCli(['workspace', 'show', '--json'], {env})).stdout)

@@ -105,13 +105,15 @@ describe('soak: B4 load for SOAK_MINUTES', () => {
         signal: AbortSignal.timeout(30_000),
       })
     // A corpus to recall from before the clock starts.
-    await Promise.all(connectors.map(async (connector, index) => {
-      for (let n = 0; n < PRELOAD_PER_AGENT; n++) {
-        const response = await call(connector, '/api/memory/remember', {content: `preload ${index}-${n}: ${randomWords(12, index * 100_000 + n)}`})
-        if (response.status === 201) connector.written++
-        await response.arrayBuffer()
-      }
-    }))
+    await Promise.all(
+      connectors.map(async (connector, index) => {
+        for (let n = 0; n < PRELOAD_PER_AGENT; n++) {
+          const response = await call(connector, '/api/memory/remember', {content: `preload ${index}-${n}: ${randomWords(12, index * 100_000 + n)}`})
+          if (response.status === 201) connector.written++
+          await response.arrayBuffer()
+        }
+      }),
+    )
     // Idle baselines once the preload's keep-alive connections have closed (server keep-alive is 5 s).
     await new Promise((resolve) => setTimeout(resolve, 6000))
     const idleRss = rssMb(daemon.pid)
@@ -129,7 +131,9 @@ describe('soak: B4 load for SOAK_MINUTES', () => {
         const begun = performance.now()
         try {
           const response = write
-            ? await call(connector, '/api/memory/remember', {content: `soak ${index}-${n}-${started}: ${randomWords(12, index * 7919 + n * 104_729 + started)}`})
+            ? await call(connector, '/api/memory/remember', {
+                content: `soak ${index}-${n}-${started}: ${randomWords(12, index * 7919 + n * 104_729 + started)}`,
+              })
             : await call(connector, '/api/memory/recall', {query: randomWords(3, index * 31 + n), limit: 10})
           await response.arrayBuffer()
           latencies.push(performance.now() - begun)
@@ -163,7 +167,10 @@ describe('soak: B4 load for SOAK_MINUTES', () => {
           p99: percentile(sorted, 99),
           rssMb: rssMb(daemon.pid),
           fds: openFds(daemon.pid),
-          dbMb: (statSync(workspacePaths(temp.workspace).dbPath).size + (statSync(`${workspacePaths(temp.workspace).dbPath}-wal`, {throwIfNoEntry: false})?.size ?? 0)) / 1_048_576,
+          dbMb:
+            (statSync(workspacePaths(temp.workspace).dbPath).size +
+              (statSync(`${workspacePaths(temp.workspace).dbPath}-wal`, {throwIfNoEntry: false})?.size ?? 0)) /
+            1_048_576,
         }
         lastRequests = requests
         lastErrors = errors
@@ -184,7 +191,9 @@ describe('soak: B4 load for SOAK_MINUTES', () => {
     const afterFds = openFds(daemon.pid)
     console.info(
       `soak idle: RSS ${idleRss.toFixed(1)} MB before, ${afterRss.toFixed(1)} MB after; fds ${idleFds} before, ${afterFds} after; ` +
-        `${requests} requests, ${errors} errors ${JSON.stringify(Object.fromEntries(errorKinds))}; ${cpus().length} cores, load ${loadavg().map((n) => n.toFixed(1)).join(' ')}, node ${process.version}`,
+        `${requests} requests, ${errors} errors ${JSON.stringify(Object.fromEntries(errorKinds))}; ${cpus().length} cores, load ${loadavg()
+          .map((n) => n.toFixed(1))
+          .join(' ')}, node ${process.version}`,
     )
 
     expect(errors, JSON.stringify(Object.fromEntries(errorKinds))).toBe(0)

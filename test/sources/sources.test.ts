@@ -91,7 +91,7 @@ describe('sources: add, search, reindex, remove', () => {
     expect(found.body.hits[0].path).toBe('src/config.ts')
     expect(found.body.hits[0].snippet).toContain('[REDACTED')
     expect(JSON.stringify(found.body)).not.toContain(GITHUB_TOKEN)
-    const stored = sqliteDatabaseOf(daemon).prepare("SELECT group_concat(content) AS text FROM source_chunks").get() as {text: string}
+    const stored = sqliteDatabaseOf(daemon).prepare('SELECT group_concat(content) AS text FROM source_chunks').get() as {text: string}
     expect(stored.text).not.toContain(GITHUB_TOKEN)
   })
 
@@ -168,7 +168,9 @@ describe('sources: scans that race or meet odd files', () => {
       for (let tick = 0; tick < 20; tick++) await new Promise((resolve) => setImmediate(resolve))
       expect(daemon.context.sources.remove('race')).toBe(true)
       await expect(scanning).rejects.toThrow(/removed during the scan/)
-      const left = sqliteDatabaseOf(daemon).prepare("SELECT (SELECT count(*) FROM source_chunks WHERE source = 'race') + (SELECT count(*) FROM source_files WHERE source = 'race') AS n").get() as {n: number}
+      const left = sqliteDatabaseOf(daemon)
+        .prepare("SELECT (SELECT count(*) FROM source_chunks WHERE source = 'race') + (SELECT count(*) FROM source_files WHERE source = 'race') AS n")
+        .get() as {n: number}
       expect(left.n).toBe(0)
     } finally {
       rmSync(dir, {recursive: true, force: true})
@@ -275,15 +277,25 @@ describe('sources: bad input names the field', () => {
     ['DELETE', '/api/sources/bad%20name', undefined, 'name'],
   ]
 
-  it.each(cases.map(([method, route, body, field]) => [method, route, JSON.stringify(body ?? null).slice(0, 60), body, field] as const))('%s %s %s → 400 naming %s', async (method, route, _label, body, field) => {
-    const response = await daemon.request(method, route, {body})
-    expect(response.status, JSON.stringify(response.body)).toBe(400)
-    expect(response.body.field).toBe(field)
-    expect(response.body.error).toContain(field.split('.')[0])
-  })
+  it.each(cases.map(([method, route, body, field]) => [method, route, JSON.stringify(body ?? null).slice(0, 60), body, field] as const))(
+    '%s %s %s → 400 naming %s',
+    async (method, route, _label, body, field) => {
+      const response = await daemon.request(method, route, {body})
+      expect(response.status, JSON.stringify(response.body)).toBe(400)
+      expect(response.body.field).toBe(field)
+      expect(response.body.error).toContain(field.split('.')[0])
+    },
+  )
 
   it('hostile bodies on every source route come back as 4xx naming a field, never 5xx', async () => {
-    const hostile = fc.oneof(fc.string({maxLength: 80}), fc.string({unit: 'grapheme', maxLength: 40}), fc.integer(), fc.constant(null), fc.array(fc.string({maxLength: 10}), {maxLength: 3}), fc.object({maxDepth: 1}))
+    const hostile = fc.oneof(
+      fc.string({maxLength: 80}),
+      fc.string({unit: 'grapheme', maxLength: 40}),
+      fc.integer(),
+      fc.constant(null),
+      fc.array(fc.string({maxLength: 10}), {maxLength: 3}),
+      fc.object({maxDepth: 1}),
+    )
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('path', 'name', 'include', 'query', 'limit', 'source'), hostile, async (key, value) => {
         // A missing folder: nothing is ever indexed, whatever else the body says.
@@ -337,6 +349,9 @@ describe('chunkLines', () => {
     const covered = chunks.flatMap((chunk) => chunk.text.split('\n'))
     expect(covered.filter((line) => line !== '')).toHaveLength(200 - 4)
     const markdown = ['# A', ...Array.from({length: 9}, () => 'text'), '# B', 'more'].join('\n')
-    expect(chunkLines(markdown).map((chunk) => [chunk.startLine, chunk.endLine])).toEqual([[1, 10], [11, 12]])
+    expect(chunkLines(markdown).map((chunk) => [chunk.startLine, chunk.endLine])).toEqual([
+      [1, 10],
+      [11, 12],
+    ])
   })
 })

@@ -27,7 +27,9 @@ describe('openStorage', () => {
   })
 
   it('refuses postgres without a URL before touching anything', async () => {
-    await expect(openStorage(parseAgentConfig('storage:\n  backend: postgres\n'), {dbPath: path.join(dir, 'none.db')}, {env: {}})).rejects.toMatchObject({code: 'invalid_config'})
+    await expect(openStorage(parseAgentConfig('storage:\n  backend: postgres\n'), {dbPath: path.join(dir, 'none.db')}, {env: {}})).rejects.toMatchObject({
+      code: 'invalid_config',
+    })
     expect(existsSync(path.join(dir, 'none.db'))).toBe(false)
   })
 
@@ -44,7 +46,10 @@ describe('openStorage', () => {
     await storage.memories.remember({agentId: 'x', content: 'stored in PostgreSQL'})
     expect(await storage.memories.count()).toBe(1)
     expect(JSON.stringify(lines)).not.toContain('not-checked-by-trust')
-    expect(lines[0]).toMatchObject({message: 'storage: PostgreSQL', fields: {url: expect.stringContaining('signet:***@'), poolSize: 3, urlFrom: 'SIGNET_DATABASE_URL'}})
+    expect(lines[0]).toMatchObject({
+      message: 'storage: PostgreSQL',
+      fields: {url: expect.stringContaining('signet:***@'), poolSize: 3, urlFrom: 'SIGNET_DATABASE_URL'},
+    })
     expect(JSON.stringify(await storage.health())).not.toContain('not-checked-by-trust')
     await storage.close()
   })

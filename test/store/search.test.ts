@@ -80,7 +80,12 @@ describe('conversation context', () => {
   const session = (key: string, turns: string[]) => turns.map((content) => remember(content, {sessionKey: key}))
 
   it('brings in the answer stored next to the turn that names the topic', async () => {
-    session('s1', ['Alice: How is the new dog settling in?', 'Bob: What did you end up calling the puppy?', 'Alice: We went with Biscuit, after the cookies!', 'Bob: Cute.'])
+    session('s1', [
+      'Alice: How is the new dog settling in?',
+      'Bob: What did you end up calling the puppy?',
+      'Alice: We went with Biscuit, after the cookies!',
+      'Bob: Cute.',
+    ])
     session('s2', ['Alice: The quarterly tax invoice arrived.', 'Bob: Pay it before Friday.'])
     const {hits} = await sqliteRecall(db).recall({query: 'What is the name of the puppy?', agentId: 'default', limit: 5})
     const contents = hits.map((hit) => hit.memory.content)

@@ -87,7 +87,9 @@ describe('SQLite storage: table copy', () => {
     const storage = open('strict')
     await expect(storage.tables.read('sqlite_master', null, 10)).rejects.toThrow(/no copied table/)
     await expect(storage.tables.read('sources', null, 10)).rejects.toThrow(/no copied table/)
-    await expect(storage.tables.write('audit', [{seq: 1, at: 'x', event: 'e', 'detail_json) VALUES (1); DROP TABLE audit; --': 1}])).rejects.toThrow(/no column/)
+    await expect(storage.tables.write('audit', [{seq: 1, at: 'x', event: 'e', 'detail_json) VALUES (1); DROP TABLE audit; --': 1}])).rejects.toThrow(
+      /no column/,
+    )
     await expect(storage.tables.read('sessions', 'not json', 10)).rejects.toThrow()
   })
 })

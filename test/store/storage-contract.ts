@@ -49,7 +49,15 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         expect(first.memory.content).not.toContain(GITHUB_TOKEN)
         expect(first.memory.content).toContain('[REDACTED:github-token]')
         expect(first.memory.tags).toEqual(['deploy', 'key [redacted:github-token]'])
-        expect(first.memory).toMatchObject({type: 'fact', importance: 0.5, pinned: false, agentId: 'mem-a', project: 'alpha', source: 'manual', sessionKey: 'sess-1'})
+        expect(first.memory).toMatchObject({
+          type: 'fact',
+          importance: 0.5,
+          pinned: false,
+          agentId: 'mem-a',
+          project: 'alpha',
+          source: 'manual',
+          sessionKey: 'sess-1',
+        })
 
         // Case, whitespace and trailing punctuation make no new memory in the same agent and project.
         const again = await storage.memories.remember({agentId: 'mem-a', project: 'alpha', content: `deploy  token is ${GITHUB_TOKEN} for STAGING`})
@@ -83,7 +91,14 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
       it('reads only the asking agent, filters by project, type and tags, and lists newest first', async () => {
         const agent = 'mem-list'
         await storage.memories.remember({agentId: agent, content: 'global note', createdAt: '2024-01-01T00:00:00.000Z'})
-        await storage.memories.remember({agentId: agent, content: 'alpha decision', project: 'alpha', type: 'decision', tags: ['infra'], createdAt: '2024-01-02T00:00:00.000Z'})
+        await storage.memories.remember({
+          agentId: agent,
+          content: 'alpha decision',
+          project: 'alpha',
+          type: 'decision',
+          tags: ['infra'],
+          createdAt: '2024-01-02T00:00:00.000Z',
+        })
         await storage.memories.remember({agentId: agent, content: 'beta fact', project: 'beta', tags: ['infra', 'db'], createdAt: '2024-01-03T00:00:00.000Z'})
         const other = await storage.memories.remember({agentId: 'mem-other', content: 'not yours'})
         expect(await storage.memories.get(other.memory.id, agent)).toBeUndefined()
@@ -92,11 +107,15 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         const all = await storage.memories.list({agentId: agent, limit: 10, offset: 0})
         expect(all.memories.map((memory) => memory.content)).toEqual(['beta fact', 'alpha decision', 'global note'])
         expect(all).toMatchObject({total: 3, byAgent: {[agent]: 3}})
-        expect((await storage.memories.list({agentId: agent, project: 'alpha', limit: 10, offset: 0})).memories.map((memory) => memory.content)).toEqual(['alpha decision'])
+        expect((await storage.memories.list({agentId: agent, project: 'alpha', limit: 10, offset: 0})).memories.map((memory) => memory.content)).toEqual([
+          'alpha decision',
+        ])
         expect((await storage.memories.list({agentId: agent, project: 'alpha', includeGlobal: true, limit: 10, offset: 0})).total).toBe(2)
         expect((await storage.memories.list({agentId: agent, projects: ['alpha', 'beta'], limit: 10, offset: 0})).total).toBe(2)
         expect((await storage.memories.list({agentId: agent, type: 'decision', limit: 10, offset: 0})).total).toBe(1)
-        expect((await storage.memories.list({agentId: agent, tags: ['infra', 'db'], limit: 10, offset: 0})).memories.map((memory) => memory.content)).toEqual(['beta fact'])
+        expect((await storage.memories.list({agentId: agent, tags: ['infra', 'db'], limit: 10, offset: 0})).memories.map((memory) => memory.content)).toEqual([
+          'beta fact',
+        ])
         const page = await storage.memories.list({agentId: agent, limit: 1, offset: 1})
         expect(page.memories.map((memory) => memory.content)).toEqual(['alpha decision'])
         expect(page.total).toBe(3)
@@ -115,7 +134,13 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         const b = await storage.memories.remember({agentId: agent, content: 'other text', project: 'p'})
         expect(await storage.memories.update(a.memory.id, 'someone-else', {pinned: true})).toEqual({status: 'not_found'})
         expect(await storage.memories.update(a.memory.id, agent, {content: 'Other text.'})).toEqual({status: 'duplicate', existingId: b.memory.id})
-        const updated = await storage.memories.update(a.memory.id, agent, {content: `rotated to ${GITHUB_TOKEN}`, tags: ['Ops', 'ops'], pinned: true, importance: 0.9, type: 'decision'})
+        const updated = await storage.memories.update(a.memory.id, agent, {
+          content: `rotated to ${GITHUB_TOKEN}`,
+          tags: ['Ops', 'ops'],
+          pinned: true,
+          importance: 0.9,
+          type: 'decision',
+        })
         expect(updated.status).toBe('updated')
         if (updated.status !== 'updated') return
         expect(updated.memory).toMatchObject({content: 'rotated to [REDACTED:github-token]', tags: ['ops'], pinned: true, importance: 0.9, type: 'decision'})
@@ -165,7 +190,12 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
     describe('recall', () => {
       it('ranks by words (with table equivalents and typo corrections) within the asking agent and its scope', async () => {
         const agent = 'rc-agent'
-        const staging = await storage.memories.remember({agentId: agent, content: 'The staging database listens on port 5433.', tags: ['infra'], project: 'alpha'})
+        const staging = await storage.memories.remember({
+          agentId: agent,
+          content: 'The staging database listens on port 5433.',
+          tags: ['infra'],
+          project: 'alpha',
+        })
         const migrations = await storage.memories.remember({agentId: agent, content: 'Run the migrations before every deploy.', project: 'alpha'})
         await storage.memories.remember({agentId: agent, content: 'Lunch is at noon on Fridays.'})
         const beta = await storage.memories.remember({agentId: agent, content: 'Beta staging database uses port 6543.', project: 'beta'})
@@ -187,7 +217,12 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         const scoped = await storage.recall.recall({query: 'staging database port', agentId: agent, project: 'alpha', includeGlobal: true, limit: 5})
         expect(scoped.hits.map((hit) => hit.memory.id)).not.toContain(beta.memory.id)
         expect(scoped.hits[0].memory.id).toBe(staging.memory.id)
-        const excluded = await storage.recall.recall({query: 'staging database port', agentId: agent, excludeIds: [staging.memory.id, beta.memory.id], limit: 5})
+        const excluded = await storage.recall.recall({
+          query: 'staging database port',
+          agentId: agent,
+          excludeIds: [staging.memory.id, beta.memory.id],
+          limit: 5,
+        })
         expect(excluded.hits.map((hit) => hit.memory.id)).not.toContain(staging.memory.id)
 
         const typo = await storage.recall.recall({query: 'migratoins', agentId: agent, limit: 3})
@@ -200,9 +235,25 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
 
     describe('sessions', () => {
       it('a first touch creates and fixes the owner; later touches know it', async () => {
-        const first = await storage.sessions.touch({agentId: 'ses-a', sessionKey: 'ses-1', harness: 'claude-code', machineId: `m ${GITHUB_TOKEN}`, project: 'alpha', keyId: 'key_x'})
+        const first = await storage.sessions.touch({
+          agentId: 'ses-a',
+          sessionKey: 'ses-1',
+          harness: 'claude-code',
+          machineId: `m ${GITHUB_TOKEN}`,
+          project: 'alpha',
+          keyId: 'key_x',
+        })
         expect(first.known).toBe(false)
-        expect(first.session).toMatchObject({sessionKey: 'ses-1', agentId: 'ses-a', harness: 'claude-code', project: 'alpha', keyId: 'key_x', endedAt: null, contextLoadedAt: null, injectedIds: []})
+        expect(first.session).toMatchObject({
+          sessionKey: 'ses-1',
+          agentId: 'ses-a',
+          harness: 'claude-code',
+          project: 'alpha',
+          keyId: 'key_x',
+          endedAt: null,
+          contextLoadedAt: null,
+          injectedIds: [],
+        })
         expect(first.session.machineId).toBe('m [REDACTED:github-token]')
         expect(first.session.startedAt).toMatch(ISO)
         const second = await storage.sessions.touch({agentId: 'ses-a', sessionKey: 'ses-1', project: 'other'})
@@ -229,7 +280,11 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
       })
 
       it('lists by agent and project with a total, and records harness sightings', async () => {
-        for (const [key, project] of [['l1', 'alpha'], ['l2', 'beta'], ['l3', null]] as const) {
+        for (const [key, project] of [
+          ['l1', 'alpha'],
+          ['l2', 'beta'],
+          ['l3', null],
+        ] as const) {
           await storage.sessions.touch({agentId: 'ses-l', sessionKey: key, project})
           await new Promise((resolve) => setTimeout(resolve, 2))
         }
@@ -250,17 +305,41 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
 
     describe('transcripts', () => {
       it('keeps one transcript per session (the longest), redacted; summaries add up; idempotent', async () => {
-        const saved = await storage.transcripts.save({agentId: 'tr-a', sessionKey: 'tr-1', kind: 'transcript', content: `user: the key is ${GITHUB_TOKEN}\nassistant: noted`, harness: 'codex', project: 'alpha'})
+        const saved = await storage.transcripts.save({
+          agentId: 'tr-a',
+          sessionKey: 'tr-1',
+          kind: 'transcript',
+          content: `user: the key is ${GITHUB_TOKEN}\nassistant: noted`,
+          harness: 'codex',
+          project: 'alpha',
+        })
         expect(saved.deduped).toBe(false)
         expect(saved.id).toMatch(UUID)
         expect(saved.content).toContain('[REDACTED:github-token]')
         expect(saved.redacted).toEqual({'github-token': 1})
         const shorter = await storage.transcripts.save({agentId: 'tr-a', sessionKey: 'tr-1', kind: 'transcript', content: 'user: hi'})
         expect(shorter).toMatchObject({id: saved.id, deduped: true})
-        const longer = await storage.transcripts.save({agentId: 'tr-a', sessionKey: 'tr-1', kind: 'transcript', content: `${saved.content}\nuser: and the pelican migration plan?`})
+        const longer = await storage.transcripts.save({
+          agentId: 'tr-a',
+          sessionKey: 'tr-1',
+          kind: 'transcript',
+          content: `${saved.content}\nuser: and the pelican migration plan?`,
+        })
         expect(longer.deduped).toBe(false)
-        await storage.transcripts.save({agentId: 'tr-a', sessionKey: 'tr-1', kind: 'compaction-summary', content: 'Summary: pelicans migrate south', idempotencyKey: 'sum-1'})
-        const replay = await storage.transcripts.save({agentId: 'tr-a', sessionKey: 'tr-1', kind: 'compaction-summary', content: 'something else', idempotencyKey: 'sum-1'})
+        await storage.transcripts.save({
+          agentId: 'tr-a',
+          sessionKey: 'tr-1',
+          kind: 'compaction-summary',
+          content: 'Summary: pelicans migrate south',
+          idempotencyKey: 'sum-1',
+        })
+        const replay = await storage.transcripts.save({
+          agentId: 'tr-a',
+          sessionKey: 'tr-1',
+          kind: 'compaction-summary',
+          content: 'something else',
+          idempotencyKey: 'sum-1',
+        })
         expect(replay.deduped).toBe(true)
         const records = await storage.transcripts.forSession('tr-a', 'tr-1')
         expect(records.map((record) => record.kind)).toEqual(['transcript', 'compaction-summary'])
@@ -271,7 +350,13 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
       })
 
       it('searches one agent’s transcripts by words with a marked excerpt, scoped by session', async () => {
-        await storage.transcripts.save({agentId: 'tr-s', sessionKey: 's1', kind: 'transcript', content: 'We discussed the kubernetes rollout and the canary deploys.', project: 'alpha'})
+        await storage.transcripts.save({
+          agentId: 'tr-s',
+          sessionKey: 's1',
+          kind: 'transcript',
+          content: 'We discussed the kubernetes rollout and the canary deploys.',
+          project: 'alpha',
+        })
         await storage.transcripts.save({agentId: 'tr-s', sessionKey: 's2', kind: 'transcript', content: 'Lunch plans: tacos on Friday.'})
         await storage.transcripts.save({agentId: 'tr-other', sessionKey: 's3', kind: 'transcript', content: 'kubernetes everywhere'})
         const hits = await storage.transcripts.search({query: 'How did the Kubernetes rollout go?', agentId: 'tr-s', limit: 5})
@@ -291,7 +376,12 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
 
     describe('receipts', () => {
       it('keeps each prompt’s memories, scores and why, oldest turn first', async () => {
-        await storage.receipts.record('rc', 's', {at: '2026-01-01T00:00:00.000Z', memories: [{id: 'm1', score: 0.8, why: {matched: ['x']}}], messageIds: ['msg1'], elapsedMs: 3.5})
+        await storage.receipts.record('rc', 's', {
+          at: '2026-01-01T00:00:00.000Z',
+          memories: [{id: 'm1', score: 0.8, why: {matched: ['x']}}],
+          messageIds: ['msg1'],
+          elapsedMs: 3.5,
+        })
         await storage.receipts.record('rc', 's', {at: '2026-01-01T00:01:00.000Z', memories: [], messageIds: [], elapsedMs: 1})
         await storage.receipts.record('rc', 'other', {at: '2026-01-01T00:02:00.000Z', memories: [], messageIds: [], elapsedMs: 1})
         const receipts = await storage.receipts.forSession('rc', 's')
@@ -305,11 +395,24 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
 
     describe('api keys', () => {
       it('creates keys shown once, verifies, touches, revokes and rotates', async () => {
-        const created = await storage.apiKeys.create({name: `ci ${GITHUB_TOKEN}`, role: 'agent', agentId: 'key-agent', scope: {project: 'alpha'}, permissions: ['memories:read' as never]})
+        const created = await storage.apiKeys.create({
+          name: `ci ${GITHUB_TOKEN}`,
+          role: 'agent',
+          agentId: 'key-agent',
+          scope: {project: 'alpha'},
+          permissions: ['memories:read' as never],
+        })
         expect(created.key).toMatch(API_KEY_PATTERN)
         expect(created.id).toMatch(/^key_[A-Za-z0-9_-]{16}$/)
         expect(created.name).toBe('ci [REDACTED:github-token]')
-        expect(created).toMatchObject({role: 'agent', agentId: 'key-agent', scope: {agent: 'key-agent', project: 'alpha'}, lastUsedAt: null, revokedAt: null, expiresAt: null})
+        expect(created).toMatchObject({
+          role: 'agent',
+          agentId: 'key-agent',
+          scope: {agent: 'key-agent', project: 'alpha'},
+          lastUsedAt: null,
+          revokedAt: null,
+          expiresAt: null,
+        })
         expect(created.createdAt).toMatch(ISO)
         expect(JSON.stringify(await storage.apiKeys.list())).not.toContain(created.key)
         expect(await storage.apiKeys.find(created.prefix)).toMatchObject({id: created.id})
@@ -364,7 +467,13 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         const issued = await storage.pairing.issue({connector: 'pi', agentId: 'pair-agent', role: 'agent', project: `p ${GITHUB_TOKEN}`}, 600_000)
         expect(issued.code).toMatch(/^[2-9A-Z]{3}-[2-9A-Z]{3}$/)
         expect(await storage.pairing.pendingCount()).toBe(before + 1)
-        const claimed = await storage.pairing.claim(issued.code.toLowerCase().replace('-', ' '), (grant) => ({name: 'paired', role: grant.role, agentId: grant.agentId, connector: grant.connector, scope: {project: grant.project ?? undefined}}))
+        const claimed = await storage.pairing.claim(issued.code.toLowerCase().replace('-', ' '), (grant) => ({
+          name: 'paired',
+          role: grant.role,
+          agentId: grant.agentId,
+          connector: grant.connector,
+          scope: {project: grant.project ?? undefined},
+        }))
         expect(claimed.status).toBe('ok')
         if (claimed.status !== 'ok' || !('created' in claimed)) throw new Error('claim failed')
         expect(claimed.created).toMatchObject({agentId: 'pair-agent', connector: 'pi', scope: {agent: 'pair-agent', project: 'p [REDACTED:github-token]'}})
@@ -399,7 +508,11 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         expect(await storage.devices.verify(login.token)).toMatchObject({ok: true, device: {id: login.device.id}})
         expect(await storage.devices.verify('B'.repeat(43))).toEqual({ok: false, reason: 'unknown'})
         expect(await storage.devices.verify('x')).toEqual({ok: false, reason: 'malformed'})
-        expect(await storage.devices.verify(login.token, new Date(Date.now() + 31 * 86_400_000))).toEqual({ok: false, reason: 'expired', deviceId: login.device.id})
+        expect(await storage.devices.verify(login.token, new Date(Date.now() + 31 * 86_400_000))).toEqual({
+          ok: false,
+          reason: 'expired',
+          deviceId: login.device.id,
+        })
         expect((await storage.devices.list()).map((device) => device.id)).toContain(login.device.id)
         expect((await storage.devices.revoke(login.device.id))?.status).toBe('revoked')
         expect(await storage.devices.verify(login.token)).toEqual({ok: false, reason: 'revoked', deviceId: login.device.id})
@@ -418,13 +531,31 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
           body: `use ${GITHUB_TOKEN}`,
         })
         expect(sent.redactions).toBe(1)
-        expect(sent.message).toMatchObject({from: {agent: 'msg-a', machine: 'box', harness: 'codex', session: 'sa'}, to: 'msg-b', toAgent: 'msg-b', kind: 'request', state: 'pending', replyTo: null})
+        expect(sent.message).toMatchObject({
+          from: {agent: 'msg-a', machine: 'box', harness: 'codex', session: 'sa'},
+          to: 'msg-b',
+          toAgent: 'msg-b',
+          kind: 'request',
+          state: 'pending',
+          replyTo: null,
+        })
         expect(sent.message.body).toBe('use [REDACTED:github-token]')
         expect(sent.message.thread).toBe(sent.message.id)
         expect(sent.event).toMatchObject({type: 'message', messageId: sent.message.id, toAgent: 'msg-b', fromAgent: 'msg-a'})
-        const reply = await storage.messages.send({from: {agent: 'msg-b'}, to: {address: 'msg-a', agent: 'msg-a'}, kind: 'reply', body: 'ok', replyTo: sent.message.id})
+        const reply = await storage.messages.send({
+          from: {agent: 'msg-b'},
+          to: {address: 'msg-a', agent: 'msg-a'},
+          kind: 'reply',
+          body: 'ok',
+          replyTo: sent.message.id,
+        })
         expect(reply.message).toMatchObject({replyTo: sent.message.id, thread: sent.message.thread})
-        const narrowed = await storage.messages.send({from: {agent: 'msg-a'}, to: {address: 'msg-b@laptop', agent: 'msg-b', machine: 'laptop'}, kind: 'note', body: 'laptop only'})
+        const narrowed = await storage.messages.send({
+          from: {agent: 'msg-a'},
+          to: {address: 'msg-b@laptop', agent: 'msg-b', machine: 'laptop'},
+          kind: 'note',
+          body: 'laptop only',
+        })
 
         expect((await storage.messages.unreadFor('msg-b', {machine: 'desktop'})).map((message) => message.id)).toEqual([sent.message.id])
         expect((await storage.messages.unreadFor('msg-b', {machine: 'laptop'})).map((message) => message.id)).toEqual([sent.message.id, narrowed.message.id])
@@ -434,7 +565,7 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         expect(claim.deferred).toBe(1)
         expect(claim.events).toMatchObject([{type: 'delivered', messageId: sent.message.id}])
         expect(await storage.messages.markDelivered([sent.message.id], 'sb')).toEqual([])
-        expect((await storage.messages.get(sent.message.id))).toMatchObject({state: 'delivered', deliveredSession: 'sb'})
+        expect(await storage.messages.get(sent.message.id)).toMatchObject({state: 'delivered', deliveredSession: 'sb'})
 
         const acked = await storage.messages.ack(narrowed.message.id)
         expect(acked?.message).toMatchObject({state: 'acked'})
@@ -468,7 +599,15 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         await storage.presence.see({agentId: 'pr-b', harness: 'codex', sessionKey: 'p3', event: 'session-end'}, now)
         const peers = await storage.presence.list({agentId: 'pr-a'}, now.getTime())
         expect(peers).toHaveLength(2)
-        expect(peers[0]).toMatchObject({agent: 'pr-a', harness: 'codex', machine: 'box', session: 'p1', project: 'alpha', lastEvent: 'prompt', status: 'online'})
+        expect(peers[0]).toMatchObject({
+          agent: 'pr-a',
+          harness: 'codex',
+          machine: 'box',
+          session: 'p1',
+          project: 'alpha',
+          lastEvent: 'prompt',
+          status: 'online',
+        })
         expect(peers[1]).toMatchObject({harness: 'pi', machine: null, status: 'idle'})
         expect((await storage.presence.list({agentId: 'pr-b'}))[0].status).toBe('offline')
         expect(await storage.presence.agentOfSession('p1')).toEqual({agent: 'pr-a', project: 'alpha'})

@@ -32,7 +32,10 @@ describe('migrateTables (signet storage migrate)', () => {
     await populate(source)
     const target = open('target')
     const progress: string[] = []
-    const report = await migrateTables(source.tables, target.tables, {batchSize: 2, onProgress: (step) => progress.push(`${step.table}:${step.copied}/${step.total}`)})
+    const report = await migrateTables(source.tables, target.tables, {
+      batchSize: 2,
+      onProgress: (step) => progress.push(`${step.table}:${step.copied}/${step.total}`),
+    })
     expect(report.ok).toBe(true)
     expect(report.copied).toBeGreaterThan(20)
     for (const verdict of report.tables) expect(verdict.sourceHash, verdict.table).toBe(verdict.targetHash)
@@ -83,12 +86,14 @@ describe('migrateTables (signet storage migrate)', () => {
     const target = open('target')
     const abort = new AbortController()
     let pages = 0
-    await expect(migrateTables(source.tables, target.tables, {batchSize: 2, signal: abort.signal, onCheckpoint: () => void (++pages === 4 && abort.abort())})).rejects.toThrow()
+    await expect(
+      migrateTables(source.tables, target.tables, {batchSize: 2, signal: abort.signal, onCheckpoint: () => void (++pages === 4 && abort.abort())}),
+    ).rejects.toThrow()
     expect(await target.tables.count('memories')).toBeGreaterThan(0)
     expect(await otherData(source.tables, target.tables, {batchSize: 2})).toEqual([])
   })
 
-  it('names the tables holding another store\'s rows — new keys, and the same seq for another memory — and with remove leaves an exact copy', async () => {
+  it("names the tables holding another store's rows — new keys, and the same seq for another memory — and with remove leaves an exact copy", async () => {
     const source = open('source')
     await populate(source)
     const target = open('other')

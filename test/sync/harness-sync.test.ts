@@ -162,7 +162,10 @@ describe('the daemon keeps harness files in sync', () => {
   const read = (relative: string) => (existsSync(target(relative)) ? readFileSync(target(relative), 'utf8') : '')
 
   /** Poll (no fixed sleep) until every generated copy ends with `content`; returns how long that took. */
-  async function waitForSync(content: string, files = ['.claude/CLAUDE.md', '.codex/AGENTS.md', '.config/opencode/AGENTS.md', '.gemini/GEMINI.md']): Promise<number> {
+  async function waitForSync(
+    content: string,
+    files = ['.claude/CLAUDE.md', '.codex/AGENTS.md', '.config/opencode/AGENTS.md', '.gemini/GEMINI.md'],
+  ): Promise<number> {
     const started = performance.now()
     await vi.waitFor(
       () => {

@@ -93,7 +93,12 @@ beforeAll(async () => {
   await api('POST', '/api/memory/remember', {content: 'Deploys go out on Tuesdays after the standup', tags: ['process'], type: 'decision', project: 'signet'})
   await api('POST', '/api/memory/remember', {content: 'The staging database lives on db-staging-2', tags: ['infra'], type: 'fact'})
   // The prompt first: session-start would otherwise have injected the memory, and a prompt never gets one twice.
-  await api('POST', '/api/hooks/user-prompt-submit', {harness: 'claude-code', sessionKey: 'ui-session-1', project: 'signet', prompt: 'When do deploys go out after the standup?'})
+  await api('POST', '/api/hooks/user-prompt-submit', {
+    harness: 'claude-code',
+    sessionKey: 'ui-session-1',
+    project: 'signet',
+    prompt: 'When do deploys go out after the standup?',
+  })
   await api('POST', '/api/hooks/session-start', {harness: 'claude-code', sessionKey: 'ui-session-1', project: 'signet'})
   await api('POST', '/api/hooks/session-end', {
     harness: 'claude-code',
@@ -244,7 +249,9 @@ describe('dashboard in Chromium', () => {
     expect(await row.textContent()).toContain('to reviewer')
     // The daemon stored it from the agent the page sent as, in the recipient's inbox.
     const inbox = await api('GET', '/api/agents/inbox?agentId=reviewer')
-    expect(inbox.messages).toEqual([expect.objectContaining({subject: 'from the dashboard', body: 'Please look at the deploy notes.', from: expect.objectContaining({agent: 'default'})})])
+    expect(inbox.messages).toEqual([
+      expect.objectContaining({subject: 'from the dashboard', body: 'Please look at the deploy notes.', from: expect.objectContaining({agent: 'default'})}),
+    ])
   })
 
   it('gives a device scoped to an agent that agent only: its inbox, and sends as it', async () => {
@@ -290,7 +297,9 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('button', {name: 'Done'}).click()
     expect(await page.getByTestId('new-key').count()).toBe(0)
     await page.getByRole('button', {name: 'Revoke key ui test key'}).click()
-    await expect.poll(async () => (await api('GET', '/api/auth/api-keys')).apiKeys.find((key: {name: string}) => key.name === 'ui test key')?.revokedAt).toBeTruthy()
+    await expect
+      .poll(async () => (await api('GET', '/api/auth/api-keys')).apiKeys.find((key: {name: string}) => key.name === 'ui test key')?.revokedAt)
+      .toBeTruthy()
     const rejected = await fetch(`${base}/api/memories`, {headers: {authorization: `Bearer ${shown}`}})
     expect(rejected.status).toBe(401)
   })
@@ -346,11 +355,12 @@ describe('dashboard in Chromium', () => {
     for (const name of ['memories', 'keys', 'sessions', 'agents']) {
       await page.goto(`${base}/#/${name}`)
       await ready(page, name as (typeof PAGES)[number])
-      const unlabelled = await page.evaluate(() =>
-        [...document.querySelectorAll('input, select, textarea, button')].filter((element) => {
-          const labelled = (element as HTMLInputElement).labels?.length || element.getAttribute('aria-label') || element.textContent?.trim()
-          return !labelled
-        }).length,
+      const unlabelled = await page.evaluate(
+        () =>
+          [...document.querySelectorAll('input, select, textarea, button')].filter((element) => {
+            const labelled = (element as HTMLInputElement).labels?.length || element.getAttribute('aria-label') || element.textContent?.trim()
+            return !labelled
+          }).length,
       )
       expect(unlabelled).toBe(0)
     }

@@ -36,7 +36,9 @@ export default class AgentInbox extends SignetCommand<typeof AgentInbox> {
     }
     for (const message of response.messages) {
       const who = this.flags.sent ? `to ${message.to}` : `from ${message.from.agent}${message.from.machine ? `@${message.from.machine}` : ''}`
-      this.log(`${paint.bold(message.id)} ${message.state} ${message.kind} ${who} ${paint.dim(message.createdAt)}${message.subject ? ` — ${message.subject}` : ''}`)
+      this.log(
+        `${paint.bold(message.id)} ${message.state} ${message.kind} ${who} ${paint.dim(message.createdAt)}${message.subject ? ` — ${message.subject}` : ''}`,
+      )
       this.log(`  ${message.body.replace(/\n/g, '\n  ')}`)
     }
     return response

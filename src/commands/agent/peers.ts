@@ -17,7 +17,9 @@ export default class AgentPeers extends SignetCommand<typeof AgentPeers> {
     // Loaded on use: the HTTP client and table renderer are not needed to parse flags or print help.
     const [{createDaemonClient}, {paint, renderTable}] = await Promise.all([import('../../client/resolve-endpoint.js'), import('../../ui/output.js')])
     const client = createDaemonClient({workspace: this.resolveWorkspace().path})
-    const response = await client.call('GET /api/agents/peers', {query: {agentId: this.flags.agent, status: this.flags.status as PeerView['status'] | undefined}})
+    const response = await client.call('GET /api/agents/peers', {
+      query: {agentId: this.flags.agent, status: this.flags.status as PeerView['status'] | undefined},
+    })
     if (response.peers.length === 0) {
       this.log(paint.dim('No peers seen yet: agents appear once a connected harness runs a hook.'))
       return response

@@ -38,7 +38,9 @@ export default class AgentSend extends SignetCommand<typeof AgentSend> {
         project: this.flags.project,
       },
     })
-    this.log(`Sent ${response.message.kind} ${response.message.id} to ${response.message.to}${response.redactions ? ` (${response.redactions} secret(s) redacted)` : ''}`)
+    this.log(
+      `Sent ${response.message.kind} ${response.message.id} to ${response.message.to}${response.redactions ? ` (${response.redactions} secret(s) redacted)` : ''}`,
+    )
     return response
   }
 }

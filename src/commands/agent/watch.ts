@@ -117,11 +117,13 @@ function safeJson(text: string): unknown {
 }
 
 function describe(event: ServerSentEvent): string {
-  const data = safeJson(event.data) as {message?: {id: string; from: {agent: string}; to: string; subject: string | null; body: string}; agent?: string} | string
+  const data = safeJson(event.data) as
+    {message?: {id: string; from: {agent: string}; to: string; subject: string | null; body: string}; agent?: string} | string
   if (typeof data !== 'object' || data === null) return `${event.event ?? 'event'} ${event.data}`
   if (event.event === 'ready') return `watching messages for ${data.agent}`
   const message = data.message
   if (!message) return `${event.event} (message gone)`
-  if (event.event === 'message') return `[${event.id}] message ${message.id} from ${message.from.agent} to ${message.to}${message.subject ? ` — ${message.subject}` : ''}: ${message.body}`
+  if (event.event === 'message')
+    return `[${event.id}] message ${message.id} from ${message.from.agent} to ${message.to}${message.subject ? ` — ${message.subject}` : ''}: ${message.body}`
   return `[${event.id}] ${event.event} ${message.id} (${message.from.agent} → ${message.to})`
 }

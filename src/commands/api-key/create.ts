@@ -30,7 +30,10 @@ export default class ApiKeyCreate extends SignetCommand<typeof ApiKeyCreate> {
     const name = this.flags.name?.trim()
     if (!name) throw new SignetError('--name is required: say what the key is for, e.g. --name "work laptop pi"')
     const expiresAt = parseExpiresAt(this.flags['expires-at'])
-    const permissions = this.flags.permissions?.split(',').map((permission) => permission.trim()).filter(Boolean)
+    const permissions = this.flags.permissions
+      ?.split(',')
+      .map((permission) => permission.trim())
+      .filter(Boolean)
     const unknown = permissions?.find((permission) => !PERMISSIONS.includes(permission as never))
     if (unknown) throw new SignetError(`--permissions: unknown permission "${unknown}" (one of ${PERMISSIONS.join(', ')})`)
     const client = createDaemonClient({workspace: this.resolveWorkspace().path, asOwner: true})

@@ -15,7 +15,7 @@ export default class ApiKeyRotate extends SignetCommand<typeof ApiKeyRotate> {
     idOrPrefix: Args.string({description: 'key id (key_…) or its 12-hex prefix', required: true}),
   }
   static override flags = {
-    'expires-at': Flags.string({description: 'expiry of the new key (default: the old key\'s)'}),
+    'expires-at': Flags.string({description: "expiry of the new key (default: the old key's)"}),
   }
 
   public async run(): Promise<{apiKey: CreatedApiKeyView; replaced: ApiKeyView}> {

@@ -26,7 +26,9 @@ export default class ConnectorInstall extends SignetCommand<typeof ConnectorInst
     'agent-id': Flags.string({description: 'agent this machine acts for'}),
     'pair-code': Flags.string({description: 'one-time code from `signet pair` on the daemon host; exchanged for a scoped key'}),
     yes: Flags.boolean({char: 'y', description: 'do not ask before changing harness files'}),
-    force: Flags.boolean({description: 'use the key even though it was made for another connector (the harnesses then share it: revoking it disconnects both)'}),
+    force: Flags.boolean({
+      description: 'use the key even though it was made for another connector (the harnesses then share it: revoking it disconnects both)',
+    }),
   }
 
   public async run(): Promise<ConnectOutcome> {
@@ -35,37 +37,44 @@ export default class ConnectorInstall extends SignetCommand<typeof ConnectorInst
     const interactive = !this.wantsJson && process.stdin.isTTY && process.stdout.isTTY
     if (!this.flags.yes && interactive) {
       const {default: inquirer} = await import('inquirer')
-      const {proceed} = await inquirer.prompt<{proceed: boolean}>([{
-        type: 'confirm',
-        name: 'proceed',
-        default: true,
-        message: `Install the Signet connector into ${connector.displayName}? (changes its config files; originals are backed up once)`,
-      }])
+      const {proceed} = await inquirer.prompt<{proceed: boolean}>([
+        {
+          type: 'confirm',
+          name: 'proceed',
+          default: true,
+          message: `Install the Signet connector into ${connector.displayName}? (changes its config files; originals are backed up once)`,
+        },
+      ])
       if (!proceed) throw new SignetError('nothing changed (cancelled)', 'cancelled')
     }
-    const outcome = await connectHarness({
-      harness: connector.id,
-      url: this.flags.url,
-      apiKey,
-      agentId: this.flags['agent-id'],
-      pairCode: this.flags['pair-code'],
-      workspace: this.workspacePathIfResolvable(),
-      force: this.flags.force,
-      // A key made for another connector is refused unless --force; at a terminal, asked instead.
-      confirmConnectorMismatch: interactive ? (problem) => this.confirmMismatch(problem) : undefined,
-    }, defaultConnectorContext())
+    const outcome = await connectHarness(
+      {
+        harness: connector.id,
+        url: this.flags.url,
+        apiKey,
+        agentId: this.flags['agent-id'],
+        pairCode: this.flags['pair-code'],
+        workspace: this.workspacePathIfResolvable(),
+        force: this.flags.force,
+        // A key made for another connector is refused unless --force; at a terminal, asked instead.
+        confirmConnectorMismatch: interactive ? (problem) => this.confirmMismatch(problem) : undefined,
+      },
+      defaultConnectorContext(),
+    )
     this.log(renderConnectOutcome(connector.displayName, outcome))
     return outcome
   }
 
   private async confirmMismatch(problem: string): Promise<boolean> {
     const {default: inquirer} = await import('inquirer')
-    const {proceed} = await inquirer.prompt<{proceed: boolean}>([{
-      type: 'confirm',
-      name: 'proceed',
-      default: false,
-      message: `${problem}. Sharing one key between harnesses means revoking it disconnects both. Use it anyway?`,
-    }])
+    const {proceed} = await inquirer.prompt<{proceed: boolean}>([
+      {
+        type: 'confirm',
+        name: 'proceed',
+        default: false,
+        message: `${problem}. Sharing one key between harnesses means revoking it disconnects both. Use it anyway?`,
+      },
+    ])
     return proceed
   }
 

@@ -19,10 +19,7 @@ export default class ConnectorStatusCommand extends SignetCommand<typeof Connect
 
   public async run(): Promise<ConnectorStatus & {daemon: DaemonReachability; connected: boolean}> {
     const connector = connectorFor(this.args.harness)
-    const [status, daemon] = await Promise.all([
-      connector.status(defaultConnectorContext()),
-      checkDaemonReachability(this.workspaceIfAny(), connector.id),
-    ])
+    const [status, daemon] = await Promise.all([connector.status(defaultConnectorContext()), checkDaemonReachability(this.workspaceIfAny(), connector.id)])
     this.log(renderStatus(connector.displayName, status, daemon))
     // Scripts (and `&&`) must be able to tell: installed, no problems, and the daemon takes the key.
     const connected = status.state === 'installed' && status.problems.length === 0 && daemon.reachable

@@ -9,7 +9,7 @@ import {renderUninstall} from '../../ui/connectors.js'
 
 export default class ConnectorUninstall extends SignetCommand<typeof ConnectorUninstall> {
   static override description =
-    'Remove exactly what `connector install` added to a harness (other settings are kept byte for byte) and forget that harness\'s stored key (other harnesses keep theirs)'
+    "Remove exactly what `connector install` added to a harness (other settings are kept byte for byte) and forget that harness's stored key (other harnesses keep theirs)"
 
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> connector uninstall claude-code', '<%= config.bin %> connector uninstall codex --json']

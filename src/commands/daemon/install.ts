@@ -6,8 +6,7 @@ import {installUserService, type ServiceInstallResult} from '../../service/user-
 import {paint, startSpinner} from '../../ui/output.js'
 
 export default class DaemonInstall extends SignetCommand<typeof DaemonInstall> {
-  static override description =
-    'Run the daemon as a user service that starts at login and restarts on failure (systemd --user on Linux, launchd on macOS)'
+  static override description = 'Run the daemon as a user service that starts at login and restarts on failure (systemd --user on Linux, launchd on macOS)'
   static override enableJsonFlag = true
   static override examples = [
     '<%= config.bin %> daemon install',

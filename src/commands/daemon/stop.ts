@@ -11,7 +11,11 @@ export default class DaemonStop extends SignetCommand<typeof DaemonStop> {
     const workspace = this.resolveWorkspace()
     const result = await stopDaemon({workspace: workspace.path})
     if (!result.wasRunning) {
-      this.log(result.clearedStalePid === undefined ? 'The daemon is not running.' : `The daemon is not running (removed a stale pid file for pid ${result.clearedStalePid}).`)
+      this.log(
+        result.clearedStalePid === undefined
+          ? 'The daemon is not running.'
+          : `The daemon is not running (removed a stale pid file for pid ${result.clearedStalePid}).`,
+      )
       return {stopped: false}
     }
     this.log(`${paint.green('✓')} Daemon stopped (pid ${result.pid}${result.forced ? ', killed after it did not stop in time' : ''})`)

@@ -5,12 +5,11 @@ import {DaemonRequestError} from '../../client/daemon-client.js'
 import {SignetError} from '../../errors.js'
 import {paint, startSpinner} from '../../ui/output.js'
 
-
 /** How long to wait for the next progress line: one batch of a slow remote embedder. */
 const LINE_TIMEOUT_MS = 10 * 60_000
 
 export default class EmbedBackfill extends SignetCommand<typeof EmbedBackfill> {
-  static override description = 'Embed every memory that has no vector yet, now (the running daemon does it with agent.yaml\'s embedding provider)'
+  static override description = "Embed every memory that has no vector yet, now (the running daemon does it with agent.yaml's embedding provider)"
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> embed backfill', '<%= config.bin %> embed backfill --json']
 
@@ -38,7 +37,10 @@ export default class EmbedBackfill extends SignetCommand<typeof EmbedBackfill> {
     } catch (error) {
       spinner.fail('backfill not started')
       if (error instanceof DaemonRequestError && error.daemonCode === 'embedding_disabled') {
-        throw new SignetError('embedding.provider is none — set embedding.provider in agent.yaml (local, ollama or openai) and restart the daemon', 'embedding_disabled')
+        throw new SignetError(
+          'embedding.provider is none — set embedding.provider in agent.yaml (local, ollama or openai) and restart the daemon',
+          'embedding_disabled',
+        )
       }
       throw error
     }
@@ -52,7 +54,11 @@ export default class EmbedBackfill extends SignetCommand<typeof EmbedBackfill> {
     }
     spinner.succeed(`embedded ${outcome.embedded} memories in ${outcome.seconds} s`)
     if (!this.wantsJson) {
-      this.log(outcome.embedded === 0 ? paint.dim('Every memory already has a vector.') : `Embedded ${outcome.embedded} memories with ${outcome.provider}/${outcome.model} in ${outcome.seconds} s.`)
+      this.log(
+        outcome.embedded === 0
+          ? paint.dim('Every memory already has a vector.')
+          : `Embedded ${outcome.embedded} memories with ${outcome.provider}/${outcome.model} in ${outcome.seconds} s.`,
+      )
     }
     const {provider, model, embedded, total, seconds} = outcome
     return {provider, model, embedded, total, seconds}

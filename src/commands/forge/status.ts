@@ -21,7 +21,9 @@ export default class ForgeStatusCommand extends SignetCommand<typeof ForgeStatus
       if (status.managedRecord) rows.push(['installed', `${status.managedRecord.installedAt} from ${status.managedRecord.sourceUrl}`])
       for (const [label, value] of rows) this.log(`  ${paint.dim(label.padEnd(10))} ${value}`)
     }
-    this.log(`  ${paint.dim('releases'.padEnd(10))} ${status.releaseUrl ?? paint.red(status.releaseUrlError ?? '?')}${status.releaseUrlOrigin ? paint.dim(` (${status.releaseUrlOrigin})`) : ''}`)
+    this.log(
+      `  ${paint.dim('releases'.padEnd(10))} ${status.releaseUrl ?? paint.red(status.releaseUrlError ?? '?')}${status.releaseUrlOrigin ? paint.dim(` (${status.releaseUrlOrigin})`) : ''}`,
+    )
     return status
   }
 }

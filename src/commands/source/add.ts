@@ -12,10 +12,7 @@ export default class SourceAdd extends SignetCommand<typeof SourceAdd> {
 
 Harnesses search it with the signet_source_search tool, which answers path:line chunks. .gitignore is respected, symbolic links are not followed, binary files, dotenv files and files over 1 MB are skipped (source list says how many), and secrets are redacted. The daemon rescans for changes every sources.scanIntervalSeconds (agent.yaml, default 60). Sources are shared by every agent and project in the workspace.`
   static override enableJsonFlag = true
-  static override examples = [
-    '<%= config.bin %> source add ~/code/api',
-    '<%= config.bin %> source add ./docs --name handbook --include "*.md"',
-  ]
+  static override examples = ['<%= config.bin %> source add ~/code/api', '<%= config.bin %> source add ./docs --name handbook --include "*.md"']
   static override args = {
     dir: Args.string({description: 'the folder to index', required: true}),
   }

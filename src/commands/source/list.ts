@@ -6,11 +6,15 @@ import {SKIP_REASON_TEXT} from '../../store/sources.js'
 
 /** Two indented lines about a source: its counts, then what was skipped and why. */
 export function describeSource(source: Pick<SourceView, 'files' | 'chunks' | 'includes' | 'indexedAt' | 'skipped' | 'skippedExamples' | 'error'>): string {
-  const lines = [`  ${source.files} files, ${source.chunks} chunks${source.includes.length > 0 ? `, only ${source.includes.join(' ')}` : ''}; indexed ${source.indexedAt ?? 'never'}`]
+  const lines = [
+    `  ${source.files} files, ${source.chunks} chunks${source.includes.length > 0 ? `, only ${source.includes.join(' ')}` : ''}; indexed ${source.indexedAt ?? 'never'}`,
+  ]
   const skipped = Object.entries(source.skipped) as Array<[SkipReason, number]>
   if (skipped.length > 0) {
     const examples = source.skippedExamples.slice(0, 3).map((example) => example.path)
-    lines.push(`  skipped: ${skipped.map(([reason, count]) => `${count} ${SKIP_REASON_TEXT[reason]}`).join(', ')}${examples.length > 0 ? ` (e.g. ${examples.join(', ')})` : ''}`)
+    lines.push(
+      `  skipped: ${skipped.map(([reason, count]) => `${count} ${SKIP_REASON_TEXT[reason]}`).join(', ')}${examples.length > 0 ? ` (e.g. ${examples.join(', ')})` : ''}`,
+    )
   }
   if (source.error) lines.push(`  last scan failed: ${source.error}`)
   return lines.join('\n')

@@ -53,7 +53,10 @@ Stop the daemon first (signet daemon stop): a store being written cannot be veri
     const from = this.flags.from === undefined ? undefined : parseStorageLocation(this.flags.from, '--from')
     const dbPath = workspacePaths(workspace).dbPath
     if (this.flags.switch && to.backend === 'sqlite' && path.resolve(to.path) !== path.resolve(dbPath)) {
-      throw new SignetError(`--switch: this workspace's SQLite database is ${dbPath} — migrate to that file to switch back to SQLite (add --force if it still holds older data)`, 'invalid_argument')
+      throw new SignetError(
+        `--switch: this workspace's SQLite database is ${dbPath} — migrate to that file to switch back to SQLite (add --force if it still holds older data)`,
+        'invalid_argument',
+      )
     }
 
     const human = !this.wantsJson
@@ -76,10 +79,14 @@ Stop the daemon first (signet daemon stop): a store being written cannot be veri
         signal: abort.signal,
         events: {
           resuming: ({file, savedAt, tablesDone}) => {
-            if (human) process.stderr.write(`Resuming from ${file} (saved ${savedAt}, ${tablesDone} table${tablesDone === 1 ? '' : 's'} already copied) — --restart copies from the first row\n`)
+            if (human)
+              process.stderr.write(
+                `Resuming from ${file} (saved ${savedAt}, ${tablesDone} table${tablesDone === 1 ? '' : 's'} already copied) — --restart copies from the first row\n`,
+              )
           },
           removedOtherData: (removed) => {
-            if (human) process.stderr.write(`--force: deleted the target's own rows: ${removed.map((entry) => `${entry.table} ${rowCount(entry.rows)}`).join(', ')}\n`)
+            if (human)
+              process.stderr.write(`--force: deleted the target's own rows: ${removed.map((entry) => `${entry.table} ${rowCount(entry.rows)}`).join(', ')}\n`)
           },
           progress: (progress) => {
             spinner.update(`copying ${progress.table} ${progress.copied.toLocaleString('en-US')}/${progress.total.toLocaleString('en-US')}`)
@@ -105,7 +112,9 @@ Stop the daemon first (signet daemon stop): a store being written cannot be veri
 
     let switched: string[] = []
     if (this.flags.switch && outcome.ok) {
-      switched = editAgentYaml(workspace, {storage: to.backend === 'postgres' ? {backend: 'postgres', url: databaseUrlWithoutPassword(to.url)} : {backend: 'sqlite'}}).changed
+      switched = editAgentYaml(workspace, {
+        storage: to.backend === 'postgres' ? {backend: 'postgres', url: databaseUrlWithoutPassword(to.url)} : {backend: 'sqlite'},
+      }).changed
     }
     const result: MigrateResult = {
       source: outcome.source,
@@ -129,7 +138,13 @@ Stop the daemon first (signet daemon stop): a store being written cannot be veri
         {header: 'table', value: (row) => row.table},
         {header: 'source rows', value: (row) => row.sourceRows.toLocaleString('en-US')},
         {header: 'target rows', value: (row) => row.targetRows.toLocaleString('en-US')},
-        {header: 'content (sha256)', value: (row) => (row.ok ? `${paint.green('same')} ${row.sourceHash.slice(0, 12)}` : paint.red(`DIFFERS ${row.sourceHash.slice(0, 12)} ≠ ${row.targetHash.slice(0, 12)}`))},
+        {
+          header: 'content (sha256)',
+          value: (row) =>
+            row.ok
+              ? `${paint.green('same')} ${row.sourceHash.slice(0, 12)}`
+              : paint.red(`DIFFERS ${row.sourceHash.slice(0, 12)} ≠ ${row.targetHash.slice(0, 12)}`),
+        },
       ]),
     )
     const rows = outcome.tables.reduce((sum, row) => sum + row.sourceRows, 0)
@@ -143,11 +158,16 @@ Stop the daemon first (signet daemon stop): a store being written cannot be veri
       if (this.flags.switch) this.log('agent.yaml was left as it was: --switch applies only to a verified copy.')
       return
     }
-    this.log(`${paint.green('✓')} ${outcome.target} is a verified copy of ${outcome.source}: ${rowCount(rows)} in ${outcome.tables.length} tables, the same counts and content hashes (${rowCount(outcome.copied)} written; ${outcome.seconds.toFixed(1)} s in all).`)
+    this.log(
+      `${paint.green('✓')} ${outcome.target} is a verified copy of ${outcome.source}: ${rowCount(rows)} in ${outcome.tables.length} tables, the same counts and content hashes (${rowCount(outcome.copied)} written; ${outcome.seconds.toFixed(1)} s in all).`,
+    )
     this.log('')
     if (switched.length > 0 || this.flags.switch) {
-      this.log(`agent.yaml now uses ${to.backend === 'postgres' ? 'PostgreSQL' : 'SQLite'}${switched.length > 0 ? ` (${switched.join(', ')} changed)` : ' (it already did)'}.`)
-      if (to.backend === 'postgres' && databaseUrlHasPassword(to.url)) this.log(`storage.url is written without its password: give the daemon the full URL in SIGNET_DATABASE_URL (or the password in ~/.pgpass).`)
+      this.log(
+        `agent.yaml now uses ${to.backend === 'postgres' ? 'PostgreSQL' : 'SQLite'}${switched.length > 0 ? ` (${switched.join(', ')} changed)` : ' (it already did)'}.`,
+      )
+      if (to.backend === 'postgres' && databaseUrlHasPassword(to.url))
+        this.log(`storage.url is written without its password: give the daemon the full URL in SIGNET_DATABASE_URL (or the password in ~/.pgpass).`)
       this.log(`Start the daemon: ${paint.bold('signet daemon start')}`)
       return
     }
@@ -157,7 +177,11 @@ Stop the daemon first (signet daemon stop): a store being written cannot be veri
 
 function targetFromEnv(): string {
   const value = process.env[TARGET_URL_ENV]?.trim()
-  if (!value) throw new SignetError(`--to-env: ${TARGET_URL_ENV} is not set — export it with the target (postgres://user:password@host:5432/database)`, 'invalid_argument')
+  if (!value)
+    throw new SignetError(
+      `--to-env: ${TARGET_URL_ENV} is not set — export it with the target (postgres://user:password@host:5432/database)`,
+      'invalid_argument',
+    )
   return value
 }
 
@@ -170,15 +194,26 @@ function switchInstructions(to: StorageLocation, dbPath: string, from: StorageLo
       '    backend: postgres',
       `    url: ${databaseUrlWithoutPassword(to.url)}`,
     ]
-    if (databaseUrlHasPassword(to.url)) lines.push('and give the daemon the password through SIGNET_DATABASE_URL (the whole URL; it overrides storage.url) or ~/.pgpass.')
+    if (databaseUrlHasPassword(to.url))
+      lines.push('and give the daemon the password through SIGNET_DATABASE_URL (the whole URL; it overrides storage.url) or ~/.pgpass.')
     lines.push(`Then: ${paint.bold('signet daemon start')}`)
     return lines.join('\n')
   }
   if (path.resolve(to.path) === path.resolve(dbPath)) {
-    return ['To run this workspace on it, set in agent.yaml (or run again with --switch):', '  storage:', '    backend: sqlite', `Then: ${paint.bold('signet daemon start')}`].join('\n')
+    return [
+      'To run this workspace on it, set in agent.yaml (or run again with --switch):',
+      '  storage:',
+      '    backend: sqlite',
+      `Then: ${paint.bold('signet daemon start')}`,
+    ].join('\n')
   }
-  const lines = [`This workspace's SQLite database is ${dbPath}; ${to.path} is a separate copy (a backup, or a store for another workspace: put it at that workspace's memory/memories.db while its daemon is stopped).`]
-  if (from.backend === 'postgres') lines.push(`To run this workspace on SQLite again, migrate to ${dbPath} with --switch instead (add --force if it still holds older data; its sources are kept).`)
+  const lines = [
+    `This workspace's SQLite database is ${dbPath}; ${to.path} is a separate copy (a backup, or a store for another workspace: put it at that workspace's memory/memories.db while its daemon is stopped).`,
+  ]
+  if (from.backend === 'postgres')
+    lines.push(
+      `To run this workspace on SQLite again, migrate to ${dbPath} with --switch instead (add --force if it still holds older data; its sources are kept).`,
+    )
   return lines.join('\n')
 }
 

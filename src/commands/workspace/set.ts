@@ -31,10 +31,7 @@ export function expandUserPath(input: string): string {
 export default class WorkspaceSet extends SignetCommand<typeof WorkspaceSet> {
   static override description = 'Make <path> the active workspace for this user (saved in ~/.config/signet/config.json)'
   static override enableJsonFlag = true
-  static override examples = [
-    '<%= config.bin %> workspace set ~/work-agent',
-    '<%= config.bin %> workspace set ~/new-agent --init',
-  ]
+  static override examples = ['<%= config.bin %> workspace set ~/work-agent', '<%= config.bin %> workspace set ~/new-agent --init']
   static override args = {
     path: Args.string({description: 'workspace directory (must contain agent.yaml unless --init)', required: true}),
   }

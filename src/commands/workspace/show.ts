@@ -22,7 +22,11 @@ export interface WorkspaceShowReport {
 export default class WorkspaceShow extends SignetCommand<typeof WorkspaceShow> {
   static override description = 'Show the active workspace and which setting chose it (flag, env, saved, default)'
   static override enableJsonFlag = true
-  static override examples = ['<%= config.bin %> workspace show', '<%= config.bin %> workspace show --json', 'SIGNET_WORKSPACE=/srv/agent <%= config.bin %> workspace show']
+  static override examples = [
+    '<%= config.bin %> workspace show',
+    '<%= config.bin %> workspace show --json',
+    'SIGNET_WORKSPACE=/srv/agent <%= config.bin %> workspace show',
+  ]
 
   public async run(): Promise<WorkspaceShowReport> {
     const resolved = this.resolveWorkspace()

@@ -8,13 +8,7 @@ import type {AppEnv, DaemonContext} from '../context.js'
 import {authState, matchesAdminToken, type AuthState} from './auth-state.js'
 import {principalFromDeviceCookie} from './device-cookie.js'
 import {lastForwardedParameter, lastListEntry, namedClient, normalizeAddress} from './forwarding-headers.js'
-import {
-  adminTokenPrincipal,
-  anonymousPrincipal,
-  effectivePermissions,
-  localAdminPrincipal,
-  type Principal,
-} from './principal.js'
+import {adminTokenPrincipal, anonymousPrincipal, effectivePermissions, localAdminPrincipal, type Principal} from './principal.js'
 import {retryAfterSeconds} from './rate-limit.js'
 
 /** Routes anyone may call (by path; see isOpenRoute for the method). */
@@ -29,7 +23,7 @@ export function isOpenRoute(method: string, path: string): boolean {
 export const AUTH_FAILURE_MESSAGES: Record<ApiKeyRejection | 'required' | 'admin_token_remote', {error: string; code: string}> = {
   required: {
     error:
-      'authentication required: send Authorization: Bearer <api key>. On the daemon\'s own machine, use the signet CLI (it talks to the daemon through .daemon/signet.sock) — a TCP connection without a credential is never trusted as the owner, even from localhost',
+      "authentication required: send Authorization: Bearer <api key>. On the daemon's own machine, use the signet CLI (it talks to the daemon through .daemon/signet.sock) — a TCP connection without a credential is never trusted as the owner, even from localhost",
     code: 'auth_required',
   },
   malformed: {error: 'malformed api key', code: 'malformed_api_key'},
@@ -178,7 +172,11 @@ async function refuseIfThrottled(state: AuthState, daemon: DaemonContext, c: Con
   if (waitMs === 0) return
   const seconds = retryAfterSeconds(waitMs)
   if (await state.authFailures.firstRefusal(classification.client)) {
-    await daemon.storage.audit.record({event: 'auth_rate_limited', peer: classification.client, detail: {method: c.req.method, path: auditPath(c.req.path), retryAfter: seconds}})
+    await daemon.storage.audit.record({
+      event: 'auth_rate_limited',
+      peer: classification.client,
+      detail: {method: c.req.method, path: auditPath(c.req.path), retryAfter: seconds},
+    })
     daemon.logger.warn('too many failed authentication attempts; refusing this address for now', {peer: classification.client, retryAfter: seconds})
   }
   throw new ApiError(

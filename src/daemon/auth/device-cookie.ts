@@ -78,10 +78,20 @@ export async function principalFromDeviceCookie(daemon: DaemonContext, c: Contex
   const check = await daemon.storage.devices.verify(token)
   if (!check.ok) {
     await state.authFailures.hit(peer)
-    await daemon.storage.audit.record({event: 'auth_failed', peer, detail: {reason: `device_session_${check.reason}`, deviceId: check.deviceId, method: c.req.method, path: c.req.path.slice(0, 200)}})
-    throw new ApiError(401, 'device_session_invalid', `this device's dashboard session is ${check.reason === 'malformed' ? 'not valid' : check.reason}: log in again with a link from \`signet dashboard\` or \`signet pair --device\``, {}, {
-      'Set-Cookie': deviceCookieHeader(daemon, isHttpsRequest(c), ''),
+    await daemon.storage.audit.record({
+      event: 'auth_failed',
+      peer,
+      detail: {reason: `device_session_${check.reason}`, deviceId: check.deviceId, method: c.req.method, path: c.req.path.slice(0, 200)},
     })
+    throw new ApiError(
+      401,
+      'device_session_invalid',
+      `this device's dashboard session is ${check.reason === 'malformed' ? 'not valid' : check.reason}: log in again with a link from \`signet dashboard\` or \`signet pair --device\``,
+      {},
+      {
+        'Set-Cookie': deviceCookieHeader(daemon, isHttpsRequest(c), ''),
+      },
+    )
   }
   if (!SAFE_METHODS.has(c.req.method) && !csrfTokenMatches(token, c.req.header('x-csrf-token'))) {
     throw new ApiError(403, 'csrf_required', 'a change from a dashboard session must carry the X-CSRF-Token header the dashboard reads from GET /api/session')

@@ -58,9 +58,10 @@ export function effectivePermissions(role: Role, narrowed: readonly Permission[]
 
 export function requirePermission(principal: Principal, permission: Permission): void {
   if (!principal.permissions.includes(permission)) {
-    const who = principal.kind === 'api-key' && principal.permissions.length < ROLE_PERMISSIONS[principal.role].length
-      ? `this key (role '${principal.role}', narrowed permissions)`
-      : `role '${principal.role}'`
+    const who =
+      principal.kind === 'api-key' && principal.permissions.length < ROLE_PERMISSIONS[principal.role].length
+        ? `this key (role '${principal.role}', narrowed permissions)`
+        : `role '${principal.role}'`
     throw forbidden(`${who} lacks the '${permission}' permission`, 'permission_denied')
   }
 }

@@ -216,7 +216,10 @@ export function keyBeyondScope(principal: Principal, candidate: KeyAuthority): {
   if (extra.length > 0) return {field: 'permissions', reason: `permission '${extra[0]}' is not held by this key`}
   const agent = candidate.scope.agent ?? candidate.agentId ?? undefined
   if (principal.scope.agent && agent !== principal.scope.agent) {
-    return {field: 'scope.agent', reason: `this key is scoped to agent '${principal.scope.agent}', so the key must be too (got ${agent ? `'${agent}'` : 'no agent scope'})`}
+    return {
+      field: 'scope.agent',
+      reason: `this key is scoped to agent '${principal.scope.agent}', so the key must be too (got ${agent ? `'${agent}'` : 'no agent scope'})`,
+    }
   }
   if (principal.scope.user && candidate.scope.user !== principal.scope.user) {
     return {field: 'scope.user', reason: `this key is scoped to user '${principal.scope.user}', so the key must be too`}

@@ -132,7 +132,11 @@ export function authRoutes(daemon: DaemonContext) {
       throw new ApiError(409, 'key_revoked', `API key ${current.id} is revoked; create a new key instead (signet api-key create)`)
     }
     if (body.expiresAt === undefined && current.expiresAt && Date.parse(current.expiresAt) <= Date.now()) {
-      throw new ApiError(409, 'key_expired', `API key ${current.id} expired at ${current.expiresAt}; rotate with a new expiry (--expires-at) or create a new key`)
+      throw new ApiError(
+        409,
+        'key_expired',
+        `API key ${current.id} expired at ${current.expiresAt}; rotate with a new expiry (--expires-at) or create a new key`,
+      )
     }
     const rotated = (await keys.rotate(idOrPrefix, {expiresAt: body.expiresAt}))!
     await audit.record({
@@ -153,7 +157,9 @@ export function authRoutes(daemon: DaemonContext) {
     if (!holdsFullAuthority(principal)) {
       // A scoped key sees the trail of the keys inside its scope only (not other keys', not peers' failures).
       const visible = new Set((await keys.list()).filter((record) => keyWithinScope(principal, record)).map((record) => record.id))
-      return respond(c, 'GET /api/auth/audit', {events: events.filter((event) => event.keyId !== null && event.keyId !== undefined && visible.has(event.keyId))})
+      return respond(c, 'GET /api/auth/audit', {
+        events: events.filter((event) => event.keyId !== null && event.keyId !== undefined && visible.has(event.keyId)),
+      })
     }
     return respond(c, 'GET /api/auth/audit', {events})
   })
@@ -174,7 +180,14 @@ export function authRoutes(daemon: DaemonContext) {
     await audit.record({
       event: 'pair_code_created',
       peer: principal.peer,
-      detail: {connector: issued.connector, agentId: issued.agentId, role: issued.role, project: issued.project, expiresAt: issued.expiresAt, by: actor(principal)},
+      detail: {
+        connector: issued.connector,
+        agentId: issued.agentId,
+        role: issued.role,
+        project: issued.project,
+        expiresAt: issued.expiresAt,
+        by: actor(principal),
+      },
     })
     return respond(c, 'POST /api/auth/pair', {...issued, ttlSeconds: body.ttlSeconds, url: daemon.url}, 201)
   })

@@ -114,13 +114,19 @@ export function dashboardRoutes(daemon: DaemonContext) {
   app.get('/login/:token', async (c) => {
     const {client: peer} = classifyPeer(c.env?.incoming?.socket?.remoteAddress, c.req.raw.headers, daemon.config.auth.trustedProxies)
     c.header('Cache-Control', 'no-store')
-    if ((await state.authFailures.blockedFor(peer)) > 0) return htmlPage(c, 429, 'Too many attempts', 'Too many failed logins from this address. Wait a minute and try a fresh link.')
+    if ((await state.authFailures.blockedFor(peer)) > 0)
+      return htmlPage(c, 429, 'Too many attempts', 'Too many failed logins from this address. Wait a minute and try a fresh link.')
     const outcome = await daemon.storage.devices.login(c.req.param('token'), c.req.header('user-agent') ?? null)
     if (outcome.status !== 'ok') {
       await state.authFailures.hit(peer)
       await daemon.storage.audit.record({event: 'device_login_failed', peer, detail: {reason: outcome.status}})
       const why = outcome.status === 'used' ? 'has already been used' : outcome.status === 'expired' ? 'has expired' : 'is not valid'
-      return htmlPage(c, 401, 'Login link not valid', `This login link ${why}. Links work once and expire; make a new one with signet dashboard or signet pair --device.`)
+      return htmlPage(
+        c,
+        401,
+        'Login link not valid',
+        `This login link ${why}. Links work once and expire; make a new one with signet dashboard or signet pair --device.`,
+      )
     }
     await daemon.storage.audit.record({event: 'device_login', peer, detail: {deviceId: outcome.device.id, name: outcome.device.name}})
     for (const [header, value] of Object.entries(DASHBOARD_SECURITY_HEADERS)) c.header(header, value)
@@ -146,7 +152,8 @@ export function dashboardApiRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     requirePermission(principal, 'recall')
     // The page's stream only: other clients get their data from the API and have no use for an open-ended response.
-    if (principal.kind !== 'device') throw new ApiError(400, 'device_session_required', 'the change stream is for dashboard device sessions (log in with signet dashboard)')
+    if (principal.kind !== 'device')
+      throw new ApiError(400, 'device_session_required', 'the change stream is for dashboard device sessions (log in with signet dashboard)')
     const socket = c.env?.incoming?.socket as (import('node:net').Socket & {server?: {listening: boolean}}) | undefined
     return streamSSE(c, async (stream) => {
       let last = await changes.changeCounter()
@@ -171,7 +178,12 @@ export function dashboardApiRoutes(daemon: DaemonContext) {
     requirePermission(c.get('principal'), 'admin')
     const doctor = await Promise.race([
       runDoctor({workspace: {path: daemon.workspace, source: 'flag', origin: 'the running daemon'}}).catch((error: Error) => ({error: error.message})),
-      new Promise<{error: string}>((resolve) => setTimeout(() => resolve({error: `doctor took longer than ${DOCTOR_TIMEOUT_MS / 1000}s; run signet doctor on the daemon machine`}), DOCTOR_TIMEOUT_MS).unref()),
+      new Promise<{error: string}>((resolve) =>
+        setTimeout(
+          () => resolve({error: `doctor took longer than ${DOCTOR_TIMEOUT_MS / 1000}s; run signet doctor on the daemon machine`}),
+          DOCTOR_TIMEOUT_MS,
+        ).unref(),
+      ),
     ])
     return respond(c, 'GET /api/dashboard/settings', {config: redactedConfig(daemon.config), doctor})
   })

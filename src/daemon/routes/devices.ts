@@ -20,7 +20,8 @@ export function deviceRoutes(daemon: DaemonContext) {
     const principal = c.get('principal')
     const token = deviceCookieValue(daemon, c)
     // Any other caller is answered, not refused: it is authenticated, just not as a dashboard device.
-    if (principal.kind !== 'device' || token === undefined) return respond(c, 'GET /api/session', {device: null, role: principal.role, permissions: principal.permissions, csrfToken: null})
+    if (principal.kind !== 'device' || token === undefined)
+      return respond(c, 'GET /api/session', {device: null, role: principal.role, permissions: principal.permissions, csrfToken: null})
     const device = (await store.get(principal.deviceId!))!
     return respond(c, 'GET /api/session', {
       device: presentDevice(device, principal),
@@ -62,15 +63,34 @@ export function deviceRoutes(daemon: DaemonContext) {
   app.post('/api/devices/login-links', async (c) => {
     const principal = c.get('principal')
     requirePermission(principal, 'admin')
-    if (principal.kind === 'device') throw forbidden('login links are made on the daemon machine (signet dashboard, signet pair --device), not from a dashboard session', 'device_cannot_mint')
+    if (principal.kind === 'device')
+      throw forbidden('login links are made on the daemon machine (signet dashboard, signet pair --device), not from a dashboard session', 'device_cannot_mint')
     const body = await readJsonBody(c, loginLinkBody)
     if ((await store.pendingLinkCount()) >= MAX_PENDING_LOGIN_LINKS) {
       throw new ApiError(429, 'too_many_login_links', `${MAX_PENDING_LOGIN_LINKS} login links are already waiting to be used; use or let some expire first`)
     }
     const link = await store.issueLink({name: body.name, agentId: body.agentId ?? null, project: body.project ?? null}, body.ttlSeconds * 1000)
-    await audit.record({event: 'device_link_created', peer: principal.peer, detail: {name: link.name, agentId: link.agentId, project: link.project, expiresAt: link.expiresAt}})
+    await audit.record({
+      event: 'device_link_created',
+      peer: principal.peer,
+      detail: {name: link.name, agentId: link.agentId, project: link.project, expiresAt: link.expiresAt},
+    })
     const path = `/login/${link.token}`
-    return respond(c, 'POST /api/devices/login-links', {token: link.token, path, url: `${daemon.url}${path}`, name: link.name, agentId: link.agentId, project: link.project, expiresAt: link.expiresAt, ttlSeconds: body.ttlSeconds}, 201)
+    return respond(
+      c,
+      'POST /api/devices/login-links',
+      {
+        token: link.token,
+        path,
+        url: `${daemon.url}${path}`,
+        name: link.name,
+        agentId: link.agentId,
+        project: link.project,
+        expiresAt: link.expiresAt,
+        ttlSeconds: body.ttlSeconds,
+      },
+      201,
+    )
   })
 
   return app

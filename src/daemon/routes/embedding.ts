@@ -48,7 +48,11 @@ export function embeddingRoutes(daemon: DaemonContext) {
     await readJsonBody(c, backfillBody)
     const vectors = daemon.storage.vectors
     if (!vectors) {
-      throw new ApiError(409, 'embedding_disabled', 'embedding.provider is none — set embedding.provider in agent.yaml (local, ollama or openai) and restart the daemon')
+      throw new ApiError(
+        409,
+        'embedding_disabled',
+        'embedding.provider is none — set embedding.provider in agent.yaml (local, ollama or openai) and restart the daemon',
+      )
     }
     if (running.has(daemon)) throw new ApiError(409, 'backfill_running', 'a backfill is already running on this daemon; wait for it to finish')
     running.add(daemon)

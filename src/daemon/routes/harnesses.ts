@@ -23,7 +23,12 @@ export function harnessRoutes(daemon: DaemonContext) {
         known: (HOOK_HARNESSES as readonly string[]).includes(name),
         lastSeen: seen[0]?.lastSeenAt ?? null,
         lastEvent: seen[0]?.lastEvent ?? null,
-        seenBy: seen.map((sighting) => ({agentId: sighting.agentId, machineId: sighting.machineId, lastSeen: sighting.lastSeenAt, lastEvent: sighting.lastEvent})),
+        seenBy: seen.map((sighting) => ({
+          agentId: sighting.agentId,
+          machineId: sighting.machineId,
+          lastSeen: sighting.lastSeenAt,
+          lastEvent: sighting.lastEvent,
+        })),
       }
     })
     harnesses.sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '') || a.name.localeCompare(b.name))

@@ -2,14 +2,7 @@ import {readFileSync} from 'node:fs'
 
 import {Hono} from 'hono'
 
-import {
-  compactionCompleteBody,
-  type HookCommon,
-  preCompactionBody,
-  promptSubmitBody,
-  sessionEndBody,
-  sessionStartBody,
-} from '../../api/hooks.js'
+import {compactionCompleteBody, type HookCommon, preCompactionBody, promptSubmitBody, sessionEndBody, sessionStartBody} from '../../api/hooks.js'
 import type {AgentConfig, HookSettings} from '../../config/agent-config.js'
 import {
   clampInject,
@@ -189,11 +182,17 @@ export function hookRoutes(daemon: DaemonContext) {
     const used = fixed.join('\n\n').length + 2
     // The request's project plus global memories (every project for an unrestricted caller naming none),
     // checked row by row against the scope as well.
-    const candidates = settings.sessionStartMemories > 0
-      ? (await memories.contextMemories({agentId, project, limit: settings.sessionStartMemories, excludeIds: resetContext ? [] : session?.session.injectedIds})).filter(({memory}) =>
-          scope.canRead(memory),
-        )
-      : []
+    const candidates =
+      settings.sessionStartMemories > 0
+        ? (
+            await memories.contextMemories({
+              agentId,
+              project,
+              limit: settings.sessionStartMemories,
+              excludeIds: resetContext ? [] : session?.session.injectedIds,
+            })
+          ).filter(({memory}) => scope.canRead(memory))
+        : []
     const notesTitle = '## Relevant Memories'
     const notes = renderRecalledNotes(
       candidates.map(({memory}) => ({id: memory.id, content: memory.content, createdAt: memory.createdAt})),
@@ -236,7 +235,8 @@ export function hookRoutes(daemon: DaemonContext) {
     const messageReceipt = {ids: messages.ids, deferred: messages.deferred, chars: messages.text.length}
     const query = promptRecallQuery(body.prompt)
     if (!query || settings.promptMaxMemories === 0) {
-      if (body.sessionKey) await receipts.record(agentId, body.sessionKey, {at: new Date().toISOString(), memories: [], messageIds: messages.ids, elapsedMs: elapsed(started)})
+      if (body.sessionKey)
+        await receipts.record(agentId, body.sessionKey, {at: new Date().toISOString(), memories: [], messageIds: messages.ids, elapsedMs: elapsed(started)})
       return respond(c, 'POST /api/hooks/user-prompt-submit', {
         inject: messages.text,
         memoryCount: 0,
@@ -255,9 +255,7 @@ export function hookRoutes(daemon: DaemonContext) {
     })
     // Words count in any form the search matched them in (table equivalents, typo corrections).
     const needed = Math.min(settings.promptMinMatchedTerms, new Set(result.queryTerms.map(lightStem)).size)
-    const strong = result.hits
-      .filter((hit) => hit.score >= threshold && hit.why.matchedTerms >= needed)
-      .slice(0, settings.promptMaxMemories)
+    const strong = result.hits.filter((hit) => hit.score >= threshold && hit.why.matchedTerms >= needed).slice(0, settings.promptMaxMemories)
     const notes = renderRecalledNotes(
       strong.map((hit) => ({id: hit.memory.id, content: hit.memory.content, createdAt: hit.memory.createdAt, score: hit.score})),
       {maxChars: memoryChars},
@@ -323,7 +321,15 @@ export function hookRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, compactionCompleteBody)
     const {agentId, project} = await scopeOf(principal, body, 'compaction-complete')
     const sessionKey = body.sessionKey ?? 'no-session'
-    const saved = await transcripts.save({sessionKey, agentId, harness: body.harness, project, kind: 'compaction-summary', content: body.summary, idempotencyKey: body.idempotencyKey})
+    const saved = await transcripts.save({
+      sessionKey,
+      agentId,
+      harness: body.harness,
+      project,
+      kind: 'compaction-summary',
+      content: body.summary,
+      idempotencyKey: body.idempotencyKey,
+    })
     const summary = saved.content
     const {memory, deduped} = await memories.remember({
       content: `Session summary (${body.harness}, ${new Date().toISOString().slice(0, 10)}): ${summary}`,
@@ -366,7 +372,15 @@ export function hookRoutes(daemon: DaemonContext) {
       if (existing) {
         sessionKey = body.sessionKey
         // The session did run: its peer entry goes offline like any other session-end.
-        await network.presence.see({agentId, harness: body.harness, machineId: body.machineId, sessionKey, project, keyId: principal.keyId, event: 'session-end'})
+        await network.presence.see({
+          agentId,
+          harness: body.harness,
+          machineId: body.machineId,
+          sessionKey,
+          project,
+          keyId: principal.keyId,
+          event: 'session-end',
+        })
       }
     }
 
@@ -376,7 +390,15 @@ export function hookRoutes(daemon: DaemonContext) {
     let redactions = 0
     if (raw) {
       // The store redacts what it keeps; memories are extracted from that redacted text.
-      const saved = await transcripts.save({sessionKey: sessionKey!, agentId, harness: body.harness, project, kind: 'transcript', content: formatTranscript(raw), idempotencyKey: body.idempotencyKey})
+      const saved = await transcripts.save({
+        sessionKey: sessionKey!,
+        agentId,
+        harness: body.harness,
+        project,
+        kind: 'transcript',
+        content: formatTranscript(raw),
+        idempotencyKey: body.idempotencyKey,
+      })
       const text = saved.content
       redactions = Object.values(saved.redacted).reduce((sum, n) => sum + n, 0)
       transcriptId = saved.id
@@ -417,8 +439,23 @@ export function hookRoutes(daemon: DaemonContext) {
     }
     if (sessionKey) await sessions.end(agentId, sessionKey)
     await refreshWorkingMemory(agentId)
-    daemon.logger.info('session ended', {harness: body.harness, agentId, transcript: transcriptId !== null, deduped, memoriesSaved: memoryIds.length, redactions, ms: elapsed(started)})
-    return respond(c, 'POST /api/hooks/session-end', {sessionKey: sessionKey ?? null, transcriptId, deduped, memoriesSaved: memoryIds.length, memoryIds, redactions})
+    daemon.logger.info('session ended', {
+      harness: body.harness,
+      agentId,
+      transcript: transcriptId !== null,
+      deduped,
+      memoriesSaved: memoryIds.length,
+      redactions,
+      ms: elapsed(started),
+    })
+    return respond(c, 'POST /api/hooks/session-end', {
+      sessionKey: sessionKey ?? null,
+      transcriptId,
+      deduped,
+      memoriesSaved: memoryIds.length,
+      memoryIds,
+      redactions,
+    })
   })
 
   return app

@@ -48,7 +48,11 @@ export function mcpRoutes(daemon: DaemonContext, app: InProcessApp) {
   routes.all('/mcp', async (c) => {
     // Stateless JSON mode has nothing to stream (GET) and no session to end (DELETE).
     if (c.req.method !== 'POST') {
-      return c.json({jsonrpc: '2.0', error: {code: -32_000, message: `${c.req.method} is not supported: this MCP endpoint is stateless, POST JSON-RPC messages`}, id: null}, 405, {Allow: 'POST'})
+      return c.json(
+        {jsonrpc: '2.0', error: {code: -32_000, message: `${c.req.method} is not supported: this MCP endpoint is stateless, POST JSON-RPC messages`}, id: null},
+        405,
+        {Allow: 'POST'},
+      )
     }
     const {createSignetMcpServer, WebStandardStreamableHTTPServerTransport} = await loadMcpSdk()
     // The one DaemonClient, dispatching to this app in process. The outer request's own origin (it

@@ -72,7 +72,14 @@ export function memoryRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, rememberBody)
     const scope = requestScope(principal, {agentId: body.agentId, project: body.project})
     const {memory, deduped} = await daemon.storage.memories.remember(
-      rememberInput(body, {agentId: scope.agentId, project: scope.writeProject(), source: 'api', harness: readHarnessHeader(c), keyId: principal.keyId, machineId: body.machineId}),
+      rememberInput(body, {
+        agentId: scope.agentId,
+        project: scope.writeProject(),
+        source: 'api',
+        harness: readHarnessHeader(c),
+        keyId: principal.keyId,
+        machineId: body.machineId,
+      }),
     )
     return respond(c, 'POST /api/memory/remember', {id: memory.id, deduped, memory: presentMemory(memory)}, deduped ? 200 : 201)
   })
@@ -86,7 +93,14 @@ export function memoryRoutes(daemon: DaemonContext) {
     const inputs = body.memories.map((item) => {
       // The owner's file keeps each memory's agent; a scoped key's import lands in its own agent.
       const scope = requestScope(principal, {agentId: principal.scope.agent ? body.agentId : (item.agentId ?? body.agentId), project: item.project})
-      return rememberInput(item, {agentId: scope.agentId, project: scope.writeProject(), source: item.origin ? `import:${item.origin}` : 'import', harness, keyId: principal.keyId, machineId: body.machineId})
+      return rememberInput(item, {
+        agentId: scope.agentId,
+        project: scope.writeProject(),
+        source: item.origin ? `import:${item.origin}` : 'import',
+        harness,
+        keyId: principal.keyId,
+        machineId: body.machineId,
+      })
     })
     const {imported, deduped} = await daemon.storage.memories.importMany(inputs)
     return respond(c, 'POST /api/memory/import', {imported, deduped, received: inputs.length})
@@ -128,7 +142,10 @@ export function memoryRoutes(daemon: DaemonContext) {
     const query = readQuery(c, listQuery)
     const allAgents = query.allAgents === 'true' && query.agentId === undefined && principal.scope.agent === undefined
     const scope = requestScope(principal, {agentId: query.agentId, project: query.project})
-    const tags = query.tags?.split(',').map((tag) => tag.trim().toLowerCase()).filter(Boolean)
+    const tags = query.tags
+      ?.split(',')
+      .map((tag) => tag.trim().toLowerCase())
+      .filter(Boolean)
     const {memories, total, byAgent} = await daemon.storage.memories.list({
       agentId: allAgents ? undefined : scope.agentId,
       ...scope.readFilter(),

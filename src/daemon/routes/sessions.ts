@@ -1,7 +1,13 @@
 import {Hono} from 'hono'
 
 import {agentQuery} from '../../api/fields.js'
-import {listSessionsQuery as listQuery, type PromptReceiptView, sessionKeyParams as keyParam, sessionSearchBody as searchBody, type SessionView} from '../../api/sessions.js'
+import {
+  listSessionsQuery as listQuery,
+  type PromptReceiptView,
+  sessionKeyParams as keyParam,
+  sessionSearchBody as searchBody,
+  type SessionView,
+} from '../../api/sessions.js'
 import type {SessionRecord} from '../../store/sessions.js'
 import {notFound} from '../api-error.js'
 import {requirePermission} from '../auth/principal.js'
@@ -29,7 +35,12 @@ export function sessionRoutes(daemon: DaemonContext) {
       excludeSessionKey: body.currentSessionKey ?? body.current_session_key,
       limit: body.limit,
     })
-    return respond(c, 'POST /api/sessions/search', {query: body.query, hits, count: hits.length, elapsedMs: Math.round((performance.now() - started) * 100) / 100})
+    return respond(c, 'POST /api/sessions/search', {
+      query: body.query,
+      hits,
+      count: hits.length,
+      elapsedMs: Math.round((performance.now() - started) * 100) / 100,
+    })
   })
 
   app.get('/api/sessions', async (c) => {
@@ -48,7 +59,9 @@ export function sessionRoutes(daemon: DaemonContext) {
     const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
     const session = await sessions.get(scope.agentId, key)
     if (!session || !scope.canReadSession(session)) throw notFound(`session ${key} not found`)
-    const stored = (await transcripts.forSession(scope.agentId, key)).filter((record) => scope.canReadSession(record)).map((record) => ({id: record.id, kind: record.kind, createdAt: record.createdAt, chars: record.content.length}))
+    const stored = (await transcripts.forSession(scope.agentId, key))
+      .filter((record) => scope.canReadSession(record))
+      .map((record) => ({id: record.id, kind: record.kind, createdAt: record.createdAt, chars: record.content.length}))
     return respond(c, 'GET /api/sessions/:key', {session: presentSession(session), transcripts: stored})
   })
 
@@ -69,11 +82,16 @@ export function sessionRoutes(daemon: DaemonContext) {
     requirePermission(principal, 'sessions')
     const {key} = parseWith(keyParam, c.req.param())
     const scope = requestScope(principal, {agentId: readQuery(c, agentQuery).agentId})
-    const record = (await transcripts.forSession(scope.agentId, key))
-      .filter((row) => row.kind === 'transcript' && scope.canReadSession(row))
-      .pop()
+    const record = (await transcripts.forSession(scope.agentId, key)).filter((row) => row.kind === 'transcript' && scope.canReadSession(row)).pop()
     if (!record) throw notFound(`no transcript stored for session ${key}`)
-    return respond(c, 'GET /api/sessions/:key/transcript', {sessionKey: key, agentId: scope.agentId, harness: record.harness, project: record.project, createdAt: record.createdAt, content: record.content})
+    return respond(c, 'GET /api/sessions/:key/transcript', {
+      sessionKey: key,
+      agentId: scope.agentId,
+      harness: record.harness,
+      project: record.project,
+      createdAt: record.createdAt,
+      content: record.content,
+    })
   })
 
   return app

@@ -12,7 +12,12 @@ import {respond} from '../respond.js'
 
 /** A default source name from the folder's own name: `~/code/My Repo` → `my-repo`. */
 export function defaultSourceName(root: string): string {
-  let base = path.basename(root).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64)
+  let base = path
+    .basename(root)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, 64)
   while (base.endsWith('-')) base = base.slice(0, -1)
   return base || 'source'
 }
@@ -44,7 +49,8 @@ export function sourceRoutes(daemon: DaemonContext) {
       }
     }
     const name = body.name ?? defaultSourceName(root)
-    if (sources.get(name)) throw new ApiError(409, 'source_exists', `name: a source named '${name}' already exists — choose another with --name`, {field: 'name'})
+    if (sources.get(name))
+      throw new ApiError(409, 'source_exists', `name: a source named '${name}' already exists — choose another with --name`, {field: 'name'})
     const sameRoot = sources.byRoot(root)
     if (sameRoot) throw new ApiError(409, 'source_exists', `path: ${root} is already indexed as source '${sameRoot.name}'`, {field: 'path'})
     // No await between the checks above and this insert, so concurrent adds cannot both pass them.
@@ -88,7 +94,12 @@ export function sourceRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, searchBody)
     if (body.source !== undefined && !sources.get(body.source)) throw notFound(`source '${body.source}' not found`)
     const hits = sources.search({query: body.query, limit: body.limit, source: body.source})
-    return respond(c, 'POST /api/sources/search', {query: body.query, hits, count: hits.length, elapsedMs: Math.round((performance.now() - started) * 100) / 100})
+    return respond(c, 'POST /api/sources/search', {
+      query: body.query,
+      hits,
+      count: hits.length,
+      elapsedMs: Math.round((performance.now() - started) * 100) / 100,
+    })
   })
 
   return app

@@ -96,7 +96,9 @@ export function synthesisRoutes(daemon: DaemonContext) {
     const project = scope.project
     const current = writable ? readIfPresent(daemon.paths.memoryMd) : undefined
     // the head the model rewrites: the file's generated block, or the caller's projection
-    const head = writable ? (generatedBlock(current) ?? '') : await daemon.storage.memories.workingMemory(scope.agentId, {project: scope.restricted ? project : undefined})
+    const head = writable
+      ? (generatedBlock(current) ?? '')
+      : await daemon.storage.memories.workingMemory(scope.agentId, {project: scope.restricted ? project : undefined})
     const memories = (await daemon.storage.memories.contextMemories({agentId: scope.agentId, project, limit: (body.maxMemories ?? DEFAULT_MEMORIES) * 2}))
       .filter(({memory}) => scope.canRead(memory))
       .slice(0, body.maxMemories ?? DEFAULT_MEMORIES)
@@ -109,7 +111,9 @@ export function synthesisRoutes(daemon: DaemonContext) {
         project: memory.project,
         createdAt: memory.createdAt,
       }))
-    const listing = memories.map((memory) => `- [${memory.createdAt.slice(0, 10)}${memory.pinned ? ', pinned' : ''}${memory.project ? `, ${memory.project}` : ''}] ${memory.content}`).join('\n')
+    const listing = memories
+      .map((memory) => `- [${memory.createdAt.slice(0, 10)}${memory.pinned ? ', pinned' : ''}${memory.project ? `, ${memory.project}` : ''}] ${memory.content}`)
+      .join('\n')
     const prompt = [
       'Rewrite the working memory below from the memories that follow.',
       SYNTHESIS_GUIDELINES.map((line) => `- ${line}`).join('\n'),
@@ -136,13 +140,18 @@ export function synthesisRoutes(daemon: DaemonContext) {
     const body = await readJsonBody(c, completeBody)
     const scope = requestScope(principal, {agentId: body.agentId})
     if (!writesWorkspaceFile(scope)) {
-      throw forbidden('only the default agent, unrestricted by project, writes the workspace MEMORY.md; this key gets its working memory as a projection from POST /api/hooks/synthesis', 'scope_violation')
+      throw forbidden(
+        'only the default agent, unrestricted by project, writes the workspace MEMORY.md; this key gets its working memory as a projection from POST /api/hooks/synthesis',
+        'scope_violation',
+      )
     }
     // the block must not carry markers of its own (it would end the generated block early)
     const unmarked = body.content.split(MEMORY_MD_BEGIN).join('').split(MEMORY_MD_END).join('').trim()
     const {text: content, redacted} = redactSecrets(unmarked)
     if (content.length > SYNTHESIS_MAX_BLOCK_CHARS) {
-      throw new ApiError(413, 'too_large', `content is ${content.length} characters; the working memory block holds at most ${SYNTHESIS_MAX_BLOCK_CHARS}`, {field: 'content'})
+      throw new ApiError(413, 'too_large', `content is ${content.length} characters; the working memory block holds at most ${SYNTHESIS_MAX_BLOCK_CHARS}`, {
+        field: 'content',
+      })
     }
     const current = readIfPresent(daemon.paths.memoryMd)
     const currentHash = sha256(current ?? '')

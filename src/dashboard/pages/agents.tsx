@@ -122,7 +122,8 @@ export function AgentsPage({session}: {session: Session}) {
             </span>
             <br />
             <span class="muted">
-              {box === 'in' ? `from ${message.from.agent}${message.from.machine ? `@${message.from.machine}` : ''}` : `to ${message.to}`} · {message.kind} · {when(message.createdAt)}
+              {box === 'in' ? `from ${message.from.agent}${message.from.machine ? `@${message.from.machine}` : ''}` : `to ${message.to}`} · {message.kind} ·{' '}
+              {when(message.createdAt)}
             </span>
             <p class="message-body">{message.body}</p>
           </li>
@@ -134,7 +135,13 @@ export function AgentsPage({session}: {session: Session}) {
         <p class="muted">Sent as {agent || 'default'}.</p>
         <label class="field">
           <span>To</span>
-          <input name="to" required value={to} placeholder="agent or agent@machine" onInput={(event) => setTo((event.currentTarget as HTMLInputElement).value)} />
+          <input
+            name="to"
+            required
+            value={to}
+            placeholder="agent or agent@machine"
+            onInput={(event) => setTo((event.currentTarget as HTMLInputElement).value)}
+          />
         </label>
         <label class="field">
           <span>Subject</span>

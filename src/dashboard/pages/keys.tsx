@@ -98,7 +98,12 @@ export function KeysPage() {
                   >
                     Rotate
                   </button>{' '}
-                  <button type="button" class="danger" aria-label={`Revoke key ${key.name}`} onClick={() => act(() => call('DELETE /api/auth/api-keys/:idOrPrefix', {params: {idOrPrefix: key.id}}))}>
+                  <button
+                    type="button"
+                    class="danger"
+                    aria-label={`Revoke key ${key.name}`}
+                    onClick={() => act(() => call('DELETE /api/auth/api-keys/:idOrPrefix', {params: {idOrPrefix: key.id}}))}
+                  >
                     Revoke
                   </button>
                 </>
@@ -123,7 +128,12 @@ export function KeysPage() {
             <td>{when(device.lastUsedAt)}</td>
             <td>
               {device.status === 'active' && (
-                <button type="button" class="danger" aria-label={`Revoke device ${device.name}`} onClick={() => act(() => call('DELETE /api/devices/:id', {params: {id: device.id}}))}>
+                <button
+                  type="button"
+                  class="danger"
+                  aria-label={`Revoke device ${device.name}`}
+                  onClick={() => act(() => call('DELETE /api/devices/:id', {params: {id: device.id}}))}
+                >
                   Revoke
                 </button>
               )}

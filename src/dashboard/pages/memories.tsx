@@ -30,11 +30,20 @@ export const UNDO_MS = 5000
  * or as context stored alongside a match — and which query words it contains.
  */
 function why(memory: Memory, q: string): string {
-  const words = q.toLowerCase().split(/\W+/).filter((word) => word.length > 2)
+  const words = q
+    .toLowerCase()
+    .split(/\W+/)
+    .filter((word) => word.length > 2)
   const text = memory.content.toLowerCase()
   const matched = words.filter((word) => text.includes(word))
   const how =
-    memory.source === 'vector' ? 'meaning' : memory.source === 'hybrid' ? 'words and meaning' : memory.source === 'context' ? 'context: stored alongside a match' : 'words'
+    memory.source === 'vector'
+      ? 'meaning'
+      : memory.source === 'hybrid'
+        ? 'words and meaning'
+        : memory.source === 'context'
+          ? 'context: stored alongside a match'
+          : 'words'
   return matched.length > 0 ? `${how}: ${matched.join(', ')}` : how
 }
 
@@ -81,24 +90,29 @@ export function MemoriesPage() {
     setStale(false)
     setSelected(new Set())
     setError(undefined)
-    const timer = setTimeout(async () => {
-      if (filters.q.trim() === '') {
-        setSearching(false)
-        setItems([])
-        setTotal(0)
-        await loadPage(0, run)
-        return
-      }
-      setSearching(true)
-      try {
-        const result = await call('POST /api/memory/recall', {body: {query: filters.q, limit: 100, ...filterParams(), tags: filters.tag ? [filters.tag] : undefined}})
-        if (run !== generation.current) return
-        setItems(result.results)
-        setTotal(result.results.length)
-      } catch (caught) {
-        setError(caught)
-      }
-    }, filters.q.trim() === '' ? 0 : 200)
+    const timer = setTimeout(
+      async () => {
+        if (filters.q.trim() === '') {
+          setSearching(false)
+          setItems([])
+          setTotal(0)
+          await loadPage(0, run)
+          return
+        }
+        setSearching(true)
+        try {
+          const result = await call('POST /api/memory/recall', {
+            body: {query: filters.q, limit: 100, ...filterParams(), tags: filters.tag ? [filters.tag] : undefined},
+          })
+          if (run !== generation.current) return
+          setItems(result.results)
+          setTotal(result.results.length)
+        } catch (caught) {
+          setError(caught)
+        }
+      },
+      filters.q.trim() === '' ? 0 : 200,
+    )
     return () => clearTimeout(timer)
   }, [filters])
 
@@ -141,7 +155,9 @@ export function MemoriesPage() {
   async function save(memory: Memory, patch: MemoryPatch) {
     try {
       const result = await call('PATCH /api/memory/:id', {params: {id: memory.id}, query: {agentId: memory.agentId}, body: patch})
-      setItems((previous) => previous.map((item) => (item && item.id === memory.id ? {...item, ...result.memory, score: item.score, source: item.source} : item)))
+      setItems((previous) =>
+        previous.map((item) => (item && item.id === memory.id ? {...item, ...result.memory, score: item.score, source: item.source} : item)),
+      )
       return true
     } catch (caught) {
       setError(caught)
@@ -183,7 +199,11 @@ export function MemoriesPage() {
             New changes · Refresh
           </button>
         )}
-        <button type="button" disabled={selected.size === 0} onClick={() => forget(visible.filter((memory): memory is Memory => !!memory && selected.has(memory.id)))}>
+        <button
+          type="button"
+          disabled={selected.size === 0}
+          onClick={() => forget(visible.filter((memory): memory is Memory => !!memory && selected.has(memory.id)))}
+        >
           Forget selected ({selected.size})
         </button>
       </div>
@@ -270,7 +290,14 @@ function EditDialog(props: {memory: Memory; onClose: () => void; onSave: (patch:
         method="dialog"
         onSubmit={async (event) => {
           event.preventDefault()
-          const patch = {content, tags: tags.split(',').map((tag) => tag.trim()).filter(Boolean), type}
+          const patch = {
+            content,
+            tags: tags
+              .split(',')
+              .map((tag) => tag.trim())
+              .filter(Boolean),
+            type,
+          }
           if (await props.onSave(patch)) dialog.current?.close()
         }}
       >

@@ -63,7 +63,10 @@ export function OverviewPage() {
       <ul class="list">
         {harnesses?.map((harness) => (
           <li key={harness.name}>
-            <strong>{harness.name}</strong> <span class="muted">{harness.configured ? 'configured' : 'seen'} · last seen {when(harness.lastSeen)}</span>
+            <strong>{harness.name}</strong>{' '}
+            <span class="muted">
+              {harness.configured ? 'configured' : 'seen'} · last seen {when(harness.lastSeen)}
+            </span>
           </li>
         ))}
       </ul>

@@ -31,7 +31,11 @@ export function SettingsPage({session, onLoggedOut}: {session: Session; onLogged
         <dt>Name</dt>
         <dd>{session.device.name}</dd>
         <dt>Access</dt>
-        <dd>{session.role === 'admin' ? 'owner (everything)' : `limited to ${[session.device.agentId && `agent ${session.device.agentId}`, session.device.project && `project ${session.device.project}`].filter(Boolean).join(', ')}`}</dd>
+        <dd>
+          {session.role === 'admin'
+            ? 'owner (everything)'
+            : `limited to ${[session.device.agentId && `agent ${session.device.agentId}`, session.device.project && `project ${session.device.project}`].filter(Boolean).join(', ')}`}
+        </dd>
       </dl>
       <button
         type="button"
@@ -65,7 +69,11 @@ export function SettingsPage({session, onLoggedOut}: {session: Session; onLogged
             </ul>
           )}
           <h2>Effective agent.yaml</h2>
-          {settings && <pre class="json" data-testid="effective-config">{JSON.stringify(settings.config, null, 2)}</pre>}
+          {settings && (
+            <pre class="json" data-testid="effective-config">
+              {JSON.stringify(settings.config, null, 2)}
+            </pre>
+          )}
         </>
       )}
       <h2>Daemon</h2>

@@ -43,9 +43,7 @@ export function embeddingSpaceKey(embedder: Pick<Embedder, 'provider' | 'model'>
   return `${embedder.provider}:${embedder.model}`
 }
 
-export type BudgetedEmbedding =
-  | {status: 'ok'; vector: Float32Array; ms: number}
-  | {status: 'timeout' | 'error'; ms: number; reason: string}
+export type BudgetedEmbedding = {status: 'ok'; vector: Float32Array; ms: number} | {status: 'timeout' | 'error'; ms: number; reason: string}
 
 /**
  * Embed one query, giving up after `budgetMs`: the in-flight request is aborted and the

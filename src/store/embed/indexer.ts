@@ -155,7 +155,10 @@ export class EmbeddingIndexer {
       cursor = batch[batch.length - 1].seq
       const vectors = this.embedder.embedSync
         ? this.embedder.embedSync(batch.map((memory) => memory.content))
-        : await this.embedder.embed(batch.map((memory) => memory.content), {signal})
+        : await this.embedder.embed(
+            batch.map((memory) => memory.content),
+            {signal},
+          )
       this.index.store(batch.map((memory, i) => ({memory, vector: vectors[i]})))
       progress.done += batch.length
       onProgress?.({...progress})

@@ -35,4 +35,3 @@ export function createEmbedder(settings: Partial<EmbeddingSettings> | undefined,
       throw new ConfigError(`agent.yaml: embedding.provider = ${JSON.stringify(provider)} is not one of ${EMBEDDING_PROVIDERS.join(', ')}`)
   }
 }
-

@@ -43,8 +43,7 @@ export class VectorIndex {
   ) {
     loadSqliteVec(db)
     const row = db.prepare('SELECT id, dimensions FROM embedding_spaces WHERE key = ?').get(embeddingSpaceKey(embedder)) as
-      | {id: number; dimensions: number}
-      | undefined
+      {id: number; dimensions: number} | undefined
     if (row) this.attach(row.id, row.dimensions)
   }
 
@@ -75,22 +74,23 @@ export class VectorIndex {
       }
       return
     }
-    this.db.transaction(() => {
-      const existing = this.db.prepare('SELECT id, dimensions FROM embedding_spaces WHERE key = ?').get(this.spaceKey) as
-        | {id: number; dimensions: number}
-        | undefined
-      const id =
-        existing?.id ??
-        Number(
-          this.db
-            .prepare('INSERT INTO embedding_spaces (key, provider, model, dimensions, created_at) VALUES (?, ?, ?, ?, ?)')
-            .run(this.spaceKey, this.embedder.provider, this.embedder.model, dims, new Date().toISOString()).lastInsertRowid,
+    this.db
+      .transaction(() => {
+        const existing = this.db.prepare('SELECT id, dimensions FROM embedding_spaces WHERE key = ?').get(this.spaceKey) as
+          {id: number; dimensions: number} | undefined
+        const id =
+          existing?.id ??
+          Number(
+            this.db
+              .prepare('INSERT INTO embedding_spaces (key, provider, model, dimensions, created_at) VALUES (?, ?, ?, ?, ?)')
+              .run(this.spaceKey, this.embedder.provider, this.embedder.model, dims, new Date().toISOString()).lastInsertRowid,
+          )
+        this.db.exec(
+          `CREATE VIRTUAL TABLE IF NOT EXISTS memory_vectors_${id} USING vec0(agent_id text partition key, embedding float[${dims}] distance_metric=cosine)`,
         )
-      this.db.exec(
-        `CREATE VIRTUAL TABLE IF NOT EXISTS memory_vectors_${id} USING vec0(agent_id text partition key, embedding float[${dims}] distance_metric=cosine)`,
-      )
-      this.attach(id, existing?.dimensions ?? dims)
-    }).immediate()
+        this.attach(id, existing?.dimensions ?? dims)
+      })
+      .immediate()
   }
 
   /** Memories without a vector for their current content, oldest first, after `afterSeq`. */
@@ -133,22 +133,26 @@ export class VectorIndex {
        ON CONFLICT (space_id, seq) DO UPDATE SET content_hash = excluded.content_hash, embedded_at = excluded.embedded_at`,
     )
     const now = new Date().toISOString()
-    this.db.transaction(() => {
-      for (const {memory, vector} of items) {
-        const rowid = BigInt(memory.seq)
-        remove.run(rowid)
-        insert.run(rowid, memory.agentId, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength))
-        state.run(this.spaceId, memory.seq, memory.contentHash, now)
-      }
-    }).immediate()
+    this.db
+      .transaction(() => {
+        for (const {memory, vector} of items) {
+          const rowid = BigInt(memory.seq)
+          remove.run(rowid)
+          insert.run(rowid, memory.agentId, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength))
+          state.run(this.spaceId, memory.seq, memory.contentHash, now)
+        }
+      })
+      .immediate()
   }
 
   /** Nearest memories of one agent by cosine similarity (deleted ones included: callers filter). */
   nearest(vector: Float32Array, agentId: string, k: number): VectorHit[] {
     if (!this.table || vector.length !== this.dims) return []
     this.nearestStatement ??= this.db.prepare(`SELECT rowid AS seq, distance FROM ${this.table} WHERE embedding MATCH ? AND k = ? AND agent_id = ?`)
-    const rows = this.nearestStatement
-      .all(Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength), k, agentId) as Array<{seq: number; distance: number}>
+    const rows = this.nearestStatement.all(Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength), k, agentId) as Array<{
+      seq: number
+      distance: number
+    }>
     return rows.map((row) => ({seq: row.seq, similarity: 1 - row.distance}))
   }
 }

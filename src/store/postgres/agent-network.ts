@@ -104,7 +104,12 @@ export class PostgresMessages implements AgentMessageRepository {
       // A row delivered by the transaction we waited for is re-checked after the lock and dropped.
       const unread = rows.map(rowToMessage)
       const shown = select(unread)
-      const events = await deliver(client, shown.map((message) => message.id), where.session ?? null, now)
+      const events = await deliver(
+        client,
+        shown.map((message) => message.id),
+        where.session ?? null,
+        now,
+      )
       return {shown, events, deferred: unread.length - shown.length}
     })
   }
@@ -115,14 +120,21 @@ export class PostgresMessages implements AgentMessageRepository {
       if (!existing) return undefined
       if (existing.ackedAt) return {message: existing}
       const at = now.toISOString()
-      const row = await queryOne<MessageRow>(client, `UPDATE agent_messages SET acked_at = $1, delivered_at = coalesce(delivered_at, $1) WHERE id = $2 RETURNING ${MESSAGE_COLUMNS}`, [at, id])
+      const row = await queryOne<MessageRow>(
+        client,
+        `UPDATE agent_messages SET acked_at = $1, delivered_at = coalesce(delivered_at, $1) WHERE id = $2 RETURNING ${MESSAGE_COLUMNS}`,
+        [at, id],
+      )
       const message = rowToMessage(row!)
       const [event] = await recordEvents(client, 'acked', [message], now)
       return {message, event}
     })
   }
 
-  async list(agent: string, options: {box?: 'in' | 'sent'; state?: MessageState | 'unacked' | 'all'; thread?: string; limit?: number; before?: number} = {}): Promise<AgentMessage[]> {
+  async list(
+    agent: string,
+    options: {box?: 'in' | 'sent'; state?: MessageState | 'unacked' | 'all'; thread?: string; limit?: number; before?: number} = {},
+  ): Promise<AgentMessage[]> {
     const where = [options.box === 'sent' ? 'from_agent = $1' : 'to_agent = $1']
     const values: unknown[] = [agent]
     switch (options.state ?? 'all') {
@@ -146,7 +158,11 @@ export class PostgresMessages implements AgentMessageRepository {
       where.push(`thread = $${values.length}`)
     }
     values.push(options.limit ?? 50)
-    const rows = await query<MessageRow>(this.pool, `SELECT ${MESSAGE_COLUMNS} FROM agent_messages WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${values.length}`, values)
+    const rows = await query<MessageRow>(
+      this.pool,
+      `SELECT ${MESSAGE_COLUMNS} FROM agent_messages WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${values.length}`,
+      values,
+    )
     return rows.map(rowToMessage)
   }
 
@@ -225,7 +241,10 @@ export class PostgresPresence implements PresenceRepository {
     const rows =
       options.agentId === undefined
         ? await query<PresenceRow>(this.pool, `SELECT ${PRESENCE_COLUMNS} FROM agent_presence ORDER BY last_seen_at DESC LIMIT $1`, [limit])
-        : await query<PresenceRow>(this.pool, `SELECT ${PRESENCE_COLUMNS} FROM agent_presence WHERE agent_id = $1 ORDER BY last_seen_at DESC LIMIT $2`, [options.agentId, limit])
+        : await query<PresenceRow>(this.pool, `SELECT ${PRESENCE_COLUMNS} FROM agent_presence WHERE agent_id = $1 ORDER BY last_seen_at DESC LIMIT $2`, [
+            options.agentId,
+            limit,
+          ])
     return rows.map((row) => rowToPeer(row, this.timeouts, now))
   }
 
@@ -314,7 +333,11 @@ export class PostgresRateLimits implements RateLimitRepository {
   }
 
   async peek(key: string, windowMs: number, now = Date.now()): Promise<{count: number; resetAt: number}> {
-    const row = await queryOne<{count: number; window_start: number; window_ms: number}>(this.pool, 'SELECT count, window_start, window_ms FROM rate_limits WHERE key = $1', [key])
+    const row = await queryOne<{count: number; window_start: number; window_ms: number}>(
+      this.pool,
+      'SELECT count, window_start, window_ms FROM rate_limits WHERE key = $1',
+      [key],
+    )
     if (!row || row.window_start + row.window_ms <= now) return {count: 0, resetAt: Math.floor(now) + windowMs}
     return {count: row.count, resetAt: row.window_start + row.window_ms}
   }

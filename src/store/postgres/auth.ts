@@ -93,7 +93,11 @@ export class PostgresApiKeys implements ApiKeyRepository {
   }
 
   /** A new key with the same name, role, scope and expiry; the old one is revoked in the same transaction. */
-  async rotate(idOrPrefix: string, options: {expiresAt?: string | null} = {}, now = new Date()): Promise<{created: CreatedApiKey; replaced: ApiKeyRecord} | undefined> {
+  async rotate(
+    idOrPrefix: string,
+    options: {expiresAt?: string | null} = {},
+    now = new Date(),
+  ): Promise<{created: CreatedApiKey; replaced: ApiKeyRecord} | undefined> {
     return inTransaction(this.pool, async (client) => {
       const row = await findApiKeyRow(client, idOrPrefix, true)
       if (!row) return undefined
@@ -120,7 +124,21 @@ async function insertApiKey(db: Queryable, input: NewApiKey, now: Date): Promise
       `INSERT INTO api_keys (id, prefix, key_hash, name, role, scope_json, permissions_json, connector, harness, agent_id, allowed_projects_json, created_at, expires_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
         ON CONFLICT DO NOTHING RETURNING ${API_KEY_COLUMNS}`,
-      [row.id, row.prefix, row.key_hash, row.name, row.role, row.scope_json, row.permissions_json, row.connector, row.harness, row.agent_id, row.allowed_projects_json, row.created_at, row.expires_at],
+      [
+        row.id,
+        row.prefix,
+        row.key_hash,
+        row.name,
+        row.role,
+        row.scope_json,
+        row.permissions_json,
+        row.connector,
+        row.harness,
+        row.agent_id,
+        row.allowed_projects_json,
+        row.created_at,
+        row.expires_at,
+      ],
     )
     if (inserted) return {...rowToApiKey(inserted), key}
     if (attempt > 2) throw new Error('could not find a free API key prefix')
@@ -169,7 +187,10 @@ export class PostgresPairing implements PairingRepository {
   constructor(private readonly pool: Pool) {}
 
   async pendingCount(now = new Date()): Promise<number> {
-    return (await queryOne<{n: number}>(this.pool, 'SELECT count(*) AS n FROM pairing_codes WHERE claimed_at IS NULL AND expires_at > $1', [now.toISOString()]))?.n ?? 0
+    return (
+      (await queryOne<{n: number}>(this.pool, 'SELECT count(*) AS n FROM pairing_codes WHERE claimed_at IS NULL AND expires_at > $1', [now.toISOString()]))
+        ?.n ?? 0
+    )
   }
 
   async issue(grant: PairingGrant, ttlMs: number, now = new Date()): Promise<IssuedPairCode> {
@@ -189,7 +210,11 @@ export class PostgresPairing implements PairingRepository {
     }
   }
 
-  async claim(code: string, mint: (grant: PairingGrant) => NewApiKey, now = new Date()): Promise<Exclude<PairClaimOutcome, {status: 'ok'}> | {status: 'ok'; created: CreatedApiKey}> {
+  async claim(
+    code: string,
+    mint: (grant: PairingGrant) => NewApiKey,
+    now = new Date(),
+  ): Promise<Exclude<PairClaimOutcome, {status: 'ok'}> | {status: 'ok'; created: CreatedApiKey}> {
     const normalized = normalizePairCode(code)
     if (!normalized) return {status: 'malformed'}
     const codeHash = hashPairCode(normalized)
@@ -216,7 +241,10 @@ export class PostgresDevices implements DeviceSessionRepository {
   constructor(private readonly pool: Pool) {}
 
   async pendingLinkCount(now = new Date()): Promise<number> {
-    return (await queryOne<{n: number}>(this.pool, 'SELECT count(*) AS n FROM device_login_links WHERE used_at IS NULL AND expires_at > $1', [now.toISOString()]))?.n ?? 0
+    return (
+      (await queryOne<{n: number}>(this.pool, 'SELECT count(*) AS n FROM device_login_links WHERE used_at IS NULL AND expires_at > $1', [now.toISOString()]))
+        ?.n ?? 0
+    )
   }
 
   async issueLink(grant: DeviceGrant, ttlMs = DEFAULT_LOGIN_LINK_TTL_MS, now = new Date()): Promise<IssuedLoginLink> {
@@ -239,7 +267,11 @@ export class PostgresDevices implements DeviceSessionRepository {
     if (!isDeviceToken(linkToken)) return {status: 'malformed'}
     const hash = deviceTokenDigest('login', linkToken)
     return inTransaction(this.pool, async (client): Promise<LoginOutcome> => {
-      const link = await queryOne<LoginLinkRow>(client, 'SELECT token_hash, name, agent_id, project, created_at, expires_at, used_at FROM device_login_links WHERE token_hash = $1 FOR UPDATE', [hash])
+      const link = await queryOne<LoginLinkRow>(
+        client,
+        'SELECT token_hash, name, agent_id, project, created_at, expires_at, used_at FROM device_login_links WHERE token_hash = $1 FOR UPDATE',
+        [hash],
+      )
       const refusal = loginLinkRefusal(link, now)
       if (refusal || !link) return {status: refusal ?? 'unknown'}
       const {row, token} = newDeviceSessionRow(link, userAgent, now)
@@ -263,7 +295,9 @@ export class PostgresDevices implements DeviceSessionRepository {
   /** Read on every cookie request: revocation and expiry take effect on the next one, on every daemon. */
   async verify(sessionToken: string, now = new Date()): Promise<SessionCheck> {
     if (!isDeviceToken(sessionToken)) return {ok: false, reason: 'malformed'}
-    const row = await queryOne<DeviceSessionRow>(this.pool, `SELECT ${DEVICE_COLUMNS} FROM device_sessions WHERE token_hash = $1`, [deviceTokenDigest('session', sessionToken)])
+    const row = await queryOne<DeviceSessionRow>(this.pool, `SELECT ${DEVICE_COLUMNS} FROM device_sessions WHERE token_hash = $1`, [
+      deviceTokenDigest('session', sessionToken),
+    ])
     if (!row) return {ok: false, reason: 'unknown'}
     const device = rowToDevice(row, now.getTime())
     if (device.status !== 'active') return {ok: false, reason: device.status, deviceId: device.id}

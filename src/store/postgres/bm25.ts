@@ -83,7 +83,9 @@ export function tsvectorBm25Sql(options: TsvectorBm25Options): string | undefine
   if (forms.length === 0) return undefined
   const queries = forms.map((form) => params.add(formQuery(form)))
   const match = params.add(forms.map(formQuery).join(' | '))
-  const frequencies = queries.map((query, index) => `SELECT ${index} AS form, ts_rank_cd(${FREQUENCY_WEIGHTS}, m.search_tsv, to_tsquery('${SEARCH_CONFIG}', ${query}), 0) AS freq`)
+  const frequencies = queries.map(
+    (query, index) => `SELECT ${index} AS form, ts_rank_cd(${FREQUENCY_WEIGHTS}, m.search_tsv, to_tsquery('${SEARCH_CONFIG}', ${query}), 0) AS freq`,
+  )
   const filterJoin = options.filter ? `JOIN ${options.table} f ON f.seq = r.seq AND ${options.filter}` : ''
   return `WITH matched AS MATERIALIZED (
       SELECT seq, search_tsv, search_tokens FROM ${options.table} WHERE search_tsv @@ to_tsquery('${SEARCH_CONFIG}', ${match})

@@ -74,10 +74,14 @@ export class PostgresLexicalIndex implements LexicalIndex {
       [lexemes],
     )
     const present = new Set(rows.map((row) => row.lexeme))
-    return new Set([...normalised].filter(([, word]) => {
-      const list = stems.get(word) ?? []
-      return list.length === 1 && present.has(list[0])
-    }).map(([original]) => original))
+    return new Set(
+      [...normalised]
+        .filter(([, word]) => {
+          const list = stems.get(word) ?? []
+          return list.length === 1 && present.has(list[0])
+        })
+        .map(([original]) => original),
+    )
   }
 
   async ranked(plan: PlannedTerm[], limit: number): Promise<Array<{seq: number; relevance: number}>> {
@@ -133,7 +137,11 @@ export class PostgresLexicalIndex implements LexicalIndex {
                 JOIN memory_terms a ON a.lexeme = p.a JOIN memory_terms b ON b.lexeme = p.b AND b.seq = a.seq)`,
             [lexemes, pairs.map((pair) => pair[0]), pairs.map((pair) => pair[1])],
           ),
-      query<{lexeme: string; n: number}>(this.pool, 'SELECT w.lexeme, (SELECT count(*) FROM memory_terms t WHERE t.lexeme = w.lexeme) AS n FROM unnest($1::text[]) AS w(lexeme)', [lexemes]),
+      query<{lexeme: string; n: number}>(
+        this.pool,
+        'SELECT w.lexeme, (SELECT count(*) FROM memory_terms t WHERE t.lexeme = w.lexeme) AS n FROM unnest($1::text[]) AS w(lexeme)',
+        [lexemes],
+      ),
       query<{n: number; avgdl: number}>(this.pool, MEMORY_SEARCH_STATS),
     ])
     const idf = new Map(frequencies.map((row) => [row.lexeme, bm25Idf(stats.n, row.n)]))
@@ -172,12 +180,18 @@ export class PostgresLexicalIndex implements LexicalIndex {
     const params = new Params()
     const wanted = params.add(seqs)
     const filter = recallFilter(recall, 'm', params)
-    return query<NeighbourRow>(this.pool, `SELECT m.seq, m.session_key, m.created_at FROM memories m WHERE m.seq = ANY(${wanted}::bigint[]) AND ${filter}`, params.values)
+    return query<NeighbourRow>(
+      this.pool,
+      `SELECT m.seq, m.session_key, m.created_at FROM memories m WHERE m.seq = ANY(${wanted}::bigint[]) AND ${filter}`,
+      params.values,
+    )
   }
 
   async texts(seqs: number[]): Promise<Map<number, string>> {
     if (seqs.length === 0) return new Map()
-    const rows = await query<{seq: number; content: string; tags: string}>(this.pool, 'SELECT seq, content, tags FROM memories WHERE seq = ANY($1::bigint[])', [seqs])
+    const rows = await query<{seq: number; content: string; tags: string}>(this.pool, 'SELECT seq, content, tags FROM memories WHERE seq = ANY($1::bigint[])', [
+      seqs,
+    ])
     return new Map(rows.map((row) => [row.seq, `${row.content} ${row.tags}`]))
   }
 

@@ -1,5 +1,14 @@
 import {contentHash} from '../content-hash.js'
-import {type ListMemoriesQuery, type Memory, type MemoryPatch, type MemoryRow, type PatchOutcome, type ProjectFilter, type RememberInput, rowToMemory} from '../memories.js'
+import {
+  type ListMemoriesQuery,
+  type Memory,
+  type MemoryPatch,
+  type MemoryRow,
+  type PatchOutcome,
+  type ProjectFilter,
+  type RememberInput,
+  rowToMemory,
+} from '../memories.js'
 import {contextMemoryPool, type ContextMemoryQuery, scoreContextMemories, type SessionLedgerRow, workingMemoryMarkdown} from '../memory-md.js'
 import {applyMemoryPatch, newMemoryRow, type NewMemoryRow, redactMemoryInput} from '../memory-records.js'
 import type {MemoryRepository} from '../storage.js'
@@ -91,10 +100,18 @@ export class PostgresMemories implements MemoryRepository {
     if (query_.type !== undefined) where.push(`type = ${params.add(query_.type)}`)
     for (const tag of query_.tags ?? []) where.push(`(tags::jsonb) ? ${params.add(tag)}`)
     const clause = where.join(' AND ')
-    const counts = await query<{agent_id: string; n: number}>(this.pool, `SELECT agent_id, count(*) AS n FROM memories WHERE ${clause} GROUP BY agent_id ORDER BY agent_id`, params.values)
+    const counts = await query<{agent_id: string; n: number}>(
+      this.pool,
+      `SELECT agent_id, count(*) AS n FROM memories WHERE ${clause} GROUP BY agent_id ORDER BY agent_id`,
+      params.values,
+    )
     const limit = params.add(query_.limit)
     const offset = params.add(query_.offset)
-    const rows = await query<MemoryRow>(this.pool, `SELECT ${MEMORY_COLUMNS} FROM memories WHERE ${clause} ORDER BY created_at DESC, seq DESC LIMIT ${limit} OFFSET ${offset}`, params.values)
+    const rows = await query<MemoryRow>(
+      this.pool,
+      `SELECT ${MEMORY_COLUMNS} FROM memories WHERE ${clause} ORDER BY created_at DESC, seq DESC LIMIT ${limit} OFFSET ${offset}`,
+      params.values,
+    )
     const byAgent = Object.fromEntries(counts.map((row) => [row.agent_id, row.n]))
     return {memories: rows.map(rowToMemory), total: counts.reduce((sum, row) => sum + row.n, 0), byAgent}
   }
@@ -116,7 +133,20 @@ export class PostgresMemories implements MemoryRepository {
           client,
           `UPDATE memories SET content = $1, content_hash = $2, type = $3, tags = $4, importance = $5, pinned = $6, project = $7, updated_at = $8,
              search_tsv = ${memorySearchVector('$9', '$10')}, search_tokens = $11 WHERE seq = $12`,
-          [next.content, next.content_hash, next.type, next.tags, next.importance, next.pinned, next.project, next.updated_at, search.content, search.tags, search.tokens, next.seq],
+          [
+            next.content,
+            next.content_hash,
+            next.type,
+            next.tags,
+            next.importance,
+            next.pinned,
+            next.project,
+            next.updated_at,
+            search.content,
+            search.tags,
+            search.tokens,
+            next.seq,
+          ],
         )
         return {status: 'updated', memory: rowToMemory(next)}
       })
@@ -135,7 +165,13 @@ export class PostgresMemories implements MemoryRepository {
   /** Soft delete: the row stays for audit and recovery but disappears from every read. */
   async forget(id: string, agentId: string): Promise<boolean> {
     const now = new Date().toISOString()
-    return (await execute(this.pool, 'UPDATE memories SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND agent_id = $3 AND deleted_at IS NULL', [now, id, agentId])) === 1
+    return (
+      (await execute(this.pool, 'UPDATE memories SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND agent_id = $3 AND deleted_at IS NULL', [
+        now,
+        id,
+        agentId,
+      ])) === 1
+    )
   }
 
   async count(filter: {agentId?: string} & ProjectFilter = {}): Promise<number> {

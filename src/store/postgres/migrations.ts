@@ -427,7 +427,9 @@ export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
         'source_chunks',
         'prompt_receipts',
       ]
-        .map((table) => `CREATE TRIGGER ${table}_changed AFTER INSERT OR UPDATE OR DELETE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION signet_count_change();`)
+        .map(
+          (table) => `CREATE TRIGGER ${table}_changed AFTER INSERT OR UPDATE OR DELETE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION signet_count_change();`,
+        )
         .join('\n      ')}
     `,
   },

@@ -1,5 +1,16 @@
 import type {ProjectFilter} from '../memories.js'
-import {type HarnessSighting, mergeInjectedIds, newSessionRow, newSightingRow, rowToSession, rowToSighting, type SessionRecord, type SessionRow, type SessionTouch, type SightingRow} from '../sessions.js'
+import {
+  type HarnessSighting,
+  mergeInjectedIds,
+  newSessionRow,
+  newSightingRow,
+  rowToSession,
+  rowToSighting,
+  type SessionRecord,
+  type SessionRow,
+  type SessionTouch,
+  type SightingRow,
+} from '../sessions.js'
 import type {SessionRepository} from '../storage.js'
 import {execute, inTransaction, Params, type Pool, query, queryOne} from './client.js'
 import {projectConditionPg} from './search-index.js'
@@ -37,7 +48,10 @@ export class PostgresSessions implements SessionRepository {
   async addInjected(agentId: string, sessionKey: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return
     await inTransaction(this.pool, async (client) => {
-      const current = await queryOne<{injected_ids: string}>(client, 'SELECT injected_ids FROM sessions WHERE agent_id = $1 AND session_key = $2 FOR UPDATE', [agentId, sessionKey])
+      const current = await queryOne<{injected_ids: string}>(client, 'SELECT injected_ids FROM sessions WHERE agent_id = $1 AND session_key = $2 FOR UPDATE', [
+        agentId,
+        sessionKey,
+      ])
       if (!current) return
       const merged = mergeInjectedIds(JSON.parse(current.injected_ids) as string[], ids)
       await execute(client, 'UPDATE sessions SET injected_ids = $1 WHERE agent_id = $2 AND session_key = $3', [JSON.stringify(merged), agentId, sessionKey])
@@ -49,7 +63,11 @@ export class PostgresSessions implements SessionRepository {
   }
 
   async markContextLoaded(agentId: string, sessionKey: string): Promise<void> {
-    await execute(this.pool, 'UPDATE sessions SET context_loaded_at = $1 WHERE agent_id = $2 AND session_key = $3', [new Date().toISOString(), agentId, sessionKey])
+    await execute(this.pool, 'UPDATE sessions SET context_loaded_at = $1 WHERE agent_id = $2 AND session_key = $3', [
+      new Date().toISOString(),
+      agentId,
+      sessionKey,
+    ])
   }
 
   async end(agentId: string, sessionKey: string): Promise<void> {
@@ -66,7 +84,11 @@ export class PostgresSessions implements SessionRepository {
     const total = (await queryOne<{n: number}>(this.pool, `SELECT count(*) AS n FROM sessions ${clause}`, params.values))?.n ?? 0
     const limit = params.add(filter.limit)
     const offset = params.add(filter.offset)
-    const rows = await query<SessionRow>(this.pool, `SELECT ${SESSION_COLUMNS} FROM sessions ${clause} ORDER BY started_at DESC LIMIT ${limit} OFFSET ${offset}`, params.values)
+    const rows = await query<SessionRow>(
+      this.pool,
+      `SELECT ${SESSION_COLUMNS} FROM sessions ${clause} ORDER BY started_at DESC LIMIT ${limit} OFFSET ${offset}`,
+      params.values,
+    )
     return {sessions: rows.map(rowToSession), total}
   }
 

@@ -112,13 +112,23 @@ export class PostgresStorage implements Storage {
     }
     try {
       const started = performance.now()
-      const server = await queryOne<{version: string; database: string}>(this.pool, "SELECT current_setting('server_version') AS version, current_database() AS database")
+      const server = await queryOne<{version: string; database: string}>(
+        this.pool,
+        "SELECT current_setting('server_version') AS version, current_database() AS database",
+      )
       const version = await schemaVersion(this.pool)
       details.serverVersion = server?.version ?? null
       details.database = server?.database ?? null
       details.ms = Math.round((performance.now() - started) * 10) / 10
       const problems = version < LATEST_POSTGRES_SCHEMA_VERSION ? [`schema version ${version} is behind ${LATEST_POSTGRES_SCHEMA_VERSION}`] : []
-      return {backend: 'postgres', ok: problems.length === 0 && !this.closed, problems, schemaVersion: version, latestSchemaVersion: LATEST_POSTGRES_SCHEMA_VERSION, details}
+      return {
+        backend: 'postgres',
+        ok: problems.length === 0 && !this.closed,
+        problems,
+        schemaVersion: version,
+        latestSchemaVersion: LATEST_POSTGRES_SCHEMA_VERSION,
+        details,
+      }
     } catch (error) {
       const reason = connectionError(error, this.url).message
       return {backend: 'postgres', ok: false, problems: ['unreachable', reason], schemaVersion: 0, latestSchemaVersion: LATEST_POSTGRES_SCHEMA_VERSION, details}
@@ -148,7 +158,9 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     await migratePostgres(pool)
     // Vectors only when an embedder is configured: no extension is created for nothing.
     const wantsVectors = (options.embedding?.provider ?? 'none') !== 'none'
-    const pgvector = wantsVectors ? await ensurePgvector(pool) : {available: (await queryOne(pool, "SELECT 1 FROM pg_extension WHERE extname = 'vector'")) !== undefined}
+    const pgvector = wantsVectors
+      ? await ensurePgvector(pool)
+      : {available: (await queryOne(pool, "SELECT 1 FROM pg_extension WHERE extname = 'vector'")) !== undefined}
     return new PostgresStorage(pool, options.url, {pgvector}, options)
   } catch (error) {
     await pool.end().catch(() => {})

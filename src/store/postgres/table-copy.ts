@@ -109,7 +109,8 @@ export class PostgresTableCopy implements TableCopy {
     const columns = keyOf(table)
     const condition = columns.map((column, index) => `${column} = $${index + 1}`).join(' AND ')
     await inTransaction(this.pool, async (client) => {
-      for (const key of keys) await query(client, `DELETE FROM ${table} WHERE ${condition}`, columns.length === 1 ? [key] : parseCompositeKey(key, columns.length))
+      for (const key of keys)
+        await query(client, `DELETE FROM ${table} WHERE ${condition}`, columns.length === 1 ? [key] : parseCompositeKey(key, columns.length))
     })
   }
 

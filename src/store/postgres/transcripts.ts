@@ -84,15 +84,24 @@ export class PostgresTranscripts implements TranscriptRepository {
   }
 
   async forSession(agentId: string, sessionKey: string): Promise<TranscriptRecord[]> {
-    const rows = await query<TranscriptRow>(this.pool, `SELECT ${TRANSCRIPT_COLUMNS} FROM session_transcripts WHERE agent_id = $1 AND session_key = $2 ORDER BY seq`, [agentId, sessionKey])
+    const rows = await query<TranscriptRow>(
+      this.pool,
+      `SELECT ${TRANSCRIPT_COLUMNS} FROM session_transcripts WHERE agent_id = $1 AND session_key = $2 ORDER BY seq`,
+      [agentId, sessionKey],
+    )
     return rows.map(rowToTranscript)
   }
 
   async count(agentId: string, sessionKey: string): Promise<number> {
-    return (await queryOne<{n: number}>(this.pool, 'SELECT count(*) AS n FROM session_transcripts WHERE agent_id = $1 AND session_key = $2', [agentId, sessionKey]))?.n ?? 0
+    return (
+      (await queryOne<{n: number}>(this.pool, 'SELECT count(*) AS n FROM session_transcripts WHERE agent_id = $1 AND session_key = $2', [agentId, sessionKey]))
+        ?.n ?? 0
+    )
   }
 
-  async search(search: {query: string; agentId: string; sessionKey?: string; excludeSessionKey?: string; limit: number} & ProjectFilter): Promise<TranscriptSearchHit[]> {
+  async search(
+    search: {query: string; agentId: string; sessionKey?: string; excludeSessionKey?: string; limit: number} & ProjectFilter,
+  ): Promise<TranscriptSearchHit[]> {
     const forms = queryTerms(search.query)
       .map((term) => normaliseForm([term]))
       .filter((form): form is string[] => form !== undefined)
@@ -103,13 +112,22 @@ export class PostgresTranscripts implements TranscriptRepository {
     if (inProjects) where.push(inProjects)
     if (search.sessionKey !== undefined) where.push(`f.session_key = ${params.add(search.sessionKey)}`)
     if (search.excludeSessionKey !== undefined) where.push(`f.session_key <> ${params.add(search.excludeSessionKey)}`)
-    const ranked = tsvectorBm25Sql({table: 'session_transcripts', forms: distinct, stats: TRANSCRIPT_STATS, filter: where.join(' AND '), limit: search.limit, params})
+    const ranked = tsvectorBm25Sql({
+      table: 'session_transcripts',
+      forms: distinct,
+      stats: TRANSCRIPT_STATS,
+      filter: where.join(' AND '),
+      limit: search.limit,
+      params,
+    })
     if (!ranked) return []
     const match = params.add(distinct.map(formQuery).join(' | '))
     const options = `StartSel=«, StopSel=», MaxWords=${EXCERPT_WORDS}, MinWords=${EXCERPT_WORDS / 2}, MaxFragments=1, FragmentDelimiter=" … "`
     // A text no longer than an excerpt comes whole, as from FTS5's snippet() (a fragment would drop words around the matches).
     const whole = 'StartSel=«, StopSel=», HighlightAll=true'
-    const rows = await query<Omit<TranscriptRow, 'content' | 'seq' | 'idempotency_key'> & {excerpt: string; relevance: number; content_start: string; content_end: string}>(
+    const rows = await query<
+      Omit<TranscriptRow, 'content' | 'seq' | 'idempotency_key'> & {excerpt: string; relevance: number; content_start: string; content_end: string}
+    >(
       this.pool,
       `SELECT t.id, t.session_key, t.agent_id, t.harness, t.project, t.kind, t.created_at, r.relevance,
           ts_headline('${SEARCH_CONFIG}', t.content, to_tsquery('${SEARCH_CONFIG}', ${match}), CASE WHEN t.search_tokens <= ${EXCERPT_WORDS} THEN '${whole}' ELSE '${options}' END) AS excerpt,
@@ -142,7 +160,19 @@ async function insertTranscript(client: PoolClient, row: Omit<TranscriptRow, 'se
         client,
         `INSERT INTO session_transcripts (id, session_key, agent_id, harness, project, kind, content, idempotency_key, created_at, search_tsv, search_tokens)
           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_tsvector('${SEARCH_CONFIG}', $10), $11)`,
-        [row.id, row.session_key, row.agent_id, row.harness, row.project, row.kind, row.content, row.idempotency_key, row.created_at, words.join(' '), words.length],
+        [
+          row.id,
+          row.session_key,
+          row.agent_id,
+          row.harness,
+          row.project,
+          row.kind,
+          row.content,
+          row.idempotency_key,
+          row.created_at,
+          words.join(' '),
+          words.length,
+        ],
       )
       await client.query('RELEASE SAVEPOINT transcript_insert')
       return

@@ -104,7 +104,10 @@ export class PgvectorIndex implements VectorRepository {
       await this.store(await this.embed(batch))
     } catch (error) {
       // Changed memories go back on the queue to be tried again.
-      if (stale.length > 0) await execute(this.pool, 'INSERT INTO memory_vector_stale (seq) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING', [stale.map((memory) => memory.seq)])
+      if (stale.length > 0)
+        await execute(this.pool, 'INSERT INTO memory_vector_stale (seq) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING', [
+          stale.map((memory) => memory.seq),
+        ])
       throw error
     }
     if (fresh.length > 0) this.cursor = Math.max(this.cursor, fresh[fresh.length - 1].seq)
@@ -141,7 +144,11 @@ export class PgvectorIndex implements VectorRepository {
       this.failures++
       next = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.failures, 6))
       if (this.failures === 1 || this.failures % 10 === 0) {
-        this.logger?.warn('embedding failed; recall stays lexical for unembedded memories', {provider: this.embedder.provider, error: (error as Error).message, retryInMs: next})
+        this.logger?.warn('embedding failed; recall stays lexical for unembedded memories', {
+          provider: this.embedder.provider,
+          error: (error as Error).message,
+          retryInMs: next,
+        })
       }
     }
     this.schedule(next)

@@ -22,7 +22,12 @@ export interface DatabaseIntegrity {
  * `PRAGMA quick_check` plus the facts doctor needs, on an already-open database. `quickCheck: false`
  * gives the facts alone (the check reads every page: seconds on a large file).
  */
-export function checkDatabaseIntegrity(db: SqliteDatabase, dbPath: string, checkedBy: DatabaseIntegrity['checkedBy'], options: {quickCheck?: boolean} = {}): DatabaseIntegrity {
+export function checkDatabaseIntegrity(
+  db: SqliteDatabase,
+  dbPath: string,
+  checkedBy: DatabaseIntegrity['checkedBy'],
+  options: {quickCheck?: boolean} = {},
+): DatabaseIntegrity {
   const started = performance.now()
   const lines = options.quickCheck === false ? ['ok'] : (db.pragma('quick_check(20)') as Array<{quick_check: string}>).map((row) => row.quick_check)
   const ok = lines.length === 1 && lines[0] === 'ok'

@@ -61,7 +61,9 @@ export class SqliteLexicalIndex implements LexicalIndex {
   async passing(seqs: number[], query: RecallQuery): Promise<Set<number>> {
     if (seqs.length === 0) return new Set()
     const filter = buildFilter(query)
-    const rows = this.prepare(`SELECT m.seq AS seq FROM ${BY_SEQS} WHERE ${filter.sql}`).all({...filter.params, seqs: JSON.stringify(seqs)}) as Array<{seq: number}>
+    const rows = this.prepare(`SELECT m.seq AS seq FROM ${BY_SEQS} WHERE ${filter.sql}`).all({...filter.params, seqs: JSON.stringify(seqs)}) as Array<{
+      seq: number
+    }>
     return new Set(rows.map((row) => row.seq))
   }
 

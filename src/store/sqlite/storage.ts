@@ -113,7 +113,10 @@ export class SqliteStorage implements Storage {
         options.logger?.info('embedding enabled', {provider: this.indexer.embedder.provider, model: this.indexer.embedder.model})
       }
     }
-    this.recall = new RecallRanker(new SqliteLexicalIndex(db), {vectors: this.vectors, promptTimeoutMs: options.embedding?.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS})
+    this.recall = new RecallRanker(new SqliteLexicalIndex(db), {
+      vectors: this.vectors,
+      promptTimeoutMs: options.embedding?.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS,
+    })
     this.sessions = promised(new SessionStore(db), [
       'get',
       'ownedByAnotherAgent',
@@ -145,8 +148,25 @@ export class SqliteStorage implements Storage {
         })(),
     }
     this.devices = promised(new DeviceSessionStore(db), ['pendingLinkCount', 'issueLink', 'login', 'verify', 'list', 'get', 'revoke'])
-    this.messages = promised(new AgentMessageStore(db), ['get', 'send', 'unreadFor', 'markDelivered', 'claimUnread', 'ack', 'list', 'eventsFor', 'lastEventSeq'])
-    this.presence = promised(new PresenceStore(db, options.presence ?? DEFAULT_PRESENCE_TIMEOUTS), ['see', 'list', 'agentOfSession', 'sessionOf', 'isKnownAgent', 'projectsOf'])
+    this.messages = promised(new AgentMessageStore(db), [
+      'get',
+      'send',
+      'unreadFor',
+      'markDelivered',
+      'claimUnread',
+      'ack',
+      'list',
+      'eventsFor',
+      'lastEventSeq',
+    ])
+    this.presence = promised(new PresenceStore(db, options.presence ?? DEFAULT_PRESENCE_TIMEOUTS), [
+      'see',
+      'list',
+      'agentOfSession',
+      'sessionOf',
+      'isKnownAgent',
+      'projectsOf',
+    ])
     this.tables = new SqliteTableCopy(db)
     this.totalChanges = db.prepare<[], {n: number}>('SELECT total_changes() AS n')
   }

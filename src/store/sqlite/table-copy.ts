@@ -47,7 +47,11 @@ export class SqliteTableCopy implements TableCopy {
     const values = keys.length === 1 ? [after] : parseCompositeKey(after, keys.length)
     const tuple = `(${keys.join(', ')})`
     const placeholders = `(${keys.map(() => '?').join(', ')})`
-    return this.db.prepare(`SELECT * FROM ${table} WHERE ${keys.length === 1 ? keys[0] : tuple} > ${keys.length === 1 ? '?' : placeholders} ORDER BY ${order} LIMIT ${bound}`).all(...values) as Row[]
+    return this.db
+      .prepare(
+        `SELECT * FROM ${table} WHERE ${keys.length === 1 ? keys[0] : tuple} > ${keys.length === 1 ? '?' : placeholders} ORDER BY ${order} LIMIT ${bound}`,
+      )
+      .all(...values) as Row[]
   }
 
   async write(table: string, rows: Row[]): Promise<void> {

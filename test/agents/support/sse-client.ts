@@ -75,13 +75,17 @@ export async function openStream(url: string, headers: Record<string, string>): 
   let consumed = 0
   return {
     next(predicate = () => true, timeoutMs = 5000) {
-      return waitFor(() => {
-        while (consumed < events.length) {
-          const event = events[consumed++]
-          if (predicate(event)) return event
-        }
-        return undefined
-      }, timeoutMs, 'matching event')
+      return waitFor(
+        () => {
+          while (consumed < events.length) {
+            const event = events[consumed++]
+            if (predicate(event)) return event
+          }
+          return undefined
+        },
+        timeoutMs,
+        'matching event',
+      )
     },
     async waitForComment(text, timeoutMs = 5000) {
       await waitFor(() => (comments.includes(text) ? true : undefined), timeoutMs, `comment ${text}`)

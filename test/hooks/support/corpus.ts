@@ -5,10 +5,48 @@ import type {MemoryRepository} from '../../../src/store/storage.js'
  * memories, so BM25 has a realistic document frequency to work with (on a store of three
  * memories every word is "common" and no score means anything).
  */
-const SUBJECTS = ['the release notes', 'our standup', 'the design review', 'the onboarding doc', 'the sprint retro', 'the backlog', 'the style guide', 'the team wiki', 'the roadmap', 'the incident log']
+const SUBJECTS = [
+  'the release notes',
+  'our standup',
+  'the design review',
+  'the onboarding doc',
+  'the sprint retro',
+  'the backlog',
+  'the style guide',
+  'the team wiki',
+  'the roadmap',
+  'the incident log',
+]
 const VERBS = ['mentions', 'lists', 'tracks', 'covers', 'describes', 'links to', 'summarises', 'records', 'explains', 'references']
-const OBJECTS = ['holiday rota', 'laptop refresh', 'office plants', 'coffee machine', 'parking permits', 'hiring plan', 'quarterly goals', 'printer queue', 'meeting rooms', 'badge access', 'lunch order', 'book club', 'travel policy', 'desk booking', 'fire drill']
-const DETAILS = ['for the Lisbon office', 'owned by Priya', 'due next month', 'agreed in March', 'shared with finance', 'updated weekly', 'kept in the drive', 'raised by Tomas', 'still open', 'closed last week']
+const OBJECTS = [
+  'holiday rota',
+  'laptop refresh',
+  'office plants',
+  'coffee machine',
+  'parking permits',
+  'hiring plan',
+  'quarterly goals',
+  'printer queue',
+  'meeting rooms',
+  'badge access',
+  'lunch order',
+  'book club',
+  'travel policy',
+  'desk booking',
+  'fire drill',
+]
+const DETAILS = [
+  'for the Lisbon office',
+  'owned by Priya',
+  'due next month',
+  'agreed in March',
+  'shared with finance',
+  'updated weekly',
+  'kept in the drive',
+  'raised by Tomas',
+  'still open',
+  'closed last week',
+]
 
 export function fillerNotes(count: number): string[] {
   const notes: string[] = []

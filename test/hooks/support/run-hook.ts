@@ -14,7 +14,10 @@ export interface HookRun {
  * Spawn `signet hook …` exactly as a harness does: JSON on stdin, read stdout and stderr.
  * `keepStdinOpen` writes the payload but never closes the pipe (some harness builds do that).
  */
-export function runHook(args: string[], options: {env: NodeJS.ProcessEnv; input?: string; cwd?: string; keepStdinOpen?: boolean; timeoutMs?: number}): Promise<HookRun> {
+export function runHook(
+  args: string[],
+  options: {env: NodeJS.ProcessEnv; input?: string; cwd?: string; keepStdinOpen?: boolean; timeoutMs?: number},
+): Promise<HookRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(process.execPath, [RUN_JS, 'hook', ...args], {env: options.env, cwd: options.cwd ?? options.env.HOME, stdio: ['pipe', 'pipe', 'pipe']})

@@ -79,7 +79,10 @@ async function startTeamDaemon(index: number, options: TeamOptions): Promise<Tea
     ...options.agentYaml,
   }
   writeFileSync(path.join(temp.workspace, 'agent.yaml'), stringify(config))
-  writeFileSync(path.join(temp.workspace, 'AGENTS.md'), options.agentsMd?.(index, name) ?? `# Daemon ${name}\n\nInstructions kept in daemon ${name}'s workspace.\n`)
+  writeFileSync(
+    path.join(temp.workspace, 'AGENTS.md'),
+    options.agentsMd?.(index, name) ?? `# Daemon ${name}\n\nInstructions kept in daemon ${name}'s workspace.\n`,
+  )
   // The URL through the environment, as docs/postgres.md recommends for anything holding a password;
   // every answer is checked against the API contract, as in the in-process tests.
   const env = {...temp.env, SIGNET_DATABASE_URL: options.databaseUrl, SIGNET_CHECK_ANSWERS: '1'}
@@ -100,8 +103,10 @@ async function startTeamDaemon(index: number, options: TeamOptions): Promise<Tea
     pid: spawned.pid,
     process: spawned,
     request: (method, route, requestOptions) => jsonRequest(daemon.url, method, route, requestOptions),
-    owner: (method, route, requestOptions = {}) => jsonRequest(daemon.url, method, route, {...requestOptions, headers: auth(requestOptions.headers, daemon.process.adminToken)}),
-    withKey: (key, method, route, requestOptions = {}) => jsonRequest(daemon.url, method, route, {...requestOptions, headers: auth(requestOptions.headers, key)}),
+    owner: (method, route, requestOptions = {}) =>
+      jsonRequest(daemon.url, method, route, {...requestOptions, headers: auth(requestOptions.headers, daemon.process.adminToken)}),
+    withKey: (key, method, route, requestOptions = {}) =>
+      jsonRequest(daemon.url, method, route, {...requestOptions, headers: auth(requestOptions.headers, key)}),
     kill: (signal) => daemon.process.kill(signal),
     restart: async () => {
       await daemon.process.kill('SIGKILL')

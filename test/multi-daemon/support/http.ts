@@ -46,21 +46,25 @@ export function jsonRequest(baseUrl: string, method: string, path: string, optio
     headers['content-length'] = Buffer.byteLength(payload)
   }
   return new Promise((resolve, reject) => {
-    const outgoing = request(`${baseUrl}${path}`, {method, headers, agent: agentFor(options.from ?? '127.0.0.1'), timeout: options.timeoutMs ?? 30_000}, (incoming) => {
-      let text = ''
-      incoming.setEncoding('utf8')
-      incoming.on('data', (chunk: string) => (text += chunk))
-      incoming.on('error', reject)
-      incoming.on('end', () => {
-        let body: unknown = text
-        try {
-          body = text ? JSON.parse(text) : undefined
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({status: incoming.statusCode ?? 0, body, headers: incoming.headers})
-      })
-    })
+    const outgoing = request(
+      `${baseUrl}${path}`,
+      {method, headers, agent: agentFor(options.from ?? '127.0.0.1'), timeout: options.timeoutMs ?? 30_000},
+      (incoming) => {
+        let text = ''
+        incoming.setEncoding('utf8')
+        incoming.on('data', (chunk: string) => (text += chunk))
+        incoming.on('error', reject)
+        incoming.on('end', () => {
+          let body: unknown = text
+          try {
+            body = text ? JSON.parse(text) : undefined
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({status: incoming.statusCode ?? 0, body, headers: incoming.headers})
+        })
+      },
+    )
     outgoing.on('timeout', () => outgoing.destroy(new Error(`${method} ${path} got no answer in ${options.timeoutMs ?? 30_000} ms`)))
     outgoing.on('error', reject)
     outgoing.end(payload)

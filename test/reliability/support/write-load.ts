@@ -44,7 +44,13 @@ export interface WriteLoad {
 export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
   const result: WriteLoadResult = {acked: [], refusals: new Map(), unanswered: 0, sent: 0}
   const run = randomBytes(4).toString('hex')
-  const padding = options.padding ? ' ' + 'lorem ipsum dolor '.repeat(Math.ceil(options.padding / 18)).slice(0, options.padding).trimEnd() : ''
+  const padding = options.padding
+    ? ' ' +
+      'lorem ipsum dolor '
+        .repeat(Math.ceil(options.padding / 18))
+        .slice(0, options.padding)
+        .trimEnd()
+    : ''
   let stopped = false
   const waiters: Array<{n: number; resolve: () => void}> = []
   const client = async (index: number) => {
@@ -85,7 +91,6 @@ export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
       stopped = true
       return done
     },
-    ackedAtLeast: (n) =>
-      result.acked.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({n, resolve})),
+    ackedAtLeast: (n) => (result.acked.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({n, resolve}))),
   }
 }

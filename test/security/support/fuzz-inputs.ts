@@ -71,25 +71,59 @@ export interface MutatedBody {
 
 /** A valid body with exactly one field replaced by a hostile value (or one hostile extra field). */
 export function mutateOneField(valid: fc.Arbitrary<Record<string, unknown>>, keys: readonly string[]): fc.Arbitrary<MutatedBody> {
-  return fc.tuple(valid, fc.oneof(fc.constantFrom(...keys), nastyString.filter((k) => k.length > 0 && k !== '__proto__')), nastyJson).map(
-    ([body, key, value]) => {
+  return fc
+    .tuple(
+      valid,
+      fc.oneof(
+        fc.constantFrom(...keys),
+        nastyString.filter((k) => k.length > 0 && k !== '__proto__'),
+      ),
+      nastyJson,
+    )
+    .map(([body, key, value]) => {
       const copy: Record<string, unknown> = {...body}
       Object.defineProperty(copy, key, {value, enumerable: true, configurable: true, writable: true})
       return {body: copy, key}
-    },
-  )
+    })
 }
 
 /** Bodies that are not JSON objects at all, or not JSON. */
 export const rawBody = fc.oneof(
-  fc.constantFrom('', '{', '}', '[]', 'null', '"x"', '1', 'true', '{"a":}', '{"content": "x",}', '\u0000', '{"content":"x"}garbage', '\ufeff{"content":"x"}', '[{"content":"x"}]', '{"__proto__": {"admin": true}, "content": "x"}'),
+  fc.constantFrom(
+    '',
+    '{',
+    '}',
+    '[]',
+    'null',
+    '"x"',
+    '1',
+    'true',
+    '{"a":}',
+    '{"content": "x",}',
+    '\u0000',
+    '{"content":"x"}garbage',
+    '\ufeff{"content":"x"}',
+    '[{"content":"x"}]',
+    '{"__proto__": {"admin": true}, "content": "x"}',
+  ),
   fc.string({unit: 'binary', maxLength: 300}),
   nastyJson.map((value) => JSON.stringify(value) ?? 'undefined'),
 )
 
 /** Header values fetch can carry (visible ASCII + tab/space): what an HTTP client can put on the wire. */
 export const headerValue = fc.oneof(
-  fc.constantFrom('', 'Bearer', 'Bearer ', 'Bearer sig_sk_', 'Basic YWRtaW46YWRtaW4=', 'bearer sig_sk_000000000000_x', 'Bearer ../../etc/passwd', 'Bearer ' + 'A'.repeat(4000), 'claude-code', 'x'.repeat(6000)),
+  fc.constantFrom(
+    '',
+    'Bearer',
+    'Bearer ',
+    'Bearer sig_sk_',
+    'Basic YWRtaW46YWRtaW4=',
+    'bearer sig_sk_000000000000_x',
+    'Bearer ../../etc/passwd',
+    'Bearer ' + 'A'.repeat(4000),
+    'claude-code',
+    'x'.repeat(6000),
+  ),
   fc.string({unit: 'binary-ascii', maxLength: 200}).map((s) => s.replace(/[^\x20-\x7e\t]/g, '').trim()),
 )
 
@@ -98,7 +132,14 @@ export const hostileHeaders = fc.record(
     authorization: headerValue,
     'x-signet-harness': headerValue,
     'x-signet-connector-version': headerValue,
-    'content-type': fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', ''),
+    'content-type': fc.constantFrom(
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=utf-16',
+      '',
+    ),
     'x-forwarded-for': fc.constantFrom('127.0.0.1', '10.0.0.1', 'unknown'),
     host: fc.constantFrom('localhost', '127.0.0.1', 'evil.example', 'localhost:1'),
   },

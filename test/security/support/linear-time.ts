@@ -41,7 +41,12 @@ function fastestOf(runs: number, work: () => void): number {
  * 4x step costs at most `maxRatio` times the one before (quadratic costs 16x). Sizes grow only while
  * the smaller ones passed, so quadratic code fails in seconds instead of running for minutes.
  */
-export function expectLinear(label: string, fn: (input: string) => unknown, makeInput: (size: number) => string, options: {budgetMs?: number; maxRatio?: number; floorMs?: number} = {}): number {
+export function expectLinear(
+  label: string,
+  fn: (input: string) => unknown,
+  makeInput: (size: number) => string,
+  options: {budgetMs?: number; maxRatio?: number; floorMs?: number} = {},
+): number {
   const {budgetMs = 50, maxRatio = 10, floorMs = 8} = options
   fn(makeInput(16 * KIB)) // compile the regexes before timing anything
   let previous = 0
@@ -51,7 +56,10 @@ export function expectLinear(label: string, fn: (input: string) => unknown, make
     const bound = Math.max(floorMs, (budgetMs * size) / MIB) * loadFactor()
     expect(ms, `${label}: ${size / KIB} KiB took ${ms.toFixed(1)} ms of CPU (bound ${bound.toFixed(0)} ms)`).toBeLessThanOrEqual(bound)
     if (size === MIB) {
-      expect(Math.max(ms, floorMs) / Math.max(previous, floorMs), `${label}: 1 MiB took ${ms.toFixed(1)} ms after ${previous.toFixed(1)} ms at 256 KiB`).toBeLessThanOrEqual(maxRatio)
+      expect(
+        Math.max(ms, floorMs) / Math.max(previous, floorMs),
+        `${label}: 1 MiB took ${ms.toFixed(1)} ms after ${previous.toFixed(1)} ms at 256 KiB`,
+      ).toBeLessThanOrEqual(maxRatio)
       return ms
     }
     previous = ms

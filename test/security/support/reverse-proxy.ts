@@ -27,13 +27,10 @@ export async function startReverseProxy(target: string, options: {style: ProxySt
       const element = `for=${client.includes(':') ? `"[${client}]"` : client};proto=http`
       headers.forwarded = headers.forwarded ? `${headers.forwarded}, ${element}` : element
     }
-    const forward = http.request(
-      {host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers, agent: false},
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(response)
-      },
-    )
+    const forward = http.request({host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers, agent: false}, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(response)
+    })
     forward.on('error', () => {
       response.writeHead(502)
       response.end()

@@ -71,7 +71,9 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
   function fts5(match: string | undefined, limit = 50): Array<{seq: number; relevance: number}> {
     if (!match) return []
     return sqlite
-      .prepare('SELECT rowid AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance FROM memories_fts WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ?')
+      .prepare(
+        'SELECT rowid AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance FROM memories_fts WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ?',
+      )
       .all(match, limit) as Array<{seq: number; relevance: number}>
   }
 
@@ -98,7 +100,10 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
       const within = await storage.lexical.proximity(ranked, 5, 8, 50)
       // Re-scoring a ranked plan reads only its candidates: every NEAR match among them, same values.
       const eligible = new Set(candidates.map((row) => row.seq))
-      close(within, expected.filter((row) => eligible.has(row.seq)))
+      close(
+        within,
+        expected.filter((row) => eligible.has(row.seq)),
+      )
     }
   })
 
@@ -114,11 +119,20 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
       for (const [index, row] of actual.entries()) expect(row.relevance).toBeCloseTo(expected[index].relevance, 9)
     }
     const agentA = await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', limit: 10}, 50)
-    sameRanking(agentA, expectFor((row) => row.agent_id === 'a' && row.deleted_at === null))
+    sameRanking(
+      agentA,
+      expectFor((row) => row.agent_id === 'a' && row.deleted_at === null),
+    )
     const app = await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', project: 'app', limit: 10}, 50)
-    sameRanking(app, expectFor((row) => row.agent_id === 'a' && row.project === 'app'))
+    sameRanking(
+      app,
+      expectFor((row) => row.agent_id === 'a' && row.project === 'app'),
+    )
     const tagged = await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', tags: ['RELEASE'], limit: 10}, 50)
-    sameRanking(tagged, expectFor((row) => row.agent_id === 'a' && JSON.parse(row.tags).includes('release')))
+    sameRanking(
+      tagged,
+      expectFor((row) => row.agent_id === 'a' && JSON.parse(row.tags).includes('release')),
+    )
     const first = agentA[0]
     const excluded = await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', excludeIds: [rows.get(first.seq)!.id], limit: 10}, 50)
     expect(excluded.map((row) => row.seq)).not.toContain(first.seq)
@@ -126,10 +140,19 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
     expect(await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', type: 'preference', limit: 10}, 50)).toEqual([])
     expect((await storage.lexical.rankedWithin(plan, {query: '', agentId: 'a', limit: 10}, 2)).length).toBe(2)
 
-    const passing = await storage.lexical.passing(all.map((row) => row.seq), {query: '', agentId: 'b', limit: 10})
+    const passing = await storage.lexical.passing(
+      all.map((row) => row.seq),
+      {query: '', agentId: 'b', limit: 10},
+    )
     expect([...passing].every((seq) => rows.get(seq)!.agent_id === 'b')).toBe(true)
     const neighbours = await storage.lexical.neighbours([3, 4, 5], {query: '', agentId: 'a', limit: 10})
-    expect(neighbours.map((row) => [row.seq, row.session_key])).toEqual(expect.arrayContaining([[3, 's1'], [4, 's1'], [5, null]]))
+    expect(neighbours.map((row) => [row.seq, row.session_key])).toEqual(
+      expect.arrayContaining([
+        [3, 's1'],
+        [4, 's1'],
+        [5, null],
+      ]),
+    )
     const texts = await storage.lexical.texts([1])
     expect(texts.get(1)).toBe('The staging database runs on port 5433 behind the proxy. ["infra","database"]')
   })

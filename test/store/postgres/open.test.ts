@@ -72,9 +72,23 @@ describe.skipIf(!postgresCluster)(`opening PostgreSQL storage ${postgresSkipReas
     const storage = await openPostgresStorage({url: database.url})
     // Distinct made-up words: a tsvector of all of them would pass PostgreSQL's 1 MB limit.
     const words = Array.from({length: 60_000}, () => randomBytes(6).toString('hex').replace(/\d/g, 'q'))
-    const row = {seq: 1, id: 'copied', content: words.join(' '), content_hash: 'h', type: 'fact', tags: '[]', importance: 0.5, pinned: 0, agent_id: 'a', project: null, source: 'manual'}
+    const row = {
+      seq: 1,
+      id: 'copied',
+      content: words.join(' '),
+      content_hash: 'h',
+      type: 'fact',
+      tags: '[]',
+      importance: 0.5,
+      pinned: 0,
+      agent_id: 'a',
+      project: null,
+      source: 'manual',
+    }
     const times = {created_at: '2024-01-01T00:00:00.000Z', updated_at: '2024-01-01T00:00:00.000Z', deleted_at: null}
-    await storage.tables.write('memories', [{...row, ...times, harness: null, key_id: null, machine_id: null, session_key: null, idempotency_key: null, access_count: 0, last_accessed_at: null}])
+    await storage.tables.write('memories', [
+      {...row, ...times, harness: null, key_id: null, machine_id: null, session_key: null, idempotency_key: null, access_count: 0, last_accessed_at: null},
+    ])
     expect(await storage.lexical.storedWords([words[0]])).toEqual(new Set([words[0]]))
     const saved = await storage.transcripts.save({agentId: 'a', sessionKey: 's', kind: 'transcript', content: `${words.join(' ')} ${words.join(' ')}`})
     expect(saved.deduped).toBe(false)

@@ -65,9 +65,12 @@ describe.skipIf(!postgresCluster)(`several daemons on one PostgreSQL database ${
 
   it('deliver each unread message once when both claim for the same session at once', async () => {
     const sent: string[] = []
-    for (let index = 0; index < 20; index++) sent.push((await a.messages.send({from: {agent: 'sender'}, to: {address: 'inbox', agent: 'inbox'}, kind: 'note', body: `m${index}`})).message.id)
+    for (let index = 0; index < 20; index++)
+      sent.push((await a.messages.send({from: {agent: 'sender'}, to: {address: 'inbox', agent: 'inbox'}, kind: 'note', body: `m${index}`})).message.id)
     // Each claim takes at most three, as a prompt hook's budget would.
-    const claims = await Promise.all(Array.from({length: 16}, (_, index) => (index % 2 === 0 ? a : b).messages.claimUnread('inbox', {session: 'one'}, (unread) => unread.slice(0, 3))))
+    const claims = await Promise.all(
+      Array.from({length: 16}, (_, index) => (index % 2 === 0 ? a : b).messages.claimUnread('inbox', {session: 'one'}, (unread) => unread.slice(0, 3))),
+    )
     const shown = claims.flatMap((claim) => claim.shown.map((message) => message.id))
     expect(shown.sort()).toEqual([...sent].sort())
     expect(claims.flatMap((claim) => claim.events).filter((event) => event.type === 'delivered')).toHaveLength(20)
@@ -75,20 +78,30 @@ describe.skipIf(!postgresCluster)(`several daemons on one PostgreSQL database ${
   })
 
   it('store one memory, one session and one transcript row for the same writes racing on both', async () => {
-    const remembered = await Promise.all(Array.from({length: 12}, (_, index) => (index % 2 === 0 ? a : b).memories.remember({agentId: 'dup', content: 'The same fact, told twice.'})))
+    const remembered = await Promise.all(
+      Array.from({length: 12}, (_, index) => (index % 2 === 0 ? a : b).memories.remember({agentId: 'dup', content: 'The same fact, told twice.'})),
+    )
     expect(new Set(remembered.map((result) => result.memory.id)).size).toBe(1)
     expect(remembered.filter((result) => !result.deduped)).toHaveLength(1)
     expect(await a.memories.count({agentId: 'dup'})).toBe(1)
 
-    const keyed = await Promise.all(Array.from({length: 6}, (_, index) => (index % 2 === 0 ? a : b).memories.remember({agentId: 'dup', content: `variant ${index}`, idempotencyKey: 'once'})))
+    const keyed = await Promise.all(
+      Array.from({length: 6}, (_, index) => (index % 2 === 0 ? a : b).memories.remember({agentId: 'dup', content: `variant ${index}`, idempotencyKey: 'once'})),
+    )
     expect(new Set(keyed.map((result) => result.memory.id)).size).toBe(1)
 
-    const touches = await Promise.all(Array.from({length: 8}, (_, index) => (index % 2 === 0 ? a : b).sessions.touch({agentId: 'dup', sessionKey: 'shared', project: `p${index}`})))
+    const touches = await Promise.all(
+      Array.from({length: 8}, (_, index) => (index % 2 === 0 ? a : b).sessions.touch({agentId: 'dup', sessionKey: 'shared', project: `p${index}`})),
+    )
     expect(touches.filter((touch) => !touch.known)).toHaveLength(1)
     expect(new Set(touches.map((touch) => touch.session.project)).size).toBe(1)
 
     const transcript = 'user: hello\nassistant: hi\n'
-    await Promise.all(Array.from({length: 8}, (_, index) => (index % 2 === 0 ? a : b).transcripts.save({agentId: 'dup', sessionKey: 'shared', kind: 'transcript', content: transcript.repeat(index + 1)})))
+    await Promise.all(
+      Array.from({length: 8}, (_, index) =>
+        (index % 2 === 0 ? a : b).transcripts.save({agentId: 'dup', sessionKey: 'shared', kind: 'transcript', content: transcript.repeat(index + 1)}),
+      ),
+    )
     const records = await b.transcripts.forSession('dup', 'shared')
     expect(records).toHaveLength(1)
     expect(records[0].content).toBe(transcript.repeat(8))
@@ -113,7 +126,14 @@ describe.skipIf(!postgresCluster)(`several daemons on one PostgreSQL database ${
       }
     })()
     await Promise.all(
-      Array.from({length: 40}, (_, index) => (index % 2 === 0 ? a : b).messages.send({from: {agent: 'stream-from'}, to: {address: 'stream-to', agent: 'stream-to'}, kind: 'note', body: `e${index}`})),
+      Array.from({length: 40}, (_, index) =>
+        (index % 2 === 0 ? a : b).messages.send({
+          from: {agent: 'stream-from'},
+          to: {address: 'stream-to', agent: 'stream-to'},
+          kind: 'note',
+          body: `e${index}`,
+        }),
+      ),
     )
     writing = false
     await poller

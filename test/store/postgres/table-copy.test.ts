@@ -15,17 +15,41 @@ import {createTestDatabase, postgresCluster, postgresSkipReason, type TestDataba
 
 /** Some of everything the daemon stores, through the repositories only. */
 async function populate(storage: Storage) {
-  const {memory} = await storage.memories.remember({content: 'The staging database listens on port 5433', agentId: 'default', tags: ['infra'], project: 'github.com/acme/api', sessionKey: 's-1', importance: 0.7})
-  for (let i = 0; i < 7; i++) await storage.memories.remember({content: `note ${i} about the release train ✈ naïve`, agentId: i % 2 ? 'codex' : 'default', sessionKey: 's-1'})
+  const {memory} = await storage.memories.remember({
+    content: 'The staging database listens on port 5433',
+    agentId: 'default',
+    tags: ['infra'],
+    project: 'github.com/acme/api',
+    sessionKey: 's-1',
+    importance: 0.7,
+  })
+  for (let i = 0; i < 7; i++)
+    await storage.memories.remember({content: `note ${i} about the release train ✈ naïve`, agentId: i % 2 ? 'codex' : 'default', sessionKey: 's-1'})
   await storage.memories.forget((await storage.memories.remember({content: 'forgotten again', agentId: 'default'})).memory.id, 'default')
-  for (const [agentId, sessionKey] of [['default', 's-1'], ['default', 's-2'], ['codex', 's-1'], ['codex', 's-3']]) {
+  for (const [agentId, sessionKey] of [
+    ['default', 's-1'],
+    ['default', 's-2'],
+    ['codex', 's-1'],
+    ['codex', 's-3'],
+  ]) {
     await storage.sessions.touch({sessionKey, agentId, harness: 'claude-code', machineId: 'laptop', project: 'github.com/acme/api'})
     await storage.sessions.recordSighting({harness: agentId === 'codex' ? 'codex' : 'claude-code', agentId, machineId: 'laptop', event: 'session-start'})
     await storage.presence.see({agentId, harness: 'claude-code', machineId: 'laptop', sessionKey, project: null, event: 'user-prompt-submit'})
   }
   await storage.sessions.addInjected('default', 's-1', [memory.id])
-  await storage.transcripts.save({sessionKey: 's-1', agentId: 'default', harness: 'claude-code', kind: 'transcript', content: 'User: where is staging?\nAssistant: port 5433'})
-  await storage.receipts.record('default', 's-1', {at: new Date().toISOString(), memories: [{id: memory.id, score: 0.8, why: {matched: ['staging']}}], messageIds: [], elapsedMs: 3.25})
+  await storage.transcripts.save({
+    sessionKey: 's-1',
+    agentId: 'default',
+    harness: 'claude-code',
+    kind: 'transcript',
+    content: 'User: where is staging?\nAssistant: port 5433',
+  })
+  await storage.receipts.record('default', 's-1', {
+    at: new Date().toISOString(),
+    memories: [{id: memory.id, score: 0.8, why: {matched: ['staging']}}],
+    messageIds: [],
+    elapsedMs: 3.25,
+  })
   const key = await storage.apiKeys.create({name: 'laptop', role: 'agent', agentId: 'codex', connector: 'codex'})
   await storage.audit.record({event: 'key_created', keyId: key.id, peer: 'local', detail: {name: 'laptop'}})
   const issued = await storage.pairing.issue({connector: 'pi', agentId: 'pi-phone', role: 'agent', project: null}, 600_000)
@@ -73,7 +97,9 @@ describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and Pos
     await populate(a)
     for (const {name} of COPIED_TABLES) {
       const [left] = await a.tables.read(name, null, 1)
-      const columns = (await b.pool.query<{column_name: string}>('SELECT column_name FROM information_schema.columns WHERE table_name = $1', [name])).rows.map((row) => row.column_name)
+      const columns = (await b.pool.query<{column_name: string}>('SELECT column_name FROM information_schema.columns WHERE table_name = $1', [name])).rows.map(
+        (row) => row.column_name,
+      )
       for (const column of Object.keys(left)) expect(columns, `${name}.${column}`).toContain(column)
     }
   })
@@ -96,11 +122,15 @@ describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and Pos
     expect((await middle.messages.list('codex', {state: 'acked'})).map((message) => message.body)).toEqual(['deploy after lunch'])
     const added = await middle.memories.remember({agentId: 'default', content: 'written after the copy'})
     expect(added.deduped).toBe(false)
-    expect((await middle.messages.send({from: {agent: 'codex'}, to: {address: 'default', agent: 'default'}, kind: 'note', body: 'after'})).event.seq).toBeGreaterThan(0)
+    expect(
+      (await middle.messages.send({from: {agent: 'codex'}, to: {address: 'default', agent: 'default'}, kind: 'note', body: 'after'})).event.seq,
+    ).toBeGreaterThan(0)
 
     // Resuming (running again) writes the same rows again: nothing doubles.
     const again = await migrateTables(source.tables, middle.tables, {batchSize: 5})
-    expect(again.tables.filter((verdict) => verdict.table !== 'memories' && verdict.table !== 'agent_messages' && verdict.table !== 'agent_events' && !verdict.ok)).toEqual([])
+    expect(
+      again.tables.filter((verdict) => verdict.table !== 'memories' && verdict.table !== 'agent_messages' && verdict.table !== 'agent_events' && !verdict.ok),
+    ).toEqual([])
 
     const back = sqlite('back')
     const home = await migrateTables(middle.tables, back.tables, {batchSize: 4})
@@ -111,7 +141,9 @@ describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and Pos
 
   it('keeps copied rows byte for byte: text in every script, timestamps as written, numbers as numbers', async () => {
     const source = sqlite('bytes')
-    await source.memories.importMany([{agentId: 'x', content: 'Ünïcödé 日本語 emoji 🎉 and "quotes"', createdAt: '2023-05-08T13:56:00.000Z', importance: 0.1 + 0.2}])
+    await source.memories.importMany([
+      {agentId: 'x', content: 'Ünïcödé 日本語 emoji 🎉 and "quotes"', createdAt: '2023-05-08T13:56:00.000Z', importance: 0.1 + 0.2},
+    ])
     const target = await postgres()
     expect((await migrateTables(source.tables, target.tables)).ok).toBe(true)
     const [row] = await target.tables.read('memories', null, 1)
@@ -119,12 +151,14 @@ describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and Pos
     // Rows keep their order by key in both: text keys compare byte by byte (COLLATE "C"), as SQLite does.
     const client = new pg.Client({connectionString: databases[databases.length - 1].url})
     await client.connect()
-    const collations = await client.query<{collation_name: string | null}>("SELECT collation_name FROM information_schema.columns WHERE table_name = 'api_keys' AND column_name = 'id'")
+    const collations = await client.query<{collation_name: string | null}>(
+      "SELECT collation_name FROM information_schema.columns WHERE table_name = 'api_keys' AND column_name = 'id'",
+    )
     await client.end()
     expect(collations.rows[0].collation_name).toBe('C')
   })
 
-  it('tells a resumed copy from another store\'s data, and removes the latter with its search postings', async () => {
+  it("tells a resumed copy from another store's data, and removes the latter with its search postings", async () => {
     const source = sqlite('other-source')
     await populate(source)
     const target = await postgres()
@@ -142,7 +176,8 @@ describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and Pos
       {table: 'sessions', rows: 1},
     ])
     expect((await target.recall.recall({query: 'zeppelin hangar', agentId: 'default', limit: 5})).hits).toHaveLength(1)
-    const postings = async () => (await target.pool.query<{n: number}>("SELECT count(*)::int AS n FROM memory_terms WHERE lexeme LIKE 'zeppelin%' OR lexeme LIKE 'hangar%'")).rows[0].n
+    const postings = async () =>
+      (await target.pool.query<{n: number}>("SELECT count(*)::int AS n FROM memory_terms WHERE lexeme LIKE 'zeppelin%' OR lexeme LIKE 'hangar%'")).rows[0].n
     expect(await postings()).toBe(2)
     await otherData(source.tables, target.tables, {batchSize: 3, remove: true})
     expect((await target.recall.recall({query: 'zeppelin hangar', agentId: 'default', limit: 5})).hits).toEqual([])
@@ -153,12 +188,16 @@ describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and Pos
 
   it('writes a page larger than one statement can carry (65,535 parameters) in several', async () => {
     const source = sqlite('large-page')
-    await source.memories.importMany(Array.from({length: 6000}, (_, index) => ({agentId: 'bulk', content: `bulk memory ${index} about lighthouse ${index % 13}`})))
+    await source.memories.importMany(
+      Array.from({length: 6000}, (_, index) => ({agentId: 'bulk', content: `bulk memory ${index} about lighthouse ${index % 13}`})),
+    )
     const target = await postgres()
     const report = await migrateTables(source.tables, target.tables, {batchSize: 6000})
     expect(report.tables.filter((verdict) => !verdict.ok)).toEqual([])
     expect(await target.memories.count({agentId: 'bulk'})).toBe(6000)
-    expect((await target.recall.recall({query: 'bulk memory 5999', agentId: 'bulk', limit: 1})).hits[0].memory.content).toBe('bulk memory 5999 about lighthouse 6')
+    expect((await target.recall.recall({query: 'bulk memory 5999', agentId: 'bulk', limit: 1})).hits[0].memory.content).toBe(
+      'bulk memory 5999 about lighthouse 6',
+    )
   })
 
   it('reports a row PostgreSQL cannot hold as it is (a NUL character) as differing, not as copied', async () => {

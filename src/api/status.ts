@@ -36,7 +36,10 @@ export const statusResponse = z.strictObject({
   workspace: z.string().nullable().describe('admins only'),
   dbPath: z.string().nullable().describe('admins only'),
   memoryCount: z.number().int().describe('the memories this caller may read'),
-  storage: z.strictObject({backend: z.enum(['sqlite', 'postgres']).describe('where memories live: the SQLite file (default) or a PostgreSQL server')}),
+  storage: z.strictObject({
+    backend: z.enum(['sqlite', 'postgres']).describe('where memories live: the SQLite file (default) or a PostgreSQL server'),
+    location: z.string().nullable().describe('the SQLite path or the PostgreSQL URL with its password masked; admin only'),
+  }),
   embedding: z.strictObject({provider: z.string(), model: z.string().nullable()}),
 })
 

@@ -113,6 +113,8 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
       authMode: live.authMode,
     }
     report.memories = live.memoryCount
+    // Without a fresh parse of agent.yaml (the daemon validated this very file), the daemon says where its data is.
+    report.storage ??= {backend: live.storage.backend, location: live.storage.location ?? live.storage.backend, daemonBackend: null}
     if (report.storage) {
       report.storage.daemonBackend = live.storage.backend
       if (live.storage.backend !== report.storage.backend) {

@@ -79,6 +79,7 @@ export async function migrateTables(source: TableCopy, target: TableCopy, option
     checkpoint.done.push(name)
     await options.onCheckpoint?.(checkpoint)
   }
+  await target.settle()
   const verdicts: TableVerdict[] = []
   for (const {name} of tables) verdicts.push(await verifyTable(source, target, name, batchSize))
   return {tables: verdicts, copied, ok: verdicts.every((verdict) => verdict.ok)}

@@ -255,6 +255,11 @@ export interface TableCopy {
    */
   remove(table: string, keys: Array<string | number>): Promise<void>
   count(table: string): Promise<number>
+  /**
+   * After a bulk copy into this store: refresh the query planner's statistics, so the first recalls
+   * don't run on plans made for an empty table (PostgreSQL ANALYZE; SQLite PRAGMA optimize).
+   */
+  settle(): Promise<void>
 }
 
 export interface Storage {

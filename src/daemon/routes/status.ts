@@ -1,5 +1,7 @@
 import {Hono} from 'hono'
 
+import {resolveStorageSettings} from '../../config/storage-settings.js'
+import {describeStorage} from '../../store/open-storage.js'
 import {visibleToCaller} from '../auth/scope.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {databaseHealth} from '../database-guard.js'
@@ -29,7 +31,7 @@ export function statusRoutes(daemon: DaemonContext) {
       dbPath: revealPaths ? daemon.paths.dbPath : null,
       // Only what the caller may read: a scoped key sees its agent's (and projects') count, not the store's.
       memoryCount: await daemon.storage.memories.count(visibleToCaller(principal)),
-      storage: {backend: daemon.storage.backend},
+      storage: {backend: daemon.storage.backend, location: revealPaths ? describeStorage(resolveStorageSettings(daemon.config), daemon.paths) : null},
       embedding: {provider: daemon.config.embedding.provider, model: daemon.config.embedding.model ?? null},
     })
   })

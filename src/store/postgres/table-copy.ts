@@ -114,6 +114,12 @@ export class PostgresTableCopy implements TableCopy {
     })
   }
 
+  async settle(): Promise<void> {
+    // Without statistics for the new rows, recall costs the server ≈ 6× the CPU until autovacuum
+    // analyses them (bench/README.md, B11).
+    await this.pool.query('ANALYZE')
+  }
+
   async count(table: string): Promise<number> {
     keyOf(table)
     return (await queryOne<{n: number}>(this.pool, `SELECT count(*) AS n FROM ${table}`))?.n ?? 0

@@ -89,6 +89,10 @@ export class SqliteTableCopy implements TableCopy {
     })()
   }
 
+  async settle(): Promise<void> {
+    this.db.pragma('optimize')
+  }
+
   async count(table: string): Promise<number> {
     this.keyOf(table)
     return (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as {n: number}).n

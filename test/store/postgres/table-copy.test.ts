@@ -112,6 +112,9 @@ describe.skipIf(!postgresCluster)(`signet storage migrate between SQLite and Pos
     expect(there.tables.filter((verdict) => !verdict.ok)).toEqual([])
     expect(there.ok).toBe(true)
     for (const verdict of there.tables) expect(verdict.targetRows, verdict.table).toBeGreaterThan(0)
+    // The copy ends with ANALYZE: the first recalls plan with statistics for the copied rows.
+    const analysed = await middle.pool.query<{last_analyze: Date | null}>("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'memories'")
+    expect(analysed.rows[0].last_analyze).not.toBeNull()
 
     // The copy on PostgreSQL is a working store: recall, transcript search, keys, inbox, and new rows after the copied ones.
     const query = {query: 'which port does staging use', agentId: 'default', limit: 5}

@@ -2,7 +2,10 @@ import {expect} from 'vitest'
 
 import type {Storage} from '../../src/store/storage.js'
 
-/** Some of everything the daemon stores, through the repositories only. */
+/**
+ * Some of everything the daemon stores, through the repositories only — with accents, an emoji and a
+ * receipt's `why` object, so a copy between backends must keep text and JSON exactly.
+ */
 export async function populate(storage: Storage) {
   const {memory} = await storage.memories.remember({
     content: 'The staging database listens on port 5433',
@@ -10,9 +13,10 @@ export async function populate(storage: Storage) {
     tags: ['infra'],
     project: 'github.com/acme/api',
     sessionKey: 's-1',
+    importance: 0.7,
   })
   for (let i = 0; i < 7; i++)
-    await storage.memories.remember({content: `note ${i} about the release train`, agentId: i % 2 ? 'codex' : 'default', sessionKey: 's-1'})
+    await storage.memories.remember({content: `note ${i} about the release train ✈ naïve`, agentId: i % 2 ? 'codex' : 'default', sessionKey: 's-1'})
   await storage.memories.forget((await storage.memories.remember({content: 'forgotten again', agentId: 'default'})).memory.id, 'default')
   for (const [agentId, sessionKey] of [
     ['default', 's-1'],
@@ -34,9 +38,9 @@ export async function populate(storage: Storage) {
   })
   await storage.receipts.record('default', 's-1', {
     at: new Date().toISOString(),
-    memories: [{id: memory.id, score: 0.8, why: null}],
+    memories: [{id: memory.id, score: 0.8, why: {matched: ['staging']}}],
     messageIds: [],
-    elapsedMs: 3.5,
+    elapsedMs: 3.25,
   })
   const key = await storage.apiKeys.create({name: 'laptop', role: 'agent', agentId: 'codex', connector: 'codex'})
   await storage.audit.record({event: 'key_created', keyId: key.id, peer: 'local', detail: {name: 'laptop'}})

@@ -26,6 +26,7 @@ const VARYING_KEYS = new Set([
   'startedAt',
   'workspace',
   'dbPath',
+  'location',
   'version',
   'details',
   'journalMode',

@@ -1,3 +1,4 @@
+import {COPIED_TABLES} from '../copied-tables.js'
 import {searchWords} from '../search-text.js'
 import type {TableCopy} from '../storage.js'
 import {inTransaction, type Pool, type PoolClient, query, queryOne} from './client.js'
@@ -5,27 +6,11 @@ import {SEARCH_CONFIG} from './migrations.js'
 import {memorySearchValues, memorySearchVector} from './search-index.js'
 
 /**
- * The tables `signet storage migrate` copies, in the order a copy writes them, each with its
- * primary key (columns joined by commas when it has several) — the same list, keys and columns as
- * the SQLite backend's TableCopy, so rows move between the two as they are. Derived data is left
- * out: search vectors (recomputed here on write), vectors (re-embedded by the target), the search
- * statistics and rate-limit windows.
+ * The copied tables (src/store/copied-tables.ts). Derived data stays out here too: search vectors
+ * (recomputed on write), vectors (re-embedded by the target), the search statistics and rate-limit
+ * windows.
  */
-export const POSTGRES_COPIED_TABLES: ReadonlyArray<{name: string; key: string}> = [
-  {name: 'api_keys', key: 'id'},
-  {name: 'memories', key: 'seq'},
-  {name: 'sessions', key: 'agent_id,session_key'},
-  {name: 'session_transcripts', key: 'seq'},
-  {name: 'prompt_receipts', key: 'seq'},
-  {name: 'audit', key: 'seq'},
-  {name: 'pairing_codes', key: 'code_hash'},
-  {name: 'harness_sightings', key: 'harness,agent_id'},
-  {name: 'agent_presence', key: 'agent_id,harness,machine_id,session_key'},
-  {name: 'agent_messages', key: 'seq'},
-  {name: 'agent_events', key: 'seq'},
-  {name: 'device_login_links', key: 'token_hash'},
-  {name: 'device_sessions', key: 'id'},
-]
+export const POSTGRES_COPIED_TABLES = COPIED_TABLES
 
 /** Columns PostgreSQL keeps beside the logical ones: derived, never copied. */
 const DERIVED_COLUMNS = new Set(['search_tsv', 'search_tokens', 'ord'])

@@ -155,9 +155,11 @@ export function selectCredentialEntry(record: CredentialsFile, harness?: string)
     return record.default ? {entry: record.default} : undefined
   }
   if (record.default) return {entry: record.default}
+  // Saving moves an entry to the end of the file, so on a timestamp tie (two saves within one
+  // millisecond) the later entry in the file is the more recent one.
   let latest: {entry: CredentialEntry; harness: string} | undefined
   for (const [name, entry] of Object.entries(record.harnesses)) {
-    if (!latest || entry.savedAt > latest.entry.savedAt) latest = {entry, harness: name}
+    if (!latest || entry.savedAt >= latest.entry.savedAt) latest = {entry, harness: name}
   }
   return latest
 }
@@ -183,6 +185,7 @@ export async function saveCredentials(
     const previousAccount = keychainAccount(previous.daemonUrl, harness)
     if (previousAccount !== account || apiKeyStorage !== 'keychain') await keychainDelete(keychain, previousAccount)
   }
+  delete record.harnesses[harness]
   record.harnesses[harness] = {
     daemonUrl,
     ...(input.agentId ? {agentId: input.agentId} : {}),

@@ -2,7 +2,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import {
   clearStoredCredentials,
@@ -76,6 +76,22 @@ describe('credential store', () => {
     const result = await saveCredentials({harness: 'codex', daemonUrl: 'http://10.0.0.5:3850', apiKey: KEY}, {keychain: brokenKeychain})
     expect(result.apiKeyStorage).toBe('file')
     expect((await resolveStoredCredentials({harness: 'codex', keychain: brokenKeychain}))?.apiKey).toBe(KEY)
+  })
+
+  it('without a harness, the entry saved last wins even when two saves share a millisecond', async () => {
+    vi.useFakeTimers({toFake: ['Date']})
+    try {
+      vi.setSystemTime(new Date('2026-11-29T10:00:00.000Z'))
+      await saveCredentials({harness: 'codex', daemonUrl: 'http://10.0.0.5:3850', apiKey: KEY}, {keychain: null})
+      await saveCredentials({harness: 'pi', daemonUrl: 'http://10.0.0.7:3850', apiKey: OTHER_KEY}, {keychain: null})
+      expect(storedConnectionSync()?.apiKey).toBe(OTHER_KEY)
+      // saving codex again makes it the most recent one, even at the same timestamp
+      await saveCredentials({harness: 'codex', daemonUrl: 'http://10.0.0.5:3850', apiKey: KEY}, {keychain: null})
+      expect(storedConnectionSync()?.apiKey).toBe(KEY)
+      expect((await resolveStoredCredentials({keychain: null}))?.harness).toBe('codex')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('with a keychain, the key is only in the keychain, under an account of its own per harness', async () => {

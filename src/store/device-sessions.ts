@@ -160,7 +160,7 @@ export class DeviceSessionStore {
     )
     this.sessionByHash = db.prepare<[string], DeviceSessionRow>('SELECT * FROM device_sessions WHERE token_hash = ?')
     this.sessionById = db.prepare<[string], DeviceSessionRow>('SELECT * FROM device_sessions WHERE id = ?')
-    this.allSessions = db.prepare<[], DeviceSessionRow>('SELECT * FROM device_sessions ORDER BY created_at DESC')
+    this.allSessions = db.prepare<[], DeviceSessionRow>('SELECT * FROM device_sessions ORDER BY created_at DESC, id')
     this.revokeSession = db.prepare('UPDATE device_sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
     this.touchSession = db.prepare('UPDATE device_sessions SET last_used_at = ? WHERE id = ?')
   }

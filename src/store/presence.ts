@@ -110,8 +110,8 @@ export class PresenceStore {
     const limit = options.limit ?? 500
     const rows = (
       options.agentId === undefined
-        ? this.db.prepare('SELECT * FROM agent_presence ORDER BY last_seen_at DESC LIMIT ?').all(limit)
-        : this.db.prepare('SELECT * FROM agent_presence WHERE agent_id = ? ORDER BY last_seen_at DESC LIMIT ?').all(options.agentId, limit)
+        ? this.db.prepare('SELECT * FROM agent_presence ORDER BY last_seen_at DESC, agent_id, harness, machine_id, session_key LIMIT ?').all(limit)
+        : this.db.prepare('SELECT * FROM agent_presence WHERE agent_id = ? ORDER BY last_seen_at DESC, harness, machine_id, session_key LIMIT ?').all(options.agentId, limit)
     ) as PresenceRow[]
     return rows.map((row) => rowToPeer(row, this.timeouts, now))
   }
@@ -119,7 +119,7 @@ export class PresenceStore {
   /** The agent that owns a session key, if a hook ever reported it. */
   agentOfSession(sessionKey: string): {agent: string; project: string | null} | undefined {
     const row = this.db
-      .prepare("SELECT agent_id, project FROM agent_presence WHERE session_key = ? AND session_key != '' ORDER BY last_seen_at DESC LIMIT 1")
+      .prepare("SELECT agent_id, project FROM agent_presence WHERE session_key = ? AND session_key != '' ORDER BY last_seen_at DESC, harness, machine_id LIMIT 1")
       .get(sessionKey) as {agent_id: string; project: string | null} | undefined
     return row ? {agent: row.agent_id, project: row.project} : undefined
   }
@@ -127,7 +127,7 @@ export class PresenceStore {
   /** Where one of an agent's sessions runs (harness and machine), from its latest hook. */
   sessionOf(agentId: string, sessionKey: string): {harness: string; machine: string | null} | undefined {
     const row = this.db
-      .prepare('SELECT harness, machine_id FROM agent_presence WHERE agent_id = ? AND session_key = ? ORDER BY last_seen_at DESC LIMIT 1')
+      .prepare('SELECT harness, machine_id FROM agent_presence WHERE agent_id = ? AND session_key = ? ORDER BY last_seen_at DESC, harness, machine_id LIMIT 1')
       .get(agentId, sessionKey) as {harness: string; machine_id: string} | undefined
     return row ? {harness: row.harness, machine: row.machine_id || null} : undefined
   }

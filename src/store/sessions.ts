@@ -190,7 +190,7 @@ export class SessionStore {
     if (inProjects) where.push(inProjects)
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
     const total = (this.db.prepare(`SELECT count(*) AS n FROM sessions ${clause}`).get(params) as {n: number}).n
-    const rows = this.db.prepare(`SELECT * FROM sessions ${clause} ORDER BY started_at DESC LIMIT @limit OFFSET @offset`).all(params) as SessionRow[]
+    const rows = this.db.prepare(`SELECT * FROM sessions ${clause} ORDER BY started_at DESC, agent_id, session_key LIMIT @limit OFFSET @offset`).all(params) as SessionRow[]
     return {sessions: rows.map(rowToSession), total}
   }
 
@@ -201,8 +201,8 @@ export class SessionStore {
   sightings(agentId?: string): HarnessSighting[] {
     const rows = (
       agentId === undefined
-        ? this.db.prepare('SELECT * FROM harness_sightings ORDER BY last_seen_at DESC').all()
-        : this.db.prepare('SELECT * FROM harness_sightings WHERE agent_id = ? ORDER BY last_seen_at DESC').all(agentId)
+        ? this.db.prepare('SELECT * FROM harness_sightings ORDER BY last_seen_at DESC, harness, agent_id').all()
+        : this.db.prepare('SELECT * FROM harness_sightings WHERE agent_id = ? ORDER BY last_seen_at DESC, harness').all(agentId)
     ) as SightingRow[]
     return rows.map(rowToSighting)
   }

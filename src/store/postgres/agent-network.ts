@@ -240,8 +240,8 @@ export class PostgresPresence implements PresenceRepository {
     const limit = options.limit ?? 500
     const rows =
       options.agentId === undefined
-        ? await query<PresenceRow>(this.pool, `SELECT ${PRESENCE_COLUMNS} FROM agent_presence ORDER BY last_seen_at DESC LIMIT $1`, [limit])
-        : await query<PresenceRow>(this.pool, `SELECT ${PRESENCE_COLUMNS} FROM agent_presence WHERE agent_id = $1 ORDER BY last_seen_at DESC LIMIT $2`, [
+        ? await query<PresenceRow>(this.pool, `SELECT ${PRESENCE_COLUMNS} FROM agent_presence ORDER BY last_seen_at DESC, agent_id, harness, machine_id, session_key LIMIT $1`, [limit])
+        : await query<PresenceRow>(this.pool, `SELECT ${PRESENCE_COLUMNS} FROM agent_presence WHERE agent_id = $1 ORDER BY last_seen_at DESC, harness, machine_id, session_key LIMIT $2`, [
             options.agentId,
             limit,
           ])
@@ -251,7 +251,7 @@ export class PostgresPresence implements PresenceRepository {
   async agentOfSession(sessionKey: string): Promise<{agent: string; project: string | null} | undefined> {
     const row = await queryOne<{agent_id: string; project: string | null}>(
       this.pool,
-      "SELECT agent_id, project FROM agent_presence WHERE session_key = $1 AND session_key <> '' ORDER BY last_seen_at DESC LIMIT 1",
+      "SELECT agent_id, project FROM agent_presence WHERE session_key = $1 AND session_key <> '' ORDER BY last_seen_at DESC, harness, machine_id LIMIT 1",
       [sessionKey],
     )
     return row ? {agent: row.agent_id, project: row.project} : undefined
@@ -260,7 +260,7 @@ export class PostgresPresence implements PresenceRepository {
   async sessionOf(agentId: string, sessionKey: string): Promise<{harness: string; machine: string | null} | undefined> {
     const row = await queryOne<{harness: string; machine_id: string}>(
       this.pool,
-      'SELECT harness, machine_id FROM agent_presence WHERE agent_id = $1 AND session_key = $2 ORDER BY last_seen_at DESC LIMIT 1',
+      'SELECT harness, machine_id FROM agent_presence WHERE agent_id = $1 AND session_key = $2 ORDER BY last_seen_at DESC, harness, machine_id LIMIT 1',
       [agentId, sessionKey],
     )
     return row ? {harness: row.harness, machine: row.machine_id || null} : undefined

@@ -308,7 +308,7 @@ export class PostgresDevices implements DeviceSessionRepository {
   }
 
   async list(now = new Date()): Promise<DeviceSession[]> {
-    const rows = await query<DeviceSessionRow>(this.pool, `SELECT ${DEVICE_COLUMNS} FROM device_sessions ORDER BY created_at DESC`)
+    const rows = await query<DeviceSessionRow>(this.pool, `SELECT ${DEVICE_COLUMNS} FROM device_sessions ORDER BY created_at DESC, id`)
     return rows.map((row) => rowToDevice(row, now.getTime()))
   }
 

@@ -219,7 +219,7 @@ export class PostgresMemories implements MemoryRepository {
       `SELECT s.session_key, s.harness, s.project, s.started_at, s.ended_at,
           (SELECT count(*) FROM memories m WHERE m.agent_id = s.agent_id AND m.session_key = s.session_key AND m.deleted_at IS NULL) AS saved
         FROM sessions s WHERE s.agent_id = $1 ${options.project === undefined ? '' : 'AND s.project = $2'}
-        ORDER BY s.started_at DESC LIMIT 10`,
+        ORDER BY s.started_at DESC, s.session_key DESC LIMIT 10`,
       values,
     )
     return workingMemoryMarkdown(agentId, {pinned, durable, sessions}, now)

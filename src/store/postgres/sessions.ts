@@ -86,7 +86,7 @@ export class PostgresSessions implements SessionRepository {
     const offset = params.add(filter.offset)
     const rows = await query<SessionRow>(
       this.pool,
-      `SELECT ${SESSION_COLUMNS} FROM sessions ${clause} ORDER BY started_at DESC LIMIT ${limit} OFFSET ${offset}`,
+      `SELECT ${SESSION_COLUMNS} FROM sessions ${clause} ORDER BY started_at DESC, agent_id, session_key LIMIT ${limit} OFFSET ${offset}`,
       params.values,
     )
     return {sessions: rows.map(rowToSession), total}
@@ -106,8 +106,8 @@ export class PostgresSessions implements SessionRepository {
     const columns = 'harness, agent_id, machine_id, last_seen_at, last_event'
     const rows =
       agentId === undefined
-        ? await query<SightingRow>(this.pool, `SELECT ${columns} FROM harness_sightings ORDER BY last_seen_at DESC`)
-        : await query<SightingRow>(this.pool, `SELECT ${columns} FROM harness_sightings WHERE agent_id = $1 ORDER BY last_seen_at DESC`, [agentId])
+        ? await query<SightingRow>(this.pool, `SELECT ${columns} FROM harness_sightings ORDER BY last_seen_at DESC, harness, agent_id`)
+        : await query<SightingRow>(this.pool, `SELECT ${columns} FROM harness_sightings WHERE agent_id = $1 ORDER BY last_seen_at DESC, harness`, [agentId])
     return rows.map(rowToSighting)
   }
 }

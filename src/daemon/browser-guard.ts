@@ -2,7 +2,7 @@ import {isIPv4, isIPv6} from 'node:net'
 
 import type {Context, MiddlewareHandler} from 'hono'
 
-import {lastForwardedParameter, lastListEntry, normalizeAddress} from './auth/forwarding-headers.js'
+import {requestScheme, trustedProxySet} from './auth/request-scheme.js'
 import type {AppEnv, DaemonContext} from './context.js'
 
 /**
@@ -26,7 +26,7 @@ import type {AppEnv, DaemonContext} from './context.js'
  */
 export function browserGuard(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
   const configuredHostnames = new Set((daemon.config.network.hostnames ?? []).map((name) => withoutTrailingDot(name.toLowerCase())))
-  const trustedProxies = new Set(daemon.config.auth.trustedProxies.map(normalizeAddress))
+  const trustedProxies = trustedProxySet(daemon.config.auth.trustedProxies)
 
   return async (c, next) => {
     const headers = c.req.raw.headers
@@ -40,7 +40,7 @@ export function browserGuard(daemon: DaemonContext): MiddlewareHandler<AppEnv> {
       )
     }
     const origin = headers.get('origin')
-    if (origin !== null && (host === null || !isOwnOrigin(origin, requestScheme(c, headers, trustedProxies), host))) {
+    if (origin !== null && (host === null || !isOwnOrigin(origin, requestScheme(c, trustedProxies), host))) {
       return refuse(
         c,
         403,
@@ -91,22 +91,6 @@ function isPort(host: string, from: number): boolean {
 
 function withoutTrailingDot(name: string): string {
   return name.endsWith('.') ? name.slice(0, -1) : name
-}
-
-/**
- * http, or https when the connection is TLS — or when a listed trusted proxy terminated TLS and says
- * so (X-Forwarded-Proto, or `proto=` in Forwarded). Only consulted when a request carries Origin.
- */
-function requestScheme(c: Context<AppEnv>, headers: Headers, trustedProxies: ReadonlySet<string>): 'http' | 'https' {
-  if (c.req.url.startsWith('https:')) return 'https'
-  const peer = c.env?.incoming?.socket?.remoteAddress
-  if (peer && trustedProxies.has(normalizeAddress(peer))) {
-    const xfp = headers.get('x-forwarded-proto')
-    const forwarded = headers.get('forwarded')
-    const proto = xfp === null ? (forwarded === null ? undefined : lastForwardedParameter(forwarded, 'proto')) : lastListEntry(xfp)
-    if (proto?.toLowerCase() === 'https') return 'https'
-  }
-  return 'http'
 }
 
 /** Origin `scheme://host[:port]` against this request's scheme and Host, default ports made implicit. */

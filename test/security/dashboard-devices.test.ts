@@ -84,6 +84,31 @@ describe('login links', () => {
     expect(response.headers['referrer-policy']).toBe('no-referrer')
   })
 
+  it('are Secure and __Host- when a trusted proxy terminated TLS, and only then', async () => {
+    const proxied = await startTestDaemon({agentYaml: 'auth:\n  trustedProxies: ["127.0.0.1"]\n'})
+    try {
+      const token = readFileSync(proxied.context.paths.adminTokenFile, 'utf8').trim()
+      const mint = async () => (await proxied.request('POST', '/api/devices/login-links', {headers: {authorization: `Bearer ${token}`}, body: {}})).body
+      const viaTls = await fetch(`${proxied.url}${(await mint()).path}`, {redirect: 'manual', headers: {'x-forwarded-proto': 'https'}})
+      expect(viaTls.status).toBe(303)
+      const setCookie = String(viaTls.headers.get('set-cookie'))
+      expect(setCookie).toMatch(new RegExp(`^__Host-signet_device_${proxied.port}=[A-Za-z0-9_-]{43}; `))
+      expect(setCookie).toContain('; Secure')
+      const session = await fetch(`${proxied.url}/api/session`, {headers: {cookie: setCookie.split(';')[0], 'x-forwarded-proto': 'https'}})
+      expect(session.status).toBe(200)
+      // the proxy speaking plain http gets a plain cookie
+      const plain = await fetch(`${proxied.url}${(await mint()).path}`, {redirect: 'manual', headers: {'x-forwarded-proto': 'http'}})
+      expect(String(plain.headers.get('set-cookie'))).not.toContain('Secure')
+    } finally {
+      await proxied.stop()
+    }
+    // a peer that is not a trusted proxy cannot choose the scheme
+    const link = await mintLink()
+    const spoofed = await raw('GET', link.path, {'x-forwarded-proto': 'https', forwarded: 'proto=https'})
+    expect(String(spoofed.headers['set-cookie'])).toMatch(new RegExp(`^signet_device_${daemon.port}=`))
+    expect(String(spoofed.headers['set-cookie'])).not.toContain('Secure')
+  })
+
   it('work once', async () => {
     const link = await mintLink()
     expect((await raw('GET', link.path)).status).toBe(303)

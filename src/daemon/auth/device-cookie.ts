@@ -6,6 +6,7 @@ import {ApiError} from '../api-error.js'
 import type {AppEnv, DaemonContext} from '../context.js'
 import {authState} from './auth-state.js'
 import {ROLE_PERMISSIONS, type Permission, type Principal} from './principal.js'
+import {requestScheme, trustedProxySet} from './request-scheme.js'
 
 /*
  * Dashboard device sessions. A browser never holds an API key: it holds an HttpOnly, SameSite=Strict
@@ -21,8 +22,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 /** What a device limited to an agent or project may do: the operator's rights minus running hooks. */
 const SCOPED_DEVICE_PERMISSIONS: readonly Permission[] = ROLE_PERMISSIONS.operator.filter((permission) => permission !== 'hooks')
 
-export function isHttpsRequest(c: Context<AppEnv>): boolean {
-  return c.req.url.startsWith('https:')
+/**
+ * Whether the browser reached us over HTTPS — directly, or through a trusted proxy that terminated
+ * TLS — so the cookie must be Secure (docs/deployment.md). Proxies are read per call: agent.yaml
+ * reloads may change them.
+ */
+export function isHttpsRequest(daemon: DaemonContext, c: Context<AppEnv>): boolean {
+  return requestScheme(c, trustedProxySet(daemon.config.auth.trustedProxies)) === 'https'
 }
 
 /**
@@ -62,7 +68,7 @@ export function devicePrincipal(device: DeviceSession, remote: boolean, peer: st
 
 /** The raw session token from this request's cookie, if it sent one. */
 export function deviceCookieValue(daemon: DaemonContext, c: Context<AppEnv>): string | undefined {
-  return getCookie(c, deviceCookieName(daemon, isHttpsRequest(c))) || undefined
+  return getCookie(c, deviceCookieName(daemon, isHttpsRequest(daemon, c))) || undefined
 }
 
 /**
@@ -89,7 +95,7 @@ export async function principalFromDeviceCookie(daemon: DaemonContext, c: Contex
       `this device's dashboard session is ${check.reason === 'malformed' ? 'not valid' : check.reason}: log in again with a link from \`signet dashboard\` or \`signet pair --device\``,
       {},
       {
-        'Set-Cookie': deviceCookieHeader(daemon, isHttpsRequest(c), ''),
+        'Set-Cookie': deviceCookieHeader(daemon, isHttpsRequest(daemon, c), ''),
       },
     )
   }

@@ -130,7 +130,7 @@ export function dashboardRoutes(daemon: DaemonContext) {
     }
     await daemon.storage.audit.record({event: 'device_login', peer, detail: {deviceId: outcome.device.id, name: outcome.device.name}})
     for (const [header, value] of Object.entries(DASHBOARD_SECURITY_HEADERS)) c.header(header, value)
-    c.header('Set-Cookie', deviceCookieHeader(daemon, isHttpsRequest(c), outcome.token))
+    c.header('Set-Cookie', deviceCookieHeader(daemon, isHttpsRequest(daemon, c), outcome.token))
     // 303 to `/`: the token leaves the address bar (and the history entry) at once.
     return c.redirect('/', 303)
   })

@@ -36,7 +36,7 @@ export function deviceRoutes(daemon: DaemonContext) {
     if (principal.kind !== 'device') throw new ApiError(400, 'no_device_session', 'this request carries no dashboard session to log out of')
     await store.revoke(principal.deviceId!)
     await audit.record({event: 'device_revoked', peer: principal.peer, detail: {deviceId: principal.deviceId, by: 'itself'}})
-    c.header('Set-Cookie', deviceCookieHeader(daemon, isHttpsRequest(c), ''))
+    c.header('Set-Cookie', deviceCookieHeader(daemon, isHttpsRequest(daemon, c), ''))
     return respond(c, 'POST /api/session/logout', {loggedOut: true})
   })
 

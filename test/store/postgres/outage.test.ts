@@ -1,6 +1,7 @@
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {openPostgresStorage} from '../../../src/store/postgres/storage.js'
+import {startTestDaemon} from '../../helpers/daemon.js'
 import {type PostgresCluster, startPostgresCluster, startPostgresServer, stopPostgresCluster, stopPostgresServer} from '../../helpers/postgres-cluster.js'
 import {postgresCluster, postgresSkipReason} from '../../helpers/postgres.js'
 
@@ -41,5 +42,40 @@ describe.skipIf(!postgresCluster)(`PostgreSQL outage ${postgresSkipReason}`, () 
     expect(await storage.memories.count({agentId: 'a'})).toBe(2)
     await storage.close()
     expect(storage.writeProblem()?.code).toBe('unreachable')
+  })
+  it('a daemon answers 503 storage_unreachable while the server is down, loses nothing, and recovers', async () => {
+    // the previous test leaves its cluster running; alone, this test makes its own
+    cluster ??= await startPostgresCluster(postgresCluster!.bin)
+    const url = `${cluster.baseUrl.replace('postgres://signet@', 'postgres://signet:s3cret-pass@')}/postgres`
+    const daemon = await startTestDaemon({backend: 'sqlite', agentYaml: `storage:\n  backend: postgres\n  url: ${url}\n`})
+    try {
+      const remember = (content: string) => daemon.request('POST', '/api/memory/remember', {body: {content}})
+      expect((await remember('written before the outage')).status).toBe(201)
+
+      stopPostgresServer(cluster)
+      const refused = await remember('written during the outage')
+      expect(refused.status).toBe(503)
+      expect(refused.body).toMatchObject({code: 'storage_unreachable', error: expect.stringContaining('PostgreSQL')})
+      expect(JSON.stringify(refused.body)).not.toContain('s3cret-pass')
+      const recall = await daemon.request('POST', '/api/memory/recall', {body: {query: 'outage'}})
+      expect(recall.status).toBe(503)
+      // health says so too, and the daemon process is still there to say it
+      const health = await daemon.request('GET', '/health')
+      expect(JSON.stringify(health.body)).not.toContain('s3cret-pass')
+
+      startPostgresServer(cluster)
+      const deadline = Date.now() + 15_000
+      let again = await remember('written after the outage')
+      while (again.status !== 201 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250))
+        again = await remember('written after the outage')
+      }
+      expect(again.status).toBe(201)
+      const found = await daemon.request('POST', '/api/memory/recall', {body: {query: 'written outage', limit: 10}})
+      const contents = (found.body.results as Array<{content: string}>).map((result) => result.content).sort()
+      expect(contents).toEqual(['written after the outage', 'written before the outage'])
+    } finally {
+      await daemon.stop()
+    }
   })
 })

@@ -189,9 +189,39 @@ export function renderRecalledNotes(notes: RecalledNote[], options: {maxChars: n
   return {text: `${header}\n${lines.join('\n')}\n${FENCE_CLOSE}`, ids}
 }
 
+/** What the starter file and an empty projection say instead of content (src/setup/workspace-starter-files.ts, src/store/memory-md.ts). */
+const EMPTY_WORKING_MEMORY_LINES = new Set(['No working memory yet.', '_Nothing stored yet._'])
+
+/**
+ * Whether a MEMORY.md says anything: a line that is not a heading, an HTML comment, the
+ * "updated at" stamp or an empty-state placeholder. The starter file is not worth its tokens in
+ * every session. A left-to-right scan: comments are skipped with indexOf, no regular expression.
+ */
+export function workingMemoryHasContent(text: string): boolean {
+  let visible = ''
+  for (let at = 0; at < text.length;) {
+    const open = text.indexOf('<!--', at)
+    if (open === -1) {
+      visible += text.slice(at)
+      break
+    }
+    visible += text.slice(at, open)
+    const close = text.indexOf('-->', open + 4)
+    if (close === -1) break
+    at = close + 3
+  }
+  for (const raw of visible.split('\n')) {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#') || EMPTY_WORKING_MEMORY_LINES.has(line)) continue
+    if (line.startsWith('_Updated ') && line.endsWith('._')) continue
+    return true
+  }
+  return false
+}
+
 /** Working memory (MEMORY.md) is generated from memories, so it is fenced like recalled notes. */
 export function renderWorkingMemory(text: string, maxChars: number): string {
-  if (!text.trim()) return ''
+  if (!workingMemoryHasContent(text)) return ''
   const head = fileHead(neutraliseFenceMarkers(text), Math.max(0, maxChars), 'MEMORY.md')
   return `## Working Memory\n${fencedNotesHeader('Working memory (MEMORY.md), generated from Signet memory.')}\n${head}\n${FENCE_CLOSE}`
 }

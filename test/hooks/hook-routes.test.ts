@@ -1,8 +1,10 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {writeStarterFiles} from '../../src/setup/workspace-starter-files.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
 import {seedFiller} from './support/corpus.js'
 
@@ -44,6 +46,17 @@ const hook = (event: string, body: Record<string, unknown>, headers?: Record<str
   daemon.request('POST', `/api/hooks/${event}`, {body: {harness: 'claude-code', project, ...body}, headers})
 
 describe('POST /api/hooks/session-start', () => {
+  it('leaves out a MEMORY.md that says nothing yet (the starter file)', async () => {
+    const starter = mkdtempSync(path.join(tmpdir(), 'signet-starter-'))
+    writeStarterFiles(starter)
+    writeFileSync(path.join(daemon.workspace, 'MEMORY.md'), readFileSync(path.join(starter, 'MEMORY.md'), 'utf8'))
+    rmSync(starter, {recursive: true, force: true})
+    const {body} = await hook('session-start', {sessionKey: 'start-starter', source: 'startup'})
+    expect(body.inject).not.toContain('Working Memory')
+    expect(body.inject).not.toContain('No working memory yet')
+    expect(body.inject).toContain('Deploys go through the blue-green pipeline on Fridays')
+  })
+
   it('injects identity heads, MEMORY.md and relevant memories for the agent+project within 9,500 chars, and records the session', async () => {
     writeFileSync(path.join(daemon.workspace, 'MEMORY.md'), '# MEMORY\nWorking on the payments migration.\n')
     const {status, body} = await hook('session-start', {sessionKey: 'start-1', source: 'startup', machineId: 'laptop'})

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {FENCE_CLOSE, NOTES_TAG, renderRecalledNotes, renderWorkingMemory, stripInjectedBlocks} from '../../src/hooks/inject-format.js'
+import {FENCE_CLOSE, NOTES_TAG, renderRecalledNotes, renderWorkingMemory, stripInjectedBlocks, workingMemoryHasContent} from '../../src/hooks/inject-format.js'
 
 // The recalled-memories fence must hold whatever the content does: a zero-width character used to
 // let `</signet\u200B-recalled-memories>` through, which a model reads as our closing tag.
@@ -156,5 +156,18 @@ describe('stripInjectedBlocks', () => {
       stripInjectedBlocks(input)
       expect(performance.now() - started, input.slice(0, 30)).toBeLessThan(250)
     }
+  })
+})
+
+describe('working memory worth injecting', () => {
+  it('is a line that is not a heading, a comment, the update stamp or a placeholder', () => {
+    expect(workingMemoryHasContent('# Working memory\n<!-- edit me\nsecond line -->\n\nNo working memory yet.\n')).toBe(false)
+    expect(workingMemoryHasContent('## Working memory\n_Updated 2026-11-29 10:00 UTC for agent `default`._\n\n_Nothing stored yet._')).toBe(false)
+    expect(workingMemoryHasContent('# Working memory\n- Ship the billing fix first\n')).toBe(true)
+    expect(workingMemoryHasContent('<!-- a comment --> real text after it')).toBe(true)
+    // an unclosed comment hides the rest, as it does in rendered markdown
+    expect(workingMemoryHasContent('# Heading\n<!-- never closed\nstill a comment')).toBe(false)
+    // linear on a stranger's file: many comment openers, no closer
+    expect(workingMemoryHasContent('<!--'.repeat(200_000))).toBe(false)
   })
 })

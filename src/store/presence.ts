@@ -111,7 +111,9 @@ export class PresenceStore {
     const rows = (
       options.agentId === undefined
         ? this.db.prepare('SELECT * FROM agent_presence ORDER BY last_seen_at DESC, agent_id, harness, machine_id, session_key LIMIT ?').all(limit)
-        : this.db.prepare('SELECT * FROM agent_presence WHERE agent_id = ? ORDER BY last_seen_at DESC, harness, machine_id, session_key LIMIT ?').all(options.agentId, limit)
+        : this.db
+            .prepare('SELECT * FROM agent_presence WHERE agent_id = ? ORDER BY last_seen_at DESC, harness, machine_id, session_key LIMIT ?')
+            .all(options.agentId, limit)
     ) as PresenceRow[]
     return rows.map((row) => rowToPeer(row, this.timeouts, now))
   }
@@ -119,7 +121,9 @@ export class PresenceStore {
   /** The agent that owns a session key, if a hook ever reported it. */
   agentOfSession(sessionKey: string): {agent: string; project: string | null} | undefined {
     const row = this.db
-      .prepare("SELECT agent_id, project FROM agent_presence WHERE session_key = ? AND session_key != '' ORDER BY last_seen_at DESC, harness, machine_id LIMIT 1")
+      .prepare(
+        "SELECT agent_id, project FROM agent_presence WHERE session_key = ? AND session_key != '' ORDER BY last_seen_at DESC, harness, machine_id LIMIT 1",
+      )
       .get(sessionKey) as {agent_id: string; project: string | null} | undefined
     return row ? {agent: row.agent_id, project: row.project} : undefined
   }

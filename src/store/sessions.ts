@@ -190,7 +190,9 @@ export class SessionStore {
     if (inProjects) where.push(inProjects)
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
     const total = (this.db.prepare(`SELECT count(*) AS n FROM sessions ${clause}`).get(params) as {n: number}).n
-    const rows = this.db.prepare(`SELECT * FROM sessions ${clause} ORDER BY started_at DESC, agent_id, session_key LIMIT @limit OFFSET @offset`).all(params) as SessionRow[]
+    const rows = this.db
+      .prepare(`SELECT * FROM sessions ${clause} ORDER BY started_at DESC, agent_id, session_key LIMIT @limit OFFSET @offset`)
+      .all(params) as SessionRow[]
     return {sessions: rows.map(rowToSession), total}
   }
 

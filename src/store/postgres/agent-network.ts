@@ -240,11 +240,16 @@ export class PostgresPresence implements PresenceRepository {
     const limit = options.limit ?? 500
     const rows =
       options.agentId === undefined
-        ? await query<PresenceRow>(this.pool, `SELECT ${PRESENCE_COLUMNS} FROM agent_presence ORDER BY last_seen_at DESC, agent_id, harness, machine_id, session_key LIMIT $1`, [limit])
-        : await query<PresenceRow>(this.pool, `SELECT ${PRESENCE_COLUMNS} FROM agent_presence WHERE agent_id = $1 ORDER BY last_seen_at DESC, harness, machine_id, session_key LIMIT $2`, [
-            options.agentId,
-            limit,
-          ])
+        ? await query<PresenceRow>(
+            this.pool,
+            `SELECT ${PRESENCE_COLUMNS} FROM agent_presence ORDER BY last_seen_at DESC, agent_id, harness, machine_id, session_key LIMIT $1`,
+            [limit],
+          )
+        : await query<PresenceRow>(
+            this.pool,
+            `SELECT ${PRESENCE_COLUMNS} FROM agent_presence WHERE agent_id = $1 ORDER BY last_seen_at DESC, harness, machine_id, session_key LIMIT $2`,
+            [options.agentId, limit],
+          )
     return rows.map((row) => rowToPeer(row, this.timeouts, now))
   }
 

@@ -214,14 +214,22 @@ export class RecallRanker implements RecallRepository {
     // every word of the query, and in a small store (a handful of project facts) the weights say
     // almost nothing. Holding more of the query's words, in any form, counts on its own.
     const distinct = matchPlan(plan, terms.join(' ')).count
+    // Texts read once per query: coordination, questions and speakers look at overlapping candidates.
+    const texts = new Map<number, string>()
+    const readTexts = async (seqs: number[]) => {
+      const missing = seqs.filter((seq) => !texts.has(seq))
+      if (missing.length > 0) for (const [seq, text] of await index.texts(missing)) texts.set(seq, text)
+      return texts
+    }
     if (topBm25 > 0 && distinct > 1) {
       const best = [...candidates.entries()]
         .filter(([, entry]) => entry.lexical > 0)
         .sort((a, b) => b[1].lexical - a[1].lexical)
         .slice(0, COORDINATION_POOL)
         .map(([seq]) => seq)
-      for (const [seq, text] of await index.texts(best)) {
-        const held = matchPlan(plan, text).count
+      await readTexts(best)
+      for (const seq of best) {
+        const held = matchPlan(plan, texts.get(seq) ?? '').count
         candidate(seq).coordination = Math.max(0, held - 1) / (distinct - 1)
       }
     }
@@ -239,15 +247,8 @@ export class RecallRanker implements RecallRepository {
       .filter((anchor) => anchor.score > 0)
       .sort((a, b) => b.score - a.score)
       .slice(0, CONTEXT_ANCHORS)
-    // Rows read for the question and speaker checks are kept for the final read.
-    const rows = new Map<number, MemoryRow>()
-    const readRows = async (seqs: number[]) => {
-      const missing = seqs.filter((seq) => !rows.has(seq))
-      if (missing.length > 0) for (const [seq, row] of await index.rows(missing)) rows.set(seq, row)
-      return rows
-    }
-    await readRows(anchors.map((anchor) => anchor.seq))
-    const questions = new Set(anchors.filter((anchor) => isQuestion(rows.get(anchor.seq)?.content)).map((anchor) => anchor.seq))
+    await readTexts(anchors.map((anchor) => anchor.seq))
+    const questions = new Set(anchors.filter((anchor) => isQuestion(texts.get(anchor.seq) ?? '')).map((anchor) => anchor.seq))
     const context = await this.lendContext(anchors, questions, query)
     for (const [seq, amount] of context.lent) candidate(seq).context = amount
     for (const seq of context.asking) candidate(seq).asking = true
@@ -261,9 +262,9 @@ export class RecallRanker implements RecallRepository {
       .filter((item) => item.fused > 0)
       .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
       .slice(0, SPEAKER_POOL)
-    await readRows(leading.map((item) => item.seq))
+    await readTexts(leading.map((item) => item.seq))
     for (const item of leading) {
-      const label = speakerOf(rows.get(item.seq)?.content ?? '')
+      const label = speakerOf(texts.get(item.seq) ?? '')
       if (label.some((word) => named.has(word))) candidate(item.seq).speaker = 1
     }
 
@@ -274,7 +275,7 @@ export class RecallRanker implements RecallRepository {
       .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
       .slice(0, query.limit)
     if (ranked.length === 0) return {hits: [], queryTerms: terms, method: useVectors ? 'hybrid' : 'bm25', vector: vectorStatus}
-    await readRows(ranked.map((item) => item.seq))
+    const rows = await index.rows(ranked.map((item) => item.seq))
     // How good the best match is in absolute terms; every hit is scaled from it. bm25 alone
     // says little in a small store (every word is "common" among five memories), so the share
     // of the query's words the best match contains counts too.
@@ -379,9 +380,14 @@ export class RecallRanker implements RecallRepository {
   }
 }
 
-/** A memory that asks rather than tells: its text ends with a question mark. */
-function isQuestion(content: string | undefined): boolean {
-  return content !== undefined && content.trimEnd().endsWith('?')
+/**
+ * A memory that asks rather than tells: its content ends with a question mark. `text` is what
+ * LexicalIndex.texts gives: the content, a space, and the tags as a JSON array.
+ */
+function isQuestion(text: string): boolean {
+  const tags = text.lastIndexOf(' [')
+  const content = tags >= 0 && text.endsWith(']') ? text.slice(0, tags) : text
+  return content.trimEnd().endsWith('?')
 }
 
 /**

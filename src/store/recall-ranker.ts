@@ -64,7 +64,7 @@ const QUESTION_KEEPS = 0.7
  * in a two-person conversation half the memories carry it.
  */
 const SPEAKER_WEIGHT = 0.6
-/** The speaker is read for this many of the best candidates (one row read each, shared with the final rows). */
+/** The speaker is read for this many of the best candidates (their texts, read once per query with coordination's and the questions'). */
 const SPEAKER_POOL = 60
 /** A memory created on the day (or in the month) the query names gains this much, on the same scale. */
 const DATE_WEIGHT = 0.3

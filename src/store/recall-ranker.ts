@@ -393,13 +393,15 @@ function isQuestion(text: string): boolean {
 /**
  * The speaker label a memory starts with ("Caroline: …", "Dr Ruiz: …"): one to three capitalised
  * words and a colon, as lowercase words; none for other text ("Lumen tests: …" is a heading, and
- * "The fix: …" a sentence, not a speaker).
+ * "The fix: …" a sentence, not a speaker) or for a transcript's role ("User: …", "Assistant: …"):
+ * a query saying "user" is not asking what the user said.
  */
 const SPEAKER_LABEL = /^(\p{Lu}[\p{L}\p{N}'’.-]{0,30}(?: \p{Lu}[\p{L}\p{N}'’.-]{0,30}){0,2}):\s/u
+const ROLE_LABELS = new Set(['user', 'assistant', 'system', 'human', 'ai', 'model', 'tool'])
 
 export function speakerOf(content: string): string[] {
   const label = SPEAKER_LABEL.exec(content)
-  return label
+  return label && !ROLE_LABELS.has(label[1].toLowerCase())
     ? label[1]
         .toLowerCase()
         .split(/[^\p{L}\p{N}]+/u)

@@ -175,6 +175,8 @@ describe('questions, speakers and dates', () => {
     expect(speakerOf('The fix: pin the cache key.')).toEqual([])
     expect(speakerOf('Harbor rollouts use Argo Rollouts canary: 10% first.')).toEqual([])
     expect(speakerOf('no label here')).toEqual([])
+    expect(speakerOf('User: make the user table wider.')).toEqual([])
+    expect(speakerOf('Assistant: done.')).toEqual([])
   })
 
   it('ranks memories from the day or month the query names first', async () => {

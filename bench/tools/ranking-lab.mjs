@@ -97,13 +97,36 @@ try {
         const started = performance.now()
         const {hits} = await store.recall({query: question.question, agentId: 'lab', limit: 10})
         ms += performance.now() - started
-        outcomes.push({category: question.category, evidence: question.evidence, retrieved: hits.map((hit) => toTurns.get(hit.memory.id) ?? [])})
+        outcomes.push({
+          conversation: conversation.name,
+          question: question.question,
+          category: question.category,
+          evidence: question.evidence,
+          retrieved: hits.map((hit) => toTurns.get(hit.memory.id) ?? []),
+        })
       }
       await store.close()
     }
-    const scores = scoreRecall(outcomes)
-    out.locomo = Object.fromEntries(Object.entries(scores).map(([key, s]) => [key, `${s.recall_at_5}/${s.recall_at_10}`]))
+    const summary = (part) => Object.fromEntries(Object.entries(scoreRecall(part)).map(([key, s]) => [key, `${s.recall_at_5}/${s.recall_at_10}`]))
+    out.locomo = summary(outcomes)
     out.locomo.ms_per_query = Math.round((ms / outcomes.length) * 100) / 100
+    // The same split as bench/run.js B7: constants are chosen on tune, confirm is never used to choose.
+    for (const [label, members] of [
+      ['tune', ['conv-26', 'conv-30', 'conv-41']],
+      ['confirm', ['conv-42', 'conv-43']],
+    ]) {
+      const part = outcomes.filter((outcome) => members.includes(outcome.conversation))
+      if (part.length > 0) out.locomo[label] = summary(part)
+    }
+    if (options.misses) {
+      out.locomo.misses = outcomes
+        .filter((outcome) => ['conv-26', 'conv-30', 'conv-41'].includes(outcome.conversation))
+        .filter((outcome) => {
+          const seen = new Set(outcome.retrieved.slice(0, 10).flat())
+          return outcome.evidence.some((id) => !seen.has(id))
+        })
+        .map((outcome) => `c${outcome.category} ${outcome.question} [${outcome.evidence}] → ${outcome.retrieved.slice(0, 10).flat()}`)
+    }
   }
   if (!options['no-b9']) {
     const data = loadB9()

@@ -123,6 +123,8 @@ export const recallWhy = z.strictObject({
     proximity: z.number(),
     vector: z.number().optional(),
     context: z.number(),
+    speaker: z.number().describe('1 when the memory starts with a speaker label ("Caroline: …") naming someone the query names'),
+    date: z.number().describe('1 when the memory was created on a day or in a month the query names ("on 3 June, 2023", "in March")'),
   }),
 })
 

@@ -1,5 +1,6 @@
 import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
 import {type MemoryRow, rowToMemory} from './memories.js'
+import {type NamedDate, datesNamedIn, namedDateSpan, onNamedDate} from './query-dates.js'
 import {type PlannedTerm, matchPlan, planQueryBatched} from './query-terms.js'
 import {
   type HitSource,
@@ -50,6 +51,23 @@ const CONTEXT_WEIGHT = 0.5
 const CONTEXT_DECAY = [1, 0.5]
 /** Only the best candidates lend context (the rest add little and cost lookups). */
 const CONTEXT_ANCHORS = 50
+/**
+ * A question (a memory ending in "?") followed by a reply in the same conversation: it lends its
+ * reply this many times its usual context share, and keeps this share of its own score, since the
+ * reply, not the question, is what answers (a question is rarely the memory asked for).
+ */
+const QUESTION_LENDS = 1.5
+const QUESTION_KEEPS = 0.7
+/**
+ * A memory said by someone the query names ("Caroline: …" for "what did Caroline paint?") gains
+ * this much, on the scale where the best word match is 1. The name's own bm25 says nearly nothing:
+ * in a two-person conversation half the memories carry it.
+ */
+const SPEAKER_WEIGHT = 0.6
+/** The speaker is read for this many of the best candidates (their texts, read once per query with coordination's and the questions'). */
+const SPEAKER_POOL = 60
+/** A memory created on the day (or in the month) the query names gains this much, on the same scale. */
+const DATE_WEIGHT = 0.3
 /** The most that word coverage alone can make a hit's confidence (bm25 or vectors must do the rest). */
 const COVERAGE_CEILING = 0.8
 /** bm25 → 0..1: half-way at this raw score. */
@@ -70,6 +88,12 @@ interface Candidate {
   coordination: number
   similarity?: number
   context: number
+  /** 1 when the memory was created on a date the query names. */
+  date: number
+  /** 1 when the memory's speaker label names someone the query names. */
+  speaker: number
+  /** A question with a reply after it in the same conversation (lends forward, keeps less of its own score). */
+  asking?: boolean
 }
 
 export interface RecallRankerOptions {
@@ -129,7 +153,7 @@ export class RecallRanker implements RecallRepository {
     const candidate = (seq: number): Candidate => {
       let entry = candidates.get(seq)
       if (!entry) {
-        entry = {lexical: 0, proximity: 0, coordination: 0, context: 0}
+        entry = {lexical: 0, proximity: 0, coordination: 0, context: 0, date: 0, speaker: 0}
         candidates.set(seq, entry)
       }
       return entry
@@ -148,6 +172,20 @@ export class RecallRanker implements RecallRepository {
           const entry = candidates.get(row.seq)
           if (entry) entry.proximity = row.relevance
         }
+      }
+    }
+
+    // Dates: a query naming a day or a month ranks the memories created then among the words'
+    // matches too (a second bm25 pass within that span), and they gain DATE_WEIGHT.
+    const dates = plan.length > 0 ? datesNamedIn(query.query) : []
+    if (dates.length > 0) {
+      for (const row of await this.datedLexical(plan, query, dates)) {
+        const entry = candidate(row.seq)
+        if (entry.lexical === 0) entry.lexical = row.relevance
+        topBm25 = Math.max(topBm25, row.relevance)
+      }
+      for (const row of await index.neighbours([...candidates.keys()], query)) {
+        if (dates.some((date) => onNamedDate(row.created_at, date))) candidate(row.seq).date = 1
       }
     }
 
@@ -176,14 +214,22 @@ export class RecallRanker implements RecallRepository {
     // every word of the query, and in a small store (a handful of project facts) the weights say
     // almost nothing. Holding more of the query's words, in any form, counts on its own.
     const distinct = matchPlan(plan, terms.join(' ')).count
+    // Texts read once per query: coordination, questions and speakers look at overlapping candidates.
+    const texts = new Map<number, string>()
+    const readTexts = async (seqs: number[]) => {
+      const missing = seqs.filter((seq) => !texts.has(seq))
+      if (missing.length > 0) for (const [seq, text] of await index.texts(missing)) texts.set(seq, text)
+      return texts
+    }
     if (topBm25 > 0 && distinct > 1) {
       const best = [...candidates.entries()]
         .filter(([, entry]) => entry.lexical > 0)
         .sort((a, b) => b[1].lexical - a[1].lexical)
         .slice(0, COORDINATION_POOL)
         .map(([seq]) => seq)
-      for (const [seq, text] of await index.texts(best)) {
-        const held = matchPlan(plan, text).count
+      await readTexts(best)
+      for (const seq of best) {
+        const held = matchPlan(plan, texts.get(seq) ?? '').count
         candidate(seq).coordination = Math.max(0, held - 1) / (distinct - 1)
       }
     }
@@ -192,6 +238,7 @@ export class RecallRanker implements RecallRepository {
     const own = (entry: Candidate) =>
       (topBm25 > 0 ? (lexicalShare * (entry.lexical + PROXIMITY_WEIGHT * entry.proximity)) / topBm25 : 0) +
       lexicalShare * COORDINATION_WEIGHT * entry.coordination +
+      DATE_WEIGHT * entry.date +
       (useVectors ? VECTOR_WEIGHT * (entry.similarity ?? 0) : 0)
 
     // 3. Context: the best candidates lend part of their score to their conversation neighbours.
@@ -200,11 +247,30 @@ export class RecallRanker implements RecallRepository {
       .filter((anchor) => anchor.score > 0)
       .sort((a, b) => b.score - a.score)
       .slice(0, CONTEXT_ANCHORS)
-    for (const [seq, amount] of await this.lendContext(anchors, query)) candidate(seq).context = amount
+    await readTexts(anchors.map((anchor) => anchor.seq))
+    const questions = new Set(anchors.filter((anchor) => isQuestion(texts.get(anchor.seq) ?? '')).map((anchor) => anchor.seq))
+    const context = await this.lendContext(anchors, questions, query)
+    for (const [seq, amount] of context.lent) candidate(seq).context = amount
+    for (const seq of context.asking) candidate(seq).asking = true
 
-    // 4. Fuse, keep the best, and squash to 0..1 with the query's absolute confidence.
+    // 4. Speakers: the best candidates said by someone the query names gain SPEAKER_WEIGHT (after
+    // context, so a named speaker's memory does not lift its neighbours).
+    const fuse = (entry: Candidate) => (own(entry) + SPEAKER_WEIGHT * entry.speaker) * (entry.asking ? QUESTION_KEEPS : 1) + CONTEXT_WEIGHT * entry.context
+    const named = new Set(terms)
+    const leading = [...candidates.entries()]
+      .map(([seq, entry]) => ({seq, fused: fuse(entry)}))
+      .filter((item) => item.fused > 0)
+      .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
+      .slice(0, SPEAKER_POOL)
+    await readTexts(leading.map((item) => item.seq))
+    for (const item of leading) {
+      const label = speakerOf(texts.get(item.seq) ?? '')
+      if (label.some((word) => named.has(word))) candidate(item.seq).speaker = 1
+    }
+
+    // 5. Fuse, keep the best, and squash to 0..1 with the query's absolute confidence.
     const ranked = [...candidates.entries()]
-      .map(([seq, entry]) => ({seq, entry, fused: own(entry) + CONTEXT_WEIGHT * entry.context}))
+      .map(([seq, entry]) => ({seq, entry, fused: fuse(entry)}))
       .filter((item) => item.fused > 0)
       .sort((a, b) => b.fused - a.fused || a.seq - b.seq)
       .slice(0, query.limit)
@@ -236,6 +302,8 @@ export class RecallRanker implements RecallRepository {
           proximity: share(item.entry.proximity, topBm25),
           ...(useVectors ? {vector: round3(item.entry.similarity ?? 0)} : {}),
           context: round3(item.entry.context),
+          speaker: item.entry.speaker,
+          date: item.entry.date,
         },
       }
       hits.push({memory: rowToMemory(row), score, source: sourceOf(item.entry), why})
@@ -261,13 +329,36 @@ export class RecallRanker implements RecallRepository {
   }
 
   /**
+   * bm25 matches created within each dated span the query names (those with a year), so the
+   * memories of that day compete with the whole store's best matches.
+   */
+  private async datedLexical(plan: PlannedTerm[], query: RecallQuery, dates: NamedDate[]): Promise<Array<{seq: number; relevance: number}>> {
+    const found: Array<{seq: number; relevance: number}> = []
+    for (const date of dates) {
+      const span = namedDateSpan(date)
+      if (!span) continue
+      const since = query.since !== undefined && query.since > span.since ? query.since : span.since
+      const until = query.until !== undefined && query.until < span.until ? query.until : span.until
+      if (since > until) continue
+      found.push(...(await this.index.rankedWithin(plan, {...query, since, until}, LEXICAL_POOL)))
+    }
+    return found
+  }
+
+  /**
    * Each anchor lends part of its score to the memories stored right before and after it
    * (1–2 positions away in insertion order) that pass the filters and belong to the same
-   * conversation. One read fetches anchors and neighbours together.
+   * conversation; a question lends its reply (the next memory) QUESTION_LENDS times as much.
+   * One read fetches anchors and neighbours together. `asking`: the questions that have a reply.
    */
-  private async lendContext(anchors: Array<{seq: number; score: number}>, query: RecallQuery): Promise<Map<number, number>> {
+  private async lendContext(
+    anchors: Array<{seq: number; score: number}>,
+    questions: Set<number>,
+    query: RecallQuery,
+  ): Promise<{lent: Map<number, number>; asking: Set<number>}> {
     const lent = new Map<number, number>()
-    if (anchors.length === 0) return lent
+    const asking = new Set<number>()
+    if (anchors.length === 0) return {lent, asking}
     const reach = CONTEXT_DECAY.length
     const around = new Set<number>()
     for (const anchor of anchors) for (let step = -reach; step <= reach; step++) around.add(anchor.seq + step)
@@ -279,12 +370,43 @@ export class RecallRanker implements RecallRepository {
         for (let step = 1; step <= reach; step++) {
           const neighbour = rows.get(anchor.seq + direction * step)
           if (!neighbour || !sameConversation(self, neighbour)) break
-          lent.set(neighbour.seq, (lent.get(neighbour.seq) ?? 0) + anchor.score * CONTEXT_DECAY[step - 1])
+          const replied = direction > 0 && questions.has(anchor.seq)
+          if (replied) asking.add(anchor.seq)
+          lent.set(neighbour.seq, (lent.get(neighbour.seq) ?? 0) + anchor.score * CONTEXT_DECAY[step - 1] * (replied ? QUESTION_LENDS : 1))
         }
       }
     }
-    return lent
+    return {lent, asking}
   }
+}
+
+/**
+ * A memory that asks rather than tells: its content ends with a question mark. `text` is what
+ * LexicalIndex.texts gives: the content, a space, and the tags as a JSON array.
+ */
+function isQuestion(text: string): boolean {
+  const tags = text.lastIndexOf(' [')
+  const content = tags >= 0 && text.endsWith(']') ? text.slice(0, tags) : text
+  return content.trimEnd().endsWith('?')
+}
+
+/**
+ * The speaker label a memory starts with ("Caroline: …", "Dr Ruiz: …"): one to three capitalised
+ * words and a colon, as lowercase words; none for other text ("Lumen tests: …" is a heading, and
+ * "The fix: …" a sentence, not a speaker) or for a transcript's role ("User: …", "Assistant: …"):
+ * a query saying "user" is not asking what the user said.
+ */
+const SPEAKER_LABEL = /^(\p{Lu}[\p{L}\p{N}'’.-]{0,30}(?: \p{Lu}[\p{L}\p{N}'’.-]{0,30}){0,2}):\s/u
+const ROLE_LABELS = new Set(['user', 'assistant', 'system', 'human', 'ai', 'model', 'tool'])
+
+export function speakerOf(content: string): string[] {
+  const label = SPEAKER_LABEL.exec(content)
+  return label && !ROLE_LABELS.has(label[1].toLowerCase())
+    ? label[1]
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter((word) => word.length > 0)
+    : []
 }
 
 /** Share of the query's words found in the best word-matching hit, damped so it never alone means certainty. */

@@ -34,8 +34,12 @@ export interface RecallWhy {
   matched: string[]
   /** Distinct query words matched in some form (what the prompt hook's minimum-words rule counts). */
   matchedTerms: number
-  /** Each signal relative to the query's best: bm25 of its words, proximity of query words, vector similarity, conversation context. */
-  signals: {bm25: number; coordination: number; proximity: number; vector?: number; context: number}
+  /**
+   * Each signal relative to the query's best: bm25 of its words, proximity of query words, vector
+   * similarity, conversation context; speaker and date are 1 when the memory's speaker label, or
+   * the day it was created, is one the query names.
+   */
+  signals: {bm25: number; coordination: number; proximity: number; vector?: number; context: number; speaker: number; date: number}
 }
 
 /** What the vector side did for one recall, so callers (hook receipts, recall meta) can say so. */

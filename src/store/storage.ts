@@ -72,7 +72,7 @@ export interface LexicalIndex {
   passing(seqs: number[], query: RecallQuery): Promise<Set<number>>
   /** Session and time of those of `seqs` that pass the filters (conversation context). */
   neighbours(seqs: number[], query: RecallQuery): Promise<NeighbourRow[]>
-  /** Content and tags of each memory, for word matching. */
+  /** Content and tags of each memory, for word matching: the content, a space, and the tags as their JSON array. */
   texts(seqs: number[]): Promise<Map<number, string>>
   rows(seqs: number[]): Promise<Map<number, MemoryRow>>
 }

@@ -8,7 +8,9 @@ import {openDatabase, type SqliteDatabase} from '../../src/store/db.js'
 import {EmbeddingIndexer} from '../../src/store/embed/indexer.js'
 import {StaticVectorEmbedder} from '../../src/store/embed/static-vectors.js'
 import {MemoryStore} from '../../src/store/memories.js'
+import {datesNamedIn, onNamedDate} from '../../src/store/query-dates.js'
 import {proximityQuery, queryTerms} from '../../src/store/query-terms.js'
+import {speakerOf} from '../../src/store/recall-ranker.js'
 import {buildFtsQuery} from '../../src/store/search.js'
 import {sqliteRecall} from '../../src/store/sqlite/storage.js'
 
@@ -89,9 +91,9 @@ describe('conversation context', () => {
     session('s2', ['Alice: The quarterly tax invoice arrived.', 'Bob: Pay it before Friday.'])
     const {hits} = await sqliteRecall(db).recall({query: 'What is the name of the puppy?', agentId: 'default', limit: 5})
     const contents = hits.map((hit) => hit.memory.content)
-    expect(contents[0]).toBe('Bob: What did you end up calling the puppy?')
-    const answer = hits.find((hit) => hit.memory.content.includes('Biscuit'))
-    expect(answer?.source).toBe('context')
+    // The reply answers; the question that names the topic comes right after it.
+    expect(contents.slice(0, 2)).toEqual(['Alice: We went with Biscuit, after the cookies!', 'Bob: What did you end up calling the puppy?'])
+    expect(hits[0].source).toBe('context')
     expect(contents.some((content) => content.includes('invoice'))).toBe(false)
   })
 
@@ -131,11 +133,92 @@ describe('conversation context', () => {
     remember('Dan: Unrelated, the boiler needs a service.', {sessionKey: 'chat', createdAt: '2024-01-03T09:00:00.000Z'})
     const {hits} = await sqliteRecall(db).recall({query: 'kitten', agentId: 'default', limit: 5})
     expect(hits.map((hit) => [hit.memory.content.slice(0, 5), hit.source])).toEqual([
-      ['Carol', 'keyword'],
       ['Dan: ', 'context'],
+      ['Carol', 'keyword'],
     ])
-    expect(hits[1].why.signals.context).toBeGreaterThan(0)
-    expect(hits[1].why.matched).toEqual([])
+    expect(hits[0].why.signals.context).toBeGreaterThan(0)
+    expect(hits[0].why.matched).toEqual([])
+  })
+})
+
+describe('questions, speakers and dates', () => {
+  it('ranks the reply to a question above the question, in one conversation only', async () => {
+    remember('Ann: Did you ever get the boiler fixed?', {sessionKey: 'chat', createdAt: '2024-03-01T10:00:00.000Z'})
+    remember('Ben: Yes, a plumber replaced the pressure valve on Tuesday.', {sessionKey: 'chat', createdAt: '2024-03-01T10:01:00.000Z'})
+    // The same question typed as a standalone fact has no reply to lend to, and keeps its score.
+    remember('Why does the garage boiler keep losing pressure?', {createdAt: '2024-03-02T10:00:00.000Z'})
+    remember('Reminder: renew the car insurance.', {createdAt: '2024-03-02T10:01:00.000Z'})
+    const {hits} = await sqliteRecall(db).recall({query: 'boiler fixed', agentId: 'default', limit: 5})
+    expect(hits.map((hit) => hit.memory.content.slice(0, 4))).toEqual(['Ben:', 'Ann:', 'Why '])
+    const standalone = (await sqliteRecall(db).recall({query: 'boiler pressure', agentId: 'default', limit: 5})).hits
+    expect(standalone[0].memory.content).toBe('Why does the garage boiler keep losing pressure?')
+    expect(standalone.some((hit) => hit.memory.content.startsWith('Reminder'))).toBe(false)
+  })
+
+  it("puts what the named speaker said above another speaker's closer word match", async () => {
+    // Melanie speaks most turns, so "melanie" carries no bm25 weight at all.
+    for (const filler of ['the weather turned', 'my kids loved the zoo', 'dinner was late', 'work is busy', 'the garden is green', 'we saw a film']) {
+      remember(`Melanie: ${filler}.`)
+    }
+    remember('Caroline: I painted a sunset.')
+    remember('Melanie: I painted the lake at dawn with my kids last weekend.')
+    const {hits} = await sqliteRecall(db).recall({query: 'What did Melanie paint?', agentId: 'default', limit: 3})
+    expect(hits[0].memory.content).toBe('Melanie: I painted the lake at dawn with my kids last weekend.')
+    expect(hits[0].why.signals.speaker).toBe(1)
+    expect(hits.find((hit) => hit.memory.content.startsWith('Caroline'))?.why.signals.speaker).toBe(0)
+  })
+
+  it('reads a speaker label only from a short capitalised name before a colon', () => {
+    expect(speakerOf('Caroline: I went to the support group.')).toEqual(['caroline'])
+    expect(speakerOf('Dr Ruiz: take two a day.')).toEqual(['dr', 'ruiz'])
+    expect(speakerOf('Lumen tests: `uv run pytest` for the quick suite.')).toEqual([])
+    expect(speakerOf('The fix: pin the cache key.')).toEqual([])
+    expect(speakerOf('Harbor rollouts use Argo Rollouts canary: 10% first.')).toEqual([])
+    expect(speakerOf('no label here')).toEqual([])
+    expect(speakerOf('User: make the user table wider.')).toEqual([])
+    expect(speakerOf('Assistant: done.')).toEqual([])
+  })
+
+  it('ranks memories from the day or month the query names first', async () => {
+    remember('We went camping by the lake.', {createdAt: '2023-07-17T14:31:00.000Z'})
+    remember('We went camping up in the hills.', {createdAt: '2023-06-27T10:37:00.000Z'})
+    const search = sqliteRecall(db)
+    const june = (await search.recall({query: 'When did we go camping in June?', agentId: 'default', limit: 2})).hits
+    expect(june.map((hit) => hit.memory.content)).toEqual(['We went camping up in the hills.', 'We went camping by the lake.'])
+    expect(june[0].why.signals.date).toBe(1)
+    const july = (await search.recall({query: 'camping on 17 July, 2023', agentId: 'default', limit: 2})).hits
+    expect(july[0].memory.content).toBe('We went camping by the lake.')
+  })
+
+  it("finds the named day's memory even when the whole store's best matches are elsewhere", async () => {
+    const insert = db.transaction(() => {
+      // 220 closer word matches than the one from that day: it is past the store-wide bm25 pool.
+      for (let i = 0; i < 220; i++) remember(`camping trip x${i}`, {createdAt: '2023-05-01T10:00:00.000Z'})
+    })
+    insert()
+    remember('We went camping there.', {createdAt: '2023-06-27T10:37:00.000Z'})
+    const {hits} = await sqliteRecall(db).recall({query: 'camping on 27 June, 2023', agentId: 'default', limit: 5})
+    expect(hits[0].memory.content).toBe('We went camping there.')
+  })
+})
+
+describe('dates a query names', () => {
+  it('reads days and months with a day or year beside them, or after "in"', () => {
+    expect(datesNamedIn('What did Maria share on 16 June, 2023?')).toEqual([{year: 2023, month: 5, day: 16}])
+    expect(datesNamedIn('the week before August 3, 2023')).toEqual([{year: 2023, month: 7, day: 3}])
+    expect(datesNamedIn('what happened in March 2024')).toEqual([{year: 2024, month: 2}])
+    expect(datesNamedIn('camping in July')).toEqual([{month: 6}])
+    expect(datesNamedIn('on October 13')).toEqual([{month: 9, day: 13}])
+    expect(datesNamedIn('we may march on, it may rain')).toEqual([])
+    expect(datesNamedIn('on 45 May')).toEqual([])
+  })
+
+  it('says whether a memory was made on the named day (one day either side) or in the named month', () => {
+    expect(onNamedDate('2023-06-16T23:30:00.000Z', {year: 2023, month: 5, day: 16})).toBe(true)
+    expect(onNamedDate('2023-06-17T20:00:00.000Z', {year: 2023, month: 5, day: 16})).toBe(true)
+    expect(onNamedDate('2023-06-19T00:00:00.000Z', {year: 2023, month: 5, day: 16})).toBe(false)
+    expect(onNamedDate('2021-07-02T00:00:00.000Z', {month: 6})).toBe(true)
+    expect(onNamedDate('2021-07-02T00:00:00.000Z', {year: 2023, month: 6})).toBe(false)
   })
 })
 

@@ -256,7 +256,7 @@ export class RecallRanker implements RecallRepository {
     // 4. Speakers: the best candidates said by someone the query names gain SPEAKER_WEIGHT (after
     // context, so a named speaker's memory does not lift its neighbours).
     const fuse = (entry: Candidate) => (own(entry) + SPEAKER_WEIGHT * entry.speaker) * (entry.asking ? QUESTION_KEEPS : 1) + CONTEXT_WEIGHT * entry.context
-    const named = new Set(terms)
+    const named = namesIn(query.query)
     const leading = [...candidates.entries()]
       .map(([seq, entry]) => ({seq, fused: fuse(entry)}))
       .filter((item) => item.fused > 0)
@@ -398,6 +398,26 @@ function isQuestion(text: string): boolean {
  */
 const SPEAKER_LABEL = /^(\p{Lu}[\p{L}\p{N}'’.-]{0,30}(?: \p{Lu}[\p{L}\p{N}'’.-]{0,30}){0,2}):\s/u
 const ROLE_LABELS = new Set(['user', 'assistant', 'system', 'human', 'ai', 'model', 'tool'])
+
+/**
+ * The names a query mentions: words written capitalised anywhere but at the start of a sentence
+ * ("What did Melanie paint?"), as lowercase words. A capitalised heading word such as "Decision:"
+ * or "Note:" is a label, not a person; it counts only when the query capitalises it mid-sentence.
+ */
+export function namesIn(query: string): Set<string> {
+  const names = new Set<string>()
+  let sentenceStart = true
+  for (const token of query.split(/\s+/)) {
+    if (token === '') continue
+    const word = token.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')
+    if (!sentenceStart && /^\p{Lu}/u.test(word)) {
+      for (const part of word.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (part) names.add(part)
+    }
+    // A full stop after a short capitalised word is an abbreviation ("Dr.", "Mrs."), not a sentence end.
+    sentenceStart = /[?!:]$/.test(token) || (token.endsWith('.') && !/^\p{Lu}\p{L}{0,3}\.$/u.test(token))
+  }
+  return names
+}
 
 export function speakerOf(content: string): string[] {
   const label = SPEAKER_LABEL.exec(content)

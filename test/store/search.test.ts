@@ -10,7 +10,7 @@ import {StaticVectorEmbedder} from '../../src/store/embed/static-vectors.js'
 import {MemoryStore} from '../../src/store/memories.js'
 import {datesNamedIn, onNamedDate} from '../../src/store/query-dates.js'
 import {proximityQuery, queryTerms} from '../../src/store/query-terms.js'
-import {speakerOf} from '../../src/store/recall-ranker.js'
+import {namesIn, speakerOf} from '../../src/store/recall-ranker.js'
 import {buildFtsQuery} from '../../src/store/search.js'
 import {sqliteRecall} from '../../src/store/sqlite/storage.js'
 
@@ -166,6 +166,21 @@ describe('questions, speakers and dates', () => {
     expect(hits[0].memory.content).toBe('Melanie: I painted the lake at dawn with my kids last weekend.')
     expect(hits[0].why.signals.speaker).toBe(1)
     expect(hits.find((hit) => hit.memory.content.startsWith('Caroline'))?.why.signals.speaker).toBe(0)
+  })
+
+  it('takes names from the query only where it capitalises a word mid-sentence', () => {
+    expect([...namesIn('What did Melanie paint?')]).toEqual(['melanie'])
+    expect([...namesIn('Decision on the cache? When did Dr. Ruiz call')]).toEqual(['dr', 'ruiz'])
+    expect([...namesIn('what was the decision about pnpm')]).toEqual([])
+  })
+
+  it('does not treat a heading label as a speaker the query names', async () => {
+    remember('Decision: the billing service moves to Postgres 16 next quarter.')
+    remember('Decision: weekly releases on Tuesday.')
+    remember('The billing outage decision log lives in docs/billing.md.')
+    const {hits} = await sqliteRecall(db).recall({query: 'where is the billing decision log', agentId: 'default', limit: 3})
+    expect(hits[0].memory.content).toBe('The billing outage decision log lives in docs/billing.md.')
+    expect(hits.every((hit) => hit.why.signals.speaker === 0)).toBe(true)
   })
 
   it('reads a speaker label only from a short capitalised name before a colon', () => {

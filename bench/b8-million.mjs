@@ -8,9 +8,11 @@
 //     10,000-memory daemon (B1's setup) and a bare `node -e ""`: the 1M hook p95 must stay within
 //     10 ms of the 10k one;
 //   - the daemon's RSS (idle, after recall, after the hooks, peak), its start time on the big store;
-//   - database bytes per memory, and where they go (dbstat).
+//   - database bytes per memory, and where they go (dbstat);
+//   - `signet status` and `signet doctor` against the 1M daemon beside a bare `node -e ""`.
 // Needs a build (npm run build). A few minutes; run it on a quiet machine (`nice` helps the rest).
-//   node bench/b8-million.mjs [--memories 1000000] [--recall-reps 400] [--hook-reps 100]
+// LoCoMo's questions are the prompts (SIGNET_LOCOMO_DIR; without them, three fixed prompts).
+//   node bench/b8-million.mjs [--memories 1000000] [--recall-reps 400] [--hook-reps 100] [--cli-reps 20]
 //                             [--keep DIR] [--reuse DIR] [--out FILE]
 // --keep DIR leaves the loaded workspace in DIR (HOME=DIR, workspace DIR/.agents) for later runs;
 // --reuse DIR measures such a workspace without loading it again.
@@ -31,6 +33,7 @@ const {values: options} = parseArgs({
     batch: {type: 'string', default: '50000'},
     'recall-reps': {type: 'string', default: '400'},
     'hook-reps': {type: 'string', default: '100'},
+    'cli-reps': {type: 'string', default: '20'},
     keep: {type: 'string'},
     reuse: {type: 'string'},
     out: {type: 'string', default: path.join(REPO, 'bench/results/b8-latest.json')},
@@ -199,6 +202,24 @@ async function benchHooks(small, big, {reps, prompts}) {
   }
 }
 
+/** `signet status` and `signet doctor` against the 1M daemon, alternating with a bare `node -e ""` (B5's rule: p50 ≤ 2× node). */
+async function benchCli(daemon, {reps}) {
+  const commands = {status: ['status'], doctor: ['doctor']}
+  for (const args of Object.values(commands)) await timeSpawn([RUN_JS, ...args], {env: daemon.env})
+  const samples = {node: [], status: [], doctor: []}
+  for (let i = 0; i < reps; i++) {
+    samples.node.push((await timeSpawn(['-e', ''], {env: daemon.env})).ms)
+    for (const [name, args] of Object.entries(commands)) samples[name].push((await timeSpawn([RUN_JS, ...args], {env: daemon.env})).ms)
+  }
+  const node = summarize(samples.node)
+  const result = {reps, node_e: node}
+  for (const name of Object.keys(commands)) {
+    const summary = summarize(samples[name])
+    result[name] = {...summary, ratio_p50: ratio(summary.p50_ms, node.p50_ms)}
+  }
+  return result
+}
+
 /** Recall's own time (meta.elapsedMs) for every prompt once: which questions are slow and why. */
 async function slowestQueries(daemon, prompts, n = 8) {
   const timed = []
@@ -239,6 +260,8 @@ try {
     log(`B8: prompt hook, 1M vs 10k vs bare node (${options['hook-reps']} rounds)`)
     results.hook = await benchHooks(smallDaemon, bigDaemon, {reps: Number(options['hook-reps']), prompts})
     results.rss_mb.after_hooks = bigDaemon.rssMb()
+    log(`B8: signet status and doctor on the 1M store (${options['cli-reps']} rounds)`)
+    results.cli = await benchCli(bigDaemon, {reps: Number(options['cli-reps'])})
     results.rss_mb.peak = peakRssMb(bigDaemon.pid)
   } finally {
     await smallDaemon.stop()
@@ -255,6 +278,8 @@ results.targets = {
   recall_p95_ms: {target: 50, value: results.recall.p95_ms, ok: results.recall.p95_ms <= 50},
   hook_p95_over_b1_ms: {target: 10, value: results.hook.p95_over_10k_ms, ok: results.hook.p95_over_10k_ms <= 10},
   rss_mb: {target: 250, value: results.rss_mb.peak, ok: results.rss_mb.peak <= 250},
+  status_ratio_p50: {target: 2, value: results.cli.status.ratio_p50, ok: results.cli.status.ratio_p50 <= 2},
+  doctor_ratio_p50: {target: 2, value: results.cli.doctor.ratio_p50, ok: results.cli.doctor.ratio_p50 <= 2},
 }
 const report = {
   figure: 'B8 a million memories',

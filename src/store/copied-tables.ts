@@ -1,7 +1,7 @@
 /**
  * The tables `signet storage migrate` copies, in the order a copy writes them, each with its primary
- * key (columns joined by commas when it has several). Left out on purpose: the FTS5 indexes
- * (derived: triggers rebuild them from the rows), vectors and their bookkeeping (derived: the
+ * key (columns joined by commas when it has several). Left out on purpose: the FTS5 indexes and
+ * SQLite's memory_counts (derived: triggers rebuild them from the rows), vectors and their bookkeeping (derived: the
  * target's indexer embeds again; a vector belongs to a provider and a backend's vector type), and
  * sources (they index folders of this machine and stay in its local SQLite file). One list for every
  * backend, so rows move between them as they are.

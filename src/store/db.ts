@@ -371,6 +371,29 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX prompt_receipts_session ON prompt_receipts(agent_id, session_key, seq);
     `,
   },
+  {
+    version: 10,
+    name: 'live memory count per agent, kept by triggers',
+    // `signet status` shows the live memory count: count(*) over deleted_at IS NULL read a whole
+    // index (140 ms at a million memories, bench/README.md "B8"). Derived from memories like the
+    // FTS5 index (never copied between backends); every insert, delete and change of deleted_at or
+    // agent_id keeps it.
+    sql: `
+      CREATE TABLE memory_counts (agent_id TEXT PRIMARY KEY, live INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO memory_counts (agent_id, live) SELECT agent_id, count(*) FROM memories WHERE deleted_at IS NULL GROUP BY agent_id;
+      CREATE TRIGGER memory_counts_insert AFTER INSERT ON memories WHEN new.deleted_at IS NULL BEGIN
+        INSERT INTO memory_counts (agent_id, live) VALUES (new.agent_id, 1) ON CONFLICT (agent_id) DO UPDATE SET live = live + 1;
+      END;
+      CREATE TRIGGER memory_counts_delete AFTER DELETE ON memories WHEN old.deleted_at IS NULL BEGIN
+        UPDATE memory_counts SET live = live - 1 WHERE agent_id = old.agent_id;
+      END;
+      CREATE TRIGGER memory_counts_update AFTER UPDATE OF deleted_at, agent_id ON memories BEGIN
+        UPDATE memory_counts SET live = live - 1 WHERE agent_id = old.agent_id AND old.deleted_at IS NULL;
+        INSERT INTO memory_counts (agent_id, live) SELECT new.agent_id, 1 WHERE new.deleted_at IS NULL
+          ON CONFLICT (agent_id) DO UPDATE SET live = live + 1;
+      END;
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

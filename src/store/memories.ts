@@ -132,6 +132,9 @@ export function rowToMemory(row: MemoryRow): Memory {
 export type PatchOutcome = {status: 'updated'; memory: Memory} | {status: 'not_found'} | {status: 'duplicate'; existingId: string}
 
 /** Memory rows: the only code that writes the memories table. */
+/** Row triggers the bulk path sets aside, doing their work once for the whole batch (see importMany). */
+const BULK_INSERT_TRIGGERS = ['memories_fts_insert', 'memory_counts_insert']
+
 export class MemoryStore {
   private readonly insertSql = `
       INSERT INTO memories (id, content, content_hash, type, tags, importance, pinned, agent_id, project, source,
@@ -143,6 +146,7 @@ export class MemoryStore {
   private readonly byIdempotencyStatement
   private readonly byIdStatement
   private readonly countStatement
+  private readonly countAgentStatement
   private readonly forgetStatement
   /** Made once: better-sqlite3 builds a wrapper per db.transaction() call, and remember is the write hot path. */
   private readonly rememberTransaction
@@ -155,7 +159,8 @@ export class MemoryStore {
     this.byHashStatement = db.prepare("SELECT * FROM memories WHERE agent_id = ? AND ifnull(project, '') = ? AND content_hash = ? AND deleted_at IS NULL")
     this.byIdempotencyStatement = db.prepare("SELECT * FROM memories WHERE agent_id = ? AND ifnull(project, '') = ? AND idempotency_key = ?")
     this.byIdStatement = db.prepare('SELECT * FROM memories WHERE id = ? AND deleted_at IS NULL')
-    this.countStatement = db.prepare('SELECT count(*) AS n FROM memories WHERE deleted_at IS NULL')
+    this.countStatement = db.prepare('SELECT coalesce(sum(live), 0) AS n FROM memory_counts')
+    this.countAgentStatement = db.prepare('SELECT coalesce(sum(live), 0) AS n FROM memory_counts WHERE agent_id = ?')
     this.forgetStatement = db.prepare('UPDATE memories SET deleted_at = ?, updated_at = ? WHERE id = ? AND agent_id = ? AND deleted_at IS NULL')
     this.rememberTransaction = db.transaction((input: RememberInput): {memory: Memory; deduped: boolean} => {
       const project = input.project || ''
@@ -184,27 +189,35 @@ export class MemoryStore {
   /**
    * The bulk path (`signet import`, `POST /api/memory/import`): all rows in one transaction, with the
    * same per-agent dedup as remember (the live-hash and idempotency indexes skip repeats, within the
-   * batch too). FTS5 costs ~40 µs per row when its trigger fires row by row, so the insert trigger is
-   * set aside inside the transaction and the new rows are indexed with one INSERT … SELECT; the
-   * write lock is held throughout, so no other write can slip past the index, and a failure rolls the
-   * trigger back with everything else.
+   * batch too). FTS5 costs ~40 µs per row when its trigger fires row by row, so the insert triggers
+   * (FTS5 and the live count) are set aside inside the transaction and the new rows are indexed and
+   * counted with one INSERT … SELECT each; the write lock is held throughout, so no other write can
+   * slip past them, and a failure rolls the triggers back with everything else.
    */
   importMany(rawInputs: RememberInput[]): {imported: number; deduped: number} {
     if (rawInputs.length === 0) return {imported: 0, deduped: 0}
     const inputs = rawInputs.map(redactMemoryInput)
     return this.db
       .transaction(() => {
-        const trigger = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'memories_fts_insert'").get() as
-          {sql: string} | undefined
-        if (!trigger) throw new Error('memories_fts_insert trigger is missing: the database schema is damaged')
+        const triggers = BULK_INSERT_TRIGGERS.map((name) => {
+          const trigger = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?").get(name) as {sql: string} | undefined
+          if (!trigger) throw new Error(`${name} trigger is missing: the database schema is damaged`)
+          return trigger.sql
+        })
         const before = (this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM memories').get() as {seq: number}).seq
-        this.db.exec('DROP TRIGGER memories_fts_insert')
+        for (const name of BULK_INSERT_TRIGGERS) this.db.exec(`DROP TRIGGER ${name}`)
         const insert = this.db.prepare(this.insertSql.replace('INSERT INTO', 'INSERT OR IGNORE INTO'))
         const now = new Date().toISOString()
         let imported = 0
         for (const input of inputs) imported += insert.run(newMemoryRow(input, contentHash(input.content), now)).changes
         this.db.prepare('INSERT INTO memories_fts(rowid, content, tags) SELECT seq, content, tags FROM memories WHERE seq > ?').run(before)
-        this.db.exec(trigger.sql)
+        this.db
+          .prepare(
+            `INSERT INTO memory_counts (agent_id, live) SELECT agent_id, count(*) FROM memories WHERE seq > ? AND deleted_at IS NULL GROUP BY agent_id
+             ON CONFLICT (agent_id) DO UPDATE SET live = live + excluded.live`,
+          )
+          .run(before)
+        for (const sql of triggers) this.db.exec(sql)
         return {imported, deduped: inputs.length - imported}
       })
       .immediate()
@@ -284,7 +297,9 @@ export class MemoryStore {
     }
     const inProjects = projectCondition(filter, 'project', params)
     if (inProjects) where.push(inProjects)
+    // Without a project filter the count kept by triggers answers (migration 10 in ./db.ts).
     if (where.length === 1) return (this.countStatement.get() as {n: number}).n
+    if (!inProjects) return (this.countAgentStatement.get(filter.agentId) as {n: number}).n
     return (this.db.prepare(`SELECT count(*) AS n FROM memories WHERE ${where.join(' AND ')}`).get(params) as {n: number}).n
   }
 }

@@ -1,3 +1,4 @@
+import {candidatePlan} from './common-words.js'
 import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
 import {type MemoryRow, rowToMemory} from './memories.js'
 import {type NamedDate, datesNamedIn, namedDateSpan, onNamedDate} from './query-dates.js'
@@ -149,6 +150,8 @@ export class RecallRanker implements RecallRepository {
     const index = this.index
     const plan = await planQueryBatched(query.query, (words) => index.storedWords(words))
     const terms = plan.map((planned) => planned.term)
+    // Very common words do not select candidates on a large store (./common-words.ts); they still count in coordination.
+    const selecting = await candidatePlan(index, plan)
     const candidates = new Map<number, Candidate>()
     const candidate = (seq: number): Candidate => {
       let entry = candidates.get(seq)
@@ -162,13 +165,13 @@ export class RecallRanker implements RecallRepository {
     // 1. Words: bm25 over content words, plus the proximity bonus.
     let topBm25 = 0
     if (plan.length > 0) {
-      for (const row of await this.lexical(plan, query)) {
+      for (const row of await this.lexical(selecting, query)) {
         candidate(row.seq).lexical = row.relevance
         topBm25 = Math.max(topBm25, row.relevance)
       }
       if (topBm25 > 0) {
         // Close pairs only re-score memories that already matched (and passed the filters).
-        for (const row of await index.proximity(plan, PROXIMITY_WINDOW, PROXIMITY_TERMS, LEXICAL_POOL)) {
+        for (const row of await index.proximity(selecting, PROXIMITY_WINDOW, PROXIMITY_TERMS, LEXICAL_POOL)) {
           const entry = candidates.get(row.seq)
           if (entry) entry.proximity = row.relevance
         }

@@ -60,6 +60,10 @@ export interface RecallRepository {
  * matches words and reads rows, so recall ranks the same on every backend.
  */
 export interface LexicalIndex {
+  /** How many memories the text index holds, roughly (./common-words.ts sets its bar from it). */
+  indexedMemories(): Promise<number>
+  /** How many memories hold each word, as the index normalises words; counting may stop past `atMost` (./common-words.ts). */
+  documentCounts(words: string[], atMost: number): Promise<Map<string, number>>
   /** Which of `words` some memory holds, as the index normalises words (tells a typo from a word the store knows). */
   storedWords(words: string[]): Promise<Set<string>>
   /** Best matches of any form of any planned word, relevance higher = better (bm25 or its equivalent), no filters. */

@@ -79,7 +79,7 @@ describe('SQLite storage: table copy', () => {
     const real = (storage.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[])
       // FTS5 indexes and their shadow tables: rebuilt by triggers from the copied rows.
       .filter((name) => !/_fts(_|$)/.test(name))
-    const derivedOrLocal = ['embedding_spaces', 'memory_vector_state', 'memory_vector_stale', 'sources', 'source_files', 'source_chunks']
+    const derivedOrLocal = ['memory_counts', 'embedding_spaces', 'memory_vector_state', 'memory_vector_stale', 'sources', 'source_files', 'source_chunks']
     expect(real.filter((name) => !derivedOrLocal.includes(name)).sort()).toEqual(COPIED_TABLES.map((table) => table.name).sort())
   })
 

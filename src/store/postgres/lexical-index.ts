@@ -59,6 +59,41 @@ export class PostgresLexicalIndex implements LexicalIndex {
     this.stems = new StemCache(pool)
   }
 
+  /** N as bm25 counts it (every indexed memory, all agents). */
+  async indexedMemories(): Promise<number> {
+    const [stats] = await query<{n: number}>(this.pool, MEMORY_SEARCH_STATS)
+    return stats.n
+  }
+
+  /**
+   * Rows of memory_terms per word's lexeme, each counted only up to `atMost` + 1 (an index scan that
+   * stops there): a common word costs the bar, not its whole posting list.
+   */
+  async documentCounts(words: string[], atMost: number): Promise<Map<string, number>> {
+    const normalised = new Map<string, string>()
+    for (const word of words) {
+      const form = normaliseForm([word])
+      if (form?.length === 1) normalised.set(word, form[0])
+    }
+    const stems = await this.stems.of([...normalised.values()])
+    const lexemeOf = (word: string) => {
+      const list = stems.get(normalised.get(word) ?? '') ?? []
+      return list.length === 1 ? list[0] : undefined
+    }
+    const lexemes = [...new Set(words.map(lexemeOf).filter((lexeme): lexeme is string => lexeme !== undefined))]
+    const rows =
+      lexemes.length === 0
+        ? []
+        : await query<{lexeme: string; n: number}>(
+            this.pool,
+            `SELECT w.lexeme, (SELECT count(*) FROM (SELECT 1 FROM memory_terms t WHERE t.lexeme = w.lexeme LIMIT $2) AS held)::int AS n
+              FROM unnest($1::text[]) AS w(lexeme)`,
+            [lexemes, Math.floor(atMost) + 1],
+          )
+    const byLexeme = new Map(rows.map((row) => [row.lexeme, Number(row.n)]))
+    return new Map(words.map((word) => [word, byLexeme.get(lexemeOf(word) ?? '') ?? 0]))
+  }
+
   async storedWords(words: string[]): Promise<Set<string>> {
     const normalised = new Map<string, string>()
     for (const word of words) {

@@ -13,6 +13,15 @@ import type {LexicalIndex} from '../storage.js'
  */
 const BY_SEQS = 'json_each(@seqs) AS wanted CROSS JOIN memories m ON m.seq = wanted.value'
 
+/** memories_fts's tokenizer (migration 1 in ../db.ts): the stem probe must split and stem words as the index does. */
+export const MEMORY_FTS_TOKENIZER = 'porter unicode61 remove_diacritics 2'
+
+/** Words whose stems are kept in process (a stem never changes: the tokenizer is fixed). */
+const STEM_CACHE_SIZE = 50_000
+
+/** Cached document counts are dropped once the store grows (or shrinks) by this share. */
+const COUNT_CACHE_GROWTH = 0.01
+
 interface Filter {
   sql: string
   params: Record<string, unknown>
@@ -27,7 +36,91 @@ export class SqliteLexicalIndex implements LexicalIndex {
   /** Filters make the SQL vary; the few shapes in use are prepared once each. */
   private readonly statements = new Map<string, Statement<unknown[]>>()
 
+  /** Each word's index term (porter stem), or null when the tokenizer does not make it exactly one term. */
+  private readonly stems = new Map<string, string | null>()
+  /** Document count per index term, valid while the store is within COUNT_CACHE_GROWTH of countsAt memories. */
+  private readonly termCounts = new Map<string, number>()
+  private countsAt = 0
+  /** False once the per-connection probe tables could not be made (then every count is unknown: no word is left out). */
+  private probeReady: boolean | undefined
+
   constructor(private readonly db: SqliteDatabase) {}
+
+  /** The highest seq: O(1), and what FTS5's index spans (it counts hard-deleted rows too, which only raises the bar). */
+  async indexedMemories(): Promise<number> {
+    return (this.prepare('SELECT max(seq) AS n FROM memories').get() as {n: number | null}).n ?? 0
+  }
+
+  /**
+   * Document counts from FTS5's own term statistics (an fts5vocab table, one seek per word) under
+   * each word's index term, which a probe FTS5 table with the same tokenizer gives; both are TEMP
+   * tables of this connection, so the schema is untouched. Counts are kept until the store has
+   * grown by COUNT_CACHE_GROWTH of its size (they only set which words select candidates).
+   */
+  async documentCounts(words: string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>()
+    if (words.length === 0 || !this.ensureProbe()) return counts
+    const highest = await this.indexedMemories()
+    if (Math.abs(highest - this.countsAt) > this.countsAt * COUNT_CACHE_GROWTH) {
+      this.termCounts.clear()
+      this.countsAt = highest
+    }
+    const documents = this.prepare('SELECT doc FROM temp.memories_fts_terms WHERE term = ?')
+    for (const [word, term] of this.indexTerms(words)) {
+      if (term === null) {
+        counts.set(word, 0)
+        continue
+      }
+      let count = this.termCounts.get(term)
+      if (count === undefined) {
+        count = (documents.get(term) as {doc: number} | undefined)?.doc ?? 0
+        if (this.termCounts.size >= STEM_CACHE_SIZE) this.termCounts.clear()
+        this.termCounts.set(term, count)
+      }
+      counts.set(word, count)
+    }
+    return counts
+  }
+
+  /** The index term of each word; words not yet known are written to the probe table and cleared again, in one transaction. */
+  private indexTerms(words: string[]): Map<string, string | null> {
+    const unknown = [...new Set(words.filter((word) => !this.stems.has(word)))]
+    if (unknown.length > 0) {
+      const insert = this.prepare('INSERT INTO temp.memories_stem_probe(rowid, word) VALUES (?, ?)')
+      const read = this.prepare('SELECT doc, term FROM temp.memories_stem_probe_terms')
+      const clear = this.prepare('DELETE FROM temp.memories_stem_probe')
+      const found = this.db.transaction(() => {
+        for (const [index, word] of unknown.entries()) insert.run(index + 1, word)
+        const rows = read.all() as Array<{doc: number; term: string}>
+        clear.run()
+        return rows
+      })()
+      const terms = new Map<number, string[]>()
+      for (const row of found) terms.set(row.doc, [...(terms.get(row.doc) ?? []), row.term])
+      if (this.stems.size + unknown.length > STEM_CACHE_SIZE) this.stems.clear()
+      for (const [index, word] of unknown.entries()) {
+        const list = terms.get(index + 1) ?? []
+        this.stems.set(word, list.length === 1 ? list[0] : null)
+      }
+    }
+    return new Map(words.map((word) => [word, this.stems.get(word) ?? null]))
+  }
+
+  private ensureProbe(): boolean {
+    if (this.probeReady === undefined) {
+      try {
+        this.db.exec(`
+          CREATE VIRTUAL TABLE IF NOT EXISTS temp.memories_fts_terms USING fts5vocab(main, memories_fts, row);
+          CREATE VIRTUAL TABLE IF NOT EXISTS temp.memories_stem_probe USING fts5(word, tokenize='${MEMORY_FTS_TOKENIZER}');
+          CREATE VIRTUAL TABLE IF NOT EXISTS temp.memories_stem_probe_terms USING fts5vocab(temp, memories_stem_probe, instance);
+        `)
+        this.probeReady = true
+      } catch {
+        this.probeReady = false
+      }
+    }
+    return this.probeReady
+  }
 
   /** Whether any memory holds each word (as FTS5 indexes it, stemmed). */
   async storedWords(words: string[]): Promise<Set<string>> {

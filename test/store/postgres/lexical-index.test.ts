@@ -4,10 +4,13 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {COMMON_WORD_FLOOR} from '../../../src/store/common-words.js'
 import {openDatabase, type SqliteDatabase} from '../../../src/store/db.js'
 import {MemoryStore, type RememberInput} from '../../../src/store/memories.js'
 import {openPostgresStorage, type PostgresStorage} from '../../../src/store/postgres/storage.js'
 import {planMatch, planProximityQuery, planQuery} from '../../../src/store/query-terms.js'
+import {SqliteLexicalIndex} from '../../../src/store/sqlite/lexical-index.js'
+import {sqliteRecall} from '../../../src/store/sqlite/storage.js'
 import {createTestDatabase, postgresCluster, postgresSkipReason, type TestDatabase} from '../../helpers/postgres.js'
 
 /**
@@ -170,5 +173,51 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
     }
     const hits = await storage.lexical.rankedWithin(planQuery('Café example'), {query: '', agentId: 'w', limit: 10}, 10)
     expect(hits).toHaveLength(1)
+  })
+})
+
+describe.skipIf(!postgresCluster)(`PostgreSQL common words ${postgresSkipReason}`, () => {
+  let database: TestDatabase
+  let storage: PostgresStorage
+  let dir: string
+  let sqlite: SqliteDatabase
+
+  // Above COMMON_WORD_FLOOR: "meetings" is in every memory, so it is too common to select candidates on both backends.
+  const inputs: RememberInput[] = [
+    ...Array.from({length: COMMON_WORD_FLOOR + 500}, (_, index) => ({content: `Weekly meetings note number ${index} about item x${index}`, agentId: 'a'})),
+    {content: 'The zanzibar meeting moved to Friday', agentId: 'a'},
+    {content: 'Flights to zanzibar are cheaper in May', agentId: 'a'},
+  ]
+
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    storage = await openPostgresStorage({url: database.url})
+    dir = mkdtempSync(path.join(tmpdir(), 'signet-common-'))
+    sqlite = openDatabase(path.join(dir, 'memories.db'))
+    new MemoryStore(sqlite).importMany(inputs)
+    await storage.memories.importMany(inputs)
+  }, 120_000)
+
+  afterAll(async () => {
+    sqlite?.close()
+    rmSync(dir, {recursive: true, force: true})
+    await storage?.close()
+    await database?.drop()
+  })
+
+  it('counts words as SQLite does and recalls the same memories in the same order', async () => {
+    const words = ['meeting', 'meetings', 'weekly', 'zanzibar', 'friday', 'x17', 'nowhere']
+    const expected = await new SqliteLexicalIndex(sqlite).documentCounts(words)
+    expect(expected.get('meetings')).toBe(COMMON_WORD_FLOOR + 501)
+    // Counting stops past the bar on PostgreSQL; below it the counts are exact.
+    const bar = COMMON_WORD_FLOOR
+    const counted = await storage.lexical.documentCounts(words, bar)
+    for (const word of words) expect(Math.min(counted.get(word)!, bar + 1), word).toBe(Math.min(expected.get(word)!, bar + 1))
+    expect(await storage.lexical.indexedMemories()).toBe(await new SqliteLexicalIndex(sqlite).indexedMemories())
+    for (const query of ['zanzibar meeting', 'weekly meetings friday']) {
+      const fromSqlite = await sqliteRecall(sqlite).recall({query, agentId: 'a', limit: 10})
+      const fromPostgres = await storage.recall.recall({query, agentId: 'a', limit: 10})
+      expect(fromPostgres.hits.map((hit) => hit.memory.content)).toEqual(fromSqlite.hits.map((hit) => hit.memory.content))
+    }
   })
 })

@@ -182,7 +182,7 @@ export class RecallRanker implements RecallRepository {
     // matches too (a second bm25 pass within that span), and they gain DATE_WEIGHT.
     const dates = plan.length > 0 ? datesNamedIn(query.query) : []
     if (dates.length > 0) {
-      for (const row of await this.datedLexical(plan, query, dates)) {
+      for (const row of await this.datedLexical(selecting, query, dates)) {
         const entry = candidate(row.seq)
         if (entry.lexical === 0) entry.lexical = row.relevance
         topBm25 = Math.max(topBm25, row.relevance)

@@ -1,3 +1,5 @@
+import {Flags} from '@oclif/core'
+
 import {SignetCommand} from '../cli/base-command.js'
 import {runDoctor, type DoctorReport} from '../diagnostics/doctor.js'
 import {renderFindings} from '../diagnostics/render.js'
@@ -13,11 +15,15 @@ export default class Doctor extends SignetCommand<typeof Doctor> {
     '<%= config.bin %> doctor --json | jq \'.findings[] | select(.level == "error")\'',
   ]
 
+  static override flags = {
+    deep: Flags.boolean({description: 'also read every page of a large SQLite database (PRAGMA quick_check; seconds per GB)'}),
+  }
+
   public async run(): Promise<DoctorReport> {
     const spinner = startSpinner('Checking…', {enabled: !this.wantsJson})
     let report: DoctorReport
     try {
-      report = await runDoctor({workspace: this.resolveWorkspace()})
+      report = await runDoctor({workspace: this.resolveWorkspace(), deep: this.flags.deep})
     } finally {
       spinner.stop()
     }

@@ -36,6 +36,8 @@ export interface DoctorOptions {
   workspace: ResolvedWorkspace
   env?: NodeJS.ProcessEnv
   connectorContext?: ConnectorContext
+  /** Read every page of the SQLite database whatever its size (`signet doctor --deep`). */
+  deep?: boolean
 }
 
 /** Everything `signet doctor` checks, as findings with fixes; never throws for a failed check. */
@@ -185,7 +187,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     })
   }
 
-  findings.push(...(await databaseFindings(root, daemonUp, storage, config)))
+  findings.push(...(await databaseFindings(root, daemonUp, storage, config, options.deep === true)))
   if (workspaceExists) findings.push(...privateFileFindings(root))
   findings.push(...(await connectorFindings(config, options.connectorContext ?? defaultConnectorContext({env}))))
   findings.push(...(await credentialFindings()))
@@ -216,14 +218,20 @@ interface PostgresFacts {
   checkedBy: 'daemon' | 'doctor'
 }
 
-async function databaseFindings(root: string, daemonUp: boolean, storage: StorageSettings | undefined, config: AgentConfig | undefined): Promise<Finding[]> {
+async function databaseFindings(
+  root: string,
+  daemonUp: boolean,
+  storage: StorageSettings | undefined,
+  config: AgentConfig | undefined,
+  deep: boolean,
+): Promise<Finding[]> {
   const {dbPath} = workspacePaths(root)
   let integrity: DatabaseIntegrity
   if (daemonUp) {
     // The daemon owns the open database while it runs: ask it rather than opening the file here.
     let answer: DaemonDatabaseCheck
     try {
-      answer = await localDaemonClient(root, 30_000)!.call('GET /api/diagnostics/db')
+      answer = await localDaemonClient(root, 30_000)!.call('GET /api/diagnostics/db', deep ? {query: {pages: 'true'}} : {})
     } catch (error) {
       const detail = error instanceof DaemonRequestError ? `${error.status} ${error.daemonCode}` : (error as Error).message
       return [
@@ -281,7 +289,7 @@ async function databaseFindings(root: string, daemonUp: boolean, storage: Storag
         : []
     }
     try {
-      integrity = checkDatabaseFile(dbPath)
+      integrity = checkDatabaseFile(dbPath, {quickCheck: deep || 'auto'})
     } catch (error) {
       return [
         {
@@ -294,6 +302,14 @@ async function databaseFindings(root: string, daemonUp: boolean, storage: Storag
     }
   }
   const findings: Finding[] = []
+  if (!integrity.pagesChecked) {
+    findings.push({
+      level: 'info',
+      code: 'db_pages_not_checked',
+      message: `${dbPath} is ${Math.round(integrity.sizeBytes / 1024 / 1024)} MB: its schema was checked, but not every page (that takes seconds at this size)`,
+      fix: 'signet doctor --deep',
+    })
+  }
   if (!integrity.ok) {
     findings.push({
       level: 'error',

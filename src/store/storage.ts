@@ -291,6 +291,10 @@ export interface Storage {
    * `message` may name paths and goes only to callers allowed to see them.
    */
   writeProblem(): StorageWriteProblem | undefined
-  health(options?: {deep?: boolean}): Promise<StorageHealth>
+  /**
+   * `deep`: read every page of the data (SQLite quick_check) — always (true), never (false, the
+   * default) or when the store is small enough for that to be quick ('auto').
+   */
+  health(options?: {deep?: boolean | 'auto'}): Promise<StorageHealth>
   close(): Promise<void>
 }

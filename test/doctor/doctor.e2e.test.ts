@@ -123,6 +123,11 @@ describe('signet doctor', () => {
     let result = await doctor()
     expect(result.findings.filter((finding) => finding.level !== 'info')).toEqual([])
     expect(codes(result.findings)).not.toContain('db_not_checked')
+    // a small store has every page read without asking; --deep is accepted and reads them too
+    expect(codes(result.findings)).not.toContain('db_pages_not_checked')
+    const deep = await runCli(['doctor', '--deep', '--json'], {env})
+    expect(deep.code).toBe(0)
+    expect(codes(JSON.parse(deep.stdout).findings)).not.toContain('db_pages_not_checked')
 
     // The user removed our MCP entry from ~/.claude.json but left the hooks.
     const mcpFile = path.join(temp.home, '.claude.json')

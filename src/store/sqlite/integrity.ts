@@ -2,6 +2,7 @@ import {existsSync, statSync} from 'node:fs'
 
 import Database from 'better-sqlite3'
 
+import {QUICK_CHECK_AUTO_MAX_MIB} from '../../api/status.js'
 import {LATEST_SCHEMA_VERSION, type SqliteDatabase} from '../db.js'
 
 export {LATEST_SCHEMA_VERSION}
@@ -15,8 +16,16 @@ export interface DatabaseIntegrity {
   journalMode: string
   sizeBytes: number
   checkedBy: 'daemon' | 'read-only file'
+  /** Whether quick_check read every page (false: schema facts only, see QUICK_CHECK_AUTO_MAX_BYTES). */
+  pagesChecked: boolean
   ms: number
 }
+
+/** See QUICK_CHECK_AUTO_MAX_MIB. */
+export const QUICK_CHECK_AUTO_MAX_BYTES = QUICK_CHECK_AUTO_MAX_MIB * 1024 * 1024
+
+/** Read every page: always (true), never (false), or when the file is small enough to be quick ('auto'). */
+export type PageCheck = boolean | 'auto'
 
 /**
  * `PRAGMA quick_check` plus the facts doctor needs, on an already-open database. `quickCheck: false`
@@ -26,10 +35,12 @@ export function checkDatabaseIntegrity(
   db: SqliteDatabase,
   dbPath: string,
   checkedBy: DatabaseIntegrity['checkedBy'],
-  options: {quickCheck?: boolean} = {},
+  options: {quickCheck?: PageCheck; autoMaxBytes?: number} = {},
 ): DatabaseIntegrity {
   const started = performance.now()
-  const lines = options.quickCheck === false ? ['ok'] : (db.pragma('quick_check(20)') as Array<{quick_check: string}>).map((row) => row.quick_check)
+  const sizeBytes = existsSync(dbPath) ? statSync(dbPath).size : 0
+  const pagesChecked = options.quickCheck === 'auto' ? sizeBytes <= (options.autoMaxBytes ?? QUICK_CHECK_AUTO_MAX_BYTES) : options.quickCheck !== false
+  const lines = pagesChecked ? (db.pragma('quick_check(20)') as Array<{quick_check: string}>).map((row) => row.quick_check) : ['ok']
   const ok = lines.length === 1 && lines[0] === 'ok'
   return {
     ok,
@@ -37,8 +48,9 @@ export function checkDatabaseIntegrity(
     schemaVersion: db.pragma('user_version', {simple: true}) as number,
     latestSchemaVersion: LATEST_SCHEMA_VERSION,
     journalMode: String(db.pragma('journal_mode', {simple: true})),
-    sizeBytes: existsSync(dbPath) ? statSync(dbPath).size : 0,
+    sizeBytes,
     checkedBy,
+    pagesChecked,
     ms: Math.round(performance.now() - started),
   }
 }
@@ -48,10 +60,10 @@ export function checkDatabaseIntegrity(
  * runs (or the daemon is what is broken). While a daemon runs it is the only code that opens the
  * database: never call this then.
  */
-export function checkDatabaseFile(dbPath: string): DatabaseIntegrity {
+export function checkDatabaseFile(dbPath: string, options: {quickCheck?: PageCheck} = {}): DatabaseIntegrity {
   const db = new Database(dbPath, {readonly: true, fileMustExist: true})
   try {
-    return checkDatabaseIntegrity(db, dbPath, 'read-only file')
+    return checkDatabaseIntegrity(db, dbPath, 'read-only file', options)
   } finally {
     db.close()
   }

@@ -182,16 +182,16 @@ export class SqliteStorage implements Storage {
     return problem ? {code: problem.kind, message: problem.message} : undefined
   }
 
-  async health(options: {deep?: boolean} = {}): Promise<StorageHealth> {
+  async health(options: {deep?: boolean | 'auto'} = {}): Promise<StorageHealth> {
     const problem = this.writeProblem()
-    const integrity = checkDatabaseIntegrity(this.database, this.dbPath, 'daemon', {quickCheck: options.deep === true})
+    const integrity = checkDatabaseIntegrity(this.database, this.dbPath, 'daemon', {quickCheck: options.deep ?? false})
     return {
       backend: 'sqlite',
       ok: integrity.ok && !problem,
       problems: [...(problem ? [`database_${problem.code}`] : []), ...integrity.problems],
       schemaVersion: integrity.schemaVersion,
       latestSchemaVersion: integrity.latestSchemaVersion,
-      details: {journalMode: integrity.journalMode, sizeBytes: integrity.sizeBytes, quickCheck: options.deep === true, ms: integrity.ms},
+      details: {journalMode: integrity.journalMode, sizeBytes: integrity.sizeBytes, quickCheck: integrity.pagesChecked, ms: integrity.ms},
     }
   }
 

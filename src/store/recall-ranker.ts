@@ -412,7 +412,7 @@ export function namesIn(query: string): Set<string> {
   let sentenceStart = true
   for (const token of query.split(/\s+/)) {
     if (token === '') continue
-    const word = token.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')
+    const word = trimToWord(token)
     if (!sentenceStart && /^\p{Lu}/u.test(word)) {
       for (const part of word.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (part) names.add(part)
     }
@@ -420,6 +420,18 @@ export function namesIn(query: string): Set<string> {
     sentenceStart = /[?!:]$/.test(token) || (token.endsWith('.') && !/^\p{Lu}\p{L}{0,3}\.$/u.test(token))
   }
   return names
+}
+
+const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u
+
+/** A token without the punctuation around it, by index (no regular expression runs over the token). */
+function trimToWord(token: string): string {
+  const chars = [...token]
+  let start = 0
+  let end = chars.length
+  while (start < end && !LETTER_OR_DIGIT.test(chars[start])) start++
+  while (end > start && !LETTER_OR_DIGIT.test(chars[end - 1])) end--
+  return chars.slice(start, end).join('')
 }
 
 export function speakerOf(content: string): string[] {

@@ -10,6 +10,7 @@ import {resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
 import {SourceStore} from '../store/sources.js'
 import {openStorage} from '../store/open-storage.js'
+import {defaultRecallWorkers} from '../store/sqlite/recall-workers.js'
 import {openSqliteStorage, SqliteStorage} from '../store/sqlite/storage.js'
 import {SIGNET_VERSION} from '../version.js'
 import {closeAgentNetwork} from './agent-network.js'
@@ -52,7 +53,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = new DaemonLogger(paths.logFile, options.echoLogs ?? false)
   // The one place the daemon opens its storage (the layer rules keep every other daemon file from
   // opening a database): SQLite or PostgreSQL, as agent.yaml's storage section says.
-  const storage = await openStorage(config, paths, {logger})
+  // On SQLite, recalls rank on worker threads beside the main thread (bench/README.md, "B4: 32 clients").
+  const storage = await openStorage(config, paths, {logger, recallWorkers: defaultRecallWorkers()})
   // Sources index this machine's folders, so they live in the workspace's local SQLite file on every
   // backend (docs/architecture.md, Storage); on SQLite they share the storage's connection.
   const local = storage instanceof SqliteStorage ? storage : openSqliteStorage(paths.dbPath, {indexInBackground: false})

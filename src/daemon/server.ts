@@ -120,9 +120,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       harnessSync.stop()
       // Open agent event streams would otherwise hold the server open forever.
       closeAgentNetwork(context)
-      const tcpClosed = new Promise<void>((resolve) => server.close(() => resolve()))
-      // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
-      ;(server as unknown as {closeIdleConnections?: () => void}).closeIdleConnections?.()
+      const tcpClosed = closeServer(server as unknown as Server)
       await Promise.all([tcpClosed, socket ? closeOwnerSocket(socket, paths.socketFile) : undefined])
       await sourceScan.stop()
       await closeStorage()
@@ -182,7 +180,21 @@ async function closeOwnerSocket(socket: {server: Server; inode: number}, socketF
   } catch {
     // already gone
   }
-  const closed = new Promise<void>((resolve) => socket.server.close(() => resolve()))
-  socket.server.closeIdleConnections()
-  await closed
+  await closeServer(socket.server)
+}
+
+/**
+ * Stop listening and let in-flight requests finish. A keep-alive connection is closed as soon as it
+ * is idle: once now, then again while requests finish (a recall waiting for a worker thread keeps its
+ * connection busy past the first sweep), so close() does not wait out the keep-alive timeout.
+ */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 20)
+    server.close(() => {
+      clearInterval(sweep)
+      resolve()
+    })
+    server.closeIdleConnections()
+  })
 }

@@ -2,11 +2,18 @@
 // process and on worker threads, alternating in one loop so machine load hits every setting alike.
 // node bench/tools/b4-workers.mjs [seconds] [rounds] [workers,...]    e.g. 10 3 0,1,2
 // (SIGNET_RECALL_WORKERS for each daemon; bench/README.md, "B4: 32 clients").
+import {readFileSync} from 'node:fs'
 import {loadavg} from 'node:os'
 
 import {makeWorkspace, startDaemon} from '../lib/daemon.js'
 import {benchConcurrency, samplePrompts, seedMemories} from '../lib/figures.js'
 import {loadLocomo} from '../lib/locomo.js'
+
+/** CPU ms (user + system) of one thread of a process: the main thread is the one whose id is the pid. */
+function threadCpuMs(pid, tid) {
+  const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
 
 const seconds = Number(process.argv[2] ?? 10)
 const rounds = Number(process.argv[3] ?? 3)
@@ -24,8 +31,12 @@ try {
         const idle = daemon.rssMb()
         await benchConcurrency(daemon, {seconds: 2, prompts, round: 100 + round}) // warm-up
         const client0 = process.cpuUsage()
+        const main0 = threadCpuMs(daemon.pid, daemon.pid)
+        const all0 = daemon.cpuMs()
         const result = await benchConcurrency(daemon, {seconds, prompts, round})
         const client = process.cpuUsage(client0)
+        const main = threadCpuMs(daemon.pid, daemon.pid) - main0
+        const others = daemon.cpuMs() - all0 - main
         await new Promise((resolve) => setTimeout(resolve, 1000))
         const row = {
           workers,
@@ -36,6 +47,8 @@ try {
           errors: result.errors,
           lost: result.lost_writes,
           daemon_cpu_ms_per_req: result.daemon_cpu_ms_per_request,
+          main_thread_cpu_ms_per_req: Math.round((main / result.requests) * 100) / 100,
+          other_threads_cpu_ms_per_req: Math.round((others / result.requests) * 100) / 100,
           daemon_cores: result.daemon_cpu_share,
           client_cpu_ms_per_req: Math.round(((client.user + client.system) / 1000 / result.requests) * 100) / 100,
           rss_idle_mb: idle,

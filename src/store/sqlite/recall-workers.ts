@@ -33,9 +33,11 @@ export function sqliteRanker(db: SqliteDatabase, options: {vectors?: VectorRepos
 export const MAX_RECALL_WORKERS = 4
 
 /**
- * How many recall workers suit this machine: one core is left to the main thread (HTTP, auth,
- * writes), at least one worker, at most MAX_RECALL_WORKERS. `SIGNET_RECALL_WORKERS` overrides it
- * (0 = recall in-process).
+ * How many recall workers suit this machine: one per core, at least one, at most MAX_RECALL_WORKERS.
+ * Not one fewer for the main thread: with ranking on workers it needs ≈ 0.4 ms per request (HTTP,
+ * auth, writes) against ≈ 1.7 ms of ranking, so a core given to it alone would idle most of the time
+ * (on 2 cores, B4 served ≈ 30 % more with two workers than with one). Each worker costs ≈ 10 MB of
+ * RSS idle and 10–25 MB after load (bench/README.md, "B4: 32 clients"). `SIGNET_RECALL_WORKERS` overrides it (0 = recall in-process).
  */
 export function defaultRecallWorkers(env: NodeJS.ProcessEnv = process.env): number {
   const configured = env.SIGNET_RECALL_WORKERS?.trim()
@@ -43,7 +45,7 @@ export function defaultRecallWorkers(env: NodeJS.ProcessEnv = process.env): numb
     const count = Number(configured)
     if (Number.isInteger(count) && count >= 0) return Math.min(count, MAX_RECALL_WORKERS)
   }
-  return Math.min(MAX_RECALL_WORKERS, Math.max(1, availableParallelism() - 1))
+  return Math.min(MAX_RECALL_WORKERS, Math.max(1, availableParallelism()))
 }
 
 /** The worker's entry: compiled beside this file (dist/store/sqlite/). Absent when running from the TypeScript sources. */

@@ -73,9 +73,10 @@ const START_FAILURES_ALLOWED = 3
 const CLOSE_WAIT_MS = 2000
 /**
  * V8 limits per worker: recall's garbage is short-lived, and without a cap V8 grows each worker's
- * young generation under load (bench/README.md, "B6: memory under load").
+ * young generation under load. At 2 MB a worker's heap stays ≈ 17 MB under B4 (≈ 20 MB at 8 MB),
+ * at no measurable CPU cost (bench/README.md, "B4: 32 clients").
  */
-const WORKER_RESOURCE_LIMITS = {maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64}
+const WORKER_RESOURCE_LIMITS = {maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 64}
 
 interface Pending {
   query: RecallQuery

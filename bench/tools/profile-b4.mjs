@@ -12,24 +12,34 @@ import {makeWorkspace, startDaemon} from '../lib/daemon.js'
 import {benchConcurrency, samplePrompts, seedMemories} from '../lib/figures.js'
 import {loadLocomo} from '../lib/locomo.js'
 
-/** Stages of a request, matched against a frame's function name and file (first match wins, innermost frame first). */
+/**
+ * Stages of a request, matched against a frame's function name and file. The first seven are
+ * looked for anywhere on the sample's stack, in this order (an FTS5 query inside a recall is the
+ * query, a SQLite commit inside remember is remember); the rest by the innermost frame that matches.
+ */
+const ANYWHERE = 7
 const STAGES = [
+  ['recall: FTS5 bm25 queries (ranked, proximity)', (f) => /lexical-index\.js$/.test(f.url) && /^(rankedBy|rankedWithin)$/.test(f.functionName)],
+  ['recall: row reads and filters (passing, neighbours, texts, rows, storedWords)', (f) => /lexical-index\.js$/.test(f.url)],
   [
-    'SQLite (better-sqlite3 calls)',
-    (f) => /better-sqlite3/.test(f.url) || (/^(all|get|run|iterate|exec|prepare|transaction)$/.test(f.functionName) && f.url === ''),
+    'recall: ranker JS (query terms, scoring, typo, vocabulary)',
+    (f) => /\/store\/(recall-ranker|search|query-terms|typo|vocabulary|search-text)\.js/.test(f.url),
   ],
-  ['recall ranking (store)', (f) => /\/store\/(recall-ranker|search|query-terms|typo|vocabulary|search-text|sqlite\/lexical-index)\.js/.test(f.url)],
-  ['remember (store)', (f) => /\/store\/(memories|redaction|credential-redaction|content-hash|memory-records)\.js/.test(f.url)],
-  ['auth (keys, scope, rate limits)', (f) => /\/daemon\/auth\/|\/store\/(api-keys|audit)\.js|sqlite\/rate-limits/.test(f.url)],
-  ['validation (zod)', (f) => /node_modules\/zod\//.test(f.url) || /request-validation/.test(f.url)],
-  ['answer checks / respond', (f) => /\/daemon\/respond\.js/.test(f.url)],
-  ['hono routing and context', (f) => /node_modules\/hono\//.test(f.url)],
-  ['@hono/node-server (request/response adapters)', (f) => /node_modules\/@hono\/node-server\//.test(f.url)],
-  ['daemon (other)', (f) => /\/dist\/daemon\//.test(f.url)],
-  ['JSON', (f) => /^(parse|stringify)$/.test(f.functionName) && f.url === ''],
+  ['recall workers: messages', (f) => /recall-workers?\.js$/.test(f.url)],
   [
-    'node http / net / streams',
-    (f) => /^node:(_http|http|net|stream|internal\/(streams|http|net|stream_base))/.test(f.url) || /^node:internal\/(streams|http|net)/.test(f.url),
+    'remember: store (redaction, hash, SQLite insert + commit)',
+    (f) => /\/store\/(memories|redaction|credential-redaction|content-hash|memory-records)\.js/.test(f.url),
+  ],
+  ['auth: key verification, scope, rate limits, audit', (f) => /\/daemon\/auth\/|\/store\/(api-keys|audit)\.js|sqlite\/rate-limits/.test(f.url)],
+  ['validation (zod, body reading)', (f) => /node_modules\/zod\//.test(f.url) || /request-validation/.test(f.url)],
+  ['SQLite (other calls)', (f) => /better-sqlite3/.test(f.url)],
+  ['answers (respond, JSON)', (f) => /\/daemon\/respond\.js/.test(f.url) || (/^(parse|stringify)$/.test(f.functionName) && f.url === '')],
+  ['hono (routing, context, middleware)', (f) => /node_modules\/hono\//.test(f.url)],
+  ['@hono/node-server (request/response adapters)', (f) => /node_modules\/@hono\/node-server\//.test(f.url)],
+  ['daemon (routes, guards, logger)', (f) => /\/dist\/daemon\//.test(f.url)],
+  [
+    'node http / net / streams (incl. the writev syscall)',
+    (f) => /^node:(_http|http|net|stream|internal\/(streams|http|net|stream_base))/.test(f.url) || f.functionName === 'writev',
   ],
   ['garbage collection', (f) => f.functionName === '(garbage collector)'],
   ['idle', (f) => f.functionName === '(idle)'],
@@ -84,16 +94,14 @@ export function summarise(profile) {
     const node = byId.get(id)
     const key = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/.*\/(node_modules|dist)\//, '$1/')}:${node.callFrame.lineNumber + 1}`
     self.set(key, (self.get(key) ?? 0) + ms)
-    // The stage: the innermost frame on the stack that matches one.
-    let stage = 'other'
-    for (let at = id; at !== undefined; at = parent.get(at)) {
-      const frame = byId.get(at).callFrame
-      const found = STAGES.find(([, test]) => test(frame))
-      if (found) {
-        stage = found[0]
-        break
-      }
+    const stack = []
+    for (let at = id; at !== undefined; at = parent.get(at)) stack.push(byId.get(at).callFrame)
+    let stage = STAGES.slice(0, ANYWHERE).find(([, test]) => stack.some(test))?.[0]
+    for (const frame of stack) {
+      if (stage) break
+      stage = STAGES.slice(ANYWHERE).find(([, test]) => test(frame))?.[0]
     }
+    stage ??= 'other'
     stages.set(stage, (stages.get(stage) ?? 0) + ms)
   })
   const top = (map, n) =>

@@ -53,7 +53,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = new DaemonLogger(paths.logFile, options.echoLogs ?? false)
   // The one place the daemon opens its storage (the layer rules keep every other daemon file from
   // opening a database): SQLite or PostgreSQL, as agent.yaml's storage section says.
-  // On SQLite, recalls rank on worker threads beside the main thread (bench/README.md, "B4: 32 clients").
+  // On SQLite, recalls rank on worker threads beside the main thread (bench/README.md, "B4: 32 clients, recall on worker threads").
   const storage = await openStorage(config, paths, {logger, recallWorkers: defaultRecallWorkers()})
   // Sources index this machine's folders, so they live in the workspace's local SQLite file on every
   // backend (docs/architecture.md, Storage); on SQLite they share the storage's connection.

@@ -10,7 +10,7 @@ import type {RecallRepository, VectorRepository} from '../storage.js'
 import {SqliteLexicalIndex} from './lexical-index.js'
 
 /*
- * Recall on worker threads (bench/README.md, "B4: 32 clients"). Ranking is most of the daemon's CPU
+ * Recall on worker threads (bench/README.md, "B4: 32 clients, recall on worker threads"). Ranking is most of the daemon's CPU
  * under load, and better-sqlite3 is synchronous, so on one thread every recall waits for every other
  * one. Each worker holds its own read-only connection to the database file (WAL lets readers run
  * beside the writer) and ranks with the same RecallRanker and SqliteLexicalIndex as in-process
@@ -33,11 +33,11 @@ export function sqliteRanker(db: SqliteDatabase, options: {vectors?: VectorRepos
 export const MAX_RECALL_WORKERS = 4
 
 /**
- * How many recall workers suit this machine: one per core, at least one, at most MAX_RECALL_WORKERS.
- * Not one fewer for the main thread: with ranking on workers it needs ≈ 0.4 ms per request (HTTP,
- * auth, writes) against ≈ 1.7 ms of ranking, so a core given to it alone would idle most of the time
- * (on 2 cores, B4 served ≈ 30 % more with two workers than with one). Each worker costs ≈ 10 MB of
- * RSS idle and 10–25 MB after load (bench/README.md, "B4: 32 clients"). `SIGNET_RECALL_WORKERS` overrides it (0 = recall in-process).
+ * How many recall workers suit this machine: one per core but one (the main thread keeps HTTP, auth
+ * and writes, ≈ 0.4 ms per request), at least one, at most MAX_RECALL_WORKERS. On 2 cores a second
+ * worker served about as much under B4 as one and cost another 20–40 MB of RSS after load
+ * (bench/README.md, "B4: 32 clients, recall on worker threads"). `SIGNET_RECALL_WORKERS` overrides
+ * it (0 = recall in-process).
  */
 export function defaultRecallWorkers(env: NodeJS.ProcessEnv = process.env): number {
   const configured = env.SIGNET_RECALL_WORKERS?.trim()
@@ -45,7 +45,7 @@ export function defaultRecallWorkers(env: NodeJS.ProcessEnv = process.env): numb
     const count = Number(configured)
     if (Number.isInteger(count) && count >= 0) return Math.min(count, MAX_RECALL_WORKERS)
   }
-  return Math.min(MAX_RECALL_WORKERS, Math.max(1, availableParallelism()))
+  return Math.min(MAX_RECALL_WORKERS, Math.max(1, availableParallelism() - 1))
 }
 
 /** The worker's entry: compiled beside this file (dist/store/sqlite/). Absent when running from the TypeScript sources. */
@@ -74,7 +74,7 @@ const CLOSE_WAIT_MS = 2000
 /**
  * V8 limits per worker: recall's garbage is short-lived, and without a cap V8 grows each worker's
  * young generation under load. At 2 MB a worker's heap stays ≈ 17 MB under B4 (≈ 20 MB at 8 MB),
- * at no measurable CPU cost (bench/README.md, "B4: 32 clients").
+ * at no measurable CPU cost (bench/README.md, "B4: 32 clients, recall on worker threads").
  */
 const WORKER_RESOURCE_LIMITS = {maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 64}
 

@@ -34,6 +34,8 @@ beforeAll(async () => {
     project: i % 4 === 0 ? 'acme/api' : undefined,
   }))
   expect((await call('POST', '/api/memory/import', {memories})).status).toBe(200)
+  // Workers start with the first recall (answered in-process meanwhile).
+  expect((await call('POST', '/api/memory/recall', {query: 'warm up', limit: 1})).status).toBe(200)
   for (;;) {
     const {body} = await call('GET', '/api/diagnostics/db')
     if (body.details.recallWorkers === WORKERS) break

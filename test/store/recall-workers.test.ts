@@ -46,7 +46,9 @@ function pool(size: number, script = BUILT_WORKER): RecallWorkerPool {
   return created
 }
 
+/** Workers start with the first recall (answered in-process while they start). */
 async function untilReady(workers: RecallWorkerPool, count: number): Promise<void> {
+  await workers.recall({query: 'warm up', agentId: 'default', limit: 1})
   while (workers.readyWorkers < count) await new Promise((resolve) => setTimeout(resolve, 20))
 }
 
@@ -96,6 +98,13 @@ describe('recall on worker threads', () => {
     await untilReady(workers, 1)
     const {hits} = await workers.recall({query: 'deploy pipeline', agentId: 'default', limit: 10})
     expect(hits.length).toBeGreaterThan(0)
+  })
+
+  it.runIf(existsSync(fileURLToPath(BUILT_WORKER)))('starts no worker before the first recall', async () => {
+    const workers = pool(2)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(workers.readyWorkers).toBe(0)
+    await untilReady(workers, 2)
   })
 
   it('recalls in-process when no worker can start', async () => {

@@ -100,8 +100,8 @@ export interface RecallWorkerPoolOptions {
 }
 
 /**
- * A RecallRepository that ranks on `size` worker threads, each over its own read-only connection
- * to `dbPath`, and in-process through `inProcess` while none is ready. Lexical recall only: a
+ * A RecallRepository that ranks on `size` worker threads (started by the first recall), each over
+ * its own read-only connection to `dbPath`, and in-process through `inProcess` while none is ready. Lexical recall only: a
  * storage with vectors keeps recall in-process.
  */
 export class RecallWorkerPool implements RecallRepository {
@@ -110,6 +110,7 @@ export class RecallWorkerPool implements RecallRepository {
   private readonly queue: Pending[] = []
   private readonly script: URL
   private nextId = 1
+  private started = false
   private closing = false
 
   constructor(
@@ -125,7 +126,6 @@ export class RecallWorkerPool implements RecallRepository {
       inFlight: new Map(),
       startFailures: 0,
     }))
-    for (const slot of this.slots) this.start(slot)
   }
 
   /** Whether a worker build sits beside this module (false under the TypeScript sources, e.g. in tests run from src). */
@@ -140,6 +140,12 @@ export class RecallWorkerPool implements RecallRepository {
 
   /** The budget is the embedder's; the pool serves lexical recall only. */
   async recall(query: RecallQuery): Promise<RecallResult> {
+    // Workers start with the first recall: a daemon that is never asked costs nothing more, and its
+    // start-up (B1, B5) does not share the CPU with them. Until one is ready, recall runs in-process.
+    if (!this.started && !this.closing) {
+      this.started = true
+      for (const slot of this.slots) this.start(slot)
+    }
     if (this.closing || this.readyWorkers === 0) return this.inProcess.recall(query)
     return new Promise<RecallResult>((resolve, reject) => {
       this.queue.push({query, resolve, reject})

@@ -40,8 +40,8 @@ afterEach(async () => {
   rmSync(dir, {recursive: true, force: true})
 })
 
-function pool(size: number, script = BUILT_WORKER): RecallWorkerPool {
-  const created = new RecallWorkerPool(path.join(dir, 'memories.db'), sqliteRanker(db), {size, script})
+function pool(size: number, script = BUILT_WORKER, sameFile?: () => boolean): RecallWorkerPool {
+  const created = new RecallWorkerPool(path.join(dir, 'memories.db'), sqliteRanker(db), {size, script, sameFile})
   pools.push(created)
   return created
 }
@@ -105,6 +105,17 @@ describe('recall on worker threads', () => {
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(workers.readyWorkers).toBe(0)
     await untilReady(workers, 2)
+  })
+
+  it.runIf(existsSync(fileURLToPath(BUILT_WORKER)))('starts no worker once the file at the path is not the one written', async () => {
+    const workers = pool(2, BUILT_WORKER, () => false)
+    const expected = await sqliteRanker(db).recall({query: 'deploy pipeline', agentId: 'default', limit: 5})
+    for (let i = 0; i < 5; i++) {
+      const {hits} = await workers.recall({query: 'deploy pipeline', agentId: 'default', limit: 5})
+      expect(hits.map((hit) => hit.memory.id)).toEqual(expected.hits.map((hit) => hit.memory.id))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(workers.readyWorkers).toBe(0)
   })
 
   it('recalls in-process when no worker can start', async () => {

@@ -97,6 +97,12 @@ export interface RecallWorkerPoolOptions {
   logger?: RecallWorkerLogger
   /** The worker's entry (tests point at a build); default RECALL_WORKER_SCRIPT. */
   script?: URL
+  /**
+   * Whether the file at `dbPath` is still the one the daemon writes. A worker opens the path, so
+   * after the file was deleted or replaced under the daemon (it then refuses writes until a
+   * restart) none is started: recall stays on the connection the writes go to.
+   */
+  sameFile?: () => boolean
 }
 
 /**
@@ -189,6 +195,10 @@ export class RecallWorkerPool implements RecallRepository {
   }
 
   private start(slot: Slot): void {
+    if (this.options.sameFile && !this.options.sameFile()) {
+      this.options.logger?.warn('the database file changed under the daemon; recall stays in-process', {worker: slot.index})
+      return
+    }
     const worker = new Worker(this.script, {
       workerData: {dbPath: this.dbPath} satisfies RecallWorkerData,
       resourceLimits: WORKER_RESOURCE_LIMITS,

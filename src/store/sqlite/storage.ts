@@ -122,7 +122,11 @@ export class SqliteStorage implements Storage {
     const ranker = sqliteRanker(db, {vectors: this.vectors, promptTimeoutMs: options.embedding?.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS})
     const workers = options.recallWorkers ?? 0
     if (workers > 0 && !this.vectors && !db.memory && RecallWorkerPool.available()) {
-      this.recallWorkers = new RecallWorkerPool(dbPath, ranker, {size: workers, logger: options.logger})
+      this.recallWorkers = new RecallWorkerPool(dbPath, ranker, {
+        size: workers,
+        logger: options.logger,
+        sameFile: () => databaseFileProblem(db) === undefined,
+      })
       options.logger?.info('recall on worker threads', {workers})
     }
     this.recall = this.recallWorkers ?? ranker

@@ -40,7 +40,9 @@ export {LATEST_SCHEMA_VERSION}
 /*
  * The SQLite backend of the storage seam (docs/architecture.md, "Storage"): one better-sqlite3
  * connection, the synchronous stores of src/store/*.ts wrapped as async repositories. The wrapping
- * is thin on purpose: the stores keep their statements and transactions, and their own tests.
+ * is thin on purpose: the stores keep their statements and transactions, and their own tests. The
+ * daemon's recalls may rank on worker threads, each with a read-only connection of its own
+ * (./recall-workers.ts); every write goes through this one.
  */
 
 export interface SqliteStorageOptions extends OpenDatabaseOptions {

@@ -10,6 +10,7 @@ import {resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
 import {SourceStore} from '../store/sources.js'
 import {openStorage} from '../store/open-storage.js'
+import {defaultRecallWorkers} from '../store/sqlite/recall-workers.js'
 import {openSqliteStorage, SqliteStorage} from '../store/sqlite/storage.js'
 import {SIGNET_VERSION} from '../version.js'
 import {closeAgentNetwork} from './agent-network.js'
@@ -52,7 +53,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = new DaemonLogger(paths.logFile, options.echoLogs ?? false)
   // The one place the daemon opens its storage (the layer rules keep every other daemon file from
   // opening a database): SQLite or PostgreSQL, as agent.yaml's storage section says.
-  const storage = await openStorage(config, paths, {logger})
+  // On SQLite, recalls rank on worker threads beside the main thread (bench/README.md, "B4: 32 clients, recall on worker threads").
+  const storage = await openStorage(config, paths, {logger, recallWorkers: defaultRecallWorkers()})
   // Sources index this machine's folders, so they live in the workspace's local SQLite file on every
   // backend (docs/architecture.md, Storage); on SQLite they share the storage's connection.
   const local = storage instanceof SqliteStorage ? storage : openSqliteStorage(paths.dbPath, {indexInBackground: false})
@@ -118,9 +120,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       harnessSync.stop()
       // Open agent event streams would otherwise hold the server open forever.
       closeAgentNetwork(context)
-      const tcpClosed = new Promise<void>((resolve) => server.close(() => resolve()))
-      // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
-      ;(server as unknown as {closeIdleConnections?: () => void}).closeIdleConnections?.()
+      const tcpClosed = closeServer(server as unknown as Server)
       await Promise.all([tcpClosed, socket ? closeOwnerSocket(socket, paths.socketFile) : undefined])
       await sourceScan.stop()
       await closeStorage()
@@ -180,7 +180,21 @@ async function closeOwnerSocket(socket: {server: Server; inode: number}, socketF
   } catch {
     // already gone
   }
-  const closed = new Promise<void>((resolve) => socket.server.close(() => resolve()))
-  socket.server.closeIdleConnections()
-  await closed
+  await closeServer(socket.server)
+}
+
+/**
+ * Stop listening and let in-flight requests finish. A keep-alive connection is closed as soon as it
+ * is idle: once now, then again while requests finish (a recall waiting for a worker thread keeps its
+ * connection busy past the first sweep), so close() does not wait out the keep-alive timeout.
+ */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 20)
+    server.close(() => {
+      clearInterval(sweep)
+      resolve()
+    })
+    server.closeIdleConnections()
+  })
 }

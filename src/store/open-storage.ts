@@ -8,6 +8,8 @@ export interface OpenStorageOptions {
   logger?: IndexerLogger
   /** Keep vectors in step in the background (the daemon); off for one-shot tools. Default true. */
   indexInBackground?: boolean
+  /** SQLite: rank recalls on this many worker threads (the daemon; see sqlite/recall-workers.ts). Default 0. */
+  recallWorkers?: number
   /** Where SIGNET_DATABASE_URL is read (default process.env). */
   env?: NodeJS.ProcessEnv
 }
@@ -35,7 +37,13 @@ export async function openStorage(config: AgentConfig, paths: Pick<WorkspacePath
     })
   }
   const {openSqliteStorage} = await import('./sqlite/storage.js')
-  return openSqliteStorage(paths.dbPath, {embedding: config.embedding, presence, logger: options.logger, indexInBackground: options.indexInBackground})
+  return openSqliteStorage(paths.dbPath, {
+    embedding: config.embedding,
+    presence,
+    logger: options.logger,
+    indexInBackground: options.indexInBackground,
+    recallWorkers: options.recallWorkers,
+  })
 }
 
 /** What status and doctor may print about where the data lives: never a password. */

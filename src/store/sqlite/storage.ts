@@ -11,7 +11,6 @@ import {renderWorkingMemoryMarkdown, selectContextMemories} from '../memory-md.j
 import {PairingStore} from '../pairing.js'
 import {DEFAULT_PRESENCE_TIMEOUTS, PresenceStore, type PresenceTimeouts} from '../presence.js'
 import {PromptReceipts} from '../prompt-receipts.js'
-import {RecallRanker} from '../recall-ranker.js'
 import {SessionStore} from '../sessions.js'
 import type {
   AgentMessageRepository,
@@ -31,8 +30,8 @@ import type {
 } from '../storage.js'
 import {TranscriptStore} from '../transcripts.js'
 import {checkDatabaseIntegrity} from './integrity.js'
-import {SqliteLexicalIndex} from './lexical-index.js'
 import {InProcessRateLimits} from './rate-limits.js'
+import {RecallWorkerPool, sqliteRanker} from './recall-workers.js'
 import {SqliteTableCopy} from './table-copy.js'
 import {SqliteVectorRepository} from './vectors.js'
 
@@ -41,7 +40,9 @@ export {LATEST_SCHEMA_VERSION}
 /*
  * The SQLite backend of the storage seam (docs/architecture.md, "Storage"): one better-sqlite3
  * connection, the synchronous stores of src/store/*.ts wrapped as async repositories. The wrapping
- * is thin on purpose: the stores keep their statements and transactions, and their own tests.
+ * is thin on purpose: the stores keep their statements and transactions, and their own tests. The
+ * daemon's recalls may rank on worker threads, each with a read-only connection of its own
+ * (./recall-workers.ts); every write goes through this one.
  */
 
 export interface SqliteStorageOptions extends OpenDatabaseOptions {
@@ -52,6 +53,12 @@ export interface SqliteStorageOptions extends OpenDatabaseOptions {
   logger?: IndexerLogger
   /** agent.yaml `agents.idleAfterMs` / `offlineAfterMs`. */
   presence?: PresenceTimeouts
+  /**
+   * Rank recalls on this many worker threads, each with its own read-only connection
+   * (./recall-workers.ts; the daemon passes defaultRecallWorkers()). Default 0: in-process. Lexical
+   * recall only: with vectors on, and for an in-memory database, recall stays in-process.
+   */
+  recallWorkers?: number
 }
 
 /** A method's async twin: same arguments, the result in a promise. */
@@ -84,6 +91,7 @@ export class SqliteStorage implements Storage {
   readonly vectors?: SqliteVectorRepository
   readonly tables: SqliteTableCopy
   private readonly indexer: EmbeddingIndexer | undefined
+  private readonly recallWorkers: RecallWorkerPool | undefined
   private readonly totalChanges
   private closed = false
 
@@ -113,10 +121,17 @@ export class SqliteStorage implements Storage {
         options.logger?.info('embedding enabled', {provider: this.indexer.embedder.provider, model: this.indexer.embedder.model})
       }
     }
-    this.recall = new RecallRanker(new SqliteLexicalIndex(db), {
-      vectors: this.vectors,
-      promptTimeoutMs: options.embedding?.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS,
-    })
+    const ranker = sqliteRanker(db, {vectors: this.vectors, promptTimeoutMs: options.embedding?.promptTimeoutMs ?? DEFAULT_PROMPT_TIMEOUT_MS})
+    const workers = options.recallWorkers ?? 0
+    if (workers > 0 && !this.vectors && !db.memory && RecallWorkerPool.available()) {
+      this.recallWorkers = new RecallWorkerPool(dbPath, ranker, {
+        size: workers,
+        logger: options.logger,
+        sameFile: () => databaseFileProblem(db) === undefined,
+      })
+      options.logger?.info('recall on worker threads', {workers})
+    }
+    this.recall = this.recallWorkers ?? ranker
     this.sessions = promised(new SessionStore(db), [
       'get',
       'ownedByAnotherAgent',
@@ -191,7 +206,13 @@ export class SqliteStorage implements Storage {
       problems: [...(problem ? [`database_${problem.code}`] : []), ...integrity.problems],
       schemaVersion: integrity.schemaVersion,
       latestSchemaVersion: integrity.latestSchemaVersion,
-      details: {journalMode: integrity.journalMode, sizeBytes: integrity.sizeBytes, quickCheck: integrity.pagesChecked, ms: integrity.ms},
+      details: {
+        journalMode: integrity.journalMode,
+        sizeBytes: integrity.sizeBytes,
+        quickCheck: integrity.pagesChecked,
+        ms: integrity.ms,
+        recallWorkers: this.recallWorkers?.readyWorkers ?? 0,
+      },
     }
   }
 
@@ -199,6 +220,7 @@ export class SqliteStorage implements Storage {
     if (this.closed) return
     this.closed = true
     await this.indexer?.stop()
+    await this.recallWorkers?.close()
     this.database.close()
   }
 }
@@ -219,7 +241,7 @@ export function openSqliteStorage(dbPath: string, options: SqliteStorageOptions 
  * the shared ranker over SQLite's lexical index, with `indexer`'s vectors when given.
  */
 export function sqliteRecall(db: SqliteDatabase, options: {indexer?: EmbeddingIndexer; promptTimeoutMs?: number} = {}): RecallRepository {
-  return new RecallRanker(new SqliteLexicalIndex(db), {
+  return sqliteRanker(db, {
     vectors: options.indexer ? new SqliteVectorRepository(options.indexer) : undefined,
     promptTimeoutMs: options.promptTimeoutMs,
   })

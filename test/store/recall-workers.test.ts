@@ -76,6 +76,23 @@ describe('recall on worker threads', () => {
     }
   })
 
+  it.runIf(existsSync(fileURLToPath(BUILT_WORKER)))('answers as in-process on a store large enough that common words stop selecting', async () => {
+    // Over 5,000 memories the ranker reads word counts through temporary tables of its own
+    // connection (src/store/common-words.ts): a worker's read-only connection must manage too.
+    const inputs = []
+    for (let i = 0; i < 6000; i++) inputs.push({content: `filler ${i} the deploy notes say ${i % 3 === 0 ? 'pipeline' : 'nothing'} today`, agentId: 'default', source: 'test'})
+    store.importMany(inputs)
+    const workers = pool(1)
+    await untilReady(workers, 1)
+    const inProcess = sqliteRanker(db)
+    for (const query of ['deploy pipeline day 3', 'the notes say today', 'staging port']) {
+      const recall = {query, agentId: 'default', limit: 10}
+      const [viaWorker, local] = await Promise.all([workers.recall(recall), inProcess.recall(recall)])
+      expect(viaWorker.hits.map((hit) => hit.memory.id)).toEqual(local.hits.map((hit) => hit.memory.id))
+      expect(viaWorker.hits.length).toBeGreaterThan(0)
+    }
+  })
+
   it.runIf(existsSync(fileURLToPath(BUILT_WORKER)))('sees every write committed before the recall (read-your-writes)', async () => {
     const workers = pool(2)
     await untilReady(workers, 2)

@@ -34,10 +34,11 @@ export const MAX_RECALL_WORKERS = 4
 
 /**
  * How many recall workers suit this machine: one per core but one (the main thread keeps HTTP, auth
- * and writes, ≈ 0.4 ms per request), at least one, at most MAX_RECALL_WORKERS. On 2 cores a second
- * worker served about as much under B4 as one and cost another 20–40 MB of RSS after load
- * (bench/README.md, "B4: 32 clients, recall on worker threads"). `SIGNET_RECALL_WORKERS` overrides
- * it (0 = recall in-process).
+ * and writes, ≈ 0.4 ms per request), at most MAX_RECALL_WORKERS — and none on two cores or fewer.
+ * There one worker served about as much under B4 as in-process recall (it wins only while the other
+ * core is idle, and the clients usually share it) and cost 30–45 MB of RSS after load, which the
+ * 120 MB memory budget cannot spare (bench/README.md, "B4: 32 clients, recall on worker threads").
+ * `SIGNET_RECALL_WORKERS` overrides it (0 = recall in-process).
  */
 export function defaultRecallWorkers(env: NodeJS.ProcessEnv = process.env): number {
   const configured = env.SIGNET_RECALL_WORKERS?.trim()
@@ -45,7 +46,8 @@ export function defaultRecallWorkers(env: NodeJS.ProcessEnv = process.env): numb
     const count = Number(configured)
     if (Number.isInteger(count) && count >= 0) return Math.min(count, MAX_RECALL_WORKERS)
   }
-  return Math.min(MAX_RECALL_WORKERS, Math.max(1, availableParallelism() - 1))
+  const cores = availableParallelism()
+  return cores <= 2 ? 0 : Math.min(MAX_RECALL_WORKERS, cores - 1)
 }
 
 /** The worker's entry: compiled beside this file (dist/store/sqlite/). Absent when running from the TypeScript sources. */

@@ -80,7 +80,8 @@ describe('recall on worker threads', () => {
     // Over 5,000 memories the ranker reads word counts through temporary tables of its own
     // connection (src/store/common-words.ts): a worker's read-only connection must manage too.
     const inputs = []
-    for (let i = 0; i < 6000; i++) inputs.push({content: `filler ${i} the deploy notes say ${i % 3 === 0 ? 'pipeline' : 'nothing'} today`, agentId: 'default', source: 'test'})
+    for (let i = 0; i < 6000; i++)
+      inputs.push({content: `filler ${i} the deploy notes say ${i % 3 === 0 ? 'pipeline' : 'nothing'} today`, agentId: 'default', source: 'test'})
     store.importMany(inputs)
     const workers = pool(1)
     await untilReady(workers, 1)

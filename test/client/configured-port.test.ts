@@ -50,7 +50,11 @@ const HAND_EDITED: Array<[string, string, number]> = [
   ['hostnames as a nested list', 'network:\n  hostnames:\n    - box.tailnet.ts.net\n  port: 4203\n', 4203],
   ['a port key elsewhere', 'agent:\n  name: port\nnetwork:\n  port: 4204\n', 4204],
   ['a top-level list at its key indentation', 'harnesses:\n- codex\n- claude-code\nnetwork:\n  port: 4205\n', 4205],
-  ['quotes and brackets outside network', 'agent:\n  name: "it\'s # mine"\n  description: don\'t [panic\nharnesses: [codex, "claude-code"]\nnetwork:\n  port: 4206\n', 4206],
+  [
+    'quotes and brackets outside network',
+    'agent:\n  name: "it\'s # mine"\n  description: don\'t [panic\nharnesses: [codex, "claude-code"]\nnetwork:\n  port: 4206\n',
+    4206,
+  ],
   ['comments and blank lines everywhere', '# settings\n\nnetwork:   # where it listens\n\n  # the port\n  port: 4207\n\n', 4207],
 ]
 
@@ -97,7 +101,32 @@ describe('portFromAgentYaml', () => {
       seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0
       return seed % n
     }
-    const alphabet = [' ', '  ', '\n', '\n  ', '#', ':', '-', '"', "'", '[', ']', '{', '}', '&a ', '*a', '!!str ', '|', '>', '---\n', '\t', '4', '0', 'port: 4400\n', 'network:\n']
+    const alphabet = [
+      ' ',
+      '  ',
+      '\n',
+      '\n  ',
+      '#',
+      ':',
+      '-',
+      '"',
+      "'",
+      '[',
+      ']',
+      '{',
+      '}',
+      '&a ',
+      '*a',
+      '!!str ',
+      '|',
+      '>',
+      '---\n',
+      '\t',
+      '4',
+      '0',
+      'port: 4400\n',
+      'network:\n',
+    ]
     let answered = 0
     for (let round = 0; round < 3000; round++) {
       let text = STARTER.replace('3850', String(4000 + random(1000)))

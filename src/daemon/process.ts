@@ -8,6 +8,7 @@ import {workspacePaths} from '../config/paths.js'
 import {ensurePrivateDir, PRIVATE_FILE_MODE, restrictToOwner, restrictUserConfigToOwner, restrictWorkspaceToOwner} from '../config/private-files.js'
 import {SignetError} from '../errors.js'
 import {SIGNET_VERSION} from '../version.js'
+import {DAEMON_ENV, DAEMON_NODE_FLAGS} from './memory-settings.js'
 import type {RunningServer} from './server.js'
 
 /** What a running daemon writes to `.daemon/daemon.json` so the CLI can find it. */
@@ -250,10 +251,10 @@ export async function startDaemonInBackground(options: {workspace: string; timeo
   const logFd = openSync(paths.logFile, 'a', PRIVATE_FILE_MODE)
   restrictToOwner(paths.logFile)
   const logOffset = existsSync(paths.logFile) ? readFileSync(paths.logFile).length : 0
-  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'run', '--quiet', '--path', workspace], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, RUN_JS, 'daemon', 'run', '--quiet', '--path', workspace], {
     detached: true,
     stdio: ['ignore', 'ignore', logFd],
-    env: process.env,
+    env: {...DAEMON_ENV, ...process.env},
   })
   closeSync(logFd)
   let exitCode: number | null = null

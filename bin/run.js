@@ -8,26 +8,34 @@
 // Everything else, including `--help` for these, goes to oclif.
 const path = require('node:path')
 
-/**
- * Which installation a cache belongs to (FNV-1a of the bundle's path, without loading node:crypto):
- * two installs of signet for one user (a global one and a checkout, say) keep a cache each instead
- * of deleting each other's on every run.
- */
-function installId(bundlePath) {
+/** FNV-1a of a string, base 36: a short file-name-safe id, without loading node:crypto. */
+function shortHash(text) {
   let hash = 0x811c9dc5
-  for (let i = 0; i < bundlePath.length; i++) hash = Math.imul(hash ^ bundlePath.charCodeAt(i), 0x01000193)
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
   return (hash >>> 0).toString(36)
+}
+
+/**
+ * Which caches are this process's: the installation (two installs of signet for one user, a global
+ * one and a checkout say, keep a cache each instead of deleting each other's on every run) and the
+ * node flags it runs with. V8 rejects a cache written under other flags, and the daemon runs with
+ * its own (src/daemon/memory-settings.ts): sharing one file, the daemon and the CLI would each throw the
+ * other's away.
+ */
+function cachePrefix(name, bundlePath) {
+  const flags = process.execArgv.length > 0 ? `~${shortHash(process.execArgv.join(' '))}` : ''
+  return `${name}-${shortHash(bundlePath)}${flags}-`
 }
 
 /**
  * Loads a bundle from dist/ (hook.cjs, cli.cjs) with a V8 code cache kept in the user's cache
  * directory: compiling the hook bundle costs ~5 ms per prompt, reusing the machine code from the
  * previous run ~1 ms; the CLI bundle is larger and gains more. The cache is keyed by the bundle's
- * name, size and mtime and by the Node version (V8 rejects a mismatched cache anyway), written after
- * the first run so it holds the functions that run actually used, and replaced atomically. With
- * `register`, the bundle goes in require's cache under its path, so a later `require()` of the same
- * file (oclif loads its commands from dist/cli.cjs by path) gets this instance. Any problem with the
- * cache means a plain load: it is only ever a speed-up.
+ * name, size and mtime, by the Node version and by the node flags (V8 rejects a mismatched cache
+ * anyway), written after the first run so it holds the functions that run actually used, and
+ * replaced atomically. With `register`, the bundle goes in require's cache under its path, so a
+ * later `require()` of the same file (oclif loads its commands from dist/cli.cjs by path) gets this
+ * instance. Any problem with the cache means a plain load: it is only ever a speed-up.
  */
 function loadBundle(name, {register = false} = {}) {
   const fs = require('node:fs')
@@ -42,7 +50,7 @@ function loadBundle(name, {register = false} = {}) {
     cacheFile = path.join(
       cacheBase,
       'signet',
-      `${name}-${installId(bundlePath)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`,
+      `${cachePrefix(name, bundlePath)}${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`,
     )
     // The bundles are ASCII (scripts/bundle-*.mjs): latin1 skips UTF-8 decoding of megabytes.
     source = fs.readFileSync(bundlePath, 'latin1')
@@ -77,8 +85,9 @@ function loadBundle(name, {register = false} = {}) {
         // killed writer left behind (older than a minute: a live writer renames within milliseconds).
         const dir = path.dirname(cacheFile)
         for (const entryName of fs.readdirSync(dir)) {
-          // This install's other builds, and caches named before install ids (`hook-<size>-<mtime>-v…`).
-          const ours = entryName.startsWith(`${name}-${installId(bundlePath)}-`) || new RegExp(`^${name}-\\d+-\\d+-v`).test(entryName)
+          // This install's other builds under the same flags, and caches named before install ids
+          // (`hook-<size>-<mtime>-v…`).
+          const ours = entryName.startsWith(cachePrefix(name, bundlePath)) || new RegExp(`^${name}-\\d+-\\d+-v`).test(entryName)
           if (!ours || entryName === path.basename(cacheFile)) continue
           const entry = path.join(dir, entryName)
           if (entryName.endsWith('.v8cache') || (/\.v8cache\.\d+$/.test(entryName) && Date.now() - fs.statSync(entry).mtimeMs > 60_000))

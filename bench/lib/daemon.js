@@ -4,7 +4,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {parseDocument} from 'yaml'
 
@@ -43,13 +43,30 @@ export async function makeWorkspace({embedding} = {}) {
 }
 
 /**
- * A real daemon process (`signet daemon run`) on a free loopback port in the given workspace.
- * Resolves once /health answers.
+ * The node flags and environment `signet daemon start` and the service units give the daemon
+ * (src/daemon/memory-settings.ts), from the build under test; none for a build older than them.
+ */
+export async function daemonSettings() {
+  try {
+    const settings = await import(pathToFileURL(path.join(ROOT, 'dist/daemon/memory-settings.js')).href)
+    return {flags: [...settings.DAEMON_NODE_FLAGS], env: {...settings.DAEMON_ENV}}
+  } catch {
+    return {flags: [], env: {}}
+  }
+}
+
+/**
+ * A real daemon process (`signet daemon run`) on a free loopback port in the given workspace, run
+ * as `signet daemon start` runs it (its node flags, then `nodeArgs`). Resolves once /health answers.
  */
 export async function startDaemon(ws, {nodeArgs = []} = {}) {
   const port = await freePort()
   const env = {...ws.env, SIGNET_PORT: String(port)}
-  const child = spawn(process.execPath, [...nodeArgs, RUN_JS, 'daemon', 'run', '--quiet'], {env, stdio: ['ignore', 'ignore', 'pipe']})
+  const settings = await daemonSettings()
+  const child = spawn(process.execPath, [...settings.flags, ...nodeArgs, RUN_JS, 'daemon', 'run', '--quiet'], {
+    env: {...settings.env, ...env},
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let stderr = ''
   child.stderr.on('data', (chunk) => (stderr += chunk))
   const url = `http://127.0.0.1:${port}`

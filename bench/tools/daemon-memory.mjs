@@ -1,24 +1,32 @@
 // Where the daemon's memory goes under B4 load (B6): RSS split into anonymous and file-backed
 // (/proc/<pid>/smaps_rollup), the V8 heap from --trace-gc (committed, and live after the last full
-// GC), after each of three B4 runs on a 10k store. Extra arguments are node flags for the daemon:
-//   node bench/tools/daemon-memory.mjs [seconds=20] [--max-semi-space-size=4 …]
+// GC), after each of three B4 runs on a 10k store. The daemon runs with the node flags and
+// environment `signet daemon start` gives it (src/daemon/memory-settings.ts); extra arguments replace
+// the flags (`none`: no flags), and a variable set in the environment wins:
+//   node bench/tools/daemon-memory.mjs [seconds=20] [--max-semi-space-size=8 … | none]
 import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 
-import {freePort, makeWorkspace, RUN_JS} from '../lib/daemon.js'
+import {cpuMs, daemonSettings, freePort, makeWorkspace, RUN_JS} from '../lib/daemon.js'
 import {benchConcurrency, samplePrompts, seedMemories} from '../lib/figures.js'
 import {loadLocomo} from '../lib/locomo.js'
 
+const pick = (env, names) => Object.fromEntries(names.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]))
 const seconds = Number(process.argv[2] ?? 20)
-const nodeFlags = process.argv.slice(3)
+const given = process.argv.slice(3)
+const settings = await daemonSettings()
+const nodeFlags = given.length === 0 ? settings.flags : given.filter((flag) => flag !== 'none')
+console.log(
+  `daemon node flags: ${nodeFlags.join(' ') || '(none)'}; environment: ${JSON.stringify({...settings.env, ...pick(process.env, Object.keys(settings.env))})}`,
+)
 const ws = await makeWorkspace()
 await seedMemories(ws.workspace, 10_000)
 const port = await freePort()
 // --trace-gc prints to stdout, which the daemon (--quiet) does not otherwise use.
 const child = spawn(process.execPath, ['--trace-gc', ...nodeFlags, RUN_JS, 'daemon', 'run', '--quiet'], {
-  env: {...ws.env, SIGNET_PORT: String(port)},
+  env: {...settings.env, ...ws.env, SIGNET_PORT: String(port)},
   stdio: ['ignore', 'pipe', 'ignore'],
 })
 const gc = []
@@ -53,7 +61,7 @@ const daemon = {
       request.end(payload)
     })
   },
-  cpuMs: () => null,
+  cpuMs: () => cpuMs(child.pid),
 }
 
 /** `Scavenge 48.1 (99.6) -> 34.4 (99.6) MB`: used (committed) before -> after. */
@@ -78,7 +86,7 @@ try {
   for (let run = 0; run < 3; run++) {
     const result = await benchConcurrency(daemon, {seconds, prompts, round: run})
     await new Promise((resolve) => setTimeout(resolve, 1000))
-    report(`after run ${run + 1}`, `; ${result.requests} requests, ${result.errors} errors`)
+    report(`after run ${run + 1}`, `; ${result.requests} requests, ${result.errors} errors, daemon CPU ${result.daemon_cpu_ms_per_request} ms/request`)
   }
 } finally {
   agent.destroy()

@@ -1,10 +1,10 @@
-import {existsSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 
-import {loadAgentConfig} from '../config/agent-config.js'
 import {parsePort} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
 import {resolveWorkspace} from '../config/workspace.js'
 import {storedConnectionSync} from '../credentials/credential-store.js'
+import {portFromAgentYaml} from './configured-port.js'
 import {DaemonClient} from './daemon-client.js'
 import {chooseDaemonEndpoint, type DaemonEndpoint, envApiKey, envDaemonUrl} from './daemon-endpoint.js'
 import {DEFAULT_DAEMON_PORT} from './daemon-url.js'
@@ -57,15 +57,26 @@ function defaultWorkspace(): string | undefined {
   }
 }
 
-/** Where the daemon listens on TCP, for display only: daemon.json is gone while it is down. */
+/**
+ * Where the daemon listens on TCP, for display only: daemon.json is gone while it is down. An
+ * agent.yaml laid out in a way the line reader is not sure of names the daemon by its socket.
+ */
 function configuredUrl(workspace: string): string {
-  let port = DEFAULT_DAEMON_PORT
+  const paths = workspacePaths(workspace)
+  let port = agentYamlPort(paths.agentYaml)
   try {
-    if (existsSync(workspacePaths(workspace).agentYaml)) port = loadAgentConfig(workspace).network.port
-    port = parsePort(process.env.SIGNET_PORT, port)
+    if (process.env.SIGNET_PORT?.trim()) port = parsePort(process.env.SIGNET_PORT, DEFAULT_DAEMON_PORT)
   } catch {
-    // an unreadable agent.yaml or a bad SIGNET_PORT only costs the port shown in messages: the
-    // endpoint itself is the socket, as for the hook (`signet daemon start` reports the bad value)
+    // a bad SIGNET_PORT only costs the port shown in messages: the endpoint itself is the socket,
+    // as for the hook (`signet daemon start` reports the bad value)
   }
-  return `http://127.0.0.1:${port}`
+  return port === undefined ? `unix:${paths.socketFile}` : `http://127.0.0.1:${port}`
+}
+
+function agentYamlPort(file: string): number | undefined {
+  try {
+    return portFromAgentYaml(readFileSync(file, 'utf8'))
+  } catch {
+    return DEFAULT_DAEMON_PORT // no agent.yaml (defaults apply), or one `signet daemon start` will report
+  }
 }

@@ -6,11 +6,9 @@ import {z} from 'zod'
 
 import {ConfigError} from '../errors.js'
 import {MAX_INJECT_CHARS} from '../hooks/inject-format.js'
-import {redactDatabaseUrl} from './database-url.js'
+import {POSTGRES_URL, redactDatabaseUrl} from './database-url.js'
 import {workspacePaths} from './paths.js'
 
-/** A PostgreSQL connection URL (`postgres://` or `postgresql://`), for storage.url and SIGNET_DATABASE_URL. */
-export const POSTGRES_URL = /^postgres(?:ql)?:\/\/\S+$/i
 const POSTGRES_URL_HINT = 'a PostgreSQL URL such as postgres://signet@db.internal:5432/signet'
 
 /** Settings whose value may hold a secret: an error names them without echoing the value. */

@@ -1,3 +1,6 @@
+/** A PostgreSQL connection URL (`postgres://` or `postgresql://`), for storage.url and SIGNET_DATABASE_URL. */
+export const POSTGRES_URL = /^postgres(?:ql)?:\/\/\S+$/i
+
 /**
  * A PostgreSQL connection URL with its password masked, for logs, errors and status output. The
  * URL itself (agent.yaml `storage.url` or SIGNET_DATABASE_URL) may carry a password; nothing

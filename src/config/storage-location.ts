@@ -1,8 +1,8 @@
 import {homedir} from 'node:os'
 import path from 'node:path'
 
-import {type AgentConfig, POSTGRES_URL} from './agent-config.js'
-import {redactDatabaseUrl} from './database-url.js'
+import type {AgentConfig} from './agent-config.js'
+import {POSTGRES_URL, redactDatabaseUrl} from './database-url.js'
 import type {WorkspacePaths} from './paths.js'
 import {resolveStorageSettings} from './storage-settings.js'
 import {ConfigError} from '../errors.js'

@@ -1,6 +1,6 @@
 import {ConfigError} from '../errors.js'
-import {type AgentConfig, POSTGRES_URL} from './agent-config.js'
-import {redactDatabaseUrl} from './database-url.js'
+import type {AgentConfig} from './agent-config.js'
+import {POSTGRES_URL, redactDatabaseUrl} from './database-url.js'
 
 export type StorageBackendName = AgentConfig['storage']['backend']
 

@@ -3,12 +3,12 @@ import {closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFi
 import {request as httpRequest} from 'node:http'
 import {fileURLToPath} from 'node:url'
 
-import {loadAgentConfig} from '../config/agent-config.js'
 import {type ListenSettings, resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
 import {ensurePrivateDir, PRIVATE_FILE_MODE, restrictToOwner, restrictUserConfigToOwner, restrictWorkspaceToOwner} from '../config/private-files.js'
 import {SignetError} from '../errors.js'
 import {SIGNET_VERSION} from '../version.js'
+import {DAEMON_ENV, DAEMON_NODE_FLAGS} from './memory-settings.js'
 import type {RunningServer} from './server.js'
 
 /** What a running daemon writes to `.daemon/daemon.json` so the CLI can find it. */
@@ -55,6 +55,15 @@ export function agentYamlValidatedByDaemon(workspace: string, state: DaemonState
       ? now === then
       : now.size === then.size && now.mtimeMs === then.mtimeMs && now.ctimeMs === then.ctimeMs && now.ino === then.ino
   return same ? {agentName: state.agentName} : undefined
+}
+
+/**
+ * The settings schema (zod and yaml), loaded when a daemon is started or checked: `daemon status`,
+ * `status` and the workspace commands import this module and mostly read no agent.yaml (B5 in
+ * bench/README.md).
+ */
+function loadAgentConfigModule(): Promise<typeof import('../config/agent-config.js')> {
+  return import('../config/agent-config.js')
 }
 
 export interface DaemonProcessStatus {
@@ -137,7 +146,7 @@ export async function runDaemonInForeground(options: {workspace: string; echoLog
   // Stamped before it is read: a write after this point changes the stamp, so the CLI never takes a
   // file this check did not see for validated.
   const agentYaml = fileStamp(workspacePaths(workspace).agentYaml)
-  const config = loadAgentConfig(workspace) // refuse to start on an invalid agent.yaml before touching anything
+  const config = (await loadAgentConfigModule()).loadAgentConfig(workspace) // refuse to start on an invalid agent.yaml before touching anything
   acquireLock(workspace)
   // Installs made before every data file was owner-only are repaired on their next start.
   restrictWorkspaceToOwner(workspacePaths(workspace))
@@ -196,7 +205,7 @@ export interface StartResult {
  * before it stops anything, so a broken config never takes a healthy daemon down.
  */
 export async function checkDaemonCanStart(workspace: string): Promise<ListenSettings> {
-  const listen = resolveListenSettings(loadAgentConfig(workspace))
+  const listen = resolveListenSettings((await loadAgentConfigModule()).loadAgentConfig(workspace))
   await refuseDatabaseFromNewerSignet(workspacePaths(workspace).dbPath)
   const running = daemonProcessStatus(workspace)
   const heldByUs = running.running && running.state?.port === listen.port
@@ -230,7 +239,7 @@ async function refuseDatabaseFromNewerSignet(dbPath: string): Promise<void> {
 export async function startDaemonInBackground(options: {workspace: string; timeoutMs?: number}): Promise<StartResult> {
   const {workspace} = options
   const paths = workspacePaths(workspace)
-  const listen = resolveListenSettings(loadAgentConfig(workspace))
+  const listen = resolveListenSettings((await loadAgentConfigModule()).loadAgentConfig(workspace))
   const status = daemonProcessStatus(workspace)
   if (status.running) {
     const where = status.state?.url ? ` at ${status.state.url}` : ''
@@ -242,10 +251,10 @@ export async function startDaemonInBackground(options: {workspace: string; timeo
   const logFd = openSync(paths.logFile, 'a', PRIVATE_FILE_MODE)
   restrictToOwner(paths.logFile)
   const logOffset = existsSync(paths.logFile) ? readFileSync(paths.logFile).length : 0
-  const child = spawn(process.execPath, [RUN_JS, 'daemon', 'run', '--quiet', '--path', workspace], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, RUN_JS, 'daemon', 'run', '--quiet', '--path', workspace], {
     detached: true,
     stdio: ['ignore', 'ignore', logFd],
-    env: process.env,
+    env: {...DAEMON_ENV, ...process.env},
   })
   closeSync(logFd)
   let exitCode: number | null = null

@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs'
 
-import {type AgentConfig, loadAgentConfig} from '../config/agent-config.js'
+import type {AgentConfig} from '../config/agent-config.js'
 import {resolveListenSettings} from '../config/network.js'
 import {workspacePaths} from '../config/paths.js'
 import {resolveStorageSettings} from '../config/storage-settings.js'
@@ -50,6 +50,8 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
   let config: AgentConfig | undefined
   if (exists && !validated) {
     try {
+      // Loaded only here: while the daemon vouches for agent.yaml, `status` parses none (B5 in bench/README.md).
+      const {loadAgentConfig} = await import('../config/agent-config.js')
       config = loadAgentConfig(workspace.path)
     } catch (error) {
       warnings.push((error as Error).message)

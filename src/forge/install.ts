@@ -54,7 +54,7 @@ export interface ForgeInstallOptions {
 export async function installForge(options: ForgeInstallOptions = {}): Promise<ForgeInstallResult> {
   const env = options.env ?? process.env
   const platform = detectForgePlatform(options.platform, options.arch)
-  const release = resolveReleaseSource({workspace: options.workspace, env})
+  const release = await resolveReleaseSource({workspace: options.workspace, env})
   let version: string
   if (options.version) {
     version = normalizeForgeVersion(options.version)

@@ -1,6 +1,5 @@
 import {existsSync} from 'node:fs'
 
-import {loadAgentConfig} from '../config/agent-config.js'
 import {workspacePaths} from '../config/paths.js'
 import {SignetError} from '../errors.js'
 
@@ -22,11 +21,13 @@ export interface ReleaseSource {
 }
 
 /** Release base URL: SIGNET_FORGE_RELEASE_URL → agent.yaml `forge.releaseUrl` → the default. */
-export function resolveReleaseSource(options: {workspace?: string; env?: NodeJS.ProcessEnv} = {}): ReleaseSource {
+export async function resolveReleaseSource(options: {workspace?: string; env?: NodeJS.ProcessEnv} = {}): Promise<ReleaseSource> {
   const env = options.env ?? process.env
   const fromEnv = env.SIGNET_FORGE_RELEASE_URL?.trim()
   if (fromEnv) return {baseUrl: parseReleaseBaseUrl(fromEnv, 'SIGNET_FORGE_RELEASE_URL'), origin: 'env'}
   if (options.workspace && existsSync(workspacePaths(options.workspace).agentYaml)) {
+    // Loaded here only: `status` imports this module and reads no agent.yaml for Forge (B5 in bench/README.md).
+    const {loadAgentConfig} = await import('../config/agent-config.js')
     const configured = loadAgentConfig(options.workspace).forge?.releaseUrl
     if (configured) return {baseUrl: parseReleaseBaseUrl(configured, 'agent.yaml forge.releaseUrl'), origin: 'agent.yaml'}
   }

@@ -50,7 +50,7 @@ export async function forgeStatus(options: {workspace?: string; env?: NodeJS.Pro
   let releaseUrlOrigin: string | null = null
   let releaseUrlError: string | null = null
   try {
-    const release = resolveReleaseSource({workspace: options.workspace, env})
+    const release = await resolveReleaseSource({workspace: options.workspace, env})
     releaseUrl = release.baseUrl
     releaseUrlOrigin = release.origin
   } catch (error) {

@@ -1,5 +1,6 @@
 import path from 'node:path'
 
+import {DAEMON_ENV} from '../daemon/memory-settings.js'
 import {LAUNCHD_LABEL, serviceArguments, type ServiceSpec} from './service-spec.js'
 
 function xml(value: string): string {
@@ -10,6 +11,9 @@ function xml(value: string): string {
 export function renderLaunchdPlist(spec: ServiceSpec): string {
   const args = serviceArguments(spec)
     .map((arg) => `    <string>${xml(arg)}</string>`)
+    .join('\n')
+  const environment = Object.entries({NO_COLOR: '1', ...DAEMON_ENV})
+    .map(([name, value]) => `    <key>${xml(name)}</key>\n    <string>${xml(value)}</string>`)
     .join('\n')
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -26,8 +30,7 @@ ${args}
   <string>${xml(spec.workspace)}</string>
   <key>EnvironmentVariables</key>
   <dict>
-    <key>NO_COLOR</key>
-    <string>1</string>
+${environment}
   </dict>
   <key>RunAtLoad</key>
   <true/>

@@ -2,7 +2,9 @@ import {homedir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-/** What a user service runs: `<node> <bin/run.js> daemon run --quiet --path <workspace>`, all absolute. */
+import {DAEMON_NODE_FLAGS} from '../daemon/memory-settings.js'
+
+/** What a user service runs: `<node> <daemon flags> <bin/run.js> daemon run --quiet --path <workspace>`, all absolute. */
 export interface ServiceSpec {
   nodePath: string
   runJs: string
@@ -21,7 +23,7 @@ export function defaultServiceSpec(workspace: string): ServiceSpec {
 }
 
 export function serviceArguments(spec: ServiceSpec): string[] {
-  return [spec.nodePath, spec.runJs, 'daemon', 'run', '--quiet', '--path', spec.workspace]
+  return [spec.nodePath, ...DAEMON_NODE_FLAGS, spec.runJs, 'daemon', 'run', '--quiet', '--path', spec.workspace]
 }
 
 /** `~/.config/systemd/user/signet.service`, following XDG_CONFIG_HOME like systemd does. */

@@ -1,3 +1,4 @@
+import {DAEMON_ENV} from '../daemon/memory-settings.js'
 import {serviceArguments, type ServiceSpec} from './service-spec.js'
 
 /** systemd expands `%` specifiers and `$` variables even inside quotes: double them to keep them literal. */
@@ -26,6 +27,7 @@ export function renderSystemdUnit(spec: ServiceSpec): string {
     `ExecStart=${exec}`,
     `WorkingDirectory=${escapeSystemdText(spec.workspace)}`,
     'Environment=NO_COLOR=1',
+    ...Object.entries(DAEMON_ENV).map(([name, value]) => `Environment=${name}=${value}`),
     // `daemon run` exits 0 on SIGTERM after draining; anything else is a crash worth a restart.
     'Restart=on-failure',
     'RestartSec=2',

@@ -1,10 +1,11 @@
 import {spawn} from 'node:child_process'
-import {chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {DAEMON_NODE_FLAGS} from '../../src/daemon/memory-settings.js'
 import {RUN_JS} from '../helpers/cli.js'
 
 /*
@@ -30,6 +31,7 @@ afterAll(() => rmSync(home, {recursive: true, force: true}))
 function run(
   args: string[],
   runJs = RUN_JS,
+  nodeFlags: readonly string[] = [],
 ): Promise<{code: number | null; stdout: string; stderr: string; loaded: {commonjs: string[]; esmLoaderParts: string[]}}> {
   const report = path.join(home, `loaded-${args.join('-')}.json`)
   const preload = path.join(home, 'report-loaded.cjs')
@@ -41,7 +43,7 @@ function run(
   })))\n`,
   )
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', preload, runJs, ...args], {
+    const child = spawn(process.execPath, [...nodeFlags, '--require', preload, runJs, ...args], {
       env: {...env, SIGNET_TEST_LOADED_REPORT: report},
       cwd: home,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,6 +107,20 @@ describe('CLI start-up', () => {
       env = saved
     }
     expect(readFileSync(runs, 'utf8').trim().split('\n')).toHaveLength(1)
+  })
+
+  it("the daemon's node flags get a code cache of their own: the CLI's is neither rejected nor rewritten", async () => {
+    const cacheDir = path.join(home, '.cache', 'signet')
+    rmSync(cacheDir, {recursive: true, force: true})
+    const caches = () => readdirSync(cacheDir).filter((name) => name.startsWith('cli-') && name.endsWith('.v8cache'))
+    expect((await run(['daemon', 'status', '--json'])).code).toBe(0)
+    const [cli] = caches()
+    const written = statSync(path.join(cacheDir, cli)).ino
+    // As `signet daemon start` and the service units run it (src/daemon/memory-settings.ts).
+    expect((await run(['daemon', 'status', '--json'], RUN_JS, DAEMON_NODE_FLAGS)).code).toBe(0)
+    expect(caches()).toHaveLength(2)
+    expect((await run(['daemon', 'status', '--json'])).code).toBe(0)
+    expect(statSync(path.join(cacheDir, cli)).ino).toBe(written)
   })
 
   it("two installs for one user keep a code cache each instead of deleting each other's", async () => {

@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {DAEMON_NODE_FLAGS} from '../../src/daemon/memory-settings.js'
 import {freePort, runCli} from '../helpers/cli.js'
 import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
 
@@ -43,6 +44,13 @@ describe('signet daemon lifecycle', () => {
     })
     for (const key of ['running', 'pid', 'version', 'uptime', 'url', 'bindHost', 'networkMode', 'authMode', 'workspace', 'dbPath', 'memoryCount']) {
       expect(report, key).toHaveProperty(key)
+    }
+    // The daemon runs with its node flags and environment (its heap kept small, B6 in bench/README.md).
+    if (process.platform === 'linux') {
+      const argv = readFileSync(`/proc/${report.pid}/cmdline`, 'utf8').split('\0')
+      expect(argv.slice(1, 1 + DAEMON_NODE_FLAGS.length)).toEqual(DAEMON_NODE_FLAGS)
+      expect(argv).toContain('--max-semi-space-size=2')
+      expect(readFileSync(`/proc/${report.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2')
     }
 
     const again = await runCli(['daemon', 'start'], {env})

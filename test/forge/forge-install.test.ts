@@ -143,14 +143,14 @@ describe('release helpers', () => {
     expect(compareForgeVersions('2.0.0', '2.0.0')).toBe(0)
   })
 
-  it('resolves the release URL from env, then agent.yaml, then the default; bad URLs are named', () => {
+  it('resolves the release URL from env, then agent.yaml, then the default; bad URLs are named', async () => {
     const workspace = mkdtempSync(path.join(tmpdir(), 'signet-forge-ws-'))
     try {
       writeFileSync(path.join(workspace, 'agent.yaml'), 'forge:\n  releaseUrl: https://mirror.example.com/forge/\n')
-      expect(resolveReleaseSource({workspace, env: {}})).toEqual({baseUrl: 'https://mirror.example.com/forge', origin: 'agent.yaml'})
-      expect(resolveReleaseSource({workspace, env: {SIGNET_FORGE_RELEASE_URL: 'http://127.0.0.1:9/x'}}).origin).toBe('env')
-      expect(resolveReleaseSource({env: {}}).origin).toBe('default')
-      expect(() => resolveReleaseSource({env: {SIGNET_FORGE_RELEASE_URL: 'ftp://x'}})).toThrow(/SIGNET_FORGE_RELEASE_URL must use http or https/)
+      await expect(resolveReleaseSource({workspace, env: {}})).resolves.toEqual({baseUrl: 'https://mirror.example.com/forge', origin: 'agent.yaml'})
+      expect((await resolveReleaseSource({workspace, env: {SIGNET_FORGE_RELEASE_URL: 'http://127.0.0.1:9/x'}})).origin).toBe('env')
+      expect((await resolveReleaseSource({env: {}})).origin).toBe('default')
+      await expect(resolveReleaseSource({env: {SIGNET_FORGE_RELEASE_URL: 'ftp://x'}})).rejects.toThrow(/SIGNET_FORGE_RELEASE_URL must use http or https/)
     } finally {
       rmSync(workspace, {recursive: true, force: true})
     }

@@ -30,9 +30,13 @@ function specFor(workspace: string): ServiceSpec {
 }
 
 describe('systemd user unit', () => {
-  it('runs `signet daemon run` for the workspace with absolute paths and restarts on failure', () => {
+  it("runs `signet daemon run` for the workspace with absolute paths, the daemon's node flags, and restarts on failure", () => {
     const unit = renderSystemdUnit(specFor('/home/ada/.agents'))
-    expect(unit).toContain(`ExecStart=${process.execPath} ${RUN_JS} daemon run --quiet --path /home/ada/.agents\n`)
+    // The heap kept small under load (B6 in bench/README.md): flags for node, before bin/run.js.
+    expect(unit).toContain(
+      `ExecStart=${process.execPath} --max-semi-space-size=2 --heap-growing-percent=50 ${RUN_JS} daemon run --quiet --path /home/ada/.agents\n`,
+    )
+    expect(unit).toMatch(/^Environment=MALLOC_ARENA_MAX=2$/m)
     expect(unit).toMatch(/^Restart=on-failure$/m)
     expect(unit).toMatch(/^WantedBy=default.target$/m)
     expect(unit).toMatch(/^WorkingDirectory=\/home\/ada\/.agents$/m)
@@ -78,9 +82,22 @@ describe('launchd agent', () => {
     expect(plist).toContain('<string>ai.signet.daemon</string>')
     const args = [...plist.matchAll(/<string>([^<]*)<\/string>/g)].map((match) => match[1])
     const start = args.indexOf(process.execPath)
-    expect(args.slice(start, start + 7)).toEqual([process.execPath, RUN_JS, 'daemon', 'run', '--quiet', '--path', '/Users/ada/R&amp;D &lt;agent&gt;'])
+    expect(args.slice(start, start + 9)).toEqual([
+      process.execPath,
+      '--max-semi-space-size=2',
+      '--heap-growing-percent=50',
+      RUN_JS,
+      'daemon',
+      'run',
+      '--quiet',
+      '--path',
+      '/Users/ada/R&amp;D &lt;agent&gt;',
+    ])
     expect(plist).toMatch(/<key>KeepAlive<\/key>\s*<dict>\s*<key>SuccessfulExit<\/key>\s*<false\/>/)
     expect(plist).toMatch(/<key>RunAtLoad<\/key>\s*<true\/>/)
+    expect(plist).toMatch(
+      /<key>EnvironmentVariables<\/key>\s*<dict>\s*<key>NO_COLOR<\/key>\s*<string>1<\/string>\s*<key>MALLOC_ARENA_MAX<\/key>\s*<string>2<\/string>/,
+    )
     if (plutil) {
       const file = path.join(temp.home, 'ai.signet.daemon.plist')
       writeFileSync(file, plist)

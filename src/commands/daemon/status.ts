@@ -1,6 +1,5 @@
 import {SignetCommand} from '../../cli/base-command.js'
 import {clientForEndpoint, resolveDaemonEndpoint} from '../../client/resolve-endpoint.js'
-import {loadAgentConfig} from '../../config/agent-config.js'
 import {type ListenSettings, resolveListenSettings} from '../../config/network.js'
 import {workspacePaths} from '../../config/paths.js'
 import {agentYamlValidatedByDaemon, daemonProcessStatus} from '../../daemon/process.js'
@@ -35,8 +34,10 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
     // An invalid agent.yaml must not hide a daemon that runs (it started from an earlier, valid file).
     let listen: ListenSettings | undefined
     let configProblem: string | undefined
-    const readConfig = () => {
+    // The settings schema loads only when agent.yaml has to be read (B5 in bench/README.md).
+    const readConfig = async () => {
       try {
+        const {loadAgentConfig} = await import('../../config/agent-config.js')
         listen = resolveListenSettings(loadAgentConfig(workspace.path))
       } catch (error) {
         if (!processStatus.running) throw error
@@ -45,7 +46,7 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
     }
     // The daemon validated this very agent.yaml at start: its /api/status answer says all the file would.
     const validatedByDaemon = processStatus.running && agentYamlValidatedByDaemon(workspace.path, processStatus.state) !== undefined
-    if (!validatedByDaemon) readConfig()
+    if (!validatedByDaemon) await readConfig()
     const endpoint = resolveDaemonEndpoint({workspace: workspace.path, asOwner: true})
     const report: DaemonStatusReport = {
       running: false,
@@ -81,7 +82,7 @@ export default class DaemonStatus extends SignetCommand<typeof DaemonStatus> {
         report.version = processStatus.state?.version ?? null
         report.warning = `the daemon process runs but /api/status failed: ${(error as Error).message}`
         if (validatedByDaemon) {
-          readConfig()
+          await readConfig()
           Object.assign(report, {
             bindHost: listen?.bindHost ?? report.bindHost,
             networkMode: listen?.networkMode ?? 'unknown',

@@ -15,6 +15,9 @@ function shortHash(text) {
   return (hash >>> 0).toString(36)
 }
 
+/** Node options that load a module first and do not change what V8 compiles: they do not key the cache. */
+const PRELOAD_FLAGS = new Set(['--require', '-r', '--import'])
+
 /**
  * Which caches are this process's: the installation (two installs of signet for one user, a global
  * one and a checkout say, keep a cache each instead of deleting each other's on every run) and the
@@ -23,7 +26,10 @@ function shortHash(text) {
  * other's away.
  */
 function cachePrefix(name, bundlePath) {
-  const flags = process.execArgv.length > 0 ? `~${shortHash(process.execArgv.join(' '))}` : ''
+  const v8Flags = process.execArgv.filter(
+    (arg, index, all) => !PRELOAD_FLAGS.has(arg) && !PRELOAD_FLAGS.has(all[index - 1]) && !/^--(require|import)=/.test(arg),
+  )
+  const flags = v8Flags.length > 0 ? `~${shortHash(v8Flags.join(' '))}` : ''
   return `${name}-${shortHash(bundlePath)}${flags}-`
 }
 

@@ -64,15 +64,9 @@ This file is shared by every harness connected to Signet. Edit it here; Signet c
 into each harness's instruction file.
 `
 
-/** Create a fresh workspace layout. Existing files are never overwritten. */
-export function initWorkspace(dir: string, options: {agentName?: string} = {}): void {
-  const paths = workspacePaths(dir)
-  mkdirSync(paths.skillsDir, {recursive: true})
-  // Memories, transcripts, keys and logs live here: owner-only whatever the umask.
-  ensurePrivateDir(paths.memoryDir)
-  ensurePrivateDir(paths.daemonDir)
-  const name = options.agentName ?? 'signet'
-  const agentYaml = [
+/** The agent.yaml a new workspace starts with. */
+export function starterAgentYaml(name: string): string {
+  return [
     'version: 1',
     'agent:',
     `  name: ${JSON.stringify(name)}`,
@@ -86,6 +80,17 @@ export function initWorkspace(dir: string, options: {agentName?: string} = {}): 
     'harnesses: []',
     '',
   ].join('\n')
+}
+
+/** Create a fresh workspace layout. Existing files are never overwritten. */
+export function initWorkspace(dir: string, options: {agentName?: string} = {}): void {
+  const paths = workspacePaths(dir)
+  mkdirSync(paths.skillsDir, {recursive: true})
+  // Memories, transcripts, keys and logs live here: owner-only whatever the umask.
+  ensurePrivateDir(paths.memoryDir)
+  ensurePrivateDir(paths.daemonDir)
+  const name = options.agentName ?? 'signet'
+  const agentYaml = starterAgentYaml(name)
   writeIfMissing(paths.agentYaml, agentYaml)
   writeIfMissing(paths.agentsMd, DEFAULT_AGENTS_MD)
   writeIfMissing(paths.gitignore, '.daemon/\nmemory/*.db\nmemory/*.db-*\n')

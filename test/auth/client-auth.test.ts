@@ -3,34 +3,17 @@ import {createServer, type IncomingHttpHeaders} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {DaemonClient, DaemonRequestError} from '../../src/client/daemon-client.js'
 import {createDaemonClient, resolveDaemonEndpoint} from '../../src/client/resolve-endpoint.js'
 import {SIGNET_VERSION} from '../../src/version.js'
 import {startTestDaemon, type TestDaemon} from '../helpers/daemon.js'
-import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
+import {useTempHomeInProcess} from '../helpers/temp-home.js'
 
 const ENV_KEYS = ['SIGNET_API_KEY', 'SIGNET_TOKEN', 'SIGNET_DAEMON_URL', 'SIGNET_PORT', 'XDG_CONFIG_HOME', 'HOME']
-let saved: Record<string, string | undefined>
-let temp: TempHome
-
-beforeEach(() => {
-  saved = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]))
-  temp = makeTempHome()
-  for (const key of ENV_KEYS) delete process.env[key]
-  // No stored connection from the real user's config may leak into these tests.
-  process.env.HOME = temp.home
-  process.env.XDG_CONFIG_HOME = path.join(temp.home, '.config')
-})
-
-afterEach(() => {
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key]
-    else process.env[key] = value
-  }
-  temp.cleanup()
-})
+// No stored connection from the real user's config may leak into these tests.
+const temp = useTempHomeInProcess(ENV_KEYS, {keychain: true})
 
 describe('which key the client sends', () => {
   it('SIGNET_TOKEN is an alias of SIGNET_API_KEY; SIGNET_API_KEY wins', () => {
@@ -41,7 +24,7 @@ describe('which key the client sends', () => {
   })
 
   it('reaches the local daemon only through its socket: no admin token and no TCP dial, a key only if one is set', () => {
-    const workspace = temp.workspace
+    const workspace = temp().workspace
     mkdirSync(path.join(workspace, '.daemon'), {recursive: true})
     writeFileSync(path.join(workspace, '.daemon/daemon.json'), JSON.stringify({url: 'http://127.0.0.1:45999', pid: process.pid}))
     writeFileSync(path.join(workspace, '.daemon/admin.token'), `sig_at_${'x'.repeat(43)}\n`, {mode: 0o600})
@@ -58,7 +41,7 @@ describe('which key the client sends', () => {
   })
 
   it('a workspace whose socket path is too long uses the admin token, only to its live recorded daemon', () => {
-    const workspace = path.join(temp.home, 'a'.repeat(120))
+    const workspace = path.join(temp().home, 'a'.repeat(120))
     mkdirSync(path.join(workspace, '.daemon'), {recursive: true})
     writeFileSync(path.join(workspace, '.daemon/admin.token'), `sig_at_${'x'.repeat(43)}\n`, {mode: 0o600})
     writeFileSync(path.join(workspace, '.daemon/daemon.json'), JSON.stringify({url: 'http://127.0.0.1:45999', pid: process.pid}))
@@ -164,7 +147,7 @@ describe('what the client reads back', () => {
   })
 
   it('a workspace socket with nothing behind it is "not running", and a silent daemon times out', async () => {
-    const missing = new DaemonClient({url: 'http://127.0.0.1:3850', socketPath: path.join(temp.home, 'absent.sock')})
+    const missing = new DaemonClient({url: 'http://127.0.0.1:3850', socketPath: path.join(temp().home, 'absent.sock')})
     await expect(missing.get('/api/status')).rejects.toMatchObject({
       code: 'daemon_unreachable',
       message: expect.stringMatching(/not running .*absent\.sock: ENOENT/),

@@ -1,12 +1,13 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {beforeEach, describe, expect, it} from 'vitest'
 
 import {portFromAgentYaml} from '../../src/client/configured-port.js'
 import {resolveDaemonEndpoint} from '../../src/client/resolve-endpoint.js'
 import {parseAgentConfig} from '../../src/config/agent-config.js'
-import {makeTempHome, type TempHome} from '../helpers/temp-home.js'
+import {starterAgentYaml} from '../../src/config/workspace.js'
+import {useTempHomeInProcess} from '../helpers/temp-home.js'
 
 // The CLI names a local daemon that is down by the port agent.yaml gives it, read by a line reader
 // instead of the YAML parser and the settings schema (B5 in bench/README.md). Whenever the reader
@@ -21,20 +22,7 @@ function fullParsePort(text: string): number | undefined {
   }
 }
 
-const STARTER = [
-  'version: 1',
-  'agent:',
-  '  name: "signet"',
-  'network:',
-  '  mode: localhost # localhost binds 127.0.0.1; tailscale binds 0.0.0.0 (auth required)',
-  '  port: 3850',
-  'auth:',
-  '  mode: local # local | hybrid | team',
-  'embedding:',
-  '  provider: none',
-  'harnesses: []',
-  '',
-].join('\n')
+const STARTER = starterAgentYaml('signet')
 
 /** Layouts people write by hand: the reader must answer, with the full parse's port. */
 const HAND_EDITED: Array<[string, string, number]> = [
@@ -145,41 +133,23 @@ describe('portFromAgentYaml', () => {
 })
 
 describe('the name of a local daemon that is down', () => {
-  let temp: TempHome
-  let saved: Record<string, string | undefined>
   const ENV_KEYS = ['SIGNET_PORT', 'SIGNET_DAEMON_URL', 'SIGNET_API_KEY', 'SIGNET_TOKEN', 'SIGNET_WORKSPACE', 'HOME', 'XDG_CONFIG_HOME', 'SIGNET_NO_KEYCHAIN']
+  const temp = useTempHomeInProcess(ENV_KEYS)
+  beforeEach(() => mkdirSync(temp().workspace, {recursive: true}))
 
-  beforeEach(() => {
-    saved = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]))
-    temp = makeTempHome()
-    for (const key of ENV_KEYS) delete process.env[key]
-    process.env.HOME = temp.home
-    process.env.XDG_CONFIG_HOME = path.join(temp.home, '.config')
-    process.env.SIGNET_NO_KEYCHAIN = '1'
-    mkdirSync(temp.workspace, {recursive: true})
-  })
-
-  afterEach(() => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key]
-      else process.env[key] = value
-    }
-    temp.cleanup()
-  })
-
-  const yaml = (text: string) => writeFileSync(path.join(temp.workspace, 'agent.yaml'), text)
+  const yaml = (text: string) => writeFileSync(path.join(temp().workspace, 'agent.yaml'), text)
 
   it('follows agent.yaml edited by hand, SIGNET_PORT over it', () => {
     yaml(STARTER)
-    expect(resolveDaemonEndpoint({workspace: temp.workspace}).url).toBe('http://127.0.0.1:3850')
+    expect(resolveDaemonEndpoint({workspace: temp().workspace}).url).toBe('http://127.0.0.1:3850')
     yaml(STARTER.replace('port: 3850', 'port: 4123 # changed by hand'))
-    expect(resolveDaemonEndpoint({workspace: temp.workspace}).url).toBe('http://127.0.0.1:4123')
+    expect(resolveDaemonEndpoint({workspace: temp().workspace}).url).toBe('http://127.0.0.1:4123')
     process.env.SIGNET_PORT = '4555'
-    expect(resolveDaemonEndpoint({workspace: temp.workspace}).url).toBe('http://127.0.0.1:4555')
+    expect(resolveDaemonEndpoint({workspace: temp().workspace}).url).toBe('http://127.0.0.1:4555')
   })
 
   it('a layout the line reader is not sure of: named by its socket, never by a guessed port', () => {
     yaml('network: {port: 4124}\n')
-    expect(resolveDaemonEndpoint({workspace: temp.workspace}).url).toBe(`unix:${path.join(temp.workspace, '.daemon/signet.sock')}`)
+    expect(resolveDaemonEndpoint({workspace: temp().workspace}).url).toBe(`unix:${path.join(temp().workspace, '.daemon/signet.sock')}`)
   })
 })

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {plainBm25Outcomes} from './bm25-baseline.js'
 import {syntheticMemories} from './corpus.js'
 import {REPO, ROOT, RUN_JS, timeSpawn} from './daemon.js'
-import {scoreRecall} from './locomo.js'
+import {locomoDir, scoreRecall} from './locomo.js'
 import {percentile, prng, ratio, round, summarize} from './stats.js'
 
 /** Seed memories straight into the store (MemoryStore.importMany, one transaction) before the daemon starts. */
@@ -52,6 +52,10 @@ export async function benchImport(daemon, {count, batch = 5000}) {
 export function samplePrompts(conversations) {
   const fromLocomo = conversations?.flatMap((conversation) => conversation.questions.map((question) => question.question))
   if (fromLocomo?.length) return fromLocomo
+  // Three short prompts make recall look cheaper than real questions do: never fall back quietly.
+  process.stderr.write(
+    `bench: no LoCoMo questions in ${locomoDir()} (set SIGNET_LOCOMO_DIR); prompts are 3 fixed ones, not comparable with published figures\n`,
+  )
   return ['which database port does staging use', 'how do we deploy the api', 'what package manager does the team prefer']
 }
 

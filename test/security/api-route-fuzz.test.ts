@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {SIGNET_TOOL_NAMES} from '../../src/mcp/tools.js'
 import {startTestDaemon, type TestDaemon, storageProblems} from '../helpers/daemon.js'
 import {expectBlames, expectWellFormedAnswer} from './support/expectations.js'
 import {hostileHeaders, mutateOneField, nastyJson, nastyString, percentEncode, rawBody} from './support/fuzz-inputs.js'
@@ -342,18 +343,8 @@ describe('every non-memory route under hostile input (fast-check)', () => {
 
 describe('/mcp under hostile JSON-RPC (fast-check)', () => {
   const mcpHeaders = {accept: 'application/json, text/event-stream'}
-  const tools = [
-    'memory_search',
-    'memory_store',
-    'memory_get',
-    'memory_list',
-    'memory_modify',
-    'memory_forget',
-    'signet_recall',
-    'signet_remember',
-    'signet_session_search',
-    'signet_source_search',
-  ]
+  // every registered tool, so a new one is fuzzed too
+  const tools = SIGNET_TOOL_NAMES
 
   it('tool calls with hostile arguments come back as results or MCP errors, never a 5xx', async () => {
     const call = fc.record({

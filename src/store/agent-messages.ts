@@ -5,6 +5,15 @@ import {redactSecrets, redactText} from './redaction.js'
 
 export type MessageKind = 'note' | 'request' | 'reply'
 export type MessageState = 'pending' | 'delivered' | 'acked'
+
+/** What each inbox filter adds to a listing's WHERE; both backends name the columns alike. */
+export const MESSAGE_STATE_CONDITION: Record<MessageState | 'unacked' | 'all', string | undefined> = {
+  pending: 'delivered_at IS NULL',
+  delivered: 'delivered_at IS NOT NULL AND acked_at IS NULL',
+  acked: 'acked_at IS NOT NULL',
+  unacked: 'acked_at IS NULL',
+  all: undefined,
+}
 export type AgentEventType = 'message' | 'delivered' | 'acked'
 
 /** Where a message goes: always an agent's inbox, optionally narrowed to one machine or one session. */
@@ -263,22 +272,8 @@ export class AgentMessageStore {
   ): AgentMessage[] {
     const where = [options.box === 'sent' ? 'from_agent = ?' : 'to_agent = ?']
     const params: unknown[] = [agent]
-    switch (options.state ?? 'all') {
-      case 'pending':
-        where.push('delivered_at IS NULL')
-        break
-      case 'delivered':
-        where.push('delivered_at IS NOT NULL AND acked_at IS NULL')
-        break
-      case 'acked':
-        where.push('acked_at IS NOT NULL')
-        break
-      case 'unacked':
-        where.push('acked_at IS NULL')
-        break
-      case 'all':
-        break
-    }
+    const state = MESSAGE_STATE_CONDITION[options.state ?? 'all']
+    if (state) where.push(state)
     if (options.thread) {
       where.push('thread = ?')
       params.push(options.thread)

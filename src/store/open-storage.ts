@@ -1,7 +1,7 @@
 import type {AgentConfig} from '../config/agent-config.js'
 import type {WorkspacePaths} from '../config/paths.js'
 import {resolveStorageSettings, type StorageSettings} from '../config/storage-settings.js'
-import type {IndexerLogger} from './embed/indexer.js'
+import type {IndexerLogger} from './embed/background-loop.js'
 import type {Storage} from './storage.js'
 
 export interface OpenStorageOptions {

@@ -1,11 +1,7 @@
 import type {SqliteDatabase} from '../db.js'
+import {BackgroundEmbeddingLoop, type IndexerLogger} from './background-loop.js'
 import type {Embedder} from './embedder.js'
 import {type PendingMemory, VectorIndex} from './vector-index.js'
-
-export interface IndexerLogger {
-  warn(message: string, fields?: Record<string, unknown>): void
-  info(message: string, fields?: Record<string, unknown>): void
-}
 
 export interface EmbeddingStatus {
   provider: string
@@ -24,7 +20,6 @@ export interface BackfillProgress {
 }
 
 const IDLE_POLL_MS = 250
-const MAX_BACKOFF_MS = 60_000
 
 /**
  * Keeps vectors in step with memories: embeds new memories (and ones whose content
@@ -34,61 +29,25 @@ const MAX_BACKOFF_MS = 60_000
 export class EmbeddingIndexer {
   readonly index: VectorIndex
   private cursor = 0
-  private timer: NodeJS.Timeout | undefined
-  private running: Promise<unknown> | undefined
-  private stopped = true
-  private failures = 0
+  private readonly loop: BackgroundEmbeddingLoop
   private lastError: string | null = null
 
   constructor(
     private readonly db: SqliteDatabase,
     readonly embedder: Embedder,
-    private readonly logger?: IndexerLogger,
+    logger?: IndexerLogger,
     private readonly batchSize = embedder.embedSync ? 256 : 32,
   ) {
     this.index = new VectorIndex(db, embedder)
+    this.loop = new BackgroundEmbeddingLoop({idleMs: IDLE_POLL_MS, runBatch: () => this.runBatch(), provider: embedder.provider, logger})
   }
 
   start(): void {
-    if (!this.stopped) return
-    this.stopped = false
-    this.schedule(0)
+    this.loop.start()
   }
 
   async stop(): Promise<void> {
-    this.stopped = true
-    clearTimeout(this.timer)
-    await this.running
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return
-    clearTimeout(this.timer)
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => (this.running = undefined))
-    }, delayMs)
-    this.timer.unref()
-  }
-
-  private async tick(): Promise<void> {
-    let next = IDLE_POLL_MS
-    try {
-      const embedded = await this.runBatch()
-      this.failures = 0
-      // More work waiting: go again at once, but yield to requests in between.
-      if (embedded > 0) next = 0
-    } catch (error) {
-      this.failures++
-      next = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.failures, 6))
-      if (this.failures === 1 || this.failures % 10 === 0) {
-        this.logger?.warn('embedding failed; recall stays lexical for unembedded memories', {
-          provider: this.embedder.provider,
-          error: (error as Error).message,
-          retryInMs: next,
-        })
-      }
-    }
-    this.schedule(next)
+    await this.loop.stop()
   }
 
   /** Embed one batch of pending memories; returns how many got a vector. Throws on embedder failure. */

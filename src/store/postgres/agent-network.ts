@@ -2,6 +2,7 @@ import {
   type AgentEvent,
   type AgentEventType,
   type AgentMessage,
+  MESSAGE_STATE_CONDITION,
   type MessageRow,
   type MessageState,
   type NewMessage,
@@ -137,22 +138,8 @@ export class PostgresMessages implements AgentMessageRepository {
   ): Promise<AgentMessage[]> {
     const where = [options.box === 'sent' ? 'from_agent = $1' : 'to_agent = $1']
     const values: unknown[] = [agent]
-    switch (options.state ?? 'all') {
-      case 'pending':
-        where.push('delivered_at IS NULL')
-        break
-      case 'delivered':
-        where.push('delivered_at IS NOT NULL AND acked_at IS NULL')
-        break
-      case 'acked':
-        where.push('acked_at IS NOT NULL')
-        break
-      case 'unacked':
-        where.push('acked_at IS NULL')
-        break
-      case 'all':
-        break
-    }
+    const state = MESSAGE_STATE_CONDITION[options.state ?? 'all']
+    if (state) where.push(state)
     if (options.thread) {
       values.push(options.thread)
       where.push(`thread = $${values.length}`)

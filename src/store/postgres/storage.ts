@@ -1,6 +1,6 @@
 import {redactDatabaseSecrets, redactDatabaseUrl} from '../../config/database-url.js'
 import {DEFAULT_PROMPT_TIMEOUT_MS} from '../embed/embedder.js'
-import type {IndexerLogger} from '../embed/indexer.js'
+import type {IndexerLogger} from '../embed/background-loop.js'
 import {createEmbedder, type EmbeddingSettings} from '../embed/providers.js'
 import {DEFAULT_PRESENCE_TIMEOUTS, type PresenceTimeouts} from '../presence.js'
 import {RecallRanker} from '../recall-ranker.js'

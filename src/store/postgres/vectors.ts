@@ -1,5 +1,6 @@
 import {type Embedder, embeddingSpaceKey} from '../embed/embedder.js'
-import type {BackfillProgress, EmbeddingStatus, IndexerLogger} from '../embed/indexer.js'
+import {BackgroundEmbeddingLoop, type IndexerLogger} from '../embed/background-loop.js'
+import type {BackfillProgress, EmbeddingStatus} from '../embed/indexer.js'
 import type {PendingMemory, VectorHit} from '../embed/vector-index.js'
 import type {VectorRepository} from '../storage.js'
 import {execute, inTransaction, type Pool, query, queryOne} from './client.js'
@@ -18,7 +19,6 @@ export async function ensurePgvector(pool: Pool): Promise<{available: boolean; r
 }
 
 const IDLE_POLL_MS = 1000
-const MAX_BACKOFF_MS = 60_000
 
 /**
  * Vectors of one embedding space in a pgvector table per space (`memory_vectors_<id>`), with
@@ -34,29 +34,24 @@ const MAX_BACKOFF_MS = 60_000
 export class PgvectorIndex implements VectorRepository {
   private space: {id: number; dims: number; table: string} | undefined
   private cursor = 0
-  private timer: NodeJS.Timeout | undefined
-  private running: Promise<unknown> | undefined
-  private stopped = true
-  private failures = 0
+  private readonly loop: BackgroundEmbeddingLoop
   private lastError: string | null = null
 
   constructor(
     private readonly pool: Pool,
     readonly embedder: Embedder,
-    private readonly logger?: IndexerLogger,
+    logger?: IndexerLogger,
     private readonly batchSize = embedder.embedSync ? 256 : 32,
-  ) {}
+  ) {
+    this.loop = new BackgroundEmbeddingLoop({idleMs: IDLE_POLL_MS, runBatch: () => this.runBatch(), provider: embedder.provider, logger})
+  }
 
   start(): void {
-    if (!this.stopped) return
-    this.stopped = false
-    this.schedule(0)
+    this.loop.start()
   }
 
   async stop(): Promise<void> {
-    this.stopped = true
-    clearTimeout(this.timer)
-    await this.running
+    await this.loop.stop()
   }
 
   async status(): Promise<EmbeddingStatus> {
@@ -124,34 +119,6 @@ export class PgvectorIndex implements VectorRepository {
       this.lastError = (error as Error).message
       throw error
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return
-    clearTimeout(this.timer)
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => (this.running = undefined))
-    }, delayMs)
-    this.timer.unref()
-  }
-
-  private async tick(): Promise<void> {
-    let next = IDLE_POLL_MS
-    try {
-      if ((await this.runBatch()) > 0) next = 0
-      this.failures = 0
-    } catch (error) {
-      this.failures++
-      next = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.failures, 6))
-      if (this.failures === 1 || this.failures % 10 === 0) {
-        this.logger?.warn('embedding failed; recall stays lexical for unembedded memories', {
-          provider: this.embedder.provider,
-          error: (error as Error).message,
-          retryInMs: next,
-        })
-      }
-    }
-    this.schedule(next)
   }
 
   get spaceKey(): string {

@@ -217,6 +217,41 @@ describe('questions, speakers and dates', () => {
   })
 })
 
+describe('hedged questions about someone', () => {
+  it("finds what the named person said in words close to the question's, for a hedged question only", async () => {
+    // Caroline says most turns, so her name weighs nothing; shorter turns would rank first on it.
+    for (const filler of ['work is busy', 'dinner was late', 'the zoo was fun', 'it rained']) remember(`Caroline: ${filler}.`)
+    const traditions = remember('Caroline: The traditions of my family and my beliefs mean a great deal to me.')
+    remember('Melanie: Our choir sings spiritual songs.')
+    remember('Melanie: I considered a new job.')
+    const search = sqliteRecall(db)
+
+    const hedged = (await search.recall({query: 'Would Caroline be considered religious?', agentId: 'default', limit: 3})).hits
+    const said = hedged.filter((hit) => hit.memory.content.startsWith('Caroline:'))
+    expect(said[0]?.memory.id).toBe(traditions.id)
+    expect(said[0]?.why.signals).toMatchObject({related: 1, speaker: 1})
+    // Only the named person's memories are widened: Melanie's "spiritual" is not searched.
+    expect(hedged.map((hit) => hit.memory.content)).not.toContain('Melanie: Our choir sings spiritual songs.')
+
+    const plain = (await search.recall({query: 'What did Caroline say about religious matters?', agentId: 'default', limit: 3})).hits
+    expect(plain.map((hit) => hit.memory.id)).not.toContain(traditions.id)
+    expect(plain.every((hit) => hit.why.signals.related === 0)).toBe(true)
+  })
+})
+
+describe('word-vector neighbours', () => {
+  it('gives the closest words of the shipped table, nearest first, none for an unknown word', () => {
+    const vectors = StaticVectorEmbedder.shared()
+    const religious = vectors.neighbours('religious', 10, 0.65)
+    expect(religious.length).toBeGreaterThan(3)
+    expect(religious).toEqual(expect.arrayContaining(['religion', 'beliefs', 'traditions']))
+    expect(religious).not.toContain('religious')
+    expect(vectors.neighbours('religious', 2, 0.65)).toEqual(religious.slice(0, 2))
+    expect(vectors.neighbours('religious', 10, 0.99)).toEqual([])
+    expect(vectors.neighbours('qzxwvkj', 10, 0)).toEqual([])
+  })
+})
+
 describe('dates a query names', () => {
   it('reads days and months with a day or year beside them, or after "in"', () => {
     expect(datesNamedIn('What did Maria share on 16 June, 2023?')).toEqual([{year: 2023, month: 5, day: 16}])

@@ -215,11 +215,13 @@ export class RecallRanker implements RecallRepository {
     // said, those holding a close word-vector neighbour of a query word (./embed/static-vectors.ts)
     // gain RELATED_WEIGHT; they are that person's, so they count as named-speaker memories too.
     const named = namesIn(query.query)
-    if (named.size > 0 && HEDGED_QUESTION.test(query.query)) {
+    // The neighbours cost a scan of the word table per query word: only when some memory holds the name.
+    const speakers = named.size > 0 && HEDGED_QUESTION.test(query.query) ? [...(await index.storedWords([...named].slice(0, MAX_RELATED_SPEAKERS)))] : []
+    if (speakers.length > 0) {
       const related = relatedPlan(plan, named)
       if (related.length > 0) {
         const found: Array<{seq: number; relevance: number}> = []
-        for (const name of [...named].slice(0, MAX_RELATED_SPEAKERS)) found.push(...(await index.rankedSaidBy(related, query, name, RELATED_POOL)))
+        for (const name of speakers) found.push(...(await index.rankedSaidBy(related, query, name, RELATED_POOL)))
         const top = Math.max(0, ...found.map((row) => row.relevance))
         for (const row of found) {
           const entry = candidate(row.seq)

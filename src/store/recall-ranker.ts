@@ -3,7 +3,7 @@ import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} fr
 import {type MemoryRow, rowToMemory} from './memories.js'
 import {type NamedDate, datesNamedIn, namedDateSpan, onNamedDate} from './query-dates.js'
 import {type PlannedTerm, isStopWord, matchPlan, planQueryBatched} from './query-terms.js'
-import {StaticVectorEmbedder} from './embed/static-vectors.js'
+import {wordNeighbours} from './embed/word-neighbours.js'
 import {
   type HitSource,
   type NeighbourRow,
@@ -212,10 +212,10 @@ export class RecallRanker implements RecallRepository {
     // Related words: a hedged question about someone ("Would Caroline be considered religious?",
     // "What job might Maria pursue?") asks what their own statements imply, and those rarely use the
     // question's words ("the church", "volunteering at the shelter"). Among the memories that person
-    // said, those holding a close word-vector neighbour of a query word (./embed/static-vectors.ts)
+    // said, those holding a close word-vector neighbour of a query word (./embed/word-neighbours.ts)
     // gain RELATED_WEIGHT; they are that person's, so they count as named-speaker memories too.
     const named = namesIn(query.query)
-    // The neighbours cost a scan of the word table per query word: only when some memory holds the name.
+    // Only when some memory holds the name: the neighbour table is then read (once per process).
     const speakers = named.size > 0 && HEDGED_QUESTION.test(query.query) ? [...(await index.storedWords([...named].slice(0, MAX_RELATED_SPEAKERS)))] : []
     if (speakers.length > 0) {
       const related = relatedPlan(plan, named)
@@ -518,10 +518,9 @@ function sourceOf(entry: Candidate): HitSource {
 function relatedPlan(plan: PlannedTerm[], named: Set<string>): PlannedTerm[] {
   const searched = new Set(plan.map((planned) => planned.term))
   const related = new Set<string>()
-  const vectors = StaticVectorEmbedder.shared()
   for (const planned of plan) {
     if (named.has(planned.term)) continue
-    for (const word of vectors.neighbours(planned.term, RELATED_NEIGHBOURS, RELATED_MIN_SIMILARITY)) {
+    for (const word of wordNeighbours(planned.term, RELATED_NEIGHBOURS, RELATED_MIN_SIMILARITY)) {
       if (!searched.has(word) && !named.has(word) && !isStopWord(word)) related.add(word)
     }
   }

@@ -7,6 +7,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {openDatabase, type SqliteDatabase} from '../../src/store/db.js'
 import {EmbeddingIndexer} from '../../src/store/embed/indexer.js'
 import {StaticVectorEmbedder} from '../../src/store/embed/static-vectors.js'
+import {wordNeighbours} from '../../src/store/embed/word-neighbours.js'
 import {MemoryStore} from '../../src/store/memories.js'
 import {datesNamedIn, onNamedDate} from '../../src/store/query-dates.js'
 import {proximityQuery, queryTerms} from '../../src/store/query-terms.js'
@@ -241,14 +242,13 @@ describe('hedged questions about someone', () => {
 
 describe('word-vector neighbours', () => {
   it('gives the closest words of the shipped table, nearest first, none for an unknown word', () => {
-    const vectors = StaticVectorEmbedder.shared()
-    const religious = vectors.neighbours('religious', 10, 0.65)
+    const religious = wordNeighbours('religious', 10, 0.65)
     expect(religious.length).toBeGreaterThan(3)
     expect(religious).toEqual(expect.arrayContaining(['religion', 'beliefs', 'traditions']))
     expect(religious).not.toContain('religious')
-    expect(vectors.neighbours('religious', 2, 0.65)).toEqual(religious.slice(0, 2))
-    expect(vectors.neighbours('religious', 10, 0.99)).toEqual([])
-    expect(vectors.neighbours('qzxwvkj', 10, 0)).toEqual([])
+    expect(wordNeighbours('religious', 2, 0.65)).toEqual(religious.slice(0, 2))
+    expect(wordNeighbours('religious', 10, 0.99)).toEqual([])
+    expect(wordNeighbours('qzxwvkj', 10, 0)).toEqual([])
   })
 })
 

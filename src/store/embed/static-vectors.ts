@@ -38,16 +38,6 @@ function loadVectorTable(file: string): VectorTable {
   return {dims: header.dims, rowBytes, data: bytes.subarray(offset), index: new Map(words.map((word, row) => [word, row]))}
 }
 
-function rowNorms(table: VectorTable): Float32Array {
-  const norms = new Float32Array(table.index.size)
-  for (let row = 0; row < norms.length; row++) {
-    let sum = 0
-    for (let k = 0; k < table.dims; k++) sum += table.data.readInt8(row * table.rowBytes + 4 + k) ** 2
-    norms[row] = Math.sqrt(sum) || 1
-  }
-  return norms
-}
-
 /**
  * The offline provider: SIF-weighted average of static word vectors (GloVe, 30k most
  * frequent English words, int8). No network, no download, ~4 MB of memory, well under a
@@ -95,37 +85,6 @@ export class StaticVectorEmbedder implements Embedder {
       return normalize(vector)
     })
   }
-
-  /**
-   * The `count` words nearest `word` by cosine, each at least `minSimilarity`, nearest first; none
-   * for a word the table lacks. A scan of every row (30k × 100 int8, a few milliseconds): the recall
-   * ranker asks only for hedged questions about a named speaker (../recall-ranker.ts).
-   */
-  neighbours(word: string, count: number, minSimilarity: number): string[] {
-    const table = this.load()
-    const row = table.index.get(word)
-    if (row === undefined) return []
-    const norms = (this.norms ??= rowNorms(table))
-    const values = new Int8Array(table.data.buffer, table.data.byteOffset, table.data.length)
-    const at = row * table.rowBytes + 4
-    const found: Array<{row: number; similarity: number}> = []
-    for (let other = 0; other < norms.length; other++) {
-      if (other === row) continue
-      const start = other * table.rowBytes + 4
-      let dot = 0
-      for (let k = 0; k < table.dims; k++) dot += values[start + k] * values[at + k]
-      const similarity = dot / (norms[other] * norms[row])
-      if (similarity >= minSimilarity) found.push({row: other, similarity})
-    }
-    found.sort((a, b) => b.similarity - a.similarity || a.row - b.row)
-    const words = (this.words ??= [...table.index.keys()])
-    return found.slice(0, count).map((hit) => words[hit.row])
-  }
-
-  /** Each row's length (its int8 values; the row's scale cancels out of a cosine), made on the first neighbours(). */
-  private norms: Float32Array | undefined
-  /** Words by row, made on the first neighbours(). */
-  private words: string[] | undefined
 
   async embed(texts: string[]): Promise<Float32Array[]> {
     return this.embedSync(texts)

@@ -125,6 +125,11 @@ export const recallWhy = z.strictObject({
     context: z.number(),
     speaker: z.number().describe('1 when the memory starts with a speaker label ("Caroline: …") naming someone the query names'),
     date: z.number().describe('1 when the memory was created on a day or in a month the query names ("on 3 June, 2023", "in March")'),
+    related: z
+      .number()
+      .describe(
+        'For a hedged question about someone ("Would Caroline be considered religious?"): relevance (best 1) of words close in meaning to the query\'s among what that person said',
+      ),
   }),
 })
 

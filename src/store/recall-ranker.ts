@@ -2,7 +2,8 @@ import {candidatePlan} from './common-words.js'
 import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
 import {type MemoryRow, rowToMemory} from './memories.js'
 import {type NamedDate, datesNamedIn, namedDateSpan, onNamedDate} from './query-dates.js'
-import {type PlannedTerm, matchPlan, planQueryBatched} from './query-terms.js'
+import {type PlannedTerm, isStopWord, matchPlan, planQueryBatched} from './query-terms.js'
+import {wordNeighbours} from './embed/word-neighbours.js'
 import {
   type HitSource,
   type NeighbourRow,
@@ -74,6 +75,20 @@ const COVERAGE_CEILING = 0.8
 /** bm25 → 0..1: half-way at this raw score. */
 const BM25_HALF = 3
 
+/**
+ * A question asking what someone would, might or is likely to do or be: hedged, it asks for an
+ * inference from what they said, not for a statement in its own words.
+ */
+const HEDGED_QUESTION = /\b(?:would|might|likely|probably|could|considered)\b/i
+/** Word-vector neighbours searched per query word, and how close (cosine) each must be. */
+const RELATED_NEIGHBOURS = 10
+const RELATED_MIN_SIMILARITY = 0.65
+/** Memories of the named speaker ranked by those neighbours, and what the best of them gains (scaled to the best word match's 1). */
+const RELATED_POOL = 50
+const RELATED_WEIGHT = 0.15
+/** Named people whose memories are searched this way, per query. */
+const MAX_RELATED_SPEAKERS = 2
+
 const DAY_MS = 86_400_000
 
 /** BM25 is unbounded; squash it to 0..1 so a threshold means the same thing for every query. */
@@ -93,6 +108,8 @@ interface Candidate {
   date: number
   /** 1 when the memory's speaker label names someone the query names. */
   speaker: number
+  /** Relevance (best 1) of word-vector neighbours of the query's words, in a hedged question about a named speaker's memories. */
+  related: number
   /** A question with a reply after it in the same conversation (lends forward, keeps less of its own score). */
   asking?: boolean
 }
@@ -156,7 +173,7 @@ export class RecallRanker implements RecallRepository {
     const candidate = (seq: number): Candidate => {
       let entry = candidates.get(seq)
       if (!entry) {
-        entry = {lexical: 0, proximity: 0, coordination: 0, context: 0, date: 0, speaker: 0}
+        entry = {lexical: 0, proximity: 0, coordination: 0, context: 0, date: 0, speaker: 0, related: 0}
         candidates.set(seq, entry)
       }
       return entry
@@ -189,6 +206,28 @@ export class RecallRanker implements RecallRepository {
       }
       for (const row of await index.neighbours([...candidates.keys()], query)) {
         if (dates.some((date) => onNamedDate(row.created_at, date))) candidate(row.seq).date = 1
+      }
+    }
+
+    // Related words: a hedged question about someone ("Would Caroline be considered religious?",
+    // "What job might Maria pursue?") asks what their own statements imply, and those rarely use the
+    // question's words ("the church", "volunteering at the shelter"). Among the memories that person
+    // said, those holding a close word-vector neighbour of a query word (./embed/word-neighbours.ts)
+    // gain RELATED_WEIGHT; they are that person's, so they count as named-speaker memories too.
+    const named = namesIn(query.query)
+    // Only when some memory holds the name: the neighbour table is then read (once per process).
+    const speakers = named.size > 0 && HEDGED_QUESTION.test(query.query) ? [...(await index.storedWords([...named].slice(0, MAX_RELATED_SPEAKERS)))] : []
+    if (speakers.length > 0) {
+      const related = relatedPlan(plan, named)
+      if (related.length > 0) {
+        const found: Array<{seq: number; relevance: number}> = []
+        for (const name of speakers) found.push(...(await index.rankedSaidBy(related, query, name, RELATED_POOL)))
+        const top = Math.max(0, ...found.map((row) => row.relevance))
+        for (const row of found) {
+          const entry = candidate(row.seq)
+          entry.related = Math.max(entry.related, top > 0 ? row.relevance / top : 0)
+          entry.speaker = 1
+        }
       }
     }
 
@@ -242,6 +281,7 @@ export class RecallRanker implements RecallRepository {
       (topBm25 > 0 ? (lexicalShare * (entry.lexical + PROXIMITY_WEIGHT * entry.proximity)) / topBm25 : 0) +
       lexicalShare * COORDINATION_WEIGHT * entry.coordination +
       DATE_WEIGHT * entry.date +
+      RELATED_WEIGHT * entry.related +
       (useVectors ? VECTOR_WEIGHT * (entry.similarity ?? 0) : 0)
 
     // 3. Context: the best candidates lend part of their score to their conversation neighbours.
@@ -259,7 +299,6 @@ export class RecallRanker implements RecallRepository {
     // 4. Speakers: the best candidates said by someone the query names gain SPEAKER_WEIGHT (after
     // context, so a named speaker's memory does not lift its neighbours).
     const fuse = (entry: Candidate) => (own(entry) + SPEAKER_WEIGHT * entry.speaker) * (entry.asking ? QUESTION_KEEPS : 1) + CONTEXT_WEIGHT * entry.context
-    const named = namesIn(query.query)
     const leading = [...candidates.entries()]
       .map(([seq, entry]) => ({seq, fused: fuse(entry)}))
       .filter((item) => item.fused > 0)
@@ -307,6 +346,7 @@ export class RecallRanker implements RecallRepository {
           context: round3(item.entry.context),
           speaker: item.entry.speaker,
           date: item.entry.date,
+          related: round3(item.entry.related),
         },
       }
       hits.push({memory: rowToMemory(row), score, source: sourceOf(item.entry), why})
@@ -472,4 +512,17 @@ function sourceOf(entry: Candidate): HitSource {
   if (lexical) return 'keyword'
   if (vector) return 'vector'
   return 'context'
+}
+
+/** The close word-vector neighbours of the plan's words (not the names, not words already searched), as a plan of their own. */
+function relatedPlan(plan: PlannedTerm[], named: Set<string>): PlannedTerm[] {
+  const searched = new Set(plan.map((planned) => planned.term))
+  const related = new Set<string>()
+  for (const planned of plan) {
+    if (named.has(planned.term)) continue
+    for (const word of wordNeighbours(planned.term, RELATED_NEIGHBOURS, RELATED_MIN_SIMILARITY)) {
+      if (!searched.has(word) && !named.has(word) && !isStopWord(word)) related.add(word)
+    }
+  }
+  return [...related].map((term) => ({term, alternatives: [{words: [term], route: 'word'}]}))
 }

@@ -70,6 +70,8 @@ export interface LexicalIndex {
   ranked(plan: PlannedTerm[], limit: number): Promise<Array<{seq: number; relevance: number}>>
   /** The same ranking restricted to memories passing the query's filters (used when filters remove most of `ranked`). */
   rankedWithin(plan: PlannedTerm[], query: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>>
+  /** The same ranking restricted further to memories whose content starts with `speaker`'s label ("Caroline: …", `speaker` lowercase, compared without ASCII case). */
+  rankedSaidBy(plan: PlannedTerm[], query: RecallQuery, speaker: string, limit: number): Promise<Array<{seq: number; relevance: number}>>
   /** Relevance of memories holding two of the first `maxTerms` words within `window` tokens of each other. */
   proximity(plan: PlannedTerm[], window: number, maxTerms: number, limit: number): Promise<Array<{seq: number; relevance: number}>>
   /** Which of `seqs` pass the query's filters (agent, project, type, dates, tags, exclusions, not deleted). */

@@ -7,6 +7,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {openDatabase, type SqliteDatabase} from '../../src/store/db.js'
 import {EmbeddingIndexer} from '../../src/store/embed/indexer.js'
 import {StaticVectorEmbedder} from '../../src/store/embed/static-vectors.js'
+import {wordNeighbours} from '../../src/store/embed/word-neighbours.js'
 import {MemoryStore} from '../../src/store/memories.js'
 import {datesNamedIn, onNamedDate} from '../../src/store/query-dates.js'
 import {proximityQuery, queryTerms} from '../../src/store/query-terms.js'
@@ -214,6 +215,40 @@ describe('questions, speakers and dates', () => {
     remember('We went camping there.', {createdAt: '2023-06-27T10:37:00.000Z'})
     const {hits} = await sqliteRecall(db).recall({query: 'camping on 27 June, 2023', agentId: 'default', limit: 5})
     expect(hits[0].memory.content).toBe('We went camping there.')
+  })
+})
+
+describe('hedged questions about someone', () => {
+  it("finds what the named person said in words close to the question's, for a hedged question only", async () => {
+    // Caroline says most turns, so her name weighs nothing; shorter turns would rank first on it.
+    for (const filler of ['work is busy', 'dinner was late', 'the zoo was fun', 'it rained']) remember(`Caroline: ${filler}.`)
+    const traditions = remember('Caroline: The traditions of my family and my beliefs mean a great deal to me.')
+    remember('Melanie: Our choir sings spiritual songs.')
+    remember('Melanie: I considered a new job.')
+    const search = sqliteRecall(db)
+
+    const hedged = (await search.recall({query: 'Would Caroline be considered religious?', agentId: 'default', limit: 3})).hits
+    const said = hedged.filter((hit) => hit.memory.content.startsWith('Caroline:'))
+    expect(said[0]?.memory.id).toBe(traditions.id)
+    expect(said[0]?.why.signals).toMatchObject({related: 1, speaker: 1})
+    // Only the named person's memories are widened: Melanie's "spiritual" is not searched.
+    expect(hedged.map((hit) => hit.memory.content)).not.toContain('Melanie: Our choir sings spiritual songs.')
+
+    const plain = (await search.recall({query: 'What did Caroline say about religious matters?', agentId: 'default', limit: 3})).hits
+    expect(plain.map((hit) => hit.memory.id)).not.toContain(traditions.id)
+    expect(plain.every((hit) => hit.why.signals.related === 0)).toBe(true)
+  })
+})
+
+describe('word-vector neighbours', () => {
+  it('gives the closest words of the shipped table, nearest first, none for an unknown word', () => {
+    const religious = wordNeighbours('religious', 10, 0.65)
+    expect(religious.length).toBeGreaterThan(3)
+    expect(religious).toEqual(expect.arrayContaining(['religion', 'beliefs', 'traditions']))
+    expect(religious).not.toContain('religious')
+    expect(wordNeighbours('religious', 2, 0.65)).toEqual(religious.slice(0, 2))
+    expect(wordNeighbours('religious', 10, 0.99)).toEqual([])
+    expect(wordNeighbours('qzxwvkj', 10, 0)).toEqual([])
   })
 })
 

@@ -127,6 +127,10 @@ export class PostgresLexicalIndex implements LexicalIndex {
     return this.remember(plan, await this.bm25(plan, limit, recall))
   }
 
+  async rankedSaidBy(plan: PlannedTerm[], recall: RecallQuery, speaker: string, limit: number): Promise<Array<{seq: number; relevance: number}>> {
+    return this.remember(plan, await this.bm25(plan, limit, recall, `${speaker}: `))
+  }
+
   private remember(plan: PlannedTerm[], rows: Array<{seq: number; relevance: number}>): Array<{seq: number; relevance: number}> {
     const seen = this.rankedFor.get(plan) ?? new Set<number>()
     for (const row of rows) seen.add(row.seq)
@@ -236,14 +240,16 @@ export class PostgresLexicalIndex implements LexicalIndex {
     return new Map(rows.map((row) => [row.seq, row]))
   }
 
-  private async bm25(plan: PlannedTerm[], limit: number, recall?: RecallQuery): Promise<Array<{seq: number; relevance: number}>> {
+  /** `label`: only memories whose content starts with it, compared lowercase (rankedSaidBy). */
+  private async bm25(plan: PlannedTerm[], limit: number, recall?: RecallQuery, label?: string): Promise<Array<{seq: number; relevance: number}>> {
     const forms = planForms(plan)
       .map(normaliseForm)
       .filter((form): form is string[] => form !== undefined)
     const distinct = [...new Map(forms.map((form) => [form.join(' '), form])).values()]
     const stems = await this.stems.of(distinct.filter((form) => form.length === 1).map((form) => form[0]))
     const params = new Params()
-    const filter = recall ? recallFilter(recall, 'f', params) : undefined
+    let filter = recall ? recallFilter(recall, 'f', params) : undefined
+    if (filter && label !== undefined) filter += ` AND lower(left(f.content, ${params.add(label.length)}::int)) = ${params.add(label)}`
     const sql = postingsBm25Sql({
       forms: distinct.map((words) => (words.length === 1 ? {lexemes: stems.get(words[0]) ?? []} : {phrase: words})),
       stats: MEMORY_SEARCH_STATS,

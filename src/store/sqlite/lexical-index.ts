@@ -135,9 +135,22 @@ export class SqliteLexicalIndex implements LexicalIndex {
   }
 
   async rankedWithin(plan: PlannedTerm[], query: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>> {
+    return this.rankedFiltered(plan, buildFilter(query), limit)
+  }
+
+  async rankedSaidBy(plan: PlannedTerm[], query: RecallQuery, speaker: string, limit: number): Promise<Array<{seq: number; relevance: number}>> {
+    const filter = buildFilter(query)
+    // The label compared as lowercase ASCII, as PostgreSQL's lower() does for these names.
+    filter.sql += ' AND lower(substr(m.content, 1, @labelLength)) = @label'
+    const label = `${speaker}: `
+    filter.params.label = label
+    filter.params.labelLength = label.length
+    return this.rankedFiltered(plan, filter, limit)
+  }
+
+  private rankedFiltered(plan: PlannedTerm[], filter: Filter, limit: number): Array<{seq: number; relevance: number}> {
     const match = planMatch(plan)
     if (!match) return []
-    const filter = buildFilter(query)
     return this.prepare(
       `SELECT m.seq AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance
        FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid

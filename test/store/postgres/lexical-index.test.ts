@@ -30,6 +30,10 @@ const CORPUS: RememberInput[] = [
   {agentId: 'b', content: 'Pottery and painting are relaxing hobbies.', type: 'preference'},
   {agentId: 'a', content: 'Forgotten note about the database proxy.'},
   {agentId: 'a', content: 'Release notes mention the proxy port and the staging release train.', tags: ['release']},
+  {agentId: 'a', content: 'Caroline: the pottery teacher liked my bowl.'},
+  {agentId: 'a', content: 'CAROLINE: pottery again, a class every week.'},
+  {agentId: 'a', content: 'Melanie: pottery is not for me, Caroline.'},
+  {agentId: 'b', content: 'Caroline: pottery for agent b.'},
 ]
 
 const QUERIES = [
@@ -160,6 +164,18 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
     expect(texts.get(1)).toBe('The staging database runs on port 5433 behind the proxy. ["infra","database"]')
   })
 
+  it("ranks within a speaker's memories (the label compared without case) as SQLite does", async () => {
+    const plan = planQuery('pottery class teacher')
+    const query = {query: '', agentId: 'a', limit: 10}
+    const said = await storage.lexical.rankedSaidBy(plan, query, 'caroline', 50)
+    const expected = await new SqliteLexicalIndex(sqlite).rankedSaidBy(plan, query, 'caroline', 50)
+    expect(said.map((row) => row.seq)).toEqual(expected.map((row) => row.seq))
+    for (const [index, row] of said.entries()) expect(row.relevance).toBeCloseTo(expected[index].relevance, 4)
+    const texts = await storage.lexical.texts(said.map((row) => row.seq))
+    expect([...texts.values()].map((text) => text.slice(0, 10).toLowerCase())).toEqual(['caroline: ', 'caroline: '])
+    expect(await storage.lexical.rankedSaidBy(plan, query, 'nobody', 50)).toEqual([])
+  })
+
   it('knows which words the store holds, by stem, as FTS5 does', async () => {
     const words = ['pottery', 'databases', 'caching', 'zzzqqq', 'painted', 'Melanie', '']
     const expected = words.filter((word) => word && fts5(`"${word.toLowerCase()}"`).length > 0)
@@ -219,5 +235,49 @@ describe.skipIf(!postgresCluster)(`PostgreSQL common words ${postgresSkipReason}
       const fromPostgres = await storage.recall.recall({query, agentId: 'a', limit: 10})
       expect(fromPostgres.hits.map((hit) => hit.memory.content)).toEqual(fromSqlite.hits.map((hit) => hit.memory.content))
     }
+  })
+})
+
+describe.skipIf(!postgresCluster)(`PostgreSQL hedged questions about someone ${postgresSkipReason}`, () => {
+  let database: TestDatabase
+  let storage: PostgresStorage
+  let dir: string
+  let sqlite: SqliteDatabase
+
+  // Caroline says most turns, so her name weighs nothing; her related memory holds no word of the question.
+  const inputs: RememberInput[] = [
+    ...['work is busy', 'dinner was late', 'the zoo was fun', 'it rained'].map((filler) => ({content: `Caroline: ${filler}.`, agentId: 'a'})),
+    {content: 'Caroline: The traditions of my family and my beliefs mean a great deal to me.', agentId: 'a'},
+    {content: 'Melanie: Our choir sings spiritual songs.', agentId: 'a'},
+    {content: 'Melanie: I considered a new job.', agentId: 'a'},
+  ]
+
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    storage = await openPostgresStorage({url: database.url})
+    dir = mkdtempSync(path.join(tmpdir(), 'signet-hedged-'))
+    sqlite = openDatabase(path.join(dir, 'memories.db'))
+    const store = new MemoryStore(sqlite)
+    for (const input of inputs) {
+      store.remember(input)
+      await storage.memories.remember(input)
+    }
+  })
+
+  afterAll(async () => {
+    sqlite?.close()
+    rmSync(dir, {recursive: true, force: true})
+    await storage?.close()
+    await database?.drop()
+  })
+
+  it("ranks the named speaker's related memory as SQLite does, with the same receipt", async () => {
+    const query = {query: 'Would Caroline be considered religious?', agentId: 'a', limit: 4}
+    const fromSqlite = await sqliteRecall(sqlite).recall(query)
+    const fromPostgres = await storage.recall.recall(query)
+    expect(fromPostgres.hits.map((hit) => hit.memory.content)).toEqual(fromSqlite.hits.map((hit) => hit.memory.content))
+    const traditions = fromPostgres.hits.find((hit) => hit.memory.content.includes('traditions'))
+    expect(traditions?.why.signals).toMatchObject({related: 1, speaker: 1})
+    expect(fromPostgres.hits.filter((hit) => hit.memory.content.startsWith('Caroline:'))[0]).toBe(traditions)
   })
 })

@@ -75,11 +75,11 @@ export class ClaudeCodeConnector extends ProfiledConnector<typeof PROFILE.id> {
     const version = await ctx.probeVersion(PROFILE.binary)
     const hooks = desiredHooks(ctx, claudeEventsFor(version))
     const files: FileChange[] = [
-      editConfigFile(paths.settings, (text) => reconcileHookGroups(text, ['hooks'], hooks, paths.settings)),
-      editConfigFile(paths.mcpFile, (text) => setJsonValue(text, ['mcpServers', 'signet'], mcpEntry(ctx), paths.mcpFile)),
+      await editConfigFile(paths.settings, (text) => reconcileHookGroups(text, ['hooks'], hooks, paths.settings)),
+      await editConfigFile(paths.mcpFile, (text) => setJsonValue(text, ['mcpServers', 'signet'], mcpEntry(ctx), paths.mcpFile)),
     ]
     const notes = ['Restart Claude Code (or run /hooks) to load the Signet hooks and the signet MCP server.']
-    if (getJsonValue(readTextIfExists(paths.settings) ?? '', ['disableAllHooks'], paths.settings) === true) {
+    if ((await getJsonValue(readTextIfExists(paths.settings) ?? '', ['disableAllHooks'], paths.settings)) === true) {
       notes.push(`${paths.settings} sets "disableAllHooks": true — Signet's hooks will not run until you remove it.`)
     }
     return withSkillLinks(ctx, {harness: this.id, files, notes})
@@ -88,8 +88,8 @@ export class ClaudeCodeConnector extends ProfiledConnector<typeof PROFILE.id> {
   async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
     const paths = claudePaths(ctx)
     const files = [
-      editConfigFile(paths.settings, (text) => removeSignetHooks(text, ['hooks'], paths.settings), {isEmpty: isEmptyJsonObject}),
-      editConfigFile(paths.mcpFile, (text) => removeJsonValue(text, ['mcpServers', 'signet'], paths.mcpFile), {isEmpty: isEmptyJsonObject}),
+      await editConfigFile(paths.settings, (text) => removeSignetHooks(text, ['hooks'], paths.settings), {isEmpty: isEmptyJsonObject}),
+      await editConfigFile(paths.mcpFile, (text) => removeJsonValue(text, ['mcpServers', 'signet'], paths.mcpFile), {isEmpty: isEmptyJsonObject}),
     ]
     return withSkillUnlinks(ctx, {harness: this.id, files, notes: []})
   }
@@ -99,14 +99,14 @@ export class ClaudeCodeConnector extends ProfiledConnector<typeof PROFILE.id> {
     const detection = await this.detect(ctx)
     const problems: string[] = []
     const settings = readTextIfExists(paths.settings) ?? ''
-    const owned = findSignetHooks(settings, ['hooks'], paths.settings)
+    const owned = await findSignetHooks(settings, ['hooks'], paths.settings)
     const wanted = claudeEventsFor(detection.version)
     const missing = wanted.filter((event) => !owned.some((hook) => hook.harnessEvent === event.harnessEvent))
     if (owned.length > 0 && missing.length > 0)
       problems.push(`hooks missing for ${missing.map((e) => e.harnessEvent).join(', ')} — run \`signet connector install ${this.id}\``)
     problems.push(...staleHookProblems(owned, this.id))
-    if (getJsonValue(settings, ['disableAllHooks'], paths.settings) === true) problems.push(`${paths.settings} disables all hooks`)
-    const mcp = getJsonValue(readTextIfExists(paths.mcpFile) ?? '', ['mcpServers', 'signet'], paths.mcpFile)
+    if ((await getJsonValue(settings, ['disableAllHooks'], paths.settings)) === true) problems.push(`${paths.settings} disables all hooks`)
+    const mcp = await getJsonValue(readTextIfExists(paths.mcpFile) ?? '', ['mcpServers', 'signet'], paths.mcpFile)
     const hooksPresent = owned.length > 0 && missing.length === 0
     return withSkillStatus(ctx, {
       harness: this.id,

@@ -54,13 +54,13 @@ export class CodexConnector extends ProfiledConnector<typeof PROFILE.id> {
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {
     const paths = codexPaths(ctx)
-    const hooksFile = editConfigFile(paths.hooks, (text) => reconcileHookGroups(text, ['hooks'], desiredHooks(ctx), paths.hooks))
+    const hooksFile = await editConfigFile(paths.hooks, (text) => reconcileHookGroups(text, ['hooks'], desiredHooks(ctx), paths.hooks))
     const trust = await this.trustedHashes(ctx, paths)
-    const configFile = editConfigFile(
+    const configFile = await editConfigFile(
       paths.config,
-      (text) => {
-        let next = upsertTomlTable(text, MCP_TABLE, codexMcpTable(ctx), paths.config)
-        for (const hook of trust ?? []) next = upsertTomlTable(next, ['hooks', 'state', hook.key], {trusted_hash: hook.hash}, paths.config)
+      async (text) => {
+        let next = await upsertTomlTable(text, MCP_TABLE, codexMcpTable(ctx), paths.config)
+        for (const hook of trust ?? []) next = await upsertTomlTable(next, ['hooks', 'state', hook.key], {trusted_hash: hook.hash}, paths.config)
         return next
       },
       {mode: 0o600},
@@ -88,15 +88,15 @@ export class CodexConnector extends ProfiledConnector<typeof PROFILE.id> {
   async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
     const paths = codexPaths(ctx)
     // trust entries are keyed by each hook's position in hooks.json: read them before removing the hooks
-    const owned = findSignetHooks(readTextIfExists(paths.hooks) ?? '', ['hooks'], paths.hooks)
+    const owned = await findSignetHooks(readTextIfExists(paths.hooks) ?? '', ['hooks'], paths.hooks)
     const trustKeys = owned.map((hook) => codexHookKey(paths.hooks, hook.harnessEvent, hook.groupIndex, hook.handlerIndex))
     const files = [
-      editConfigFile(paths.hooks, (text) => removeSignetHooks(text, ['hooks'], paths.hooks), {isEmpty: isEmptyJsonObject}),
-      editConfigFile(
+      await editConfigFile(paths.hooks, (text) => removeSignetHooks(text, ['hooks'], paths.hooks), {isEmpty: isEmptyJsonObject}),
+      await editConfigFile(
         paths.config,
-        (text) => {
-          let next = removeTomlTable(text, MCP_TABLE, paths.config)
-          for (const key of trustKeys) next = removeTomlTable(next, ['hooks', 'state', key], paths.config)
+        async (text) => {
+          let next = await removeTomlTable(text, MCP_TABLE, paths.config)
+          for (const key of trustKeys) next = await removeTomlTable(next, ['hooks', 'state', key], paths.config)
           return next
         },
         {isEmpty: (text) => text.trim() === ''},
@@ -108,21 +108,18 @@ export class CodexConnector extends ProfiledConnector<typeof PROFILE.id> {
   async status(ctx: ConnectorContext): Promise<ConnectorStatus> {
     const paths = codexPaths(ctx)
     const detection = await this.detect(ctx)
-    const owned = findSignetHooks(readTextIfExists(paths.hooks) ?? '', ['hooks'], paths.hooks)
+    const owned = await findSignetHooks(readTextIfExists(paths.hooks) ?? '', ['hooks'], paths.hooks)
     const hooksPresent = CODEX_EVENTS.every((event) => owned.some((hook) => hook.harnessEvent === event.native))
-    const mcp = getTomlValue(readTextIfExists(paths.config) ?? '', MCP_TABLE, paths.config)
+    const mcp = await getTomlValue(readTextIfExists(paths.config) ?? '', MCP_TABLE, paths.config)
     const problems = staleHookProblems(owned, this.id)
-    const features = getTomlValue(readTextIfExists(paths.config) ?? '', ['features'], paths.config) as Record<string, unknown> | undefined
+    const features = (await getTomlValue(readTextIfExists(paths.config) ?? '', ['features'], paths.config)) as Record<string, unknown> | undefined
     if (features?.hooks === false || features?.codex_hooks === false) problems.push(`${paths.config} turns hooks off ([features] hooks = false)`)
     const configText = readTextIfExists(paths.config) ?? ''
-    const untrusted = owned.filter(
-      (hook) =>
-        getTomlValue(
-          configText,
-          ['hooks', 'state', codexHookKey(paths.hooks, hook.harnessEvent, hook.groupIndex, hook.handlerIndex), 'trusted_hash'],
-          paths.config,
-        ) === undefined,
-    )
+    const untrusted: typeof owned = []
+    for (const hook of owned) {
+      const key = codexHookKey(paths.hooks, hook.harnessEvent, hook.groupIndex, hook.handlerIndex)
+      if ((await getTomlValue(configText, ['hooks', 'state', key, 'trusted_hash'], paths.config)) === undefined) untrusted.push(hook)
+    }
     if (untrusted.length > 0)
       problems.push(
         `Codex skips untrusted hooks: approve ${untrusted.map((h) => h.harnessEvent).join(', ')} under /hooks in codex (or reinstall with codex on PATH)`,

@@ -8,9 +8,13 @@ import {BACKUP_SUFFIX, commitFile, type FileChange, readTextIfExists} from '../c
  * backup, nothing at all when the bytes are unchanged). A file Signet created itself (no
  * backup of a user original exists) is deleted when the edit leaves it `empty`.
  */
-export function editConfigFile(file: string, edit: (text: string) => string, options: {isEmpty?: (text: string) => boolean; mode?: number} = {}): FileChange {
+export async function editConfigFile(
+  file: string,
+  edit: (text: string) => Promise<string>,
+  options: {isEmpty?: (text: string) => boolean; mode?: number} = {},
+): Promise<FileChange> {
   const before = readTextIfExists(file)
-  let after: string | undefined = edit(before ?? '')
+  let after: string | undefined = await edit(before ?? '')
   if (before === undefined && after === '') after = undefined
   if (after !== undefined && options.isEmpty?.(after) && !existsSync(file + BACKUP_SUFFIX)) after = undefined
   return commitFile(file, before, after, {mode: options.mode})

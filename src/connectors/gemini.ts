@@ -45,11 +45,11 @@ export class GeminiConnector extends ProfiledConnector<typeof PROFILE.id> {
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {
     const {settings} = geminiPaths(ctx)
-    const file = editConfigFile(settings, (text) =>
-      setJsonValue(reconcileHookGroups(text, ['hooks'], desiredHooks(ctx), settings), ['mcpServers', 'signet'], mcpEntry(ctx), settings),
+    const file = await editConfigFile(settings, async (text) =>
+      setJsonValue(await reconcileHookGroups(text, ['hooks'], desiredHooks(ctx), settings), ['mcpServers', 'signet'], mcpEntry(ctx), settings),
     )
     const notes = ['Gemini CLI starts stdio MCP servers only in trusted folders: run `gemini trust` in your project (or trust it when asked).']
-    if (getJsonValue(readTextIfExists(settings) ?? '', ['hooksConfig', 'enabled'], settings) === false) {
+    if ((await getJsonValue(readTextIfExists(settings) ?? '', ['hooksConfig', 'enabled'], settings)) === false) {
       notes.push(`${settings} sets hooksConfig.enabled = false — Signet's hooks will not run until you turn hooks back on.`)
     }
     return {harness: this.id, files: [file], notes}
@@ -57,9 +57,13 @@ export class GeminiConnector extends ProfiledConnector<typeof PROFILE.id> {
 
   async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
     const {settings} = geminiPaths(ctx)
-    const file = editConfigFile(settings, (text) => removeJsonValue(removeSignetHooks(text, ['hooks'], settings), ['mcpServers', 'signet'], settings), {
-      isEmpty: isEmptyJsonObject,
-    })
+    const file = await editConfigFile(
+      settings,
+      async (text) => removeJsonValue(await removeSignetHooks(text, ['hooks'], settings), ['mcpServers', 'signet'], settings),
+      {
+        isEmpty: isEmptyJsonObject,
+      },
+    )
     return {harness: this.id, files: [file], notes: []}
   }
 
@@ -67,11 +71,11 @@ export class GeminiConnector extends ProfiledConnector<typeof PROFILE.id> {
     const {settings} = geminiPaths(ctx)
     const detection = await this.detect(ctx)
     const text = readTextIfExists(settings) ?? ''
-    const owned = findSignetHooks(text, ['hooks'], settings)
+    const owned = await findSignetHooks(text, ['hooks'], settings)
     const hooksPresent = GEMINI_EVENTS.every((event) => owned.some((hook) => hook.harnessEvent === event.native))
-    const mcp = getJsonValue(text, ['mcpServers', 'signet'], settings)
+    const mcp = await getJsonValue(text, ['mcpServers', 'signet'], settings)
     const problems = staleHookProblems(owned, this.id)
-    if (getJsonValue(text, ['hooksConfig', 'enabled'], settings) === false) problems.push(`${settings} turns hooks off (hooksConfig.enabled = false)`)
+    if ((await getJsonValue(text, ['hooksConfig', 'enabled'], settings)) === false) problems.push(`${settings} turns hooks off (hooksConfig.enabled = false)`)
     return {
       harness: this.id,
       state: stateFromParts([hooksPresent, mcp !== undefined]),

@@ -1,7 +1,5 @@
 import path from 'node:path'
 
-import {isMap, isSeq, parseDocument, stringify} from 'yaml'
-
 import {SignetError} from '../errors.js'
 import {readTextIfExists} from '../config/atomic-file.js'
 import {type HookEvent, nativeHooks} from '../harnesses/profile.js'
@@ -21,7 +19,13 @@ import {buildHookCommand, HOOK_TIMEOUT_SECONDS, signetHookEventOf} from './hook-
  * block. When the user has block mappings of their own there, our entries go in as whole lines
  * at the ends of those mappings and uninstall cuts the same lines. Only flow-style (`{…}`)
  * layouts fall back to re-emitting the YAML document (comments kept, spacing normalised).
+ *
+ * The YAML library loads when config.yaml is read or edited, not with the connector: `signet
+ * status` and `signet connector list` ask every connector, and most harnesses are not there
+ * (json-config-file.ts).
  */
+
+type Yaml = typeof import('yaml')
 
 const PROFILE = HARNESS_PROFILES.hermes
 
@@ -62,14 +66,14 @@ function mcpEntry(ctx: ConnectorContext) {
 }
 
 /** The block appended to a config.yaml that has no `hooks`/`mcp_servers` of its own. */
-function appendedBlock(ctx: ConnectorContext): string {
-  return stringify({hooks: desiredHooks(ctx), mcp_servers: {signet: mcpEntry(ctx)}}, {lineWidth: 0})
+function appendedBlock(yaml: Yaml, ctx: ConnectorContext): string {
+  return yaml.stringify({hooks: desiredHooks(ctx), mcp_servers: {signet: mcpEntry(ctx)}}, {lineWidth: 0})
 }
 
-function parse(file: string, text: string) {
-  const doc = parseDocument(text)
+function parse(yaml: Yaml, file: string, text: string) {
+  const doc = yaml.parseDocument(text)
   if (doc.errors.length > 0) throw new SignetError(`${file} is not valid YAML (${doc.errors[0].message.split('\n')[0]}) — fix it and retry`, 'invalid_config')
-  if (doc.contents !== null && !isMap(doc.contents)) throw new SignetError(`${file} is not a YAML mapping — fix it and retry`, 'invalid_config')
+  if (doc.contents !== null && !yaml.isMap(doc.contents)) throw new SignetError(`${file} is not a YAML mapping — fix it and retry`, 'invalid_config')
   return doc
 }
 
@@ -81,7 +85,7 @@ function withoutAppendedBlock(text: string, block: string): string | undefined {
   return text.slice(0, at + 1)
 }
 
-type YamlDocument = ReturnType<typeof parseDocument>
+type YamlDocument = ReturnType<Yaml['parseDocument']>
 interface Insertion {
   at: number
   rank: 0 | 1 | 2
@@ -118,8 +122,8 @@ function indentBlock(yamlText: string, indent: number): string {
 }
 
 /** A block mapping (not flow `{…}`) whose entries can be edited line by line. */
-function blockMap(node: unknown) {
-  return isMap(node) && !node.flow && node.range ? node : undefined
+function blockMap(yaml: Yaml, node: unknown) {
+  return yaml.isMap(node) && !node.flow && node.range ? node : undefined
 }
 
 /**
@@ -127,44 +131,44 @@ function blockMap(node: unknown) {
  * block mappings, as text at line boundaries, so every other byte stays where it was and
  * uninstall can cut exactly the same lines. Undefined when the layout is not plain block YAML.
  */
-function surgicalInsertions(ctx: ConnectorContext, doc: YamlDocument, text: string): Insertion[] | undefined {
+function surgicalInsertions(yaml: Yaml, ctx: ConnectorContext, doc: YamlDocument, text: string): Insertion[] | undefined {
   const inserts: Insertion[] = []
   const append: Record<string, unknown> = {}
   const ensureNewline = text.endsWith('\n') || text === '' ? '' : '\n'
   const hooks = doc.get('hooks')
   if (hooks === undefined) append.hooks = desiredHooks(ctx)
   else {
-    const map = blockMap(hooks)
+    const map = blockMap(yaml, hooks)
     if (!map || map.items.length === 0) return undefined
     const keyIndent = columnOf(text, (map.items[0].key as {range: Range}).range[0])
     for (const [hermesEvent, entries] of Object.entries(desiredHooks(ctx))) {
       const list = map.get(hermesEvent)
       if (list === undefined) {
-        inserts.push({at: lineEnd(text, map.range![1]), rank: 1, text: indentBlock(stringify({[hermesEvent]: entries}, {lineWidth: 0}), keyIndent)})
+        inserts.push({at: lineEnd(text, map.range![1]), rank: 1, text: indentBlock(yaml.stringify({[hermesEvent]: entries}, {lineWidth: 0}), keyIndent)})
         continue
       }
-      if (!isSeq(list) || list.flow || list.items.length === 0 || !list.range) return undefined
+      if (!yaml.isSeq(list) || list.flow || list.items.length === 0 || !list.range) return undefined
       const firstItem = list.items[0] as {range?: Range}
       if (!firstItem.range) return undefined
       // the dash sits two columns before the item's first key
       const dashIndent = columnOf(text, firstItem.range[0]) - 2
       if (dashIndent < 0) return undefined
-      inserts.push({at: lineEnd(text, list.range[1]), rank: 0, text: indentBlock(stringify(entries, {lineWidth: 0}), dashIndent)})
+      inserts.push({at: lineEnd(text, list.range[1]), rank: 0, text: indentBlock(yaml.stringify(entries, {lineWidth: 0}), dashIndent)})
     }
   }
   const servers = doc.get('mcp_servers')
   if (servers === undefined) append.mcp_servers = {signet: mcpEntry(ctx)}
   else {
-    const map = blockMap(servers)
+    const map = blockMap(yaml, servers)
     if (!map || map.items.length === 0) return undefined
     if (map.has('signet')) {
       if (!isOurMcp(plain(map.get('signet')))) throw new SignetError("mcp_servers.signet in config.yaml is not Signet's — rename it and retry", 'foreign_entry')
     } else {
       const keyIndent = columnOf(text, (map.items[0].key as {range: Range}).range[0])
-      inserts.push({at: lineEnd(text, map.range![1]), rank: 1, text: indentBlock(stringify({signet: mcpEntry(ctx)}, {lineWidth: 0}), keyIndent)})
+      inserts.push({at: lineEnd(text, map.range![1]), rank: 1, text: indentBlock(yaml.stringify({signet: mcpEntry(ctx)}, {lineWidth: 0}), keyIndent)})
     }
   }
-  if (Object.keys(append).length > 0) inserts.push({at: text.length, rank: 2, text: ensureNewline + stringify(append, {lineWidth: 0})})
+  if (Object.keys(append).length > 0) inserts.push({at: text.length, rank: 2, text: ensureNewline + yaml.stringify(append, {lineWidth: 0})})
   return inserts
 }
 
@@ -180,26 +184,27 @@ function applyInsertions(text: string, inserts: Insertion[]): string {
   return out
 }
 
-function installEdit(ctx: ConnectorContext, file: string, text: string): string {
-  const block = appendedBlock(ctx)
+async function installEdit(ctx: ConnectorContext, file: string, text: string): Promise<string> {
+  const yaml = await import('yaml')
+  const block = appendedBlock(yaml, ctx)
   if (withoutAppendedBlock(text, block) !== undefined) return text
-  const doc = parse(file, text)
+  const doc = parse(yaml, file, text)
   if (!doc.has('hooks') && !doc.has('mcp_servers')) {
     if (text === '') return block
     return text.endsWith('\n') ? text + block : text + '\n' + block
   }
   // reinstall: our entries are already there → nothing to do (an older install path is replaced)
-  const parts = ourParts(text)
+  const parts = await ourParts(text)
   const wanted = JSON.stringify({hooks: desiredHooks(ctx), mcp: mcpEntry(ctx)})
   if (parts.hooks.length === HERMES_EVENTS.length && parts.mcp && JSON.stringify(ourEntries(doc)) === wanted) return text
-  const base = parts.hooks.length > 0 || parts.mcp ? uninstallEdit(ctx, file, text) : text
-  const baseDoc = parse(file, base)
-  const inserts = surgicalInsertions(ctx, baseDoc, base)
+  const base = parts.hooks.length > 0 || parts.mcp ? await uninstallEdit(ctx, file, text) : text
+  const baseDoc = parse(yaml, file, base)
+  const inserts = surgicalInsertions(yaml, ctx, baseDoc, base)
   if (inserts) return applyInsertions(base, inserts)
   // flow-style or otherwise unusual YAML: edit the document (comments kept; yaml re-emits it)
   for (const [hermesEvent, entries] of Object.entries(desiredHooks(ctx))) {
     const list = baseDoc.getIn(['hooks', hermesEvent])
-    if (isSeq(list)) for (const entry of entries) list.add(baseDoc.createNode(entry))
+    if (yaml.isSeq(list)) for (const entry of entries) list.add(baseDoc.createNode(entry))
     else baseDoc.setIn(['hooks', hermesEvent], baseDoc.createNode(entries))
   }
   baseDoc.setIn(['mcp_servers', 'signet'], baseDoc.createNode(mcpEntry(ctx)))
@@ -218,7 +223,7 @@ function ourEntries(doc: YamlDocument) {
  * key when every item under it is ours (then the whole `hooks:` key when all its events go),
  * and `mcp_servers.signet` (the whole `mcp_servers:` when it was the only server).
  */
-function surgicalCuts(doc: YamlDocument, text: string): Range[] | undefined {
+function surgicalCuts(yaml: Yaml, doc: YamlDocument, text: string): Range[] | undefined {
   const cuts: Range[] = []
   const pairRange = (pair: {key: unknown; value: unknown}): Range | undefined => {
     const key = pair.key as {range?: Range}
@@ -229,7 +234,7 @@ function surgicalCuts(doc: YamlDocument, text: string): Range[] | undefined {
   for (const name of ['hooks', 'mcp_servers'] as const) {
     const node = doc.get(name)
     if (node === undefined) continue
-    const map = blockMap(node)
+    const map = blockMap(yaml, node)
     if (!map) return undefined
     const ownCuts: Range[] = []
     let kept = 0
@@ -245,7 +250,7 @@ function surgicalCuts(doc: YamlDocument, text: string): Range[] | undefined {
         }
         continue
       }
-      if (!isSeq(value)) {
+      if (!yaml.isSeq(value)) {
         kept++
         continue
       }
@@ -270,7 +275,7 @@ function surgicalCuts(doc: YamlDocument, text: string): Range[] | undefined {
     }
     if (ownCuts.length === 0) continue
     if (kept === 0) {
-      const top = doc.contents && isMap(doc.contents) ? doc.contents.items.find((pair) => (pair.key as {value?: unknown})?.value === name) : undefined
+      const top = doc.contents && yaml.isMap(doc.contents) ? doc.contents.items.find((pair) => (pair.key as {value?: unknown})?.value === name) : undefined
       const range = top && pairRange(top)
       if (!range) return undefined
       cuts.push(range)
@@ -279,46 +284,48 @@ function surgicalCuts(doc: YamlDocument, text: string): Range[] | undefined {
   return cuts
 }
 
-function removeOurs(doc: YamlDocument) {
+function removeOurs(yaml: Yaml, doc: YamlDocument) {
   const hooks = doc.get('hooks')
-  if (isMap(hooks)) {
+  if (yaml.isMap(hooks)) {
     for (const pair of [...hooks.items]) {
       const list = pair.value
-      if (!isSeq(list)) continue
+      if (!yaml.isSeq(list)) continue
       list.items = list.items.filter((item) => !isOurHook(plain(item)))
       if (list.items.length === 0) hooks.delete(pair.key)
     }
     if (hooks.items.length === 0) doc.delete('hooks')
   }
   const servers = doc.get('mcp_servers')
-  if (isMap(servers)) {
+  if (yaml.isMap(servers)) {
     if (isOurMcp(plain(servers.get('signet')))) servers.delete('signet')
     if (servers.items.length === 0) doc.delete('mcp_servers')
   }
   return doc
 }
 
-function uninstallEdit(ctx: ConnectorContext, file: string, text: string): string {
-  const cut = withoutAppendedBlock(text, appendedBlock(ctx))
+async function uninstallEdit(ctx: ConnectorContext, file: string, text: string): Promise<string> {
+  const yaml = await import('yaml')
+  const cut = withoutAppendedBlock(text, appendedBlock(yaml, ctx))
   if (cut !== undefined) return cut
   if (text === '') return text
-  const doc = parse(file, text)
-  const cuts = surgicalCuts(doc, text)
+  const doc = parse(yaml, file, text)
+  const cuts = surgicalCuts(yaml, doc, text)
   if (cuts) {
     let out = text
     for (const [from, to] of [...cuts].sort((a, b) => b[0] - a[0])) out = out.slice(0, from) + out.slice(to)
     return out
   }
   const before = JSON.stringify(doc.toJSON())
-  const cleaned = removeOurs(doc)
+  const cleaned = removeOurs(yaml, doc)
   return JSON.stringify(cleaned.toJSON()) === before ? text : cleaned.toString({lineWidth: 0})
 }
 
-function ourParts(text: string | undefined): {hooks: string[]; mcp: boolean} {
+async function ourParts(text: string | undefined): Promise<{hooks: string[]; mcp: boolean}> {
   if (text === undefined) return {hooks: [], mcp: false}
+  const yaml = await import('yaml')
   let data: {hooks?: Record<string, unknown>; mcp_servers?: Record<string, unknown>} | null
   try {
-    data = parseDocument(text).toJSON()
+    data = yaml.parseDocument(text).toJSON()
   } catch {
     return {hooks: [], mcp: false}
   }
@@ -338,7 +345,7 @@ export class HermesConnector extends ProfiledConnector<typeof PROFILE.id> {
 
   async install(ctx: ConnectorContext): Promise<InstallResult> {
     const {config} = hermesPaths(ctx)
-    const file = editConfigFile(config, (text) => installEdit(ctx, config, text))
+    const file = await editConfigFile(config, (text) => installEdit(ctx, config, text))
     return {
       harness: this.id,
       files: [file],
@@ -351,14 +358,18 @@ export class HermesConnector extends ProfiledConnector<typeof PROFILE.id> {
 
   async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
     const {config} = hermesPaths(ctx)
-    return {harness: this.id, files: [editConfigFile(config, (text) => uninstallEdit(ctx, config, text), {isEmpty: (text) => text.trim() === ''})], notes: []}
+    return {
+      harness: this.id,
+      files: [await editConfigFile(config, (text) => uninstallEdit(ctx, config, text), {isEmpty: (text) => text.trim() === ''})],
+      notes: [],
+    }
   }
 
   async status(ctx: ConnectorContext): Promise<ConnectorStatus> {
     const {config} = hermesPaths(ctx)
     const detection = await this.detect(ctx)
     const text = readTextIfExists(config)
-    const parts = ourParts(text)
+    const parts = await ourParts(text)
     const problems: string[] = []
     const missing = HERMES_EVENTS.map(([hermesEvent]) => hermesEvent).filter((event) => !parts.hooks.includes(event))
     if (parts.hooks.length > 0 && missing.length > 0)

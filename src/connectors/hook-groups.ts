@@ -30,8 +30,8 @@ export interface OwnedHook {
 type HookGroups = Record<string, Array<{matcher?: unknown; hooks?: Array<Record<string, unknown>>}>>
 
 /** Every Signet handler under `hooksPath` (e.g. `['hooks']`). */
-export function findSignetHooks(text: string, hooksPath: JsonPath, label: string): OwnedHook[] {
-  let hooks: unknown = readJsonConfig(text, label)
+export async function findSignetHooks(text: string, hooksPath: JsonPath, label: string): Promise<OwnedHook[]> {
+  let hooks: unknown = await readJsonConfig(text, label)
   for (const segment of hooksPath) hooks = (hooks as Record<string, unknown> | undefined)?.[segment as string]
   if (!hooks || typeof hooks !== 'object' || Array.isArray(hooks)) return []
   const owned: OwnedHook[] = []
@@ -49,7 +49,7 @@ export function findSignetHooks(text: string, hooksPath: JsonPath, label: string
   return owned
 }
 
-function removeOwned(text: string, hooksPath: JsonPath, owned: OwnedHook[], label: string): string {
+async function removeOwned(text: string, hooksPath: JsonPath, owned: OwnedHook[], label: string): Promise<string> {
   // last first, so earlier indices stay valid
   const ordered = [...owned].sort((a, b) =>
     a.harnessEvent === b.harnessEvent ? b.groupIndex - a.groupIndex || b.handlerIndex - a.handlerIndex : a.harnessEvent.localeCompare(b.harnessEvent),
@@ -57,10 +57,10 @@ function removeOwned(text: string, hooksPath: JsonPath, owned: OwnedHook[], labe
   let next = text
   for (const hook of ordered) {
     const groupPath = [...hooksPath, hook.harnessEvent, hook.groupIndex]
-    const stillAlone = findSignetHooks(next, hooksPath, label).some(
+    const stillAlone = (await findSignetHooks(next, hooksPath, label)).some(
       (h) => h.harnessEvent === hook.harnessEvent && h.groupIndex === hook.groupIndex && h.aloneInGroup,
     )
-    next = stillAlone ? removeJsonValue(next, groupPath, label) : removeJsonValue(next, [...groupPath, 'hooks', hook.handlerIndex], label)
+    next = stillAlone ? await removeJsonValue(next, groupPath, label) : await removeJsonValue(next, [...groupPath, 'hooks', hook.handlerIndex], label)
   }
   return next
 }
@@ -75,8 +75,8 @@ function sameHandler(a: Record<string, unknown>, b: Record<string, unknown>): bo
  * Already right → same text (idempotent). Stale or duplicate Signet handlers (old paths, old
  * timeouts, events no longer wanted) are removed; other people's hooks are never touched.
  */
-export function reconcileHookGroups(text: string, hooksPath: JsonPath, desired: DesiredHook[], label: string): string {
-  const owned = findSignetHooks(text, hooksPath, label)
+export async function reconcileHookGroups(text: string, hooksPath: JsonPath, desired: DesiredHook[], label: string): Promise<string> {
+  const owned = await findSignetHooks(text, hooksPath, label)
   const keep = new Set<OwnedHook>()
   const missing: DesiredHook[] = []
   for (const want of desired) {
@@ -85,19 +85,19 @@ export function reconcileHookGroups(text: string, hooksPath: JsonPath, desired: 
     if (exact) keep.add(mine[0])
     else missing.push(want)
   }
-  let next = removeOwned(
+  let next = await removeOwned(
     text,
     hooksPath,
     owned.filter((hook) => !keep.has(hook)),
     label,
   )
-  for (const want of missing) next = appendJsonArrayItem(next, [...hooksPath, want.harnessEvent], {hooks: [want.handler]}, label)
+  for (const want of missing) next = await appendJsonArrayItem(next, [...hooksPath, want.harnessEvent], {hooks: [want.handler]}, label)
   return next
 }
 
 /** Remove every Signet handler (and groups/events/`hooks` left empty by that). */
-export function removeSignetHooks(text: string, hooksPath: JsonPath, label: string): string {
-  const owned = findSignetHooks(text, hooksPath, label)
+export async function removeSignetHooks(text: string, hooksPath: JsonPath, label: string): Promise<string> {
+  const owned = await findSignetHooks(text, hooksPath, label)
   return owned.length === 0 ? text : removeOwned(text, hooksPath, owned, label)
 }
 

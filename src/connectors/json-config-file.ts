@@ -1,13 +1,16 @@
-import {findNodeAtLocation, getNodeValue, type Node, parseTree, type ParseError, printParseErrorCode} from 'jsonc-parser'
+import type {Node, ParseError} from 'jsonc-parser'
 
 import {SignetError} from '../errors.js'
-import {parseJson5Tree} from './json5-tree.js'
 
 /**
  * Surgical edits of JSON / JSONC config files the user owns (Claude Code, Codex hooks.json,
  * Gemini, OpenCode, OpenClaw). Every edit inserts, replaces or removes one member's bytes;
  * the rest of the file — comments, key order, the user's own formatting — is left alone, so
  * removing what was inserted gives back the original bytes.
+ *
+ * Every function that parses is async: the parsers load on the first file that has something to
+ * parse, so `signet status` and `signet connector list`, which look at every harness's files (most
+ * of them absent), load none for the absent ones (B5 in bench/README.md).
  */
 
 export type JsonPath = Array<string | number>
@@ -15,8 +18,11 @@ export type JsonPath = Array<string | number>
 /** `jsonc`: JSON with comments and trailing commas; `json5`: any JSON5 (OpenClaw), edited in place too. */
 export type JsonDialect = 'jsonc' | 'json5'
 
-function parseConfig(text: string, label: string, dialect: JsonDialect): Node | undefined {
-  return dialect === 'json5' ? parseJson5Tree(text, label) : parseJsonConfig(text, label)
+async function parseConfig(text: string, label: string, dialect: JsonDialect): Promise<Node | undefined> {
+  if (dialect === 'jsonc') return parseJsonConfig(text, label)
+  if (text.trim() === '') return undefined
+  const {parseJson5Tree} = await import('./json5-tree.js')
+  return parseJson5Tree(text, label)
 }
 
 interface JsonStyle {
@@ -44,8 +50,9 @@ function lineColumn(text: string, offset: number): string {
 }
 
 /** Parse a JSON/JSONC document; anything but a clean object at the root is an actionable error. */
-export function parseJsonConfig(text: string, label: string): Node | undefined {
+export async function parseJsonConfig(text: string, label: string): Promise<Node | undefined> {
   if (text.trim() === '') return undefined
+  const {parseTree, printParseErrorCode} = await import('jsonc-parser')
   const errors: ParseError[] = []
   const root = parseTree(text, errors, {allowTrailingComma: true, disallowComments: false})
   if (errors.length > 0) {
@@ -62,14 +69,17 @@ export function parseJsonConfig(text: string, label: string): Node | undefined {
 }
 
 /** The plain value of a whole JSON/JSONC document (`{}` for an empty file). */
-export function readJsonConfig(text: string, label: string): Record<string, unknown> {
-  const root = parseJsonConfig(text, label)
-  return root ? (getNodeValue(root) as Record<string, unknown>) : {}
+export async function readJsonConfig(text: string, label: string): Promise<Record<string, unknown>> {
+  const root = await parseJsonConfig(text, label)
+  if (!root) return {}
+  const {getNodeValue} = await import('jsonc-parser')
+  return getNodeValue(root) as Record<string, unknown>
 }
 
-export function getJsonValue(text: string, path: JsonPath, label = 'config', dialect: JsonDialect = 'jsonc'): unknown {
-  const root = parseConfig(text, label, dialect)
+export async function getJsonValue(text: string, path: JsonPath, label = 'config', dialect: JsonDialect = 'jsonc'): Promise<unknown> {
+  const root = await parseConfig(text, label, dialect)
   if (!root) return undefined
+  const {findNodeAtLocation, getNodeValue} = await import('jsonc-parser')
   const node = findNodeAtLocation(root, path)
   return node ? getNodeValue(node) : undefined
 }
@@ -146,10 +156,11 @@ function describePath(path: JsonPath): string {
 }
 
 /** Set `path` to `value`, creating missing parent objects. Unchanged text when already equal. */
-export function setJsonValue(text: string, path: JsonPath, value: unknown, label: string, dialect: JsonDialect = 'jsonc'): string {
+export async function setJsonValue(text: string, path: JsonPath, value: unknown, label: string, dialect: JsonDialect = 'jsonc'): Promise<string> {
   const style = detectJsonStyle(text)
   const source = text.trim() === '' ? '{}' + style.eol : text
-  let node = parseConfig(source, label, dialect)!
+  let node = (await parseConfig(source, label, dialect))!
+  const {getNodeValue} = await import('jsonc-parser')
   for (let depth = 0; depth < path.length; depth++) {
     const segment = path[depth]
     if (node.type !== 'object' || typeof segment !== 'string') {
@@ -170,9 +181,9 @@ export function setJsonValue(text: string, path: JsonPath, value: unknown, label
 }
 
 /** Append an item to the array at `path` (created when missing). */
-export function appendJsonArrayItem(text: string, path: JsonPath, item: unknown, label: string, dialect: JsonDialect = 'jsonc'): string {
-  const root = parseConfig(text, label, dialect)
-  const node = root ? findNodeAtLocation(root, path) : undefined
+export async function appendJsonArrayItem(text: string, path: JsonPath, item: unknown, label: string, dialect: JsonDialect = 'jsonc'): Promise<string> {
+  const root = await parseConfig(text, label, dialect)
+  const node = root ? (await import('jsonc-parser')).findNodeAtLocation(root, path) : undefined
   if (!node) return setJsonValue(text, path, [item], label, dialect)
   if (node.type !== 'array') throw new SignetError(`cannot edit ${label}: ${describePath(path)} is not a list`, 'invalid_harness_config')
   return insertMember(text, node, undefined, item, detectJsonStyle(text))
@@ -183,11 +194,16 @@ export function appendJsonArrayItem(text: string, path: JsonPath, item: unknown,
  * not including, the top level), since install created them — unless an empty parent means
  * something (an empty allow-list), where the caller passes `pruneEmptyParents: false`.
  */
-export function removeJsonValue(text: string, path: JsonPath, label: string, options: {pruneEmptyParents?: boolean; dialect?: JsonDialect} = {}): string {
-  const root = parseConfig(text, label, options.dialect ?? 'jsonc')
+export async function removeJsonValue(
+  text: string,
+  path: JsonPath,
+  label: string,
+  options: {pruneEmptyParents?: boolean; dialect?: JsonDialect} = {},
+): Promise<string> {
+  const root = await parseConfig(text, label, options.dialect ?? 'jsonc')
   if (!root || path.length === 0) return text
   const parentPath = path.slice(0, -1)
-  const parent = parentPath.length === 0 ? root : findNodeAtLocation(root, parentPath)
+  const parent = parentPath.length === 0 ? root : (await import('jsonc-parser')).findNodeAtLocation(root, parentPath)
   if (!parent) return text
   const last = path[path.length - 1]
   const index =

@@ -94,20 +94,20 @@ export class OpenClawConnector extends ProfiledConnector<typeof PROFILE.id> {
       ),
     ]
     files.push(
-      editConfigFile(
+      await editConfigFile(
         paths.config,
-        (text) => {
-          let next = setJsonValue(text, ENTRY_PATH, entryValue(), paths.config, JSON5_DIALECT)
-          const allow = getJsonValue(next, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
+        async (text) => {
+          let next = await setJsonValue(text, ENTRY_PATH, entryValue(), paths.config, JSON5_DIALECT)
+          const allow = await getJsonValue(next, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
           // only join an allow-list the user already has: creating one would block every other plugin
           if (Array.isArray(allow) && !allow.includes(OPENCLAW_PLUGIN_ID))
-            next = appendJsonArrayItem(next, ['plugins', 'allow'], OPENCLAW_PLUGIN_ID, paths.config, JSON5_DIALECT)
+            next = await appendJsonArrayItem(next, ['plugins', 'allow'], OPENCLAW_PLUGIN_ID, paths.config, JSON5_DIALECT)
           return setJsonValue(next, MCP_PATH, mcpEntry(ctx), paths.config, JSON5_DIALECT)
         },
         {mode: 0o600},
       ),
     )
-    const slot = getJsonValue(readTextIfExists(paths.config) ?? '', ['plugins', 'slots', 'memory'], paths.config, JSON5_DIALECT)
+    const slot = await getJsonValue(readTextIfExists(paths.config) ?? '', ['plugins', 'slots', 'memory'], paths.config, JSON5_DIALECT)
     if (slot === 'none') notes.push('plugins.slots.memory is "none": OpenClaw\'s own memory is off; Signet does not need the slot.')
     notes.push('OpenClaw hot-reloads plugin config; if the gateway is running and does not pick Signet up, run `openclaw plugins reload signet`.')
     return {harness: this.id, files, notes}
@@ -126,14 +126,14 @@ export class OpenClawConnector extends ProfiledConnector<typeof PROFILE.id> {
       : [{path: paths.pluginFiles.entry, action: entryText === undefined ? 'absent' : 'unchanged'}]
     if (ours && existsSync(paths.pluginDir) && readdirSync(paths.pluginDir).length === 0) rmdirSync(paths.pluginDir)
     files.push(
-      editConfigFile(
+      await editConfigFile(
         paths.config,
-        (text) => {
+        async (text) => {
           if (text.trim() === '') return text
-          let next = removeJsonValue(text, ENTRY_PATH, paths.config, {dialect: JSON5_DIALECT})
-          const allow = getJsonValue(next, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
+          let next = await removeJsonValue(text, ENTRY_PATH, paths.config, {dialect: JSON5_DIALECT})
+          const allow = await getJsonValue(next, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
           if (Array.isArray(allow) && allow.includes(OPENCLAW_PLUGIN_ID)) {
-            next = removeJsonValue(next, ['plugins', 'allow', allow.indexOf(OPENCLAW_PLUGIN_ID)], paths.config, {
+            next = await removeJsonValue(next, ['plugins', 'allow', allow.indexOf(OPENCLAW_PLUGIN_ID)], paths.config, {
               pruneEmptyParents: false,
               dialect: JSON5_DIALECT,
             })
@@ -154,20 +154,20 @@ export class OpenClawConnector extends ProfiledConnector<typeof PROFILE.id> {
     let configText = readTextIfExists(paths.config) ?? ''
     const problems: string[] = []
     try {
-      getJsonValue(configText, [], paths.config, JSON5_DIALECT)
+      await getJsonValue(configText, [], paths.config, JSON5_DIALECT)
     } catch (error) {
       problems.push((error as Error).message)
       configText = ''
     }
-    const entry = getJsonValue(configText, ENTRY_PATH, paths.config, JSON5_DIALECT) as
+    const entry = (await getJsonValue(configText, ENTRY_PATH, paths.config, JSON5_DIALECT)) as
       {enabled?: boolean; hooks?: {allowConversationAccess?: boolean}} | undefined
-    const mcp = getJsonValue(configText, MCP_PATH, paths.config, JSON5_DIALECT)
+    const mcp = await getJsonValue(configText, MCP_PATH, paths.config, JSON5_DIALECT)
     if (pluginOk && !entryText.includes(pathToFileURL(ctx.entry.bridgeJs).href))
       problems.push(`${paths.pluginFiles.entry} loads another Signet install — run \`signet connector install ${this.id}\``)
     if (entry && entry.enabled === false) problems.push(`plugins.entries.${OPENCLAW_PLUGIN_ID} is disabled in ${paths.config}`)
     if (entry && entry.hooks?.allowConversationAccess !== true)
       problems.push('the Signet plugin lacks hooks.allowConversationAccess, so it cannot add recall to prompts')
-    const allow = getJsonValue(configText, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
+    const allow = await getJsonValue(configText, ['plugins', 'allow'], paths.config, JSON5_DIALECT)
     if (pluginOk && !entryText.includes(JSON.stringify(ctx.entry.runJs)))
       problems.push(`${paths.pluginFiles.entry} runs another Signet install — run \`signet connector install ${this.id}\``)
     if (Array.isArray(allow) && !allow.includes(OPENCLAW_PLUGIN_ID)) problems.push('plugins.allow does not list "signet"')

@@ -38,8 +38,8 @@ function isOurPlugin(text: string): boolean {
   return text.startsWith(OPENCODE_PLUGIN_HEADER)
 }
 
-function pluginIndex(text: string, label: string): number {
-  const plugins = getJsonValue(text, ['plugin'], label)
+async function pluginIndex(text: string, label: string): Promise<number> {
+  const plugins = await getJsonValue(text, ['plugin'], label)
   return Array.isArray(plugins) ? plugins.findIndex((spec) => spec === PLUGIN_SPEC) : -1
 }
 
@@ -55,8 +55,8 @@ export class OpenCodeConnector extends ProfiledConnector<typeof PROFILE.id> {
   async install(ctx: ConnectorContext): Promise<InstallResult> {
     const paths = opencodePaths(ctx)
     const plugin = writeGeneratedFile(paths.plugin, renderOpenCodePlugin(ctx.entry), isOurPlugin)
-    const config = editConfigFile(paths.config, (text) => {
-      const withPlugin = pluginIndex(text, paths.config) >= 0 ? text : appendJsonArrayItem(text, ['plugin'], PLUGIN_SPEC, paths.config)
+    const config = await editConfigFile(paths.config, async (text) => {
+      const withPlugin = (await pluginIndex(text, paths.config)) >= 0 ? text : await appendJsonArrayItem(text, ['plugin'], PLUGIN_SPEC, paths.config)
       return setJsonValue(withPlugin, ['mcp', 'signet'], mcpEntry(ctx), paths.config)
     })
     return {harness: this.id, files: [plugin, config], notes: ['Restart OpenCode to load the Signet plugin and the signet MCP server.']}
@@ -64,12 +64,12 @@ export class OpenCodeConnector extends ProfiledConnector<typeof PROFILE.id> {
 
   async uninstall(ctx: ConnectorContext): Promise<InstallResult> {
     const paths = opencodePaths(ctx)
-    const config = editConfigFile(
+    const config = await editConfigFile(
       paths.config,
-      (text) => {
-        let next = removeJsonValue(text, ['mcp', 'signet'], paths.config)
-        for (let index = pluginIndex(next, paths.config); index >= 0; index = pluginIndex(next, paths.config)) {
-          next = removeJsonValue(next, ['plugin', index], paths.config)
+      async (text) => {
+        let next = await removeJsonValue(text, ['mcp', 'signet'], paths.config)
+        for (let index = await pluginIndex(next, paths.config); index >= 0; index = await pluginIndex(next, paths.config)) {
+          next = await removeJsonValue(next, ['plugin', index], paths.config)
         }
         return next
       },
@@ -85,8 +85,8 @@ export class OpenCodeConnector extends ProfiledConnector<typeof PROFILE.id> {
     const pluginText = readTextIfExists(paths.plugin)
     const pluginOk = pluginText !== undefined && isOurPlugin(pluginText)
     const configText = readTextIfExists(paths.config) ?? ''
-    const registered = pluginIndex(configText, paths.config) >= 0
-    const mcp = getJsonValue(configText, ['mcp', 'signet'], paths.config)
+    const registered = (await pluginIndex(configText, paths.config)) >= 0
+    const mcp = await getJsonValue(configText, ['mcp', 'signet'], paths.config)
     const problems: string[] = []
     if (pluginText !== undefined && !pluginOk) problems.push(`${paths.plugin} exists but was not written by Signet`)
     if (pluginOk && !pluginText.includes(JSON.stringify(ctx.entry.runJs)))

@@ -1,4 +1,3 @@
-import {getStaticTOMLValue, parseTOML} from 'toml-eslint-parser'
 import type {AST} from 'toml-eslint-parser'
 
 import {SignetError} from '../errors.js'
@@ -8,12 +7,15 @@ import {SignetError} from '../errors.js'
  * we find the exact bytes that define one table (`[mcp_servers.signet]`, its sub-tables, or a
  * dotted/inline definition of the same key) and change only those. Other tables, comments and
  * formatting are never touched.
+ *
+ * The parser loads on the first file that has something to parse (json-config-file.ts says why).
  */
 
 export type TomlScalar = string | number | boolean
 export type TomlValue = TomlScalar | TomlScalar[] | {[key: string]: TomlScalar | TomlScalar[]}
 
-function parse(text: string, label: string): AST.TOMLProgram {
+async function parse(text: string, label: string): Promise<AST.TOMLProgram> {
+  const {parseTOML} = await import('toml-eslint-parser')
   try {
     return parseTOML(text)
   } catch (error) {
@@ -61,9 +63,10 @@ function wholeLines(text: string, start: number, end: number): [number, number] 
 }
 
 /** The static value at `keyPath`, or undefined. */
-export function getTomlValue(text: string, keyPath: string[], label: string): unknown {
+export async function getTomlValue(text: string, keyPath: string[], label: string): Promise<unknown> {
   if (text.trim() === '') return undefined
-  let value: unknown = getStaticTOMLValue(parse(text, label))
+  const program = await parse(text, label)
+  let value: unknown = (await import('toml-eslint-parser')).getStaticTOMLValue(program)
   for (const segment of keyPath) {
     if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined
     value = (value as Record<string, unknown>)[segment]
@@ -132,9 +135,9 @@ function sortKeys(value: unknown): unknown {
  * Make `keyPath` a table holding exactly `values`. Already right → the same text. Otherwise
  * every existing definition of the key is cut out and one table is appended at the end.
  */
-export function upsertTomlTable(text: string, keyPath: string[], values: Record<string, TomlValue>, label: string): string {
-  const program = parse(text, label)
-  if (sameTable(getTomlValue(text, keyPath, label), values)) return text
+export async function upsertTomlTable(text: string, keyPath: string[], values: Record<string, TomlValue>, label: string): Promise<string> {
+  const program = await parse(text, label)
+  if (sameTable(await getTomlValue(text, keyPath, label), values)) return text
   const eol = text.includes('\r\n') ? '\r\n' : '\n'
   const rest = removeSpans(text, locate(text, program, keyPath))
   const separator = rest === '' ? '' : rest.endsWith('\n') ? eol : eol + eol
@@ -142,9 +145,9 @@ export function upsertTomlTable(text: string, keyPath: string[], values: Record<
 }
 
 /** Cut out every definition of `keyPath` (the table, its sub-tables, dotted keys). */
-export function removeTomlTable(text: string, keyPath: string[], label: string): string {
+export async function removeTomlTable(text: string, keyPath: string[], label: string): Promise<string> {
   if (text.trim() === '') return text
-  const program = parse(text, label)
+  const program = await parse(text, label)
   const spans = locate(text, program, keyPath)
   if (spans.length === 0) return text
   return removeSpans(text, spans)

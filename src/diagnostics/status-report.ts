@@ -89,8 +89,10 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
 
   if (processStatus.stalePid !== undefined) warnings.push(`stale pid file (pid ${processStatus.stalePid} is not running) — \`signet daemon start\` cleans it`)
   const client = processStatus.running ? localDaemonClient(workspace.path) : undefined
-  // Asked together with /api/status rather than after it: one round trip less.
+  // Keys and today's sessions are asked together with /api/status rather than after it: fewer
+  // round trips in a row (B5 in bench/README.md). Both answer null on any failure.
   const keys = client ? countKeys(client) : Promise.resolve(null)
+  const sessionsToday = client ? countSessionsToday(client) : Promise.resolve(null)
   const [live, connectors, forge] = await Promise.all([
     client ? client.call('GET /api/status').catch((error: Error) => error) : Promise.resolve(undefined),
     connectorRows(options.connectorContext ?? defaultConnectorContext()),
@@ -124,7 +126,7 @@ export async function collectStatus(workspace: ResolvedWorkspace, options: {conn
       }
     }
     if (live.authModeWarning) warnings.push(live.authModeWarning)
-    report.sessionsToday = await countSessionsToday(client!)
+    report.sessionsToday = await sessionsToday
     report.keys = await keys
   } else if (exists) {
     warnings.push('the daemon is not running — `signet daemon start`')

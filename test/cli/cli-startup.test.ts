@@ -72,14 +72,38 @@ describe('CLI start-up', () => {
   it('writes the code cache once and reuses it; a typo still gets the closest command', async () => {
     const cacheDir = path.join(home, '.cache', 'signet')
     await run(['daemon', 'status', '--json'])
-    const caches = readdirSync(cacheDir).filter((name) => name.startsWith('cli-') && name.endsWith('.v8cache'))
+    const daemonCaches = () => readdirSync(cacheDir).filter((name) => name.startsWith('cli-') && name.includes('-daemon.'))
+    const caches = daemonCaches()
     expect(caches).toHaveLength(1)
+    expect(caches[0]).toMatch(/\.v8cache$/)
     const again = await run(['daemon', 'status', '--json'])
     expect(JSON.parse(again.stdout)).toMatchObject({running: false})
-    expect(readdirSync(cacheDir).filter((name) => name.startsWith('cli-'))).toEqual(caches)
+    expect(daemonCaches()).toEqual(caches)
     const typo = await run(['daemn', 'status'])
     expect(typo.code).toBe(1)
     expect(typo.stderr).toContain('did you mean `signet daemon status`?')
+  })
+
+  it('each command keeps a code cache of its own; a new build replaces every cache of the old one', async () => {
+    const cacheDir = path.join(home, '.cache', 'signet')
+    rmSync(cacheDir, {recursive: true, force: true})
+    const caches = () => readdirSync(cacheDir).filter((name) => name.startsWith('cli-') && name.endsWith('.v8cache'))
+    for (const args of [['daemon', 'status', '--json'], ['status'], ['connector', 'list']]) expect((await run(args)).code).toBe(0)
+    // `status` run after `daemon status` would otherwise start from a cache without its connectors.
+    expect(
+      caches()
+        .map((name) => /-(daemon|status|connector)\.\d/.exec(name)?.[1])
+        .sort(),
+    ).toEqual(['connector', 'daemon', 'status'])
+    const written = new Map(caches().map((name) => [name, statSync(path.join(cacheDir, name)).ino]))
+    for (const args of [['daemon', 'status', '--json'], ['status'], ['connector', 'list']]) expect((await run(args)).code).toBe(0)
+    expect(new Map(caches().map((name) => [name, statSync(path.join(cacheDir, name)).ino]))).toEqual(written)
+    // Another build's cache of a command, as an upgrade leaves it: the next cache written removes it.
+    const prefix = /^cli-[^-]+-/.exec(caches()[0])![0]
+    const stale = path.join(cacheDir, `${prefix}recall.1-2-v18.0.0-x64.v8cache`)
+    writeFileSync(stale, '')
+    expect((await run(['api-key', 'list'])).code).toBe(1)
+    expect(caches().filter((name) => !written.has(name))).toEqual([expect.stringMatching(/-api-key\.\d/)])
   })
 
   it('`signet help <topic>` (the command of @oclif/plugin-help, compiled into the bundle) still works', async () => {

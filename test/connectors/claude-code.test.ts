@@ -44,7 +44,7 @@ describe('Claude Code connector', () => {
     temp = makeHarnessHome()
     const result = await connector.install(temp.ctx)
     expect(result.files.map((f) => f.action)).toEqual(['created', 'created'])
-    const settings = readJsonConfig(temp.read('.claude/settings.json'), 's') as any
+    const settings = (await readJsonConfig(temp.read('.claude/settings.json'), 's')) as any
     expect(Object.keys(settings.hooks)).toEqual(['SessionStart', 'UserPromptSubmit', 'PreCompact', 'SessionEnd'])
     expect(settings.hooks.UserPromptSubmit).toEqual([
       {
@@ -61,7 +61,7 @@ describe('Claude Code connector', () => {
       expect(groups[0].hooks[0].timeout).toBeLessThanOrEqual(60) // seconds, never milliseconds
       expect(Object.keys(groups[0].hooks[0]).sort()).toEqual(['command', 'timeout', 'type'])
     }
-    const claudeJson = readJsonConfig(temp.read('.claude.json'), 'c') as any
+    const claudeJson = (await readJsonConfig(temp.read('.claude.json'), 'c')) as any
     expect(claudeJson.mcpServers.signet).toEqual({type: 'stdio', command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs, '--harness', 'claude-code'], env: {}})
   })
 
@@ -82,14 +82,14 @@ describe('Claude Code connector', () => {
     temp.write('.claude.json', USER_CLAUDE_JSON)
     await connector.install(temp.ctx)
     const installed = temp.snapshot()
-    const settings = readJsonConfig(installed['.claude/settings.json'], 's') as any
+    const settings = (await readJsonConfig(installed['.claude/settings.json'], 's')) as any
     expect(settings.model).toBe('opus')
     expect(settings.hooks.UserPromptSubmit).toHaveLength(2)
     expect(settings.hooks.UserPromptSubmit[0].hooks[0].command).toBe('~/bin/log-prompt.sh')
     expect(settings.hooks.Stop).toEqual([{matcher: '', hooks: [{type: 'command', command: 'say done'}]}])
     expect(installed['.claude/settings.json'].startsWith('{\n  "$schema"')).toBe(true)
     expect(installed['.claude/settings.json.signet-backup']).toBe(USER_SETTINGS)
-    const claudeJson = readJsonConfig(installed['.claude.json'], 'c') as any
+    const claudeJson = (await readJsonConfig(installed['.claude.json'], 'c')) as any
     expect(claudeJson.numStartups).toBe(42)
     expect(Object.keys(claudeJson.mcpServers)).toEqual(['github', 'signet'])
 
@@ -122,7 +122,7 @@ describe('Claude Code connector', () => {
       ),
     )
     await connector.install(temp.ctx)
-    const settings = readJsonConfig(temp.read('.claude/settings.json'), 's') as any
+    const settings = (await readJsonConfig(temp.read('.claude/settings.json'), 's')) as any
     expect(settings.hooks.UserPromptSubmit).toEqual([
       {hooks: [{type: 'command', command: 'echo mine'}]},
       {hooks: [{type: 'command', command: `"${TEST_ENTRY.node}" "${TEST_ENTRY.runJs}" hook user-prompt-submit -H claude-code`, timeout: 10}]},
@@ -138,7 +138,7 @@ describe('Claude Code connector', () => {
     expect(claudeEventsFor('1.0.50 (Claude Code)').map((e) => e.harnessEvent)).toEqual(['PreCompact'])
     temp = makeHarnessHome({versions: {claude: '2.1.330 (Claude Code)'}})
     await connector.install(temp.ctx)
-    const settings = readJsonConfig(temp.read('.claude/settings.json'), 's') as any
+    const settings = (await readJsonConfig(temp.read('.claude/settings.json'), 's')) as any
     expect(settings.hooks.PostCompact[0].hooks[0].command).toContain('hook compaction-complete -H claude-code')
   })
 

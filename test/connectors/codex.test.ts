@@ -49,7 +49,7 @@ describe('Codex connector', () => {
   it('writes schema-clean hooks.json (seconds) and [mcp_servers.signet] with no key anywhere', async () => {
     temp = makeHarnessHome()
     await connector.install(temp.ctx)
-    const hooks = readJsonConfig(temp.read('.codex/hooks.json'), 'h') as any
+    const hooks = (await readJsonConfig(temp.read('.codex/hooks.json'), 'h')) as any
     expect(Object.keys(hooks)).toEqual(['hooks'])
     // transcript once at SessionEnd (Codex caps it at 3 s), not after every turn via Stop
     expect(Object.keys(hooks.hooks)).toEqual(['SessionStart', 'UserPromptSubmit', 'PreCompact', 'SessionEnd'])
@@ -68,7 +68,7 @@ describe('Codex connector', () => {
       for (const field of Object.keys(groups[0].hooks[0])) expect(HANDLER_FIELDS.has(field)).toBe(true)
     }
     const toml = temp.read('.codex/config.toml')
-    expect(getTomlValue(toml, ['mcp_servers', 'signet'], 'c')).toMatchObject({command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs, '--harness', 'codex']})
+    expect(await getTomlValue(toml, ['mcp_servers', 'signet'], 'c')).toMatchObject({command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs, '--harness', 'codex']})
     expect(toml).not.toMatch(/sig_sk_|bearer|Authorization/i)
   })
 
@@ -79,7 +79,7 @@ describe('Codex connector', () => {
     await connector.install(temp.ctx)
     const installed = temp.snapshot()
     expect(installed['.codex/config.toml'].startsWith(USER_TOML)).toBe(true)
-    const hooks = readJsonConfig(installed['.codex/hooks.json'], 'h') as any
+    const hooks = (await readJsonConfig(installed['.codex/hooks.json'], 'h')) as any
     expect(hooks.hooks.Stop.map((g: any) => g.hooks[0].command)).toEqual(['notify-send codex'])
     expect(hooks.hooks.SessionEnd.map((g: any) => g.hooks[0].command)).toEqual([expect.stringContaining('hook session-end -H codex')])
     expect((await connector.install(temp.ctx)).files.map((f) => f.action)).toEqual(['unchanged', 'unchanged'])

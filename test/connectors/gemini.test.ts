@@ -24,7 +24,7 @@ describe('Gemini CLI connector', () => {
   it('maps events (BeforeAgent, PreCompress) with timeouts in milliseconds', async () => {
     temp = makeHarnessHome()
     await connector.install(temp.ctx)
-    const settings = readJsonConfig(temp.read('.gemini/settings.json'), 's') as any
+    const settings = (await readJsonConfig(temp.read('.gemini/settings.json'), 's')) as any
     expect(Object.keys(settings.hooks)).toEqual(['SessionStart', 'BeforeAgent', 'PreCompress', 'SessionEnd'])
     expect(settings.hooks.BeforeAgent[0].hooks[0]).toEqual({
       type: 'command',

@@ -24,7 +24,7 @@ describe('OpenCode connector', () => {
   it('writes a self-contained plugin, registers it and mcp.signet in opencode.json', async () => {
     temp = makeHarnessHome()
     await connector.install(temp.ctx)
-    const config = readJsonConfig(temp.read('.config/opencode/opencode.json'), 'o') as any
+    const config = (await readJsonConfig(temp.read('.config/opencode/opencode.json'), 'o')) as any
     expect(config.plugin).toEqual(['./plugins/signet.mjs'])
     expect(config.mcp.signet).toEqual({type: 'local', command: [TEST_ENTRY.node, TEST_ENTRY.mcpJs, '--harness', 'opencode'], enabled: true})
     const plugin = temp.read('.config/opencode/plugins/signet.mjs')
@@ -45,7 +45,7 @@ describe('OpenCode connector', () => {
     const installed = temp.read('.config/opencode/opencode.jsonc')
     expect(installed).toContain('// my model')
     expect(installed).toContain('/* docs server */')
-    const config = readJsonConfig(installed, 'o') as any
+    const config = (await readJsonConfig(installed, 'o')) as any
     expect(config.plugin).toEqual(['opencode-wakatime', './plugins/signet.mjs'])
     expect(Object.keys(config.mcp)).toEqual(['docs', 'signet'])
     await connector.install(temp.ctx)

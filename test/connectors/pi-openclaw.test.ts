@@ -54,7 +54,7 @@ describe('OpenClaw connector', () => {
     temp = makeHarnessHome()
     temp.write('.openclaw/openclaw.json', USER_OPENCLAW)
     await connector.install(temp.ctx)
-    const config = readJsonConfig(temp.read('.openclaw/openclaw.json'), 'o') as any
+    const config = (await readJsonConfig(temp.read('.openclaw/openclaw.json'), 'o')) as any
     expect(config.plugins.allow).toEqual(['voice-call', 'signet'])
     expect(config.plugins.entries.signet).toEqual({enabled: true, hooks: {allowConversationAccess: true}})
     expect(config.mcp.servers.signet).toEqual({command: TEST_ENTRY.node, args: [TEST_ENTRY.mcpJs, '--harness', 'openclaw']})
@@ -72,7 +72,7 @@ describe('OpenClaw connector', () => {
     temp = makeHarnessHome()
     temp.ctx.env.OPENCLAW_CONFIG_PATH = `${temp.home}/cfg/oc.json`
     await connector.install(temp.ctx)
-    const config = readJsonConfig(temp.read('cfg/oc.json'), 'o') as any
+    const config = (await readJsonConfig(temp.read('cfg/oc.json'), 'o')) as any
     expect(config.plugins.allow).toBeUndefined()
     expect((await connector.status(temp.ctx)).state).toBe('installed')
   })

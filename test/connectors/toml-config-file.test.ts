@@ -21,30 +21,30 @@ model = "o4-mini"
 
 const OURS = {command: '/usr/bin/node', args: ['/opt/signet/bin/mcp.js'], env_vars: ['SIGNET_API_KEY']}
 
-describe('toml-config-file', () => {
-  it('appends our table, keeps every other byte, and removal restores the original', () => {
-    const added = upsertTomlTable(USER_TOML, ['mcp_servers', 'signet'], OURS, 'config.toml')
+describe('toml-config-file', async () => {
+  it('appends our table, keeps every other byte, and removal restores the original', async () => {
+    const added = await upsertTomlTable(USER_TOML, ['mcp_servers', 'signet'], OURS, 'config.toml')
     expect(added.startsWith(USER_TOML)).toBe(true)
     expect(added.slice(USER_TOML.length)).toBe(
       '\n[mcp_servers.signet]\ncommand = "/usr/bin/node"\nargs = ["/opt/signet/bin/mcp.js"]\nenv_vars = ["SIGNET_API_KEY"]\n',
     )
-    expect(getTomlValue(added, ['mcp_servers', 'signet'], 'config.toml')).toEqual(OURS)
-    expect(getTomlValue(added, ['mcp_servers', 'github', 'command'], 'config.toml')).toBe('npx')
-    expect(upsertTomlTable(added, ['mcp_servers', 'signet'], OURS, 'config.toml')).toBe(added)
-    expect(removeTomlTable(added, ['mcp_servers', 'signet'], 'config.toml')).toBe(USER_TOML)
+    expect(await getTomlValue(added, ['mcp_servers', 'signet'], 'config.toml')).toEqual(OURS)
+    expect(await getTomlValue(added, ['mcp_servers', 'github', 'command'], 'config.toml')).toBe('npx')
+    expect(await upsertTomlTable(added, ['mcp_servers', 'signet'], OURS, 'config.toml')).toBe(added)
+    expect(await removeTomlTable(added, ['mcp_servers', 'signet'], 'config.toml')).toBe(USER_TOML)
   })
 
-  it('works on an empty file and a file without a trailing newline', () => {
-    const fresh = upsertTomlTable('', ['mcp_servers', 'signet'], OURS, 'c')
+  it('works on an empty file and a file without a trailing newline', async () => {
+    const fresh = await upsertTomlTable('', ['mcp_servers', 'signet'], OURS, 'c')
     expect(fresh.startsWith('[mcp_servers.signet]\n')).toBe(true)
-    expect(removeTomlTable(fresh, ['mcp_servers', 'signet'], 'c')).toBe('')
+    expect(await removeTomlTable(fresh, ['mcp_servers', 'signet'], 'c')).toBe('')
     const noNewline = 'model = "o3"'
-    const added = upsertTomlTable(noNewline, ['mcp_servers', 'signet'], OURS, 'c')
-    expect(getTomlValue(added, ['model'], 'c')).toBe('o3')
-    expect(getTomlValue(added, ['mcp_servers', 'signet', 'command'], 'c')).toBe('/usr/bin/node')
+    const added = await upsertTomlTable(noNewline, ['mcp_servers', 'signet'], OURS, 'c')
+    expect(await getTomlValue(added, ['model'], 'c')).toBe('o3')
+    expect(await getTomlValue(added, ['mcp_servers', 'signet', 'command'], 'c')).toBe('/usr/bin/node')
   })
 
-  it('replaces a stale table in the middle of the file, with its sub-tables, and nothing else', () => {
+  it('replaces a stale table in the middle of the file, with its sub-tables, and nothing else', async () => {
     const stale = `[mcp_servers.signet]
 command = "signet-mcp"
 args = []
@@ -55,32 +55,32 @@ Authorization = "Bearer sig_sk_leaked"
 [profiles.fast]
 model = "o4-mini"
 `
-    const fixed = upsertTomlTable(stale, ['mcp_servers', 'signet'], OURS, 'c')
+    const fixed = await upsertTomlTable(stale, ['mcp_servers', 'signet'], OURS, 'c')
     expect(fixed).not.toContain('sig_sk_leaked')
     expect(fixed).toContain('[profiles.fast]\nmodel = "o4-mini"\n')
-    expect(getTomlValue(fixed, ['mcp_servers', 'signet'], 'c')).toEqual(OURS)
-    expect(getTomlValue(fixed, ['profiles', 'fast', 'model'], 'c')).toBe('o4-mini')
+    expect(await getTomlValue(fixed, ['mcp_servers', 'signet'], 'c')).toEqual(OURS)
+    expect(await getTomlValue(fixed, ['profiles', 'fast', 'model'], 'c')).toBe('o4-mini')
   })
 
-  it('finds a definition written as dotted keys or an inline table under [mcp_servers]', () => {
+  it('finds a definition written as dotted keys or an inline table under [mcp_servers]', async () => {
     const dotted = '[mcp_servers]\nsignet = { command = "old" }\nother = { command = "x" }\n'
-    const fixed = upsertTomlTable(dotted, ['mcp_servers', 'signet'], OURS, 'c')
-    expect(getTomlValue(fixed, ['mcp_servers'], 'c')).toEqual({other: {command: 'x'}, signet: OURS})
-    expect(removeTomlTable(fixed, ['mcp_servers', 'signet'], 'c')).toBe('[mcp_servers]\nother = { command = "x" }\n')
+    const fixed = await upsertTomlTable(dotted, ['mcp_servers', 'signet'], OURS, 'c')
+    expect(await getTomlValue(fixed, ['mcp_servers'], 'c')).toEqual({other: {command: 'x'}, signet: OURS})
+    expect(await removeTomlTable(fixed, ['mcp_servers', 'signet'], 'c')).toBe('[mcp_servers]\nother = { command = "x" }\n')
   })
 
-  it('leaves a table whose name only starts like ours alone', () => {
+  it('leaves a table whose name only starts like ours alone', async () => {
     const text = '[mcp_servers.signet-other]\ncommand = "x"\n'
-    expect(removeTomlTable(text, ['mcp_servers', 'signet'], 'c')).toBe(text)
+    expect(await removeTomlTable(text, ['mcp_servers', 'signet'], 'c')).toBe(text)
   })
 
-  it('quotes strings so Windows paths and quotes survive', () => {
+  it('quotes strings so Windows paths and quotes survive', async () => {
     const values = {command: 'C:\\Program Files\\node.exe', args: ['say "hi"']}
-    const added = upsertTomlTable('', ['mcp_servers', 'signet'], values, 'c')
-    expect(getTomlValue(added, ['mcp_servers', 'signet'], 'c')).toEqual(values)
+    const added = await upsertTomlTable('', ['mcp_servers', 'signet'], values, 'c')
+    expect(await getTomlValue(added, ['mcp_servers', 'signet'], 'c')).toEqual(values)
   })
 
-  it('refuses a broken file with the line number', () => {
-    expect(() => upsertTomlTable('model = \n[x', ['mcp_servers', 'signet'], OURS, '/h/.codex/config.toml')).toThrow(/config\.toml: .*at line 2/)
+  it('refuses a broken file with the line number', async () => {
+    await expect(upsertTomlTable('model = \n[x', ['mcp_servers', 'signet'], OURS, '/h/.codex/config.toml')).rejects.toThrow(/config\.toml: .*at line 2/)
   })
 })

@@ -33,6 +33,9 @@ function cachePrefix(name, bundlePath) {
   return `${name}-${shortHash(bundlePath)}${flags}-`
 }
 
+/** Module.wrap's prefix: a bundle that starts with it (scripts/bundle-hook.mjs writes one) is compiled as read. */
+const COMMONJS_WRAPPER = '(function (exports, require, module, __filename, __dirname) { '
+
 /**
  * Loads a bundle from dist/ (hook.cjs, cli.cjs) with a V8 code cache kept in the user's cache
  * directory: compiling the hook bundle costs ~5 ms per prompt, reusing the machine code from the
@@ -41,12 +44,13 @@ function cachePrefix(name, bundlePath) {
  * anyway), written after the first run so it holds the functions that run actually used, and
  * replaced atomically. With `register`, the bundle goes in require's cache under its path, so a
  * later `require()` of the same file (oclif loads its commands from dist/cli.cjs by path) gets this
- * instance. Any problem with the cache means a plain load: it is only ever a speed-up.
+ * instance. Any problem with the cache means a load without one: it is only ever a speed-up.
  */
 function loadBundle(name, {register = false} = {}) {
   const fs = require('node:fs')
   const bundlePath = path.join(__dirname, '..', 'dist', `${name}.cjs`)
-  let source
+  // The bundles are ASCII (scripts/bundle-*.mjs): latin1 skips UTF-8 decoding of megabytes.
+  const source = fs.readFileSync(bundlePath, 'latin1')
   let cacheFile
   let cachedData
   try {
@@ -58,17 +62,11 @@ function loadBundle(name, {register = false} = {}) {
       'signet',
       `${cachePrefix(name, bundlePath)}${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`,
     )
-    // The bundles are ASCII (scripts/bundle-*.mjs): latin1 skips UTF-8 decoding of megabytes.
-    source = fs.readFileSync(bundlePath, 'latin1')
-    try {
-      cachedData = fs.readFileSync(cacheFile)
-    } catch {}
-  } catch {
-    return require(bundlePath)
-  }
+    cachedData = fs.readFileSync(cacheFile)
+  } catch {}
   const vm = require('node:vm')
   const Module = require('node:module')
-  const script = new vm.Script(Module.wrap(source), {filename: bundlePath, cachedData})
+  const script = new vm.Script(source.startsWith(COMMONJS_WRAPPER) ? source : Module.wrap(source), {filename: bundlePath, cachedData})
   const bundle = new Module(bundlePath, module)
   bundle.filename = bundlePath
   bundle.paths = Module._nodeModulePaths(path.dirname(bundlePath))
@@ -80,7 +78,7 @@ function loadBundle(name, {register = false} = {}) {
     throw error
   }
   bundle.loaded = true
-  if (cachedData === undefined || script.cachedDataRejected) {
+  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected)) {
     process.once('exit', () => {
       try {
         fs.mkdirSync(path.dirname(cacheFile), {recursive: true})

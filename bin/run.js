@@ -115,6 +115,8 @@ if (argv[0] === 'hook' && argv[1] && !argv[1].startsWith('-') && !wantsHelp) {
   let hookCli
   try {
     hookCli = loadBundle('hook')
+    // A bundle of another build can load and still lack the entry point (one wrapped twice runs nothing).
+    if (typeof hookCli.runHookCli !== 'function') throw new Error('dist/hook.cjs exports no runHookCli')
   } catch (error) {
     // Even a broken or half-upgraded install must not break the harness (docs/architecture.md, Hooks): one line, exit 0.
     process.stderr.write(`[signet] ${argv[1]}: hook unavailable (${String(error?.message ?? error).split('\n')[0]}) — reinstall signetai\n`)

@@ -59,13 +59,13 @@ if (external.length > 0) {
 }
 
 /*
- * The hook runs in a young generation of 1 MiB, and V8 schedules a scavenge once three quarters of
- * it or more is in use; on a loaded machine that one collection (its helper threads wait for a
- * core) cost the prompt hook as much as its request to the daemon. Node's own start-up uses
+ * The hook runs in a young generation of 1 MiB, and V8 schedules a scavenge once about four fifths
+ * of it are in use; on a loaded machine that one collection (its helper threads wait for a core)
+ * cost the prompt hook as much as its request to the daemon (bench/README.md, issue 19 fourth pass). Node's own start-up uses
  * ~300 KiB of it, so the bundle is made to allocate little at load:
  * - esbuild gives each module that default-imports a builtin (`import path from 'node:path'`) a
  *   namespace copy with a getter per export (19 copies of node:path alone, ~100 KiB together): one
- *   copy per builtin serves them all, as one namespace per module does in ES modules;
+ *   copy per builtin serves them all, as ES modules share one namespace object per module;
  * - minified, the source string V8 keeps on the heap is half the size;
  * - the file holds the CommonJS function wrapper itself, so bin/run.js compiles it as read instead
  *   of concatenating a wrapped copy (Module.wrap) that V8 flattens into a second string.

@@ -33,6 +33,9 @@ function cachePrefix(name, bundlePath) {
   return `${name}-${shortHash(bundlePath)}${flags}-`
 }
 
+/** Module.wrap's prefix: a bundle that starts with it (scripts/bundle-hook.mjs writes one) is compiled as read. */
+const COMMONJS_WRAPPER = '(function (exports, require, module, __filename, __dirname) { '
+
 /**
  * Loads a bundle from dist/ (hook.cjs, cli.cjs) with a V8 code cache kept in the user's cache
  * directory: compiling the hook bundle costs ~5 ms per prompt, reusing the machine code from the
@@ -42,12 +45,13 @@ function cachePrefix(name, bundlePath) {
  * replaced atomically. With `register`, the bundle goes in require's cache under its path, so a
  * later `require()` of the same file (oclif loads its commands from dist/cli.cjs by path) gets this
  * instance. `command` names a cache of its own for one command (see commandCacheName). Any problem
- * with the cache means a plain load: it is only ever a speed-up.
+ * with the cache means a load without one: it is only ever a speed-up.
  */
 function loadBundle(name, {register = false, command} = {}) {
   const fs = require('node:fs')
   const bundlePath = path.join(__dirname, '..', 'dist', `${name}.cjs`)
-  let source
+  // The bundles are ASCII (scripts/bundle-*.mjs): latin1 skips UTF-8 decoding of megabytes.
+  const source = fs.readFileSync(bundlePath, 'latin1')
   let buildStamp
   let cacheFile
   let cachedData
@@ -57,17 +61,11 @@ function loadBundle(name, {register = false, command} = {}) {
       process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME) ? process.env.XDG_CACHE_HOME : path.join(require('node:os').homedir(), '.cache')
     buildStamp = `${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.v8cache`
     cacheFile = path.join(cacheBase, 'signet', `${cachePrefix(name, bundlePath)}${command ? `${command}.` : ''}${buildStamp}`)
-    // The bundles are ASCII (scripts/bundle-*.mjs): latin1 skips UTF-8 decoding of megabytes.
-    source = fs.readFileSync(bundlePath, 'latin1')
-    try {
-      cachedData = fs.readFileSync(cacheFile)
-    } catch {}
-  } catch {
-    return require(bundlePath)
-  }
+    cachedData = fs.readFileSync(cacheFile)
+  } catch {}
   const vm = require('node:vm')
   const Module = require('node:module')
-  const script = new vm.Script(Module.wrap(source), {filename: bundlePath, cachedData})
+  const script = new vm.Script(source.startsWith(COMMONJS_WRAPPER) ? source : Module.wrap(source), {filename: bundlePath, cachedData})
   const bundle = new Module(bundlePath, module)
   bundle.filename = bundlePath
   bundle.paths = Module._nodeModulePaths(path.dirname(bundlePath))
@@ -79,7 +77,7 @@ function loadBundle(name, {register = false, command} = {}) {
     throw error
   }
   bundle.loaded = true
-  if (cachedData === undefined || script.cachedDataRejected) {
+  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected)) {
     process.once('exit', () => {
       try {
         fs.mkdirSync(path.dirname(cacheFile), {recursive: true})
@@ -131,6 +129,8 @@ if (argv[0] === 'hook' && argv[1] && !argv[1].startsWith('-') && !wantsHelp) {
   let hookCli
   try {
     hookCli = loadBundle('hook')
+    // A bundle of another build can load and still lack the entry point (one wrapped twice runs nothing).
+    if (typeof hookCli.runHookCli !== 'function') throw new Error('dist/hook.cjs exports no runHookCli')
   } catch (error) {
     // Even a broken or half-upgraded install must not break the harness (docs/architecture.md, Hooks): one line, exit 0.
     process.stderr.write(`[signet] ${argv[1]}: hook unavailable (${String(error?.message ?? error).split('\n')[0]}) — reinstall signetai\n`)

@@ -8,7 +8,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {build} from 'esbuild'
+import {build, transform} from 'esbuild'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
@@ -28,9 +28,11 @@ const inlineVersion = {
   },
 }
 
+const hookBundle = path.join(root, 'dist/hook.cjs')
 const result = await build({
   entryPoints: [path.join(root, 'dist/hooks/cli.js')],
-  outfile: path.join(root, 'dist/hook.cjs'),
+  outfile: hookBundle,
+  write: false,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -56,11 +58,40 @@ if (external.length > 0) {
   process.exit(1)
 }
 
+/*
+ * The hook runs in a young generation of 1 MiB, and V8 schedules a scavenge once about four fifths
+ * of it are in use; on a loaded machine that one collection (its helper threads wait for a core)
+ * cost the prompt hook as much as its request to the daemon (bench/README.md, issue 19 fourth pass). Node's own start-up uses
+ * ~300 KiB of it, so the bundle is made to allocate little at load:
+ * - esbuild gives each module that default-imports a builtin (`import path from 'node:path'`) a
+ *   namespace copy with a getter per export (19 copies of node:path alone, ~100 KiB together): one
+ *   copy per builtin serves them all, as ES modules share one namespace object per module;
+ * - minified, the source string V8 keeps on the heap is half the size;
+ * - the file holds the CommonJS function wrapper itself, so bin/run.js compiles it as read instead
+ *   of concatenating a wrapped copy (Module.wrap) that V8 flattens into a second string.
+ */
+const TO_ESM_HELPER = 'var __toESM = (mod, isNodeMode, target) => ('
+const bundled = result.outputFiles[0].text
+if (!bundled.includes(TO_ESM_HELPER)) {
+  console.error(`bundle-hook: esbuild's __toESM helper has changed (no "${TO_ESM_HELPER}"); update the one-namespace-per-builtin patch`)
+  process.exit(1)
+}
+const oneNamespacePerModule = bundled.replace(
+  TO_ESM_HELPER,
+  `var __toESMCache = new Map();
+var __toESM = (mod, isNodeMode) => {
+  const key = isNodeMode ? 1 : 0;
+  let byMode = __toESMCache.get(mod);
+  if (!byMode) __toESMCache.set(mod, (byMode = []));
+  return (byMode[key] ??= __toESMCopy(mod, isNodeMode));
+};
+var __toESMCopy = (mod, isNodeMode, target) => (`,
+)
+const {code: minified} = await transform(oneNamespacePerModule, {minify: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning'})
+
 // ASCII only, so bin/run.js can read the bundle as latin1, without UTF-8 decoding: esbuild escapes
 // non-ASCII characters except inside regular expression literals, where a \uXXXX escape (one per
 // UTF-16 unit) means the same.
-const hookBundle = path.join(root, 'dist/hook.cjs')
-writeFileSync(
-  hookBundle,
-  readFileSync(hookBundle, 'utf8').replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`),
-)
+const ascii = minified.replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
+// The same wrapper as Module.wrap, which bin/run.js recognises (COMMONJS_WRAPPER there).
+writeFileSync(hookBundle, `(function (exports, require, module, __filename, __dirname) { ${ascii}\n});\n`)

@@ -66,8 +66,10 @@ const REMOVED_FENCE_MARKER = '[fence marker removed]'
  * U+2060, U+FEFF), bidi controls (U+202A–U+202E, U+2066–U+2069), variation selectors, tag
  * characters, unpaired surrogates and every other Unicode format (Cf) or control (Cc) character
  * except newline and tab. Inside a tag name they would hide it from a check yet not from a model.
+ * Built on first use: building these Unicode property classes costs ~0.5 ms, and the prompt hook,
+ * which loads this module for stripInjectedBlocks, never neutralises anything (B1, bench/README.md).
  */
-const INVISIBLE_OR_CONTROL = /[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cs}]|(?![\n\t])\p{Cc}/gu
+let invisibleOrControl: RegExp | undefined
 
 const LINE_OR_PARAGRAPH_SEPARATOR = /[\u2028\u2029]/g
 
@@ -117,7 +119,7 @@ export function neutraliseFenceMarkers(text: string): string {
     .replace(LETTER_AS_ENTITY, decodeLetterEntity)
     .normalize('NFKC')
     .replace(LINE_OR_PARAGRAPH_SEPARATOR, '\n')
-    .replace(INVISIBLE_OR_CONTROL, '')
+    .replace((invisibleOrControl ??= /[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cs}]|(?![\n\t])\p{Cc}/gu), '')
     .replace(FENCE_LIKE, REMOVED_FENCE_MARKER)
 }
 

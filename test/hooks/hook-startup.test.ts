@@ -67,6 +67,36 @@ describe('hook start-up', () => {
     expect(loaded.esmLoaderParts.filter((name) => /module_job|translators/.test(name))).toEqual([])
   })
 
+  it('runs a prompt without a garbage collection once its code cache is written', async () => {
+    // V8 schedules a scavenge when the 1 MiB young generation is three quarters full; on a loaded
+    // machine that one collection cost the hook as much as its request (scripts/bundle-hook.mjs).
+    // --trace-gc prints a line per collection on stdout, allocating nothing in JavaScript. Its own
+    // cache directory: bin/run.js keys caches by node flags, and the other tests count the files.
+    const tracedEnv = {...env, XDG_CACHE_HOME: path.join(daemon.temp.home, 'trace-gc-cache')}
+    const traced = (session: string) =>
+      new Promise<{code: number | null; stdout: string}>((resolve) => {
+        const child = spawn(process.execPath, ['--trace-gc', RUN_JS, 'hook', 'user-prompt-submit', '-H', 'claude-code'], {
+          env: tracedEnv,
+          stdio: ['pipe', 'pipe', 'inherit'],
+        })
+        let stdout = ''
+        child.stdout.on('data', (chunk) => (stdout += chunk))
+        child.on('close', (code) => resolve({code, stdout}))
+        child.stdin.end(input.replace('startup-1', session))
+      })
+    // The first run writes the code cache; the second is the steady state of every later prompt.
+    expect((await traced('startup-gc-0')).code).toBe(0)
+    const run = await traced('startup-gc-1')
+    expect(run.code).toBe(0)
+    const collections = run.stdout.split('\n').filter((line) => /\b(Scavenge|Mark-Compact|Minor Mark-Sweep)\b/.test(line))
+    const answer = run.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .join('\n')
+    expect(injected(answer)).toContain('port 5433')
+    expect(collections).toEqual([])
+  })
+
   it('writes a code cache on the first run, reuses it, and replaces a corrupt one without changing the output', async () => {
     const first = await runHook(['user-prompt-submit', '-H', 'claude-code'], {env, input})
     expect(first).toMatchObject({code: 0, stderr: ''})

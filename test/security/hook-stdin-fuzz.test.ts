@@ -198,26 +198,37 @@ describe('signet hook under hostile stdin, per harness (real processes)', () => 
     for (const [label, pending, event, harness] of cases) expectHarnessSafe(await pending, event, harness, label)
   })
 
-  it('a broken install (the hook module cannot load) still exits 0 with one stderr line', async () => {
-    // bin/run.js copied without the dist/ beside it, as after a half-finished upgrade.
-    const broken = path.join(home.home, 'broken-install', 'bin')
-    mkdirSync(broken, {recursive: true})
-    writeFileSync(path.join(broken, 'run.js'), readFileSync(RUN_JS))
-    const run = await new Promise<HookRun>((resolve) => {
-      const started = performance.now()
-      const child = spawn(process.execPath, [path.join(broken, 'run.js'), 'hook', 'user-prompt-submit', '-H', 'claude-code'], {
-        env,
-        stdio: ['pipe', 'pipe', 'pipe'],
+  it('a broken install (the hook bundle is missing, or exports no runHookCli) still exits 0 with one stderr line', async () => {
+    // bin/run.js copied without the dist/ beside it, as after a half-finished upgrade; and beside a
+    // bundle from some other build that loads but does not export what run.js calls.
+    const installs: Array<[string, string | undefined]> = [
+      ['no dist/', undefined],
+      ['a bundle without runHookCli', 'exports.version = 1\n'],
+    ]
+    for (const [label, bundle] of installs) {
+      const root = path.join(home.home, `broken-install-${label.replaceAll(/\W+/g, '-')}`)
+      mkdirSync(path.join(root, 'bin'), {recursive: true})
+      writeFileSync(path.join(root, 'bin', 'run.js'), readFileSync(RUN_JS))
+      if (bundle !== undefined) {
+        mkdirSync(path.join(root, 'dist'), {recursive: true})
+        writeFileSync(path.join(root, 'dist', 'hook.cjs'), bundle)
+      }
+      const run = await new Promise<HookRun>((resolve) => {
+        const started = performance.now()
+        const child = spawn(process.execPath, [path.join(root, 'bin', 'run.js'), 'hook', 'user-prompt-submit', '-H', 'claude-code'], {
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
+        let stdout = ''
+        let stderr = ''
+        child.stdout.on('data', (chunk) => (stdout += chunk))
+        child.stderr.on('data', (chunk) => (stderr += chunk))
+        child.on('close', (code, signal) => resolve({code, signal, stdout, stderr, elapsedMs: performance.now() - started}))
+        child.stdin.end('{"prompt":"hello"}')
       })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (chunk) => (stdout += chunk))
-      child.stderr.on('data', (chunk) => (stderr += chunk))
-      child.on('close', (code, signal) => resolve({code, signal, stdout, stderr, elapsedMs: performance.now() - started}))
-      child.stdin.end('{"prompt":"hello"}')
-    })
-    expectHarnessSafe(run, 'user-prompt-submit', 'claude-code', 'broken install')
-    expect(run.stderr).toMatch(/hook unavailable .* reinstall signetai/)
+      expectHarnessSafe(run, 'user-prompt-submit', 'claude-code', `broken install: ${label}`)
+      expect(run.stderr, label).toMatch(/hook unavailable .* reinstall signetai/)
+    }
   })
 
   it('the hook log holds one line per problem and no raw stdin', async () => {

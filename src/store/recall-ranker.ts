@@ -365,7 +365,8 @@ export class RecallRanker implements RecallRepository {
     const reach = CONTEXT_DECAY.length
     const around = new Set<number>()
     for (const anchor of anchors) for (let step = -reach; step <= reach; step++) around.add(anchor.seq + step)
-    const rows = new Map<number, NeighbourRow>((await this.index.neighbours([...around], query)).map((row) => [row.seq, row]))
+    // A memory without a session joins no conversation (sameConversation), as anchor or as neighbour.
+    const rows = new Map<number, NeighbourRow>((await this.index.neighbours([...around], query, {sessionsOnly: true})).map((row) => [row.seq, row]))
     for (const anchor of anchors) {
       const self = rows.get(anchor.seq)
       if (!self) continue

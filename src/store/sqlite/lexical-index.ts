@@ -160,10 +160,11 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return new Set(passed)
   }
 
-  async neighbours(seqs: number[], query: RecallQuery): Promise<NeighbourRow[]> {
+  async neighbours(seqs: number[], query: RecallQuery, {sessionsOnly = false}: {sessionsOnly?: boolean} = {}): Promise<NeighbourRow[]> {
     if (seqs.length === 0) return []
     const filter = buildFilter(query)
-    const rows = this.prepare(`SELECT m.seq, m.session_key, m.created_at FROM ${BY_SEQS} WHERE ${filter.sql}`, 'raw').all({
+    const inSession = sessionsOnly ? ' AND m.session_key IS NOT NULL' : ''
+    const rows = this.prepare(`SELECT m.seq, m.session_key, m.created_at FROM ${BY_SEQS} WHERE ${filter.sql}${inSession}`, 'raw').all({
       ...filter.params,
       seqs: JSON.stringify(seqs),
     }) as Array<[number, string | null, string]>

@@ -2,7 +2,7 @@ import {candidatePlan} from './common-words.js'
 import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
 import {type MemoryRow, rowToMemory} from './memories.js'
 import {type NamedDate, datesNamedIn, namedDateSpan, onNamedDate} from './query-dates.js'
-import {type PlannedTerm, isStopWord, matchPlan, planQueryBatched} from './query-terms.js'
+import {type PlanMatch, type PlannedTerm, isStopWord, matchPlan, planQueryBatched} from './query-terms.js'
 import {wordNeighbours} from './embed/word-neighbours.js'
 import {
   type HitSource,
@@ -255,7 +255,17 @@ export class RecallRanker implements RecallRepository {
     // Coordination: bm25 sums per-word weights, so one rare word can outrank a memory holding
     // every word of the query, and in a small store (a handful of project facts) the weights say
     // almost nothing. Holding more of the query's words, in any form, counts on its own.
-    const distinct = matchPlan(plan, terms.join(' ')).count
+    // The same text is matched against the plan for coordination, coverage and each hit's why: once.
+    const matches = new Map<string, PlanMatch>()
+    const matchOf = (text: string): PlanMatch => {
+      let found = matches.get(text)
+      if (!found) {
+        found = matchPlan(plan, text)
+        matches.set(text, found)
+      }
+      return found
+    }
+    const distinct = matchOf(terms.join(' ')).count
     // Texts read once per query: coordination, questions and speakers look at overlapping candidates.
     const texts = new Map<number, string>()
     const readTexts = async (seqs: number[]) => {
@@ -271,7 +281,7 @@ export class RecallRanker implements RecallRepository {
         .map(([seq]) => seq)
       await readTexts(best)
       for (const seq of best) {
-        const held = matchPlan(plan, texts.get(seq) ?? '').count
+        const held = matchOf(texts.get(seq) ?? '').count
         candidate(seq).coordination = Math.max(0, held - 1) / (distinct - 1)
       }
     }
@@ -321,7 +331,7 @@ export class RecallRanker implements RecallRepository {
     // How good the best match is in absolute terms; every hit is scaled from it. bm25 alone
     // says little in a small store (every word is "common" among five memories), so the share
     // of the query's words the best match contains counts too.
-    const lexicalConfidence = Math.max(normalizeBm25(topBm25), coverage(plan, ranked, rows))
+    const lexicalConfidence = Math.max(normalizeBm25(topBm25), coverage(plan, ranked, rows, matchOf))
     const confidence = !useVectors ? lexicalConfidence : topBm25 > 0 ? lexicalShare * lexicalConfidence + VECTOR_WEIGHT * topSimilarity : topSimilarity
     const now = Date.now()
     const topFused = ranked[0].fused
@@ -334,7 +344,7 @@ export class RecallRanker implements RecallRepository {
       const recency = 1 / (1 + ageDays / 30)
       // Relevance dominates; importance and recency only break near-ties.
       const score = Math.min(1, relevance * 0.9 + row.importance * 0.06 + recency * 0.04)
-      const words = matchPlan(plan, `${row.content} ${row.tags}`)
+      const words = matchOf(`${row.content} ${row.tags}`)
       const why: RecallWhy = {
         matched: words.matched,
         matchedTerms: words.count,
@@ -405,7 +415,8 @@ export class RecallRanker implements RecallRepository {
     const reach = CONTEXT_DECAY.length
     const around = new Set<number>()
     for (const anchor of anchors) for (let step = -reach; step <= reach; step++) around.add(anchor.seq + step)
-    const rows = new Map<number, NeighbourRow>((await this.index.neighbours([...around], query)).map((row) => [row.seq, row]))
+    // A memory without a session joins no conversation (sameConversation), as anchor or as neighbour.
+    const rows = new Map<number, NeighbourRow>((await this.index.neighbours([...around], query, {sessionsOnly: true})).map((row) => [row.seq, row]))
     for (const anchor of anchors) {
       const self = rows.get(anchor.seq)
       if (!self) continue
@@ -485,12 +496,17 @@ export function speakerOf(content: string): string[] {
 }
 
 /** Share of the query's words found in the best word-matching hit, damped so it never alone means certainty. */
-function coverage(plan: PlannedTerm[], ranked: Array<{seq: number; entry: Candidate}>, rows: Map<number, MemoryRow>): number {
+function coverage(
+  plan: PlannedTerm[],
+  ranked: Array<{seq: number; entry: Candidate}>,
+  rows: Map<number, MemoryRow>,
+  matchOf: (text: string) => PlanMatch,
+): number {
   const best = ranked.find((item) => item.entry.lexical > 0)
   const row = best && rows.get(best.seq)
   if (!row || plan.length === 0) return 0
-  const distinct = matchPlan(plan, plan.map((planned) => planned.term).join(' ')).count
-  return COVERAGE_CEILING * (matchPlan(plan, `${row.content} ${row.tags}`).count / Math.max(1, distinct))
+  const distinct = matchOf(plan.map((planned) => planned.term).join(' ')).count
+  return COVERAGE_CEILING * (matchOf(`${row.content} ${row.tags}`).count / Math.max(1, distinct))
 }
 
 function share(value: number, top: number): number {

@@ -76,8 +76,11 @@ export interface LexicalIndex {
   proximity(plan: PlannedTerm[], window: number, maxTerms: number, limit: number): Promise<Array<{seq: number; relevance: number}>>
   /** Which of `seqs` pass the query's filters (agent, project, type, dates, tags, exclusions, not deleted). */
   passing(seqs: number[], query: RecallQuery): Promise<Set<number>>
-  /** Session and time of those of `seqs` that pass the filters (conversation context). */
-  neighbours(seqs: number[], query: RecallQuery): Promise<NeighbourRow[]>
+  /**
+   * Session and time of those of `seqs` that pass the filters (conversation context, dated queries).
+   * `sessionsOnly`: only memories stored with a session key, the only ones context can join.
+   */
+  neighbours(seqs: number[], query: RecallQuery, options?: {sessionsOnly?: boolean}): Promise<NeighbourRow[]>
   /** Content and tags of each memory, for word matching: the content, a space, and the tags as their JSON array. */
   texts(seqs: number[]): Promise<Map<number, string>>
   rows(seqs: number[]): Promise<Map<number, MemoryRow>>

@@ -76,13 +76,27 @@ export function mightBeTypo(word: string): boolean {
   return word.length >= MIN_TYPO_LENGTH && /^[a-z]+$/.test(word) && englishRank(word) === undefined
 }
 
-/** English words one edit from `word`, likeliest first: the words a correction may be. */
-export function correctionCandidates(word: string): string[] {
-  return [...oneEditAway(word)]
-    .map((candidate) => ({candidate, rank: englishRank(candidate)}))
-    .filter((entry): entry is {candidate: string; rank: number} => entry.rank !== undefined)
-    .sort((a, b) => a.rank - b.rank)
-    .map((entry) => entry.candidate)
+/** Words whose candidates are kept: the same names and unknown words come back query after query. */
+const CANDIDATE_CACHE_SIZE = 2_000
+const candidateCache = new Map<string, readonly string[]>()
+
+/**
+ * English words one edit from `word`, likeliest first: the words a correction may be. Kept per
+ * word (the word list never changes): each is a few hundred dictionary lookups, asked twice per
+ * recall (planQueryBatched, then planQuery for a word the store lacks).
+ */
+export function correctionCandidates(word: string): readonly string[] {
+  let candidates = candidateCache.get(word)
+  if (candidates === undefined) {
+    candidates = [...oneEditAway(word)]
+      .map((candidate) => ({candidate, rank: englishRank(candidate)}))
+      .filter((entry): entry is {candidate: string; rank: number} => entry.rank !== undefined)
+      .sort((a, b) => a.rank - b.rank)
+      .map((entry) => entry.candidate)
+    if (candidateCache.size >= CANDIDATE_CACHE_SIZE) candidateCache.clear()
+    candidateCache.set(word, candidates)
+  }
+  return candidates
 }
 
 /**

@@ -214,14 +214,15 @@ export class PostgresLexicalIndex implements LexicalIndex {
     return new Set(rows.map((row) => row.seq))
   }
 
-  async neighbours(seqs: number[], recall: RecallQuery): Promise<NeighbourRow[]> {
+  async neighbours(seqs: number[], recall: RecallQuery, {sessionsOnly = false}: {sessionsOnly?: boolean} = {}): Promise<NeighbourRow[]> {
     if (seqs.length === 0) return []
     const params = new Params()
     const wanted = params.add(seqs)
     const filter = recallFilter(recall, 'm', params)
+    const inSession = sessionsOnly ? ' AND m.session_key IS NOT NULL' : ''
     return query<NeighbourRow>(
       this.pool,
-      `SELECT m.seq, m.session_key, m.created_at FROM memories m WHERE m.seq = ANY(${wanted}::bigint[]) AND ${filter}`,
+      `SELECT m.seq, m.session_key, m.created_at FROM memories m WHERE m.seq = ANY(${wanted}::bigint[]) AND ${filter}${inSession}`,
       params.values,
     )
   }

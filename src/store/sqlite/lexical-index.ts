@@ -151,12 +151,14 @@ export class SqliteLexicalIndex implements LexicalIndex {
   private rankedFiltered(plan: PlannedTerm[], filter: Filter, limit: number): Array<{seq: number; relevance: number}> {
     const match = planMatch(plan)
     if (!match) return []
-    return this.prepare(
-      `SELECT m.seq AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance
+    const rows = this.prepare(
+      `SELECT m.seq, -bm25(memories_fts, 1.0, 0.3)
        FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
        WHERE memories_fts MATCH @match AND ${filter.sql}
        ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ${Math.trunc(limit)}`,
-    ).all({...filter.params, match}) as Array<{seq: number; relevance: number}>
+      'raw',
+    ).all({...filter.params, match}) as Array<[number, number]>
+    return rows.map(([seq, relevance]) => ({seq, relevance}))
   }
 
   async proximity(plan: PlannedTerm[], window: number, maxTerms: number, limit: number): Promise<Array<{seq: number; relevance: number}>> {
@@ -167,48 +169,55 @@ export class SqliteLexicalIndex implements LexicalIndex {
   async passing(seqs: number[], query: RecallQuery): Promise<Set<number>> {
     if (seqs.length === 0) return new Set()
     const filter = buildFilter(query)
-    const rows = this.prepare(`SELECT m.seq AS seq FROM ${BY_SEQS} WHERE ${filter.sql}`).all({...filter.params, seqs: JSON.stringify(seqs)}) as Array<{
-      seq: number
-    }>
-    return new Set(rows.map((row) => row.seq))
+    const passed = this.prepare(`SELECT m.seq FROM ${BY_SEQS} WHERE ${filter.sql}`, 'pluck').all({...filter.params, seqs: JSON.stringify(seqs)}) as number[]
+    return new Set(passed)
   }
 
-  async neighbours(seqs: number[], query: RecallQuery): Promise<NeighbourRow[]> {
+  async neighbours(seqs: number[], query: RecallQuery, {sessionsOnly = false}: {sessionsOnly?: boolean} = {}): Promise<NeighbourRow[]> {
     if (seqs.length === 0) return []
     const filter = buildFilter(query)
-    return this.prepare(
-      `SELECT m.seq AS seq, m.session_key AS session_key, m.created_at AS created_at FROM ${BY_SEQS}
-           WHERE ${filter.sql}`,
-    ).all({...filter.params, seqs: JSON.stringify(seqs)}) as NeighbourRow[]
+    const inSession = sessionsOnly ? ' AND m.session_key IS NOT NULL' : ''
+    const rows = this.prepare(`SELECT m.seq, m.session_key, m.created_at FROM ${BY_SEQS} WHERE ${filter.sql}${inSession}`, 'raw').all({
+      ...filter.params,
+      seqs: JSON.stringify(seqs),
+    }) as Array<[number, string | null, string]>
+    return rows.map(([seq, session_key, created_at]) => ({seq, session_key, created_at}))
   }
 
   async texts(seqs: number[]): Promise<Map<number, string>> {
-    const rows = this.prepare('SELECT seq, content, tags FROM memories WHERE seq IN (SELECT value FROM json_each(?))').all(JSON.stringify(seqs)) as Array<{
-      seq: number
-      content: string
-      tags: string
-    }>
-    return new Map(rows.map((row) => [row.seq, `${row.content} ${row.tags}`]))
+    // Joined in SQL: one string per row reaches JS instead of two and their concatenation.
+    const rows = this.prepare(`SELECT m.seq, m.content || ' ' || m.tags FROM ${BY_SEQS}`, 'raw').all({seqs: JSON.stringify(seqs)}) as Array<[number, string]>
+    return new Map(rows)
   }
 
   async rows(seqs: number[]): Promise<Map<number, MemoryRow>> {
-    const rows = this.prepare('SELECT * FROM memories WHERE seq IN (SELECT value FROM json_each(?))').all(JSON.stringify(seqs)) as MemoryRow[]
+    const rows = this.prepare(`SELECT m.* FROM ${BY_SEQS}`).all({seqs: JSON.stringify(seqs)}) as MemoryRow[]
     return new Map(rows.map((row) => [row.seq, row]))
   }
 
   private rankedBy(match: string, limit: number): Array<{seq: number; relevance: number}> {
-    return this.prepare(
-      `SELECT rowid AS seq, -bm25(memories_fts, 1.0, 0.3) AS relevance FROM memories_fts
+    const rows = this.prepare(
+      `SELECT rowid, -bm25(memories_fts, 1.0, 0.3) FROM memories_fts
        WHERE memories_fts MATCH @match ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT @limit`,
-    ).all({match, limit}) as Array<{seq: number; relevance: number}>
+      'raw',
+    ).all({match, limit}) as Array<[number, number]>
+    return rows.map(([seq, relevance]) => ({seq, relevance}))
   }
 
-  private prepare(sql: string) {
-    let statement = this.statements.get(sql)
+  /**
+   * `mode` is how rows come back: better-sqlite3 builds an object per row by setting each column
+   * as a named property, which cost as much as the lookups themselves on recall's hundreds of rows;
+   * an array per row ('raw') or the first column's value alone ('pluck') does not.
+   */
+  private prepare(sql: string, mode: 'objects' | 'raw' | 'pluck' = 'objects') {
+    const key = `${mode} ${sql}`
+    let statement = this.statements.get(key)
     if (!statement) {
       statement = this.db.prepare(sql)
+      if (mode === 'raw') statement.raw(true)
+      if (mode === 'pluck') statement.pluck(true)
       if (this.statements.size > 256) this.statements.clear()
-      this.statements.set(sql, statement)
+      this.statements.set(key, statement)
     }
     return statement
   }

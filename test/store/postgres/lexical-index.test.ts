@@ -160,6 +160,14 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
         [5, null],
       ]),
     )
+    // Conversation context reads only memories stored with a session: the only ones it can join.
+    for (const index of [storage.lexical, new SqliteLexicalIndex(sqlite)]) {
+      const inSession = await index.neighbours([3, 4, 5], {query: '', agentId: 'a', limit: 10}, {sessionsOnly: true})
+      expect(inSession.map((row) => [row.seq, row.session_key]).sort()).toEqual([
+        [3, 's1'],
+        [4, 's1'],
+      ])
+    }
     const texts = await storage.lexical.texts([1])
     expect(texts.get(1)).toBe('The staging database runs on port 5433 behind the proxy. ["infra","database"]')
   })

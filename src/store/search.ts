@@ -97,3 +97,14 @@ export function sameConversation(a: NeighbourRow, b: NeighbourRow): boolean {
   if (a.session_key === null || a.session_key !== b.session_key) return false
   return Math.abs(Date.parse(a.created_at) - Date.parse(b.created_at)) <= CONTEXT_GAP_MS
 }
+
+/**
+ * The label prefixes a memory said by `speaker` (a lowercase name) may start with: lowercase,
+ * capitalised ("Caroline: ") or uppercase. Compared byte for byte, so SQLite (whose lower() folds
+ * ASCII only) and PostgreSQL (whose lower() follows the database's locale) select the same memories,
+ * "Élodie: " included.
+ */
+export function speakerLabelForms(speaker: string): [string, string, string] {
+  const [first = '', ...rest] = [...speaker]
+  return [`${speaker}: `, `${first.toUpperCase()}${rest.join('')}: `, `${speaker.toUpperCase()}: `]
+}

@@ -1,6 +1,6 @@
 import type {MemoryRow} from '../memories.js'
 import {type PlannedTerm, planForms, planProximityPairs} from '../query-terms.js'
-import type {NeighbourRow, RecallQuery} from '../search.js'
+import {type NeighbourRow, type RecallQuery, speakerLabelForms} from '../search.js'
 import type {LexicalIndex} from '../storage.js'
 import {bm25Idf, bm25Term, normaliseForm, postingsBm25Sql} from './bm25.js'
 import {Params, type Pool, query} from './client.js'
@@ -128,7 +128,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
   }
 
   async rankedSaidBy(plan: PlannedTerm[], recall: RecallQuery, speaker: string, limit: number): Promise<Array<{seq: number; relevance: number}>> {
-    return this.remember(plan, await this.bm25(plan, limit, recall, `${speaker}: `))
+    return this.remember(plan, await this.bm25(plan, limit, recall, speaker))
   }
 
   private remember(plan: PlannedTerm[], rows: Array<{seq: number; relevance: number}>): Array<{seq: number; relevance: number}> {
@@ -241,8 +241,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
     return new Map(rows.map((row) => [row.seq, row]))
   }
 
-  /** `label`: only memories whose content starts with it, compared lowercase (rankedSaidBy). */
-  private async bm25(plan: PlannedTerm[], limit: number, recall?: RecallQuery, label?: string): Promise<Array<{seq: number; relevance: number}>> {
+  /** `speaker`: only memories whose content starts with that speaker's label (rankedSaidBy). */
+  private async bm25(plan: PlannedTerm[], limit: number, recall?: RecallQuery, speaker?: string): Promise<Array<{seq: number; relevance: number}>> {
     const forms = planForms(plan)
       .map(normaliseForm)
       .filter((form): form is string[] => form !== undefined)
@@ -250,7 +250,10 @@ export class PostgresLexicalIndex implements LexicalIndex {
     const stems = await this.stems.of(distinct.filter((form) => form.length === 1).map((form) => form[0]))
     const params = new Params()
     let filter = recall ? recallFilter(recall, 'f', params) : undefined
-    if (filter && label !== undefined) filter += ` AND lower(left(f.content, ${params.add(label.length)}::int)) = ${params.add(label)}`
+    if (filter && speaker !== undefined) {
+      const [lower, capitalised, upper] = speakerLabelForms(speaker)
+      filter += ` AND left(f.content, ${params.add([...lower].length)}::int) IN (${params.add(lower)}, ${params.add(capitalised)}, ${params.add(upper)})`
+    }
     const sql = postingsBm25Sql({
       forms: distinct.map((words) => (words.length === 1 ? {lexemes: stems.get(words[0]) ?? []} : {phrase: words})),
       stats: MEMORY_SEARCH_STATS,

@@ -3,7 +3,7 @@ import type {Statement} from 'better-sqlite3'
 import type {SqliteDatabase} from '../db.js'
 import {type MemoryRow, projectCondition} from '../memories.js'
 import {type PlannedTerm, planMatch, planProximityQuery} from '../query-terms.js'
-import type {NeighbourRow, RecallQuery} from '../search.js'
+import {type NeighbourRow, type RecallQuery, speakerLabelForms} from '../search.js'
 import type {LexicalIndex} from '../storage.js'
 
 /**
@@ -140,11 +140,9 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   async rankedSaidBy(plan: PlannedTerm[], query: RecallQuery, speaker: string, limit: number): Promise<Array<{seq: number; relevance: number}>> {
     const filter = buildFilter(query)
-    // The label compared as lowercase ASCII, as PostgreSQL's lower() does for these names.
-    filter.sql += ' AND lower(substr(m.content, 1, @labelLength)) = @label'
-    const label = `${speaker}: `
-    filter.params.label = label
-    filter.params.labelLength = label.length
+    const [label, capitalised, upper] = speakerLabelForms(speaker)
+    filter.sql += ' AND substr(m.content, 1, @labelLength) IN (@label, @capitalised, @upper)'
+    Object.assign(filter.params, {label, capitalised, upper, labelLength: [...label].length})
     return this.rankedFiltered(plan, filter, limit)
   }
 

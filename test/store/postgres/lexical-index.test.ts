@@ -34,6 +34,7 @@ const CORPUS: RememberInput[] = [
   {agentId: 'a', content: 'CAROLINE: pottery again, a class every week.'},
   {agentId: 'a', content: 'Melanie: pottery is not for me, Caroline.'},
   {agentId: 'b', content: 'Caroline: pottery for agent b.'},
+  {agentId: 'a', content: 'Élodie: pottery on Sundays, and a class at the teacher’s studio.'},
 ]
 
 const QUERIES = [
@@ -172,7 +173,7 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
     expect(texts.get(1)).toBe('The staging database runs on port 5433 behind the proxy. ["infra","database"]')
   })
 
-  it("ranks within a speaker's memories (the label compared without case) as SQLite does", async () => {
+  it("ranks within a speaker's memories (the label lowercase, capitalised or uppercase) as SQLite does", async () => {
     const plan = planQuery('pottery class teacher')
     const query = {query: '', agentId: 'a', limit: 10}
     const said = await storage.lexical.rankedSaidBy(plan, query, 'caroline', 50)
@@ -182,6 +183,11 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
     const texts = await storage.lexical.texts(said.map((row) => row.seq))
     expect([...texts.values()].map((text) => text.slice(0, 10).toLowerCase())).toEqual(['caroline: ', 'caroline: '])
     expect(await storage.lexical.rankedSaidBy(plan, query, 'nobody', 50)).toEqual([])
+    // A capital outside ASCII: SQLite's lower() leaves "É" as it is, PostgreSQL's folds it.
+    for (const lexical of [storage.lexical, new SqliteLexicalIndex(sqlite)]) {
+      const elodie = await lexical.rankedSaidBy(plan, query, 'élodie', 50)
+      expect([...(await lexical.texts(elodie.map((row) => row.seq))).values()].map((text) => text.slice(0, 8))).toEqual(['Élodie: '])
+    }
   })
 
   it('knows which words the store holds, by stem, as FTS5 does', async () => {

@@ -1,8 +1,8 @@
-import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 import {type Embedder, normalize} from './embedder.js'
 import {isStopWord} from '../query-terms.js'
+import {readWordTableFile} from './word-table-file.js'
 
 /** Word vectors shipped inside the package (see assets/static-vectors/README.md). */
 export const STATIC_VECTORS_FILE = fileURLToPath(new URL('../../../assets/static-vectors/glove-30k-100d.bin', import.meta.url))
@@ -20,22 +20,10 @@ interface VectorTable {
 }
 
 function loadVectorTable(file: string): VectorTable {
-  const bytes = readFileSync(file)
-  if (bytes.toString('latin1', 0, 4) !== 'SGV1') throw new Error(`${file} is not a static-vector file (bad magic)`)
-  let offset = 4
-  const headerLength = bytes.readUInt32LE(offset)
-  offset += 4
-  const header = JSON.parse(bytes.toString('utf8', offset, offset + headerLength)) as {dims: number; count: number}
-  offset += headerLength
-  const wordsLength = bytes.readUInt32LE(offset)
-  offset += 4
-  const words = bytes.toString('utf8', offset, offset + wordsLength).split('\n')
-  offset += wordsLength
+  const {header, words, rows} = readWordTableFile<{dims: number; count: number}>(file, 'SGV1')
   const rowBytes = 4 + header.dims
-  if (words.length !== header.count || bytes.length - offset !== header.count * rowBytes) {
-    throw new Error(`${file} is truncated or corrupt`)
-  }
-  return {dims: header.dims, rowBytes, data: bytes.subarray(offset), index: new Map(words.map((word, row) => [word, row]))}
+  if (rows.length !== header.count * rowBytes) throw new Error(`${file} is truncated or corrupt`)
+  return {dims: header.dims, rowBytes, data: rows, index: new Map(words.map((word, row) => [word, row]))}
 }
 
 /**

@@ -1,5 +1,6 @@
-import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
+
+import {readWordTableFile} from './word-table-file.js'
 
 /**
  * Each word's nearest words by cosine over the shipped GloVe vectors (assets/static-vectors/README.md),
@@ -23,19 +24,9 @@ interface NeighbourTable {
 let table: NeighbourTable | undefined
 
 function loadNeighbourTable(file: string): NeighbourTable {
-  const bytes = readFileSync(file)
-  if (bytes.toString('latin1', 0, 4) !== 'SGN1') throw new Error(`${file} is not a word-neighbour file (bad magic)`)
-  let offset = 4
-  const headerLength = bytes.readUInt32LE(offset)
-  offset += 4
-  const header = JSON.parse(bytes.toString('utf8', offset, offset + headerLength)) as {count: number; perWord: number}
-  offset += headerLength
-  const wordsLength = bytes.readUInt32LE(offset)
-  offset += 4
-  const words = bytes.toString('utf8', offset, offset + wordsLength).split('\n')
-  offset += wordsLength
-  if (words.length !== header.count || bytes.length - offset !== header.count * header.perWord * 4) throw new Error(`${file} is truncated or corrupt`)
-  return {perWord: header.perWord, words, rows: new Map(words.map((word, row) => [word, row])), entries: bytes.subarray(offset)}
+  const {header, words, rows} = readWordTableFile<{count: number; perWord: number}>(file, 'SGN1')
+  if (rows.length !== header.count * header.perWord * 4) throw new Error(`${file} is truncated or corrupt`)
+  return {perWord: header.perWord, words, rows: new Map(words.map((word, row) => [word, row])), entries: rows}
 }
 
 /**

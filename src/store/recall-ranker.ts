@@ -215,8 +215,9 @@ export class RecallRanker implements RecallRepository {
     // said, those holding a close word-vector neighbour of a query word (./embed/word-neighbours.ts)
     // gain RELATED_WEIGHT; they are that person's, so they count as named-speaker memories too.
     const named = namesIn(query.query)
-    // Only when some memory holds the name: the neighbour table is then read (once per process).
-    const speakers = named.size > 0 && HEDGED_QUESTION.test(query.query) ? [...(await index.storedWords([...named].slice(0, MAX_RELATED_SPEAKERS)))] : []
+    // Only when some memory is labelled as said by that person: the neighbour table is then read
+    // (once per process), and a store that merely mentions the name pays one bounded probe.
+    const speakers = named.size > 0 && HEDGED_QUESTION.test(query.query) ? [...(await index.labelledSpeakers([...named].slice(0, MAX_RELATED_SPEAKERS)))] : []
     if (speakers.length > 0) {
       const related = relatedPlan(plan, named)
       if (related.length > 0) {

@@ -104,6 +104,9 @@ export function sameConversation(a: NeighbourRow, b: NeighbourRow): boolean {
  * ASCII only) and PostgreSQL (whose lower() follows the database's locale) select the same memories,
  * "Élodie: " included.
  */
+/** How many memories holding a name labelledSpeakers reads before it says the name labels none. */
+export const LABEL_PROBE_ROWS = 500
+
 export function speakerLabelForms(speaker: string): [string, string, string] {
   const [first = '', ...rest] = [...speaker]
   return [`${speaker}: `, `${first.toUpperCase()}${rest.join('')}: `, `${speaker.toUpperCase()}: `]

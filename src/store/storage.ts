@@ -70,7 +70,13 @@ export interface LexicalIndex {
   ranked(plan: PlannedTerm[], limit: number): Promise<Array<{seq: number; relevance: number}>>
   /** The same ranking restricted to memories passing the query's filters (used when filters remove most of `ranked`). */
   rankedWithin(plan: PlannedTerm[], query: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>>
-  /** The same ranking restricted further to memories whose content starts with `speaker`'s label ("Caroline: …", `speaker` lowercase, compared without ASCII case). */
+  /**
+   * Which of `names` (lowercase) label a memory ("Caroline: …", in a form speakerLabelForms gives),
+   * looked for among the first LABEL_PROBE_ROWS memories holding the name: a bounded probe, so a
+   * common name in a large store costs a few hundred row reads, never a scan.
+   */
+  labelledSpeakers(names: string[]): Promise<Set<string>>
+  /** The same ranking restricted further to memories whose content starts with `speaker`'s label (`speaker` lowercase, in a form speakerLabelForms gives). */
   rankedSaidBy(plan: PlannedTerm[], query: RecallQuery, speaker: string, limit: number): Promise<Array<{seq: number; relevance: number}>>
   /** Relevance of memories holding two of the first `maxTerms` words within `window` tokens of each other. */
   proximity(plan: PlannedTerm[], window: number, maxTerms: number, limit: number): Promise<Array<{seq: number; relevance: number}>>

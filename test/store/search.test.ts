@@ -12,7 +12,8 @@ import {MemoryStore} from '../../src/store/memories.js'
 import {datesNamedIn, onNamedDate} from '../../src/store/query-dates.js'
 import {proximityQuery, queryTerms} from '../../src/store/query-terms.js'
 import {namesIn, speakerOf} from '../../src/store/recall-ranker.js'
-import {buildFtsQuery} from '../../src/store/search.js'
+import {buildFtsQuery, LABEL_PROBE_ROWS} from '../../src/store/search.js'
+import {SqliteLexicalIndex} from '../../src/store/sqlite/lexical-index.js'
 import {sqliteRecall} from '../../src/store/sqlite/storage.js'
 
 let dir: string
@@ -237,6 +238,21 @@ describe('hedged questions about someone', () => {
     const plain = (await search.recall({query: 'What did Caroline say about religious matters?', agentId: 'default', limit: 3})).hits
     expect(plain.map((hit) => hit.memory.id)).not.toContain(traditions.id)
     expect(plain.every((hit) => hit.why.signals.related === 0)).toBe(true)
+  })
+})
+
+describe('speakers a store labels', () => {
+  it('counts a name that labels a memory, not one only mentioned, and reads a bounded number of rows', async () => {
+    remember('We met Caroline at the fair.')
+    remember('caroline said the fair was fun.')
+    const index = new SqliteLexicalIndex(db)
+    expect(await index.labelledSpeakers(['caroline'])).toEqual(new Set())
+    remember('CAROLINE: the fair again.')
+    expect(await index.labelledSpeakers(['caroline', 'fair'])).toEqual(new Set(['caroline']))
+    // Past the probe's rows, a label is not looked for: a name mentioned everywhere costs a bounded read.
+    for (let i = 0; i < LABEL_PROBE_ROWS; i++) remember(`Melanie was mentioned, note ${i}.`)
+    remember('Melanie: at last I speak.')
+    expect(await index.labelledSpeakers(['melanie'])).toEqual(new Set())
   })
 })
 

@@ -1,9 +1,9 @@
 import type {MemoryRow} from '../memories.js'
 import {type PlannedTerm, planForms, planProximityPairs} from '../query-terms.js'
-import {type NeighbourRow, type RecallQuery, speakerLabelForms} from '../search.js'
+import {LABEL_PROBE_ROWS, type NeighbourRow, type RecallQuery, speakerLabelForms} from '../search.js'
 import type {LexicalIndex} from '../storage.js'
 import {bm25Idf, bm25Term, normaliseForm, postingsBm25Sql} from './bm25.js'
-import {Params, type Pool, query} from './client.js'
+import {Params, type Pool, query, queryOne} from './client.js'
 import {SEARCH_CONFIG} from './migrations.js'
 import {MEMORY_COLUMNS, projectConditionPg} from './search-index.js'
 
@@ -125,6 +125,26 @@ export class PostgresLexicalIndex implements LexicalIndex {
 
   async rankedWithin(plan: PlannedTerm[], recall: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>> {
     return this.remember(plan, await this.bm25(plan, limit, recall))
+  }
+
+  async labelledSpeakers(names: string[]): Promise<Set<string>> {
+    const labelled = new Set<string>()
+    const normalised = new Map(names.map((name) => [name, normaliseForm([name])?.[0]]))
+    const stems = await this.stems.of([...normalised.values()].filter((word): word is string => word !== undefined))
+    for (const [name, word] of normalised) {
+      const lexemes = word === undefined ? [] : (stems.get(word) ?? [])
+      if (lexemes.length !== 1) continue
+      const [label, capitalised, upper] = speakerLabelForms(name)
+      const found = await queryOne(
+        this.pool,
+        `SELECT 1 FROM (SELECT t.seq FROM memory_terms t WHERE t.lexeme = $1 ORDER BY t.seq LIMIT ${LABEL_PROBE_ROWS}) f
+          JOIN memories m ON m.seq = f.seq
+          WHERE m.deleted_at IS NULL AND left(m.content, $2::int) IN ($3, $4, $5) LIMIT 1`,
+        [lexemes[0], [...label].length, label, capitalised, upper],
+      )
+      if (found) labelled.add(name)
+    }
+    return labelled
   }
 
   async rankedSaidBy(plan: PlannedTerm[], recall: RecallQuery, speaker: string, limit: number): Promise<Array<{seq: number; relevance: number}>> {

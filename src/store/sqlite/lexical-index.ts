@@ -3,7 +3,7 @@ import type {Statement} from 'better-sqlite3'
 import type {SqliteDatabase} from '../db.js'
 import {type MemoryRow, projectCondition} from '../memories.js'
 import {type PlannedTerm, planMatch, planProximityQuery} from '../query-terms.js'
-import {type NeighbourRow, type RecallQuery, speakerLabelForms} from '../search.js'
+import {LABEL_PROBE_ROWS, type NeighbourRow, type RecallQuery, speakerLabelForms} from '../search.js'
 import type {LexicalIndex} from '../storage.js'
 
 /**
@@ -136,6 +136,20 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   async rankedWithin(plan: PlannedTerm[], query: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>> {
     return this.rankedFiltered(plan, buildFilter(query), limit)
+  }
+
+  async labelledSpeakers(names: string[]): Promise<Set<string>> {
+    const probe = this.prepare(
+      `SELECT 1 FROM (SELECT rowid AS seq FROM memories_fts WHERE memories_fts MATCH @match LIMIT ${LABEL_PROBE_ROWS}) f
+       JOIN memories m ON m.seq = f.seq
+       WHERE m.deleted_at IS NULL AND substr(m.content, 1, @labelLength) IN (@label, @capitalised, @upper) LIMIT 1`,
+    )
+    return new Set(
+      names.filter((name) => {
+        const [label, capitalised, upper] = speakerLabelForms(name)
+        return probe.get({match: `"${name.replaceAll('"', '""')}"`, label, capitalised, upper, labelLength: [...label].length}) !== undefined
+      }),
+    )
   }
 
   async rankedSaidBy(plan: PlannedTerm[], query: RecallQuery, speaker: string, limit: number): Promise<Array<{seq: number; relevance: number}>> {

@@ -183,6 +183,10 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
     const texts = await storage.lexical.texts(said.map((row) => row.seq))
     expect([...texts.values()].map((text) => text.slice(0, 10).toLowerCase())).toEqual(['caroline: ', 'caroline: '])
     expect(await storage.lexical.rankedSaidBy(plan, query, 'nobody', 50)).toEqual([])
+    // Names that label a memory, not merely appear in one ("pottery" is in many, labels none).
+    const names = ['caroline', 'melanie', 'élodie', 'pottery', 'nobody']
+    expect(await storage.lexical.labelledSpeakers(names)).toEqual(new Set(['caroline', 'melanie', 'élodie']))
+    expect(await new SqliteLexicalIndex(sqlite).labelledSpeakers(names)).toEqual(new Set(['caroline', 'melanie', 'élodie']))
     // A capital outside ASCII: SQLite's lower() leaves "É" as it is, PostgreSQL's folds it.
     for (const lexical of [storage.lexical, new SqliteLexicalIndex(sqlite)]) {
       const elodie = await lexical.rankedSaidBy(plan, query, 'élodie', 50)

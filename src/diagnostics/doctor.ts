@@ -18,7 +18,7 @@ import {installedServiceWorkspace, serviceManagerFor} from '../service/user-serv
 import {describeStorage} from '../store/open-storage.js'
 import {PGVECTOR_MISSING} from '../store/storage.js'
 import {SIGNET_VERSION} from '../version.js'
-import {checkDatabaseFile, type DatabaseIntegrity} from './db-integrity.js'
+import type {DatabaseIntegrity} from './db-integrity.js'
 import type {Finding} from './finding.js'
 import {sortFindings} from './finding.js'
 import {localDaemonClient} from './local-daemon.js'
@@ -140,6 +140,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       }
     } else {
       const client = localDaemonClient(root)
+      // Asked together: the key list is used only when the status answers.
+      const keysAnswer = client?.call('GET /api/auth/api-keys').then(
+        (keys) => keys,
+        () => undefined,
+      )
       try {
         if (!client) throw new Error(`${paths.stateFile} is missing`)
         const status = await client.call('GET /api/status')
@@ -168,14 +173,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
           fix: 'signet daemon restart; see signet daemon logs',
         })
       }
-      if (daemonUp && client) {
-        try {
-          const keys = await client.call('GET /api/auth/api-keys')
-          keyCounts = {active: keys.apiKeys.filter((key) => key.status === 'active').length}
-        } catch {
-          keyCounts = undefined
-        }
-      }
+      const keys = await keysAnswer
+      if (daemonUp && keys) keyCounts = {active: keys.apiKeys.filter((key) => key.status === 'active').length}
     }
   }
   if (listen && listen.networkMode === 'tailscale' && keyCounts?.active === 0) {
@@ -187,11 +186,16 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     })
   }
 
-  findings.push(...(await databaseFindings(root, daemonUp, storage, config, options.deep === true)))
+  // Independent checks, waited for together (each may wait on the daemon, files or a keychain).
+  const [database, connectors, credentials, forge] = await Promise.all([
+    databaseFindings(root, daemonUp, storage, config, options.deep === true),
+    connectorFindings(config, options.connectorContext ?? defaultConnectorContext({env})),
+    credentialFindings(),
+    forgeStatus({workspace: workspaceExists ? root : undefined, env, config}),
+  ])
+  findings.push(...database)
   if (workspaceExists) findings.push(...privateFileFindings(root))
-  findings.push(...(await connectorFindings(config, options.connectorContext ?? defaultConnectorContext({env}))))
-  findings.push(...(await credentialFindings()))
-  findings.push(...forgeFindings(await forgeStatus({workspace: workspaceExists ? root : undefined, env})))
+  findings.push(...connectors, ...credentials, ...forgeFindings(forge))
   findings.push(...serviceFindings(root, env))
 
   const sorted = sortFindings(findings)
@@ -289,6 +293,8 @@ async function databaseFindings(
         : []
     }
     try {
+      // The SQLite driver (a native module, ≈ 8 ms to load) only when doctor opens the file itself.
+      const {checkDatabaseFile} = await import('./db-integrity.js')
       integrity = checkDatabaseFile(dbPath, {quickCheck: deep || 'auto'})
     } catch (error) {
       return [

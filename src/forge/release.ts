@@ -1,5 +1,6 @@
 import {existsSync} from 'node:fs'
 
+import type {AgentConfig} from '../config/agent-config.js'
 import {workspacePaths} from '../config/paths.js'
 import {SignetError} from '../errors.js'
 
@@ -20,17 +21,24 @@ export interface ReleaseSource {
   origin: 'env' | 'agent.yaml' | 'default'
 }
 
-/** Release base URL: SIGNET_FORGE_RELEASE_URL → agent.yaml `forge.releaseUrl` → the default. */
-export async function resolveReleaseSource(options: {workspace?: string; env?: NodeJS.ProcessEnv} = {}): Promise<ReleaseSource> {
+/**
+ * Release base URL: SIGNET_FORGE_RELEASE_URL → agent.yaml `forge.releaseUrl` → the default. A caller
+ * that has parsed agent.yaml already passes it as `config` (doctor), so it is not parsed twice.
+ */
+export async function resolveReleaseSource(
+  options: {workspace?: string; env?: NodeJS.ProcessEnv; config?: Pick<AgentConfig, 'forge'>} = {},
+): Promise<ReleaseSource> {
   const env = options.env ?? process.env
   const fromEnv = env.SIGNET_FORGE_RELEASE_URL?.trim()
   if (fromEnv) return {baseUrl: parseReleaseBaseUrl(fromEnv, 'SIGNET_FORGE_RELEASE_URL'), origin: 'env'}
-  if (options.workspace && existsSync(workspacePaths(options.workspace).agentYaml)) {
+  let config = options.config
+  if (!config && options.workspace && existsSync(workspacePaths(options.workspace).agentYaml)) {
     // Loaded here only: `status` imports this module and reads no agent.yaml for Forge (B5 in bench/README.md).
     const {loadAgentConfig} = await import('../config/agent-config.js')
-    const configured = loadAgentConfig(options.workspace).forge?.releaseUrl
-    if (configured) return {baseUrl: parseReleaseBaseUrl(configured, 'agent.yaml forge.releaseUrl'), origin: 'agent.yaml'}
+    config = loadAgentConfig(options.workspace)
   }
+  const configured = config?.forge?.releaseUrl
+  if (configured) return {baseUrl: parseReleaseBaseUrl(configured, 'agent.yaml forge.releaseUrl'), origin: 'agent.yaml'}
   return {baseUrl: DEFAULT_FORGE_RELEASE_URL, origin: 'default'}
 }
 

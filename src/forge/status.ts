@@ -2,6 +2,7 @@ import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 
+import type {AgentConfig} from '../config/agent-config.js'
 import type {Finding} from '../diagnostics/finding.js'
 import {findExecutableOnPath, isDirOnPath, isExecutableFile} from '../diagnostics/path-lookup.js'
 import {forgeBinDir, forgePathHint, type ForgeInstallRecord, managedForgePath, readForgeRecord} from './record.js'
@@ -32,7 +33,7 @@ export interface ForgeStatus {
   releaseUrlError: string | null
 }
 
-export async function forgeStatus(options: {workspace?: string; env?: NodeJS.ProcessEnv} = {}): Promise<ForgeStatus> {
+export async function forgeStatus(options: {workspace?: string; env?: NodeJS.ProcessEnv; config?: Pick<AgentConfig, 'forge'>} = {}): Promise<ForgeStatus> {
   const env = options.env ?? process.env
   const managedBinaryPath = managedForgePath()
   const managed = existsSync(managedBinaryPath)
@@ -50,7 +51,7 @@ export async function forgeStatus(options: {workspace?: string; env?: NodeJS.Pro
   let releaseUrlOrigin: string | null = null
   let releaseUrlError: string | null = null
   try {
-    const release = await resolveReleaseSource({workspace: options.workspace, env})
+    const release = await resolveReleaseSource({workspace: options.workspace, env, config: options.config})
     releaseUrl = release.baseUrl
     releaseUrlOrigin = release.origin
   } catch (error) {

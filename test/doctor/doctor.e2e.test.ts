@@ -120,6 +120,19 @@ describe('signet doctor', () => {
 
   it('with the daemon up, checks the database through it and flags a connector edited by hand', async () => {
     expect((await runCli(['setup', '--yes', '--harness', 'claude-code'], {env, timeoutMs: 60_000})).code).toBe(0)
+    // With the daemon up, doctor asks it about the database and never loads the SQLite driver (a
+    // native module, ≈ 8 ms of every doctor run): the modules loaded are written at exit by a preload.
+    const loadedFile = path.join(temp.home, 'doctor-modules.json')
+    const preload = path.join(temp.home, 'record-modules.cjs')
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(Object.keys(require.cache))))`,
+    )
+    expect((await runCli(['doctor', '--json'], {env: {...env, NODE_OPTIONS: `--require ${preload}`}})).stdout).toContain('"findings"')
+    const loaded = JSON.parse(readFileSync(loadedFile, 'utf8')) as string[]
+    expect(loaded.some((file) => file.includes('cli.cjs'))).toBe(true)
+    expect(loaded.filter((file) => /better-sqlite3/.test(file))).toEqual([])
+
     let result = await doctor()
     expect(result.findings.filter((finding) => finding.level !== 'info')).toEqual([])
     expect(codes(result.findings)).not.toContain('db_not_checked')

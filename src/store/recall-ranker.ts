@@ -219,7 +219,9 @@ export class RecallRanker implements RecallRepository {
     // (once per process), and a store that merely mentions the name pays one bounded probe.
     const speakers = named.size > 0 && HEDGED_QUESTION.test(query.query) ? [...(await index.labelledSpeakers([...named].slice(0, MAX_RELATED_SPEAKERS)))] : []
     if (speakers.length > 0) {
-      const related = relatedPlan(plan, named)
+      // The common-word rule holds for this pass too: on a large store a neighbour held by
+      // thousands of memories would have every one of them scored (./common-words.ts).
+      const related = await candidatePlan(index, relatedPlan(plan, named))
       if (related.length > 0) {
         const found: Array<{seq: number; relevance: number}> = []
         for (const name of speakers) found.push(...(await index.rankedSaidBy(related, query, name, RELATED_POOL)))

@@ -11,7 +11,7 @@ import {wordNeighbours} from '../../src/store/embed/word-neighbours.js'
 import {MemoryStore} from '../../src/store/memories.js'
 import {datesNamedIn, onNamedDate} from '../../src/store/query-dates.js'
 import {proximityQuery, queryTerms} from '../../src/store/query-terms.js'
-import {namesIn, speakerOf} from '../../src/store/recall-ranker.js'
+import {namesIn, RecallRanker, speakerOf} from '../../src/store/recall-ranker.js'
 import {buildFtsQuery, LABEL_PROBE_ROWS} from '../../src/store/search.js'
 import {SqliteLexicalIndex} from '../../src/store/sqlite/lexical-index.js'
 import {sqliteRecall} from '../../src/store/sqlite/storage.js'
@@ -238,6 +238,28 @@ describe('hedged questions about someone', () => {
     const plain = (await search.recall({query: 'What did Caroline say about religious matters?', agentId: 'default', limit: 3})).hits
     expect(plain.map((hit) => hit.memory.id)).not.toContain(traditions.id)
     expect(plain.every((hit) => hit.why.signals.related === 0)).toBe(true)
+  })
+})
+
+describe('hedged questions on a large store', () => {
+  it("search the speaker's memories only by neighbours that are not common words there", async () => {
+    // Over the common-word bar ("traditions" in more than 5,000 of 5,102 memories) a word no longer
+    // selects, as in every other lexical pass: every memory holding it would be scored. "beliefs",
+    // a rare neighbour of "religious", still does. The real index, with the words it is asked for noted.
+    store.importMany(Array.from({length: 5100}, (_, i) => ({content: `Bob: traditions note ${i}.`, agentId: 'default'})))
+    remember('Caroline: the traditions of my family.')
+    const beliefs = remember('Caroline: my beliefs mean a great deal to me.')
+    const index = new SqliteLexicalIndex(db)
+    const searched: string[] = []
+    const rankedSaidBy = index.rankedSaidBy.bind(index)
+    index.rankedSaidBy = async (plan, query, speaker, limit) => {
+      searched.push(...plan.map((planned) => planned.term))
+      return rankedSaidBy(plan, query, speaker, limit)
+    }
+    const {hits} = await new RecallRanker(index).recall({query: 'Would Caroline be considered religious?', agentId: 'default', limit: 10})
+    expect(searched).toContain('beliefs')
+    expect(searched).not.toContain('traditions')
+    expect(hits.find((hit) => hit.memory.id === beliefs.id)?.why.signals.related).toBe(1)
   })
 })
 

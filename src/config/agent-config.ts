@@ -2,7 +2,8 @@ import {existsSync, readFileSync} from 'node:fs'
 
 import {closest, distance} from 'fastest-levenshtein'
 import {isMap, isNode, isScalar, LineCounter, parseDocument} from 'yaml'
-import {z} from 'zod'
+import englishMessages from 'zod/v4/locales/en.js'
+import * as z from 'zod/mini'
 
 import {ConfigError} from '../errors.js'
 import {MAX_INJECT_CHARS} from '../hooks/inject-format.js'
@@ -24,52 +25,57 @@ const SECRET_VALUES = new Map<string, (value: string) => string>([['storage.url'
  */
 const ONCE = {jitless: true}
 
+// zod/mini, not the chainable zod: each chained call there builds a schema object with every method
+// attached, and building this schema cost ≈ 4 ms of `signet doctor` and of each daemon start
+// (bench/README.md, "doctor"). Messages come from zod's English locale (buildSchemas sets it).
+
+/** A number in [min, max] (either bound optional). */
+const between = (schema: z.ZodMiniNumber | z.ZodMiniInt, min?: number, max?: number) =>
+  schema.check(...(min === undefined ? [] : [z.minimum(min)]), ...(max === undefined ? [] : [z.maximum(max)]))
+
 /**
- * The schemas, built on first use rather than at import: building them (and the defaults parsed
- * below) costs ≈ 5 ms, and every CLI command imports this module through the daemon client
- * while most never read agent.yaml (B5 in bench/README.md).
+ * The schemas, built on first use rather than at import: every CLI command imports this module
+ * through the daemon client while most never read agent.yaml (B5 in bench/README.md).
  */
 function buildSchemas() {
+  z.config(englishMessages())
   const rateLimitSchema = z.strictObject({
-    windowMs: z.number().int().positive(),
-    max: z.number().int().positive(),
+    windowMs: z.int().check(z.positive()),
+    max: z.int().check(z.positive()),
   })
 
   /** Tunables under `hooks:` (budgets and thresholds of the hook routes). */
   const hookSettingsSchema = z.strictObject({
     /** Recalled memories scoring below this (0..1) are not injected on a prompt. */
-    promptMinScore: z.number().min(0).max(1).default(0.45),
+    promptMinScore: z._default(between(z.number(), 0, 1), 0.45),
     /**
      * …and must contain at least this many of the prompt's content words (all of them when the
      * prompt has fewer). A score alone lets one rare shared word ("leaves", "test") through: on
      * LoCoMo, 9 of 10 unrelated coding prompts cleared 0.45, none once two words must match,
      * while 98 % of real questions still got their memories.
      */
-    promptMinMatchedTerms: z.number().int().min(1).max(8).default(2),
-    promptMaxMemories: z.number().int().min(0).max(20).default(5),
-    promptMaxChars: z.number().int().min(200).max(MAX_INJECT_CHARS).default(4000),
-    sessionStartMaxChars: z.number().int().min(500).max(MAX_INJECT_CHARS).default(MAX_INJECT_CHARS),
-    sessionStartMemories: z.number().int().min(0).max(100).default(20),
-    extractMemories: z.boolean().default(true),
-    refreshMemoryMd: z.boolean().default(true),
+    promptMinMatchedTerms: z._default(between(z.int(), 1, 8), 2),
+    promptMaxMemories: z._default(between(z.int(), 0, 20), 5),
+    promptMaxChars: z._default(between(z.int(), 200, MAX_INJECT_CHARS), 4000),
+    sessionStartMaxChars: z._default(between(z.int(), 500, MAX_INJECT_CHARS), MAX_INJECT_CHARS),
+    sessionStartMemories: z._default(between(z.int(), 0, 100), 20),
+    extractMemories: z._default(z.boolean(), true),
+    refreshMemoryMd: z._default(z.boolean(), true),
   })
 
   /** A DNS name the daemon may be reached by (`box.tailnet.ts.net`); compared case-insensitively. */
-  const hostnameField = z
-    .string()
-    .trim()
-    .toLowerCase()
-    .max(253)
-    // A fully qualified name's trailing dot is the same host (the Host guard ignores it too).
-    .transform((name) => (name.endsWith('.') ? name.slice(0, -1) : name))
-    .pipe(
-      z
-        .string()
-        .regex(
-          /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
-          'a host name such as box.tailnet.ts.net (no scheme, port or path)',
-        ),
-    )
+  const hostnameField = z.pipe(
+    z.pipe(
+      z.string().check(z.trim(), z.toLowerCase(), z.maxLength(253)),
+      // A fully qualified name's trailing dot is the same host (the Host guard ignores it too).
+      z.transform((name: string) => (name.endsWith('.') ? name.slice(0, -1) : name)),
+    ),
+    z
+      .string()
+      .check(
+        z.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a host name such as box.tailnet.ts.net (no scheme, port or path)'),
+      ),
+  )
 
   /**
    * Optional LLM extraction of durable memories after a session ends (the offline heuristics always
@@ -79,117 +85,113 @@ function buildSchemas() {
    */
   const extractionSchema = z
     .strictObject({
-      provider: z.enum(['none', 'command', 'openai']).default('none'),
+      provider: z._default(z.enum(['none', 'command', 'openai']), 'none'),
       /** For `command`: the program and its arguments, e.g. ["claude", "-p"]. */
-      command: z.array(z.string().min(1)).min(1).optional(),
+      command: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
       /** For `openai`: the API root (…/v1), the model, and the environment variable holding the key. */
-      baseUrl: z.string().url().optional(),
-      model: z.string().min(1).optional(),
-      apiKeyEnv: z
-        .string()
-        .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as OPENAI_API_KEY')
-        .optional(),
-      timeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
-      maxCallsPerHour: z.number().int().min(0).max(1000).default(6),
-      maxInputChars: z.number().int().min(1000).max(400_000).default(40_000),
-      maxMemories: z.number().int().min(1).max(50).default(10),
+      baseUrl: z.optional(z.url()),
+      model: z.optional(z.string().check(z.minLength(1))),
+      apiKeyEnv: z.optional(z.string().check(z.regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as OPENAI_API_KEY'))),
+      timeoutMs: z._default(between(z.int(), 1000, 600_000), 120_000),
+      maxCallsPerHour: z._default(between(z.int(), 0, 1000), 6),
+      maxInputChars: z._default(between(z.int(), 1000, 400_000), 40_000),
+      maxMemories: z._default(between(z.int(), 1, 50), 10),
     })
-    .superRefine((value, ctx) => {
-      if (value.provider === 'command' && !value.command)
-        ctx.addIssue({code: 'custom', path: ['command'], message: 'required when provider is command (e.g. ["claude", "-p"])'})
-      if (value.provider === 'openai' && !value.baseUrl) ctx.addIssue({code: 'custom', path: ['baseUrl'], message: 'required when provider is openai'})
-      if (value.provider === 'openai' && !value.model) ctx.addIssue({code: 'custom', path: ['model'], message: 'required when provider is openai'})
-    })
+    .check(
+      z.superRefine((value, ctx) => {
+        if (value.provider === 'command' && !value.command)
+          ctx.addIssue({code: 'custom', path: ['command'], message: 'required when provider is command (e.g. ["claude", "-p"])'})
+        if (value.provider === 'openai' && !value.baseUrl) ctx.addIssue({code: 'custom', path: ['baseUrl'], message: 'required when provider is openai'})
+        if (value.provider === 'openai' && !value.model) ctx.addIssue({code: 'custom', path: ['model'], message: 'required when provider is openai'})
+      }),
+    )
   const agentConfigSchema = z.strictObject({
-    version: z.number().int().positive().default(1),
-    agent: z
-      .strictObject({
-        name: z.string().min(1).default('signet'),
-        description: z.string().optional(),
-      })
-      .default({name: 'signet'}),
-    network: z
-      .strictObject({
-        mode: z.enum(['localhost', 'tailscale']).default('localhost'),
-        port: z.number().int().min(1).max(65_535).default(3850),
+    version: z._default(z.int().check(z.positive()), 1),
+    agent: z._default(
+      z.strictObject({
+        name: z._default(z.string().check(z.minLength(1)), 'signet'),
+        description: z.optional(z.string()),
+      }),
+      {name: 'signet'},
+    ),
+    network: z._default(
+      z.strictObject({
+        mode: z._default(z.enum(['localhost', 'tailscale']), 'localhost'),
+        port: z._default(between(z.int(), 1, 65_535), 3850),
         /** Host names the daemon answers to besides localhost and IP literals (requests naming any other Host are refused). */
-        hostnames: z.array(hostnameField).default([]),
-      })
-      .default({mode: 'localhost', port: 3850, hostnames: []}),
-    auth: z
-      .strictObject({
-        mode: z.enum(['local', 'hybrid', 'team']).default('local'),
-        trustedProxies: z.array(z.string()).default([]),
-        rateLimits: z
-          .strictObject({
-            authFailures: rateLimitSchema.optional(),
-            pairClaim: rateLimitSchema.optional(),
-          })
-          .default({}),
-      })
-      .default({mode: 'local', trustedProxies: [], rateLimits: {}}),
-    embedding: z
-      .strictObject({
-        provider: z.enum(['none', 'local', 'ollama', 'openai']).default('none'),
-        model: z.string().optional(),
-        baseUrl: z.string().url().optional(),
-        promptTimeoutMs: z.number().int().positive().optional(),
-      })
-      .default({provider: 'none'}),
-    hooks: hookSettingsSchema.default(hookSettingsSchema.parse({}, ONCE)),
-    extraction: extractionSchema.default(extractionSchema.parse({}, ONCE)),
+        hostnames: z._default(z.array(hostnameField), []),
+      }),
+      {mode: 'localhost', port: 3850, hostnames: []},
+    ),
+    auth: z._default(
+      z.strictObject({
+        mode: z._default(z.enum(['local', 'hybrid', 'team']), 'local'),
+        trustedProxies: z._default(z.array(z.string()), []),
+        rateLimits: z._default(
+          z.strictObject({
+            authFailures: z.optional(rateLimitSchema),
+            pairClaim: z.optional(rateLimitSchema),
+          }),
+          {},
+        ),
+      }),
+      {mode: 'local', trustedProxies: [], rateLimits: {}},
+    ),
+    embedding: z._default(
+      z.strictObject({
+        provider: z._default(z.enum(['none', 'local', 'ollama', 'openai']), 'none'),
+        model: z.optional(z.string()),
+        baseUrl: z.optional(z.url()),
+        promptTimeoutMs: z.optional(z.int().check(z.positive())),
+      }),
+      {provider: 'none'},
+    ),
+    hooks: z._default(hookSettingsSchema, hookSettingsSchema.parse({}, ONCE)),
+    extraction: z._default(extractionSchema, extractionSchema.parse({}, ONCE)),
     /** The agent network: who may message whom, and how much of a hook's answer messages may take. */
-    agents: z
-      .object({
+    agents: z._default(
+      z.strictObject({
         /** open: any agent to any agent; same-project: only to agents seen in the sender's project; allowlist: only `allow`. */
-        messaging: z.enum(['open', 'same-project', 'allowlist']).default('open'),
+        messaging: z._default(z.enum(['open', 'same-project', 'allowlist']), 'open'),
         /** For allowlist: `from->to` pairs (also `from→to`, `*` for any) or a bare agent id that may message anyone. */
-        allow: z.array(z.string().regex(/^\s*[\w.:@*-]+\s*(?:(?:->|→)\s*[\w.:@*-]+\s*)?$/, 'an agent id, or a pair like claude->codex')).default([]),
+        allow: z._default(
+          z.array(z.string().check(z.regex(/^\s*[\w.:@*-]+\s*(?:(?:->|→)\s*[\w.:@*-]+\s*)?$/, 'an agent id, or a pair like claude->codex'))),
+          [],
+        ),
         /** Per sending agent. */
-        rateLimit: rateLimitSchema.strict().default({windowMs: 60_000, max: 30}),
+        rateLimit: z._default(rateLimitSchema, {windowMs: 60_000, max: 30}),
         /** Characters of a hook's answer that messages may take (the rest stays with memories). */
-        maxInjectChars: z.number().int().min(0).max(4000).default(2000),
-        idleAfterMs: z
-          .number()
-          .int()
-          .positive()
-          .default(5 * 60_000),
-        offlineAfterMs: z
-          .number()
-          .int()
-          .positive()
-          .default(30 * 60_000),
-      })
-      .strict()
-      .default({
+        maxInjectChars: z._default(between(z.int(), 0, 4000), 2000),
+        idleAfterMs: z._default(z.int().check(z.positive()), 5 * 60_000),
+        offlineAfterMs: z._default(z.int().check(z.positive()), 30 * 60_000),
+      }),
+      {
         messaging: 'open',
         allow: [],
         rateLimit: {windowMs: 60_000, max: 30},
         maxInjectChars: 2000,
         idleAfterMs: 5 * 60_000,
         offlineAfterMs: 30 * 60_000,
-      }),
-    harnesses: z.array(z.string()).default([]),
+      },
+    ),
+    harnesses: z._default(z.array(z.string()), []),
     /** Indexed folders (`signet source add`): how often the daemon looks for changed files; 0 = only on `source reindex`. */
-    sources: z
-      .strictObject({
-        scanIntervalSeconds: z.number().int().min(0).max(86_400).default(60),
-      })
-      .default({scanIntervalSeconds: 60}),
-    forge: z.strictObject({releaseUrl: z.string().url().optional()}).default({}),
+    sources: z._default(z.strictObject({scanIntervalSeconds: z._default(between(z.int(), 0, 86_400), 60)}), {scanIntervalSeconds: 60}),
+    forge: z._default(z.strictObject({releaseUrl: z.optional(z.url())}), {}),
     /**
      * Where the daemon keeps its data: `sqlite` (the default, memory/memories.db, needs nothing) or
      * `postgres`, which several daemons can share. SIGNET_DATABASE_URL overrides `url` (keep a password
      * there rather than in this file); the URL is never printed with its password.
      */
-    storage: z
-      .strictObject({
-        backend: z.enum(['sqlite', 'postgres']).default('sqlite'),
-        url: z.string().trim().regex(POSTGRES_URL, POSTGRES_URL_HINT).optional(),
+    storage: z._default(
+      z.strictObject({
+        backend: z._default(z.enum(['sqlite', 'postgres']), 'sqlite'),
+        url: z.optional(z.string().check(z.trim(), z.regex(POSTGRES_URL, POSTGRES_URL_HINT))),
         /** Connections one daemon may hold; several daemons share the server's max_connections. */
-        poolSize: z.number().int().min(1).max(100).default(10),
-      })
-      .default({backend: 'sqlite', poolSize: 10}),
+        poolSize: z._default(between(z.int(), 1, 100), 10),
+      }),
+      {backend: 'sqlite', poolSize: 10},
+    ),
   })
   return {agentConfigSchema, hookSettingsSchema, extractionSchema}
 }
@@ -299,21 +301,21 @@ function closestKey(key: string, valid: string[]): string | undefined {
 
 /** The keys the schema allows at a path of nested objects (defaults and optionals unwrapped). */
 function validKeysAt(keyPath: (string | number)[]): string[] {
-  let schema: z.ZodType = agentConfigSchema()
+  let schema: z.core.$ZodType | undefined = agentConfigSchema()
   for (const key of keyPath) {
     schema = unwrap(schema)
-    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(key)]
-    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType
+    if (schema instanceof z.ZodMiniObject) schema = (schema.shape as Record<string, z.core.$ZodType>)[String(key)]
+    else if (schema instanceof z.ZodMiniArray) schema = schema._zod.def.element
     else return []
     if (!schema) return []
   }
   schema = unwrap(schema)
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : []
+  return schema instanceof z.ZodMiniObject ? Object.keys(schema.shape) : []
 }
 
-function unwrap(schema: z.ZodType): z.ZodType {
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let current = schema
-  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType
+  while (current instanceof z.ZodMiniDefault || current instanceof z.ZodMiniOptional) current = current._zod.def.innerType
   return current
 }
 

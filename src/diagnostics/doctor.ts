@@ -1,6 +1,7 @@
 import {existsSync, statSync} from 'node:fs'
 
 import type {DatabaseIntegrity as DaemonDatabaseCheck} from '../api/status.js'
+import type {ResponseOf} from '../api/contract.js'
 import {DaemonRequestError} from '../client/daemon-client.js'
 import {type AgentConfig, loadAgentConfig} from '../config/agent-config.js'
 import {type ListenSettings, resolveListenSettings} from '../config/network.js'
@@ -51,6 +52,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   let config: AgentConfig | undefined
   let listen: ListenSettings | undefined
   const workspaceExists = existsSync(paths.agentYaml)
+  const processStatus = workspaceExists ? daemonProcessStatus(root) : {running: false as const}
+  // Asked first, so the daemon answers while agent.yaml is read and validated below; the answers
+  // count only once the settings are valid (bench/README.md, "doctor").
+  const daemon = processStatus.running ? askDaemon(root, options.deep === true) : undefined
   if (!existsSync(root)) {
     add({
       level: 'error',
@@ -101,7 +106,6 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     })
   }
 
-  const processStatus = workspaceExists ? daemonProcessStatus(root) : {running: false as const}
   if (processStatus.stalePid !== undefined) {
     add({
       level: 'warn',
@@ -139,15 +143,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         )
       }
     } else {
-      const client = localDaemonClient(root)
-      // Asked together: the key list is used only when the status answers.
-      const keysAnswer = client?.call('GET /api/auth/api-keys').then(
-        (keys) => keys,
-        () => undefined,
-      )
       try {
-        if (!client) throw new Error(`${paths.stateFile} is missing`)
-        const status = await client.call('GET /api/status')
+        if (!daemon) throw new Error(`${paths.stateFile} is missing`)
+        const status = await daemon.status
         daemonUp = true
         if (status.database.status !== 'ok') {
           add({
@@ -173,7 +171,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
           fix: 'signet daemon restart; see signet daemon logs',
         })
       }
-      const keys = await keysAnswer
+      const keys = await daemon?.keys
       if (daemonUp && keys) keyCounts = {active: keys.apiKeys.filter((key) => key.status === 'active').length}
     }
   }
@@ -188,10 +186,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
   // Independent checks, waited for together (each may wait on the daemon, files or a keychain).
   const [database, connectors, credentials, forge] = await Promise.all([
-    databaseFindings(root, daemonUp, storage, config, options.deep === true),
+    databaseFindings(root, daemonUp ? daemon?.database : undefined, storage, config, options.deep === true),
     connectorFindings(config, options.connectorContext ?? defaultConnectorContext({env})),
     credentialFindings(),
-    forgeStatus({workspace: workspaceExists ? root : undefined, env, config}),
+    // An invalid agent.yaml is reported above, once: Forge then reads its release URL from the environment or the default.
+    forgeStatus({workspace: workspaceExists && config ? root : undefined, env, config}),
   ])
   findings.push(...database)
   if (workspaceExists) findings.push(...privateFileFindings(root))
@@ -222,21 +221,50 @@ interface PostgresFacts {
   checkedBy: 'daemon' | 'doctor'
 }
 
+/** What doctor asks the running daemon, all at once. Only `status` may reject: the others settle. */
+interface DaemonAnswers {
+  status: Promise<ResponseOf<'GET /api/status'>>
+  /** undefined when the key list could not be had (it only adds an info finding). */
+  keys: Promise<ResponseOf<'GET /api/auth/api-keys'> | undefined>
+  database: Promise<{answer: DaemonDatabaseCheck} | {error: unknown}>
+}
+
+function askDaemon(root: string, deep: boolean): DaemonAnswers | undefined {
+  const client = localDaemonClient(root)
+  if (!client) return undefined
+  // Checking the file can read every page of it (small files, or --deep): a longer timeout.
+  const checker = localDaemonClient(root, 30_000)!
+  const status = client.call('GET /api/status')
+  // Not awaited before the status: a rejection would otherwise be reported as unhandled first.
+  status.catch(() => {})
+  return {
+    status,
+    keys: client.call('GET /api/auth/api-keys').then(
+      (keys) => keys,
+      () => undefined,
+    ),
+    database: checker.call('GET /api/diagnostics/db', deep ? {query: {pages: 'true'}} : {}).then(
+      (answer) => ({answer}),
+      (error: unknown) => ({error}),
+    ),
+  }
+}
+
 async function databaseFindings(
   root: string,
-  daemonUp: boolean,
+  daemonAnswer: DaemonAnswers['database'] | undefined,
   storage: StorageSettings | undefined,
   config: AgentConfig | undefined,
   deep: boolean,
 ): Promise<Finding[]> {
   const {dbPath} = workspacePaths(root)
   let integrity: DatabaseIntegrity
-  if (daemonUp) {
+  const daemonUp = daemonAnswer !== undefined
+  if (daemonAnswer) {
     // The daemon owns the open database while it runs: ask it rather than opening the file here.
-    let answer: DaemonDatabaseCheck
-    try {
-      answer = await localDaemonClient(root, 30_000)!.call('GET /api/diagnostics/db', deep ? {query: {pages: 'true'}} : {})
-    } catch (error) {
+    const outcome = await daemonAnswer
+    if ('error' in outcome) {
+      const error = outcome.error
       const detail = error instanceof DaemonRequestError ? `${error.status} ${error.daemonCode}` : (error as Error).message
       return [
         {
@@ -247,6 +275,7 @@ async function databaseFindings(
         },
       ]
     }
+    const answer = outcome.answer
     // The daemon says which backend it runs on (it read its environment when it started).
     if (answer.backend === 'postgres') {
       const details = answer.details ?? {}

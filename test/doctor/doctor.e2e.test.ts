@@ -153,5 +153,16 @@ describe('signet doctor', () => {
     const status = JSON.parse((await runCli(['status', '--json'], {env})).stdout)
     expect(status.connectors.find((connector: {harness: string}) => connector.harness === 'claude-code').state).toBe('partial')
     expect(status.warnings.join('\n')).toMatch(/Claude Code connector is incomplete/)
+
+    // agent.yaml broken while the daemon runs (doctor asks the daemon before it reads the file):
+    // the file's error is reported once, nothing else fails, and no request is left unhandled.
+    writeFileSync(path.join(temp.workspace, 'agent.yaml'), 'version: 1\nversion: 2\n')
+    result = await doctor()
+    expect(result.code).toBe(1)
+    expect(result.findings.filter((finding) => finding.level === 'error')).toEqual([
+      expect.objectContaining({code: 'agent_yaml_invalid', message: expect.stringContaining('YAML syntax error at line 2')}),
+    ])
+    expect(result.findings.filter((finding) => finding.message.includes('YAML'))).toHaveLength(1)
+    expect(result.stderr).toBe('')
   })
 })

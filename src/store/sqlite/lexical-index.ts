@@ -160,12 +160,18 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return this.rankedFiltered(plan, filter, limit)
   }
 
+  /**
+   * bm25 within the filter, the text index first: a CROSS JOIN keeps SQLite from walking a filter's
+   * index (a named month's created_at span: 28,000 memories at a million) and running the MATCH
+   * once per row, 0.65–1.1 s; the index first costs what the words' postings cost, which the
+   * common-word rule bounds (bench/README.md, "B8: the prompt hook at a million memories").
+   */
   private rankedFiltered(plan: PlannedTerm[], filter: Filter, limit: number): Array<{seq: number; relevance: number}> {
     const match = planMatch(plan)
     if (!match) return []
     const rows = this.prepare(
       `SELECT m.seq, -bm25(memories_fts, 1.0, 0.3)
-       FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+       FROM memories_fts CROSS JOIN memories m ON m.seq = memories_fts.rowid
        WHERE memories_fts MATCH @match AND ${filter.sql}
        ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ${Math.trunc(limit)}`,
       'raw',

@@ -2,7 +2,7 @@ import type {Statement} from 'better-sqlite3'
 
 import type {SqliteDatabase} from '../db.js'
 import {type MemoryRow, projectCondition} from '../memories.js'
-import {type PlannedTerm, planMatch, planProximityQuery} from '../query-terms.js'
+import {type PlannedTerm, planForms, planMatch, planProximityQuery} from '../query-terms.js'
 import {LABEL_PROBE_ROWS, type NeighbourRow, type RecallQuery, speakerLabelForms} from '../search.js'
 import type {LexicalIndex} from '../storage.js'
 
@@ -128,10 +128,28 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return new Set(words.filter((word) => probe.get({match: `"${word}"`}) !== undefined))
   }
 
-  /** bm25 ranking in FTS5 alone, no filters. */
-  async ranked(plan: PlannedTerm[], limit: number): Promise<Array<{seq: number; relevance: number}>> {
-    const match = planMatch(plan)
-    return match ? this.rankedBy(match, limit) : []
+  /**
+   * bm25 ranking in FTS5 alone, no filters. With `holding` (../storage.ts), two passes, neither of
+   * which scores a memory holding only common words: the memories holding a `holding` form, scored
+   * by those forms; and those also holding a common form (FTS5 intersects the lists, so only they
+   * are scored), scored by every form, which is the full query's bm25. A memory in the second pass
+   * takes its score from there. The merged best `limit` are exactly the best `limit` by the full
+   * query's bm25 among the memories holding a `holding` form: a memory holding no common form scores
+   * the same in both, and one the second pass cut off has `limit` others above it.
+   */
+  async ranked(plan: PlannedTerm[], limit: number, holding: PlannedTerm[] = plan): Promise<Array<{seq: number; relevance: number}>> {
+    const match = planMatch(holding)
+    if (!match) return []
+    const own = this.rankedBy(match, limit)
+    const chosen = new Set(planForms(holding).map((words) => words.join(' ')))
+    const common = planForms(plan).filter((words) => !chosen.has(words.join(' ')))
+    if (common.length === 0) return own
+    const best = new Map(own.map((row) => [row.seq, row.relevance]))
+    for (const row of this.rankedBy(`(${match}) AND (${common.map((words) => `"${words.join(' ')}"`).join(' OR ')})`, limit)) best.set(row.seq, row.relevance)
+    return [...best]
+      .map(([seq, relevance]) => ({seq, relevance}))
+      .sort((a, b) => b.relevance - a.relevance || a.seq - b.seq)
+      .slice(0, limit)
   }
 
   async rankedWithin(plan: PlannedTerm[], query: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>> {

@@ -9,12 +9,16 @@ import type {PlannedTerm} from './query-terms.js'
  *   select candidates;
  * - the others select rarest first while their postings together stay within
  *   COMMON_WORD_BUDGET times that bar (the rarest always selects).
- * A word left out still counts for the candidates the others bring (coordination, the why).
- * When every word is over the bar the whole query selects, as on a small store.
+ * A word left out still scores the candidates the others bring (their bm25: LexicalIndex.ranked
+ * with `holding`; coordination, the why), so it costs quality only for memories holding no
+ * selecting word. The share and budget were chosen by recall@10 of LoCoMo's questions among a
+ * million memories, against CPU per recall (bench/tools/b8-quality.mjs; bench/README.md "B8: the
+ * prompt hook at a million memories"). When every word is over the bar the whole query selects,
+ * as on a small store.
  */
 export const COMMON_WORD_FLOOR = 5000
-export const COMMON_WORD_SHARE = 0.01
-export const COMMON_WORD_BUDGET = 2
+export const COMMON_WORD_SHARE = 0.005
+export const COMMON_WORD_BUDGET = 1
 
 export interface CommonWordRule {
   /** Stores of at most this many memories are never affected; no word is common below it. */

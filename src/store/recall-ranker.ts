@@ -182,7 +182,7 @@ export class RecallRanker implements RecallRepository {
     // 1. Words: bm25 over content words, plus the proximity bonus.
     let topBm25 = 0
     if (plan.length > 0) {
-      for (const row of await this.lexical(selecting, query)) {
+      for (const row of await this.lexical(plan, selecting, query)) {
         candidate(row.seq).lexical = row.relevance
         topBm25 = Math.max(topBm25, row.relevance)
       }
@@ -372,16 +372,18 @@ export class RecallRanker implements RecallRepository {
    * Top bm25 matches that pass the filters. Fast path: rank in the text index alone (a wide pool)
    * and filter the winners, which avoids a row lookup per match at 100k memories; when filters
    * remove too many (another agent's memories dominate), rank again with the filter applied.
+   * The memories holding a selecting word are the candidates; the whole plan scores them
+   * (LexicalIndex.ranked), so a common word a candidate holds still counts in its bm25.
    */
-  private async lexical(plan: PlannedTerm[], query: RecallQuery): Promise<Array<{seq: number; relevance: number}>> {
-    const wide = await this.index.ranked(plan, LEXICAL_POOL * LEXICAL_OVERFETCH)
+  private async lexical(plan: PlannedTerm[], selecting: PlannedTerm[], query: RecallQuery): Promise<Array<{seq: number; relevance: number}>> {
+    const wide = await this.index.ranked(plan, LEXICAL_POOL * LEXICAL_OVERFETCH, selecting)
     const allowed = await this.index.passing(
       wide.map((row) => row.seq),
       query,
     )
     const kept = wide.filter((row) => allowed.has(row.seq)).slice(0, LEXICAL_POOL)
     if (kept.length === LEXICAL_POOL || wide.length < LEXICAL_POOL * LEXICAL_OVERFETCH) return kept
-    return this.index.rankedWithin(plan, query, LEXICAL_POOL)
+    return this.index.rankedWithin(selecting, query, LEXICAL_POOL)
   }
 
   /**

@@ -66,8 +66,13 @@ export interface LexicalIndex {
   documentCounts(words: string[], atMost: number): Promise<Map<string, number>>
   /** Which of `words` some memory holds, as the index normalises words (tells a typo from a word the store knows). */
   storedWords(words: string[]): Promise<Set<string>>
-  /** Best matches of any form of any planned word, relevance higher = better (bm25 or its equivalent), no filters. */
-  ranked(plan: PlannedTerm[], limit: number): Promise<Array<{seq: number; relevance: number}>>
+  /**
+   * Best matches of any form of any planned word, relevance higher = better (bm25 or its equivalent), no filters.
+   * With `holding` (`plan` without its common words, ./common-words.ts): only memories holding a form
+   * of `holding`, each still scored with every form of `plan`, so a common word the memory also
+   * holds counts in its score (bench/README.md, "B8: the prompt hook at a million memories").
+   */
+  ranked(plan: PlannedTerm[], limit: number, holding?: PlannedTerm[]): Promise<Array<{seq: number; relevance: number}>>
   /** The same ranking restricted to memories passing the query's filters (used when filters remove most of `ranked`). */
   rankedWithin(plan: PlannedTerm[], query: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>>
   /**

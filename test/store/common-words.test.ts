@@ -39,6 +39,11 @@ function fill(count: number, batch = '') {
   )
 }
 
+/** `count` memories holding none of the words the tests ask for. */
+function others(count: number) {
+  store.importMany(Array.from({length: count}, (_, index) => ({content: `Daily standup log ${index} for y${index}`, agentId: 'default'})))
+}
+
 const recall = (query: string, limit = 10) => sqliteRecall(db).recall({query, agentId: 'default', limit})
 
 describe('common words in candidate selection', () => {
@@ -65,6 +70,38 @@ describe('common words in candidate selection', () => {
     expect(hits.map((hit) => hit.memory.id)).toEqual([both.id, rareOnly.id])
     expect(hits[0].why.matched).toEqual(['zanzibar', 'meeting'])
     expect(hits[0].why.signals.coordination).toBe(1)
+  })
+
+  it('scores the candidates the rare words bring with the common words too (their bm25, not only coordination)', async () => {
+    fill(COMMON_WORD_FLOOR + 500)
+    others(5 * COMMON_WORD_FLOOR)
+    // Same length: by "zanzibar" alone the two score the same; "meetings" (in under half the
+    // memories, so its bm25 weight is not nil) puts the first ahead.
+    const both = store.remember({content: 'Zanzibar meetings moved to Friday', agentId: 'default'}).memory
+    const rareOnly = store.remember({content: 'Zanzibar flights cost less today', agentId: 'default'}).memory
+    const {hits} = await recall('zanzibar meetings')
+    expect(hits.map((hit) => hit.memory.id)).toEqual([both.id, rareOnly.id])
+    expect(hits[0].why.signals.bm25).toBe(1)
+    expect(hits[1].why.signals.bm25).toBeLessThan(0.95)
+  })
+
+  it('ranks in the index by every word, among the memories holding a selecting word only', async () => {
+    fill(COMMON_WORD_FLOOR + 500)
+    others(COMMON_WORD_FLOOR + 1000)
+    const both = store.remember({content: 'Zanzibar meetings moved to Friday', agentId: 'default'}).memory
+    const rareOnly = store.remember({content: 'Zanzibar flights cost less today', agentId: 'default'}).memory
+    const index = new SqliteLexicalIndex(db)
+    const plan = planQuery('zanzibar meetings')
+    const selecting = await candidatePlan(index, plan)
+    const seqOf = (id: string) => (db.prepare('SELECT seq FROM memories WHERE id = ?').get(id) as {seq: number}).seq
+    const ranked = await index.ranked(plan, 10, selecting)
+    expect(ranked.map((row) => row.seq)).toEqual([seqOf(both.id), seqOf(rareOnly.id)])
+    // The memory holding both words scores as the whole query scores it; the other by its one word.
+    const whole = await index.ranked(plan, 1000)
+    const scoreIn = (rows: Array<{seq: number; relevance: number}>, id: string) => rows.find((row) => row.seq === seqOf(id))?.relevance
+    expect(ranked[0].relevance).toBeCloseTo(scoreIn(whole, both.id)!, 9)
+    expect(ranked[1].relevance).toBeCloseTo(scoreIn(whole, rareOnly.id)!, 9)
+    expect(ranked[0].relevance).toBeGreaterThan(ranked[1].relevance)
   })
 
   it('still selects with the common words when the query has nothing rarer', async () => {

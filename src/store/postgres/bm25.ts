@@ -106,6 +106,8 @@ export interface PostingsBm25Options {
   agentId?: string
   /** Condition on the memory row aliased `f`, checked in rank order until `limit` rows pass. */
   filter?: string
+  /** Indexes into `forms`: only rows holding one of these are ranked (every form still scores). */
+  holding?: number[]
   limit: number
   params: Params
 }
@@ -164,7 +166,12 @@ export function postingsBm25Sql(options: PostingsBm25Options): string | undefine
     scored AS (
       SELECT h.seq, sum(d.idf * h.freq * ${BM25_K1 + 1} / (h.freq + ${BM25_K1} * (${1 - BM25_B} + ${BM25_B} * h.tokens / s.avgdl))) AS relevance
       FROM ${hits} h JOIN idf d ON d.form = h.form CROSS JOIN stats s
-      GROUP BY h.seq
+      GROUP BY h.seq${
+        options.holding
+          ? `
+      HAVING bool_or(h.form = ANY(${params.add(options.holding)}::int[]))`
+          : ''
+      }
     ),
     ${pick}`
 }

@@ -119,8 +119,9 @@ export class PostgresLexicalIndex implements LexicalIndex {
     )
   }
 
-  async ranked(plan: PlannedTerm[], limit: number): Promise<Array<{seq: number; relevance: number}>> {
-    return this.remember(plan, await this.bm25(plan, limit))
+  /** With `holding` (../storage.ts): every form of `plan` scores, and only rows holding a form of `holding` are ranked (as SQLite's two passes give). */
+  async ranked(plan: PlannedTerm[], limit: number, holding: PlannedTerm[] = plan): Promise<Array<{seq: number; relevance: number}>> {
+    return this.remember(holding, await this.bm25(plan, limit, undefined, undefined, holding === plan ? undefined : holding))
   }
 
   async rankedWithin(plan: PlannedTerm[], recall: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>> {
@@ -261,12 +262,23 @@ export class PostgresLexicalIndex implements LexicalIndex {
     return new Map(rows.map((row) => [row.seq, row]))
   }
 
-  /** `speaker`: only memories whose content starts with that speaker's label (rankedSaidBy). */
-  private async bm25(plan: PlannedTerm[], limit: number, recall?: RecallQuery, speaker?: string): Promise<Array<{seq: number; relevance: number}>> {
-    const forms = planForms(plan)
-      .map(normaliseForm)
-      .filter((form): form is string[] => form !== undefined)
-    const distinct = [...new Map(forms.map((form) => [form.join(' '), form])).values()]
+  /**
+   * `speaker`: only memories whose content starts with that speaker's label (rankedSaidBy).
+   * `holding`: only memories holding one of its forms (ranked).
+   */
+  private async bm25(
+    plan: PlannedTerm[],
+    limit: number,
+    recall?: RecallQuery,
+    speaker?: string,
+    holding?: PlannedTerm[],
+  ): Promise<Array<{seq: number; relevance: number}>> {
+    const normalised = (of: PlannedTerm[]) =>
+      planForms(of)
+        .map(normaliseForm)
+        .filter((form): form is string[] => form !== undefined)
+    const distinct = [...new Map(normalised(plan).map((form) => [form.join(' '), form])).values()]
+    const held = holding && new Set(normalised(holding).map((form) => form.join(' ')))
     const stems = await this.stems.of(distinct.filter((form) => form.length === 1).map((form) => form[0]))
     const params = new Params()
     let filter = recall ? recallFilter(recall, 'f', params) : undefined
@@ -279,6 +291,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
       stats: MEMORY_SEARCH_STATS,
       agentId: recall?.agentId,
       filter,
+      holding: held && distinct.flatMap((form, index) => (held.has(form.join(' ')) ? [index] : [])),
       limit,
       params,
     })

@@ -99,6 +99,26 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
     }
   })
 
+  it('ranks the memories holding a selecting word by every word of the plan, as SQLite does (common words left out)', async () => {
+    const index = new SqliteLexicalIndex(sqlite)
+    for (const [text, selectingText] of [
+      ['pottery class teacher', 'teacher'],
+      ['staging database proxy release', 'staging release'],
+      ['caroline pottery', 'caroline'],
+    ]) {
+      const plan = planQuery(text)
+      const selecting = plan.filter((planned) => selectingText.split(' ').includes(planned.term))
+      const expected = await index.ranked(plan, 50, selecting)
+      const actual = await storage.lexical.ranked(plan, 50, selecting)
+      close(actual, expected)
+      // Only memories holding a selecting word, each scored as the whole plan scores it.
+      const whole = new Map(fts5(planMatch(plan)).map((row) => [row.seq, row.relevance]))
+      const holding = new Set(fts5(planMatch(selecting)).map((row) => row.seq))
+      expect(new Set(actual.map((row) => row.seq))).toEqual(holding)
+      for (const row of actual) expect(row.relevance).toBeCloseTo(whole.get(row.seq)!, 4)
+    }
+  })
+
   it('scores close word pairs as FTS5 NEAR does, over the whole store and over a ranked plan', async () => {
     for (const text of ['staging database port', 'pottery class teacher', 'proxy port release']) {
       const expected = fts5(planProximityQuery(planQuery(text), 5, 8))

@@ -65,6 +65,9 @@ describe('hook start-up', () => {
     expect(loaded.commonjs.filter((file) => file !== preload)).toEqual([RUN_JS])
     // Importing any ES module brings in the module-job and translator parts of the loader.
     expect(loaded.esmLoaderParts.filter((name) => /module_job|translators/.test(name))).toEqual([])
+    // Nor the loader itself: bin/run.js takes the Module class from its own `module`, since
+    // require('node:module') loads the ES module loader with it (≈ 0.25 ms per prompt, bench/README.md).
+    expect(loaded.esmLoaderParts.filter((name) => /esm\/(loader|assert)$/.test(name))).toEqual([])
   })
 
   it('runs a prompt without a garbage collection once its code cache is written', async () => {

@@ -143,6 +143,13 @@ describe('stripInjectedBlocks', () => {
     expect(stripInjectedBlocks('no blocks at all')).toBe('no blocks at all')
   })
 
+  it('finds tags in every spelling that starts without a `<` (the quick check for prompts without tags)', () => {
+    expect(stripInjectedBlocks('a &#60;signet-recalled-memories&#62;n&#60;/signet-recalled-memories&#62; b')).toBe('a  b')
+    expect(stripInjectedBlocks(String.raw`a \u003csignet-recalled-memories\u003en\u003c/signet-recalled-memories\u003e b`)).toBe('a  b')
+    expect(stripInjectedBlocks('a &lt;signet-recalled-memories&gt;n')).toBe('a ')
+    expect(stripInjectedBlocks('plain words & more \\ words')).toBe('plain words & more \\ words')
+  })
+
   it('runs in linear time on adversarial input (1 MiB)', () => {
     const inputs = [
       `<${NOTES_TAG}>`.repeat(40_000),

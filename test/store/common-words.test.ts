@@ -2,7 +2,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import {candidatePlan, COMMON_WORD_FLOOR, leftOut, withoutCommonForms} from '../../src/store/common-words.js'
 import {openDatabase, type SqliteDatabase} from '../../src/store/db.js'
@@ -102,6 +102,25 @@ describe('common words in candidate selection', () => {
     expect(ranked[0].relevance).toBeCloseTo(scoreIn(whole, both.id)!, 9)
     expect(ranked[1].relevance).toBeCloseTo(scoreIn(whole, rareOnly.id)!, 9)
     expect(ranked[0].relevance).toBeGreaterThan(ranked[1].relevance)
+  })
+
+  it('leaves a common word held by half the memories or more out of the second pass: bm25 gives it no weight', async () => {
+    fill(COMMON_WORD_FLOOR + 500)
+    const both = store.remember({content: 'Zanzibar meetings moved to Friday', agentId: 'default'}).memory
+    const rareOnly = store.remember({content: 'Zanzibar flights cost less today', agentId: 'default'}).memory
+    const index = new SqliteLexicalIndex(db)
+    const plan = planQuery('zanzibar meetings')
+    const selecting = await candidatePlan(index, plan)
+    expect(selecting.length).toBeLessThan(plan.length)
+    const passes = vi.spyOn(index as unknown as {rankedBy: (match: string, limit: number) => unknown}, 'rankedBy')
+    const ranked = await index.ranked(plan, 10, selecting)
+    expect(passes).toHaveBeenCalledTimes(1)
+    // The whole query ranks the two alike: "meetings" (in every filler memory) weighs nothing.
+    const whole = await index.ranked(plan, 1000)
+    const seqOf = (id: string) => (db.prepare('SELECT seq FROM memories WHERE id = ?').get(id) as {seq: number}).seq
+    for (const id of [both.id, rareOnly.id]) {
+      expect(ranked.find((row) => row.seq === seqOf(id))?.relevance).toBeCloseTo(whole.find((row) => row.seq === seqOf(id))!.relevance, 4)
+    }
   })
 
   it('still selects with the common words when the query has nothing rarer', async () => {

@@ -19,6 +19,9 @@ export const MEMORY_FTS_TOKENIZER = 'porter unicode61 remove_diacritics 2'
 /** Words whose stems are kept in process (a stem never changes: the tokenizer is fixed). */
 const STEM_CACHE_SIZE = 50_000
 
+/** A date span holding at most this many of the agent's memories is walked, not the words' postings (fewDated). */
+const SPAN_FIRST_ROWS = 500
+
 /** Cached document counts are dropped once the store grows (or shrinks) by this share. */
 const COUNT_CACHE_GROWTH = 0.01
 
@@ -136,13 +139,17 @@ export class SqliteLexicalIndex implements LexicalIndex {
    * takes its score from there. The merged best `limit` are exactly the best `limit` by the full
    * query's bm25 among the memories holding a `holding` form: a memory holding no common form scores
    * the same in both, and one the second pass cut off has `limit` others above it.
+   * A common word held by half the index or more is left out of the second pass: FTS5's bm25 gives
+   * it an idf of 1e-6 (log((N − n + 0.5) / (n + 0.5)) ≤ 0, floored), so it changes no score and the
+   * pass would only cost its postings (on a 10k store, where the bar is half the store, that is
+   * every common word: bench/README.md, "B4 after the fifth pass").
    */
   async ranked(plan: PlannedTerm[], limit: number, holding: PlannedTerm[] = plan): Promise<Array<{seq: number; relevance: number}>> {
     const match = planMatch(holding)
     if (!match) return []
     const own = this.rankedBy(match, limit)
     const chosen = new Set(planForms(holding).map((words) => words.join(' ')))
-    const common = planForms(plan).filter((words) => !chosen.has(words.join(' ')))
+    const common = await this.weighed(planForms(plan).filter((words) => !chosen.has(words.join(' '))))
     if (common.length === 0) return own
     const best = new Map(own.map((row) => [row.seq, row.relevance]))
     for (const row of this.rankedBy(`(${match}) AND (${common.map((words) => `"${words.join(' ')}"`).join(' OR ')})`, limit)) best.set(row.seq, row.relevance)
@@ -152,8 +159,37 @@ export class SqliteLexicalIndex implements LexicalIndex {
       .slice(0, limit)
   }
 
+  /**
+   * The forms bm25 gives weight to: a single word held by fewer than half the memories the index
+   * spans (max(seq) is at least its row count, so a word kept here may still be at the floor, never
+   * the reverse). Phrases and words whose count is unknown (0) are kept.
+   */
+  private async weighed(forms: string[][]): Promise<string[][]> {
+    const single = forms.filter((words) => words.length === 1).map((words) => words[0])
+    if (single.length === 0) return forms
+    const [counts, spanned] = await Promise.all([this.documentCounts(single), this.indexedMemories()])
+    return forms.filter((words) => words.length > 1 || 2 * (counts.get(words[0]) ?? 0) < spanned)
+  }
+
   async rankedWithin(plan: PlannedTerm[], query: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>> {
-    return this.rankedFiltered(plan, buildFilter(query), limit)
+    return this.rankedFiltered(plan, buildFilter(query), limit, !this.fewDated(query))
+  }
+
+  /**
+   * Whether the query's date span holds at most SPAN_FIRST_ROWS of its agent's memories (counted
+   * through the (agent_id, created_at) index, stopping past the bound). Then walking the span and
+   * matching each memory is cheaper than reading every posting of the words (a named month on a
+   * 10k store: ≈ 0.1 ms of daemon CPU per B4 request, bench/README.md "B4 after the fifth pass");
+   * over it the text index goes first.
+   */
+  private fewDated(query: RecallQuery): boolean {
+    if (query.since === undefined && query.until === undefined) return false
+    const bounds = [query.since === undefined ? '' : ' AND created_at >= @since', query.until === undefined ? '' : ' AND created_at <= @until'].join('')
+    const count = this.prepare(
+      `SELECT count(*) FROM (SELECT 1 FROM memories WHERE agent_id = @agentId${bounds} LIMIT ${SPAN_FIRST_ROWS + 1})`,
+      'pluck',
+    ).get({agentId: query.agentId, since: query.since, until: query.until}) as number
+    return count <= SPAN_FIRST_ROWS
   }
 
   async labelledSpeakers(names: string[]): Promise<Set<string>> {
@@ -183,13 +219,14 @@ export class SqliteLexicalIndex implements LexicalIndex {
    * index (a named month's created_at span: 28,000 memories at a million) and running the MATCH
    * once per row, 0.65–1.1 s; the index first costs what the words' postings cost, which the
    * common-word rule bounds (bench/README.md, "B8: the prompt hook at a million memories").
+   * `textFirst` false leaves the order to SQLite, for a span known to be small (fewDated).
    */
-  private rankedFiltered(plan: PlannedTerm[], filter: Filter, limit: number): Array<{seq: number; relevance: number}> {
+  private rankedFiltered(plan: PlannedTerm[], filter: Filter, limit: number, textFirst = true): Array<{seq: number; relevance: number}> {
     const match = planMatch(plan)
     if (!match) return []
     const rows = this.prepare(
       `SELECT m.seq, -bm25(memories_fts, 1.0, 0.3)
-       FROM memories_fts CROSS JOIN memories m ON m.seq = memories_fts.rowid
+       FROM memories_fts ${textFirst ? 'CROSS JOIN' : 'JOIN'} memories m ON m.seq = memories_fts.rowid
        WHERE memories_fts MATCH @match AND ${filter.sql}
        ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ${Math.trunc(limit)}`,
       'raw',

@@ -73,7 +73,10 @@ function buildSchemas() {
     z
       .string()
       .check(
-        z.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a host name such as box.tailnet.ts.net (no scheme, port or path)'),
+        z.regex(
+          /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+          'a host name such as box.tailnet.ts.net (no scheme, port or path)',
+        ),
       ),
   )
 

@@ -44,6 +44,17 @@ function others(count: number) {
   store.importMany(Array.from({length: count}, (_, index) => ({content: `Daily standup log ${index} for y${index}`, agentId: 'default'})))
 }
 
+/** Two memories holding the rare "zanzibar", one also "meetings"; the query "zanzibar meetings" planned on the store. */
+async function zanzibarQuery() {
+  const both = store.remember({content: 'Zanzibar meetings moved to Friday', agentId: 'default'}).memory
+  const rareOnly = store.remember({content: 'Zanzibar flights cost less today', agentId: 'default'}).memory
+  const index = new SqliteLexicalIndex(db)
+  const plan = planQuery('zanzibar meetings')
+  const selecting = await candidatePlan(index, plan)
+  const seqOf = (id: string) => (db.prepare('SELECT seq FROM memories WHERE id = ?').get(id) as {seq: number}).seq
+  return {both, rareOnly, index, plan, selecting, seqOf}
+}
+
 const recall = (query: string, limit = 10) => sqliteRecall(db).recall({query, agentId: 'default', limit})
 
 describe('common words in candidate selection', () => {
@@ -88,12 +99,7 @@ describe('common words in candidate selection', () => {
   it('ranks in the index by every word, among the memories holding a selecting word only', async () => {
     fill(COMMON_WORD_FLOOR + 500)
     others(COMMON_WORD_FLOOR + 1000)
-    const both = store.remember({content: 'Zanzibar meetings moved to Friday', agentId: 'default'}).memory
-    const rareOnly = store.remember({content: 'Zanzibar flights cost less today', agentId: 'default'}).memory
-    const index = new SqliteLexicalIndex(db)
-    const plan = planQuery('zanzibar meetings')
-    const selecting = await candidatePlan(index, plan)
-    const seqOf = (id: string) => (db.prepare('SELECT seq FROM memories WHERE id = ?').get(id) as {seq: number}).seq
+    const {both, rareOnly, index, plan, selecting, seqOf} = await zanzibarQuery()
     const ranked = await index.ranked(plan, 10, selecting)
     expect(ranked.map((row) => row.seq)).toEqual([seqOf(both.id), seqOf(rareOnly.id)])
     // The memory holding both words scores as the whole query scores it; the other by its one word.
@@ -106,18 +112,13 @@ describe('common words in candidate selection', () => {
 
   it('leaves a common word held by half the memories or more out of the second pass: bm25 gives it no weight', async () => {
     fill(COMMON_WORD_FLOOR + 500)
-    const both = store.remember({content: 'Zanzibar meetings moved to Friday', agentId: 'default'}).memory
-    const rareOnly = store.remember({content: 'Zanzibar flights cost less today', agentId: 'default'}).memory
-    const index = new SqliteLexicalIndex(db)
-    const plan = planQuery('zanzibar meetings')
-    const selecting = await candidatePlan(index, plan)
+    const {both, rareOnly, index, plan, selecting, seqOf} = await zanzibarQuery()
     expect(selecting.length).toBeLessThan(plan.length)
     const passes = vi.spyOn(index as unknown as {rankedBy: (match: string, limit: number) => unknown}, 'rankedBy')
     const ranked = await index.ranked(plan, 10, selecting)
     expect(passes).toHaveBeenCalledTimes(1)
     // The whole query ranks the two alike: "meetings" (in every filler memory) weighs nothing.
     const whole = await index.ranked(plan, 1000)
-    const seqOf = (id: string) => (db.prepare('SELECT seq FROM memories WHERE id = ?').get(id) as {seq: number}).seq
     for (const id of [both.id, rareOnly.id]) {
       expect(ranked.find((row) => row.seq === seqOf(id))?.relevance).toBeCloseTo(whole.find((row) => row.seq === seqOf(id))!.relevance, 4)
     }

@@ -185,10 +185,11 @@ export class SqliteLexicalIndex implements LexicalIndex {
   private fewDated(query: RecallQuery): boolean {
     if (query.since === undefined && query.until === undefined) return false
     const bounds = [query.since === undefined ? '' : ' AND created_at >= @since', query.until === undefined ? '' : ' AND created_at <= @until'].join('')
-    const count = this.prepare(
-      `SELECT count(*) FROM (SELECT 1 FROM memories WHERE agent_id = @agentId${bounds} LIMIT ${SPAN_FIRST_ROWS + 1})`,
-      'pluck',
-    ).get({agentId: query.agentId, since: query.since, until: query.until}) as number
+    const count = this.prepare(`SELECT count(*) FROM (SELECT 1 FROM memories WHERE agent_id = @agentId${bounds} LIMIT ${SPAN_FIRST_ROWS + 1})`, 'pluck').get({
+      agentId: query.agentId,
+      since: query.since,
+      until: query.until,
+    }) as number
     return count <= SPAN_FIRST_ROWS
   }
 

@@ -111,8 +111,11 @@ export async function postHookJson<T>(request: HookRequest): Promise<T> {
       settle(() => resolve(body as T))
     }
     socket.once(secure ? 'secureConnect' : 'connect', () => {
-      socket.write(head)
-      socket.write(payload)
+      // One write: a daemon that refuses on the head alone (a replaced database, a bad key) answers
+      // and closes at once, and a second write would then fail with EPIPE before the refusal was
+      // read (the hook said "daemon not running" instead of why). A payload that fits the socket's
+      // buffer is in the kernel before the daemon can close.
+      socket.write(Buffer.concat([Buffer.from(head), payload]))
     })
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -129,6 +132,11 @@ export async function postHookJson<T>(request: HookRequest): Promise<T> {
       else fail(new HookTransportError('offline', 'connection closed before a complete answer'))
     })
     socket.on('error', (error: NodeJS.ErrnoException) => {
+      // The daemon's refusal arrived before our write failed: report the refusal, not an outage.
+      if (response.errorStatus) {
+        fail(new HookTransportError('http', `HTTP ${response.errorStatus} (answer cut short)`, response.errorStatus, `http_${response.errorStatus}`))
+        return
+      }
       const notRunning = request.socketPath && (error.code === 'ENOENT' || error.code === 'ECONNREFUSED')
       fail(new HookTransportError('offline', notRunning ? `the daemon for this workspace is not running (${error.code})` : (error.code ?? error.message)))
     })

@@ -118,6 +118,23 @@ describe('postHookJson on raw sockets', () => {
     }
   })
 
+  it('a refusal the daemon sent before the connection was reset is reported as the refusal, not as an outage', async () => {
+    server = createServer((socket) => {
+      socket.once('data', () => {
+        // The head of a 503 (a replaced database), then a reset: the client's next read or write fails.
+        socket.write('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 500\r\n\r\n{"code":"database_')
+        setTimeout(() => socket.resetAndDestroy(), 20)
+      })
+    })
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+    const error = await post(`http://127.0.0.1:${(server.address() as {port: number}).port}`).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    )
+    expect(error).toBeInstanceOf(HookTransportError)
+    expect(error).toMatchObject({kind: 'http', status: 503})
+  })
+
   it('refuses an API key that would inject header lines', async () => {
     const {url, requests} = await rawServer(['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}'])
     await expect(post(url, {apiKey: 'sig_sk_x\r\nX-Evil: 1'})).rejects.toMatchObject({kind: 'http', status: 401})

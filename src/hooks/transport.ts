@@ -87,6 +87,8 @@ export async function postHookJson<T>(request: HookRequest): Promise<T> {
       outcome()
     }
     const fail = (error: HookTransportError) => settle(() => reject(error))
+    /** A refusal whose answer did not fully arrive is still that refusal. */
+    const failCutShort = (status: number) => fail(new HookTransportError('http', `HTTP ${status} (answer cut short)`, status, `http_${status}`))
     const timer = setTimeout(() => fail(new HookTransportError('timeout', `no answer within ${request.timeoutMs} ms`)), request.timeoutMs)
     const complete = () => {
       let answer: {status: number; body: unknown}
@@ -127,14 +129,13 @@ export async function postHookJson<T>(request: HookRequest): Promise<T> {
     socket.on('end', () => {
       if (settled) return
       if (response.endOfStream()) complete()
-      else if (response.errorStatus)
-        fail(new HookTransportError('http', `HTTP ${response.errorStatus} (answer cut short)`, response.errorStatus, `http_${response.errorStatus}`))
+      else if (response.errorStatus) failCutShort(response.errorStatus)
       else fail(new HookTransportError('offline', 'connection closed before a complete answer'))
     })
     socket.on('error', (error: NodeJS.ErrnoException) => {
       // The daemon's refusal arrived before our write failed: report the refusal, not an outage.
       if (response.errorStatus) {
-        fail(new HookTransportError('http', `HTTP ${response.errorStatus} (answer cut short)`, response.errorStatus, `http_${response.errorStatus}`))
+        failCutShort(response.errorStatus)
         return
       }
       const notRunning = request.socketPath && (error.code === 'ENOENT' || error.code === 'ECONNREFUSED')

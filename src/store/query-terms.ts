@@ -48,19 +48,6 @@ export function orQuery(terms: string[]): string | undefined {
 }
 
 /**
- * FTS5 query matching memories where two of the first `maxTerms` terms occur within
- * `window` tokens of each other; bm25 over it rewards phrases and close pairs.
- */
-export function proximityQuery(terms: string[], window: number, maxTerms: number): string | undefined {
-  const head = terms.slice(0, maxTerms)
-  const pairs: string[] = []
-  for (let i = 0; i < head.length; i++) {
-    for (let j = i + 1; j < head.length; j++) pairs.push(`NEAR("${head[i]}" "${head[j]}", ${window})`)
-  }
-  return pairs.length === 0 ? undefined : pairs.join(' OR ')
-}
-
-/**
  * Rough suffix stripping, enough to match "deploys"/"deploy" the way FTS5's porter stemmer does.
  * A final "e" goes too, so "database"/"databases" and "cache"/"cached" meet.
  */
@@ -183,21 +170,16 @@ export function matchPlan(plan: PlannedTerm[], text: string): PlanMatch {
   return {matched, count: stems.size}
 }
 
-/** Extra NEAR clauses the planned forms may add on top of the plain pairs (each costs a little FTS5 work). */
+/** Extra pairs the planned forms may add on top of the plain pairs (each is looked for in every candidate). */
 const MAX_FORM_PAIRS = 24
 
 /**
- * proximityQuery over planned words, where a pair also counts in the forms the plan searches
- * ("staging db" near "port" for the query "staging database port"). Plain pairs first; pairs
- * with an equivalent or correction are added up to MAX_FORM_PAIRS. Multi-word forms are left
- * out (a phrase inside NEAR would need its own window).
+ * The word pairs the proximity signal looks for close together (../proximity.ts): pairs of the
+ * plan's first `maxTerms` words, where a pair also counts in the forms the plan searches ("staging
+ * db" near "port" for the query "staging database port"). Plain pairs first; pairs with an
+ * equivalent or correction are added up to MAX_FORM_PAIRS. Multi-word forms are left out (a phrase
+ * would need a window of its own).
  */
-export function planProximityQuery(plan: PlannedTerm[], window: number, maxTerms: number): string | undefined {
-  const clauses = planProximityPairs(plan, maxTerms).map(([first, second]) => `NEAR("${first}" "${second}", ${window})`)
-  return clauses.length === 0 ? undefined : clauses.join(' OR ')
-}
-
-/** The word pairs planProximityQuery searches close together, plain pairs first (for backends that build their own query). */
 export function planProximityPairs(plan: PlannedTerm[], maxTerms: number): Array<[string, string]> {
   const head = plan.slice(0, maxTerms)
   const plain: Array<[string, string]> = []

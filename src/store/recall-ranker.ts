@@ -1,4 +1,5 @@
 import {candidatePlan} from './common-words.js'
+import {proximityScores} from './proximity.js'
 import {type BudgetedEmbedding, DEFAULT_PROMPT_TIMEOUT_MS, embedWithinBudget} from './embed/embedder.js'
 import {type MemoryRow, rowToMemory} from './memories.js'
 import {type NamedDate, datesNamedIn, namedDateSpan, onNamedDate} from './query-dates.js'
@@ -186,13 +187,23 @@ export class RecallRanker implements RecallRepository {
         candidate(row.seq).lexical = row.relevance
         topBm25 = Math.max(topBm25, row.relevance)
       }
-      if (topBm25 > 0) {
-        // Close pairs only re-score memories that already matched (and passed the filters).
-        for (const row of await index.proximity(selecting, PROXIMITY_WINDOW, PROXIMITY_TERMS, LEXICAL_POOL)) {
-          const entry = candidates.get(row.seq)
-          if (entry) entry.proximity = row.relevance
-        }
-      }
+    }
+    // Texts read once per query: proximity, coordination, questions and speakers look at overlapping candidates.
+    const texts = new Map<number, string>()
+    const readTexts = async (seqs: number[]) => {
+      const missing = seqs.filter((seq) => !texts.has(seq))
+      if (missing.length > 0) for (const [seq, text] of await index.texts(missing)) texts.set(seq, text)
+      return texts
+    }
+    if (topBm25 > 0) {
+      // Close pairs only re-score memories that already matched (and passed the filters), in their texts (./proximity.ts).
+      const matched = [...candidates.keys()]
+      await readTexts(matched)
+      const near = await proximityScores(index, selecting, new Map(matched.map((seq) => [seq, texts.get(seq) ?? ''])), {
+        maxTerms: PROXIMITY_TERMS,
+        window: PROXIMITY_WINDOW,
+      })
+      for (const [seq, relevance] of near) candidate(seq).proximity = relevance
     }
 
     // Dates: a query naming a day or a month ranks the memories created then among the words'
@@ -269,13 +280,6 @@ export class RecallRanker implements RecallRepository {
       return found
     }
     const distinct = matchOf(terms.join(' ')).count
-    // Texts read once per query: coordination, questions and speakers look at overlapping candidates.
-    const texts = new Map<number, string>()
-    const readTexts = async (seqs: number[]) => {
-      const missing = seqs.filter((seq) => !texts.has(seq))
-      if (missing.length > 0) for (const [seq, text] of await index.texts(missing)) texts.set(seq, text)
-      return texts
-    }
     if (topBm25 > 0 && distinct > 1) {
       const best = [...candidates.entries()]
         .filter(([, entry]) => entry.lexical > 0)

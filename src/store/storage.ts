@@ -21,6 +21,7 @@ import type {PendingMemory, VectorHit} from './embed/vector-index.js'
 import type {ListMemoriesQuery, Memory, MemoryPatch, MemoryRow, PatchOutcome, ProjectFilter, RememberInput} from './memories.js'
 import type {ContextMemoryQuery} from './memory-md.js'
 import type {IssuedPairCode, PairClaimOutcome, PairingGrant} from './pairing.js'
+import type {TextStatistics} from './proximity.js'
 import type {Peer} from './presence.js'
 import type {PromptReceipt} from './prompt-receipts.js'
 import type {PlannedTerm} from './query-terms.js'
@@ -64,6 +65,8 @@ export interface LexicalIndex {
   indexedMemories(): Promise<number>
   /** How many memories hold each word, as the index normalises words; counting may stop past `atMost` (./common-words.ts). */
   documentCounts(words: string[], atMost: number): Promise<Map<string, number>>
+  /** Each word as the index holds it (its stem); null when the index makes it no single term (a stop word, or several words). */
+  indexTerms(words: string[]): Promise<Map<string, string | null>>
   /** Which of `words` some memory holds, as the index normalises words (tells a typo from a word the store knows). */
   storedWords(words: string[]): Promise<Set<string>>
   /**
@@ -83,8 +86,8 @@ export interface LexicalIndex {
   labelledSpeakers(names: string[]): Promise<Set<string>>
   /** The same ranking restricted further to memories whose content starts with `speaker`'s label (`speaker` lowercase, in a form speakerLabelForms gives). */
   rankedSaidBy(plan: PlannedTerm[], query: RecallQuery, speaker: string, limit: number): Promise<Array<{seq: number; relevance: number}>>
-  /** Relevance of memories holding two of the first `maxTerms` words within `window` tokens of each other. */
-  proximity(plan: PlannedTerm[], window: number, maxTerms: number, limit: number): Promise<Array<{seq: number; relevance: number}>>
+  /** Rows the text index holds and their average length in words, as its bm25 counts them (../proximity.ts). */
+  textStatistics(): Promise<TextStatistics>
   /** Which of `seqs` pass the query's filters (agent, project, type, dates, tags, exclusions, not deleted). */
   passing(seqs: number[], query: RecallQuery): Promise<Set<number>>
   /**

@@ -10,7 +10,7 @@ import {StaticVectorEmbedder} from '../../src/store/embed/static-vectors.js'
 import {wordNeighbours} from '../../src/store/embed/word-neighbours.js'
 import {MemoryStore} from '../../src/store/memories.js'
 import {datesNamedIn, onNamedDate} from '../../src/store/query-dates.js'
-import {proximityQuery, queryTerms} from '../../src/store/query-terms.js'
+import {planProximityPairs, planQuery, queryTerms} from '../../src/store/query-terms.js'
 import {namesIn, RecallRanker, speakerOf} from '../../src/store/recall-ranker.js'
 import {buildFtsQuery, LABEL_PROBE_ROWS} from '../../src/store/search.js'
 import {SqliteLexicalIndex} from '../../src/store/sqlite/lexical-index.js'
@@ -48,9 +48,13 @@ describe('query terms', () => {
   })
 
   it('pairs the leading terms for the proximity bonus', async () => {
-    expect(proximityQuery(['a', 'b', 'c'], 5, 8)).toBe('NEAR("a" "b", 5) OR NEAR("a" "c", 5) OR NEAR("b" "c", 5)')
-    expect(proximityQuery(['a'], 5, 8)).toBeUndefined()
-    expect(proximityQuery(['a', 'b', 'c', 'd'], 5, 2)).toBe('NEAR("a" "b", 5)')
+    expect(planProximityPairs(planQuery('alpha beta gamma'), 8)).toEqual([
+      ['alpha', 'beta'],
+      ['alpha', 'gamma'],
+      ['beta', 'gamma'],
+    ])
+    expect(planProximityPairs(planQuery('alpha'), 8)).toEqual([])
+    expect(planProximityPairs(planQuery('alpha beta gamma delta'), 2)).toEqual([['alpha', 'beta']])
   })
 })
 

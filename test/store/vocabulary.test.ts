@@ -6,7 +6,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {openDatabase, type SqliteDatabase} from '../../src/store/db.js'
 import {MemoryStore} from '../../src/store/memories.js'
-import {lightStem, matchPlan, planMatch, planProximityQuery, planQuery} from '../../src/store/query-terms.js'
+import {lightStem, matchPlan, planMatch, planProximityPairs, planQuery} from '../../src/store/query-terms.js'
 import {sqliteRecall} from '../../src/store/sqlite/storage.js'
 import {corrections, englishRank, mightBeTypo, oneEditAway} from '../../src/store/typo.js'
 import {equivalentsOf} from '../../src/store/vocabulary.js'
@@ -33,9 +33,11 @@ describe('vocabulary table', () => {
   })
 
   it('pairs words for proximity in their searched forms too, plain pairs first', async () => {
-    const near = planProximityQuery(planQuery('stg port'), 5, 8)
-    expect(near).toBe('NEAR("stg" "port", 5) OR NEAR("staging" "port", 5)')
-    expect(planProximityQuery(planQuery('e2e'), 5, 8)).toBeUndefined()
+    expect(planProximityPairs(planQuery('stg port'), 8)).toEqual([
+      ['stg', 'port'],
+      ['staging', 'port'],
+    ])
+    expect(planProximityPairs(planQuery('e2e'), 8)).toEqual([])
   })
 
   it('stems words so plural and singular, with or without a final e, meet', async () => {

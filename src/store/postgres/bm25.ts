@@ -1,3 +1,4 @@
+import {BM25_B, BM25_K1, BM25_MIN_IDF, TAGS_WEIGHT} from '../bm25.js'
 import {searchWords} from '../search-text.js'
 import type {Params} from './client.js'
 import {SEARCH_CONFIG} from './migrations.js'
@@ -15,12 +16,6 @@ import {SEARCH_CONFIG} from './migrations.js'
  * count; N and avgdl come from `stats`; n(q) is the number of rows holding q, counted over every
  * row before any filter, as FTS5 counts it.
  */
-export const BM25_K1 = 1.2
-export const BM25_B = 0.75
-/** FTS5 clamps a non-positive IDF (a word in more than half the rows) to this. */
-export const BM25_MIN_IDF = 1e-6
-/** Weight of a tags word next to a content word. */
-export const TAGS_WEIGHT = 0.3
 
 /**
  * ts_rank_cd with these weights ({D, C, B, A}) and normalisation 0 sums, over a form's occurrences
@@ -174,14 +169,4 @@ export function postingsBm25Sql(options: PostingsBm25Options): string | undefine
       }
     ),
     ${pick}`
-}
-
-/** BM25's saturation of one form's frequency in a row of `tokens` words. */
-export function bm25Term(idf: number, freq: number, tokens: number, avgdl: number): number {
-  if (freq <= 0) return 0
-  return (idf * freq * (BM25_K1 + 1)) / (freq + BM25_K1 * (1 - BM25_B + (BM25_B * tokens) / avgdl))
-}
-
-export function bm25Idf(rows: number, holding: number): number {
-  return Math.max(Math.log((rows - holding + 0.5) / (holding + 0.5)), BM25_MIN_IDF)
 }

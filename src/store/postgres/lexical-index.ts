@@ -1,8 +1,9 @@
 import type {MemoryRow} from '../memories.js'
-import {type PlannedTerm, planForms, planProximityPairs} from '../query-terms.js'
+import type {TextStatistics} from '../proximity.js'
+import {type PlannedTerm, planForms} from '../query-terms.js'
 import {LABEL_PROBE_ROWS, type NeighbourRow, type RecallQuery, speakerLabelForms} from '../search.js'
 import type {LexicalIndex} from '../storage.js'
-import {bm25Idf, bm25Term, normaliseForm, postingsBm25Sql} from './bm25.js'
+import {normaliseForm, postingsBm25Sql} from './bm25.js'
 import {Params, type Pool, query, queryOne} from './client.js'
 import {SEARCH_CONFIG} from './migrations.js'
 import {MEMORY_COLUMNS, projectConditionPg} from './search-index.js'
@@ -46,13 +47,6 @@ class StemCache {
  * shared recall ranker makes every quality decision; this only matches words and reads rows.
  */
 export class PostgresLexicalIndex implements LexicalIndex {
-  /**
-   * The memories each plan was last ranked to (ranked, rankedWithin). The recall ranker asks for
-   * proximity only to re-score those candidates, with the same plan: proximity then reads the
-   * pairs' postings of these rows alone instead of every row holding both words of a pair, which
-   * on a large store (a speaker's name in every turn) is most of it. Weak: gone with the plan.
-   */
-  private readonly rankedFor = new WeakMap<PlannedTerm[], Set<number>>()
   private readonly stems: StemCache
 
   constructor(private readonly pool: Pool) {
@@ -70,17 +64,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
    * stops there): a common word costs the bar, not its whole posting list.
    */
   async documentCounts(words: string[], atMost: number): Promise<Map<string, number>> {
-    const normalised = new Map<string, string>()
-    for (const word of words) {
-      const form = normaliseForm([word])
-      if (form?.length === 1) normalised.set(word, form[0])
-    }
-    const stems = await this.stems.of([...normalised.values()])
-    const lexemeOf = (word: string) => {
-      const list = stems.get(normalised.get(word) ?? '') ?? []
-      return list.length === 1 ? list[0] : undefined
-    }
-    const lexemes = [...new Set(words.map(lexemeOf).filter((lexeme): lexeme is string => lexeme !== undefined))]
+    const terms = await this.indexTerms(words)
+    const lexemes = [...new Set([...terms.values()].filter((lexeme): lexeme is string => lexeme !== null))]
     const rows =
       lexemes.length === 0
         ? []
@@ -91,7 +76,23 @@ export class PostgresLexicalIndex implements LexicalIndex {
             [lexemes, Math.floor(atMost) + 1],
           )
     const byLexeme = new Map(rows.map((row) => [row.lexeme, Number(row.n)]))
-    return new Map(words.map((word) => [word, byLexeme.get(lexemeOf(word) ?? '') ?? 0]))
+    return new Map(words.map((word) => [word, byLexeme.get(terms.get(word) ?? '') ?? 0]))
+  }
+
+  /** Each word's lexeme (the server's stemmer, after the words are normalised as the index holds them); null for a stop word or several lexemes. */
+  async indexTerms(words: string[]): Promise<Map<string, string | null>> {
+    const normalised = new Map<string, string>()
+    for (const word of words) {
+      const form = normaliseForm([word])
+      if (form?.length === 1) normalised.set(word, form[0])
+    }
+    const stems = await this.stems.of([...normalised.values()])
+    return new Map(
+      words.map((word) => {
+        const list = stems.get(normalised.get(word) ?? '') ?? []
+        return [word, list.length === 1 ? list[0] : null]
+      }),
+    )
   }
 
   async storedWords(words: string[]): Promise<Set<string>> {
@@ -121,11 +122,11 @@ export class PostgresLexicalIndex implements LexicalIndex {
 
   /** With `holding` (../storage.ts): every form of `plan` scores, and only rows holding a form of `holding` are ranked (as SQLite's two passes give). */
   async ranked(plan: PlannedTerm[], limit: number, holding: PlannedTerm[] = plan): Promise<Array<{seq: number; relevance: number}>> {
-    return this.remember(holding, await this.bm25(plan, limit, undefined, undefined, holding === plan ? undefined : holding))
+    return this.bm25(plan, limit, undefined, undefined, holding === plan ? undefined : holding)
   }
 
   async rankedWithin(plan: PlannedTerm[], recall: RecallQuery, limit: number): Promise<Array<{seq: number; relevance: number}>> {
-    return this.remember(plan, await this.bm25(plan, limit, recall))
+    return this.bm25(plan, limit, recall)
   }
 
   async labelledSpeakers(names: string[]): Promise<Set<string>> {
@@ -149,81 +150,12 @@ export class PostgresLexicalIndex implements LexicalIndex {
   }
 
   async rankedSaidBy(plan: PlannedTerm[], recall: RecallQuery, speaker: string, limit: number): Promise<Array<{seq: number; relevance: number}>> {
-    return this.remember(plan, await this.bm25(plan, limit, recall, speaker))
+    return this.bm25(plan, limit, recall, speaker)
   }
 
-  private remember(plan: PlannedTerm[], rows: Array<{seq: number; relevance: number}>): Array<{seq: number; relevance: number}> {
-    const seen = this.rankedFor.get(plan) ?? new Set<number>()
-    for (const row of rows) seen.add(row.seq)
-    this.rankedFor.set(plan, seen)
-    return rows
-  }
-
-  /**
-   * FTS5's `NEAR("a" "b", window)` for each pair planProximityPairs gives, OR-ed, scored by bm25:
-   * per pair, each word's content occurrences within `window` words of the other's count as its
-   * frequency, with the word's IDF over all rows. Read from the postings of the pairs' words only;
-   * after the plan was ranked, only from those of the rows it was ranked to (see rankedFor).
-   */
-  async proximity(plan: PlannedTerm[], window: number, maxTerms: number, limit: number): Promise<Array<{seq: number; relevance: number}>> {
-    const words: Array<[string, string]> = []
-    for (const [first, second] of planProximityPairs(plan, maxTerms)) {
-      const a = normaliseForm([first])
-      const b = normaliseForm([second])
-      if (a?.length === 1 && b?.length === 1) words.push([a[0], b[0]])
-    }
-    const stems = await this.stems.of(words.flat())
-    const single = (word: string) => {
-      const list = stems.get(word) ?? []
-      return list.length === 1 ? list[0] : undefined
-    }
-    const pairs = words.map(([a, b]) => [single(a), single(b)]).filter((pair): pair is [string, string] => pair[0] !== undefined && pair[1] !== undefined)
-    if (pairs.length === 0) return []
-    const lexemes = [...new Set(pairs.flat())]
-    const within = this.rankedFor.get(plan)
-    const [postings, frequencies, [stats]] = await Promise.all([
-      // Without a ranking to re-score, every row holding some pair's rarer word is read.
-      within
-        ? query<{lexeme: string; seq: number; tokens: number; positions: number[]}>(
-            this.pool,
-            'SELECT lexeme, seq, tokens, positions FROM memory_terms WHERE lexeme = ANY($1::text[]) AND seq = ANY($2::bigint[])',
-            [lexemes, [...within]],
-          )
-        : query<{lexeme: string; seq: number; tokens: number; positions: number[]}>(
-            this.pool,
-            `SELECT t.lexeme, t.seq, t.tokens, t.positions FROM memory_terms t
-              WHERE t.lexeme = ANY($1::text[]) AND t.seq IN (
-                SELECT a.seq FROM unnest($2::text[], $3::text[]) AS p(a, b)
-                JOIN memory_terms a ON a.lexeme = p.a JOIN memory_terms b ON b.lexeme = p.b AND b.seq = a.seq)`,
-            [lexemes, pairs.map((pair) => pair[0]), pairs.map((pair) => pair[1])],
-          ),
-      query<{lexeme: string; n: number}>(
-        this.pool,
-        'SELECT w.lexeme, (SELECT count(*) FROM memory_terms t WHERE t.lexeme = w.lexeme) AS n FROM unnest($1::text[]) AS w(lexeme)',
-        [lexemes],
-      ),
-      query<{n: number; avgdl: number}>(this.pool, MEMORY_SEARCH_STATS),
-    ])
-    const idf = new Map(frequencies.map((row) => [row.lexeme, bm25Idf(stats.n, row.n)]))
-    const docs = new Map<number, {tokens: number; positions: Map<string, number[]>}>()
-    for (const row of postings) {
-      const doc = docs.get(row.seq) ?? {tokens: row.tokens, positions: new Map<string, number[]>()}
-      doc.positions.set(row.lexeme, row.positions)
-      docs.set(row.seq, doc)
-    }
-    const scored: Array<{seq: number; relevance: number}> = []
-    for (const [seq, doc] of docs) {
-      let relevance = 0
-      for (const [a, b] of pairs) {
-        const left = doc.positions.get(a)
-        const right = doc.positions.get(b)
-        if (!left || !right) continue
-        relevance += bm25Term(idf.get(a) ?? 0, nearCount(left, right, window), doc.tokens, stats.avgdl)
-        relevance += bm25Term(idf.get(b) ?? 0, nearCount(right, left, window), doc.tokens, stats.avgdl)
-      }
-      if (relevance > 0) scored.push({seq, relevance})
-    }
-    return scored.sort((x, y) => y.relevance - x.relevance || x.seq - y.seq).slice(0, limit)
+  async textStatistics(): Promise<TextStatistics> {
+    const [stats] = await query<{n: number; avgdl: number}>(this.pool, MEMORY_SEARCH_STATS)
+    return {memories: stats.n, averageTokens: stats.avgdl}
   }
 
   async passing(seqs: number[], recall: RecallQuery): Promise<Set<number>> {
@@ -299,13 +231,6 @@ export class PostgresLexicalIndex implements LexicalIndex {
     const rows = await query<{seq: number; relevance: number}>(this.pool, sql, params.values)
     return rows.sort((a, b) => b.relevance - a.relevance || a.seq - b.seq)
   }
-}
-
-/** Occurrences in `self` with one in `other` at most `window` words between them (FTS5 NEAR). */
-function nearCount(self: number[], other: number[], window: number): number {
-  let count = 0
-  for (const at of self) if (other.some((there) => there !== at && Math.abs(there - at) - 1 <= window)) count++
-  return count
 }
 
 /** The query's filters on memories aliased `alias`: agent, project, type, dates, tags, exclusions, not deleted. */

@@ -2,9 +2,10 @@ import type {Statement} from 'better-sqlite3'
 
 import type {SqliteDatabase} from '../db.js'
 import {type MemoryRow, projectCondition} from '../memories.js'
-import {type PlannedTerm, planForms, planMatch, planProximityQuery} from '../query-terms.js'
+import {type PlannedTerm, planForms, planMatch} from '../query-terms.js'
 import {LABEL_PROBE_ROWS, type NeighbourRow, type RecallQuery, speakerLabelForms} from '../search.js'
 import type {LexicalIndex} from '../storage.js'
+import type {TextStatistics} from '../proximity.js'
 
 /**
  * Rows by a JSON list of seqs, looked up by rowid. Written as a CROSS JOIN so SQLite cannot pick the
@@ -69,7 +70,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
       this.countsAt = highest
     }
     const documents = this.prepare('SELECT doc FROM temp.memories_fts_terms WHERE term = ?')
-    for (const [word, term] of this.indexTerms(words)) {
+    for (const [word, term] of this.termsOf(words)) {
       if (term === null) {
         counts.set(word, 0)
         continue
@@ -85,8 +86,13 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return counts
   }
 
+  /** Each word's FTS5 term (its porter stem); null when the tokenizer makes it no single term, or no probe could be made. */
+  async indexTerms(words: string[]): Promise<Map<string, string | null>> {
+    return this.ensureProbe() ? this.termsOf(words) : new Map(words.map((word) => [word, null]))
+  }
+
   /** The index term of each word; words not yet known are written to the probe table and cleared again, in one transaction. */
-  private indexTerms(words: string[]): Map<string, string | null> {
+  private termsOf(words: string[]): Map<string, string | null> {
     const unknown = [...new Set(words.filter((word) => !this.stems.has(word)))]
     if (unknown.length > 0) {
       const insert = this.prepare('INSERT INTO temp.memories_stem_probe(rowid, word) VALUES (?, ?)')
@@ -235,9 +241,16 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return rows.map(([seq, relevance]) => ({seq, relevance}))
   }
 
-  async proximity(plan: PlannedTerm[], window: number, maxTerms: number, limit: number): Promise<Array<{seq: number; relevance: number}>> {
-    const near = planProximityQuery(plan, window, maxTerms)
-    return near ? this.rankedBy(near, limit) : []
+  /**
+   * N and avgdl exactly as FTS5's bm25 reads them: the index's averages record (its row count, then
+   * each column's total word count, as varints; fts5_index.c), one small read.
+   */
+  async textStatistics(): Promise<TextStatistics> {
+    const record = this.prepare('SELECT block FROM memories_fts_data WHERE id = 1', 'pluck').get() as Buffer | undefined
+    const values = record ? readVarints(record) : []
+    const memories = values[0] ?? 0
+    const words = values.slice(1).reduce((sum, value) => sum + value, 0)
+    return {memories, averageTokens: memories > 0 ? words / memories : 0}
   }
 
   async passing(seqs: number[], query: RecallQuery): Promise<Set<number>> {
@@ -323,4 +336,26 @@ function buildFilter(query: RecallQuery): Filter {
     params.excludeIds = JSON.stringify(query.excludeIds)
   }
   return {sql: where.join(' AND '), params}
+}
+
+/** The unsigned varints (SQLite's format: 7 bits a byte, high bit set on all but the last; a ninth byte holds 8 bits) one after another in `bytes`. */
+function readVarints(bytes: Uint8Array): number[] {
+  const values: number[] = []
+  let at = 0
+  while (at < bytes.length) {
+    let value = 0
+    let used = 0
+    for (;;) {
+      const byte = bytes[at++]
+      if (used === 8) {
+        value = value * 256 + byte
+        break
+      }
+      value = value * 128 + (byte & 0x7f)
+      used++
+      if (byte < 0x80 || at >= bytes.length) break
+    }
+    values.push(value)
+  }
+  return values
 }

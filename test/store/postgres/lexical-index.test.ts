@@ -8,7 +8,8 @@ import {COMMON_WORD_FLOOR} from '../../../src/store/common-words.js'
 import {openDatabase, type SqliteDatabase} from '../../../src/store/db.js'
 import {MemoryStore, type RememberInput} from '../../../src/store/memories.js'
 import {openPostgresStorage, type PostgresStorage} from '../../../src/store/postgres/storage.js'
-import {planMatch, planProximityQuery, planQuery} from '../../../src/store/query-terms.js'
+import {proximityScores} from '../../../src/store/proximity.js'
+import {planMatch, planProximityPairs, planQuery} from '../../../src/store/query-terms.js'
 import {SqliteLexicalIndex} from '../../../src/store/sqlite/lexical-index.js'
 import {sqliteRecall} from '../../../src/store/sqlite/storage.js'
 import {createTestDatabase, postgresCluster, postgresSkipReason, type TestDatabase} from '../../helpers/postgres.js'
@@ -119,19 +120,23 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
     }
   })
 
-  it('scores close word pairs as FTS5 NEAR does, over the whole store and over a ranked plan', async () => {
-    for (const text of ['staging database port', 'pottery class teacher', 'proxy port release']) {
-      const expected = fts5(planProximityQuery(planQuery(text), 5, 8))
-      close(await storage.lexical.proximity(planQuery(text), 5, 8, 50), expected)
-      const ranked = planQuery(text)
-      const candidates = await storage.lexical.ranked(ranked, 50)
-      const within = await storage.lexical.proximity(ranked, 5, 8, 50)
-      // Re-scoring a ranked plan reads only its candidates: every NEAR match among them, same values.
-      const eligible = new Set(candidates.map((row) => row.seq))
-      close(
-        within,
-        expected.filter((row) => eligible.has(row.seq)),
-      )
+  it('scores close word pairs as FTS5 NEAR does, from the texts and the index terms, on both backends', async () => {
+    const sqliteIndex = new SqliteLexicalIndex(sqlite)
+    for (const text of ['staging database port', 'pottery class teacher', 'proxy port release', 'what does the proxy cache', 'caroline pottery class']) {
+      const plan = planQuery(text)
+      const near = planProximityPairs(plan, 8)
+        .map(([a, b]) => `NEAR("${a}" "${b}", 5)`)
+        .join(' OR ')
+      const expected = fts5(near)
+      expect(expected.length).toBeGreaterThan(0)
+      const seqs = fts5(planMatch(plan), 100).map((row) => row.seq)
+      for (const index of [sqliteIndex, storage.lexical]) {
+        const scores = await proximityScores(index, plan, await index.texts(seqs), {maxTerms: 8, window: 5})
+        close(
+          [...scores].map(([seq, relevance]) => ({seq, relevance})).sort((x, y) => y.relevance - x.relevance),
+          expected,
+        )
+      }
     }
   })
 

@@ -364,7 +364,9 @@ describe.skipIf(!postgresCluster)(`PostgreSQL filtered ranking ${postgresSkipRea
   it('keeps the best matches that pass the filter, in rank order, as SQLite does', async () => {
     // Many words, most held by no memory (as a question with its word neighbours): the planner,
     // guessing, then took the filtered memories for the smaller side and read them first.
-    const plan = planQuery('pottery clay wheel glaze kiln bowl vase studio teacher class week sunday paint brush canvas colour sunset lake summer garden flower tree house road')
+    const plan = planQuery(
+      'pottery clay wheel glaze kiln bowl vase studio teacher class week sunday paint brush canvas colour sunset lake summer garden flower tree house road',
+    )
     const query = {query: '', agentId: 'a', limit: 10}
     const sqliteIndex = new SqliteLexicalIndex(sqlite)
     // The oracle: every match ranked without a filter, then filtered here, in rank order.

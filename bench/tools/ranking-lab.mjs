@@ -4,6 +4,7 @@
 //   node bench/tools/ranking-lab.mjs [--conversations conv-26,conv-30,conv-41] [--no-b9] [--no-locomo]
 //     [--postgres postgres://user@host/db]   the PostgreSQL backend instead: a throwaway database per
 //                                            data set is created through that URL and dropped after
+//     [--dump FILE]   every LoCoMo question's hits (turn ids, score, why.signals) as JSON, to compare runs or backends
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -21,6 +22,7 @@ const {values: options} = parseArgs({
     misses: {type: 'boolean'},
     vectors: {type: 'boolean'},
     postgres: {type: 'string'},
+    dump: {type: 'string'},
   },
 })
 if (options.postgres && options.vectors) throw new Error('--vectors needs pgvector with --postgres; the lab measures PostgreSQL lexically only')
@@ -103,6 +105,7 @@ try {
           category: question.category,
           evidence: question.evidence,
           retrieved: hits.map((hit) => toTurns.get(hit.memory.id) ?? []),
+          ...(options.dump ? {scores: hits.map((hit) => [hit.score, hit.why.signals])} : {}),
         })
       }
       await store.close()
@@ -118,6 +121,7 @@ try {
       const part = outcomes.filter((outcome) => members.includes(outcome.conversation))
       if (part.length > 0) out.locomo[label] = summary(part)
     }
+    if (options.dump) (await import('node:fs')).writeFileSync(options.dump, JSON.stringify(outcomes))
     if (options.misses) {
       out.locomo.misses = outcomes
         .filter((outcome) => ['conv-26', 'conv-30', 'conv-41'].includes(outcome.conversation))

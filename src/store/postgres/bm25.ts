@@ -145,10 +145,17 @@ export function postingsBm25Sql(options: PostingsBm25Options): string | undefine
   }
   const limit = params.add(options.limit)
   // Unfiltered, the best rows are a top-N sort; filtered, they are checked in rank order, a row lookup
-  // each, until enough passed.
+  // each, until enough passed. The check is a LATERAL subquery with a LIMIT, which the planner can
+  // neither flatten nor turn into a semi-join: the ranked rows stay the outer side of a nested loop,
+  // read in rank order, so the LIMIT keeps the best passing rows. A plain EXISTS could be joined
+  // with the memories as the outer side (as it was on a store not yet analysed), and the LIMIT then
+  // kept whichever passing rows came first in the memories' index. The row is found by its seq alone
+  // (OFFSET 0 keeps the filter out of the lookup), so an unanalysed store cannot walk another index
+  // per ranked row instead (bench/README.md, "LoCoMo category 3 on both backends").
   const pick = options.filter
     ? `ordered AS MATERIALIZED (SELECT seq, relevance FROM scored ORDER BY relevance DESC, seq)
-    SELECT r.seq, r.relevance FROM ordered r WHERE EXISTS (SELECT 1 FROM memories f WHERE f.seq = r.seq AND ${options.filter})
+    SELECT r.seq, r.relevance FROM ordered r
+      CROSS JOIN LATERAL (SELECT 1 FROM (SELECT * FROM memories m WHERE m.seq = r.seq OFFSET 0) f WHERE ${options.filter} LIMIT 1) AS passes
     LIMIT ${limit}`
     : `picked AS (SELECT seq, relevance FROM scored ORDER BY relevance DESC, seq LIMIT ${limit})
     SELECT seq, relevance FROM picked`

@@ -2,6 +2,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {COMMON_WORD_FLOOR} from '../../../src/store/common-words.js'
@@ -322,5 +323,71 @@ describe.skipIf(!postgresCluster)(`PostgreSQL hedged questions about someone ${p
     const traditions = fromPostgres.hits.find((hit) => hit.memory.content.includes('traditions'))
     expect(traditions?.why.signals).toMatchObject({related: 1, speaker: 1})
     expect(fromPostgres.hits.filter((hit) => hit.memory.content.startsWith('Caroline:'))[0]).toBe(traditions)
+  })
+})
+
+describe.skipIf(!postgresCluster)(`PostgreSQL filtered ranking ${postgresSkipReason}`, () => {
+  let database: TestDatabase
+  let storage: PostgresStorage
+  let dir: string
+  let sqlite: SqliteDatabase
+
+  // Two speakers taking turns; the shorter a turn, the better its bm25 for "pottery", and the
+  // best turns come last (the highest seqs), so rows taken in any order but rank order differ.
+  const inputs: RememberInput[] = Array.from({length: 600}, (_, index) => ({
+    agentId: 'a',
+    content: `${index % 2 === 0 ? 'Joanna' : 'Nate'}: pottery ${'clay '.repeat(600 - index)}`,
+    sessionKey: 's1',
+    createdAt: new Date(Date.UTC(2024, 0, 1) + index * 60_000).toISOString(),
+  }))
+
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    storage = await openPostgresStorage({url: database.url})
+    // A store never analysed, as right after an import: the planner guesses its row counts
+    // (how it chose to read the memories first and the ranked rows second, bench/README.md).
+    const client = new pg.Client({connectionString: database.url})
+    await client.connect()
+    for (const table of ['memories', 'memory_terms']) await client.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`)
+    await client.end()
+    dir = mkdtempSync(path.join(tmpdir(), 'signet-filtered-'))
+    sqlite = openDatabase(path.join(dir, 'memories.db'))
+    const store = new MemoryStore(sqlite)
+    for (const input of inputs) {
+      store.remember(input)
+      await storage.memories.remember(input)
+    }
+  }, 120_000)
+
+  afterAll(async () => {
+    sqlite?.close()
+    rmSync(dir, {recursive: true, force: true})
+    await storage?.close()
+    await database?.drop()
+  })
+
+  it('keeps the best matches that pass the filter, in rank order, as SQLite does', async () => {
+    // Many words, most held by no memory (as a question with its word neighbours): the planner,
+    // guessing, then took the filtered memories for the smaller side and read them first.
+    const plan = planQuery(
+      'pottery clay wheel glaze kiln bowl vase studio teacher class week sunday paint brush canvas colour sunset lake summer garden flower tree house road',
+    )
+    const query = {query: '', agentId: 'a', limit: 10}
+    const sqliteIndex = new SqliteLexicalIndex(sqlite)
+    // The oracle: every match ranked without a filter, then filtered here, in rank order.
+    const all = await storage.lexical.ranked(plan, inputs.length)
+    const texts = await storage.lexical.texts(all.map((row) => row.seq))
+    const best = (keep: (seq: number) => boolean) =>
+      all
+        .filter((row) => keep(row.seq))
+        .slice(0, 5)
+        .map((row) => row.seq)
+    const said = await storage.lexical.rankedSaidBy(plan, query, 'joanna', 5)
+    expect(said.map((row) => row.seq)).toEqual(best((seq) => texts.get(seq)!.startsWith('Joanna: ')))
+    expect(said.map((row) => row.seq)).toEqual((await sqliteIndex.rankedSaidBy(plan, query, 'joanna', 5)).map((row) => row.seq))
+    const dated = {...query, since: inputs[100].createdAt!, until: inputs[300].createdAt!}
+    const within = await storage.lexical.rankedWithin(plan, dated, 5)
+    expect(within.map((row) => row.seq)).toEqual(best((seq) => seq >= 101 && seq <= 301))
+    expect(within.map((row) => row.seq)).toEqual((await sqliteIndex.rankedWithin(plan, dated, 5)).map((row) => row.seq))
   })
 })

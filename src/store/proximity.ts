@@ -65,7 +65,7 @@ export async function proximityScores(
   if (pairs.length === 0) return scores
   // A term keeps the first two letters of its word (stemmers change endings only), so a word can
   // only be a wanted term if it starts as one does: only those words are looked up.
-  const openings = new Set(pairs.flatMap((pair) => [pair.left.slice(0, 2), pair.right.slice(0, 2)]))
+  const openings = new Set(pairs.flatMap((pair) => [openingOf(pair.left, 0, pair.left.length), openingOf(pair.right, 0, pair.right.length)]))
   // A stemmer rewrites at most a term's last three letters ("sensibility" → "sensibl"; Snowball's
   // irregular "dying", "lying" and "tying" aside), so a text holding no two of the terms' other
   // letters holds no pair and is not split into words.
@@ -143,7 +143,7 @@ const NOT_ASCII = /[^\p{ASCII}]/u
  * the content's or the tags'. ASCII text is walked by character code (the common case, and several
  * times cheaper than the Unicode expression); other text by the expression.
  */
-function splitText(text: string, openings: Set<string>): SplitText {
+function splitText(text: string, openings: Set<number>): SplitText {
   const tagsAt = text.endsWith(']') ? text.lastIndexOf(' [') : -1
   const contentEnd = tagsAt >= 0 ? tagsAt : text.length
   const candidates: Array<{word: string; at: number; inTags: boolean}> = []
@@ -157,7 +157,7 @@ function splitText(text: string, openings: Set<string>): SplitText {
         continue
       }
       if (start < 0) continue
-      if (openings.has(text.slice(start, Math.min(start + 2, i)))) candidates.push({word: text.slice(start, i), at: tokens, inTags: start >= contentEnd})
+      if (openings.has(openingOf(text, start, i))) candidates.push({word: text.slice(start, i), at: tokens, inTags: start >= contentEnd})
       tokens++
       start = -1
     }
@@ -165,10 +165,15 @@ function splitText(text: string, openings: Set<string>): SplitText {
   }
   WORD.lastIndex = 0
   for (let match = WORD.exec(text); match !== null; match = WORD.exec(text)) {
-    if (openings.has(match[0].slice(0, 2))) candidates.push({word: match[0], at: tokens, inTags: match.index >= contentEnd})
+    if (openings.has(openingOf(match[0], 0, match[0].length))) candidates.push({word: match[0], at: tokens, inTags: match.index >= contentEnd})
     tokens++
   }
   return {candidates, tokens}
+}
+
+/** The first two UTF-16 units of the word text[start, end) as one number (no string is made for words that are not wanted). */
+function openingOf(text: string, start: number, end: number): number {
+  return text.charCodeAt(start) * 65_536 + (end - start > 1 ? text.charCodeAt(start + 1) : 0)
 }
 
 /** Lowercased, diacritics removed (search-text.ts), the normalisation skipped for ASCII text. */

@@ -19,11 +19,11 @@ import {loadLocomo} from '../lib/locomo.js'
  */
 const ANYWHERE = 7
 const STAGES = [
-  ['recall: FTS5 bm25 queries (ranked, proximity)', (f) => /lexical-index\.js$/.test(f.url) && /^(rankedBy|rankedWithin)$/.test(f.functionName)],
+  ['recall: FTS5 bm25 queries (ranked)', (f) => /lexical-index\.js$/.test(f.url) && /^(rankedBy|rankedWithin)$/.test(f.functionName)],
   ['recall: row reads and filters (passing, neighbours, texts, rows, storedWords)', (f) => /lexical-index\.js$/.test(f.url)],
   [
-    'recall: ranker JS (query terms, scoring, typo, vocabulary)',
-    (f) => /\/store\/(recall-ranker|search|query-terms|typo|vocabulary|search-text)\.js/.test(f.url),
+    'recall: ranker JS (query terms, proximity, scoring, typo, vocabulary)',
+    (f) => /\/store\/(recall-ranker|proximity|search|query-terms|typo|vocabulary|search-text)\.js/.test(f.url),
   ],
   ['recall workers: messages', (f) => /recall-workers?\.js$/.test(f.url)],
   [

@@ -63,13 +63,16 @@ export async function proximityScores(
     if (leftTerm && rightTerm) pairs.push({left: leftTerm, right: rightTerm, leftIdf: idf(left), rightIdf: idf(right)})
   }
   if (pairs.length === 0) return scores
-  // A term keeps the first two letters of its word (stemmers change endings only), so a word can
-  // only be a wanted term if it starts as one does: only those words are looked up.
-  const openings = new Set(pairs.flatMap((pair) => [openingOf(pair.left, 0, pair.left.length), openingOf(pair.right, 0, pair.right.length)]))
   // A stemmer rewrites at most a term's last three letters ("sensibility" → "sensibl"; Snowball's
-  // irregular "dying", "lying" and "tying" aside), so a text holding no two of the terms' other
-  // letters holds no pair and is not split into words.
+  // irregular "dying", "lying" and "tying" aside): a word can only be a wanted term if it starts
+  // with the rest, the term's core. Only such words are looked up, and a text holding no two cores
+  // holds no pair and is not split into words at all.
   const cores = [...new Set(pairs.flatMap((pair) => [pair.left, pair.right]))].map((term) => term.slice(0, Math.max(2, term.length - 3)))
+  const coresByOpening = new Map<number, string[]>()
+  for (const core of cores) {
+    const opening = openingOf(core, 0, core.length)
+    coresByOpening.set(opening, [...(coresByOpening.get(opening) ?? []), core])
+  }
   // Two query words with one term ("painting paints") pair with themselves: one term suffices.
   const needed = pairs.some((pair) => pair.left === pair.right) ? 1 : 2
   const split = new Map<number, SplitText>()
@@ -79,7 +82,7 @@ export async function proximityScores(
     let held = 0
     for (const core of cores) if (folded.includes(core) && ++held === needed) break
     if (held < needed) continue
-    const words = splitText(folded, openings)
+    const words = splitText(folded, coresByOpening)
     if (words.candidates.length < needed) continue
     split.set(seq, words)
     for (const candidate of words.candidates) asked.add(candidate.word)
@@ -121,10 +124,16 @@ function nearIn(positions: Map<string, number[]>, self: string, other: string, w
 /**
  * Occurrences in `self` with one in `other` at most `window` words between them (FTS5 NEAR). Two
  * query words with one term share their occurrences, and FTS5 lets an occurrence be near itself.
+ * Both lists are ascending (word order), so one walk over each does: a memory of 100,000 characters
+ * repeating two query words costs linear time, as FTS5's NEAR did.
  */
 export function nearCount(self: number[], other: number[], window: number): number {
   let count = 0
-  for (const at of self) if (other.some((there) => Math.abs(there - at) - 1 <= window)) count++
+  let next = 0
+  for (const at of self) {
+    while (next < other.length && other[next] < at - window - 1) next++
+    if (next < other.length && other[next] <= at + window + 1) count++
+  }
   return count
 }
 
@@ -143,7 +152,7 @@ const NOT_ASCII = /[^\p{ASCII}]/u
  * the content's or the tags'. ASCII text is walked by character code (the common case, and several
  * times cheaper than the Unicode expression); other text by the expression.
  */
-function splitText(text: string, openings: Set<number>): SplitText {
+function splitText(text: string, coresByOpening: Map<number, string[]>): SplitText {
   const tagsAt = text.endsWith(']') ? text.lastIndexOf(' [') : -1
   const contentEnd = tagsAt >= 0 ? tagsAt : text.length
   const candidates: Array<{word: string; at: number; inTags: boolean}> = []
@@ -157,7 +166,7 @@ function splitText(text: string, openings: Set<number>): SplitText {
         continue
       }
       if (start < 0) continue
-      if (openings.has(openingOf(text, start, i))) candidates.push({word: text.slice(start, i), at: tokens, inTags: start >= contentEnd})
+      if (startsWithCore(text, start, i, coresByOpening)) candidates.push({word: text.slice(start, i), at: tokens, inTags: start >= contentEnd})
       tokens++
       start = -1
     }
@@ -165,10 +174,16 @@ function splitText(text: string, openings: Set<number>): SplitText {
   }
   WORD.lastIndex = 0
   for (let match = WORD.exec(text); match !== null; match = WORD.exec(text)) {
-    if (openings.has(openingOf(match[0], 0, match[0].length))) candidates.push({word: match[0], at: tokens, inTags: match.index >= contentEnd})
+    if (startsWithCore(match[0], 0, match[0].length, coresByOpening)) candidates.push({word: match[0], at: tokens, inTags: match.index >= contentEnd})
     tokens++
   }
   return {candidates, tokens}
+}
+
+/** Whether the word text[start, end) starts with one of the cores (found by its first two letters). */
+function startsWithCore(text: string, start: number, end: number, coresByOpening: Map<number, string[]>): boolean {
+  const cores = coresByOpening.get(openingOf(text, start, end))
+  return cores !== undefined && cores.some((core) => core.length <= end - start && text.startsWith(core, start))
 }
 
 /** The first two UTF-16 units of the word text[start, end) as one number (no string is made for words that are not wanted). */

@@ -381,10 +381,19 @@ export class RecallRanker implements RecallRepository {
    */
   private async lexical(plan: PlannedTerm[], selecting: PlannedTerm[], query: RecallQuery): Promise<Array<{seq: number; relevance: number}>> {
     const wide = await this.index.ranked(plan, LEXICAL_POOL * LEXICAL_OVERFETCH, selecting)
+    // The best pool's worth first: when they all pass (one agent, no filter that bites) the rest
+    // need no row lookups.
     const allowed = await this.index.passing(
-      wide.map((row) => row.seq),
+      wide.slice(0, LEXICAL_POOL).map((row) => row.seq),
       query,
     )
+    if (allowed.size < LEXICAL_POOL && wide.length > LEXICAL_POOL) {
+      for (const seq of await this.index.passing(
+        wide.slice(LEXICAL_POOL).map((row) => row.seq),
+        query,
+      ))
+        allowed.add(seq)
+    }
     const kept = wide.filter((row) => allowed.has(row.seq)).slice(0, LEXICAL_POOL)
     if (kept.length === LEXICAL_POOL || wide.length < LEXICAL_POOL * LEXICAL_OVERFETCH) return kept
     return this.index.rankedWithin(selecting, query, LEXICAL_POOL)

@@ -2,11 +2,12 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {openDatabase, type SqliteDatabase} from '../../src/store/db.js'
 import {MemoryStore, type RememberInput} from '../../src/store/memories.js'
-import {proximityScores} from '../../src/store/proximity.js'
+import {nearCount, proximityScores} from '../../src/store/proximity.js'
 import {planMatch, planProximityPairs, planQuery} from '../../src/store/query-terms.js'
 import {SqliteLexicalIndex} from '../../src/store/sqlite/lexical-index.js'
 
@@ -89,5 +90,22 @@ describe('proximity from the candidates’ texts', () => {
     const scores = await proximityScores(index, plan, await index.texts([1, 3]), {maxTerms: 8, window: 5})
     expect([...scores.keys()]).toEqual([1])
     expect(await proximityScores(index, planQuery('staging'), await index.texts([1, 2]), {maxTerms: 8, window: 5})).toEqual(new Map())
+  })
+})
+
+describe('nearCount', () => {
+  /** The definition: each occurrence with some other occurrence at most `window` words between them. */
+  function reference(self: number[], other: number[], window: number): number {
+    return self.filter((at) => other.some((there) => Math.abs(there - at) - 1 <= window)).length
+  }
+  const positions = fc.uniqueArray(fc.integer({min: 0, max: 400}), {maxLength: 60}).map((list) => list.sort((a, b) => a - b))
+
+  it('counts as the definition does, in one walk over ascending positions', () => {
+    fc.assert(
+      fc.property(positions, positions, fc.integer({min: 0, max: 12}), (self, other, window) => {
+        expect(nearCount(self, other, window)).toBe(reference(self, other, window))
+      }),
+      {numRuns: 2000},
+    )
   })
 })

@@ -17,8 +17,10 @@ export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', 
 
 /**
  * Environment of the daemon process. glibc's malloc gives busy threads (libuv's pool, V8's
- * compiler and GC threads) arenas of their own, up to 8 per core, and keeps what they freed: two
- * arenas save 6–8 MB under load. Other C libraries ignore it. A value already in the environment
- * wins.
+ * compiler and GC threads) arenas of their own, up to 8 per core, and keeps what they freed: one
+ * arena for every thread ends B4's load at 115–116 MB where a second one, holding what the
+ * background compiler threads freed, ended it at 125, with the same CPU per request (bench/README.md,
+ * "Proximity among the candidates"). Other C libraries ignore it. A value already in the
+ * environment wins.
  */
-export const DAEMON_ENV: Readonly<Record<string, string>> = {MALLOC_ARENA_MAX: '2'}
+export const DAEMON_ENV: Readonly<Record<string, string>> = {MALLOC_ARENA_MAX: '1'}

@@ -50,7 +50,7 @@ describe('signet daemon lifecycle', () => {
       const argv = readFileSync(`/proc/${report.pid}/cmdline`, 'utf8').split('\0')
       expect(argv.slice(1, 1 + DAEMON_NODE_FLAGS.length)).toEqual(DAEMON_NODE_FLAGS)
       expect(argv).toContain('--max-semi-space-size=2')
-      expect(readFileSync(`/proc/${report.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2')
+      expect(readFileSync(`/proc/${report.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=1')
     }
 
     const again = await runCli(['daemon', 'start'], {env})

@@ -36,7 +36,7 @@ describe('systemd user unit', () => {
     expect(unit).toContain(
       `ExecStart=${process.execPath} --max-semi-space-size=2 --heap-growing-percent=50 ${RUN_JS} daemon run --quiet --path /home/ada/.agents\n`,
     )
-    expect(unit).toMatch(/^Environment=MALLOC_ARENA_MAX=2$/m)
+    expect(unit).toMatch(/^Environment=MALLOC_ARENA_MAX=1$/m)
     expect(unit).toMatch(/^Restart=on-failure$/m)
     expect(unit).toMatch(/^WantedBy=default.target$/m)
     expect(unit).toMatch(/^WorkingDirectory=\/home\/ada\/.agents$/m)
@@ -96,7 +96,7 @@ describe('launchd agent', () => {
     expect(plist).toMatch(/<key>KeepAlive<\/key>\s*<dict>\s*<key>SuccessfulExit<\/key>\s*<false\/>/)
     expect(plist).toMatch(/<key>RunAtLoad<\/key>\s*<true\/>/)
     expect(plist).toMatch(
-      /<key>EnvironmentVariables<\/key>\s*<dict>\s*<key>NO_COLOR<\/key>\s*<string>1<\/string>\s*<key>MALLOC_ARENA_MAX<\/key>\s*<string>2<\/string>/,
+      /<key>EnvironmentVariables<\/key>\s*<dict>\s*<key>NO_COLOR<\/key>\s*<string>1<\/string>\s*<key>MALLOC_ARENA_MAX<\/key>\s*<string>1<\/string>/,
     )
     if (plutil) {
       const file = path.join(temp.home, 'ai.signet.daemon.plist')

@@ -52,7 +52,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   /** The highest seq: O(1), and what FTS5's index spans (it counts hard-deleted rows too, which only raises the bar). */
   async indexedMemories(): Promise<number> {
-    return (this.prepare('SELECT max(seq) AS n FROM memories').get() as {n: number | null}).n ?? 0
+    return (this.prepare('SELECT max(seq) FROM memories', 'pluck').get() as number | null) ?? 0
   }
 
   /**

@@ -180,16 +180,17 @@ export class RecallRanker implements RecallRepository {
       return entry
     }
 
+    // Texts read once per query: proximity, coordination, questions and speakers look at
+    // overlapping candidates (the word matches' come with the filter check, lexical()).
+    const texts = new Map<number, string>()
     // 1. Words: bm25 over content words, plus the proximity bonus.
     let topBm25 = 0
     if (plan.length > 0) {
-      for (const row of await this.lexical(plan, selecting, query)) {
+      for (const row of await this.lexical(plan, selecting, query, texts)) {
         candidate(row.seq).lexical = row.relevance
         topBm25 = Math.max(topBm25, row.relevance)
       }
     }
-    // Texts read once per query: proximity, coordination, questions and speakers look at overlapping candidates.
-    const texts = new Map<number, string>()
     const readTexts = async (seqs: number[]) => {
       const missing = seqs.filter((seq) => !texts.has(seq))
       if (missing.length > 0) for (const [seq, text] of await index.texts(missing)) texts.set(seq, text)
@@ -379,22 +380,28 @@ export class RecallRanker implements RecallRepository {
    * The memories holding a selecting word are the candidates; the whole plan scores them
    * (LexicalIndex.ranked), so a common word a candidate holds still counts in its bm25.
    */
-  private async lexical(plan: PlannedTerm[], selecting: PlannedTerm[], query: RecallQuery): Promise<Array<{seq: number; relevance: number}>> {
+  private async lexical(
+    plan: PlannedTerm[],
+    selecting: PlannedTerm[],
+    query: RecallQuery,
+    texts: Map<number, string>,
+  ): Promise<Array<{seq: number; relevance: number}>> {
     const wide = await this.index.ranked(plan, LEXICAL_POOL * LEXICAL_OVERFETCH, selecting)
     // The best pool's worth first: when they all pass (one agent, no filter that bites) the rest
-    // need no row lookups.
+    // need no row lookups. The rows read give the kept memories' texts too (`texts`).
     const allowed = await this.index.passing(
       wide.slice(0, LEXICAL_POOL).map((row) => row.seq),
       query,
     )
     if (allowed.size < LEXICAL_POOL && wide.length > LEXICAL_POOL) {
-      for (const seq of await this.index.passing(
+      for (const [seq, text] of await this.index.passing(
         wide.slice(LEXICAL_POOL).map((row) => row.seq),
         query,
       ))
-        allowed.add(seq)
+        allowed.set(seq, text)
     }
     const kept = wide.filter((row) => allowed.has(row.seq)).slice(0, LEXICAL_POOL)
+    for (const row of kept) texts.set(row.seq, allowed.get(row.seq)!)
     if (kept.length === LEXICAL_POOL || wide.length < LEXICAL_POOL * LEXICAL_OVERFETCH) return kept
     return this.index.rankedWithin(selecting, query, LEXICAL_POOL)
   }
@@ -431,10 +438,22 @@ export class RecallRanker implements RecallRepository {
     const asking = new Set<number>()
     if (anchors.length === 0) return {lent, asking}
     const reach = CONTEXT_DECAY.length
+    // A memory without a session joins no conversation (sameConversation), as anchor or as
+    // neighbour: the anchors are read first, and only those with a session have theirs read (none,
+    // in a store of memories remembered outside any session).
+    const rows = new Map<number, NeighbourRow>(
+      (
+        await this.index.neighbours(
+          anchors.map((anchor) => anchor.seq),
+          query,
+          {sessionsOnly: true},
+        )
+      ).map((row) => [row.seq, row]),
+    )
+    if (rows.size === 0) return {lent, asking}
     const around = new Set<number>()
-    for (const anchor of anchors) for (let step = -reach; step <= reach; step++) around.add(anchor.seq + step)
-    // A memory without a session joins no conversation (sameConversation), as anchor or as neighbour.
-    const rows = new Map<number, NeighbourRow>((await this.index.neighbours([...around], query, {sessionsOnly: true})).map((row) => [row.seq, row]))
+    for (const seq of rows.keys()) for (let step = -reach; step <= reach; step++) if (!rows.has(seq + step)) around.add(seq + step)
+    for (const row of await this.index.neighbours([...around], query, {sessionsOnly: true})) rows.set(row.seq, row)
     for (const anchor of anchors) {
       const self = rows.get(anchor.seq)
       if (!self) continue

@@ -88,8 +88,11 @@ export interface LexicalIndex {
   rankedSaidBy(plan: PlannedTerm[], query: RecallQuery, speaker: string, limit: number): Promise<Array<{seq: number; relevance: number}>>
   /** Rows the text index holds and their average length in words, as its bm25 counts them (../proximity.ts). */
   textStatistics(): Promise<TextStatistics>
-  /** Which of `seqs` pass the query's filters (agent, project, type, dates, tags, exclusions, not deleted). */
-  passing(seqs: number[], query: RecallQuery): Promise<Set<number>>
+  /**
+   * Which of `seqs` pass the query's filters (agent, project, type, dates, tags, exclusions, not
+   * deleted), each with its text as `texts` gives it: the row is read once for both.
+   */
+  passing(seqs: number[], query: RecallQuery): Promise<Map<number, string>>
   /**
    * Session and time of those of `seqs` that pass the filters (conversation context, dated queries).
    * `sessionsOnly`: only memories stored with a session key, the only ones context can join.

@@ -158,13 +158,17 @@ export class PostgresLexicalIndex implements LexicalIndex {
     return {memories: stats.n, averageTokens: stats.avgdl}
   }
 
-  async passing(seqs: number[], recall: RecallQuery): Promise<Set<number>> {
-    if (seqs.length === 0) return new Set()
+  async passing(seqs: number[], recall: RecallQuery): Promise<Map<number, string>> {
+    if (seqs.length === 0) return new Map()
     const params = new Params()
     const wanted = params.add(seqs)
     const filter = recallFilter(recall, 'm', params)
-    const rows = await query<{seq: number}>(this.pool, `SELECT m.seq FROM memories m WHERE m.seq = ANY(${wanted}::bigint[]) AND ${filter}`, params.values)
-    return new Set(rows.map((row) => row.seq))
+    const rows = await query<{seq: number; content: string; tags: string}>(
+      this.pool,
+      `SELECT m.seq, m.content, m.tags FROM memories m WHERE m.seq = ANY(${wanted}::bigint[]) AND ${filter}`,
+      params.values,
+    )
+    return new Map(rows.map((row) => [row.seq, `${row.content} ${row.tags}`]))
   }
 
   async neighbours(seqs: number[], recall: RecallQuery, {sessionsOnly = false}: {sessionsOnly?: boolean} = {}): Promise<NeighbourRow[]> {

@@ -253,11 +253,14 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return {memories, averageTokens: memories > 0 ? words / memories : 0}
   }
 
-  async passing(seqs: number[], query: RecallQuery): Promise<Set<number>> {
-    if (seqs.length === 0) return new Set()
+  async passing(seqs: number[], query: RecallQuery): Promise<Map<number, string>> {
+    if (seqs.length === 0) return new Map()
     const filter = buildFilter(query)
-    const passed = this.prepare(`SELECT m.seq FROM ${BY_SEQS} WHERE ${filter.sql}`, 'pluck').all({...filter.params, seqs: JSON.stringify(seqs)}) as number[]
-    return new Set(passed)
+    const rows = this.prepare(`SELECT m.seq, m.content || ' ' || m.tags FROM ${BY_SEQS} WHERE ${filter.sql}`, 'raw').all({
+      ...filter.params,
+      seqs: JSON.stringify(seqs),
+    }) as Array<[number, string]>
+    return new Map(rows)
   }
 
   async neighbours(seqs: number[], query: RecallQuery, {sessionsOnly = false}: {sessionsOnly?: boolean} = {}): Promise<NeighbourRow[]> {

@@ -178,7 +178,8 @@ describe.skipIf(!postgresCluster)(`PostgreSQL lexical index ${postgresSkipReason
       all.map((row) => row.seq),
       {query: '', agentId: 'b', limit: 10},
     )
-    expect([...passing].every((seq) => rows.get(seq)!.agent_id === 'b')).toBe(true)
+    expect([...passing.keys()].every((seq) => rows.get(seq)!.agent_id === 'b')).toBe(true)
+    for (const [seq, text] of passing) expect(text).toBe(`${rows.get(seq)!.content} ${rows.get(seq)!.tags}`)
     const neighbours = await storage.lexical.neighbours([3, 4, 5], {query: '', agentId: 'a', limit: 10})
     expect(neighbours.map((row) => [row.seq, row.session_key])).toEqual(
       expect.arrayContaining([

@@ -268,6 +268,17 @@ export class DaemonClient {
         finish(() => reject(error))
         request.destroy()
       }
+      // A refusal whose head arrived before the connection failed (the daemon answered a large body
+      // early, then reset: a replaced database, a revoked key) is that refusal, with what arrived of
+      // its body, not an outage.
+      let refusal: {status: number; statusText: string; chunks: Buffer[]} | undefined
+      const cutShort = (error: NodeJS.ErrnoException) => {
+        if (refusal) {
+          const {status, statusText, chunks} = refusal
+          finish(() => resolve({status, statusText, text: Buffer.concat(chunks).toString('utf8')}))
+          request.destroy()
+        } else fail(this.offline(error))
+      }
       const request = transport.request(requestOptions, (response: IncomingMessage) => {
         const declared = Number(response.headers['content-length'])
         if (Number.isFinite(declared) && declared > maxBytes) {
@@ -276,6 +287,7 @@ export class DaemonClient {
         }
         const chunks: Buffer[] = []
         let received = 0
+        if ((response.statusCode ?? 0) >= 300) refusal = {status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', chunks}
         if (streamed && (response.statusCode ?? 0) < 300) {
           response.setEncoding('utf8')
           response.on('data', (chunk: string) => {
@@ -299,10 +311,10 @@ export class DaemonClient {
         response.on('end', () => {
           finish(() => resolve({status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8')}))
         })
-        response.on('error', (error: NodeJS.ErrnoException) => fail(new DaemonUnreachableError(this.target, 'offline', error.code ?? error.message)))
+        response.on('error', cutShort)
       })
       const timer = setTimeout(() => fail(new DaemonUnreachableError(this.target, 'timeout', `${timeoutMs} ms`)), timeoutMs)
-      request.on('error', (error: NodeJS.ErrnoException) => fail(this.offline(error)))
+      request.on('error', cutShort)
       request.end(payload)
     })
   }

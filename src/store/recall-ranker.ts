@@ -198,12 +198,9 @@ export class RecallRanker implements RecallRepository {
     }
     if (topBm25 > 0) {
       // Close pairs only re-score memories that already matched (and passed the filters), in their texts (./proximity.ts).
-      const matched = [...candidates.keys()]
-      await readTexts(matched)
-      const near = await proximityScores(index, selecting, new Map(matched.map((seq) => [seq, texts.get(seq) ?? ''])), {
-        maxTerms: PROXIMITY_TERMS,
-        window: PROXIMITY_WINDOW,
-      })
+      // Here `texts` holds exactly the word matches (lexical() and this read).
+      await readTexts([...candidates.keys()])
+      const near = await proximityScores(index, selecting, texts, {maxTerms: PROXIMITY_TERMS, window: PROXIMITY_WINDOW})
       for (const [seq, relevance] of near) candidate(seq).proximity = relevance
     }
 
@@ -259,6 +256,7 @@ export class RecallRanker implements RecallRepository {
           query,
         )
         const kept = hits.filter((hit) => allowed.has(hit.seq))
+        for (const hit of kept) texts.set(hit.seq, allowed.get(hit.seq)!)
         if (kept.length > 0) {
           topSimilarity = Math.max(0, kept[0].similarity)
           const low = kept[kept.length - 1].similarity

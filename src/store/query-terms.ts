@@ -62,13 +62,6 @@ export function lightStem(word: string): string {
   return stem.length > 3 && stem.endsWith('e') ? stem.slice(0, -1) : stem
 }
 
-/** How many of the (already stemmed) terms occur in `text`. */
-export function countMatchedTerms(stemmedTerms: string[], text: string): number {
-  const words = new Set<string>()
-  for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) words.add(lightStem(match[0]))
-  return stemmedTerms.filter((term) => words.has(term)).length
-}
-
 /** A query word and every form it is searched as: itself first, then table equivalents or typo corrections. */
 export interface PlannedTerm {
   term: string
@@ -144,13 +137,68 @@ export interface PlanMatch {
   count: number
 }
 
+/** A plan's forms as lightStem compares them, worked out once per plan (matchPlan runs for each candidate). */
+interface PlanStems {
+  /** Per planned term: its stem, then each alternative's words stemmed. */
+  terms: Array<{stem: string; alternatives: string[][]}>
+  /** The first two letters of every stem (the whole stem when shorter): no other word can match. */
+  openings: Set<string>
+}
+
+const planStems = new WeakMap<PlannedTerm[], PlanStems>()
+
+function stemsOf(plan: PlannedTerm[]): PlanStems {
+  let found = planStems.get(plan)
+  if (!found) {
+    const terms = plan.map((planned) => ({stem: lightStem(planned.term), alternatives: planned.alternatives.map((alternative) => alternative.words.map(lightStem))}))
+    const openings = new Set(terms.flatMap((term) => term.alternatives.flat().map((stem) => stem.slice(0, 2))))
+    found = {terms, openings}
+    planStems.set(plan, found)
+  }
+  return found
+}
+
+const NOT_ASCII_TEXT = /[^\p{ASCII}]/u
+
+/**
+ * The words of `text` as matchPlan compares them: lowercased [\p{L}\p{N}]+ runs, each lightStemmed
+ * when it opens as some stem does and '' otherwise (lightStem only cuts endings and keeps at least
+ * three letters, so a word's stem opens with the word's own first two). A memory's hundreds of
+ * words are mostly not the query's: they are neither lowercased, sliced nor stemmed one by one,
+ * and ASCII text is walked by character code instead of a Unicode expression (bench/README.md,
+ * "B4, seventh pass").
+ */
+function comparedWords(text: string, openings: Set<string>): string[] {
+  const words: string[] = []
+  const keep = (word: string) => (openings.has(word.slice(0, 2)) ? lightStem(word) : '')
+  if (NOT_ASCII_TEXT.test(text)) {
+    for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) words.push(keep(match[0]))
+    return words
+  }
+  let start = -1
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 0
+    if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57) || (code >= 65 && code <= 90)) {
+      if (start < 0) start = i
+      continue
+    }
+    if (start < 0) continue
+    const first = text.charCodeAt(start) | (text.charCodeAt(start) >= 65 && text.charCodeAt(start) <= 90 ? 0x20 : 0)
+    const secondCode = i - start > 1 ? text.charCodeAt(start + 1) : 0
+    const second = secondCode >= 65 && secondCode <= 90 ? secondCode | 0x20 : secondCode
+    const opening = second === 0 ? String.fromCharCode(first) : String.fromCharCode(first, second)
+    words.push(openings.has(opening) ? lightStem(text.slice(start, i).toLowerCase()) : '')
+    start = -1
+  }
+  return words
+}
+
 /** Which planned words occur in `text`, in any of their forms (compared by lightStem). */
 export function matchPlan(plan: PlannedTerm[], text: string): PlanMatch {
-  const words: string[] = []
-  for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) words.push(lightStem(match[0]))
+  const {terms, openings} = stemsOf(plan)
+  const words = comparedWords(text, openings)
   const present = new Set(words)
-  const hasPhrase = (phrase: string[]) => {
-    const stems = phrase.map(lightStem)
+  const hasPhrase = (stems: string[]) => {
     if (stems.length === 1) return present.has(stems[0])
     outer: for (let i = 0; i + stems.length <= words.length; i++) {
       for (let j = 0; j < stems.length; j++) if (words[i + j] !== stems[j]) continue outer
@@ -160,12 +208,12 @@ export function matchPlan(plan: PlannedTerm[], text: string): PlanMatch {
   }
   const matched: string[] = []
   const stems = new Set<string>()
-  for (const planned of plan) {
-    const stem = lightStem(planned.term)
-    const found = planned.alternatives.find((alternative) => hasPhrase(alternative.words))
-    if (!found) continue
-    matched.push(found.route === 'word' ? planned.term : `${planned.term}→${found.words.join(' ')}`)
-    stems.add(stem)
+  for (const [index, planned] of plan.entries()) {
+    const found = terms[index].alternatives.findIndex(hasPhrase)
+    if (found < 0) continue
+    const alternative = planned.alternatives[found]
+    matched.push(alternative.route === 'word' ? planned.term : `${planned.term}→${alternative.words.join(' ')}`)
+    stems.add(terms[index].stem)
   }
   return {matched, count: stems.size}
 }

@@ -14,6 +14,13 @@ import type {TextStatistics} from '../proximity.js'
  */
 const BY_SEQS = 'json_each(@seqs) AS wanted CROSS JOIN memories m ON m.seq = wanted.value'
 
+/**
+ * FTS5's bm25 (lower is better), content weighted over tags. A query names it once and orders by
+ * its alias: written out in both the result and ORDER BY, SQLite evaluates it twice for every
+ * matching row (≈ 4 % of the query; bench/README.md, "B4, seventh pass").
+ */
+const BM25 = 'bm25(memories_fts, 1.0, 0.3)'
+
 /** memories_fts's tokenizer (migration 1 in ../db.ts): the stem probe must split and stem words as the index does. */
 export const MEMORY_FTS_TOKENIZER = 'porter unicode61 remove_diacritics 2'
 
@@ -232,13 +239,13 @@ export class SqliteLexicalIndex implements LexicalIndex {
     const match = planMatch(plan)
     if (!match) return []
     const rows = this.prepare(
-      `SELECT m.seq, -bm25(memories_fts, 1.0, 0.3)
+      `SELECT m.seq, ${BM25} AS score
        FROM memories_fts ${textFirst ? 'CROSS JOIN' : 'JOIN'} memories m ON m.seq = memories_fts.rowid
        WHERE memories_fts MATCH @match AND ${filter.sql}
-       ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT ${Math.trunc(limit)}`,
+       ORDER BY score LIMIT ${Math.trunc(limit)}`,
       'raw',
     ).all({...filter.params, match}) as Array<[number, number]>
-    return rows.map(([seq, relevance]) => ({seq, relevance}))
+    return rows.map(([seq, score]) => ({seq, relevance: -score}))
   }
 
   /**
@@ -287,11 +294,11 @@ export class SqliteLexicalIndex implements LexicalIndex {
 
   private rankedBy(match: string, limit: number): Array<{seq: number; relevance: number}> {
     const rows = this.prepare(
-      `SELECT rowid, -bm25(memories_fts, 1.0, 0.3) FROM memories_fts
-       WHERE memories_fts MATCH @match ORDER BY bm25(memories_fts, 1.0, 0.3) LIMIT @limit`,
+      `SELECT rowid, ${BM25} AS score FROM memories_fts
+       WHERE memories_fts MATCH @match ORDER BY score LIMIT @limit`,
       'raw',
     ).all({match, limit}) as Array<[number, number]>
-    return rows.map(([seq, relevance]) => ({seq, relevance}))
+    return rows.map(([seq, score]) => ({seq, relevance: -score}))
   }
 
   /**

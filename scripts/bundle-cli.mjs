@@ -129,10 +129,14 @@ const result = await build({
   logLevel: 'warning',
   legalComments: 'none',
   // Every start reads, hashes and (on a cache miss) pre-parses the whole file: size is start-up time.
-  // Names are kept: error classes and oclif's messages use constructor names.
   // SIGNET_BUNDLE_DEBUG=1 keeps it readable, for --cpu-prof.
   minify: process.env.SIGNET_BUNDLE_DEBUG !== '1',
-  keepNames: true,
+  // Minified names are not kept: keeping them wraps every function and class in a `name` setter
+  // that also runs each time a closure is made (hono's and zod's per request, the ranker's per
+  // recall): ≈ 2 % of the daemon's CPU under B4 and 100 KB of bundle (bench/README.md, "B4, seventh
+  // pass"). Nothing reads them: Signet's errors set `name` themselves, and the constructor names
+  // bundled libraries read are of built-ins (zod, hono) or in messages of code not used here.
+  keepNames: false,
   charset: 'ascii',
   write: false,
 })

@@ -130,6 +130,7 @@ export const recallWhy = z.strictObject({
       .describe(
         'For a hedged question about someone ("Would Caroline be considered religious?"): relevance (best 1) of words close in meaning to the query\'s among what that person said',
       ),
+    self: z.number().describe('1 when, in a hedged question about someone, the memory is what that person said of themselves (first person: "I", "my", "me")'),
   }),
 })
 

@@ -87,6 +87,13 @@ const RELATED_MIN_SIMILARITY = 0.65
 /** Memories of the named speaker ranked by those neighbours, and what the best of them gains (scaled to the best word match's 1). */
 const RELATED_POOL = 50
 const RELATED_WEIGHT = 0.15
+/**
+ * In a hedged question about someone, their memories that speak of themselves ("I", "my", "me")
+ * gain this much, on the same scale: what they would do or be is read from what they say of
+ * themselves, not from their replies about the other person ("Wow, that's amazing!"). Added
+ * outside a question's QUESTION_KEEPS share: a question said in the first person is still theirs.
+ */
+const SELF_WEIGHT = 0.3
 /** Named people whose memories are searched this way, per query. */
 const MAX_RELATED_SPEAKERS = 2
 
@@ -111,6 +118,8 @@ interface Candidate {
   speaker: number
   /** Relevance (best 1) of word-vector neighbours of the query's words, in a hedged question about a named speaker's memories. */
   related: number
+  /** 1 when, in a hedged question about someone, a memory they said speaks of themselves (first person). */
+  self: number
   /** A question with a reply after it in the same conversation (lends forward, keeps less of its own score). */
   asking?: boolean
 }
@@ -174,7 +183,7 @@ export class RecallRanker implements RecallRepository {
     const candidate = (seq: number): Candidate => {
       let entry = candidates.get(seq)
       if (!entry) {
-        entry = {lexical: 0, proximity: 0, coordination: 0, context: 0, date: 0, speaker: 0, related: 0}
+        entry = {lexical: 0, proximity: 0, coordination: 0, context: 0, date: 0, speaker: 0, related: 0, self: 0}
         candidates.set(seq, entry)
       }
       return entry
@@ -313,8 +322,10 @@ export class RecallRanker implements RecallRepository {
     for (const seq of context.asking) candidate(seq).asking = true
 
     // 4. Speakers: the best candidates said by someone the query names gain SPEAKER_WEIGHT (after
-    // context, so a named speaker's memory does not lift its neighbours).
-    const fuse = (entry: Candidate) => (own(entry) + SPEAKER_WEIGHT * entry.speaker) * (entry.asking ? QUESTION_KEEPS : 1) + CONTEXT_WEIGHT * entry.context
+    // context, so a named speaker's memory does not lift its neighbours), and in a hedged question
+    // about them (a speaker the related-words pass found labelled) those in the first person gain SELF_WEIGHT.
+    const fuse = (entry: Candidate) =>
+      (own(entry) + SPEAKER_WEIGHT * entry.speaker) * (entry.asking ? QUESTION_KEEPS : 1) + SELF_WEIGHT * entry.self + CONTEXT_WEIGHT * entry.context
     const leading = [...candidates.entries()]
       .map(([seq, entry]) => ({seq, fused: fuse(entry)}))
       .filter((item) => item.fused > 0)
@@ -324,6 +335,12 @@ export class RecallRanker implements RecallRepository {
     for (const item of leading) {
       const label = speakerOf(texts.get(item.seq) ?? '')
       if (label.some((word) => named.has(word))) candidate(item.seq).speaker = 1
+    }
+    if (speakers.length > 0) {
+      for (const item of leading) {
+        const entry = candidate(item.seq)
+        if (entry.speaker === 1 && speaksOfSelf(texts.get(item.seq) ?? '')) entry.self = 1
+      }
     }
 
     // 5. Fuse, keep the best, and squash to 0..1 with the query's absolute confidence.
@@ -363,6 +380,7 @@ export class RecallRanker implements RecallRepository {
           speaker: item.entry.speaker,
           date: item.entry.date,
           related: round3(item.entry.related),
+          self: item.entry.self,
         },
       }
       hits.push({memory: rowToMemory(row), score, source: sourceOf(item.entry), why})
@@ -474,9 +492,26 @@ export class RecallRanker implements RecallRepository {
  * LexicalIndex.texts gives: the content, a space, and the tags as a JSON array.
  */
 function isQuestion(text: string): boolean {
+  return contentOf(text).trimEnd().endsWith('?')
+}
+
+/** The content of what LexicalIndex.texts gives (the content, a space, the tags as a JSON array). */
+function contentOf(text: string): string {
   const tags = text.lastIndexOf(' [')
-  const content = tags >= 0 && text.endsWith(']') ? text.slice(0, tags) : text
-  return content.trimEnd().endsWith('?')
+  return tags >= 0 && text.endsWith(']') ? text.slice(0, tags) : text
+}
+
+const FIRST_PERSON = /\b(?:i|my|me|mine|myself)\b/i
+
+/**
+ * A memory in which its speaker speaks of themselves: past the speaker label, its content says I,
+ * me, my, mine or myself ("Caroline: I'm keen on counseling"); "Caroline: Wow, that's amazing!" does
+ * not. `text` is what LexicalIndex.texts gives; the tags are not read.
+ */
+export function speaksOfSelf(text: string): boolean {
+  const content = contentOf(text)
+  const label = SPEAKER_LABEL.exec(content)
+  return FIRST_PERSON.test(label ? content.slice(label[0].length) : content)
 }
 
 /**

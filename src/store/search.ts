@@ -38,9 +38,20 @@ export interface RecallWhy {
    * Each signal relative to the query's best: bm25 of its words, proximity of query words, vector
    * similarity, conversation context; speaker and date are 1 when the memory's speaker label, or
    * the day it was created, is one the query names; related is the relevance (best 1) of words close
-   * in meaning to the query's, for a hedged question about a named speaker.
+   * in meaning to the query's, for a hedged question about a named speaker; self is 1 when, in such
+   * a question, the memory is that speaker speaking of themselves (first person).
    */
-  signals: {bm25: number; coordination: number; proximity: number; vector?: number; context: number; speaker: number; date: number; related: number}
+  signals: {
+    bm25: number
+    coordination: number
+    proximity: number
+    vector?: number
+    context: number
+    speaker: number
+    date: number
+    related: number
+    self: number
+  }
 }
 
 /** What the vector side did for one recall, so callers (hook receipts, recall meta) can say so. */

@@ -11,7 +11,7 @@ import {wordNeighbours} from '../../src/store/embed/word-neighbours.js'
 import {MemoryStore} from '../../src/store/memories.js'
 import {datesNamedIn, onNamedDate} from '../../src/store/query-dates.js'
 import {planProximityPairs, planQuery, queryTerms} from '../../src/store/query-terms.js'
-import {namesIn, RecallRanker, speakerOf} from '../../src/store/recall-ranker.js'
+import {namesIn, RecallRanker, speakerOf, speaksOfSelf} from '../../src/store/recall-ranker.js'
 import {buildFtsQuery, LABEL_PROBE_ROWS} from '../../src/store/search.js'
 import {SqliteLexicalIndex} from '../../src/store/sqlite/lexical-index.js'
 import {sqliteRecall} from '../../src/store/sqlite/storage.js'
@@ -242,6 +242,18 @@ describe('hedged questions about someone', () => {
     const plain = (await search.recall({query: 'What did Caroline say about religious matters?', agentId: 'default', limit: 3})).hits
     expect(plain.map((hit) => hit.memory.id)).not.toContain(traditions.id)
     expect(plain.every((hit) => hit.why.signals.related === 0)).toBe(true)
+  })
+})
+
+describe('first-person memories', () => {
+  it('says whether the speaker speaks of themselves, past the label and before the tags', () => {
+    expect(speaksOfSelf("Caroline: I'm keen on counseling.")).toBe(true)
+    expect(speaksOfSelf('John: My kids have so much. ["family"]')).toBe(true)
+    expect(speaksOfSelf('Melanie: Thanks for asking me!')).toBe(true)
+    expect(speaksOfSelf('Melanie: Wow, Caroline! That is amazing.')).toBe(false)
+    // The label and the tags are not the memory's words: "Mimi" and "my" there do not count.
+    expect(speaksOfSelf('Mimi: You did well. ["my-notes"]')).toBe(false)
+    expect(speaksOfSelf('Tim: the mines in Wales. iPhone, items, IMAX.')).toBe(false)
   })
 })
 

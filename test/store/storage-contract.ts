@@ -231,6 +231,28 @@ export function describeStorageContract(name: string, open: () => Promise<Opened
         expect((await storage.recall.recall({query: 'zebra quokka', agentId: agent, limit: 3})).hits).toEqual([])
         expect((await storage.recall.recall({query: 'staging', agentId: agent, type: 'decision', limit: 3})).hits).toEqual([])
       })
+
+      it('ranks first, in a hedged question about someone, what they said of themselves', async () => {
+        // Two of Caroline's turns alike for every other signal (same words but "You"/"I", same
+        // length, same date); the one about the other person is stored first, so it wins a tie.
+        const agent = 'self-agent'
+        const createdAt = '2023-05-08T13:56:00.000Z'
+        const say = async (content: string) => (await storage.memories.remember({agentId: agent, content, createdAt})).memory
+        const aboutOther = await say('Caroline: You always plan such lovely trips.')
+        const aboutSelf = await say('Caroline: I always plan such lovely trips.')
+        await say('Melanie: The weather was cold.')
+        await say('Melanie: The bus was late.')
+
+        const hedged = await storage.recall.recall({query: 'Would Caroline be considered brave?', agentId: agent, limit: 4})
+        const ids = hedged.hits.map((hit) => hit.memory.id)
+        expect(ids.indexOf(aboutSelf.id)).toBeGreaterThanOrEqual(0)
+        expect(ids.indexOf(aboutSelf.id)).toBeLessThan(ids.indexOf(aboutOther.id))
+        expect(hedged.hits.find((hit) => hit.memory.id === aboutSelf.id)?.why.signals.self).toBe(1)
+        expect(hedged.hits.find((hit) => hit.memory.id === aboutOther.id)?.why.signals.self).toBe(0)
+        // Not hedged: what Caroline said is asked for, not what she is; no first-person share.
+        const plain = await storage.recall.recall({query: 'What did Caroline say?', agentId: agent, limit: 4})
+        expect(plain.hits.every((hit) => hit.why.signals.self === 0)).toBe(true)
+      })
     })
 
     describe('sessions', () => {

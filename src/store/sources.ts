@@ -314,7 +314,7 @@ export class SourceStore {
         `SELECT c.source, c.path, c.start_line, c.end_line, c.content, -bm25(source_chunks_fts) AS relevance
         FROM source_chunks_fts JOIN source_chunks c ON c.seq = source_chunks_fts.rowid
         WHERE ${where}
-        ORDER BY bm25(source_chunks_fts) LIMIT @limit`,
+        ORDER BY relevance DESC LIMIT @limit`,
       )
       .all(params) as Array<{source: string; path: string; start_line: number; end_line: number; content: string; relevance: number}>
     return rows.map((row) => {

@@ -176,7 +176,7 @@ export class TranscriptStore {
           -bm25(session_transcripts_fts) AS relevance
         FROM session_transcripts_fts JOIN session_transcripts t ON t.seq = session_transcripts_fts.rowid
         WHERE ${where.join(' AND ')}
-        ORDER BY bm25(session_transcripts_fts) LIMIT @limit`,
+        ORDER BY relevance DESC LIMIT @limit`,
       )
       .all(params) as Array<Omit<TranscriptRow, 'content' | 'seq' | 'idempotency_key'> & {excerpt: string; relevance: number}>
     return rows.map((row) => ({

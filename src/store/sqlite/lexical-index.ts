@@ -14,6 +14,29 @@ import type {TextStatistics} from '../proximity.js'
  */
 const BY_SEQS = 'json_each(@seqs) AS wanted CROSS JOIN memories m ON m.seq = wanted.value'
 
+/** A MemoryRow's values in its declared order, as `rows` reads them. */
+type MemoryRowValues = [
+  MemoryRow['seq'],
+  MemoryRow['id'],
+  MemoryRow['content'],
+  MemoryRow['content_hash'],
+  MemoryRow['type'],
+  MemoryRow['tags'],
+  MemoryRow['importance'],
+  MemoryRow['pinned'],
+  MemoryRow['agent_id'],
+  MemoryRow['project'],
+  MemoryRow['source'],
+  MemoryRow['harness'],
+  MemoryRow['key_id'],
+  MemoryRow['machine_id'],
+  MemoryRow['session_key'],
+  MemoryRow['idempotency_key'],
+  MemoryRow['created_at'],
+  MemoryRow['updated_at'],
+  MemoryRow['deleted_at'],
+]
+
 /**
  * FTS5's bm25 (lower is better), content weighted over tags. A query names it once and orders by
  * its alias: written out in both the result and ORDER BY, SQLite evaluates it twice for every
@@ -287,9 +310,61 @@ export class SqliteLexicalIndex implements LexicalIndex {
     return new Map(rows)
   }
 
+  /**
+   * The hits' rows. Read as arrays and built here, one object shape for all: better-sqlite3's row
+   * objects get their 19 columns set one by one, which cost twice the read (bench/README.md, "B4,
+   * seventh pass").
+   */
   async rows(seqs: number[]): Promise<Map<number, MemoryRow>> {
-    const rows = this.prepare(`SELECT m.* FROM ${BY_SEQS}`).all({seqs: JSON.stringify(seqs)}) as MemoryRow[]
-    return new Map(rows.map((row) => [row.seq, row]))
+    const rows = this.prepare(
+      `SELECT m.seq, m.id, m.content, m.content_hash, m.type, m.tags, m.importance, m.pinned, m.agent_id, m.project, m.source, m.harness,
+         m.key_id, m.machine_id, m.session_key, m.idempotency_key, m.created_at, m.updated_at, m.deleted_at FROM ${BY_SEQS}`,
+      'raw',
+    ).all({seqs: JSON.stringify(seqs)}) as MemoryRowValues[]
+    const found = new Map<number, MemoryRow>()
+    for (const [
+      seq,
+      id,
+      content,
+      content_hash,
+      type,
+      tags,
+      importance,
+      pinned,
+      agent_id,
+      project,
+      source,
+      harness,
+      key_id,
+      machine_id,
+      session_key,
+      idempotency_key,
+      created_at,
+      updated_at,
+      deleted_at,
+    ] of rows)
+      found.set(seq, {
+        seq,
+        id,
+        content,
+        content_hash,
+        type,
+        tags,
+        importance,
+        pinned,
+        agent_id,
+        project,
+        source,
+        harness,
+        key_id,
+        machine_id,
+        session_key,
+        idempotency_key,
+        created_at,
+        updated_at,
+        deleted_at,
+      })
+    return found
   }
 
   private rankedBy(match: string, limit: number): Array<{seq: number; relevance: number}> {

@@ -7,7 +7,7 @@ import pg from 'pg'
 import {parseDocument} from 'yaml'
 
 import {ROOT, makeWorkspace, startDaemon} from './daemon.js'
-import {benchConcurrency, benchImport, benchRecall, benchRemember, seedMemories} from './figures.js'
+import {benchConcurrency, benchImport, benchRecall, benchRemember, runMixedClients, seedMemories} from './figures.js'
 import {createDatabase, externalCluster, startCluster} from './postgres.js'
 import {prng, round, summarize} from './stats.js'
 
@@ -190,46 +190,17 @@ async function benchSpread(daemons, cluster, {clients = 32, seconds, prompts, ro
   }
   // Each client its own connection (keep-alive), as separate machines would be.
   const agents = Array.from({length: clients}, () => new http.Agent({keepAlive: true, maxSockets: 1}))
-  const latencies = []
-  const written = []
-  const firstErrors = []
-  let errors = 0
-  let requests = 0
-  const deadline = performance.now() + seconds * 1000
-  const client = async (index) => {
-    const daemon = daemons[index % daemons.length]
-    const random = prng(5000 + index + runIndex * 100)
-    const headers = {authorization: `Bearer ${keys[index]}`}
-    for (let n = 0; performance.now() < deadline;) {
-      const isWrite = random() < 0.2
-      const started = performance.now()
-      try {
-        const {status, body} = isWrite
-          ? await daemon.json(
-              'POST',
-              '/api/memory/remember',
-              {content: `b11 run ${runIndex} client ${index} write ${n++} ${prompts[Math.floor(random() * prompts.length)]}`},
-              headers,
-              agents[index],
-            )
-          : await daemon.json('POST', '/api/memory/recall', {query: prompts[Math.floor(random() * prompts.length)], limit: 10}, headers, agents[index])
-        latencies.push(performance.now() - started)
-        requests++
-        if (status >= 300) {
-          errors++
-          if (firstErrors.length < 3) firstErrors.push(`${status} ${JSON.stringify(body).slice(0, 120)}`)
-        } else if (isWrite) written.push({id: body.id, headers, via: index % daemons.length})
-      } catch (error) {
-        errors++
-        requests++
-        if (firstErrors.length < 3) firstErrors.push(String(error))
-      }
-    }
-  }
   const cpu = {daemons: daemons.map((daemon) => daemon.cpuMs()), postgres: cluster.cpuMs(), bench: ownCpuMs(), machine: machineBusyMs()}
-  const started = performance.now()
-  await Promise.all(Array.from({length: clients}, (_, index) => client(index)))
-  const elapsed = (performance.now() - started) / 1000
+  const run = await runMixedClients({
+    keys,
+    seconds,
+    prompts,
+    label: `b11 run ${runIndex}`,
+    seed: 5000 + runIndex * 100,
+    daemonFor: (index) => daemons[index % daemons.length],
+    agentFor: (index) => agents[index],
+  })
+  const {requests, elapsed, errors, firstErrors} = run
   const used = {
     daemons: daemons.reduce((sum, daemon, index) => sum + (daemon.cpuMs() - cpu.daemons[index]), 0),
     postgres: cpu.postgres === null ? null : cluster.cpuMs() - cpu.postgres,
@@ -237,9 +208,11 @@ async function benchSpread(daemons, cluster, {clients = 32, seconds, prompts, ro
     machine: cpu.machine === null ? null : machineBusyMs() - cpu.machine,
   }
   for (const agent of agents) agent.destroy()
+  const written = run.written
   let lost = 0
   for (const write of written) {
-    const reader = daemons[(write.via + 1) % daemons.length]
+    // Read back through another daemon than the one that acknowledged it.
+    const reader = daemons[(write.client + 1) % daemons.length]
     const {status} = await reader.json('GET', `/api/memory/${write.id}`, undefined, write.headers)
     if (status !== 200) lost++
   }
@@ -249,7 +222,7 @@ async function benchSpread(daemons, cluster, {clients = 32, seconds, prompts, ro
   const share = (ms) => (ms === null ? null : round(ms / 1000 / elapsed / cores))
   return {
     daemons: daemons.length,
-    ...summarize(latencies),
+    ...summarize(run.latencies),
     requests,
     per_sec: Math.round(requests / elapsed),
     errors,

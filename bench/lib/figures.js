@@ -153,24 +153,26 @@ export async function benchRemember(daemon, {count}) {
  * B4: 32 concurrent clients, each with its own API key, 80 % recall / 20 % remember for
  * `seconds`; then every acknowledged write is read back.
  */
-export async function benchConcurrency(daemon, {clients = 32, seconds, prompts, round: runIndex = 0}) {
-  const keys = []
-  for (let i = 0; i < clients; i++) {
-    const {status, body} = await daemon.json('POST', '/api/auth/api-keys', {name: `bench-${runIndex}-${i}`, role: 'agent'})
-    keys.push(status === 201 ? body.apiKey.key : undefined)
-  }
-  const keyed = keys.every(Boolean)
+/**
+ * The many-connectors load of B4 (and B11's, over several daemons): `keys.length` clients, each
+ * with its own key, for `seconds`; each request is a recall of one of `prompts` (80 %) or a
+ * remember of one (20 %), drawn from the client's own seeded stream. `daemonFor(index)` and
+ * `agentFor(index)` say where each client sends and over which connection pool (undefined: the
+ * daemon's shared keep-alive pool). Returns what every request took and what was written, by whom.
+ */
+export async function runMixedClients({keys, seconds, prompts, label, seed, daemonFor, agentFor = () => undefined}) {
   const latencies = []
   const written = []
+  const firstErrors = []
   let errors = 0
   let requests = 0
-  const firstErrors = []
   const deadline = performance.now() + seconds * 1000
   const client = async (index) => {
-    const random = prng(1000 + index + runIndex * 100)
+    const daemon = daemonFor(index)
+    const agent = agentFor(index)
+    const random = prng(seed + index)
     const headers = keys[index] ? {authorization: `Bearer ${keys[index]}`} : {}
-    let n = 0
-    while (performance.now() < deadline) {
+    for (let n = 0; performance.now() < deadline;) {
       const isWrite = random() < 0.2
       const started = performance.now()
       try {
@@ -178,16 +180,17 @@ export async function benchConcurrency(daemon, {clients = 32, seconds, prompts, 
           ? await daemon.json(
               'POST',
               '/api/memory/remember',
-              {content: `b4 run ${runIndex} client ${index} write ${n++} ${prompts[Math.floor(random() * prompts.length)]}`},
+              {content: `${label} client ${index} write ${n++} ${prompts[Math.floor(random() * prompts.length)]}`},
               headers,
+              agent,
             )
-          : await daemon.json('POST', '/api/memory/recall', {query: prompts[Math.floor(random() * prompts.length)], limit: 10}, headers)
+          : await daemon.json('POST', '/api/memory/recall', {query: prompts[Math.floor(random() * prompts.length)], limit: 10}, headers, agent)
         latencies.push(performance.now() - started)
         requests++
         if (status >= 300) {
           errors++
           if (firstErrors.length < 3) firstErrors.push(`${status} ${JSON.stringify(body).slice(0, 120)}`)
-        } else if (isWrite) written.push({id: body.id, headers})
+        } else if (isWrite) written.push({id: body.id, headers, client: index})
       } catch (error) {
         errors++
         requests++
@@ -196,10 +199,21 @@ export async function benchConcurrency(daemon, {clients = 32, seconds, prompts, 
     }
   }
   const started = performance.now()
+  await Promise.all(keys.map((_, index) => client(index)))
+  return {latencies, written, errors, requests, firstErrors, elapsed: (performance.now() - started) / 1000}
+}
+
+export async function benchConcurrency(daemon, {clients = 32, seconds, prompts, round: runIndex = 0}) {
+  const keys = []
+  for (let i = 0; i < clients; i++) {
+    const {status, body} = await daemon.json('POST', '/api/auth/api-keys', {name: `bench-${runIndex}-${i}`, role: 'agent'})
+    keys.push(status === 201 ? body.apiKey.key : undefined)
+  }
+  const keyed = keys.every(Boolean)
   const cpuBefore = daemon.cpuMs()
-  await Promise.all(Array.from({length: clients}, (_, index) => client(index)))
+  const run = await runMixedClients({keys, seconds, prompts, label: `b4 run ${runIndex}`, seed: 1000 + runIndex * 100, daemonFor: () => daemon})
   const cpuUsed = cpuBefore === null ? null : daemon.cpuMs() - cpuBefore
-  const elapsed = (performance.now() - started) / 1000
+  const {requests, elapsed, errors, written, firstErrors} = run
   let lost = 0
   for (const write of written) {
     const {status} = await daemon.json('GET', `/api/memory/${write.id}`, undefined, write.headers)
@@ -210,7 +224,7 @@ export async function benchConcurrency(daemon, {clients = 32, seconds, prompts, 
     await daemon.json('DELETE', `/api/auth/api-keys/${prefix}`)
   }
   return {
-    ...summarize(latencies),
+    ...summarize(run.latencies),
     requests,
     per_sec: Math.round(requests / elapsed),
     daemon_cpu_ms_per_request: cpuUsed === null ? null : round(cpuUsed / Math.max(1, requests)),

@@ -150,7 +150,10 @@ const planStems = new WeakMap<PlannedTerm[], PlanStems>()
 function stemsOf(plan: PlannedTerm[]): PlanStems {
   let found = planStems.get(plan)
   if (!found) {
-    const terms = plan.map((planned) => ({stem: lightStem(planned.term), alternatives: planned.alternatives.map((alternative) => alternative.words.map(lightStem))}))
+    const terms = plan.map((planned) => ({
+      stem: lightStem(planned.term),
+      alternatives: planned.alternatives.map((alternative) => alternative.words.map(lightStem)),
+    }))
     const openings = new Set(terms.flatMap((term) => term.alternatives.flat().map((stem) => stem.slice(0, 2))))
     found = {terms, openings}
     planStems.set(plan, found)

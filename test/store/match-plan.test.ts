@@ -23,11 +23,30 @@ function matchPlanByDefinition(plan: PlannedTerm[], text: string) {
 }
 
 // Words sharing openings and endings, so stems collide and near-misses abound ("paint", "painting", "pain").
-const vocabulary = ['paint', 'painting', 'paints', 'pain', 'pa', 'p', 'db', 'database', 'end', 'to', 'ended', 'stage', 'staging', 'stg', 'e2e', '5433', 'café', 'naïve']
+const vocabulary = [
+  'paint',
+  'painting',
+  'paints',
+  'pain',
+  'pa',
+  'p',
+  'db',
+  'database',
+  'end',
+  'to',
+  'ended',
+  'stage',
+  'staging',
+  'stg',
+  'e2e',
+  '5433',
+  'café',
+  'naïve',
+]
 const word = fc.constantFrom(...vocabulary)
-const spelled = fc.tuple(word, fc.constantFrom('lower', 'upper', 'capital')).map(([text, spelling]) =>
-  spelling === 'upper' ? text.toUpperCase() : spelling === 'capital' ? text[0].toUpperCase() + text.slice(1) : text,
-)
+const spelled = fc
+  .tuple(word, fc.constantFrom('lower', 'upper', 'capital'))
+  .map(([text, spelling]) => (spelling === 'upper' ? text.toUpperCase() : spelling === 'capital' ? text[0].toUpperCase() + text.slice(1) : text))
 const text = fc.array(fc.tuple(spelled, fc.constantFrom(' ', ', ', '-', '.\n', ' [', '] ', '—', 'İ')), {maxLength: 30}).map((parts) => parts.flat().join(''))
 const query = fc.array(word, {minLength: 1, maxLength: 5}).map((words) => words.join(' '))
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Signet benchmark harness (BENCHMARKS.md): B1–B7 and B9 against real daemon processes in temp
-// workspaces. `npm run bench` (≈5 min) or `npm run bench -- --quick` (≈2 min).
+// workspaces. `npm run bench` (≈ 2.5 min after the build) or `npm run bench -- --quick` (≈ 1 min).
 //   --quick              fewer repetitions, no 100k corpus, 10 s concurrency runs
 //   --only B2,B7         run a subset
 //   --embedding NAME     force embedding.provider (none, local, ollama, openai); default: agent.yaml default

@@ -15,7 +15,8 @@ import {credentialsFilePath, credentialsFileTooOpen} from '../credentials/creden
 import {KEYCHAIN_SERVICE, loadKeychain} from '../credentials/keychain.js'
 import {daemonProcessStatus} from '../daemon/process.js'
 import {forgeFindings, forgeStatus} from '../forge/status.js'
-import {installedServiceWorkspace, serviceManagerFor} from '../service/user-service.js'
+import {defaultServiceSpec, isEphemeralInstall} from '../service/service-spec.js'
+import {installedServiceWorkspace, readInstalledServiceFile, renderServiceFile, serviceManagerFor} from '../service/user-service.js'
 import {describeStorage} from '../store/open-storage.js'
 import {PGVECTOR_MISSING} from '../store/storage.js'
 import {SIGNET_VERSION} from '../version.js'
@@ -537,5 +538,31 @@ function serviceFindings(root: string, env: NodeJS.ProcessEnv): Finding[] {
       },
     ]
   }
-  return []
+  return serviceWorkspace ? outdatedServiceFindings(manager, root, env) : []
+}
+
+/**
+ * The installed service for this workspace, against what `signet daemon install` writes now. A unit
+ * written by an earlier version keeps that version's daemon settings (node flags, environment such as
+ * MALLOC_ARENA_MAX: docs/deployment.md) until it is rewritten; one naming another Node.js or another
+ * Signet install runs that one. Not judged from a throwaway npx copy, which must never be installed.
+ */
+function outdatedServiceFindings(manager: ReturnType<typeof serviceManagerFor>, root: string, env: NodeJS.ProcessEnv): Finding[] {
+  const spec = defaultServiceSpec(root)
+  if (isEphemeralInstall(spec.runJs)) return []
+  const installed = readInstalledServiceFile(manager, env)
+  if (installed === undefined || installed === renderServiceFile(manager, spec)) return []
+  // A path with characters the file escapes (%, $, quotes, XML's &<>) is not found as typed: then the
+  // message names the paths, and the fix is the same.
+  const runsThis = installed.includes(spec.nodePath) && installed.includes(spec.runJs)
+  return [
+    {
+      level: 'warn',
+      code: 'service_outdated',
+      message: runsThis
+        ? `the installed ${manager} service was written by an earlier version of Signet: it starts the daemon with other settings than this version's`
+        : `the installed ${manager} service runs another Node.js or Signet install than this one (${spec.nodePath}, ${spec.runJs})`,
+      fix: 'signet daemon install (rewrites it for this install and restarts the daemon under the service manager)',
+    },
+  ]
 }

@@ -142,6 +142,41 @@ describe.skipIf(process.platform !== 'linux')('signet daemon install / uninstall
     expect(nothing.stdout).toMatch(/No Signet user service is installed/)
   })
 
+  it('doctor says when the installed unit is from an earlier version or another install, until it is rewritten', async () => {
+    const env = {...temp.env, XDG_CONFIG_HOME: path.join(temp.home, 'xdg'), PATH: path.join(temp.home, 'no-systemctl-bin')}
+    initWorkspace(temp.workspace)
+    expect((await runCli(['daemon', 'install', '--json'], {env})).code).toBe(0)
+    const unitFile = path.join(temp.home, 'xdg', 'systemd', 'user', 'signet.service')
+    const current = readFileSync(unitFile, 'utf8')
+    const serviceFindings = async () => {
+      const doctor = await runCli(['doctor', '--json'], {env})
+      return (JSON.parse(doctor.stdout).findings as Array<{code: string; message: string; fix?: string}>).filter((finding) =>
+        finding.code.startsWith('service_'),
+      )
+    }
+    expect(await serviceFindings()).toEqual([])
+
+    // A unit written before the daemon's allocator setting changed (MALLOC_ARENA_MAX 2 → 1).
+    expect(current).toContain('Environment=MALLOC_ARENA_MAX=1')
+    writeFileSync(unitFile, current.replace('MALLOC_ARENA_MAX=1', 'MALLOC_ARENA_MAX=2'))
+    expect(await serviceFindings()).toEqual([
+      expect.objectContaining({
+        code: 'service_outdated',
+        message: expect.stringMatching(/earlier version of Signet/),
+        fix: expect.stringMatching(/^signet daemon install/),
+      }),
+    ])
+
+    // A unit naming another install's bin/run.js.
+    writeFileSync(unitFile, current.replaceAll(RUN_JS, '/opt/other-signet/bin/run.js'))
+    expect(await serviceFindings()).toEqual([
+      expect.objectContaining({code: 'service_outdated', message: expect.stringContaining('another Node.js or Signet install')}),
+    ])
+
+    expect(JSON.parse((await runCli(['daemon', 'install', '--json'], {env})).stdout).fileAction).toBe('updated')
+    expect(await serviceFindings()).toEqual([])
+  })
+
   it('defaults to ~/.config/systemd/user and refuses a workspace that does not exist', async () => {
     const env = {...temp.env, PATH: path.join(temp.home, 'no-systemctl-bin')}
     const missing = await runCli(['daemon', 'install', '--path', path.join(temp.home, 'nope')], {env})

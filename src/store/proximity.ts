@@ -1,6 +1,7 @@
 import {TAGS_WEIGHT, bm25Idf, bm25Term} from './bm25.js'
 import {type PlannedTerm, planProximityPairs} from './query-terms.js'
 import type {LexicalIndex} from './storage.js'
+import {eachWord, isAscii, openingOf} from './word-runs.js'
 
 /**
  * The proximity signal (docs/architecture.md, "Recall"): query words close together in a memory's
@@ -144,39 +145,16 @@ interface SplitText {
   tokens: number
 }
 
-const WORD = /[\p{L}\p{N}]+/gu
-const NOT_ASCII = /[^\p{ASCII}]/u
-
-/**
- * A folded text's words as search-text.ts splits them (runs of letters and digits), each marked as
- * the content's or the tags'. ASCII text is walked by character code (the common case, and several
- * times cheaper than the Unicode expression); other text by the expression.
- */
+/** A folded text's words (./word-runs.ts), those that could be wanted kept, each marked as the content's or the tags'. */
 function splitText(text: string, coresByOpening: Map<number, string[]>): SplitText {
   const tagsAt = text.endsWith(']') ? text.lastIndexOf(' [') : -1
   const contentEnd = tagsAt >= 0 ? tagsAt : text.length
   const candidates: Array<{word: string; at: number; inTags: boolean}> = []
   let tokens = 0
-  if (!NOT_ASCII.test(text)) {
-    let start = -1
-    for (let i = 0; i <= text.length; i++) {
-      const code = i < text.length ? text.charCodeAt(i) : 0
-      if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) {
-        if (start < 0) start = i
-        continue
-      }
-      if (start < 0) continue
-      if (startsWithCore(text, start, i, coresByOpening)) candidates.push({word: text.slice(start, i), at: tokens, inTags: start >= contentEnd})
-      tokens++
-      start = -1
-    }
-    return {candidates, tokens}
-  }
-  WORD.lastIndex = 0
-  for (let match = WORD.exec(text); match !== null; match = WORD.exec(text)) {
-    if (startsWithCore(match[0], 0, match[0].length, coresByOpening)) candidates.push({word: match[0], at: tokens, inTags: match.index >= contentEnd})
+  eachWord(text, (start, end) => {
+    if (startsWithCore(text, start, end, coresByOpening)) candidates.push({word: text.slice(start, end), at: tokens, inTags: start >= contentEnd})
     tokens++
-  }
+  })
   return {candidates, tokens}
 }
 
@@ -186,14 +164,9 @@ function startsWithCore(text: string, start: number, end: number, coresByOpening
   return cores !== undefined && cores.some((core) => core.length <= end - start && text.startsWith(core, start))
 }
 
-/** The first two UTF-16 units of the word text[start, end) as one number (no string is made for words that are not wanted). */
-function openingOf(text: string, start: number, end: number): number {
-  return text.charCodeAt(start) * 65_536 + (end - start > 1 ? text.charCodeAt(start + 1) : 0)
-}
-
 /** Lowercased, diacritics removed (search-text.ts), the normalisation skipped for ASCII text. */
 function fold(text: string): string {
-  return !NOT_ASCII.test(text)
+  return isAscii(text)
     ? text.toLowerCase()
     : text
         .normalize('NFD')

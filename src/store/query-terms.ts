@@ -1,5 +1,6 @@
 import {type Alternative, equivalentsOf} from './vocabulary.js'
 import {correctionCandidates, corrections, mightBeTypo} from './typo.js'
+import {eachWord, openingOf} from './word-runs.js'
 
 /**
  * Turning free text (a question, a user prompt) into search terms.
@@ -141,8 +142,8 @@ export interface PlanMatch {
 interface PlanStems {
   /** Per planned term: its stem, then each alternative's words stemmed. */
   terms: Array<{stem: string; alternatives: string[][]}>
-  /** The first two letters of every stem (the whole stem when shorter): no other word can match. */
-  openings: Set<string>
+  /** How every stem opens (word-runs.ts openingOf): no word opening otherwise can match. */
+  openings: Set<number>
 }
 
 const planStems = new WeakMap<PlannedTerm[], PlanStems>()
@@ -154,45 +155,23 @@ function stemsOf(plan: PlannedTerm[]): PlanStems {
       stem: lightStem(planned.term),
       alternatives: planned.alternatives.map((alternative) => alternative.words.map(lightStem)),
     }))
-    const openings = new Set(terms.flatMap((term) => term.alternatives.flat().map((stem) => stem.slice(0, 2))))
-    found = {terms, openings}
+    const stems = terms.flatMap((term) => term.alternatives.flat()).filter((stem) => stem.length > 0)
+    found = {terms, openings: new Set(stems.map((stem) => openingOf(stem, 0, stem.length)))}
     planStems.set(plan, found)
   }
   return found
 }
 
-const NOT_ASCII_TEXT = /[^\p{ASCII}]/u
-
 /**
- * The words of `text` as matchPlan compares them: lowercased [\p{L}\p{N}]+ runs, each lightStemmed
- * when it opens as some stem does and '' otherwise (lightStem only cuts endings and keeps at least
- * three letters, so a word's stem opens with the word's own first two). A memory's hundreds of
- * words are mostly not the query's: they are neither lowercased, sliced nor stemmed one by one,
- * and ASCII text is walked by character code instead of a Unicode expression (bench/README.md,
- * "B4, seventh pass").
+ * The words of `text` as matchPlan compares them: lowercased, lightStemmed when they open as some
+ * stem does and '' otherwise (lightStem only cuts endings and keeps at least three letters, so a
+ * word's stem opens with the word's own first two). A memory's words are mostly not the query's:
+ * they are neither sliced nor stemmed (bench/README.md, "B4, seventh pass").
  */
-function comparedWords(text: string, openings: Set<string>): string[] {
+function comparedWords(text: string, openings: Set<number>): string[] {
+  const lower = text.toLowerCase()
   const words: string[] = []
-  const keep = (word: string) => (openings.has(word.slice(0, 2)) ? lightStem(word) : '')
-  if (NOT_ASCII_TEXT.test(text)) {
-    for (const match of text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) words.push(keep(match[0]))
-    return words
-  }
-  let start = -1
-  for (let i = 0; i <= text.length; i++) {
-    const code = i < text.length ? text.charCodeAt(i) : 0
-    if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57) || (code >= 65 && code <= 90)) {
-      if (start < 0) start = i
-      continue
-    }
-    if (start < 0) continue
-    const first = text.charCodeAt(start) | (text.charCodeAt(start) >= 65 && text.charCodeAt(start) <= 90 ? 0x20 : 0)
-    const secondCode = i - start > 1 ? text.charCodeAt(start + 1) : 0
-    const second = secondCode >= 65 && secondCode <= 90 ? secondCode | 0x20 : secondCode
-    const opening = second === 0 ? String.fromCharCode(first) : String.fromCharCode(first, second)
-    words.push(openings.has(opening) ? lightStem(text.slice(start, i).toLowerCase()) : '')
-    start = -1
-  }
+  eachWord(lower, (start, end) => words.push(openings.has(openingOf(lower, start, end)) ? lightStem(lower.slice(start, end)) : ''))
   return words
 }
 
